@@ -1,0 +1,87 @@
+//! The one error type of the core. The wasm binding converts it, once, into a JS `Error`
+//! whose `code` is [`Error::code`] and whose `problems` lists each [`Problem`].
+
+use std::fmt;
+
+/// One problem found while validating input, located by its JSON path (`$.scenarios[2].preset`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// JSON path of the offending value, starting at `$`.
+    pub path: String,
+    /// What is wrong, in words a marketer can act on.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem { path: path.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// Text that is not valid JSON.
+    Json {
+        /// Byte offset where parsing stopped.
+        offset: usize,
+        /// What was expected.
+        reason: String,
+    },
+    /// A config that failed validation; it is rejected as a whole.
+    InvalidConfig(Vec<Problem>),
+    /// A command or event with bad arguments; it is rejected, everything else keeps working.
+    InvalidEvent(Vec<Problem>),
+    /// A command that needs `init` first.
+    NotInitialized,
+    /// A command name Shopcue does not know.
+    UnknownCommand(String),
+}
+
+impl Error {
+    /// A stable, machine-readable code (`SHOPCUE_INVALID_CONFIG` …) for JS callers and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Json { .. } => "SHOPCUE_INVALID_JSON",
+            Error::InvalidConfig(_) => "SHOPCUE_INVALID_CONFIG",
+            Error::InvalidEvent(_) => "SHOPCUE_INVALID_EVENT",
+            Error::NotInitialized => "SHOPCUE_NOT_INITIALIZED",
+            Error::UnknownCommand(_) => "SHOPCUE_UNKNOWN_COMMAND",
+        }
+    }
+
+    /// The located problems, if any.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            Error::InvalidConfig(p) | Error::InvalidEvent(p) => p,
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Json { offset, reason } => write!(f, "invalid JSON at byte {offset}: {reason}"),
+            Error::InvalidConfig(p) | Error::InvalidEvent(p) => {
+                let what = if matches!(self, Error::InvalidConfig(_)) { "config" } else { "event" };
+                write!(f, "invalid {what} ({} problem{})", p.len(), if p.len() == 1 { "" } else { "s" })?;
+                for problem in p {
+                    write!(f, "\n  {problem}")?;
+                }
+                Ok(())
+            }
+            Error::NotInitialized => f.write_str("call shopcue('init', …) first"),
+            Error::UnknownCommand(name) => write!(f, "unknown command {name:?}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

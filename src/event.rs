@@ -1,0 +1,306 @@
+//! Shopper events and the items they carry (GA4 e-commerce names and item fields), validated
+//! at the door: a bad event is rejected with its reasons and never reaches the profile.
+
+use crate::error::{Error, Problem};
+use crate::json::Value;
+
+/// Event names with a meaning to the profile (GA4 e-commerce names plus Shopcue's own).
+/// Other well-formed names are accepted as custom events: beaconed, not interpreted.
+pub const KNOWN_EVENTS: &[&str] = &[
+    "page_view",
+    "view_item",
+    "view_item_list",
+    "add_to_cart",
+    "remove_from_cart",
+    "add_to_wishlist",
+    "remove_from_wishlist",
+    "begin_checkout",
+    "purchase",
+    "search",
+    "notify_me",
+    "favorite_brand",
+    "favorite_store",
+    "coupon",
+    "points",
+    "store_reservation",
+];
+
+/// Most items one event may carry; more is a mistake on the site, not a shopper.
+pub const MAX_ITEMS: usize = 200;
+
+/// One product as an event or the catalog describes it (GA4 item fields plus stock data).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Item {
+    /// `item_id`: the site's product id (required).
+    pub id: String,
+    /// `item_name`.
+    pub name: Option<String>,
+    /// `item_brand`.
+    pub brand: Option<String>,
+    /// `item_category`.
+    pub category: Option<String>,
+    /// `price` per unit, in the event's currency.
+    pub price: Option<f64>,
+    /// `quantity` (defaults to 1 where it matters).
+    pub quantity: Option<f64>,
+    /// Units in stock online; `Some(0.0)` is out of stock.
+    pub stock: Option<f64>,
+    /// Product page URL.
+    pub url: Option<String>,
+    /// Product image URL.
+    pub image: Option<String>,
+}
+
+/// A validated event, ready for the profile and the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The event name (`view_item` …).
+    pub name: String,
+    /// Items, validated.
+    pub items: Vec<Item>,
+    /// The parameters as given (after validation), forwarded in the beacon.
+    pub params: Value,
+}
+
+impl Event {
+    /// Validates `params` for event `name`. Every problem is reported with its JSON path.
+    ///
+    /// ```
+    /// use shopcue::{event::Event, json::parse};
+    /// let e = Event::parse("add_to_cart", &parse(r#"{"items":[{"item_id":"t1","price":"¥1,980"}]}"#).unwrap()).unwrap();
+    /// assert_eq!(e.items[0].price, Some(1980.0));
+    /// ```
+    pub fn parse(name: &str, params: &Value) -> Result<Event, Error> {
+        let mut problems = Vec::new();
+        if !is_event_name(name) {
+            problems.push(Problem::new("$name", format!("{name:?} is not an event name (lowercase letters, digits and _, up to 40)")));
+        }
+        let params = match params {
+            Value::Null => Value::Object(Vec::new()),
+            Value::Object(_) => params.clone(),
+            _ => {
+                problems.push(Problem::new("$", "params must be an object"));
+                Value::Object(Vec::new())
+            }
+        };
+        let mut items = Vec::new();
+        match params.get("items") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(list)) if list.len() > MAX_ITEMS => {
+                problems.push(Problem::new("$.items", format!("{} items; at most {MAX_ITEMS}", list.len())));
+            }
+            Some(Value::Array(list)) => {
+                for (i, v) in list.iter().enumerate() {
+                    if let Some(item) = Item::parse(v, &format!("$.items[{i}]"), &mut problems) {
+                        items.push(item);
+                    }
+                }
+            }
+            Some(_) => problems.push(Problem::new("$.items", "must be an array of items")),
+        }
+        if matches!(name, "view_item" | "add_to_cart" | "remove_from_cart" | "add_to_wishlist" | "remove_from_wishlist" | "notify_me")
+            && items.is_empty()
+            && problems.is_empty()
+        {
+            problems.push(Problem::new("$.items", format!("{name} needs at least one item")));
+        }
+        if problems.is_empty() {
+            Ok(Event { name: name.to_string(), items, params })
+        } else {
+            Err(Error::InvalidEvent(problems))
+        }
+    }
+}
+
+fn is_event_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 40 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl Item {
+    /// Reads an item object; problems go to `problems` with paths under `path`.
+    pub fn parse(v: &Value, path: &str, problems: &mut Vec<Problem>) -> Option<Item> {
+        if v.as_object().is_none() {
+            problems.push(Problem::new(path, "an item must be an object"));
+            return None;
+        }
+        let before = problems.len();
+        let id = match v.get("item_id") {
+            Some(Value::String(s)) if !s.trim().is_empty() && s.len() <= 200 => s.trim().to_string(),
+            Some(Value::Number(n)) if n.is_finite() => {
+                let mut s = String::new();
+                crate::json::format_number(*n, &mut s);
+                s
+            }
+            Some(_) => {
+                problems.push(Problem::new(format!("{path}.item_id"), "must be a non-empty string of at most 200 characters"));
+                String::new()
+            }
+            None => {
+                problems.push(Problem::new(format!("{path}.item_id"), "is required"));
+                String::new()
+            }
+        };
+        let text = |key: &str, problems: &mut Vec<Problem>| match v.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.chars().take(500).collect::<String>()),
+            Some(_) => {
+                problems.push(Problem::new(format!("{path}.{key}"), "must be a string"));
+                None
+            }
+        };
+        let amount = |key: &str, problems: &mut Vec<Problem>| match v.get(key) {
+            None | Some(Value::Null) => None,
+            Some(x) => match parse_amount(x) {
+                Ok(n) => Some(n),
+                Err(reason) => {
+                    problems.push(Problem::new(format!("{path}.{key}"), reason));
+                    None
+                }
+            },
+        };
+        let item = Item {
+            id,
+            name: text("item_name", problems),
+            brand: text("item_brand", problems),
+            category: text("item_category", problems),
+            url: text("url", problems),
+            image: text("image", problems),
+            price: amount("price", problems),
+            quantity: amount("quantity", problems),
+            stock: amount("stock", problems),
+        };
+        (problems.len() == before).then_some(item)
+    }
+
+    /// This item as GA4-style JSON (the shape sent in beacons and seen by templates).
+    pub fn to_value(&self) -> Value {
+        let mut v = crate::json::object([("item_id", self.id.as_str().into())]);
+        let fields: [(&str, Value); 8] = [
+            ("item_name", self.name.clone().into()),
+            ("item_brand", self.brand.clone().into()),
+            ("item_category", self.category.clone().into()),
+            ("price", self.price.into()),
+            ("quantity", self.quantity.into()),
+            ("stock", self.stock.into()),
+            ("url", self.url.clone().into()),
+            ("image", self.image.clone().into()),
+        ];
+        for (k, x) in fields {
+            if !x.is_null() {
+                v.set(k, x);
+            }
+        }
+        v
+    }
+}
+
+/// Reads a non-negative amount: a number, or a price string such as `"¥1,980"`, `"1,980"`,
+/// `"$19.99"`, `"1.980,00 €"` or `"1980円"`. Ambiguous or garbled text is rejected with a
+/// reason; it is never silently turned into a different number.
+///
+/// ```
+/// use shopcue::{event::parse_amount, json::Value};
+/// assert_eq!(parse_amount(&Value::from("1.980,00 €")), Ok(1980.0));
+/// assert!(parse_amount(&Value::from("1.980")).is_err()); // 1.98 or 1980? Refuse to guess.
+/// ```
+pub fn parse_amount(v: &Value) -> Result<f64, String> {
+    let n = match v {
+        Value::Number(n) => *n,
+        Value::String(s) => parse_amount_text(s)?,
+        _ => return Err("must be a number or a price string".into()),
+    };
+    if !n.is_finite() || n < 0.0 {
+        return Err(format!("must be a finite number ≥ 0, got {n}"));
+    }
+    Ok(n)
+}
+
+fn parse_amount_text(s: &str) -> Result<f64, String> {
+    let bad = || format!("{s:?} is not a readable amount");
+    let numeric = |c: char| c.is_ascii_digit() || c == '-' || c == '.' || c == ',';
+    let trimmed = s.trim().trim_matches(|c: char| !numeric(c));
+    // Around the number only currency signs, codes ("JPY") and tax notes ("(税込)") may stand.
+    let decoration = s.replacen(trimmed, "", 1);
+    if !decoration.chars().all(|c| c.is_whitespace() || c.is_ascii_uppercase() || "¥￥$€£₩₹円元()（）税込抜".contains(c)) {
+        return Err(bad());
+    }
+    let core: String = trimmed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}' && *c != '\'')
+        .collect();
+    if core.is_empty() || !core.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+        return Err(bad());
+    }
+    // The last separator is the decimal one when both kinds appear ("1.980,00", "1,980.00").
+    let (last_dot, last_comma) = (core.rfind('.'), core.rfind(','));
+    let decimal = match (last_dot, last_comma) {
+        (Some(d), Some(c)) => Some(if d > c { '.' } else { ',' }),
+        (Some(_), None) | (None, Some(_)) => {
+            let sep = if last_dot.is_some() { '.' } else { ',' };
+            let count = core.matches(sep).count();
+            let after = core.len() - core.rfind(sep).unwrap_or(0) - 1;
+            match (count, after) {
+                // "1,980": prices never carry three decimals, so a lone comma before three
+                // digits groups thousands. "1.980" may be a decimal number string: refuse.
+                (1, 3) if sep == ',' => None,
+                (1, 3) => return Err(format!("{s:?} is ambiguous: is '.' a thousands or a decimal separator?")),
+                (1, _) => Some(sep),
+                (_, 3) => None, // several separators, groups of three: thousands
+                _ => return Err(bad()),
+            }
+        }
+        (None, None) => None,
+    };
+    let mut normalized = String::with_capacity(core.len());
+    for (i, c) in core.char_indices() {
+        match c {
+            '0'..='9' => normalized.push(c),
+            _ if Some(c) == decimal && Some(i) == core.rfind(c) => normalized.push('.'),
+            _ if Some(c) == decimal => return Err(bad()),
+            _ => {} // thousands separator
+        }
+    }
+    normalized.parse::<f64>().map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    #[test]
+    fn amounts_in_many_shapes() {
+        for (text, want) in [
+            ("¥1,980", 1980.0),
+            ("1,980", 1980.0),
+            ("1.980,00 €", 1980.0),
+            ("$19.99", 19.99),
+            ("1980円", 1980.0),
+            ("￥12,800", 12800.0),
+            ("1,234,567", 1234567.0),
+            ("19,99 €", 19.99),
+            ("0", 0.0),
+            ("¥1,980(税込)", 1980.0),
+            ("1980 JPY", 1980.0),
+        ] {
+            assert_eq!(parse_amount(&Value::from(text)), Ok(want), "{text}");
+        }
+        for text in ["", "free", "1.980", "1,2,3", "12a", "-5", "1.2.3,4,5"] {
+            assert!(parse_amount(&Value::from(text)).is_err(), "{text} should be rejected");
+        }
+        assert!(parse_amount(&Value::Number(-1.0)).is_err());
+        assert!(parse_amount(&Value::Bool(true)).is_err());
+    }
+
+    #[test]
+    fn bad_events_list_every_problem_with_paths() {
+        let params = parse(r#"{"items":[{"item_name":"x"},{"item_id":"a","price":"abc","stock":true},{"item_id":"b"}]}"#).unwrap();
+        let err = Event::parse("add_to_cart", &params).unwrap_err();
+        let paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["$.items[0].item_id", "$.items[1].price", "$.items[1].stock"]);
+        assert_eq!(err.code(), "SHOPCUE_INVALID_EVENT");
+        assert!(Event::parse("Bad Name", &Value::Null).is_err());
+        assert!(Event::parse("view_item", &Value::Null).is_err(), "view_item needs items");
+        assert!(Event::parse("my_custom_event", &Value::Null).is_ok());
+    }
+}

@@ -1,0 +1,286 @@
+//! The beacon outbox: a bounded queue of serialized events, cut into batches and retried with
+//! backoff. Pure state machine; the browser shell only moves batches and reports status codes.
+
+use std::collections::VecDeque;
+
+use crate::json::{format_number, parse, Value};
+
+/// Most events kept; beyond it the oldest are dropped and counted.
+pub const MAX_ENTRIES: usize = 1000;
+/// Events per batch.
+pub const BATCH_SIZE: usize = 10;
+/// A partial batch is sent once its oldest event waited this long.
+pub const BATCH_WAIT_MS: i64 = 5_000;
+/// Request bodies stay under this (the `sendBeacon` / `keepalive` limit is 64 KiB).
+pub const MAX_BODY_BYTES: usize = 60 * 1024;
+/// First retry delay; doubles per attempt up to [`MAX_BACKOFF_MS`].
+pub const BASE_BACKOFF_MS: i64 = 500;
+/// Longest retry delay.
+pub const MAX_BACKOFF_MS: i64 = 60_000;
+
+/// One queued event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Immutable event id (UUIDv7); the collector dedups on it.
+    pub id: String,
+    /// When it was queued (ms).
+    pub at: i64,
+    /// The event as JSON text.
+    pub json: String,
+}
+
+/// Why a batch is being cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// Regular send: only full or old-enough batches, not while one is in flight.
+    Timer,
+    /// The page is going away: send everything that fits, now.
+    Unload,
+}
+
+/// A batch ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// Sequence number to pass back to [`Outbox::settle`].
+    pub seq: u32,
+    /// Number of events in it.
+    pub count: usize,
+    /// The request body (JSON text).
+    pub body: String,
+}
+
+/// How a send ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered (2xx, or a beacon the browser accepted).
+    Delivered,
+    /// Try again later (network error, 408, 429, most 5xx).
+    Retry {
+        /// The server's `Retry-After`, in ms.
+        after_ms: Option<i64>,
+    },
+    /// The server refused it for good (other 4xx): drop and count.
+    Rejected,
+}
+
+impl Outcome {
+    /// Classifies an HTTP status (0 = network error).
+    pub fn from_status(status: u16, retry_after_ms: Option<i64>) -> Outcome {
+        match status {
+            200..=299 => Outcome::Delivered,
+            0 | 408 | 429 => Outcome::Retry { after_ms: retry_after_ms },
+            501 | 505 | 511 => Outcome::Rejected,
+            500..=599 => Outcome::Retry { after_ms: retry_after_ms },
+            _ => Outcome::Rejected,
+        }
+    }
+}
+
+/// The outbox.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outbox {
+    entries: VecDeque<Entry>,
+    /// Events dropped (queue overflow or rejected) and not yet reported to the collector.
+    pub dropped: u32,
+    in_flight: Option<(u32, usize)>,
+    seq: u32,
+    attempts: u32,
+    retry_at: i64,
+}
+
+impl Outbox {
+    /// Restores a persisted outbox (a JSON array of events); unreadable input gives an empty one.
+    pub fn from_json(text: &str) -> Outbox {
+        let mut o = Outbox::default();
+        if let Ok(Value::Array(events)) = parse(text) {
+            for e in events {
+                if let (Some(id), Some(at)) = (e.get("id").and_then(Value::as_str), e.get("ts").and_then(Value::as_f64)) {
+                    o.entries.push_back(Entry { id: id.to_string(), at: at as i64, json: e.to_json() });
+                }
+            }
+        }
+        o
+    }
+
+    /// The queue as a JSON array, for write-through persistence.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("[");
+        for (i, e) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&e.json);
+        }
+        out.push(']');
+        out
+    }
+
+    /// Queued events.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// `true` when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Queues an event; the oldest is dropped (and counted) when full.
+    pub fn push(&mut self, entry: Entry) {
+        if self.entries.len() >= MAX_ENTRIES {
+            self.entries.pop_front();
+            self.dropped += 1;
+            // The in-flight batch lost its head: it can no longer be settled by position.
+            self.in_flight = None;
+        }
+        self.entries.push_back(entry);
+    }
+
+    /// When the next [`Flush::Timer`] poll may produce a batch, if anything is queued.
+    pub fn next_due(&self) -> Option<i64> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        let oldest = self.entries.front()?.at;
+        let ready = if self.entries.len() >= BATCH_SIZE { oldest } else { oldest + BATCH_WAIT_MS };
+        Some(ready.max(self.retry_at))
+    }
+
+    /// Cuts the next batch, if one is due. `header` is the batch envelope's fields (site …)
+    /// as a JSON object body without braces, e.g. `"v":1,"site":"demo"`.
+    pub fn next_batch(&mut self, now: i64, flush: Flush, header: &str) -> Option<Batch> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        let limit = match flush {
+            Flush::Timer => {
+                if self.in_flight.is_some() || now < self.next_due()? {
+                    return None;
+                }
+                BATCH_SIZE
+            }
+            Flush::Unload => MAX_ENTRIES,
+        };
+        let mut body = format!("{{{header},\"sent_at\":");
+        format_number(now as f64, &mut body);
+        body.push_str(",\"dropped\":");
+        format_number(f64::from(self.dropped), &mut body);
+        body.push_str(",\"events\":[");
+        let mut count = 0;
+        for e in self.entries.iter().take(limit) {
+            if count > 0 && body.len() + e.json.len() + 3 > MAX_BODY_BYTES {
+                break;
+            }
+            if count > 0 {
+                body.push(',');
+            }
+            body.push_str(&e.json);
+            count += 1;
+        }
+        body.push_str("]}");
+        self.seq = self.seq.wrapping_add(1);
+        self.in_flight = Some((self.seq, count));
+        Some(Batch { seq: self.seq, count, body })
+    }
+
+    /// Records how batch `seq` ended. `jitter` in `[0, 1)` spreads retries of many tabs apart.
+    pub fn settle(&mut self, seq: u32, outcome: Outcome, now: i64, jitter: f64) {
+        let Some((in_flight, count)) = self.in_flight else { return };
+        if in_flight != seq {
+            return;
+        }
+        self.in_flight = None;
+        match outcome {
+            Outcome::Delivered | Outcome::Rejected => {
+                let n = count.min(self.entries.len());
+                self.entries.drain(..n);
+                self.attempts = 0;
+                self.retry_at = 0;
+                if outcome == Outcome::Rejected {
+                    self.dropped += n as u32;
+                } else {
+                    self.dropped = 0;
+                }
+            }
+            Outcome::Retry { after_ms } => {
+                let backoff = (BASE_BACKOFF_MS << self.attempts.min(16)).min(MAX_BACKOFF_MS);
+                let jittered = backoff / 2 + ((backoff / 2) as f64 * jitter.clamp(0.0, 1.0)) as i64;
+                let wait = after_ms.map_or(jittered, |a| a.clamp(0, MAX_BACKOFF_MS * 5));
+                self.attempts += 1;
+                self.retry_at = now + wait;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(i: i64) -> Entry {
+        Entry { id: format!("id{i}"), at: i, json: format!(r#"{{"id":"id{i}","ts":{i}}}"#) }
+    }
+
+    #[test]
+    fn batches_by_size_or_age() {
+        let mut o = Outbox::default();
+        o.push(entry(0));
+        assert_eq!(o.next_batch(4_999, Flush::Timer, "\"v\":1"), None);
+        let b = o.next_batch(5_000, Flush::Timer, "\"v\":1").unwrap();
+        assert_eq!(b.count, 1);
+        assert_eq!(b.body, r#"{"v":1,"sent_at":5000,"dropped":0,"events":[{"id":"id0","ts":0}]}"#);
+        assert_eq!(o.next_batch(9_000, Flush::Timer, ""), None, "one batch in flight at a time");
+        o.settle(b.seq, Outcome::Delivered, 5_001, 0.0);
+        assert!(o.is_empty());
+        for i in 0..25 {
+            o.push(entry(10_000 + i));
+        }
+        let b = o.next_batch(10_024, Flush::Timer, "").unwrap();
+        assert_eq!(b.count, BATCH_SIZE, "a full batch goes at once");
+        o.settle(b.seq, Outcome::Delivered, 10_025, 0.0);
+        let rest = o.next_batch(10_026, Flush::Unload, "").unwrap();
+        assert_eq!(rest.count, 15, "unload sends everything");
+    }
+
+    #[test]
+    fn retries_back_off_and_honour_retry_after() {
+        let mut o = Outbox::default();
+        o.push(entry(0));
+        let b = o.next_batch(BATCH_WAIT_MS, Flush::Timer, "").unwrap();
+        o.settle(b.seq, Outcome::from_status(503, None), 10_000, 0.0);
+        assert_eq!(o.next_due(), Some(10_250), "first retry after 0.5 s × jitter ∈ [0.25, 0.5] s");
+        let b = o.next_batch(10_250, Flush::Timer, "").unwrap();
+        o.settle(b.seq, Outcome::from_status(429, Some(7_000)), 11_000, 0.9);
+        assert_eq!(o.next_due(), Some(18_000));
+        let b = o.next_batch(18_000, Flush::Timer, "").unwrap();
+        o.settle(b.seq, Outcome::from_status(400, None), 18_001, 0.0);
+        assert!(o.is_empty());
+        assert_eq!(o.dropped, 1, "rejected events are counted");
+        assert_eq!(Outcome::from_status(0, None), Outcome::Retry { after_ms: None });
+        assert_eq!(Outcome::from_status(501, None), Outcome::Rejected);
+    }
+
+    #[test]
+    fn bounded_and_persistent() {
+        let mut o = Outbox::default();
+        for i in 0..(MAX_ENTRIES as i64 + 5) {
+            o.push(entry(i));
+        }
+        assert_eq!((o.len(), o.dropped), (MAX_ENTRIES, 5));
+        let restored = Outbox::from_json(&o.to_json());
+        assert_eq!(restored.len(), MAX_ENTRIES);
+        assert_eq!(Outbox::from_json("garbage").len(), 0);
+    }
+
+    #[test]
+    fn unload_batches_fit_a_beacon() {
+        let mut o = Outbox::default();
+        let big = "x".repeat(5_000);
+        for i in 0..40 {
+            o.push(Entry { id: format!("{i}"), at: 0, json: format!(r#"{{"id":"{i}","ts":0,"pad":"{big}"}}"#) });
+        }
+        let b = o.next_batch(0, Flush::Unload, "").unwrap();
+        assert!(b.body.len() <= MAX_BODY_BYTES, "{}", b.body.len());
+        assert!(b.count < 40);
+    }
+}

@@ -1,0 +1,382 @@
+//! The shopper's local profile: what they viewed, carted, favorited and bought, kept in the
+//! browser only. Events update it; the engine reads it. Stored as versioned JSON.
+
+use std::collections::BTreeMap;
+
+use crate::event::{Event, Item};
+use crate::id::{uuid_v4, Entropy};
+use crate::json::{object, parse, Value};
+
+/// Version of the stored profile format.
+pub const PROFILE_VERSION: u32 = 1;
+/// Inactivity that ends a session (GA4's default).
+pub const SESSION_TIMEOUT_MS: i64 = 30 * 60 * 1000;
+/// View timestamps kept per item (enough for "viewed 3 times in 7 days" style rules).
+pub const MAX_VIEW_TIMES: usize = 20;
+/// Items kept; beyond this the least valuable (viewed-only, oldest) are forgotten first.
+pub const MAX_ITEMS: usize = 300;
+
+/// What the profile knows about one product.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ItemState {
+    /// Latest known product data (name, price, stock …), merged from every event.
+    pub item: Item,
+    /// First price seen.
+    pub first_price: Option<f64>,
+    /// Lowest price seen.
+    pub lowest_price: Option<f64>,
+    /// When the stock/price data was last refreshed (ms).
+    pub seen_at: i64,
+    /// Recent view times (ms), newest last, at most [`MAX_VIEW_TIMES`].
+    pub views: Vec<i64>,
+    /// Total number of views.
+    pub view_count: u32,
+    /// Quantity in the cart (0 = not in cart).
+    pub cart_qty: f64,
+    /// When it was last added to the cart (ms).
+    pub cart_added_at: Option<i64>,
+    /// Price when it was last added to the cart.
+    pub cart_price: Option<f64>,
+    /// When it was favorited (ms); `None` when not a favorite.
+    pub favorite_at: Option<i64>,
+    /// Price when it was favorited.
+    pub favorite_price: Option<f64>,
+    /// When it was last bought (ms).
+    pub purchased_at: Option<i64>,
+    /// Times bought.
+    pub purchase_count: u32,
+}
+
+/// The current browsing session.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Session {
+    /// Random session id.
+    pub id: String,
+    /// When it started (ms).
+    pub started_at: i64,
+    /// Last activity (ms).
+    pub last_at: i64,
+}
+
+/// Everything Shopcue remembers about one shopper, in their browser.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Profile {
+    /// Random first-party visitor id.
+    pub visitor_id: String,
+    /// When the visitor was first seen (ms).
+    pub created_at: i64,
+    /// Number of sessions.
+    pub sessions: u32,
+    /// The current session.
+    pub session: Session,
+    /// Products by `item_id`.
+    pub items: BTreeMap<String, ItemState>,
+    /// Purchases (orders) seen.
+    pub purchase_count: u32,
+    /// First purchase (ms).
+    pub first_purchase_at: Option<i64>,
+    /// Last purchase (ms).
+    pub last_purchase_at: Option<i64>,
+    /// Scenario id → when the shopper dismissed its message (ms).
+    pub dismissed: BTreeMap<String, i64>,
+    /// Scenario id → when its message was last shown (ms).
+    pub last_shown: BTreeMap<String, i64>,
+}
+
+impl Profile {
+    /// A new, empty profile with a fresh visitor id.
+    pub fn new(now: i64, entropy: &mut dyn Entropy) -> Profile {
+        Profile { visitor_id: uuid_v4(entropy), created_at: now, ..Profile::default() }
+    }
+
+    /// Starts a new session when none is running or the last one timed out. Returns `true`
+    /// when a new session began.
+    pub fn touch(&mut self, now: i64, entropy: &mut dyn Entropy) -> bool {
+        let expired = self.session.id.is_empty() || now - self.session.last_at > SESSION_TIMEOUT_MS || now < self.session.started_at;
+        if expired {
+            self.session = Session { id: uuid_v4(entropy), started_at: now, last_at: now };
+            self.sessions += 1;
+        } else {
+            self.session.last_at = now;
+        }
+        expired
+    }
+
+    /// Folds one validated event into the profile.
+    ///
+    /// ```
+    /// use shopcue::{event::Event, json::parse, profile::Profile};
+    /// let mut p = Profile::default();
+    /// let e = Event::parse("add_to_cart", &parse(r#"{"items":[{"item_id":"t1","price":1980,"stock":2}]}"#).unwrap()).unwrap();
+    /// p.apply(&e, 1_000);
+    /// assert_eq!(p.items["t1"].cart_qty, 1.0);
+    /// ```
+    pub fn apply(&mut self, event: &Event, now: i64) {
+        for item in &event.items {
+            let state = self.items.entry(item.id.clone()).or_default();
+            state.merge(item, now);
+            match event.name.as_str() {
+                "view_item" => {
+                    state.view_count += 1;
+                    state.views.push(now);
+                    let excess = state.views.len().saturating_sub(MAX_VIEW_TIMES);
+                    state.views.drain(..excess);
+                }
+                "add_to_cart" => {
+                    state.cart_qty += item.quantity.unwrap_or(1.0);
+                    state.cart_added_at = Some(now);
+                    state.cart_price = state.item.price;
+                }
+                "remove_from_cart" => {
+                    state.cart_qty = (state.cart_qty - item.quantity.unwrap_or(state.cart_qty)).max(0.0);
+                }
+                "add_to_wishlist" => {
+                    state.favorite_at.get_or_insert(now);
+                    state.favorite_price = state.item.price;
+                }
+                "remove_from_wishlist" => state.favorite_at = None,
+                "purchase" => {
+                    state.purchased_at = Some(now);
+                    state.purchase_count += 1;
+                    state.cart_qty = 0.0;
+                }
+                _ => {}
+            }
+        }
+        if event.name == "purchase" {
+            self.purchase_count += 1;
+            self.first_purchase_at.get_or_insert(now);
+            self.last_purchase_at = Some(now);
+        }
+        self.forget_excess();
+    }
+
+    /// Refreshes product data (price, stock …) without counting any shopper action.
+    pub fn update_catalog(&mut self, items: &[Item], now: i64) {
+        for item in items {
+            if let Some(state) = self.items.get_mut(&item.id) {
+                state.merge(item, now);
+            }
+        }
+    }
+
+    /// Items currently in the cart.
+    pub fn cart(&self) -> impl Iterator<Item = &ItemState> {
+        self.items.values().filter(|s| s.cart_qty > 0.0)
+    }
+
+    fn forget_excess(&mut self) {
+        let excess = self.items.len().saturating_sub(MAX_ITEMS);
+        if excess == 0 {
+            return;
+        }
+        // Least valuable first: viewed-only before favorites, cart and purchases; oldest first.
+        let mut ranked: Vec<(u8, i64, String)> = self
+            .items
+            .iter()
+            .map(|(id, s)| {
+                let weight = if s.cart_qty > 0.0 || s.purchased_at.is_some() {
+                    2
+                } else {
+                    u8::from(s.favorite_at.is_some())
+                };
+                (weight, s.seen_at, id.clone())
+            })
+            .collect();
+        ranked.sort();
+        for (_, _, id) in ranked.into_iter().take(excess) {
+            self.items.remove(&id);
+        }
+    }
+
+    /// Serializes for storage.
+    pub fn to_json(&self) -> String {
+        let opt = |v: Option<i64>| v.map_or(Value::Null, Value::from);
+        let times = |m: &BTreeMap<String, i64>| Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect());
+        let items = self
+            .items
+            .iter()
+            .map(|(id, s)| {
+                let v = object([
+                    ("item", s.item.to_value()),
+                    ("first_price", s.first_price.into()),
+                    ("lowest_price", s.lowest_price.into()),
+                    ("seen_at", s.seen_at.into()),
+                    ("views", Value::Array(s.views.iter().map(|t| Value::from(*t)).collect())),
+                    ("view_count", s.view_count.into()),
+                    ("cart_qty", s.cart_qty.into()),
+                    ("cart_added_at", opt(s.cart_added_at)),
+                    ("cart_price", s.cart_price.into()),
+                    ("favorite_at", opt(s.favorite_at)),
+                    ("favorite_price", s.favorite_price.into()),
+                    ("purchased_at", opt(s.purchased_at)),
+                    ("purchase_count", s.purchase_count.into()),
+                ]);
+                (id.clone(), v)
+            })
+            .collect();
+        object([
+            ("v", PROFILE_VERSION.into()),
+            ("visitor_id", self.visitor_id.as_str().into()),
+            ("created_at", self.created_at.into()),
+            ("sessions", self.sessions.into()),
+            (
+                "session",
+                object([
+                    ("id", self.session.id.as_str().into()),
+                    ("started_at", self.session.started_at.into()),
+                    ("last_at", self.session.last_at.into()),
+                ]),
+            ),
+            ("items", Value::Object(items)),
+            ("purchase_count", self.purchase_count.into()),
+            ("first_purchase_at", opt(self.first_purchase_at)),
+            ("last_purchase_at", opt(self.last_purchase_at)),
+            ("dismissed", times(&self.dismissed)),
+            ("last_shown", times(&self.last_shown)),
+        ])
+        .to_json()
+    }
+
+    /// Reads a stored profile. Anything unreadable (corrupt JSON, another version, wrong
+    /// shapes) yields `None`, and the caller starts afresh; a bad field never panics.
+    pub fn from_json(text: &str) -> Option<Profile> {
+        let v = parse(text).ok()?;
+        if v.get("v")?.as_f64()? != f64::from(PROFILE_VERSION) {
+            return None;
+        }
+        let int = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).map(|n| n as i64);
+        let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
+        let times = |k: &str| -> BTreeMap<String, i64> {
+            v.get(k)
+                .and_then(Value::as_object)
+                .map(|m| m.iter().filter_map(|(id, t)| Some((id.clone(), t.as_f64()? as i64))).collect())
+                .unwrap_or_default()
+        };
+        let session = v.get("session").cloned().unwrap_or_default();
+        let mut items = BTreeMap::new();
+        for (id, s) in v.get("items").and_then(Value::as_object).unwrap_or(&[]) {
+            let mut scratch = Vec::new();
+            let Some(item) = s.get("item").and_then(|i| Item::parse(i, "$", &mut scratch)) else { continue };
+            let state = ItemState {
+                item,
+                first_price: num(s, "first_price"),
+                lowest_price: num(s, "lowest_price"),
+                seen_at: int(s, "seen_at").unwrap_or(0),
+                views: s.get("views").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|t| t.as_f64().map(|t| t as i64)).collect(),
+                view_count: num(s, "view_count").unwrap_or(0.0) as u32,
+                cart_qty: num(s, "cart_qty").unwrap_or(0.0),
+                cart_added_at: int(s, "cart_added_at"),
+                cart_price: num(s, "cart_price"),
+                favorite_at: int(s, "favorite_at"),
+                favorite_price: num(s, "favorite_price"),
+                purchased_at: int(s, "purchased_at"),
+                purchase_count: num(s, "purchase_count").unwrap_or(0.0) as u32,
+            };
+            items.insert(id.clone(), state);
+        }
+        Some(Profile {
+            visitor_id: v.get("visitor_id")?.as_str()?.to_string(),
+            created_at: int(&v, "created_at").unwrap_or(0),
+            sessions: num(&v, "sessions").unwrap_or(0.0) as u32,
+            session: Session {
+                id: session.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                started_at: int(&session, "started_at").unwrap_or(0),
+                last_at: int(&session, "last_at").unwrap_or(0),
+            },
+            items,
+            purchase_count: num(&v, "purchase_count").unwrap_or(0.0) as u32,
+            first_purchase_at: int(&v, "first_purchase_at"),
+            last_purchase_at: int(&v, "last_purchase_at"),
+            dismissed: times("dismissed"),
+            last_shown: times("last_shown"),
+        })
+    }
+}
+
+impl ItemState {
+    /// Merges newer product data; fields the new data lacks keep their old values.
+    fn merge(&mut self, new: &Item, now: i64) {
+        let old = &mut self.item;
+        old.id.clone_from(&new.id);
+        macro_rules! take {
+            ($($f:ident),*) => { $( if new.$f.is_some() { old.$f.clone_from(&new.$f); } )* };
+        }
+        take!(name, brand, category, price, stock, url, image);
+        if let Some(p) = new.price {
+            self.first_price.get_or_insert(p);
+            self.lowest_price = Some(self.lowest_price.map_or(p, |l| l.min(p)));
+        }
+        self.seen_at = now;
+    }
+
+    /// Views within `window_ms` before `now`.
+    pub fn views_within(&self, now: i64, window_ms: i64) -> usize {
+        self.views.iter().filter(|t| now - **t <= window_ms && **t <= now).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::SeededEntropy;
+
+    fn ev(name: &str, json: &str) -> Event {
+        Event::parse(name, &parse(json).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn events_update_the_profile() {
+        let mut p = Profile::new(0, &mut SeededEntropy(1));
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"a","item_name":"Tee","price":2000,"stock":5}]}"#), 10);
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"a","price":1800,"stock":2}]}"#), 20);
+        p.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"a","quantity":2}]}"#), 30);
+        let a = &p.items["a"];
+        assert_eq!(a.view_count, 2);
+        assert_eq!(a.item.name.as_deref(), Some("Tee"), "a later event without a name keeps the old name");
+        assert_eq!((a.item.price, a.first_price, a.lowest_price), (Some(1800.0), Some(2000.0), Some(1800.0)));
+        assert_eq!((a.cart_qty, a.cart_added_at, a.cart_price), (2.0, Some(30), Some(1800.0)));
+        assert_eq!(p.cart().count(), 1);
+        p.apply(&ev("purchase", r#"{"items":[{"item_id":"a"}]}"#), 40);
+        assert_eq!((p.purchase_count, p.items["a"].cart_qty), (1, 0.0));
+        assert_eq!(p.cart().count(), 0);
+    }
+
+    #[test]
+    fn round_trips_through_storage_and_survives_corruption() {
+        let mut p = Profile::new(5, &mut SeededEntropy(2));
+        p.touch(5, &mut SeededEntropy(3));
+        p.apply(&ev("add_to_wishlist", r#"{"items":[{"item_id":"x","item_name":"\"quoted\" 名前","price":"¥1,980"}]}"#), 9);
+        p.dismissed.insert("cart_low_stock".into(), 11);
+        assert_eq!(Profile::from_json(&p.to_json()), Some(p));
+        for corrupt in ["", "{", "null", "[]", r#"{"v":99,"visitor_id":"x"}"#, r#"{"v":1}"#] {
+            assert_eq!(Profile::from_json(corrupt), None, "{corrupt}");
+        }
+        // A damaged item is skipped; the rest is kept.
+        let partial = r#"{"v":1,"visitor_id":"v","items":{"bad":{"item":7},"ok":{"item":{"item_id":"ok"},"cart_qty":1}}}"#;
+        let p = Profile::from_json(partial).unwrap();
+        assert_eq!(p.items.keys().collect::<Vec<_>>(), ["ok"]);
+    }
+
+    #[test]
+    fn sessions_time_out() {
+        let mut e = SeededEntropy(4);
+        let mut p = Profile::new(0, &mut e);
+        assert!(p.touch(0, &mut e));
+        assert!(!p.touch(SESSION_TIMEOUT_MS, &mut e));
+        assert!(p.touch(2 * SESSION_TIMEOUT_MS + 1, &mut e));
+        assert_eq!(p.sessions, 2);
+    }
+
+    #[test]
+    fn bounded_and_keeps_what_matters() {
+        let mut p = Profile::default();
+        p.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"keep"}]}"#), 0);
+        for i in 0..MAX_ITEMS + 50 {
+            p.apply(&ev("view_item", &format!(r#"{{"items":[{{"item_id":"v{i}"}}]}}"#)), 1 + i as i64);
+        }
+        assert_eq!(p.items.len(), MAX_ITEMS);
+        assert!(p.items.contains_key("keep"), "cart items outlive views");
+        assert!(!p.items.contains_key("v0"), "oldest views go first");
+    }
+}

@@ -1,0 +1,433 @@
+//! The widget's whole state as one pure object: commands in, messages and beacon batches out.
+//! The wasm shell owns one [`Runtime`], feeds it time, randomness and stored text, and carries
+//! out what it returns (render, send, store).
+
+use crate::config::Config;
+use crate::engine::{decide, Decision, Page};
+use crate::error::{Error, Problem};
+use crate::event::{Event, Item};
+use crate::id::{uuid_v7, Entropy};
+use crate::json::{object, Value};
+use crate::outbox::{Batch, Entry, Flush, Outbox, Outcome};
+use crate::profile::Profile;
+use crate::url::{path_of, strip_query};
+
+/// Where the config comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigSource {
+    /// Fetch it from this URL, then call [`Runtime::set_config`].
+    Url(String),
+    /// It was given inline and is already loaded.
+    Inline,
+}
+
+/// Validated `init` options the shell needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitOptions {
+    /// Site id.
+    pub site: String,
+    /// Collection endpoint; `None` sends nothing.
+    pub endpoint: Option<String>,
+    /// Where the config comes from.
+    pub config: ConfigSource,
+    /// Log each decision to the console.
+    pub debug: bool,
+}
+
+/// A message with its id, ready to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Unique id of this showing (UUIDv7), carried by its impression/click/dismiss beacons.
+    pub id: String,
+    /// What to show.
+    pub decision: Decision,
+}
+
+impl Message {
+    /// The message as JSON for JS (`on('message')`, the renderer).
+    pub fn to_value(&self) -> Value {
+        let d = &self.decision;
+        let mut v = object([
+            ("id", self.id.as_str().into()),
+            ("scenario_id", d.scenario_id.as_str().into()),
+            ("item_id", d.item_id.clone().into()),
+            ("placement", d.placement.into()),
+            ("title", d.title.as_str().into()),
+            ("body", d.body.clone().into()),
+        ]);
+        if let Some((label, url)) = &d.cta {
+            v.set("cta", object([("label", label.as_str().into()), ("url", url.as_str().into())]));
+        }
+        v
+    }
+}
+
+/// What happened to a shown message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// It became visible.
+    Impression,
+    /// Its call to action was followed.
+    Click,
+    /// The shopper closed it.
+    Dismiss,
+}
+
+impl Lifecycle {
+    fn event_name(self) -> &'static str {
+        match self {
+            Lifecycle::Impression => "shopcue_impression",
+            Lifecycle::Click => "shopcue_click",
+            Lifecycle::Dismiss => "shopcue_dismiss",
+        }
+    }
+}
+
+/// The widget state.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    options: Option<InitOptions>,
+    config: Option<Config>,
+    /// The local profile.
+    pub profile: Profile,
+    /// The beacon queue.
+    pub outbox: Outbox,
+    page: Page,
+    messages: Vec<Message>,
+    profile_dirty: bool,
+    outbox_dirty: bool,
+}
+
+impl Runtime {
+    /// Restores state from storage text (either may be missing or corrupt). Returns the
+    /// runtime and warnings about what could not be read.
+    pub fn new(stored_profile: Option<&str>, stored_outbox: Option<&str>, now: i64, entropy: &mut dyn Entropy) -> (Runtime, Vec<String>) {
+        let mut warnings = Vec::new();
+        let profile = match stored_profile.map(Profile::from_json) {
+            Some(Some(p)) => p,
+            Some(None) => {
+                warnings.push("stored profile was unreadable; starting a new one".to_string());
+                Profile::new(now, entropy)
+            }
+            None => Profile::new(now, entropy),
+        };
+        let outbox = stored_outbox.map(Outbox::from_json).unwrap_or_default();
+        let rt = Runtime {
+            options: None,
+            config: None,
+            profile,
+            outbox,
+            page: Page::default(),
+            messages: Vec::new(),
+            profile_dirty: stored_profile.is_none(),
+            outbox_dirty: false,
+        };
+        (rt, warnings)
+    }
+
+    /// Validates `init` options (`{site, config, endpoint, debug}`) and loads an inline config.
+    pub fn init(&mut self, options: &Value) -> Result<InitOptions, Error> {
+        let mut problems = Vec::new();
+        let site = match options.get("site") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => {
+                problems.push(Problem::new("$.site", "is required: the site id from your config"));
+                String::new()
+            }
+        };
+        let endpoint = match options.get("endpoint") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(e)) if crate::url::safe_link(e).is_some() => Some(e.clone()),
+            Some(_) => {
+                problems.push(Problem::new("$.endpoint", "must be an http(s) or relative URL"));
+                None
+            }
+        };
+        let config = match options.get("config") {
+            Some(Value::String(url)) if crate::url::safe_link(url).is_some() => ConfigSource::Url(url.clone()),
+            Some(v @ Value::Object(_)) => {
+                self.set_config_for(v, &site)?;
+                ConfigSource::Inline
+            }
+            _ => {
+                problems.push(Problem::new("$.config", "is required: a config URL or a config object"));
+                ConfigSource::Inline
+            }
+        };
+        let debug = options.get("debug").and_then(Value::as_bool).unwrap_or(false);
+        if !problems.is_empty() {
+            return Err(Error::InvalidEvent(problems));
+        }
+        let opts = InitOptions { site, endpoint, config, debug };
+        self.options = Some(opts.clone());
+        Ok(opts)
+    }
+
+    /// Loads a config (fetched or inline). An invalid config is rejected whole and the
+    /// previous one, if any, stays in force.
+    pub fn set_config(&mut self, v: &Value) -> Result<(), Error> {
+        let site = self.options.as_ref().ok_or(Error::NotInitialized)?.site.clone();
+        self.set_config_for(v, &site)
+    }
+
+    fn set_config_for(&mut self, v: &Value, site: &str) -> Result<(), Error> {
+        let config = Config::from_value(v)?;
+        if config.site != site {
+            return Err(Error::InvalidConfig(vec![Problem::new(
+                "$.site",
+                format!("config is for site {:?}, but init said {site:?}", config.site),
+            )]));
+        }
+        self.config = Some(config);
+        Ok(())
+    }
+
+    /// Starts a new page view at `url`; open messages belong to the old page and are closed.
+    pub fn page_view(&mut self, url: &str, now: i64, entropy: &mut dyn Entropy) {
+        self.page = Page { url: strip_query(url).to_string(), path: path_of(url).to_string(), ..Page::default() };
+        self.messages.clear();
+        self.profile.touch(now, entropy);
+        self.profile_dirty = true;
+        self.page.events.push("page_view".into());
+        self.enqueue("page_view", Value::Object(Vec::new()), now, entropy);
+    }
+
+    /// Records an event: validates it, updates the profile and queues its beacon.
+    pub fn track(&mut self, name: &str, params: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<(), Error> {
+        if self.options.is_none() {
+            return Err(Error::NotInitialized);
+        }
+        if name.starts_with("shopcue_") {
+            return Err(Error::InvalidEvent(vec![Problem::new("$name", "shopcue_* events are reserved for Shopcue itself")]));
+        }
+        let event = Event::parse(name, params)?;
+        self.profile.touch(now, entropy);
+        self.profile.apply(&event, now);
+        self.profile_dirty = true;
+        if name == "view_item" {
+            self.page.items = event.items.clone();
+        }
+        if !self.page.events.iter().any(|e| e == name) {
+            self.page.events.push(name.to_string());
+        }
+        self.enqueue(name, event.params, now, entropy);
+        Ok(())
+    }
+
+    /// Refreshes price and stock of known items (`shopcue('catalog', items)`).
+    pub fn catalog(&mut self, items: &Value, now: i64) -> Result<(), Error> {
+        let mut problems = Vec::new();
+        let list: Vec<Item> = match items.as_array() {
+            Some(a) => a.iter().enumerate().filter_map(|(i, v)| Item::parse(v, &format!("$[{i}]"), &mut problems)).collect(),
+            None => return Err(Error::InvalidEvent(vec![Problem::new("$", "catalog takes an array of items")])),
+        };
+        self.profile.update_catalog(&list, now);
+        self.profile_dirty = true;
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidEvent(problems))
+        }
+    }
+
+    /// Runs the engine and returns the new messages to show; each is recorded as an exposure.
+    pub fn decide(&mut self, now: i64, entropy: &mut dyn Entropy) -> Vec<Message> {
+        let Some(config) = &self.config else { return Vec::new() };
+        let (decisions, _) = decide(config, &self.profile, &self.page, now);
+        let mut out = Vec::new();
+        for decision in decisions {
+            let message = Message { id: uuid_v7(now, entropy), decision };
+            self.page.shown.push(message.decision.scenario_id.clone());
+            self.profile.last_shown.insert(message.decision.scenario_id.clone(), now);
+            self.profile_dirty = true;
+            self.enqueue("shopcue_exposure", lifecycle_params(&message), now, entropy);
+            self.messages.push(message.clone());
+            out.push(message);
+        }
+        out
+    }
+
+    /// Records an impression, click or dismissal of message `message_id`. Unknown ids (a
+    /// message of a previous page) are ignored and return `false`.
+    pub fn lifecycle(&mut self, message_id: &str, what: Lifecycle, now: i64, entropy: &mut dyn Entropy) -> bool {
+        let Some(message) = self.messages.iter().find(|m| m.id == message_id).cloned() else { return false };
+        if what == Lifecycle::Dismiss {
+            self.profile.dismissed.insert(message.decision.scenario_id.clone(), now);
+            self.profile_dirty = true;
+        }
+        self.enqueue(what.event_name(), lifecycle_params(&message), now, entropy);
+        true
+    }
+
+    /// For every scenario: shown or not, and why. Includes profile and outbox figures.
+    pub fn explain(&self, now: i64) -> Value {
+        let scenarios = match &self.config {
+            None => Vec::new(),
+            Some(config) => decide(config, &self.profile, &self.page, now)
+                .1
+                .into_iter()
+                .map(|e| {
+                    let mut v = e.verdict.to_value();
+                    v.set("scenario_id", e.scenario_id.as_str().into());
+                    v.set("priority", e.priority.into());
+                    v
+                })
+                .collect(),
+        };
+        object([
+            ("config_loaded", self.config.is_some().into()),
+            ("scenarios", Value::Array(scenarios)),
+            (
+                "profile",
+                object([
+                    ("items", (self.profile.items.len() as u32).into()),
+                    ("cart", (self.profile.cart().count() as u32).into()),
+                    ("sessions", self.profile.sessions.into()),
+                ]),
+            ),
+            ("outbox", object([("queued", (self.outbox.len() as u32).into()), ("dropped", self.outbox.dropped.into())])),
+        ])
+    }
+
+    /// The next beacon batch, if one is due (or everything, on [`Flush::Unload`]).
+    pub fn next_batch(&mut self, now: i64, flush: Flush) -> Option<Batch> {
+        let site = &self.options.as_ref()?.site;
+        self.options.as_ref()?.endpoint.as_ref()?;
+        let header = format!("\"v\":1,\"site\":{}", Value::from(site.as_str()).to_json());
+        self.outbox.next_batch(now, flush, &header)
+    }
+
+    /// Reports how a batch ended (HTTP status, 0 for a network error).
+    pub fn settle(&mut self, seq: u32, status: u16, retry_after_ms: Option<i64>, now: i64, jitter: f64) {
+        let before = self.outbox.len();
+        self.outbox.settle(seq, Outcome::from_status(status, retry_after_ms), now, jitter);
+        self.outbox_dirty |= self.outbox.len() != before;
+    }
+
+    /// When the outbox next wants a [`Flush::Timer`] poll.
+    pub fn next_due(&self) -> Option<i64> {
+        self.options.as_ref()?.endpoint.as_ref()?;
+        self.outbox.next_due()
+    }
+
+    /// The profile as JSON text if it changed since the last call.
+    pub fn take_profile_json(&mut self) -> Option<String> {
+        std::mem::take(&mut self.profile_dirty).then(|| self.profile.to_json())
+    }
+
+    /// The outbox as JSON text if it changed since the last call.
+    pub fn take_outbox_json(&mut self) -> Option<String> {
+        std::mem::take(&mut self.outbox_dirty).then(|| self.outbox.to_json())
+    }
+
+    /// `init` options, once given.
+    pub fn options(&self) -> Option<&InitOptions> {
+        self.options.as_ref()
+    }
+
+    fn enqueue(&mut self, name: &str, params: Value, now: i64, entropy: &mut dyn Entropy) {
+        if self.options.is_none() {
+            return;
+        }
+        let id = uuid_v7(now, entropy);
+        let event = object([
+            ("id", id.as_str().into()),
+            ("name", name.into()),
+            ("ts", now.into()),
+            ("visitor_id", self.profile.visitor_id.as_str().into()),
+            ("session_id", self.profile.session.id.as_str().into()),
+            ("url", self.page.url.as_str().into()),
+            ("params", params),
+        ]);
+        self.outbox.push(Entry { id, at: now, json: event.to_json() });
+        self.outbox_dirty = true;
+    }
+}
+
+fn lifecycle_params(m: &Message) -> Value {
+    object([
+        ("message_id", m.id.as_str().into()),
+        ("scenario_id", m.decision.scenario_id.as_str().into()),
+        ("item_id", m.decision.item_id.clone().into()),
+        ("placement", m.decision.placement.into()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::SeededEntropy;
+    use crate::json::parse;
+
+    fn init_options() -> Value {
+        parse(
+            r#"{"site":"demo","endpoint":"/collect","config":{"version":1,"site":"demo","locale":"en-US",
+                "scenarios":[{"preset":"page_low_stock"},{"preset":"cart_low_stock"}]}}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_page_visit_end_to_end() {
+        let e = &mut SeededEntropy(9);
+        let (mut rt, warnings) = Runtime::new(None, None, 1_000, e);
+        assert!(warnings.is_empty());
+        rt.init(&init_options()).unwrap();
+        rt.page_view("https://shop.example/product.html?id=a&email=x@y", 1_000, e);
+        rt.track("view_item", &parse(r#"{"items":[{"item_id":"a","item_name":"Tee","stock":2}]}"#).unwrap(), 1_001, e).unwrap();
+        let shown = rt.decide(1_002, e);
+        assert_eq!(shown.len(), 1);
+        assert!(rt.decide(1_003, e).is_empty(), "not shown twice on one page");
+        assert!(rt.lifecycle(&shown[0].id, Lifecycle::Impression, 1_004, e));
+        assert!(!rt.lifecycle("unknown", Lifecycle::Click, 1_004, e));
+
+        let batch = rt.next_batch(1_005, Flush::Unload).unwrap();
+        let body = parse(&batch.body).unwrap();
+        let names: Vec<_> = body.get("events").unwrap().as_array().unwrap().iter().map(|e| e.get("name").unwrap().as_str().unwrap()).collect();
+        assert_eq!(names, ["page_view", "view_item", "shopcue_exposure", "shopcue_impression"]);
+        assert_eq!(body.get_path("events.0.url").unwrap().as_str(), Some("https://shop.example/product.html"), "no query string");
+        assert_eq!(body.get("site").unwrap().as_str(), Some("demo"));
+        rt.settle(batch.seq, 204, None, 1_006, 0.5);
+        assert!(rt.outbox.is_empty());
+
+        // State survives a reload through its stored text.
+        let (profile, outbox) = (rt.take_profile_json().unwrap(), rt.outbox.to_json());
+        let (rt2, warnings) = Runtime::new(Some(&profile), Some(&outbox), 2_000, e);
+        assert!(warnings.is_empty());
+        assert_eq!(rt2.profile, rt.profile);
+    }
+
+    #[test]
+    fn bad_commands_are_rejected_and_the_rest_keeps_working() {
+        let e = &mut SeededEntropy(1);
+        let (mut rt, warnings) = Runtime::new(Some("{corrupt"), None, 0, e);
+        assert_eq!(warnings.len(), 1, "a corrupt stored profile is reported and replaced");
+        assert_eq!(rt.track("view_item", &Value::Null, 0, e), Err(Error::NotInitialized));
+        let err = rt.init(&parse(r#"{"endpoint":"javascript:x"}"#).unwrap()).unwrap_err();
+        assert_eq!(err.problems().len(), 3);
+        rt.init(&init_options()).unwrap();
+        rt.page_view("/", 0, e);
+        assert!(rt.track("add_to_cart", &parse(r#"{"items":[{"price":"free"}]}"#).unwrap(), 1, e).is_err());
+        assert!(rt.track("shopcue_click", &Value::Null, 1, e).is_err());
+        rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"a","stock":3}]}"#).unwrap(), 2, e).unwrap();
+        assert_eq!(rt.decide(3, e)[0].decision.scenario_id, "cart_low_stock");
+        let bad = rt.set_config(&parse(r#"{"version":1,"site":"other","scenarios":[]}"#).unwrap());
+        assert_eq!(bad.unwrap_err().problems()[0].path, "$.site");
+        assert!(rt.explain(4).get("config_loaded").unwrap().as_bool().unwrap(), "the old config stays");
+    }
+
+    #[test]
+    fn dismissal_is_remembered_across_page_views() {
+        let e = &mut SeededEntropy(2);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        rt.init(&init_options()).unwrap();
+        rt.page_view("/", 0, e);
+        rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"a","stock":1}]}"#).unwrap(), 1, e).unwrap();
+        let m = rt.decide(2, e);
+        rt.lifecycle(&m[0].id, Lifecycle::Dismiss, 3, e);
+        rt.page_view("/other", 4, e);
+        assert!(rt.decide(5, e).is_empty());
+        let explain = rt.explain(6);
+        assert_eq!(explain.get_path("scenarios.1.reason").unwrap().as_str(), Some("dismissed"));
+    }
+}

@@ -1,0 +1,192 @@
+//! Message templates: `{{path}}` and `{{path|filter}}`, compiled at config load. The output
+//! is plain text; the renderer puts it in text nodes, never in HTML.
+
+use crate::error::Problem;
+use crate::json::{format_number, Value};
+
+/// Roots a template path may start with.
+pub const ROOTS: &[&str] = &["item", "visitor", "page", "links", "site"];
+/// Known filters.
+pub const FILTERS: &[&str] = &["currency", "number", "percent", "km"];
+
+/// A compiled template.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Text(String),
+    Slot { path: String, filter: Option<String> },
+}
+
+/// Locale and currency used by filters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Format {
+    /// BCP 47 tag (`ja-JP`, `en-US`).
+    pub locale: String,
+    /// ISO 4217 code (`JPY`).
+    pub currency: String,
+}
+
+impl Template {
+    /// Compiles `text`; unknown roots, unknown filters and unclosed `{{` are problems at `path`.
+    ///
+    /// ```
+    /// use shopcue::{json::parse, template::{Format, Template}};
+    /// let t = Template::compile("{{item.name}} is {{item.price|currency}}", "$.title").unwrap();
+    /// let ctx = parse(r#"{"item":{"name":"Tee","price":1980}}"#).unwrap();
+    /// let f = Format { locale: "ja-JP".into(), currency: "JPY".into() };
+    /// assert_eq!(t.render(&ctx, &f), "Tee is ¥1,980");
+    /// ```
+    pub fn compile(text: &str, path: &str) -> Result<Template, Vec<Problem>> {
+        let mut parts = Vec::new();
+        let mut problems = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            if start > 0 {
+                parts.push(Part::Text(rest[..start].to_string()));
+            }
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else {
+                problems.push(Problem::new(path, "'{{' without a closing '}}'"));
+                rest = "";
+                break;
+            };
+            let inner = after[..end].trim();
+            let (slot, filter) = match inner.split_once('|') {
+                Some((p, f)) => (p.trim(), Some(f.trim().to_string())),
+                None => (inner, None),
+            };
+            let root = slot.split('.').next().unwrap_or_default();
+            if !ROOTS.contains(&root) || slot.split('.').any(str::is_empty) {
+                problems.push(Problem::new(path, format!("unknown value {{{{{slot}}}}}: paths start with one of {}", ROOTS.join(", "))));
+            }
+            if let Some(f) = &filter {
+                if !FILTERS.contains(&f.as_str()) {
+                    problems.push(Problem::new(path, format!("unknown filter |{f}: use one of {}", FILTERS.join(", "))));
+                }
+            }
+            parts.push(Part::Slot { path: slot.to_string(), filter });
+            rest = &after[end + 2..];
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Text(rest.to_string()));
+        }
+        if problems.is_empty() {
+            Ok(Template { parts })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Paths this template reads (for checks such as "does the message need an item?").
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Slot { path, .. } => Some(path.as_str()),
+            Part::Text(_) => None,
+        })
+    }
+
+    /// Renders against `ctx`. Missing values render as nothing.
+    pub fn render(&self, ctx: &Value, format: &Format) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Slot { path, filter } => match ctx.get_path(path) {
+                    None | Some(Value::Null) => {}
+                    Some(v) => apply_filter(v, filter.as_deref(), format, &mut out),
+                },
+            }
+        }
+        out
+    }
+}
+
+fn apply_filter(v: &Value, filter: Option<&str>, f: &Format, out: &mut String) {
+    let n = v.as_f64();
+    match (filter, n) {
+        (Some("currency"), Some(n)) => format_currency(n, &f.currency, &f.locale, out),
+        (Some("number"), Some(n)) => group_thousands(n, 0, out),
+        (Some("percent"), Some(n)) => {
+            format_number((n * 100.0).round(), out);
+            out.push('%');
+        }
+        (Some("km"), Some(n)) => {
+            group_thousands(n, 1, out);
+            out.push_str(" km");
+        }
+        _ => match v {
+            Value::String(s) => out.push_str(s),
+            Value::Number(n) => format_number(*n, out),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            _ => {}
+        },
+    }
+}
+
+/// Formats `n` with `,` thousands separators and `decimals` digits after the point.
+fn group_thousands(n: f64, decimals: usize, out: &mut String) {
+    let text = format!("{:.*}", decimals, n.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    if n < 0.0 && text.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+}
+
+/// Currency display for the currencies and locales Shopcue supports natively
+/// (`¥1,980`, `$19.99`, `€19.99`); others fall back to `1,980 XXX`.
+fn format_currency(n: f64, currency: &str, _locale: &str, out: &mut String) {
+    let (symbol, decimals) = match currency {
+        "JPY" => ("¥", 0),
+        "USD" => ("$", 2),
+        "EUR" => ("€", 2),
+        "GBP" => ("£", 2),
+        _ => ("", 2),
+    };
+    out.push_str(symbol);
+    group_thousands(n, decimals, out);
+    if symbol.is_empty() {
+        out.push(' ');
+        out.push_str(currency);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn fmt(currency: &str) -> Format {
+        Format { locale: "en-US".into(), currency: currency.into() }
+    }
+
+    #[test]
+    fn renders_values_and_filters() {
+        let ctx = parse(r#"{"item":{"name":"<b>Tee</b>","price":12800,"pct":0.153,"d":3.26}}"#).unwrap();
+        let t = Template::compile("{{ item.name }}: {{item.price|currency}} ({{item.pct|percent}}, {{item.d|km}}) {{item.none}}!", "$").unwrap();
+        assert_eq!(t.render(&ctx, &fmt("JPY")), "<b>Tee</b>: ¥12,800 (15%, 3.3 km) !");
+        assert_eq!(Template::compile("{{item.price|currency}}", "$").unwrap().render(&ctx, &fmt("USD")), "$12,800.00");
+        assert_eq!(Template::compile("{{item.price|number}}", "$").unwrap().render(&ctx, &fmt("CHF")), "12,800");
+    }
+
+    #[test]
+    fn rejects_unknown_paths_filters_and_unclosed_slots() {
+        for bad in ["{{nope.x}}", "{{item.price|shout}}", "Hi {{item.name", "{{item..x}}"] {
+            let err = Template::compile(bad, "$.message.title").unwrap_err();
+            assert_eq!(err[0].path, "$.message.title", "{bad}");
+        }
+    }
+}
