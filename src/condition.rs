@@ -238,7 +238,7 @@ fn equals_loose(expected: &Value, actual: Option<&Value>) -> bool {
         },
         Value::Number(n) => match a {
             Value::Number(x) => x == n,
-            Value::String(x) => x.trim().parse::<f64>().ok() == Some(*n),
+            Value::String(x) => crate::json::parse_number(x) == Some(*n),
             Value::Bool(b) => f64::from(u8::from(*b)) == *n,
             _ => false,
         },
@@ -252,8 +252,8 @@ fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
         (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
-        (Value::Number(x), Value::String(y)) => y.trim().parse::<f64>().ok().and_then(|y| x.partial_cmp(&y)),
-        (Value::String(x), Value::Number(y)) => x.trim().parse::<f64>().ok().and_then(|x| x.partial_cmp(y)),
+        (Value::Number(x), Value::String(y)) => crate::json::parse_number(y).and_then(|y| x.partial_cmp(&y)),
+        (Value::String(x), Value::Number(y)) => crate::json::parse_number(x).and_then(|x| x.partial_cmp(y)),
         _ => None,
     }
 }

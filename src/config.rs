@@ -137,7 +137,7 @@ impl Config {
         check_keys(members, "$", &["version", "site", "currency", "locale", "thresholds", "links", "caps", "scenarios"], &mut p);
         match v.get("version").and_then(Value::as_f64) {
             Some(CONFIG_VERSION) => {}
-            _ => p.push(Problem::new("$.version", format!("must be {CONFIG_VERSION}"))),
+            _ => p.push(Problem::new("$.version", "must be 1".to_string())),
         }
         let site = required_string(v, "site", "$", &mut p);
         let locale = optional_string(v, "locale", "$", &mut p).unwrap_or_else(|| "ja-JP".into());
@@ -176,7 +176,7 @@ impl Config {
                     let path = format!("$.scenarios[{i}]");
                     if let Some(sc) = compile_scenario(s, &path, &presets, &lang, &mut p) {
                         if scenarios.iter().any(|o| o.id == sc.id) {
-                            p.push(Problem::new(format!("{path}.id"), format!("duplicate scenario id {:?}", sc.id)));
+                            p.push(Problem::new(format!("{path}.id"), format!("duplicate scenario id \"{}\"", sc.id)));
                         }
                         scenarios.push(sc);
                     }
@@ -262,7 +262,7 @@ fn compile_scenario(s: &Value, path: &str, presets: &Value, lang: &str, p: &mut 
             Some(b) => b.clone(),
             None => {
                 let known: Vec<_> = presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
-                p.push(Problem::new(format!("{path}.preset"), format!("unknown preset {name:?}; known: {}", known.join(", "))));
+                p.push(Problem::new(format!("{path}.preset"), format!("unknown preset \"{name}\"; known: {}", known.join(", "))));
                 return None;
             }
         },
@@ -351,7 +351,7 @@ fn compile_message(m: Option<&Value>, path: &str, lang: &str, p: &mut Vec<Proble
         None | Some("banner-bottom") => Placement::BannerBottom,
         Some("banner-top") => Placement::BannerTop,
         Some(other) => {
-            p.push(Problem::new(format!("{path}.placement"), format!("unknown placement {other:?}; use banner-top or banner-bottom")));
+            p.push(Problem::new(format!("{path}.placement"), format!("unknown placement \"{other}\"; use banner-top or banner-bottom")));
             Placement::BannerBottom
         }
     };

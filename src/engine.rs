@@ -234,7 +234,7 @@ fn evaluate(sc: &Scenario, config: &Config, profile: &Profile, page: &Page, now:
         let mut matching: Vec<Value> =
             states.iter().map(|s| item_context(s, config, now)).filter(|c| subject.filter.eval(c)).collect();
         if let Some((key, desc)) = &subject.order {
-            matching.sort_by(|a, b| {
+            crate::sort::sort_by(&mut matching, |a, b| {
                 let o = cmp_values(a.get(key), b.get(key));
                 if *desc {
                     o.reverse()
@@ -282,7 +282,7 @@ fn evaluate(sc: &Scenario, config: &Config, profile: &Profile, page: &Page, now:
 /// ```
 pub fn decide(config: &Config, profile: &Profile, page: &Page, now: i64) -> (Vec<Decision>, Vec<Explanation>) {
     let mut order: Vec<&Scenario> = config.scenarios.iter().collect();
-    order.sort_by(|a, b| b.priority.partial_cmp(&a.priority).unwrap_or(std::cmp::Ordering::Equal));
+    crate::sort::sort_by(&mut order, |a, b| b.priority.partial_cmp(&a.priority).unwrap_or(std::cmp::Ordering::Equal));
     let mut shown = Vec::new();
     let mut explanations = Vec::new();
     // Groups already taken on this page (by earlier messages) or now.

@@ -79,7 +79,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::NotInitialized => f.write_str("call shopcue('init', …) first"),
-            Error::UnknownCommand(name) => write!(f, "unknown command {name:?}"),
+            Error::UnknownCommand(name) => write!(f, "unknown command \"{name}\""),
         }
     }
 }

@@ -73,7 +73,7 @@ impl Event {
     pub fn parse(name: &str, params: &Value) -> Result<Event, Error> {
         let mut problems = Vec::new();
         if !is_event_name(name) {
-            problems.push(Problem::new("$name", format!("{name:?} is not an event name (lowercase letters, digits and _, up to 40)")));
+            problems.push(Problem::new("$name", format!("\"{name}\" is not an event name (lowercase letters, digits and _, up to 40)")));
         }
         let params = match params {
             Value::Null => Value::Object(Vec::new()),
@@ -210,13 +210,13 @@ pub fn parse_amount(v: &Value) -> Result<f64, String> {
         _ => return Err("must be a number or a price string".into()),
     };
     if !n.is_finite() || n < 0.0 {
-        return Err(format!("must be a finite number ≥ 0, got {n}"));
+        return Err("must be a finite number ≥ 0".into());
     }
     Ok(n)
 }
 
 fn parse_amount_text(s: &str) -> Result<f64, String> {
-    let bad = || format!("{s:?} is not a readable amount");
+    let bad = || format!("\"{s}\" is not a readable amount");
     let numeric = |c: char| c.is_ascii_digit() || c == '-' || c == '.' || c == ',';
     let trimmed = s.trim().trim_matches(|c: char| !numeric(c));
     // Around the number only currency signs, codes ("JPY") and tax notes ("(税込)") may stand.
@@ -243,7 +243,7 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
                 // "1,980": prices never carry three decimals, so a lone comma before three
                 // digits groups thousands. "1.980" may be a decimal number string: refuse.
                 (1, 3) if sep == ',' => None,
-                (1, 3) => return Err(format!("{s:?} is ambiguous: is '.' a thousands or a decimal separator?")),
+                (1, 3) => return Err(format!("\"{s}\" is ambiguous: is '.' a thousands or a decimal separator?")),
                 (1, _) => Some(sep),
                 (_, 3) => None, // several separators, groups of three: thousands
                 _ => return Err(bad()),
@@ -260,7 +260,7 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
             _ => {} // thousands separator
         }
     }
-    normalized.parse::<f64>().map_err(|_| bad())
+    crate::json::parse_number(&normalized).ok_or_else(bad)
 }
 
 #[cfg(test)]

@@ -269,11 +269,7 @@ impl Parser<'_> {
         if !is_json_number(text) {
             return Err(self.err("invalid number"));
         }
-        text.parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite())
-            .map(Value::Number)
-            .ok_or_else(|| self.err("number out of range"))
+        Some(parse_f64(text)).filter(|n| n.is_finite()).map(Value::Number).ok_or_else(|| self.err("number out of range"))
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {
@@ -340,6 +336,82 @@ impl Parser<'_> {
     }
 }
 
+/// Reads a number written in JSON syntax (surrounding whitespace allowed), as conditions and
+/// price strings need: `" 42 "` → 42, `"4e2"` → 400, `"0x10"` → `None`.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    is_json_number(t).then(|| parse_f64(t)).filter(|n| n.is_finite())
+}
+
+/// Converts a validated JSON number. Exact (correctly rounded) whenever the digits fit in
+/// 15 significant figures and the decimal exponent in ±22 — every price, stock count,
+/// timestamp and coordinate Shopcue sees; beyond that, within a few units in the last place.
+/// Hand-written so the wasm build carries none of core's float-parsing tables (about 10 KB).
+fn parse_f64(text: &str) -> f64 {
+    let (neg, t) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text),
+    };
+    let (mantissa_part, exp_part) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t, "0"),
+    };
+    let mut exp: i64 = exp_part.trim_start_matches('+').parse::<i64>().unwrap_or(0).clamp(-10_000, 10_000);
+    let mut digits: u64 = 0;
+    let mut significant = 0;
+    let mut seen_point = false;
+    for b in mantissa_part.bytes() {
+        match b {
+            b'.' => seen_point = true,
+            b'0'..=b'9' if significant < 19 => {
+                digits = digits * 10 + u64::from(b - b'0');
+                if digits > 0 {
+                    significant += 1;
+                }
+                if seen_point {
+                    exp -= 1;
+                }
+            }
+            _ if !seen_point => exp += 1, // digits beyond u64 precision before the point
+            _ => {}
+        }
+    }
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+        1e21, 1e22,
+    ];
+    let m = digits as f64;
+    let value = if digits < (1 << 53) && (-22..=22).contains(&exp) {
+        // Both operands exact: one IEEE operation, one rounding — the correctly rounded result.
+        if exp >= 0 {
+            m * POW10[exp as usize]
+        } else {
+            m / POW10[(-exp) as usize]
+        }
+    } else {
+        let mut v = m;
+        let mut e = exp;
+        while e > 22 {
+            v *= 1e22;
+            e -= 22;
+        }
+        while e < -22 {
+            v /= 1e22;
+            e += 22;
+        }
+        if e >= 0 {
+            v * POW10[e as usize]
+        } else {
+            v / POW10[(-e) as usize]
+        }
+    };
+    if neg {
+        -value
+    } else {
+        value
+    }
+}
+
 /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
 fn is_json_number(t: &str) -> bool {
     let b = t.strip_prefix('-').unwrap_or(t).as_bytes();
@@ -370,16 +442,80 @@ fn is_json_number(t: &str) -> bool {
     i == b.len()
 }
 
-/// Formats a number the way JavaScript's `String(n)` does for the values Shopcue handles.
+/// Writes a number for JSON and display: integers exactly (like JavaScript's `String(n)`),
+/// fractions with up to 9 decimals. Hand-written so the wasm build carries none of core's
+/// float-formatting machinery (about 25 KB).
 pub fn format_number(n: f64, out: &mut String) {
-    use std::fmt::Write;
     if !n.is_finite() {
         out.push_str("null");
-    } else if n == n.trunc() && n.abs() < 1e21 {
-        let _ = write!(out, "{}", n as i128);
-    } else {
-        let _ = write!(out, "{}", n);
+        return;
     }
+    if n < 0.0 {
+        out.push('-');
+    }
+    let mut a = n.abs();
+    if a >= 1e18 {
+        // Beyond u64 precision: mantissa and exponent, like 1.5e+21.
+        let mut exp = 0u32;
+        while a >= 10.0 {
+            a /= 10.0;
+            exp += 1;
+        }
+        format_number(a, out);
+        out.push_str("e+");
+        push_u64(u64::from(exp), out);
+        return;
+    }
+    let mut int = a.trunc() as u64;
+    let mut frac = ((a - a.trunc()) * 1e9).round() as u64;
+    if frac >= 1_000_000_000 {
+        int += 1;
+        frac -= 1_000_000_000;
+    }
+    push_u64(int, out);
+    if frac > 0 {
+        out.push('.');
+        let digits = format_fraction(frac, 9);
+        out.push_str(digits.trim_end_matches('0'));
+    }
+}
+
+/// Formats `n` rounded to `decimals` places (`fixed(3.256, 1)` is `"3.3"`), without `format!`.
+pub fn fixed(n: f64, decimals: u32) -> String {
+    let scale = 10u64.pow(decimals.min(9));
+    let scaled = (n.abs() * scale as f64).round() as u64;
+    let mut out = String::new();
+    if n < 0.0 && scaled > 0 {
+        out.push('-');
+    }
+    push_u64(scaled / scale, &mut out);
+    if decimals > 0 {
+        out.push('.');
+        out.push_str(&format_fraction(scaled % scale, decimals.min(9) as usize));
+    }
+    out
+}
+
+fn format_fraction(frac: u64, width: usize) -> String {
+    let mut digits = String::new();
+    push_u64(frac, &mut digits);
+    let mut padded = "0".repeat(width.saturating_sub(digits.len()));
+    padded.push_str(&digits);
+    padded
+}
+
+fn push_u64(mut n: u64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(buf[i..].iter().map(|&b| b as char));
 }
 
 fn write_string(s: &str, out: &mut String) {
@@ -454,6 +590,33 @@ mod tests {
         }
         let deep = "[".repeat(MAX_DEPTH + 2);
         assert!(parse(&deep).is_err());
+    }
+
+    #[test]
+    fn numbers_parse_exactly_in_the_common_range() {
+        for text in ["0", "-0", "1980", "19.99", "0.1", "1.1", "123456789012345", "1e22", "2.5e-3", "-47.25", "35.659", "139.7003",
+            "1700000000123", "0.000001", "9007199254740991"] {
+            assert_eq!(parse_f64(text), text.parse::<f64>().unwrap(), "{text}");
+        }
+        for text in ["1e300", "1.7976931348623157e308", "5e-324", "123456789012345678901234567890"] {
+            let (got, want) = (parse_f64(text), text.parse::<f64>().unwrap());
+            assert!(((got - want) / want).abs() < 1e-14, "{text}: {got} vs {want}");
+        }
+        assert!(parse("1e400").is_err(), "overflow is an error, not infinity");
+    }
+
+    #[test]
+    fn numbers_format_like_javascript() {
+        for (n, want) in [(0.0, "0"), (-0.0, "0"), (1980.0, "1980"), (-2.5, "-2.5"), (0.1, "0.1"), (1.0 / 3.0, "0.333333333"),
+            (1_700_000_000_123.0, "1700000000123"), (1.5e21, "1.5e+21"), (0.9999999999, "1"), (f64::NAN, "null")] {
+            let mut s = String::new();
+            format_number(n, &mut s);
+            assert_eq!(s, want, "{n}");
+        }
+        assert_eq!(fixed(3.256, 1), "3.3");
+        assert_eq!(fixed(12800.0, 2), "12800.00");
+        assert_eq!(fixed(-0.04, 1), "0.0");
+        assert_eq!(fixed(0.05, 0), "0");
     }
 
     #[test]

@@ -37,9 +37,11 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod json;
+pub mod map;
 pub mod outbox;
 pub mod profile;
 pub mod runtime;
+mod sort;
 pub mod template;
 pub mod url;
 

@@ -1,11 +1,10 @@
 //! The shopper's local profile: what they viewed, carted, favorited and bought, kept in the
 //! browser only. Events update it; the engine reads it. Stored as versioned JSON.
 
-use std::collections::BTreeMap;
-
 use crate::event::{Event, Item};
 use crate::id::{uuid_v4, Entropy};
 use crate::json::{object, parse, Value};
+use crate::map::Map;
 
 /// Version of the stored profile format.
 pub const PROFILE_VERSION: u32 = 1;
@@ -70,7 +69,7 @@ pub struct Profile {
     /// The current session.
     pub session: Session,
     /// Products by `item_id`.
-    pub items: BTreeMap<String, ItemState>,
+    pub items: Map<ItemState>,
     /// Purchases (orders) seen.
     pub purchase_count: u32,
     /// First purchase (ms).
@@ -78,9 +77,9 @@ pub struct Profile {
     /// Last purchase (ms).
     pub last_purchase_at: Option<i64>,
     /// Scenario id → when the shopper dismissed its message (ms).
-    pub dismissed: BTreeMap<String, i64>,
+    pub dismissed: Map<i64>,
     /// Scenario id → when its message was last shown (ms).
-    pub last_shown: BTreeMap<String, i64>,
+    pub last_shown: Map<i64>,
 }
 
 impl Profile {
@@ -113,7 +112,7 @@ impl Profile {
     /// ```
     pub fn apply(&mut self, event: &Event, now: i64) {
         for item in &event.items {
-            let state = self.items.entry(item.id.clone()).or_default();
+            let state = self.items.entry_or_default(&item.id);
             state.merge(item, now);
             match event.name.as_str() {
                 "view_item" => {
@@ -183,7 +182,7 @@ impl Profile {
                 (weight, s.seen_at, id.clone())
             })
             .collect();
-        ranked.sort();
+        crate::sort::sort_by(&mut ranked, |a, b| a.cmp(b));
         for (_, _, id) in ranked.into_iter().take(excess) {
             self.items.remove(&id);
         }
@@ -192,7 +191,7 @@ impl Profile {
     /// Serializes for storage.
     pub fn to_json(&self) -> String {
         let opt = |v: Option<i64>| v.map_or(Value::Null, Value::from);
-        let times = |m: &BTreeMap<String, i64>| Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect());
+        let times = |m: &Map<i64>| Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect());
         let items = self
             .items
             .iter()
@@ -247,14 +246,14 @@ impl Profile {
         }
         let int = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).map(|n| n as i64);
         let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
-        let times = |k: &str| -> BTreeMap<String, i64> {
+        let times = |k: &str| -> Map<i64> {
             v.get(k)
                 .and_then(Value::as_object)
                 .map(|m| m.iter().filter_map(|(id, t)| Some((id.clone(), t.as_f64()? as i64))).collect())
                 .unwrap_or_default()
         };
         let session = v.get("session").cloned().unwrap_or_default();
-        let mut items = BTreeMap::new();
+        let mut items = Map::default();
         for (id, s) in v.get("items").and_then(Value::as_object).unwrap_or(&[]) {
             let mut scratch = Vec::new();
             let Some(item) = s.get("item").and_then(|i| Item::parse(i, "$", &mut scratch)) else { continue };

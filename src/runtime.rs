@@ -175,7 +175,7 @@ impl Runtime {
         if config.site != site {
             return Err(Error::InvalidConfig(vec![Problem::new(
                 "$.site",
-                format!("config is for site {:?}, but init said {site:?}", config.site),
+                format!("config is for site \"{}\", but init said \"{site}\"", config.site),
             )]));
         }
         self.config = Some(config);
@@ -318,6 +318,11 @@ impl Runtime {
     /// The outbox as JSON text if it changed since the last call.
     pub fn take_outbox_json(&mut self) -> Option<String> {
         std::mem::take(&mut self.outbox_dirty).then(|| self.outbox.to_json())
+    }
+
+    /// The config's locale (`ja-JP` until a config is loaded).
+    pub fn locale(&self) -> &str {
+        self.config.as_ref().map_or("ja-JP", |c| c.format.locale.as_str())
     }
 
     /// `init` options, once given.

@@ -128,8 +128,8 @@ fn apply_filter(v: &Value, filter: Option<&str>, f: &Format, out: &mut String) {
 }
 
 /// Formats `n` with `,` thousands separators and `decimals` digits after the point.
-fn group_thousands(n: f64, decimals: usize, out: &mut String) {
-    let text = format!("{:.*}", decimals, n.abs());
+fn group_thousands(n: f64, decimals: u32, out: &mut String) {
+    let text = crate::json::fixed(n.abs(), decimals);
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     if n < 0.0 && text.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
         out.push('-');

@@ -1,1 +1,295 @@
+//! # shopcue-wasm
+//!
+//! The browser shell of Shopcue. It owns one [`shopcue::Runtime`] (the pure core) and only
+//! moves data between it and the browser: commands in, storage, rendering, beacons out.
+//! Every decision is made in the core; nothing here decides what to show.
+//!
+//! The loader (`www/…/shopcue.js`, built by `./x dist`) forwards every `shopcue(…)` call to
+//! [`command`]. Errors are returned as JS `Error`s with a stable `code`; the loader logs them,
+//! so nothing ever throws into the host page.
+#![warn(missing_docs)]
 
+mod beacon;
+pub mod platform;
+pub mod render;
+pub mod storage;
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Function};
+use shopcue::json::Value;
+use shopcue::outbox::Flush;
+use shopcue::runtime::{ConfigSource, Lifecycle, Message};
+use shopcue::{Error, Runtime};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use platform::{console, from_value, js_error, now, to_value, BrowserEntropy};
+use render::Rendered;
+use storage::Store;
+
+/// The live widget: the core runtime plus what the browser side holds.
+struct Shell {
+    rt: Runtime,
+    store: Store,
+    render: bool,
+    debug: bool,
+    lang: String,
+    listeners: Vec<(String, Function)>,
+    rendered: Vec<Rendered>,
+    /// Messages taken off the page from inside their own event handler; freed on the next turn.
+    closed: Vec<Rendered>,
+    eval_timer: Option<i32>,
+    send_timer: Option<i32>,
+    sending: bool,
+    _page_listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+thread_local! {
+    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
+}
+
+/// Events for `on()` listeners, delivered after the shell is released (listeners may call back).
+type Emitted = Vec<(&'static str, JsValue)>;
+
+fn with_shell<R>(f: impl FnOnce(&mut Shell) -> R) -> Option<R> {
+    SHELL.with(|s| s.try_borrow_mut().ok()?.as_mut().map(f))
+}
+
+fn emit(events: Emitted) {
+    for (kind, payload) in events {
+        let fns: Vec<Function> =
+            with_shell(|s| s.listeners.iter().filter(|(k, _)| k == kind).map(|(_, f)| f.clone()).collect()).unwrap_or_default();
+        for f in fns {
+            if let Err(e) = f.call1(&JsValue::UNDEFINED, &payload) {
+                console("error", &["[shopcue] an on('".into(), kind.into(), "') listener threw:".into(), e]);
+            }
+        }
+    }
+}
+
+/// Runs one `shopcue(name, ...args)` command.
+///
+/// ```js
+/// // The loader calls this for every shopcue(…) call, in order:
+/// shopcue('init', { site: 'demo-store', config: '/shopcue/config.json', endpoint: '/collect' });
+/// shopcue('track', 'add_to_cart', { items: [{ item_id: 'tee-01', price: 1980, stock: 2 }] });
+/// const why = shopcue('explain'); // { scenarios: [{ scenario_id, reason, … }], … }
+/// ```
+#[wasm_bindgen]
+pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
+    let arg = |i: u32| args.get(i);
+    let initialized = SHELL.with(|s| s.borrow().is_some());
+    if name == "init" {
+        if initialized {
+            console("warn", &["[shopcue] init was called again; the first init stays in force".into()]);
+            return Ok(JsValue::UNDEFINED);
+        }
+        return init(&arg(0));
+    }
+    if !initialized {
+        return Err(js_error(&Error::NotInitialized));
+    }
+    let t = now();
+    let result = match name {
+        "track" => {
+            let event = arg(0).as_string().unwrap_or_default();
+            with_shell(|s| s.rt.track(&event, &to_value(&arg(1)), t, &mut BrowserEntropy).map(|_| JsValue::UNDEFINED))
+        }
+        "catalog" => with_shell(|s| s.rt.catalog(&to_value(&arg(0)), t).map(|_| JsValue::UNDEFINED)),
+        "page" => with_shell(|s| {
+            s.rendered.clear();
+            let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+            s.rt.page_view(&href, t, &mut BrowserEntropy);
+            Ok(JsValue::UNDEFINED)
+        }),
+        "on" => {
+            let kind = arg(0).as_string().unwrap_or_default();
+            let Ok(f) = arg(1).dyn_into::<Function>() else {
+                return Err(js_error(&Error::InvalidEvent(vec![shopcue::Problem::new("$[1]", "on() needs a callback function")])));
+            };
+            if !["message", "impression", "click", "dismiss", "error"].contains(&kind.as_str()) {
+                return Err(js_error(&Error::UnknownCommand(format!("on('{kind}')"))));
+            }
+            with_shell(|s| {
+                s.listeners.push((kind, f));
+                Ok(JsValue::UNDEFINED)
+            })
+        }
+        "explain" => with_shell(|s| Ok(from_value(&s.rt.explain(t)))),
+        other => Some(Err(Error::UnknownCommand(other.to_string()))),
+    };
+    let result = result.unwrap_or(Err(Error::NotInitialized));
+    with_shell(|s| {
+        s.persist();
+        s.schedule_evaluation();
+        s.schedule_send();
+    });
+    result.map_err(|e| js_error(&e))
+}
+
+fn init(options: &JsValue) -> Result<JsValue, JsValue> {
+    let opts = to_value(options);
+    let site = opts.get("site").and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut store = Store::open(&site);
+    let t = now();
+    let (mut rt, warnings) = Runtime::new(store.get("profile").as_deref(), store.get("outbox").as_deref(), t, &mut BrowserEntropy);
+    for w in warnings {
+        console("warn", &[format!("[shopcue] {w}").into()]);
+    }
+    let init = rt.init(&opts).map_err(|e| js_error(&e))?;
+    if init.site.is_empty() {
+        store = Store::memory(&site);
+    }
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    rt.page_view(&href, t, &mut BrowserEntropy);
+    let lang = opts.get("locale").and_then(Value::as_str).unwrap_or("ja").split('-').next().unwrap_or("ja").to_string();
+    let shell = Shell {
+        rt,
+        store,
+        render: opts.get("render").and_then(Value::as_bool).unwrap_or(true),
+        debug: init.debug,
+        lang,
+        listeners: Vec::new(),
+        rendered: Vec::new(),
+        closed: Vec::new(),
+        eval_timer: None,
+        send_timer: None,
+        sending: false,
+        _page_listeners: beacon::listen_for_page_exit(),
+    };
+    SHELL.with(|s| *s.borrow_mut() = Some(shell));
+    if let ConfigSource::Url(url) = init.config {
+        beacon::load_config(url);
+    }
+    with_shell(|s| {
+        s.persist();
+        s.schedule_evaluation();
+        s.schedule_send();
+    });
+    Ok(JsValue::UNDEFINED)
+}
+
+/// Called by the config loader with the fetched config (or the reason it failed).
+fn config_loaded(config: Result<Value, String>) {
+    let result = with_shell(|s| {
+        let r = config.and_then(|c| s.rt.set_config(&c).map_err(|e| e.to_string()));
+        if r.is_ok() {
+            s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
+            s.schedule_evaluation();
+        }
+        r
+    });
+    if let Some(Err(message)) = result {
+        console("error", &[format!("[shopcue] config rejected: {message}").into()]);
+        emit(vec![("error", js_sys::Error::new(&message).into())]);
+    }
+}
+
+/// A click or dismissal on a rendered message.
+fn on_message_event(message_id: &str, what: Lifecycle) {
+    let payload = with_shell(|s| {
+        if !s.rt.lifecycle(message_id, what, now(), &mut BrowserEntropy) {
+            return None;
+        }
+        if what == Lifecycle::Dismiss {
+            if let Some(i) = s.rendered.iter().position(|r| r.message_id == message_id) {
+                let r = s.rendered.remove(i);
+                r.hide();
+                s.closed.push(r); // freed later: we are inside its own listener
+            }
+        }
+        s.persist();
+        s.schedule_send();
+        Some(message_id.to_string())
+    })
+    .flatten();
+    if let Some(id) = payload {
+        let kind = if what == Lifecycle::Dismiss { "dismiss" } else { "click" };
+        emit(vec![(kind, JsValue::from_str(&id))]);
+    }
+}
+
+impl Shell {
+    /// Write-through persistence of whatever changed.
+    fn persist(&mut self) {
+        if let Some(p) = self.rt.take_profile_json() {
+            self.store.set("profile", &p);
+        }
+        if let Some(o) = self.rt.take_outbox_json() {
+            self.store.set("outbox", &o);
+        }
+    }
+
+    /// Evaluates on the next turn, once for a burst of commands (the loader replays its queue
+    /// synchronously, so a page's init + track calls are judged together).
+    fn schedule_evaluation(&mut self) {
+        if self.eval_timer.is_some() {
+            return;
+        }
+        let f = Closure::once_into_js(evaluate);
+        self.eval_timer = Some(platform::set_timeout(f.unchecked_ref(), 0));
+    }
+
+    fn schedule_send(&mut self) {
+        if self.sending {
+            return;
+        }
+        let Some(due) = self.rt.next_due() else { return };
+        if let Some(t) = self.send_timer.take() {
+            platform::clear_timeout(t);
+        }
+        let delay = (due - now()).clamp(0, 120_000) as i32;
+        let f = Closure::once_into_js(beacon::send_due);
+        self.send_timer = Some(platform::set_timeout(f.unchecked_ref(), delay));
+    }
+
+    fn show(&mut self, message: &Message, t: i64) -> Emitted {
+        let mut out: Emitted = vec![("message", from_value(&message.to_value()))];
+        if !self.render {
+            return out;
+        }
+        match render::show(message, &self.lang, on_message_event) {
+            Ok(r) => {
+                self.rendered.push(r);
+                // Banners are fixed to the viewport: on screen as soon as they are rendered.
+                self.rt.lifecycle(&message.id, Lifecycle::Impression, t, &mut BrowserEntropy);
+                out.push(("impression", JsValue::from_str(&message.id)));
+            }
+            Err(e) => console("warn", &["[shopcue] could not render a message:".into(), e]),
+        }
+        out
+    }
+}
+
+fn evaluate() {
+    let emitted = with_shell(|s| {
+        s.eval_timer = None;
+        s.closed.clear();
+        let t = now();
+        let messages = s.rt.decide(t, &mut BrowserEntropy);
+        if s.debug {
+            console("info", &["[shopcue] decisions".into(), from_value(&s.rt.explain(t))]);
+        }
+        let emitted: Emitted = messages.iter().flat_map(|m| s.show(m, t)).collect();
+        s.persist();
+        s.schedule_send();
+        emitted
+    });
+    emit(emitted.unwrap_or_default());
+}
+
+/// Sends everything queued right now with `sendBeacon` (the page is going away).
+fn flush_for_exit() {
+    with_shell(|s| {
+        let Some(endpoint) = s.rt.options().and_then(|o| o.endpoint.clone()) else { return };
+        while let Some(batch) = s.rt.next_batch(now(), Flush::Unload) {
+            let accepted = beacon::send_beacon(&endpoint, &batch.body);
+            s.rt.settle(batch.seq, if accepted { 202 } else { 0 }, None, now(), platform::jitter());
+            if !accepted {
+                break;
+            }
+        }
+        s.persist();
+    });
+}

@@ -1,0 +1,92 @@
+//! Small platform helpers: clock, entropy, console, timers, JSON crossing. Every call here is
+//! fallible-safe: a broken or patched host global never turns into a panic.
+
+use js_sys::{Function, Reflect, JSON};
+use shopcue::id::Entropy;
+use shopcue::json::{self, Value};
+use shopcue::Error;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Wall-clock time in Unix milliseconds.
+pub fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// `crypto.getRandomValues`, falling back to `Math.random` where crypto is missing or patched.
+pub struct BrowserEntropy;
+
+impl Entropy for BrowserEntropy {
+    fn fill(&mut self, buf: &mut [u8]) {
+        let ok = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .is_some_and(|c| c.get_random_values_with_u8_array(buf).is_ok());
+        if !ok {
+            for b in buf.iter_mut() {
+                *b = (js_sys::Math::random() * 256.0) as u8;
+            }
+        }
+    }
+}
+
+/// A random number in `[0, 1)` for retry jitter.
+pub fn jitter() -> f64 {
+    js_sys::Math::random()
+}
+
+/// Converts a JS value to the core's JSON value (via `JSON.stringify`, which also drops
+/// functions and survives a patched `toJSON`). Unserializable values become `null`.
+pub fn to_value(v: &JsValue) -> Value {
+    if v.is_undefined() {
+        return Value::Null;
+    }
+    JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .and_then(|s| json::parse(&s).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// Converts core JSON to a JS value.
+pub fn from_value(v: &Value) -> JsValue {
+    JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
+}
+
+/// Converts the core error into a JS `Error` with a stable `code` and `problems` array.
+pub fn js_error(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(&format!("[shopcue] {e}"));
+    let problems = Value::Array(
+        e.problems()
+            .iter()
+            .map(|p| json::object([("path", p.path.as_str().into()), ("message", p.message.as_str().into())]))
+            .collect(),
+    );
+    let _ = Reflect::set(&err, &"code".into(), &e.code().into());
+    let _ = Reflect::set(&err, &"problems".into(), &from_value(&problems));
+    err.into()
+}
+
+/// Calls `console[level](...args)` if the host's console still works.
+pub fn console(level: &str, args: &[JsValue]) {
+    let call = || -> Option<()> {
+        let console = Reflect::get(&js_sys::global(), &"console".into()).ok()?;
+        let f: Function = Reflect::get(&console, &level.into()).ok()?.dyn_into().ok()?;
+        let arr: js_sys::Array = args.iter().collect();
+        f.apply(&console, &arr).ok().map(|_| ())
+    };
+    let _ = call();
+}
+
+/// `setTimeout(f, ms)`; returns the handle (0 when the host has no window).
+pub fn set_timeout(f: &Function, ms: i32) -> i32 {
+    web_sys::window()
+        .and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms).ok())
+        .unwrap_or(0)
+}
+
+/// `clearTimeout(handle)`.
+pub fn clear_timeout(handle: i32) {
+    if let Some(w) = web_sys::window() {
+        w.clear_timeout_with_handle(handle);
+    }
+}

@@ -1,0 +1,63 @@
+//! `localStorage`, made safe: when storage is disabled, full or throws, Shopcue keeps working
+//! from memory and warns once.
+
+use web_sys::Storage;
+
+use crate::platform::console;
+
+/// Storage for one site's keys (`shopcue:<site>:<name>`).
+pub struct Store {
+    storage: Option<Storage>,
+    prefix: String,
+    warned: bool,
+}
+
+impl Store {
+    /// Opens `localStorage` for `site`. A browser that refuses storage gives a memory-only store.
+    ///
+    /// ```js
+    /// // In the browser, the profile lives under these keys:
+    /// localStorage.getItem('shopcue:demo-store:profile');
+    /// ```
+    pub fn open(site: &str) -> Store {
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let mut store = Store { storage, prefix: format!("shopcue:{site}:"), warned: false };
+        if store.storage.is_none() {
+            store.warn("localStorage is unavailable; keeping the profile in memory for this page");
+        }
+        store
+    }
+
+    /// A store that never persists (consent not given, or for tests).
+    pub fn memory(site: &str) -> Store {
+        Store { storage: None, prefix: format!("shopcue:{site}:"), warned: true }
+    }
+
+    /// Reads `name`; `None` when missing or unreadable.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.storage.as_ref()?.get_item(&format!("{}{name}", self.prefix)).ok().flatten()
+    }
+
+    /// Writes `name`. Returns `false` (after one console warning) when the write failed.
+    pub fn set(&mut self, name: &str, value: &str) -> bool {
+        let Some(s) = &self.storage else { return false };
+        if s.set_item(&format!("{}{name}", self.prefix), value).is_ok() {
+            return true;
+        }
+        self.warn("localStorage refused a write (full?); continuing from memory");
+        false
+    }
+
+    /// Removes `name`.
+    pub fn remove(&self, name: &str) {
+        if let Some(s) = &self.storage {
+            let _ = s.remove_item(&format!("{}{name}", self.prefix));
+        }
+    }
+
+    fn warn(&mut self, message: &str) {
+        if !std::mem::replace(&mut self.warned, true) {
+            console("warn", &[format!("[shopcue] {message}").into()]);
+        }
+    }
+}

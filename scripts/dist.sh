@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the shippable widget into dist/shopcue/: release wasm → wasm-bindgen → wasm-opt (npm
+# binaryen, never Debian's) → loader with the glue inlined. Prints raw/gzip/brotli sizes and
+# fails when the gzip total exceeds pkg-config/size-budget.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=dist/shopcue
+WASM_OPT=node_modules/.bin/wasm-opt
+[ -x "$WASM_OPT" ] || { echo "dist: $WASM_OPT missing; run scripts/ci/setup.sh" >&2; exit 1; }
+
+cargo build --release -p shopcue-wasm --target wasm32-unknown-unknown
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" target/wasm32-unknown-unknown/release/shopcue_wasm.wasm
+mkdir -p "$OUT"
+# shellcheck disable=SC2046
+"$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) "$tmp/shopcue_wasm_bg.wasm" -o "$OUT/shopcue_bg.wasm"
+node scripts/build-loader.mjs "$tmp/shopcue_wasm.js" pkg-config/loader.js "$OUT/shopcue.js"
+
+budget=$(node -p 'require("./pkg-config/size-budget.json").total_gzip_bytes')
+target=$(node -p 'require("./pkg-config/size-budget.json").target_gzip_bytes')
+total=0
+printf '%-22s %10s %10s %10s\n' file raw gzip brotli
+for f in "$OUT/shopcue.js" "$OUT/shopcue_bg.wasm"; do
+  raw=$(wc -c <"$f"); gz=$(gzip -9c "$f" | wc -c)
+  br=$(if command -v brotli >/dev/null; then brotli -c -q 11 "$f" | wc -c; else echo -; fi)
+  printf '%-22s %10d %10d %10s\n' "$(basename "$f")" "$raw" "$gz" "$br"
+  total=$((total + gz))
+done
+printf '%-22s %10s %10d   (budget %d bytes gzip)\n' TOTAL '' "$total" "$budget"
+if [ "$total" -gt "$budget" ]; then
+  echo "dist: FAIL — gzip total $total exceeds the budget of $budget bytes (pkg-config/size-budget.json)" >&2
+  exit 1
+fi
+if [ "$total" -gt "$target" ]; then
+  echo "dist: note — gzip total $total is over the $target-byte target (pkg-config/size-budget.json); see twiggy: scripts/twiggy.sh"
+fi
+echo "dist: ok — $OUT"
