@@ -1,0 +1,133 @@
+//! The collector over real HTTP on loopback, with a real SQLite file.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use shopcue_collector::{router, store::Store, App};
+
+struct Server {
+    addr: String,
+    db: PathBuf,
+    _dir: TempDir,
+}
+
+struct TempDir(PathBuf);
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn start() -> Server {
+    let dir = std::env::temp_dir().join(format!("shopcue-collector-test-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    std::fs::write(dir.join("www/index.html"), "<h1>store</h1>").unwrap();
+    std::fs::write(dir.join("www/secret.txt"), "inside").unwrap();
+    let db = dir.join("events.sqlite");
+    let store = Store::open(&db).unwrap();
+    let app = App {
+        store: Arc::new(store),
+        statics: Arc::new(vec![dir.join("www")]),
+        allowed_origins: Arc::new(vec!["https://shop.example".into()]),
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap().to_string()).unwrap();
+            axum::serve(listener, router(app)).await.unwrap();
+        });
+    });
+    Server { addr: rx.recv().unwrap(), db, _dir: TempDir(dir) }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+/// Sends one HTTP/1.1 request; returns (status, headers, body).
+fn request(addr: &str, method: &str, path: &str, extra_headers: &str, body: &[u8]) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n{extra_headers}\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+fn event(id: &str, name: &str) -> String {
+    format!(r#"{{"id":"{id}","name":"{name}","ts":1700000000000,"visitor_id":"v1","session_id":"s1","url":"/p","params":{{"scenario_id":"cart_low_stock"}}}}"#)
+}
+
+fn count(db: &PathBuf, sql: &str) -> i64 {
+    rusqlite::Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn stores_each_event_once_and_replies_after_commit() {
+    let srv = start();
+    let body = format!(r#"{{"v":1,"site":"demo","events":[{},{}]}}"#, event("e1", "view_item"), event("e2", "shopcue_impression"));
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", body.as_bytes());
+    assert_eq!(status, 200, "{reply}");
+    assert!(reply.contains(r#""accepted":2"#), "{reply}");
+    // Committed before the reply: a second connection sees the rows at once.
+    assert_eq!(count(&srv.db, "SELECT count(*) FROM events"), 2);
+    // A replayed batch (client retry after a lost reply) adds nothing.
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", body.as_bytes());
+    assert_eq!(status, 200);
+    assert!(reply.contains(r#""duplicates":2"#), "{reply}");
+    assert_eq!(count(&srv.db, "SELECT count(*) FROM events"), 2);
+    assert_eq!(count(&srv.db, "SELECT count(*) FROM events WHERE scenario_id = 'cart_low_stock'"), 2);
+}
+
+#[test]
+fn rejects_bad_input_with_reasons() {
+    let srv = start();
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", b"{nope");
+    assert_eq!(status, 400);
+    assert!(reply.contains("not JSON"), "{reply}");
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", br#"{"site":"demo","events":[]}"#);
+    assert_eq!((status, reply.contains("empty")), (400, true));
+    // One bad event among good ones: the good one is kept, the bad one explained.
+    let body = format!(r#"{{"site":"demo","events":[{},{{"id":"x"}}]}}"#, event("ok1", "add_to_cart"));
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", body.as_bytes());
+    assert_eq!(status, 200);
+    assert!(reply.contains(r#""index":1"#), "{reply}");
+    assert_eq!(count(&srv.db, "SELECT count(*) FROM events"), 1);
+}
+
+#[test]
+fn enforces_the_size_cap() {
+    let srv = start();
+    let just_under = format!(r#"{{"site":"demo","events":[{}],"pad":"{}"}}"#, event("big", "view_item"), "x".repeat(1024 * 1024 - 200));
+    assert!(just_under.len() <= 1024 * 1024);
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", just_under.as_bytes()).0, 200);
+    let over = "x".repeat(1024 * 1024 + 1);
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", over.as_bytes()).0, 413);
+}
+
+#[test]
+fn health_static_files_and_cors() {
+    let srv = start();
+    assert_eq!(request(&srv.addr, "GET", "/healthz", "", b"").0, 200);
+    let (status, head, body) = request(&srv.addr, "GET", "/", "", b"");
+    assert_eq!((status, body.as_str()), (200, "<h1>store</h1>"));
+    assert!(head.to_ascii_lowercase().contains("content-type: text/html"));
+    assert_eq!(request(&srv.addr, "GET", "/../../etc/passwd", "", b"").0 / 100, 4);
+    assert_eq!(request(&srv.addr, "GET", "/missing.js", "", b"").0, 404);
+    let body = format!(r#"{{"site":"demo","events":[{}]}}"#, event("c1", "view_item"));
+    let (_, head, _) = request(&srv.addr, "POST", "/collect", "Origin: https://shop.example\r\n", body.as_bytes());
+    assert!(head.to_ascii_lowercase().contains("access-control-allow-origin: https://shop.example"), "{head}");
+    let (_, head, _) = request(&srv.addr, "POST", "/collect", "Origin: https://evil.example\r\n", body.as_bytes());
+    assert!(!head.to_ascii_lowercase().contains("access-control-allow-origin"), "{head}");
+}
