@@ -1,0 +1,115 @@
+//! Browser tests (headless Chromium via wasm-bindgen-test): storage and rendering.
+
+use shopcue::engine::Decision;
+use shopcue::runtime::{Lifecycle, Message};
+use shopcue_wasm::render;
+use shopcue_wasm::storage::Store;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// Closed shadow roots are invisible to page scripts by design; the test keeps the roots that
+// attachShadow returns, exactly as an attacker-free observer of the page would see them.
+#[wasm_bindgen(inline_js = "
+export function captureShadowRoots() {
+  if (window.__roots) return;
+  window.__roots = [];
+  const orig = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) { const r = orig.call(this, init); window.__roots.push(r); return r; };
+}
+export function lastRoot() { return window.__roots[window.__roots.length - 1]; }
+export function hostShadowRoot(scenario) {
+  const h = document.querySelector('shopcue-message[data-shopcue-scenario=\"' + scenario + '\"]');
+  return h ? h.shadowRoot : undefined;
+}
+export function countHosts() { return document.querySelectorAll('shopcue-message').length; }
+")]
+extern "C" {
+    fn captureShadowRoots();
+    #[wasm_bindgen(js_name = lastRoot)]
+    fn last_root() -> web_sys::ShadowRoot;
+    #[wasm_bindgen(js_name = hostShadowRoot)]
+    fn host_shadow_root(scenario: &str) -> JsValue;
+    #[wasm_bindgen(js_name = countHosts)]
+    fn count_hosts() -> u32;
+}
+
+fn message(scenario: &str, title: &str, cta: Option<(&str, &str)>) -> Message {
+    Message {
+        id: format!("m-{scenario}"),
+        decision: Decision {
+            scenario_id: scenario.into(),
+            item_id: Some("a".into()),
+            placement: "banner-bottom",
+            title: title.into(),
+            body: Some("body text".into()),
+            cta: cta.map(|(l, u)| (l.into(), u.into())),
+        },
+    }
+}
+
+#[wasm_bindgen_test]
+fn storage_round_trips_and_is_namespaced_by_site() {
+    let mut a = Store::open("site-a");
+    let b = Store::open("site-b");
+    assert!(a.set("profile", "{\"v\":1}"));
+    assert_eq!(a.get("profile").as_deref(), Some("{\"v\":1}"));
+    assert_eq!(b.get("profile"), None, "another site's keys are separate");
+    let raw = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(raw.get_item("shopcue:site-a:profile").unwrap().as_deref(), Some("{\"v\":1}"));
+    a.remove("profile");
+    assert_eq!(a.get("profile"), None);
+}
+
+#[wasm_bindgen_test]
+fn memory_store_never_touches_local_storage() {
+    let mut m = Store::memory("site-m");
+    assert!(!m.set("profile", "x"));
+    assert_eq!(m.get("profile"), None);
+    let raw = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(raw.get_item("shopcue:site-m:profile").unwrap(), None);
+}
+
+fn noop(_: &str, _: Lifecycle) {}
+
+#[wasm_bindgen_test]
+fn renders_a_closed_accessible_banner_with_text_only() {
+    captureShadowRoots();
+    let hostile = "<img src=x onerror=\"window.__pwned=1\">残り2点";
+    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), "ja", noop).unwrap();
+    let root = last_root();
+    assert!(host_shadow_root("xss").is_null(), "the shadow root is closed");
+    let title = root.query_selector(".title").unwrap().unwrap();
+    assert_eq!(title.text_content().as_deref(), Some(hostile), "markup renders literally");
+    assert!(root.query_selector("img").unwrap().is_none(), "no element was parsed from text");
+    let live = root.query_selector("[aria-live=polite]").unwrap().unwrap();
+    assert_eq!(live.get_attribute("role").as_deref(), Some("status"));
+    let close = root.query_selector("button.x").unwrap().unwrap();
+    assert_eq!(close.get_attribute("aria-label").as_deref(), Some("閉じる"));
+    let cta = root.query_selector("a.cta").unwrap().unwrap();
+    assert_eq!(cta.get_attribute("href").as_deref(), Some("/cart.html"));
+    assert_eq!(count_hosts(), 1);
+    drop(r);
+    assert_eq!(count_hosts(), 0, "dropping the handle removes the message");
+}
+
+#[wasm_bindgen_test]
+fn close_button_reports_a_dismissal() {
+    use std::cell::Cell;
+    thread_local!(static DISMISSED: Cell<bool> = const { Cell::new(false) });
+    fn on_event(id: &str, what: Lifecycle) {
+        assert_eq!(id, "m-dismiss");
+        if what == Lifecycle::Dismiss {
+            DISMISSED.with(|d| d.set(true));
+        }
+    }
+    captureShadowRoots();
+    let _r = render::show(&message("dismiss", "t", None), "en", on_event).unwrap();
+    let root = last_root();
+    let close: web_sys::HtmlElement = root.query_selector("button.x").unwrap().unwrap().dyn_into().unwrap();
+    assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close"));
+    assert!(root.query_selector("a").unwrap().is_none(), "no CTA without one");
+    close.click();
+    assert!(DISMISSED.with(|d| d.get()));
+}
