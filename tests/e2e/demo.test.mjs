@@ -1,0 +1,112 @@
+// End to end on the demo store: real Chromium, real collector, real SQLite, real HTTP.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  ARTIFACTS, startCollector, launchBrowser, newShopperContext, messages, waitForMessages, clickClose, eventually,
+} from './harness.mjs';
+
+let collector, browser;
+before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+const product = (id) => `${collector.url}/product.html?id=${id}`;
+
+test('a low-stock product page shows a banner with the right name and stock', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(product('linen-shirt'));
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.scenario, 'page_low_stock');
+  assert.equal(m.title, '残りわずか：リネンシャツは残り2点です');
+  assert.equal(m.placement, 'banner-bottom');
+  assert.equal(m.mode, 'closed');
+  assert.equal(m.openRoot, false, 'page scripts cannot reach into the message');
+  assert.equal(m.live, 'polite', 'announced to screen readers');
+  assert.equal(m.closeLabel, '閉じる');
+  await page.screenshot({ path: join(ARTIFACTS, 'page_low_stock-ja-desktop.png') });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('in-stock and sold-out products show nothing', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  for (const id of ['tee-basic', 'denim-jacket']) {
+    await page.goto(product(id));
+    await page.waitForFunction(() => window.shopcue && window.shopcue.loaded);
+    const explain = await eventually(() => page.evaluate(() => {
+      const e = window.shopcue('explain');
+      return e && e.config_loaded ? e : null;
+    }), 5000, 'config loaded');
+    assert.deepEqual(await messages(page), [], id);
+    const low = explain.scenarios.find((s) => s.scenario_id === 'page_low_stock');
+    assert.equal(low.reason, 'no_subject', `${id}: ${JSON.stringify(low)}`);
+  }
+  await context.close();
+});
+
+test('cart low stock follows the shopper to other pages; a dismissal survives reloads', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(product('wireless-earbuds'));
+  await waitForMessages(page, (ms) => ms.some((m) => m.scenario === 'page_low_stock'));
+  await page.click('#add-to-cart');
+  await page.reload();
+  // On the product page itself the page message wins the "stock" group: one message, not two.
+  const onProduct = await waitForMessages(page, (ms) => ms.length >= 1);
+  assert.deepEqual(onProduct.map((m) => m.scenario), ['page_low_stock']);
+
+  await page.click('a.logo'); // another page
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.scenario, 'cart_low_stock');
+  assert.equal(m.title, 'カートのワイヤレスイヤホン Proは残り1点です');
+  assert.deepEqual(m.cta, { label: 'カートを見る', href: '/cart.html' });
+  await page.screenshot({ path: join(ARTIFACTS, 'cart_low_stock-ja-desktop.png') });
+
+  await clickClose(page, 'cart_low_stock');
+  await waitForMessages(page, (ms) => ms.length === 0);
+  await page.reload();
+  await page.waitForFunction(() => window.shopcue && window.shopcue.loaded);
+  const explain = await eventually(() => page.evaluate(() => {
+    const e = window.shopcue('explain');
+    return e && e.config_loaded ? e : null;
+  }), 5000, 'config loaded');
+  await page.waitForTimeout(300);
+  assert.deepEqual(await messages(page), [], 'still dismissed after reload');
+  assert.equal(explain.scenarios.find((s) => s.scenario_id === 'cart_low_stock').reason, 'dismissed');
+  await context.close();
+});
+
+test('the collector stores the view, the cart add and each impression exactly once', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(product('smartwatch'));
+  await waitForMessages(page, (ms) => ms.length === 1);
+  await page.click('#add-to-cart');
+  await page.click('a.logo');
+  await waitForMessages(page, (ms) => ms.some((m) => m.scenario === 'cart_low_stock'));
+  const visitor = await page.evaluate(() => JSON.parse(localStorage.getItem('shopcue:demo-store:profile')).visitor_id);
+  await page.goto(`${collector.url}/cart.html`); // leaving the page flushes the outbox (pagehide → sendBeacon)
+  const q = (sql) => collector.query(sql.replaceAll('$V', `'${visitor}'`));
+  await eventually(() => q(`SELECT count(*) AS n FROM events WHERE visitor_id = $V AND name = 'shopcue_impression'`)[0].n >= 2,
+    10_000, 'impressions delivered');
+  await page.waitForTimeout(500); // let any duplicate delivery land before counting
+  const counts = Object.fromEntries(q(`SELECT name || ':' || coalesce(scenario_id, json_extract(json, '$.params.items[0].item_id'), '') AS k,
+      count(*) AS n FROM events WHERE visitor_id = $V GROUP BY k`).map((r) => [r.k, r.n]));
+  assert.equal(counts['view_item:smartwatch'], 1, JSON.stringify(counts));
+  assert.equal(counts['add_to_cart:smartwatch'], 1, JSON.stringify(counts));
+  assert.equal(counts['shopcue_impression:page_low_stock'], 1, JSON.stringify(counts));
+  assert.equal(counts['shopcue_impression:cart_low_stock'], 1, JSON.stringify(counts));
+  assert.equal(counts['shopcue_exposure:page_low_stock'], 1, JSON.stringify(counts));
+  const urls = q(`SELECT DISTINCT url FROM events WHERE visitor_id = $V AND name = 'view_item'`);
+  assert.deepEqual(urls, [{ url: `${collector.url}/product.html` }], 'query strings are never sent');
+  // Every event the browser queued was delivered: the outbox is empty.
+  await eventually(() => page.evaluate(() => {
+    const o = localStorage.getItem('shopcue:demo-store:outbox');
+    return o === null || o === '[]' || JSON.parse(o).every((e) => e.name === 'page_view' || e.name === 'view_item_list');
+  }), 10_000, 'outbox drained');
+  await context.close();
+});

@@ -1,0 +1,121 @@
+// Shared harness for end-to-end tests: the real collector (SQLite file in a temp dir) serving
+// the demo store and the built widget, and headless Debian Chromium driven by playwright-core.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Starts the collector on a free loopback port; resolves once it prints its URL. */
+export async function startCollector() {
+  const dir = mkdtempSync(join(tmpdir(), 'shopcue-e2e-'));
+  const db = join(dir, 'events.sqlite');
+  const bin = process.env.SHOPCUE_COLLECTOR || join(ROOT, 'target/debug/shopcue-collector');
+  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--db', db,
+    '--static', join(ROOT, 'dist'), '--static', join(ROOT, 'www'), '--static', join(ROOT, 'tests/e2e/site')],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('collector did not start in 10 s')), 10_000);
+    child.once('exit', (code) => fail(new Error(`collector exited with ${code}`)));
+    child.stdout.on('data', (chunk) => {
+      const m = /listening on (http:\/\/[^/ ]+)\//.exec(String(chunk));
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+  });
+  return {
+    url, db,
+    /** Runs SQL against the collector's SQLite file (read-only), returns rows. */
+    query(sql) {
+      const out = execFileSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8' });
+      return out.trim() ? JSON.parse(out) : [];
+    },
+    async stop() {
+      child.kill('SIGINT');
+      await new Promise((ok) => { child.once('exit', ok); setTimeout(ok, 3000); });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/**
+ * A fresh browser context (empty storage) that keeps the closed shadow roots Shopcue creates,
+ * so tests can read what the shopper sees. Page scripts cannot reach them; only this hook can.
+ */
+export async function newShopperContext(browser, options = {}) {
+  const context = await browser.newContext({ locale: 'ja-JP', ...options });
+  await context.addInitScript(() => {
+    const orig = Element.prototype.attachShadow;
+    const roots = [];
+    Object.defineProperty(window, '__testShadowRoots', { value: roots });
+    Element.prototype.attachShadow = function (init) {
+      const root = orig.call(this, init);
+      roots.push({ host: this, root, mode: init && init.mode });
+      return root;
+    };
+  });
+  return context;
+}
+
+/** The Shopcue messages on the page now, as the shopper sees them. */
+export async function messages(page) {
+  return page.evaluate(() => window.__testShadowRoots
+    .filter(({ host }) => host.isConnected)
+    .map(({ host, root, mode }) => {
+      const text = (sel) => { const e = root.querySelector(sel); return e ? e.textContent : null; };
+      const cta = root.querySelector('a.cta');
+      const bar = root.querySelector('[data-placement]');
+      return {
+        scenario: host.getAttribute('data-shopcue-scenario'), mode, openRoot: host.shadowRoot !== null,
+        placement: bar && bar.getAttribute('data-placement'),
+        title: text('.title'), body: text('.body'), cta: cta && { label: cta.textContent, href: cta.getAttribute('href') },
+        live: (root.querySelector('[aria-live]') || {}).getAttribute?.('aria-live') ?? null,
+        closeLabel: (root.querySelector('button.x') || {}).getAttribute?.('aria-label') ?? null,
+      };
+    }));
+}
+
+/** Waits until `predicate(messages)` holds (or fails after `ms`). */
+export async function waitForMessages(page, predicate, ms = 5000) {
+  const until = Date.now() + ms;
+  let last = [];
+  while (Date.now() < until) {
+    last = await messages(page);
+    if (predicate(last)) return last;
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`messages never matched; last seen: ${JSON.stringify(last)}`);
+}
+
+/** Clicks the close button of the message for `scenario` with a real mouse click. */
+export async function clickClose(page, scenario) {
+  const box = await page.evaluate((s) => {
+    const found = window.__testShadowRoots.find(({ host }) => host.isConnected && host.getAttribute('data-shopcue-scenario') === s);
+    const r = found.root.querySelector('button.x').getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+  }, scenario);
+  await page.mouse.click(box.x, box.y);
+}
+
+/** Polls `fn` until it returns a truthy value. */
+export async function eventually(fn, ms = 10_000, what = 'condition') {
+  const until = Date.now() + ms;
+  let last;
+  while (Date.now() < until) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} not reached in ${ms} ms (last: ${JSON.stringify(last)})`);
+}
