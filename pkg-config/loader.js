@@ -44,7 +44,9 @@
       try {
         return bindings.command(String(name), Array.prototype.slice.call(arguments, 1));
       } catch (e) {
-        log('warn', [e && e.message ? e.message : '[shopcue] ' + e, e && e.problems ? e.problems : '']);
+        // Rejected commands are logged, never thrown into the page. Config problems are errors.
+        var level = e && e.code === 'SHOPCUE_INVALID_CONFIG' ? 'error' : 'warn';
+        log(level, [e && e.message ? e.message : '[shopcue] ' + e].concat(e && e.problems && e.problems.length ? [e.problems] : []));
         return undefined;
       }
     };

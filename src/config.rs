@@ -295,7 +295,9 @@ fn compile_scenario(s: &Value, path: &str, presets: &Value, lang: &str, p: &mut 
     };
     let audience = match s.get("audience") {
         None => Condition::always(),
-        Some(a) => Condition::compile(a, &format!("{path}.audience")).map_err(|e| p.extend(e)).unwrap_or_else(|_| Condition::always()),
+        Some(a) => {
+            Condition::compile(a, &format!("{path}.audience")).map_err(|e| p.extend(e)).unwrap_or_else(|_| Condition::always())
+        }
     };
     let subject = s.get("subject").and_then(|sub| compile_subject(sub, &format!("{path}.subject"), p));
     let message = compile_message(s.get("message"), &format!("{path}.message"), lang, p)?;
@@ -351,7 +353,10 @@ fn compile_message(m: Option<&Value>, path: &str, lang: &str, p: &mut Vec<Proble
         None | Some("banner-bottom") => Placement::BannerBottom,
         Some("banner-top") => Placement::BannerTop,
         Some(other) => {
-            p.push(Problem::new(format!("{path}.placement"), format!("unknown placement \"{other}\"; use banner-top or banner-bottom")));
+            p.push(Problem::new(
+                format!("{path}.placement"),
+                format!("unknown placement \"{other}\"; use banner-top or banner-bottom"),
+            ));
             Placement::BannerBottom
         }
     };

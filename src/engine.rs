@@ -105,7 +105,9 @@ impl Verdict {
                 reason("not_triggered"),
                 ("waiting_for", Value::Array(waiting_for.iter().map(|e| Value::from(e.as_str())).collect())),
             ]),
-            Verdict::Audience { path, actual } => object([reason("audience"), ("path", path.as_str().into()), ("actual", actual.clone())]),
+            Verdict::Audience { path, actual } => {
+                object([reason("audience"), ("path", path.as_str().into()), ("actual", actual.clone())])
+            }
             Verdict::NoSubject { collection, candidates } => {
                 object([reason("no_subject"), ("collection", (*collection).into()), ("candidates", (*candidates as u32).into())])
             }
@@ -218,21 +220,40 @@ fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
+/// Contexts computed at most once per [`decide`] call and shared by every scenario.
+struct Contexts<'a> {
+    config: &'a Config,
+    profile: &'a Profile,
+    page: &'a Page,
+    now: i64,
+    visitor: Value,
+    /// Per collection, each item's context; built on first use.
+    collections: [Option<Vec<Value>>; 5],
+}
+
+impl Contexts<'_> {
+    fn items(&mut self, from: Collection) -> &[Value] {
+        let (config, profile, page, now) = (self.config, self.profile, self.page, self.now);
+        self.collections[from as usize].get_or_insert_with(|| {
+            collection_items(profile, page, from).iter().map(|s| item_context(s, config, now)).collect()
+        })
+    }
+}
+
 /// Evaluates one scenario: its rendered message, or why not.
-fn evaluate(sc: &Scenario, config: &Config, profile: &Profile, page: &Page, now: i64) -> Result<Decision, Verdict> {
-    if !sc.trigger.iter().any(|t| page.events.contains(t)) {
+fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Decision, Verdict> {
+    if !sc.trigger.iter().any(|t| cx.page.events.contains(t)) {
         return Err(Verdict::NotTriggered { waiting_for: sc.trigger.clone() });
     }
-    let mut ctx = visitor_context(profile, page, now);
-    if let Some((path, actual)) = sc.audience.first_failure(&ctx) {
+    if let Some((path, actual)) = sc.audience.first_failure(&cx.visitor) {
         return Err(Verdict::Audience { path, actual });
     }
+    let mut ctx = cx.visitor.clone();
     let mut item_id = None;
     if let Some(subject) = &sc.subject {
-        let states = collection_items(profile, page, subject.from);
-        let candidates = states.len();
-        let mut matching: Vec<Value> =
-            states.iter().map(|s| item_context(s, config, now)).filter(|c| subject.filter.eval(c)).collect();
+        let items = cx.items(subject.from);
+        let candidates = items.len();
+        let mut matching: Vec<&Value> = items.iter().filter(|c| subject.filter.eval(c)).collect();
         if let Some((key, desc)) = &subject.order {
             crate::sort::sort_by(&mut matching, |a, b| {
                 let o = cmp_values(a.get(key), b.get(key));
@@ -243,16 +264,15 @@ fn evaluate(sc: &Scenario, config: &Config, profile: &Profile, page: &Page, now:
                 }
             });
         }
-        matching.truncate(subject.limit);
-        let Some(first) = matching.into_iter().next() else {
+        let Some(first) = matching.into_iter().take(subject.limit).next() else {
             return Err(Verdict::NoSubject { collection: collection_name(subject.from), candidates });
         };
         item_id = first.get("id").and_then(Value::as_str).map(str::to_string);
-        ctx.set("item", first);
+        ctx.set("item", first.clone());
     }
-    ctx.set("links", config.links.clone());
+    ctx.set("links", cx.config.links.clone());
     let m = &sc.message;
-    let f = &config.format;
+    let f = &cx.config.format;
     let cta = m.cta.as_ref().and_then(|(label, url)| {
         let label = label.render(&ctx, f);
         let url = safe_link(&url.render(&ctx, f))?;
@@ -293,13 +313,15 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, now: i64) -> (Vec
         .filter_map(|s| Some((s.group.clone()?, s.id.clone())))
         .collect();
     let mut on_page = page.shown.len() as u32;
+    let visitor = visitor_context(profile, page, now);
+    let mut cx = Contexts { config, profile, page, now, visitor, collections: Default::default() };
     for sc in order {
         let verdict = if page.shown.contains(&sc.id) {
             Verdict::AlreadyShown
         } else if profile.dismissed.contains_key(&sc.id) {
             Verdict::Dismissed
         } else {
-            match evaluate(sc, config, profile, page, now) {
+            match evaluate(sc, &mut cx) {
                 Err(v) => v,
                 Ok(decision) => {
                     let group_winner = sc.group.as_ref().and_then(|g| taken.iter().find(|(tg, _)| tg == g));

@@ -73,7 +73,10 @@ impl Event {
     pub fn parse(name: &str, params: &Value) -> Result<Event, Error> {
         let mut problems = Vec::new();
         if !is_event_name(name) {
-            problems.push(Problem::new("$name", format!("\"{name}\" is not an event name (lowercase letters, digits and _, up to 40)")));
+            problems.push(Problem::new(
+                "$name",
+                format!("\"{name}\" is not an event name (lowercase letters, digits and _, up to 40)"),
+            ));
         }
         let params = match params {
             Value::Null => Value::Object(Vec::new()),
@@ -98,8 +101,10 @@ impl Event {
             }
             Some(_) => problems.push(Problem::new("$.items", "must be an array of items")),
         }
-        if matches!(name, "view_item" | "add_to_cart" | "remove_from_cart" | "add_to_wishlist" | "remove_from_wishlist" | "notify_me")
-            && items.is_empty()
+        if matches!(
+            name,
+            "view_item" | "add_to_cart" | "remove_from_cart" | "add_to_wishlist" | "remove_from_wishlist" | "notify_me"
+        ) && items.is_empty()
             && problems.is_empty()
         {
             problems.push(Problem::new("$.items", format!("{name} needs at least one item")));
@@ -221,13 +226,12 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
     let trimmed = s.trim().trim_matches(|c: char| !numeric(c));
     // Around the number only currency signs, codes ("JPY") and tax notes ("(税込)") may stand.
     let decoration = s.replacen(trimmed, "", 1);
-    if !decoration.chars().all(|c| c.is_whitespace() || c.is_ascii_uppercase() || "¥￥$€£₩₹円元()（）税込抜".contains(c)) {
+    if !decoration.chars().all(|c| c.is_whitespace() || c.is_ascii_uppercase() || "¥￥$€£₩₹円元()（）税込抜".contains(c))
+    {
         return Err(bad());
     }
-    let core: String = trimmed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}' && *c != '\'')
-        .collect();
+    let core: String =
+        trimmed.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}' && *c != '\'').collect();
     if core.is_empty() || !core.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
         return Err(bad());
     }
@@ -294,7 +298,8 @@ mod tests {
 
     #[test]
     fn bad_events_list_every_problem_with_paths() {
-        let params = parse(r#"{"items":[{"item_name":"x"},{"item_id":"a","price":"abc","stock":true},{"item_id":"b"}]}"#).unwrap();
+        let params =
+            parse(r#"{"items":[{"item_name":"x"},{"item_id":"a","price":"abc","stock":true},{"item_id":"b"}]}"#).unwrap();
         let err = Event::parse("add_to_cart", &params).unwrap_err();
         let paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["$.items[0].item_id", "$.items[1].price", "$.items[1].stock"]);

@@ -21,8 +21,9 @@
 //! use shopcue::{id::SeededEntropy, json::parse, runtime::Runtime};
 //! let e = &mut SeededEntropy(1);
 //! let (mut rt, _) = Runtime::new(None, None, 0, e);
-//! rt.init(&parse(r#"{"site":"demo","config":{"version":1,"site":"demo","locale":"en-US",
-//!     "scenarios":[{"preset":"page_low_stock"}]}}"#).unwrap()).unwrap();
+//! rt.init(&parse(r#"{"site":"demo","config":"/shopcue/config.json"}"#).unwrap()).unwrap();
+//! rt.set_config(&parse(r#"{"version":1,"site":"demo","locale":"en-US",
+//!     "scenarios":[{"preset":"page_low_stock"}]}"#).unwrap()).unwrap();
 //! rt.page_view("/product.html", 0, e);
 //! rt.track("view_item", &parse(r#"{"items":[{"item_id":"t","item_name":"Tee","stock":1}]}"#).unwrap(), 1, e).unwrap();
 //! assert_eq!(rt.decide(2, e)[0].decision.title, "Only 1 left: Tee");

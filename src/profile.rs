@@ -91,7 +91,8 @@ impl Profile {
     /// Starts a new session when none is running or the last one timed out. Returns `true`
     /// when a new session began.
     pub fn touch(&mut self, now: i64, entropy: &mut dyn Entropy) -> bool {
-        let expired = self.session.id.is_empty() || now - self.session.last_at > SESSION_TIMEOUT_MS || now < self.session.started_at;
+        let expired =
+            self.session.id.is_empty() || now - self.session.last_at > SESSION_TIMEOUT_MS || now < self.session.started_at;
         if expired {
             self.session = Session { id: uuid_v4(entropy), started_at: now, last_at: now };
             self.sessions += 1;
@@ -174,11 +175,7 @@ impl Profile {
             .items
             .iter()
             .map(|(id, s)| {
-                let weight = if s.cart_qty > 0.0 || s.purchased_at.is_some() {
-                    2
-                } else {
-                    u8::from(s.favorite_at.is_some())
-                };
+                let weight = if s.cart_qty > 0.0 || s.purchased_at.is_some() { 2 } else { u8::from(s.favorite_at.is_some()) };
                 (weight, s.seen_at, id.clone())
             })
             .collect();
@@ -256,13 +253,21 @@ impl Profile {
         let mut items = Map::default();
         for (id, s) in v.get("items").and_then(Value::as_object).unwrap_or(&[]) {
             let mut scratch = Vec::new();
-            let Some(item) = s.get("item").and_then(|i| Item::parse(i, "$", &mut scratch)) else { continue };
+            let Some(item) = s.get("item").and_then(|i| Item::parse(i, "$", &mut scratch)) else {
+                continue;
+            };
             let state = ItemState {
                 item,
                 first_price: num(s, "first_price"),
                 lowest_price: num(s, "lowest_price"),
                 seen_at: int(s, "seen_at").unwrap_or(0),
-                views: s.get("views").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|t| t.as_f64().map(|t| t as i64)).collect(),
+                views: s
+                    .get("views")
+                    .and_then(Value::as_array)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|t| t.as_f64().map(|t| t as i64))
+                    .collect(),
                 view_count: num(s, "view_count").unwrap_or(0.0) as u32,
                 cart_qty: num(s, "cart_qty").unwrap_or(0.0),
                 cart_added_at: int(s, "cart_added_at"),

@@ -17,8 +17,8 @@ use crate::url::{path_of, strip_query};
 pub enum ConfigSource {
     /// Fetch it from this URL, then call [`Runtime::set_config`].
     Url(String),
-    /// It was given inline and is already loaded.
-    Inline,
+    /// It was given inline: pass it to [`Runtime::set_config`] (as for a fetched one).
+    Inline(Value),
 }
 
 /// Validated `init` options the shell needs.
@@ -101,7 +101,12 @@ pub struct Runtime {
 impl Runtime {
     /// Restores state from storage text (either may be missing or corrupt). Returns the
     /// runtime and warnings about what could not be read.
-    pub fn new(stored_profile: Option<&str>, stored_outbox: Option<&str>, now: i64, entropy: &mut dyn Entropy) -> (Runtime, Vec<String>) {
+    pub fn new(
+        stored_profile: Option<&str>,
+        stored_outbox: Option<&str>,
+        now: i64,
+        entropy: &mut dyn Entropy,
+    ) -> (Runtime, Vec<String>) {
         let mut warnings = Vec::new();
         let profile = match stored_profile.map(Profile::from_json) {
             Some(Some(p)) => p,
@@ -125,7 +130,8 @@ impl Runtime {
         (rt, warnings)
     }
 
-    /// Validates `init` options (`{site, config, endpoint, debug}`) and loads an inline config.
+    /// Validates `init` options (`{site, config, endpoint, debug}`). The config itself is
+    /// loaded separately with [`Runtime::set_config`], so a bad config never stops tracking.
     pub fn init(&mut self, options: &Value) -> Result<InitOptions, Error> {
         let mut problems = Vec::new();
         let site = match options.get("site") {
@@ -145,13 +151,10 @@ impl Runtime {
         };
         let config = match options.get("config") {
             Some(Value::String(url)) if crate::url::safe_link(url).is_some() => ConfigSource::Url(url.clone()),
-            Some(v @ Value::Object(_)) => {
-                self.set_config_for(v, &site)?;
-                ConfigSource::Inline
-            }
+            Some(v @ Value::Object(_)) => ConfigSource::Inline(v.clone()),
             _ => {
                 problems.push(Problem::new("$.config", "is required: a config URL or a config object"));
-                ConfigSource::Inline
+                ConfigSource::Inline(Value::Null)
             }
         };
         let debug = options.get("debug").and_then(Value::as_bool).unwrap_or(false);
@@ -166,13 +169,9 @@ impl Runtime {
     /// Loads a config (fetched or inline). An invalid config is rejected whole and the
     /// previous one, if any, stays in force.
     pub fn set_config(&mut self, v: &Value) -> Result<(), Error> {
-        let site = self.options.as_ref().ok_or(Error::NotInitialized)?.site.clone();
-        self.set_config_for(v, &site)
-    }
-
-    fn set_config_for(&mut self, v: &Value, site: &str) -> Result<(), Error> {
+        let site = &self.options.as_ref().ok_or(Error::NotInitialized)?.site;
         let config = Config::from_value(v)?;
-        if config.site != site {
+        if &config.site != site {
             return Err(Error::InvalidConfig(vec![Problem::new(
                 "$.site",
                 format!("config is for site \"{}\", but init said \"{site}\"", config.site),
@@ -250,7 +249,9 @@ impl Runtime {
     /// Records an impression, click or dismissal of message `message_id`. Unknown ids (a
     /// message of a previous page) are ignored and return `false`.
     pub fn lifecycle(&mut self, message_id: &str, what: Lifecycle, now: i64, entropy: &mut dyn Entropy) -> bool {
-        let Some(message) = self.messages.iter().find(|m| m.id == message_id).cloned() else { return false };
+        let Some(message) = self.messages.iter().find(|m| m.id == message_id).cloned() else {
+            return false;
+        };
         if what == Lifecycle::Dismiss {
             self.profile.dismissed.insert(message.decision.scenario_id.clone(), now);
             self.profile_dirty = true;
@@ -372,12 +373,19 @@ mod tests {
         .unwrap()
     }
 
+    fn init(rt: &mut Runtime) {
+        match rt.init(&init_options()).unwrap().config {
+            ConfigSource::Inline(c) => rt.set_config(&c).unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn a_page_visit_end_to_end() {
         let e = &mut SeededEntropy(9);
         let (mut rt, warnings) = Runtime::new(None, None, 1_000, e);
         assert!(warnings.is_empty());
-        rt.init(&init_options()).unwrap();
+        init(&mut rt);
         rt.page_view("https://shop.example/product.html?id=a&email=x@y", 1_000, e);
         rt.track("view_item", &parse(r#"{"items":[{"item_id":"a","item_name":"Tee","stock":2}]}"#).unwrap(), 1_001, e).unwrap();
         let shown = rt.decide(1_002, e);
@@ -388,7 +396,8 @@ mod tests {
 
         let batch = rt.next_batch(1_005, Flush::Unload).unwrap();
         let body = parse(&batch.body).unwrap();
-        let names: Vec<_> = body.get("events").unwrap().as_array().unwrap().iter().map(|e| e.get("name").unwrap().as_str().unwrap()).collect();
+        let names: Vec<_> =
+            body.get("events").unwrap().as_array().unwrap().iter().map(|e| e.get("name").unwrap().as_str().unwrap()).collect();
         assert_eq!(names, ["page_view", "view_item", "shopcue_exposure", "shopcue_impression"]);
         assert_eq!(body.get_path("events.0.url").unwrap().as_str(), Some("https://shop.example/product.html"), "no query string");
         assert_eq!(body.get("site").unwrap().as_str(), Some("demo"));
@@ -410,7 +419,7 @@ mod tests {
         assert_eq!(rt.track("view_item", &Value::Null, 0, e), Err(Error::NotInitialized));
         let err = rt.init(&parse(r#"{"endpoint":"javascript:x"}"#).unwrap()).unwrap_err();
         assert_eq!(err.problems().len(), 3);
-        rt.init(&init_options()).unwrap();
+        init(&mut rt);
         rt.page_view("/", 0, e);
         assert!(rt.track("add_to_cart", &parse(r#"{"items":[{"price":"free"}]}"#).unwrap(), 1, e).is_err());
         assert!(rt.track("shopcue_click", &Value::Null, 1, e).is_err());
@@ -425,7 +434,7 @@ mod tests {
     fn dismissal_is_remembered_across_page_views() {
         let e = &mut SeededEntropy(2);
         let (mut rt, _) = Runtime::new(None, None, 0, e);
-        rt.init(&init_options()).unwrap();
+        init(&mut rt);
         rt.page_view("/", 0, e);
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"a","stock":1}]}"#).unwrap(), 1, e).unwrap();
         let m = rt.decide(2, e);

@@ -61,7 +61,10 @@ impl Template {
             };
             let root = slot.split('.').next().unwrap_or_default();
             if !ROOTS.contains(&root) || slot.split('.').any(str::is_empty) {
-                problems.push(Problem::new(path, format!("unknown value {{{{{slot}}}}}: paths start with one of {}", ROOTS.join(", "))));
+                problems.push(Problem::new(
+                    path,
+                    format!("unknown value {{{{{slot}}}}}: paths start with one of {}", ROOTS.join(", ")),
+                ));
             }
             if let Some(f) = &filter {
                 if !FILTERS.contains(&f.as_str()) {
@@ -176,7 +179,11 @@ mod tests {
     #[test]
     fn renders_values_and_filters() {
         let ctx = parse(r#"{"item":{"name":"<b>Tee</b>","price":12800,"pct":0.153,"d":3.26}}"#).unwrap();
-        let t = Template::compile("{{ item.name }}: {{item.price|currency}} ({{item.pct|percent}}, {{item.d|km}}) {{item.none}}!", "$").unwrap();
+        let t = Template::compile(
+            "{{ item.name }}: {{item.price|currency}} ({{item.pct|percent}}, {{item.d|km}}) {{item.none}}!",
+            "$",
+        )
+        .unwrap();
         assert_eq!(t.render(&ctx, &fmt("JPY")), "<b>Tee</b>: ¥12,800 (15%, 3.3 km) !");
         assert_eq!(Template::compile("{{item.price|currency}}", "$").unwrap().render(&ctx, &fmt("USD")), "$12,800.00");
         assert_eq!(Template::compile("{{item.price|number}}", "$").unwrap().render(&ctx, &fmt("CHF")), "12,800");

@@ -84,7 +84,8 @@ fn decode_event(e: &Value, site: &str) -> Result<StoredEvent, String> {
     if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
         return Err("name must be lowercase letters, digits and _".into());
     }
-    let ts = e.get("ts").and_then(Value::as_f64).filter(|t| *t > 0.0 && t.fract() == 0.0).ok_or("ts must be Unix milliseconds")?;
+    let ts =
+        e.get("ts").and_then(Value::as_f64).filter(|t| *t > 0.0 && t.fract() == 0.0).ok_or("ts must be Unix milliseconds")?;
     Ok(StoredEvent {
         id,
         site: site.to_string(),

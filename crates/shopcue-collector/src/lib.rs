@@ -57,7 +57,9 @@ fn error_reply(status: StatusCode, reason: &str) -> Response {
 }
 
 fn cors(app: &App, headers: &HeaderMap, mut resp: Response) -> Response {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else { return resp };
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return resp;
+    };
     if app.allowed_origins.iter().any(|a| a == "*" || a == origin) {
         let h = resp.headers_mut();
         if let Ok(v) = HeaderValue::from_str(origin) {

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use shopcue_collector::{router, store::Store, App};
 
-const USAGE: &str = "usage: shopcue-collector [--listen 127.0.0.1:8787] [--db shopcue.sqlite] [--static DIR]... [--allow-origin ORIGIN]...
+const USAGE: &str =
+    "usage: shopcue-collector [--listen 127.0.0.1:8787] [--db shopcue.sqlite] [--static DIR]... [--allow-origin ORIGIN]...
 
   --listen ADDR          address to listen on (env SHOPCUE_LISTEN; default 127.0.0.1:8787; port 0 picks a free one)
   --db FILE              SQLite database file, created if missing (env SHOPCUE_DB; default shopcue.sqlite)

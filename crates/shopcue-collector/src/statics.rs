@@ -48,16 +48,14 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
         return StatusCode::BAD_REQUEST.into_response();
     }
     for root in app.statics.iter() {
-        let Some(mut file) = resolve(root, path) else { return StatusCode::BAD_REQUEST.into_response() };
+        let Some(mut file) = resolve(root, path) else {
+            return StatusCode::BAD_REQUEST.into_response();
+        };
         if tokio::fs::metadata(&file).await.is_ok_and(|m| m.is_dir()) {
             file.push("index.html");
         }
         if let Ok(bytes) = tokio::fs::read(&file).await {
-            return (
-                [(header::CONTENT_TYPE, content_type(&file)), (header::CACHE_CONTROL, "no-cache")],
-                bytes,
-            )
-                .into_response();
+            return ([(header::CONTENT_TYPE, content_type(&file)), (header::CACHE_CONTROL, "no-cache")], bytes).into_response();
         }
     }
     (StatusCode::NOT_FOUND, "not found").into_response()

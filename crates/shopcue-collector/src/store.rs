@@ -62,7 +62,16 @@ impl Store {
             )?;
             for e in events {
                 inserted += stmt.execute(params![
-                    e.id, e.site, e.name, e.ts, e.visitor_id, e.session_id, e.url, e.scenario_id, e.json, received_at
+                    e.id,
+                    e.site,
+                    e.name,
+                    e.ts,
+                    e.visitor_id,
+                    e.session_id,
+                    e.url,
+                    e.scenario_id,
+                    e.json,
+                    received_at
                 ])?;
             }
         }

@@ -66,7 +66,9 @@ fn request(addr: &str, method: &str, path: &str, extra_headers: &str, body: &[u8
 }
 
 fn event(id: &str, name: &str) -> String {
-    format!(r#"{{"id":"{id}","name":"{name}","ts":1700000000000,"visitor_id":"v1","session_id":"s1","url":"/p","params":{{"scenario_id":"cart_low_stock"}}}}"#)
+    format!(
+        r#"{{"id":"{id}","name":"{name}","ts":1700000000000,"visitor_id":"v1","session_id":"s1","url":"/p","params":{{"scenario_id":"cart_low_stock"}}}}"#
+    )
 }
 
 fn count(db: &PathBuf, sql: &str) -> i64 {
@@ -76,7 +78,8 @@ fn count(db: &PathBuf, sql: &str) -> i64 {
 #[test]
 fn stores_each_event_once_and_replies_after_commit() {
     let srv = start();
-    let body = format!(r#"{{"v":1,"site":"demo","events":[{},{}]}}"#, event("e1", "view_item"), event("e2", "shopcue_impression"));
+    let body =
+        format!(r#"{{"v":1,"site":"demo","events":[{},{}]}}"#, event("e1", "view_item"), event("e2", "shopcue_impression"));
     let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", body.as_bytes());
     assert_eq!(status, 200, "{reply}");
     assert!(reply.contains(r#""accepted":2"#), "{reply}");
@@ -109,7 +112,8 @@ fn rejects_bad_input_with_reasons() {
 #[test]
 fn enforces_the_size_cap() {
     let srv = start();
-    let just_under = format!(r#"{{"site":"demo","events":[{}],"pad":"{}"}}"#, event("big", "view_item"), "x".repeat(1024 * 1024 - 200));
+    let just_under =
+        format!(r#"{{"site":"demo","events":[{}],"pad":"{}"}}"#, event("big", "view_item"), "x".repeat(1024 * 1024 - 200));
     assert!(just_under.len() <= 1024 * 1024);
     assert_eq!(request(&srv.addr, "POST", "/collect", "", just_under.as_bytes()).0, 200);
     let over = "x".repeat(1024 * 1024 + 1);

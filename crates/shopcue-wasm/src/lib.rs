@@ -106,7 +106,10 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
         "on" => {
             let kind = arg(0).as_string().unwrap_or_default();
             let Ok(f) = arg(1).dyn_into::<Function>() else {
-                return Err(js_error(&Error::InvalidEvent(vec![shopcue::Problem::new("$[1]", "on() needs a callback function")])));
+                return Err(js_error(&Error::InvalidEvent(vec![shopcue::Problem::new(
+                    "$[1]",
+                    "on() needs a callback function",
+                )])));
             };
             if !["message", "impression", "click", "dismiss", "error"].contains(&kind.as_str()) {
                 return Err(js_error(&Error::UnknownCommand(format!("on('{kind}')"))));
@@ -133,7 +136,8 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     let site = opts.get("site").and_then(Value::as_str).unwrap_or_default().to_string();
     let mut store = Store::open(&site);
     let t = now();
-    let (mut rt, warnings) = Runtime::new(store.get("profile").as_deref(), store.get("outbox").as_deref(), t, &mut BrowserEntropy);
+    let (mut rt, warnings) =
+        Runtime::new(store.get("profile").as_deref(), store.get("outbox").as_deref(), t, &mut BrowserEntropy);
     for w in warnings {
         console("warn", &[format!("[shopcue] {w}").into()]);
     }
@@ -159,8 +163,9 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         _page_listeners: beacon::listen_for_page_exit(),
     };
     SHELL.with(|s| *s.borrow_mut() = Some(shell));
-    if let ConfigSource::Url(url) = init.config {
-        beacon::load_config(url);
+    match init.config {
+        ConfigSource::Url(url) => beacon::load_config(url),
+        ConfigSource::Inline(config) => config_loaded(Ok(config)),
     }
     with_shell(|s| {
         s.persist();
@@ -170,19 +175,23 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     Ok(JsValue::UNDEFINED)
 }
 
-/// Called by the config loader with the fetched config (or the reason it failed).
+/// Loads a fetched or inline config (or reports why it could not be had). An invalid config
+/// is logged as one console error listing every problem; tracking goes on without scenarios.
 fn config_loaded(config: Result<Value, String>) {
     let result = with_shell(|s| {
-        let r = config.and_then(|c| s.rt.set_config(&c).map_err(|e| e.to_string()));
+        let r = match config {
+            Ok(c) => s.rt.set_config(&c).map_err(|e| js_error(&e)),
+            Err(reason) => Err(js_sys::Error::new(&format!("[shopcue] config not loaded: {reason}")).into()),
+        };
         if r.is_ok() {
             s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
             s.schedule_evaluation();
         }
         r
     });
-    if let Some(Err(message)) = result {
-        console("error", &[format!("[shopcue] config rejected: {message}").into()]);
-        emit(vec![("error", js_sys::Error::new(&message).into())]);
+    if let Some(Err(error)) = result {
+        console("error", std::slice::from_ref(&error));
+        emit(vec![("error", error)]);
     }
 }
 
@@ -282,7 +291,9 @@ fn evaluate() {
 /// Sends everything queued right now with `sendBeacon` (the page is going away).
 fn flush_for_exit() {
     with_shell(|s| {
-        let Some(endpoint) = s.rt.options().and_then(|o| o.endpoint.clone()) else { return };
+        let Some(endpoint) = s.rt.options().and_then(|o| o.endpoint.clone()) else {
+            return;
+        };
         while let Some(batch) = s.rt.next_batch(now(), Flush::Unload) {
             let accepted = beacon::send_beacon(&endpoint, &batch.body);
             s.rt.settle(batch.seq, if accepted { 202 } else { 0 }, None, now(), platform::jitter());

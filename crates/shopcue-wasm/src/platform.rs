@@ -18,9 +18,7 @@ pub struct BrowserEntropy;
 
 impl Entropy for BrowserEntropy {
     fn fill(&mut self, buf: &mut [u8]) {
-        let ok = web_sys::window()
-            .and_then(|w| w.crypto().ok())
-            .is_some_and(|c| c.get_random_values_with_u8_array(buf).is_ok());
+        let ok = web_sys::window().and_then(|w| w.crypto().ok()).is_some_and(|c| c.get_random_values_with_u8_array(buf).is_ok());
         if !ok {
             for b in buf.iter_mut() {
                 *b = (js_sys::Math::random() * 256.0) as u8;
@@ -40,11 +38,7 @@ pub fn to_value(v: &JsValue) -> Value {
     if v.is_undefined() {
         return Value::Null;
     }
-    JSON::stringify(v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .and_then(|s| json::parse(&s).ok())
-        .unwrap_or(Value::Null)
+    JSON::stringify(v).ok().and_then(|s| s.as_string()).and_then(|s| json::parse(&s).ok()).unwrap_or(Value::Null)
 }
 
 /// Converts core JSON to a JS value.
@@ -79,9 +73,7 @@ pub fn console(level: &str, args: &[JsValue]) {
 
 /// `setTimeout(f, ms)`; returns the handle (0 when the host has no window).
 pub fn set_timeout(f: &Function, ms: i32) -> i32 {
-    web_sys::window()
-        .and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms).ok())
-        .unwrap_or(0)
+    web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms).ok()).unwrap_or(0)
 }
 
 /// `clearTimeout(handle)`.

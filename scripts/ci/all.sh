@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every CI job in order; each is a script you can also run alone. Prints one summary line.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+scripts/ci/setup.sh || { echo "ci: setup failed"; echo "0 passed, 1 failed"; exit 1; }
+passed=0; failed=0; failures=()
+for job in fmt lint purity native-tests dist browser-tests e2e; do
+  printf '\n==================== %s ====================\n' "$job"
+  start=$(date +%s)
+  if [ "$job" = dist ]; then cmd=(scripts/dist.sh); else cmd=("scripts/ci/$job.sh"); fi
+  if "${cmd[@]}"; then
+    passed=$((passed + 1)); echo "ci: $job ok ($(( $(date +%s) - start )) s)"
+  else
+    failed=$((failed + 1)); failures+=("$job"); echo "ci: $job FAILED ($(( $(date +%s) - start )) s)"
+  fi
+done
+echo
+[ "$failed" -eq 0 ] || echo "ci: failed jobs: ${failures[*]}"
+echo "ci jobs: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

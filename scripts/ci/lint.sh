@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Clippy with warnings as errors, natively and for the wasm target.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p shopcue -p shopcue-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need on a fresh machine of this project's kind,
+# skipping whatever is already there. Idempotent. `--no-browser` skips Chromium (for the demo).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+want_browser=1
+[ "${1:-}" = "--no-browser" ] && want_browser=0
+
+step() { printf '\n== setup: %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen version in Cargo.lock exactly.
+wbg=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+  step "wasm-bindgen-cli $wbg (about 2 minutes)"
+  # No --locked: it fails on a yanked transitive dependency (shared/TOOLCHAIN.md).
+  cargo install wasm-bindgen-cli --version "$wbg"
+fi
+
+apt_missing=()
+command -v sqlite3 >/dev/null || apt_missing+=(sqlite3)
+command -v brotli >/dev/null || apt_missing+=(brotli)
+if [ "$want_browser" = 1 ]; then
+  command -v chromium >/dev/null || apt_missing+=(chromium)
+  command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
+  # Japanese glyphs in screenshots.
+  [ -d /usr/share/fonts/opentype/noto ] || apt_missing+=(fonts-noto-cjk)
+fi
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+  step "apt: ${apt_missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci (binaryen wasm-opt, playwright-core)"
+  npm ci --no-audit --no-fund
+fi
+echo "setup: ok"

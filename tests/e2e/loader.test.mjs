@@ -1,0 +1,72 @@
+// The script tag contract (DESIGN.md §2.1): queue replay, double inclusion, tag-manager
+// injection, WebAssembly blocked, invalid config — in real Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually } from './harness.mjs';
+
+let collector, browser;
+before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+async function open(path) {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const consoleLines = [];
+  const pageErrors = [];
+  page.on('console', (m) => consoleLines.push({ type: m.type(), text: m.text() }));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(collector.url + path);
+  return { context, page, consoleLines, pageErrors };
+}
+
+test('calls queued before load replay in order; including the script twice is harmless', async () => {
+  const { context, page, pageErrors } = await open('/fixtures/queue.html');
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.scenario, 'cart_low_stock');
+  assert.equal(m.title, 'カートのSecondは残り2点です', 'remove_from_cart of the first item ran before the second add');
+  await page.waitForTimeout(300);
+  const state = await page.evaluate(() => ({
+    loaded: window.shopcue.loaded, hosts: document.querySelectorAll('shopcue-message').length,
+    heard: window.__messages.map((x) => x.scenario_id), globals: typeof window.wasm_bindgen,
+  }));
+  assert.deepEqual(state, { loaded: true, hosts: 1, heard: ['cart_low_stock'], globals: 'undefined' });
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('works when a tag manager injects it after load', async () => {
+  const { context, page, pageErrors } = await open('/fixtures/injected.html');
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, '残りわずか：Injectedは残り3点です');
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('without WebAssembly it logs one warning and leaves the page alone', async () => {
+  const { context, page, consoleLines, pageErrors } = await open('/fixtures/no-wasm.html');
+  await page.waitForFunction(() => window.__pageOk === true, null, { timeout: 5000 });
+  const ours = consoleLines.filter((l) => l.text.includes('[shopcue]'));
+  assert.equal(ours.length, 1, JSON.stringify(consoleLines));
+  assert.equal(ours[0].type, 'warning');
+  assert.match(ours[0].text, /wasm-unsafe-eval/);
+  assert.deepEqual(pageErrors, []);
+  assert.equal(await page.locator('#host').textContent(), 'host page');
+  assert.equal(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
+  await context.close();
+});
+
+test('an invalid config is rejected whole, with every problem and its JSON path', async () => {
+  const { context, page, consoleLines, pageErrors } = await open('/fixtures/bad-config.html');
+  const warn = await eventually(() => consoleLines.find((l) => l.text.includes('invalid config')), 5000, 'config error logged');
+  for (const path of ['$.colour', '$.scenarios[0].preset', '$.scenarios[1].message.placement', '$.scenarios[1].message.title']) {
+    assert.ok(warn.text.includes(path), `${path} missing from: ${warn.text}`);
+  }
+  assert.match(warn.text, /page_low_stok/);
+  assert.equal(warn.type, 'error');
+  assert.ok(consoleLines.some((l) => l.type === 'warning' && /\$\.items\[0\]\.price/.test(l.text)),
+    'a bad event is rejected with its path, and the page goes on');
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
