@@ -234,9 +234,8 @@ struct Contexts<'a> {
 impl Contexts<'_> {
     fn items(&mut self, from: Collection) -> &[Value] {
         let (config, profile, page, now) = (self.config, self.profile, self.page, self.now);
-        self.collections[from as usize].get_or_insert_with(|| {
-            collection_items(profile, page, from).iter().map(|s| item_context(s, config, now)).collect()
-        })
+        self.collections[from as usize]
+            .get_or_insert_with(|| collection_items(profile, page, from).iter().map(|s| item_context(s, config, now)).collect())
     }
 }
 

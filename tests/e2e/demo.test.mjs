@@ -26,6 +26,7 @@ test('a low-stock product page shows a banner with the right name and stock', as
   assert.equal(m.openRoot, false, 'page scripts cannot reach into the message');
   assert.equal(m.live, 'polite', 'announced to screen readers');
   assert.equal(m.closeLabel, '閉じる');
+  await page.waitForTimeout(400); // let the slide-in finish
   await page.screenshot({ path: join(ARTIFACTS, 'page_low_stock-ja-desktop.png') });
   assert.deepEqual(errors, []);
   await context.close();
@@ -64,6 +65,7 @@ test('cart low stock follows the shopper to other pages; a dismissal survives re
   assert.equal(m.scenario, 'cart_low_stock');
   assert.equal(m.title, 'カートのワイヤレスイヤホン Proは残り1点です');
   assert.deepEqual(m.cta, { label: 'カートを見る', href: '/cart.html' });
+  await page.waitForTimeout(400);
   await page.screenshot({ path: join(ARTIFACTS, 'cart_low_stock-ja-desktop.png') });
 
   await clickClose(page, 'cart_low_stock');
