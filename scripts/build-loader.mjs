@@ -1,13 +1,19 @@
-// Inlines the wasm-bindgen `no-modules` glue into the loader, scoped inside a function so that
-// its `let wasm_bindgen` never touches the page's globals (and a second copy is harmless).
+// Builds dist/shopcue/shopcue.js: the loader with the wasm-bindgen `no-modules` glue inlined,
+// scoped inside a function so that its `let wasm_bindgen` never touches the page's globals (and
+// a second copy is harmless), then minified with terser (the `/*! … */` notice is kept).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { minify } from 'terser';
 
 const [glueFile, loaderFile, outFile] = process.argv.slice(2);
-const glue = readFileSync(glueFile, 'utf8')
-  .replace(/^\s*\/\*\*[\s\S]*?\*\/\s*$/gm, '') // drop doc comments copied from Rust
-  .replace(/^\s*\/\/.*$/gm, '');
+const glue = readFileSync(glueFile, 'utf8');
 const loader = readFileSync(loaderFile, 'utf8');
 const marker = '/*__SHOPCUE_GLUE__*/ null';
 if (!loader.includes(marker)) throw new Error(`${loaderFile} lacks ${marker}`);
-const inlined = `(function () {\n${glue}\nreturn wasm_bindgen;\n})()`;
-writeFileSync(outFile, loader.replace(marker, () => inlined));
+const inlined = loader.replace(marker, () => `(function () {\n${glue}\nreturn wasm_bindgen;\n})()`);
+const { code } = await minify(inlined, {
+  ecma: 2017,
+  compress: { passes: 2 },
+  mangle: true,
+  format: { comments: /^!/ },
+});
+writeFileSync(outFile, code + '\n');

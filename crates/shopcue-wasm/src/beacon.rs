@@ -2,42 +2,52 @@
 //! `sendBeacon` when the page goes away), and the page-exit listeners. The core decides what to
 //! send and when; this module only carries it.
 
-use js_sys::Reflect;
+use js_sys::{Promise, Reflect};
 use shopcue::json;
 use shopcue::outbox::Flush;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{RequestInit, Response};
 
 use crate::platform::{self, now};
 use crate::{config_loaded, flush_for_exit, with_shell};
 
-async fn fetch(url: &str, init: &RequestInit) -> Result<Response, JsValue> {
-    let window = web_sys::window().ok_or("no window")?;
-    let resp = JsFuture::from(window.fetch_with_str_and_init(url, init)).await?;
-    resp.dyn_into::<Response>()
+/// Calls `f` once with the promise's value, or with its rejection reason. One self-freeing
+/// closure serves both outcomes, so nothing leaks whichever way the promise settles.
+fn on_settle(promise: Promise, f: impl FnOnce(JsValue) + 'static) {
+    let cb = Closure::once_into_js(f);
+    let then = Reflect::get(&promise, &"then".into()).ok().and_then(|t| t.dyn_into::<js_sys::Function>().ok());
+    if let Some(then) = then {
+        let _ = then.call2(&promise, &cb, &cb);
+    }
+}
+
+/// `fetch(url, init)`; `f` gets the `Response`, or `None` on a network error.
+fn fetch(url: &str, init: &RequestInit, f: impl FnOnce(Option<Response>) + 'static) {
+    match web_sys::window().map(|w| w.fetch_with_str_and_init(url, init)) {
+        Some(promise) => on_settle(promise, move |v| f(v.dyn_into::<Response>().ok())),
+        None => f(None),
+    }
 }
 
 /// Fetches the config JSON from `url` and hands it to the shell.
 pub fn load_config(url: String) {
-    spawn_local(async move {
-        let result = async {
-            let init = RequestInit::new();
-            init.set_method("GET");
-            let resp = fetch(&url, &init).await.map_err(|_| format!("could not fetch {url}"))?;
-            if !resp.ok() {
-                return Err(format!("{url} answered HTTP {}", resp.status()));
-            }
-            let text = JsFuture::from(resp.text().map_err(|_| "unreadable body".to_string())?)
-                .await
-                .ok()
-                .and_then(|t| t.as_string())
-                .unwrap_or_default();
-            json::parse(&text).map_err(|e| format!("{url}: {e}"))
+    let init = RequestInit::new();
+    init.set_method("GET");
+    fetch(&url.clone(), &init, move |resp| {
+        let resp = match resp {
+            Some(r) if r.ok() => r,
+            Some(r) => return config_loaded(Err(format!("{url} answered HTTP {}", r.status()))),
+            None => return config_loaded(Err(format!("could not fetch {url}"))),
+        };
+        match resp.text() {
+            Ok(text) => on_settle(text, move |t| {
+                config_loaded(t.as_string().ok_or("unreadable body".to_string()).and_then(|t| {
+                    json::parse(&t).map_err(|e| format!("{url}: {e}"))
+                }))
+            }),
+            Err(_) => config_loaded(Err(format!("{url}: unreadable body"))),
         }
-        .await;
-        config_loaded(result);
     });
 }
 
@@ -55,18 +65,18 @@ pub fn send_due() {
         with_shell(|s| s.schedule_send());
         return;
     };
-    spawn_local(async move {
-        let init = RequestInit::new();
-        init.set_method("POST");
-        // A string body is sent as text/plain: a "simple" request, no CORS preflight.
-        init.set_body(&JsValue::from_str(&batch.body));
-        let _ = Reflect::set(&init, &"keepalive".into(), &true.into());
-        let (status, retry_after) = match fetch(&endpoint, &init).await {
-            Ok(resp) => {
-                let retry = resp.headers().get("Retry-After").ok().flatten().and_then(|v| shopcue::json::parse_number(&v));
-                (resp.status(), retry.map(|s| (s * 1000.0) as i64))
+    let init = RequestInit::new();
+    init.set_method("POST");
+    // A string body is sent as text/plain: a "simple" request, no CORS preflight.
+    init.set_body(&JsValue::from_str(&batch.body));
+    let _ = Reflect::set(&init, &"keepalive".into(), &true.into());
+    fetch(&endpoint, &init, move |resp| {
+        let (status, retry_after) = match resp {
+            Some(r) => {
+                let retry = r.headers().get("Retry-After").ok().flatten().and_then(|v| json::parse_number(&v));
+                (r.status(), retry.map(|s| (s * 1000.0) as i64))
             }
-            Err(_) => (0, None),
+            None => (0, None),
         };
         with_shell(|s| {
             s.sending = false;
