@@ -1,61 +1,145 @@
-//! Conditions in the GrowthBook condition language (Mongo-style), compiled once into a typed
-//! tree at config load and evaluated many times against a context [`Value`].
+//! Conditions in the GrowthBook condition language (Mongo-style), with GrowthBook's exact
+//! semantics — JavaScript's coercions included — compiled once into a typed tree and evaluated
+//! many times. `tests/conformance.rs` runs GrowthBook's own test cases against this module.
+//!
+//! Two ways to compile: [`Condition::compile`] (config load) reports every problem with its
+//! JSON path — unknown operators, operands of the wrong shape, regexes that do not compile;
+//! [`Condition::compile_lenient`] follows GrowthBook at run time, where such a clause is simply
+//! false. Regexes run on [`crate::regex`]: linear time, never catastrophic backtracking.
 
+use crate::case::lower_str;
 use crate::error::Problem;
-use crate::json::Value;
+use crate::json::{format_number, Value};
+use crate::regex::Regex;
+
+/// Deepest nesting of conditions accepted.
+const MAX_DEPTH: usize = 32;
 
 /// A compiled condition.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Condition {
     /// All must hold (an object's members, or `$and`).
     And(Vec<Condition>),
-    /// At least one must hold (`$or`; an empty `$or` holds).
+    /// At least one must hold (`$or`; an empty list holds).
     Or(Vec<Condition>),
-    /// None may hold (`$nor`).
+    /// None may hold (`$nor`; an empty list holds).
     Nor(Vec<Condition>),
     /// Negation (`$not`).
     Not(Box<Condition>),
-    /// A test of the value at `path`.
+    /// A test of the value at a dotted path.
     Field {
-        /// Dotted path into the context.
+        /// The dotted path, as written.
         path: String,
-        /// What the value must satisfy.
+        /// What the value there must satisfy.
         test: Test,
     },
+    /// A clause that can never hold (lenient compilation of something invalid).
+    Never,
 }
 
 /// A test on one value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Test {
-    /// Plain value: equality with GrowthBook's coercions.
-    Equals(Value),
-    /// Operators that must all hold.
+    /// `"text"`: `String(value) === text`.
+    Str(String),
+    /// `42`: `Number(value) === 42`.
+    Num(f64),
+    /// `true`/`false`: `value !== null && !!value === b`.
+    Bool(bool),
+    /// `null`: `value === null` (missing counts as null).
+    Null,
+    /// An array or a plain object: `JSON.stringify(value) === json`.
+    Json(String),
+    /// An operator object: all must hold.
     Ops(Vec<Op>),
 }
 
-/// One operator with its operand.
-#[derive(Debug, Clone, PartialEq)]
+/// One operator with its compiled operand.
+#[derive(Debug, Clone)]
 pub enum Op {
-    /// `$eq`
+    /// `$eq` (strict equality; objects and arrays are never `===`).
     Eq(Value),
     /// `$ne`
     Ne(Value),
-    /// `$lt`
-    Lt(Value),
-    /// `$lte`
-    Lte(Value),
-    /// `$gt`
-    Gt(Value),
-    /// `$gte`
-    Gte(Value),
-    /// `$in`
-    In(Vec<Value>),
-    /// `$nin`
-    Nin(Vec<Value>),
+    /// `$lt`, `$lte`, `$gt`, `$gte` (JavaScript relational comparison).
+    Cmp(CmpOp, Value),
     /// `$exists`
     Exists(bool),
-    /// `$not` on a value
+    /// `$in` / `$ini` (case-insensitive), negated for `$nin` / `$nini`.
+    In {
+        /// The list.
+        list: Vec<Value>,
+        /// Case-insensitive.
+        insensitive: bool,
+        /// `$nin` / `$nini`.
+        negate: bool,
+    },
+    /// `$inGroup` / `$notInGroup`: membership in a saved group.
+    InGroup {
+        /// Group id.
+        group: String,
+        /// `$notInGroup`.
+        negate: bool,
+    },
+    /// `$not` on a value.
     Not(Box<Test>),
+    /// `$size`: the array length satisfies the test.
+    Size(Box<Test>),
+    /// `$elemMatch` with an operator object (tests each element's value).
+    ElemMatchValue(Box<Test>),
+    /// `$elemMatch` with a condition (evaluated on each element).
+    ElemMatch(Box<Condition>),
+    /// `$all` / `$alli`: every test matches some element.
+    All {
+        /// One test per expected element.
+        tests: Vec<Test>,
+        /// Case-insensitive string equality.
+        insensitive: bool,
+    },
+    /// `$regex` / `$regexi`.
+    Regex(Regex),
+    /// `$type`
+    Type(String),
+    /// `$veq` … `$vlte` on padded version strings.
+    Version(CmpOp, String),
+    /// Something invalid under lenient compilation: always false.
+    Invalid,
+}
+
+/// A comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Lte,
+    /// `>`
+    Gt,
+    /// `>=`
+    Gte,
+}
+
+impl CmpOp {
+    fn holds(self, o: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            CmpOp::Eq => o == Equal,
+            CmpOp::Ne => o != Equal,
+            CmpOp::Lt => o == Less,
+            CmpOp::Lte => o != Greater,
+            CmpOp::Gt => o == Greater,
+            CmpOp::Gte => o != Less,
+        }
+    }
+}
+
+struct Compiler {
+    strict: bool,
+    problems: Vec<Problem>,
 }
 
 impl Condition {
@@ -64,40 +148,52 @@ impl Condition {
         Condition::And(Vec::new())
     }
 
-    /// Compiles a condition object; every problem is reported with its JSON path under `path`.
+    /// Compiles a condition for a config: every problem is reported with its JSON path.
     ///
     /// ```
     /// use shopcue::{condition::Condition, json::parse};
     /// let c = Condition::compile(&parse(r#"{"stock":{"$gte":1,"$lte":3}}"#).unwrap(), "$.where").unwrap();
     /// assert!(c.eval(&parse(r#"{"stock":2}"#).unwrap()));
+    /// assert!(Condition::compile(&parse(r#"{"name":{"$regex":"("}}"#).unwrap(), "$").is_err());
     /// ```
     pub fn compile(v: &Value, path: &str) -> Result<Condition, Vec<Problem>> {
-        let mut problems = Vec::new();
-        let c = compile_condition(v, path, &mut problems);
-        if problems.is_empty() {
-            Ok(c)
+        let mut c = Compiler { strict: true, problems: Vec::new() };
+        let cond = c.condition(v, path, 0);
+        if c.problems.is_empty() {
+            Ok(cond)
         } else {
-            Err(problems)
+            Err(c.problems)
         }
     }
 
-    /// Evaluates against a context object.
+    /// Compiles with GrowthBook's run-time leniency: what is invalid evaluates to false.
+    pub fn compile_lenient(v: &Value) -> Condition {
+        Compiler { strict: false, problems: Vec::new() }.condition(v, "$", 0)
+    }
+
+    /// Evaluates against a context object (no saved groups).
     pub fn eval(&self, ctx: &Value) -> bool {
+        self.eval_with_groups(ctx, &Value::Null)
+    }
+
+    /// Evaluates with saved groups (`{"group_id": [members…]}`) for `$inGroup`.
+    pub fn eval_with_groups(&self, ctx: &Value, groups: &Value) -> bool {
         match self {
-            Condition::And(cs) => cs.iter().all(|c| c.eval(ctx)),
-            Condition::Or(cs) => cs.is_empty() || cs.iter().any(|c| c.eval(ctx)),
-            Condition::Nor(cs) => !cs.iter().any(|c| c.eval(ctx)),
-            Condition::Not(c) => !c.eval(ctx),
-            Condition::Field { path, test } => test.eval(ctx.get_path(path)),
+            Condition::And(cs) => cs.iter().all(|c| c.eval_with_groups(ctx, groups)),
+            Condition::Or(cs) => cs.is_empty() || cs.iter().any(|c| c.eval_with_groups(ctx, groups)),
+            Condition::Nor(cs) => !cs.iter().any(|c| c.eval_with_groups(ctx, groups)),
+            Condition::Not(c) => !c.eval_with_groups(ctx, groups),
+            Condition::Field { path, test } => test.eval(get_path(ctx, path), groups, false),
+            Condition::Never => false,
         }
     }
 
-    /// The first failing field clause with the actual value, for `explain`.
+    /// The first failing field clause and the value it saw, for `explain`.
     pub fn first_failure(&self, ctx: &Value) -> Option<(String, Value)> {
         match self {
             Condition::And(cs) => cs.iter().find_map(|c| c.first_failure(ctx)),
-            Condition::Field { path, test } if !test.eval(ctx.get_path(path)) => {
-                Some((path.clone(), ctx.get_path(path).cloned().unwrap_or_default()))
+            Condition::Field { path, test } if !test.eval(get_path(ctx, path), &Value::Null, false) => {
+                Some((path.clone(), get_path(ctx, path).clone()))
             }
             other if !other.eval(ctx) => Some(("$".into(), Value::Null)),
             _ => None,
@@ -105,164 +201,367 @@ impl Condition {
     }
 }
 
-fn compile_list(v: &Value, path: &str, problems: &mut Vec<Problem>) -> Vec<Condition> {
-    match v.as_array() {
-        Some(list) => list.iter().enumerate().map(|(i, c)| compile_condition(c, &format!("{path}[{i}]"), problems)).collect(),
-        None => {
-            problems.push(Problem::new(path, "must be an array of conditions"));
-            Vec::new()
+impl Compiler {
+    fn problem(&mut self, path: &str, message: impl Into<String>) {
+        if self.strict {
+            self.problems.push(Problem::new(path, message));
+        }
+    }
+
+    fn list(&mut self, v: &Value, path: &str, depth: usize) -> Option<Vec<Condition>> {
+        match v.as_array() {
+            Some(items) => {
+                Some(items.iter().enumerate().map(|(i, c)| self.condition(c, &format!("{path}[{i}]"), depth + 1)).collect())
+            }
+            None => {
+                self.problem(path, "must be an array of conditions");
+                None
+            }
+        }
+    }
+
+    fn condition(&mut self, v: &Value, path: &str, depth: usize) -> Condition {
+        if depth > MAX_DEPTH {
+            self.problem(path, "conditions nest too deeply");
+            return Condition::Never;
+        }
+        let Some(members) = v.as_object() else {
+            self.problem(path, "a condition must be an object");
+            return Condition::Never;
+        };
+        let mut all = Vec::with_capacity(members.len());
+        for (k, x) in members {
+            let at = format!("{path}.{k}");
+            all.push(match k.as_str() {
+                "$and" => self.list(x, &at, depth).map_or(Condition::Never, Condition::And),
+                "$or" => self.list(x, &at, depth).map_or(Condition::Never, Condition::Or),
+                "$nor" => self.list(x, &at, depth).map_or(Condition::Never, Condition::Nor),
+                "$not" => Condition::Not(Box::new(self.condition(x, &at, depth + 1))),
+                _ => Condition::Field { path: k.clone(), test: self.test(x, &at, depth) },
+            });
+        }
+        if all.len() == 1 {
+            all.pop().unwrap_or_else(Condition::always)
+        } else {
+            Condition::And(all)
+        }
+    }
+
+    fn test(&mut self, v: &Value, path: &str, depth: usize) -> Test {
+        match v {
+            Value::String(s) => Test::Str(s.clone()),
+            Value::Number(n) => Test::Num(*n),
+            Value::Bool(b) => Test::Bool(*b),
+            Value::Null => Test::Null,
+            _ if !is_operator_object(v) => Test::Json(v.to_json()),
+            _ => Test::Ops(
+                v.as_object().unwrap_or(&[]).iter().map(|(k, x)| self.op(k, x, &format!("{path}.{k}"), depth)).collect(),
+            ),
+        }
+    }
+
+    fn array(&mut self, v: &Value, path: &str, op: &str) -> Option<Vec<Value>> {
+        let list = v.as_array().map(<[Value]>::to_vec);
+        if list.is_none() {
+            self.problem(path, format!("{op} needs an array"));
+        }
+        list
+    }
+
+    fn op(&mut self, op: &str, x: &Value, path: &str, depth: usize) -> Op {
+        let cmp = |c| Op::Cmp(c, x.clone());
+        match op {
+            "$eq" => Op::Eq(x.clone()),
+            "$ne" => Op::Ne(x.clone()),
+            "$lt" => cmp(CmpOp::Lt),
+            "$lte" => cmp(CmpOp::Lte),
+            "$gt" => cmp(CmpOp::Gt),
+            "$gte" => cmp(CmpOp::Gte),
+            "$exists" => Op::Exists(truthy(x)),
+            "$in" | "$ini" | "$nin" | "$nini" => match self.array(x, path, op) {
+                Some(list) => Op::In { list, insensitive: op.ends_with('i'), negate: op.starts_with("$n") },
+                None => Op::Invalid,
+            },
+            "$inGroup" | "$notInGroup" => match x.as_str() {
+                Some(g) => Op::InGroup { group: g.to_string(), negate: op == "$notInGroup" },
+                None => {
+                    self.problem(path, format!("{op} needs a saved group id (string)"));
+                    Op::Invalid
+                }
+            },
+            "$not" => Op::Not(Box::new(self.test(x, path, depth + 1))),
+            "$size" => Op::Size(Box::new(self.test(x, path, depth + 1))),
+            "$elemMatch" if is_operator_object(x) => Op::ElemMatchValue(Box::new(self.test(x, path, depth + 1))),
+            "$elemMatch" => Op::ElemMatch(Box::new(self.condition(x, path, depth + 1))),
+            "$all" | "$alli" => match self.array(x, path, op) {
+                Some(list) => Op::All {
+                    tests: list.iter().enumerate().map(|(i, t)| self.test(t, &format!("{path}[{i}]"), depth + 1)).collect(),
+                    insensitive: op == "$alli",
+                },
+                None => Op::Invalid,
+            },
+            "$regex" | "$regexi" => match x.as_str().map(|s| compile_regex(s, op == "$regexi")) {
+                Some(Ok(re)) => Op::Regex(re),
+                Some(Err(e)) => {
+                    self.problem(path, e);
+                    Op::Invalid
+                }
+                None => {
+                    self.problem(path, format!("{op} needs a pattern string"));
+                    Op::Invalid
+                }
+            },
+            "$type" => match x.as_str() {
+                Some(t @ ("string" | "number" | "boolean" | "object" | "array" | "null" | "undefined")) => {
+                    Op::Type(t.to_string())
+                }
+                _ => {
+                    self.problem(path, "$type must be one of string, number, boolean, object, array, null");
+                    Op::Invalid
+                }
+            },
+            "$veq" | "$vne" | "$vgt" | "$vgte" | "$vlt" | "$vlte" => {
+                let c = match op {
+                    "$veq" => CmpOp::Eq,
+                    "$vne" => CmpOp::Ne,
+                    "$vgt" => CmpOp::Gt,
+                    "$vgte" => CmpOp::Gte,
+                    "$vlt" => CmpOp::Lt,
+                    _ => CmpOp::Lte,
+                };
+                Op::Version(c, padded_version(x))
+            }
+            _ => {
+                self.problem(path, format!("unknown operator {op}"));
+                Op::Invalid
+            }
         }
     }
 }
 
-fn compile_condition(v: &Value, path: &str, problems: &mut Vec<Problem>) -> Condition {
-    let Some(members) = v.as_object() else {
-        problems.push(Problem::new(path, "a condition must be an object"));
-        return Condition::always();
-    };
-    let mut all = Vec::new();
-    for (k, x) in members {
-        let at = format!("{path}.{k}");
-        all.push(match k.as_str() {
-            "$and" => Condition::And(compile_list(x, &at, problems)),
-            "$or" => Condition::Or(compile_list(x, &at, problems)),
-            "$nor" => Condition::Nor(compile_list(x, &at, problems)),
-            "$not" => Condition::Not(Box::new(compile_condition(x, &at, problems))),
-            _ if k.starts_with('$') => {
-                problems.push(Problem::new(&at, format!("unknown logical operator {k}")));
-                continue;
-            }
-            _ => Condition::Field { path: k.clone(), test: compile_test(x, &at, problems) },
-        });
-    }
-    match all.len() {
-        1 => all.pop().unwrap_or_else(Condition::always),
-        _ => Condition::And(all),
-    }
+/// Compiles a GrowthBook regex (`$regex` operand) with the linear-time engine.
+fn compile_regex(source: &str, insensitive: bool) -> Result<Regex, String> {
+    Regex::new(source, insensitive).map_err(|e| format!("invalid regex: {e}"))
 }
 
 fn is_operator_object(v: &Value) -> bool {
     v.as_object().is_some_and(|m| !m.is_empty() && m.iter().all(|(k, _)| k.starts_with('$')))
 }
 
-fn compile_test(v: &Value, path: &str, problems: &mut Vec<Problem>) -> Test {
-    if !is_operator_object(v) {
-        return Test::Equals(v.clone());
+static NULL: Value = Value::Null;
+
+/// GrowthBook's `getPath`: dotted path into objects and arrays; missing is `null`.
+pub fn get_path<'a>(obj: &'a Value, path: &str) -> &'a Value {
+    let mut cur = obj;
+    for part in path.split('.') {
+        cur = match cur {
+            Value::Object(_) => cur.get(part),
+            Value::Array(a) => part.parse::<usize>().ok().filter(|i| i.to_string() == part).and_then(|i| a.get(i)),
+            _ => None,
+        }
+        .unwrap_or(&NULL);
+        if cur.is_null() {
+            return &NULL;
+        }
     }
-    let mut ops = Vec::new();
-    for (k, x) in v.as_object().unwrap_or(&[]) {
-        let at = format!("{path}.{k}");
-        let list = |problems: &mut Vec<Problem>| match x.as_array() {
-            Some(a) => a.to_vec(),
-            None => {
-                problems.push(Problem::new(&at, format!("{k} needs an array")));
-                Vec::new()
-            }
-        };
-        ops.push(match k.as_str() {
-            "$eq" => Op::Eq(x.clone()),
-            "$ne" => Op::Ne(x.clone()),
-            "$lt" => Op::Lt(x.clone()),
-            "$lte" => Op::Lte(x.clone()),
-            "$gt" => Op::Gt(x.clone()),
-            "$gte" => Op::Gte(x.clone()),
-            "$in" => Op::In(list(problems)),
-            "$nin" => Op::Nin(list(problems)),
-            "$exists" => Op::Exists(truthy(x)),
-            "$not" => Op::Not(Box::new(compile_test(x, &at, problems))),
-            _ => {
-                problems.push(Problem::new(&at, format!("unknown operator {k}")));
-                continue;
-            }
-        });
-    }
-    Test::Ops(ops)
+    cur
 }
 
 impl Test {
-    /// Evaluates against the value found at the clause's path (`None` when missing).
-    pub fn eval(&self, actual: Option<&Value>) -> bool {
+    fn eval(&self, actual: &Value, groups: &Value, insensitive: bool) -> bool {
         match self {
-            Test::Equals(expected) => equals_loose(expected, actual),
-            Test::Ops(ops) => ops.iter().all(|op| op.eval(actual)),
+            Test::Str(s) if insensitive => lower_str(&js_string(actual)) == lower_str(s),
+            Test::Str(s) => js_string(actual) == *s,
+            Test::Num(n) => js_number(actual) == *n,
+            Test::Bool(b) => !actual.is_null() && truthy(actual) == *b,
+            Test::Null => actual.is_null(),
+            Test::Json(j) => actual.to_json() == *j,
+            Test::Ops(ops) => ops.iter().all(|op| op.eval(actual, groups)),
         }
     }
 }
 
 impl Op {
-    fn eval(&self, actual: Option<&Value>) -> bool {
-        let a = actual.unwrap_or(&Value::Null);
+    fn eval(&self, actual: &Value, groups: &Value) -> bool {
         match self {
-            Op::Eq(x) => same(a, x),
-            Op::Ne(x) => !same(a, x),
-            Op::Lt(x) => compare(a, x).is_some_and(|o| o.is_lt()),
-            Op::Lte(x) => compare(a, x).is_some_and(|o| o.is_le()),
-            Op::Gt(x) => compare(a, x).is_some_and(|o| o.is_gt()),
-            Op::Gte(x) => compare(a, x).is_some_and(|o| o.is_ge()),
-            Op::In(list) => in_list(a, list),
-            Op::Nin(list) => !in_list(a, list),
-            Op::Exists(want) => (actual.is_some() && !a.is_null()) == *want,
-            Op::Not(test) => !test.eval(actual),
+            Op::Eq(x) => strict_equals(actual, x),
+            Op::Ne(x) => !strict_equals(actual, x),
+            Op::Cmp(c, x) => js_compare(actual, x).is_some_and(|o| c.holds(o)),
+            Op::Exists(want) => actual.is_null() != *want,
+            Op::In { list, insensitive, negate } => is_in(actual, list, *insensitive) != *negate,
+            Op::InGroup { group, negate } => {
+                let members = groups.get(group).and_then(Value::as_array).unwrap_or(&[]);
+                is_in(actual, members, false) != *negate
+            }
+            Op::Not(t) => !t.eval(actual, groups, false),
+            Op::Size(t) => actual.as_array().is_some_and(|a| t.eval(&Value::Number(a.len() as f64), groups, false)),
+            Op::ElemMatchValue(t) => actual.as_array().is_some_and(|a| a.iter().any(|e| truthy(e) && t.eval(e, groups, false))),
+            Op::ElemMatch(c) => actual.as_array().is_some_and(|a| a.iter().any(|e| truthy(e) && c.eval_with_groups(e, groups))),
+            Op::All { tests, insensitive } => {
+                actual.as_array().is_some_and(|a| tests.iter().all(|t| a.iter().any(|e| t.eval(e, groups, *insensitive))))
+            }
+            Op::Regex(re) => re.is_match(&js_string(actual)),
+            Op::Type(t) => type_name(actual) == t,
+            Op::Version(c, expected) => c.holds(padded_version(actual).as_str().cmp(expected.as_str())),
+            Op::Invalid => false,
         }
     }
 }
 
-fn truthy(v: &Value) -> bool {
+/// JavaScript truthiness.
+pub fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
         Value::Number(n) => *n != 0.0 && !n.is_nan(),
         Value::String(s) => !s.is_empty(),
-        _ => true,
+        Value::Array(_) | Value::Object(_) => true,
     }
 }
 
-/// Strict equality for scalars, structural for arrays and objects.
-fn same(a: &Value, b: &Value) -> bool {
-    a == b
-}
-
-/// GrowthBook's plain-value comparison: strings and numbers compare after coercion.
-fn equals_loose(expected: &Value, actual: Option<&Value>) -> bool {
-    let a = actual.unwrap_or(&Value::Null);
-    match expected {
-        Value::String(s) => match a {
-            Value::String(x) => x == s,
-            Value::Number(n) => {
-                let mut t = String::new();
-                crate::json::format_number(*n, &mut t);
-                &t == s
-            }
-            Value::Bool(b) => s == if *b { "true" } else { "false" },
-            _ => false,
-        },
-        Value::Number(n) => match a {
-            Value::Number(x) => x == n,
-            Value::String(x) => crate::json::parse_number(x) == Some(*n),
-            Value::Bool(b) => f64::from(u8::from(*b)) == *n,
-            _ => false,
-        },
-        Value::Bool(b) => !a.is_null() && truthy(a) == *b,
-        Value::Null => a.is_null(),
-        _ => a == expected,
-    }
-}
-
-fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+/// `===`: same type and value; arrays and objects are distinct objects, never `===`.
+fn strict_equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
-        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
-        (Value::Number(x), Value::String(y)) => crate::json::parse_number(y).and_then(|y| x.partial_cmp(&y)),
-        (Value::String(x), Value::Number(y)) => crate::json::parse_number(x).and_then(|x| x.partial_cmp(y)),
-        _ => None,
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => false,
+        _ => a == b,
     }
 }
 
-fn in_list(a: &Value, list: &[Value]) -> bool {
-    match a {
-        Value::Array(items) => items.iter().any(|i| list.contains(i)),
-        _ => list.contains(a),
+/// `Array.prototype.includes` (SameValueZero), optionally case-folding strings; an array
+/// `actual` matches when any of its elements does (GrowthBook's intersection).
+fn is_in(actual: &Value, list: &[Value], insensitive: bool) -> bool {
+    let fold = |v: &Value| match v {
+        Value::String(s) if insensitive => Value::String(lower_str(s)),
+        other => other.clone(),
+    };
+    let member = |x: &Value| {
+        let x = fold(x);
+        list.iter().any(|l| strict_equals(&x, &fold(l)))
+    };
+    match actual {
+        Value::Array(items) => items.iter().any(member),
+        _ => member(actual),
     }
+}
+
+/// `String(v)` as JavaScript writes it.
+pub fn js_string(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => if *b { "true" } else { "false" }.into(),
+        Value::Number(n) => {
+            let mut s = String::new();
+            format_number(*n, &mut s);
+            s
+        }
+        Value::String(s) => s.clone(),
+        // Array.prototype.toString: elements joined by ",", null and undefined as "".
+        Value::Array(items) => {
+            items.iter().map(|i| if i.is_null() { String::new() } else { js_string(i) }).collect::<Vec<_>>().join(",")
+        }
+        Value::Object(_) => "[object Object]".into(),
+    }
+}
+
+/// `Number(v)` as JavaScript computes it (NaN where JavaScript gives NaN).
+pub fn js_number(v: &Value) -> f64 {
+    match v {
+        Value::Null => 0.0,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Number(n) => *n,
+        Value::String(s) => string_to_number(s),
+        Value::Array(_) => string_to_number(&js_string(v)),
+        Value::Object(_) => f64::NAN,
+    }
+}
+
+/// JavaScript's `StringToNumber`: trimmed decimal (sign, optional digits around `.`,
+/// exponent), `Infinity`, `0x`/`0o`/`0b` integers; empty is 0; anything else NaN.
+fn string_to_number(s: &str) -> f64 {
+    let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if t.is_empty() {
+        return 0.0;
+    }
+    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
+        if let Some(digits) = t.strip_prefix(prefix) {
+            return if !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix)) {
+                digits.chars().fold(0.0, |acc, c| acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0)))
+            } else {
+                f64::NAN
+            };
+        }
+    }
+    let (sign, body) = match t.as_bytes()[0] {
+        b'-' => (-1.0, &t[1..]),
+        b'+' => (1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    if body == "Infinity" {
+        return sign * f64::INFINITY;
+    }
+    // Normalize "5." / ".5" / "5.e3" into JSON number syntax, then parse.
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], &body[i..]),
+        None => (body, ""),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return f64::NAN;
+    }
+    let int = int.trim_start_matches('0');
+    let mut json = String::from(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        json.push('.');
+        json.push_str(frac);
+    }
+    json.push_str(&exponent.replacen("e+", "e", 1).replacen("E+", "e", 1));
+    crate::json::parse_number(&json).map_or(f64::NAN, |n| sign * n)
+}
+
+/// JavaScript's relational comparison (`<`, `<=`, …): strings compare by UTF-16 code units,
+/// everything else as numbers after `ToPrimitive`; `None` where JavaScript's answer is "false
+/// whatever the operator" (a NaN).
+fn js_compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    let primitive = |v: &Value| match v {
+        Value::Array(_) | Value::Object(_) => Value::String(js_string(v)),
+        other => other.clone(),
+    };
+    match (primitive(a), primitive(b)) {
+        (Value::String(x), Value::String(y)) => Some(x.encode_utf16().cmp(y.encode_utf16())),
+        (x, y) => js_number(&x).partial_cmp(&js_number(&y)),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// GrowthBook's `paddedVersionString`: `"v1.2.3-rc.1+build"` → comparable text where numeric
+/// parts are left-padded and a release sorts after its pre-releases.
+pub fn padded_version(v: &Value) -> String {
+    let text = match v {
+        Value::Number(_) => js_string(v),
+        Value::String(s) if !s.is_empty() => s.clone(),
+        _ => "0".into(),
+    };
+    let text = text.strip_prefix('v').unwrap_or(&text);
+    let text = text.split('+').next().unwrap_or_default();
+    let mut parts: Vec<&str> = text.split(['-', '.']).collect();
+    if parts.len() == 3 {
+        parts.push("~");
+    }
+    parts
+        .iter()
+        .map(|p| if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) { format!("{p:>5}") } else { p.to_string() })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 #[cfg(test)]
@@ -278,21 +577,30 @@ mod tests {
     fn operators() {
         assert!(check(r#"{"item.stock":{"$gte":1,"$lte":3}}"#, r#"{"item":{"stock":3}}"#));
         assert!(!check(r#"{"item.stock":{"$gte":1,"$lte":3}}"#, r#"{"item":{"stock":0}}"#));
-        assert!(!check(r#"{"item.stock":{"$gte":1}}"#, r#"{}"#), "missing values never compare");
+        assert!(!check(r#"{"item.stock":{"$gte":1}}"#, r#"{}"#), "missing is null, and null ≥ 1 is false");
         assert!(check(r#"{"low_stock":true,"in_cart":false}"#, r#"{"low_stock":true,"in_cart":false}"#));
         assert!(check(r#"{"$or":[{"a":1},{"b":2}]}"#, r#"{"b":2}"#));
-        assert!(check(r#"{"$nor":[{"a":1}]}"#, r#"{"a":2}"#));
-        assert!(check(r#"{"$not":{"a":1}}"#, r#"{"a":2}"#));
         assert!(check(r#"{"tags":{"$in":["sale"]}}"#, r#"{"tags":["new","sale"]}"#));
-        assert!(check(r#"{"x":{"$exists":false}}"#, r#"{}"#));
         assert!(check(r#"{"n":"3"}"#, r#"{"n":3}"#), "GrowthBook coerces plain string equality");
+        assert!(check(r#"{"name":{"$regexi":"^ca"}}"#, r#"{"name":"Camera"}"#));
+        assert!(check(r#"{"v":{"$vgt":"1.9.0"}}"#, r#"{"v":"1.10.0"}"#));
     }
 
     #[test]
     fn compile_errors_carry_paths() {
-        let err = Condition::compile(&parse(r#"{"a":{"$bogus":1},"$and":{"x":1}}"#).unwrap(), "$.where").unwrap_err();
+        let err =
+            Condition::compile(&parse(r#"{"a":{"$bogus":1},"$and":{"x":1},"b":{"$regex":"(","$in":3}}"#).unwrap(), "$.where")
+                .unwrap_err();
         let paths: Vec<_> = err.iter().map(|p| p.path.as_str()).collect();
-        assert_eq!(paths, ["$.where.a.$bogus", "$.where.$and"]);
+        assert_eq!(paths, ["$.where.a.$bogus", "$.where.$and", "$.where.b.$regex", "$.where.b.$in"]);
+    }
+
+    #[test]
+    fn regexes_run_in_linear_time() {
+        // The classic catastrophic-backtracking pattern: instant with a linear-time engine.
+        let c = Condition::compile(&parse(r#"{"s":{"$regex":"^(a+)+$"}}"#).unwrap(), "$").unwrap();
+        let evil = format!(r#"{{"s":"{}!"}}"#, "a".repeat(10_000));
+        assert!(!c.eval(&parse(&evil).unwrap()));
     }
 
     #[test]
@@ -300,5 +608,25 @@ mod tests {
         let c = Condition::compile(&parse(r#"{"a":1,"b":{"$gt":5}}"#).unwrap(), "$").unwrap();
         assert_eq!(c.first_failure(&parse(r#"{"a":1,"b":2}"#).unwrap()), Some(("b".into(), Value::Number(2.0))));
         assert_eq!(c.first_failure(&parse(r#"{"a":1,"b":9}"#).unwrap()), None);
+    }
+
+    #[test]
+    fn javascript_coercions() {
+        for (s, n) in [
+            ("", 0.0),
+            ("  12 ", 12.0),
+            ("0x1A", 26.0),
+            ("1e3", 1000.0),
+            (".5", 0.5),
+            ("5.", 5.0),
+            ("-Infinity", f64::NEG_INFINITY),
+        ] {
+            assert_eq!(string_to_number(s), n, "{s:?}");
+        }
+        for s in ["abc", "1,000", "0x", "--1", "1e"] {
+            assert!(string_to_number(s).is_nan(), "{s:?}");
+        }
+        assert_eq!(js_string(&parse(r#"[1,null,"a",[2,3]]"#).unwrap()), "1,,a,2,3");
+        assert_eq!(padded_version(&Value::from("v1.2.3+build")), "    1-    2-    3-~");
     }
 }

@@ -13,7 +13,7 @@ pub const PRESETS_JSON: &str = include_str!("presets.json");
 pub const CONFIG_VERSION: f64 = 1.0;
 
 /// A validated, compiled config.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Site id; must match `init`'s `site`.
     pub site: String,
@@ -37,7 +37,7 @@ pub struct Caps {
 }
 
 /// One compiled scenario.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Scenario {
     /// Unique id (defaults to the preset name).
     pub id: String,
@@ -71,7 +71,7 @@ pub enum Collection {
 }
 
 /// Which items a message is about.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Subject {
     /// The collection.
     pub from: Collection,

@@ -31,6 +31,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bucket;
+pub mod case;
 pub mod condition;
 pub mod config;
 pub mod engine;
@@ -41,6 +43,7 @@ pub mod json;
 pub mod map;
 pub mod outbox;
 pub mod profile;
+pub mod regex;
 pub mod runtime;
 mod sort;
 pub mod template;

@@ -42,9 +42,11 @@ pub fn load_config(url: String) {
         };
         match resp.text() {
             Ok(text) => on_settle(text, move |t| {
-                config_loaded(t.as_string().ok_or("unreadable body".to_string()).and_then(|t| {
-                    json::parse(&t).map_err(|e| format!("{url}: {e}"))
-                }))
+                config_loaded(
+                    t.as_string()
+                        .ok_or("unreadable body".to_string())
+                        .and_then(|t| json::parse(&t).map_err(|e| format!("{url}: {e}"))),
+                )
             }),
             Err(_) => config_loaded(Err(format!("{url}: unreadable body"))),
         }
