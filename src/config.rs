@@ -1,10 +1,17 @@
 //! The marketer's JSON config, validated and compiled once: every problem is reported with its
 //! JSON path, and a config with any problem is rejected as a whole.
+//!
+//! Presets (`presets.json`) are scenario templates written in the same JSON. A scenario names
+//! one with `"preset"` and overrides it field by field (objects merge, anything else replaces).
+//! Presets take `params`; any string `"$param:name"` inside a preset is replaced by that
+//! parameter's value (with its type) before compiling, so `{"$lte": "$param:max_price"}`
+//! becomes `{"$lte": 5000}`.
 
 use crate::condition::Condition;
 use crate::error::{Error, Problem};
 use crate::json::{parse, Value};
 use crate::template::{Format, Template};
+use crate::time::WEEKDAYS;
 
 /// The preset library: named scenario templates (data, not code), overridable field by field.
 pub const PRESETS_JSON: &str = include_str!("presets.json");
@@ -19,21 +26,80 @@ pub struct Config {
     pub site: String,
     /// Locale and currency for messages.
     pub format: Format,
+    /// IANA time zone of the site (`Asia/Tokyo`); the shell turns it into a UTC offset.
+    pub timezone: String,
     /// Stock at or below this (and above 0) is "low" (`thresholds.low_stock`, default 3).
     pub low_stock: f64,
+    /// A price at least this fraction below the reference is a drop (`thresholds.price_drop_pct`, 0.01).
+    pub price_drop_pct: f64,
     /// Site links used by messages (`{{links.cart}}`).
     pub links: Value,
-    /// Global caps.
+    /// Global caps (all scenarios together).
     pub caps: Caps,
+    /// Default share of visitors held out of every scenario (0–0.5), to measure uplift.
+    pub holdout: f64,
+    /// Physical stores, for pickup and store guidance.
+    pub stores: Vec<Store>,
+    /// Saved groups for `$inGroup` (`{"vip": ["visitor-id", …]}`).
+    pub saved_groups: Value,
     /// Scenarios in config order.
     pub scenarios: Vec<Scenario>,
 }
 
-/// Global frequency caps.
+/// A physical store.
 #[derive(Debug, Clone, PartialEq)]
+pub struct Store {
+    /// Store id, as used in item `stores` stock maps.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Latitude (degrees).
+    pub lat: f64,
+    /// Longitude (degrees).
+    pub lon: f64,
+    /// Offers in-store pickup.
+    pub pickup: bool,
+}
+
+/// Frequency caps; `None` is "no cap".
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Caps {
-    /// Messages shown on one page view (default 1).
-    pub per_page: u32,
+    /// Messages per page view.
+    pub per_page: Option<u32>,
+    /// Messages per session.
+    pub per_session: Option<u32>,
+    /// Messages per calendar day (site time zone).
+    pub per_day: Option<u32>,
+    /// Messages per visitor, ever.
+    pub per_visitor: Option<u32>,
+    /// Not again within this many days after a showing (`per_visitor_days`).
+    pub cooldown_days: Option<f64>,
+    /// Seconds since the last message before another may show.
+    pub min_gap_s: Option<f64>,
+}
+
+/// When a scenario may run, in the site's time zone.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Schedule {
+    /// Allowed weekdays (0 = Monday); `None` = every day.
+    pub days: Option<Vec<usize>>,
+    /// Allowed hours `[from, to)`, 0–24; wraps past midnight when `from > to`.
+    pub hours: Option<(u32, u32)>,
+    /// First day/time (ISO, site time zone), inclusive.
+    pub from: Option<String>,
+    /// Last day/time (ISO), inclusive for a date, exclusive for a date-time.
+    pub until: Option<String>,
+}
+
+/// What makes a scenario eligible on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    /// Event names tracked on this page (`page_view` is every page).
+    pub on: Vec<String>,
+    /// Path globs (`/products/*`); empty = any path.
+    pub paths: Vec<String>,
+    /// Show this long after the decision.
+    pub delay_ms: u32,
 }
 
 /// One compiled scenario.
@@ -45,14 +111,24 @@ pub struct Scenario {
     pub priority: f64,
     /// Exclusion group: at most one message per group.
     pub group: Option<String>,
-    /// Event names that make this scenario eligible on the current page.
-    pub trigger: Vec<String>,
-    /// Condition on the visitor/page context.
+    /// What makes it eligible.
+    pub trigger: Trigger,
+    /// Condition on the visitor/page/time context.
     pub audience: Condition,
     /// The items the message is about, if any.
     pub subject: Option<Subject>,
-    /// What to show.
+    /// What to show (the first variant's message when there are variants).
     pub message: Message,
+    /// When it may run.
+    pub schedule: Schedule,
+    /// Its own caps.
+    pub caps: Caps,
+    /// Split-test variants `(id, weight share, message)`; empty = one message.
+    pub variants: Vec<(String, f64, Message)>,
+    /// Share of visitors held out (shown nothing, recorded as exposed-to-control).
+    pub holdout: f64,
+    /// Parameters (preset defaults overridden by the config), also `{{params.*}}` in messages.
+    pub params: Value,
 }
 
 /// Item collections a subject can draw from.
@@ -68,6 +144,32 @@ pub enum Collection {
     Viewed,
     /// Purchased items.
     Purchased,
+    /// Items the shopper asked to be told about when back in stock.
+    Notify,
+    /// Every item the profile knows (including catalog/feed-only ones).
+    Catalog,
+    /// Coupons held (each as an "item" with amount, expires_in_days, used).
+    Coupons,
+}
+
+/// Collection names as configs write them, in [`Collection`] order.
+pub const COLLECTIONS: [&str; 8] = ["page", "cart", "favorites", "viewed", "purchased", "notify", "catalog", "coupons"];
+const ALL_COLLECTIONS: [Collection; 8] = [
+    Collection::Page,
+    Collection::Cart,
+    Collection::Favorites,
+    Collection::Viewed,
+    Collection::Purchased,
+    Collection::Notify,
+    Collection::Catalog,
+    Collection::Coupons,
+];
+
+impl Collection {
+    /// The name used in config and `explain`.
+    pub fn name(self) -> &'static str {
+        COLLECTIONS[self as usize]
+    }
 }
 
 /// Which items a message is about.
@@ -115,14 +217,13 @@ pub struct Message {
     pub cta: Option<(Template, Template)>,
 }
 
-/// Parses and validates config JSON text.
-///
-/// ```
-/// let c = shopcue::config::Config::parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#).unwrap();
-/// assert_eq!(c.scenarios[0].id, "page_low_stock");
-/// ```
 impl Config {
     /// Parses and validates config JSON text.
+    ///
+    /// ```
+    /// let c = shopcue::config::Config::parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#).unwrap();
+    /// assert_eq!(c.scenarios[0].id, "page_low_stock");
+    /// ```
     pub fn parse(text: &str) -> Result<Config, Error> {
         Config::from_value(&parse(text)?)
     }
@@ -134,10 +235,27 @@ impl Config {
         let Some(members) = v.as_object() else {
             return Err(Error::InvalidConfig(vec![Problem::new("$", "the config must be a JSON object")]));
         };
-        check_keys(members, "$", &["version", "site", "currency", "locale", "thresholds", "links", "caps", "scenarios"], &mut p);
-        match v.get("version").and_then(Value::as_f64) {
-            Some(CONFIG_VERSION) => {}
-            _ => p.push(Problem::new("$.version", "must be 1".to_string())),
+        check_keys(
+            members,
+            "$",
+            &[
+                "version",
+                "site",
+                "currency",
+                "locale",
+                "timezone",
+                "thresholds",
+                "links",
+                "caps",
+                "holdout",
+                "stores",
+                "saved_groups",
+                "scenarios",
+            ],
+            &mut p,
+        );
+        if v.get("version").and_then(Value::as_f64) != Some(CONFIG_VERSION) {
+            p.push(Problem::new("$.version", "must be 1"));
         }
         let site = required_string(v, "site", "$", &mut p);
         let locale = optional_string(v, "locale", "$", &mut p).unwrap_or_else(|| "ja-JP".into());
@@ -145,36 +263,35 @@ impl Config {
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
             p.push(Problem::new("$.currency", "must be an ISO 4217 code such as \"JPY\""));
         }
-        let mut low_stock = 3.0;
+        let timezone = optional_string(v, "timezone", "$", &mut p).unwrap_or_else(|| "Asia/Tokyo".into());
+        let (mut low_stock, mut price_drop_pct) = (3.0, 0.01);
         if let Some(t) = v.get("thresholds") {
-            check_keys(t.as_object().unwrap_or(&[]), "$.thresholds", &["low_stock"], &mut p);
-            match t.get("low_stock") {
-                None => {}
-                Some(Value::Number(n)) if *n >= 1.0 => low_stock = *n,
-                Some(_) => p.push(Problem::new("$.thresholds.low_stock", "must be a number ≥ 1")),
-            }
+            check_keys(t.as_object().unwrap_or(&[]), "$.thresholds", &["low_stock", "price_drop_pct"], &mut p);
+            low_stock = number(t, "low_stock", "$.thresholds", 1.0, 1e9, &mut p).unwrap_or(low_stock);
+            price_drop_pct = number(t, "price_drop_pct", "$.thresholds", 0.0, 1.0, &mut p).unwrap_or(price_drop_pct);
         }
         let links = v.get("links").cloned().unwrap_or(Value::Object(Vec::new()));
         if !links.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_str().is_some())) {
             p.push(Problem::new("$.links", "must be an object of URL strings"));
         }
-        let mut caps = Caps { per_page: 1 };
+        let mut caps = Caps { per_page: Some(1), ..Caps::default() };
         if let Some(c) = v.get("caps") {
-            check_keys(c.as_object().unwrap_or(&[]), "$.caps", &["per_page"], &mut p);
-            if let Some(n) = c.get("per_page") {
-                match n.as_f64() {
-                    Some(n) if n >= 1.0 && n.fract() == 0.0 => caps.per_page = n as u32,
-                    _ => p.push(Problem::new("$.caps.per_page", "must be a whole number ≥ 1")),
-                }
-            }
+            caps = compile_caps(c, "$.caps", Some(1), &mut p);
+        }
+        let holdout = number(v, "holdout", "$", 0.0, 0.5, &mut p).unwrap_or(0.0);
+        let stores = compile_stores(v.get("stores"), &mut p);
+        let saved_groups = v.get("saved_groups").cloned().unwrap_or(Value::Object(Vec::new()));
+        if !saved_groups.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_array().is_some())) {
+            p.push(Problem::new("$.saved_groups", "must be an object of arrays"));
         }
         let lang = locale.split('-').next().unwrap_or("en").to_string();
+        let cx = ScenarioCx { presets: &presets, lang: &lang, holdout };
         let mut scenarios: Vec<Scenario> = Vec::new();
         match v.get("scenarios").map(|s| s.as_array()) {
             Some(Some(list)) => {
                 for (i, s) in list.iter().enumerate() {
                     let path = format!("$.scenarios[{i}]");
-                    if let Some(sc) = compile_scenario(s, &path, &presets, &lang, &mut p) {
+                    if let Some(sc) = compile_scenario(s, &path, &cx, &mut p) {
                         if scenarios.iter().any(|o| o.id == sc.id) {
                             p.push(Problem::new(format!("{path}.id"), format!("duplicate scenario id \"{}\"", sc.id)));
                         }
@@ -187,7 +304,19 @@ impl Config {
         if !p.is_empty() {
             return Err(Error::InvalidConfig(p));
         }
-        Ok(Config { site, format: Format { locale, currency }, low_stock, links, caps, scenarios })
+        Ok(Config {
+            site,
+            format: Format { locale, currency },
+            timezone,
+            low_stock,
+            price_drop_pct,
+            links,
+            caps,
+            holdout,
+            stores,
+            saved_groups,
+            scenarios,
+        })
     }
 }
 
@@ -217,8 +346,69 @@ fn required_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> St
     optional_string(v, key, path, p).unwrap_or_default()
 }
 
+/// An optional number within `[min, max]`.
+fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Problem>) -> Option<f64> {
+    match v.get(key)? {
+        Value::Number(n) if (min..=max).contains(n) => Some(*n),
+        _ => {
+            p.push(Problem::new(format!("{path}.{key}"), format!("must be a number from {min} to {max}")));
+            None
+        }
+    }
+}
+
+fn whole(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Option<u32> {
+    let n = number(v, key, path, 0.0, 1e6, p)?;
+    if n.fract() != 0.0 {
+        p.push(Problem::new(format!("{path}.{key}"), "must be a whole number"));
+    }
+    Some(n as u32)
+}
+
+fn compile_caps(c: &Value, path: &str, default_per_page: Option<u32>, p: &mut Vec<Problem>) -> Caps {
+    let Some(members) = c.as_object() else {
+        p.push(Problem::new(path, "must be an object"));
+        return Caps::default();
+    };
+    check_keys(members, path, &["per_page", "per_session", "per_day", "per_visitor", "per_visitor_days", "min_gap_s"], p);
+    Caps {
+        per_page: whole(c, "per_page", path, p).or(default_per_page),
+        per_session: whole(c, "per_session", path, p),
+        per_day: whole(c, "per_day", path, p),
+        per_visitor: whole(c, "per_visitor", path, p),
+        cooldown_days: number(c, "per_visitor_days", path, 0.0, 3650.0, p),
+        min_gap_s: number(c, "min_gap_s", path, 0.0, 86_400.0, p),
+    }
+}
+
+fn compile_stores(v: Option<&Value>, p: &mut Vec<Problem>) -> Vec<Store> {
+    let Some(v) = v else { return Vec::new() };
+    let Some(list) = v.as_array() else {
+        p.push(Problem::new("$.stores", "must be an array of stores"));
+        return Vec::new();
+    };
+    let mut stores = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let path = format!("$.stores[{i}]");
+        check_keys(s.as_object().unwrap_or(&[]), &path, &["id", "name", "lat", "lon", "pickup", "hours"], p);
+        let id = required_string(s, "id", &path, p);
+        let name = optional_string(s, "name", &path, p).unwrap_or_else(|| id.clone());
+        let lat = number(s, "lat", &path, -90.0, 90.0, p);
+        let lon = number(s, "lon", &path, -180.0, 180.0, p);
+        if lat.is_none() || lon.is_none() {
+            p.push(Problem::new(&path, "needs lat and lon"));
+        }
+        if stores.iter().any(|o: &Store| o.id == id) {
+            p.push(Problem::new(format!("{path}.id"), format!("duplicate store id \"{id}\"")));
+        }
+        let pickup = s.get("pickup").and_then(Value::as_bool).unwrap_or(false);
+        stores.push(Store { id, name, lat: lat.unwrap_or(0.0), lon: lon.unwrap_or(0.0), pickup });
+    }
+    stores
+}
+
 /// Overlays `over` on `base`: objects merge member by member, anything else replaces.
-fn merge(base: &Value, over: &Value) -> Value {
+pub fn merge(base: &Value, over: &Value) -> Value {
     match (base, over) {
         (Value::Object(_), Value::Object(o)) => {
             let mut out = base.clone();
@@ -232,6 +422,26 @@ fn merge(base: &Value, over: &Value) -> Value {
     }
 }
 
+/// Replaces every `"$param:name"` string with the parameter's value; unknown names are problems.
+fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Value {
+    match v {
+        Value::String(s) => match s.strip_prefix("$param:") {
+            Some(name) => params.get(name).cloned().unwrap_or_else(|| {
+                p.push(Problem::new(path, format!("uses $param:{name}, but params has no \"{name}\"")));
+                Value::Null
+            }),
+            None => v.clone(),
+        },
+        Value::Array(items) => {
+            Value::Array(items.iter().enumerate().map(|(i, x)| substitute(x, params, &format!("{path}[{i}]"), p)).collect())
+        }
+        Value::Object(members) => {
+            Value::Object(members.iter().map(|(k, x)| (k.clone(), substitute(x, params, &format!("{path}.{k}"), p))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 /// Picks the text for `lang` from a string or a `{ "ja": …, "en": … }` object.
 fn localized<'a>(v: &'a Value, lang: &str) -> Option<&'a str> {
     match v {
@@ -241,58 +451,58 @@ fn localized<'a>(v: &'a Value, lang: &str) -> Option<&'a str> {
     }
 }
 
-fn template(v: Option<&Value>, path: &str, lang: &str, p: &mut Vec<Problem>) -> Option<Template> {
-    let text = localized(v?, lang);
-    let Some(text) = text else {
-        p.push(Problem::new(path, "must be a string or an object of strings by language"));
-        return None;
-    };
-    Template::compile(text, path).map_err(|e| p.extend(e)).ok()
+struct ScenarioCx<'a> {
+    presets: &'a Value,
+    lang: &'a str,
+    holdout: f64,
 }
 
-fn compile_scenario(s: &Value, path: &str, presets: &Value, lang: &str, p: &mut Vec<Problem>) -> Option<Scenario> {
-    let Some(members) = s.as_object() else {
+impl ScenarioCx<'_> {
+    fn template(&self, v: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Option<Template> {
+        let Some(text) = localized(v?, self.lang) else {
+            p.push(Problem::new(path, "must be a string or an object of strings by language"));
+            return None;
+        };
+        Template::compile(text, path).map_err(|e| p.extend(e)).ok()
+    }
+}
+
+fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>) -> Option<Scenario> {
+    let Some(members) = raw.as_object() else {
         p.push(Problem::new(path, "a scenario must be an object"));
         return None;
     };
-    check_keys(members, path, &["id", "preset", "name", "priority", "group", "trigger", "audience", "subject", "message"], p);
-    let preset = optional_string(s, "preset", path, p);
+    check_keys(
+        members,
+        path,
+        &[
+            "id", "preset", "name", "priority", "group", "trigger", "audience", "subject", "message", "schedule", "caps",
+            "variants", "holdout", "params",
+        ],
+        p,
+    );
+    let preset = optional_string(raw, "preset", path, p);
     let base = match &preset {
-        Some(name) => match presets.get(name) {
+        Some(name) => match cx.presets.get(name) {
             Some(b) => b.clone(),
             None => {
-                let known: Vec<_> = presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
+                let known: Vec<_> = cx.presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
                 p.push(Problem::new(format!("{path}.preset"), format!("unknown preset \"{name}\"; known: {}", known.join(", "))));
                 return None;
             }
         },
         None => Value::Object(Vec::new()),
     };
-    let s = merge(&base, s);
+    let merged = merge(&base, raw);
+    let params = merged.get("params").cloned().unwrap_or(Value::Object(Vec::new()));
+    let s = substitute(&merged, &params, path, p);
     let id = optional_string(&s, "id", path, p).or(preset).unwrap_or_else(|| {
         p.push(Problem::new(format!("{path}.id"), "is required when no preset is given"));
         String::new()
     });
-    let priority = match s.get("priority") {
-        None => 0.0,
-        Some(Value::Number(n)) => *n,
-        Some(_) => {
-            p.push(Problem::new(format!("{path}.priority"), "must be a number"));
-            0.0
-        }
-    };
+    let priority = number(&s, "priority", path, -1e9, 1e9, p).unwrap_or(0.0);
     let group = optional_string(&s, "group", path, p);
-    let trigger = match s.get("trigger").and_then(|t| t.get("on")) {
-        None => vec!["page_view".to_string()],
-        Some(Value::String(e)) => vec![e.clone()],
-        Some(Value::Array(a)) if a.iter().all(|e| e.as_str().is_some()) && !a.is_empty() => {
-            a.iter().filter_map(Value::as_str).map(str::to_string).collect()
-        }
-        Some(_) => {
-            p.push(Problem::new(format!("{path}.trigger.on"), "must be an event name or a list of event names"));
-            Vec::new()
-        }
-    };
+    let trigger = compile_trigger(s.get("trigger"), &format!("{path}.trigger"), p);
     let audience = match s.get("audience") {
         None => Condition::always(),
         Some(a) => {
@@ -300,22 +510,109 @@ fn compile_scenario(s: &Value, path: &str, presets: &Value, lang: &str, p: &mut 
         }
     };
     let subject = s.get("subject").and_then(|sub| compile_subject(sub, &format!("{path}.subject"), p));
-    let message = compile_message(s.get("message"), &format!("{path}.message"), lang, p)?;
-    Some(Scenario { id, priority, group, trigger, audience, subject, message })
+    let schedule = s.get("schedule").map(|sc| compile_schedule(sc, &format!("{path}.schedule"), p)).unwrap_or_default();
+    let caps = s.get("caps").map(|c| compile_caps(c, &format!("{path}.caps"), None, p)).unwrap_or_default();
+    let holdout = number(&s, "holdout", path, 0.0, 0.5, p).unwrap_or(cx.holdout);
+    let message_value = s.get("message").cloned().unwrap_or_default();
+    let message = compile_message(&message_value, &format!("{path}.message"), cx, p);
+    let variants = compile_variants(s.get("variants"), &message_value, &format!("{path}.variants"), cx, p);
+    // Localized params ({"ja": …, "en": …}) resolve to the site's language for templates.
+    let params = match &params {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        if v.get(cx.lang).is_some() || v.get("en").is_some() {
+                            localized(v, cx.lang).unwrap_or_default().into()
+                        } else {
+                            v.clone()
+                        },
+                    )
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    Some(Scenario {
+        id,
+        priority,
+        group,
+        trigger,
+        audience,
+        subject,
+        message: message?,
+        schedule,
+        caps,
+        variants,
+        holdout,
+        params,
+    })
+}
+
+fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigger {
+    let mut trigger = Trigger { on: vec!["page_view".into()], paths: Vec::new(), delay_ms: 0 };
+    let Some(t) = t else { return trigger };
+    check_keys(t.as_object().unwrap_or(&[]), path, &["on", "path", "delay_ms"], p);
+    let strings = |v: &Value| match v {
+        Value::String(s) => Some(vec![s.clone()]),
+        Value::Array(a) if !a.is_empty() && a.iter().all(|e| e.as_str().is_some()) => {
+            Some(a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        }
+        _ => None,
+    };
+    if let Some(on) = t.get("on") {
+        match strings(on) {
+            Some(on) => trigger.on = on,
+            None => p.push(Problem::new(format!("{path}.on"), "must be an event name or a list of event names")),
+        }
+    }
+    if let Some(paths) = t.get("path") {
+        match strings(paths) {
+            Some(paths) if paths.iter().all(|g| g.starts_with('/')) => trigger.paths = paths,
+            _ => p.push(Problem::new(format!("{path}.path"), "must be a path glob such as \"/products/*\" (or a list of them)")),
+        }
+    }
+    if let Some(d) = number(t, "delay_ms", path, 0.0, 600_000.0, p) {
+        trigger.delay_ms = d as u32;
+    }
+    trigger
+}
+
+fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
+    check_keys(v.as_object().unwrap_or(&[]), path, &["days", "hours", "from", "until"], p);
+    let days = v.get("days").map(|d| {
+        let names: Vec<usize> =
+            d.as_array().unwrap_or(&[]).iter().filter_map(|n| WEEKDAYS.iter().position(|w| Some(*w) == n.as_str())).collect();
+        if d.as_array().is_none_or(|a| a.len() != names.len() || a.is_empty()) {
+            p.push(Problem::new(format!("{path}.days"), "must be a list of mon, tue, wed, thu, fri, sat, sun"));
+        }
+        names
+    });
+    let hours = v.get("hours").and_then(|h| match h.as_array() {
+        Some([a, b]) if [a, b].iter().all(|x| x.as_f64().is_some_and(|n| (0.0..=24.0).contains(&n) && n.fract() == 0.0)) => {
+            Some((a.as_f64().unwrap_or(0.0) as u32, b.as_f64().unwrap_or(24.0) as u32))
+        }
+        _ => {
+            p.push(Problem::new(format!("{path}.hours"), "must be [from, to] whole hours 0–24, e.g. [19, 24]"));
+            None
+        }
+    });
+    let date = |key: &str, p: &mut Vec<Problem>| {
+        let d = optional_string(v, key, path, p)?;
+        if crate::time::parse_iso(&d, 0).is_none() {
+            p.push(Problem::new(format!("{path}.{key}"), "must be an ISO date such as \"2026-12-01\""));
+        }
+        Some(d)
+    };
+    Schedule { days, hours, from: date("from", p), until: date("until", p) }
 }
 
 fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subject> {
     check_keys(sub.as_object().unwrap_or(&[]), path, &["from", "where", "order", "limit"], p);
-    let from = match sub.get("from").and_then(Value::as_str) {
-        Some("page") => Collection::Page,
-        Some("cart") => Collection::Cart,
-        Some("favorites") => Collection::Favorites,
-        Some("viewed") => Collection::Viewed,
-        Some("purchased") => Collection::Purchased,
-        _ => {
-            p.push(Problem::new(format!("{path}.from"), "must be one of page, cart, favorites, viewed, purchased"));
-            return None;
-        }
+    let Some(from) = sub.get("from").and_then(Value::as_str).and_then(|f| COLLECTIONS.iter().position(|c| *c == f)) else {
+        p.push(Problem::new(format!("{path}.from"), format!("must be one of {}", COLLECTIONS.join(", "))));
+        return None;
     };
     let filter = match sub.get("where") {
         None => Condition::always(),
@@ -340,15 +637,15 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
             1
         }
     };
-    Some(Subject { from, filter, order, limit })
+    Some(Subject { from: ALL_COLLECTIONS[from], filter, order, limit })
 }
 
-fn compile_message(m: Option<&Value>, path: &str, lang: &str, p: &mut Vec<Problem>) -> Option<Message> {
-    let Some(m) = m.filter(|m| m.as_object().is_some()) else {
+fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>) -> Option<Message> {
+    let Some(members) = m.as_object() else {
         p.push(Problem::new(path, "is required: an object with placement and title"));
         return None;
     };
-    check_keys(m.as_object().unwrap_or(&[]), path, &["placement", "title", "body", "cta"], p);
+    check_keys(members, path, &["placement", "title", "body", "cta"], p);
     let placement = match m.get("placement").and_then(Value::as_str) {
         None | Some("banner-bottom") => Placement::BannerBottom,
         Some("banner-top") => Placement::BannerTop,
@@ -360,20 +657,52 @@ fn compile_message(m: Option<&Value>, path: &str, lang: &str, p: &mut Vec<Proble
             Placement::BannerBottom
         }
     };
-    let title = template(m.get("title"), &format!("{path}.title"), lang, p);
     if m.get("title").is_none() {
         p.push(Problem::new(format!("{path}.title"), "is required"));
     }
-    let body = template(m.get("body"), &format!("{path}.body"), lang, p);
+    let title = cx.template(m.get("title"), &format!("{path}.title"), p);
+    let body = cx.template(m.get("body"), &format!("{path}.body"), p);
     let cta = m.get("cta").and_then(|c| {
-        let label = template(c.get("label"), &format!("{path}.cta.label"), lang, p);
-        let url = template(c.get("url"), &format!("{path}.cta.url"), lang, p);
-        if label.is_none() || url.is_none() {
+        let label = cx.template(c.get("label"), &format!("{path}.cta.label"), p);
+        let url = cx.template(c.get("url"), &format!("{path}.cta.url"), p);
+        if c.get("label").is_none() || c.get("url").is_none() {
             p.push(Problem::new(format!("{path}.cta"), "needs both label and url"));
         }
         Some((label?, url?))
     });
     Some(Message { placement, title: title?, body, cta })
+}
+
+fn compile_variants(
+    v: Option<&Value>,
+    base: &Value,
+    path: &str,
+    cx: &ScenarioCx,
+    p: &mut Vec<Problem>,
+) -> Vec<(String, f64, Message)> {
+    let Some(v) = v else { return Vec::new() };
+    let Some(list) = v.as_array().filter(|l| l.len() >= 2) else {
+        p.push(Problem::new(path, "must be a list of at least two variants"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, var) in list.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        check_keys(var.as_object().unwrap_or(&[]), &at, &["id", "weight", "message"], p);
+        let id = required_string(var, "id", &at, p);
+        let weight = number(var, "weight", &at, 0.0, 1e6, p).unwrap_or(1.0);
+        let over = var.get("message").cloned().unwrap_or(Value::Object(Vec::new()));
+        let merged = merge(base, &over);
+        if let Some(m) = compile_message(&merged, &format!("{at}.message"), cx, p) {
+            out.push((id, weight, m));
+        }
+    }
+    let total: f64 = out.iter().map(|v| v.1).sum();
+    if total <= 0.0 {
+        p.push(Problem::new(path, "weights must add up to more than 0"));
+        return Vec::new();
+    }
+    out.into_iter().map(|(id, w, m)| (id, w / total, m)).collect()
 }
 
 #[cfg(test)]
@@ -383,7 +712,7 @@ mod tests {
     #[test]
     fn presets_compile_and_can_be_overridden() {
         let c = Config::parse(
-            r#"{"version":1,"site":"s","locale":"en-US","thresholds":{"low_stock":5},
+            r#"{"version":1,"site":"s","locale":"en-US","thresholds":{"low_stock":5},"links":{"cart":"/cart"},
                 "scenarios":[{"preset":"page_low_stock"},{"preset":"cart_low_stock","id":"cart2","priority":99,"message":{"placement":"banner-top"}}]}"#,
         )
         .unwrap();
@@ -400,8 +729,10 @@ mod tests {
         let err = Config::parse(
             r#"{"version":2,"currency":"yen","colour":"red","thresholds":{"low_stock":0},
                 "scenarios":[{"preset":"nope"},{"id":"x","message":{"placement":"popup","title":"{{item.bogus|shout}}"}},
-                             {"id":"y","subject":{"from":"attic","where":{"a":{"$zz":1}}},"message":{"title":"t"}},
-                             {"preset":"page_low_stock"},{"preset":"page_low_stock"}]}"#,
+                             {"id":"y","subject":{"from":"attic","where":{"a":{"$zz":1}}},"message":{"title":"t"},
+                              "schedule":{"days":["someday"],"hours":[25,3]},"caps":{"per_day":-1},"variants":[{"id":"a"}]},
+                             {"preset":"page_low_stock"},{"preset":"page_low_stock"},
+                             {"id":"z","message":{"title":"{{item.nowhere}}"},"trigger":{"path":"products/*"}}]}"#,
         )
         .unwrap_err();
         let paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
@@ -415,7 +746,13 @@ mod tests {
             "$.scenarios[1].message.placement",
             "$.scenarios[1].message.title",
             "$.scenarios[2].subject.from",
+            "$.scenarios[2].schedule.days",
+            "$.scenarios[2].schedule.hours",
+            "$.scenarios[2].caps.per_day",
+            "$.scenarios[2].variants",
             "$.scenarios[4].id",
+            "$.scenarios[5].message.title",
+            "$.scenarios[5].trigger.path",
         ] {
             assert!(paths.contains(&want), "missing {want} in {paths:?}");
         }
@@ -423,9 +760,42 @@ mod tests {
     }
 
     #[test]
+    fn params_substitute_into_presets_and_unknown_params_are_errors() {
+        let c = Config::parse(
+            r#"{"version":1,"site":"s","scenarios":[{"preset":"consumable_reorder","params":{"category":"supplements","cycle_days":25}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.scenarios[0].id, "consumable_reorder");
+        let err = Config::parse(
+            r#"{"version":1,"site":"s","scenarios":[{"id":"x","audience":{"visitor.purchase_count":{"$gte":"$param:min"}},"message":{"title":"t"}}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.problems()[0].path, "$.scenarios[0].audience.visitor.purchase_count.$gte");
+    }
+
+    #[test]
+    fn variants_normalize_weights_and_merge_messages() {
+        let c = Config::parse(
+            r#"{"version":1,"site":"s","locale":"en-US","scenarios":[{"id":"ab","message":{"title":"A","body":"shared"},
+                "variants":[{"id":"a","weight":50},{"id":"b","weight":150,"message":{"title":"B"}}]}]}"#,
+        )
+        .unwrap();
+        let v = &c.scenarios[0].variants;
+        assert_eq!((v[0].1, v[1].1), (0.25, 0.75));
+        assert!(v[1].2.body.is_some(), "a variant inherits what it does not override");
+    }
+
+    #[test]
     fn example_configs_validate() {
-        for text in [include_str!("../examples/apparel/config.json"), include_str!("../www/shopcue/config.json")] {
-            Config::parse(text).unwrap();
+        for text in [
+            include_str!("../examples/apparel/config.json"),
+            include_str!("../examples/electronics/config.json"),
+            include_str!("../examples/health-food/config.json"),
+            include_str!("../www/shopcue/config.json"),
+        ] {
+            if let Err(e) = Config::parse(text) {
+                panic!("{e}");
+            }
         }
     }
 }

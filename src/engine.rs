@@ -1,13 +1,15 @@
-//! Where every message is decided: context from profile + page + clock, scenario evaluation,
-//! and deterministic arbitration. Pure: same inputs, same decisions.
+//! Where every message is decided: the context (profile + page + clock + location → derived
+//! attributes), scenario evaluation, and deterministic arbitration. Pure: same inputs, same
+//! decisions. The other file to read is `config.rs` (what a scenario is).
 
-use crate::config::{Collection, Config, Scenario};
+use crate::bucket::{bucket_ranges, choose_variation, hash};
+use crate::config::{Caps, Collection, Config, Message, Scenario, Schedule};
 use crate::event::Item;
+use crate::geo::distance_km;
 use crate::json::{object, Value};
 use crate::profile::{ItemState, Profile};
+use crate::time::{calendar_days, civil, parse_iso, DAY_MS, WEEKDAYS};
 use crate::url::safe_link;
-
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// What the engine knows about the current page view.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -22,6 +24,26 @@ pub struct Page {
     pub items: Vec<Item>,
     /// Scenario ids shown on this page view.
     pub shown: Vec<String>,
+    /// Scenario ids whose holdout this page view recorded.
+    pub held: Vec<String>,
+}
+
+/// The world outside the profile: clock, the site's UTC offset, the shopper's location.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Env {
+    /// Now, Unix ms.
+    pub now: i64,
+    /// The site's UTC offset in minutes (Tokyo: 540).
+    pub utc_offset_min: i32,
+    /// The shopper's location `(lat, lon)`, when they shared it.
+    pub location: Option<(f64, f64)>,
+}
+
+impl Env {
+    /// An environment at `now` in UTC with no location.
+    pub fn at(now: i64) -> Env {
+        Env { now, ..Env::default() }
+    }
 }
 
 /// A message to show: the output of arbitration, all text already rendered.
@@ -29,6 +51,8 @@ pub struct Page {
 pub struct Decision {
     /// The scenario that produced it.
     pub scenario_id: String,
+    /// The split-test variant, if the scenario has variants.
+    pub variant: Option<String>,
     /// The subject item, if the scenario has one.
     pub item_id: Option<String>,
     /// Placement name (`banner-bottom` …).
@@ -39,6 +63,8 @@ pub struct Decision {
     pub body: Option<String>,
     /// Call to action `(label, url)`; only safe (http(s) or relative) URLs survive.
     pub cta: Option<(String, String)>,
+    /// Show after this delay (the scenario's `trigger.delay_ms`).
+    pub delay_ms: u32,
 }
 
 /// Why a scenario did or did not show, for `explain`.
@@ -46,12 +72,17 @@ pub struct Decision {
 pub enum Verdict {
     /// Shown now.
     Shown,
-    /// Shown earlier on this page view.
+    /// Decided earlier on this page view.
     AlreadyShown,
-    /// None of its trigger events happened on this page.
+    /// None of its trigger events happened on this page, or the path does not match.
     NotTriggered {
-        /// The events it waits for.
+        /// What it waits for.
         waiting_for: Vec<String>,
+    },
+    /// Outside its schedule.
+    Schedule {
+        /// Which part: `days`, `hours`, `from`, `until`.
+        rule: &'static str,
     },
     /// The audience condition failed.
     Audience {
@@ -69,6 +100,16 @@ pub enum Verdict {
     },
     /// The shopper dismissed it.
     Dismissed,
+    /// One of its own caps is reached.
+    Cap {
+        /// `per_session`, `per_day`, `per_visitor`, `per_visitor_days`, `min_gap_s`.
+        cap: &'static str,
+    },
+    /// A global cap is reached.
+    GlobalCap {
+        /// `per_page`, `per_session`, `per_day`, `per_visitor`, `min_gap_s`.
+        cap: &'static str,
+    },
     /// Another scenario of its exclusion group won.
     GroupTaken {
         /// The group.
@@ -76,11 +117,8 @@ pub enum Verdict {
         /// The winner.
         winner: String,
     },
-    /// The per-page cap was reached.
-    PageCap {
-        /// The cap.
-        cap: u32,
-    },
+    /// The visitor is in this scenario's holdout: recorded as exposed-to-control, nothing shown.
+    Holdout,
 }
 
 /// One scenario's outcome.
@@ -94,6 +132,17 @@ pub struct Explanation {
     pub verdict: Verdict,
 }
 
+/// Everything one evaluation decided.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcome {
+    /// New messages to show, best first.
+    pub shown: Vec<Decision>,
+    /// Scenarios whose holdout this visitor is in (to record as control exposures).
+    pub holdouts: Vec<String>,
+    /// Why, for every scenario, in priority order.
+    pub explanations: Vec<Explanation>,
+}
+
 impl Verdict {
     /// The verdict as JSON for `explain`.
     pub fn to_value(&self) -> Value {
@@ -105,6 +154,7 @@ impl Verdict {
                 reason("not_triggered"),
                 ("waiting_for", Value::Array(waiting_for.iter().map(|e| Value::from(e.as_str())).collect())),
             ]),
+            Verdict::Schedule { rule } => object([reason("schedule"), ("rule", (*rule).into())]),
             Verdict::Audience { path, actual } => {
                 object([reason("audience"), ("path", path.as_str().into()), ("actual", actual.clone())])
             }
@@ -112,23 +162,72 @@ impl Verdict {
                 object([reason("no_subject"), ("collection", (*collection).into()), ("candidates", (*candidates as u32).into())])
             }
             Verdict::Dismissed => object([reason("dismissed")]),
+            Verdict::Cap { cap } => object([reason("cap"), ("cap", (*cap).into())]),
+            Verdict::GlobalCap { cap } => object([reason("global_cap"), ("cap", (*cap).into())]),
             Verdict::GroupTaken { group, winner } => {
                 object([reason("group"), ("group", group.as_str().into()), ("winner", winner.as_str().into())])
             }
-            Verdict::PageCap { cap } => object([reason("page_cap"), ("cap", (*cap).into())]),
+            Verdict::Holdout => object([reason("holdout")]),
         }
     }
 }
 
-/// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates.
-pub fn item_context(state: &ItemState, config: &Config, now: i64) -> Value {
+fn days_between(from: Option<i64>, env: &Env) -> Value {
+    from.map(|t| calendar_days(t, env.now, env.utc_offset_min) as f64).into()
+}
+
+/// A date given as ISO text or Unix ms, in Unix ms.
+fn date_value(v: &Value, env: &Env) -> Option<i64> {
+    match v {
+        Value::Number(n) => Some(*n as i64),
+        Value::String(s) => parse_iso(s, env.utc_offset_min),
+        _ => None,
+    }
+}
+
+/// The nearest store that has `item` in stock: by distance from the shopper when their
+/// location is known, else their favorite store if it has stock.
+fn nearest_store(state: &ItemState, config: &Config, profile: &Profile, env: &Env) -> Value {
+    let Some(stock) = &state.item.stores else { return Value::Null };
+    let stocked = |id: &str| stock.iter().find(|(s, _)| s == id).map_or(0.0, |(_, n)| *n);
+    let candidates = config.stores.iter().filter(|s| stocked(&s.id) > 0.0);
+    let best = match env.location {
+        Some(here) => candidates
+            .map(|s| (distance_km(here, (s.lat, s.lon)), s))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(d, s)| (Some(d), s)),
+        None => candidates.filter(|s| profile.favorite_store.as_deref() == Some(s.id.as_str())).map(|s| (None, s)).next(),
+    };
+    best.map_or(Value::Null, |(d, s)| {
+        object([
+            ("id", s.id.as_str().into()),
+            ("name", s.name.as_str().into()),
+            ("distance_km", d.map(|d| (d * 10.0).round() / 10.0).into()),
+            ("stock", stocked(&s.id).into()),
+            ("pickup", s.pickup.into()),
+        ])
+    })
+}
+
+/// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
+/// (the names are listed in `template::ITEM_FIELDS`).
+pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: &Env) -> Value {
     let it = &state.item;
+    let now = env.now;
     let low = it.stock.is_some_and(|s| s >= 1.0 && s <= config.low_stock);
-    let reference = state.cart_price.or(state.favorite_price).or(state.first_price);
+    // The price the shopper saw when they acted: carted, favorited, else first seen.
+    let reference = state.cart_price.filter(|_| state.cart_qty > 0.0).or(state.favorite_price).or(state.first_price);
     let drop = match (reference, it.price) {
-        (Some(r), Some(p)) if r > 0.0 && p < r => Some((r - p, (r - p) / r)),
+        (Some(r), Some(p)) if r > 0.0 && p < r && (r - p) / r >= config.price_drop_pct => Some((r - p, (r - p) / r)),
         _ => None,
     };
+    let last_view = state.views.last().copied();
+    let waiting = |s: &ItemState| s.notify_at.is_some() && s.item.stock.is_some_and(|n| n <= 0.0) && s.item.id != it.id;
+    let same_line = |s: &ItemState| {
+        (s.item.category.is_some() && s.item.category == it.category) || (s.item.brand.is_some() && s.item.brand == it.brand)
+    };
+    let waiting_for = profile.items.values().find(|s| waiting(s) && same_line(s)).map(|s| s.item.id.clone());
+    let in_stock = it.stock.map(|s| s > 0.0);
     let mut v = object([
         ("id", it.id.as_str().into()),
         ("name", it.name.clone().unwrap_or_else(|| it.id.clone()).into()),
@@ -137,18 +236,27 @@ pub fn item_context(state: &ItemState, config: &Config, now: i64) -> Value {
         ("price", it.price.into()),
         ("stock", it.stock.into()),
         ("low_stock", low.into()),
-        ("in_stock", it.stock.map(|s| s > 0.0).into()),
+        ("in_stock", in_stock.into()),
         ("in_cart", (state.cart_qty > 0.0).into()),
         ("favorite", state.favorite_at.is_some().into()),
+        ("favorite_brand", it.brand.as_ref().is_some_and(|b| profile.favorite_brands.contains(b)).into()),
+        ("notify", state.notify_at.is_some().into()),
+        ("back_in_stock", (state.notify_at.is_some() && in_stock == Some(true)).into()),
         ("views", state.view_count.into()),
         ("views_7d", (state.views_within(now, 7 * DAY_MS) as u32).into()),
+        ("days_since_view", days_between(last_view, env)),
         ("first_price", state.first_price.into()),
         ("lowest_price", state.lowest_price.into()),
+        ("reference_price", reference.into()),
         ("price_drop", drop.map(|d| d.0).into()),
-        ("price_drop_pct", drop.map(|d| d.1).into()),
+        ("price_drop_pct", drop.map_or(0.0, |d| d.1).into()),
         ("cart_added_at", state.cart_added_at.into()),
         ("minutes_since_cart_add", state.cart_added_at.map(|t| ((now - t) / 60_000) as f64).into()),
-        ("days_since_purchase", state.purchased_at.map(|t| ((now - t) / DAY_MS) as f64).into()),
+        ("days_since_purchase", days_between(state.purchased_at, env)),
+        ("purchase_count", state.purchase_count.into()),
+        ("release_days", days_between(it.release_date.as_deref().and_then(|d| parse_iso(d, env.utc_offset_min)), env)),
+        ("nearest_store", nearest_store(state, config, profile, env)),
+        ("waiting_for", waiting_for.into()),
     ]);
     if let Some(url) = it.url.as_deref().and_then(safe_link) {
         v.set("url", url.into());
@@ -159,65 +267,104 @@ pub fn item_context(state: &ItemState, config: &Config, now: i64) -> Value {
     v
 }
 
-/// The visitor/page context the `audience` conditions see.
-pub fn visitor_context(profile: &Profile, page: &Page, now: i64) -> Value {
-    let days = |t: Option<i64>| t.map(|t| ((now - t) / DAY_MS) as f64);
+fn coupon_context(profile: &Profile, env: &Env) -> Vec<Value> {
+    profile
+        .coupons
+        .iter()
+        .map(|c| {
+            let expires = date_value(&c.expires_at, env);
+            object([
+                ("id", c.id.as_str().into()),
+                ("name", c.id.as_str().into()),
+                ("amount", c.amount.into()),
+                ("expires_at", expires.into()),
+                ("expires_in_days", expires.map(|t| calendar_days(env.now, t, env.utc_offset_min) as f64).into()),
+                ("used", c.used.into()),
+            ])
+        })
+        .collect()
+}
+
+/// The visitor/page/time context the `audience` conditions see.
+pub fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Value {
+    let traits = &profile.traits;
+    let trait_time = |k: &str| traits.get(k).and_then(|v| date_value(v, env));
+    let last_purchase = profile.last_purchase_at.max(trait_time("last_purchase_at"));
+    let first_purchase = match (profile.first_purchase_at, trait_time("first_purchase_at")) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let purchase_count =
+        f64::from(profile.purchase_count).max(traits.get("purchase_count").and_then(Value::as_f64).unwrap_or(0.0));
+    let today = civil(env.now, env.utc_offset_min);
+    let birthday_month = traits.get("birthday").and_then(Value::as_str).and_then(|b| b.get(..2)?.parse::<u32>().ok());
+    let cart: Vec<&ItemState> = profile.cart().collect();
+    let strings = |it: &mut dyn Iterator<Item = Option<String>>| {
+        let mut out: Vec<Value> = Vec::new();
+        for s in it.flatten() {
+            let v = Value::from(s);
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        Value::Array(out)
+    };
+    let purchased = || profile.items.values().filter(|s| s.purchased_at.is_some());
+    let points = profile.points.as_ref().map_or(Value::Null, |p| {
+        let expires = date_value(&p.expires_at, env);
+        object([
+            ("balance", p.balance.into()),
+            ("expiring", p.expiring.into()),
+            ("expires_in_days", expires.map(|t| calendar_days(env.now, t, env.utc_offset_min) as f64).into()),
+        ])
+    });
+    let page_item = page.items.first().map_or(Value::Null, |it| {
+        let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
+        s.item = it.clone();
+        item_context(&s, config, profile, env)
+    });
     object([
         (
             "visitor",
             object([
                 ("sessions", profile.sessions.into()),
-                ("purchase_count", profile.purchase_count.into()),
-                ("days_since_first_purchase", days(profile.first_purchase_at).into()),
-                ("days_since_last_purchase", days(profile.last_purchase_at).into()),
-                ("cart_size", (profile.cart().count() as u32).into()),
+                ("member", traits.get("member").and_then(Value::as_bool).unwrap_or(false).into()),
+                ("purchase_count", purchase_count.into()),
+                ("days_since_first_purchase", days_between(first_purchase, env)),
+                ("days_since_last_purchase", days_between(last_purchase, env)),
+                ("is_birthday_month", (birthday_month == Some(today.month)).into()),
+                ("segments", traits.get("segments").cloned().unwrap_or(Value::Array(Vec::new()))),
+                ("subscription", traits.get("subscription").and_then(Value::as_bool).unwrap_or(false).into()),
+                ("cart_size", (cart.len() as u32).into()),
+                ("cart_value", cart.iter().map(|s| s.item.price.unwrap_or(0.0) * s.cart_qty).sum::<f64>().into()),
+                ("cart_categories", strings(&mut cart.iter().map(|s| s.item.category.clone()))),
+                ("purchased_categories", strings(&mut purchased().map(|s| s.item.category.clone()))),
+                ("purchased_ids", strings(&mut purchased().map(|s| Some(s.item.id.clone())))),
+                ("favorite_brands", Value::Array(profile.favorite_brands.iter().map(|b| Value::from(b.as_str())).collect())),
+                ("favorite_store", profile.favorite_store.clone().into()),
+                ("page_views_7d", (profile.page_views.iter().filter(|t| env.now - **t <= 7 * DAY_MS).count() as u32).into()),
+                (
+                    "minutes_since_cart_add",
+                    cart.iter().filter_map(|s| s.cart_added_at).max().map(|t| ((env.now - t) / 60_000) as f64).into(),
+                ),
+                ("coupon_count", (profile.coupons.iter().filter(|c| !c.used).count() as u32).into()),
+                ("traits", traits.clone()),
             ]),
         ),
-        ("page", object([("url", page.url.as_str().into()), ("path", page.path.as_str().into())])),
+        ("page", object([("url", page.url.as_str().into()), ("path", page.path.as_str().into()), ("item", page_item)])),
+        (
+            "time",
+            object([
+                ("hour", today.hour.into()),
+                ("weekday", WEEKDAYS[today.weekday].into()),
+                ("date", format!("{:04}-{:02}-{:02}", today.year, today.month, today.day).into()),
+                ("month", today.month.into()),
+                ("day", today.day.into()),
+            ]),
+        ),
+        ("coupons", Value::Array(coupon_context(profile, env))),
+        ("points", points),
     ])
-}
-
-fn collection_items<'a>(profile: &'a Profile, page: &Page, from: Collection) -> Vec<ItemState> {
-    let pick = |f: &dyn Fn(&&'a ItemState) -> bool| profile.items.values().filter(f).cloned().collect();
-    match from {
-        // Page items carry the freshest data; merge with what the profile knows about them.
-        Collection::Page => page
-            .items
-            .iter()
-            .map(|it| {
-                let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
-                s.item = it.clone();
-                s
-            })
-            .collect(),
-        Collection::Cart => pick(&|s| s.cart_qty > 0.0),
-        Collection::Favorites => pick(&|s| s.favorite_at.is_some()),
-        Collection::Viewed => pick(&|s| s.view_count > 0),
-        Collection::Purchased => pick(&|s| s.purchased_at.is_some()),
-    }
-}
-
-fn collection_name(from: Collection) -> &'static str {
-    match from {
-        Collection::Page => "page",
-        Collection::Cart => "cart",
-        Collection::Favorites => "favorites",
-        Collection::Viewed => "viewed",
-        Collection::Purchased => "purchased",
-    }
-}
-
-/// Orders JSON values: numbers and strings by value, missing last.
-fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
-    use std::cmp::Ordering::*;
-    match (a, b) {
-        (Some(Value::Number(x)), Some(Value::Number(y))) => x.partial_cmp(y).unwrap_or(Equal),
-        (Some(Value::String(x)), Some(Value::String(y))) => x.cmp(y),
-        (Some(Value::Null) | None, Some(Value::Null) | None) => Equal,
-        (Some(Value::Null) | None, _) => Greater,
-        (_, Some(Value::Null) | None) => Less,
-        _ => Equal,
-    }
 }
 
 /// Contexts computed at most once per [`decide`] call and shared by every scenario.
@@ -225,24 +372,131 @@ struct Contexts<'a> {
     config: &'a Config,
     profile: &'a Profile,
     page: &'a Page,
-    now: i64,
+    env: &'a Env,
     visitor: Value,
     /// Per collection, each item's context; built on first use.
-    collections: [Option<Vec<Value>>; 5],
+    collections: [Option<Vec<Value>>; 8],
 }
 
 impl Contexts<'_> {
     fn items(&mut self, from: Collection) -> &[Value] {
-        let (config, profile, page, now) = (self.config, self.profile, self.page, self.now);
-        self.collections[from as usize]
-            .get_or_insert_with(|| collection_items(profile, page, from).iter().map(|s| item_context(s, config, now)).collect())
+        let (config, profile, page, env) = (self.config, self.profile, self.page, self.env);
+        self.collections[from as usize].get_or_insert_with(|| {
+            let states: Vec<ItemState> = match from {
+                Collection::Coupons => return coupon_context(profile, env),
+                // Page items carry the freshest data; merge with what the profile knows of them.
+                Collection::Page => page
+                    .items
+                    .iter()
+                    .map(|it| {
+                        let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
+                        s.item = it.clone();
+                        s
+                    })
+                    .collect(),
+                _ => profile
+                    .items
+                    .values()
+                    .filter(|s| match from {
+                        Collection::Cart => s.cart_qty > 0.0,
+                        Collection::Favorites => s.favorite_at.is_some(),
+                        Collection::Viewed => s.view_count > 0,
+                        Collection::Purchased => s.purchased_at.is_some(),
+                        Collection::Notify => s.notify_at.is_some(),
+                        _ => true,
+                    })
+                    .cloned()
+                    .collect(),
+            };
+            states.iter().map(|s| item_context(s, config, profile, env)).collect()
+        })
     }
+}
+
+/// `*` matches any run of characters; everything else literally.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let parts: Vec<&str> = parts.collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i + 1 == parts.len() {
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+fn schedule_blocks(s: &Schedule, env: &Env) -> Option<&'static str> {
+    let now = civil(env.now, env.utc_offset_min);
+    if s.days.as_ref().is_some_and(|d| !d.contains(&now.weekday)) {
+        return Some("days");
+    }
+    if let Some((from, to)) = s.hours {
+        let h = now.hour;
+        let inside = if from <= to { h >= from && h < to } else { h >= from || h < to };
+        if !inside {
+            return Some("hours");
+        }
+    }
+    if s.from.as_deref().and_then(|d| parse_iso(d, env.utc_offset_min)).is_some_and(|t| env.now < t) {
+        return Some("from");
+    }
+    let until = s.until.as_deref().and_then(|d| {
+        // A bare date includes that whole day.
+        parse_iso(d, env.utc_offset_min).map(|t| if d.len() == 10 { t + DAY_MS } else { t })
+    });
+    if until.is_some_and(|t| env.now >= t) {
+        return Some("until");
+    }
+    None
+}
+
+/// Which cap of `caps` blocks one more showing, given showing times `shown` (ms).
+fn cap_blocks(caps: &Caps, shown: &[i64], profile: &Profile, env: &Env, on_page: u32) -> Option<&'static str> {
+    let today = calendar_days(0, env.now, env.utc_offset_min);
+    let count = |f: &dyn Fn(i64) -> bool| shown.iter().filter(|t| f(**t)).count() as u32;
+    let over = |cap: Option<u32>, n: u32| cap.is_some_and(|c| n >= c);
+    if over(caps.per_page, on_page) {
+        return Some("per_page");
+    }
+    if over(caps.per_session, count(&|t| t >= profile.session.started_at)) {
+        return Some("per_session");
+    }
+    if over(caps.per_day, count(&|t| calendar_days(0, t, env.utc_offset_min) == today)) {
+        return Some("per_day");
+    }
+    if over(caps.per_visitor, shown.len() as u32) {
+        return Some("per_visitor");
+    }
+    let last = shown.iter().max().copied();
+    if let (Some(days), Some(last)) = (caps.cooldown_days, last) {
+        if (env.now - last) < (days * DAY_MS as f64) as i64 {
+            return Some("per_visitor_days");
+        }
+    }
+    if let (Some(gap), Some(last)) = (caps.min_gap_s, last) {
+        if (env.now - last) < (gap * 1000.0) as i64 {
+            return Some("min_gap_s");
+        }
+    }
+    None
 }
 
 /// Evaluates one scenario: its rendered message, or why not.
 fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Decision, Verdict> {
-    if !sc.trigger.iter().any(|t| cx.page.events.contains(t)) {
-        return Err(Verdict::NotTriggered { waiting_for: sc.trigger.clone() });
+    let page = cx.page;
+    let triggered = sc.trigger.on.iter().any(|t| page.events.contains(t))
+        && (sc.trigger.paths.is_empty() || sc.trigger.paths.iter().any(|g| glob_match(g, &page.path)));
+    if !triggered {
+        return Err(Verdict::NotTriggered { waiting_for: sc.trigger.on.iter().chain(&sc.trigger.paths).cloned().collect() });
+    }
+    if let Some(rule) = schedule_blocks(&sc.schedule, cx.env) {
+        return Err(Verdict::Schedule { rule });
     }
     if let Some((path, actual)) = sc.audience.first_failure(&cx.visitor) {
         return Err(Verdict::Audience { path, actual });
@@ -264,46 +518,82 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Decision, Verdict> {
             });
         }
         let Some(first) = matching.into_iter().take(subject.limit).next() else {
-            return Err(Verdict::NoSubject { collection: collection_name(subject.from), candidates });
+            return Err(Verdict::NoSubject { collection: subject.from.name(), candidates });
         };
         item_id = first.get("id").and_then(Value::as_str).map(str::to_string);
+        if let Some(store) = first.get("nearest_store").filter(|s| !s.is_null()) {
+            ctx.set("store", store.clone());
+        }
         ctx.set("item", first.clone());
     }
     ctx.set("links", cx.config.links.clone());
-    let m = &sc.message;
-    let f = &cx.config.format;
-    let cta = m.cta.as_ref().and_then(|(label, url)| {
-        let label = label.render(&ctx, f);
-        let url = safe_link(&url.render(&ctx, f))?;
-        (!label.trim().is_empty()).then_some((label, url))
-    });
-    Ok(Decision {
-        scenario_id: sc.id.clone(),
-        item_id,
-        placement: m.placement.as_str(),
-        title: m.title.render(&ctx, f),
-        body: m.body.as_ref().map(|b| b.render(&ctx, f)).filter(|b| !b.trim().is_empty()),
-        cta,
-    })
+    ctx.set("params", sc.params.clone());
+    let (variant, message) = pick_variant(sc, &cx.profile.visitor_id);
+    Ok(render(sc, message, variant, item_id, &ctx, cx))
 }
 
-/// Evaluates every scenario and arbitrates: highest priority first (config order breaks ties),
-/// one message per exclusion group, at most `caps.per_page` per page view, nothing the shopper
-/// dismissed. Returns the new messages to show and an explanation for every scenario.
+/// The variant this visitor sees: stable across pages and devices' clocks (GrowthBook hash v2).
+fn pick_variant<'a>(sc: &'a Scenario, visitor_id: &str) -> (Option<String>, &'a Message) {
+    if sc.variants.is_empty() {
+        return (None, &sc.message);
+    }
+    let weights: Vec<f64> = sc.variants.iter().map(|v| v.1).collect();
+    let ranges = bucket_ranges(weights.len() as i64, Some(1.0), Some(&weights));
+    let n = hash(&sc.id, visitor_id, 2).unwrap_or(0.0);
+    let i = choose_variation(n, &ranges).unwrap_or(0);
+    (Some(sc.variants[i].0.clone()), &sc.variants[i].2)
+}
+
+fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<String>, ctx: &Value, cx: &Contexts) -> Decision {
+    let (f, off) = (&cx.config.format, cx.env.utc_offset_min);
+    let cta = m.cta.as_ref().and_then(|(label, url)| {
+        let label = label.render(ctx, f, off);
+        let url = safe_link(&url.render(ctx, f, off))?;
+        (!label.trim().is_empty()).then_some((label, url))
+    });
+    Decision {
+        scenario_id: sc.id.clone(),
+        variant,
+        item_id,
+        placement: m.placement.as_str(),
+        title: m.title.render(ctx, f, off),
+        body: m.body.as_ref().map(|b| b.render(ctx, f, off)).filter(|b| !b.trim().is_empty()),
+        cta,
+        delay_ms: sc.trigger.delay_ms,
+    }
+}
+
+/// Orders JSON values: numbers and strings by value, missing last.
+fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    match (a, b) {
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x.partial_cmp(y).unwrap_or(Equal),
+        (Some(Value::String(x)), Some(Value::String(y))) => x.cmp(y),
+        (Some(Value::Null) | None, Some(Value::Null) | None) => Equal,
+        (Some(Value::Null) | None, _) => Greater,
+        (_, Some(Value::Null) | None) => Less,
+        _ => Equal,
+    }
+}
+
+/// Evaluates every scenario and arbitrates. Highest priority first (config order breaks ties);
+/// a scenario must be triggered, in schedule, pass its audience and find a subject; then it must
+/// not be dismissed, capped (its own caps, then the global ones), or beaten in its exclusion
+/// group. A visitor in its holdout is recorded as control and shown nothing — and the group
+/// stays open for the next scenario, as it would be without this one.
 ///
 /// ```
-/// use shopcue::{config::Config, engine::{decide, Page}, event::Event, json::parse, profile::Profile};
+/// use shopcue::{config::Config, engine::{decide, Env, Page}, event::Event, json::parse, profile::Profile};
 /// let config = Config::parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#).unwrap();
 /// let view = Event::parse("view_item", &parse(r#"{"items":[{"item_id":"a","item_name":"Tee","stock":2}]}"#).unwrap()).unwrap();
 /// let page = Page { events: vec!["page_view".into(), "view_item".into()], items: view.items.clone(), ..Page::default() };
-/// let (shown, _) = decide(&config, &Profile::default(), &page, 0);
-/// assert_eq!(shown[0].title, "残りわずか：Teeは残り2点です");
+/// let out = decide(&config, &Profile::default(), &page, &Env::at(0));
+/// assert_eq!(out.shown[0].title, "残りわずか：Teeは残り2点です");
 /// ```
-pub fn decide(config: &Config, profile: &Profile, page: &Page, now: i64) -> (Vec<Decision>, Vec<Explanation>) {
+pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Outcome {
     let mut order: Vec<&Scenario> = config.scenarios.iter().collect();
     crate::sort::sort_by(&mut order, |a, b| b.priority.partial_cmp(&a.priority).unwrap_or(std::cmp::Ordering::Equal));
-    let mut shown = Vec::new();
-    let mut explanations = Vec::new();
+    let mut out = Outcome::default();
     // Groups already taken on this page (by earlier messages) or now.
     let mut taken: Vec<(String, String)> = config
         .scenarios
@@ -311,11 +601,12 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, now: i64) -> (Vec
         .filter(|s| page.shown.contains(&s.id))
         .filter_map(|s| Some((s.group.clone()?, s.id.clone())))
         .collect();
+    let shown_ever: Vec<i64> = profile.shown.values().flatten().copied().collect();
     let mut on_page = page.shown.len() as u32;
-    let visitor = visitor_context(profile, page, now);
-    let mut cx = Contexts { config, profile, page, now, visitor, collections: Default::default() };
+    let visitor = visitor_context(config, profile, page, env);
+    let mut cx = Contexts { config, profile, page, env, visitor, collections: Default::default() };
     for sc in order {
-        let verdict = if page.shown.contains(&sc.id) {
+        let verdict = if page.shown.contains(&sc.id) || page.held.contains(&sc.id) {
             Verdict::AlreadyShown
         } else if profile.dismissed.contains_key(&sc.id) {
             Verdict::Dismissed
@@ -323,25 +614,31 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, now: i64) -> (Vec
             match evaluate(sc, &mut cx) {
                 Err(v) => v,
                 Ok(decision) => {
+                    let own = profile.shown.get(&sc.id).map_or(&[][..], Vec::as_slice);
                     let group_winner = sc.group.as_ref().and_then(|g| taken.iter().find(|(tg, _)| tg == g));
-                    if let Some((group, winner)) = group_winner {
+                    if let Some(cap) = cap_blocks(&sc.caps, own, profile, env, 0) {
+                        Verdict::Cap { cap }
+                    } else if let Some((group, winner)) = group_winner {
                         Verdict::GroupTaken { group: group.clone(), winner: winner.clone() }
-                    } else if on_page >= config.caps.per_page {
-                        Verdict::PageCap { cap: config.caps.per_page }
+                    } else if hash(&format!("holdout:{}", sc.id), &profile.visitor_id, 2).is_some_and(|n| n < sc.holdout) {
+                        out.holdouts.push(sc.id.clone());
+                        Verdict::Holdout
+                    } else if let Some(cap) = cap_blocks(&config.caps, &shown_ever, profile, env, on_page) {
+                        Verdict::GlobalCap { cap }
                     } else {
                         if let Some(g) = &sc.group {
                             taken.push((g.clone(), sc.id.clone()));
                         }
                         on_page += 1;
-                        shown.push(decision);
+                        out.shown.push(decision);
                         Verdict::Shown
                     }
                 }
             }
         };
-        explanations.push(Explanation { scenario_id: sc.id.clone(), priority: sc.priority, verdict });
+        out.explanations.push(Explanation { scenario_id: sc.id.clone(), priority: sc.priority, verdict });
     }
-    (shown, explanations)
+    out
 }
 
 #[cfg(test)]
@@ -358,11 +655,14 @@ mod tests {
     }
 
     fn page(events: &[&str], items: Vec<Item>) -> Page {
-        Page { events: events.iter().map(|e| e.to_string()).collect(), items, ..Page::default() }
+        Page { events: events.iter().map(|e| e.to_string()).collect(), items, path: "/".into(), ..Page::default() }
     }
 
-    fn reasons(ex: &[Explanation]) -> Vec<(String, Value)> {
-        ex.iter().map(|e| (e.scenario_id.clone(), e.verdict.to_value().get("reason").cloned().unwrap())).collect()
+    fn reasons(out: &Outcome) -> Vec<(String, String)> {
+        out.explanations
+            .iter()
+            .map(|e| (e.scenario_id.clone(), e.verdict.to_value().get("reason").and_then(Value::as_str).unwrap().to_string()))
+            .collect()
     }
 
     #[test]
@@ -371,13 +671,13 @@ mod tests {
         let profile = Profile::default();
         for (stock, fires) in [(0.0, false), (1.0, true), (3.0, true), (4.0, false)] {
             let view = ev("view_item", &format!(r#"{{"items":[{{"item_id":"a","item_name":"Tee","stock":{stock}}}]}}"#));
-            let (shown, _) = decide(&config, &profile, &page(&["page_view", "view_item"], view.items), 0);
-            assert_eq!(shown.len(), usize::from(fires), "stock {stock}");
+            let out = decide(&config, &profile, &page(&["page_view", "view_item"], view.items), &Env::at(0));
+            assert_eq!(out.shown.len(), usize::from(fires), "stock {stock}");
         }
         let view = ev("view_item", r#"{"items":[{"item_id":"a","item_name":"Tee","stock":2}]}"#);
-        let (shown, _) = decide(&config, &profile, &page(&["page_view", "view_item"], view.items), 0);
-        assert_eq!(shown[0].title, "Only 2 left: Tee");
-        assert_eq!(shown[0].item_id.as_deref(), Some("a"));
+        let out = decide(&config, &profile, &page(&["page_view", "view_item"], view.items), &Env::at(0));
+        assert_eq!(out.shown[0].title, "Only 2 left: Tee");
+        assert_eq!(out.shown[0].item_id.as_deref(), Some("a"));
     }
 
     #[test]
@@ -385,21 +685,21 @@ mod tests {
         let config = Config::parse(CONFIG).unwrap();
         let mut profile = Profile::default();
         profile.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"a","item_name":"Tee","stock":8}]}"#), 0);
-        let (shown, ex) = decide(&config, &profile, &page(&["page_view"], vec![]), 10);
-        assert!(shown.is_empty());
-        assert_eq!(ex[1].verdict, Verdict::NoSubject { collection: "cart", candidates: 1 });
+        let out = decide(&config, &profile, &page(&["page_view"], vec![]), &Env::at(10));
+        assert!(out.shown.is_empty());
+        assert_eq!(out.explanations[1].verdict, Verdict::NoSubject { collection: "cart", candidates: 1 });
         profile.update_catalog(&ev("view_item", r#"{"items":[{"item_id":"a","stock":2}]}"#).items, 20);
-        let (shown, ex) = decide(&config, &profile, &page(&["page_view"], vec![]), 30);
-        assert_eq!(shown[0].scenario_id, "cart_low_stock");
-        assert_eq!(shown[0].cta, Some(("View cart".into(), "/cart.html".into())));
-        assert_eq!(reasons(&ex)[0].1, Value::from("not_triggered"));
+        let out = decide(&config, &profile, &page(&["page_view"], vec![]), &Env::at(30));
+        assert_eq!(out.shown[0].scenario_id, "cart_low_stock");
+        assert_eq!(out.shown[0].cta, Some(("View cart".into(), "/cart.html".into())));
+        assert_eq!(reasons(&out)[0].1, "not_triggered");
 
         // Both eligible on a product page: one message, the higher priority one, the other explained.
         let view = ev("view_item", r#"{"items":[{"item_id":"b","item_name":"Cap","stock":1}]}"#);
-        let (shown, ex) = decide(&config, &profile, &page(&["page_view", "view_item"], view.items), 40);
-        assert_eq!(shown.len(), 1);
-        assert_eq!(shown[0].scenario_id, "page_low_stock");
-        assert_eq!(ex[1].verdict, Verdict::GroupTaken { group: "stock".into(), winner: "page_low_stock".into() });
+        let out = decide(&config, &profile, &page(&["page_view", "view_item"], view.items), &Env::at(40));
+        assert_eq!(out.shown.len(), 1);
+        assert_eq!(out.shown[0].scenario_id, "page_low_stock");
+        assert_eq!(out.explanations[1].verdict, Verdict::GroupTaken { group: "stock".into(), winner: "page_low_stock".into() });
     }
 
     #[test]
@@ -409,11 +709,11 @@ mod tests {
         profile.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"a","stock":1}]}"#), 0);
         let mut p = page(&["page_view"], vec![]);
         p.shown.push("cart_low_stock".into());
-        assert!(decide(&config, &profile, &p, 1).0.is_empty());
+        assert!(decide(&config, &profile, &p, &Env::at(1)).shown.is_empty());
         profile.dismissed.insert("cart_low_stock".into(), 1);
-        let (shown, ex) = decide(&config, &profile, &page(&["page_view"], vec![]), 2);
-        assert!(shown.is_empty());
-        assert_eq!(ex[1].verdict, Verdict::Dismissed);
+        let out = decide(&config, &profile, &page(&["page_view"], vec![]), &Env::at(2));
+        assert!(out.shown.is_empty());
+        assert_eq!(out.explanations[1].verdict, Verdict::Dismissed);
     }
 
     #[test]
@@ -424,7 +724,139 @@ mod tests {
         .unwrap();
         let mut profile = Profile::default();
         profile.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"a","stock":1}]}"#), 0);
-        let (shown, _) = decide(&config, &profile, &page(&["page_view"], vec![]), 1);
-        assert_eq!(shown[0].cta, None);
+        let out = decide(&config, &profile, &page(&["page_view"], vec![]), &Env::at(1));
+        assert_eq!(out.shown[0].cta, None);
+    }
+
+    fn custom(extra: &str) -> Config {
+        Config::parse(&format!(
+            r#"{{"version":1,"site":"s","locale":"en-US","caps":{{"per_page":5}},"scenarios":[{{"id":"x","message":{{"title":"hi"}}{extra}}}]}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn schedules_follow_the_site_clock() {
+        // 2026-11-27 is a Friday; 19:30 in Tokyo is 10:30 UTC.
+        let friday_evening = parse_iso("2026-11-27T19:30", 540).unwrap();
+        let env = |t| Env { now: t, utc_offset_min: 540, location: None };
+        let c = custom(r#","schedule":{"days":["fri","sat"],"hours":[19,24],"from":"2026-11-01","until":"2026-11-30"}"#);
+        let p = page(&["page_view"], vec![]);
+        let profile = Profile::default();
+        assert_eq!(decide(&c, &profile, &p, &env(friday_evening)).shown.len(), 1);
+        let why = |t| decide(&c, &profile, &p, &env(t)).explanations[0].verdict.clone();
+        assert_eq!(why(friday_evening - 3 * 3_600_000), Verdict::Schedule { rule: "hours" });
+        assert_eq!(why(friday_evening - 2 * DAY_MS), Verdict::Schedule { rule: "days" });
+        assert_eq!(why(friday_evening + 7 * DAY_MS), Verdict::Schedule { rule: "until" });
+        assert_eq!(why(friday_evening - 28 * DAY_MS), Verdict::Schedule { rule: "from" });
+        // Until a date includes that whole day: Sunday the 30th is out by day, not by date.
+        assert_eq!(why(parse_iso("2026-11-30T20:00", 540).unwrap()), Verdict::Schedule { rule: "days" });
+    }
+
+    #[test]
+    fn caps_and_cooldowns() {
+        let c = custom(r#","caps":{"per_session":2,"per_visitor_days":7}"#);
+        let mut profile = Profile::default();
+        profile.session.started_at = 0;
+        let p = page(&["page_view"], vec![]);
+        assert_eq!(decide(&c, &profile, &p, &Env::at(10)).shown.len(), 1);
+        profile.record_shown("x", 10);
+        let out = decide(&c, &profile, &p, &Env::at(20));
+        assert_eq!(out.explanations[0].verdict, Verdict::Cap { cap: "per_visitor_days" });
+        assert_eq!(decide(&c, &profile, &p, &Env::at(10 + 7 * DAY_MS)).shown.len(), 1);
+        profile.record_shown("x", 10 + 7 * DAY_MS);
+        let out = decide(&c, &profile, &p, &Env::at(20 + 14 * DAY_MS));
+        assert_eq!(out.explanations[0].verdict, Verdict::Cap { cap: "per_session" });
+
+        let global = Config::parse(
+            r#"{"version":1,"site":"s","caps":{"per_page":1,"min_gap_s":30},"scenarios":[{"id":"a","message":{"title":"a"}},{"id":"b","message":{"title":"b"}}]}"#,
+        )
+        .unwrap();
+        let mut profile = Profile::default();
+        let out = decide(&global, &profile, &p, &Env::at(100_000));
+        assert_eq!(reasons(&out), [("a".into(), "shown".into()), ("b".into(), "global_cap".into())]);
+        profile.record_shown("a", 100_000);
+        let out = decide(&global, &profile, &page(&["page_view"], vec![]), &Env::at(110_000));
+        assert_eq!(out.explanations[1].verdict, Verdict::GlobalCap { cap: "min_gap_s" });
+    }
+
+    #[test]
+    fn variants_are_stable_per_visitor_and_split_by_weight() {
+        let c = custom(r#","variants":[{"id":"a","weight":50},{"id":"b","weight":50,"message":{"title":"B"}}]"#);
+        let p = page(&["page_view"], vec![]);
+        let mut counts = [0, 0];
+        for i in 0..2000 {
+            let profile = Profile { visitor_id: format!("visitor-{i}"), ..Profile::default() };
+            let first = decide(&c, &profile, &p, &Env::at(0)).shown[0].clone();
+            let again = decide(&c, &profile, &p, &Env::at(DAY_MS)).shown[0].clone();
+            assert_eq!(first.variant, again.variant, "sticky");
+            let b = first.variant.as_deref() == Some("b");
+            assert_eq!(first.title, if b { "B" } else { "hi" });
+            counts[usize::from(b)] += 1;
+        }
+        assert!((900..1100).contains(&counts[0]), "{counts:?}");
+    }
+
+    #[test]
+    fn holdout_shows_nothing_records_control_and_leaves_the_group_open() {
+        let c = Config::parse(
+            r#"{"version":1,"site":"s","caps":{"per_page":3},"scenarios":[
+                {"id":"big","priority":9,"group":"g","holdout":0.5,"message":{"title":"big"}},
+                {"id":"small","priority":1,"group":"g","message":{"title":"small"}}]}"#,
+        )
+        .unwrap();
+        let p = page(&["page_view"], vec![]);
+        let (mut held, mut total) = (0, 0);
+        for i in 0..1000 {
+            let profile = Profile { visitor_id: format!("v{i}"), ..Profile::default() };
+            let out = decide(&c, &profile, &p, &Env::at(0));
+            total += 1;
+            if out.holdouts == ["big"] {
+                held += 1;
+                assert_eq!(out.shown.iter().map(|d| d.scenario_id.as_str()).collect::<Vec<_>>(), ["small"]);
+                assert_eq!(out.explanations[0].verdict, Verdict::Holdout);
+            } else {
+                assert_eq!(out.shown[0].scenario_id, "big");
+                assert_eq!(out.explanations[1].verdict, Verdict::GroupTaken { group: "g".into(), winner: "big".into() });
+            }
+        }
+        assert!((400..600).contains(&held), "{held} of {total} held out");
+    }
+
+    #[test]
+    fn trigger_paths_and_globs() {
+        let c = custom(r#","trigger":{"on":"page_view","path":["/products/*","/sale"],"delay_ms":3000}"#);
+        let profile = Profile::default();
+        let at = |path: &str| {
+            let mut p = page(&["page_view"], vec![]);
+            p.path = path.into();
+            decide(&c, &profile, &p, &Env::at(0)).shown
+        };
+        assert_eq!(at("/products/tee-1.html")[0].delay_ms, 3000);
+        assert_eq!(at("/sale").len(), 1);
+        assert!(at("/sale/x").is_empty());
+        assert!(at("/cart").is_empty());
+        assert!(glob_match("/a/*/b*", "/a/x/y/bz"));
+        assert!(!glob_match("/a/*/b", "/a/x/c"));
+    }
+
+    #[test]
+    fn nearest_store_by_location_or_favorite() {
+        let c = Config::parse(
+            r#"{"version":1,"site":"s","locale":"en-US","stores":[
+                {"id":"shibuya","name":"Shibuya","lat":35.659,"lon":139.700,"pickup":true},
+                {"id":"ginza","name":"Ginza","lat":35.672,"lon":139.765,"pickup":true}],
+              "scenarios":[{"id":"pick","subject":{"from":"page","where":{"nearest_store.stock":{"$gte":1}}},
+                "message":{"title":"{{store.name}} {{item.nearest_store.distance_km|km}}"}}]}"#,
+        )
+        .unwrap();
+        let view = ev("view_item", r#"{"items":[{"item_id":"a","stores":{"shibuya":0,"ginza":2}}]}"#);
+        let p = page(&["page_view", "view_item"], view.items.clone());
+        let mut profile = Profile::default();
+        assert!(decide(&c, &profile, &p, &Env::at(0)).shown.is_empty(), "no location, no favorite store");
+        let near_shibuya = Env { location: Some((35.658, 139.7016)), ..Env::at(0) };
+        assert_eq!(decide(&c, &profile, &p, &near_shibuya).shown[0].title, "Ginza 5.9 km", "Shibuya has none in stock");
+        profile.favorite_store = Some("ginza".into());
+        assert_eq!(decide(&c, &profile, &p, &Env::at(0)).shown[0].title, "Ginza ");
     }
 }

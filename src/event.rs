@@ -49,6 +49,10 @@ pub struct Item {
     pub url: Option<String>,
     /// Product image URL.
     pub image: Option<String>,
+    /// Stock per store (`stores: {"shibuya": 2}`), for pickup and store guidance.
+    pub stores: Option<Vec<(String, f64)>>,
+    /// Release date as given (ISO date), for "new arrival" scenarios.
+    pub release_date: Option<String>,
 }
 
 /// A validated event, ready for the profile and the outbox.
@@ -109,11 +113,49 @@ impl Event {
         {
             problems.push(Problem::new("$.items", format!("{name} needs at least one item")));
         }
+        check_params(name, &params, &mut problems);
         if problems.is_empty() {
             Ok(Event { name: name.to_string(), items, params })
         } else {
             Err(Error::InvalidEvent(problems))
         }
+    }
+}
+
+/// Checks the parameters Shopcue interprets for its own events (`coupon`, `points` …).
+fn check_params(name: &str, params: &Value, problems: &mut Vec<Problem>) {
+    let text = |key: &str, problems: &mut Vec<Problem>| match params.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => {}
+        _ => problems.push(Problem::new(format!("$.{key}"), format!("{name} needs {key} (a string)"))),
+    };
+    let amount = |key: &str, required: bool, problems: &mut Vec<Problem>| match params.get(key) {
+        None | Some(Value::Null) if !required => {}
+        None | Some(Value::Null) => problems.push(Problem::new(format!("$.{key}"), format!("{name} needs {key}"))),
+        Some(v) => {
+            if let Err(e) = parse_amount(v) {
+                problems.push(Problem::new(format!("$.{key}"), e));
+            }
+        }
+    };
+    let date = |key: &str, problems: &mut Vec<Problem>| match params.get(key) {
+        None | Some(Value::Null) | Some(Value::Number(_)) => {}
+        Some(Value::String(d)) if crate::time::parse_iso(d, 0).is_some() => {}
+        Some(_) => problems.push(Problem::new(format!("$.{key}"), "must be an ISO date or Unix milliseconds")),
+    };
+    match name {
+        "coupon" => {
+            text("coupon_id", problems);
+            amount("amount", false, problems);
+            date("expires_at", problems);
+        }
+        "points" => {
+            amount("balance", true, problems);
+            amount("expiring", false, problems);
+            date("expires_at", problems);
+        }
+        "favorite_brand" => text("brand", problems),
+        "favorite_store" => text("store_id", problems),
+        _ => {}
     }
 }
 
@@ -173,6 +215,31 @@ impl Item {
             price: amount("price", problems),
             quantity: amount("quantity", problems),
             stock: amount("stock", problems),
+            stores: match v.get("stores") {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(m)) => {
+                    let mut out = Vec::new();
+                    for (store, n) in m.iter().take(200) {
+                        match parse_amount(n) {
+                            Ok(n) => out.push((store.clone(), n)),
+                            Err(e) => problems.push(Problem::new(format!("{path}.stores.{store}"), e)),
+                        }
+                    }
+                    Some(out)
+                }
+                Some(_) => {
+                    problems.push(Problem::new(format!("{path}.stores"), "must be an object of store id → stock"));
+                    None
+                }
+            },
+            release_date: match v.get("release_date") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(d)) if crate::time::parse_iso(d, 0).is_some() => Some(d.clone()),
+                Some(_) => {
+                    problems.push(Problem::new(format!("{path}.release_date"), "must be an ISO date such as \"2026-11-30\""));
+                    None
+                }
+            },
         };
         (problems.len() == before).then_some(item)
     }
@@ -194,6 +261,12 @@ impl Item {
             if !x.is_null() {
                 v.set(k, x);
             }
+        }
+        if let Some(stores) = &self.stores {
+            v.set("stores", Value::Object(stores.iter().map(|(k, n)| (k.clone(), Value::from(*n))).collect()));
+        }
+        if let Some(d) = &self.release_date {
+            v.set("release_date", d.as_str().into());
         }
         v
     }

@@ -38,6 +38,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod geo;
 pub mod id;
 pub mod json;
 pub mod map;
@@ -47,6 +48,7 @@ pub mod regex;
 pub mod runtime;
 mod sort;
 pub mod template;
+pub mod time;
 pub mod url;
 
 pub use error::{Error, Problem};

@@ -14,6 +14,34 @@ pub const SESSION_TIMEOUT_MS: i64 = 30 * 60 * 1000;
 pub const MAX_VIEW_TIMES: usize = 20;
 /// Items kept; beyond this the least valuable (viewed-only, oldest) are forgotten first.
 pub const MAX_ITEMS: usize = 300;
+/// Page-view times kept (for "20 page views in 7 days" style rules).
+pub const MAX_PAGE_VIEWS: usize = 100;
+/// Coupons kept.
+pub const MAX_COUPONS: usize = 20;
+
+/// A coupon the shopper holds (`coupon` event).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Coupon {
+    /// The site's coupon id.
+    pub id: String,
+    /// Discount amount (currency units), if known.
+    pub amount: Option<f64>,
+    /// Expiry as given: ISO date/date-time text or Unix ms; read in the site's time zone.
+    pub expires_at: Value,
+    /// Already used.
+    pub used: bool,
+}
+
+/// The shopper's loyalty points (`points` event).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Points {
+    /// Current balance.
+    pub balance: f64,
+    /// Points that expire at `expires_at`.
+    pub expiring: f64,
+    /// When they expire, as given.
+    pub expires_at: Value,
+}
 
 /// What the profile knows about one product.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,6 +72,8 @@ pub struct ItemState {
     pub purchased_at: Option<i64>,
     /// Times bought.
     pub purchase_count: u32,
+    /// When the shopper asked to be told about a restock (`notify_me`).
+    pub notify_at: Option<i64>,
 }
 
 /// The current browsing session.
@@ -78,8 +108,20 @@ pub struct Profile {
     pub last_purchase_at: Option<i64>,
     /// Scenario id → when the shopper dismissed its message (ms).
     pub dismissed: Map<i64>,
-    /// Scenario id → when its message was last shown (ms).
-    pub last_shown: Map<i64>,
+    /// Scenario id → recent showing times (ms), newest last, for frequency caps.
+    pub shown: Map<Vec<i64>>,
+    /// Member traits from `identify` (an object).
+    pub traits: Value,
+    /// Coupons held.
+    pub coupons: Vec<Coupon>,
+    /// Loyalty points, when the site reports them.
+    pub points: Option<Points>,
+    /// Favorite brands (`favorite_brand`).
+    pub favorite_brands: Vec<String>,
+    /// Favorite store id (`favorite_store`).
+    pub favorite_store: Option<String>,
+    /// Recent page-view times (ms), newest last.
+    pub page_views: Vec<i64>,
 }
 
 impl Profile {
@@ -140,24 +182,85 @@ impl Profile {
                     state.purchase_count += 1;
                     state.cart_qty = 0.0;
                 }
+                "notify_me" => state.notify_at = Some(now),
                 _ => {}
             }
         }
-        if event.name == "purchase" {
-            self.purchase_count += 1;
-            self.first_purchase_at.get_or_insert(now);
-            self.last_purchase_at = Some(now);
+        let p = &event.params;
+        let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
+        let amount = |k: &str| p.get(k).and_then(|v| crate::event::parse_amount(v).ok());
+        match event.name.as_str() {
+            "purchase" => {
+                self.purchase_count += 1;
+                self.first_purchase_at.get_or_insert(now);
+                self.last_purchase_at = Some(now);
+                if let Some(used) = text("coupon") {
+                    self.coupons.iter_mut().filter(|c| c.id == used).for_each(|c| c.used = true);
+                }
+            }
+            "page_view" => {
+                self.page_views.push(now);
+                let excess = self.page_views.len().saturating_sub(MAX_PAGE_VIEWS);
+                self.page_views.drain(..excess);
+            }
+            "coupon" => {
+                let coupon = Coupon {
+                    id: text("coupon_id").unwrap_or_default(),
+                    amount: amount("amount"),
+                    expires_at: p.get("expires_at").cloned().unwrap_or_default(),
+                    used: p.get("used").and_then(Value::as_bool).unwrap_or(false),
+                };
+                self.coupons.retain(|c| c.id != coupon.id);
+                self.coupons.push(coupon);
+                let excess = self.coupons.len().saturating_sub(MAX_COUPONS);
+                self.coupons.drain(..excess);
+            }
+            "points" => {
+                self.points = Some(Points {
+                    balance: amount("balance").unwrap_or(0.0),
+                    expiring: amount("expiring").unwrap_or(0.0),
+                    expires_at: p.get("expires_at").cloned().unwrap_or_default(),
+                })
+            }
+            "favorite_brand" => {
+                if let Some(b) = text("brand").filter(|b| !self.favorite_brands.contains(b)) {
+                    self.favorite_brands.push(b);
+                    let excess = self.favorite_brands.len().saturating_sub(20);
+                    self.favorite_brands.drain(..excess);
+                }
+            }
+            "favorite_store" => self.favorite_store = text("store_id"),
+            _ => {}
         }
         self.forget_excess();
     }
 
-    /// Refreshes product data (price, stock …) without counting any shopper action.
+    /// Refreshes product data (price, stock …) without counting any shopper action. Unknown
+    /// items are kept too (they feed "new arrival" and "alternatives" scenarios), as the least
+    /// valuable entries of the profile.
     pub fn update_catalog(&mut self, items: &[Item], now: i64) {
         for item in items {
-            if let Some(state) = self.items.get_mut(&item.id) {
-                state.merge(item, now);
-            }
+            self.items.entry_or_default(&item.id).merge(item, now);
         }
+        self.forget_excess();
+    }
+
+    /// Merges member traits from `identify` (`member`, `purchase_count`, `birthday`, `segments` …).
+    pub fn identify(&mut self, traits: &[(String, Value)]) {
+        if !matches!(self.traits, Value::Object(_)) {
+            self.traits = Value::Object(Vec::new());
+        }
+        for (k, v) in traits.iter().take(50) {
+            self.traits.set(k, v.clone());
+        }
+    }
+
+    /// Records that scenario `id` was shown at `now` (kept for caps, bounded).
+    pub fn record_shown(&mut self, id: &str, now: i64) {
+        let times = self.shown.entry_or_default(id);
+        times.push(now);
+        let excess = times.len().saturating_sub(50);
+        times.drain(..excess);
     }
 
     /// Items currently in the cart.
@@ -188,7 +291,7 @@ impl Profile {
     /// Serializes for storage.
     pub fn to_json(&self) -> String {
         let opt = |v: Option<i64>| v.map_or(Value::Null, Value::from);
-        let times = |m: &Map<i64>| Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect());
+        let list = |v: &[i64]| Value::Array(v.iter().map(|t| Value::from(*t)).collect());
         let items = self
             .items
             .iter()
@@ -198,7 +301,7 @@ impl Profile {
                     ("first_price", s.first_price.into()),
                     ("lowest_price", s.lowest_price.into()),
                     ("seen_at", s.seen_at.into()),
-                    ("views", Value::Array(s.views.iter().map(|t| Value::from(*t)).collect())),
+                    ("views", list(&s.views)),
                     ("view_count", s.view_count.into()),
                     ("cart_qty", s.cart_qty.into()),
                     ("cart_added_at", opt(s.cart_added_at)),
@@ -207,10 +310,26 @@ impl Profile {
                     ("favorite_price", s.favorite_price.into()),
                     ("purchased_at", opt(s.purchased_at)),
                     ("purchase_count", s.purchase_count.into()),
+                    ("notify_at", opt(s.notify_at)),
                 ]);
                 (id.clone(), v)
             })
             .collect();
+        let coupons = self
+            .coupons
+            .iter()
+            .map(|c| {
+                object([
+                    ("id", c.id.as_str().into()),
+                    ("amount", c.amount.into()),
+                    ("expires_at", c.expires_at.clone()),
+                    ("used", c.used.into()),
+                ])
+            })
+            .collect();
+        let points = self.points.as_ref().map_or(Value::Null, |p| {
+            object([("balance", p.balance.into()), ("expiring", p.expiring.into()), ("expires_at", p.expires_at.clone())])
+        });
         object([
             ("v", PROFILE_VERSION.into()),
             ("visitor_id", self.visitor_id.as_str().into()),
@@ -228,8 +347,14 @@ impl Profile {
             ("purchase_count", self.purchase_count.into()),
             ("first_purchase_at", opt(self.first_purchase_at)),
             ("last_purchase_at", opt(self.last_purchase_at)),
-            ("dismissed", times(&self.dismissed)),
-            ("last_shown", times(&self.last_shown)),
+            ("dismissed", Value::Object(self.dismissed.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect())),
+            ("shown", Value::Object(self.shown.iter().map(|(k, v)| (k.clone(), list(v))).collect())),
+            ("traits", self.traits.clone()),
+            ("coupons", Value::Array(coupons)),
+            ("points", points),
+            ("favorite_brands", Value::Array(self.favorite_brands.iter().map(|b| Value::from(b.as_str())).collect())),
+            ("favorite_store", self.favorite_store.clone().into()),
+            ("page_views", list(&self.page_views)),
         ])
         .to_json()
     }
@@ -243,31 +368,21 @@ impl Profile {
         }
         let int = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).map(|n| n as i64);
         let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
-        let times = |k: &str| -> Map<i64> {
-            v.get(k)
-                .and_then(Value::as_object)
-                .map(|m| m.iter().filter_map(|(id, t)| Some((id.clone(), t.as_f64()? as i64))).collect())
-                .unwrap_or_default()
+        let list = |v: Option<&Value>| -> Vec<i64> {
+            v.and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|t| t.as_f64().map(|t| t as i64)).collect()
         };
+        let members = |k: &str| v.get(k).and_then(Value::as_object).unwrap_or(&[]);
         let session = v.get("session").cloned().unwrap_or_default();
         let mut items = Map::default();
-        for (id, s) in v.get("items").and_then(Value::as_object).unwrap_or(&[]) {
+        for (id, s) in members("items") {
             let mut scratch = Vec::new();
-            let Some(item) = s.get("item").and_then(|i| Item::parse(i, "$", &mut scratch)) else {
-                continue;
-            };
+            let Some(item) = s.get("item").and_then(|i| Item::parse(i, "$", &mut scratch)) else { continue };
             let state = ItemState {
                 item,
                 first_price: num(s, "first_price"),
                 lowest_price: num(s, "lowest_price"),
                 seen_at: int(s, "seen_at").unwrap_or(0),
-                views: s
-                    .get("views")
-                    .and_then(Value::as_array)
-                    .unwrap_or(&[])
-                    .iter()
-                    .filter_map(|t| t.as_f64().map(|t| t as i64))
-                    .collect(),
+                views: list(s.get("views")),
                 view_count: num(s, "view_count").unwrap_or(0.0) as u32,
                 cart_qty: num(s, "cart_qty").unwrap_or(0.0),
                 cart_added_at: int(s, "cart_added_at"),
@@ -276,9 +391,29 @@ impl Profile {
                 favorite_price: num(s, "favorite_price"),
                 purchased_at: int(s, "purchased_at"),
                 purchase_count: num(s, "purchase_count").unwrap_or(0.0) as u32,
+                notify_at: int(s, "notify_at"),
             };
             items.insert(id.clone(), state);
         }
+        let coupons = v
+            .get("coupons")
+            .and_then(Value::as_array)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|c| {
+                Some(Coupon {
+                    id: c.get("id")?.as_str()?.to_string(),
+                    amount: num(c, "amount"),
+                    expires_at: c.get("expires_at").cloned().unwrap_or_default(),
+                    used: c.get("used").and_then(Value::as_bool).unwrap_or(false),
+                })
+            })
+            .collect();
+        let points = v.get("points").filter(|p| p.as_object().is_some()).map(|p| Points {
+            balance: num(p, "balance").unwrap_or(0.0),
+            expiring: num(p, "expiring").unwrap_or(0.0),
+            expires_at: p.get("expires_at").cloned().unwrap_or_default(),
+        });
         Some(Profile {
             visitor_id: v.get("visitor_id")?.as_str()?.to_string(),
             created_at: int(&v, "created_at").unwrap_or(0),
@@ -292,8 +427,20 @@ impl Profile {
             purchase_count: num(&v, "purchase_count").unwrap_or(0.0) as u32,
             first_purchase_at: int(&v, "first_purchase_at"),
             last_purchase_at: int(&v, "last_purchase_at"),
-            dismissed: times("dismissed"),
-            last_shown: times("last_shown"),
+            dismissed: members("dismissed").iter().filter_map(|(k, t)| Some((k.clone(), t.as_f64()? as i64))).collect(),
+            shown: members("shown").iter().map(|(k, t)| (k.clone(), list(Some(t)))).collect(),
+            traits: v.get("traits").filter(|t| t.as_object().is_some()).cloned().unwrap_or_default(),
+            coupons,
+            points,
+            favorite_brands: v
+                .get("favorite_brands")
+                .and_then(Value::as_array)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|b| b.as_str().map(str::to_string))
+                .collect(),
+            favorite_store: v.get("favorite_store").and_then(Value::as_str).map(str::to_string),
+            page_views: list(v.get("page_views")),
         })
     }
 }

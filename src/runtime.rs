@@ -3,7 +3,7 @@
 //! out what it returns (render, send, store).
 
 use crate::config::Config;
-use crate::engine::{decide, Decision, Page};
+use crate::engine::{decide, Decision, Env, Page};
 use crate::error::{Error, Problem};
 use crate::event::{Event, Item};
 use crate::id::{uuid_v7, Entropy};
@@ -50,7 +50,9 @@ impl Message {
         let mut v = object([
             ("id", self.id.as_str().into()),
             ("scenario_id", d.scenario_id.as_str().into()),
+            ("variant", d.variant.clone().into()),
             ("item_id", d.item_id.clone().into()),
+            ("delay_ms", d.delay_ms.into()),
             ("placement", d.placement.into()),
             ("title", d.title.as_str().into()),
             ("body", d.body.clone().into()),
@@ -94,6 +96,8 @@ pub struct Runtime {
     pub outbox: Outbox,
     page: Page,
     messages: Vec<Message>,
+    utc_offset_min: i32,
+    location: Option<(f64, f64)>,
     profile_dirty: bool,
     outbox_dirty: bool,
 }
@@ -124,6 +128,8 @@ impl Runtime {
             outbox,
             page: Page::default(),
             messages: Vec::new(),
+            utc_offset_min: 540,
+            location: None,
             profile_dirty: stored_profile.is_none(),
             outbox_dirty: false,
         };
@@ -186,9 +192,67 @@ impl Runtime {
         self.page = Page { url: strip_query(url).to_string(), path: path_of(url).to_string(), ..Page::default() };
         self.messages.clear();
         self.profile.touch(now, entropy);
+        if let Ok(view) = Event::parse("page_view", &Value::Null) {
+            self.profile.apply(&view, now);
+        }
         self.profile_dirty = true;
         self.page.events.push("page_view".into());
         self.enqueue("page_view", Value::Object(Vec::new()), now, entropy);
+    }
+
+    /// Sets the site's UTC offset in minutes (the shell computes it for the config's time
+    /// zone; 540 for Tokyo until told otherwise).
+    pub fn set_utc_offset(&mut self, minutes: i32) {
+        self.utc_offset_min = minutes.clamp(-24 * 60, 24 * 60);
+    }
+
+    /// Sets (or clears) the shopper's location, for nearest-store scenarios.
+    pub fn set_location(&mut self, location: Option<(f64, f64)>) {
+        self.location = location.filter(|(lat, lon)| (-90.0..=90.0).contains(lat) && (-180.0..=180.0).contains(lon));
+    }
+
+    /// The IANA time zone of the loaded config (`Asia/Tokyo` until one is loaded).
+    pub fn timezone(&self) -> &str {
+        self.config.as_ref().map_or("Asia/Tokyo", |c| c.timezone.as_str())
+    }
+
+    /// Merges member traits (`shopcue('identify', traits)`).
+    pub fn identify(&mut self, traits: &Value) -> Result<(), Error> {
+        let Some(members) = traits.as_object() else {
+            return Err(Error::InvalidEvent(vec![Problem::new("$", "identify takes an object of traits")]));
+        };
+        let mut problems = Vec::new();
+        for (k, v) in members {
+            let bad = match k.as_str() {
+                "member" | "subscription" => v.as_bool().is_none(),
+                "purchase_count" => !v.as_f64().is_some_and(|n| n >= 0.0),
+                "birthday" => !v.as_str().is_some_and(|b| {
+                    let (m, d) = b.split_once('-').unwrap_or(("", ""));
+                    m.len() == 2
+                        && d.len() == 2
+                        && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+                        && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+                }),
+                "first_purchase_at" | "last_purchase_at" => {
+                    !(v.as_f64().is_some() || v.as_str().is_some_and(|d| crate::time::parse_iso(d, 0).is_some()))
+                }
+                "segments" => !v.as_array().is_some_and(|a| a.iter().all(|s| s.as_str().is_some())),
+                _ => false,
+            };
+            if bad {
+                problems.push(Problem::new(format!("$.{k}"), "has the wrong type (see the identify traits in the README)"));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::InvalidEvent(problems));
+        }
+        self.profile.identify(members);
+        self.profile_dirty = true;
+        Ok(())
+    }
+
+    fn env(&self, now: i64) -> Env {
+        Env { now, utc_offset_min: self.utc_offset_min, location: self.location }
     }
 
     /// Records an event: validates it, updates the profile and queues its beacon.
@@ -229,15 +293,21 @@ impl Runtime {
         }
     }
 
-    /// Runs the engine and returns the new messages to show; each is recorded as an exposure.
+    /// Runs the engine and returns the new messages to show; each is recorded as an exposure,
+    /// and so is each holdout (as control, with nothing shown).
     pub fn decide(&mut self, now: i64, entropy: &mut dyn Entropy) -> Vec<Message> {
         let Some(config) = &self.config else { return Vec::new() };
-        let (decisions, _) = decide(config, &self.profile, &self.page, now);
+        let outcome = decide(config, &self.profile, &self.page, &self.env(now));
+        for id in outcome.holdouts {
+            let params = object([("scenario_id", id.as_str().into()), ("variant", "holdout".into())]);
+            self.page.held.push(id);
+            self.enqueue("shopcue_exposure", params, now, entropy);
+        }
         let mut out = Vec::new();
-        for decision in decisions {
+        for decision in outcome.shown {
             let message = Message { id: uuid_v7(now, entropy), decision };
             self.page.shown.push(message.decision.scenario_id.clone());
-            self.profile.last_shown.insert(message.decision.scenario_id.clone(), now);
+            self.profile.record_shown(&message.decision.scenario_id, now);
             self.profile_dirty = true;
             self.enqueue("shopcue_exposure", lifecycle_params(&message), now, entropy);
             self.messages.push(message.clone());
@@ -264,8 +334,8 @@ impl Runtime {
     pub fn explain(&self, now: i64) -> Value {
         let scenarios = match &self.config {
             None => Vec::new(),
-            Some(config) => decide(config, &self.profile, &self.page, now)
-                .1
+            Some(config) => decide(config, &self.profile, &self.page, &self.env(now))
+                .explanations
                 .into_iter()
                 .map(|e| {
                     let mut v = e.verdict.to_value();
@@ -354,6 +424,7 @@ fn lifecycle_params(m: &Message) -> Value {
     object([
         ("message_id", m.id.as_str().into()),
         ("scenario_id", m.decision.scenario_id.as_str().into()),
+        ("variant", m.decision.variant.clone().into()),
         ("item_id", m.decision.item_id.clone().into()),
         ("placement", m.decision.placement.into()),
     ])

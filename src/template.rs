@@ -5,9 +5,68 @@ use crate::error::Problem;
 use crate::json::{format_number, Value};
 
 /// Roots a template path may start with.
-pub const ROOTS: &[&str] = &["item", "visitor", "page", "links", "site"];
+pub const ROOTS: &[&str] = &["item", "visitor", "page", "links", "params", "points", "time", "store"];
 /// Known filters.
-pub const FILTERS: &[&str] = &["currency", "number", "percent", "km"];
+pub const FILTERS: &[&str] = &["currency", "number", "percent", "km", "date", "relative"];
+/// Fields of `item.*` (also `page.item.*`), as built by the engine.
+pub const ITEM_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "brand",
+    "category",
+    "price",
+    "stock",
+    "low_stock",
+    "in_stock",
+    "in_cart",
+    "favorite",
+    "favorite_brand",
+    "notify",
+    "back_in_stock",
+    "views",
+    "views_7d",
+    "days_since_view",
+    "first_price",
+    "lowest_price",
+    "reference_price",
+    "price_drop",
+    "price_drop_pct",
+    "cart_added_at",
+    "minutes_since_cart_add",
+    "days_since_purchase",
+    "purchase_count",
+    "release_days",
+    "url",
+    "image",
+    "nearest_store",
+    "waiting_for",
+    "amount",
+    "expires_in_days",
+    "expires_at",
+    "used",
+];
+/// Fields of `visitor.*`.
+pub const VISITOR_FIELDS: &[&str] = &[
+    "sessions",
+    "member",
+    "purchase_count",
+    "days_since_first_purchase",
+    "days_since_last_purchase",
+    "is_birthday_month",
+    "segments",
+    "subscription",
+    "cart_size",
+    "cart_value",
+    "cart_categories",
+    "purchased_categories",
+    "purchased_ids",
+    "favorite_brands",
+    "favorite_store",
+    "page_views_7d",
+    "minutes_since_cart_add",
+    "traits",
+    "coupon_count",
+];
 
 /// A compiled template.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -30,6 +89,31 @@ pub struct Format {
     pub currency: String,
 }
 
+impl Format {
+    fn ja(&self) -> bool {
+        self.locale.starts_with("ja")
+    }
+}
+
+/// Whether `path` (after its root) names something the engine provides.
+fn known_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('.').collect();
+    let item_ok =
+        |rest: &[&str]| rest.first().is_some_and(|f| ITEM_FIELDS.contains(f)) && (rest.len() == 1 || rest[0] == "nearest_store");
+    match parts.as_slice() {
+        ["item", rest @ ..] => item_ok(rest),
+        ["page", "item", rest @ ..] => item_ok(rest),
+        ["page", "url" | "path"] => true,
+        ["visitor", "traits", _, ..] => true,
+        ["visitor", f] => VISITOR_FIELDS.contains(f),
+        ["points", "balance" | "expiring" | "expires_in_days"] => true,
+        ["time", "hour" | "weekday" | "date" | "month" | "day"] => true,
+        ["store", "id" | "name" | "distance_km" | "stock"] => true,
+        ["links" | "params", _] => true,
+        _ => false,
+    }
+}
+
 impl Template {
     /// Compiles `text`; unknown roots, unknown filters and unclosed `{{` are problems at `path`.
     ///
@@ -38,7 +122,7 @@ impl Template {
     /// let t = Template::compile("{{item.name}} is {{item.price|currency}}", "$.title").unwrap();
     /// let ctx = parse(r#"{"item":{"name":"Tee","price":1980}}"#).unwrap();
     /// let f = Format { locale: "ja-JP".into(), currency: "JPY".into() };
-    /// assert_eq!(t.render(&ctx, &f), "Tee is ¥1,980");
+    /// assert_eq!(t.render(&ctx, &f, 540), "Tee is ¥1,980");
     /// ```
     pub fn compile(text: &str, path: &str) -> Result<Template, Vec<Problem>> {
         let mut parts = Vec::new();
@@ -65,6 +149,8 @@ impl Template {
                     path,
                     format!("unknown value {{{{{slot}}}}}: paths start with one of {}", ROOTS.join(", ")),
                 ));
+            } else if !known_path(slot) {
+                problems.push(Problem::new(path, format!("unknown value {{{{{slot}}}}}: no such field")));
             }
             if let Some(f) = &filter {
                 if !FILTERS.contains(&f.as_str()) {
@@ -92,15 +178,16 @@ impl Template {
         })
     }
 
-    /// Renders against `ctx`. Missing values render as nothing.
-    pub fn render(&self, ctx: &Value, format: &Format) -> String {
+    /// Renders against `ctx`. Missing values render as nothing. `offset_min` is the site's
+    /// UTC offset, for the `date` filter.
+    pub fn render(&self, ctx: &Value, format: &Format, offset_min: i32) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Slot { path, filter } => match ctx.get_path(path) {
                     None | Some(Value::Null) => {}
-                    Some(v) => apply_filter(v, filter.as_deref(), format, &mut out),
+                    Some(v) => apply_filter(v, filter.as_deref(), format, offset_min, &mut out),
                 },
             }
         }
@@ -108,9 +195,38 @@ impl Template {
     }
 }
 
-fn apply_filter(v: &Value, filter: Option<&str>, f: &Format, out: &mut String) {
+fn apply_filter(v: &Value, filter: Option<&str>, f: &Format, offset_min: i32, out: &mut String) {
     let n = v.as_f64();
     match (filter, n) {
+        (Some("date"), _) => {
+            let ms = n.map(|n| n as i64).or_else(|| v.as_str().and_then(|s| crate::time::parse_iso(s, offset_min)));
+            if let Some(ms) = ms {
+                let c = crate::time::civil(ms, offset_min);
+                let (m, d) = (c.month.to_string(), c.day.to_string());
+                if f.ja() {
+                    out.push_str(&format!("{m}月{d}日"));
+                } else {
+                    const MONTHS: [&str; 12] =
+                        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+                    out.push_str(&format!("{} {d}", MONTHS[(c.month as usize + 11) % 12]));
+                }
+            }
+        }
+        (Some("relative"), Some(days)) => {
+            let d = days.round() as i64;
+            let text = match (f.ja(), d) {
+                (true, 0) => "今日".to_string(),
+                (true, 1) => "明日".to_string(),
+                (true, d) if d > 0 => format!("あと{d}日"),
+                (true, d) => format!("{}日前", -d),
+                (false, 0) => "today".to_string(),
+                (false, 1) => "tomorrow".to_string(),
+                (false, d) if d > 0 => format!("in {d} days"),
+                (false, -1) => "yesterday".to_string(),
+                (false, d) => format!("{} days ago", -d),
+            };
+            out.push_str(&text);
+        }
         (Some("currency"), Some(n)) => format_currency(n, &f.currency, &f.locale, out),
         (Some("number"), Some(n)) => group_thousands(n, 0, out),
         (Some("percent"), Some(n)) => {
@@ -178,20 +294,35 @@ mod tests {
 
     #[test]
     fn renders_values_and_filters() {
-        let ctx = parse(r#"{"item":{"name":"<b>Tee</b>","price":12800,"pct":0.153,"d":3.26}}"#).unwrap();
+        let ctx =
+            parse(r#"{"item":{"name":"<b>Tee</b>","price":12800,"price_drop_pct":0.153,"nearest_store":{"distance_km":3.26}}}"#)
+                .unwrap();
         let t = Template::compile(
-            "{{ item.name }}: {{item.price|currency}} ({{item.pct|percent}}, {{item.d|km}}) {{item.none}}!",
+            "{{ item.name }}: {{item.price|currency}} ({{item.price_drop_pct|percent}}, {{item.nearest_store.distance_km|km}}) {{item.stock}}!",
             "$",
         )
         .unwrap();
-        assert_eq!(t.render(&ctx, &fmt("JPY")), "<b>Tee</b>: ¥12,800 (15%, 3.3 km) !");
-        assert_eq!(Template::compile("{{item.price|currency}}", "$").unwrap().render(&ctx, &fmt("USD")), "$12,800.00");
-        assert_eq!(Template::compile("{{item.price|number}}", "$").unwrap().render(&ctx, &fmt("CHF")), "12,800");
+        assert_eq!(t.render(&ctx, &fmt("JPY"), 0), "<b>Tee</b>: ¥12,800 (15%, 3.3 km) !");
+        assert_eq!(Template::compile("{{item.price|currency}}", "$").unwrap().render(&ctx, &fmt("USD"), 0), "$12,800.00");
+        assert_eq!(Template::compile("{{item.price|number}}", "$").unwrap().render(&ctx, &fmt("CHF"), 0), "12,800");
+    }
+
+    #[test]
+    fn dates_and_relative_days_in_both_languages() {
+        let ctx = parse(r#"{"item":{"expires_at":"2026-11-30","expires_in_days":3,"days_since_purchase":-1}}"#).unwrap();
+        let ja = Format { locale: "ja-JP".into(), currency: "JPY".into() };
+        let t = Template::compile("{{item.expires_at|date}}まで（{{item.expires_in_days|relative}}）", "$").unwrap();
+        assert_eq!(t.render(&ctx, &ja, 540), "11月30日まで（あと3日）");
+        let t = Template::compile("until {{item.expires_at|date}} ({{item.expires_in_days|relative}})", "$").unwrap();
+        assert_eq!(t.render(&ctx, &fmt("JPY"), 540), "until Nov 30 (in 3 days)");
+        let t = Template::compile("{{item.days_since_purchase|relative}}", "$").unwrap();
+        assert_eq!(t.render(&ctx, &fmt("JPY"), 0), "yesterday");
     }
 
     #[test]
     fn rejects_unknown_paths_filters_and_unclosed_slots() {
-        for bad in ["{{nope.x}}", "{{item.price|shout}}", "Hi {{item.name", "{{item..x}}"] {
+        for bad in ["{{nope.x}}", "{{item.price|shout}}", "Hi {{item.name", "{{item..x}}", "{{item.nmae}}", "{{visitor.wealth}}"]
+        {
             let err = Template::compile(bad, "$.message.title").unwrap_err();
             assert_eq!(err[0].path, "$.message.title", "{bad}");
         }
