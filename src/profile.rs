@@ -453,7 +453,7 @@ impl ItemState {
         macro_rules! take {
             ($($f:ident),*) => { $( if new.$f.is_some() { old.$f.clone_from(&new.$f); } )* };
         }
-        take!(name, brand, category, price, stock, url, image);
+        take!(name, brand, category, price, stock, url, image, stores, release_date);
         if let Some(p) = new.price {
             self.first_price.get_or_insert(p);
             self.lowest_price = Some(self.lowest_price.map_or(p, |l| l.min(p)));
