@@ -13,8 +13,9 @@ use crate::json::{parse, Value};
 use crate::template::{Format, Template};
 use crate::time::WEEKDAYS;
 
-/// The preset library: named scenario templates (data, not code), overridable field by field.
-pub const PRESETS_JSON: &str = include_str!("presets.json");
+/// The preset library (`src/presets.json`, minified by `build.rs`): named scenario templates
+/// (data, not code), overridable field by field.
+pub const PRESETS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/presets.min.json"));
 
 /// Config format version this build reads.
 pub const CONFIG_VERSION: f64 = 1.0;
@@ -351,7 +352,10 @@ fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Prob
     match v.get(key)? {
         Value::Number(n) if (min..=max).contains(n) => Some(*n),
         _ => {
-            p.push(Problem::new(format!("{path}.{key}"), format!("must be a number from {min} to {max}")));
+            let (mut lo, mut hi) = (String::new(), String::new());
+            crate::json::format_number(min, &mut lo);
+            crate::json::format_number(max, &mut hi);
+            p.push(Problem::new(format!("{path}.{key}"), format!("must be a number from {lo} to {hi}")));
             None
         }
     }

@@ -212,6 +212,15 @@ fn nearest_store(state: &ItemState, config: &Config, profile: &Profile, env: &En
 /// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
 /// (the names are listed in `template::ITEM_FIELDS`).
 pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: &Env) -> Value {
+    item_context_with(state, config, profile, env, &waiting_items(profile))
+}
+
+/// Items the shopper waits for (asked to be told about, still out of stock).
+fn waiting_items(profile: &Profile) -> Vec<&ItemState> {
+    profile.items.values().filter(|s| s.notify_at.is_some() && s.item.stock.is_some_and(|n| n <= 0.0)).collect()
+}
+
+fn item_context_with(state: &ItemState, config: &Config, profile: &Profile, env: &Env, waiting: &[&ItemState]) -> Value {
     let it = &state.item;
     let now = env.now;
     let low = it.stock.is_some_and(|s| s >= 1.0 && s <= config.low_stock);
@@ -222,11 +231,12 @@ pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: 
         _ => None,
     };
     let last_view = state.views.last().copied();
-    let waiting = |s: &ItemState| s.notify_at.is_some() && s.item.stock.is_some_and(|n| n <= 0.0) && s.item.id != it.id;
-    let same_line = |s: &ItemState| {
-        (s.item.category.is_some() && s.item.category == it.category) || (s.item.brand.is_some() && s.item.brand == it.brand)
+    let same_line = |s: &&&ItemState| {
+        s.item.id != it.id
+            && ((s.item.category.is_some() && s.item.category == it.category)
+                || (s.item.brand.is_some() && s.item.brand == it.brand))
     };
-    let waiting_for = profile.items.values().find(|s| waiting(s) && same_line(s)).map(|s| s.item.id.clone());
+    let waiting_for = waiting.iter().find(same_line).map(|s| s.item.id.clone());
     let in_stock = it.stock.map(|s| s > 0.0);
     let mut v = object([
         ("id", it.id.as_str().into()),
@@ -374,30 +384,54 @@ struct Contexts<'a> {
     page: &'a Page,
     env: &'a Env,
     visitor: Value,
-    /// Per collection, each item's context; built on first use.
-    collections: [Option<Vec<Value>>; 8],
+    waiting: Vec<&'a ItemState>,
+    /// Item contexts, each built once: profile items first (in `profile.items` order), then
+    /// page items and coupons as their collections are first used.
+    pool: Vec<Value>,
+    /// Whether the profile items are in `pool` yet.
+    profile_built: bool,
+    /// Per collection, indexes into `pool`; built on first use.
+    collections: [Option<Vec<usize>>; 8],
 }
 
 impl Contexts<'_> {
-    fn items(&mut self, from: Collection) -> &[Value] {
+    fn items(&mut self, from: Collection) -> Vec<usize> {
+        if let Some(idx) = &self.collections[from as usize] {
+            return idx.clone();
+        }
         let (config, profile, page, env) = (self.config, self.profile, self.page, self.env);
-        self.collections[from as usize].get_or_insert_with(|| {
-            let states: Vec<ItemState> = match from {
-                Collection::Coupons => return coupon_context(profile, env),
-                // Page items carry the freshest data; merge with what the profile knows of them.
-                Collection::Page => page
-                    .items
-                    .iter()
-                    .map(|it| {
-                        let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
-                        s.item = it.clone();
-                        s
-                    })
-                    .collect(),
-                _ => profile
+        let start = self.pool.len();
+        let idx: Vec<usize> = match from {
+            Collection::Coupons => {
+                self.pool.extend(coupon_context(profile, env));
+                (start..self.pool.len()).collect()
+            }
+            // Page items carry the freshest data; merge with what the profile knows of them.
+            Collection::Page => {
+                for it in &page.items {
+                    let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
+                    s.item = it.clone();
+                    self.pool.push(item_context_with(&s, config, profile, env, &self.waiting));
+                }
+                (start..self.pool.len()).collect()
+            }
+            _ => {
+                if !self.profile_built {
+                    // Profile items always sit at the front of the pool.
+                    let built: Vec<Value> =
+                        profile.items.values().map(|s| item_context_with(s, config, profile, env, &self.waiting)).collect();
+                    self.pool.splice(0..0, built);
+                    let shift = profile.items.len();
+                    for idx in self.collections.iter_mut().flatten() {
+                        idx.iter_mut().for_each(|i| *i += shift);
+                    }
+                    self.profile_built = true;
+                }
+                profile
                     .items
                     .values()
-                    .filter(|s| match from {
+                    .enumerate()
+                    .filter(|(_, s)| match from {
                         Collection::Cart => s.cart_qty > 0.0,
                         Collection::Favorites => s.favorite_at.is_some(),
                         Collection::Viewed => s.view_count > 0,
@@ -405,11 +439,12 @@ impl Contexts<'_> {
                         Collection::Notify => s.notify_at.is_some(),
                         _ => true,
                     })
-                    .cloned()
-                    .collect(),
-            };
-            states.iter().map(|s| item_context(s, config, profile, env)).collect()
-        })
+                    .map(|(i, _)| i)
+                    .collect()
+            }
+        };
+        self.collections[from as usize] = Some(idx.clone());
+        idx
     }
 }
 
@@ -487,8 +522,9 @@ fn cap_blocks(caps: &Caps, shown: &[i64], profile: &Profile, env: &Env, on_page:
     None
 }
 
-/// Evaluates one scenario: its rendered message, or why not.
-fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Decision, Verdict> {
+/// Evaluates one scenario: the subject item it would be about (`None` for scenarios without a
+/// subject), or why it does not apply.
+fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Value>, Verdict> {
     let page = cx.page;
     let triggered = sc.trigger.on.iter().any(|t| page.events.contains(t))
         && (sc.trigger.paths.is_empty() || sc.trigger.paths.iter().any(|g| glob_match(g, &page.path)));
@@ -501,35 +537,40 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Decision, Verdict> {
     if let Some((path, actual)) = sc.audience.first_failure(&cx.visitor) {
         return Err(Verdict::Audience { path, actual });
     }
+    let Some(subject) = &sc.subject else { return Ok(None) };
+    let idx = cx.items(subject.from);
+    let candidates = idx.len();
+    let mut matching: Vec<&Value> = idx.iter().map(|&i| &cx.pool[i]).filter(|c| subject.filter.eval(c)).collect();
+    if let Some((key, desc)) = &subject.order {
+        crate::sort::sort_by(&mut matching, |a, b| {
+            let o = cmp_values(a.get(key), b.get(key));
+            if *desc {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+    }
+    match matching.into_iter().take(subject.limit).next() {
+        Some(first) => Ok(Some(first.clone())),
+        None => Err(Verdict::NoSubject { collection: subject.from.name(), candidates }),
+    }
+}
+
+/// Renders the winning scenario's message for its subject item.
+fn render_decision(sc: &Scenario, item: Option<Value>, cx: &Contexts) -> Decision {
     let mut ctx = cx.visitor.clone();
-    let mut item_id = None;
-    if let Some(subject) = &sc.subject {
-        let items = cx.items(subject.from);
-        let candidates = items.len();
-        let mut matching: Vec<&Value> = items.iter().filter(|c| subject.filter.eval(c)).collect();
-        if let Some((key, desc)) = &subject.order {
-            crate::sort::sort_by(&mut matching, |a, b| {
-                let o = cmp_values(a.get(key), b.get(key));
-                if *desc {
-                    o.reverse()
-                } else {
-                    o
-                }
-            });
-        }
-        let Some(first) = matching.into_iter().take(subject.limit).next() else {
-            return Err(Verdict::NoSubject { collection: subject.from.name(), candidates });
-        };
-        item_id = first.get("id").and_then(Value::as_str).map(str::to_string);
-        if let Some(store) = first.get("nearest_store").filter(|s| !s.is_null()) {
+    let item_id = item.as_ref().and_then(|i| i.get("id")).and_then(Value::as_str).map(str::to_string);
+    if let Some(item) = item {
+        if let Some(store) = item.get("nearest_store").filter(|s| !s.is_null()) {
             ctx.set("store", store.clone());
         }
-        ctx.set("item", first.clone());
+        ctx.set("item", item);
     }
     ctx.set("links", cx.config.links.clone());
     ctx.set("params", sc.params.clone());
     let (variant, message) = pick_variant(sc, &cx.profile.visitor_id);
-    Ok(render(sc, message, variant, item_id, &ctx, cx))
+    render(sc, message, variant, item_id, &ctx, cx)
 }
 
 /// The variant this visitor sees: stable across pages and devices' clocks (GrowthBook hash v2).
@@ -604,7 +645,18 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Out
     let shown_ever: Vec<i64> = profile.shown.values().flatten().copied().collect();
     let mut on_page = page.shown.len() as u32;
     let visitor = visitor_context(config, profile, page, env);
-    let mut cx = Contexts { config, profile, page, env, visitor, collections: Default::default() };
+    let waiting = waiting_items(profile);
+    let mut cx = Contexts {
+        config,
+        profile,
+        page,
+        env,
+        visitor,
+        waiting,
+        pool: Vec::new(),
+        profile_built: false,
+        collections: Default::default(),
+    };
     for sc in order {
         let verdict = if page.shown.contains(&sc.id) || page.held.contains(&sc.id) {
             Verdict::AlreadyShown
@@ -613,7 +665,7 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Out
         } else {
             match evaluate(sc, &mut cx) {
                 Err(v) => v,
-                Ok(decision) => {
+                Ok(item) => {
                     let own = profile.shown.get(&sc.id).map_or(&[][..], Vec::as_slice);
                     let group_winner = sc.group.as_ref().and_then(|g| taken.iter().find(|(tg, _)| tg == g));
                     if let Some(cap) = cap_blocks(&sc.caps, own, profile, env, 0) {
@@ -630,7 +682,7 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Out
                             taken.push((g.clone(), sc.id.clone()));
                         }
                         on_page += 1;
-                        out.shown.push(decision);
+                        out.shown.push(render_decision(sc, item, &cx));
                         Verdict::Shown
                     }
                 }

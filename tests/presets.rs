@@ -528,4 +528,3 @@ fn every_preset_has_a_case() {
     }
     assert!(names.len() >= 30, "{} presets", names.len());
 }
-

@@ -37,6 +37,8 @@ struct Shell {
     lang: String,
     listeners: Vec<(String, Function)>,
     rendered: Vec<Rendered>,
+    /// Messages decided but waiting for their `trigger.delay_ms`.
+    pending: Vec<Message>,
     /// Messages taken off the page from inside their own event handler; freed on the next turn.
     closed: Vec<Rendered>,
     eval_timer: Option<i32>,
@@ -97,8 +99,10 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
             with_shell(|s| s.rt.track(&event, &to_value(&arg(1)), t, &mut BrowserEntropy).map(|_| JsValue::UNDEFINED))
         }
         "catalog" => with_shell(|s| s.rt.catalog(&to_value(&arg(0)), t).map(|_| JsValue::UNDEFINED)),
+        "identify" => with_shell(|s| s.rt.identify(&to_value(&arg(0))).map(|_| JsValue::UNDEFINED)),
         "page" => with_shell(|s| {
             s.rendered.clear();
+            s.pending.clear();
             let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
             s.rt.page_view(&href, t, &mut BrowserEntropy);
             Ok(JsValue::UNDEFINED)
@@ -156,6 +160,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         lang,
         listeners: Vec::new(),
         rendered: Vec::new(),
+        pending: Vec::new(),
         closed: Vec::new(),
         eval_timer: None,
         send_timer: None,
@@ -184,6 +189,13 @@ fn config_loaded(config: Result<Value, String>) {
             Err(reason) => Err(js_sys::Error::new(&format!("[shopcue] config not loaded: {reason}")).into()),
         };
         if r.is_ok() {
+            if platform::utc_offset_minutes(s.rt.timezone(), now() as f64).is_none() {
+                let zone = s.rt.timezone().to_string();
+                console(
+                    "warn",
+                    &[format!("[shopcue] unknown time zone \"{zone}\" in the config; schedules use Asia/Tokyo").into()],
+                );
+            }
             s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
             s.schedule_evaluation();
         }
@@ -254,6 +266,15 @@ impl Shell {
     }
 
     fn show(&mut self, message: &Message, t: i64) -> Emitted {
+        let delay = message.decision.delay_ms;
+        if delay > 0 {
+            // Shown later, if the shopper is still on this page (a page change clears `pending`).
+            self.pending.push(message.clone());
+            let id = message.id.clone();
+            let f = Closure::once_into_js(move || show_delayed(&id));
+            platform::set_timeout(f.unchecked_ref(), delay.min(600_000) as i32);
+            return Vec::new();
+        }
         let mut out: Emitted = vec![("message", from_value(&message.to_value()))];
         if !self.render {
             return out;
@@ -271,11 +292,29 @@ impl Shell {
     }
 }
 
+/// Timer callback for a delayed message.
+fn show_delayed(message_id: &str) {
+    let emitted = with_shell(|s| {
+        let i = s.pending.iter().position(|m| m.id == message_id)?;
+        let mut message = s.pending.remove(i);
+        message.decision.delay_ms = 0;
+        let out = s.show(&message, now());
+        s.persist();
+        s.schedule_send();
+        Some(out)
+    })
+    .flatten();
+    emit(emitted.unwrap_or_default());
+}
+
 fn evaluate() {
     let emitted = with_shell(|s| {
         s.eval_timer = None;
         s.closed.clear();
         let t = now();
+        if let Some(offset) = platform::utc_offset_minutes(s.rt.timezone(), t as f64) {
+            s.rt.set_utc_offset(offset);
+        }
         let messages = s.rt.decide(t, &mut BrowserEntropy);
         if s.debug {
             console("info", &["[shopcue] decisions".into(), from_value(&s.rt.explain(t))]);

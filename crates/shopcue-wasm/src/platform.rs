@@ -82,3 +82,45 @@ pub fn clear_timeout(handle: i32) {
         w.clear_timeout_with_handle(handle);
     }
 }
+
+/// The UTC offset in minutes of IANA time zone `tz` at `now_ms`, from `Intl.DateTimeFormat`.
+/// `None` when the zone is unknown or `Intl` is missing (every call goes through `Reflect`, so
+/// a bad zone can never throw through wasm).
+///
+/// ```js
+/// // What this computes, in JS terms:
+/// new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', hourCycle: 'h23', year: 'numeric',
+///   month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(new Date());
+/// ```
+pub fn utc_offset_minutes(tz: &str, now_ms: f64) -> Option<i32> {
+    use js_sys::{Array, Object};
+    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    let ctor: Function = Reflect::get(&intl, &"DateTimeFormat".into()).ok()?.dyn_into().ok()?;
+    let opts = Object::new();
+    for (k, v) in [
+        ("timeZone", tz),
+        ("hourCycle", "h23"),
+        ("year", "numeric"),
+        ("month", "numeric"),
+        ("day", "numeric"),
+        ("hour", "numeric"),
+        ("minute", "numeric"),
+    ] {
+        Reflect::set(&opts, &k.into(), &v.into()).ok()?;
+    }
+    let dtf = Reflect::construct(&ctor, &Array::of2(&"en-US".into(), &opts)).ok()?;
+    let format: Function = Reflect::get(&dtf, &"formatToParts".into()).ok()?.dyn_into().ok()?;
+    let parts: Array = format.call1(&dtf, &js_sys::Date::new(&now_ms.into())).ok()?.dyn_into().ok()?;
+    let mut fields = [0i64; 5];
+    for part in parts.iter() {
+        let kind = Reflect::get(&part, &"type".into()).ok()?.as_string()?;
+        let slot = ["year", "month", "day", "hour", "minute"].iter().position(|k| *k == kind);
+        if let Some(i) = slot {
+            fields[i] = Reflect::get(&part, &"value".into()).ok()?.as_string()?.parse().ok()?;
+        }
+    }
+    let [y, mo, d, h, mi] = fields;
+    let local = shopcue::time::days_from_civil(y, mo as u32, d as u32) * shopcue::time::DAY_MS + h * 3_600_000 + mi * 60_000;
+    let minute_now = (now_ms as i64).div_euclid(60_000) * 60_000;
+    Some(((local - minute_now) / 60_000) as i32)
+}

@@ -45,6 +45,8 @@ fn message(scenario: &str, title: &str, cta: Option<(&str, &str)>) -> Message {
             title: title.into(),
             body: Some("body text".into()),
             cta: cta.map(|(l, u)| (l.into(), u.into())),
+            variant: None,
+            delay_ms: 0,
         },
     }
 }
@@ -112,4 +114,17 @@ fn close_button_reports_a_dismissal() {
     assert!(root.query_selector("a").unwrap().is_none(), "no CTA without one");
     close.click();
     assert!(DISMISSED.with(|d| d.get()));
+}
+
+#[wasm_bindgen_test]
+fn utc_offsets_come_from_intl_time_zones() {
+    use shopcue_wasm::platform::utc_offset_minutes;
+    let january = 1_767_268_800_000.0; // 2026-01-01T12:00Z
+    let july = 1_783_000_800_000.0; // 2026-07-02T14:00Z
+    assert_eq!(utc_offset_minutes("Asia/Tokyo", january), Some(540));
+    assert_eq!(utc_offset_minutes("UTC", july), Some(0));
+    assert_eq!(utc_offset_minutes("America/New_York", january), Some(-300));
+    assert_eq!(utc_offset_minutes("America/New_York", july), Some(-240), "daylight saving time");
+    assert_eq!(utc_offset_minutes("Asia/Kolkata", july), Some(330));
+    assert_eq!(utc_offset_minutes("Mars/Olympus_Mons", july), None, "an unknown zone is None, never a throw");
 }
