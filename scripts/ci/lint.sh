@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p shopcue -p shopcue-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy -p shopcue --lib --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p shopcue-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
