@@ -190,12 +190,17 @@ impl Condition {
 
     /// The first failing field clause and the value it saw, for `explain`.
     pub fn first_failure(&self, ctx: &Value) -> Option<(String, Value)> {
+        self.first_failure_with_groups(ctx, &Value::Null)
+    }
+
+    /// [`Condition::first_failure`] with saved groups for `$inGroup`.
+    pub fn first_failure_with_groups(&self, ctx: &Value, groups: &Value) -> Option<(String, Value)> {
         match self {
-            Condition::And(cs) => cs.iter().find_map(|c| c.first_failure(ctx)),
-            Condition::Field { path, test } if !test.eval(get_path(ctx, path), &Value::Null, false) => {
+            Condition::And(cs) => cs.iter().find_map(|c| c.first_failure_with_groups(ctx, groups)),
+            Condition::Field { path, test } if !test.eval(get_path(ctx, path), groups, false) => {
                 Some((path.clone(), get_path(ctx, path).clone()))
             }
-            other if !other.eval(ctx) => Some(("$".into(), Value::Null)),
+            other if !other.eval_with_groups(ctx, groups) => Some(("$".into(), Value::Null)),
             _ => None,
         }
     }

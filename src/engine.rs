@@ -338,6 +338,7 @@ pub fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &En
             "visitor",
             object([
                 ("sessions", profile.sessions.into()),
+                ("visits", profile.sessions.into()),
                 ("member", traits.get("member").and_then(Value::as_bool).unwrap_or(false).into()),
                 ("purchase_count", purchase_count.into()),
                 ("days_since_first_purchase", days_between(first_purchase, env)),
@@ -361,7 +362,15 @@ pub fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &En
                 ("traits", traits.clone()),
             ]),
         ),
-        ("page", object([("url", page.url.as_str().into()), ("path", page.path.as_str().into()), ("item", page_item)])),
+        (
+            "page",
+            object([
+                ("url", page.url.as_str().into()),
+                ("path", page.path.as_str().into()),
+                ("type", if page.items.is_empty() { "other" } else { "product" }.into()),
+                ("item", page_item),
+            ]),
+        ),
         (
             "time",
             object([
@@ -534,13 +543,15 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Value>, Verdict> 
     if let Some(rule) = schedule_blocks(&sc.schedule, cx.env) {
         return Err(Verdict::Schedule { rule });
     }
-    if let Some((path, actual)) = sc.audience.first_failure(&cx.visitor) {
+    let groups = &cx.config.saved_groups;
+    if let Some((path, actual)) = sc.audience.first_failure_with_groups(&cx.visitor, groups) {
         return Err(Verdict::Audience { path, actual });
     }
     let Some(subject) = &sc.subject else { return Ok(None) };
     let idx = cx.items(subject.from);
     let candidates = idx.len();
-    let mut matching: Vec<&Value> = idx.iter().map(|&i| &cx.pool[i]).filter(|c| subject.filter.eval(c)).collect();
+    let mut matching: Vec<&Value> =
+        idx.iter().map(|&i| &cx.pool[i]).filter(|c| subject.filter.eval_with_groups(c, groups)).collect();
     if let Some((key, desc)) = &subject.order {
         crate::sort::sort_by(&mut matching, |a, b| {
             let o = cmp_values(a.get(key), b.get(key));
@@ -873,6 +884,27 @@ mod tests {
             }
         }
         assert!((400..600).contains(&held), "{held} of {total} held out");
+    }
+
+    #[test]
+    fn saved_groups_reach_audiences_and_subjects() {
+        let c = Config::parse(
+            r#"{"version":1,"site":"s","saved_groups":{"staff":["visitor-7"],"house":["Kinari"]},"caps":{"per_page":3},"scenarios":[
+                {"id":"staff","audience":{"visitor.traits.id":{"$inGroup":"staff"}},"message":{"title":"hi staff"}},
+                {"id":"brand","subject":{"from":"viewed","where":{"brand":{"$inGroup":"house"}}},"message":{"title":"{{item.name}}"}}]}"#,
+        )
+        .unwrap();
+        let mut profile = Profile::default();
+        profile.identify(&[("id".into(), Value::from("visitor-7"))]);
+        profile.apply(&ev("view_item", r#"{"items":[{"item_id":"a","item_name":"Shirt","item_brand":"Kinari"}]}"#), 0);
+        let out = decide(&c, &profile, &page(&["page_view"], vec![]), &Env::at(1));
+        assert_eq!(out.shown.iter().map(|d| d.title.as_str()).collect::<Vec<_>>(), ["hi staff", "Shirt"]);
+        profile.identify(&[("id".into(), Value::from("visitor-8"))]);
+        let out = decide(&c, &profile, &page(&["page_view"], vec![]), &Env::at(1));
+        assert_eq!(
+            out.explanations[0].verdict,
+            Verdict::Audience { path: "visitor.traits.id".into(), actual: "visitor-8".into() }
+        );
     }
 
     #[test]

@@ -103,7 +103,7 @@ fn known_path(path: &str) -> bool {
     match parts.as_slice() {
         ["item", rest @ ..] => item_ok(rest),
         ["page", "item", rest @ ..] => item_ok(rest),
-        ["page", "url" | "path"] => true,
+        ["page", "url" | "path" | "type"] => true,
         ["visitor", "traits", _, ..] => true,
         ["visitor", f] => VISITOR_FIELDS.contains(f),
         ["points", "balance" | "expiring" | "expires_in_days"] => true,
