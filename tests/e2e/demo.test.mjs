@@ -112,3 +112,24 @@ test('the collector stores the view, the cart add and each impression exactly on
   }), 10_000, 'outbox drained');
   await context.close();
 });
+
+test('the dashboard shows each scenario with its rates and charts', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/dashboard?site=demo-store`);
+  await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
+  const rows = await page.$$eval('#table tr[data-scenario]', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const low = rows.find((r) => r[0] === 'page_low_stock');
+  assert.ok(low, JSON.stringify(rows));
+  assert.ok(Number(low[2]) >= 1, 'exposed visitors counted');
+  assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
+  assert.equal(await page.locator('#daily-chart svg polyline').count(), 2, 'impressions and purchases lines');
+  const csv = await (await page.request.get(collector.url + (await page.getAttribute('#csv', 'href')))).text();
+  assert.match(csv, /^scenario_id,variant,exposed/);
+  assert.match(csv, /\npage_low_stock,,/);
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

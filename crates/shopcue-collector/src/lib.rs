@@ -7,10 +7,15 @@
 //!   SQLite transaction commits; duplicate event ids are ignored; `400` with the reason for a
 //!   bad batch; `413` over 1 MiB.
 //! - `GET /healthz` — `200 ok` when the database answers.
+//! - `GET /report?site=…&from=…&to=…&attribution_days=7&format=json|csv` — per scenario and
+//!   variant: exposures, impressions, clicks, dismissals, conversions, CTR, CVR, uplift against
+//!   the holdout with a 95 % interval; plus impressions and purchases per day.
+//! - `GET /dashboard` — the same as charts, for people who do not write SQL.
 //! - Anything else — static files from the `--static` directories, first match wins (the demo
 //!   store and the built widget).
 
 pub mod batch;
+pub mod report;
 pub mod statics;
 pub mod store;
 
@@ -26,13 +31,13 @@ use axum::Router;
 use shopcue::json::{object, Value};
 
 use crate::batch::MAX_BODY_BYTES;
-use crate::store::Store;
+use crate::store::{EventStore, ReportQuery};
 
 /// Shared server state.
 #[derive(Clone)]
 pub struct App {
     /// The event store.
-    pub store: Arc<Store>,
+    pub store: Arc<dyn EventStore>,
     /// Static directories, searched in order.
     pub statics: Arc<Vec<PathBuf>>,
     /// Origins allowed to read `/collect` replies cross-origin (`*` allows any).
@@ -44,6 +49,8 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/collect", post(collect).options(preflight))
         .route("/healthz", get(healthz))
+        .route("/report", get(report))
+        .route("/dashboard", get(dashboard))
         .fallback(statics::serve)
         .with_state(app)
 }
@@ -127,6 +134,102 @@ async fn collect_inner(app: &App, body: Body) -> Response {
         // Nothing was committed: the client keeps the batch and retries.
         _ => error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     }
+}
+
+/// Minimal `application/x-www-form-urlencoded` decoding of one query parameter.
+fn query_param(query: &str, key: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| {
+            let bytes = v.replace('+', " ").into_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut i = 0;
+            while i < bytes.len() {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+                    (b'%', Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 3;
+                    }
+                    (b, _, _) => {
+                        out.push(b);
+                        i += 1;
+                    }
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    })
+}
+
+/// A time bound: Unix ms or an ISO date/date-time (UTC).
+fn time_param(query: &str, key: &str, default: i64) -> Result<i64, String> {
+    match query_param(query, key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .or_else(|| shopcue::time::parse_iso(&v, 0))
+            .ok_or_else(|| format!("{key} must be Unix milliseconds or an ISO date, got \"{v}\"")),
+    }
+}
+
+async fn report(State(app): State<App>, req: Request) -> Response {
+    let query = req.uri().query().unwrap_or_default().to_string();
+    let Some(site) = query_param(&query, "site").filter(|s| !s.is_empty()) else {
+        return error_reply(StatusCode::BAD_REQUEST, "site is required: /report?site=…");
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let bounds =
+        time_param(&query, "from", now - 30 * 86_400_000).and_then(|f| Ok((f, time_param(&query, "to", now + 86_400_000)?)));
+    let (from, to) = match bounds {
+        Ok(b) => b,
+        Err(e) => return error_reply(StatusCode::BAD_REQUEST, &e),
+    };
+    let days = match query_param(&query, "attribution_days").map(|d| d.parse::<f64>()) {
+        None => 7.0,
+        Some(Ok(d)) if (0.0..=90.0).contains(&d) => d,
+        Some(_) => return error_reply(StatusCode::BAD_REQUEST, "attribution_days must be a number from 0 to 90"),
+    };
+    let q = ReportQuery { site: site.clone(), from, to, window_ms: (days * 86_400_000.0) as i64 };
+    let store = app.store.clone();
+    let result = tokio::task::spawn_blocking(move || Ok::<_, String>((store.report(&q)?, store.daily(&q)?))).await;
+    let (rows, daily) = match result {
+        Ok(Ok(r)) => r,
+        _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
+    };
+    let mut body = report::to_json(&site, from, to, days, &rows);
+    body.set(
+        "daily",
+        Value::Array(
+            daily
+                .iter()
+                .map(|d| {
+                    object([
+                        ("date", d.date.as_str().into()),
+                        ("impressions", (d.impressions as f64).into()),
+                        ("purchases", (d.purchases as f64).into()),
+                    ])
+                })
+                .collect(),
+        ),
+    );
+    if query_param(&query, "format").as_deref() == Some("csv") {
+        return (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=shopcue-report.csv"),
+            ],
+            report::to_csv(&body),
+        )
+            .into_response();
+    }
+    json_reply(StatusCode::OK, &body)
+}
+
+async fn dashboard() -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], include_str!("dashboard.html")).into_response()
 }
 
 /// `true` for methods the static handler answers.

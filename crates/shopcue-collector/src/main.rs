@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use shopcue_collector::{router, store::Store, App};
+use shopcue_collector::{router, store::SqliteStore, App};
 
 const USAGE: &str =
     "usage: shopcue-collector [--listen 127.0.0.1:8787] [--db shopcue.sqlite] [--static DIR]... [--allow-origin ORIGIN]...
@@ -66,7 +66,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let store = match Store::open(&args.db) {
+    let store = match SqliteStore::open(&args.db) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("shopcue-collector: cannot open database {}: {e}", args.db.display());

@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use shopcue_collector::{router, store::Store, App};
+use shopcue_collector::{router, store::SqliteStore, App};
 
 struct Server {
     addr: String,
@@ -26,7 +26,7 @@ fn start() -> Server {
     std::fs::write(dir.join("www/index.html"), "<h1>store</h1>").unwrap();
     std::fs::write(dir.join("www/secret.txt"), "inside").unwrap();
     let db = dir.join("events.sqlite");
-    let store = Store::open(&db).unwrap();
+    let store = SqliteStore::open(&db).unwrap();
     let app = App {
         store: Arc::new(store),
         statics: Arc::new(vec![dir.join("www")]),
@@ -134,4 +134,70 @@ fn health_static_files_and_cors() {
     assert!(head.to_ascii_lowercase().contains("access-control-allow-origin: https://shop.example"), "{head}");
     let (_, head, _) = request(&srv.addr, "POST", "/collect", "Origin: https://evil.example\r\n", body.as_bytes());
     assert!(!head.to_ascii_lowercase().contains("access-control-allow-origin"), "{head}");
+}
+
+fn ev(id: &str, name: &str, visitor: &str, ts: i64, params: &str) -> String {
+    format!(r#"{{"id":"{id}","name":"{name}","ts":{ts},"visitor_id":"{visitor}","session_id":"s","url":"/","params":{params}}}"#)
+}
+
+#[test]
+fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
+    let srv = start();
+    let day = 86_400_000i64;
+    let t0 = 1_790_000_000_000i64;
+    let mut events = Vec::new();
+    for i in 0..10 {
+        let (a, h) = (format!("a{i}"), format!("h{i}"));
+        events.push(ev(&format!("xa{i}"), "shopcue_exposure", &a, t0, r#"{"scenario_id":"s","variant":"a"}"#));
+        events.push(ev(&format!("xh{i}"), "shopcue_exposure", &h, t0, r#"{"scenario_id":"s","variant":"holdout"}"#));
+        events.push(ev(&format!("ia{i}"), "shopcue_impression", &a, t0 + 1, r#"{"scenario_id":"s","variant":"a"}"#));
+    }
+    // A repeated exposure counts once; its later time does not move the window.
+    events.push(ev("xa0-again", "shopcue_exposure", "a0", t0 + 3 * day, r#"{"scenario_id":"s","variant":"a"}"#));
+    for (id, visitor, at) in [
+        ("p1", "a0", t0 + day),     // in the window
+        ("p2", "a1", t0 + 6 * day), // in the window
+        ("p3", "a2", t0 + 7 * day), // the window's last moment
+        ("p4", "a3", t0 + 8 * day), // too late
+        ("p5", "a4", t0 - day),     // before exposure
+        ("p6", "h0", t0 + day),     // control converts too
+    ] {
+        events.push(ev(id, "purchase", visitor, at, "{}"));
+    }
+    events.push(ev("c1", "shopcue_click", "a0", t0 + 2, r#"{"scenario_id":"s","variant":"a"}"#));
+    events.push(ev("c2", "shopcue_click", "a1", t0 + 2, r#"{"scenario_id":"s","variant":"a"}"#));
+    events.push(ev("d1", "shopcue_dismiss", "a5", t0 + 2, r#"{"scenario_id":"s","variant":"a"}"#));
+    let body = format!(r#"{{"site":"demo","events":[{}]}}"#, events.join(","));
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", body.as_bytes()).0, 200);
+
+    let path = format!("/report?site=demo&from={}&to={}&attribution_days=7", t0 - 10 * day, t0 + 30 * day);
+    let (status, _, body) = request(&srv.addr, "GET", &path, "", b"");
+    assert_eq!(status, 200, "{body}");
+    let report = shopcue::json::parse(&body).unwrap();
+    let variants = report.get_path("scenarios.0.variants").and_then(|v| v.as_array()).unwrap();
+    let a = variants.iter().find(|v| v.get("variant").and_then(|x| x.as_str()) == Some("a")).unwrap();
+    let h = variants.iter().find(|v| v.get("variant").and_then(|x| x.as_str()) == Some("holdout")).unwrap();
+    let n = |v: &shopcue::json::Value, k: &str| v.get_path(k).and_then(|x| x.as_f64()).unwrap_or(f64::NAN);
+    assert_eq!(
+        (n(a, "exposed"), n(a, "conversions"), n(a, "impressions"), n(a, "clicks"), n(a, "dismissals")),
+        (10.0, 3.0, 10.0, 2.0, 1.0)
+    );
+    assert_eq!((n(a, "cvr"), n(a, "ctr")), (0.3, 0.2));
+    assert_eq!((n(h, "exposed"), n(h, "conversions"), n(h, "cvr")), (10.0, 1.0, 0.1));
+    assert!((n(a, "uplift.diff") - 0.2).abs() < 1e-9 && (n(a, "uplift.relative") - 2.0).abs() < 1e-9, "{body}");
+    assert!(n(a, "uplift.diff_ci95.0") < 0.2 && n(a, "uplift.diff_ci95.1") > 0.2);
+    assert!(h.get("uplift").is_none(), "the holdout has no uplift over itself");
+    assert!(body.contains(r#""daily":[{"date":"#), "{body}");
+
+    let (status, head, csv) = request(&srv.addr, "GET", &format!("{path}&format=csv"), "", b"");
+    assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains("content-type: text/csv"));
+    assert!(csv.starts_with("scenario_id,variant,exposed,"), "{csv}");
+    assert!(csv.contains("\ns,a,10,10,2,1,3,0.2,0.3,0.2,"), "{csv}");
+
+    assert_eq!(request(&srv.addr, "GET", "/report", "", b"").0, 400, "site is required");
+    assert_eq!(request(&srv.addr, "GET", "/report?site=demo&from=yesterday", "", b"").0, 400);
+    let (status, _, html) = request(&srv.addr, "GET", "/dashboard", "", b"");
+    assert_eq!(status, 200);
+    assert!(html.contains("Shopcue scenarios"));
 }
