@@ -17,6 +17,11 @@ pub const MAX_BODY_BYTES: usize = 60 * 1024;
 pub const BASE_BACKOFF_MS: i64 = 500;
 /// Longest retry delay.
 pub const MAX_BACKOFF_MS: i64 = 60_000;
+/// Attempts at one batch before it is dropped (and counted).
+pub const MAX_ATTEMPTS: u32 = 10;
+/// Network failures (status 0) in a row, while online, after which the endpoint is taken to be
+/// blocked (an ad blocker, a firewall) for the rest of the page view.
+pub const MAX_BLOCKED_ATTEMPTS: u32 = 3;
 
 /// One queued event.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,11 +59,15 @@ pub struct Batch {
 pub enum Outcome {
     /// Delivered (2xx, or a beacon the browser accepted).
     Delivered,
-    /// Try again later (network error, 408, 429, most 5xx).
+    /// Try again later (408, 429, most 5xx).
     Retry {
         /// The server's `Retry-After`, in ms.
         after_ms: Option<i64>,
     },
+    /// No answer at all (offline, blocked, DNS): try again later; repeated, it means blocked.
+    Network,
+    /// 413: the batch is too large; send it in smaller pieces.
+    TooLarge,
     /// The server refused it for good (other 4xx): drop and count.
     Rejected,
 }
@@ -68,7 +77,9 @@ impl Outcome {
     pub fn from_status(status: u16, retry_after_ms: Option<i64>) -> Outcome {
         match status {
             200..=299 => Outcome::Delivered,
-            0 | 408 | 429 => Outcome::Retry { after_ms: retry_after_ms },
+            0 => Outcome::Network,
+            413 => Outcome::TooLarge,
+            408 | 429 => Outcome::Retry { after_ms: retry_after_ms },
             501 | 505 | 511 => Outcome::Rejected,
             500..=599 => Outcome::Retry { after_ms: retry_after_ms },
             _ => Outcome::Rejected,
@@ -86,6 +97,10 @@ pub struct Outbox {
     seq: u32,
     attempts: u32,
     retry_at: i64,
+    /// Largest batch to cut (halved by 413s, restored after a delivery).
+    batch_limit: usize,
+    /// Network failures in a row.
+    network_failures: u32,
 }
 
 impl Outbox {
@@ -115,6 +130,23 @@ impl Outbox {
         out
     }
 
+    /// `true` once sends failed [`MAX_BLOCKED_ATTEMPTS`] times in a row without any answer:
+    /// the endpoint is blocked, so nothing more is sent (or persisted) until [`Outbox::unblock`].
+    pub fn blocked(&self) -> bool {
+        self.network_failures >= MAX_BLOCKED_ATTEMPTS
+    }
+
+    /// A new page view, or the browser came back online: try again now.
+    pub fn unblock(&mut self) {
+        self.network_failures = 0;
+        self.retry_at = 0;
+    }
+
+    /// Ids of the queued events, oldest first.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.id.as_str())
+    }
+
     /// Queued events.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -138,11 +170,12 @@ impl Outbox {
 
     /// When the next [`Flush::Timer`] poll may produce a batch, if anything is queued.
     pub fn next_due(&self) -> Option<i64> {
-        if self.in_flight.is_some() {
+        if self.in_flight.is_some() || self.blocked() {
             return None;
         }
         let oldest = self.entries.front()?.at;
-        let ready = if self.entries.len() >= BATCH_SIZE { oldest } else { oldest + BATCH_WAIT_MS };
+        let full = self.entries.len() >= BATCH_SIZE || (self.batch_limit > 0 && self.entries.len() >= self.batch_limit);
+        let ready = if full { oldest } else { oldest + BATCH_WAIT_MS };
         Some(ready.max(self.retry_at))
     }
 
@@ -152,14 +185,18 @@ impl Outbox {
         if self.entries.is_empty() {
             return None;
         }
+        if self.blocked() {
+            return None;
+        }
+        let cap = if self.batch_limit == 0 { usize::MAX } else { self.batch_limit };
         let limit = match flush {
             Flush::Timer => {
                 if self.in_flight.is_some() || now < self.next_due()? {
                     return None;
                 }
-                BATCH_SIZE
+                BATCH_SIZE.min(cap)
             }
-            Flush::Unload => MAX_ENTRIES,
+            Flush::Unload => MAX_ENTRIES.min(cap),
         };
         let mut body = format!("{{{header},\"sent_at\":");
         format_number(now as f64, &mut body);
@@ -190,26 +227,48 @@ impl Outbox {
             return;
         }
         self.in_flight = None;
-        match outcome {
-            Outcome::Delivered | Outcome::Rejected => {
-                let n = count.min(self.entries.len());
-                self.entries.drain(..n);
-                self.attempts = 0;
-                self.retry_at = 0;
-                if outcome == Outcome::Rejected {
-                    self.dropped += n as u32;
-                } else {
-                    self.dropped = 0;
-                }
+        let drop_batch = |o: &mut Outbox, counted: bool| {
+            let n = count.min(o.entries.len());
+            o.entries.drain(..n);
+            if counted {
+                o.dropped += n as u32;
             }
+            o.attempts = 0;
+            o.retry_at = 0;
+        };
+        match outcome {
+            Outcome::Delivered => {
+                drop_batch(self, false);
+                self.dropped = 0; // reported in the batch just delivered
+                self.batch_limit = 0;
+                self.network_failures = 0;
+            }
+            Outcome::Rejected => drop_batch(self, true),
+            Outcome::TooLarge if count <= 1 => drop_batch(self, true),
+            Outcome::TooLarge => {
+                // Send the same events again at once, in halves.
+                self.batch_limit = (count / 2).max(1);
+                self.retry_at = 0;
+            }
+            Outcome::Retry { .. } | Outcome::Network if self.attempts + 1 >= MAX_ATTEMPTS => drop_batch(self, true),
             Outcome::Retry { after_ms } => {
-                let backoff = (BASE_BACKOFF_MS << self.attempts.min(16)).min(MAX_BACKOFF_MS);
-                let jittered = backoff / 2 + ((backoff / 2) as f64 * jitter.clamp(0.0, 1.0)) as i64;
-                let wait = after_ms.map_or(jittered, |a| a.clamp(0, MAX_BACKOFF_MS * 5));
-                self.attempts += 1;
-                self.retry_at = now + wait;
+                self.network_failures = 0;
+                self.back_off(after_ms, now, jitter);
+            }
+            Outcome::Network => {
+                self.network_failures += 1;
+                self.back_off(None, now, jitter);
             }
         }
+    }
+
+    /// Schedules the next attempt: the server's `Retry-After` (capped), else jittered
+    /// exponential backoff — 0.5 s × 2ⁿ up to 60 s, each delay drawn from its upper half.
+    fn back_off(&mut self, after_ms: Option<i64>, now: i64, jitter: f64) {
+        let backoff = (BASE_BACKOFF_MS << self.attempts.min(16)).min(MAX_BACKOFF_MS);
+        let jittered = backoff / 2 + ((backoff / 2) as f64 * jitter.clamp(0.0, 1.0)) as i64;
+        self.attempts += 1;
+        self.retry_at = now + after_ms.map_or(jittered, |a| a.clamp(0, MAX_BACKOFF_MS * 5));
     }
 }
 
@@ -256,8 +315,63 @@ mod tests {
         o.settle(b.seq, Outcome::from_status(400, None), 18_001, 0.0);
         assert!(o.is_empty());
         assert_eq!(o.dropped, 1, "rejected events are counted");
-        assert_eq!(Outcome::from_status(0, None), Outcome::Retry { after_ms: None });
+        assert_eq!(Outcome::from_status(0, None), Outcome::Network);
         assert_eq!(Outcome::from_status(501, None), Outcome::Rejected);
+    }
+
+    #[test]
+    fn too_large_batches_split_until_one_event_and_then_drop() {
+        let mut o = Outbox::default();
+        for i in 0..8 {
+            o.push(entry(i));
+        }
+        let b = o.next_batch(10_000, Flush::Timer, "").unwrap();
+        assert_eq!(b.count, 8);
+        o.settle(b.seq, Outcome::from_status(413, None), 10_000, 0.0);
+        let b = o.next_batch(10_000, Flush::Timer, "").unwrap();
+        assert_eq!(b.count, 4, "retried at once, in halves");
+        o.settle(b.seq, Outcome::Delivered, 10_001, 0.0);
+        let b = o.next_batch(10_001, Flush::Timer, "").unwrap();
+        assert_eq!(b.count, 4, "the limit is lifted after a delivery");
+        o.settle(b.seq, Outcome::Delivered, 10_002, 0.0);
+        o.push(entry(20_000));
+        let b = o.next_batch(30_000, Flush::Timer, "").unwrap();
+        o.settle(b.seq, Outcome::from_status(413, None), 30_000, 0.0);
+        assert!(o.is_empty(), "a single event too large for the server is dropped");
+        assert_eq!(o.dropped, 1);
+    }
+
+    #[test]
+    fn gives_up_after_ten_attempts_and_detects_a_blocked_endpoint() {
+        let mut o = Outbox::default();
+        o.push(entry(0));
+        let mut now = BATCH_WAIT_MS;
+        for attempt in 1..=MAX_ATTEMPTS {
+            let b = o.next_batch(now, Flush::Timer, "").unwrap();
+            o.settle(b.seq, Outcome::from_status(503, None), now, 0.5);
+            let wait = o.next_due().map(|d| d - now);
+            if attempt < MAX_ATTEMPTS {
+                let cap = (BASE_BACKOFF_MS << (attempt - 1)).min(MAX_BACKOFF_MS);
+                assert!(
+                    wait.is_some_and(|w| w >= cap / 2 && w <= cap),
+                    "attempt {attempt}: {wait:?} within [{}, {cap}]",
+                    cap / 2
+                );
+            }
+            now = o.next_due().unwrap_or(now);
+        }
+        assert!(o.is_empty() && o.dropped == 1, "dropped after {MAX_ATTEMPTS} attempts");
+
+        o.push(entry(now));
+        for _ in 0..MAX_BLOCKED_ATTEMPTS {
+            now = o.next_due().unwrap();
+            let b = o.next_batch(now, Flush::Timer, "").unwrap();
+            o.settle(b.seq, Outcome::from_status(0, None), now, 0.0);
+        }
+        assert!(o.blocked());
+        assert_eq!((o.next_due(), o.next_batch(now + 1_000_000, Flush::Unload, "")), (None, None));
+        o.unblock();
+        assert_eq!(o.next_batch(now, Flush::Unload, "").map(|b| b.count), Some(1));
     }
 
     #[test]

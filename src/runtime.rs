@@ -189,6 +189,7 @@ impl Runtime {
 
     /// Starts a new page view at `url`; open messages belong to the old page and are closed.
     pub fn page_view(&mut self, url: &str, now: i64, entropy: &mut dyn Entropy) {
+        self.outbox.unblock();
         self.page = Page { url: strip_query(url).to_string(), path: path_of(url).to_string(), ..Page::default() };
         self.messages.clear();
         self.profile.touch(now, entropy);
@@ -386,9 +387,18 @@ impl Runtime {
         std::mem::take(&mut self.profile_dirty).then(|| self.profile.to_json())
     }
 
-    /// The outbox as JSON text if it changed since the last call.
+    /// The outbox as JSON text if it changed since the last call. While the endpoint is blocked
+    /// nothing new is persisted: the page view's events stay in memory only.
     pub fn take_outbox_json(&mut self) -> Option<String> {
+        if self.outbox.blocked() {
+            return None;
+        }
         std::mem::take(&mut self.outbox_dirty).then(|| self.outbox.to_json())
+    }
+
+    /// The browser is back online: send what waits now.
+    pub fn online(&mut self) {
+        self.outbox.unblock();
     }
 
     /// The config's locale (`ja-JP` until a config is loaded).

@@ -95,7 +95,8 @@ pub fn send_beacon(endpoint: &str, body: &str) -> bool {
 }
 
 /// Flushes on `pagehide` and when the page becomes hidden (never on `unload`, which breaks the
-/// back/forward cache). The returned closures must be kept alive.
+/// back/forward cache), and retries at once when the browser comes back `online`. The returned
+/// closures must be kept alive.
 pub fn listen_for_page_exit() -> Vec<Closure<dyn FnMut(web_sys::Event)>> {
     let Some(window) = web_sys::window() else { return Vec::new() };
     let on_pagehide = Closure::<dyn FnMut(web_sys::Event)>::new(|_| flush_for_exit());
@@ -104,9 +105,16 @@ pub fn listen_for_page_exit() -> Vec<Closure<dyn FnMut(web_sys::Event)>> {
             flush_for_exit();
         }
     });
+    let on_online = Closure::<dyn FnMut(web_sys::Event)>::new(|_| {
+        with_shell(|s| {
+            s.rt.online();
+            s.schedule_send();
+        });
+    });
+    let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
     let _ = window.add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
     if let Some(doc) = window.document() {
         let _ = doc.add_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref());
     }
-    vec![on_pagehide, on_visibility]
+    vec![on_pagehide, on_visibility, on_online]
 }
