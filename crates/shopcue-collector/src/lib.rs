@@ -5,7 +5,8 @@
 //! - `POST /collect` — a batch `{"v":1,"site":…,"events":[…]}` (any content type; the widget
 //!   sends `text/plain` to avoid CORS preflights). Replies `200` with counts only after the
 //!   SQLite transaction commits; duplicate event ids are ignored; `400` with the reason for a
-//!   bad batch; `413` over 1 MiB.
+//!   bad batch; `413` over 1 MiB (also after gzip decompression); `408` when the body is not
+//!   received within 10 s; `429` with `Retry-After` when one client floods one site.
 //! - `GET /healthz` — `200 ok` when the database answers.
 //! - `GET /report?site=…&from=…&to=…&attribution_days=7&format=json|csv` — per scenario and
 //!   variant: exposures, impressions, clicks, dismissals, conversions, CTR, CVR, uplift against
@@ -15,15 +16,19 @@
 //!   store and the built widget).
 
 pub mod batch;
+pub mod limit;
 pub mod report;
 pub mod statics;
 pub mod store;
 
+use std::io::Read;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -31,6 +36,7 @@ use axum::Router;
 use shopcue::json::{object, Value};
 
 use crate::batch::MAX_BODY_BYTES;
+use crate::limit::RateLimiter;
 use crate::store::{EventStore, ReportQuery};
 
 /// Shared server state.
@@ -42,7 +48,35 @@ pub struct App {
     pub statics: Arc<Vec<PathBuf>>,
     /// Origins allowed to read `/collect` replies cross-origin (`*` allows any).
     pub allowed_origins: Arc<Vec<String>>,
+    /// Per site + client request limits.
+    pub limiter: Arc<RateLimiter>,
 }
+
+impl App {
+    /// An app over `store` with default limits: 20 batches/s per site and client, bursts of 100.
+    pub fn new(store: Arc<dyn EventStore>, statics: Vec<PathBuf>, allowed_origins: Vec<String>) -> App {
+        App {
+            store,
+            statics: Arc::new(statics),
+            allowed_origins: Arc::new(allowed_origins),
+            limiter: Arc::new(RateLimiter::new(20.0, 100.0)),
+        }
+    }
+}
+
+/// Serves `app` on `listener` (with client addresses, for rate limits) until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+}
+
+/// Largest body after gzip decompression.
+pub const MAX_DECOMPRESSED_BYTES: usize = 4 * MAX_BODY_BYTES;
+/// Time allowed to receive a request body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Builds the HTTP router.
 pub fn router(app: App) -> Router {
@@ -97,22 +131,55 @@ async fn healthz(State(app): State<App>) -> Response {
 
 async fn collect(State(app): State<App>, req: Request) -> Response {
     let headers = req.headers().clone();
-    let reply = collect_inner(&app, req.into_body()).await;
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+    let reply = collect_inner(&app, &headers, &ip, req.into_body()).await;
     cors(&app, &headers, reply)
 }
 
-async fn collect_inner(app: &App, body: Body) -> Response {
-    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(b) => b,
-        Err(_) => return error_reply(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB (or unreadable)"),
+/// Inflates a gzip body, refusing to grow past [`MAX_DECOMPRESSED_BYTES`] (a gzip bomb).
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, Response> {
+    let mut out = Vec::new();
+    let mut reader = flate2::read::GzDecoder::new(bytes).take(MAX_DECOMPRESSED_BYTES as u64 + 1);
+    reader.read_to_end(&mut out).map_err(|_| error_reply(StatusCode::BAD_REQUEST, "body is not valid gzip"))?;
+    if out.len() > MAX_DECOMPRESSED_BYTES {
+        return Err(error_reply(StatusCode::PAYLOAD_TOO_LARGE, "decompressed body over 4 MiB"));
+    }
+    Ok(out)
+}
+
+async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> Response {
+    let bytes: Bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return error_reply(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB (or unreadable)"),
+        Err(_) => return error_reply(StatusCode::REQUEST_TIMEOUT, "body not received within 10 s"),
     };
-    let Ok(text) = std::str::from_utf8(&bytes) else {
+    let gzipped = headers.get(header::CONTENT_ENCODING).is_some_and(|e| e.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    let inflated;
+    let bytes: &[u8] = if gzipped {
+        inflated = match gunzip(&bytes) {
+            Ok(b) => b,
+            Err(reply) => return reply,
+        };
+        &inflated
+    } else {
+        &bytes
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
         return error_reply(StatusCode::BAD_REQUEST, "body is not UTF-8");
     };
     let batch = match batch::decode(text) {
         Ok(b) => b,
         Err(reason) => return error_reply(StatusCode::BAD_REQUEST, &reason),
     };
+    let now_s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+    let site = batch.events.first().map_or("", |e| e.site.as_str());
+    if let Err(wait) = app.limiter.take(&format!("{site}|{ip}"), now_s) {
+        let mut reply = error_reply(StatusCode::TOO_MANY_REQUESTS, "too many requests from this client; retry later");
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            reply.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return reply;
+    }
     let rejected = Value::Array(
         batch.rejected.iter().map(|(i, r)| object([("index", (*i as u32).into()), ("reason", r.as_str().into())])).collect(),
     );

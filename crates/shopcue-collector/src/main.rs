@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use shopcue_collector::{router, store::SqliteStore, App};
+use shopcue_collector::{store::SqliteStore, App};
 
 const USAGE: &str =
     "usage: shopcue-collector [--listen 127.0.0.1:8787] [--db shopcue.sqlite] [--static DIR]... [--allow-origin ORIGIN]...
@@ -82,11 +82,11 @@ async fn main() -> ExitCode {
     };
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or(args.listen.clone());
     println!("shopcue-collector listening on http://{addr}/ (database {})", args.db.display());
-    let app = App { store: Arc::new(store), statics: Arc::new(args.statics), allowed_origins: Arc::new(args.origins) };
+    let app = App::new(Arc::new(store), args.statics, args.origins);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = shopcue_collector::serve(listener, app, shutdown).await {
         eprintln!("shopcue-collector: {e}");
         return ExitCode::FAILURE;
     }

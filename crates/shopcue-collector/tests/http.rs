@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use shopcue_collector::{router, store::SqliteStore, App};
+use shopcue_collector::{store::SqliteStore, App};
 
 struct Server {
     addr: String,
@@ -27,18 +27,14 @@ fn start() -> Server {
     std::fs::write(dir.join("www/secret.txt"), "inside").unwrap();
     let db = dir.join("events.sqlite");
     let store = SqliteStore::open(&db).unwrap();
-    let app = App {
-        store: Arc::new(store),
-        statics: Arc::new(vec![dir.join("www")]),
-        allowed_origins: Arc::new(vec!["https://shop.example".into()]),
-    };
+    let app = App::new(Arc::new(store), vec![dir.join("www")], vec!["https://shop.example".into()]);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap().to_string()).unwrap();
-            axum::serve(listener, router(app)).await.unwrap();
+            shopcue_collector::serve(listener, app, std::future::pending()).await.unwrap();
         });
     });
     Server { addr: rx.recv().unwrap(), db, _dir: TempDir(dir) }
@@ -112,12 +108,57 @@ fn rejects_bad_input_with_reasons() {
 #[test]
 fn enforces_the_size_cap() {
     let srv = start();
-    let just_under =
-        format!(r#"{{"site":"demo","events":[{}],"pad":"{}"}}"#, event("big", "view_item"), "x".repeat(1024 * 1024 - 200));
-    assert!(just_under.len() <= 1024 * 1024);
-    assert_eq!(request(&srv.addr, "POST", "/collect", "", just_under.as_bytes()).0, 200);
-    let over = "x".repeat(1024 * 1024 + 1);
-    assert_eq!(request(&srv.addr, "POST", "/collect", "", over.as_bytes()).0, 413);
+    let body = |total: usize| {
+        let empty = format!(r#"{{"site":"demo","events":[{}],"pad":""}}"#, event("big", "view_item"));
+        format!(r#"{{"site":"demo","events":[{}],"pad":"{}"}}"#, event("big", "view_item"), "x".repeat(total - empty.len()))
+    };
+    let at_cap = body(1024 * 1024);
+    assert_eq!(at_cap.len(), 1024 * 1024);
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", at_cap.as_bytes()).0, 200, "exactly 1 MiB is accepted");
+    let over = body(1024 * 1024 + 1);
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", over.as_bytes()).0, 413, "one byte more is not");
+}
+
+#[test]
+fn gzip_bodies_and_gzip_bombs() {
+    use std::io::Write as _;
+    let srv = start();
+    let gz = |data: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let body = format!(r#"{{"site":"demo","events":[{}]}}"#, event("gz1", "view_item"));
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "Content-Encoding: gzip\r\n", &gz(body.as_bytes()));
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(count(&srv.db, "SELECT count(*) FROM events WHERE id = 'gz1'"), 1);
+    // 64 MiB of zeros in a ~64 KiB gzip: refused after 4 MiB of inflation, never buffered whole.
+    let bomb = gz(&vec![b'0'; 64 * 1024 * 1024]);
+    assert!(bomb.len() < 1024 * 1024);
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "Content-Encoding: gzip\r\n", &bomb);
+    assert_eq!(status, 413, "{reply}");
+    assert_eq!(request(&srv.addr, "POST", "/collect", "Content-Encoding: gzip\r\n", b"not gzip").0, 400);
+}
+
+#[test]
+fn floods_get_429_with_retry_after() {
+    let srv = start();
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for i in 0..130 {
+        let body = format!(r#"{{"site":"demo","events":[{}]}}"#, event(&format!("f{i}"), "view_item"));
+        let (status, head, _) = request(&srv.addr, "POST", "/collect", "", body.as_bytes());
+        if status == 429 {
+            retry_after = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("retry-after: ").map(str::to_string));
+        }
+        statuses.push(status);
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert!((100..=110).contains(&ok), "a burst of about 100 passes: {ok}");
+    assert!(statuses.contains(&429));
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    // Nothing from a refused request was stored: 2xx only after commit, 429 before it.
+    assert_eq!(count(&srv.db, "SELECT count(*) FROM events") as usize, ok);
 }
 
 #[test]
