@@ -137,12 +137,12 @@ async fn collect(State(app): State<App>, req: Request) -> Response {
 }
 
 /// Inflates a gzip body, refusing to grow past [`MAX_DECOMPRESSED_BYTES`] (a gzip bomb).
-fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, Response> {
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, (StatusCode, &'static str)> {
     let mut out = Vec::new();
     let mut reader = flate2::read::GzDecoder::new(bytes).take(MAX_DECOMPRESSED_BYTES as u64 + 1);
-    reader.read_to_end(&mut out).map_err(|_| error_reply(StatusCode::BAD_REQUEST, "body is not valid gzip"))?;
+    reader.read_to_end(&mut out).map_err(|_| (StatusCode::BAD_REQUEST, "body is not valid gzip"))?;
     if out.len() > MAX_DECOMPRESSED_BYTES {
-        return Err(error_reply(StatusCode::PAYLOAD_TOO_LARGE, "decompressed body over 4 MiB"));
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "decompressed body over 4 MiB"));
     }
     Ok(out)
 }
@@ -158,7 +158,7 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
     let bytes: &[u8] = if gzipped {
         inflated = match gunzip(&bytes) {
             Ok(b) => b,
-            Err(reply) => return reply,
+            Err((status, reason)) => return error_reply(status, reason),
         };
         &inflated
     } else {
