@@ -142,6 +142,11 @@ impl Outbox {
         self.retry_at = 0;
     }
 
+    /// The queued events, oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
     /// Ids of the queued events, oldest first.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|e| e.id.as_str())

@@ -32,6 +32,37 @@ pub struct InitOptions {
     pub config: ConfigSource,
     /// Log each decision to the console.
     pub debug: bool,
+    /// Consent at start: everything granted unless the site said `consent: "required"` (or
+    /// gave an explicit `{analytics, personalization}`).
+    pub consent: Consent,
+}
+
+/// What the shopper allowed. `analytics` governs the beacon queue (stored and sent);
+/// `personalization` governs the profile (stored) and the messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consent {
+    /// Events may be queued, stored and sent.
+    pub analytics: bool,
+    /// The profile may be stored and messages shown.
+    pub personalization: bool,
+}
+
+impl Consent {
+    /// Everything allowed (sites that do not require consent).
+    pub const GRANTED: Consent = Consent { analytics: true, personalization: true };
+    /// Nothing allowed yet.
+    pub const REQUIRED: Consent = Consent { analytics: false, personalization: false };
+}
+
+/// What a consent change asks the shell to do with storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConsentChange {
+    /// Remove the stored profile (personalization was revoked).
+    pub purge_profile: bool,
+    /// Remove the stored queue (analytics was revoked).
+    pub purge_outbox: bool,
+    /// Something was granted: storage may now be read (see [`Runtime::restore`]).
+    pub granted: bool,
 }
 
 /// A message with its id, ready to render.
@@ -98,6 +129,9 @@ pub struct Runtime {
     messages: Vec<Message>,
     utc_offset_min: i32,
     location: Option<(f64, f64)>,
+    consent: Consent,
+    /// Events of this page view, replayed onto a stored profile when consent arrives later.
+    page_log: Vec<(Event, i64)>,
     profile_dirty: bool,
     outbox_dirty: bool,
 }
@@ -130,6 +164,8 @@ impl Runtime {
             messages: Vec::new(),
             utc_offset_min: 540,
             location: None,
+            consent: Consent::GRANTED,
+            page_log: Vec::new(),
             profile_dirty: stored_profile.is_none(),
             outbox_dirty: false,
         };
@@ -164,10 +200,23 @@ impl Runtime {
             }
         };
         let debug = options.get("debug").and_then(Value::as_bool).unwrap_or(false);
+        let consent = match options.get("consent") {
+            None | Some(Value::Null) => Consent::GRANTED,
+            Some(Value::String(s)) if s == "required" => Consent::REQUIRED,
+            Some(v @ Value::Object(_)) => Consent {
+                analytics: v.get("analytics").and_then(Value::as_bool).unwrap_or(false),
+                personalization: v.get("personalization").and_then(Value::as_bool).unwrap_or(false),
+            },
+            Some(_) => {
+                problems.push(Problem::new("$.consent", "must be \"required\" or {analytics, personalization}"));
+                Consent::REQUIRED
+            }
+        };
         if !problems.is_empty() {
             return Err(Error::InvalidEvent(problems));
         }
-        let opts = InitOptions { site, endpoint, config, debug };
+        self.consent = consent;
+        let opts = InitOptions { site, endpoint, config, debug, consent };
         self.options = Some(opts.clone());
         Ok(opts)
     }
@@ -267,6 +316,9 @@ impl Runtime {
         let event = Event::parse(name, params)?;
         self.profile.touch(now, entropy);
         self.profile.apply(&event, now);
+        if !self.consent.personalization && self.page_log.len() < 200 {
+            self.page_log.push((event.clone(), now));
+        }
         self.profile_dirty = true;
         if name == "view_item" {
             self.page.items = event.items.clone();
@@ -294,9 +346,79 @@ impl Runtime {
         }
     }
 
+    /// The consent in force.
+    pub fn consent(&self) -> Consent {
+        self.consent
+    }
+
+    /// Applies `shopcue('consent', {analytics, personalization})` (missing keys keep their
+    /// value). Revoking purges what it covered, in memory now and (via the returned change)
+    /// in storage.
+    pub fn set_consent(&mut self, v: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<ConsentChange, Error> {
+        let flag = |k: &str, current: bool| match v.get(k) {
+            None => Ok(current),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(Problem::new(format!("$.{k}"), "must be true or false")),
+        };
+        if v.as_object().is_none() {
+            return Err(Error::InvalidEvent(vec![Problem::new("$", "consent takes {analytics, personalization}")]));
+        }
+        let next = match (flag("analytics", self.consent.analytics), flag("personalization", self.consent.personalization)) {
+            (Ok(analytics), Ok(personalization)) => Consent { analytics, personalization },
+            (a, p) => return Err(Error::InvalidEvent([a.err(), p.err()].into_iter().flatten().collect())),
+        };
+        let before = std::mem::replace(&mut self.consent, next);
+        let mut change = ConsentChange {
+            granted: (next.analytics && !before.analytics) || (next.personalization && !before.personalization),
+            ..ConsentChange::default()
+        };
+        if before.analytics && !next.analytics {
+            self.outbox = Outbox::default();
+            change.purge_outbox = true;
+        }
+        if before.personalization && !next.personalization {
+            self.profile = Profile::new(now, entropy);
+            self.profile.touch(now, entropy);
+            self.messages.clear();
+            change.purge_profile = true;
+        }
+        self.profile_dirty = next.personalization;
+        self.outbox_dirty = next.analytics;
+        Ok(change)
+    }
+
+    /// After consent arrived: adopts what storage held from earlier visits (read only now) and
+    /// replays this page view's events onto it, so nothing the shopper did is lost.
+    pub fn restore(&mut self, stored_profile: Option<&str>, stored_outbox: Option<&str>) {
+        if self.consent.personalization {
+            if let Some(mut stored) = stored_profile.and_then(Profile::from_json) {
+                stored.session = self.profile.session.clone();
+                for (event, at) in std::mem::take(&mut self.page_log) {
+                    stored.apply(&event, at);
+                }
+                self.profile = stored;
+            }
+            self.page_log.clear();
+            self.profile_dirty = true;
+        }
+        if self.consent.analytics {
+            if let Some(stored) = stored_outbox.map(Outbox::from_json) {
+                let current = std::mem::replace(&mut self.outbox, stored);
+                for e in current.entries() {
+                    self.outbox.push(e.clone());
+                }
+            }
+            self.outbox_dirty = true;
+        }
+    }
+
     /// Runs the engine and returns the new messages to show; each is recorded as an exposure,
-    /// and so is each holdout (as control, with nothing shown).
+    /// and so is each holdout (as control, with nothing shown). Nothing without personalization
+    /// consent.
     pub fn decide(&mut self, now: i64, entropy: &mut dyn Entropy) -> Vec<Message> {
+        if !self.consent.personalization {
+            return Vec::new();
+        }
         let Some(config) = &self.config else { return Vec::new() };
         let outcome = decide(config, &self.profile, &self.page, &self.env(now));
         for id in outcome.holdouts {
@@ -339,7 +461,8 @@ impl Runtime {
                 .explanations
                 .into_iter()
                 .map(|e| {
-                    let mut v = e.verdict.to_value();
+                    let mut v =
+                        if self.consent.personalization { e.verdict.to_value() } else { object([("reason", "consent".into())]) };
                     v.set("scenario_id", e.scenario_id.as_str().into());
                     v.set("priority", e.priority.into());
                     v
@@ -348,6 +471,10 @@ impl Runtime {
         };
         object([
             ("config_loaded", self.config.is_some().into()),
+            (
+                "consent",
+                object([("analytics", self.consent.analytics.into()), ("personalization", self.consent.personalization.into())]),
+            ),
             ("scenarios", Value::Array(scenarios)),
             (
                 "profile",
@@ -363,6 +490,9 @@ impl Runtime {
 
     /// The next beacon batch, if one is due (or everything, on [`Flush::Unload`]).
     pub fn next_batch(&mut self, now: i64, flush: Flush) -> Option<Batch> {
+        if !self.consent.analytics {
+            return None;
+        }
         let site = &self.options.as_ref()?.site;
         self.options.as_ref()?.endpoint.as_ref()?;
         let header = format!("\"v\":1,\"site\":{}", Value::from(site.as_str()).to_json());
@@ -378,19 +508,25 @@ impl Runtime {
 
     /// When the outbox next wants a [`Flush::Timer`] poll.
     pub fn next_due(&self) -> Option<i64> {
+        if !self.consent.analytics {
+            return None;
+        }
         self.options.as_ref()?.endpoint.as_ref()?;
         self.outbox.next_due()
     }
 
     /// The profile as JSON text if it changed since the last call.
     pub fn take_profile_json(&mut self) -> Option<String> {
+        if !self.consent.personalization {
+            return None;
+        }
         std::mem::take(&mut self.profile_dirty).then(|| self.profile.to_json())
     }
 
     /// The outbox as JSON text if it changed since the last call. While the endpoint is blocked
     /// nothing new is persisted: the page view's events stay in memory only.
     pub fn take_outbox_json(&mut self) -> Option<String> {
-        if self.outbox.blocked() {
+        if self.outbox.blocked() || !self.consent.analytics {
             return None;
         }
         std::mem::take(&mut self.outbox_dirty).then(|| self.outbox.to_json())
@@ -412,7 +548,7 @@ impl Runtime {
     }
 
     fn enqueue(&mut self, name: &str, params: Value, now: i64, entropy: &mut dyn Entropy) {
-        if self.options.is_none() {
+        if self.options.is_none() || !self.consent.analytics {
             return;
         }
         let id = uuid_v7(now, entropy);
@@ -509,6 +645,42 @@ mod tests {
         let bad = rt.set_config(&parse(r#"{"version":1,"site":"other","scenarios":[]}"#).unwrap());
         assert_eq!(bad.unwrap_err().problems()[0].path, "$.site");
         assert!(rt.explain(4).get("config_loaded").unwrap().as_bool().unwrap(), "the old config stays");
+    }
+
+    #[test]
+    fn consent_required_means_nothing_stored_sent_or_shown_until_granted() {
+        let e = &mut SeededEntropy(5);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        let mut opts = init_options();
+        opts.set("consent", "required".into());
+        match rt.init(&opts).unwrap().config {
+            ConfigSource::Inline(c) => rt.set_config(&c).unwrap(),
+            other => panic!("{other:?}"),
+        }
+        rt.page_view("/p", 0, e);
+        rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"a","stock":1}]}"#).unwrap(), 1, e).unwrap();
+        assert!(rt.decide(2, e).is_empty(), "no message without personalization consent");
+        assert_eq!((rt.take_profile_json(), rt.take_outbox_json()), (None, None), "nothing to store");
+        assert_eq!(rt.next_batch(10_000, Flush::Unload), None, "nothing to send");
+        assert_eq!(rt.explain(3).get_path("scenarios.0.reason").and_then(Value::as_str), Some("consent"));
+
+        // An earlier visit's profile, read only once consent arrives; this page's events are kept.
+        let mut earlier = Profile::new(0, e);
+        earlier.apply(&Event::parse("purchase", &parse(r#"{"items":[{"item_id":"z"}]}"#).unwrap()).unwrap(), 0);
+        let change = rt.set_consent(&parse(r#"{"analytics":true,"personalization":true}"#).unwrap(), 4, e).unwrap();
+        assert!(change.granted);
+        rt.restore(Some(&earlier.to_json()), None);
+        assert_eq!(rt.profile.purchase_count, 1);
+        assert!(rt.profile.items.get("a").is_some_and(|s| s.cart_qty == 1.0), "this page's cart add survives");
+        assert_eq!(rt.decide(5, e)[0].decision.scenario_id, "cart_low_stock");
+        assert!(rt.take_profile_json().is_some() && rt.next_batch(10_000, Flush::Unload).is_some());
+
+        // Revoking purges, in memory and (via the change) in storage.
+        let change = rt.set_consent(&parse(r#"{"analytics":false,"personalization":false}"#).unwrap(), 6, e).unwrap();
+        assert_eq!((change.purge_profile, change.purge_outbox), (true, true));
+        assert!(rt.outbox.is_empty() && rt.profile.items.is_empty());
+        assert_ne!(rt.profile.visitor_id, earlier.visitor_id, "a new, unlinked visitor id");
+        assert!(rt.set_consent(&parse(r#"{"analytics":"yes"}"#).unwrap(), 7, e).is_err());
     }
 
     #[test]
