@@ -51,11 +51,33 @@
       }
     };
     live.loaded = true;
+    // Google Consent Mode v2: gtag('consent', 'default' | 'update', {analytics_storage,
+    // personalization_storage}) lands in dataLayer; mirror it into shopcue('consent', …).
+    function consentMode(args) {
+      var c = args && args[0] === 'consent' && args[2];
+      if (!c || typeof c !== 'object') return;
+      var out = {}, any = false;
+      if (c.analytics_storage) { out.analytics = c.analytics_storage === 'granted'; any = true; }
+      if (c.personalization_storage) { out.personalization = c.personalization_storage === 'granted'; any = true; }
+      if (any) live('consent', out);
+    }
+    var dl = w.dataLayer;
     // Replay in order; calls made meanwhile (even during the replay) join the same queue.
     var q = stub.q || [];
     for (var i = 0; i < q.length; i++) live.apply(null, q[i]);
     stub.q = [];
     w[NAME] = live;
+    try {
+      if (dl && typeof dl.push === 'function' && dl.length !== undefined) {
+        for (var j = 0; j < dl.length; j++) consentMode(dl[j]);
+        var push = dl.push;
+        dl.push = function () {
+          var result = push.apply(this, arguments);
+          try { for (var k = 0; k < arguments.length; k++) consentMode(arguments[k]); } catch (e) { /* never break the page */ }
+          return result;
+        };
+      }
+    } catch (e) { /* a frozen or exotic dataLayer: consent then comes from shopcue('consent', …) only */ }
   }, function (e) {
     giveUp('WebAssembly could not start (' + (e && e.message ? e.message : e) + '). ' +
       'If the page has a Content-Security-Policy, allow \'wasm-unsafe-eval\' in script-src.');

@@ -39,6 +39,9 @@ struct Shell {
     rendered: Vec<Rendered>,
     /// Messages decided but waiting for their `trigger.delay_ms`.
     pending: Vec<Message>,
+    /// Stored profile / queue already read (only once consent allows it).
+    profile_read: bool,
+    outbox_read: bool,
     /// Messages taken off the page from inside their own event handler; freed on the next turn.
     closed: Vec<Rendered>,
     eval_timer: Option<i32>,
@@ -100,6 +103,7 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
         }
         "catalog" => with_shell(|s| s.rt.catalog(&to_value(&arg(0)), t).map(|_| JsValue::UNDEFINED)),
         "identify" => with_shell(|s| s.rt.identify(&to_value(&arg(0))).map(|_| JsValue::UNDEFINED)),
+        "consent" => with_shell(|s| s.consent(&to_value(&arg(0)), t)),
         "page" => with_shell(|s| {
             s.rendered.clear();
             s.pending.clear();
@@ -140,8 +144,10 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     let site = opts.get("site").and_then(Value::as_str).unwrap_or_default().to_string();
     let mut store = Store::open(&site);
     let t = now();
-    let (mut rt, warnings) =
-        Runtime::new(store.get("profile").as_deref(), store.get("outbox").as_deref(), t, &mut BrowserEntropy);
+    // With consent required, storage is not even read until the shopper allows it.
+    let consent_given = opts.get("consent").is_none_or(|c| c.is_null());
+    let (profile_text, outbox_text) = if consent_given { (store.get("profile"), store.get("outbox")) } else { (None, None) };
+    let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), outbox_text.as_deref(), t, &mut BrowserEntropy);
     for w in warnings {
         console("warn", &[format!("[shopcue] {w}").into()]);
     }
@@ -162,6 +168,8 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         rendered: Vec::new(),
         pending: Vec::new(),
         closed: Vec::new(),
+        profile_read: consent_given,
+        outbox_read: consent_given,
         eval_timer: None,
         send_timer: None,
         sending: false,
@@ -232,6 +240,28 @@ fn on_message_event(message_id: &str, what: Lifecycle) {
 }
 
 impl Shell {
+    /// Applies a consent change: purges storage on revocation, reads it on a grant.
+    fn consent(&mut self, v: &Value, t: i64) -> Result<JsValue, Error> {
+        let change = self.rt.set_consent(v, t, &mut BrowserEntropy)?;
+        if change.purge_profile {
+            self.store.remove("profile");
+            self.rendered.clear();
+            self.pending.clear();
+        }
+        if change.purge_outbox {
+            self.store.remove("outbox");
+        }
+        let c = self.rt.consent();
+        let profile = (c.personalization && !self.profile_read).then(|| self.store.get("profile")).flatten();
+        let outbox = (c.analytics && !self.outbox_read).then(|| self.store.get("outbox")).flatten();
+        if change.granted {
+            self.rt.restore(profile.as_deref(), outbox.as_deref());
+            self.profile_read |= c.personalization;
+            self.outbox_read |= c.analytics;
+        }
+        Ok(JsValue::UNDEFINED)
+    }
+
     /// Write-through persistence of whatever changed.
     fn persist(&mut self) {
         if let Some(p) = self.rt.take_profile_json() {
