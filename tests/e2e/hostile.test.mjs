@@ -1,0 +1,65 @@
+// A hostile world: injected markup and script URLs in product data, a strict CSP with Trusted
+// Types. Nothing executes, text renders literally, unsafe links are dropped, Shopcue works.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, launchBrowser, newShopperContext, waitForMessages } from './harness.mjs';
+
+let collector, browser;
+before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+const FLAG = 'window.__pwned=1';
+const PAYLOADS = [
+  `<img src=x onerror="${FLAG}">`, `"><svg onload="${FLAG}">`, `<script>${FLAG}</script>`, `javascript:${FLAG}`,
+  `JaVaScRiPt:${FLAG}`, ` javascript:${FLAG}`, `java\tscript:${FLAG}`, `java\nscript:${FLAG}`, `\u0001javascript:${FLAG}`,
+  `data:text/html,<script>${FLAG}</script>`, `vbscript:${FLAG}`, `<iframe src="javascript:${FLAG}">`, `<a href="javascript:${FLAG}">x</a>`,
+  `<body onload="${FLAG}">`, `<details open ontoggle="${FLAG}">`, `<math><mtext><table><mglyph><style><img src=x onerror="${FLAG}">`,
+  `'';!--"<XSS>=&{()}`, `<style>*{display:none}</style>`, `<link rel=import href="data:,">`, `{{item.name}}`, `{{constructor.constructor('${FLAG}')()}}`,
+  `\u202Egnp.exe`, `zero\u200Bwidth\u200Djoin`, 'x'.repeat(10_000), `\uD800lone`, `\uDFFFlone`, `%3Cimg%20src%3Dx%20onerror%3D${FLAG}%3E`,
+  `&lt;img src=x onerror=${FLAG}&gt;`, `<img src="x" onerror=${FLAG}//`, `<svg><script>${FLAG}</script></svg>`, `<object data="javascript:${FLAG}">`,
+  `<embed src="javascript:${FLAG}">`, `<form action="javascript:${FLAG}"><button>x</button></form>`, `<input autofocus onfocus="${FLAG}">`,
+  `<video><source onerror="${FLAG}">`, `<marquee onstart="${FLAG}">`, `//evil.example/%2F..`, `\\\\evil.example`, `https://ok.example/?q=<b>`,
+  `<meta http-equiv="refresh" content="0;url=javascript:${FLAG}">`, `"; ${FLAG}; "`,
+];
+
+test(`${PAYLOADS.length} injection payloads in names, brands and URLs: nothing runs, text stays text`, async () => {
+  assert.ok(PAYLOADS.length >= 40);
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => { errors.push('dialog opened'); d.dismiss(); });
+  for (const payload of PAYLOADS) {
+    await page.goto(`${collector.url}/fixtures/xss.html#${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.reload(); // a fragment-only navigation does not reload
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+    // Lone surrogates cannot survive UTF-8 (U+FFFD); item text is capped at 500 characters.
+    const sane = [...payload.replace(/[\uD800-\uDFFF]/g, '\uFFFD')].slice(0, 500).join('');
+    assert.ok(m.title === sane, `title renders literally: ${payload.slice(0, 40)} → ${m.title.slice(0, 60)}`);
+    if (m.cta) {
+      // What a click would open, resolved the way the browser resolves it.
+      const { protocol } = new URL(m.cta.href, `${collector.url}/fixtures/xss.html`);
+      assert.ok(protocol === 'http:' || protocol === 'https:', `only http(s) links: ${m.cta.href} → ${protocol}`);
+    }
+    const state = await page.evaluate(() => ({ pwned: window.__pwned, host: document.getElementById('host').textContent,
+      injected: document.querySelectorAll('body img, body svg, body iframe, body object, body embed, body script:not([src])').length }));
+    assert.deepEqual(state, { pwned: undefined, host: 'host', injected: 0 }, payload.slice(0, 40));
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('works under a strict CSP that requires Trusted Types', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (m) => { if (/Content Security Policy|TrustedHTML|Trusted Type/i.test(m.text())) violations.push(m.text()); });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/fixtures/csp.html`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, '残りわずか：Strictは残り1点です');
+  assert.deepEqual(violations, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
