@@ -2,7 +2,7 @@
 # Every CI job in order; each is a script you can also run alone. Prints one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-scripts/ci/setup.sh || { echo "ci: setup failed"; echo "0 passed, 1 failed"; exit 1; }
+scripts/ci/setup.sh || { echo "ci: setup failed"; echo "jobs: 0 passed, 1 failed"; exit 1; }
 passed=0; failed=0; failures=()
 for job in fmt lint purity native-tests dist browser-tests e2e; do
   printf '\n==================== %s ====================\n' "$job"
@@ -16,5 +16,5 @@ for job in fmt lint purity native-tests dist browser-tests e2e; do
 done
 echo
 [ "$failed" -eq 0 ] || echo "ci: failed jobs: ${failures[*]}"
-echo "ci jobs: $passed passed, $failed failed"
+echo "jobs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
