@@ -52,6 +52,21 @@ impl Consent {
     pub const GRANTED: Consent = Consent { analytics: true, personalization: true };
     /// Nothing allowed yet.
     pub const REQUIRED: Consent = Consent { analytics: false, personalization: false };
+
+    /// The consent at start from `init` options: granted when `consent` is absent, nothing
+    /// for `"required"`, or the explicit `{analytics, personalization}`. The shell uses this
+    /// too, to know which stored state it may read before the runtime exists.
+    pub fn from_init_options(options: &Value) -> Result<Consent, Problem> {
+        match options.get("consent") {
+            None | Some(Value::Null) => Ok(Consent::GRANTED),
+            Some(Value::String(s)) if s == "required" => Ok(Consent::REQUIRED),
+            Some(v @ Value::Object(_)) => Ok(Consent {
+                analytics: v.get("analytics").and_then(Value::as_bool).unwrap_or(false),
+                personalization: v.get("personalization").and_then(Value::as_bool).unwrap_or(false),
+            }),
+            Some(_) => Err(Problem::new("$.consent", "must be \"required\" or {analytics, personalization}")),
+        }
+    }
 }
 
 /// What a consent change asks the shell to do with storage.
@@ -200,18 +215,10 @@ impl Runtime {
             }
         };
         let debug = options.get("debug").and_then(Value::as_bool).unwrap_or(false);
-        let consent = match options.get("consent") {
-            None | Some(Value::Null) => Consent::GRANTED,
-            Some(Value::String(s)) if s == "required" => Consent::REQUIRED,
-            Some(v @ Value::Object(_)) => Consent {
-                analytics: v.get("analytics").and_then(Value::as_bool).unwrap_or(false),
-                personalization: v.get("personalization").and_then(Value::as_bool).unwrap_or(false),
-            },
-            Some(_) => {
-                problems.push(Problem::new("$.consent", "must be \"required\" or {analytics, personalization}"));
-                Consent::REQUIRED
-            }
-        };
+        let consent = Consent::from_init_options(options).unwrap_or_else(|problem| {
+            problems.push(problem);
+            Consent::REQUIRED
+        });
         if !problems.is_empty() {
             return Err(Error::InvalidEvent(problems));
         }
@@ -681,6 +688,16 @@ mod tests {
         assert!(rt.outbox.is_empty() && rt.profile.items.is_empty());
         assert_ne!(rt.profile.visitor_id, earlier.visitor_id, "a new, unlinked visitor id");
         assert!(rt.set_consent(&parse(r#"{"analytics":"yes"}"#).unwrap(), 7, e).is_err());
+    }
+
+    #[test]
+    fn consent_at_start_is_read_the_same_way_everywhere() {
+        let at = |json: &str| Consent::from_init_options(&parse(json).unwrap());
+        assert_eq!(at(r#"{}"#), Ok(Consent::GRANTED));
+        assert_eq!(at(r#"{"consent":"required"}"#), Ok(Consent::REQUIRED));
+        assert_eq!(at(r#"{"consent":{"analytics":true,"personalization":true}}"#), Ok(Consent::GRANTED));
+        assert_eq!(at(r#"{"consent":{"analytics":true}}"#), Ok(Consent { analytics: true, personalization: false }));
+        assert!(at(r#"{"consent":"yes"}"#).is_err());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use js_sys::{Array, Function};
 use shopcue::json::Value;
 use shopcue::outbox::Flush;
-use shopcue::runtime::{ConfigSource, Lifecycle, Message};
+use shopcue::runtime::{ConfigSource, Consent, Lifecycle, Message};
 use shopcue::{Error, Runtime};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -142,19 +142,17 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
 fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     let opts = to_value(options);
     let site = opts.get("site").and_then(Value::as_str).unwrap_or_default().to_string();
-    let mut store = Store::open(&site);
+    let store = Store::open(&site);
     let t = now();
-    // With consent required, storage is not even read until the shopper allows it.
-    let consent_given = opts.get("consent").is_none_or(|c| c.is_null());
-    let (profile_text, outbox_text) = if consent_given { (store.get("profile"), store.get("outbox")) } else { (None, None) };
+    // Storage is read only as far as consent allows (the same rule the runtime applies).
+    let consent = Consent::from_init_options(&opts).unwrap_or(Consent::REQUIRED);
+    let profile_text = consent.personalization.then(|| store.get("profile")).flatten();
+    let outbox_text = consent.analytics.then(|| store.get("outbox")).flatten();
     let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), outbox_text.as_deref(), t, &mut BrowserEntropy);
     for w in warnings {
         console("warn", &[format!("[shopcue] {w}").into()]);
     }
     let init = rt.init(&opts).map_err(|e| js_error(&e))?;
-    if init.site.is_empty() {
-        store = Store::memory(&site);
-    }
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     rt.page_view(&href, t, &mut BrowserEntropy);
     let lang = opts.get("locale").and_then(Value::as_str).unwrap_or("ja").split('-').next().unwrap_or("ja").to_string();
@@ -168,8 +166,8 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         rendered: Vec::new(),
         pending: Vec::new(),
         closed: Vec::new(),
-        profile_read: consent_given,
-        outbox_read: consent_given,
+        profile_read: consent.personalization,
+        outbox_read: consent.analytics,
         eval_timer: None,
         send_timer: None,
         sending: false,
