@@ -328,11 +328,7 @@ pub fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &En
             ("expires_in_days", expires.map(|t| calendar_days(env.now, t, env.utc_offset_min) as f64).into()),
         ])
     });
-    let page_item = page.items.first().map_or(Value::Null, |it| {
-        let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
-        s.item = it.clone();
-        item_context(&s, config, profile, env)
-    });
+    let page_item = page.items.first().map_or(Value::Null, |it| item_context(&page_state(profile, it), config, profile, env));
     object([
         (
             "visitor",
@@ -386,6 +382,13 @@ pub fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &En
     ])
 }
 
+/// A page item with what the profile knows about it; the page's data is the freshest.
+fn page_state(profile: &Profile, it: &Item) -> ItemState {
+    let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
+    s.item = it.clone();
+    s
+}
+
 /// Contexts computed at most once per [`decide`] call and shared by every scenario.
 struct Contexts<'a> {
     config: &'a Config,
@@ -415,12 +418,9 @@ impl Contexts<'_> {
                 self.pool.extend(coupon_context(profile, env));
                 (start..self.pool.len()).collect()
             }
-            // Page items carry the freshest data; merge with what the profile knows of them.
             Collection::Page => {
                 for it in &page.items {
-                    let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
-                    s.item = it.clone();
-                    self.pool.push(item_context_with(&s, config, profile, env, &self.waiting));
+                    self.pool.push(item_context_with(&page_state(profile, it), config, profile, env, &self.waiting));
                 }
                 (start..self.pool.len()).collect()
             }

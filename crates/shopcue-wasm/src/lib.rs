@@ -39,6 +39,8 @@ struct Shell {
     rendered: Vec<Rendered>,
     /// Messages decided but waiting for their `trigger.delay_ms`.
     pending: Vec<Message>,
+    /// When the site's UTC offset was last asked of `Intl` (ms; 0 = never).
+    offset_checked_at: i64,
     /// Stored profile / queue already read (only once consent allows it).
     profile_read: bool,
     outbox_read: bool,
@@ -166,6 +168,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         rendered: Vec::new(),
         pending: Vec::new(),
         closed: Vec::new(),
+        offset_checked_at: 0,
         profile_read: consent.personalization,
         outbox_read: consent.analytics,
         eval_timer: None,
@@ -202,6 +205,7 @@ fn config_loaded(config: Result<Value, String>) {
                     &[format!("[shopcue] unknown time zone \"{zone}\" in the config; schedules use Asia/Tokyo").into()],
                 );
             }
+            s.offset_checked_at = 0; // the config's time zone applies from the next evaluation
             s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
             s.schedule_evaluation();
         }
@@ -340,8 +344,12 @@ fn evaluate() {
         s.eval_timer = None;
         s.closed.clear();
         let t = now();
-        if let Some(offset) = platform::utc_offset_minutes(s.rt.timezone(), t as f64) {
-            s.rt.set_utc_offset(offset);
+        // The site's UTC offset changes only with daylight saving: ask Intl every 15 minutes.
+        if t - s.offset_checked_at >= 15 * 60_000 {
+            if let Some(offset) = platform::utc_offset_minutes(s.rt.timezone(), t as f64) {
+                s.rt.set_utc_offset(offset);
+            }
+            s.offset_checked_at = t;
         }
         let messages = s.rt.decide(t, &mut BrowserEntropy);
         if s.debug {
