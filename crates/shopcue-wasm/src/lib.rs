@@ -46,7 +46,8 @@ struct Shell {
     outbox_read: bool,
     /// Messages taken off the page from inside their own event handler; freed on the next turn.
     closed: Vec<Rendered>,
-    eval_timer: Option<i32>,
+    /// An evaluation is already scheduled (a timer, or the document's DOMContentLoaded).
+    eval_scheduled: bool,
     send_timer: Option<i32>,
     sending: bool,
     _page_listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
@@ -171,7 +172,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         offset_checked_at: 0,
         profile_read: consent.personalization,
         outbox_read: consent.analytics,
-        eval_timer: None,
+        eval_scheduled: false,
         send_timer: None,
         sending: false,
         _page_listeners: beacon::listen_for_page_exit(),
@@ -275,13 +276,19 @@ impl Shell {
     }
 
     /// Evaluates on the next turn, once for a burst of commands (the loader replays its queue
-    /// synchronously, so a page's init + track calls are judged together).
+    /// synchronously, so a page's init + track calls are judged together). While the document is
+    /// still being parsed it waits for DOMContentLoaded: the page's own scripts that run later
+    /// in the document (a product page's `view_item`) are part of the first decision, however
+    /// fast the wasm and the config arrived from the cache.
     fn schedule_evaluation(&mut self) {
-        if self.eval_timer.is_some() {
+        if self.eval_scheduled {
             return;
         }
+        self.eval_scheduled = true;
         let f = Closure::once_into_js(evaluate);
-        self.eval_timer = Some(platform::set_timeout(f.unchecked_ref(), 0));
+        if !platform::when_dom_ready(f.unchecked_ref()) {
+            platform::set_timeout(f.unchecked_ref(), 0);
+        }
     }
 
     fn schedule_send(&mut self) {
@@ -341,7 +348,7 @@ fn show_delayed(message_id: &str) {
 
 fn evaluate() {
     let emitted = with_shell(|s| {
-        s.eval_timer = None;
+        s.eval_scheduled = false;
         s.closed.clear();
         let t = now();
         // The site's UTC offset changes only with daylight saving: ask Intl every 15 minutes.

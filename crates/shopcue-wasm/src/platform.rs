@@ -76,6 +76,13 @@ pub fn set_timeout(f: &Function, ms: i32) -> i32 {
     web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms).ok()).unwrap_or(0)
 }
 
+/// Calls `f` once on `DOMContentLoaded` when the document is still being parsed and returns
+/// true; returns false (and does nothing) when the DOM is already complete.
+pub fn when_dom_ready(f: &Function) -> bool {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return false };
+    doc.ready_state() == "loading" && doc.add_event_listener_with_callback("DOMContentLoaded", f).is_ok()
+}
+
 /// `clearTimeout(handle)`.
 pub fn clear_timeout(handle: i32) {
     if let Some(w) = web_sys::window() {
