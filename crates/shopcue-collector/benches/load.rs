@@ -1,7 +1,10 @@
 //! Load benchmark: `./x bench` (or `cargo bench -p shopcue-collector --bench load`). Starts the
-//! release collector on loopback with a fresh SQLite file, sends batches of 10 events from
-//! several client threads for a fixed time, and prints accepted events per second. Bounded:
-//! loopback only, a few seconds.
+//! release collector on loopback, first on a fresh SQLite file, then on a throwaway PostgreSQL
+//! cluster, sends batches of 10 events from several client threads for a fixed time, and
+//! prints accepted events per second and latencies for each. Bounded: loopback only, seconds.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -15,15 +18,21 @@ const CLIENTS: usize = 4;
 const EVENTS_PER_BATCH: usize = 10;
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!("shopcue-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("load");
+    println!("collector load (loopback, {CLIENTS} clients × batches of {EVENTS_PER_BATCH}, {SECONDS} s each)");
+    println!(
+        "  {:<12} {:>9} {:>10} {:>10} {:>8} {:>8} {:>8}",
+        "database", "requests", "events", "events/s", "p50 ms", "p95 ms", "p99 ms"
+    );
+    run("SQLite", dir.0.join("load.sqlite").to_str().unwrap());
+    let pg = common::Postgres::start();
+    run("PostgreSQL", &pg.url);
+}
+
+fn run(label: &str, db: &str) {
     let bin = std::env::var("SHOPCUE_COLLECTOR").unwrap_or_else(|_| env!("CARGO_BIN_EXE_shopcue-collector").to_string());
-    let mut child = Command::new(bin)
-        .args(["--listen", "127.0.0.1:0", "--db"])
-        .arg(dir.join("load.sqlite"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("collector starts");
+    let mut child =
+        Command::new(bin).args(["--listen", "127.0.0.1:0", "--db", db]).stdout(Stdio::piped()).spawn().expect("collector starts");
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let addr = line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap().to_string();
@@ -68,11 +77,15 @@ fn main() {
     let mut lat: Vec<f64> = latencies.into_iter().flat_map(|h| h.join().unwrap()).collect();
     child.kill().ok();
     child.wait().ok();
-    std::fs::remove_dir_all(&dir).ok();
     lat.sort_by(|a, b| a.total_cmp(b));
     let pct = |p: f64| lat.get(((lat.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(f64::NAN);
-    println!("collector load (SQLite, loopback, {CLIENTS} clients × batches of {EVENTS_PER_BATCH}, {SECONDS} s)");
-    println!("  requests {:>8}    events accepted {:>9}", requests.load(Ordering::Relaxed), accepted.load(Ordering::Relaxed));
-    println!("  events/s into SQLite {:>10.0}", accepted.load(Ordering::Relaxed) as f64 / SECONDS as f64);
-    println!("  latency ms  p50 {:.2}  p95 {:.2}  p99 {:.2}", pct(0.5), pct(0.95), pct(0.99));
+    let events = accepted.load(Ordering::Relaxed);
+    println!(
+        "  {label:<12} {:>9} {events:>10} {:>10.0} {:>8.2} {:>8.2} {:>8.2}",
+        requests.load(Ordering::Relaxed),
+        events as f64 / SECONDS as f64,
+        pct(0.5),
+        pct(0.95),
+        pct(0.99)
+    );
 }

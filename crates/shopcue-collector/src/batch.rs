@@ -27,6 +27,8 @@ pub struct StoredEvent {
     pub url: String,
     /// Scenario id for `shopcue_*` lifecycle events.
     pub scenario_id: Option<String>,
+    /// Variant key for `shopcue_*` lifecycle events (`holdout` for the holdout group).
+    pub variant: Option<String>,
     /// The whole event as JSON.
     pub json: String,
 }
@@ -44,6 +46,7 @@ pub struct Batch {
 
 fn text(v: &Value, key: &str, max: usize) -> Result<String, String> {
     match v.get(key) {
+        Some(Value::String(s)) if s.contains('\0') => Err(format!("{key} must not contain NUL")),
         Some(Value::String(s)) if !s.is_empty() && s.len() <= max => Ok(s.clone()),
         Some(Value::String(_)) => Err(format!("{key} must be 1 to {max} bytes")),
         _ => Err(format!("{key} is required (string)")),
@@ -86,6 +89,13 @@ fn decode_event(e: &Value, site: &str) -> Result<StoredEvent, String> {
     }
     let ts =
         e.get("ts").and_then(Value::as_f64).filter(|t| *t > 0.0 && t.fract() == 0.0).ok_or("ts must be Unix milliseconds")?;
+    let param = |key: &str| -> Result<Option<String>, String> {
+        match e.get("params").and_then(|p| p.get(key)) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if !s.contains('\0') && (1..=100).contains(&s.len()) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("params.{key} must be a string of 1 to 100 bytes without NUL")),
+        }
+    };
     Ok(StoredEvent {
         id,
         site: site.to_string(),
@@ -93,8 +103,10 @@ fn decode_event(e: &Value, site: &str) -> Result<StoredEvent, String> {
         ts: ts as i64,
         visitor_id: text(e, "visitor_id", 64)?,
         session_id: text(e, "session_id", 64).unwrap_or_default(),
-        url: e.get("url").and_then(Value::as_str).unwrap_or_default().chars().take(2000).collect(),
-        scenario_id: e.get("params").and_then(|p| p.get("scenario_id")).and_then(Value::as_str).map(str::to_string),
+        // Databases store text without NUL (PostgreSQL refuses it): dropped from the URL.
+        url: e.get("url").and_then(Value::as_str).unwrap_or_default().chars().filter(|c| *c != '\0').take(2000).collect(),
+        scenario_id: param("scenario_id")?,
+        variant: param("variant")?,
         json: e.to_json(),
     })
 }
@@ -117,6 +129,27 @@ mod tests {
         assert_eq!(b.events[1].scenario_id.as_deref(), Some("cart_low_stock"));
         assert_eq!(b.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(b.client_dropped, 2);
+    }
+
+    #[test]
+    fn nul_characters_and_odd_params_are_rejected_per_event() {
+        let b = decode(
+            r#"{"site":"demo","events":[
+                {"id":"a\u0000","name":"view_item","ts":1700000000000,"visitor_id":"v"},
+                {"id":"b","name":"shopcue_exposure","ts":1700000000000,"visitor_id":"v","params":{"scenario_id":7}},
+                {"id":"c","name":"shopcue_exposure","ts":1700000000000,"visitor_id":"v","url":"/a\u0000b",
+                 "params":{"scenario_id":"s","variant":"holdout"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            b.rejected,
+            [
+                (0, "id must not contain NUL".to_string()),
+                (1, "params.scenario_id must be a string of 1 to 100 bytes without NUL".to_string())
+            ]
+        );
+        assert_eq!(b.events[0].url, "/ab");
+        assert_eq!(b.events[0].variant.as_deref(), Some("holdout"));
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //!
 //! - `POST /collect` — a batch `{"v":1,"site":…,"events":[…]}` (any content type; the widget
 //!   sends `text/plain` to avoid CORS preflights). Replies `200` with counts only after the
-//!   SQLite transaction commits; duplicate event ids are ignored; `400` with the reason for a
-//!   bad batch; `413` over 1 MiB (also after gzip decompression); `408` when the body is not
-//!   received within 10 s; `429` with `Retry-After` when one client floods one site.
+//!   transaction holding it commits (group commit, [`commit`]); duplicate event ids are
+//!   ignored; `400` with the reason for a bad batch; `413` over 1 MiB (also after gzip
+//!   decompression); `408` when the body is not received within 10 s (a connection that has
+//!   not sent its headers within 10 s is closed); `429` with `Retry-After` when one client
+//!   floods one site; `503` when the database cannot commit (clients retry).
 //! - `GET /healthz` — `200 ok` when the database answers.
 //! - `GET /report?site=…&from=…&to=…&attribution_days=7&format=json|csv` — per scenario and
 //!   variant: exposures, impressions, clicks, dismissals, conversions, CTR, CVR, uplift against
@@ -16,8 +18,11 @@
 //!   store and the built widget).
 
 pub mod batch;
+pub mod commit;
 pub mod limit;
+pub mod pg;
 pub mod report;
+pub mod sqlite;
 pub mod statics;
 pub mod store;
 
@@ -36,47 +41,86 @@ use axum::Router;
 use shopcue::json::{object, Value};
 
 use crate::batch::MAX_BODY_BYTES;
+use crate::commit::GroupCommit;
 use crate::limit::RateLimiter;
-use crate::store::{EventStore, ReportQuery};
+use crate::store::{EventStore, Incoming, ReportQuery};
 
 /// Shared server state.
 #[derive(Clone)]
 pub struct App {
-    /// The event store.
+    /// The event store (reads; writes go through `commit`).
     pub store: Arc<dyn EventStore>,
+    /// The group-commit writer in front of `store`.
+    pub commit: GroupCommit,
     /// Static directories, searched in order.
     pub statics: Arc<Vec<PathBuf>>,
     /// Origins allowed to read `/collect` replies cross-origin (`*` allows any).
     pub allowed_origins: Arc<Vec<String>>,
     /// Per site + client request limits.
     pub limiter: Arc<RateLimiter>,
+    /// Time allowed to receive a request's headers, and then its body.
+    pub read_timeout: Duration,
 }
 
 impl App {
     /// An app over `store` with default limits: 20 batches/s per site and client, bursts of 100.
+    /// Starts the group-commit writer thread.
     pub fn new(store: Arc<dyn EventStore>, statics: Vec<PathBuf>, allowed_origins: Vec<String>) -> App {
         App {
+            commit: GroupCommit::start(store.clone()),
             store,
             statics: Arc::new(statics),
             allowed_origins: Arc::new(allowed_origins),
             limiter: Arc::new(RateLimiter::new(20.0, 100.0)),
+            read_timeout: READ_TIMEOUT,
         }
     }
 }
 
-/// Serves `app` on `listener` (with client addresses, for rate limits) until `shutdown` resolves.
+/// Serves `app` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+/// HTTP/1.1 with keep-alive; a connection that does not send its request headers within
+/// `app.read_timeout` is closed (slow-loris), and the client address reaches the rate limiter.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let read_timeout = app.read_timeout;
+    let router = router(app);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            tower_service::Service::call(&mut router.clone(), req)
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(read_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Largest body after gzip decompression.
 pub const MAX_DECOMPRESSED_BYTES: usize = 4 * MAX_BODY_BYTES;
-/// Time allowed to receive a request body.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed to receive a request's headers, and then its body.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Builds the HTTP router.
 pub fn router(app: App) -> Router {
@@ -148,10 +192,13 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, (StatusCode, &'static str)> {
 }
 
 async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> Response {
-    let bytes: Bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+    let bytes: Bytes = match tokio::time::timeout(app.read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => return error_reply(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB (or unreadable)"),
-        Err(_) => return error_reply(StatusCode::REQUEST_TIMEOUT, "body not received within 10 s"),
+        Err(_) => {
+            let reason = format!("body not received within {} s", app.read_timeout.as_secs_f64());
+            return error_reply(StatusCode::REQUEST_TIMEOUT, &reason);
+        }
     };
     let gzipped = headers.get(header::CONTENT_ENCODING).is_some_and(|e| e.as_bytes().eq_ignore_ascii_case(b"gzip"));
     let inflated;
@@ -186,11 +233,9 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
     if batch.events.is_empty() {
         return json_reply(StatusCode::BAD_REQUEST, &object([("error", "no valid event".into()), ("rejected", rejected)]));
     }
-    let store = app.store.clone();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-    let events = batch.events;
-    match tokio::task::spawn_blocking(move || store.write(&events, now)).await {
-        Ok(Ok(w)) => json_reply(
+    match app.commit.write(Incoming { events: batch.events, received_at: now }).await {
+        Ok(w) => json_reply(
             StatusCode::OK,
             &object([
                 ("accepted", (w.inserted as u32).into()),

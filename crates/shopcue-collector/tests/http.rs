@@ -1,65 +1,10 @@
 //! The collector over real HTTP on loopback, with a real SQLite file.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+mod common;
+
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use shopcue_collector::{store::SqliteStore, App};
-
-struct Server {
-    addr: String,
-    db: PathBuf,
-    _dir: TempDir,
-}
-
-struct TempDir(PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn start() -> Server {
-    let dir = std::env::temp_dir().join(format!("shopcue-collector-test-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(dir.join("www")).unwrap();
-    std::fs::write(dir.join("www/index.html"), "<h1>store</h1>").unwrap();
-    std::fs::write(dir.join("www/secret.txt"), "inside").unwrap();
-    let db = dir.join("events.sqlite");
-    let store = SqliteStore::open(&db).unwrap();
-    let app = App::new(Arc::new(store), vec![dir.join("www")], vec!["https://shop.example".into()]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap().to_string()).unwrap();
-            shopcue_collector::serve(listener, app, std::future::pending()).await.unwrap();
-        });
-    });
-    Server { addr: rx.recv().unwrap(), db, _dir: TempDir(dir) }
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
-}
-
-/// Sends one HTTP/1.1 request; returns (status, headers, body).
-fn request(addr: &str, method: &str, path: &str, extra_headers: &str, body: &[u8]) -> (u16, String, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n{extra_headers}\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).unwrap();
-    let _ = s.write_all(body);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (status, head.to_string(), body.to_string())
-}
+use common::{request, start_sqlite as start};
 
 fn event(id: &str, name: &str) -> String {
     format!(
@@ -177,38 +122,11 @@ fn health_static_files_and_cors() {
     assert!(!head.to_ascii_lowercase().contains("access-control-allow-origin"), "{head}");
 }
 
-fn ev(id: &str, name: &str, visitor: &str, ts: i64, params: &str) -> String {
-    format!(r#"{{"id":"{id}","name":"{name}","ts":{ts},"visitor_id":"{visitor}","session_id":"s","url":"/","params":{params}}}"#)
-}
-
 #[test]
 fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
     let srv = start();
-    let day = 86_400_000i64;
-    let t0 = 1_790_000_000_000i64;
-    let mut events = Vec::new();
-    for i in 0..10 {
-        let (a, h) = (format!("a{i}"), format!("h{i}"));
-        events.push(ev(&format!("xa{i}"), "shopcue_exposure", &a, t0, r#"{"scenario_id":"s","variant":"a"}"#));
-        events.push(ev(&format!("xh{i}"), "shopcue_exposure", &h, t0, r#"{"scenario_id":"s","variant":"holdout"}"#));
-        events.push(ev(&format!("ia{i}"), "shopcue_impression", &a, t0 + 1, r#"{"scenario_id":"s","variant":"a"}"#));
-    }
-    // A repeated exposure counts once; its later time does not move the window.
-    events.push(ev("xa0-again", "shopcue_exposure", "a0", t0 + 3 * day, r#"{"scenario_id":"s","variant":"a"}"#));
-    for (id, visitor, at) in [
-        ("p1", "a0", t0 + day),     // in the window
-        ("p2", "a1", t0 + 6 * day), // in the window
-        ("p3", "a2", t0 + 7 * day), // the window's last moment
-        ("p4", "a3", t0 + 8 * day), // too late
-        ("p5", "a4", t0 - day),     // before exposure
-        ("p6", "h0", t0 + day),     // control converts too
-    ] {
-        events.push(ev(id, "purchase", visitor, at, "{}"));
-    }
-    events.push(ev("c1", "shopcue_click", "a0", t0 + 2, r#"{"scenario_id":"s","variant":"a"}"#));
-    events.push(ev("c2", "shopcue_click", "a1", t0 + 2, r#"{"scenario_id":"s","variant":"a"}"#));
-    events.push(ev("d1", "shopcue_dismiss", "a5", t0 + 2, r#"{"scenario_id":"s","variant":"a"}"#));
-    let body = format!(r#"{{"site":"demo","events":[{}]}}"#, events.join(","));
+    let (t0, day) = (common::T0, common::DAY);
+    let body = common::report_batch();
     assert_eq!(request(&srv.addr, "POST", "/collect", "", body.as_bytes()).0, 200);
 
     let path = format!("/report?site=demo&from={}&to={}&attribution_days=7", t0 - 10 * day, t0 + 30 * day);
@@ -241,4 +159,36 @@ fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
     let (status, _, html) = request(&srv.addr, "GET", "/dashboard", "", b"");
     assert_eq!(status, 200);
     assert!(html.contains("Shopcue scenarios"));
+}
+
+#[test]
+fn slow_clients_are_cut_off_by_read_timeouts() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let dir = common::temp_dir("collector-timeout");
+    let store = shopcue_collector::sqlite::SqliteStore::open(&dir.0.join("e.sqlite")).unwrap();
+    let mut app = shopcue_collector::App::new(std::sync::Arc::new(store), Vec::new(), Vec::new());
+    app.read_timeout = Duration::from_millis(500);
+    let addr = common::serve(app);
+    // Headers never finished (slow-loris): the connection is closed.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"POST /collect HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "closed after the header timeout, not the client's: {:?}",
+        started.elapsed()
+    );
+    // Headers complete, body stalls: 408 with the reason.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"POST /collect HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"site\":").unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let reply = String::from_utf8_lossy(&out);
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("body not received within 0.5 s"), "{reply}");
 }
