@@ -1,5 +1,13 @@
 //! The beacon outbox: a bounded queue of serialized events, cut into batches and retried with
 //! backoff. Pure state machine; the browser shell only moves batches and reports status codes.
+//!
+//! **Several tabs.** Each page keeps its own outbox in storage under its own key (see
+//! [`stored`]): a page only ever sends what it queued itself or explicitly adopted, so two
+//! tabs never send the same event. A page with queued events refreshes a heartbeat in its key;
+//! a key whose heartbeat is older than [`ORPHAN_AFTER_MS`] belongs to a page that was closed or
+//! killed mid-send, and the next page of the site adopts its events ([`Outbox::adopt`]) and
+//! removes the key. A page that finds its own key gone (it was frozen and adopted meanwhile)
+//! forgets what it had stored ([`Outbox::forget`]) instead of sending it twice.
 
 use std::collections::VecDeque;
 
@@ -17,6 +25,32 @@ pub const MAX_BODY_BYTES: usize = 60 * 1024;
 pub const BASE_BACKOFF_MS: i64 = 500;
 /// Longest retry delay.
 pub const MAX_BACKOFF_MS: i64 = 60_000;
+/// A page with queued events refreshes its stored heartbeat this often.
+pub const HEARTBEAT_MS: i64 = 10_000;
+/// A stored outbox whose heartbeat is this old belongs to a page that is gone.
+pub const ORPHAN_AFTER_MS: i64 = 30_000;
+
+/// A page's outbox as stored: `{"alive":<ms>,"events":[…]}` (`events_json` is
+/// [`Outbox::to_json`]).
+pub fn stored(events_json: &str, alive: i64) -> String {
+    let mut out = String::from("{\"alive\":");
+    format_number(alive as f64, &mut out);
+    out.push_str(",\"events\":");
+    out.push_str(events_json);
+    out.push('}');
+    out
+}
+
+/// `true` when a stored outbox belongs to a page that is gone: its heartbeat is older than
+/// [`ORPHAN_AFTER_MS`], or it has none (the single shared key of earlier versions), or it is
+/// unreadable. A heartbeat in the future (another tab's clock is the same clock, so this is a
+/// corrupt value) counts as stale too.
+pub fn orphaned(text: &str, now: i64) -> bool {
+    match parse(text).ok().as_ref().and_then(|v| v.get("alive")).and_then(Value::as_f64) {
+        Some(alive) => alive as i64 + ORPHAN_AFTER_MS <= now || alive as i64 > now + ORPHAN_AFTER_MS,
+        None => true,
+    }
+}
 /// Attempts at one batch before it is dropped (and counted).
 pub const MAX_ATTEMPTS: u32 = 10;
 /// Network failures (status 0) in a row, while online, after which the endpoint is taken to be
@@ -104,14 +138,21 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Restores a persisted outbox (a JSON array of events); unreadable input gives an empty one.
+    /// Restores a persisted outbox ([`stored`] form, or a bare JSON array of events);
+    /// unreadable input gives an empty one.
     pub fn from_json(text: &str) -> Outbox {
         let mut o = Outbox::default();
-        if let Ok(Value::Array(events)) = parse(text) {
-            for e in events {
-                if let (Some(id), Some(at)) = (e.get("id").and_then(Value::as_str), e.get("ts").and_then(Value::as_f64)) {
-                    o.entries.push_back(Entry { id: id.to_string(), at: at as i64, json: e.to_json() });
-                }
+        let events = match parse(text) {
+            Ok(Value::Array(events)) => events,
+            Ok(v) => match v.get("events") {
+                Some(Value::Array(events)) => events.clone(),
+                _ => Vec::new(),
+            },
+            Err(_) => Vec::new(),
+        };
+        for e in events {
+            if let (Some(id), Some(at)) = (e.get("id").and_then(Value::as_str), e.get("ts").and_then(Value::as_f64)) {
+                o.entries.push_back(Entry { id: id.to_string(), at: at as i64, json: e.to_json() });
             }
         }
         o
@@ -160,6 +201,33 @@ impl Outbox {
     /// `true` when nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Takes over the events of another page's stored outbox that are not queued here already;
+    /// returns how many. They go to the back of the queue (a batch in flight is unaffected).
+    pub fn adopt(&mut self, other: Outbox) -> usize {
+        let mut adopted = 0;
+        for e in other.entries {
+            if !self.entries.iter().any(|mine| mine.id == e.id) {
+                self.push(e);
+                adopted += 1;
+            }
+        }
+        self.dropped = self.dropped.saturating_add(other.dropped);
+        adopted
+    }
+
+    /// Drops the queued events whose ids are in `ids`: another page adopted them. A batch in
+    /// flight can then no longer be settled by position, so it is forgotten too (its events,
+    /// if still queued, are sent again and deduplicated by the collector).
+    pub fn forget(&mut self, ids: &[String]) -> usize {
+        let before = self.entries.len();
+        self.entries.retain(|e| !ids.contains(&e.id));
+        let forgotten = before - self.entries.len();
+        if forgotten > 0 {
+            self.in_flight = None;
+        }
+        forgotten
     }
 
     /// Queues an event; the oldest is dropped (and counted) when full.
@@ -389,6 +457,41 @@ mod tests {
         let restored = Outbox::from_json(&o.to_json());
         assert_eq!(restored.len(), MAX_ENTRIES);
         assert_eq!(Outbox::from_json("garbage").len(), 0);
+        let wrapped = stored(&o.to_json(), 1_700_000_000_000);
+        assert_eq!(Outbox::from_json(&wrapped).len(), MAX_ENTRIES);
+        assert_eq!(Outbox::from_json(r#"{"alive":1,"events":7}"#).len(), 0);
+    }
+
+    #[test]
+    fn a_page_is_orphaned_when_its_heartbeat_stops() {
+        let now = 1_700_000_000_000;
+        assert!(!orphaned(&stored("[]", now - ORPHAN_AFTER_MS + 1), now), "alive");
+        assert!(orphaned(&stored("[]", now - ORPHAN_AFTER_MS), now), "stale");
+        assert!(orphaned(&stored("[]", now + 2 * ORPHAN_AFTER_MS), now), "corrupt future heartbeat");
+        assert!(orphaned("[]", now), "the shared key of earlier versions");
+        assert!(orphaned("{broken", now));
+    }
+
+    #[test]
+    fn adoption_takes_only_new_events_and_forgetting_drops_adopted_ones() {
+        let mut mine = Outbox::default();
+        mine.push(entry(1));
+        mine.push(entry(2));
+        let batch = mine.next_batch(10_000, Flush::Timer, "\"v\":1").unwrap();
+        let mut theirs = Outbox::default();
+        theirs.push(entry(2));
+        theirs.push(entry(3));
+        theirs.dropped = 4;
+        assert_eq!(mine.adopt(theirs), 1);
+        assert_eq!(mine.ids().collect::<Vec<_>>(), ["id1", "id2", "id3"]);
+        assert_eq!(mine.dropped, 4, "drop counts travel with adopted events");
+        // The batch in flight (id1, id2) is settled as usual; the adopted event stays.
+        mine.settle(batch.seq, Outcome::Delivered, 10_001, 0.0);
+        assert_eq!(mine.ids().collect::<Vec<_>>(), ["id3"]);
+        // Another page adopted id3 while this one was frozen: it is not sent from here.
+        mine.push(entry(4));
+        assert_eq!(mine.forget(&["id3".to_string(), "nope".to_string()]), 1);
+        assert_eq!(mine.ids().collect::<Vec<_>>(), ["id4"]);
     }
 
     #[test]

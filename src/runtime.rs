@@ -394,9 +394,10 @@ impl Runtime {
         Ok(change)
     }
 
-    /// After consent arrived: adopts what storage held from earlier visits (read only now) and
-    /// replays this page view's events onto it, so nothing the shopper did is lost.
-    pub fn restore(&mut self, stored_profile: Option<&str>, stored_outbox: Option<&str>) {
+    /// After consent arrived: adopts the profile storage held from earlier visits (read only
+    /// now) and replays this page view's events onto it, so nothing the shopper did is lost.
+    /// (Queued events of earlier pages are adopted by the shell with [`Runtime::adopt_outbox`].)
+    pub fn restore(&mut self, stored_profile: Option<&str>) {
         if self.consent.personalization {
             if let Some(mut stored) = stored_profile.and_then(Profile::from_json) {
                 stored.session = self.profile.session.clone();
@@ -409,12 +410,6 @@ impl Runtime {
             self.profile_dirty = true;
         }
         if self.consent.analytics {
-            if let Some(stored) = stored_outbox.map(Outbox::from_json) {
-                let current = std::mem::replace(&mut self.outbox, stored);
-                for e in current.entries() {
-                    self.outbox.push(e.clone());
-                }
-            }
             self.outbox_dirty = true;
         }
     }
@@ -533,10 +528,41 @@ impl Runtime {
     /// The outbox as JSON text if it changed since the last call. While the endpoint is blocked
     /// nothing new is persisted: the page view's events stay in memory only.
     pub fn take_outbox_json(&mut self) -> Option<String> {
-        if self.outbox.blocked() || !self.consent.analytics {
+        if !self.outbox_dirty {
             return None;
         }
-        std::mem::take(&mut self.outbox_dirty).then(|| self.outbox.to_json())
+        let json = self.outbox_json()?;
+        self.outbox_dirty = false;
+        Some(json)
+    }
+
+    /// The outbox as JSON text, changed or not (`None` while blocked or without consent).
+    pub fn outbox_json(&self) -> Option<String> {
+        (!self.outbox.blocked() && self.consent.analytics).then(|| self.outbox.to_json())
+    }
+
+    /// Adopts the events of another page's stored outbox (a page that is gone, see
+    /// [`crate::outbox::orphaned`]); returns how many were new. Only with analytics consent.
+    pub fn adopt_outbox(&mut self, stored: &str) -> usize {
+        if !self.consent.analytics {
+            return 0;
+        }
+        let adopted = self.outbox.adopt(Outbox::from_json(stored));
+        self.outbox_dirty |= adopted > 0;
+        adopted
+    }
+
+    /// Drops queued events another page adopted while this one was frozen (see
+    /// [`Outbox::forget`]); returns how many.
+    pub fn forget_outbox(&mut self, ids: &[String]) -> usize {
+        let forgotten = self.outbox.forget(ids);
+        self.outbox_dirty |= forgotten > 0;
+        forgotten
+    }
+
+    /// Ids of the queued events, oldest first.
+    pub fn outbox_ids(&self) -> Vec<String> {
+        self.outbox.ids().map(str::to_string).collect()
     }
 
     /// The browser is back online: send what waits now.
@@ -676,7 +702,7 @@ mod tests {
         earlier.apply(&Event::parse("purchase", &parse(r#"{"items":[{"item_id":"z"}]}"#).unwrap()).unwrap(), 0);
         let change = rt.set_consent(&parse(r#"{"analytics":true,"personalization":true}"#).unwrap(), 4, e).unwrap();
         assert!(change.granted);
-        rt.restore(Some(&earlier.to_json()), None);
+        rt.restore(Some(&earlier.to_json()));
         assert_eq!(rt.profile.purchase_count, 1);
         assert!(rt.profile.items.get("a").is_some_and(|s| s.cart_qty == 1.0), "this page's cart add survives");
         assert_eq!(rt.decide(5, e)[0].decision.scenario_id, "cart_low_stock");

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, startCollector, launchBrowser, newShopperContext, messages, waitForMessages, clickClose, eventually,
+  ARTIFACTS, startCollector, launchBrowser, newShopperContext, messages, waitForMessages, clickClose, eventually, queuedEvents,
 } from './harness.mjs';
 
 let collector, browser;
@@ -106,10 +106,8 @@ test('the collector stores the view, the cart add and each impression exactly on
   const urls = q(`SELECT DISTINCT url FROM events WHERE visitor_id = $V AND name = 'view_item'`);
   assert.deepEqual(urls, [{ url: `${collector.url}/product.html` }], 'query strings are never sent');
   // Every event the browser queued was delivered: the outbox is empty.
-  await eventually(() => page.evaluate(() => {
-    const o = localStorage.getItem('shopcue:demo-store:outbox');
-    return o === null || o === '[]' || JSON.parse(o).every((e) => e.name === 'page_view' || e.name === 'view_item_list');
-  }), 10_000, 'outbox drained');
+  await eventually(async () => (await queuedEvents(page)).every((e) => e.name === 'page_view' || e.name === 'view_item_list'),
+    10_000, 'outbox drained');
   await context.close();
 });
 

@@ -119,3 +119,17 @@ export async function eventually(fn, ms = 10_000, what = 'condition') {
   }
   throw new Error(`${what} not reached in ${ms} ms (last: ${JSON.stringify(last)})`);
 }
+
+/** Every event still queued in this browser for `site`, across every page's stored outbox. */
+export function queuedEvents(page, site = 'demo-store') {
+  return page.evaluate((prefix) => {
+    const out = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (!k.startsWith(prefix)) continue;
+      const v = JSON.parse(localStorage.getItem(k));
+      out.push(...(Array.isArray(v) ? v : v.events));
+    }
+    return out;
+  }, `shopcue:${site}:outbox`);
+}

@@ -14,7 +14,7 @@ use crate::{config_loaded, flush_for_exit, with_shell};
 
 /// Calls `f` once with the promise's value, or with its rejection reason. One self-freeing
 /// closure serves both outcomes, so nothing leaks whichever way the promise settles.
-fn on_settle(promise: Promise, f: impl FnOnce(JsValue) + 'static) {
+pub fn on_settle(promise: Promise, f: impl FnOnce(JsValue) + 'static) {
     let cb = Closure::once_into_js(f);
     let then = Reflect::get(&promise, &"then".into()).ok().and_then(|t| t.dyn_into::<js_sys::Function>().ok());
     if let Some(then) = then {
@@ -58,6 +58,8 @@ pub fn send_due() {
     let next = with_shell(|s| {
         s.send_timer = None;
         let endpoint = s.rt.options()?.endpoint.clone()?;
+        // Never send what another tab adopted from this one while it was frozen.
+        s.outbox.reconcile(&mut s.rt, &s.store);
         let batch = s.rt.next_batch(now(), Flush::Timer)?;
         s.sending = true;
         Some((endpoint, batch))

@@ -13,6 +13,7 @@ mod beacon;
 pub mod platform;
 pub mod render;
 pub mod storage;
+mod tabs;
 
 use std::cell::RefCell;
 
@@ -27,11 +28,14 @@ use wasm_bindgen::JsCast;
 use platform::{console, from_value, js_error, now, to_value, BrowserEntropy};
 use render::Rendered;
 use storage::Store;
+use tabs::PageOutbox;
 
 /// The live widget: the core runtime plus what the browser side holds.
 struct Shell {
     rt: Runtime,
     store: Store,
+    /// This page's queue in storage, apart from other tabs'.
+    outbox: PageOutbox,
     render: bool,
     debug: bool,
     lang: String,
@@ -51,6 +55,7 @@ struct Shell {
     send_timer: Option<i32>,
     sending: bool,
     _page_listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    _heartbeat: Option<Closure<dyn FnMut()>>,
 }
 
 thread_local! {
@@ -150,8 +155,8 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     // Storage is read only as far as consent allows (the same rule the runtime applies).
     let consent = Consent::from_init_options(&opts).unwrap_or(Consent::REQUIRED);
     let profile_text = consent.personalization.then(|| store.get("profile")).flatten();
-    let outbox_text = consent.analytics.then(|| store.get("outbox")).flatten();
-    let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), outbox_text.as_deref(), t, &mut BrowserEntropy);
+    // The queue starts empty: events other pages left behind are adopted below, once.
+    let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), None, t, &mut BrowserEntropy);
     for w in warnings {
         console("warn", &[format!("[shopcue] {w}").into()]);
     }
@@ -162,6 +167,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     let shell = Shell {
         rt,
         store,
+        outbox: PageOutbox::new(),
         render: opts.get("render").and_then(Value::as_bool).unwrap_or(true),
         debug: init.debug,
         lang,
@@ -176,8 +182,10 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         send_timer: None,
         sending: false,
         _page_listeners: beacon::listen_for_page_exit(),
+        _heartbeat: platform::set_interval(heartbeat, shopcue::outbox::HEARTBEAT_MS as i32),
     };
     SHELL.with(|s| *s.borrow_mut() = Some(shell));
+    with_shell(|s| s.adopt_orphans(t));
     match init.config {
         ConfigSource::Url(url) => beacon::load_config(url),
         ConfigSource::Inline(config) => config_loaded(Ok(config)),
@@ -252,17 +260,41 @@ impl Shell {
             self.pending.clear();
         }
         if change.purge_outbox {
-            self.store.remove("outbox");
+            self.outbox.purge(&self.store);
         }
         let c = self.rt.consent();
         let profile = (c.personalization && !self.profile_read).then(|| self.store.get("profile")).flatten();
-        let outbox = (c.analytics && !self.outbox_read).then(|| self.store.get("outbox")).flatten();
+        let adopt = c.analytics && !self.outbox_read;
         if change.granted {
-            self.rt.restore(profile.as_deref(), outbox.as_deref());
+            self.rt.restore(profile.as_deref());
             self.profile_read |= c.personalization;
             self.outbox_read |= c.analytics;
         }
+        if adopt {
+            self.adopt_orphans(t);
+        }
         Ok(JsValue::UNDEFINED)
+    }
+
+    /// Adopts the stored queues of pages that are gone (closed or killed with events unsent).
+    /// Under a Web Lock per queue where the browser has them, so two pages never adopt the
+    /// same one; without, a rare double adoption is deduplicated by the collector.
+    fn adopt_orphans(&mut self, t: i64) {
+        if !self.rt.consent().analytics {
+            return;
+        }
+        for key in self.outbox.orphans(&self.store, t) {
+            let name = key.clone();
+            let locked = platform::with_lock(&self.store.key_of(&key), move || {
+                with_shell(|s| {
+                    s.outbox.adopt(&mut s.rt, &mut s.store, &name, now());
+                    s.schedule_send();
+                });
+            });
+            if !locked {
+                self.outbox.adopt(&mut self.rt, &mut self.store, &key, t);
+            }
+        }
     }
 
     /// Write-through persistence of whatever changed.
@@ -270,9 +302,7 @@ impl Shell {
         if let Some(p) = self.rt.take_profile_json() {
             self.store.set("profile", &p);
         }
-        if let Some(o) = self.rt.take_outbox_json() {
-            self.store.set("outbox", &o);
-        }
+        self.outbox.persist(&mut self.rt, &mut self.store, now(), false);
     }
 
     /// Evaluates on the next turn, once for a burst of commands (the loader replays its queue
@@ -331,6 +361,19 @@ impl Shell {
     }
 }
 
+/// Every [`shopcue::outbox::HEARTBEAT_MS`]: shows other tabs this page is alive while it has
+/// events queued, and once a minute looks for queues that pages left behind.
+fn heartbeat() {
+    with_shell(|s| {
+        let t = now();
+        s.outbox.persist(&mut s.rt, &mut s.store, t, true);
+        if t - s.outbox.scanned_at >= 60_000 {
+            s.adopt_orphans(t);
+        }
+        s.schedule_send();
+    });
+}
+
 /// Timer callback for a delayed message.
 fn show_delayed(message_id: &str) {
     let emitted = with_shell(|s| {
@@ -376,6 +419,7 @@ fn flush_for_exit() {
         let Some(endpoint) = s.rt.options().and_then(|o| o.endpoint.clone()) else {
             return;
         };
+        s.outbox.reconcile(&mut s.rt, &s.store);
         while let Some(batch) = s.rt.next_batch(now(), Flush::Unload) {
             let accepted = beacon::send_beacon(&endpoint, &batch.body);
             s.rt.settle(batch.seq, if accepted { 202 } else { 0 }, None, now(), platform::jitter());

@@ -83,6 +83,43 @@ pub fn when_dom_ready(f: &Function) -> bool {
     doc.ready_state() == "loading" && doc.add_event_listener_with_callback("DOMContentLoaded", f).is_ok()
 }
 
+/// `setInterval(f, ms)` for the page's lifetime; the closure is returned to be kept alive
+/// (`None` when the host has no window).
+pub fn set_interval(f: fn(), ms: i32) -> Option<Closure<dyn FnMut()>> {
+    let closure = Closure::<dyn FnMut()>::new(f);
+    let w = web_sys::window()?;
+    w.set_interval_with_callback_and_timeout_and_arguments_0(closure.as_ref().unchecked_ref(), ms).ok()?;
+    Some(closure)
+}
+
+/// Runs `f` holding the Web Lock `name` if nobody else holds it
+/// (`navigator.locks.request(name, {ifAvailable: true}, …)`); `f` does not run when the lock is
+/// taken. Returns false, without running `f`, when the browser has no Web Locks (old browsers,
+/// insecure contexts): the caller then does the work itself. Nothing is held past `f`, so the
+/// back/forward cache is never blocked.
+pub fn with_lock(name: &str, f: impl FnOnce() + 'static) -> bool {
+    let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return false };
+    let locks = Reflect::get(&nav, &"locks".into()).unwrap_or(JsValue::UNDEFINED);
+    let Ok(request) = Reflect::get(&locks, &"request".into()).and_then(|r| r.dyn_into::<Function>()) else { return false };
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"ifAvailable".into(), &true.into());
+    let callback = Closure::once_into_js(move |lock: JsValue| {
+        if !lock.is_null() {
+            f();
+        }
+    });
+    match request.call3(&locks, &name.into(), &options, &callback) {
+        Ok(promise) => {
+            // A rejection (an opaque origin) must not surface as an unhandled one.
+            if let Ok(p) = promise.dyn_into::<js_sys::Promise>() {
+                crate::beacon::on_settle(p, |_| {});
+            }
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 /// `clearTimeout(handle)`.
 pub fn clear_timeout(handle: i32) {
     if let Some(w) = web_sys::window() {

@@ -48,6 +48,21 @@ impl Store {
         false
     }
 
+    /// Names (without the site prefix) of this site's keys that start with `start`.
+    pub fn names(&self, start: &str) -> Vec<String> {
+        let Some(s) = &self.storage else { return Vec::new() };
+        let n = s.length().unwrap_or(0);
+        (0..n)
+            .filter_map(|i| s.key(i).ok().flatten())
+            .filter_map(|k| k.strip_prefix(&self.prefix).filter(|name| name.starts_with(start)).map(str::to_string))
+            .collect()
+    }
+
+    /// The full storage key of `name` (`shopcue:<site>:<name>`), also a good Web Lock name.
+    pub fn key_of(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
     /// Removes `name`.
     pub fn remove(&self, name: &str) {
         if let Some(s) = &self.storage {
