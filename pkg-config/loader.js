@@ -61,23 +61,102 @@
       if (c.personalization_storage) { out.personalization = c.personalization_storage === 'granted'; any = true; }
       if (any) live('consent', out);
     }
-    var dl = w.dataLayer;
+    // Automatic capture (DESIGN.md §2.2; each source can be switched off in the config's
+    // `capture`): GA4 dataLayer pushes, schema.org JSON-LD, data-shopcue-* attributes, History
+    // API navigation. The core maps and validates; this only hands over what the page holds.
+    var doc = w.document;
+    function guard(f) { return function () { try { return f.apply(this, arguments); } catch (e) { /* never break the page */ } }; }
+    var seen = typeof WeakSet === 'function' ? new WeakSet() : null;
+    var onEntry = guard(function (entry) {
+      if (!entry || typeof entry !== 'object') return;
+      if (seen) { if (seen.has(entry)) return; seen.add(entry); } // a push wrapped twice
+      var args = Object.prototype.toString.call(entry) === '[object Arguments]' ? Array.prototype.slice.call(entry) : entry;
+      if (args[0] === 'consent') return consentMode(args);
+      if (Array.isArray(args) ? args[0] === 'event' : args.event && args.ecommerce) live('capture', 'datalayer', args);
+    });
+    // JSON-LD texts and view blocks already taken: each is captured once, on the page it
+    // appeared on (after an SPA navigation, what the old page left in the DOM is not a view).
+    var ldDone = [], viewDone = [];
+    function ldScripts() { return doc.querySelectorAll('script[type="application/ld+json"]'); }
+    var scanPage = guard(function () {
+      for (var i = 0, ld = ldScripts(); i < ld.length; i++) {
+        var text = ld[i].textContent || '';
+        if (ldDone.indexOf(text) < 0) { ldDone.push(text); live('capture', 'jsonld', text); }
+      }
+      for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
+        if (viewDone.indexOf(views[j]) < 0) {
+          viewDone.push(views[j]);
+          live('capture', 'attributes', { event: 'view_item', items: [itemOf(views[j])] });
+        }
+      }
+    });
+    function itemOf(el) {
+      var d = el.closest('[data-shopcue-item]').dataset, item = { item_id: d.shopcueItem };
+      var fields = { name: 'item_name', brand: 'item_brand', category: 'item_category', price: 'price', stock: 'stock',
+        quantity: 'quantity', currency: 'currency', image: 'image', url: 'url' };
+      for (var k in fields) {
+        var v = d['shopcue' + k.charAt(0).toUpperCase() + k.slice(1)];
+        if (v != null) item[fields[k]] = v;
+      }
+      return item;
+    }
+    var lastUrl = w.location.href.split('#')[0];
+    var navigated = guard(function () {
+      var url = w.location.href.split('#')[0];
+      if (url === lastUrl) return; // a hash change is not a page view
+      lastUrl = url;
+      ldDone = [];
+      for (var i = 0, ld = ldScripts(); i < ld.length; i++) ldDone.push(ld[i].textContent || '');
+      live('capture', 'history');
+      setTimeout(scanPage, 0);
+    });
+    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', scanPage);
+    else setTimeout(scanPage, 0);
+    var dl = w.dataLayer = w.dataLayer || [];
     // Replay in order; calls made meanwhile (even during the replay) join the same queue.
     var q = stub.q || [];
     for (var i = 0; i < q.length; i++) live.apply(null, q[i]);
     stub.q = [];
     w[NAME] = live;
     try {
-      if (dl && typeof dl.push === 'function' && dl.length !== undefined) {
-        for (var j = 0; j < dl.length; j++) consentMode(dl[j]);
-        var push = dl.push;
-        dl.push = function () {
-          var result = push.apply(this, arguments);
-          try { for (var k = 0; k < arguments.length; k++) consentMode(arguments[k]); } catch (e) { /* never break the page */ }
+      for (var j = 0; j < dl.length; j++) onEntry(dl[j]); // pushed before Shopcue loaded
+      // Wrap push, and whatever push GTM or gtag installs later (they replace it on load).
+      var wrap = function (fn) {
+        return function () {
+          var result = fn.apply(this, arguments);
+          for (var k = 0; k < arguments.length; k++) onEntry(arguments[k]);
           return result;
         };
-      }
+      };
+      var wrapped = wrap(dl.push);
+      Object.defineProperty(dl, 'push', { configurable: true, enumerable: false,
+        get: function () { return wrapped; }, set: function (fn) { wrapped = wrap(fn); } });
     } catch (e) { /* a frozen or exotic dataLayer: consent then comes from shopcue('consent', …) only */ }
+    try {
+      ['pushState', 'replaceState'].forEach(function (m) {
+        var original = w.history[m];
+        if (typeof original === 'function') {
+          w.history[m] = function () { var r = original.apply(this, arguments); navigated(); return r; };
+        }
+      });
+      w.addEventListener('popstate', navigated);
+      doc.addEventListener('click', guard(function (ev) {
+        var el = ev.target && ev.target.closest && ev.target.closest('[data-shopcue-track]');
+        if (el && el.closest('[data-shopcue-item]')) {
+          live('capture', 'attributes', { event: el.getAttribute('data-shopcue-track'), items: [itemOf(el)] });
+        }
+      }), { capture: true, passive: true });
+      if (typeof MutationObserver === 'function') {
+        // JSON-LD injected later by a single-page app.
+        new MutationObserver(function (records) {
+          for (var r = 0; r < records.length; r++) {
+            for (var n = records[r].addedNodes, a = 0; a < n.length; a++) {
+              if (n[a].nodeName === 'SCRIPT' && n[a].type === 'application/ld+json') return void setTimeout(scanPage, 0);
+            }
+          }
+        }).observe(doc.documentElement, { childList: true, subtree: true });
+      }
+    } catch (e) { /* an exotic host: capture what can be captured */ }
   }, function (e) {
     giveUp('WebAssembly could not start (' + (e && e.message ? e.message : e) + '). ' +
       'If the page has a Content-Security-Policy, allow \'wasm-unsafe-eval\' in script-src.');

@@ -43,6 +43,8 @@ pub struct Config {
     pub stores: Vec<Store>,
     /// Saved groups for `$inGroup` (`{"vip": ["visitor-id", …]}`).
     pub saved_groups: Value,
+    /// Automatic capture sources (`capture`: `datalayer`, `jsonld`, `attributes`, `history`).
+    pub capture: crate::capture::Switches,
     /// Scenarios in config order.
     pub scenarios: Vec<Scenario>,
 }
@@ -251,6 +253,7 @@ impl Config {
                 "holdout",
                 "stores",
                 "saved_groups",
+                "capture",
                 "scenarios",
             ],
             &mut p,
@@ -285,6 +288,27 @@ impl Config {
         if !saved_groups.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_array().is_some())) {
             p.push(Problem::new("$.saved_groups", "must be an object of arrays"));
         }
+        let mut capture = crate::capture::Switches::default();
+        if let Some(c) = v.get("capture") {
+            let members = c.as_object().unwrap_or(&[]);
+            if c.as_object().is_none() {
+                p.push(Problem::new("$.capture", "must be an object such as {\"datalayer\": false}"));
+            }
+            check_keys(members, "$.capture", &["datalayer", "jsonld", "attributes", "history"], &mut p);
+            for (k, x) in members {
+                let slot = match k.as_str() {
+                    "datalayer" => &mut capture.datalayer,
+                    "jsonld" => &mut capture.jsonld,
+                    "attributes" => &mut capture.attributes,
+                    "history" => &mut capture.history,
+                    _ => continue,
+                };
+                match x {
+                    Value::Bool(b) => *slot = *b,
+                    _ => p.push(Problem::new(format!("$.capture.{k}"), "must be true or false")),
+                }
+            }
+        }
         let lang = locale.split('-').next().unwrap_or("en").to_string();
         let cx = ScenarioCx { presets: &presets, lang: &lang, holdout };
         let mut scenarios: Vec<Scenario> = Vec::new();
@@ -316,6 +340,7 @@ impl Config {
             holdout,
             stores,
             saved_groups,
+            capture,
             scenarios,
         })
     }

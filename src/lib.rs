@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod bucket;
+pub mod capture;
 pub mod case;
 pub mod condition;
 pub mod config;

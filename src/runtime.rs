@@ -2,12 +2,13 @@
 //! The wasm shell owns one [`Runtime`], feeds it time, randomness and stored text, and carries
 //! out what it returns (render, send, store).
 
+use crate::capture::{event_from, Source};
 use crate::config::Config;
 use crate::engine::{decide, Decision, Env, Page};
 use crate::error::{Error, Problem};
 use crate::event::{Event, Item};
 use crate::id::{uuid_v7, Entropy};
-use crate::json::{object, Value};
+use crate::json::{object, parse, Value};
 use crate::outbox::{Batch, Entry, Flush, Outbox, Outcome};
 use crate::profile::Profile;
 use crate::url::{path_of, strip_query};
@@ -147,9 +148,14 @@ pub struct Runtime {
     consent: Consent,
     /// Events of this page view, replayed onto a stored profile when consent arrives later.
     page_log: Vec<(Event, i64)>,
+    /// Captured values that arrived before the config (which says whether to take them).
+    captured: Vec<(Source, Value)>,
     profile_dirty: bool,
     outbox_dirty: bool,
 }
+
+/// Most captured values held while the config loads.
+const MAX_CAPTURED_EARLY: usize = 50;
 
 impl Runtime {
     /// Restores state from storage text (either may be missing or corrupt). Returns the
@@ -181,6 +187,7 @@ impl Runtime {
             location: None,
             consent: Consent::GRANTED,
             page_log: Vec::new(),
+            captured: Vec::new(),
             profile_dirty: stored_profile.is_none(),
             outbox_dirty: false,
         };
@@ -335,6 +342,65 @@ impl Runtime {
         }
         self.enqueue(name, event.params, now, entropy);
         Ok(())
+    }
+
+    /// Records what automatic capture found on the page ([`crate::capture`]): `source` is
+    /// `datalayer` (a dataLayer entry), `jsonld` (a JSON-LD script's text) or `attributes`.
+    /// Returns whether it became an event. Before the config is loaded the value waits (the
+    /// config may switch the source off); see [`Runtime::replay_captured`]. A `view_item` of
+    /// the item this page already viewed is not counted twice (a page with both JSON-LD and a
+    /// dataLayer push).
+    pub fn capture(&mut self, source: &str, v: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<bool, Error> {
+        let Some(source) = Source::parse(source) else {
+            return Err(Error::InvalidEvent(vec![Problem::new(
+                "$[0]",
+                "capture source must be datalayer, jsonld or attributes",
+            )]));
+        };
+        let parsed;
+        let v = match (source, v) {
+            (Source::JsonLd, Value::String(text)) => {
+                parsed = parse(text)
+                    .map_err(|e| Error::InvalidEvent(vec![Problem::new("$jsonld", format!("JSON-LD is not JSON: {e}"))]))?;
+                &parsed
+            }
+            _ => v,
+        };
+        let Some(config) = &self.config else {
+            if self.captured.len() < MAX_CAPTURED_EARLY {
+                self.captured.push((source, v.clone()));
+            }
+            return Ok(false);
+        };
+        if !config.capture.allows(source) {
+            return Ok(false);
+        }
+        let Some((name, params)) = event_from(source, v) else { return Ok(false) };
+        if name == "view_item" {
+            let id = params.get_path("items.0.item_id").and_then(Value::as_str);
+            if self.page.items.first().is_some_and(|i| Some(i.id.as_str()) == id) {
+                return Ok(false);
+            }
+        }
+        self.track(&name, &params, now, entropy)?;
+        Ok(true)
+    }
+
+    /// Takes the values captured before the config loaded, as far as the config allows;
+    /// returns the problems of those that were not valid events.
+    pub fn replay_captured(&mut self, now: i64, entropy: &mut dyn Entropy) -> Vec<Error> {
+        let early = std::mem::take(&mut self.captured);
+        let source_name = |s: Source| match s {
+            Source::DataLayer => "datalayer",
+            Source::JsonLd => "jsonld",
+            Source::Attributes => "attributes",
+        };
+        early.into_iter().filter_map(|(s, v)| self.capture(source_name(s), &v, now, entropy).err()).collect()
+    }
+
+    /// Whether History API navigation counts as a page view (`config.capture.history`).
+    pub fn captures_history(&self) -> bool {
+        self.config.as_ref().is_none_or(|c| c.capture.history)
     }
 
     /// Refreshes price and stock of known items (`shopcue('catalog', items)`).
@@ -724,6 +790,44 @@ mod tests {
         assert_eq!(at(r#"{"consent":{"analytics":true,"personalization":true}}"#), Ok(Consent::GRANTED));
         assert_eq!(at(r#"{"consent":{"analytics":true}}"#), Ok(Consent { analytics: true, personalization: false }));
         assert!(at(r#"{"consent":"yes"}"#).is_err());
+    }
+
+    #[test]
+    fn captured_values_wait_for_the_config_and_obey_its_switches() {
+        let e = &mut SeededEntropy(9);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        let opts = init_options();
+        let config = opts.get("config").cloned().unwrap();
+        rt.init(&opts).unwrap();
+        rt.page_view("https://shop.example/p/ls", 1, e);
+        let ld = Value::from(
+            r#"{"@type":"Product","sku":"LS","name":"Linen","offers":{"price":6980,"priceCurrency":"JPY","inventoryLevel":2}}"#,
+        );
+        let push = parse(r#"{"event":"view_item","ecommerce":{"items":[{"item_id":"LS","price":6980,"stock":2}]}}"#).unwrap();
+        assert_eq!(rt.capture("jsonld", &ld, 2, e), Ok(false), "waits for the config");
+        assert_eq!(rt.capture("datalayer", &push, 3, e), Ok(false));
+        rt.set_config(&config).unwrap();
+        assert_eq!(rt.replay_captured(4, e), Vec::<Error>::new());
+        assert_eq!(
+            rt.profile.items.get("LS").map(|s| s.views.len()),
+            Some(1),
+            "JSON-LD and dataLayer views of one item count once"
+        );
+        assert_eq!(rt.decide(5, e)[0].decision.scenario_id, "page_low_stock", "captured stock drives scenarios");
+        let cart = parse(r#"["event","add_to_cart",{"items":[{"item_id":"LS","price":"¥6,980"}]}]"#).unwrap();
+        assert_eq!(rt.capture("datalayer", &cart, 6, e), Ok(true));
+        assert!(rt.capture("jsonld", &Value::from("{nope"), 7, e).is_err(), "malformed JSON-LD is reported");
+        assert!(rt.capture("cookies", &Value::Null, 7, e).is_err());
+
+        let mut off = config.clone();
+        off.set("capture", parse(r#"{"datalayer":false,"history":false}"#).unwrap());
+        rt.set_config(&off).unwrap();
+        assert_eq!(rt.capture("datalayer", &cart, 8, e), Ok(false), "switched off in the config");
+        assert!(!rt.captures_history());
+        off.set("capture", parse(r#"{"datalayer":"no","cookies":true}"#).unwrap());
+        let Err(Error::InvalidConfig(problems)) = rt.set_config(&off) else { panic!("invalid capture switches") };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["$.capture.cookies", "$.capture.datalayer"]);
     }
 
     #[test]

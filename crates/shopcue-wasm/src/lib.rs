@@ -113,11 +113,18 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
         "identify" => with_shell(|s| s.rt.identify(&to_value(&arg(0))).map(|_| JsValue::UNDEFINED)),
         "consent" => with_shell(|s| s.consent(&to_value(&arg(0)), t)),
         "page" => with_shell(|s| {
-            s.rendered.clear();
-            s.pending.clear();
-            let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-            s.rt.page_view(&href, t, &mut BrowserEntropy);
+            s.new_page(t);
             Ok(JsValue::UNDEFINED)
+        }),
+        // Internal: what the loader's automatic capture found (see shopcue::capture).
+        "capture" => with_shell(|s| match arg(0).as_string().as_deref() {
+            Some("history") => {
+                if s.rt.captures_history() {
+                    s.new_page(t);
+                }
+                Ok(JsValue::UNDEFINED)
+            }
+            source => s.rt.capture(source.unwrap_or_default(), &to_value(&arg(1)), t, &mut BrowserEntropy).map(JsValue::from),
         }),
         "on" => {
             let kind = arg(0).as_string().unwrap_or_default();
@@ -215,6 +222,9 @@ fn config_loaded(config: Result<Value, String>) {
                 );
             }
             s.offset_checked_at = 0; // the config's time zone applies from the next evaluation
+            for e in s.rt.replay_captured(now(), &mut BrowserEntropy) {
+                console("warn", &[js_error(&e)]);
+            }
             s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
             s.schedule_evaluation();
         }
@@ -251,6 +261,15 @@ fn on_message_event(message_id: &str, what: Lifecycle) {
 }
 
 impl Shell {
+    /// A new page view (an SPA navigation, or `shopcue('page')`): messages of the old page
+    /// close and delayed ones are cancelled.
+    fn new_page(&mut self, t: i64) {
+        self.rendered.clear();
+        self.pending.clear();
+        let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+        self.rt.page_view(&href, t, &mut BrowserEntropy);
+    }
+
     /// Applies a consent change: purges storage on revocation, reads it on a grant.
     fn consent(&mut self, v: &Value, t: i64) -> Result<JsValue, Error> {
         let change = self.rt.set_consent(v, t, &mut BrowserEntropy)?;

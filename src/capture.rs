@@ -1,0 +1,301 @@
+//! Automatic capture: what stores already publish, turned into Shopcue events. Pure mappings;
+//! the shell only hands over what it found on the page, and [`crate::runtime::Runtime::capture`]
+//! validates the result like any `track` call.
+//!
+//! - GA4 e-commerce pushes to `dataLayer`, in both forms: `{event: 'add_to_cart', ecommerce:
+//!   {…}}` (GTM) and `gtag('event', 'add_to_cart', {…})` (an arguments list).
+//! - schema.org `Product` / `ProductGroup` JSON-LD with `Offer` / `AggregateOffer`, also inside
+//!   `@graph` and arrays → `view_item`.
+//! - `data-shopcue-*` attributes on no-code sites (the loader reads the attributes into
+//!   `{"event": "add_to_cart", "items": [{…}]}`).
+
+use crate::json::{object, Value};
+
+/// GA4 e-commerce event names Shopcue takes from `dataLayer`.
+pub const DATA_LAYER_EVENTS: &[&str] = &[
+    "view_item",
+    "view_item_list",
+    "add_to_cart",
+    "remove_from_cart",
+    "add_to_wishlist",
+    "begin_checkout",
+    "purchase",
+    "search",
+];
+
+/// Where a captured value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A `dataLayer` entry.
+    DataLayer,
+    /// The text of a `<script type="application/ld+json">`.
+    JsonLd,
+    /// A `data-shopcue-*` element, read by the loader.
+    Attributes,
+}
+
+impl Source {
+    /// Parses the shell's name for a source.
+    pub fn parse(s: &str) -> Option<Source> {
+        match s {
+            "datalayer" => Some(Source::DataLayer),
+            "jsonld" => Some(Source::JsonLd),
+            "attributes" => Some(Source::Attributes),
+            _ => None,
+        }
+    }
+}
+
+/// Which sources a config lets in (`config.capture`; every source is on by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Switches {
+    /// GA4 `dataLayer` e-commerce pushes.
+    pub datalayer: bool,
+    /// schema.org JSON-LD products.
+    pub jsonld: bool,
+    /// `data-shopcue-*` attributes.
+    pub attributes: bool,
+    /// History API navigation counts as a page view.
+    pub history: bool,
+}
+
+impl Default for Switches {
+    fn default() -> Switches {
+        Switches { datalayer: true, jsonld: true, attributes: true, history: true }
+    }
+}
+
+impl Switches {
+    /// Whether `source` is on.
+    pub fn allows(&self, source: Source) -> bool {
+        match source {
+            Source::DataLayer => self.datalayer,
+            Source::JsonLd => self.jsonld,
+            Source::Attributes => self.attributes,
+        }
+    }
+}
+
+/// The Shopcue event in a value found by `source`, if it holds one: `(name, params)`.
+///
+/// ```
+/// use shopcue::capture::{event_from, Source};
+/// use shopcue::json::parse;
+/// let push = parse(r#"{"event":"add_to_cart","ecommerce":{"items":[{"item_id":"A1","price":1980}]}}"#).unwrap();
+/// let (name, params) = event_from(Source::DataLayer, &push).unwrap();
+/// assert_eq!(name, "add_to_cart");
+/// assert_eq!(params.get_path("items.0.item_id").and_then(|v| v.as_str()), Some("A1"));
+/// ```
+pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
+    match source {
+        Source::DataLayer => data_layer(v),
+        Source::JsonLd => json_ld(v).map(|p| ("view_item".to_string(), p)),
+        Source::Attributes => {
+            let name = v.get("event")?.as_str()?;
+            let items = v.get("items")?.clone();
+            DATA_LAYER_EVENTS.contains(&name).then(|| (name.to_string(), object([("items", items)])))
+        }
+    }
+}
+
+/// A GA4 e-commerce push: `{event, ecommerce}` or `['event', name, params]`. Other pushes
+/// (consent, config, page events, the `{ecommerce: null}` reset) give `None`.
+pub fn data_layer(v: &Value) -> Option<(String, Value)> {
+    let (name, params) = match v {
+        Value::Array(args) => {
+            if args.first()?.as_str()? != "event" {
+                return None;
+            }
+            (args.get(1)?.as_str()?, args.get(2).cloned().unwrap_or(Value::Object(Vec::new())))
+        }
+        _ => (v.get("event")?.as_str()?, v.get("ecommerce").filter(|e| e.as_object().is_some())?.clone()),
+    };
+    DATA_LAYER_EVENTS.contains(&name).then(|| (name.to_string(), params))
+}
+
+/// The first schema.org product in a JSON-LD document (an object, an array, or a `@graph`),
+/// as `view_item` params. `None` when there is no product with an id.
+pub fn json_ld(doc: &Value) -> Option<Value> {
+    let mut found = None;
+    visit(doc, 0, &mut |node| {
+        if found.is_none() && (has_type(node, "Product") || has_type(node, "ProductGroup")) {
+            found = product(node);
+        }
+    });
+    found
+}
+
+fn visit(v: &Value, depth: usize, f: &mut dyn FnMut(&Value)) {
+    if depth > 8 {
+        return;
+    }
+    match v {
+        Value::Array(list) => list.iter().for_each(|x| visit(x, depth + 1, f)),
+        Value::Object(_) => {
+            f(v);
+            if let Some(graph) = v.get("@graph") {
+                visit(graph, depth + 1, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn has_type(node: &Value, t: &str) -> bool {
+    let is = |x: &Value| {
+        x.as_str().is_some_and(|s| {
+            s == t || s.strip_prefix("http://schema.org/") == Some(t) || s.strip_prefix("https://schema.org/") == Some(t)
+        })
+    };
+    match node.get("@type") {
+        Some(Value::Array(types)) => types.iter().any(is),
+        Some(x) => is(x),
+        None => false,
+    }
+}
+
+/// A string field, or the `name` / first element / `url` of richer shapes.
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(crate::json::Value::Number(*n).to_json()),
+        Value::Array(list) => text(list.first()),
+        o @ Value::Object(_) => text(o.get("name").or_else(|| o.get("url")).or_else(|| o.get("@id"))),
+        _ => None,
+    }
+}
+
+fn product(node: &Value) -> Option<Value> {
+    let id = ["sku", "productID", "productGroupID", "gtin13", "gtin", "mpn", "@id"].iter().find_map(|k| text(node.get(k)))?;
+    // A group's offers may sit on its first variant.
+    let offers = node.get("offers").or_else(|| node.get("hasVariant").and_then(|v| v.as_array()?.first()?.get("offers")));
+    let offer = match offers {
+        Some(Value::Array(list)) => list.first(),
+        other => other,
+    };
+    let mut item = vec![("item_id".to_string(), Value::from(id.as_str()))];
+    let mut put = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            item.push((k.to_string(), v));
+        }
+    };
+    put("item_name", text(node.get("name")).map(Value::from));
+    put("item_brand", text(node.get("brand")).map(Value::from));
+    put("item_category", text(node.get("category")).map(Value::from));
+    put("image", text(node.get("image")).map(Value::from));
+    put("url", text(node.get("url")).map(Value::from));
+    let mut currency = None;
+    if let Some(o) = offer {
+        // Offer.price, else AggregateOffer.lowPrice; numbers or price strings.
+        let price = o.get("price").or_else(|| o.get("lowPrice")).filter(|p| !matches!(p, Value::Null)).cloned();
+        put("price", price);
+        currency = text(o.get("priceCurrency"));
+        put("currency", currency.clone().map(Value::from));
+        put("stock", stock(o));
+    }
+    let mut params = vec![("items".to_string(), Value::Array(vec![Value::Object(item)]))];
+    if let Some(c) = currency {
+        params.insert(0, ("currency".to_string(), Value::from(c.as_str())));
+    }
+    Some(Value::Object(params))
+}
+
+/// Stock from `inventoryLevel` (a number or a `QuantitativeValue`), else 0 for sold-out
+/// availabilities; unknown otherwise (`InStock` says nothing about how many).
+fn stock(offer: &Value) -> Option<Value> {
+    let level = match offer.get("inventoryLevel") {
+        Some(Value::Number(n)) => Some(*n),
+        Some(q) => q.get("value").and_then(Value::as_f64),
+        None => None,
+    };
+    if let Some(n) = level.filter(|n| n.is_finite() && *n >= 0.0) {
+        return Some(Value::Number(n));
+    }
+    let availability = text(offer.get("availability"))?;
+    let name = availability.rsplit('/').next().unwrap_or("");
+    matches!(name, "OutOfStock" | "SoldOut" | "Discontinued").then_some(Value::Number(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+        v.get_path(path)
+    }
+
+    #[test]
+    fn gtm_and_gtag_pushes_map_to_events_and_the_rest_is_ignored() {
+        let gtm = parse(
+            r#"{"event":"purchase","ecommerce":{"transaction_id":"T1","value":3960,"currency":"JPY","items":[{"item_id":"A"}]}}"#,
+        )
+        .unwrap();
+        let (name, params) = data_layer(&gtm).unwrap();
+        assert_eq!((name.as_str(), get(&params, "transaction_id").and_then(Value::as_str)), ("purchase", Some("T1")));
+        let gtag = parse(r#"["event","view_item",{"currency":"JPY","items":[{"item_id":"B","price":"¥1,980"}]}]"#).unwrap();
+        assert_eq!(data_layer(&gtag).unwrap().0, "view_item");
+        for other in [
+            r#"{"ecommerce":null}"#,
+            r#"{"event":"gtm.js","gtm.start":1}"#,
+            r#"["consent","default",{"analytics_storage":"denied"}]"#,
+            r#"["event","page_view",{}]"#,
+            r#"{"event":"add_to_cart"}"#,
+            r#"["config","G-XXXX"]"#,
+            r#"42"#,
+        ] {
+            assert_eq!(data_layer(&parse(other).unwrap()), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn json_ld_products_in_graphs_arrays_and_groups() {
+        let doc = parse(
+            r#"{"@context":"https://schema.org","@graph":[{"@type":"BreadcrumbList"},
+              {"@type":"Product","sku":"LS-01","name":"リネンシャツ","brand":{"@type":"Brand","name":"Kinari"},
+               "image":["https://shop.example/a.jpg"],"category":"shirts",
+               "offers":{"@type":"Offer","price":"6980","priceCurrency":"JPY","availability":"https://schema.org/LimitedAvailability",
+                         "inventoryLevel":{"@type":"QuantitativeValue","value":2}}}]}"#,
+        )
+        .unwrap();
+        let p = json_ld(&doc).unwrap();
+        assert_eq!(get(&p, "currency").and_then(Value::as_str), Some("JPY"));
+        let item = get(&p, "items.0").unwrap();
+        assert_eq!(item.get("item_id").and_then(Value::as_str), Some("LS-01"));
+        assert_eq!(item.get("item_brand").and_then(Value::as_str), Some("Kinari"));
+        assert_eq!(item.get("image").and_then(Value::as_str), Some("https://shop.example/a.jpg"));
+        assert_eq!(item.get("price").and_then(Value::as_str), Some("6980"), "price strings are parsed by the event");
+        assert_eq!(item.get("stock").and_then(Value::as_f64), Some(2.0));
+
+        let list = parse(
+            r#"[{"@type":"WebPage"},{"@type":["Product","Thing"],"productID":"X","offers":[{"@type":"AggregateOffer","lowPrice":980,
+               "priceCurrency":"JPY","availability":"http://schema.org/OutOfStock"}]}]"#,
+        )
+        .unwrap();
+        let item = get(&json_ld(&list).unwrap(), "items.0").cloned().unwrap();
+        assert_eq!(
+            (item.get("price").and_then(Value::as_f64), item.get("stock").and_then(Value::as_f64)),
+            (Some(980.0), Some(0.0))
+        );
+
+        let group = parse(
+            r#"{"@type":"ProductGroup","productGroupID":"G1","name":"Tee","hasVariant":[{"@type":"Product","sku":"G1-M",
+               "offers":{"price":1980,"priceCurrency":"JPY","availability":"https://schema.org/InStock"}}]}"#,
+        )
+        .unwrap();
+        let item = get(&json_ld(&group).unwrap(), "items.0").cloned().unwrap();
+        assert_eq!(item.get("item_id").and_then(Value::as_str), Some("G1"));
+        assert_eq!(item.get("price").and_then(Value::as_f64), Some(1980.0));
+        assert_eq!(item.get("stock"), None, "InStock says nothing about how many");
+
+        assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap()), None);
+        assert_eq!(json_ld(&parse(r#"{"@type":"Organization","name":"Shop"}"#).unwrap()), None);
+    }
+
+    #[test]
+    fn attributes_carry_an_event_and_items() {
+        let v = parse(r#"{"event":"add_to_wishlist","items":[{"item_id":"A","price":"1,980"}]}"#).unwrap();
+        assert_eq!(event_from(Source::Attributes, &v).unwrap().0, "add_to_wishlist");
+        assert_eq!(event_from(Source::Attributes, &parse(r#"{"event":"alert","items":[]}"#).unwrap()), None);
+    }
+}
