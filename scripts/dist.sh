@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the shippable widget into dist/shopcue/: release wasm → wasm-bindgen → wasm-opt (npm
 # binaryen, never Debian's) → loader with the glue inlined. Prints raw/gzip/brotli sizes and
-# fails when the gzip total exceeds pkg-config/size-budget.json.
+# fails when the gzip total exceeds pkg-config/size-budget.json. Also builds the npm package
+# (ESM, same wasm) into dist/npm/ from pkg-config/npm/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=dist/shopcue
@@ -16,6 +17,17 @@ mkdir -p "$OUT"
 # shellcheck disable=SC2046
 "$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) "$tmp/shopcue_wasm_bg.wasm" -o "$OUT/shopcue_bg.wasm"
 node scripts/build-loader.mjs "$tmp/shopcue_wasm.js" pkg-config/loader.js "$OUT/shopcue.js"
+
+# The npm package: ESM glue (wasm-bindgen --target web) + the same optimized wasm + the
+# wrapper and the types generated from the core (tests/typescript.rs keeps them current).
+NPM=dist/npm
+rm -rf "$NPM" && mkdir -p "$NPM"
+wasm-bindgen --target web --no-typescript --out-dir "$tmp/web" target/wasm32-unknown-unknown/release/shopcue_wasm.wasm
+cp "$tmp/web/shopcue_wasm.js" "$NPM/shopcue_wasm.js"
+cp "$OUT/shopcue_bg.wasm" "$NPM/shopcue_wasm_bg.wasm"
+cp pkg-config/npm/index.js pkg-config/npm/index.d.ts pkg-config/npm/README.md "$NPM/"
+version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
+sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" pkg-config/npm/package.json >"$NPM/package.json"
 
 budget=$(node -p 'require("./pkg-config/size-budget.json").total_gzip_bytes')
 target=$(node -p 'require("./pkg-config/size-budget.json").target_gzip_bytes')

@@ -198,6 +198,9 @@ pub enum Placement {
 }
 
 impl Placement {
+    /// Every placement name.
+    pub const NAMES: &[&str] = &["banner-top", "banner-bottom"];
+
     /// The name used in config and beacons.
     pub fn as_str(&self) -> &'static str {
         match self {

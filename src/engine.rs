@@ -11,6 +11,23 @@ use crate::profile::{ItemState, Profile};
 use crate::time::{calendar_days, civil, parse_iso, DAY_MS, WEEKDAYS};
 use crate::url::safe_link;
 
+/// Every `reason` an explanation can give (`explain()`; `consent` comes from the runtime), for
+/// the generated TypeScript types.
+pub const REASONS: &[&str] = &[
+    "shown",
+    "already_shown",
+    "not_triggered",
+    "schedule",
+    "audience",
+    "no_subject",
+    "dismissed",
+    "cap",
+    "global_cap",
+    "group",
+    "holdout",
+    "consent",
+];
+
 /// What the engine knows about the current page view.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Page {

@@ -45,6 +45,15 @@ pub enum Error {
     UnknownCommand(String),
 }
 
+/// Every [`Error::code`], for the generated TypeScript types.
+pub const ERROR_CODES: &[&str] = &[
+    "SHOPCUE_INVALID_JSON",
+    "SHOPCUE_INVALID_CONFIG",
+    "SHOPCUE_INVALID_EVENT",
+    "SHOPCUE_NOT_INITIALIZED",
+    "SHOPCUE_UNKNOWN_COMMAND",
+];
+
 impl Error {
     /// A stable, machine-readable code (`SHOPCUE_INVALID_CONFIG` …) for JS callers and logs.
     pub fn code(&self) -> &'static str {
@@ -85,3 +94,20 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_for_typescript() {
+        let all = [
+            Error::Json { offset: 0, reason: String::new() },
+            Error::InvalidConfig(Vec::new()),
+            Error::InvalidEvent(Vec::new()),
+            Error::NotInitialized,
+            Error::UnknownCommand(String::new()),
+        ];
+        assert_eq!(all.iter().map(Error::code).collect::<Vec<_>>(), ERROR_CODES);
+    }
+}

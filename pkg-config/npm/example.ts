@@ -1,0 +1,32 @@
+// Type-checked by `tsc --noEmit` in CI (scripts/ci/npm.sh): every method of the npm API, with
+// the types generated from the Rust core. Lines marked @ts-expect-error must stay errors.
+import { Shopcue, type Config, type Message, type ShopcueError, type Explain } from 'shopcue';
+
+const config: Config = {
+  version: 1,
+  site: 'demo-store',
+  locale: 'ja-JP',
+  capture: { datalayer: false },
+  scenarios: [{ preset: 'page_low_stock' }, { preset: 'cart_low_stock', priority: 90 }],
+};
+
+export async function main(): Promise<string> {
+  const shopcue = await Shopcue.load({ site: 'demo-store', config, endpoint: '/collect', consent: 'required' });
+  shopcue.consent({ analytics: true, personalization: true });
+  shopcue.track('view_item', { items: [{ item_id: 'linen-shirt', item_name: 'リネンシャツ', price: '¥5,990', stock: 2 }] });
+  shopcue.track('my_custom_event', { source: 'example' });
+  shopcue.catalog([{ item_id: 'linen-shirt', stock: 1, stores: { shibuya: 3 } }]);
+  shopcue.identify({ member: true, birthday: '04-01', segments: ['vip'] });
+  shopcue.page();
+  shopcue.on('message', (m: Message) => console.log(m.title, m.placement));
+  shopcue.on('dismiss', (id: string) => console.log(id));
+  shopcue.on('error', (e: ShopcueError) => console.log(e.code, e.problems.map((p) => p.path)));
+  const why: Explain = shopcue.explain();
+  // @ts-expect-error: not a preset
+  const bad: Config = { version: 1, site: 's', scenarios: [{ preset: 'page_low_stok' }] };
+  // @ts-expect-error: items must be objects with item_id
+  shopcue.track('view_item', { items: ['linen-shirt'] });
+  // @ts-expect-error: no such listener
+  shopcue.on('hover', () => {});
+  return why.scenarios.map((s) => `${s.scenario_id}:${s.reason}`).join(',') + String(bad);
+}

@@ -1,0 +1,32 @@
+// Shopcue for bundlers: `import { Shopcue } from 'shopcue'`. The same operations as the
+// script tag, as methods of the page's one instance; a rejected call throws an Error with a
+// stable `code` and every `problems[]` entry with its JSON path (types in index.d.ts).
+import init, { command } from './shopcue_wasm.js';
+
+let loading = null;
+
+export class Shopcue {
+  /**
+   * Loads the wasm once (from next to this module unless `wasm` says otherwise) and
+   * initializes; later calls resolve to the same instance.
+   */
+  static load(options, wasm) {
+    if (!loading) {
+      loading = init({ module_or_path: wasm ?? new URL('./shopcue_wasm_bg.wasm', import.meta.url) }).then(() => {
+        const shopcue = new Shopcue();
+        command('init', [options]);
+        return shopcue;
+      });
+      loading.catch(() => { loading = null; }); // a failed load may be retried
+    }
+    return loading;
+  }
+
+  track(name, params) { command('track', [name, params]); }
+  catalog(items) { command('catalog', [items]); }
+  identify(traits) { command('identify', [traits]); }
+  consent(consent) { command('consent', [consent]); }
+  page() { command('page', []); }
+  on(kind, listener) { command('on', [kind, listener]); }
+  explain() { return command('explain', []); }
+}
