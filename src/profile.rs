@@ -8,6 +8,10 @@ use crate::map::Map;
 
 /// Version of the stored profile format.
 pub const PROFILE_VERSION: u32 = 1;
+/// `MIGRATIONS[i]` turns a stored profile of version `i + 1` into version `i + 2`, so a
+/// profile of any earlier version is brought up to [`PROFILE_VERSION`] step by step when read.
+/// Changing the format means bumping the version and appending a step here, with a test.
+pub const MIGRATIONS: [fn(&mut Value); PROFILE_VERSION as usize - 1] = [];
 /// Inactivity that ends a session (GA4's default).
 pub const SESSION_TIMEOUT_MS: i64 = 30 * 60 * 1000;
 /// View timestamps kept per item (enough for "viewed 3 times in 7 days" style rules).
@@ -18,6 +22,16 @@ pub const MAX_ITEMS: usize = 300;
 pub const MAX_PAGE_VIEWS: usize = 100;
 /// Coupons kept.
 pub const MAX_COUPONS: usize = 20;
+/// Largest stored profile (bytes of JSON); beyond it the least valuable items go first.
+pub const MAX_PROFILE_BYTES: usize = 48 * 1024;
+/// An item only ever viewed is forgotten this long after it was last seen.
+pub const VIEWED_TTL_MS: i64 = 90 * DAY_MS;
+/// An item favorited or carted (not bought) is forgotten this long after it was last seen.
+pub const KEPT_TTL_MS: i64 = 365 * DAY_MS;
+/// A bought item is forgotten this long after its last purchase (dormancy rules look back
+/// up to a year and a half).
+pub const PURCHASED_TTL_MS: i64 = 730 * DAY_MS;
+const DAY_MS: i64 = 86_400_000;
 
 /// A coupon the shopper holds (`coupon` event).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -269,11 +283,15 @@ impl Profile {
     }
 
     fn forget_excess(&mut self) {
-        let excess = self.items.len().saturating_sub(MAX_ITEMS);
-        if excess == 0 {
+        self.forget_least_valuable(self.items.len().saturating_sub(MAX_ITEMS));
+    }
+
+    /// Forgets `n` items, least valuable first: viewed-only before favorites, cart and
+    /// purchases; within each, the longest unseen first.
+    fn forget_least_valuable(&mut self, n: usize) {
+        if n == 0 {
             return;
         }
-        // Least valuable first: viewed-only before favorites, cart and purchases; oldest first.
         let mut ranked: Vec<(u8, i64, String)> = self
             .items
             .iter()
@@ -283,9 +301,65 @@ impl Profile {
             })
             .collect();
         crate::sort::sort_by(&mut ranked, |a, b| a.cmp(b));
-        for (_, _, id) in ranked.into_iter().take(excess) {
+        for (_, _, id) in ranked.into_iter().take(n) {
             self.items.remove(&id);
         }
+    }
+
+    /// Expires by age (at each page view): items viewed only after [`VIEWED_TTL_MS`],
+    /// favorites and cart after [`KEPT_TTL_MS`], purchases after [`PURCHASED_TTL_MS`] — each
+    /// counted from when the item was last seen or bought — and page views older than 90 days.
+    pub fn compact(&mut self, now: i64) {
+        let stale: Vec<String> = self
+            .items
+            .iter()
+            .filter(|(_, s)| {
+                let kept = s.cart_qty > 0.0 || s.favorite_at.is_some() || s.notify_at.is_some();
+                match s.purchased_at {
+                    Some(bought) => now - bought.max(s.seen_at) > PURCHASED_TTL_MS,
+                    None if kept => now - s.seen_at > KEPT_TTL_MS,
+                    None => now - s.seen_at > VIEWED_TTL_MS,
+                }
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in stale {
+            self.items.remove(&id);
+        }
+        self.page_views.retain(|t| now - t <= VIEWED_TTL_MS);
+    }
+
+    /// Serializes for storage within `max_bytes`: when too large, the least valuable tenth of
+    /// the items goes, again until it fits (purchases and cart outlive views).
+    pub fn to_json_within(&mut self, max_bytes: usize) -> String {
+        let mut json = self.to_json();
+        while json.len() > max_bytes && !self.items.is_empty() {
+            self.forget_least_valuable(self.items.len().div_ceil(10));
+            json = self.to_json();
+        }
+        json
+    }
+
+    /// Sizes and counts for `explain()`: stored bytes, items by kind, page views, coupons.
+    pub fn stats(&self) -> Value {
+        let count = |f: &dyn Fn(&ItemState) -> bool| (self.items.values().filter(|s| f(s)).count() as u32).into();
+        object([
+            ("bytes", (self.to_json().len() as u32).into()),
+            ("items", (self.items.len() as u32).into()),
+            ("cart", count(&|s| s.cart_qty > 0.0)),
+            ("favorites", count(&|s| s.favorite_at.is_some())),
+            ("purchased", count(&|s| s.purchased_at.is_some())),
+            ("page_views", (self.page_views.len() as u32).into()),
+            ("coupons", (self.coupons.len() as u32).into()),
+            ("sessions", self.sessions.into()),
+        ])
+    }
+
+    /// The format version of a stored profile (`None` when unreadable). A version newer than
+    /// [`PROFILE_VERSION`] was written by a newer Shopcue (a tab still running an older one
+    /// during a rollout): it is neither read nor overwritten.
+    pub fn stored_version(text: &str) -> Option<u32> {
+        parse(text).ok()?.get("v")?.as_f64().map(|v| v as u32)
     }
 
     /// Serializes for storage.
@@ -359,12 +433,17 @@ impl Profile {
         .to_json()
     }
 
-    /// Reads a stored profile. Anything unreadable (corrupt JSON, another version, wrong
-    /// shapes) yields `None`, and the caller starts afresh; a bad field never panics.
+    /// Reads a stored profile, migrating older versions ([`MIGRATIONS`]). Anything unreadable
+    /// (corrupt JSON, a newer version, wrong shapes) yields `None`, and the caller starts
+    /// afresh; a bad field never panics.
     pub fn from_json(text: &str) -> Option<Profile> {
-        let v = parse(text).ok()?;
-        if v.get("v")?.as_f64()? != f64::from(PROFILE_VERSION) {
+        let mut v = parse(text).ok()?;
+        let version = v.get("v")?.as_f64()? as u32;
+        if version == 0 || version > PROFILE_VERSION {
             return None;
+        }
+        for migrate in &MIGRATIONS[version as usize - 1..] {
+            migrate(&mut v);
         }
         let int = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).map(|n| n as i64);
         let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
@@ -474,6 +553,58 @@ mod tests {
 
     fn ev(name: &str, json: &str) -> Event {
         Event::parse(name, &parse(json).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn old_items_expire_by_what_the_shopper_did_with_them() {
+        let day = DAY_MS;
+        let mut p = Profile::new(0, &mut SeededEntropy(1));
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"viewed"}]}"#), 0);
+        p.apply(&ev("add_to_wishlist", r#"{"items":[{"item_id":"fav"}]}"#), 0);
+        p.apply(&ev("purchase", r#"{"items":[{"item_id":"bought"}]}"#), 0);
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"recent"}]}"#), 100 * day);
+        p.apply(&ev("page_view", "{}"), 0);
+        p.compact(100 * day);
+        let ids = |p: &Profile| {
+            let mut ids = p.items.keys().cloned().collect::<Vec<_>>();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(&p), ["bought", "fav", "recent"], "viewed-only items go after 90 days");
+        assert!(p.page_views.is_empty());
+        p.compact(400 * day);
+        assert_eq!(ids(&p), ["bought"], "favorites after a year unseen; recent views after 90 days");
+        p.compact(731 * day);
+        assert!(p.items.is_empty(), "purchases after two years");
+    }
+
+    #[test]
+    fn the_stored_profile_stays_within_its_byte_budget_and_keeps_what_matters() {
+        let mut p = Profile::new(0, &mut SeededEntropy(1));
+        let long = "x".repeat(150);
+        for i in 0..300 {
+            p.apply(&ev("view_item", &format!(r#"{{"items":[{{"item_id":"v{i}","item_name":"{long}"}}]}}"#)), i);
+        }
+        p.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"v0"}]}"#), 1_000);
+        p.apply(&ev("purchase", r#"{"items":[{"item_id":"v1"}]}"#), 1_000);
+        let json = p.to_json_within(MAX_PROFILE_BYTES);
+        assert!(json.len() <= MAX_PROFILE_BYTES, "{} bytes", json.len());
+        assert!(p.items.len() < 300);
+        assert!(p.items.contains_key("v0") && p.items.contains_key("v1"), "cart and purchases outlive views");
+        assert!(p.items.contains_key("v299") && !p.items.contains_key("v2"), "the oldest views go first");
+        assert_eq!(Profile::from_json(&json).unwrap().items.len(), p.items.len());
+        assert_eq!(p.stats().get("bytes").and_then(Value::as_f64), Some(json.len() as f64));
+    }
+
+    #[test]
+    fn versions_newer_than_this_build_are_not_read() {
+        let p = Profile::new(0, &mut SeededEntropy(1));
+        let json = p.to_json();
+        assert_eq!(Profile::stored_version(&json), Some(PROFILE_VERSION));
+        let newer = json.replacen(&format!(r#""v":{PROFILE_VERSION}"#), r#""v":99"#, 1);
+        assert_eq!(Profile::stored_version(&newer), Some(99));
+        assert_eq!(Profile::from_json(&newer), None);
+        assert_eq!(Profile::from_json(&json.replacen(&format!(r#""v":{PROFILE_VERSION}"#), r#""v":0"#, 1)), None);
     }
 
     #[test]

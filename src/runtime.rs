@@ -150,6 +150,11 @@ pub struct Runtime {
     page_log: Vec<(Event, i64)>,
     /// Captured values that arrived before the config (which says whether to take them).
     captured: Vec<(Source, Value)>,
+    /// Events applied since the profile was last handed out for storage: replayed onto a
+    /// profile another tab stored meanwhile ([`Runtime::rebase_profile`]).
+    unsynced: Vec<(Event, i64)>,
+    /// The stored profile was written by a newer Shopcue: never overwrite it.
+    profile_frozen: bool,
     profile_dirty: bool,
     outbox_dirty: bool,
 }
@@ -167,7 +172,13 @@ impl Runtime {
         entropy: &mut dyn Entropy,
     ) -> (Runtime, Vec<String>) {
         let mut warnings = Vec::new();
-        let profile = match stored_profile.map(Profile::from_json) {
+        let newer = stored_profile.and_then(Profile::stored_version).filter(|v| *v > crate::profile::PROFILE_VERSION);
+        if let Some(v) = newer {
+            warnings.push(format!(
+                "the stored profile is from a newer Shopcue (format {v}); this page works from memory and leaves it untouched"
+            ));
+        }
+        let profile = match stored_profile.filter(|_| newer.is_none()).map(Profile::from_json) {
             Some(Some(p)) => p,
             Some(None) => {
                 warnings.push("stored profile was unreadable; starting a new one".to_string());
@@ -188,6 +199,8 @@ impl Runtime {
             consent: Consent::GRANTED,
             page_log: Vec::new(),
             captured: Vec::new(),
+            unsynced: Vec::new(),
+            profile_frozen: newer.is_some(),
             profile_dirty: stored_profile.is_none(),
             outbox_dirty: false,
         };
@@ -255,6 +268,7 @@ impl Runtime {
         self.outbox.unblock();
         self.page = Page { url: strip_query(url).to_string(), path: path_of(url).to_string(), ..Page::default() };
         self.messages.clear();
+        self.profile.compact(now);
         self.profile.touch(now, entropy);
         if let Ok(view) = Event::parse("page_view", &Value::Null) {
             self.profile.apply(&view, now);
@@ -332,6 +346,9 @@ impl Runtime {
         self.profile.apply(&event, now);
         if !self.consent.personalization && self.page_log.len() < 200 {
             self.page_log.push((event.clone(), now));
+        }
+        if self.consent.personalization && self.unsynced.len() < 200 {
+            self.unsynced.push((event.clone(), now));
         }
         self.profile_dirty = true;
         if name == "view_item" {
@@ -544,14 +561,7 @@ impl Runtime {
                 object([("analytics", self.consent.analytics.into()), ("personalization", self.consent.personalization.into())]),
             ),
             ("scenarios", Value::Array(scenarios)),
-            (
-                "profile",
-                object([
-                    ("items", (self.profile.items.len() as u32).into()),
-                    ("cart", (self.profile.cart().count() as u32).into()),
-                    ("sessions", self.profile.sessions.into()),
-                ]),
-            ),
+            ("profile", self.profile.stats()),
             ("outbox", object([("queued", (self.outbox.len() as u32).into()), ("dropped", self.outbox.dropped.into())])),
         ])
     }
@@ -585,10 +595,29 @@ impl Runtime {
 
     /// The profile as JSON text if it changed since the last call.
     pub fn take_profile_json(&mut self) -> Option<String> {
-        if !self.consent.personalization {
+        if !self.consent.personalization || self.profile_frozen || !std::mem::take(&mut self.profile_dirty) {
             return None;
         }
-        std::mem::take(&mut self.profile_dirty).then(|| self.profile.to_json())
+        self.unsynced.clear();
+        Some(self.profile.to_json_within(crate::profile::MAX_PROFILE_BYTES))
+    }
+
+    /// Another tab stored the profile (`storage` event): take it as the base, keep this tab's
+    /// session, and replay what this tab did since it last stored, so neither tab's updates
+    /// are lost. Unreadable text is ignored. Returns whether this tab has more to store.
+    pub fn rebase_profile(&mut self, stored: &str) -> bool {
+        if !self.consent.personalization || self.profile_frozen {
+            return false;
+        }
+        let Some(mut base) = Profile::from_json(stored) else { return false };
+        base.session = self.profile.session.clone();
+        base.sessions = base.sessions.max(self.profile.sessions);
+        for (event, at) in &self.unsynced {
+            base.apply(event, *at);
+        }
+        self.profile = base;
+        self.profile_dirty = !self.unsynced.is_empty();
+        self.profile_dirty
     }
 
     /// The outbox as JSON text if it changed since the last call. While the endpoint is blocked
@@ -828,6 +857,43 @@ mod tests {
         let Err(Error::InvalidConfig(problems)) = rt.set_config(&off) else { panic!("invalid capture switches") };
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["$.capture.cookies", "$.capture.datalayer"]);
+    }
+
+    #[test]
+    fn two_tabs_rebase_on_each_other_without_losing_updates() {
+        let e = &mut SeededEntropy(3);
+        let (mut a, _) = Runtime::new(None, None, 0, e);
+        init(&mut a);
+        a.page_view("https://s/", 0, e);
+        let stored = a.take_profile_json().unwrap();
+        let (mut b, _) = Runtime::new(Some(&stored), None, 1, e);
+        init(&mut b);
+        let cart = |id: &str| parse(&format!(r#"{{"items":[{{"item_id":"{id}"}}]}}"#)).unwrap();
+        a.track("add_to_cart", &cart("from-a"), 2, e).unwrap();
+        let from_a = a.take_profile_json().unwrap();
+        b.track("add_to_wishlist", &cart("from-b"), 3, e).unwrap();
+        // B hears A's write before storing its own: A's base plus B's wishlist add.
+        assert!(b.rebase_profile(&from_a), "B still has its own update to store");
+        let from_b = b.take_profile_json().unwrap();
+        assert!(!a.rebase_profile(&from_b), "A had nothing new");
+        for rt in [&a, &b] {
+            assert_eq!(rt.profile.items.get("from-a").map(|s| s.cart_qty), Some(1.0));
+            assert!(rt.profile.items.get("from-b").is_some_and(|s| s.favorite_at.is_some()));
+        }
+        assert!(!b.rebase_profile("{corrupt"), "unreadable text is ignored");
+        assert!(b.profile.items.get("from-a").is_some());
+    }
+
+    #[test]
+    fn a_profile_from_a_newer_version_is_left_untouched() {
+        let e = &mut SeededEntropy(4);
+        let newer = r#"{"v":99,"visitor_id":"future"}"#;
+        let (mut rt, warnings) = Runtime::new(Some(newer), None, 0, e);
+        assert!(warnings[0].contains("newer Shopcue"), "{warnings:?}");
+        init(&mut rt);
+        rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"a"}]}"#).unwrap(), 1, e).unwrap();
+        assert_eq!(rt.take_profile_json(), None, "never overwritten");
+        assert!(rt.profile.items.get("a").is_some(), "but this page works from memory");
     }
 
     #[test]

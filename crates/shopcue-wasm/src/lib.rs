@@ -56,6 +56,7 @@ struct Shell {
     sending: bool,
     _page_listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     _heartbeat: Option<Closure<dyn FnMut()>>,
+    _other_tabs: Option<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
 thread_local! {
@@ -171,6 +172,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     rt.page_view(&href, t, &mut BrowserEntropy);
     let lang = opts.get("locale").and_then(Value::as_str).unwrap_or("ja").split('-').next().unwrap_or("ja").to_string();
+    let profile_key = store.key_of("profile");
     let shell = Shell {
         rt,
         store,
@@ -190,6 +192,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         sending: false,
         _page_listeners: beacon::listen_for_page_exit(),
         _heartbeat: platform::set_interval(heartbeat, shopcue::outbox::HEARTBEAT_MS as i32),
+        _other_tabs: tabs::listen_for_other_tabs(profile_key),
     };
     SHELL.with(|s| *s.borrow_mut() = Some(shell));
     with_shell(|s| s.adopt_orphans(t));

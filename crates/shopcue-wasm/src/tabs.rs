@@ -1,6 +1,12 @@
-//! One stored outbox per page, so that two tabs never send the same event (the rules are in
-//! [`shopcue::outbox`]): this page writes its queue under its own key with a heartbeat, adopts
-//! the queues of pages that are gone, and forgets what another page adopted from it.
+//! Several tabs of one store. One stored outbox per page, so that two tabs never send the same
+//! event (the rules are in [`shopcue::outbox`]): this page writes its queue under its own key
+//! with a heartbeat, adopts the queues of pages that are gone, and forgets what another page
+//! adopted from it. One shared profile: when another tab stores it, this tab rebases on it
+//! ([`shopcue::Runtime::rebase_profile`]), so neither tab's updates are lost.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use shopcue::outbox::{orphaned, stored};
 use shopcue::Runtime;
@@ -39,10 +45,16 @@ impl PageOutbox {
         let ids = rt.outbox_ids();
         if ids.is_empty() {
             store.remove(&self.key);
+            self.stored_ids = ids;
+        } else if store.set(&self.key, &stored(&json, now)) {
+            self.stored_ids = ids;
         } else {
-            store.set(&self.key, &stored(&json, now));
+            // Storage refused (full, disabled): nothing of ours is stored, so a missing key
+            // later must not read as "adopted by another tab", and an older copy of ours must
+            // not be adopted by one. The queue lives in memory.
+            store.remove(&self.key);
+            self.stored_ids.clear();
         }
-        self.stored_ids = ids;
     }
 
     /// When this page's key vanished although it wrote events there, another page adopted
@@ -76,4 +88,25 @@ impl PageOutbox {
         }
         self.stored_ids.clear();
     }
+}
+
+/// Listens for the profile that other tabs store (`storage` events fire only in the other
+/// documents of the origin). The returned closure must be kept alive.
+pub fn listen_for_other_tabs(profile_key: String) -> Option<Closure<dyn FnMut(web_sys::Event)>> {
+    let window = web_sys::window()?;
+    let on_storage = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let text = |k: &str| Reflect::get(&e, &k.into()).ok().and_then(|v| v.as_string());
+        if text("key").as_deref() != Some(profile_key.as_str()) {
+            return;
+        }
+        let Some(stored) = text("newValue") else { return };
+        crate::with_shell(|s| {
+            if s.rt.rebase_profile(&stored) {
+                s.persist();
+            }
+            s.schedule_evaluation();
+        });
+    });
+    window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref()).ok()?;
+    Some(on_storage)
 }
