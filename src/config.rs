@@ -45,6 +45,8 @@ pub struct Config {
     pub saved_groups: Value,
     /// Automatic capture sources (`capture`: `datalayer`, `jsonld`, `attributes`, `history`).
     pub capture: crate::capture::Switches,
+    /// Product feed (`feed`: `{"url": …, "max_age_s": 3600}`).
+    pub feed: Option<crate::feed::FeedSource>,
     /// Scenarios in config order.
     pub scenarios: Vec<Scenario>,
 }
@@ -257,6 +259,7 @@ impl Config {
                 "stores",
                 "saved_groups",
                 "capture",
+                "feed",
                 "scenarios",
             ],
             &mut p,
@@ -312,6 +315,15 @@ impl Config {
                 }
             }
         }
+        let feed = v.get("feed").map(|f| {
+            check_keys(f.as_object().unwrap_or(&[]), "$.feed", &["url", "max_age_s"], &mut p);
+            let url = required_string(f, "url", "$.feed", &mut p);
+            if !url.is_empty() && crate::url::safe_link(&url).is_none() {
+                p.push(Problem::new("$.feed.url", "must be an http(s) or relative URL"));
+            }
+            let max_age_s = number(f, "max_age_s", "$.feed", 60.0, 7.0 * 86_400.0, &mut p).unwrap_or(3600.0);
+            crate::feed::FeedSource { url, max_age_s }
+        });
         let lang = locale.split('-').next().unwrap_or("en").to_string();
         let cx = ScenarioCx { presets: &presets, lang: &lang, holdout };
         let mut scenarios: Vec<Scenario> = Vec::new();
@@ -344,6 +356,7 @@ impl Config {
             stores,
             saved_groups,
             capture,
+            feed,
             scenarios,
         })
     }
@@ -754,6 +767,20 @@ mod tests {
         assert_eq!(c.scenarios[1].message.placement, Placement::BannerTop);
         assert_eq!(c.scenarios[1].subject.as_ref().unwrap().from, Collection::Cart, "untouched preset fields are kept");
         assert!(c.scenarios[1].message.cta.is_some());
+    }
+
+    #[test]
+    fn feed_settings_are_checked() {
+        let ok = Config::parse(r#"{"version":1,"site":"s","feed":{"url":"/feed.json"},"scenarios":[]}"#).unwrap();
+        assert_eq!(ok.feed.map(|f| (f.url, f.max_age_s)), Some(("/feed.json".to_string(), 3600.0)));
+        let Err(Error::InvalidConfig(problems)) =
+            Config::parse(r#"{"version":1,"site":"s","feed":{"url":"javascript:alert(1)","max_age_s":1,"every":2},"scenarios":[]}"#)
+        else {
+            panic!("invalid feed")
+        };
+        let mut paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        paths.sort();
+        assert_eq!(paths, ["$.feed.every", "$.feed.max_age_s", "$.feed.url"]);
     }
 
     #[test]

@@ -146,7 +146,16 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 
 /// Builds an object value from `(key, value)` pairs.
 pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
-    Value::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    object_from(&mut members.into_iter())
+}
+
+/// The one non-generic body behind [`object`] (one copy in the wasm, not one per length).
+fn object_from(members: &mut dyn Iterator<Item = (&str, Value)>) -> Value {
+    let mut out = Vec::with_capacity(members.size_hint().0);
+    for (k, v) in members {
+        out.push((k.to_string(), v));
+    }
+    Value::Object(out)
 }
 
 /// Parses JSON text. Rejects trailing garbage and nesting deeper than [`MAX_DEPTH`].

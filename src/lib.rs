@@ -39,6 +39,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod feed;
 pub mod geo;
 pub mod id;
 pub mod json;

@@ -136,6 +136,8 @@ pub struct Profile {
     pub favorite_store: Option<String>,
     /// Recent page-view times (ms), newest last.
     pub page_views: Vec<i64>,
+    /// When the product feed was last applied (ms; 0 = never).
+    pub feed_at: i64,
 }
 
 impl Profile {
@@ -257,6 +259,17 @@ impl Profile {
             self.items.entry_or_default(&item.id).merge(item, now);
         }
         self.forget_excess();
+    }
+
+    /// Refreshes product data (price, stock, stores …) of items already in the profile, from a
+    /// feed; unknown items are ignored and nothing counts as "seen" by the shopper.
+    pub fn refresh_known(&mut self, items: &[Item]) {
+        for item in items {
+            if let Some(state) = self.items.get_mut(&item.id) {
+                let seen = state.seen_at;
+                state.merge(item, seen);
+            }
+        }
     }
 
     /// Merges member traits from `identify` (`member`, `purchase_count`, `birthday`, `segments` …).
@@ -429,6 +442,7 @@ impl Profile {
             ("favorite_brands", Value::Array(self.favorite_brands.iter().map(|b| Value::from(b.as_str())).collect())),
             ("favorite_store", self.favorite_store.clone().into()),
             ("page_views", list(&self.page_views)),
+            ("feed_at", self.feed_at.into()),
         ])
         .to_json()
     }
@@ -520,6 +534,7 @@ impl Profile {
                 .collect(),
             favorite_store: v.get("favorite_store").and_then(Value::as_str).map(str::to_string),
             page_views: list(v.get("page_views")),
+            feed_at: int(&v, "feed_at").unwrap_or(0),
         })
     }
 }

@@ -415,6 +415,38 @@ impl Runtime {
         early.into_iter().filter_map(|(s, v)| self.capture(source_name(s), &v, now, entropy).err()).collect()
     }
 
+    /// The feed URL to fetch now, if the config has a feed and the last one applied (or
+    /// failed) is older than its `max_age_s`. Only with personalization consent.
+    pub fn feed_due(&self, now: i64) -> Option<String> {
+        let feed = self.config.as_ref()?.feed.as_ref()?;
+        let at = self.profile.feed_at;
+        let fresh = at > 0 && at <= now && now - at < (feed.max_age_s * 1000.0) as i64;
+        (self.consent.personalization && !fresh).then(|| feed.url.clone())
+    }
+
+    /// Applies a fetched feed (`Ok(text)`) to the items in the profile, or records that it
+    /// could not be had (`Err(reason)`: retried in 5 minutes). Returns how many items were
+    /// refreshed; a malformed feed is an error and changes nothing.
+    pub fn apply_feed(&mut self, fetched: Result<&str, &str>, now: i64) -> Result<usize, Error> {
+        let max_age_ms = self.config.as_ref().and_then(|c| c.feed.as_ref()).map_or(3_600_000, |f| (f.max_age_s * 1000.0) as i64);
+        let retry_soon = now - max_age_ms + 5 * 60_000;
+        let parsed = fetched
+            .map_err(|reason| Error::InvalidEvent(vec![Problem::new("$feed", reason)]))
+            .and_then(|text| crate::feed::parse_feed(text, &|id| self.profile.items.contains_key(id)));
+        self.profile_dirty = true;
+        match parsed {
+            Ok(items) => {
+                self.profile.refresh_known(&items);
+                self.profile.feed_at = now;
+                Ok(items.len())
+            }
+            Err(e) => {
+                self.profile.feed_at = retry_soon.min(now);
+                Err(e)
+            }
+        }
+    }
+
     /// Whether History API navigation counts as a page view (`config.capture.history`).
     pub fn captures_history(&self) -> bool {
         self.config.as_ref().is_none_or(|c| c.capture.history)
@@ -882,6 +914,35 @@ mod tests {
         }
         assert!(!b.rebase_profile("{corrupt"), "unreadable text is ignored");
         assert!(b.profile.items.get("from-a").is_some());
+    }
+
+    #[test]
+    fn a_feed_refreshes_known_items_on_any_page_and_a_bad_one_changes_nothing() {
+        let e = &mut SeededEntropy(5);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        let mut opts = init_options();
+        let mut config = opts.get("config").cloned().unwrap();
+        config.set("feed", parse(r#"{"url":"/feed.json","max_age_s":600}"#).unwrap());
+        opts.set("config", config.clone());
+        init(&mut rt);
+        rt.set_config(&config).unwrap();
+        rt.page_view("https://s/", 0, e);
+        rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"a","item_name":"Tee","stock":10}]}"#).unwrap(), 1, e).unwrap();
+        assert!(rt.decide(2, e).is_empty(), "stock 10 is not low");
+        assert_eq!(rt.feed_due(3).as_deref(), Some("/feed.json"));
+        let feed = r#"[{"id":"a","quantity":1,"price":"1,980 JPY"},{"id":"stranger","quantity":1}]"#;
+        assert_eq!(rt.apply_feed(Ok(feed), 3), Ok(1));
+        assert!(rt.profile.items.get("stranger").is_none(), "the feed never grows the profile");
+        assert_eq!(rt.profile.items.get("a").map(|s| s.seen_at), Some(1), "a feed is not a view");
+        rt.page_view("https://s/other", 4, e);
+        assert_eq!(rt.decide(5, e)[0].decision.title, "Tee in your cart: only 1 left");
+        assert_eq!(rt.feed_due(3 + 599_000), None, "fresh for max_age_s");
+        assert!(rt.feed_due(3 + 600_000).is_some());
+        assert!(rt.apply_feed(Ok("<xml>"), 700_000).is_err());
+        assert!(rt.apply_feed(Err("HTTP 500"), 700_000).is_err());
+        assert_eq!(rt.profile.items.get("a").and_then(|s| s.item.stock), Some(1.0), "a bad feed changes nothing");
+        assert_eq!(rt.feed_due(700_000 + 299_000), None);
+        assert!(rt.feed_due(700_000 + 300_000).is_some(), "a failed feed is retried after 5 minutes");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::{config_loaded, flush_for_exit, with_shell};
 /// Calls `f` once with the promise's value, or with its rejection reason. One self-freeing
 /// closure serves both outcomes, so nothing leaks whichever way the promise settles.
 pub fn on_settle(promise: Promise, f: impl FnOnce(JsValue) + 'static) {
-    let cb = Closure::once_into_js(f);
+    let cb = platform::once_with(Box::new(f));
     let then = Reflect::get(&promise, &"then".into()).ok().and_then(|t| t.dyn_into::<js_sys::Function>().ok());
     if let Some(then) = then {
         let _ = then.call2(&promise, &cb, &cb);
@@ -30,27 +30,45 @@ fn fetch(url: &str, init: &RequestInit, f: impl FnOnce(Option<Response>) + 'stat
     }
 }
 
-/// Fetches the config JSON from `url` and hands it to the shell.
-pub fn load_config(url: String) {
+/// `GET url` as text: `f` gets the body, or why there is none (HTTP status, network).
+fn get_text(url: String, f: Box<dyn FnOnce(Result<String, String>)>) {
     let init = RequestInit::new();
     init.set_method("GET");
     fetch(&url.clone(), &init, move |resp| {
         let resp = match resp {
             Some(r) if r.ok() => r,
-            Some(r) => return config_loaded(Err(format!("{url} answered HTTP {}", r.status()))),
-            None => return config_loaded(Err(format!("could not fetch {url}"))),
+            Some(r) => return f(Err(format!("{url} answered HTTP {}", r.status()))),
+            None => return f(Err(format!("could not fetch {url}"))),
         };
         match resp.text() {
-            Ok(text) => on_settle(text, move |t| {
-                config_loaded(
-                    t.as_string()
-                        .ok_or("unreadable body".to_string())
-                        .and_then(|t| json::parse(&t).map_err(|e| format!("{url}: {e}"))),
-                )
-            }),
-            Err(_) => config_loaded(Err(format!("{url}: unreadable body"))),
+            Ok(text) => on_settle(text, move |t| f(t.as_string().ok_or(format!("{url}: unreadable body")))),
+            Err(_) => f(Err(format!("{url}: unreadable body"))),
         }
     });
+}
+
+/// Fetches the config JSON from `url` and hands it to the shell.
+pub fn load_config(url: String) {
+    let name = url.clone();
+    get_text(url, Box::new(move |text| config_loaded(text.and_then(|t| json::parse(&t).map_err(|e| format!("{name}: {e}"))))));
+}
+
+/// Fetches the product feed at `url` and applies it; a feed that fails or is malformed is
+/// logged once and changes nothing (it is tried again later).
+pub fn load_feed(url: String) {
+    get_text(
+        url,
+        Box::new(|text| {
+            with_shell(|s| {
+                s.feed_loading = false;
+                if let Err(e) = s.rt.apply_feed(text.as_deref().map_err(String::as_str), now()) {
+                    platform::console("warn", &["[shopcue] product feed not applied:".into(), platform::js_error(&e)]);
+                }
+                s.persist();
+                s.schedule_evaluation();
+            });
+        }),
+    );
 }
 
 /// Timer callback: sends the next due batch with `fetch(keepalive)`, then settles it.

@@ -54,6 +54,8 @@ struct Shell {
     eval_scheduled: bool,
     send_timer: Option<i32>,
     sending: bool,
+    /// A product feed request is in flight.
+    feed_loading: bool,
     _page_listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     _heartbeat: Option<Closure<dyn FnMut()>>,
     _other_tabs: Option<Closure<dyn FnMut(web_sys::Event)>>,
@@ -190,6 +192,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         eval_scheduled: false,
         send_timer: None,
         sending: false,
+        feed_loading: false,
         _page_listeners: beacon::listen_for_page_exit(),
         _heartbeat: platform::set_interval(heartbeat, shopcue::outbox::HEARTBEAT_MS as i32),
         _other_tabs: tabs::listen_for_other_tabs(profile_key),
@@ -228,6 +231,7 @@ fn config_loaded(config: Result<Value, String>) {
             for e in s.rt.replay_captured(now(), &mut BrowserEntropy) {
                 console("warn", &[js_error(&e)]);
             }
+            s.fetch_feed_if_due(now());
             s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
             s.schedule_evaluation();
         }
@@ -271,6 +275,18 @@ impl Shell {
         self.pending.clear();
         let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
         self.rt.page_view(&href, t, &mut BrowserEntropy);
+        self.fetch_feed_if_due(t);
+    }
+
+    /// Starts fetching the product feed when the config has one and the last copy is stale.
+    fn fetch_feed_if_due(&mut self, t: i64) {
+        if self.feed_loading {
+            return;
+        }
+        if let Some(url) = self.rt.feed_due(t) {
+            self.feed_loading = true;
+            beacon::load_feed(url);
+        }
     }
 
     /// Applies a consent change: purges storage on revocation, reads it on a grant.
@@ -337,7 +353,7 @@ impl Shell {
             return;
         }
         self.eval_scheduled = true;
-        let f = Closure::once_into_js(evaluate);
+        let f = platform::once(Box::new(evaluate));
         if !platform::when_dom_ready(f.unchecked_ref()) {
             platform::set_timeout(f.unchecked_ref(), 0);
         }
@@ -352,7 +368,7 @@ impl Shell {
             platform::clear_timeout(t);
         }
         let delay = (due - now()).clamp(0, 120_000) as i32;
-        let f = Closure::once_into_js(beacon::send_due);
+        let f = platform::once(Box::new(beacon::send_due));
         self.send_timer = Some(platform::set_timeout(f.unchecked_ref(), delay));
     }
 
@@ -362,7 +378,7 @@ impl Shell {
             // Shown later, if the shopper is still on this page (a page change clears `pending`).
             self.pending.push(message.clone());
             let id = message.id.clone();
-            let f = Closure::once_into_js(move || show_delayed(&id));
+            let f = platform::once(Box::new(move || show_delayed(&id)));
             platform::set_timeout(f.unchecked_ref(), delay.min(600_000) as i32);
             return Vec::new();
         }

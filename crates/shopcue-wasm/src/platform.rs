@@ -83,6 +83,18 @@ pub fn when_dom_ready(f: &Function) -> bool {
     doc.ready_state() == "loading" && doc.add_event_listener_with_callback("DOMContentLoaded", f).is_ok()
 }
 
+/// A JS function that runs `f` once and then frees itself. Every one-shot callback goes
+/// through this one type (`Box<dyn FnOnce>`), so the wasm holds one copy of the closure glue
+/// instead of one per closure.
+pub fn once(f: Box<dyn FnOnce()>) -> JsValue {
+    Closure::once_into_js(f)
+}
+
+/// [`once`] for callbacks that take the event's or promise's value.
+pub fn once_with(f: Box<dyn FnOnce(JsValue)>) -> JsValue {
+    Closure::once_into_js(f)
+}
+
 /// `setInterval(f, ms)` for the page's lifetime; the closure is returned to be kept alive
 /// (`None` when the host has no window).
 pub fn set_interval(f: fn(), ms: i32) -> Option<Closure<dyn FnMut()>> {
@@ -103,11 +115,11 @@ pub fn with_lock(name: &str, f: impl FnOnce() + 'static) -> bool {
     let Ok(request) = Reflect::get(&locks, &"request".into()).and_then(|r| r.dyn_into::<Function>()) else { return false };
     let options = js_sys::Object::new();
     let _ = Reflect::set(&options, &"ifAvailable".into(), &true.into());
-    let callback = Closure::once_into_js(move |lock: JsValue| {
+    let callback = once_with(Box::new(move |lock: JsValue| {
         if !lock.is_null() {
             f();
         }
-    });
+    }));
     match request.call3(&locks, &name.into(), &options, &callback) {
         Ok(promise) => {
             // A rejection (an opaque origin) must not surface as an unhandled one.
