@@ -75,12 +75,15 @@
       if (Array.isArray(args) ? args[0] === 'event' : args.event && args.ecommerce) live('capture', 'datalayer', args);
     });
     // JSON-LD texts and view blocks already taken: each is captured once, on the page it
-    // appeared on (after an SPA navigation, what the old page left in the DOM is not a view).
-    var ldDone = [], viewDone = [];
-    function ldScripts() { return doc.querySelectorAll('script[type="application/ld+json"]'); }
+    // appeared on. After an SPA navigation, what the previous page showed (ldSeen: the texts
+    // at the last scan) is not a view of the new one, whether the app re-renders before or
+    // after it changes the URL.
+    var ldDone = [], ldSeen = [], viewDone = [];
     var scanPage = guard(function () {
-      for (var i = 0, ld = ldScripts(); i < ld.length; i++) {
+      ldSeen = [];
+      for (var i = 0, ld = doc.querySelectorAll('script[type="application/ld+json"]'); i < ld.length; i++) {
         var text = ld[i].textContent || '';
+        ldSeen.push(text);
         if (ldDone.indexOf(text) < 0) { ldDone.push(text); live('capture', 'jsonld', text); }
       }
       for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
@@ -105,8 +108,7 @@
       var url = w.location.href.split('#')[0];
       if (url === lastUrl) return; // a hash change is not a page view
       lastUrl = url;
-      ldDone = [];
-      for (var i = 0, ld = ldScripts(); i < ld.length; i++) ldDone.push(ld[i].textContent || '');
+      ldDone = ldSeen.slice();
       live('capture', 'history');
       setTimeout(scanPage, 0);
     });

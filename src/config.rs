@@ -773,9 +773,9 @@ mod tests {
     fn feed_settings_are_checked() {
         let ok = Config::parse(r#"{"version":1,"site":"s","feed":{"url":"/feed.json"},"scenarios":[]}"#).unwrap();
         assert_eq!(ok.feed.map(|f| (f.url, f.max_age_s)), Some(("/feed.json".to_string(), 3600.0)));
-        let Err(Error::InvalidConfig(problems)) =
-            Config::parse(r#"{"version":1,"site":"s","feed":{"url":"javascript:alert(1)","max_age_s":1,"every":2},"scenarios":[]}"#)
-        else {
+        let Err(Error::InvalidConfig(problems)) = Config::parse(
+            r#"{"version":1,"site":"s","feed":{"url":"javascript:alert(1)","max_age_s":1,"every":2},"scenarios":[]}"#,
+        ) else {
             panic!("invalid feed")
         };
         let mut paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();

@@ -88,6 +88,8 @@ pub struct Message {
     pub id: String,
     /// What to show.
     pub decision: Decision,
+    /// Lifecycle events already recorded for it (bits of [`Lifecycle`]): each counts once.
+    pub reported: u8,
 }
 
 impl Message {
@@ -545,7 +547,7 @@ impl Runtime {
         }
         let mut out = Vec::new();
         for decision in outcome.shown {
-            let message = Message { id: uuid_v7(now, entropy), decision };
+            let message = Message { id: uuid_v7(now, entropy), decision, reported: 0 };
             self.page.shown.push(message.decision.scenario_id.clone());
             self.profile.record_shown(&message.decision.scenario_id, now);
             self.profile_dirty = true;
@@ -556,12 +558,15 @@ impl Runtime {
         out
     }
 
-    /// Records an impression, click or dismissal of message `message_id`. Unknown ids (a
-    /// message of a previous page) are ignored and return `false`.
+    /// Records an impression, click or dismissal of message `message_id`, each at most once
+    /// per message. Unknown ids (a message of a previous page) and repeats return `false`.
     pub fn lifecycle(&mut self, message_id: &str, what: Lifecycle, now: i64, entropy: &mut dyn Entropy) -> bool {
-        let Some(message) = self.messages.iter().find(|m| m.id == message_id).cloned() else {
+        let bit = 1 << what as u8;
+        let Some(open) = self.messages.iter_mut().find(|m| m.id == message_id && m.reported & bit == 0) else {
             return false;
         };
+        open.reported |= bit;
+        let message = open.clone();
         if what == Lifecycle::Dismiss {
             self.profile.dismissed.insert(message.decision.scenario_id.clone(), now);
             self.profile_dirty = true;
@@ -965,7 +970,13 @@ mod tests {
         rt.page_view("/", 0, e);
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"a","stock":1}]}"#).unwrap(), 1, e).unwrap();
         let m = rt.decide(2, e);
-        rt.lifecycle(&m[0].id, Lifecycle::Dismiss, 3, e);
+        let queued = rt.outbox.len();
+        for what in [Lifecycle::Impression, Lifecycle::Click, Lifecycle::Dismiss] {
+            assert!(rt.lifecycle(&m[0].id, what, 3, e));
+            assert!(!rt.lifecycle(&m[0].id, what, 3, e), "{what:?} counts once per message");
+        }
+        assert_eq!(rt.outbox.len(), queued + 3);
+        assert!(!rt.lifecycle("unknown", Lifecycle::Click, 3, e));
         rt.page_view("/other", 4, e);
         assert!(rt.decide(5, e).is_empty());
         let explain = rt.explain(6);

@@ -22,6 +22,11 @@ export async function main(): Promise<string> {
   shopcue.on('dismiss', (id: string) => console.log(id));
   shopcue.on('error', (e: ShopcueError) => console.log(e.code, e.problems.map((p) => p.path)));
   const why: Explain = shopcue.explain();
+  shopcue.on('message', (m) => {
+    shopcue.impression(m.id);
+    shopcue.click(m.id);
+    shopcue.dismiss(m.id);
+  });
   // @ts-expect-error: not a preset
   const bad: Config = { version: 1, site: 's', scenarios: [{ preset: 'page_low_stok' }] };
   // @ts-expect-error: items must be objects with item_id

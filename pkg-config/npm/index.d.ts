@@ -171,4 +171,10 @@ export declare class Shopcue {
   on<K extends keyof Listeners>(kind: K, listener: Listeners[K]): void;
   /** Why each scenario did or did not show. */
   explain(): Explain;
+  /** With `render: false`: the message became visible in your UI (counted once). */
+  impression(messageId: string): void;
+  /** With `render: false`: the shopper followed the message's call to action. */
+  click(messageId: string): void;
+  /** With `render: false`: the shopper closed the message (remembered per scenario). */
+  dismiss(messageId: string): void;
 }

@@ -52,3 +52,82 @@ test('dataLayer, JSON-LD, data attributes and pushState become events; the page 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Each capture path alone, on a page that uses nothing else: what the profile recorded and
+// what the collector received.
+async function visit(fixture, steps) {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/fixtures/${fixture}`);
+  await page.waitForFunction(() => window.shopcue && window.shopcue.loaded);
+  const shown = await steps(page);
+  const profile = await eventually(() => profileOf(page), 5000, 'profile stored');
+  await page.goto(`${collector.url}/`); // leave: flush
+  const received = (names) => eventually(() => {
+    const rows = collector.query(`SELECT name, json_extract(json, '$.params.items[0].item_id') AS item, count(*) AS n
+      FROM events WHERE visitor_id = '${profile.visitor_id}' AND name IN (${names.map((n) => `'${n}'`).join(',')}) GROUP BY 1, 2`);
+    return rows.length >= names.length && rows;
+  }, 10_000, `${names} received`);
+  await context.close();
+  assert.deepEqual(errors, []);
+  return { profile, shown, received };
+}
+
+test('GA4 dataLayer alone: GTM pushes before load and gtag after', async () => {
+  const { profile, shown, received } = await visit('capture-datalayer.html', async (page) => {
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+    await page.click('#cart');
+    await page.click('#buy');
+    return m.title;
+  });
+  assert.equal(shown, '残りわずか：GA4のパーカーは残り3点です');
+  const it = profile.items['dl-1'];
+  assert.deepEqual([it.views.length, it.purchase_count, it.cart_qty, profile.purchase_count], [1, 1, 0, 1]);
+  const rows = await received(['view_item', 'add_to_cart', 'purchase']);
+  assert.deepEqual(rows.map((r) => `${r.name}:${r.item}:${r.n}`).sort(), ['add_to_cart:dl-1:1', 'purchase:dl-1:1', 'view_item:dl-1:1']);
+});
+
+test('JSON-LD alone: an AggregateOffer product in an array', async () => {
+  const { profile, shown, received } = await visit('capture-jsonld.html', async (page) =>
+    (await waitForMessages(page, (ms) => ms.length === 1))[0].title);
+  assert.equal(shown, '残りわずか：JSON-LDのコートは残り1点です');
+  const it = profile.items['ld-1'].item;
+  assert.deepEqual([it.item_name, it.item_brand, it.item_category, it.price, it.stock, it.image],
+    ['JSON-LDのコート', 'Kinari', 'outer', 19800, 1, 'https://shop.example/ld-1.jpg']);
+  const rows = await received(['view_item']);
+  assert.deepEqual(rows.map((r) => `${r.item}:${r.n}`), ['ld-1:1']);
+});
+
+test('data attributes alone: a product block viewed, a wishlist and a cart button', async () => {
+  const { profile, shown, received } = await visit('capture-attributes.html', async (page) => {
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+    await page.click('#fav');
+    await page.click('#cart span'); // a click on a child of the button
+    return m.title;
+  });
+  assert.equal(shown, '残りわずか：属性のバッグは残り2点です');
+  const it = profile.items['attr-1'];
+  assert.deepEqual([it.views.length, it.cart_qty, Boolean(it.favorite_at), it.item.price], [1, 1, true, 12100]);
+  const rows = await received(['view_item', 'add_to_wishlist', 'add_to_cart']);
+  assert.ok(rows.every((r) => r.item === 'attr-1' && r.n === 1), JSON.stringify(rows));
+});
+
+test('an SPA alone: pushState routes, JSON-LD re-rendered per route, back button', async () => {
+  const { profile, shown, received } = await visit('capture-spa.html', async (page) => {
+    await page.click('#a');
+    const [a] = await waitForMessages(page, (ms) => ms.length === 1 && ms[0].title.includes('シャツ'));
+    await page.click('#b');
+    const [b] = await waitForMessages(page, (ms) => ms.length === 1 && ms[0].title.includes('パンツ'));
+    await page.goBack(); // popstate: the app re-renders A first, then Shopcue hears of it
+    await eventually(async () => ((await profileOf(page)).items['spa-a'] || {}).view_count === 2, 5000, 'A viewed again');
+    return [a.title, b.title];
+  });
+  assert.deepEqual(shown, ['残りわずか：SPAのシャツは残り2点です', '残りわずか：SPAのパンツは残り1点です']);
+  assert.deepEqual([profile.items['spa-a'].view_count, profile.items['spa-b'].view_count], [2, 1]);
+  assert.equal(profile.page_views.length, 4, 'the first load and three SPA navigations');
+  const rows = await received(['view_item', 'page_view']);
+  const count = Object.fromEntries(rows.map((r) => [`${r.name}:${r.item ?? ''}`, r.n]));
+  assert.deepEqual([count['view_item:spa-a'], count['view_item:spa-b'], count['page_view:']], [2, 1, 4], JSON.stringify(count));
+});

@@ -26,3 +26,19 @@ test('import { Shopcue } from the npm package: methods work, bad calls throw cod
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('render: false — the page renders messages itself and reports impressions once', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/fixtures/npm-headless.html`);
+  await page.waitForSelector('p.own-ui');
+  assert.equal(await page.textContent('p.own-ui'), '残りわずか：自前UIのシャツは残り1点です');
+  assert.equal(await page.evaluate(() => window.__testShadowRoots.length), 0, 'Shopcue rendered nothing itself');
+  assert.equal(await page.evaluate(() => window.__twice), 'SHOPCUE_INVALID_EVENT', 'a second impression is refused');
+  const id = await page.evaluate(() => window.__seen[0]);
+  const visitor = await page.evaluate(() => JSON.parse(localStorage.getItem('shopcue:demo-store:profile')).visitor_id);
+  await page.click('a'); // leave: flush
+  await eventually(() => collector.query(`SELECT count(*) AS n FROM events WHERE visitor_id = '${visitor}'
+    AND name = 'shopcue_impression' AND json_extract(json, '$.params.message_id') = '${id}'`)[0].n === 1, 10_000, 'impression stored');
+  await context.close();
+});

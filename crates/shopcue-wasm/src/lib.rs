@@ -146,6 +146,20 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
             })
         }
         "explain" => with_shell(|s| Ok(from_value(&s.rt.explain(t)))),
+        // Sites that render messages themselves (`render: false`) report what the shopper saw.
+        "impression" | "click" | "dismiss" => {
+            let what = match name {
+                "impression" => Lifecycle::Impression,
+                "click" => Lifecycle::Click,
+                _ => Lifecycle::Dismiss,
+            };
+            let id = arg(0).as_string().unwrap_or_default();
+            Some(if on_message_event(&id, what) {
+                Ok(JsValue::UNDEFINED)
+            } else {
+                Err(Error::InvalidEvent(vec![shopcue::Problem::new("$[0]", "no open message with this id, or already reported")]))
+            })
+        }
         other => Some(Err(Error::UnknownCommand(other.to_string()))),
     };
     let result = result.unwrap_or(Err(Error::NotInitialized));
@@ -243,8 +257,9 @@ fn config_loaded(config: Result<Value, String>) {
     }
 }
 
-/// A click or dismissal on a rendered message.
-fn on_message_event(message_id: &str, what: Lifecycle) {
+/// An impression, click or dismissal of a message (from its rendered element, or reported by
+/// a site that renders messages itself). Returns false for an unknown or already-reported id.
+fn on_message_event(message_id: &str, what: Lifecycle) -> bool {
     let payload = with_shell(|s| {
         if !s.rt.lifecycle(message_id, what, now(), &mut BrowserEntropy) {
             return None;
@@ -261,10 +276,14 @@ fn on_message_event(message_id: &str, what: Lifecycle) {
         Some(message_id.to_string())
     })
     .flatten();
-    if let Some(id) = payload {
-        let kind = if what == Lifecycle::Dismiss { "dismiss" } else { "click" };
-        emit(vec![(kind, JsValue::from_str(&id))]);
-    }
+    let Some(id) = payload else { return false };
+    let kind = match what {
+        Lifecycle::Impression => "impression",
+        Lifecycle::Click => "click",
+        Lifecycle::Dismiss => "dismiss",
+    };
+    emit(vec![(kind, JsValue::from_str(&id))]);
+    true
 }
 
 impl Shell {

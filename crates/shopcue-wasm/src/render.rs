@@ -64,7 +64,7 @@ fn text(doc: &Document, parent: &Element, tag: &str, class: &str, content: &str)
 /// // What a page sees: one host element; its shadow root is closed.
 /// document.querySelector('shopcue-message[data-shopcue-scenario="page_low_stock"]');
 /// ```
-pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle)) -> Result<Rendered, JsValue> {
+pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle) -> bool) -> Result<Rendered, JsValue> {
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let body = doc.body().ok_or("no body")?;
     let d = &message.decision;
@@ -103,7 +103,9 @@ pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle)) -> Res
         let a = text(&doc, &bar, "a", "cta", label)?;
         a.set_attribute("href", url)?; // already checked by the core: http(s) or relative only
         let id = message.id.clone();
-        let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_event(&id, Lifecycle::Click));
+        let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            on_event(&id, Lifecycle::Click);
+        });
         a.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
         listeners.push(on_click);
     }
@@ -111,7 +113,9 @@ pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle)) -> Res
     close.set_attribute("type", "button")?;
     close.set_attribute("aria-label", if lang == "ja" { "閉じる" } else { "Close" })?;
     let id = message.id.clone();
-    let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_event(&id, Lifecycle::Dismiss));
+    let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        on_event(&id, Lifecycle::Dismiss);
+    });
     close.add_event_listener_with_callback("click", on_close.as_ref().unchecked_ref())?;
     listeners.push(on_close);
     Ok(Rendered { message_id: message.id.clone(), host, _listeners: listeners })
