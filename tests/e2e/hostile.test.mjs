@@ -63,3 +63,53 @@ test('works under a strict CSP that requires Trusted Types', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// What a page sees of the banner: the size of its (closed) shadow content, from the test hook.
+const bannerBox = (page) => page.evaluate(() => {
+  const found = window.__testShadowRoots.find(({ host }) => host.isConnected);
+  if (!found) return null;
+  const bar = found.root.querySelector('.sc');
+  const r = bar.getBoundingClientRect();
+  const s = getComputedStyle(bar);
+  const title = found.root.querySelector('.title');
+  return { w: r.width, h: r.height, position: s.position, visible: s.display !== 'none' && s.visibility !== 'hidden',
+    fontSize: getComputedStyle(title).fontSize, color: getComputedStyle(title).color };
+});
+
+test('a hostile host page: global !important resets, polluted prototypes, a throwing console, two snippets', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/fixtures/hostile-host.html`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, '残りわずか：敵対ページの靴は残り2点です', 'the first init wins; the second snippet and config are ignored');
+  const box = await bannerBox(page);
+  assert.ok(box.w > 200 && box.h > 30 && box.visible && box.position === 'fixed', `styles cannot reach inside: ${JSON.stringify(box)}`);
+  assert.equal(box.fontSize, '14px');
+  assert.notEqual(box.color, 'rgb(255, 0, 0)');
+  const ticks = await page.evaluate(() => window.__hostTicks);
+  await page.waitForTimeout(300);
+  assert.ok(await page.evaluate(() => window.__hostTicks) > ticks + 5, "the host page's own timers keep running");
+  assert.equal(await page.evaluate(() => window.shopcue('explain').scenarios.length), 2, 'one widget, the first config');
+  assert.deepEqual(errors, [], 'nothing thrown into the page');
+  await context.close();
+});
+
+test('a host page whose fetch and sendBeacon throw: Shopcue stays silent, the page keeps working', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/fixtures/hostile-host.html?fetch=broken`);
+  // The wasm itself is fetched: the loader gives up quietly (its one warning meets a throwing console).
+  await page.waitForFunction(() => window.shopcue && (window.shopcue.failed || window.shopcue.loaded));
+  assert.equal(await page.evaluate(() => window.shopcue.failed), true);
+  assert.equal(await bannerBox(page), null, 'nothing shown');
+  await page.evaluate(() => window.shopcue('track', 'add_to_cart', { items: [{ item_id: 'hostile-1' }] }));
+  await page.evaluate(() => document.getElementById('host-button').click());
+  assert.equal(await page.evaluate(() => window.__hostClicks), 1);
+  await page.goto(`${collector.url}/`); // pagehide with a throwing sendBeacon
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -48,6 +48,7 @@ fn message(scenario: &str, title: &str, cta: Option<(&str, &str)>) -> Message {
             variant: None,
             delay_ms: 0,
         },
+        reported: 0,
     }
 }
 
@@ -73,7 +74,9 @@ fn memory_store_never_touches_local_storage() {
     assert_eq!(raw.get_item("shopcue:site-m:profile").unwrap(), None);
 }
 
-fn noop(_: &str, _: Lifecycle) {}
+fn noop(_: &str, _: Lifecycle) -> bool {
+    true
+}
 
 #[wasm_bindgen_test]
 fn renders_a_closed_accessible_banner_with_text_only() {
@@ -100,11 +103,12 @@ fn renders_a_closed_accessible_banner_with_text_only() {
 fn close_button_reports_a_dismissal() {
     use std::cell::Cell;
     thread_local!(static DISMISSED: Cell<bool> = const { Cell::new(false) });
-    fn on_event(id: &str, what: Lifecycle) {
+    fn on_event(id: &str, what: Lifecycle) -> bool {
         assert_eq!(id, "m-dismiss");
         if what == Lifecycle::Dismiss {
             DISMISSED.with(|d| d.set(true));
         }
+        true
     }
     captureShadowRoots();
     let _r = render::show(&message("dismiss", "t", None), "en", on_event).unwrap();
