@@ -56,6 +56,8 @@ struct Shell {
     sending: bool,
     /// A product feed request is in flight.
     feed_loading: bool,
+    /// A persist is queued for the end of this task.
+    persist_scheduled: bool,
     _page_listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     _heartbeat: Option<Closure<dyn FnMut()>>,
     _other_tabs: Option<Closure<dyn FnMut(web_sys::Event)>>,
@@ -164,7 +166,7 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
     };
     let result = result.unwrap_or(Err(Error::NotInitialized));
     with_shell(|s| {
-        s.persist();
+        s.schedule_persist();
         s.schedule_evaluation();
         s.schedule_send();
     });
@@ -207,6 +209,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         send_timer: None,
         sending: false,
         feed_loading: false,
+        persist_scheduled: false,
         _page_listeners: beacon::listen_for_page_exit(),
         _heartbeat: platform::set_interval(heartbeat, shopcue::outbox::HEARTBEAT_MS as i32),
         _other_tabs: tabs::listen_for_other_tabs(profile_key),
@@ -354,8 +357,21 @@ impl Shell {
         }
     }
 
+    /// Persists at the end of the current task (a microtask): a page that fires fifty events
+    /// in one task pays for one write, not fifty, and nothing is lost that a crash between
+    /// two of those calls would not lose anyway.
+    fn schedule_persist(&mut self) {
+        if std::mem::replace(&mut self.persist_scheduled, true) {
+            return;
+        }
+        beacon::on_settle(js_sys::Promise::resolve(&JsValue::UNDEFINED), |_| {
+            with_shell(|s| s.persist());
+        });
+    }
+
     /// Write-through persistence of whatever changed.
     fn persist(&mut self) {
+        self.persist_scheduled = false;
         if let Some(p) = self.rt.take_profile_json() {
             self.store.set("profile", &p);
         }

@@ -1,0 +1,96 @@
+//! The core's condition engine as a bare wasm module for `scripts/bench-conditions.mjs`: no
+//! wasm-bindgen, no imports, three exports driven through linear memory. Node writes the
+//! GrowthBook conformance cases (`[[name, condition, attributes, expected, savedGroups?], …]`)
+//! into memory from [`alloc`], [`load`] compiles them once, and [`run`] / [`run_compiling`]
+//! evaluate every case `rounds` times, returning how many results were right (so that the
+//! work cannot be optimized away, and so that the benchmark checks correctness as it goes).
+
+use std::cell::RefCell;
+
+use shopcue::condition::Condition;
+use shopcue::json::{parse, Value};
+
+struct Case {
+    raw: Value,
+    compiled: Condition,
+    attributes: Value,
+    groups: Value,
+    expected: bool,
+}
+
+thread_local! {
+    static CASES: RefCell<Vec<Case>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reserves `len` bytes for the caller to write the cases' JSON into; never freed (one per run).
+#[no_mangle]
+pub extern "C" fn alloc(len: usize) -> *mut u8 {
+    let mut buf = Vec::<u8>::with_capacity(len);
+    let ptr = buf.as_mut_ptr();
+    std::mem::forget(buf);
+    ptr
+}
+
+/// Reads `len` bytes of JSON at `ptr` (written by the caller into memory from [`alloc`]),
+/// compiles every condition once and returns the number of cases (0 when unreadable).
+///
+/// # Safety
+/// `ptr..ptr + len` must be memory returned by [`alloc`] and fully written.
+#[no_mangle]
+pub unsafe extern "C" fn load(ptr: *const u8, len: usize) -> u32 {
+    // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    let Some(list) =
+        std::str::from_utf8(bytes).ok().and_then(|t| parse(t).ok()).and_then(|v| v.as_array().map(<[Value]>::to_vec))
+    else {
+        return 0;
+    };
+    let cases: Vec<Case> = list
+        .iter()
+        .filter_map(|c| {
+            let c = c.as_array()?;
+            Some(Case {
+                raw: c.get(1)?.clone(),
+                compiled: Condition::compile_lenient(c.get(1)?),
+                attributes: c.get(2)?.clone(),
+                groups: c.get(4).cloned().unwrap_or(Value::Null),
+                expected: c.get(3)?.as_bool()?,
+            })
+        })
+        .collect();
+    let n = cases.len() as u32;
+    CASES.with(|s| *s.borrow_mut() = cases);
+    n
+}
+
+/// Evaluates every compiled case `rounds` times (compile once, evaluate many — how Shopcue
+/// runs); returns the number of right answers.
+#[no_mangle]
+pub extern "C" fn run(rounds: u32) -> u32 {
+    CASES.with(|s| {
+        let cases = s.borrow();
+        let mut right = 0;
+        for _ in 0..rounds {
+            for c in cases.iter() {
+                right += u32::from(c.compiled.eval_with_groups(&c.attributes, &c.groups) == c.expected);
+            }
+        }
+        right
+    })
+}
+
+/// The same, compiling each condition again before every evaluation (how GrowthBook's
+/// `evalCondition` works: it interprets the condition object on each call).
+#[no_mangle]
+pub extern "C" fn run_compiling(rounds: u32) -> u32 {
+    CASES.with(|s| {
+        let cases = s.borrow();
+        let mut right = 0;
+        for _ in 0..rounds {
+            for c in cases.iter() {
+                right += u32::from(Condition::compile_lenient(&c.raw).eval_with_groups(&c.attributes, &c.groups) == c.expected);
+            }
+        }
+        right
+    })
+}

@@ -1,0 +1,73 @@
+// Shopcue in a real browser (headless Chromium, the demo collector on loopback): time to the
+// first message on a cold and a warm load, the cost of one track() call, the longest
+// main-thread task, and what Shopcue adds to the page's load against the same page without it.
+import { startCollector, launchBrowser } from '../tests/e2e/harness.mjs';
+
+const RUNS = Number(process.env.SHOPCUE_BENCH_RUNS || 7);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const collector = await startCollector();
+const browser = await launchBrowser();
+const url = (page) => `${collector.url}/bench/${page}.html`;
+
+async function load(context, page) {
+  const tab = await context.newPage();
+  await tab.goto(url(page), { waitUntil: 'load' });
+  if (page === 'with') await tab.waitForFunction(() => window.__t.message, null, { timeout: 10_000 });
+  await tab.waitForTimeout(100); // let the long-task observer report
+  const t = await tab.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const script = performance.getEntriesByName(new URL('/shopcue/shopcue.js', location.href).href)[0];
+    return { message: window.__t.message, scriptStart: script ? script.responseEnd : null, load: nav.loadEventEnd,
+      dcl: nav.domContentLoadedEventEnd, longest: Math.max(0, ...window.__t.longTasks) };
+  });
+  await tab.close();
+  return t;
+}
+
+const rows = [];
+try {
+  const cold = [], warm = [], plain = [], longest = [];
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext(); // empty cache and storage
+    const c = await load(context, 'with');
+    const w = await load(context, 'with'); // same context: HTTP cache and compiled wasm cache
+    cold.push(c); warm.push(w); longest.push(c.longest, w.longest);
+    await context.close();
+    const bare = await browser.newContext();
+    plain.push(await load(bare, 'without'));
+    await bare.close();
+  }
+  rows.push(['first message, cold load (from navigation start)', `${median(cold.map((t) => t.message)).toFixed(0)} ms`]);
+  rows.push(['first message, cold load (from shopcue.js received)', `${median(cold.map((t) => t.message - t.scriptStart)).toFixed(0)} ms`]);
+  rows.push(['first message, warm load (from navigation start)', `${median(warm.map((t) => t.message)).toFixed(0)} ms`]);
+  rows.push(['first message, warm load (from shopcue.js received)', `${median(warm.map((t) => t.message - t.scriptStart)).toFixed(0)} ms`]);
+  rows.push(['load event, same page without Shopcue (cold)', `${median(plain.map((t) => t.load)).toFixed(0)} ms`]);
+  rows.push(['load event, with Shopcue (cold)', `${median(cold.map((t) => t.load)).toFixed(0)} ms (+${(median(cold.map((t) => t.load)) - median(plain.map((t) => t.load))).toFixed(0)} ms; the script is async)`]);
+  rows.push(['longest main-thread task during those loads', longest.some((d) => d > 0) ? `${Math.max(...longest).toFixed(0)} ms` : 'none over 50 ms']);
+
+  // track(): 2,000 calls, 20 per task, on a warm page.
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  await tab.goto(url('with'));
+  await tab.waitForFunction(() => window.__t.message);
+  const perCall = await tab.evaluate(() => new Promise((done) => {
+    let n = 0, spent = 0;
+    (function batch() {
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++, n++) {
+        window.shopcue('track', 'view_item', { items: [{ item_id: `t-${n % 300}`, item_name: 'ベンチ', price: 1000 + n, stock: 5 }] });
+      }
+      spent += performance.now() - t0;
+      if (n < 2000) setTimeout(batch, 0); else setTimeout(() => done(spent / n), 0);
+    })();
+  }));
+  const tasks = await tab.evaluate(() => window.__t.longTasks);
+  rows.push(['track() per call (2,000 calls, 20 per task, incl. persistence)', `${(perCall * 1000).toFixed(0)} µs`]);
+  rows.push(['long tasks during those 2,000 calls', tasks.length ? `${tasks.length} (longest ${Math.max(...tasks).toFixed(0)} ms)` : 'none']);
+  await context.close();
+} finally {
+  await browser.close();
+  await collector.stop();
+}
+console.log(`\nShopcue in headless Chromium (${RUNS} runs each, medians; demo collector on loopback)`);
+for (const [what, figure] of rows) console.log(`  ${what.padEnd(66)} ${figure}`);
