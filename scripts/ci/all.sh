@@ -4,7 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 scripts/ci/setup.sh || { echo "ci: setup failed"; echo "jobs: 0 passed, 1 failed"; exit 1; }
 passed=0; failed=0; failures=()
-for job in fmt lint purity native-tests dist npm browser-tests e2e; do
+for job in fmt lint purity native-tests fuzz dist npm browser-tests e2e; do
   printf '\n==================== %s ====================\n' "$job"
   start=$(date +%s)
   if [ "$job" = dist ]; then cmd=(scripts/dist.sh); else cmd=("scripts/ci/$job.sh"); fi

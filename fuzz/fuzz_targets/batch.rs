@@ -1,0 +1,10 @@
+#![no_main]
+//! `cargo +nightly fuzz run batch` (see `fuzz/targets.rs`).
+#[path = "../../crates/shopcue-collector/src/batch.rs"]
+#[allow(dead_code)]
+mod batch;
+#[path = "../targets.rs"]
+#[allow(dead_code)]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::batch(data));

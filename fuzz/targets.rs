@@ -1,0 +1,67 @@
+//! The bodies of the fuzz targets, shared by the libFuzzer binaries (`fuzz/fuzz_targets/`,
+//! `cargo +nightly fuzz run <target>`) and by the stable test that replays the kept corpus and
+//! every past crash (`tests/fuzz_corpus.rs`). Each reads untrusted bytes the way Shopcue does
+//! and must neither panic nor hang; some also check a property (a stored profile reads back).
+
+use shopcue::condition::Condition;
+use shopcue::config::Config;
+use shopcue::json::{object, parse, Value};
+use shopcue::profile::Profile;
+use shopcue::template::{Format, Template};
+
+/// The targets by name, for the corpus replay.
+pub const TARGETS: &[(&str, fn(&[u8]))] =
+    &[("config", config), ("condition", condition), ("template", template), ("profile", profile), ("batch", batch)];
+
+fn text(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
+}
+
+/// A marketer's config: parsed, validated, compiled (presets, conditions, templates).
+pub fn config(data: &[u8]) {
+    if let Some(v) = text(data).and_then(|t| parse(t).ok()) {
+        let _ = Config::from_value(&v);
+    }
+}
+
+/// A condition: compiled strictly and leniently, then evaluated against a typical context.
+pub fn condition(data: &[u8]) {
+    let Some(v) = text(data).and_then(|t| parse(t).ok()) else { return };
+    let ctx = parse(
+        r#"{"visitor":{"purchase_count":2,"segments":["vip"],"member":true},"page":{"path":"/p/1","events":["view_item"]},
+            "item":{"price":1980,"stock":2,"name":"Tee","views_7d":[1,2,3]},"time":{"hour":21,"weekday":"fri"}}"#,
+    )
+    .unwrap_or(Value::Null);
+    let groups = object([("vip", Value::Array(vec![Value::from("v1")]))]);
+    if let Ok(c) = Condition::compile(&v, "$") {
+        let _ = c.eval_with_groups(&ctx, &groups);
+    }
+    let _ = Condition::compile_lenient(&v).eval_with_groups(&ctx, &groups);
+}
+
+/// A message template: compiled and rendered in both locales.
+pub fn template(data: &[u8]) {
+    let Some(t) = text(data) else { return };
+    let ctx = parse(r#"{"item":{"name":"Tee","price":1980,"price_drop_pct":0.12,"km":1.5},"links":{"cart":"/cart"},"coupon":{"expires_at":"2026-12-31"}}"#)
+        .unwrap_or(Value::Null);
+    if let Ok(tpl) = Template::compile(t, "$") {
+        for locale in ["ja-JP", "en-US"] {
+            let _ = tpl.render(&ctx, &Format { locale: locale.into(), currency: "JPY".into() }, 540);
+        }
+    }
+}
+
+/// A stored profile (localStorage is the shopper's to edit): read, and if read, written and
+/// read back to the same profile.
+pub fn profile(data: &[u8]) {
+    let Some(p) = text(data).and_then(Profile::from_json) else { return };
+    let again = Profile::from_json(&p.to_json());
+    assert!(again.is_some(), "a profile Shopcue wrote must read back");
+}
+
+/// A beacon batch as the collector receives it.
+pub fn batch(data: &[u8]) {
+    if let Some(t) = text(data) {
+        let _ = crate::batch::decode(t);
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# cargo-fuzz (libFuzzer, nightly Rust) over every target in fuzz/: config, condition, template,
+# stored profile, collector batch. Bounded in CI (SHOPCUE_FUZZ_SECONDS per target, default 10);
+# run longer on demand: SHOPCUE_FUZZ_SECONDS=600 scripts/ci/fuzz.sh. New inputs go to a
+# scratch copy of the corpus; a crash fails the job and leaves its input in
+# fuzz/artifacts/<target>/ — copy it to fuzz/regressions/<target>/ with the fix, and the stable
+# test tests/fuzz_corpus.rs replays it forever. (The kept corpus is replayed on stable Rust
+# by native-tests.sh whether or not this job can run.)
+set -euo pipefail
+cd "$(dirname "$0")/../../fuzz"
+seconds=${SHOPCUE_FUZZ_SECONDS:-10}
+if ! cargo +nightly --version >/dev/null 2>&1; then
+  echo "fuzz: installing the nightly toolchain (libFuzzer needs it)"
+  rustup toolchain install nightly --profile minimal
+fi
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.12.0
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cargo +nightly fuzz build -O
+for target in config condition template profile batch; do
+  mkdir -p "$scratch/$target"
+  out=$(cargo +nightly fuzz run -O "$target" "$scratch/$target" "corpus/$target" "regressions/$target" -- \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 2>&1) || { echo "$out" | tail -40; echo "fuzz: $target FAILED"; exit 1; }
+  echo "fuzz: $target ok — $(echo "$out" | grep -Eo 'Done [0-9]+ runs in [0-9]+ second\(s\)')"
+done
