@@ -9,8 +9,11 @@ use shopcue::json::{object, parse, Value};
 use shopcue::profile::Profile;
 use shopcue::template::{Format, Template};
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// The targets by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] =
+pub const TARGETS: &[(&str, Target)] =
     &[("config", config), ("condition", condition), ("template", template), ("profile", profile), ("batch", batch)];
 
 fn text(data: &[u8]) -> Option<&str> {
