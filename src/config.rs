@@ -197,17 +197,54 @@ pub enum Placement {
     BannerTop,
     /// Fixed bar at the bottom of the viewport.
     BannerBottom,
+    /// A small card in a corner of the viewport, announced politely.
+    Toast,
+    /// A dialog over the page: focus trapped inside, Escape or the backdrop closes it.
+    Modal,
+    /// A badge right after the element matching the CSS selector (`inline:#price`), waiting
+    /// for it to appear in single-page apps.
+    Inline(String),
 }
 
 impl Placement {
-    /// Every placement name.
-    pub const NAMES: &[&str] = &["banner-top", "banner-bottom"];
+    /// Every placement name (`inline` is written `inline:<selector>` in a config).
+    pub const NAMES: &[&str] = &["banner-top", "banner-bottom", "toast", "modal", "inline"];
 
-    /// The name used in config and beacons.
+    /// The name used in beacons and messages (`inline` without its selector).
     pub fn as_str(&self) -> &'static str {
         match self {
             Placement::BannerTop => "banner-top",
             Placement::BannerBottom => "banner-bottom",
+            Placement::Toast => "toast",
+            Placement::Modal => "modal",
+            Placement::Inline(_) => "inline",
+        }
+    }
+
+    /// The CSS selector of an inline placement.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            Placement::Inline(selector) => Some(selector),
+            _ => None,
+        }
+    }
+
+    /// Reads a config's placement name.
+    pub fn parse(name: &str) -> Result<Placement, String> {
+        match name {
+            "banner-bottom" => Ok(Placement::BannerBottom),
+            "banner-top" => Ok(Placement::BannerTop),
+            "toast" => Ok(Placement::Toast),
+            "modal" => Ok(Placement::Modal),
+            other => match other.strip_prefix("inline:").map(str::trim) {
+                Some(sel) if !sel.is_empty() && sel.len() <= 200 && !sel.chars().any(char::is_control) => {
+                    Ok(Placement::Inline(sel.to_string()))
+                }
+                Some(_) => Err("inline needs a CSS selector of 1 to 200 characters: \"inline:#price\"".into()),
+                None => Err(format!(
+                    "unknown placement \"{other}\"; use banner-top, banner-bottom, toast, modal or inline:<selector>"
+                )),
+            },
         }
     }
 }
@@ -691,17 +728,15 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         return None;
     };
     check_keys(members, path, &["placement", "title", "body", "cta"], p);
-    let placement = match m.get("placement").and_then(Value::as_str) {
-        None | Some("banner-bottom") => Placement::BannerBottom,
-        Some("banner-top") => Placement::BannerTop,
-        Some(other) => {
-            p.push(Problem::new(
-                format!("{path}.placement"),
-                format!("unknown placement \"{other}\"; use banner-top or banner-bottom"),
-            ));
-            Placement::BannerBottom
-        }
-    };
+    let placement =
+        match m.get("placement").map(|v| v.as_str().ok_or_else(|| "must be a string".to_string()).and_then(Placement::parse)) {
+            None => Placement::BannerBottom,
+            Some(Ok(placement)) => placement,
+            Some(Err(reason)) => {
+                p.push(Problem::new(format!("{path}.placement"), reason));
+                Placement::BannerBottom
+            }
+        };
     if m.get("title").is_none() {
         p.push(Problem::new(format!("{path}.title"), "is required"));
     }

@@ -74,6 +74,8 @@ pub struct Decision {
     pub item_id: Option<String>,
     /// Placement name (`banner-bottom` …).
     pub placement: &'static str,
+    /// For `inline`: the CSS selector of the element the badge follows.
+    pub target: Option<String>,
     /// Headline text.
     pub title: String,
     /// Second line.
@@ -625,6 +627,7 @@ fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<S
         variant,
         item_id,
         placement: m.placement.as_str(),
+        target: m.placement.target().map(str::to_string),
         title: m.title.render(ctx, f, off),
         body: m.body.as_ref().map(|b| b.render(ctx, f, off)).filter(|b| !b.trim().is_empty()),
         cta,

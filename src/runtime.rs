@@ -109,6 +109,9 @@ impl Message {
         if let Some((label, url)) = &d.cta {
             v.set("cta", object([("label", label.as_str().into()), ("url", url.as_str().into())]));
         }
+        if let Some(target) = &d.target {
+            v.set("target", target.as_str().into());
+        }
         v
     }
 }

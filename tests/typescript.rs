@@ -38,8 +38,10 @@ export type DataLayerEventName = {datalayer};
 export type ErrorCode = {codes};
 /** Why a scenario did or did not show (`explain()`). */
 export type Reason = {reasons};
-/** Where a message appears. */
+/** Where a message appears (as reported in messages and beacons). */
 export type Placement = {placements};
+/** A placement as written in a config: `inline` takes the CSS selector the badge follows. */
+export type PlacementSetting = Exclude<Placement, 'inline'> | `inline:${{string}}`;
 /** Scenario presets from the store playbooks (`{{"preset": "…"}}` in a config). */
 export type PresetId = {presets};
 
@@ -140,6 +142,8 @@ export interface Message {{
   body: string | null;
   /** The call to action, when the message has one (http(s) or relative URLs only). */
   cta?: {{ label: string; url: string }};
+  /** For `inline`: the CSS selector of the element the badge follows. */
+  target?: string;
 }}
 
 /** One scenario's verdict in `explain()`. */

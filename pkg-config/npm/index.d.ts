@@ -9,8 +9,10 @@ export type DataLayerEventName = 'view_item' | 'view_item_list' | 'add_to_cart' 
 export type ErrorCode = 'SHOPCUE_INVALID_JSON' | 'SHOPCUE_INVALID_CONFIG' | 'SHOPCUE_INVALID_EVENT' | 'SHOPCUE_NOT_INITIALIZED' | 'SHOPCUE_UNKNOWN_COMMAND';
 /** Why a scenario did or did not show (`explain()`). */
 export type Reason = 'shown' | 'already_shown' | 'not_triggered' | 'schedule' | 'audience' | 'no_subject' | 'dismissed' | 'cap' | 'global_cap' | 'group' | 'holdout' | 'consent';
-/** Where a message appears. */
-export type Placement = 'banner-top' | 'banner-bottom';
+/** Where a message appears (as reported in messages and beacons). */
+export type Placement = 'banner-top' | 'banner-bottom' | 'toast' | 'modal' | 'inline';
+/** A placement as written in a config: `inline` takes the CSS selector the badge follows. */
+export type PlacementSetting = Exclude<Placement, 'inline'> | `inline:${string}`;
 /** Scenario presets from the store playbooks (`{"preset": "…"}` in a config). */
 export type PresetId = 'back_in_stock' | 'birthday_coupon' | 'browse_abandonment' | 'browse_low_stock' | 'browse_price_drop' | 'cart_abandonment' | 'cart_low_stock' | 'cart_price_drop' | 'churn_prevention' | 'consumable_reorder' | 'coupon_reminder' | 'cross_sell_nice' | 'cross_sell_required' | 'dormant_revival' | 'f2_conversion' | 'f3_conversion' | 'favorite_brand_new_arrival' | 'favorite_brand_price_drop' | 'favorite_low_stock' | 'favorite_price_drop' | 'nearest_store_pickup' | 'page_low_stock' | 'point_expiry' | 'recent_recommendations' | 'replacement' | 'restock_wait_alternatives' | 'sample_to_main' | 'secret_coupon' | 'store_consultation' | 'store_visit_bonus' | 'subscription_upsell' | 'warranty_upsell';
 
@@ -111,6 +113,8 @@ export interface Message {
   body: string | null;
   /** The call to action, when the message has one (http(s) or relative URLs only). */
   cta?: { label: string; url: string };
+  /** For `inline`: the CSS selector of the element the badge follows. */
+  target?: string;
 }
 
 /** One scenario's verdict in `explain()`. */

@@ -58,6 +58,8 @@ struct Shell {
     feed_loading: bool,
     /// A persist is queued for the end of this task.
     persist_scheduled: bool,
+    /// Inline messages waiting for their target element: (message id, checks so far).
+    inline_waits: Vec<(String, u32)>,
     _page_listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     _heartbeat: Option<Closure<dyn FnMut()>>,
     _other_tabs: Option<Closure<dyn FnMut(web_sys::Event)>>,
@@ -210,6 +212,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         sending: false,
         feed_loading: false,
         persist_scheduled: false,
+        inline_waits: Vec::new(),
         _page_listeners: beacon::listen_for_page_exit(),
         _heartbeat: platform::set_interval(heartbeat, shopcue::outbox::HEARTBEAT_MS as i32),
         _other_tabs: tabs::listen_for_other_tabs(profile_key),
@@ -295,6 +298,7 @@ impl Shell {
     fn new_page(&mut self, t: i64) {
         self.rendered.clear();
         self.pending.clear();
+        self.inline_waits.clear();
         let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
         self.rt.page_view(&href, t, &mut BrowserEntropy);
         self.fetch_feed_if_due(t);
@@ -417,6 +421,33 @@ impl Shell {
             platform::set_timeout(f.unchecked_ref(), delay.min(600_000) as i32);
             return Vec::new();
         }
+        if self.render {
+            if let Some(selector) = message.decision.target.as_deref().filter(|sel| !render::target_exists(sel)) {
+                // An inline badge waits for its element (single-page apps render late): checked
+                // every 250 ms for 10 s, then given up with a warning.
+                let tries = match self.inline_waits.iter().position(|(id, _)| *id == message.id) {
+                    Some(i) => {
+                        self.inline_waits[i].1 += 1;
+                        self.inline_waits[i].1
+                    }
+                    None => {
+                        self.inline_waits.push((message.id.clone(), 0));
+                        0
+                    }
+                };
+                if tries >= 40 {
+                    console(
+                        "warn",
+                        &[format!("[shopcue] no element matches \"{selector}\" after 10 s; inline message not shown").into()],
+                    );
+                    return Vec::new();
+                }
+                self.pending.push(message.clone());
+                let id = message.id.clone();
+                platform::set_timeout(platform::once(Box::new(move || show_delayed(&id))).unchecked_ref(), 250);
+                return Vec::new();
+            }
+        }
         let mut out: Emitted = vec![("message", from_value(&message.to_value()))];
         if !self.render {
             return out;
@@ -424,9 +455,12 @@ impl Shell {
         match render::show(message, &self.lang, on_message_event) {
             Ok(r) => {
                 self.rendered.push(r);
-                // Banners are fixed to the viewport: on screen as soon as they are rendered.
-                self.rt.lifecycle(&message.id, Lifecycle::Impression, t, &mut BrowserEntropy);
-                out.push(("impression", JsValue::from_str(&message.id)));
+                // Banners, toasts and modals are fixed to the viewport: on screen as soon as they
+                // are rendered. An inline badge reports its impression when it scrolls into view.
+                if message.decision.target.is_none() {
+                    self.rt.lifecycle(&message.id, Lifecycle::Impression, t, &mut BrowserEntropy);
+                    out.push(("impression", JsValue::from_str(&message.id)));
+                }
             }
             Err(e) => console("warn", &["[shopcue] could not render a message:".into(), e]),
         }

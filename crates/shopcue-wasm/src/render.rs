@@ -1,5 +1,7 @@
 //! Renders messages inside a closed shadow root: text nodes only, safe links only, no layout
-//! shift of the host page (the host element is fixed and zero-sized), screen-reader announced.
+//! shift of the host page (banners, toasts and modals hang from a fixed, zero-sized host
+//! element; an inline badge follows its target element), screen-reader announced, keyboard
+//! operable (a modal traps focus, Escape closes it, focus returns where it was).
 
 use shopcue::runtime::{Lifecycle, Message};
 use wasm_bindgen::prelude::*;
@@ -18,30 +20,62 @@ const CSS: &str = r#":host{all:initial}
 .x{flex:none;background:none;border:0;color:inherit;font:inherit;font-size:22px;line-height:1;cursor:pointer;padding:6px 10px;border-radius:6px}
 .x:hover{background:rgba(255,255,255,.12)}
 :focus-visible{outline:3px solid var(--shopcue-focus,#60a5fa);outline-offset:2px}
+.sc.toast{left:auto;right:16px;bottom:16px;max-width:380px;border-radius:var(--shopcue-radius,10px);box-shadow:0 6px 24px rgba(0,0,0,.3)}
+.ov{position:fixed;inset:0;background:rgba(17,24,39,.55);display:flex;align-items:center;justify-content:center;padding:16px}
+.sc.modal{position:relative;left:auto;right:auto;bottom:auto;max-width:min(480px,100%);flex-wrap:wrap;padding:24px;border-radius:var(--shopcue-radius,12px);animation-name:pop}
+.sc.modal .t{flex-basis:calc(100% - 48px)}
+.sc.inline{position:static;display:inline-flex;max-width:none;gap:4px;margin:0 0 0 .5em;padding:2px 4px 2px 10px;font-size:12px;border-radius:999px;box-shadow:none;background:var(--shopcue-badge-bg,#b91c1c);vertical-align:middle;animation:none}
+.sc.inline .title{font-weight:700}.sc.inline .body,.sc.inline .cta{display:none}.sc.inline .x{font-size:14px;padding:0 6px}
+@keyframes pop{from{transform:scale(.96);opacity:0}}
+@media (prefers-color-scheme:dark){.sc.modal,.sc.toast{background:var(--shopcue-bg,#111827)}}
 @keyframes up{from{transform:translateY(100%)}}
 @keyframes down{from{transform:translateY(-100%)}}
 @media (prefers-reduced-motion:reduce){.sc{animation:none}}
-@media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}}"#;
+@media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}.sc.toast{left:8px;right:8px;bottom:8px;max-width:none;border-radius:var(--shopcue-radius,10px)}.sc.inline{flex-wrap:nowrap;border-radius:999px}.sc.modal{border-radius:var(--shopcue-radius,12px)}}"#;
 
 /// A message on screen. Dropping it removes it from the page and frees its listeners.
 pub struct Rendered {
     /// The message id.
     pub message_id: String,
     host: Element,
+    /// Where focus was before a modal took it (given back when the modal goes).
+    return_focus: Option<web_sys::HtmlElement>,
+    /// The IntersectionObserver of an inline badge (its impression waits for visibility).
+    observer: Option<JsValue>,
     _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    _observed: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
 impl Drop for Rendered {
     fn drop(&mut self) {
-        self.host.remove();
+        self.hide();
     }
 }
 
 impl Rendered {
     /// Takes the message off the page now (its listeners are freed when dropped).
     pub fn hide(&self) {
+        if let Some(o) = &self.observer {
+            call(o, "disconnect", &[]);
+        }
+        let had_focus = self.host.is_connected();
         self.host.remove();
+        if let (true, Some(el)) = (had_focus, &self.return_focus) {
+            let _ = el.focus();
+        }
     }
+}
+
+/// `obj[method](...args)` through `Reflect`, ignoring failures.
+fn call(obj: &JsValue, method: &str, args: &[JsValue]) {
+    if let Ok(f) = js_sys::Reflect::get(obj, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        let _ = f.apply(obj, &args.iter().collect::<js_sys::Array>());
+    }
+}
+
+/// Whether an inline placement's target is on the page (an invalid selector is never there).
+pub fn target_exists(selector: &str) -> bool {
+    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.query_selector(selector).ok().flatten().is_some())
 }
 
 fn el(doc: &Document, tag: &str, class: &str) -> Result<Element, JsValue> {
@@ -68,21 +102,42 @@ pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle) -> bool
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let body = doc.body().ok_or("no body")?;
     let d = &message.decision;
+    let inline_target = match &d.target {
+        Some(selector) => Some(doc.query_selector(selector)?.ok_or("inline target not on the page")?),
+        None => None,
+    };
     let host = doc.create_element(HOST_TAG)?;
     host.set_attribute("data-shopcue-scenario", &d.scenario_id)?;
     host.set_attribute(
         "style",
-        "all:initial!important;display:block!important;position:fixed!important;width:0!important;height:0!important;z-index:2147483647!important",
+        if inline_target.is_some() {
+            "all:initial!important;display:inline-block!important;vertical-align:middle!important"
+        } else {
+            "all:initial!important;display:block!important;position:fixed!important;width:0!important;height:0!important;z-index:2147483647!important"
+        },
     )?;
     let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Closed))?;
     let style = doc.create_element("style")?;
     style.append_child(&doc.create_text_node(CSS))?;
     root.append_child(&style)?;
 
-    let top = d.placement == "banner-top";
-    let bar = el(&doc, "div", if top { "sc top" } else { "sc" })?;
-    bar.set_attribute("role", "region")?;
-    bar.set_attribute("aria-label", if lang == "ja" { "お知らせ" } else { "Notice" })?;
+    let modal = d.placement == "modal";
+    let class = match d.placement {
+        "banner-top" => "sc top",
+        "toast" => "sc toast",
+        "modal" => "sc modal",
+        "inline" => "sc inline",
+        _ => "sc",
+    };
+    let bar = el(&doc, "div", class)?;
+    if modal {
+        bar.set_attribute("role", "dialog")?;
+        bar.set_attribute("aria-modal", "true")?;
+        bar.set_attribute("aria-labelledby", "shopcue-title")?;
+    } else {
+        bar.set_attribute("role", "region")?;
+        bar.set_attribute("aria-label", if lang == "ja" { "お知らせ" } else { "Notice" })?;
+    }
     bar.set_attribute("lang", lang)?;
     bar.set_attribute("data-placement", d.placement)?;
     // A live region that exists before its text is added, so screen readers announce it.
@@ -91,10 +146,24 @@ pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle) -> bool
     live.set_attribute("aria-live", "polite")?;
     live.set_attribute("aria-atomic", "true")?;
     bar.append_child(&live)?;
-    root.append_child(&bar)?;
-    body.append_child(&host)?;
+    let overlay = if modal {
+        let ov = el(&doc, "div", "ov")?;
+        ov.append_child(&bar)?;
+        root.append_child(&ov)?;
+        Some(ov)
+    } else {
+        root.append_child(&bar)?;
+        None
+    };
+    match &inline_target {
+        Some(target) => target.after_with_node_1(&host)?,
+        None => {
+            body.append_child(&host)?;
+        }
+    }
 
-    text(&doc, &live, "strong", "title", &d.title)?;
+    let title = text(&doc, &live, "strong", "title", &d.title)?;
+    title.set_id("shopcue-title");
     if let Some(b) = &d.body {
         text(&doc, &live, "span", "body", b)?;
     }
@@ -118,5 +187,74 @@ pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle) -> bool
     });
     close.add_event_listener_with_callback("click", on_close.as_ref().unchecked_ref())?;
     listeners.push(on_close);
-    Ok(Rendered { message_id: message.id.clone(), host, _listeners: listeners })
+
+    let mut return_focus = None;
+    if let Some(ov) = overlay {
+        // The backdrop closes the dialog; Escape closes it; Tab stays inside it.
+        let id = message.id.clone();
+        let dialog = bar.clone();
+        let on_backdrop = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if e.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| !dialog.contains(Some(&t))) {
+                on_event(&id, Lifecycle::Dismiss);
+            }
+        });
+        ov.add_event_listener_with_callback("click", on_backdrop.as_ref().unchecked_ref())?;
+        listeners.push(on_backdrop);
+        let id = message.id.clone();
+        let focusables: Vec<web_sys::HtmlElement> =
+            [bar.query_selector("a.cta")?, Some(close.clone())].into_iter().flatten().filter_map(|e| e.dyn_into().ok()).collect();
+        let first = focusables.first().cloned();
+        let last = focusables.last().cloned();
+        let shadow = root.clone();
+        let on_key = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let key = js_sys::Reflect::get(&e, &"key".into()).ok().and_then(|k| k.as_string()).unwrap_or_default();
+            let shift = js_sys::Reflect::get(&e, &"shiftKey".into()).ok().and_then(|k| k.as_bool()).unwrap_or(false);
+            if key == "Escape" {
+                e.prevent_default();
+                on_event(&id, Lifecycle::Dismiss);
+            } else if key == "Tab" {
+                let active = shadow.active_element();
+                let (edge, wrap) = if shift { (&first, &last) } else { (&last, &first) };
+                let at_edge = match (edge, &active) {
+                    (Some(edge), Some(a)) => edge.is_same_node(Some(a)),
+                    _ => true,
+                };
+                if at_edge {
+                    e.prevent_default();
+                    if let Some(w) = wrap {
+                        let _ = w.focus();
+                    }
+                }
+            }
+        });
+        host.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref())?;
+        listeners.push(on_key);
+        return_focus = doc.active_element().and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(f) = focusables.first() {
+            let _ = f.focus();
+        }
+    }
+
+    // An inline badge may be out of view: its impression waits until half of it is visible.
+    let (mut observer, mut observed) = (None, None);
+    if inline_target.is_some() {
+        let id = message.id.clone();
+        let seen = Closure::<dyn FnMut(JsValue)>::new(move |entries: JsValue| {
+            let visible = js_sys::Array::from(&entries)
+                .iter()
+                .any(|e| js_sys::Reflect::get(&e, &"isIntersecting".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false));
+            if visible {
+                on_event(&id, Lifecycle::Impression);
+            }
+        });
+        let ctor = js_sys::Reflect::get(&js_sys::global(), &"IntersectionObserver".into())?;
+        let options = js_sys::Object::new();
+        js_sys::Reflect::set(&options, &"threshold".into(), &0.5.into())?;
+        let io =
+            js_sys::Reflect::construct(ctor.unchecked_ref::<js_sys::Function>(), &js_sys::Array::of2(seen.as_ref(), &options))?;
+        call(&io, "observe", &[host.clone().into()]);
+        observer = Some(io);
+        observed = Some(seen);
+    }
+    Ok(Rendered { message_id: message.id.clone(), host, return_focus, observer, _listeners: listeners, _observed: observed })
 }

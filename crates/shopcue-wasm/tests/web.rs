@@ -42,6 +42,7 @@ fn message(scenario: &str, title: &str, cta: Option<(&str, &str)>) -> Message {
             scenario_id: scenario.into(),
             item_id: Some("a".into()),
             placement: "banner-bottom",
+            target: None,
             title: title.into(),
             body: Some("body text".into()),
             cta: cta.map(|(l, u)| (l.into(), u.into())),
