@@ -648,6 +648,40 @@ fn cmp_values(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     }
 }
 
+/// One scenario's message rendered now, for a marketer's preview (`?shopcue_preview=<id>`):
+/// trigger, schedule, audience, caps and dismissals are ignored. The subject is the first item
+/// of its collection that matches its `where`, else the first item of the collection, else
+/// `sample` (an item context built from sample data). `None` for an unknown scenario id.
+pub fn preview(
+    config: &Config,
+    profile: &Profile,
+    page: &Page,
+    env: &Env,
+    scenario_id: &str,
+    sample: &Value,
+) -> Option<Decision> {
+    let sc = config.scenarios.iter().find(|s| s.id == scenario_id)?;
+    let visitor = visitor_context(config, profile, page, env);
+    let mut cx = Contexts {
+        config,
+        profile,
+        page,
+        env,
+        visitor,
+        waiting: waiting_items(profile),
+        pool: Vec::new(),
+        profile_built: false,
+        collections: Default::default(),
+    };
+    let item = sc.subject.as_ref().map(|subject| {
+        let idx = cx.items(subject.from);
+        let all: Vec<&Value> = idx.iter().map(|&i| &cx.pool[i]).collect();
+        let matching = all.iter().find(|c| subject.filter.eval_with_groups(c, &config.saved_groups));
+        matching.or(all.first()).map_or_else(|| sample.clone(), |c| (*c).clone())
+    });
+    Some(render_decision(sc, item, &cx))
+}
+
 /// Evaluates every scenario and arbitrates. Highest priority first (config order breaks ties);
 /// a scenario must be triggered, in schedule, pass its audience and find a subject; then it must
 /// not be dismissed, capped (its own caps, then the global ones), or beaten in its exclusion

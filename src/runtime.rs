@@ -578,6 +578,41 @@ impl Runtime {
         true
     }
 
+    /// Scenario `scenario_id` as it would look now, for `?shopcue_preview=<id>`: rendered with
+    /// the shopper's own data where the profile has a fitting item, else with a sample item
+    /// (a 20 % price drop, 2 left, 1.2 km from the first store). Never counted: the message
+    /// is not tracked, so no exposure, impression, click or dismissal is recorded for it.
+    pub fn preview(&self, scenario_id: &str, now: i64, entropy: &mut dyn Entropy) -> Option<Message> {
+        let config = self.config.as_ref()?;
+        let ja = config.format.locale.starts_with("ja");
+        let mut sample = crate::profile::ItemState::default();
+        sample.item = Item {
+            id: "sample".into(),
+            name: Some(if ja { "サンプル商品" } else { "Sample item" }.into()),
+            brand: Some("Shopcue".into()),
+            price: Some(1980.0),
+            stock: Some(2.0),
+            url: Some("/".into()),
+            stores: config.stores.first().map(|s| vec![(s.id.clone(), 3.0)]),
+            ..Item::default()
+        };
+        sample.first_price = Some(2480.0);
+        sample.lowest_price = Some(1980.0);
+        sample.seen_at = now - 86_400_000;
+        sample.views = vec![now - 86_400_000, now - 3_600_000];
+        sample.view_count = 2;
+        sample.cart_qty = 1.0;
+        sample.cart_added_at = Some(now - 3 * 3_600_000);
+        sample.cart_price = Some(2480.0);
+        let env = Env {
+            location: self.location.or_else(|| config.stores.first().map(|s| (s.lat + 0.008, s.lon + 0.008))),
+            ..self.env(now)
+        };
+        let sample = crate::engine::item_context(&sample, config, &self.profile, &env);
+        let decision = crate::engine::preview(config, &self.profile, &self.page, &env, scenario_id, &sample)?;
+        Some(Message { id: format!("preview-{}", uuid_v7(now, entropy)), decision, reported: 0 })
+    }
+
     /// For every scenario: shown or not, and why. Includes profile and outbox figures.
     pub fn explain(&self, now: i64) -> Value {
         let scenarios = match &self.config {
@@ -951,6 +986,36 @@ mod tests {
         assert_eq!(rt.profile.items.get("a").and_then(|s| s.item.stock), Some(1.0), "a bad feed changes nothing");
         assert_eq!(rt.feed_due(700_000 + 299_000), None);
         assert!(rt.feed_due(700_000 + 300_000).is_some(), "a failed feed is retried after 5 minutes");
+    }
+
+    #[test]
+    fn previews_render_any_scenario_now_with_sample_data_and_are_never_counted() {
+        let e = &mut SeededEntropy(6);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        init(&mut rt);
+        let config = parse(
+            r#"{"version":1,"site":"demo","locale":"ja-JP","scenarios":[{"preset":"page_low_stock"},{"preset":"cart_price_drop"},
+                {"preset":"cart_abandonment"}]}"#,
+        )
+        .unwrap();
+        rt.set_config(&config).unwrap();
+        rt.page_view("https://s/", 0, e);
+        let now = 1_790_000_000_000;
+        for id in ["page_low_stock", "cart_price_drop", "cart_abandonment"] {
+            let m = rt.preview(id, now, e).unwrap_or_else(|| panic!("{id}"));
+            assert!(m.decision.title.contains("サンプル商品"), "{id}: {}", m.decision.title);
+            assert!(!rt.lifecycle(&m.id, Lifecycle::Impression, now, e), "a preview is never counted");
+        }
+        assert!(rt.preview("nope", now, e).is_none());
+        let queued = rt.outbox.len();
+        rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"real","item_name":"本物","stock":1}]}"#).unwrap(), now, e)
+            .unwrap();
+        assert!(rt.preview("page_low_stock", now, e).is_some());
+        assert!(
+            rt.preview("cart_price_drop", now, e).unwrap().decision.title.contains("本物"),
+            "the shopper's own cart item first"
+        );
+        assert_eq!(rt.outbox.len(), queued + 1, "previews queue nothing (only the add_to_cart)");
     }
 
     #[test]

@@ -251,6 +251,7 @@ fn config_loaded(config: Result<Value, String>) {
             for e in s.rt.replay_captured(now(), &mut BrowserEntropy) {
                 console("warn", &[js_error(&e)]);
             }
+            s.show_preview();
             s.fetch_feed_if_due(now());
             s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
             s.schedule_evaluation();
@@ -267,7 +268,9 @@ fn config_loaded(config: Result<Value, String>) {
 /// a site that renders messages itself). Returns false for an unknown or already-reported id.
 fn on_message_event(message_id: &str, what: Lifecycle) -> bool {
     let payload = with_shell(|s| {
-        if !s.rt.lifecycle(message_id, what, now(), &mut BrowserEntropy) {
+        let counted = s.rt.lifecycle(message_id, what, now(), &mut BrowserEntropy);
+        // A preview is never counted, but its close button still closes it.
+        if !counted && !(what == Lifecycle::Dismiss && message_id.starts_with("preview-")) {
             return None;
         }
         if what == Lifecycle::Dismiss {
@@ -279,7 +282,7 @@ fn on_message_event(message_id: &str, what: Lifecycle) -> bool {
         }
         s.persist();
         s.schedule_send();
-        Some(message_id.to_string())
+        counted.then(|| message_id.to_string())
     })
     .flatten();
     let Some(id) = payload else { return false };
@@ -302,6 +305,22 @@ impl Shell {
         let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
         self.rt.page_view(&href, t, &mut BrowserEntropy);
         self.fetch_feed_if_due(t);
+    }
+
+    /// `?shopcue_preview=<scenario id>` in the page URL: that scenario's message now, with the
+    /// shopper's data or sample data, never counted (a marketer checking a scenario).
+    fn show_preview(&mut self) {
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        let Some(id) = search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("shopcue_preview=")) else {
+            return;
+        };
+        match self.rt.preview(id, now(), &mut BrowserEntropy) {
+            Some(m) => match render::show(&m, &self.lang, on_message_event) {
+                Ok(r) => self.rendered.push(r),
+                Err(e) => console("warn", &["[shopcue] could not render the preview:".into(), e]),
+            },
+            None => console("warn", &[format!("[shopcue] shopcue_preview: no scenario \"{id}\" in the config").into()]),
+        }
     }
 
     /// Starts fetching the product feed when the config has one and the last copy is stale.
@@ -510,7 +529,10 @@ fn evaluate() {
         }
         let messages = s.rt.decide(t, &mut BrowserEntropy);
         if s.debug {
-            console("info", &["[shopcue] decisions".into(), from_value(&s.rt.explain(t))]);
+            let explain = s.rt.explain(t);
+            if explain.get("config_loaded").and_then(Value::as_bool) == Some(true) {
+                debug_group(&explain, &messages);
+            }
         }
         let emitted: Emitted = messages.iter().flat_map(|m| s.show(m, t)).collect();
         s.persist();
@@ -518,6 +540,21 @@ fn evaluate() {
         emitted
     });
     emit(emitted.unwrap_or_default());
+}
+
+/// `debug: true`: one collapsed console group per decision — what was shown, then a line per
+/// scenario with its reason and details — and the whole `explain()` object last.
+fn debug_group(explain: &Value, shown: &[Message]) {
+    let names: Vec<&str> = shown.iter().map(|m| m.decision.scenario_id.as_str()).collect();
+    let head = if names.is_empty() { "nothing shown".to_string() } else { format!("shown: {}", names.join(", ")) };
+    console("groupCollapsed", &[format!("[shopcue] decision — {head}").into()]);
+    for sc in explain.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
+        let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or("?");
+        let reason = sc.get("reason").and_then(Value::as_str).unwrap_or("?");
+        console("log", &[format!("{id}: {reason}").into(), from_value(sc)]);
+    }
+    console("log", &["explain()".into(), from_value(explain)]);
+    console("groupEnd", &[]);
 }
 
 /// Sends everything queued right now with `sendBeacon` (the page is going away).

@@ -1,0 +1,53 @@
+// Marketer tools in Chromium: ?shopcue_preview=<id> shows a scenario now with sample data and
+// is never counted; debug: true prints one console group per decision.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, launchBrowser, newShopperContext, waitForMessages, clickClose, eventually } from './harness.mjs';
+
+let collector, browser;
+before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+test('?shopcue_preview shows a scenario now with sample data, never counted', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  // An in-stock product and an empty cart: cart_low_stock could never fire here.
+  await page.goto(`${collector.url}/product.html?id=tee-basic&shopcue_preview=cart_low_stock`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.scenario, 'cart_low_stock');
+  assert.equal(m.title, 'カートのサンプル商品は残り2点です');
+  await page.waitForTimeout(400); // let the slide-in finish before clicking
+  await clickClose(page, 'cart_low_stock');
+  await waitForMessages(page, (ms) => ms.length === 0);
+  const state = await page.evaluate(() => {
+    const p = JSON.parse(localStorage.getItem('shopcue:demo-store:profile'));
+    const queued = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i);
+      if (k.startsWith('shopcue:demo-store:outbox')) queued.push(...JSON.parse(localStorage.getItem(k)).events.map((e) => e.name));
+    }
+    return { dismissed: p.dismissed, shown: p.shown, queued };
+  });
+  assert.deepEqual(state.dismissed, {}, 'closing a preview is not a dismissal');
+  assert.deepEqual(state.shown, {}, 'nor a showing');
+  assert.ok(!state.queued.some((n) => n.startsWith('shopcue_')), `no exposure or impression queued: ${state.queued}`);
+  await page.goto(`${collector.url}/product.html?id=tee-basic&shopcue_preview=nope`);
+  await eventually(() => warnings.some((w) => w.includes('no scenario "nope"')), 5000, 'unknown preview id warned');
+  await context.close();
+});
+
+test('debug: true prints one console group per decision, with each scenario and why', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const lines = [];
+  page.on('console', (m) => lines.push(`${m.type()} ${m.text()}`));
+  await page.goto(`${collector.url}/fixtures/debug.html`);
+  await waitForMessages(page, (ms) => ms.length === 1);
+  const group = await eventually(() => lines.find((l) => l.startsWith('startGroupCollapsed [shopcue] decision')), 5000, 'a group');
+  assert.equal(group, 'startGroupCollapsed [shopcue] decision — shown: page_low_stock');
+  assert.ok(lines.some((l) => /^log cart_low_stock: (no_subject|group)/.test(l)), lines.join('\n'));
+  assert.ok(lines.includes('endGroup console.groupEnd'), lines.join('\n'));
+  await context.close();
+});
