@@ -585,25 +585,27 @@ impl Runtime {
     pub fn preview(&self, scenario_id: &str, now: i64, entropy: &mut dyn Entropy) -> Option<Message> {
         let config = self.config.as_ref()?;
         let ja = config.format.locale.starts_with("ja");
-        let mut sample = crate::profile::ItemState::default();
-        sample.item = Item {
-            id: "sample".into(),
-            name: Some(if ja { "サンプル商品" } else { "Sample item" }.into()),
-            brand: Some("Shopcue".into()),
-            price: Some(1980.0),
-            stock: Some(2.0),
-            url: Some("/".into()),
-            stores: config.stores.first().map(|s| vec![(s.id.clone(), 3.0)]),
-            ..Item::default()
+        let sample = crate::profile::ItemState {
+            item: Item {
+                id: "sample".into(),
+                name: Some(if ja { "サンプル商品" } else { "Sample item" }.into()),
+                brand: Some("Shopcue".into()),
+                price: Some(1980.0),
+                stock: Some(2.0),
+                url: Some("/".into()),
+                stores: config.stores.first().map(|s| vec![(s.id.clone(), 3.0)]),
+                ..Item::default()
+            },
+            first_price: Some(2480.0),
+            lowest_price: Some(1980.0),
+            seen_at: now - 86_400_000,
+            views: vec![now - 86_400_000, now - 3_600_000],
+            view_count: 2,
+            cart_qty: 1.0,
+            cart_added_at: Some(now - 3 * 3_600_000),
+            cart_price: Some(2480.0),
+            ..crate::profile::ItemState::default()
         };
-        sample.first_price = Some(2480.0);
-        sample.lowest_price = Some(1980.0);
-        sample.seen_at = now - 86_400_000;
-        sample.views = vec![now - 86_400_000, now - 3_600_000];
-        sample.view_count = 2;
-        sample.cart_qty = 1.0;
-        sample.cart_added_at = Some(now - 3 * 3_600_000);
-        sample.cart_price = Some(2480.0);
         let env = Env {
             location: self.location.or_else(|| config.stores.first().map(|s| (s.lat + 0.008, s.lon + 0.008))),
             ..self.env(now)
