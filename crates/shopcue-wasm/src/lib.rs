@@ -270,7 +270,8 @@ fn on_message_event(message_id: &str, what: Lifecycle) -> bool {
     let payload = with_shell(|s| {
         let counted = s.rt.lifecycle(message_id, what, now(), &mut BrowserEntropy);
         // A preview is never counted, but its close button still closes it.
-        if !counted && !(what == Lifecycle::Dismiss && message_id.starts_with("preview-")) {
+        let closing_preview = what == Lifecycle::Dismiss && message_id.starts_with("preview-");
+        if !(counted || closing_preview) {
             return None;
         }
         if what == Lifecycle::Dismiss {
