@@ -452,6 +452,11 @@ impl Runtime {
         }
     }
 
+    /// Whether the config lists physical stores (then the shell looks for the shopper's position).
+    pub fn has_stores(&self) -> bool {
+        self.config.as_ref().is_some_and(|c| !c.stores.is_empty())
+    }
+
     /// Whether History API navigation counts as a page view (`config.capture.history`).
     pub fn captures_history(&self) -> bool {
         self.config.as_ref().is_none_or(|c| c.capture.history)

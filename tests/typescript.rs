@@ -204,6 +204,8 @@ export declare class Shopcue {{
   on<K extends keyof Listeners>(kind: K, listener: Listeners[K]): void;
   /** Why each scenario did or did not show. */
   explain(): Explain;
+  /** Asks for the shopper's position for nearest-store scenarios (call it from their click). */
+  locate(): void;
   /** With `render: false`: the message became visible in your UI (counted once). */
   impression(messageId: string): void;
   /** With `render: false`: the shopper followed the message's call to action. */

@@ -18,6 +18,7 @@ export async function main(): Promise<string> {
   shopcue.catalog([{ item_id: 'linen-shirt', stock: 1, stores: { shibuya: 3 } }]);
   shopcue.identify({ member: true, birthday: '04-01', segments: ['vip'] });
   shopcue.page();
+  shopcue.locate();
   shopcue.on('message', (m: Message) => console.log(m.title, m.placement));
   shopcue.on('dismiss', (id: string) => console.log(id));
   shopcue.on('error', (e: ShopcueError) => console.log(e.code, e.problems.map((p) => p.path)));

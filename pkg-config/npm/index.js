@@ -29,6 +29,7 @@ export class Shopcue {
   page() { command('page', []); }
   on(kind, listener) { command('on', [kind, listener]); }
   explain() { return command('explain', []); }
+  locate() { command('locate', []); }
   impression(messageId) { command('impression', [messageId]); }
   click(messageId) { command('click', [messageId]); }
   dismiss(messageId) { command('dismiss', [messageId]); }

@@ -150,6 +150,11 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
             })
         }
         "explain" => with_shell(|s| Ok(from_value(&s.rt.explain(t)))),
+        // Call from a shopper's action (a "stores near me" button): the browser may ask.
+        "locate" => {
+            platform::locate(on_position);
+            Some(Ok(JsValue::UNDEFINED))
+        }
         // Sites that render messages themselves (`render: false`) report what the shopper saw.
         "impression" | "click" | "dismiss" => {
             let what = match name {
@@ -252,6 +257,10 @@ fn config_loaded(config: Result<Value, String>) {
                 console("warn", &[js_error(&e)]);
             }
             s.show_preview();
+            if s.rt.has_stores() {
+                // Only where the shopper already allowed it: Shopcue never prompts by itself.
+                platform::locate_if_granted(on_position);
+            }
             s.fetch_feed_if_due(now());
             s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
             s.schedule_evaluation();
@@ -541,6 +550,16 @@ fn evaluate() {
         emitted
     });
     emit(emitted.unwrap_or_default());
+}
+
+/// The Geolocation API answered: nearest-store scenarios use it from the next evaluation.
+fn on_position(position: Option<(f64, f64)>) {
+    with_shell(|s| {
+        if position.is_some() {
+            s.rt.set_location(position);
+            s.schedule_evaluation();
+        }
+    });
 }
 
 /// `debug: true`: one collapsed console group per decision — what was shown, then a line per

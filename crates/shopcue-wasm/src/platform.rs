@@ -169,6 +169,43 @@ pub fn with_lock(name: &str, f: impl FnOnce() + 'static) -> bool {
     }
 }
 
+/// `navigator.geolocation.getCurrentPosition` (cached up to 10 minutes, coarse); `done` gets
+/// `(latitude, longitude)`, or `None` when refused, unavailable or timed out. One self-freeing
+/// callback serves both outcomes.
+pub fn locate(done: fn(Option<(f64, f64)>)) {
+    let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return done(None) };
+    let geo = Reflect::get(&nav, &"geolocation".into()).unwrap_or(JsValue::UNDEFINED);
+    let Ok(get) = Reflect::get(&geo, &"getCurrentPosition".into()).and_then(|f| f.dyn_into::<Function>()) else {
+        return done(None);
+    };
+    let callback = once_with(Box::new(move |position: JsValue| {
+        let coords = Reflect::get(&position, &"coords".into()).unwrap_or(JsValue::UNDEFINED);
+        let num = |k: &str| Reflect::get(&coords, &k.into()).ok().and_then(|v| v.as_f64());
+        done(num("latitude").zip(num("longitude")));
+    }));
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"maximumAge".into(), &600_000.into());
+    let _ = Reflect::set(&options, &"timeout".into(), &15_000.into());
+    let _ = get.call3(&geo, &callback, &callback, &options);
+}
+
+/// [`locate`], but only when the site already has the shopper's permission (Permissions API):
+/// never a prompt the shopper did not ask for.
+pub fn locate_if_granted(done: fn(Option<(f64, f64)>)) {
+    let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return };
+    let permissions = Reflect::get(&nav, &"permissions".into()).unwrap_or(JsValue::UNDEFINED);
+    let Ok(query) = Reflect::get(&permissions, &"query".into()).and_then(|f| f.dyn_into::<Function>()) else { return };
+    let descriptor = js_sys::Object::new();
+    let _ = Reflect::set(&descriptor, &"name".into(), &"geolocation".into());
+    if let Ok(promise) = query.call1(&permissions, &descriptor).and_then(|p| p.dyn_into::<js_sys::Promise>()) {
+        crate::beacon::on_settle(promise, move |status| {
+            if Reflect::get(&status, &"state".into()).ok().and_then(|s| s.as_string()).as_deref() == Some("granted") {
+                locate(done);
+            }
+        });
+    }
+}
+
 /// `clearTimeout(handle)`.
 pub fn clear_timeout(handle: i32) {
     if let Some(w) = web_sys::window() {
