@@ -1,12 +1,12 @@
 // Condition evaluation side by side, in one Node process: Shopcue's core (the bare wasm module
-// from crates/shopcue-bench-wasm, built with the shipped size-tuned release profile) against
+// from crates/shopcue-tools-wasm, built with the shipped size-tuned release profile) against
 // GrowthBook's own JS `evalCondition` (npm @growthbook/growthbook), on the same GrowthBook
 // conformance cases. Prints cases per second and the ratio; both sides must get every case right.
 import { readFileSync } from 'node:fs';
 import { evalCondition } from '@growthbook/growthbook';
 
 const SUITE = process.env.SHOPCUE_CONFORMANCE || new URL('../../shared/conformance/growthbook-cases.json', import.meta.url);
-const WASM = new URL('../target/wasm32-unknown-unknown/release/shopcue_bench_wasm.wasm', import.meta.url);
+const WASM = new URL('../target/wasm32-unknown-unknown/release/shopcue_tools_wasm.wasm', import.meta.url);
 const cases = JSON.parse(readFileSync(SUITE, 'utf8')).evalCondition;
 const gbVersion = JSON.parse(readFileSync(new URL('../node_modules/@growthbook/growthbook/package.json', import.meta.url))).version;
 

@@ -29,6 +29,11 @@ cp pkg-config/npm/index.js pkg-config/npm/index.d.ts pkg-config/npm/README.md "$
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" pkg-config/npm/package.json >"$NPM/package.json"
 
+# The marketer playground's engine (never shipped to shoppers; not in the size budget).
+cargo build --release -p shopcue-tools-wasm --target wasm32-unknown-unknown
+mkdir -p dist/playground
+"$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) target/wasm32-unknown-unknown/release/shopcue_tools_wasm.wasm -o dist/playground/shopcue_tools.wasm
+
 budget=$(node -p 'require("./pkg-config/size-budget.json").total_gzip_bytes')
 target=$(node -p 'require("./pkg-config/size-budget.json").target_gzip_bytes')
 total=0

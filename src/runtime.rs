@@ -786,6 +786,87 @@ fn lifecycle_params(m: &Message) -> Value {
     ])
 }
 
+/// The playground's engine run (`www/playground.html`): a fresh runtime with `config`, the
+/// shopper's past events replayed at their times, then the current page — everything a
+/// marketer needs to see what would show and why, with nothing stored or sent.
+///
+/// Input: `{"config": {…}, "events": [[name, params, minutes_ago], …], "now": ms,
+/// "url": "…", "utc_offset_min": 540, "location": [lat, lon] | null}` — events with
+/// `minutes_ago` 0 (or missing) happen on the current page, the others on earlier pages.
+/// Output: `{"config_problems": [{path, message}], "event_problems": [{index, problems}],
+/// "messages": [message…], "explain": {…}}`.
+///
+/// ```
+/// use shopcue::{id::SeededEntropy, json::parse, runtime::simulate};
+/// let out = simulate(&parse(r#"{"config":{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]},
+///   "events":[["view_item",{"items":[{"item_id":"a","item_name":"Tee","stock":2}]}]],"now":1790000000000}"#).unwrap(),
+///   &mut SeededEntropy(1));
+/// assert_eq!(out.get_path("messages.0.title").and_then(|v| v.as_str()), Some("残りわずか：Teeは残り2点です"));
+/// ```
+pub fn simulate(input: &Value, entropy: &mut dyn Entropy) -> Value {
+    let now = input.get("now").and_then(Value::as_f64).unwrap_or(0.0) as i64;
+    let config = input.get("config").cloned().unwrap_or(Value::Null);
+    let problems = |e: Error| -> Value {
+        Value::Array(
+            e.problems()
+                .iter()
+                .map(|p| object([("path", p.path.as_str().into()), ("message", p.message.as_str().into())]))
+                .collect(),
+        )
+    };
+    let events: Vec<(usize, String, Value, i64)> = input
+        .get("events")
+        .and_then(Value::as_array)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let name = e.get_path("0").and_then(Value::as_str).unwrap_or_default().to_string();
+            let params = e.get_path("1").cloned().unwrap_or(Value::Object(Vec::new()));
+            let ago = e.get_path("2").and_then(Value::as_f64).unwrap_or(0.0).max(0.0);
+            (i, name, params, now - (ago * 60_000.0) as i64)
+        })
+        .collect();
+    let start = events.iter().map(|e| e.3).min().unwrap_or(now).min(now);
+    let (mut rt, _) = Runtime::new(None, None, start, entropy);
+    let site = config.get("site").and_then(Value::as_str).unwrap_or("playground").to_string();
+    let _ = rt.init(&object([("site", site.as_str().into()), ("config", config.clone())]));
+    let config_problems = match rt.set_config(&config) {
+        Ok(()) => Value::Array(Vec::new()),
+        Err(e) => problems(e),
+    };
+    let mut event_problems = Vec::new();
+    let mut apply = |rt: &mut Runtime, (i, name, params, at): &(usize, String, Value, i64), entropy: &mut dyn Entropy| {
+        let result = if name == "identify" { rt.identify(params) } else { rt.track(name, params, *at, entropy) };
+        if let Err(e) = result {
+            event_problems.push(object([("index", (*i as u32).into()), ("problems", problems(e))]));
+        }
+    };
+    let mut earlier: Vec<&(usize, String, Value, i64)> = events.iter().filter(|e| e.3 < now).collect();
+    crate::sort::sort_by(&mut earlier, |a, b| a.3.cmp(&b.3));
+    for e in earlier {
+        rt.page_view("https://playground.invalid/earlier", e.3, entropy);
+        apply(&mut rt, e, entropy);
+    }
+    rt.set_utc_offset(input.get("utc_offset_min").and_then(Value::as_f64).unwrap_or(540.0) as i32);
+    let location = input.get("location").and_then(|l| Some((l.get_path("0")?.as_f64()?, l.get_path("1")?.as_f64()?)));
+    rt.set_location(location);
+    let url = input.get("url").and_then(Value::as_str).unwrap_or("https://playground.invalid/");
+    rt.page_view(url, now, entropy);
+    for e in events.iter().filter(|e| e.3 >= now) {
+        apply(&mut rt, e, entropy);
+    }
+    // Explained before deciding, so the winners read "shown" rather than "already_shown".
+    let explain = rt.explain(now);
+    let messages = rt.decide(now, entropy);
+    object([
+        ("config_problems", config_problems),
+        ("event_problems", Value::Array(event_problems)),
+        ("messages", Value::Array(messages.iter().map(Message::to_value).collect())),
+        ("explain", explain),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1023,6 +1104,34 @@ mod tests {
             "the shopper's own cart item first"
         );
         assert_eq!(rt.outbox.len(), queued + 1, "previews queue nothing (only the add_to_cart)");
+    }
+
+    #[test]
+    fn the_playground_replays_a_simulated_shopper_and_lists_every_problem() {
+        let e = &mut SeededEntropy(8);
+        let now = 1_790_000_000_000.0;
+        let input = parse(&format!(
+            r#"{{"now":{now},"url":"https://shop.example/","config":{{"version":1,"site":"s","locale":"en-US",
+                "scenarios":[{{"preset":"page_low_stock"}},{{"preset":"cart_low_stock"}}]}},
+                "events":[["add_to_cart",{{"items":[{{"item_id":"a","item_name":"Tee","stock":1}}]}},4320],
+                          ["view_item",{{"items":[{{"price":"abc"}}]}},0],
+                          ["identify",{{"member":true}}]]}}"#
+        ))
+        .unwrap();
+        let out = simulate(&input, e);
+        assert_eq!(out.get_path("messages.0.title").and_then(Value::as_str), Some("Tee in your cart: only 1 left"));
+        assert_eq!(out.get_path("event_problems.0.index").and_then(Value::as_f64), Some(1.0));
+        let reason = |id: &str| {
+            let list = out.get_path("explain.scenarios").and_then(Value::as_array).unwrap();
+            list.iter().find(|s| s.get("scenario_id").and_then(Value::as_str) == Some(id)).and_then(|s| s.get("reason").cloned())
+        };
+        assert_eq!(reason("page_low_stock"), Some(Value::from("not_triggered")), "the invalid view is not a view");
+        assert_eq!(reason("cart_low_stock"), Some(Value::from("shown")));
+        let mut bad = input.clone();
+        bad.set("config", parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"nope"}]}"#).unwrap());
+        let out = simulate(&bad, e);
+        assert_eq!(out.get_path("config_problems.0.path").and_then(Value::as_str), Some("$.scenarios[0].preset"));
+        assert_eq!(out.get_path("messages").and_then(Value::as_array).map(<[Value]>::len), Some(0));
     }
 
     #[test]

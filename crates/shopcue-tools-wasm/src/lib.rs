@@ -1,13 +1,18 @@
-//! The core's condition engine as a bare wasm module for `scripts/bench-conditions.mjs`: no
-//! wasm-bindgen, no imports, three exports driven through linear memory. Node writes the
-//! GrowthBook conformance cases (`[[name, condition, attributes, expected, savedGroups?], …]`)
-//! into memory from [`alloc`], [`load`] compiles them once, and [`run`] / [`run_compiling`]
-//! evaluate every case `rounds` times, returning how many results were right (so that the
-//! work cannot be optimized away, and so that the benchmark checks correctness as it goes).
+//! The core as a bare wasm module for tools that are never shipped to shoppers: no
+//! wasm-bindgen, no imports, exports driven through linear memory.
+//!
+//! - The condition benchmark (`scripts/bench-conditions.mjs`): Node writes the GrowthBook
+//!   conformance cases (`[[name, condition, attributes, expected, savedGroups?], …]`) into
+//!   memory from [`alloc`], [`load`] compiles them once, and [`run`] / [`run_compiling`]
+//!   evaluate every case `rounds` times, returning how many results were right (so that the
+//!   work cannot be optimized away, and so that the benchmark checks correctness as it goes).
+//! - The marketer playground (`www/playground.html`): [`simulate`] runs
+//!   `shopcue::runtime::simulate` on a JSON input and returns its JSON output.
 
 use std::cell::RefCell;
 
 use shopcue::condition::Condition;
+use shopcue::id::SeededEntropy;
 use shopcue::json::{parse, Value};
 
 struct Case {
@@ -93,4 +98,35 @@ pub extern "C" fn run_compiling(rounds: u32) -> u32 {
         }
         right
     })
+}
+
+/// Runs the playground simulation on `len` bytes of JSON at `ptr` (from [`alloc`]) and returns
+/// a pointer to the result: a little-endian `u32` length, then that many bytes of JSON. Free
+/// both buffers with [`dealloc`].
+///
+/// # Safety
+/// `ptr..ptr + len` must be memory returned by [`alloc`] and fully written.
+#[no_mangle]
+pub unsafe extern "C" fn simulate(ptr: *const u8, len: usize) -> *mut u8 {
+    // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    let input = std::str::from_utf8(bytes).ok().and_then(|t| parse(t).ok()).unwrap_or(Value::Null);
+    let seed = input.get("now").and_then(Value::as_f64).unwrap_or(0.0) as u64;
+    let out = shopcue::runtime::simulate(&input, &mut SeededEntropy(seed)).to_json();
+    let mut buf = Vec::with_capacity(4 + out.len());
+    buf.extend_from_slice(&(out.len() as u32).to_le_bytes());
+    buf.extend_from_slice(out.as_bytes());
+    let result = buf.as_mut_ptr();
+    std::mem::forget(buf);
+    result
+}
+
+/// Frees a buffer from [`alloc`] (its `len`) or from [`simulate`] (`4 +` its length prefix).
+///
+/// # Safety
+/// `ptr` must come from [`alloc`] or [`simulate`] with that capacity, and not be used again.
+#[no_mangle]
+pub unsafe extern "C" fn dealloc(ptr: *mut u8, capacity: usize) {
+    // SAFETY: the caller returns a buffer this module allocated with exactly this capacity.
+    drop(unsafe { Vec::from_raw_parts(ptr, 0, capacity) });
 }

@@ -1,0 +1,41 @@
+// The marketer playground in Chromium: the real engine on an edited config and a simulated
+// shopper, updated live; config mistakes listed with their JSON paths.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ARTIFACTS, startCollector, launchBrowser, eventually } from './harness.mjs';
+
+let collector, browser;
+before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+test('the playground shows what fires and why, live, for a simulated shopper', async () => {
+  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/playground.html`);
+  const shown = () => page.evaluate(() => [...document.querySelectorAll('#messages .msg')].map((m) => m.dataset.scenario));
+  // The demo shopper: a tote viewed now (2 left) and a shirt carted three days ago.
+  await eventually(async () => (await shown()).length > 0, 5000, 'messages rendered');
+  assert.deepEqual(await shown(), ['page_low_stock', 'nearest_store_pickup'], 'per_page: 2, by priority');
+  const reasonOf = (id) => page.evaluate((s) => document.querySelector(`#scenarios tr[data-scenario="${s}"] .reason`).textContent, id);
+  assert.equal(await reasonOf('cart_low_stock'), 'no_subject', 'stock 5 is not low');
+  // The marketer edits the shopper: the shirt is down to 1 → the cart reminder now competes.
+  await page.fill('#events', JSON.stringify([
+    ['add_to_cart', { items: [{ item_id: 'linen-shirt', item_name: 'リネンシャツ', price: 6980, stock: 1 }] }, 4320],
+  ]));
+  await eventually(async () => (await shown()).includes('cart_low_stock'), 5000, 'live update');
+  const titles = await page.evaluate(() => [...document.querySelectorAll('#messages .msg strong')].map((s) => s.textContent));
+  assert.ok(titles.includes('カートのリネンシャツは残り1点です'), JSON.stringify(titles));
+  await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
+  // A config mistake: listed with its path, nothing shown.
+  const config = JSON.parse(await page.inputValue('#config'));
+  config.scenarios[0].message = { placement: 'popup', title: 'x' };
+  await page.fill('#config', JSON.stringify(config));
+  await eventually(() => page.evaluate(() => document.getElementById('config-problems').textContent.includes('$.scenarios[0].message.placement')),
+    5000, 'problem listed with its path');
+  assert.deepEqual(await shown(), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
