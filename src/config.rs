@@ -47,6 +47,9 @@ pub struct Config {
     pub capture: crate::capture::Switches,
     /// Product feed (`feed`: `{"url": …, "max_age_s": 3600}`).
     pub feed: Option<crate::feed::FeedSource>,
+    /// Message theme (`theme`: `bg`, `fg`, `accent`, `accent_fg`, `radius`, `font`, `focus`,
+    /// `badge_bg`) as CSS custom properties (`--shopcue-bg` …) for the renderer.
+    pub theme: Vec<(String, String)>,
     /// Scenarios in config order.
     pub scenarios: Vec<Scenario>,
 }
@@ -297,6 +300,7 @@ impl Config {
                 "saved_groups",
                 "capture",
                 "feed",
+                "theme",
                 "scenarios",
             ],
             &mut p,
@@ -361,6 +365,22 @@ impl Config {
             let max_age_s = number(f, "max_age_s", "$.feed", 60.0, 7.0 * 86_400.0, &mut p).unwrap_or(3600.0);
             crate::feed::FeedSource { url, max_age_s }
         });
+        let mut theme = Vec::new();
+        if let Some(t) = v.get("theme") {
+            const KEYS: [&str; 8] = ["bg", "fg", "accent", "accent_fg", "radius", "font", "focus", "badge_bg"];
+            check_keys(t.as_object().unwrap_or(&[]), "$.theme", &KEYS, &mut p);
+            for (k, x) in t.as_object().unwrap_or(&[]) {
+                let safe = x.as_str().filter(|s| s.len() <= 100 && !s.chars().any(|c| ";{}<>\\\"".contains(c) || c.is_control()));
+                match (KEYS.contains(&k.as_str()), safe) {
+                    (true, Some(value)) => theme.push((format!("--shopcue-{}", k.replace('_', "-")), value.to_string())),
+                    (true, None) => p.push(Problem::new(
+                        format!("$.theme.{k}"),
+                        "must be a CSS value of at most 100 characters without ; { } < > \\ or quotes",
+                    )),
+                    _ => {}
+                }
+            }
+        }
         let lang = locale.split('-').next().unwrap_or("en").to_string();
         let cx = ScenarioCx { presets: &presets, lang: &lang, holdout };
         let mut scenarios: Vec<Scenario> = Vec::new();
@@ -394,6 +414,7 @@ impl Config {
             saved_groups,
             capture,
             feed,
+            theme,
             scenarios,
         })
     }
@@ -802,6 +823,24 @@ mod tests {
         assert_eq!(c.scenarios[1].message.placement, Placement::BannerTop);
         assert_eq!(c.scenarios[1].subject.as_ref().unwrap().from, Collection::Cart, "untouched preset fields are kept");
         assert!(c.scenarios[1].message.cta.is_some());
+    }
+
+    #[test]
+    fn theme_values_become_custom_properties_and_nothing_else() {
+        let c = Config::parse(
+            r##"{"version":1,"site":"s","theme":{"bg":"#0f766e","radius":"4px","font":"'Noto Sans JP', sans-serif"},"scenarios":[]}"##,
+        );
+        let c = c.unwrap();
+        assert_eq!(c.theme[0], ("--shopcue-bg".to_string(), "#0f766e".to_string()));
+        assert_eq!(c.theme.len(), 3);
+        let Err(Error::InvalidConfig(problems)) =
+            Config::parse(r#"{"version":1,"site":"s","theme":{"bg":"red;position:static","colour":"x"},"scenarios":[]}"#)
+        else {
+            panic!("bad theme")
+        };
+        let mut paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        paths.sort();
+        assert_eq!(paths, ["$.theme.bg", "$.theme.colour"]);
     }
 
     #[test]

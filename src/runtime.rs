@@ -452,6 +452,11 @@ impl Runtime {
         }
     }
 
+    /// The config's message theme as CSS custom properties (empty without a config).
+    pub fn theme(&self) -> &[(String, String)] {
+        self.config.as_ref().map_or(&[], |c| c.theme.as_slice())
+    }
+
     /// Whether the config lists physical stores (then the shell looks for the shopper's position).
     pub fn has_stores(&self) -> bool {
         self.config.as_ref().is_some_and(|c| !c.stores.is_empty())

@@ -89,6 +89,28 @@ test('an inline badge counts its impression only once it is visible', async () =
   await context.close();
 });
 
+test('the config theme colours the message; a right-to-left page mirrors the toast', async () => {
+  const context = await newShopperContext(browser, { viewport: DEVICES.desktop });
+  const page = await context.newPage();
+  const style = () => page.evaluate(() => {
+    const { root } = window.__testShadowRoots.find(({ host }) => host.isConnected);
+    const bar = root.querySelector('.sc');
+    const r = bar.getBoundingClientRect();
+    return { bg: getComputedStyle(bar).backgroundColor, radius: getComputedStyle(bar).borderTopLeftRadius, left: r.left, right: innerWidth - r.right };
+  });
+  await page.goto(url('toast', 'en', '&theme=1'));
+  await waitForMessages(page, (ms) => ms.length === 1);
+  const themed = await style();
+  assert.deepEqual([themed.bg, themed.radius], ['rgb(15, 118, 110)', '2px']);
+  assert.ok(themed.right < 40 && themed.left > 400, `ltr toast sits at the right: ${JSON.stringify(themed)}`);
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(url('toast', 'en', '&dir=rtl'));
+  await waitForMessages(page, (ms) => ms.length === 1);
+  const rtl = await style();
+  assert.ok(rtl.left < 40 && rtl.right > 400, `rtl toast sits at the left: ${JSON.stringify(rtl)}`);
+  await context.close();
+});
+
 test('screenshots: every placement in ja and en, desktop and mobile', async () => {
   for (const [device, viewport] of Object.entries(DEVICES)) {
     const context = await newShopperContext(browser, { viewport, deviceScaleFactor: 1 });

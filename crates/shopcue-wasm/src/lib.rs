@@ -325,7 +325,7 @@ impl Shell {
             return;
         };
         match self.rt.preview(id, now(), &mut BrowserEntropy) {
-            Some(m) => match render::show(&m, &self.lang, on_message_event) {
+            Some(m) => match render::show(&m, &self.lang, self.rt.theme(), on_message_event) {
                 Ok(r) => self.rendered.push(r),
                 Err(e) => console("warn", &["[shopcue] could not render the preview:".into(), e]),
             },
@@ -481,7 +481,7 @@ impl Shell {
         if !self.render {
             return out;
         }
-        match render::show(message, &self.lang, on_message_event) {
+        match render::show(message, &self.lang, self.rt.theme(), on_message_event) {
             Ok(r) => {
                 self.rendered.push(r);
                 // Banners, toasts and modals are fixed to the viewport: on screen as soon as they

@@ -20,11 +20,11 @@ const CSS: &str = r#":host{all:initial}
 .x{flex:none;background:none;border:0;color:inherit;font:inherit;font-size:22px;line-height:1;cursor:pointer;padding:6px 10px;border-radius:6px}
 .x:hover{background:rgba(255,255,255,.12)}
 :focus-visible{outline:3px solid var(--shopcue-focus,#60a5fa);outline-offset:2px}
-.sc.toast{left:auto;right:16px;bottom:16px;max-width:380px;border-radius:var(--shopcue-radius,10px);box-shadow:0 6px 24px rgba(0,0,0,.3)}
+.sc.toast{inset-inline-start:auto;inset-inline-end:16px;bottom:16px;max-width:380px;border-radius:var(--shopcue-radius,10px);box-shadow:0 6px 24px rgba(0,0,0,.3)}
 .ov{position:fixed;inset:0;background:rgba(17,24,39,.55);display:flex;align-items:center;justify-content:center;padding:16px}
 .sc.modal{position:relative;left:auto;right:auto;bottom:auto;max-width:min(480px,100%);flex-wrap:wrap;padding:24px;border-radius:var(--shopcue-radius,12px);animation-name:pop}
 .sc.modal .t{flex-basis:calc(100% - 48px)}
-.sc.inline{position:static;display:inline-flex;max-width:none;gap:4px;margin:0 0 0 .5em;padding:2px 4px 2px 10px;font-size:12px;border-radius:999px;box-shadow:none;background:var(--shopcue-badge-bg,#b91c1c);vertical-align:middle;animation:none}
+.sc.inline{position:static;display:inline-flex;max-width:none;gap:4px;padding:2px 4px 2px 10px;font-size:12px;border-radius:999px;box-shadow:none;background:var(--shopcue-badge-bg,#b91c1c);vertical-align:middle;animation:none;margin:0;margin-inline-start:.5em}
 .sc.inline .title{font-weight:700}.sc.inline .body,.sc.inline .cta{display:none}.sc.inline .x{font-size:14px;padding:0 6px}
 @keyframes pop{from{transform:scale(.96);opacity:0}}
 @media (prefers-color-scheme:dark){.sc.modal,.sc.toast{background:var(--shopcue-bg,#111827)}}
@@ -98,7 +98,12 @@ fn text(doc: &Document, parent: &Element, tag: &str, class: &str, content: &str)
 /// // What a page sees: one host element; its shadow root is closed.
 /// document.querySelector('shopcue-message[data-shopcue-scenario="page_low_stock"]');
 /// ```
-pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle) -> bool) -> Result<Rendered, JsValue> {
+pub fn show(
+    message: &Message,
+    lang: &str,
+    theme: &[(String, String)],
+    on_event: fn(&str, Lifecycle) -> bool,
+) -> Result<Rendered, JsValue> {
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let body = doc.body().ok_or("no body")?;
     let d = &message.decision;
@@ -108,14 +113,16 @@ pub fn show(message: &Message, lang: &str, on_event: fn(&str, Lifecycle) -> bool
     };
     let host = doc.create_element(HOST_TAG)?;
     host.set_attribute("data-shopcue-scenario", &d.scenario_id)?;
-    host.set_attribute(
-        "style",
-        if inline_target.is_some() {
-            "all:initial!important;display:inline-block!important;vertical-align:middle!important"
-        } else {
-            "all:initial!important;display:block!important;position:fixed!important;width:0!important;height:0!important;z-index:2147483647!important"
-        },
-    )?;
+    let mut style = String::from(if inline_target.is_some() {
+        "all:initial!important;display:inline-block!important;vertical-align:middle!important"
+    } else {
+        "all:initial!important;display:block!important;position:fixed!important;width:0!important;height:0!important;z-index:2147483647!important"
+    });
+    // The config's theme (values checked by the core: no `;`, braces or quotes).
+    for (name, value) in theme {
+        style.push_str(&format!(";{name}:{value}"));
+    }
+    host.set_attribute("style", &style)?;
     let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Closed))?;
     let style = doc.create_element("style")?;
     style.append_child(&doc.create_text_node(CSS))?;

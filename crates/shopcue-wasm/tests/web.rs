@@ -83,7 +83,7 @@ fn noop(_: &str, _: Lifecycle) -> bool {
 fn renders_a_closed_accessible_banner_with_text_only() {
     captureShadowRoots();
     let hostile = "<img src=x onerror=\"window.__pwned=1\">残り2点";
-    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), "ja", noop).unwrap();
+    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), "ja", &[], noop).unwrap();
     let root = last_root();
     assert!(host_shadow_root("xss").is_null(), "the shadow root is closed");
     let title = root.query_selector(".title").unwrap().unwrap();
@@ -112,7 +112,7 @@ fn close_button_reports_a_dismissal() {
         true
     }
     captureShadowRoots();
-    let _r = render::show(&message("dismiss", "t", None), "en", on_event).unwrap();
+    let _r = render::show(&message("dismiss", "t", None), "en", &[], on_event).unwrap();
     let root = last_root();
     let close: web_sys::HtmlElement = root.query_selector("button.x").unwrap().unwrap().dyn_into().unwrap();
     assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close"));
