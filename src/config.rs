@@ -263,6 +263,8 @@ pub struct Message {
     pub body: Option<Template>,
     /// Optional call to action: label and URL templates.
     pub cta: Option<(Template, Template)>,
+    /// Optional image URL template (`{{item.image}}`); http(s) or relative only.
+    pub image: Option<Template>,
 }
 
 impl Config {
@@ -748,7 +750,7 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         p.push(Problem::new(path, "is required: an object with placement and title"));
         return None;
     };
-    check_keys(members, path, &["placement", "title", "body", "cta"], p);
+    check_keys(members, path, &["placement", "title", "body", "cta", "image"], p);
     let placement =
         match m.get("placement").map(|v| v.as_str().ok_or_else(|| "must be a string".to_string()).and_then(Placement::parse)) {
             None => Placement::BannerBottom,
@@ -771,7 +773,8 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         }
         Some((label?, url?))
     });
-    Some(Message { placement, title: title?, body, cta })
+    let image = cx.template(m.get("image"), &format!("{path}.image"), p);
+    Some(Message { placement, title: title?, body, cta, image })
 }
 
 fn compile_variants(

@@ -82,6 +82,8 @@ pub struct Decision {
     pub body: Option<String>,
     /// Call to action `(label, url)`; only safe (http(s) or relative) URLs survive.
     pub cta: Option<(String, String)>,
+    /// Image URL (http(s) or relative only), e.g. the subject item's picture.
+    pub image: Option<String>,
     /// Show after this delay (the scenario's `trigger.delay_ms`).
     pub delay_ms: u32,
 }
@@ -631,6 +633,7 @@ fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<S
         title: m.title.render(ctx, f, off),
         body: m.body.as_ref().map(|b| b.render(ctx, f, off)).filter(|b| !b.trim().is_empty()),
         cta,
+        image: m.image.as_ref().map(|i| i.render(ctx, f, off)).filter(|i| !i.trim().is_empty()).and_then(|i| safe_link(&i)),
         delay_ms: sc.trigger.delay_ms,
     }
 }
@@ -843,6 +846,7 @@ mod tests {
         profile.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"a","stock":1}]}"#), 0);
         let out = decide(&config, &profile, &page(&["page_view"], vec![]), &Env::at(1));
         assert_eq!(out.shown[0].cta, None);
+        assert_eq!(out.shown[0].image, None, "no image template, no image");
     }
 
     fn custom(extra: &str) -> Config {

@@ -112,6 +112,9 @@ impl Message {
         if let Some(target) = &d.target {
             v.set("target", target.as_str().into());
         }
+        if let Some(image) = &d.image {
+            v.set("image", image.as_str().into());
+        }
         v
     }
 }

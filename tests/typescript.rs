@@ -144,6 +144,8 @@ export interface Message {{
   cta?: {{ label: string; url: string }};
   /** For `inline`: the CSS selector of the element the badge follows. */
   target?: string;
+  /** Image URL (http(s) or relative), when the message has one. */
+  image?: string;
 }}
 
 /** One scenario's verdict in `explain()`. */

@@ -89,6 +89,25 @@ test('an inline badge counts its impression only once it is visible', async () =
   await context.close();
 });
 
+test("the subject item's image: fixed size, decorative, loaded; an unsafe URL gives no image", async () => {
+  const context = await newShopperContext(browser, { viewport: DEVICES.desktop });
+  const page = await context.newPage();
+  const image = () => page.evaluate(() => {
+    const { root } = window.__testShadowRoots.find(({ host }) => host.isConnected);
+    const img = root.querySelector('img');
+    return img && { src: img.getAttribute('src'), alt: img.getAttribute('alt'), w: img.getBoundingClientRect().width, loaded: img.complete && img.naturalWidth > 0 };
+  });
+  await page.goto(url('banner-bottom', 'ja'));
+  await waitForMessages(page, (ms) => ms.length === 1);
+  const img = await eventually(async () => { const i = await image(); return i && i.loaded && i; }, 5000, 'image loaded');
+  assert.deepEqual(img, { src: '/fixtures/item.svg', alt: '', w: 48, loaded: true });
+  await page.evaluate(() => localStorage.clear());
+  await page.goto(url('banner-bottom', 'ja', '&image=hostile'));
+  await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(await image(), null, 'a javascript: image URL is dropped');
+  await context.close();
+});
+
 test('the config theme colours the message; a right-to-left page mirrors the toast', async () => {
   const context = await newShopperContext(browser, { viewport: DEVICES.desktop });
   const page = await context.newPage();

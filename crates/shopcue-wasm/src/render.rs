@@ -14,6 +14,8 @@ const CSS: &str = r#":host{all:initial}
 .sc{box-sizing:border-box;position:fixed;left:0;right:0;bottom:0;margin:0 auto;max-width:960px;display:flex;align-items:center;gap:12px;padding:12px 16px;background:var(--shopcue-bg,#1f2937);color:var(--shopcue-fg,#fff);font:14px/1.5 var(--shopcue-font,system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif);border-radius:var(--shopcue-radius,10px) var(--shopcue-radius,10px) 0 0;box-shadow:0 -4px 18px rgba(0,0,0,.25);animation:up .25s ease-out}
 .sc.top{top:0;bottom:auto;border-radius:0 0 var(--shopcue-radius,10px) var(--shopcue-radius,10px);animation-name:down}
 .t{flex:1;min-width:0;overflow-wrap:anywhere}
+.img{flex:none;width:48px;height:48px;object-fit:cover;border-radius:6px;background:rgba(255,255,255,.12)}
+.sc.inline .img{display:none}
 .title{display:block;font-weight:700}
 .body{display:block;opacity:.85}
 .cta{flex:none;background:var(--shopcue-accent,#f59e0b);color:var(--shopcue-accent-fg,#111827);padding:8px 14px;border-radius:6px;text-decoration:none;font-weight:700}
@@ -153,6 +155,19 @@ pub fn show(
     live.set_attribute("aria-live", "polite")?;
     live.set_attribute("aria-atomic", "true")?;
     bar.append_child(&live)?;
+    if let Some(src) = &d.image {
+        // Fixed size, so the message never reflows when the picture arrives; decorative (the
+        // title names the item), so screen readers skip it.
+        let img = el(&doc, "img", "img")?;
+        img.set_attribute("alt", "")?;
+        img.set_attribute("width", "48")?;
+        img.set_attribute("height", "48")?;
+        img.set_attribute("loading", "lazy")?;
+        img.set_attribute("decoding", "async")?;
+        img.set_attribute("referrerpolicy", "no-referrer")?;
+        img.set_attribute("src", src)?; // already checked by the core: http(s) or relative only
+        bar.insert_before(&img, Some(&live))?;
+    }
     let overlay = if modal {
         let ov = el(&doc, "div", "ov")?;
         ov.append_child(&bar)?;

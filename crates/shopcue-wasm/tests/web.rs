@@ -46,6 +46,7 @@ fn message(scenario: &str, title: &str, cta: Option<(&str, &str)>) -> Message {
             title: title.into(),
             body: Some("body text".into()),
             cta: cta.map(|(l, u)| (l.into(), u.into())),
+            image: None,
             variant: None,
             delay_ms: 0,
         },
