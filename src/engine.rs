@@ -427,7 +427,22 @@ struct Contexts<'a> {
     collections: [Option<Vec<usize>>; 8],
 }
 
-impl Contexts<'_> {
+impl<'a> Contexts<'a> {
+    /// The visitor context now; item contexts are built lazily, once each.
+    fn new(config: &'a Config, profile: &'a Profile, page: &'a Page, env: &'a Env) -> Contexts<'a> {
+        Contexts {
+            config,
+            profile,
+            page,
+            env,
+            visitor: visitor_context(config, profile, page, env),
+            waiting: waiting_items(profile),
+            pool: Vec::new(),
+            profile_built: false,
+            collections: Default::default(),
+        }
+    }
+
     fn items(&mut self, from: Collection) -> Vec<usize> {
         if let Some(idx) = &self.collections[from as usize] {
             return idx.clone();
@@ -664,18 +679,7 @@ pub fn preview(
     sample: &Value,
 ) -> Option<Decision> {
     let sc = config.scenarios.iter().find(|s| s.id == scenario_id)?;
-    let visitor = visitor_context(config, profile, page, env);
-    let mut cx = Contexts {
-        config,
-        profile,
-        page,
-        env,
-        visitor,
-        waiting: waiting_items(profile),
-        pool: Vec::new(),
-        profile_built: false,
-        collections: Default::default(),
-    };
+    let mut cx = Contexts::new(config, profile, page, env);
     let item = sc.subject.as_ref().map(|subject| {
         let idx = cx.items(subject.from);
         let all: Vec<&Value> = idx.iter().map(|&i| &cx.pool[i]).collect();
@@ -712,19 +716,7 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Out
         .collect();
     let shown_ever: Vec<i64> = profile.shown.values().flatten().copied().collect();
     let mut on_page = page.shown.len() as u32;
-    let visitor = visitor_context(config, profile, page, env);
-    let waiting = waiting_items(profile);
-    let mut cx = Contexts {
-        config,
-        profile,
-        page,
-        env,
-        visitor,
-        waiting,
-        pool: Vec::new(),
-        profile_built: false,
-        collections: Default::default(),
-    };
+    let mut cx = Contexts::new(config, profile, page, env);
     for sc in order {
         let verdict = if page.shown.contains(&sc.id) || page.held.contains(&sc.id) {
             Verdict::AlreadyShown
