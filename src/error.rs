@@ -73,6 +73,16 @@ impl Error {
             _ => &[],
         }
     }
+
+    /// The problems as JSON, `[{"path": …, "message": …}, …]` (what JS callers see).
+    pub fn problems_value(&self) -> crate::json::Value {
+        crate::json::Value::Array(
+            self.problems()
+                .iter()
+                .map(|p| crate::json::object([("path", p.path.as_str().into()), ("message", p.message.as_str().into())]))
+                .collect(),
+        )
+    }
 }
 
 impl fmt::Display for Error {

@@ -21,6 +21,13 @@ pub struct FeedSource {
     pub max_age_s: f64,
 }
 
+impl FeedSource {
+    /// `max_age_s` in milliseconds.
+    pub fn max_age_ms(&self) -> i64 {
+        (self.max_age_s * 1000.0) as i64
+    }
+}
+
 /// Most feed entries read (a larger feed is cut here, with a problem reported).
 pub const MAX_FEED_ITEMS: usize = 50_000;
 

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::engine::{decide, Decision, Env, Page};
 use crate::error::{Error, Problem};
 use crate::event::{Event, Item};
+use crate::feed::FeedSource;
 use crate::id::{uuid_v7, Entropy};
 use crate::json::{object, parse, Value};
 use crate::outbox::{Batch, Entry, Flush, Outbox, Outcome};
@@ -391,6 +392,11 @@ impl Runtime {
             }
             _ => v,
         };
+        self.capture_value(source, v, now, entropy)
+    }
+
+    /// [`Runtime::capture`] once the source is known and JSON-LD text is parsed.
+    fn capture_value(&mut self, source: Source, v: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<bool, Error> {
         let Some(config) = &self.config else {
             if self.captured.len() < MAX_CAPTURED_EARLY {
                 self.captured.push((source, v.clone()));
@@ -415,12 +421,7 @@ impl Runtime {
     /// returns the problems of those that were not valid events.
     pub fn replay_captured(&mut self, now: i64, entropy: &mut dyn Entropy) -> Vec<Error> {
         let early = std::mem::take(&mut self.captured);
-        let source_name = |s: Source| match s {
-            Source::DataLayer => "datalayer",
-            Source::JsonLd => "jsonld",
-            Source::Attributes => "attributes",
-        };
-        early.into_iter().filter_map(|(s, v)| self.capture(source_name(s), &v, now, entropy).err()).collect()
+        early.into_iter().filter_map(|(s, v)| self.capture_value(s, &v, now, entropy).err()).collect()
     }
 
     /// The feed URL to fetch now, if the config has a feed and the last one applied (or
@@ -428,7 +429,7 @@ impl Runtime {
     pub fn feed_due(&self, now: i64) -> Option<String> {
         let feed = self.config.as_ref()?.feed.as_ref()?;
         let at = self.profile.feed_at;
-        let fresh = at > 0 && at <= now && now - at < (feed.max_age_s * 1000.0) as i64;
+        let fresh = at > 0 && at <= now && now - at < feed.max_age_ms();
         (self.consent.personalization && !fresh).then(|| feed.url.clone())
     }
 
@@ -436,7 +437,7 @@ impl Runtime {
     /// could not be had (`Err(reason)`: retried in 5 minutes). Returns how many items were
     /// refreshed; a malformed feed is an error and changes nothing.
     pub fn apply_feed(&mut self, fetched: Result<&str, &str>, now: i64) -> Result<usize, Error> {
-        let max_age_ms = self.config.as_ref().and_then(|c| c.feed.as_ref()).map_or(3_600_000, |f| (f.max_age_s * 1000.0) as i64);
+        let max_age_ms = self.config.as_ref().and_then(|c| c.feed.as_ref()).map_or(3_600_000, FeedSource::max_age_ms);
         let retry_soon = now - max_age_ms + 5 * 60_000;
         let parsed = fetched
             .map_err(|reason| Error::InvalidEvent(vec![Problem::new("$feed", reason)]))
@@ -814,14 +815,7 @@ fn lifecycle_params(m: &Message) -> Value {
 pub fn simulate(input: &Value, entropy: &mut dyn Entropy) -> Value {
     let now = input.get("now").and_then(Value::as_f64).unwrap_or(0.0) as i64;
     let config = input.get("config").cloned().unwrap_or(Value::Null);
-    let problems = |e: Error| -> Value {
-        Value::Array(
-            e.problems()
-                .iter()
-                .map(|p| object([("path", p.path.as_str().into()), ("message", p.message.as_str().into())]))
-                .collect(),
-        )
-    };
+    let problems = |e: Error| e.problems_value();
     let events: Vec<(usize, String, Value, i64)> = input
         .get("events")
         .and_then(Value::as_array)

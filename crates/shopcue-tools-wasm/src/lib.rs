@@ -72,28 +72,24 @@ pub unsafe extern "C" fn load(ptr: *const u8, len: usize) -> u32 {
 /// runs); returns the number of right answers.
 #[no_mangle]
 pub extern "C" fn run(rounds: u32) -> u32 {
-    CASES.with(|s| {
-        let cases = s.borrow();
-        let mut right = 0;
-        for _ in 0..rounds {
-            for c in cases.iter() {
-                right += u32::from(c.compiled.eval_with_groups(&c.attributes, &c.groups) == c.expected);
-            }
-        }
-        right
-    })
+    count_right(rounds, |c| c.compiled.eval_with_groups(&c.attributes, &c.groups))
 }
 
 /// The same, compiling each condition again before every evaluation (how GrowthBook's
 /// `evalCondition` works: it interprets the condition object on each call).
 #[no_mangle]
 pub extern "C" fn run_compiling(rounds: u32) -> u32 {
+    count_right(rounds, |c| Condition::compile_lenient(&c.raw).eval_with_groups(&c.attributes, &c.groups))
+}
+
+/// Runs `eval` on every loaded case `rounds` times; counts the results that match.
+fn count_right(rounds: u32, eval: impl Fn(&Case) -> bool) -> u32 {
     CASES.with(|s| {
         let cases = s.borrow();
         let mut right = 0;
         for _ in 0..rounds {
             for c in cases.iter() {
-                right += u32::from(Condition::compile_lenient(&c.raw).eval_with_groups(&c.attributes, &c.groups) == c.expected);
+                right += u32::from(eval(c) == c.expected);
             }
         }
         right

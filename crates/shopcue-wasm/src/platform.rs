@@ -3,7 +3,7 @@
 
 use js_sys::{Function, Reflect, JSON};
 use shopcue::id::Entropy;
-use shopcue::json::{self, Value};
+use shopcue::json::Value;
 use shopcue::Error;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -86,14 +86,8 @@ pub fn from_value(v: &Value) -> JsValue {
 /// Converts the core error into a JS `Error` with a stable `code` and `problems` array.
 pub fn js_error(e: &Error) -> JsValue {
     let err = js_sys::Error::new(&format!("[shopcue] {e}"));
-    let problems = Value::Array(
-        e.problems()
-            .iter()
-            .map(|p| json::object([("path", p.path.as_str().into()), ("message", p.message.as_str().into())]))
-            .collect(),
-    );
     let _ = Reflect::set(&err, &"code".into(), &e.code().into());
-    let _ = Reflect::set(&err, &"problems".into(), &from_value(&problems));
+    let _ = Reflect::set(&err, &"problems".into(), &from_value(&e.problems_value()));
     err.into()
 }
 
