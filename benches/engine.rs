@@ -116,7 +116,7 @@ fn main() {
         path: "/products/p1".into(),
         ..Page::default()
     };
-    let env = Env { now: NOW, utc_offset_min: 540, location: Some((35.658, 139.7016)) };
+    let env = Env { utc_offset_min: 540, location: Some((35.658, 139.7016)), ..Env::at(NOW) };
     let eval = median_us(|| drop(black_box(decide(&config, &profile, &page, &env))), 300);
     let out = decide(&config, &profile, &page, &env);
 

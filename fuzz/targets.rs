@@ -7,7 +7,7 @@ use shopcue::condition::Condition;
 use shopcue::config::Config;
 use shopcue::json::{object, parse, Value};
 use shopcue::profile::Profile;
-use shopcue::template::{Format, Template};
+use shopcue::template::{Format, Style, Template};
 
 /// A fuzz target's body.
 pub type Target = fn(&[u8]);
@@ -42,14 +42,15 @@ pub fn condition(data: &[u8]) {
     let _ = Condition::compile_lenient(&v).eval_with_groups(&ctx, &groups);
 }
 
-/// A message template: compiled and rendered in both locales.
+/// A message template: compiled and rendered in both native locales and one formatted by the
+/// shell (without a formatter, so the en-US fallback).
 pub fn template(data: &[u8]) {
     let Some(t) = text(data) else { return };
     let ctx = parse(r#"{"item":{"name":"Tee","price":1980,"price_drop_pct":0.12,"km":1.5},"links":{"cart":"/cart"},"coupon":{"expires_at":"2026-12-31"}}"#)
         .unwrap_or(Value::Null);
     if let Ok(tpl) = Template::compile(t, "$") {
-        for locale in ["ja-JP", "en-US"] {
-            let _ = tpl.render(&ctx, &Format { locale: locale.into(), currency: "JPY".into() }, 540);
+        for locale in ["ja-JP", "en-US", "de-DE"] {
+            let _ = tpl.render(&ctx, &Style::plain(&Format { locale: locale.into(), currency: "JPY".into() }, 540));
         }
     }
 }

@@ -312,6 +312,9 @@ impl Config {
         }
         let site = required_string(v, "site", "$", &mut p);
         let locale = optional_string(v, "locale", "$", &mut p).unwrap_or_else(|| "ja-JP".into());
+        if !well_formed_locale(&locale) {
+            p.push(Problem::new("$.locale", "must be a BCP 47 language tag such as \"ja-JP\" or \"de-DE\""));
+        }
         let currency = optional_string(v, "currency", "$", &mut p).unwrap_or_else(|| "JPY".into());
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
             p.push(Problem::new("$.currency", "must be an ISO 4217 code such as \"JPY\""));
@@ -545,6 +548,17 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
         }
         other => other.clone(),
     }
+}
+
+/// Whether `tag` is shaped like a BCP 47 language tag (`ja`, `ja-JP`, `zh-Hant-TW`,
+/// `sr-Latn-RS`): a 2–3 or 5–8 letter language, then subtags of 1–8 letters or digits.
+fn well_formed_locale(tag: &str) -> bool {
+    let mut subtags = tag.split('-');
+    let lang = subtags.next().unwrap_or_default();
+    tag.len() <= 35
+        && matches!(lang.len(), 2 | 3 | 5..=8)
+        && lang.bytes().all(|b| b.is_ascii_alphabetic())
+        && subtags.all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Picks the text for `lang` from a string or a `{ "ja": …, "en": … }` object.
@@ -847,6 +861,16 @@ mod tests {
     }
 
     #[test]
+    fn locales_are_bcp47_tags() {
+        for ok in ["ja", "ja-JP", "de-DE", "zh-Hant-TW", "sr-Latn-RS", "es-419", "ar-EG-u-nu-arab"] {
+            assert!(well_formed_locale(ok), "{ok}");
+        }
+        for bad in ["", "j", "nihongo_JP", "de_DE", "de--DE", "en-", "ja JP", "x-toolongsubtag"] {
+            assert!(!well_formed_locale(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn feed_settings_are_checked() {
         let ok = Config::parse(r#"{"version":1,"site":"s","feed":{"url":"/feed.json"},"scenarios":[]}"#).unwrap();
         assert_eq!(ok.feed.map(|f| (f.url, f.max_age_s)), Some(("/feed.json".to_string(), 3600.0)));
@@ -863,7 +887,7 @@ mod tests {
     #[test]
     fn every_problem_is_listed_with_its_path() {
         let err = Config::parse(
-            r#"{"version":2,"currency":"yen","colour":"red","thresholds":{"low_stock":0},
+            r#"{"version":2,"currency":"yen","locale":"<de>","colour":"red","thresholds":{"low_stock":0},
                 "scenarios":[{"preset":"nope"},{"id":"x","message":{"placement":"popup","title":"{{item.bogus|shout}}"}},
                              {"id":"y","subject":{"from":"attic","where":{"a":{"$zz":1}}},"message":{"title":"t"},
                               "schedule":{"days":["someday"],"hours":[25,3]},"caps":{"per_day":-1},"variants":[{"id":"a"}]},
@@ -877,6 +901,7 @@ mod tests {
             "$.version",
             "$.site",
             "$.currency",
+            "$.locale",
             "$.thresholds.low_stock",
             "$.scenarios[0].preset",
             "$.scenarios[1].message.placement",

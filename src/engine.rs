@@ -8,6 +8,7 @@ use crate::event::Item;
 use crate::geo::distance_km;
 use crate::json::{object, Value};
 use crate::profile::{ItemState, Profile};
+use crate::template::{Formatter, Style};
 use crate::time::{calendar_days, civil, parse_iso, DAY_MS, WEEKDAYS};
 use crate::url::safe_link;
 
@@ -45,20 +46,23 @@ pub struct Page {
     pub held: Vec<String>,
 }
 
-/// The world outside the profile: clock, the site's UTC offset, the shopper's location.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Env {
+/// The world outside the profile: clock, the site's UTC offset, the shopper's location, and
+/// the shell's locale formatting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Env<'a> {
     /// Now, Unix ms.
     pub now: i64,
     /// The site's UTC offset in minutes (Tokyo: 540).
     pub utc_offset_min: i32,
     /// The shopper's location `(lat, lon)`, when they shared it.
     pub location: Option<(f64, f64)>,
+    /// Formats locales the core does not format itself (`Intl` in the browser).
+    pub formatter: Option<&'a dyn Formatter>,
 }
 
-impl Env {
+impl Env<'_> {
     /// An environment at `now` in UTC with no location.
-    pub fn at(now: i64) -> Env {
+    pub fn at(now: i64) -> Env<'static> {
         Env { now, ..Env::default() }
     }
 }
@@ -415,7 +419,7 @@ struct Contexts<'a> {
     config: &'a Config,
     profile: &'a Profile,
     page: &'a Page,
-    env: &'a Env,
+    env: &'a Env<'a>,
     visitor: Value,
     waiting: Vec<&'a ItemState>,
     /// Item contexts, each built once: profile items first (in `profile.items` order), then
@@ -429,7 +433,7 @@ struct Contexts<'a> {
 
 impl<'a> Contexts<'a> {
     /// The visitor context now; item contexts are built lazily, once each.
-    fn new(config: &'a Config, profile: &'a Profile, page: &'a Page, env: &'a Env) -> Contexts<'a> {
+    fn new(config: &'a Config, profile: &'a Profile, page: &'a Page, env: &'a Env<'a>) -> Contexts<'a> {
         Contexts {
             config,
             profile,
@@ -633,10 +637,10 @@ fn pick_variant<'a>(sc: &'a Scenario, visitor_id: &str) -> (Option<String>, &'a 
 }
 
 fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<String>, ctx: &Value, cx: &Contexts) -> Decision {
-    let (f, off) = (&cx.config.format, cx.env.utc_offset_min);
+    let s = &Style { format: &cx.config.format, offset_min: cx.env.utc_offset_min, formatter: cx.env.formatter };
     let cta = m.cta.as_ref().and_then(|(label, url)| {
-        let label = label.render(ctx, f, off);
-        let url = safe_link(&url.render(ctx, f, off))?;
+        let label = label.render(ctx, s);
+        let url = safe_link(&url.render(ctx, s))?;
         (!label.trim().is_empty()).then_some((label, url))
     });
     Decision {
@@ -645,10 +649,10 @@ fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<S
         item_id,
         placement: m.placement.as_str(),
         target: m.placement.target().map(str::to_string),
-        title: m.title.render(ctx, f, off),
-        body: m.body.as_ref().map(|b| b.render(ctx, f, off)).filter(|b| !b.trim().is_empty()),
+        title: m.title.render(ctx, s),
+        body: m.body.as_ref().map(|b| b.render(ctx, s)).filter(|b| !b.trim().is_empty()),
         cta,
-        image: m.image.as_ref().map(|i| i.render(ctx, f, off)).filter(|i| !i.trim().is_empty()).and_then(|i| safe_link(&i)),
+        image: m.image.as_ref().map(|i| i.render(ctx, s)).filter(|i| !i.trim().is_empty()).and_then(|i| safe_link(&i)),
         delay_ms: sc.trigger.delay_ms,
     }
 }
@@ -852,7 +856,7 @@ mod tests {
     fn schedules_follow_the_site_clock() {
         // 2026-11-27 is a Friday; 19:30 in Tokyo is 10:30 UTC.
         let friday_evening = parse_iso("2026-11-27T19:30", 540).unwrap();
-        let env = |t| Env { now: t, utc_offset_min: 540, location: None };
+        let env = |t| Env { utc_offset_min: 540, ..Env::at(t) };
         let c = custom(r#","schedule":{"days":["fri","sat"],"hours":[19,24],"from":"2026-11-01","until":"2026-11-30"}"#);
         let p = page(&["page_view"], vec![]);
         let profile = Profile::default();

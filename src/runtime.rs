@@ -12,7 +12,9 @@ use crate::id::{uuid_v7, Entropy};
 use crate::json::{object, parse, Value};
 use crate::outbox::{Batch, Entry, Flush, Outbox, Outcome};
 use crate::profile::Profile;
+use crate::template::Formatter;
 use crate::url::{path_of, strip_query};
+use std::rc::Rc;
 
 /// Where the config comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,6 +156,9 @@ pub struct Runtime {
     messages: Vec<Message>,
     utc_offset_min: i32,
     location: Option<(f64, f64)>,
+    /// The shell's locale formatting (`Intl` in the browser), for locales the core does not
+    /// format itself.
+    formatter: Option<Rc<dyn Formatter>>,
     consent: Consent,
     /// Events of this page view, replayed onto a stored profile when consent arrives later.
     page_log: Vec<(Event, i64)>,
@@ -205,6 +210,7 @@ impl Runtime {
             messages: Vec::new(),
             utc_offset_min: 540,
             location: None,
+            formatter: None,
             consent: Consent::GRANTED,
             page_log: Vec::new(),
             captured: Vec::new(),
@@ -293,6 +299,12 @@ impl Runtime {
         self.utc_offset_min = minutes.clamp(-24 * 60, 24 * 60);
     }
 
+    /// Hands the core the shell's locale formatting (`Intl` in the browser) for locales it does
+    /// not format itself ([`crate::template::Format::native`]).
+    pub fn set_formatter(&mut self, formatter: Rc<dyn Formatter>) {
+        self.formatter = Some(formatter);
+    }
+
     /// Sets (or clears) the shopper's location, for nearest-store scenarios.
     pub fn set_location(&mut self, location: Option<(f64, f64)>) {
         self.location = location.filter(|(lat, lon)| (-90.0..=90.0).contains(lat) && (-180.0..=180.0).contains(lon));
@@ -338,8 +350,8 @@ impl Runtime {
         Ok(())
     }
 
-    fn env(&self, now: i64) -> Env {
-        Env { now, utc_offset_min: self.utc_offset_min, location: self.location }
+    fn env(&self, now: i64) -> Env<'_> {
+        Env { now, utc_offset_min: self.utc_offset_min, location: self.location, formatter: self.formatter.as_deref() }
     }
 
     /// Records an event: validates it, updates the profile and queues its beacon.

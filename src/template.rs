@@ -93,6 +93,58 @@ impl Format {
     fn ja(&self) -> bool {
         self.locale.starts_with("ja")
     }
+
+    /// Whether the core formats this locale itself (`ja`, `ja-JP`, `en`, `en-US`, in the
+    /// conventions of Japanese stores: `¥1,980`, `11月30日`, `あと3日`). Other locales go to the
+    /// [`Formatter`] when there is one, else format as en-US.
+    pub fn native(&self) -> bool {
+        matches!(self.locale.as_str(), "ja" | "ja-JP" | "en" | "en-US")
+    }
+}
+
+/// A value a filter formats, handed to a [`Formatter`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Formattable<'a> {
+    /// `|currency`: an amount in an ISO 4217 currency.
+    Currency(f64, &'a str),
+    /// `|number`: a whole number with the locale's grouping.
+    Number(f64),
+    /// `|percent`: a ratio (`0.15` is 15 %).
+    Percent(f64),
+    /// `|km`: kilometres with one decimal.
+    Km(f64),
+    /// `|date`: month and day of this instant, already shifted into the site's time zone
+    /// (format it as UTC).
+    Date(i64),
+    /// `|relative`: whole days from today (`-1` yesterday, `0` today, `3` in three days).
+    Days(i64),
+}
+
+/// Locale-aware formatting for the locales the core does not format itself (see
+/// [`Format::native`]). The browser shell implements it with `Intl` (`NumberFormat`,
+/// `DateTimeFormat`, `RelativeTimeFormat`); without one, such locales format as en-US.
+pub trait Formatter: std::fmt::Debug {
+    /// `value` formatted for `locale`, or `None` to fall back to the core's en-US formatting.
+    fn format(&self, value: Formattable<'_>, locale: &str) -> Option<String>;
+}
+
+/// Everything a template needs besides its context: locale, currency, the site's UTC offset
+/// (for `|date`) and the shell's [`Formatter`], if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Style<'a> {
+    /// Locale and currency.
+    pub format: &'a Format,
+    /// The site's UTC offset in minutes.
+    pub offset_min: i32,
+    /// Formats locales the core does not (`Intl` in the browser).
+    pub formatter: Option<&'a dyn Formatter>,
+}
+
+impl Style<'_> {
+    /// A style with the core's own formatting only.
+    pub fn plain(format: &Format, offset_min: i32) -> Style<'_> {
+        Style { format, offset_min, formatter: None }
+    }
 }
 
 /// Whether `path` (after its root) names something the engine provides.
@@ -118,11 +170,11 @@ impl Template {
     /// Compiles `text`; unknown roots, unknown filters and unclosed `{{` are problems at `path`.
     ///
     /// ```
-    /// use shopcue::{json::parse, template::{Format, Template}};
+    /// use shopcue::{json::parse, template::{Format, Style, Template}};
     /// let t = Template::compile("{{item.name}} is {{item.price|currency}}", "$.title").unwrap();
     /// let ctx = parse(r#"{"item":{"name":"Tee","price":1980}}"#).unwrap();
     /// let f = Format { locale: "ja-JP".into(), currency: "JPY".into() };
-    /// assert_eq!(t.render(&ctx, &f, 540), "Tee is ¥1,980");
+    /// assert_eq!(t.render(&ctx, &Style::plain(&f, 540)), "Tee is ¥1,980");
     /// ```
     pub fn compile(text: &str, path: &str) -> Result<Template, Vec<Problem>> {
         let mut parts = Vec::new();
@@ -178,16 +230,15 @@ impl Template {
         })
     }
 
-    /// Renders against `ctx`. Missing values render as nothing. `offset_min` is the site's
-    /// UTC offset, for the `date` filter.
-    pub fn render(&self, ctx: &Value, format: &Format, offset_min: i32) -> String {
+    /// Renders against `ctx` in `style`. Missing values render as nothing.
+    pub fn render(&self, ctx: &Value, style: &Style) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Slot { path, filter } => match ctx.get_path(path) {
                     None | Some(Value::Null) => {}
-                    Some(v) => apply_filter(v, filter.as_deref(), format, offset_min, &mut out),
+                    Some(v) => apply_filter(v, filter.as_deref(), style, &mut out),
                 },
             }
         }
@@ -195,25 +246,35 @@ impl Template {
     }
 }
 
-fn apply_filter(v: &Value, filter: Option<&str>, f: &Format, offset_min: i32, out: &mut String) {
-    let n = v.as_f64();
-    match (filter, n) {
-        (Some("date"), _) => {
-            let ms = n.map(|n| n as i64).or_else(|| v.as_str().and_then(|s| crate::time::parse_iso(s, offset_min)));
-            if let Some(ms) = ms {
-                let c = crate::time::civil(ms, offset_min);
-                let (m, d) = (c.month.to_string(), c.day.to_string());
-                if f.ja() {
-                    out.push_str(&format!("{m}月{d}日"));
-                } else {
-                    const MONTHS: [&str; 12] =
-                        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-                    out.push_str(&format!("{} {d}", MONTHS[(c.month as usize + 11) % 12]));
-                }
+fn apply_filter(v: &Value, filter: Option<&str>, style: &Style, out: &mut String) {
+    let Some(value) = formattable(v, filter, style) else {
+        match v {
+            Value::String(s) => out.push_str(s),
+            Value::Number(n) => format_number(*n, out),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            _ => {}
+        }
+        return;
+    };
+    let f = style.format;
+    if !f.native() {
+        if let Some(text) = style.formatter.and_then(|x| x.format(value, &f.locale)) {
+            out.push_str(&text);
+            return;
+        }
+    }
+    match value {
+        Formattable::Date(ms) => {
+            let c = crate::time::civil(ms, 0);
+            let (m, d) = (c.month.to_string(), c.day.to_string());
+            if f.ja() {
+                out.push_str(&format!("{m}月{d}日"));
+            } else {
+                const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+                out.push_str(&format!("{} {d}", MONTHS[(c.month as usize + 11) % 12]));
             }
         }
-        (Some("relative"), Some(days)) => {
-            let d = days.round() as i64;
+        Formattable::Days(d) => {
             let text = match (f.ja(), d) {
                 (true, 0) => "今日".to_string(),
                 (true, 1) => "明日".to_string(),
@@ -227,23 +288,35 @@ fn apply_filter(v: &Value, filter: Option<&str>, f: &Format, offset_min: i32, ou
             };
             out.push_str(&text);
         }
-        (Some("currency"), Some(n)) => format_currency(n, &f.currency, &f.locale, out),
-        (Some("number"), Some(n)) => group_thousands(n, 0, out),
-        (Some("percent"), Some(n)) => {
+        Formattable::Currency(n, currency) => format_currency(n, currency, out),
+        Formattable::Number(n) => group_thousands(n, 0, out),
+        Formattable::Percent(n) => {
             format_number((n * 100.0).round(), out);
             out.push('%');
         }
-        (Some("km"), Some(n)) => {
+        Formattable::Km(n) => {
             group_thousands(n, 1, out);
             out.push_str(" km");
         }
-        _ => match v {
-            Value::String(s) => out.push_str(s),
-            Value::Number(n) => format_number(*n, out),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            _ => {}
-        },
     }
+}
+
+/// What `filter` makes of `v`, or `None` when it formats as plain text (no filter, or a value
+/// the filter does not apply to).
+fn formattable<'a>(v: &Value, filter: Option<&str>, style: &Style<'a>) -> Option<Formattable<'a>> {
+    let n = v.as_f64();
+    Some(match (filter?, n) {
+        ("date", _) => {
+            let ms = n.map(|n| n as i64).or_else(|| v.as_str().and_then(|s| crate::time::parse_iso(s, style.offset_min)))?;
+            Formattable::Date(ms + i64::from(style.offset_min) * 60_000)
+        }
+        ("relative", Some(days)) => Formattable::Days(days.round() as i64),
+        ("currency", Some(n)) => Formattable::Currency(n, &style.format.currency),
+        ("number", Some(n)) => Formattable::Number(n),
+        ("percent", Some(n)) => Formattable::Percent(n),
+        ("km", Some(n)) => Formattable::Km(n),
+        _ => return None,
+    })
 }
 
 /// Formats `n` with `,` thousands separators and `decimals` digits after the point.
@@ -267,7 +340,7 @@ fn group_thousands(n: f64, decimals: u32, out: &mut String) {
 
 /// Currency display for the currencies and locales Shopcue supports natively
 /// (`¥1,980`, `$19.99`, `€19.99`); others fall back to `1,980 XXX`.
-fn format_currency(n: f64, currency: &str, _locale: &str, out: &mut String) {
+fn format_currency(n: f64, currency: &str, out: &mut String) {
     let (symbol, decimals) = match currency {
         "JPY" => ("¥", 0),
         "USD" => ("$", 2),
@@ -302,9 +375,15 @@ mod tests {
             "$",
         )
         .unwrap();
-        assert_eq!(t.render(&ctx, &fmt("JPY"), 0), "<b>Tee</b>: ¥12,800 (15%, 3.3 km) !");
-        assert_eq!(Template::compile("{{item.price|currency}}", "$").unwrap().render(&ctx, &fmt("USD"), 0), "$12,800.00");
-        assert_eq!(Template::compile("{{item.price|number}}", "$").unwrap().render(&ctx, &fmt("CHF"), 0), "12,800");
+        assert_eq!(t.render(&ctx, &Style::plain(&fmt("JPY"), 0)), "<b>Tee</b>: ¥12,800 (15%, 3.3 km) !");
+        assert_eq!(
+            Template::compile("{{item.price|currency}}", "$").unwrap().render(&ctx, &Style::plain(&fmt("USD"), 0)),
+            "$12,800.00"
+        );
+        assert_eq!(
+            Template::compile("{{item.price|number}}", "$").unwrap().render(&ctx, &Style::plain(&fmt("CHF"), 0)),
+            "12,800"
+        );
     }
 
     #[test]
@@ -312,11 +391,48 @@ mod tests {
         let ctx = parse(r#"{"item":{"expires_at":"2026-11-30","expires_in_days":3,"days_since_purchase":-1}}"#).unwrap();
         let ja = Format { locale: "ja-JP".into(), currency: "JPY".into() };
         let t = Template::compile("{{item.expires_at|date}}まで（{{item.expires_in_days|relative}}）", "$").unwrap();
-        assert_eq!(t.render(&ctx, &ja, 540), "11月30日まで（あと3日）");
+        assert_eq!(t.render(&ctx, &Style::plain(&ja, 540)), "11月30日まで（あと3日）");
         let t = Template::compile("until {{item.expires_at|date}} ({{item.expires_in_days|relative}})", "$").unwrap();
-        assert_eq!(t.render(&ctx, &fmt("JPY"), 540), "until Nov 30 (in 3 days)");
+        assert_eq!(t.render(&ctx, &Style::plain(&fmt("JPY"), 540)), "until Nov 30 (in 3 days)");
         let t = Template::compile("{{item.days_since_purchase|relative}}", "$").unwrap();
-        assert_eq!(t.render(&ctx, &fmt("JPY"), 0), "yesterday");
+        assert_eq!(t.render(&ctx, &Style::plain(&fmt("JPY"), 0)), "yesterday");
+    }
+
+    /// Answers like `Intl` would for de-DE, and records what it was asked.
+    #[derive(Debug, Default)]
+    struct German(std::cell::RefCell<Vec<String>>);
+
+    impl Formatter for German {
+        fn format(&self, value: Formattable<'_>, locale: &str) -> Option<String> {
+            self.0.borrow_mut().push(format!("{locale} {value:?}"));
+            match value {
+                Formattable::Currency(n, "EUR") => Some(format!("{} €", crate::json::fixed(n, 2).replace('.', ","))),
+                Formattable::Days(1) => Some("morgen".into()),
+                _ => None,
+            }
+        }
+    }
+
+    #[test]
+    fn other_locales_go_to_the_shells_formatter_and_fall_back_to_en_us() {
+        let ctx = parse(r#"{"item":{"price":19.9,"expires_in_days":1,"expires_at":"2026-11-30","stock":2}}"#).unwrap();
+        let t = Template::compile(
+            "{{item.price|currency}} · {{item.expires_in_days|relative}} · {{item.expires_at|date}} · {{item.stock}}",
+            "$",
+        )
+        .unwrap();
+        let de = Format { locale: "de-DE".into(), currency: "EUR".into() };
+        let intl = German::default();
+        let style = Style { format: &de, offset_min: 60, formatter: Some(&intl) };
+        assert_eq!(t.render(&ctx, &style), "19,90 € · morgen · Nov 30 · 2");
+        // The date arrives shifted into the site's zone (midnight in Berlin), to be formatted as UTC.
+        assert_eq!(intl.0.borrow().as_slice(), ["de-DE Currency(19.9, \"EUR\")", "de-DE Days(1)", "de-DE Date(1795996800000)"]);
+        assert_eq!(t.render(&ctx, &Style::plain(&de, 60)), "€19.90 · tomorrow · Nov 30 · 2", "no formatter: en-US");
+        let ja = Format { locale: "ja-JP".into(), currency: "JPY".into() };
+        let style = Style { format: &ja, offset_min: 540, formatter: Some(&intl) };
+        intl.0.borrow_mut().clear();
+        assert_eq!(t.render(&ctx, &style), "¥20 · 明日 · 11月30日 · 2", "ja-JP is formatted by the core");
+        assert!(intl.0.borrow().is_empty());
     }
 
     #[test]

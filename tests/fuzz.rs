@@ -12,7 +12,7 @@ use shopcue::json::{parse, Value};
 use shopcue::outbox::Outbox;
 use shopcue::profile::Profile;
 use shopcue::regex::Regex;
-use shopcue::template::{Format, Template};
+use shopcue::template::{Format, Style, Template};
 
 /// JSON values biased towards the shapes Shopcue reads: operator keys, known field names,
 /// numbers at the edges, hostile strings.
@@ -115,7 +115,7 @@ proptest! {
     fn templates_never_panic(text in ".{0,60}", ctx in value()) {
         if let Ok(t) = Template::compile(&text, "$") {
             for locale in ["ja-JP", "en-US"] {
-                let _ = t.render(&ctx, &Format { locale: locale.into(), currency: "JPY".into() }, 540);
+                let _ = t.render(&ctx, &Style::plain(&Format { locale: locale.into(), currency: "JPY".into() }, 540));
             }
         }
     }

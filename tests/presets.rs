@@ -21,7 +21,7 @@ fn now() -> i64 {
 struct World {
     profile: Profile,
     page: Page,
-    env: Env,
+    env: Env<'static>,
 }
 
 impl World {
@@ -31,7 +31,7 @@ impl World {
         World {
             profile,
             page: Page { events: vec!["page_view".into()], path: "/".into(), ..Page::default() },
-            env: Env { now: now(), utc_offset_min: TOKYO, location: None },
+            env: Env { utc_offset_min: TOKYO, ..Env::at(now()) },
         }
     }
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# cargo-fuzz (libFuzzer, nightly Rust) over every target in fuzz/: config, condition, template,
-# stored profile, collector batch. Bounded in CI (SHOPCUE_FUZZ_SECONDS per target, default 10);
+# cargo-fuzz (libFuzzer) over every target in fuzz/: config, condition, template, stored
+# profile, collector batch. It runs on the machine's own stable toolchain with RUSTC_BOOTSTRAP=1
+# (cargo-fuzz only needs nightly for -Zsanitizer, and stable ships the sanitizer runtimes):
+# machines of this kind cannot fetch a nightly toolchain, so depending on one made the job
+# fail on a clean machine. Bounded in CI (SHOPCUE_FUZZ_SECONDS per target, default 10);
 # run longer on demand: SHOPCUE_FUZZ_SECONDS=600 scripts/ci/fuzz.sh. New inputs go to a
 # scratch copy of the corpus; a crash fails the job and leaves its input in
 # fuzz/artifacts/<target>/ — copy it to fuzz/regressions/<target>/ with the fix, and the stable
@@ -9,17 +12,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../fuzz"
 seconds=${SHOPCUE_FUZZ_SECONDS:-10}
-if ! cargo +nightly --version >/dev/null 2>&1; then
-  echo "fuzz: installing the nightly toolchain (libFuzzer needs it)"
-  rustup toolchain install nightly --profile minimal
-fi
+export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.12.0
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-cargo +nightly fuzz build -O
+cargo fuzz build -O
 for target in config condition template profile batch; do
   mkdir -p "$scratch/$target"
-  out=$(cargo +nightly fuzz run -O "$target" "$scratch/$target" "corpus/$target" "regressions/$target" -- \
+  out=$(cargo fuzz run -O "$target" "$scratch/$target" "corpus/$target" "regressions/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 2>&1) || { echo "$out" | tail -40; echo "fuzz: $target FAILED"; exit 1; }
   echo "fuzz: $target ok — $(echo "$out" | grep -Eo 'Done [0-9]+ runs in [0-9]+ second\(s\)')"
 done

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod beacon;
+pub mod intl;
 pub mod platform;
 pub mod render;
 pub mod storage;
@@ -190,6 +191,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     let profile_text = consent.personalization.then(|| store.get("profile")).flatten();
     // The queue starts empty: events other pages left behind are adopted below, once.
     let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), None, t, &mut BrowserEntropy);
+    rt.set_formatter(std::rc::Rc::new(intl::IntlFormatter));
     for w in warnings {
         console("warn", &[format!("[shopcue] {w}").into()]);
     }
@@ -245,7 +247,7 @@ fn config_loaded(config: Result<Value, String>) {
             Err(reason) => Err(js_sys::Error::new(&format!("[shopcue] config not loaded: {reason}")).into()),
         };
         if r.is_ok() {
-            if platform::utc_offset_minutes(s.rt.timezone(), now() as f64).is_none() {
+            if intl::utc_offset_minutes(s.rt.timezone(), now() as f64).is_none() {
                 let zone = s.rt.timezone().to_string();
                 console(
                     "warn",
@@ -532,7 +534,7 @@ fn evaluate() {
         let t = now();
         // The site's UTC offset changes only with daylight saving: ask Intl every 15 minutes.
         if t - s.offset_checked_at >= 15 * 60_000 {
-            if let Some(offset) = platform::utc_offset_minutes(s.rt.timezone(), t as f64) {
+            if let Some(offset) = intl::utc_offset_minutes(s.rt.timezone(), t as f64) {
                 s.rt.set_utc_offset(offset);
             }
             s.offset_checked_at = t;

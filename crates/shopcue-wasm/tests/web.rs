@@ -124,7 +124,7 @@ fn close_button_reports_a_dismissal() {
 
 #[wasm_bindgen_test]
 fn utc_offsets_come_from_intl_time_zones() {
-    use shopcue_wasm::platform::utc_offset_minutes;
+    use shopcue_wasm::intl::utc_offset_minutes;
     let january = 1_767_268_800_000.0; // 2026-01-01T12:00Z
     let july = 1_783_000_800_000.0; // 2026-07-02T14:00Z
     assert_eq!(utc_offset_minutes("Asia/Tokyo", january), Some(540));
@@ -133,4 +133,21 @@ fn utc_offsets_come_from_intl_time_zones() {
     assert_eq!(utc_offset_minutes("America/New_York", july), Some(-240), "daylight saving time");
     assert_eq!(utc_offset_minutes("Asia/Kolkata", july), Some(330));
     assert_eq!(utc_offset_minutes("Mars/Olympus_Mons", july), None, "an unknown zone is None, never a throw");
+}
+
+#[wasm_bindgen_test]
+fn intl_formats_the_locales_the_core_does_not() {
+    use shopcue::template::{Formattable::*, Formatter};
+    use shopcue_wasm::intl::IntlFormatter;
+    let f = |v, locale| IntlFormatter.format(v, locale);
+    let nov_30 = 1_795_996_800_000; // 2026-11-30T00:00Z
+    assert_eq!(f(Currency(12800.0, "EUR"), "de-DE").as_deref(), Some("12.800,00\u{a0}€"));
+    assert_eq!(f(Number(1234567.0), "fr-FR").as_deref(), Some("1\u{202f}234\u{202f}567"));
+    assert_eq!(f(Percent(0.15), "de-DE").as_deref(), Some("15\u{a0}%"));
+    assert_eq!(f(Km(3.26), "de-DE").as_deref(), Some("3,3 km"));
+    assert_eq!(f(Date(nov_30), "de-DE").as_deref(), Some("30. Nov."));
+    assert_eq!(f(Days(1), "de-DE").as_deref(), Some("morgen"));
+    assert_eq!(f(Days(3), "ko-KR").as_deref(), Some("3일 후"));
+    assert_eq!(f(Number(2026.0), "ar-EG").as_deref(), Some("٢٬٠٢٦"), "Arabic-Indic digits");
+    assert_eq!(f(Currency(1.0, "EURO"), "de-DE"), None, "a malformed currency is None, never a throw");
 }
