@@ -143,6 +143,17 @@ struct Compiler {
 }
 
 impl Condition {
+    /// Whether any clause tests `root` or a path under it (`nearest_store.stock` reads
+    /// `nearest_store`). Clauses inside `$elemMatch` are relative to elements and not counted.
+    pub fn reads(&self, root: &str) -> bool {
+        match self {
+            Condition::And(list) | Condition::Or(list) | Condition::Nor(list) => list.iter().any(|c| c.reads(root)),
+            Condition::Not(c) => c.reads(root),
+            Condition::Field { path, .. } => path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('.')),
+            Condition::Never => false,
+        }
+    }
+
     /// A condition that always holds.
     pub fn always() -> Condition {
         Condition::And(Vec::new())

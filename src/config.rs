@@ -265,6 +265,9 @@ pub struct Message {
     pub cta: Option<(Template, Template)>,
     /// Optional image URL template (`{{item.image}}`); http(s) or relative only.
     pub image: Option<Template>,
+    /// Title while the shopper has yet to choose a store ("choose your store", see
+    /// [`crate::engine::StorePicker`]); a default names the item.
+    pub choose: Option<Template>,
 }
 
 impl Config {
@@ -764,7 +767,7 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         p.push(Problem::new(path, "is required: an object with placement and title"));
         return None;
     };
-    check_keys(members, path, &["placement", "title", "body", "cta", "image"], p);
+    check_keys(members, path, &["placement", "title", "body", "cta", "image", "choose"], p);
     let placement =
         match m.get("placement").map(|v| v.as_str().ok_or_else(|| "must be a string".to_string()).and_then(Placement::parse)) {
             None => Placement::BannerBottom,
@@ -788,7 +791,11 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         Some((label?, url?))
     });
     let image = cx.template(m.get("image"), &format!("{path}.image"), p);
-    Some(Message { placement, title: title?, body, cta, image })
+    let choose = cx.template(m.get("choose"), &format!("{path}.choose"), p);
+    if choose.as_ref().is_some_and(|t| t.paths().any(|p| p.starts_with("store."))) {
+        p.push(Problem::new(format!("{path}.choose"), "is shown before a store is chosen: it cannot use {{store.*}}"));
+    }
+    Some(Message { placement, title: title?, body, cta, image, choose })
 }
 
 fn compile_variants(

@@ -3,7 +3,7 @@
 //! decisions. The other file to read is `config.rs` (what a scenario is).
 
 use crate::bucket::{bucket_ranges, choose_variation, hash};
-use crate::config::{Caps, Collection, Config, Message, Scenario, Schedule};
+use crate::config::{Caps, Collection, Config, Message, Scenario, Schedule, Store};
 use crate::event::Item;
 use crate::geo::distance_km;
 use crate::json::{object, Value};
@@ -56,6 +56,9 @@ pub struct Env<'a> {
     pub utc_offset_min: i32,
     /// The shopper's location `(lat, lon)`, when they shared it.
     pub location: Option<(f64, f64)>,
+    /// The shopper's position is being asked for (they already allowed it): no store picker
+    /// until it arrives.
+    pub locating: bool,
     /// Formats locales the core does not format itself (`Intl` in the browser).
     pub formatter: Option<&'a dyn Formatter>,
 }
@@ -90,6 +93,25 @@ pub struct Decision {
     pub image: Option<String>,
     /// Show after this delay (the scenario's `trigger.delay_ms`).
     pub delay_ms: u32,
+    /// "Choose your store": set when the message needs a store and neither the shopper's
+    /// position nor a favorite store is known. The title then asks for a store; the shell
+    /// shows the picker, and the choice renders the message for that store
+    /// ([`crate::runtime::Runtime::choose_store`]).
+    pub picker: Option<StorePicker>,
+}
+
+/// The store picker of a "choose your store" message: the stores that have the item and
+/// satisfy the scenario, and the picker's fixed labels in the site's language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorePicker {
+    /// `(store id, label)`, in `config.stores` order; the label names the store and its stock.
+    pub stores: Vec<(String, String)>,
+    /// Accessible name of the list (`店舗を選ぶ`).
+    pub label: &'static str,
+    /// The button that confirms the choice (`この店舗にする`).
+    pub confirm: &'static str,
+    /// The button that asks for the shopper's position instead (`現在地から探す`).
+    pub locate: &'static str,
 }
 
 /// Why a scenario did or did not show, for `explain`.
@@ -223,15 +245,18 @@ fn nearest_store(state: &ItemState, config: &Config, profile: &Profile, env: &En
             .map(|(d, s)| (Some(d), s)),
         None => candidates.filter(|s| profile.favorite_store.as_deref() == Some(s.id.as_str())).map(|s| (None, s)).next(),
     };
-    best.map_or(Value::Null, |(d, s)| {
-        object([
-            ("id", s.id.as_str().into()),
-            ("name", s.name.as_str().into()),
-            ("distance_km", d.map(|d| (d * 10.0).round() / 10.0).into()),
-            ("stock", stocked(&s.id).into()),
-            ("pickup", s.pickup.into()),
-        ])
-    })
+    best.map_or(Value::Null, |(d, s)| store_value(s, stocked(&s.id), d))
+}
+
+/// `nearest_store` / `{{store.*}}`: a store, its stock of the item and its distance if known.
+fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
+    object([
+        ("id", s.id.as_str().into()),
+        ("name", s.name.as_str().into()),
+        ("distance_km", distance_km.map(|d| (d * 10.0).round() / 10.0).into()),
+        ("stock", stock.into()),
+        ("pickup", s.pickup.into()),
+    ])
 }
 
 /// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
@@ -293,6 +318,9 @@ fn item_context_with(state: &ItemState, config: &Config, profile: &Profile, env:
         ("nearest_store", nearest_store(state, config, profile, env)),
         ("waiting_for", waiting_for.into()),
     ]);
+    if let Some(stores) = &it.stores {
+        v.set("stores", Value::Object(stores.iter().map(|(id, n)| (id.clone(), Value::Number(*n))).collect()));
+    }
     if let Some(url) = it.url.as_deref().and_then(safe_link) {
         v.set("url", url.into());
     }
@@ -571,9 +599,39 @@ fn cap_blocks(caps: &Caps, shown: &[i64], profile: &Profile, env: &Env, on_page:
     None
 }
 
+/// The subject a scenario is about, and the stores to choose from when it needs one.
+struct Pick {
+    item: Value,
+    stores: Vec<(String, f64)>,
+}
+
+/// The stores that would make `item` satisfy `subject`, each with its stock of the item, when
+/// the shopper could choose one: the subject reads `nearest_store`, and neither the shopper's
+/// position (nor one on its way) nor a favorite store is known.
+fn store_choices(item: &Value, subject: &crate::config::Subject, cx: &Contexts) -> Vec<(String, f64)> {
+    let (config, env) = (cx.config, cx.env);
+    let known = env.location.is_some() || env.locating || cx.profile.favorite_store.is_some();
+    if config.stores.is_empty() || known || !subject.filter.reads("nearest_store") {
+        return Vec::new();
+    }
+    let Some(stock) = item.get("stores") else { return Vec::new() };
+    let mut out = Vec::new();
+    for s in &config.stores {
+        let n = stock.get(&s.id).and_then(Value::as_f64).unwrap_or(0.0);
+        if n > 0.0 {
+            let mut with = item.clone();
+            with.set("nearest_store", store_value(s, n, None));
+            if subject.filter.eval_with_groups(&with, &config.saved_groups) {
+                out.push((s.id.clone(), n));
+            }
+        }
+    }
+    out
+}
+
 /// Evaluates one scenario: the subject item it would be about (`None` for scenarios without a
 /// subject), or why it does not apply.
-fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Value>, Verdict> {
+fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Pick>, Verdict> {
     let page = cx.page;
     let triggered = sc.trigger.on.iter().any(|t| page.events.contains(t))
         && (sc.trigger.paths.is_empty() || sc.trigger.paths.iter().any(|g| glob_match(g, &page.path)));
@@ -592,6 +650,17 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Value>, Verdict> 
     let candidates = idx.len();
     let mut matching: Vec<&Value> =
         idx.iter().map(|&i| &cx.pool[i]).filter(|c| subject.filter.eval_with_groups(c, groups)).collect();
+    // Nothing matches without a store: the items that would match with one the shopper picks.
+    let mut choices = Vec::new();
+    if matching.is_empty() {
+        for &i in &idx {
+            let stores = store_choices(&cx.pool[i], subject, cx);
+            if !stores.is_empty() {
+                matching.push(&cx.pool[i]);
+                choices.push((i, stores));
+            }
+        }
+    }
     if let Some((key, desc)) = &subject.order {
         crate::sort::sort_by(&mut matching, |a, b| {
             let o = cmp_values(a.get(key), b.get(key));
@@ -603,14 +672,18 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Value>, Verdict> 
         });
     }
     match matching.into_iter().take(subject.limit).next() {
-        Some(first) => Ok(Some(first.clone())),
+        Some(first) => {
+            let stores = choices.into_iter().find(|(i, _)| std::ptr::eq(&cx.pool[*i], first)).map(|c| c.1).unwrap_or_default();
+            Ok(Some(Pick { item: first.clone(), stores }))
+        }
         None => Err(Verdict::NoSubject { collection: subject.from.name(), candidates }),
     }
 }
 
-/// Renders the winning scenario's message for its subject item.
-fn render_decision(sc: &Scenario, item: Option<Value>, cx: &Contexts) -> Decision {
+/// Renders the winning scenario's message for its subject item (or its store picker).
+fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision {
     let mut ctx = cx.visitor.clone();
+    let (item, stores) = pick.map_or((None, Vec::new()), |p| (Some(p.item), p.stores));
     let item_id = item.as_ref().and_then(|i| i.get("id")).and_then(Value::as_str).map(str::to_string);
     if let Some(item) = item {
         if let Some(store) = item.get("nearest_store").filter(|s| !s.is_null()) {
@@ -621,7 +694,43 @@ fn render_decision(sc: &Scenario, item: Option<Value>, cx: &Contexts) -> Decisio
     ctx.set("links", cx.config.links.clone());
     ctx.set("params", sc.params.clone());
     let (variant, message) = pick_variant(sc, &cx.profile.visitor_id);
-    render(sc, message, variant, item_id, &ctx, cx)
+    let mut d = render(sc, message, variant, item_id, &ctx, cx);
+    if !stores.is_empty() {
+        let ja = cx.config.format.locale.starts_with("ja");
+        let s = &Style { format: &cx.config.format, offset_min: cx.env.utc_offset_min, formatter: cx.env.formatter };
+        d.title = match &message.choose {
+            Some(t) => t.render(&ctx, s),
+            None if ja => format!(
+                "{}：受け取り・ご相談の店舗をお選びください",
+                ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("")
+            ),
+            None => format!("{}: choose your store", ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("")),
+        };
+        // Text written for a known store ({{store.*}}) has no store to name yet.
+        d.body = None;
+        d.cta = None;
+        let name = |id: &str| cx.config.stores.iter().find(|s| s.id == id).map_or_else(|| id.to_string(), |s| s.name.clone());
+        d.picker = Some(StorePicker {
+            stores: stores
+                .iter()
+                .map(|(id, n)| {
+                    // Not `format!("{n}")`: float formatting would add kilobytes to the wasm.
+                    let mut count = String::new();
+                    crate::json::format_number(*n, &mut count);
+                    let label = if ja {
+                        format!("{}（在庫 {count}点）", name(id))
+                    } else {
+                        format!("{} ({count} in stock)", name(id))
+                    };
+                    (id.clone(), label)
+                })
+                .collect(),
+            label: if ja { "店舗を選ぶ" } else { "Choose a store" },
+            confirm: if ja { "この店舗にする" } else { "Use this store" },
+            locate: if ja { "現在地から探す" } else { "Use my location" },
+        });
+    }
+    d
 }
 
 /// The variant this visitor sees: stable across pages and devices' clocks (GrowthBook hash v2).
@@ -654,6 +763,7 @@ fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<S
         cta,
         image: m.image.as_ref().map(|i| i.render(ctx, s)).filter(|i| !i.trim().is_empty()).and_then(|i| safe_link(&i)),
         delay_ms: sc.trigger.delay_ms,
+        picker: None,
     }
 }
 
@@ -688,9 +798,38 @@ pub fn preview(
         let idx = cx.items(subject.from);
         let all: Vec<&Value> = idx.iter().map(|&i| &cx.pool[i]).collect();
         let matching = all.iter().find(|c| subject.filter.eval_with_groups(c, &config.saved_groups));
-        matching.or(all.first()).map_or_else(|| sample.clone(), |c| (*c).clone())
+        let item = matching.or(all.first()).map_or_else(|| sample.clone(), |c| (*c).clone());
+        Pick { item, stores: Vec::new() }
     });
     Some(render_decision(sc, item, &cx))
+}
+
+/// Scenario `scenario_id`'s message about item `item_id` again, now that a store is known: the
+/// one the shopper chose in its picker (`store_id`), else the nearest one from their position.
+/// `None` when the item does not satisfy the subject with that store (or is gone).
+pub fn with_store(
+    config: &Config,
+    profile: &Profile,
+    page: &Page,
+    env: &Env,
+    scenario_id: &str,
+    item_id: &str,
+    store_id: Option<&str>,
+) -> Option<Decision> {
+    let sc = config.scenarios.iter().find(|s| s.id == scenario_id)?;
+    let subject = sc.subject.as_ref()?;
+    let mut cx = Contexts::new(config, profile, page, env);
+    let idx = cx.items(subject.from);
+    let mut item = idx.iter().map(|&i| &cx.pool[i]).find(|c| c.get("id").and_then(Value::as_str) == Some(item_id))?.clone();
+    if let Some(id) = store_id {
+        let store = config.stores.iter().find(|s| s.id == id)?;
+        let stock = item.get_path(&format!("stores.{id}")).and_then(Value::as_f64).filter(|n| *n > 0.0)?;
+        item.set("nearest_store", store_value(store, stock, None));
+    }
+    subject
+        .filter
+        .eval_with_groups(&item, &config.saved_groups)
+        .then(|| render_decision(sc, Some(Pick { item, stores: Vec::new() }), &cx))
 }
 
 /// Evaluates every scenario and arbitrates. Highest priority first (config order breaks ties);
@@ -991,10 +1130,62 @@ mod tests {
         let view = ev("view_item", r#"{"items":[{"item_id":"a","stores":{"shibuya":0,"ginza":2}}]}"#);
         let p = page(&["page_view", "view_item"], view.items.clone());
         let mut profile = Profile::default();
-        assert!(decide(&c, &profile, &p, &Env::at(0)).shown.is_empty(), "no location, no favorite store");
+        // No position and no favorite store: the shopper is asked to choose one that has it.
+        let chooser = decide(&c, &profile, &p, &Env::at(0)).shown.remove(0);
+        assert_eq!(chooser.title, "a: choose your store");
+        let picker = chooser.picker.unwrap();
+        assert_eq!(picker.stores, [("ginza".to_string(), "Ginza (2 in stock)".to_string())]);
+        assert_eq!((picker.confirm, picker.locate), ("Use this store", "Use my location"));
+        let chosen = with_store(&c, &profile, &p, &Env::at(0), "pick", "a", Some("ginza")).unwrap();
+        assert_eq!((chosen.title.as_str(), chosen.picker), ("Ginza ", None));
+        assert!(with_store(&c, &profile, &p, &Env::at(0), "pick", "a", Some("shibuya")).is_none(), "none in stock there");
         let near_shibuya = Env { location: Some((35.658, 139.7016)), ..Env::at(0) };
         assert_eq!(decide(&c, &profile, &p, &near_shibuya).shown[0].title, "Ginza 5.9 km", "Shibuya has none in stock");
         profile.favorite_store = Some("ginza".into());
         assert_eq!(decide(&c, &profile, &p, &Env::at(0)).shown[0].title, "Ginza ");
+    }
+
+    #[test]
+    fn choose_your_store_lists_only_the_stores_that_satisfy_the_scenario() {
+        let c = Config::parse(
+            r#"{"version":1,"site":"s","stores":[
+                {"id":"shibuya","name":"渋谷店","lat":35.659,"lon":139.700,"pickup":true},
+                {"id":"outlet","name":"アウトレット店","lat":35.0,"lon":139.0,"pickup":false},
+                {"id":"umeda","name":"梅田店","lat":34.702,"lon":135.496,"pickup":true}],
+              "scenarios":[{"preset":"nearest_store_pickup"},{"id":"plain","subject":{"from":"page","where":{"stock":{"$gte":1}}},
+                "message":{"title":"{{item.name}}"}}]}"#,
+        )
+        .unwrap();
+        let view = ev(
+            "view_item",
+            r#"{"items":[{"item_id":"tee","item_name":"Tシャツ","price":2980,"stock":5,"stores":{"shibuya":2,"outlet":9,"umeda":0}}]}"#,
+        );
+        let p = page(&["page_view", "view_item"], view.items.clone());
+        let out = decide(&c, &Profile::default(), &p, &Env::at(0));
+        let pickup = out.shown.iter().find(|d| d.scenario_id == "nearest_store_pickup").unwrap();
+        assert_eq!(pickup.title, "Tシャツは店舗受取なら今日受け取れます：店舗をお選びください");
+        assert_eq!((pickup.body.as_deref(), &pickup.cta), (None, &None), "text written for a known store waits");
+        let picker = pickup.picker.as_ref().unwrap();
+        assert_eq!(
+            picker.stores,
+            [("shibuya".to_string(), "渋谷店（在庫 2点）".to_string())],
+            "no pickup at the outlet, none in Umeda"
+        );
+        assert_eq!(picker.label, "店舗を選ぶ");
+        let chosen =
+            with_store(&c, &Profile::default(), &p, &Env::at(0), "nearest_store_pickup", "tee", Some("shibuya")).unwrap();
+        assert_eq!(chosen.title, "渋谷店に在庫あり：店舗受取なら今日受け取れます");
+        let locating = Env { locating: true, ..Env::at(0) };
+        assert!(
+            decide(&c, &Profile::default(), &p, &locating).shown.iter().all(|d| d.picker.is_none()),
+            "a position is on its way"
+        );
+        // A scenario that does not read nearest_store never asks for a store.
+        let Config { scenarios, .. } = &c;
+        assert!(!scenarios[1].subject.as_ref().unwrap().filter.reads("nearest_store"));
+        // An expensive item is not for pickup, with or without a store: no picker.
+        let view = ev("view_item", r#"{"items":[{"item_id":"tv","price":198000,"stores":{"shibuya":2}}]}"#);
+        let out = decide(&c, &Profile::default(), &page(&["page_view", "view_item"], view.items), &Env::at(0));
+        assert!(out.shown.iter().all(|d| d.picker.is_none()));
     }
 }

@@ -118,6 +118,11 @@ impl Message {
         if let Some(image) = &d.image {
             v.set("image", image.as_str().into());
         }
+        if let Some(p) = &d.picker {
+            let stores =
+                p.stores.iter().map(|(id, label)| object([("id", id.as_str().into()), ("label", label.as_str().into())]));
+            v.set("stores", Value::Array(stores.collect()));
+        }
         v
     }
 }
@@ -156,6 +161,8 @@ pub struct Runtime {
     messages: Vec<Message>,
     utc_offset_min: i32,
     location: Option<(f64, f64)>,
+    /// A position is on its way (permission already granted): no store picker meanwhile.
+    locating: bool,
     /// The shell's locale formatting (`Intl` in the browser), for locales the core does not
     /// format itself.
     formatter: Option<Rc<dyn Formatter>>,
@@ -210,6 +217,7 @@ impl Runtime {
             messages: Vec::new(),
             utc_offset_min: 540,
             location: None,
+            locating: false,
             formatter: None,
             consent: Consent::GRANTED,
             page_log: Vec::new(),
@@ -305,6 +313,12 @@ impl Runtime {
         self.formatter = Some(formatter);
     }
 
+    /// Whether the shell is asking for the shopper's position (they already allowed it): while
+    /// it is, "choose your store" pickers wait, since the position may name the store.
+    pub fn set_locating(&mut self, locating: bool) {
+        self.locating = locating;
+    }
+
     /// Sets (or clears) the shopper's location, for nearest-store scenarios.
     pub fn set_location(&mut self, location: Option<(f64, f64)>) {
         self.location = location.filter(|(lat, lon)| (-90.0..=90.0).contains(lat) && (-180.0..=180.0).contains(lon));
@@ -351,7 +365,13 @@ impl Runtime {
     }
 
     fn env(&self, now: i64) -> Env<'_> {
-        Env { now, utc_offset_min: self.utc_offset_min, location: self.location, formatter: self.formatter.as_deref() }
+        Env {
+            now,
+            utc_offset_min: self.utc_offset_min,
+            location: self.location,
+            locating: self.locating,
+            formatter: self.formatter.as_deref(),
+        }
     }
 
     /// Records an event: validates it, updates the profile and queues its beacon.
@@ -602,6 +622,53 @@ impl Runtime {
         }
         self.enqueue(what.event_name(), lifecycle_params(&message), now, entropy);
         true
+    }
+
+    /// The shopper chose store `store_id` in message `message_id`'s picker ("choose your
+    /// store"): it becomes their favorite store (a `favorite_store` event), the choice counts
+    /// as the message's click, and the message is rendered again for that store — same id, so
+    /// its impression, click and dismissal stay one message. `None` (and nothing recorded) when
+    /// the message has no picker or the store is not one of its choices.
+    pub fn choose_store(&mut self, message_id: &str, store_id: &str, now: i64, entropy: &mut dyn Entropy) -> Option<Message> {
+        let open = self.messages.iter().find(|m| m.id == message_id)?;
+        let picker = open.decision.picker.as_ref()?;
+        if !picker.stores.iter().any(|(id, _)| id == store_id) {
+            return None;
+        }
+        let (scenario, item) = (open.decision.scenario_id.clone(), open.decision.item_id.clone()?);
+        let config = self.config.as_ref()?;
+        let decision =
+            crate::engine::with_store(config, &self.profile, &self.page, &self.env(now), &scenario, &item, Some(store_id))?;
+        let params = object([("store_id", store_id.into())]);
+        // A valid event by construction (a store id from the config).
+        let _ = self.track("favorite_store", &params, now, entropy);
+        self.lifecycle(message_id, Lifecycle::Click, now, entropy);
+        self.replace_decision(message_id, decision)
+    }
+
+    /// The shopper's position arrived while "choose your store" messages are open: each whose
+    /// item the nearest store now satisfies is rendered again for that store (same id).
+    /// Returns the messages that changed.
+    pub fn relocate(&mut self, now: i64) -> Vec<Message> {
+        let Some(config) = &self.config else { return Vec::new() };
+        let env = self.env(now);
+        let redone: Vec<(String, Decision)> = self
+            .messages
+            .iter()
+            .filter(|m| m.decision.picker.is_some())
+            .filter_map(|m| {
+                let (scenario, item) = (&m.decision.scenario_id, m.decision.item_id.as_deref()?);
+                let d = crate::engine::with_store(config, &self.profile, &self.page, &env, scenario, item, None)?;
+                Some((m.id.clone(), d))
+            })
+            .collect();
+        redone.into_iter().filter_map(|(id, d)| self.replace_decision(&id, d)).collect()
+    }
+
+    fn replace_decision(&mut self, message_id: &str, decision: Decision) -> Option<Message> {
+        let m = self.messages.iter_mut().find(|m| m.id == message_id)?;
+        m.decision = Decision { delay_ms: 0, ..decision };
+        Some(m.clone())
     }
 
     /// Scenario `scenario_id` as it would look now, for `?shopcue_preview=<id>`: rendered with
@@ -1088,6 +1155,78 @@ mod tests {
         assert_eq!(rt.profile.items.get("a").and_then(|s| s.item.stock), Some(1.0), "a bad feed changes nothing");
         assert_eq!(rt.feed_due(700_000 + 299_000), None);
         assert!(rt.feed_due(700_000 + 300_000).is_some(), "a failed feed is retried after 5 minutes");
+    }
+
+    #[test]
+    fn a_store_chosen_in_the_message_becomes_the_favorite_and_renders_the_message_for_it() {
+        let e = &mut SeededEntropy(8);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        init(&mut rt);
+        let config = parse(
+            r#"{"version":1,"site":"demo","locale":"en-US","stores":[
+                {"id":"shibuya","name":"Shibuya","lat":35.659,"lon":139.700,"pickup":true},
+                {"id":"umeda","name":"Umeda","lat":34.702,"lon":135.496,"pickup":true}],
+              "scenarios":[{"preset":"nearest_store_pickup"}]}"#,
+        )
+        .unwrap();
+        rt.set_config(&config).unwrap();
+        rt.page_view("https://s/tee", 0, e);
+        let item = r#"{"items":[{"item_id":"tee","item_name":"Tee","price":2980,"stores":{"shibuya":2,"umeda":1}}]}"#;
+        rt.track("view_item", &parse(item).unwrap(), 1, e).unwrap();
+        let shown = rt.decide(2, e);
+        let m = &shown[0];
+        assert_eq!(m.decision.title, "Pick up Tee in store today: choose your store");
+        let stores = m.to_value().get("stores").cloned().unwrap();
+        assert_eq!(stores.get_path("1.label").and_then(Value::as_str), Some("Umeda (1 in stock)"));
+        assert!(rt.choose_store(&m.id, "ginza", 3, e).is_none(), "not one of its stores");
+        assert!(rt.choose_store("unknown", "umeda", 3, e).is_none());
+        let queued = rt.outbox.len();
+        let chosen = rt.choose_store(&m.id, "umeda", 3, e).unwrap();
+        assert_eq!((chosen.id.as_str(), chosen.decision.title.as_str()), (m.id.as_str(), "In stock at Umeda: pick it up today"));
+        assert_eq!(chosen.decision.body.as_deref(), Some("1 in stock"));
+        assert!(chosen.decision.picker.is_none());
+        assert_eq!(rt.profile.favorite_store.as_deref(), Some("umeda"));
+        let names: Vec<String> = rt
+            .outbox
+            .entries()
+            .skip(queued)
+            .filter_map(|e| parse(&e.json).ok()?.get("name")?.as_str().map(str::to_string))
+            .collect();
+        assert_eq!(names, ["favorite_store", "shopcue_click"]);
+        assert!(!rt.lifecycle(&m.id, Lifecycle::Click, 4, e), "the choice was the message's click");
+
+        // Next page: the favorite store answers at once, no picker.
+        rt.page_view("https://s/tee", 10, e);
+        rt.track("view_item", &parse(item).unwrap(), 11, e).unwrap();
+        assert_eq!(rt.decide(12, e)[0].decision.title, "In stock at Umeda: pick it up today");
+    }
+
+    #[test]
+    fn a_position_arriving_later_turns_an_open_picker_into_the_nearest_store() {
+        let e = &mut SeededEntropy(8);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        init(&mut rt);
+        let config = parse(
+            r#"{"version":1,"site":"demo","locale":"en-US","stores":[
+                {"id":"shibuya","name":"Shibuya","lat":35.659,"lon":139.700,"pickup":true},
+                {"id":"umeda","name":"Umeda","lat":34.702,"lon":135.496,"pickup":true}],
+              "scenarios":[{"preset":"nearest_store_pickup"}]}"#,
+        )
+        .unwrap();
+        rt.set_config(&config).unwrap();
+        rt.page_view("https://s/tee", 0, e);
+        let item = r#"{"items":[{"item_id":"tee","item_name":"Tee","price":2980,"stores":{"shibuya":2,"umeda":1}}]}"#;
+        rt.track("view_item", &parse(item).unwrap(), 1, e).unwrap();
+        let id = rt.decide(2, e)[0].id.clone();
+        assert!(rt.relocate(3).is_empty(), "no position yet");
+        rt.set_location(Some((34.70, 135.50)));
+        let moved = rt.relocate(4);
+        assert_eq!(moved.len(), 1);
+        assert_eq!(
+            (moved[0].id.as_str(), moved[0].decision.title.as_str()),
+            (id.as_str(), "In stock at Umeda: pick it up today")
+        );
+        assert!(rt.relocate(5).is_empty(), "already resolved");
     }
 
     #[test]

@@ -146,6 +146,12 @@ export interface Message {{
   target?: string;
   /** Image URL (http(s) or relative), when the message has one. */
   image?: string;
+  /**
+   * "Choose your store": present while the message needs a store and neither the shopper's
+   * position nor a favorite store is known; `title` then asks for one. Pass the chosen `id`
+   * to `choose()`.
+   */
+  stores?: Array<{{ id: string; label: string }}>;
 }}
 
 /** One scenario's verdict in `explain()`. */
@@ -208,6 +214,8 @@ export declare class Shopcue {{
   explain(): Explain;
   /** Asks for the shopper's position for nearest-store scenarios (call it from their click). */
   locate(): void;
+  /** With `render: false`: the shopper chose a store in a message's `stores`; returns the message for that store. */
+  choose(messageId: string, storeId: string): Message;
   /** With `render: false`: the message became visible in your UI (counted once). */
   impression(messageId: string): void;
   /** With `render: false`: the shopper followed the message's call to action. */

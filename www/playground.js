@@ -68,6 +68,13 @@ function run() {
     if (m.body) t.append(el('span', m.body, 'body'));
     card.append(t);
     if (m.cta) { const a = el('a', m.cta.label, 'cta'); a.href = m.cta.url; card.append(a); }
+    if (m.stores) {
+      // "Choose your store": what the shopper picks from (add a favorite_store event to see the result).
+      const pick = el('select', null, 'pick');
+      pick.setAttribute('aria-label', 'stores offered');
+      for (const s of m.stores) { const o = el('option', s.label); o.value = s.id; pick.append(o); }
+      card.append(pick);
+    }
     card.append(el('span', `${m.scenario_id} · ${m.placement}${m.target ? ` ${m.target}` : ''}${m.variant ? ` · variant ${m.variant}` : ''}`, 'where'));
     box.append(card);
   }

@@ -24,6 +24,9 @@ export async function main(): Promise<string> {
   shopcue.on('error', (e: ShopcueError) => console.log(e.code, e.problems.map((p) => p.path)));
   const why: Explain = shopcue.explain();
   shopcue.on('message', (m) => {
+    // "Choose your store": the site's own picker hands the choice back.
+    const store = m.stores?.[0];
+    if (store) console.log(shopcue.choose(m.id, store.id).title);
     shopcue.impression(m.id);
     shopcue.click(m.id);
     shopcue.dismiss(m.id);

@@ -30,6 +30,7 @@ export class Shopcue {
   on(kind, listener) { command('on', [kind, listener]); }
   explain() { return command('explain', []); }
   locate() { command('locate', []); }
+  choose(messageId, storeId) { return command('choose', [messageId, storeId]); }
   impression(messageId) { command('impression', [messageId]); }
   click(messageId) { command('click', [messageId]); }
   dismiss(messageId) { command('dismiss', [messageId]); }

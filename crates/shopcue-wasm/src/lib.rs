@@ -151,6 +151,17 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
             })
         }
         "explain" => with_shell(|s| Ok(from_value(&s.rt.explain(t)))),
+        // "Choose your store" in a site's own UI (`render: false`): the message for that store.
+        "choose" => {
+            let (id, store) = (arg(0).as_string().unwrap_or_default(), arg(1).as_string().unwrap_or_default());
+            Some(match on_store_chosen(&id, &store) {
+                Some(m) => Ok(from_value(&m.to_value())),
+                None => Err(Error::InvalidEvent(vec![shopcue::Problem::new(
+                    "$[1]",
+                    "no open message with a store picker offering this store",
+                )])),
+            })
+        }
         // Call from a shopper's action (a "stores near me" button): the browser may ask.
         "locate" => {
             platform::locate(on_position);
@@ -261,6 +272,8 @@ fn config_loaded(config: Result<Value, String>) {
             s.show_preview();
             if s.rt.has_stores() {
                 // Only where the shopper already allowed it: Shopcue never prompts by itself.
+                // Until the answer, no "choose your store" picker (the position may name it).
+                s.rt.set_locating(true);
                 platform::locate_if_granted(on_position);
             }
             s.fetch_feed_if_due(now());
@@ -273,6 +286,37 @@ fn config_loaded(config: Result<Value, String>) {
         console("error", std::slice::from_ref(&error));
         emit(vec![("error", error)]);
     }
+}
+
+/// What rendered messages report to.
+const CALLBACKS: render::Callbacks = render::Callbacks { event: on_message_event, pick: on_pick };
+
+/// A store picker's buttons: a store chosen (`Some`), or "use my location" (`None`).
+fn on_pick(message_id: &str, store_id: Option<String>) {
+    match store_id {
+        Some(store) => {
+            on_store_chosen(message_id, &store);
+        }
+        // The shopper's click: the browser may ask for permission now.
+        None => platform::locate(on_position),
+    }
+}
+
+/// The shopper chose a store in a message's picker (its button, or `choose` from a site that
+/// renders messages itself): the message is shown again for that store. `None` when the
+/// message has no picker offering that store.
+fn on_store_chosen(message_id: &str, store_id: &str) -> Option<Message> {
+    let (message, emitted) = with_shell(|s| {
+        let m = s.rt.choose_store(message_id, store_id, now(), &mut BrowserEntropy)?;
+        let mut out: Emitted = vec![("click", JsValue::from_str(&m.id))];
+        out.extend(s.replace_rendered(&m));
+        s.persist();
+        s.schedule_send();
+        Some((m, out))
+    })
+    .flatten()?;
+    emit(emitted);
+    Some(message)
 }
 
 /// An impression, click or dismissal of a message (from its rendered element, or reported by
@@ -327,7 +371,7 @@ impl Shell {
             return;
         };
         match self.rt.preview(id, now(), &mut BrowserEntropy) {
-            Some(m) => match render::show(&m, &self.lang, self.rt.theme(), on_message_event) {
+            Some(m) => match render::show(&m, &self.lang, self.rt.theme(), CALLBACKS) {
                 Ok(r) => self.rendered.push(r),
                 Err(e) => console("warn", &["[shopcue] could not render the preview:".into(), e]),
             },
@@ -442,6 +486,32 @@ impl Shell {
         self.send_timer = Some(platform::set_timeout(f.unchecked_ref(), delay));
     }
 
+    /// Shows `message` again in place of its earlier rendering (same id: a store was chosen or
+    /// the shopper's position arrived). Keyboard focus follows it if it was inside.
+    fn replace_rendered(&mut self, message: &Message) -> Emitted {
+        let out: Emitted = vec![("message", from_value(&message.to_value()))];
+        if !self.render {
+            return out;
+        }
+        let mut had_focus = false;
+        if let Some(i) = self.rendered.iter().position(|r| r.message_id == message.id) {
+            let old = self.rendered.remove(i);
+            had_focus = old.has_focus();
+            old.hide();
+            self.closed.push(old); // freed later: we may be inside its own listener
+        }
+        match render::show(message, &self.lang, self.rt.theme(), CALLBACKS) {
+            Ok(r) => {
+                if had_focus {
+                    r.focus();
+                }
+                self.rendered.push(r);
+            }
+            Err(e) => console("warn", &["[shopcue] could not render a message:".into(), e]),
+        }
+        out
+    }
+
     fn show(&mut self, message: &Message, t: i64) -> Emitted {
         let delay = message.decision.delay_ms;
         if delay > 0 {
@@ -483,7 +553,7 @@ impl Shell {
         if !self.render {
             return out;
         }
-        match render::show(message, &self.lang, self.rt.theme(), on_message_event) {
+        match render::show(message, &self.lang, self.rt.theme(), CALLBACKS) {
             Ok(r) => {
                 self.rendered.push(r);
                 // Banners, toasts and modals are fixed to the viewport: on screen as soon as they
@@ -554,14 +624,20 @@ fn evaluate() {
     emit(emitted.unwrap_or_default());
 }
 
-/// The Geolocation API answered: nearest-store scenarios use it from the next evaluation.
+/// The Geolocation API answered: open store pickers turn into the nearest store where it
+/// satisfies their scenario, and nearest-store scenarios use it from the next evaluation.
 fn on_position(position: Option<(f64, f64)>) {
-    with_shell(|s| {
-        if position.is_some() {
-            s.rt.set_location(position);
-            s.schedule_evaluation();
+    let emitted = with_shell(|s| {
+        s.rt.set_locating(false);
+        s.schedule_evaluation();
+        if position.is_none() {
+            return Vec::new();
         }
+        s.rt.set_location(position);
+        let moved = s.rt.relocate(now());
+        moved.iter().flat_map(|m| s.replace_rendered(m)).collect()
     });
+    emit(emitted.unwrap_or_default());
 }
 
 /// `debug: true`: one collapsed console group per decision — what was shown, then a line per

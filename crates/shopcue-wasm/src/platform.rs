@@ -184,19 +184,24 @@ pub fn locate(done: fn(Option<(f64, f64)>)) {
 }
 
 /// [`locate`], but only when the site already has the shopper's permission (Permissions API):
-/// never a prompt the shopper did not ask for.
+/// never a prompt the shopper did not ask for. `done(None)` when it has not (or cannot tell).
 pub fn locate_if_granted(done: fn(Option<(f64, f64)>)) {
-    let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return };
+    let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return done(None) };
     let permissions = Reflect::get(&nav, &"permissions".into()).unwrap_or(JsValue::UNDEFINED);
-    let Ok(query) = Reflect::get(&permissions, &"query".into()).and_then(|f| f.dyn_into::<Function>()) else { return };
+    let Ok(query) = Reflect::get(&permissions, &"query".into()).and_then(|f| f.dyn_into::<Function>()) else {
+        return done(None);
+    };
     let descriptor = js_sys::Object::new();
     let _ = Reflect::set(&descriptor, &"name".into(), &"geolocation".into());
-    if let Ok(promise) = query.call1(&permissions, &descriptor).and_then(|p| p.dyn_into::<js_sys::Promise>()) {
-        crate::beacon::on_settle(promise, move |status| {
+    match query.call1(&permissions, &descriptor).and_then(|p| p.dyn_into::<js_sys::Promise>()) {
+        Ok(promise) => crate::beacon::on_settle(promise, move |status| {
             if Reflect::get(&status, &"state".into()).ok().and_then(|s| s.as_string()).as_deref() == Some("granted") {
                 locate(done);
+            } else {
+                done(None);
             }
-        });
+        }),
+        Err(_) => done(None),
     }
 }
 

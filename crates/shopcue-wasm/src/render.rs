@@ -28,6 +28,9 @@ const CSS: &str = r#":host{all:initial}
 .sc.modal .t{flex-basis:calc(100% - 48px)}
 .sc.inline{position:static;display:inline-flex;max-width:none;gap:4px;padding:2px 4px 2px 10px;font-size:12px;border-radius:999px;box-shadow:none;background:var(--shopcue-badge-bg,#b91c1c);vertical-align:middle;animation:none;margin:0;margin-inline-start:.5em}
 .sc.inline .title{font-weight:700}.sc.inline .body,.sc.inline .cta{display:none}.sc.inline .x{font-size:14px;padding:0 6px}
+.sc.pick{flex-wrap:wrap}.row{order:1;flex-basis:100%;display:flex;flex-wrap:wrap;gap:8px;align-items:center}
+.row select{font:inherit;color:#111827;background:#fff;border:0;border-radius:6px;padding:7px 8px;max-width:100%;min-width:0;flex:1 1 12em}
+.row button{font:inherit;cursor:pointer;border-radius:6px;padding:7px 12px}.row .cta{border:0}.row .loc{background:none;color:inherit;border:1px solid currentColor}
 @keyframes pop{from{transform:scale(.96);opacity:0}}
 @media (prefers-color-scheme:dark){.sc.modal,.sc.toast{background:var(--shopcue-bg,#111827)}}
 @keyframes up{from{transform:translateY(100%)}}
@@ -35,11 +38,23 @@ const CSS: &str = r#":host{all:initial}
 @media (prefers-reduced-motion:reduce){.sc{animation:none}}
 @media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}.sc.toast{left:8px;right:8px;bottom:8px;max-width:none;border-radius:var(--shopcue-radius,10px)}.sc.inline{flex-wrap:nowrap;border-radius:999px}.sc.modal{border-radius:var(--shopcue-radius,12px)}}"#;
 
+/// What a rendered message reports back to the shell.
+#[derive(Clone, Copy)]
+pub struct Callbacks {
+    /// An impression, click or dismissal of message `id`; returns whether it was counted.
+    pub event: fn(&str, Lifecycle) -> bool,
+    /// "Choose your store": the shopper chose store `Some(id)` in message `id`'s picker, or
+    /// asked to use their position (`None`).
+    pub pick: fn(&str, Option<String>),
+}
+
 /// A message on screen. Dropping it removes it from the page and frees its listeners.
 pub struct Rendered {
     /// The message id.
     pub message_id: String,
     host: Element,
+    /// The first control (store picker, call to action or close button).
+    first: Option<web_sys::HtmlElement>,
     /// Where focus was before a modal took it (given back when the modal goes).
     return_focus: Option<web_sys::HtmlElement>,
     /// The IntersectionObserver of an inline badge (its impression waits for visibility).
@@ -55,6 +70,22 @@ impl Drop for Rendered {
 }
 
 impl Rendered {
+    /// Moves keyboard focus to the message's first control (after its picker was replaced,
+    /// so focus is not lost with the button that had it).
+    pub fn focus(&self) {
+        if let Some(f) = &self.first {
+            let _ = f.focus();
+        }
+    }
+
+    /// Whether keyboard focus is inside this message.
+    pub fn has_focus(&self) -> bool {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element())
+            .is_some_and(|a| a.is_same_node(Some(&self.host)))
+    }
+
     /// Takes the message off the page now (its listeners are freed when dropped).
     pub fn hide(&self) {
         if let Some(o) = &self.observer {
@@ -94,18 +125,15 @@ fn text(doc: &Document, parent: &Element, tag: &str, class: &str, content: &str)
     Ok(e)
 }
 
-/// Shows `message` as a banner. `on_event(message_id, what)` is called on click and dismiss.
+/// Shows `message` in its placement; `on` hears its clicks, dismissals, store choices and (for
+/// an inline badge) its impression.
 ///
 /// ```js
 /// // What a page sees: one host element; its shadow root is closed.
 /// document.querySelector('shopcue-message[data-shopcue-scenario="page_low_stock"]');
 /// ```
-pub fn show(
-    message: &Message,
-    lang: &str,
-    theme: &[(String, String)],
-    on_event: fn(&str, Lifecycle) -> bool,
-) -> Result<Rendered, JsValue> {
+pub fn show(message: &Message, lang: &str, theme: &[(String, String)], on: Callbacks) -> Result<Rendered, JsValue> {
+    let on_event = on.event;
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let body = doc.body().ok_or("no body")?;
     let d = &message.decision;
@@ -139,6 +167,9 @@ pub fn show(
         _ => "sc",
     };
     let bar = el(&doc, "div", class)?;
+    if d.picker.is_some() {
+        bar.class_list().add_1("pick")?;
+    }
     if modal {
         bar.set_attribute("role", "dialog")?;
         bar.set_attribute("aria-modal", "true")?;
@@ -202,6 +233,37 @@ pub fn show(
     }
     let close = text(&doc, &bar, "button", "x", "×")?;
     close.set_attribute("type", "button")?;
+    if let Some(p) = &d.picker {
+        // "Choose your store": a list of the stores that have the item, a button to confirm,
+        // and one to use the shopper's position instead (their click allows the browser to ask).
+        let row = el(&doc, "div", "row")?;
+        let select = el(&doc, "select", "")?;
+        select.set_attribute("aria-label", p.label)?;
+        for (id, label) in &p.stores {
+            let option = text(&doc, &select, "option", "", label)?;
+            option.set_attribute("value", id)?;
+        }
+        row.append_child(&select)?;
+        let confirm = text(&doc, &row, "button", "cta", p.confirm)?;
+        confirm.set_attribute("type", "button")?;
+        let (id, pick, chosen) = (message.id.clone(), on.pick, select.clone());
+        let on_confirm = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            pick(&id, js_sys::Reflect::get(&chosen, &"value".into()).ok().and_then(|v| v.as_string()));
+        });
+        confirm.add_event_listener_with_callback("click", on_confirm.as_ref().unchecked_ref())?;
+        listeners.push(on_confirm);
+        let geolocation = web_sys::window().and_then(|w| js_sys::Reflect::get(&w.navigator(), &"geolocation".into()).ok());
+        if geolocation.is_some_and(|g| g.is_object()) {
+            let locate = text(&doc, &row, "button", "loc", p.locate)?;
+            locate.set_attribute("type", "button")?;
+            let (id, pick) = (message.id.clone(), on.pick);
+            let on_locate = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| pick(&id, None));
+            locate.add_event_listener_with_callback("click", on_locate.as_ref().unchecked_ref())?;
+            listeners.push(on_locate);
+        }
+        // Before the close button for the keyboard, after it on screen (CSS `order`).
+        bar.insert_before(&row, Some(&close))?;
+    }
     close.set_attribute("aria-label", if lang == "ja" { "閉じる" } else { "Close" })?;
     let id = message.id.clone();
     let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
@@ -224,7 +286,10 @@ pub fn show(
         listeners.push(on_backdrop);
         let id = message.id.clone();
         let focusables: Vec<web_sys::HtmlElement> =
-            [bar.query_selector("a.cta")?, Some(close.clone())].into_iter().flatten().filter_map(|e| e.dyn_into().ok()).collect();
+            js_sys::Array::from(&JsValue::from(bar.query_selector_all("a,button,select")?))
+                .iter()
+                .filter_map(|e| e.dyn_into().ok())
+                .collect();
         let first = focusables.first().cloned();
         let last = focusables.last().cloned();
         let shadow = root.clone();
@@ -278,5 +343,14 @@ pub fn show(
         observer = Some(io);
         observed = Some(seen);
     }
-    Ok(Rendered { message_id: message.id.clone(), host, return_focus, observer, _listeners: listeners, _observed: observed })
+    let first = bar.query_selector("select,a,button")?.and_then(|e| e.dyn_into().ok());
+    Ok(Rendered {
+        message_id: message.id.clone(),
+        host,
+        first,
+        return_focus,
+        observer,
+        _listeners: listeners,
+        _observed: observed,
+    })
 }

@@ -49,6 +49,7 @@ fn message(scenario: &str, title: &str, cta: Option<(&str, &str)>) -> Message {
             image: None,
             variant: None,
             delay_ms: 0,
+            picker: None,
         },
         reported: 0,
     }
@@ -80,11 +81,15 @@ fn noop(_: &str, _: Lifecycle) -> bool {
     true
 }
 
+fn on(event: fn(&str, Lifecycle) -> bool) -> render::Callbacks {
+    render::Callbacks { event, pick: |_, _| {} }
+}
+
 #[wasm_bindgen_test]
 fn renders_a_closed_accessible_banner_with_text_only() {
     captureShadowRoots();
     let hostile = "<img src=x onerror=\"window.__pwned=1\">残り2点";
-    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), "ja", &[], noop).unwrap();
+    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), "ja", &[], on(noop)).unwrap();
     let root = last_root();
     assert!(host_shadow_root("xss").is_null(), "the shadow root is closed");
     let title = root.query_selector(".title").unwrap().unwrap();
@@ -113,7 +118,7 @@ fn close_button_reports_a_dismissal() {
         true
     }
     captureShadowRoots();
-    let _r = render::show(&message("dismiss", "t", None), "en", &[], on_event).unwrap();
+    let _r = render::show(&message("dismiss", "t", None), "en", &[], on(on_event)).unwrap();
     let root = last_root();
     let close: web_sys::HtmlElement = root.query_selector("button.x").unwrap().unwrap().dyn_into().unwrap();
     assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close"));
@@ -150,4 +155,40 @@ fn intl_formats_the_locales_the_core_does_not() {
     assert_eq!(f(Days(3), "ko-KR").as_deref(), Some("3일 후"));
     assert_eq!(f(Number(2026.0), "ar-EG").as_deref(), Some("٢٬٠٢٦"), "Arabic-Indic digits");
     assert_eq!(f(Currency(1.0, "EURO"), "de-DE"), None, "a malformed currency is None, never a throw");
+}
+
+#[wasm_bindgen_test]
+fn a_store_picker_offers_its_stores_and_reports_the_choice() {
+    use shopcue::engine::StorePicker;
+    use std::cell::RefCell;
+    thread_local!(static PICKED: RefCell<Vec<Option<String>>> = const { RefCell::new(Vec::new()) });
+    captureShadowRoots();
+    let mut m = message("pick", "Tee: choose your store", None);
+    m.decision.picker = Some(StorePicker {
+        stores: vec![("shibuya".into(), "Shibuya (2 in stock)".into()), ("umeda".into(), "Umeda (1 in stock)".into())],
+        label: "Choose a store",
+        confirm: "Use this store",
+        locate: "Use my location",
+    });
+    let callbacks = render::Callbacks {
+        event: noop,
+        pick: |id, store| PICKED.with(|p| p.borrow_mut().push(store.filter(|_| id == "m-pick"))),
+    };
+    let _r = render::show(&m, "en", &[], callbacks).unwrap();
+    let root = last_root();
+    let select = root.query_selector("select").unwrap().unwrap();
+    assert_eq!(select.get_attribute("aria-label").as_deref(), Some("Choose a store"));
+    let first = select.first_element_child().unwrap();
+    let second = first.next_element_sibling().unwrap();
+    assert_eq!(
+        (first.text_content().unwrap(), first.get_attribute("value").unwrap()),
+        ("Shibuya (2 in stock)".into(), "shibuya".into())
+    );
+    assert_eq!(second.text_content().as_deref(), Some("Umeda (1 in stock)"));
+    js_sys::Reflect::set(&select, &"value".into(), &"umeda".into()).unwrap();
+    let confirm: web_sys::HtmlElement = root.query_selector(".row .cta").unwrap().unwrap().dyn_into().unwrap();
+    confirm.click();
+    let locate: web_sys::HtmlElement = root.query_selector(".row .loc").unwrap().unwrap().dyn_into().unwrap();
+    locate.click();
+    assert_eq!(PICKED.with(|p| p.borrow().clone()), [Some("umeda".to_string()), None]);
 }

@@ -1,0 +1,27 @@
+// Locales the core does not format itself are formatted by the browser's Intl: currency,
+// relative day and date in the store's locale and time zone, inside a real message.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, launchBrowser, newShopperContext, waitForMessages } from './harness.mjs';
+
+let collector, browser;
+before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+for (const [locale, amount, tomorrow, template] of [
+  ['de-DE', '5,00\u00a0€', 'morgen', (a, r, d) => `Ihr ${a}-Gutschein läuft ${r} ab (${d})`],
+  ['ko-KR', '₩5,000', '내일', (a, r, d) => `${a} 쿠폰이 ${r} 만료됩니다 (${d})`],
+]) {
+  test(`${locale}: Intl formats the message's price, relative day and date`, async () => {
+    const context = await newShopperContext(browser, { locale });
+    const page = await context.newPage();
+    await page.goto(`${collector.url}/fixtures/intl.html?locale=${locale}`);
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+    // The date as this locale writes the expiry day (month and day only).
+    const date = await page.evaluate((l) => new Intl.DateTimeFormat(l, { month: 'short', day: 'numeric', timeZone: 'UTC' })
+      .format(new Date(`${window.expiresAt}T00:00:00Z`)), locale);
+    assert.equal(m.title, template(amount, tomorrow, date));
+    assert.doesNotMatch(m.title, /Nov \d|in \d+ day|tomorrow/, 'not the en-US fallback');
+    await context.close();
+  });
+}
