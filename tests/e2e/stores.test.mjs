@@ -3,7 +3,8 @@
 // (or to use their position, from their own click); no position → the favorite store.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, newShopperContext, waitForMessages, messages, eventually } from './harness.mjs';
+import { join } from 'node:path';
+import { ARTIFACTS, startCollector, launchBrowser, newShopperContext, waitForMessages, messages, eventually } from './harness.mjs';
 
 let collector, browser;
 before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
@@ -60,6 +61,8 @@ test('choose your store in the message, by keyboard: the message shows that stor
   const page = await context.newPage();
   await page.goto(`${collector.url}/fixtures/stores.html`);
   await waitForMessages(page, (ms) => ms.length === 1 && ms[0].title === CHOOSE_TITLE);
+  await page.waitForTimeout(300); // the slide-in animation
+  await page.screenshot({ path: join(ARTIFACTS, 'store-picker-ja.png'), clip: { x: 140, y: 590, width: 1000, height: 130 } });
   // Keyboard only: focus the list, pick the second store, Tab to the confirm button, Enter.
   await page.evaluate(() => window.__testShadowRoots.find(({ host }) => host.isConnected).root.querySelector('select').focus());
   await page.keyboard.press('ArrowDown');
@@ -69,6 +72,7 @@ test('choose your store in the message, by keyboard: the message shows that stor
   assert.equal(m.title, '梅田店に在庫あり：店舗受取なら今日受け取れます');
   assert.equal(m.body, 'ランチボックスの在庫 1点');
   assert.equal((await messages(page)).length, 1, 'replaced in place, not added');
+  await page.screenshot({ path: join(ARTIFACTS, 'store-chosen-ja.png'), clip: { x: 140, y: 590, width: 1000, height: 130 } });
   assert.equal(await page.evaluate(() => document.activeElement === window.__testShadowRoots.find(({ host }) => host.isConnected).host),
     true, 'keyboard focus stays in the message');
   const profile = await profileOf(page);

@@ -35,7 +35,7 @@ const CSS: &str = r#":host{all:initial}
 @media (prefers-color-scheme:dark){.sc.modal,.sc.toast{background:var(--shopcue-bg,#111827)}}
 @keyframes up{from{transform:translateY(100%)}}
 @keyframes down{from{transform:translateY(-100%)}}
-@media (prefers-reduced-motion:reduce){.sc{animation:none}}
+@media (prefers-reduced-motion:reduce){.sc{animation:none}}.sc.still{animation:none}
 @media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}.sc.toast{left:8px;right:8px;bottom:8px;max-width:none;border-radius:var(--shopcue-radius,10px)}.sc.inline{flex-wrap:nowrap;border-radius:999px}.sc.modal{border-radius:var(--shopcue-radius,12px)}}"#;
 
 /// What a rendered message reports back to the shell.
@@ -169,6 +169,10 @@ pub fn show(message: &Message, lang: &str, theme: &[(String, String)], on: Callb
     let bar = el(&doc, "div", class)?;
     if d.picker.is_some() {
         bar.class_list().add_1("pick")?;
+    }
+    if message.reported != 0 {
+        // Shown again in place (a store was chosen): no second slide-in.
+        bar.class_list().add_1("still")?;
     }
     if modal {
         bar.set_attribute("role", "dialog")?;
