@@ -9,10 +9,10 @@ OUT=dist/shopcue
 WASM_OPT=node_modules/.bin/wasm-opt
 [ -x "$WASM_OPT" ] || { echo "dist: $WASM_OPT missing; run scripts/ci/setup.sh" >&2; exit 1; }
 
-cargo build --release -p shopcue-wasm --target wasm32-unknown-unknown
+widget=$(scripts/build-widget.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" target/wasm32-unknown-unknown/release/shopcue_wasm.wasm
+wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" "$widget"
 mkdir -p "$OUT"
 # shellcheck disable=SC2046
 "$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) "$tmp/shopcue_wasm_bg.wasm" -o "$OUT/shopcue_bg.wasm"
@@ -22,7 +22,7 @@ node scripts/build-loader.mjs "$tmp/shopcue_wasm.js" pkg-config/loader.js "$OUT/
 # wrapper and the types generated from the core (tests/typescript.rs keeps them current).
 NPM=dist/npm
 rm -rf "$NPM" && mkdir -p "$NPM"
-wasm-bindgen --target web --no-typescript --out-dir "$tmp/web" target/wasm32-unknown-unknown/release/shopcue_wasm.wasm
+wasm-bindgen --target web --no-typescript --out-dir "$tmp/web" "$widget"
 cp "$tmp/web/shopcue_wasm.js" "$NPM/shopcue_wasm.js"
 cp "$OUT/shopcue_bg.wasm" "$NPM/shopcue_wasm_bg.wasm"
 cp pkg-config/npm/index.js pkg-config/npm/index.d.ts pkg-config/npm/README.md "$NPM/"

@@ -3,9 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v twiggy >/dev/null || cargo install twiggy --version 0.8.0
-cargo build --release -p shopcue-wasm --target wasm32-unknown-unknown
+widget=$(scripts/build-widget.sh)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" target/wasm32-unknown-unknown/release/shopcue_wasm.wasm
+wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" "$widget"
 # shellcheck disable=SC2046
 node_modules/.bin/wasm-opt -g $(grep -v -e '^#' -e strip pkg-config/wasm-opt.flags) "$tmp/shopcue_wasm_bg.wasm" -o "$tmp/named.wasm"
 twiggy top -n "${1:-40}" "$tmp/named.wasm"

@@ -4,3 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo test -p shopcue -p shopcue-collector
+# The shell's pure parts (the heap's size classes); the rest of it runs in Chromium (browser-tests.sh).
+cargo test -p shopcue-wasm --lib

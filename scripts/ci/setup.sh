@@ -13,6 +13,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The shopper bundle rebuilds std (scripts/build-widget.sh): it needs the standard library's source.
+if ! rustup component list --installed | grep -qx rust-src; then
+  step "rustup component rust-src"
+  rustup component add rust-src
+fi
+
 # wasm-bindgen-cli must match the wasm-bindgen version in Cargo.lock exactly.
 wbg=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then

@@ -10,11 +10,17 @@
 #![warn(missing_docs)]
 
 mod beacon;
+pub mod heap;
 pub mod intl;
 pub mod platform;
 pub mod render;
 pub mod storage;
 mod tabs;
+
+/// The widget's allocator (see [`heap`]): a few hundred bytes instead of dlmalloc's ~7 KB.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static HEAP: heap::Heap = heap::Heap::new();
 
 use std::cell::RefCell;
 

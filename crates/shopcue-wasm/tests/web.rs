@@ -192,3 +192,90 @@ fn a_store_picker_offers_its_stores_and_reports_the_choice() {
     locate.click();
     assert_eq!(PICKED.with(|p| p.borrow().clone()), [Some("umeda".to_string()), None]);
 }
+
+#[wasm_bindgen_test]
+fn the_heap_keeps_every_block_intact_aligned_and_reused() {
+    use std::alloc::{alloc, dealloc, realloc, Layout};
+    // A deterministic mix of sizes and alignments, freed out of order and grown by realloc;
+    // every block is filled with its own byte and checked before it goes.
+    let mut seed = 0x2545_f491_u32;
+    let mut rand = move |n: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed % n
+    };
+    let mut live: Vec<(*mut u8, Layout, u8)> = Vec::new();
+    for round in 0..20_000u32 {
+        if live.len() > 200 || (!live.is_empty() && rand(3) == 0) {
+            let (ptr, layout, byte) = live.swap_remove(rand(live.len() as u32) as usize);
+            let bytes = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+            assert!(bytes.iter().all(|b| *b == byte), "block of {} bytes overwritten", layout.size());
+            if rand(2) == 0 {
+                let grown = layout.size() * 2 + 1;
+                let p = unsafe { realloc(ptr, layout, grown) };
+                let bytes = unsafe { std::slice::from_raw_parts(p, layout.size()) };
+                assert!(bytes.iter().all(|b| *b == byte), "realloc kept the contents");
+                unsafe { dealloc(p, Layout::from_size_align(grown, layout.align()).unwrap()) };
+            } else {
+                unsafe { dealloc(ptr, layout) };
+            }
+        } else {
+            let size = [1, 7, 16, 24, 100, 1000, 5000, 70_000][rand(8) as usize] + rand(9) as usize;
+            let align = [1, 2, 4, 8, 16, 64][rand(6) as usize];
+            let layout = Layout::from_size_align(size, align).unwrap();
+            let ptr = unsafe { alloc(layout) };
+            assert!(!ptr.is_null());
+            assert_eq!(ptr as usize % align, 0, "aligned to {align}");
+            let byte = (round % 251) as u8;
+            unsafe { ptr.write_bytes(byte, size) };
+            live.push((ptr, layout, byte));
+        }
+    }
+    // Freed blocks are reused: the same small request twice in a row gets the same block.
+    let layout = Layout::from_size_align(40, 8).unwrap();
+    let a = unsafe { alloc(layout) };
+    unsafe { dealloc(a, layout) };
+    assert_eq!(unsafe { alloc(layout) }, a);
+}
+
+#[wasm_bindgen_test]
+fn memory_stays_bounded_through_5000_events_with_the_widgets_own_heap() {
+    use shopcue::id::SeededEntropy;
+    use shopcue::json::parse;
+    use shopcue::runtime::Runtime;
+    let bytes = || {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().dyn_into().unwrap();
+        memory.buffer().dyn_into::<js_sys::ArrayBuffer>().unwrap().byte_length()
+    };
+    let e = &mut SeededEntropy(11);
+    let (mut rt, _) = Runtime::new(None, None, 0, e);
+    rt.init(&parse(r#"{"site":"mem","config":{},"endpoint":"/collect"}"#).unwrap()).unwrap();
+    let config = r#"{"version":1,"site":"mem","scenarios":[{"preset":"page_low_stock"},{"preset":"cart_low_stock"},
+        {"preset":"cart_price_drop"},{"preset":"browse_abandonment"},{"preset":"cross_sell_nice"}]}"#;
+    rt.set_config(&parse(config).unwrap()).unwrap();
+    let mut at_1000 = 0;
+    for i in 0..5_000i64 {
+        let name = if i % 7 == 0 { "add_to_cart" } else { "view_item" };
+        let item = format!(
+            r#"{{"items":[{{"item_id":"sku-{}","item_name":"商品 {i}","price":{},"stock":{}}}]}}"#,
+            i % 400,
+            1000 + i % 50,
+            i % 5
+        );
+        rt.page_view(&format!("https://shop.example/p/{i}"), i * 1000, e);
+        rt.track(name, &parse(&item).unwrap(), i * 1000, e).unwrap();
+        for m in rt.decide(i * 1000 + 1, e) {
+            rt.lifecycle(&m.id, Lifecycle::Impression, i * 1000 + 2, e);
+        }
+        // What the shell does after each event: store the profile and the queue.
+        let _ = (rt.take_profile_json(), rt.take_outbox_json());
+        if i == 999 {
+            at_1000 = bytes();
+        }
+    }
+    let at_5000 = bytes();
+    wasm_bindgen_test::console_log!("wasm memory after 1,000 events: {at_1000} B; after 5,000: {at_5000} B");
+    assert!(at_5000 <= 32 << 20, "memory stays bounded: {at_5000} B");
+    assert!(at_5000 <= at_1000 + (4 << 20), "no steady growth: {at_1000} B → {at_5000} B");
+}
