@@ -1157,9 +1157,11 @@ mod tests {
         assert!(rt.feed_due(700_000 + 300_000).is_some(), "a failed feed is retried after 5 minutes");
     }
 
-    #[test]
-    fn a_store_chosen_in_the_message_becomes_the_favorite_and_renders_the_message_for_it() {
-        let e = &mut SeededEntropy(8);
+    const TEE: &str = r#"{"items":[{"item_id":"tee","item_name":"Tee","price":2980,"stores":{"shibuya":2,"umeda":1}}]}"#;
+
+    /// A shopper on a product page of a store with pickup at Shibuya and Umeda (the item is in
+    /// stock at both), with neither a position nor a favorite store.
+    fn pickup_shopper(e: &mut SeededEntropy) -> Runtime {
         let (mut rt, _) = Runtime::new(None, None, 0, e);
         init(&mut rt);
         let config = parse(
@@ -1171,8 +1173,14 @@ mod tests {
         .unwrap();
         rt.set_config(&config).unwrap();
         rt.page_view("https://s/tee", 0, e);
-        let item = r#"{"items":[{"item_id":"tee","item_name":"Tee","price":2980,"stores":{"shibuya":2,"umeda":1}}]}"#;
-        rt.track("view_item", &parse(item).unwrap(), 1, e).unwrap();
+        rt.track("view_item", &parse(TEE).unwrap(), 1, e).unwrap();
+        rt
+    }
+
+    #[test]
+    fn a_store_chosen_in_the_message_becomes_the_favorite_and_renders_the_message_for_it() {
+        let e = &mut SeededEntropy(8);
+        let mut rt = pickup_shopper(e);
         let shown = rt.decide(2, e);
         let m = &shown[0];
         assert_eq!(m.decision.title, "Pick up Tee in store today: choose your store");
@@ -1197,26 +1205,14 @@ mod tests {
 
         // Next page: the favorite store answers at once, no picker.
         rt.page_view("https://s/tee", 10, e);
-        rt.track("view_item", &parse(item).unwrap(), 11, e).unwrap();
+        rt.track("view_item", &parse(TEE).unwrap(), 11, e).unwrap();
         assert_eq!(rt.decide(12, e)[0].decision.title, "In stock at Umeda: pick it up today");
     }
 
     #[test]
     fn a_position_arriving_later_turns_an_open_picker_into_the_nearest_store() {
         let e = &mut SeededEntropy(8);
-        let (mut rt, _) = Runtime::new(None, None, 0, e);
-        init(&mut rt);
-        let config = parse(
-            r#"{"version":1,"site":"demo","locale":"en-US","stores":[
-                {"id":"shibuya","name":"Shibuya","lat":35.659,"lon":139.700,"pickup":true},
-                {"id":"umeda","name":"Umeda","lat":34.702,"lon":135.496,"pickup":true}],
-              "scenarios":[{"preset":"nearest_store_pickup"}]}"#,
-        )
-        .unwrap();
-        rt.set_config(&config).unwrap();
-        rt.page_view("https://s/tee", 0, e);
-        let item = r#"{"items":[{"item_id":"tee","item_name":"Tee","price":2980,"stores":{"shibuya":2,"umeda":1}}]}"#;
-        rt.track("view_item", &parse(item).unwrap(), 1, e).unwrap();
+        let mut rt = pickup_shopper(e);
         let id = rt.decide(2, e)[0].id.clone();
         assert!(rt.relocate(3).is_empty(), "no position yet");
         rt.set_location(Some((34.70, 135.50)));

@@ -495,6 +495,11 @@ impl Shell {
     /// Shows `message` again in place of its earlier rendering (same id: a store was chosen or
     /// the shopper's position arrived). Keyboard focus follows it if it was inside.
     fn replace_rendered(&mut self, message: &Message) -> Emitted {
+        if let Some(waiting) = self.pending.iter_mut().find(|m| m.id == message.id) {
+            // Not on screen yet (delayed, or an inline badge waiting for its element).
+            waiting.decision = message.decision.clone();
+            return Vec::new();
+        }
         let out: Emitted = vec![("message", from_value(&message.to_value()))];
         if !self.render {
             return out;
