@@ -50,8 +50,63 @@ pub struct Config {
     /// Message theme (`theme`: `bg`, `fg`, `accent`, `accent_fg`, `radius`, `font`, `focus`,
     /// `badge_bg`) as CSS custom properties (`--shopcue-bg` …) for the renderer.
     pub theme: Vec<(String, String)>,
+    /// The fixed texts of the message chrome (`labels`), in the site's language.
+    pub labels: Labels,
     /// Scenarios in config order.
     pub scenarios: Vec<Scenario>,
+}
+
+/// The keys of `config.theme`; each becomes a CSS custom property (`accent_fg` →
+/// `--shopcue-accent-fg`).
+pub const THEME_KEYS: [&str; 8] = ["bg", "fg", "accent", "accent_fg", "radius", "font", "focus", "badge_bg"];
+
+/// The fixed texts around messages, which no scenario writes: Japanese or English by the
+/// site's language, or the config's own (`"labels": {"close": {"de": "Schließen"}, …}`) for
+/// any other language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labels {
+    /// The close button's accessible name (`閉じる`).
+    pub close: String,
+    /// The message region's accessible name (`お知らせ`).
+    pub notice: String,
+    /// The store list's accessible name (`店舗を選ぶ`).
+    pub choose_store: String,
+    /// The button that confirms a chosen store (`この店舗にする`).
+    pub use_store: String,
+    /// The button that asks for the shopper's position (`現在地から探す`).
+    pub locate: String,
+}
+
+impl Labels {
+    /// The keys of `config.labels`.
+    pub const KEYS: [&'static str; 5] = ["close", "notice", "choose_store", "use_store", "locate"];
+
+    /// The built-in texts: Japanese for `ja`, English for every other language.
+    pub fn for_lang(lang: &str) -> Labels {
+        let [close, notice, choose_store, use_store, locate] = if lang == "ja" {
+            ["閉じる", "お知らせ", "店舗を選ぶ", "この店舗にする", "現在地から探す"]
+        } else {
+            ["Close", "Notice", "Choose a store", "Use this store", "Use my location"]
+        };
+        Labels {
+            close: close.into(),
+            notice: notice.into(),
+            choose_store: choose_store.into(),
+            use_store: use_store.into(),
+            locate: locate.into(),
+        }
+    }
+
+    fn slot(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "close" => &mut self.close,
+            "notice" => &mut self.notice,
+            "choose_store" => &mut self.choose_store,
+            "use_store" => &mut self.use_store,
+            "locate" => &mut self.locate,
+            _ => return None,
+        })
+    }
 }
 
 /// A physical store.
@@ -306,6 +361,7 @@ impl Config {
                 "capture",
                 "feed",
                 "theme",
+                "labels",
                 "scenarios",
             ],
             &mut p,
@@ -375,11 +431,10 @@ impl Config {
         });
         let mut theme = Vec::new();
         if let Some(t) = v.get("theme") {
-            const KEYS: [&str; 8] = ["bg", "fg", "accent", "accent_fg", "radius", "font", "focus", "badge_bg"];
-            check_keys(t.as_object().unwrap_or(&[]), "$.theme", &KEYS, &mut p);
+            check_keys(t.as_object().unwrap_or(&[]), "$.theme", &THEME_KEYS, &mut p);
             for (k, x) in t.as_object().unwrap_or(&[]) {
                 let safe = x.as_str().filter(|s| s.len() <= 100 && !s.chars().any(|c| ";{}<>\\\"".contains(c) || c.is_control()));
-                match (KEYS.contains(&k.as_str()), safe) {
+                match (THEME_KEYS.contains(&k.as_str()), safe) {
                     (true, Some(value)) => theme.push((format!("--shopcue-{}", k.replace('_', "-")), value.to_string())),
                     (true, None) => p.push(Problem::new(
                         format!("$.theme.{k}"),
@@ -390,6 +445,21 @@ impl Config {
             }
         }
         let lang = locale.split('-').next().unwrap_or("en").to_string();
+        let mut labels = Labels::for_lang(&lang);
+        if let Some(l) = v.get("labels") {
+            check_keys(l.as_object().unwrap_or(&[]), "$.labels", &Labels::KEYS, &mut p);
+            for (k, x) in l.as_object().unwrap_or(&[]) {
+                let text = localized(x, &lang).filter(|t| !t.trim().is_empty() && t.len() <= 80);
+                match (labels.slot(k), text) {
+                    (Some(slot), Some(text)) => *slot = text.to_string(),
+                    (Some(_), None) => p.push(Problem::new(
+                        format!("$.labels.{k}"),
+                        "must be a text of 1 to 80 characters, or an object of such texts by language",
+                    )),
+                    _ => {}
+                }
+            }
+        }
         let cx = ScenarioCx { presets: &presets, lang: &lang, holdout };
         let mut scenarios: Vec<Scenario> = Vec::new();
         match v.get("scenarios").map(|s| s.as_array()) {
@@ -423,6 +493,7 @@ impl Config {
             capture,
             feed,
             theme,
+            labels,
             scenarios,
         })
     }
@@ -875,6 +946,27 @@ mod tests {
         for bad in ["", "j", "nihongo_JP", "de_DE", "de--DE", "en-", "ja JP", "x-toolongsubtag"] {
             assert!(!well_formed_locale(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn labels_default_by_language_and_can_be_given_for_any() {
+        let ja = Config::parse(r#"{"version":1,"site":"s","scenarios":[]}"#).unwrap();
+        assert_eq!((ja.labels.close.as_str(), ja.labels.use_store.as_str()), ("閉じる", "この店舗にする"));
+        let de = Config::parse(
+            r#"{"version":1,"site":"s","locale":"de-DE","labels":{"close":{"de":"Schließen","en":"Close"},"locate":"Mein Standort"},
+                "scenarios":[]}"#,
+        )
+        .unwrap();
+        assert_eq!((de.labels.close.as_str(), de.labels.locate.as_str()), ("Schließen", "Mein Standort"));
+        assert_eq!(de.labels.notice, "Notice", "not given: English for languages other than ja");
+        let Err(Error::InvalidConfig(problems)) =
+            Config::parse(r#"{"version":1,"site":"s","labels":{"close":"","nope":"x","notice":7},"scenarios":[]}"#)
+        else {
+            panic!("invalid labels")
+        };
+        let mut paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        paths.sort();
+        assert_eq!(paths, ["$.labels.close", "$.labels.nope", "$.labels.notice"]);
     }
 
     #[test]

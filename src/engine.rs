@@ -101,17 +101,11 @@ pub struct Decision {
 }
 
 /// The store picker of a "choose your store" message: the stores that have the item and
-/// satisfy the scenario, and the picker's fixed labels in the site's language.
+/// satisfy the scenario (its buttons' texts are [`crate::config::Labels`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StorePicker {
     /// `(store id, label)`, in `config.stores` order; the label names the store and its stock.
     pub stores: Vec<(String, String)>,
-    /// Accessible name of the list (`店舗を選ぶ`).
-    pub label: &'static str,
-    /// The button that confirms the choice (`この店舗にする`).
-    pub confirm: &'static str,
-    /// The button that asks for the shopper's position instead (`現在地から探す`).
-    pub locate: &'static str,
 }
 
 /// Why a scenario did or did not show, for `explain`.
@@ -725,9 +719,6 @@ fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision
                     (id.clone(), label)
                 })
                 .collect(),
-            label: if ja { "店舗を選ぶ" } else { "Choose a store" },
-            confirm: if ja { "この店舗にする" } else { "Use this store" },
-            locate: if ja { "現在地から探す" } else { "Use my location" },
         });
     }
     d
@@ -1135,7 +1126,6 @@ mod tests {
         assert_eq!(chooser.title, "a: choose your store");
         let picker = chooser.picker.unwrap();
         assert_eq!(picker.stores, [("ginza".to_string(), "Ginza (2 in stock)".to_string())]);
-        assert_eq!((picker.confirm, picker.locate), ("Use this store", "Use my location"));
         let chosen = with_store(&c, &profile, &p, &Env::at(0), "pick", "a", Some("ginza")).unwrap();
         assert_eq!((chosen.title.as_str(), chosen.picker), ("Ginza ", None));
         assert!(with_store(&c, &profile, &p, &Env::at(0), "pick", "a", Some("shibuya")).is_none(), "none in stock there");
@@ -1171,7 +1161,6 @@ mod tests {
             [("shibuya".to_string(), "渋谷店（在庫 2点）".to_string())],
             "no pickup at the outlet, none in Umeda"
         );
-        assert_eq!(picker.label, "店舗を選ぶ");
         let chosen =
             with_store(&c, &Profile::default(), &p, &Env::at(0), "nearest_store_pickup", "tee", Some("shibuya")).unwrap();
         assert_eq!(chosen.title, "渋谷店に在庫あり：店舗受取なら今日受け取れます");

@@ -3,7 +3,7 @@
 //! out what it returns (render, send, store).
 
 use crate::capture::{event_from, Source};
-use crate::config::Config;
+use crate::config::{Config, Labels};
 use crate::engine::{decide, Decision, Env, Page};
 use crate::error::{Error, Problem};
 use crate::event::{Event, Item};
@@ -491,6 +491,12 @@ impl Runtime {
     /// The config's message theme as CSS custom properties (empty without a config).
     pub fn theme(&self) -> &[(String, String)] {
         self.config.as_ref().map_or(&[], |c| c.theme.as_slice())
+    }
+
+    /// The texts around messages (close button, region, store picker) in the site's language:
+    /// the config's `labels`, else Japanese until a config is loaded.
+    pub fn labels(&self) -> Labels {
+        self.config.as_ref().map_or_else(|| Labels::for_lang("ja"), |c| c.labels.clone())
     }
 
     /// Whether the config lists physical stores (then the shell looks for the shopper's position).

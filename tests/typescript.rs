@@ -5,7 +5,7 @@
 //! every method with `tsc --noEmit`.
 
 use shopcue::capture::DATA_LAYER_EVENTS;
-use shopcue::config::Placement;
+use shopcue::config::{Labels, Placement, THEME_KEYS};
 use shopcue::engine::REASONS;
 use shopcue::error::ERROR_CODES;
 use shopcue::event::KNOWN_EVENTS;
@@ -114,6 +114,11 @@ export interface Config {{
   stores?: Array<{{ id: string; name: string; lat: number; lon: number; pickup?: boolean; [field: string]: unknown }}>;
   saved_groups?: Record<string, Array<string | number>>;
   capture?: {{ datalayer?: boolean; jsonld?: boolean; attributes?: boolean; history?: boolean }};
+  feed?: {{ url: string; max_age_s?: number }};
+  /** CSS values for the messages' custom properties (`accent_fg` → `--shopcue-accent-fg`). */
+  theme?: Partial<Record<{theme}, string>>;
+  /** The messages' fixed texts, for languages other than ja and en (or to reword them). */
+  labels?: Partial<Record<{labels}, string | Record<string, string>>>;
   scenarios: Array<{{ preset: PresetId; [override: string]: unknown }} | {{ id: string; [field: string]: unknown }}>;
 }}
 
@@ -229,6 +234,8 @@ export declare class Shopcue {{
         codes = union(ERROR_CODES),
         reasons = union(REASONS),
         placements = union(Placement::NAMES),
+        theme = union(&THEME_KEYS),
+        labels = union(&Labels::KEYS),
         presets = union(&presets),
     )
 }

@@ -7,6 +7,8 @@ const config: Config = {
   site: 'demo-store',
   locale: 'ja-JP',
   capture: { datalayer: false },
+  theme: { accent: '#0f766e', radius: '4px' },
+  labels: { close: { ja: '閉じる', de: 'Schließen' } },
   scenarios: [{ preset: 'page_low_stock' }, { preset: 'cart_low_stock', priority: 90 }],
 };
 

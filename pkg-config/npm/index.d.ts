@@ -85,6 +85,11 @@ export interface Config {
   stores?: Array<{ id: string; name: string; lat: number; lon: number; pickup?: boolean; [field: string]: unknown }>;
   saved_groups?: Record<string, Array<string | number>>;
   capture?: { datalayer?: boolean; jsonld?: boolean; attributes?: boolean; history?: boolean };
+  feed?: { url: string; max_age_s?: number };
+  /** CSS values for the messages' custom properties (`accent_fg` → `--shopcue-accent-fg`). */
+  theme?: Partial<Record<'bg' | 'fg' | 'accent' | 'accent_fg' | 'radius' | 'font' | 'focus' | 'badge_bg', string>>;
+  /** The messages' fixed texts, for languages other than ja and en (or to reword them). */
+  labels?: Partial<Record<'close' | 'notice' | 'choose_store' | 'use_store' | 'locate', string | Record<string, string>>>;
   scenarios: Array<{ preset: PresetId; [override: string]: unknown } | { id: string; [field: string]: unknown }>;
 }
 

@@ -8,11 +8,11 @@ let collector, browser;
 before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
 after(async () => { await browser?.close(); await collector?.stop(); });
 
-for (const [locale, amount, tomorrow, template] of [
-  ['de-DE', '5,00\u00a0€', 'morgen', (a, r, d) => `Ihr ${a}-Gutschein läuft ${r} ab (${d})`],
-  ['ko-KR', '₩5,000', '내일', (a, r, d) => `${a} 쿠폰이 ${r} 만료됩니다 (${d})`],
+for (const [locale, amount, tomorrow, template, close] of [
+  ['de-DE', '5,00\u00a0€', 'morgen', (a, r, d) => `Ihr ${a}-Gutschein läuft ${r} ab (${d})`, 'Schließen'],
+  ['ko-KR', '₩5,000', '내일', (a, r, d) => `${a} 쿠폰이 ${r} 만료됩니다 (${d})`, '닫기'],
 ]) {
-  test(`${locale}: Intl formats the message's price, relative day and date`, async () => {
+  test(`${locale}: Intl formats the message's price, relative day and date; the config's labels name its controls`, async () => {
     const context = await newShopperContext(browser, { locale });
     const page = await context.newPage();
     await page.goto(`${collector.url}/fixtures/intl.html?locale=${locale}`);
@@ -22,6 +22,7 @@ for (const [locale, amount, tomorrow, template] of [
       .format(new Date(`${window.expiresAt}T00:00:00Z`)), locale);
     assert.equal(m.title, template(amount, tomorrow, date));
     assert.doesNotMatch(m.title, /Nov \d|in \d+ day|tomorrow/, 'not the en-US fallback');
+    assert.equal(m.closeLabel, close, 'the close button is named in the site language');
     await context.close();
   });
 }

@@ -46,6 +46,8 @@ struct Shell {
     render: bool,
     debug: bool,
     lang: String,
+    /// The message chrome's texts (the config's `labels`, in the site's language).
+    labels: shopcue::config::Labels,
     listeners: Vec<(String, Function)>,
     rendered: Vec<Rendered>,
     /// Messages decided but waiting for their `trigger.delay_ms`.
@@ -223,6 +225,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         outbox: PageOutbox::new(),
         render: opts.get("render").and_then(Value::as_bool).unwrap_or(true),
         debug: init.debug,
+        labels: shopcue::config::Labels::for_lang(&lang),
         lang,
         listeners: Vec::new(),
         rendered: Vec::new(),
@@ -284,6 +287,7 @@ fn config_loaded(config: Result<Value, String>) {
             }
             s.fetch_feed_if_due(now());
             s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
+            s.labels = s.rt.labels();
             s.schedule_evaluation();
         }
         r
@@ -358,6 +362,11 @@ fn on_message_event(message_id: &str, what: Lifecycle) -> bool {
 }
 
 impl Shell {
+    /// What every rendered message shares: language, theme, the chrome's texts.
+    fn frame(&self) -> render::Frame<'_> {
+        render::Frame { lang: &self.lang, theme: self.rt.theme(), labels: &self.labels }
+    }
+
     /// A new page view (an SPA navigation, or `shopcue('page')`): messages of the old page
     /// close and delayed ones are cancelled.
     fn new_page(&mut self, t: i64) {
@@ -377,7 +386,7 @@ impl Shell {
             return;
         };
         match self.rt.preview(id, now(), &mut BrowserEntropy) {
-            Some(m) => match render::show(&m, &self.lang, self.rt.theme(), CALLBACKS) {
+            Some(m) => match render::show(&m, self.frame(), CALLBACKS) {
                 Ok(r) => self.rendered.push(r),
                 Err(e) => console("warn", &["[shopcue] could not render the preview:".into(), e]),
             },
@@ -511,7 +520,7 @@ impl Shell {
             old.hide();
             self.closed.push(old); // freed later: we may be inside its own listener
         }
-        match render::show(message, &self.lang, self.rt.theme(), CALLBACKS) {
+        match render::show(message, self.frame(), CALLBACKS) {
             Ok(r) => {
                 if had_focus {
                     r.focus();
@@ -564,7 +573,7 @@ impl Shell {
         if !self.render {
             return out;
         }
-        match render::show(message, &self.lang, self.rt.theme(), CALLBACKS) {
+        match render::show(message, self.frame(), CALLBACKS) {
             Ok(r) => {
                 self.rendered.push(r);
                 // Banners, toasts and modals are fixed to the viewport: on screen as soon as they

@@ -3,6 +3,7 @@
 //! element; an inline badge follows its target element), screen-reader announced, keyboard
 //! operable (a modal traps focus, Escape closes it, focus returns where it was).
 
+use shopcue::config::Labels;
 use shopcue::runtime::{Lifecycle, Message};
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, ShadowRootInit, ShadowRootMode};
@@ -37,6 +38,17 @@ const CSS: &str = r#":host{all:initial}
 @keyframes down{from{transform:translateY(-100%)}}
 @media (prefers-reduced-motion:reduce){.sc{animation:none}}.sc.still{animation:none}
 @media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}.sc.toast{left:8px;right:8px;bottom:8px;max-width:none;border-radius:var(--shopcue-radius,10px)}.sc.inline{flex-wrap:nowrap;border-radius:999px}.sc.modal{border-radius:var(--shopcue-radius,12px)}}"#;
+
+/// What every message shares: the site's language, its theme and the chrome's texts.
+#[derive(Clone, Copy)]
+pub struct Frame<'a> {
+    /// BCP 47 language of the texts (the `lang` attribute).
+    pub lang: &'a str,
+    /// CSS custom properties (`--shopcue-bg` …), checked by the core.
+    pub theme: &'a [(String, String)],
+    /// Close button, region, store picker texts.
+    pub labels: &'a Labels,
+}
 
 /// What a rendered message reports back to the shell.
 #[derive(Clone, Copy)]
@@ -132,8 +144,8 @@ fn text(doc: &Document, parent: &Element, tag: &str, class: &str, content: &str)
 /// // What a page sees: one host element; its shadow root is closed.
 /// document.querySelector('shopcue-message[data-shopcue-scenario="page_low_stock"]');
 /// ```
-pub fn show(message: &Message, lang: &str, theme: &[(String, String)], on: Callbacks) -> Result<Rendered, JsValue> {
-    let on_event = on.event;
+pub fn show(message: &Message, frame: Frame, on: Callbacks) -> Result<Rendered, JsValue> {
+    let (lang, labels, on_event) = (frame.lang, frame.labels, on.event);
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let body = doc.body().ok_or("no body")?;
     let d = &message.decision;
@@ -149,7 +161,7 @@ pub fn show(message: &Message, lang: &str, theme: &[(String, String)], on: Callb
         "all:initial!important;display:block!important;position:fixed!important;width:0!important;height:0!important;z-index:2147483647!important"
     });
     // The config's theme (values checked by the core: no `;`, braces or quotes).
-    for (name, value) in theme {
+    for (name, value) in frame.theme {
         style.push_str(&format!(";{name}:{value}"));
     }
     host.set_attribute("style", &style)?;
@@ -180,7 +192,7 @@ pub fn show(message: &Message, lang: &str, theme: &[(String, String)], on: Callb
         bar.set_attribute("aria-labelledby", "shopcue-title")?;
     } else {
         bar.set_attribute("role", "region")?;
-        bar.set_attribute("aria-label", if lang == "ja" { "お知らせ" } else { "Notice" })?;
+        bar.set_attribute("aria-label", &labels.notice)?;
     }
     bar.set_attribute("lang", lang)?;
     bar.set_attribute("data-placement", d.placement)?;
@@ -242,13 +254,13 @@ pub fn show(message: &Message, lang: &str, theme: &[(String, String)], on: Callb
         // and one to use the shopper's position instead (their click allows the browser to ask).
         let row = el(&doc, "div", "row")?;
         let select = el(&doc, "select", "")?;
-        select.set_attribute("aria-label", p.label)?;
+        select.set_attribute("aria-label", &labels.choose_store)?;
         for (id, label) in &p.stores {
             let option = text(&doc, &select, "option", "", label)?;
             option.set_attribute("value", id)?;
         }
         row.append_child(&select)?;
-        let confirm = text(&doc, &row, "button", "cta", p.confirm)?;
+        let confirm = text(&doc, &row, "button", "cta", &labels.use_store)?;
         confirm.set_attribute("type", "button")?;
         let (id, pick, chosen) = (message.id.clone(), on.pick, select.clone());
         let on_confirm = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
@@ -258,7 +270,7 @@ pub fn show(message: &Message, lang: &str, theme: &[(String, String)], on: Callb
         listeners.push(on_confirm);
         let geolocation = web_sys::window().and_then(|w| js_sys::Reflect::get(&w.navigator(), &"geolocation".into()).ok());
         if geolocation.is_some_and(|g| g.is_object()) {
-            let locate = text(&doc, &row, "button", "loc", p.locate)?;
+            let locate = text(&doc, &row, "button", "loc", &labels.locate)?;
             locate.set_attribute("type", "button")?;
             let (id, pick) = (message.id.clone(), on.pick);
             let on_locate = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| pick(&id, None));
@@ -268,7 +280,7 @@ pub fn show(message: &Message, lang: &str, theme: &[(String, String)], on: Callb
         // Before the close button for the keyboard, after it on screen (CSS `order`).
         bar.insert_before(&row, Some(&close))?;
     }
-    close.set_attribute("aria-label", if lang == "ja" { "閉じる" } else { "Close" })?;
+    close.set_attribute("aria-label", &labels.close)?;
     let id = message.id.clone();
     let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
         on_event(&id, Lifecycle::Dismiss);

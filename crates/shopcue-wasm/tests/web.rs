@@ -81,6 +81,12 @@ fn noop(_: &str, _: Lifecycle) -> bool {
     true
 }
 
+/// Japanese or English chrome (the built-in labels), no theme.
+fn frame(lang: &'static str) -> render::Frame<'static> {
+    let labels = Box::leak(Box::new(shopcue::config::Labels::for_lang(lang)));
+    render::Frame { lang, theme: &[], labels }
+}
+
 fn on(event: fn(&str, Lifecycle) -> bool) -> render::Callbacks {
     render::Callbacks { event, pick: |_, _| {} }
 }
@@ -89,7 +95,7 @@ fn on(event: fn(&str, Lifecycle) -> bool) -> render::Callbacks {
 fn renders_a_closed_accessible_banner_with_text_only() {
     captureShadowRoots();
     let hostile = "<img src=x onerror=\"window.__pwned=1\">残り2点";
-    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), "ja", &[], on(noop)).unwrap();
+    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), frame("ja"), on(noop)).unwrap();
     let root = last_root();
     assert!(host_shadow_root("xss").is_null(), "the shadow root is closed");
     let title = root.query_selector(".title").unwrap().unwrap();
@@ -118,7 +124,7 @@ fn close_button_reports_a_dismissal() {
         true
     }
     captureShadowRoots();
-    let _r = render::show(&message("dismiss", "t", None), "en", &[], on(on_event)).unwrap();
+    let _r = render::show(&message("dismiss", "t", None), frame("en"), on(on_event)).unwrap();
     let root = last_root();
     let close: web_sys::HtmlElement = root.query_selector("button.x").unwrap().unwrap().dyn_into().unwrap();
     assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close"));
@@ -166,15 +172,12 @@ fn a_store_picker_offers_its_stores_and_reports_the_choice() {
     let mut m = message("pick", "Tee: choose your store", None);
     m.decision.picker = Some(StorePicker {
         stores: vec![("shibuya".into(), "Shibuya (2 in stock)".into()), ("umeda".into(), "Umeda (1 in stock)".into())],
-        label: "Choose a store",
-        confirm: "Use this store",
-        locate: "Use my location",
     });
     let callbacks = render::Callbacks {
         event: noop,
         pick: |id, store| PICKED.with(|p| p.borrow_mut().push(store.filter(|_| id == "m-pick"))),
     };
-    let _r = render::show(&m, "en", &[], callbacks).unwrap();
+    let _r = render::show(&m, frame("en"), callbacks).unwrap();
     let root = last_root();
     let select = root.query_selector("select").unwrap().unwrap();
     assert_eq!(select.get_attribute("aria-label").as_deref(), Some("Choose a store"));
