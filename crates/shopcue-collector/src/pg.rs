@@ -125,22 +125,79 @@ impl PgStore {
     }
 }
 
+/// The insert's column arrays (`unnest` takes one array per column), filled in one pass.
+struct Columns<'a> {
+    ids: Vec<&'a str>,
+    sites: Vec<&'a str>,
+    names: Vec<&'a str>,
+    ts: Vec<i64>,
+    visitors: Vec<&'a str>,
+    sessions: Vec<&'a str>,
+    urls: Vec<&'a str>,
+    scenarios: Vec<Option<&'a str>>,
+    variants: Vec<Option<&'a str>>,
+    jsons: Vec<&'a str>,
+    received: Vec<i64>,
+}
+
+impl<'a> Columns<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Columns {
+            ids: Vec::with_capacity(n),
+            sites: Vec::with_capacity(n),
+            names: Vec::with_capacity(n),
+            ts: Vec::with_capacity(n),
+            visitors: Vec::with_capacity(n),
+            sessions: Vec::with_capacity(n),
+            urls: Vec::with_capacity(n),
+            scenarios: Vec::with_capacity(n),
+            variants: Vec::with_capacity(n),
+            jsons: Vec::with_capacity(n),
+            received: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, e: &'a crate::batch::StoredEvent, received_at: i64) {
+        self.ids.push(&e.id);
+        self.sites.push(&e.site);
+        self.names.push(&e.name);
+        self.ts.push(e.ts);
+        self.visitors.push(&e.visitor_id);
+        self.sessions.push(&e.session_id);
+        self.urls.push(&e.url);
+        self.scenarios.push(e.scenario_id.as_deref());
+        self.variants.push(e.variant.as_deref());
+        self.jsons.push(&e.json);
+        self.received.push(received_at);
+    }
+}
+
 impl EventStore for PgStore {
     fn write(&self, batches: &[Incoming]) -> Result<Vec<Written>, String> {
-        let events = || batches.iter().flat_map(|b| b.events.iter().map(move |e| (e, b.received_at)));
-        let col = |f: fn(&crate::batch::StoredEvent) -> &str| events().map(|(e, _)| f(e)).collect::<Vec<&str>>();
-        let (ids, sites, names) = (col(|e| &e.id), col(|e| &e.site), col(|e| &e.name));
-        let (visitors, sessions, urls, jsons) =
-            (col(|e| &e.visitor_id), col(|e| &e.session_id), col(|e| &e.url), col(|e| &e.json));
-        let ts: Vec<i64> = events().map(|(e, _)| e.ts).collect();
-        let scenarios: Vec<Option<&str>> = events().map(|(e, _)| e.scenario_id.as_deref()).collect();
-        let variants: Vec<Option<&str>> = events().map(|(e, _)| e.variant.as_deref()).collect();
-        let received: Vec<i64> = events().map(|(_, r)| r).collect();
+        let n: usize = batches.iter().map(|b| b.events.len()).sum();
+        let mut cols = Columns::with_capacity(n);
+        for b in batches {
+            for e in &b.events {
+                cols.push(e, b.received_at);
+            }
+        }
         let new_ids: HashSet<String> = self.with(&self.writer, |c| {
             let mut tx = c.transaction()?;
             let rows = tx.query(
                 INSERT_SQL,
-                &[&ids, &sites, &names, &ts, &visitors, &sessions, &urls, &scenarios, &variants, &jsons, &received],
+                &[
+                    &cols.ids,
+                    &cols.sites,
+                    &cols.names,
+                    &cols.ts,
+                    &cols.visitors,
+                    &cols.sessions,
+                    &cols.urls,
+                    &cols.scenarios,
+                    &cols.variants,
+                    &cols.jsons,
+                    &cols.received,
+                ],
             )?;
             tx.commit()?;
             Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
