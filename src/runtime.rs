@@ -96,6 +96,11 @@ pub struct Message {
 }
 
 impl Message {
+    /// Whether the shopper closed it (it stays closed: nothing renders it again).
+    pub fn dismissed(&self) -> bool {
+        self.reported & (1 << Lifecycle::Dismiss as u8) != 0
+    }
+
     /// The message as JSON for JS (`on('message')`, the renderer).
     pub fn to_value(&self) -> Value {
         let d = &self.decision;
@@ -636,7 +641,7 @@ impl Runtime {
     /// its impression, click and dismissal stay one message. `None` (and nothing recorded) when
     /// the message has no picker or the store is not one of its choices.
     pub fn choose_store(&mut self, message_id: &str, store_id: &str, now: i64, entropy: &mut dyn Entropy) -> Option<Message> {
-        let open = self.messages.iter().find(|m| m.id == message_id)?;
+        let open = self.messages.iter().find(|m| m.id == message_id && !m.dismissed())?;
         let picker = open.decision.picker.as_ref()?;
         if !picker.stores.iter().any(|(id, _)| id == store_id) {
             return None;
@@ -661,7 +666,7 @@ impl Runtime {
         let redone: Vec<(String, Decision)> = self
             .messages
             .iter()
-            .filter(|m| m.decision.picker.is_some())
+            .filter(|m| m.decision.picker.is_some() && !m.dismissed())
             .filter_map(|m| {
                 let (scenario, item) = (&m.decision.scenario_id, m.decision.item_id.as_deref()?);
                 let d = crate::engine::with_store(config, &self.profile, &self.page, &env, scenario, item, None)?;
@@ -1221,6 +1226,12 @@ mod tests {
         let mut rt = pickup_shopper(e);
         let id = rt.decide(2, e)[0].id.clone();
         assert!(rt.relocate(3).is_empty(), "no position yet");
+        let mut closed = pickup_shopper(&mut SeededEntropy(9));
+        let closed_id = closed.decide(2, e)[0].id.clone();
+        closed.lifecycle(&closed_id, Lifecycle::Dismiss, 3, e);
+        closed.set_location(Some((34.70, 135.50)));
+        assert!(closed.relocate(4).is_empty(), "a closed picker stays closed");
+        assert!(closed.choose_store(&closed_id, "umeda", 4, e).is_none());
         rt.set_location(Some((34.70, 135.50)));
         let moved = rt.relocate(4);
         assert_eq!(moved.len(), 1);

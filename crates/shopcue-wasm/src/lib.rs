@@ -513,13 +513,12 @@ impl Shell {
         if !self.render {
             return out;
         }
-        let mut had_focus = false;
-        if let Some(i) = self.rendered.iter().position(|r| r.message_id == message.id) {
-            let old = self.rendered.remove(i);
-            had_focus = old.has_focus();
-            old.hide();
-            self.closed.push(old); // freed later: we may be inside its own listener
-        }
+        // Only a message on screen is shown again (not one closed, or never placed).
+        let Some(i) = self.rendered.iter().position(|r| r.message_id == message.id) else { return out };
+        let old = self.rendered.remove(i);
+        let had_focus = old.has_focus();
+        old.hide();
+        self.closed.push(old); // freed later: we may be inside its own listener
         match render::show(message, self.frame(), CALLBACKS) {
             Ok(r) => {
                 if had_focus {
