@@ -469,6 +469,12 @@ impl<'a> Contexts<'a> {
         }
     }
 
+    /// How templates render here: the site's locale, currency and UTC offset, and the shell's
+    /// formatter.
+    fn style(&self) -> Style<'_> {
+        Style { format: &self.config.format, offset_min: self.env.utc_offset_min, formatter: self.env.formatter }
+    }
+
     fn items(&mut self, from: Collection) -> Vec<usize> {
         if let Some(idx) = &self.collections[from as usize] {
             return idx.clone();
@@ -691,14 +697,11 @@ fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision
     let mut d = render(sc, message, variant, item_id, &ctx, cx);
     if !stores.is_empty() {
         let ja = cx.config.format.locale.starts_with("ja");
-        let s = &Style { format: &cx.config.format, offset_min: cx.env.utc_offset_min, formatter: cx.env.formatter };
+        let item_name = ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("");
         d.title = match &message.choose {
-            Some(t) => t.render(&ctx, s),
-            None if ja => format!(
-                "{}：受け取り・ご相談の店舗をお選びください",
-                ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("")
-            ),
-            None => format!("{}: choose your store", ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("")),
+            Some(t) => t.render(&ctx, &cx.style()),
+            None if ja => format!("{item_name}：受け取り・ご相談の店舗をお選びください"),
+            None => format!("{item_name}: choose your store"),
         };
         // Text written for a known store ({{store.*}}) has no store to name yet.
         d.body = None;
@@ -737,7 +740,7 @@ fn pick_variant<'a>(sc: &'a Scenario, visitor_id: &str) -> (Option<String>, &'a 
 }
 
 fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<String>, ctx: &Value, cx: &Contexts) -> Decision {
-    let s = &Style { format: &cx.config.format, offset_min: cx.env.utc_offset_min, formatter: cx.env.formatter };
+    let s = &cx.style();
     let cta = m.cta.as_ref().and_then(|(label, url)| {
         let label = label.render(ctx, s);
         let url = safe_link(&url.render(ctx, s))?;
