@@ -18,7 +18,9 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cargo fuzz build -O
 for target in config condition template profile batch; do
-  mkdir -p "$scratch/$target"
+  # An empty regressions folder is not in git: on a clean checkout it must be made, or
+  # libFuzzer stops at once ("No such file or directory") — what failed the last CI run.
+  mkdir -p "$scratch/$target" "regressions/$target"
   out=$(cargo fuzz run -O "$target" "$scratch/$target" "corpus/$target" "regressions/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 2>&1) || { echo "$out" | tail -40; echo "fuzz: $target FAILED"; exit 1; }
   echo "fuzz: $target ok — $(echo "$out" | grep -Eo 'Done [0-9]+ runs in [0-9]+ second\(s\)')"
