@@ -638,9 +638,16 @@ impl Runtime {
     /// The shopper chose store `store_id` in message `message_id`'s picker ("choose your
     /// store"): it becomes their favorite store (a `favorite_store` event), the choice counts
     /// as the message's click, and the message is rendered again for that store — same id, so
-    /// its impression, click and dismissal stay one message. `None` (and nothing recorded) when
-    /// the message has no picker or the store is not one of its choices.
-    pub fn choose_store(&mut self, message_id: &str, store_id: &str, now: i64, entropy: &mut dyn Entropy) -> Option<Message> {
+    /// its impression, click and dismissal stay one message. Returns the message and whether
+    /// this was its first click; `None` (and nothing recorded) when the message has no picker
+    /// or the store is not one of its choices.
+    pub fn choose_store(
+        &mut self,
+        message_id: &str,
+        store_id: &str,
+        now: i64,
+        entropy: &mut dyn Entropy,
+    ) -> Option<(Message, bool)> {
         let open = self.messages.iter().find(|m| m.id == message_id && !m.dismissed())?;
         let picker = open.decision.picker.as_ref()?;
         if !picker.stores.iter().any(|(id, _)| id == store_id) {
@@ -653,8 +660,8 @@ impl Runtime {
         let params = object([("store_id", store_id.into())]);
         // A valid event by construction (a store id from the config).
         let _ = self.track("favorite_store", &params, now, entropy);
-        self.lifecycle(message_id, Lifecycle::Click, now, entropy);
-        self.replace_decision(message_id, decision)
+        let clicked = self.lifecycle(message_id, Lifecycle::Click, now, entropy);
+        Some((self.replace_decision(message_id, decision)?, clicked))
     }
 
     /// The shopper's position arrived while "choose your store" messages are open: each whose
@@ -1200,7 +1207,8 @@ mod tests {
         assert!(rt.choose_store(&m.id, "ginza", 3, e).is_none(), "not one of its stores");
         assert!(rt.choose_store("unknown", "umeda", 3, e).is_none());
         let queued = rt.outbox.len();
-        let chosen = rt.choose_store(&m.id, "umeda", 3, e).unwrap();
+        let (chosen, clicked) = rt.choose_store(&m.id, "umeda", 3, e).unwrap();
+        assert!(clicked);
         assert_eq!((chosen.id.as_str(), chosen.decision.title.as_str()), (m.id.as_str(), "In stock at Umeda: pick it up today"));
         assert_eq!(chosen.decision.body.as_deref(), Some("1 in stock"));
         assert!(chosen.decision.picker.is_none());

@@ -317,8 +317,8 @@ fn on_pick(message_id: &str, store_id: Option<String>) {
 /// message has no picker offering that store.
 fn on_store_chosen(message_id: &str, store_id: &str) -> Option<Message> {
     let (message, emitted) = with_shell(|s| {
-        let m = s.rt.choose_store(message_id, store_id, now(), &mut BrowserEntropy)?;
-        let mut out: Emitted = vec![("click", JsValue::from_str(&m.id))];
+        let (m, clicked) = s.rt.choose_store(message_id, store_id, now(), &mut BrowserEntropy)?;
+        let mut out: Emitted = if clicked { vec![("click", JsValue::from_str(&m.id))] } else { Vec::new() };
         out.extend(s.replace_rendered(&m));
         s.persist();
         s.schedule_send();
