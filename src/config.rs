@@ -444,7 +444,8 @@ impl Config {
                 }
             }
         }
-        let lang = locale.split('-').next().unwrap_or("en").to_string();
+        let format = Format { locale, currency };
+        let lang = format.lang().to_string();
         let mut labels = Labels::for_lang(&lang);
         if let Some(l) = v.get("labels") {
             check_keys(l.as_object().unwrap_or(&[]), "$.labels", &Labels::KEYS, &mut p);
@@ -481,7 +482,7 @@ impl Config {
         }
         Ok(Config {
             site,
-            format: Format { locale, currency },
+            format,
             timezone,
             low_stock,
             price_drop_pct,

@@ -696,7 +696,7 @@ fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision
     let (variant, message) = pick_variant(sc, &cx.profile.visitor_id);
     let mut d = render(sc, message, variant, item_id, &ctx, cx);
     if !stores.is_empty() {
-        let ja = cx.config.format.locale.starts_with("ja");
+        let ja = cx.config.format.ja();
         let item_name = ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("");
         d.title = match &message.choose {
             Some(t) => t.render(&ctx, &cx.style()),

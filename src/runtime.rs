@@ -3,7 +3,7 @@
 //! out what it returns (render, send, store).
 
 use crate::capture::{event_from, Source};
-use crate::config::{Config, Labels};
+use crate::config::Config;
 use crate::engine::{decide, Decision, Env, Page};
 use crate::error::{Error, Problem};
 use crate::event::{Event, Item};
@@ -96,9 +96,10 @@ pub struct Message {
 }
 
 impl Message {
-    /// Whether the shopper closed it (it stays closed: nothing renders it again).
-    pub fn dismissed(&self) -> bool {
-        self.reported & (1 << Lifecycle::Dismiss as u8) != 0
+    /// Whether `what` was already recorded for it (a closed message stays closed: nothing
+    /// renders it again).
+    pub fn was(&self, what: Lifecycle) -> bool {
+        self.reported & what.bit() != 0
     }
 
     /// The message as JSON for JS (`on('message')`, the renderer).
@@ -144,6 +145,11 @@ pub enum Lifecycle {
 }
 
 impl Lifecycle {
+    /// Its bit in [`Message::reported`].
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
     fn event_name(self) -> &'static str {
         match self {
             Lifecycle::Impression => "shopcue_impression",
@@ -493,15 +499,9 @@ impl Runtime {
         }
     }
 
-    /// The config's message theme as CSS custom properties (empty without a config).
-    pub fn theme(&self) -> &[(String, String)] {
-        self.config.as_ref().map_or(&[], |c| c.theme.as_slice())
-    }
-
-    /// The texts around messages (close button, region, store picker) in the site's language:
-    /// the config's `labels`, else Japanese until a config is loaded.
-    pub fn labels(&self) -> Labels {
-        self.config.as_ref().map_or_else(|| Labels::for_lang("ja"), |c| c.labels.clone())
+    /// The loaded config (its locale, theme and labels are how messages look).
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_ref()
     }
 
     /// Whether the config lists physical stores (then the shell looks for the shopper's position).
@@ -621,11 +621,10 @@ impl Runtime {
     /// Records an impression, click or dismissal of message `message_id`, each at most once
     /// per message. Unknown ids (a message of a previous page) and repeats return `false`.
     pub fn lifecycle(&mut self, message_id: &str, what: Lifecycle, now: i64, entropy: &mut dyn Entropy) -> bool {
-        let bit = 1 << what as u8;
-        let Some(open) = self.messages.iter_mut().find(|m| m.id == message_id && m.reported & bit == 0) else {
+        let Some(open) = self.messages.iter_mut().find(|m| m.id == message_id && !m.was(what)) else {
             return false;
         };
-        open.reported |= bit;
+        open.reported |= what.bit();
         let message = open.clone();
         if what == Lifecycle::Dismiss {
             self.profile.dismissed.insert(message.decision.scenario_id.clone(), now);
@@ -648,7 +647,7 @@ impl Runtime {
         now: i64,
         entropy: &mut dyn Entropy,
     ) -> Option<(Message, bool)> {
-        let open = self.messages.iter().find(|m| m.id == message_id && !m.dismissed())?;
+        let open = self.messages.iter().find(|m| m.id == message_id && !m.was(Lifecycle::Dismiss))?;
         let picker = open.decision.picker.as_ref()?;
         if !picker.stores.iter().any(|(id, _)| id == store_id) {
             return None;
@@ -673,7 +672,7 @@ impl Runtime {
         let redone: Vec<(String, Decision)> = self
             .messages
             .iter()
-            .filter(|m| m.decision.picker.is_some() && !m.dismissed())
+            .filter(|m| m.decision.picker.is_some() && !m.was(Lifecycle::Dismiss))
             .filter_map(|m| {
                 let (scenario, item) = (&m.decision.scenario_id, m.decision.item_id.as_deref()?);
                 let d = crate::engine::with_store(config, &self.profile, &self.page, &env, scenario, item, None)?;
@@ -695,7 +694,7 @@ impl Runtime {
     /// is not tracked, so no exposure, impression, click or dismissal is recorded for it.
     pub fn preview(&self, scenario_id: &str, now: i64, entropy: &mut dyn Entropy) -> Option<Message> {
         let config = self.config.as_ref()?;
-        let ja = config.format.locale.starts_with("ja");
+        let ja = config.format.ja();
         let sample = crate::profile::ItemState {
             item: Item {
                 id: "sample".into(),
@@ -851,11 +850,6 @@ impl Runtime {
     /// The browser is back online: send what waits now.
     pub fn online(&mut self) {
         self.outbox.unblock();
-    }
-
-    /// The config's locale (`ja-JP` until a config is loaded).
-    pub fn locale(&self) -> &str {
-        self.config.as_ref().map_or("ja-JP", |c| c.format.locale.as_str())
     }
 
     /// `init` options, once given.

@@ -90,8 +90,15 @@ pub struct Format {
 }
 
 impl Format {
-    fn ja(&self) -> bool {
-        self.locale.starts_with("ja")
+    /// The language subtag of the locale (`ja` of `ja-JP`): which text of a `{"ja": …, "en":
+    /// …}` object a message uses.
+    pub fn lang(&self) -> &str {
+        self.locale.split('-').next().unwrap_or_default()
+    }
+
+    /// Whether the site writes Japanese.
+    pub fn ja(&self) -> bool {
+        self.lang() == "ja"
     }
 
     /// Whether the core formats this locale itself (`ja`, `ja-JP`, `en`, `en-US`, in the

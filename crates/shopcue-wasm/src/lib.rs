@@ -45,9 +45,6 @@ struct Shell {
     outbox: PageOutbox,
     render: bool,
     debug: bool,
-    lang: String,
-    /// The message chrome's texts (the config's `labels`, in the site's language).
-    labels: shopcue::config::Labels,
     listeners: Vec<(String, Function)>,
     rendered: Vec<Rendered>,
     /// Messages decided but waiting for their `trigger.delay_ms`.
@@ -217,7 +214,6 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     let init = rt.init(&opts).map_err(|e| js_error(&e))?;
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     rt.page_view(&href, t, &mut BrowserEntropy);
-    let lang = opts.get("locale").and_then(Value::as_str).unwrap_or("ja").split('-').next().unwrap_or("ja").to_string();
     let profile_key = store.key_of("profile");
     let shell = Shell {
         rt,
@@ -225,8 +221,6 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         outbox: PageOutbox::new(),
         render: opts.get("render").and_then(Value::as_bool).unwrap_or(true),
         debug: init.debug,
-        labels: shopcue::config::Labels::for_lang(&lang),
-        lang,
         listeners: Vec::new(),
         rendered: Vec::new(),
         pending: Vec::new(),
@@ -286,8 +280,6 @@ fn config_loaded(config: Result<Value, String>) {
                 platform::locate_if_granted(on_position);
             }
             s.fetch_feed_if_due(now());
-            s.lang = s.rt.locale().split('-').next().unwrap_or("ja").to_string();
-            s.labels = s.rt.labels();
             s.schedule_evaluation();
         }
         r
@@ -362,9 +354,11 @@ fn on_message_event(message_id: &str, what: Lifecycle) -> bool {
 }
 
 impl Shell {
-    /// What every rendered message shares: language, theme, the chrome's texts.
-    fn frame(&self) -> render::Frame<'_> {
-        render::Frame { lang: &self.lang, theme: self.rt.theme(), labels: &self.labels }
+    /// Puts `message` on the page in the config's look (messages exist only once it is loaded).
+    fn render(&self, message: &Message) -> Result<Rendered, JsValue> {
+        // Unreachable in practice: the runtime decides nothing before a config is loaded.
+        let Some(config) = self.rt.config() else { return Err(JsValue::NULL) };
+        render::show(message, config, CALLBACKS)
     }
 
     /// A new page view (an SPA navigation, or `shopcue('page')`): messages of the old page
@@ -386,7 +380,7 @@ impl Shell {
             return;
         };
         match self.rt.preview(id, now(), &mut BrowserEntropy) {
-            Some(m) => match render::show(&m, self.frame(), CALLBACKS) {
+            Some(m) => match self.render(&m) {
                 Ok(r) => self.rendered.push(r),
                 Err(e) => console("warn", &["[shopcue] could not render the preview:".into(), e]),
             },
@@ -519,7 +513,7 @@ impl Shell {
         let had_focus = old.has_focus();
         old.hide();
         self.closed.push(old); // freed later: we may be inside its own listener
-        match render::show(message, self.frame(), CALLBACKS) {
+        match self.render(message) {
             Ok(r) => {
                 if had_focus {
                     r.focus();
@@ -572,7 +566,7 @@ impl Shell {
         if !self.render {
             return out;
         }
-        match render::show(message, self.frame(), CALLBACKS) {
+        match self.render(message) {
             Ok(r) => {
                 self.rendered.push(r);
                 // Banners, toasts and modals are fixed to the viewport: on screen as soon as they

@@ -3,7 +3,7 @@
 //! element; an inline badge follows its target element), screen-reader announced, keyboard
 //! operable (a modal traps focus, Escape closes it, focus returns where it was).
 
-use shopcue::config::Labels;
+use shopcue::config::Config;
 use shopcue::runtime::{Lifecycle, Message};
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, ShadowRootInit, ShadowRootMode};
@@ -38,17 +38,6 @@ const CSS: &str = r#":host{all:initial}
 @keyframes down{from{transform:translateY(-100%)}}
 @media (prefers-reduced-motion:reduce){.sc{animation:none}}.sc.still{animation:none}
 @media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}.sc.toast{left:8px;right:8px;bottom:8px;max-width:none;border-radius:var(--shopcue-radius,10px)}.sc.inline{flex-wrap:nowrap;border-radius:999px}.sc.modal{border-radius:var(--shopcue-radius,12px)}}"#;
-
-/// What every message shares: the site's language, its theme and the chrome's texts.
-#[derive(Clone, Copy)]
-pub struct Frame<'a> {
-    /// BCP 47 language of the texts (the `lang` attribute).
-    pub lang: &'a str,
-    /// CSS custom properties (`--shopcue-bg` …), checked by the core.
-    pub theme: &'a [(String, String)],
-    /// Close button, region, store picker texts.
-    pub labels: &'a Labels,
-}
 
 /// What a rendered message reports back to the shell.
 #[derive(Clone, Copy)]
@@ -137,15 +126,15 @@ fn text(doc: &Document, parent: &Element, tag: &str, class: &str, content: &str)
     Ok(e)
 }
 
-/// Shows `message` in its placement; `on` hears its clicks, dismissals, store choices and (for
-/// an inline badge) its impression.
+/// Shows `message` in its placement, in the look `config` gives (language, theme, labels);
+/// `on` hears its clicks, dismissals, store choices and (for an inline badge) its impression.
 ///
 /// ```js
 /// // What a page sees: one host element; its shadow root is closed.
 /// document.querySelector('shopcue-message[data-shopcue-scenario="page_low_stock"]');
 /// ```
-pub fn show(message: &Message, frame: Frame, on: Callbacks) -> Result<Rendered, JsValue> {
-    let (lang, labels, on_event) = (frame.lang, frame.labels, on.event);
+pub fn show(message: &Message, config: &Config, on: Callbacks) -> Result<Rendered, JsValue> {
+    let (lang, labels, on_event) = (config.format.lang(), &config.labels, on.event);
     let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let body = doc.body().ok_or("no body")?;
     let d = &message.decision;
@@ -161,7 +150,7 @@ pub fn show(message: &Message, frame: Frame, on: Callbacks) -> Result<Rendered, 
         "all:initial!important;display:block!important;position:fixed!important;width:0!important;height:0!important;z-index:2147483647!important"
     });
     // The config's theme (values checked by the core: no `;`, braces or quotes).
-    for (name, value) in frame.theme {
+    for (name, value) in &config.theme {
         style.push_str(&format!(";{name}:{value}"));
     }
     host.set_attribute("style", &style)?;

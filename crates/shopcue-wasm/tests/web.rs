@@ -81,10 +81,9 @@ fn noop(_: &str, _: Lifecycle) -> bool {
     true
 }
 
-/// Japanese or English chrome (the built-in labels), no theme.
-fn frame(lang: &'static str) -> render::Frame<'static> {
-    let labels = Box::leak(Box::new(shopcue::config::Labels::for_lang(lang)));
-    render::Frame { lang, theme: &[], labels }
+/// A site in `locale` (its built-in labels), no theme.
+fn site(locale: &str) -> shopcue::config::Config {
+    shopcue::config::Config::parse(&format!(r#"{{"version":1,"site":"t","locale":"{locale}","scenarios":[]}}"#)).unwrap()
 }
 
 fn on(event: fn(&str, Lifecycle) -> bool) -> render::Callbacks {
@@ -95,7 +94,7 @@ fn on(event: fn(&str, Lifecycle) -> bool) -> render::Callbacks {
 fn renders_a_closed_accessible_banner_with_text_only() {
     captureShadowRoots();
     let hostile = "<img src=x onerror=\"window.__pwned=1\">残り2点";
-    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), frame("ja"), on(noop)).unwrap();
+    let r = render::show(&message("xss", hostile, Some(("カートを見る", "/cart.html"))), &site("ja-JP"), on(noop)).unwrap();
     let root = last_root();
     assert!(host_shadow_root("xss").is_null(), "the shadow root is closed");
     let title = root.query_selector(".title").unwrap().unwrap();
@@ -124,7 +123,7 @@ fn close_button_reports_a_dismissal() {
         true
     }
     captureShadowRoots();
-    let _r = render::show(&message("dismiss", "t", None), frame("en"), on(on_event)).unwrap();
+    let _r = render::show(&message("dismiss", "t", None), &site("en-US"), on(on_event)).unwrap();
     let root = last_root();
     let close: web_sys::HtmlElement = root.query_selector("button.x").unwrap().unwrap().dyn_into().unwrap();
     assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close"));
@@ -177,7 +176,7 @@ fn a_store_picker_offers_its_stores_and_reports_the_choice() {
         event: noop,
         pick: |id, store| PICKED.with(|p| p.borrow_mut().push(store.filter(|_| id == "m-pick"))),
     };
-    let _r = render::show(&m, frame("en"), callbacks).unwrap();
+    let _r = render::show(&m, &site("en-US"), callbacks).unwrap();
     let root = last_root();
     let select = root.query_selector("select").unwrap().unwrap();
     assert_eq!(select.get_attribute("aria-label").as_deref(), Some("Choose a store"));
