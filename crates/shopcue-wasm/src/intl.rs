@@ -3,6 +3,7 @@
 //! unknown time zone or an unsupported currency can never throw through wasm: the answer is
 //! `None` and the core falls back to its own formatting.
 
+use crate::platform::call;
 use js_sys::{Array, Date, Function, Object, Reflect};
 use shopcue::template::{Formattable, Formatter};
 use wasm_bindgen::{JsCast, JsValue};
@@ -16,12 +17,6 @@ fn construct(ctor: &str, locale: &str, options: &[(&str, JsValue)]) -> Option<Js
         Reflect::set(&opts, &(*k).into(), v).ok()?;
     }
     Reflect::construct(&ctor, &Array::of2(&locale.into(), &opts)).ok()
-}
-
-/// `target[method](args…)`.
-fn call(target: &JsValue, method: &str, args: &Array) -> Option<JsValue> {
-    let f: Function = Reflect::get(target, &method.into()).ok()?.dyn_into().ok()?;
-    Reflect::apply(&f, target, args).ok()
 }
 
 /// The UTC offset in minutes of IANA time zone `tz` at `now_ms`, from `Intl.DateTimeFormat`;

@@ -114,6 +114,13 @@ pub fn when_dom_ready(f: &Function) -> bool {
     doc.ready_state() == "loading" && doc.add_event_listener_with_callback("DOMContentLoaded", f).is_ok()
 }
 
+/// `target[method](...args)` through `Reflect`: `None` when there is no such method or it
+/// throws (a patched or missing host API never throws through wasm).
+pub fn call(target: &JsValue, method: &str, args: &js_sys::Array) -> Option<JsValue> {
+    let f: Function = Reflect::get(target, &method.into()).ok()?.dyn_into().ok()?;
+    Reflect::apply(&f, target, args).ok()
+}
+
 /// A JS function that runs `f` once and then frees itself. Every one-shot callback goes
 /// through this one type (`Box<dyn FnOnce>`), so the wasm holds one copy of the closure glue
 /// instead of one per closure.

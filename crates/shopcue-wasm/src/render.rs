@@ -3,6 +3,7 @@
 //! element; an inline badge follows its target element), screen-reader announced, keyboard
 //! operable (a modal traps focus, Escape closes it, focus returns where it was).
 
+use crate::platform::call;
 use shopcue::config::Config;
 use shopcue::runtime::{Lifecycle, Message};
 use wasm_bindgen::prelude::*;
@@ -90,20 +91,13 @@ impl Rendered {
     /// Takes the message off the page now (its listeners are freed when dropped).
     pub fn hide(&self) {
         if let Some(o) = &self.observer {
-            call(o, "disconnect", &[]);
+            let _ = call(o, "disconnect", &js_sys::Array::new());
         }
         let had_focus = self.host.is_connected();
         self.host.remove();
         if let (true, Some(el)) = (had_focus, &self.return_focus) {
             let _ = el.focus();
         }
-    }
-}
-
-/// `obj[method](...args)` through `Reflect`, ignoring failures.
-fn call(obj: &JsValue, method: &str, args: &[JsValue]) {
-    if let Ok(f) = js_sys::Reflect::get(obj, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
-        let _ = f.apply(obj, &args.iter().collect::<js_sys::Array>());
     }
 }
 
@@ -344,7 +338,7 @@ pub fn show(message: &Message, config: &Config, on: Callbacks) -> Result<Rendere
         js_sys::Reflect::set(&options, &"threshold".into(), &0.5.into())?;
         let io =
             js_sys::Reflect::construct(ctor.unchecked_ref::<js_sys::Function>(), &js_sys::Array::of2(seen.as_ref(), &options))?;
-        call(&io, "observe", &[host.clone().into()]);
+        let _ = call(&io, "observe", &js_sys::Array::of1(&host));
         observer = Some(io);
         observed = Some(seen);
     }
