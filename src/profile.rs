@@ -22,6 +22,15 @@ pub const MAX_ITEMS: usize = 300;
 pub const MAX_PAGE_VIEWS: usize = 100;
 /// Coupons kept.
 pub const MAX_COUPONS: usize = 20;
+/// Why a stored profile was not read ([`Profile::read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread {
+    /// Corrupt JSON, no version, or wrong shapes.
+    Unreadable,
+    /// Written by a newer Shopcue (this format version).
+    Newer(u32),
+}
+
 /// Largest stored profile (bytes of JSON); beyond it the least valuable items go first.
 pub const MAX_PROFILE_BYTES: usize = 48 * 1024;
 /// An item only ever viewed is forgotten this long after it was last seen.
@@ -368,13 +377,6 @@ impl Profile {
         ])
     }
 
-    /// The format version of a stored profile (`None` when unreadable). A version newer than
-    /// [`PROFILE_VERSION`] was written by a newer Shopcue (a tab still running an older one
-    /// during a rollout): it is neither read nor overwritten.
-    pub fn stored_version(text: &str) -> Option<u32> {
-        parse(text).ok()?.get("v")?.as_f64().map(|v| v as u32)
-    }
-
     /// Serializes for storage.
     pub fn to_json(&self) -> String {
         let opt = |v: Option<i64>| v.map_or(Value::Null, Value::from);
@@ -449,12 +451,22 @@ impl Profile {
 
     /// Reads a stored profile, migrating older versions ([`MIGRATIONS`]). Anything unreadable
     /// (corrupt JSON, a newer version, wrong shapes) yields `None`, and the caller starts
-    /// afresh; a bad field never panics.
+    /// afresh; a bad field never panics. [`Profile::read`] tells a newer version apart.
     pub fn from_json(text: &str) -> Option<Profile> {
-        let mut v = parse(text).ok()?;
-        let version = v.get("v")?.as_f64()? as u32;
-        if version == 0 || version > PROFILE_VERSION {
-            return None;
+        Profile::read(text).ok()
+    }
+
+    /// [`Profile::from_json`], saying why nothing was read: a version newer than
+    /// [`PROFILE_VERSION`] was written by a newer Shopcue (a tab still running an older one
+    /// during a rollout), and must be neither read nor overwritten. Parses the text once.
+    pub fn read(text: &str) -> Result<Profile, Unread> {
+        let mut v = parse(text).map_err(|_| Unread::Unreadable)?;
+        let version = v.get("v").and_then(Value::as_f64).ok_or(Unread::Unreadable)? as u32;
+        if version > PROFILE_VERSION {
+            return Err(Unread::Newer(version));
+        }
+        if version == 0 {
+            return Err(Unread::Unreadable);
         }
         for migrate in &MIGRATIONS[version as usize - 1..] {
             migrate(&mut v);
@@ -507,8 +519,9 @@ impl Profile {
             expiring: num(p, "expiring").unwrap_or(0.0),
             expires_at: p.get("expires_at").cloned().unwrap_or_default(),
         });
-        Some(Profile {
-            visitor_id: v.get("visitor_id")?.as_str()?.to_string(),
+        let visitor_id = v.get("visitor_id").and_then(Value::as_str).ok_or(Unread::Unreadable)?.to_string();
+        Ok(Profile {
+            visitor_id,
             created_at: int(&v, "created_at").unwrap_or(0),
             sessions: num(&v, "sessions").unwrap_or(0.0) as u32,
             session: Session {
@@ -615,9 +628,9 @@ mod tests {
     fn versions_newer_than_this_build_are_not_read() {
         let p = Profile::new(0, &mut SeededEntropy(1));
         let json = p.to_json();
-        assert_eq!(Profile::stored_version(&json), Some(PROFILE_VERSION));
+        assert_eq!(Profile::read(&json), Ok(p.clone()));
         let newer = json.replacen(&format!(r#""v":{PROFILE_VERSION}"#), r#""v":99"#, 1);
-        assert_eq!(Profile::stored_version(&newer), Some(99));
+        assert_eq!(Profile::read(&newer), Err(Unread::Newer(99)));
         assert_eq!(Profile::from_json(&newer), None);
         assert_eq!(Profile::from_json(&json.replacen(&format!(r#""v":{PROFILE_VERSION}"#), r#""v":0"#, 1)), None);
     }

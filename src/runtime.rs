@@ -11,7 +11,7 @@ use crate::feed::FeedSource;
 use crate::id::{uuid_v7, Entropy};
 use crate::json::{object, parse, Value};
 use crate::outbox::{Batch, Entry, Flush, Outbox, Outcome};
-use crate::profile::Profile;
+use crate::profile::{Profile, Unread};
 use crate::template::Formatter;
 use crate::url::{path_of, strip_query};
 use std::rc::Rc;
@@ -204,15 +204,17 @@ impl Runtime {
         entropy: &mut dyn Entropy,
     ) -> (Runtime, Vec<String>) {
         let mut warnings = Vec::new();
-        let newer = stored_profile.and_then(Profile::stored_version).filter(|v| *v > crate::profile::PROFILE_VERSION);
-        if let Some(v) = newer {
-            warnings.push(format!(
-                "the stored profile is from a newer Shopcue (format {v}); this page works from memory and leaves it untouched"
-            ));
-        }
-        let profile = match stored_profile.filter(|_| newer.is_none()).map(Profile::from_json) {
-            Some(Some(p)) => p,
-            Some(None) => {
+        let mut frozen = false;
+        let profile = match stored_profile.map(Profile::read) {
+            Some(Ok(p)) => p,
+            Some(Err(Unread::Newer(v))) => {
+                warnings.push(format!(
+                    "the stored profile is from a newer Shopcue (format {v}); this page works from memory and leaves it untouched"
+                ));
+                frozen = true;
+                Profile::new(now, entropy)
+            }
+            Some(Err(Unread::Unreadable)) => {
                 warnings.push("stored profile was unreadable; starting a new one".to_string());
                 Profile::new(now, entropy)
             }
@@ -234,7 +236,7 @@ impl Runtime {
             page_log: Vec::new(),
             captured: Vec::new(),
             unsynced: Vec::new(),
-            profile_frozen: newer.is_some(),
+            profile_frozen: frozen,
             profile_dirty: stored_profile.is_none(),
             outbox_dirty: false,
         };
