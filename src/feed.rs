@@ -28,7 +28,7 @@ impl FeedSource {
     }
 }
 
-/// Most feed entries read (a larger feed is cut here, with a problem reported).
+/// Most feed entries read (the rest of a larger feed is ignored).
 pub const MAX_FEED_ITEMS: usize = 50_000;
 
 /// Reads a feed's text into items (those with an id); `wanted` says which ids to keep.
