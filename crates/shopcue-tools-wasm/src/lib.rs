@@ -27,6 +27,16 @@ thread_local! {
     static CASES: RefCell<Vec<Case>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The JSON text the host wrote at `ptr` (`len` bytes, from [`alloc`]); `None` when it is
+/// not UTF-8 JSON.
+///
+/// # Safety
+/// `ptr` must point to `len` readable bytes.
+unsafe fn read_json(ptr: *const u8, len: usize) -> Option<Value> {
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    std::str::from_utf8(bytes).ok().and_then(|t| parse(t).ok())
+}
+
 /// Reserves `len` bytes for the caller to write the cases' JSON into; never freed (one per run).
 #[no_mangle]
 pub extern "C" fn alloc(len: usize) -> *mut u8 {
@@ -44,10 +54,7 @@ pub extern "C" fn alloc(len: usize) -> *mut u8 {
 #[no_mangle]
 pub unsafe extern "C" fn load(ptr: *const u8, len: usize) -> u32 {
     // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-    let Some(list) =
-        std::str::from_utf8(bytes).ok().and_then(|t| parse(t).ok()).and_then(|v| v.as_array().map(<[Value]>::to_vec))
-    else {
+    let Some(list) = unsafe { read_json(ptr, len) }.and_then(|v| v.as_array().map(<[Value]>::to_vec)) else {
         return 0;
     };
     let cases: Vec<Case> = list
@@ -105,8 +112,7 @@ fn count_right(rounds: u32, eval: impl Fn(&Case) -> bool) -> u32 {
 #[no_mangle]
 pub unsafe extern "C" fn simulate(ptr: *const u8, len: usize) -> *mut u8 {
     // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-    let input = std::str::from_utf8(bytes).ok().and_then(|t| parse(t).ok()).unwrap_or(Value::Null);
+    let input = unsafe { read_json(ptr, len) }.unwrap_or(Value::Null);
     let seed = input.get("now").and_then(Value::as_f64).unwrap_or(0.0) as u64;
     let out = shopcue::runtime::simulate(&input, &mut SeededEntropy(seed)).to_json();
     let mut buf = Vec::with_capacity(4 + out.len());
