@@ -150,6 +150,21 @@ impl Lifecycle {
         1 << self as u8
     }
 
+    /// Its name in the JS API: the command a self-rendering site calls and the `on()` event
+    /// (`impression`, `click`, `dismiss`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Lifecycle::Impression => "impression",
+            Lifecycle::Click => "click",
+            Lifecycle::Dismiss => "dismiss",
+        }
+    }
+
+    /// The lifecycle event called `name` in the JS API.
+    pub fn parse(name: &str) -> Option<Lifecycle> {
+        [Lifecycle::Impression, Lifecycle::Click, Lifecycle::Dismiss].into_iter().find(|l| l.name() == name)
+    }
+
     fn event_name(self) -> &'static str {
         match self {
             Lifecycle::Impression => "shopcue_impression",

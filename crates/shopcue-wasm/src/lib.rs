@@ -172,21 +172,15 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
             platform::locate(on_position);
             Some(Ok(JsValue::UNDEFINED))
         }
-        // Sites that render messages themselves (`render: false`) report what the shopper saw.
-        "impression" | "click" | "dismiss" => {
-            let what = match name {
-                "impression" => Lifecycle::Impression,
-                "click" => Lifecycle::Click,
-                _ => Lifecycle::Dismiss,
-            };
-            let id = arg(0).as_string().unwrap_or_default();
-            Some(if on_message_event(&id, what) {
-                Ok(JsValue::UNDEFINED)
-            } else {
+        // Sites that render messages themselves (`render: false`) report what the shopper saw:
+        // `impression`, `click`, `dismiss`.
+        other => Some(match Lifecycle::parse(other) {
+            Some(what) if on_message_event(&arg(0).as_string().unwrap_or_default(), what) => Ok(JsValue::UNDEFINED),
+            Some(_) => {
                 Err(Error::InvalidEvent(vec![shopcue::Problem::new("$[0]", "no open message with this id, or already reported")]))
-            })
-        }
-        other => Some(Err(Error::UnknownCommand(other.to_string()))),
+            }
+            None => Err(Error::UnknownCommand(other.to_string())),
+        }),
     };
     let result = result.unwrap_or(Err(Error::NotInitialized));
     with_shell(|s| {
@@ -344,12 +338,7 @@ fn on_message_event(message_id: &str, what: Lifecycle) -> bool {
     })
     .flatten();
     let Some(id) = payload else { return false };
-    let kind = match what {
-        Lifecycle::Impression => "impression",
-        Lifecycle::Click => "click",
-        Lifecycle::Dismiss => "dismiss",
-    };
-    emit(vec![(kind, JsValue::from_str(&id))]);
+    emit(vec![(what.name(), JsValue::from_str(&id))]);
     true
 }
 
