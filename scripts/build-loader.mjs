@@ -1,11 +1,15 @@
 // Builds dist/shopcue/shopcue.js: the loader with the wasm-bindgen `no-modules` glue inlined,
 // scoped inside a function so that its `let wasm_bindgen` never touches the page's globals (and
-// a second copy is harmless), then minified with terser (the `/*! … */` notice is kept).
+// a second copy is harmless), then minified with terser (the `/*! … */` notice is kept). With a
+// names map (wasm-opt --minify-imports-and-exports-and-modules), the glue first gets the wasm's
+// short import and export names (scripts/minify-names.mjs).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { minify } from 'terser';
+import { renameGlue } from './minify-names.mjs';
 
-const [glueFile, loaderFile, outFile] = process.argv.slice(2);
-const glue = readFileSync(glueFile, 'utf8');
+const [glueFile, loaderFile, outFile, namesFile] = process.argv.slice(2);
+const source = readFileSync(glueFile, 'utf8');
+const glue = namesFile ? renameGlue(source, JSON.parse(readFileSync(namesFile, 'utf8'))) : source;
 const loader = readFileSync(loaderFile, 'utf8');
 const marker = '/*__SHOPCUE_GLUE__*/ null';
 if (!loader.includes(marker)) throw new Error(`${loaderFile} lacks ${marker}`);

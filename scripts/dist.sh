@@ -15,15 +15,19 @@ trap 'rm -rf "$tmp"' EXIT
 wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" "$widget"
 mkdir -p "$OUT"
 # shellcheck disable=SC2046
-"$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) "$tmp/shopcue_wasm_bg.wasm" -o "$OUT/shopcue_bg.wasm"
-node scripts/build-loader.mjs "$tmp/shopcue_wasm.js" pkg-config/loader.js "$OUT/shopcue.js"
+"$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) "$tmp/shopcue_wasm_bg.wasm" -o "$tmp/opt.wasm"
+# Short import/export names in the wasm; the glue is rewritten to match (scripts/minify-names.mjs).
+# shellcheck disable=SC2046
+"$WASM_OPT" $(grep -e '^--enable' pkg-config/wasm-opt.flags) --minify-imports-and-exports-and-modules \
+  "$tmp/opt.wasm" -o "$OUT/shopcue_bg.wasm" >"$tmp/names.json"
+node scripts/build-loader.mjs "$tmp/shopcue_wasm.js" pkg-config/loader.js "$OUT/shopcue.js" "$tmp/names.json"
 
 # The npm package: ESM glue (wasm-bindgen --target web) + the same optimized wasm + the
 # wrapper and the types generated from the core (tests/typescript.rs keeps them current).
 NPM=dist/npm
 rm -rf "$NPM" && mkdir -p "$NPM"
 wasm-bindgen --target web --no-typescript --out-dir "$tmp/web" "$widget"
-cp "$tmp/web/shopcue_wasm.js" "$NPM/shopcue_wasm.js"
+node scripts/minify-names.mjs "$tmp/names.json" "$tmp/web/shopcue_wasm.js" "$NPM/shopcue_wasm.js"
 cp "$OUT/shopcue_bg.wasm" "$NPM/shopcue_wasm_bg.wasm"
 cp pkg-config/npm/index.js pkg-config/npm/index.d.ts pkg-config/npm/README.md "$NPM/"
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
