@@ -338,6 +338,13 @@ impl Config {
 
     /// Validates and compiles a config value; all problems are collected.
     pub fn from_value(v: &Value) -> Result<Config, Error> {
+        Config::for_page(v, &PageFormat::default())
+    }
+
+    /// [`Config::from_value`] for a page that names its own locale or currency (the `init`
+    /// options): those win over the config's, which is still checked. The language of the
+    /// messages and of the default labels follows the locale in force.
+    pub fn for_page(v: &Value, page: &PageFormat) -> Result<Config, Error> {
         let mut p = Vec::new();
         let presets = parse(PRESETS_JSON).unwrap_or_default();
         let Some(members) = v.as_object() else {
@@ -371,13 +378,10 @@ impl Config {
         }
         let site = required_string(v, "site", "$", &mut p);
         let locale = optional_string(v, "locale", "$", &mut p).unwrap_or_else(|| "ja-JP".into());
-        if !well_formed_locale(&locale) {
-            p.push(Problem::new("$.locale", "must be a BCP 47 language tag such as \"ja-JP\" or \"de-DE\""));
-        }
         let currency = optional_string(v, "currency", "$", &mut p).unwrap_or_else(|| "JPY".into());
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            p.push(Problem::new("$.currency", "must be an ISO 4217 code such as \"JPY\""));
-        }
+        PageFormat::check(&locale, &currency, "$", &mut p);
+        let locale = page.locale.clone().unwrap_or(locale);
+        let currency = page.currency.clone().unwrap_or(currency);
         let timezone = optional_string(v, "timezone", "$", &mut p).unwrap_or_else(|| "Asia/Tokyo".into());
         let (mut low_stock, mut price_drop_pct) = (3.0, 0.01);
         if let Some(t) = v.get("thresholds") {
@@ -497,6 +501,35 @@ impl Config {
             labels,
             scenarios,
         })
+    }
+}
+
+/// A page's own `locale` and `currency` (`init` options), over the config's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageFormat {
+    /// BCP 47 tag, e.g. the English storefront of a Japanese store: `en-US`.
+    pub locale: Option<String>,
+    /// ISO 4217 code.
+    pub currency: Option<String>,
+}
+
+impl PageFormat {
+    /// Reads `locale` and `currency` from `init` options, listing each malformed one.
+    pub fn from_init_options(options: &Value, p: &mut Vec<Problem>) -> PageFormat {
+        let locale = optional_string(options, "locale", "$", p);
+        let currency = optional_string(options, "currency", "$", p);
+        PageFormat::check(locale.as_deref().unwrap_or("ja"), currency.as_deref().unwrap_or("JPY"), "$", p);
+        PageFormat { locale, currency }
+    }
+
+    /// Problems with a locale (a BCP 47 tag) and a currency (an ISO 4217 code) at `path`.
+    fn check(locale: &str, currency: &str, path: &str, p: &mut Vec<Problem>) {
+        if !well_formed_locale(locale) {
+            p.push(Problem::new(format!("{path}.locale"), "must be a BCP 47 language tag such as \"ja-JP\" or \"de-DE\""));
+        }
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            p.push(Problem::new(format!("{path}.currency"), "must be an ISO 4217 code such as \"JPY\""));
+        }
     }
 }
 

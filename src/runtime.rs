@@ -3,7 +3,7 @@
 //! out what it returns (render, send, store).
 
 use crate::capture::{event_from, Source};
-use crate::config::Config;
+use crate::config::{Config, PageFormat};
 use crate::engine::{decide, Decision, Env, Page};
 use crate::error::{Error, Problem};
 use crate::event::{Event, Item};
@@ -39,6 +39,8 @@ pub struct InitOptions {
     /// Consent at start: everything granted unless the site said `consent: "required"` (or
     /// gave an explicit `{analytics, personalization}`).
     pub consent: Consent,
+    /// The page's own `locale` / `currency`, over the config's.
+    pub format: PageFormat,
 }
 
 /// What the shopper allowed. `analytics` governs the beacon queue (stored and sent);
@@ -290,11 +292,12 @@ impl Runtime {
             problems.push(problem);
             Consent::REQUIRED
         });
+        let format = PageFormat::from_init_options(options, &mut problems);
         if !problems.is_empty() {
             return Err(Error::InvalidEvent(problems));
         }
         self.consent = consent;
-        let opts = InitOptions { site, endpoint, config, debug, consent };
+        let opts = InitOptions { site, endpoint, config, debug, consent, format };
         self.options = Some(opts.clone());
         Ok(opts)
     }
@@ -302,8 +305,9 @@ impl Runtime {
     /// Loads a config (fetched or inline). An invalid config is rejected whole and the
     /// previous one, if any, stays in force.
     pub fn set_config(&mut self, v: &Value) -> Result<(), Error> {
-        let site = &self.options.as_ref().ok_or(Error::NotInitialized)?.site;
-        let config = Config::from_value(v)?;
+        let options = self.options.as_ref().ok_or(Error::NotInitialized)?;
+        let site = &options.site;
+        let config = Config::for_page(v, &options.format)?;
         if &config.site != site {
             return Err(Error::InvalidConfig(vec![Problem::new(
                 "$.site",
@@ -996,6 +1000,34 @@ mod tests {
             ConfigSource::Inline(c) => rt.set_config(&c).unwrap(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_pages_locale_and_currency_win_over_the_configs() {
+        let e = &mut SeededEntropy(9);
+        let config = r#""config":{"version":1,"site":"demo","locale":"ja-JP","currency":"JPY",
+            "scenarios":[{"preset":"page_low_stock","message":{"title":{"ja":"残り{{item.stock}}点 {{item.price|currency}}",
+            "en":"Only {{item.stock}} left at {{item.price|currency}}"}}}]}"#;
+        let mut shown = |page: &str| {
+            let (mut rt, _) = Runtime::new(None, None, 0, e);
+            let opts = parse(&format!(r#"{{"site":"demo",{page}{config}}}"#)).unwrap();
+            let ConfigSource::Inline(c) = rt.init(&opts).unwrap().config else { unreachable!() };
+            rt.set_config(&c).unwrap();
+            rt.page_view("https://s/p", 0, e);
+            let item = r#"{"items":[{"item_id":"a","item_name":"Tee","price":1980,"stock":2}]}"#;
+            rt.track("view_item", &parse(item).unwrap(), 1, e).unwrap();
+            let m = rt.decide(2, e).remove(0);
+            (m.decision.title, rt.config.as_ref().unwrap().labels.close.clone())
+        };
+        assert_eq!(shown(""), ("残り2点 ¥1,980".to_string(), "閉じる".to_string()));
+        assert_eq!(shown(r#""locale":"en-US","#), ("Only 2 left at ¥1,980".to_string(), "Close".to_string()));
+        assert_eq!(shown(r#""locale":"en-US","currency":"USD","#).0, "Only 2 left at $1,980.00");
+
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        let bad = parse(r#"{"site":"demo","locale":"english!","currency":"yen","config":"/c.json"}"#).unwrap();
+        let Err(Error::InvalidEvent(problems)) = rt.init(&bad) else { panic!("accepted") };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["$.locale", "$.currency"]);
     }
 
     #[test]

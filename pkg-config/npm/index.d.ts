@@ -69,6 +69,10 @@ export interface InitOptions {
   debug?: boolean;
   /** `false`: decide and emit `message` events, render nothing (bring your own UI). */
   render?: boolean;
+  /** This page's BCP 47 locale (e.g. the `en-US` storefront of a `ja-JP` store), over the config's. */
+  locale?: string;
+  /** This page's ISO 4217 currency, over the config's. */
+  currency?: string;
 }
 
 /** A config (see the README's config reference); validated by Shopcue with JSON paths. */

@@ -8,14 +8,17 @@ let collector, browser;
 before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
 after(async () => { await browser?.close(); await collector?.stop(); });
 
-for (const [locale, amount, tomorrow, template, close] of [
+const korean = ['ko-KR', '₩5,000', '내일', (a, r, d) => `${a} 쿠폰이 ${r} 만료됩니다 (${d})`, '닫기'];
+for (const [locale, amount, tomorrow, template, close, query = `locale=${locale}`] of [
   ['de-DE', '5,00\u00a0€', 'morgen', (a, r, d) => `Ihr ${a}-Gutschein läuft ${r} ab (${d})`, 'Schließen'],
-  ['ko-KR', '₩5,000', '내일', (a, r, d) => `${a} 쿠폰이 ${r} 만료됩니다 (${d})`, '닫기'],
+  korean,
+  // A de-DE/EUR config on a page whose init says ko-KR/KRW: the page's locale and currency win.
+  [...korean, 'locale=de-DE&page=ko-KR'],
 ]) {
-  test(`${locale}: Intl formats the message's price, relative day and date; the config's labels name its controls`, async () => {
+  test(`${query}: Intl formats the message's price, relative day and date; the config's labels name its controls`, async () => {
     const context = await newShopperContext(browser, { locale });
     const page = await context.newPage();
-    await page.goto(`${collector.url}/fixtures/intl.html?locale=${locale}`);
+    await page.goto(`${collector.url}/fixtures/intl.html?${query}`);
     const [m] = await waitForMessages(page, (ms) => ms.length === 1);
     // The date as this locale writes the expiry day (month and day only).
     const date = await page.evaluate((l) => new Intl.DateTimeFormat(l, { month: 'short', day: 'numeric', timeZone: 'UTC' })
