@@ -4,6 +4,7 @@
 // conformance cases. Prints cases per second and the ratio; both sides must get every case right.
 import { readFileSync } from 'node:fs';
 import { evalCondition } from '@growthbook/growthbook';
+import { intlImports } from '../www/tools-intl.js';
 
 const SUITE = process.env.SHOPCUE_CONFORMANCE || new URL('../../shared/conformance/growthbook-cases.json', import.meta.url);
 const WASM = new URL('../target/wasm32-unknown-unknown/release/shopcue_tools_wasm.wasm', import.meta.url);
@@ -39,7 +40,7 @@ const gb = timed(`GrowthBook ${gbVersion} evalCondition (JS)`, cases.length, (ro
 });
 console.log = log;
 
-const { instance } = await WebAssembly.instantiate(readFileSync(WASM), {});
+const { instance } = await WebAssembly.instantiate(readFileSync(WASM), intlImports(() => instance.exports.memory));
 const wasm = instance.exports;
 const json = new TextEncoder().encode(JSON.stringify(cases));
 const ptr = wasm.alloc(json.length);

@@ -914,6 +914,7 @@ fn lifecycle_params(m: &Message) -> Value {
 /// Input: `{"config": {…}, "events": [[name, params, minutes_ago], …], "now": ms,
 /// "url": "…", "utc_offset_min": 540, "location": [lat, lon] | null}` — events with
 /// `minutes_ago` 0 (or missing) happen on the current page, the others on earlier pages.
+/// `formatter` formats the locales the core does not (the playground passes the page's `Intl`).
 /// Output: `{"config_problems": [{path, message}], "event_problems": [{index, problems}],
 /// "messages": [message…], "explain": {…}}`.
 ///
@@ -921,10 +922,10 @@ fn lifecycle_params(m: &Message) -> Value {
 /// use shopcue::{id::SeededEntropy, json::parse, runtime::simulate};
 /// let out = simulate(&parse(r#"{"config":{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]},
 ///   "events":[["view_item",{"items":[{"item_id":"a","item_name":"Tee","stock":2}]}]],"now":1790000000000}"#).unwrap(),
-///   &mut SeededEntropy(1));
+///   &mut SeededEntropy(1), None);
 /// assert_eq!(out.get_path("messages.0.title").and_then(|v| v.as_str()), Some("残りわずか：Teeは残り2点です"));
 /// ```
-pub fn simulate(input: &Value, entropy: &mut dyn Entropy) -> Value {
+pub fn simulate(input: &Value, entropy: &mut dyn Entropy, formatter: Option<Rc<dyn Formatter>>) -> Value {
     let now = input.get("now").and_then(Value::as_f64).unwrap_or(0.0) as i64;
     let config = input.get("config").cloned().unwrap_or(Value::Null);
     let problems = |e: Error| e.problems_value();
@@ -943,6 +944,9 @@ pub fn simulate(input: &Value, entropy: &mut dyn Entropy) -> Value {
         .collect();
     let start = events.iter().map(|e| e.3).min().unwrap_or(now).min(now);
     let (mut rt, _) = Runtime::new(None, None, start, entropy);
+    if let Some(f) = formatter {
+        rt.set_formatter(f);
+    }
     let site = config.get("site").and_then(Value::as_str).unwrap_or("playground").to_string();
     let _ = rt.init(&object([("site", site.as_str().into()), ("config", config.clone())]));
     let config_problems = match rt.set_config(&config) {
@@ -1335,7 +1339,7 @@ mod tests {
                           ["identify",{{"member":true}}]]}}"#
         ))
         .unwrap();
-        let out = simulate(&input, e);
+        let out = simulate(&input, e, None);
         assert_eq!(out.get_path("messages.0.title").and_then(Value::as_str), Some("Tee in your cart: only 1 left"));
         assert_eq!(out.get_path("event_problems.0.index").and_then(Value::as_f64), Some(1.0));
         let reason = |id: &str| {
@@ -1346,7 +1350,7 @@ mod tests {
         assert_eq!(reason("cart_low_stock"), Some(Value::from("shown")));
         let mut bad = input.clone();
         bad.set("config", parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"nope"}]}"#).unwrap());
-        let out = simulate(&bad, e);
+        let out = simulate(&bad, e, None);
         assert_eq!(out.get_path("config_problems.0.path").and_then(Value::as_str), Some("$.scenarios[0].preset"));
         assert_eq!(out.get_path("messages").and_then(Value::as_array).map(<[Value]>::len), Some(0));
     }

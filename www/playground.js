@@ -1,6 +1,8 @@
 // The Shopcue playground: the real engine (the core as a bare wasm module, built by ./x dist
 // into /playground/shopcue_tools.wasm) run on an edited config and a simulated shopper, live.
 // Nothing is stored or sent. Text is rendered with textContent only.
+import { intlImports, utcOffsetMinutes } from '/tools-intl.js';
+
 const demoConfig = {
   version: 1, site: 'demo-store', currency: 'JPY', locale: 'ja-JP', links: { cart: '/cart.html' },
   caps: { per_page: 2 },
@@ -19,7 +21,9 @@ const demoEvents = [
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
 
-const { instance } = await WebAssembly.instantiateStreaming(fetch('/playground/shopcue_tools.wasm'), {});
+// Locales the core does not format itself are formatted by this page's Intl, as in the widget.
+const { instance } = await WebAssembly.instantiateStreaming(fetch('/playground/shopcue_tools.wasm'),
+  intlImports(() => wasm.memory));
 const wasm = instance.exports;
 function simulate(input) {
   const bytes = new TextEncoder().encode(JSON.stringify(input));
@@ -52,7 +56,9 @@ function run() {
   const clock = new Date($('clock').value);
   const now = Number.isNaN(clock.getTime()) ? Date.now() : clock.getTime();
   const lat = parseFloat($('lat').value), lon = parseFloat($('lon').value);
-  const out = simulate({ config, events, now, url: $('url').value, utc_offset_min: -clock.getTimezoneOffset(),
+  // The store's time zone, as the widget uses it (an unknown one counts as Asia/Tokyo there too).
+  const offset = utcOffsetMinutes(config?.timezone ?? 'Asia/Tokyo', now) ?? 540;
+  const out = simulate({ config, events, now, url: $('url').value, utc_offset_min: offset,
     location: Number.isFinite(lat) && Number.isFinite(lon) ? [lat, lon] : null });
   $('config-problems').textContent = out.config_problems.map((p) => `${p.path}: ${p.message}`).join('\n');
   $('event-problems').textContent = out.event_problems

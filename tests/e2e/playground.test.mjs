@@ -39,3 +39,25 @@ test('the playground shows what fires and why, live, for a simulated shopper', a
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("the playground formats a de-DE store's messages with the page's Intl, as the widget does", async () => {
+  const context = await browser.newContext({ locale: 'ja-JP' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/playground.html`);
+  await page.fill('#events', JSON.stringify([
+    ['view_item', { items: [{ item_id: 'jacke', item_name: 'Jacke', price: 12800, stock: 2 }] }, 0],
+  ]));
+  await page.fill('#config', JSON.stringify({
+    version: 1, site: 'de-store', locale: 'de-DE', currency: 'EUR', timezone: 'Europe/Berlin',
+    scenarios: [{ preset: 'page_low_stock', message: {
+      title: { de: 'Nur noch {{item.stock|number}} Stück – {{item.price|currency}}' } } }],
+  }));
+  const title = () => page.evaluate(() => document.querySelector('#messages .msg strong')?.textContent);
+  await eventually(async () => (await title())?.startsWith('Nur noch'), 5000, 'the German message');
+  // Not the core's en-US fallback (€12,800.00): Intl's German grouping and symbol placement.
+  assert.equal(await title(), 'Nur noch 2 Stück – 12.800,00\u00a0€');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -7,7 +7,9 @@
 //!   evaluate every case `rounds` times, returning how many results were right (so that the
 //!   work cannot be optimized away, and so that the benchmark checks correctness as it goes).
 //! - The marketer playground (`www/playground.html`): [`simulate`] runs
-//!   `shopcue::runtime::simulate` on a JSON input and returns its JSON output.
+//!   `shopcue::runtime::simulate` on a JSON input and returns its JSON output. Locales the core
+//!   does not format itself (`de-DE`, `ko-KR` …) go to the host's `Intl` through the one import
+//!   `intl.format` (`www/tools-intl.js` provides it), as they do in the widget.
 
 use std::cell::RefCell;
 
@@ -103,6 +105,62 @@ fn count_right(rounds: u32, eval: impl Fn(&Case) -> bool) -> u32 {
     })
 }
 
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "intl")]
+extern "C" {
+    /// The host formats `value` (kind: 0 currency `text`, 1 number, 2 percent, 3 km, 4 date
+    /// as UTC ms, 5 relative days) for `locale`, writes UTF-8 into `out` (at most `cap` bytes)
+    /// and returns its length, or -1 when it cannot (`www/tools-intl.js`).
+    #[link_name = "format"]
+    fn intl_format(
+        kind: u32,
+        value: f64,
+        text: *const u8,
+        text_len: usize,
+        locale: *const u8,
+        locale_len: usize,
+        out: *mut u8,
+        cap: usize,
+    ) -> i32;
+}
+
+/// [`shopcue::template::Formatter`] through the host's `Intl` (the widget's shell does the
+/// same with wasm-bindgen).
+#[cfg(target_arch = "wasm32")]
+#[derive(Debug)]
+struct HostIntl;
+
+#[cfg(target_arch = "wasm32")]
+impl shopcue::template::Formatter for HostIntl {
+    fn format(&self, value: shopcue::template::Formattable<'_>, locale: &str) -> Option<String> {
+        use shopcue::template::Formattable::*;
+        let (kind, n, text) = match value {
+            Currency(n, currency) => (0, n, currency),
+            Number(n) => (1, n, ""),
+            Percent(n) => (2, n, ""),
+            Km(n) => (3, n, ""),
+            Date(ms) => (4, ms as f64, ""),
+            Days(d) => (5, d as f64, ""),
+        };
+        let mut out = vec![0u8; 256];
+        // SAFETY: every pointer is valid for its length for the duration of the call; the host
+        // writes at most `out.len()` bytes into `out`.
+        let len = unsafe {
+            intl_format(kind, n, text.as_ptr(), text.len(), locale.as_ptr(), locale.len(), out.as_mut_ptr(), out.len())
+        };
+        out.truncate(usize::try_from(len).ok().filter(|&l| l <= 256)?);
+        String::from_utf8(out).ok()
+    }
+}
+
+/// The host's `Intl` where there is one (wasm); none natively (tests link no host).
+fn host_formatter() -> Option<std::rc::Rc<dyn shopcue::template::Formatter>> {
+    #[cfg(target_arch = "wasm32")]
+    return Some(std::rc::Rc::new(HostIntl));
+    #[cfg(not(target_arch = "wasm32"))]
+    None
+}
+
 /// Runs the playground simulation on `len` bytes of JSON at `ptr` (from [`alloc`]) and returns
 /// a pointer to the result: a little-endian `u32` length, then that many bytes of JSON. Free
 /// both buffers with [`dealloc`].
@@ -114,7 +172,7 @@ pub unsafe extern "C" fn simulate(ptr: *const u8, len: usize) -> *mut u8 {
     // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
     let input = unsafe { read_json(ptr, len) }.unwrap_or(Value::Null);
     let seed = input.get("now").and_then(Value::as_f64).unwrap_or(0.0) as u64;
-    let out = shopcue::runtime::simulate(&input, &mut SeededEntropy(seed)).to_json();
+    let out = shopcue::runtime::simulate(&input, &mut SeededEntropy(seed), host_formatter()).to_json();
     let mut buf = Vec::with_capacity(4 + out.len());
     buf.extend_from_slice(&(out.len() as u32).to_le_bytes());
     buf.extend_from_slice(out.as_bytes());
