@@ -379,7 +379,7 @@ impl Config {
         let site = required_string(v, "site", "$", &mut p);
         let locale = optional_string(v, "locale", "$", &mut p).unwrap_or_else(|| "ja-JP".into());
         let currency = optional_string(v, "currency", "$", &mut p).unwrap_or_else(|| "JPY".into());
-        PageFormat::check(&locale, &currency, "$", &mut p);
+        PageFormat::check(Some(&locale), Some(&currency), "$", &mut p);
         let locale = page.locale.clone().unwrap_or(locale);
         let currency = page.currency.clone().unwrap_or(currency);
         let timezone = optional_string(v, "timezone", "$", &mut p).unwrap_or_else(|| "Asia/Tokyo".into());
@@ -518,16 +518,16 @@ impl PageFormat {
     pub fn from_init_options(options: &Value, p: &mut Vec<Problem>) -> PageFormat {
         let locale = optional_string(options, "locale", "$", p);
         let currency = optional_string(options, "currency", "$", p);
-        PageFormat::check(locale.as_deref().unwrap_or("ja"), currency.as_deref().unwrap_or("JPY"), "$", p);
+        PageFormat::check(locale.as_deref(), currency.as_deref(), "$", p);
         PageFormat { locale, currency }
     }
 
     /// Problems with a locale (a BCP 47 tag) and a currency (an ISO 4217 code) at `path`.
-    fn check(locale: &str, currency: &str, path: &str, p: &mut Vec<Problem>) {
-        if !well_formed_locale(locale) {
+    fn check(locale: Option<&str>, currency: Option<&str>, path: &str, p: &mut Vec<Problem>) {
+        if locale.is_some_and(|l| !well_formed_locale(l)) {
             p.push(Problem::new(format!("{path}.locale"), "must be a BCP 47 language tag such as \"ja-JP\" or \"de-DE\""));
         }
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        if currency.is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase())) {
             p.push(Problem::new(format!("{path}.currency"), "must be an ISO 4217 code such as \"JPY\""));
         }
     }
