@@ -14,7 +14,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse } from 'acorn';
 
-/** The module name Binaryen gives every import under `-and-modules` (checked on the wasm). */
+/** The module name Binaryen gives the imports under `-and-modules` (its map leaves modules out;
+ * a mismatch would fail every browser test at instantiation). */
 export const MODULE = 'a';
 
 /** Rewrites `glue` (wasm-bindgen output) for the renamed wasm described by `map`. */
