@@ -8,7 +8,7 @@
 //! false. Regexes run on [`crate::regex`]: linear time, never catastrophic backtracking.
 
 use crate::case::lower_str;
-use crate::error::Problem;
+use crate::error::{element, member, Problem};
 use crate::json::{format_number, Value};
 use crate::regex::Regex;
 
@@ -226,9 +226,7 @@ impl Compiler {
 
     fn list(&mut self, v: &Value, path: &str, depth: usize) -> Option<Vec<Condition>> {
         match v.as_array() {
-            Some(items) => {
-                Some(items.iter().enumerate().map(|(i, c)| self.condition(c, &format!("{path}[{i}]"), depth + 1)).collect())
-            }
+            Some(items) => Some(items.iter().enumerate().map(|(i, c)| self.condition(c, &element(path, i), depth + 1)).collect()),
             None => {
                 self.problem(path, "must be an array of conditions");
                 None
@@ -247,7 +245,7 @@ impl Compiler {
         };
         let mut all = Vec::with_capacity(members.len());
         for (k, x) in members {
-            let at = format!("{path}.{k}");
+            let at = member(path, k);
             all.push(match k.as_str() {
                 "$and" => self.list(x, &at, depth).map_or(Condition::Never, Condition::And),
                 "$or" => self.list(x, &at, depth).map_or(Condition::Never, Condition::Or),
@@ -270,9 +268,7 @@ impl Compiler {
             Value::Bool(b) => Test::Bool(*b),
             Value::Null => Test::Null,
             _ if !is_operator_object(v) => Test::Json(v.to_json()),
-            _ => Test::Ops(
-                v.as_object().unwrap_or(&[]).iter().map(|(k, x)| self.op(k, x, &format!("{path}.{k}"), depth)).collect(),
-            ),
+            _ => Test::Ops(v.as_object().unwrap_or(&[]).iter().map(|(k, x)| self.op(k, x, &member(path, k), depth)).collect()),
         }
     }
 
@@ -311,7 +307,7 @@ impl Compiler {
             "$elemMatch" => Op::ElemMatch(Box::new(self.condition(x, path, depth + 1))),
             "$all" | "$alli" => match self.array(x, path, op) {
                 Some(list) => Op::All {
-                    tests: list.iter().enumerate().map(|(i, t)| self.test(t, &format!("{path}[{i}]"), depth + 1)).collect(),
+                    tests: list.iter().enumerate().map(|(i, t)| self.test(t, &element(path, i), depth + 1)).collect(),
                     insensitive: op == "$alli",
                 },
                 None => Op::Invalid,

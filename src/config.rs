@@ -8,7 +8,7 @@
 //! becomes `{"$lte": 5000}`.
 
 use crate::condition::Condition;
-use crate::error::{Error, Problem};
+use crate::error::{element, member, Error, Problem};
 use crate::json::{parse, Value};
 use crate::template::{Format, Template};
 use crate::time::WEEKDAYS;
@@ -420,7 +420,7 @@ impl Config {
                 };
                 match x {
                     Value::Bool(b) => *slot = *b,
-                    _ => p.push(Problem::new(format!("$.capture.{k}"), "must be true or false")),
+                    _ => p.push(Problem::new(member("$.capture", k), "must be true or false")),
                 }
             }
         }
@@ -441,7 +441,7 @@ impl Config {
                 match (THEME_KEYS.contains(&k.as_str()), safe) {
                     (true, Some(value)) => theme.push((format!("--shopcue-{}", k.replace('_', "-")), value.to_string())),
                     (true, None) => p.push(Problem::new(
-                        format!("$.theme.{k}"),
+                        member("$.theme", k),
                         "must be a CSS value of at most 100 characters without ; { } < > \\ or quotes",
                     )),
                     _ => {}
@@ -458,7 +458,7 @@ impl Config {
                 match (labels.slot(k), text) {
                     (Some(slot), Some(text)) => *slot = text.to_string(),
                     (Some(_), None) => p.push(Problem::new(
-                        format!("$.labels.{k}"),
+                        member("$.labels", k),
                         "must be a text of 1 to 80 characters, or an object of such texts by language",
                     )),
                     _ => {}
@@ -470,10 +470,10 @@ impl Config {
         match v.get("scenarios").map(|s| s.as_array()) {
             Some(Some(list)) => {
                 for (i, s) in list.iter().enumerate() {
-                    let path = format!("$.scenarios[{i}]");
+                    let path = element("$.scenarios", i);
                     if let Some(sc) = compile_scenario(s, &path, &cx, &mut p) {
                         if scenarios.iter().any(|o| o.id == sc.id) {
-                            p.push(Problem::new(format!("{path}.id"), format!("duplicate scenario id \"{}\"", sc.id)));
+                            p.push(Problem::new(member(&path, "id"), format!("duplicate scenario id \"{}\"", sc.id)));
                         }
                         scenarios.push(sc);
                     }
@@ -525,10 +525,10 @@ impl PageFormat {
     /// Problems with a locale (a BCP 47 tag) and a currency (an ISO 4217 code) at `path`.
     fn check(locale: Option<&str>, currency: Option<&str>, path: &str, p: &mut Vec<Problem>) {
         if locale.is_some_and(|l| !well_formed_locale(l)) {
-            p.push(Problem::new(format!("{path}.locale"), "must be a BCP 47 language tag such as \"ja-JP\" or \"de-DE\""));
+            p.push(Problem::new(member(path, "locale"), "must be a BCP 47 language tag such as \"ja-JP\" or \"de-DE\""));
         }
         if currency.is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase())) {
-            p.push(Problem::new(format!("{path}.currency"), "must be an ISO 4217 code such as \"JPY\""));
+            p.push(Problem::new(member(path, "currency"), "must be an ISO 4217 code such as \"JPY\""));
         }
     }
 }
@@ -536,7 +536,7 @@ impl PageFormat {
 fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut Vec<Problem>) {
     for (k, _) in members {
         if !allowed.contains(&k.as_str()) {
-            p.push(Problem::new(format!("{path}.{k}"), format!("unknown field; expected one of {}", allowed.join(", "))));
+            p.push(Problem::new(member(path, k), format!("unknown field; expected one of {}", allowed.join(", "))));
         }
     }
 }
@@ -546,7 +546,7 @@ fn optional_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Op
         None => None,
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         Some(_) => {
-            p.push(Problem::new(format!("{path}.{key}"), "must be a non-empty string"));
+            p.push(Problem::new(member(path, key), "must be a non-empty string"));
             None
         }
     }
@@ -554,7 +554,7 @@ fn optional_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Op
 
 fn required_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> String {
     if v.get(key).is_none() {
-        p.push(Problem::new(format!("{path}.{key}"), "is required"));
+        p.push(Problem::new(member(path, key), "is required"));
     }
     optional_string(v, key, path, p).unwrap_or_default()
 }
@@ -567,7 +567,7 @@ fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Prob
             let (mut lo, mut hi) = (String::new(), String::new());
             crate::json::format_number(min, &mut lo);
             crate::json::format_number(max, &mut hi);
-            p.push(Problem::new(format!("{path}.{key}"), format!("must be a number from {lo} to {hi}")));
+            p.push(Problem::new(member(path, key), format!("must be a number from {lo} to {hi}")));
             None
         }
     }
@@ -576,7 +576,7 @@ fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Prob
 fn whole(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Option<u32> {
     let n = number(v, key, path, 0.0, 1e6, p)?;
     if n.fract() != 0.0 {
-        p.push(Problem::new(format!("{path}.{key}"), "must be a whole number"));
+        p.push(Problem::new(member(path, key), "must be a whole number"));
     }
     Some(n as u32)
 }
@@ -605,7 +605,7 @@ fn compile_stores(v: Option<&Value>, p: &mut Vec<Problem>) -> Vec<Store> {
     };
     let mut stores = Vec::new();
     for (i, s) in list.iter().enumerate() {
-        let path = format!("$.stores[{i}]");
+        let path = element("$.stores", i);
         check_keys(s.as_object().unwrap_or(&[]), &path, &["id", "name", "lat", "lon", "pickup", "hours"], p);
         let id = required_string(s, "id", &path, p);
         let name = optional_string(s, "name", &path, p).unwrap_or_else(|| id.clone());
@@ -615,7 +615,7 @@ fn compile_stores(v: Option<&Value>, p: &mut Vec<Problem>) -> Vec<Store> {
             p.push(Problem::new(&path, "needs lat and lon"));
         }
         if stores.iter().any(|o: &Store| o.id == id) {
-            p.push(Problem::new(format!("{path}.id"), format!("duplicate store id \"{id}\"")));
+            p.push(Problem::new(member(&path, "id"), format!("duplicate store id \"{id}\"")));
         }
         let pickup = s.get("pickup").and_then(Value::as_bool).unwrap_or(false);
         stores.push(Store { id, name, lat: lat.unwrap_or(0.0), lon: lon.unwrap_or(0.0), pickup });
@@ -649,10 +649,10 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
             None => v.clone(),
         },
         Value::Array(items) => {
-            Value::Array(items.iter().enumerate().map(|(i, x)| substitute(x, params, &format!("{path}[{i}]"), p)).collect())
+            Value::Array(items.iter().enumerate().map(|(i, x)| substitute(x, params, &element(path, i), p)).collect())
         }
         Value::Object(members) => {
-            Value::Object(members.iter().map(|(k, x)| (k.clone(), substitute(x, params, &format!("{path}.{k}"), p))).collect())
+            Value::Object(members.iter().map(|(k, x)| (k.clone(), substitute(x, params, &member(path, k), p))).collect())
         }
         other => other.clone(),
     }
@@ -714,7 +714,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
             Some(b) => b.clone(),
             None => {
                 let known: Vec<_> = cx.presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
-                p.push(Problem::new(format!("{path}.preset"), format!("unknown preset \"{name}\"; known: {}", known.join(", "))));
+                p.push(Problem::new(member(path, "preset"), format!("unknown preset \"{name}\"; known: {}", known.join(", "))));
                 return None;
             }
         },
@@ -724,25 +724,25 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     let params = merged.get("params").cloned().unwrap_or(Value::Object(Vec::new()));
     let s = substitute(&merged, &params, path, p);
     let id = optional_string(&s, "id", path, p).or(preset).unwrap_or_else(|| {
-        p.push(Problem::new(format!("{path}.id"), "is required when no preset is given"));
+        p.push(Problem::new(member(path, "id"), "is required when no preset is given"));
         String::new()
     });
     let priority = number(&s, "priority", path, -1e9, 1e9, p).unwrap_or(0.0);
     let group = optional_string(&s, "group", path, p);
-    let trigger = compile_trigger(s.get("trigger"), &format!("{path}.trigger"), p);
+    let trigger = compile_trigger(s.get("trigger"), &member(path, "trigger"), p);
     let audience = match s.get("audience") {
         None => Condition::always(),
         Some(a) => {
-            Condition::compile(a, &format!("{path}.audience")).map_err(|e| p.extend(e)).unwrap_or_else(|_| Condition::always())
+            Condition::compile(a, &member(path, "audience")).map_err(|e| p.extend(e)).unwrap_or_else(|_| Condition::always())
         }
     };
-    let subject = s.get("subject").and_then(|sub| compile_subject(sub, &format!("{path}.subject"), p));
-    let schedule = s.get("schedule").map(|sc| compile_schedule(sc, &format!("{path}.schedule"), p)).unwrap_or_default();
-    let caps = s.get("caps").map(|c| compile_caps(c, &format!("{path}.caps"), None, p)).unwrap_or_default();
+    let subject = s.get("subject").and_then(|sub| compile_subject(sub, &member(path, "subject"), p));
+    let schedule = s.get("schedule").map(|sc| compile_schedule(sc, &member(path, "schedule"), p)).unwrap_or_default();
+    let caps = s.get("caps").map(|c| compile_caps(c, &member(path, "caps"), None, p)).unwrap_or_default();
     let holdout = number(&s, "holdout", path, 0.0, 0.5, p).unwrap_or(cx.holdout);
     let message_value = s.get("message").cloned().unwrap_or_default();
-    let message = compile_message(&message_value, &format!("{path}.message"), cx, p);
-    let variants = compile_variants(s.get("variants"), &message_value, &format!("{path}.variants"), cx, p);
+    let message = compile_message(&message_value, &member(path, "message"), cx, p);
+    let variants = compile_variants(s.get("variants"), &message_value, &member(path, "variants"), cx, p);
     // Localized params ({"ja": …, "en": …}) resolve to the site's language for templates.
     let params = match &params {
         Value::Object(m) => Value::Object(
@@ -791,13 +791,13 @@ fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigg
     if let Some(on) = t.get("on") {
         match strings(on) {
             Some(on) => trigger.on = on,
-            None => p.push(Problem::new(format!("{path}.on"), "must be an event name or a list of event names")),
+            None => p.push(Problem::new(member(path, "on"), "must be an event name or a list of event names")),
         }
     }
     if let Some(paths) = t.get("path") {
         match strings(paths) {
             Some(paths) if paths.iter().all(|g| g.starts_with('/')) => trigger.paths = paths,
-            _ => p.push(Problem::new(format!("{path}.path"), "must be a path glob such as \"/products/*\" (or a list of them)")),
+            _ => p.push(Problem::new(member(path, "path"), "must be a path glob such as \"/products/*\" (or a list of them)")),
         }
     }
     if let Some(d) = number(t, "delay_ms", path, 0.0, 600_000.0, p) {
@@ -812,7 +812,7 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
         let names: Vec<usize> =
             d.as_array().unwrap_or(&[]).iter().filter_map(|n| WEEKDAYS.iter().position(|w| Some(*w) == n.as_str())).collect();
         if d.as_array().is_none_or(|a| a.len() != names.len() || a.is_empty()) {
-            p.push(Problem::new(format!("{path}.days"), "must be a list of mon, tue, wed, thu, fri, sat, sun"));
+            p.push(Problem::new(member(path, "days"), "must be a list of mon, tue, wed, thu, fri, sat, sun"));
         }
         names
     });
@@ -821,14 +821,14 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
             Some((a.as_f64().unwrap_or(0.0) as u32, b.as_f64().unwrap_or(24.0) as u32))
         }
         _ => {
-            p.push(Problem::new(format!("{path}.hours"), "must be [from, to] whole hours 0–24, e.g. [19, 24]"));
+            p.push(Problem::new(member(path, "hours"), "must be [from, to] whole hours 0–24, e.g. [19, 24]"));
             None
         }
     });
     let date = |key: &str, p: &mut Vec<Problem>| {
         let d = optional_string(v, key, path, p)?;
         if crate::time::parse_iso(&d, 0).is_none() {
-            p.push(Problem::new(format!("{path}.{key}"), "must be an ISO date such as \"2026-12-01\""));
+            p.push(Problem::new(member(path, key), "must be an ISO date such as \"2026-12-01\""));
         }
         Some(d)
     };
@@ -838,12 +838,12 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
 fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subject> {
     check_keys(sub.as_object().unwrap_or(&[]), path, &["from", "where", "order", "limit"], p);
     let Some(from) = sub.get("from").and_then(Value::as_str).and_then(|f| COLLECTIONS.iter().position(|c| *c == f)) else {
-        p.push(Problem::new(format!("{path}.from"), format!("must be one of {}", COLLECTIONS.join(", "))));
+        p.push(Problem::new(member(path, "from"), format!("must be one of {}", COLLECTIONS.join(", "))));
         return None;
     };
     let filter = match sub.get("where") {
         None => Condition::always(),
-        Some(w) => Condition::compile(w, &format!("{path}.where")).map_err(|e| p.extend(e)).ok()?,
+        Some(w) => Condition::compile(w, &member(path, "where")).map_err(|e| p.extend(e)).ok()?,
     };
     let order = match sub.get("order") {
         None => None,
@@ -852,7 +852,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
             None => (o.clone(), false),
         }),
         Some(_) => {
-            p.push(Problem::new(format!("{path}.order"), "must be a field name, prefixed with '-' for descending"));
+            p.push(Problem::new(member(path, "order"), "must be a field name, prefixed with '-' for descending"));
             None
         }
     };
@@ -860,7 +860,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
         None => 1,
         Some(Value::Number(n)) if *n >= 1.0 && n.fract() == 0.0 && *n <= 20.0 => *n as usize,
         Some(_) => {
-            p.push(Problem::new(format!("{path}.limit"), "must be a whole number from 1 to 20"));
+            p.push(Problem::new(member(path, "limit"), "must be a whole number from 1 to 20"));
             1
         }
     };
@@ -878,27 +878,27 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
             None => Placement::BannerBottom,
             Some(Ok(placement)) => placement,
             Some(Err(reason)) => {
-                p.push(Problem::new(format!("{path}.placement"), reason));
+                p.push(Problem::new(member(path, "placement"), reason));
                 Placement::BannerBottom
             }
         };
     if m.get("title").is_none() {
-        p.push(Problem::new(format!("{path}.title"), "is required"));
+        p.push(Problem::new(member(path, "title"), "is required"));
     }
-    let title = cx.template(m.get("title"), &format!("{path}.title"), p);
-    let body = cx.template(m.get("body"), &format!("{path}.body"), p);
+    let title = cx.template(m.get("title"), &member(path, "title"), p);
+    let body = cx.template(m.get("body"), &member(path, "body"), p);
     let cta = m.get("cta").and_then(|c| {
-        let label = cx.template(c.get("label"), &format!("{path}.cta.label"), p);
-        let url = cx.template(c.get("url"), &format!("{path}.cta.url"), p);
+        let label = cx.template(c.get("label"), &member(path, "cta.label"), p);
+        let url = cx.template(c.get("url"), &member(path, "cta.url"), p);
         if c.get("label").is_none() || c.get("url").is_none() {
-            p.push(Problem::new(format!("{path}.cta"), "needs both label and url"));
+            p.push(Problem::new(member(path, "cta"), "needs both label and url"));
         }
         Some((label?, url?))
     });
-    let image = cx.template(m.get("image"), &format!("{path}.image"), p);
-    let choose = cx.template(m.get("choose"), &format!("{path}.choose"), p);
+    let image = cx.template(m.get("image"), &member(path, "image"), p);
+    let choose = cx.template(m.get("choose"), &member(path, "choose"), p);
     if choose.as_ref().is_some_and(|t| t.paths().any(|p| p.starts_with("store."))) {
-        p.push(Problem::new(format!("{path}.choose"), "is shown before a store is chosen: it cannot use {{store.*}}"));
+        p.push(Problem::new(member(path, "choose"), "is shown before a store is chosen: it cannot use {{store.*}}"));
     }
     Some(Message { placement, title: title?, body, cta, image, choose })
 }
@@ -917,13 +917,13 @@ fn compile_variants(
     };
     let mut out = Vec::new();
     for (i, var) in list.iter().enumerate() {
-        let at = format!("{path}[{i}]");
+        let at = element(path, i);
         check_keys(var.as_object().unwrap_or(&[]), &at, &["id", "weight", "message"], p);
         let id = required_string(var, "id", &at, p);
         let weight = number(var, "weight", &at, 0.0, 1e6, p).unwrap_or(1.0);
         let over = var.get("message").cloned().unwrap_or(Value::Object(Vec::new()));
         let merged = merge(base, &over);
-        if let Some(m) = compile_message(&merged, &format!("{at}.message"), cx, p) {
+        if let Some(m) = compile_message(&merged, &member(&at, "message"), cx, p) {
             out.push((id, weight, m));
         }
     }

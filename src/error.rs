@@ -19,6 +19,25 @@ impl Problem {
     }
 }
 
+/// The JSON path of member `key` of the value at `path` (`$.caps` + `per_day`).
+pub fn member(path: &str, key: &str) -> String {
+    let mut s = String::with_capacity(path.len() + 1 + key.len());
+    s.push_str(path);
+    s.push('.');
+    s.push_str(key);
+    s
+}
+
+/// The JSON path of element `i` of the array at `path` (`$.scenarios[2]`).
+pub fn element(path: &str, i: usize) -> String {
+    let mut s = String::with_capacity(path.len() + 6);
+    s.push_str(path);
+    s.push('[');
+    crate::json::format_number(i as f64, &mut s);
+    s.push(']');
+    s
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.path, self.message)
@@ -119,5 +138,12 @@ mod tests {
             Error::UnknownCommand(String::new()),
         ];
         assert_eq!(all.iter().map(Error::code).collect::<Vec<_>>(), ERROR_CODES);
+    }
+
+    #[test]
+    fn paths_are_built_without_format() {
+        assert_eq!(member("$.caps", "per_day"), "$.caps.per_day");
+        assert_eq!(member(&element("$.scenarios", 12), "message.cta.url"), "$.scenarios[12].message.cta.url");
+        assert_eq!(element("$", 0), "$[0]");
     }
 }

@@ -1,7 +1,7 @@
 //! Shopper events and the items they carry (GA4 e-commerce names and item fields), validated
 //! at the door: a bad event is rejected with its reasons and never reaches the profile.
 
-use crate::error::{Error, Problem};
+use crate::error::{element, member, Error, Problem};
 use crate::json::Value;
 
 /// Event names with a meaning to the profile (GA4 e-commerce names plus Shopcue's own).
@@ -98,7 +98,7 @@ impl Event {
             }
             Some(Value::Array(list)) => {
                 for (i, v) in list.iter().enumerate() {
-                    if let Some(item) = Item::parse(v, &format!("$.items[{i}]"), &mut problems) {
+                    if let Some(item) = Item::parse(v, &element("$.items", i), &mut problems) {
                         items.push(item);
                     }
                 }
@@ -126,21 +126,21 @@ impl Event {
 fn check_params(name: &str, params: &Value, problems: &mut Vec<Problem>) {
     let text = |key: &str, problems: &mut Vec<Problem>| match params.get(key) {
         Some(Value::String(s)) if !s.is_empty() => {}
-        _ => problems.push(Problem::new(format!("$.{key}"), format!("{name} needs {key} (a string)"))),
+        _ => problems.push(Problem::new(member("$", key), format!("{name} needs {key} (a string)"))),
     };
     let amount = |key: &str, required: bool, problems: &mut Vec<Problem>| match params.get(key) {
         None | Some(Value::Null) if !required => {}
-        None | Some(Value::Null) => problems.push(Problem::new(format!("$.{key}"), format!("{name} needs {key}"))),
+        None | Some(Value::Null) => problems.push(Problem::new(member("$", key), format!("{name} needs {key}"))),
         Some(v) => {
             if let Err(e) = parse_amount(v) {
-                problems.push(Problem::new(format!("$.{key}"), e));
+                problems.push(Problem::new(member("$", key), e));
             }
         }
     };
     let date = |key: &str, problems: &mut Vec<Problem>| match params.get(key) {
         None | Some(Value::Null) | Some(Value::Number(_)) => {}
         Some(Value::String(d)) if crate::time::parse_iso(d, 0).is_some() => {}
-        Some(_) => problems.push(Problem::new(format!("$.{key}"), "must be an ISO date or Unix milliseconds")),
+        Some(_) => problems.push(Problem::new(member("$", key), "must be an ISO date or Unix milliseconds")),
     };
     match name {
         "coupon" => {
@@ -179,11 +179,11 @@ impl Item {
                 s
             }
             Some(_) => {
-                problems.push(Problem::new(format!("{path}.item_id"), "must be a non-empty string of at most 200 characters"));
+                problems.push(Problem::new(member(path, "item_id"), "must be a non-empty string of at most 200 characters"));
                 String::new()
             }
             None => {
-                problems.push(Problem::new(format!("{path}.item_id"), "is required"));
+                problems.push(Problem::new(member(path, "item_id"), "is required"));
                 String::new()
             }
         };
@@ -191,7 +191,7 @@ impl Item {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.chars().take(500).collect::<String>()),
             Some(_) => {
-                problems.push(Problem::new(format!("{path}.{key}"), "must be a string"));
+                problems.push(Problem::new(member(path, key), "must be a string"));
                 None
             }
         };
@@ -200,7 +200,7 @@ impl Item {
             Some(x) => match parse_amount(x) {
                 Ok(n) => Some(n),
                 Err(reason) => {
-                    problems.push(Problem::new(format!("{path}.{key}"), reason));
+                    problems.push(Problem::new(member(path, key), reason));
                     None
                 }
             },
@@ -228,7 +228,7 @@ impl Item {
                     Some(out)
                 }
                 Some(_) => {
-                    problems.push(Problem::new(format!("{path}.stores"), "must be an object of store id → stock"));
+                    problems.push(Problem::new(member(path, "stores"), "must be an object of store id → stock"));
                     None
                 }
             },
@@ -236,7 +236,7 @@ impl Item {
                 None | Some(Value::Null) => None,
                 Some(Value::String(d)) if crate::time::parse_iso(d, 0).is_some() => Some(d.clone()),
                 Some(_) => {
-                    problems.push(Problem::new(format!("{path}.release_date"), "must be an ISO date such as \"2026-11-30\""));
+                    problems.push(Problem::new(member(path, "release_date"), "must be an ISO date such as \"2026-11-30\""));
                     None
                 }
             },

@@ -5,7 +5,7 @@
 use crate::capture::{event_from, Source};
 use crate::config::{Config, PageFormat};
 use crate::engine::{decide, Decision, Env, Page};
-use crate::error::{Error, Problem};
+use crate::error::{element, member, Error, Problem};
 use crate::event::{Event, Item};
 use crate::feed::FeedSource;
 use crate::id::{uuid_v7, Entropy};
@@ -385,7 +385,7 @@ impl Runtime {
                 _ => false,
             };
             if bad {
-                problems.push(Problem::new(format!("$.{k}"), "has the wrong type (see the identify traits in the README)"));
+                problems.push(Problem::new(member("$", k), "has the wrong type (see the identify traits in the README)"));
             }
         }
         if !problems.is_empty() {
@@ -539,7 +539,7 @@ impl Runtime {
     pub fn catalog(&mut self, items: &Value, now: i64) -> Result<(), Error> {
         let mut problems = Vec::new();
         let list: Vec<Item> = match items.as_array() {
-            Some(a) => a.iter().enumerate().filter_map(|(i, v)| Item::parse(v, &format!("$[{i}]"), &mut problems)).collect(),
+            Some(a) => a.iter().enumerate().filter_map(|(i, v)| Item::parse(v, &element("$", i), &mut problems)).collect(),
             None => return Err(Error::InvalidEvent(vec![Problem::new("$", "catalog takes an array of items")])),
         };
         self.profile.update_catalog(&list, now);
@@ -563,7 +563,7 @@ impl Runtime {
         let flag = |k: &str, current: bool| match v.get(k) {
             None => Ok(current),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(Problem::new(format!("$.{k}"), "must be true or false")),
+            Some(_) => Err(Problem::new(member("$", k), "must be true or false")),
         };
         if v.as_object().is_none() {
             return Err(Error::InvalidEvent(vec![Problem::new("$", "consent takes {analytics, personalization}")]));
