@@ -4,6 +4,7 @@
 
 use crate::bucket::{bucket_ranges, choose_variation, hash};
 use crate::config::{Caps, Collection, Config, Message, Scenario, Schedule, Store};
+use crate::error::member;
 use crate::event::Item;
 use crate::geo::distance_km;
 use crate::json::{object, Value};
@@ -817,7 +818,7 @@ pub fn with_store(
     let mut item = idx.iter().map(|&i| &cx.pool[i]).find(|c| c.get("id").and_then(Value::as_str) == Some(item_id))?.clone();
     if let Some(id) = store_id {
         let store = config.stores.iter().find(|s| s.id == id)?;
-        let stock = item.get_path(&format!("stores.{id}")).and_then(Value::as_f64).filter(|n| *n > 0.0)?;
+        let stock = item.get_path(&member("stores", id)).and_then(Value::as_f64).filter(|n| *n > 0.0)?;
         item.set("nearest_store", store_value(store, stock, None));
     }
     subject

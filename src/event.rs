@@ -222,7 +222,7 @@ impl Item {
                     for (store, n) in m.iter().take(200) {
                         match parse_amount(n) {
                             Ok(n) => out.push((store.clone(), n)),
-                            Err(e) => problems.push(Problem::new(format!("{path}.stores.{store}"), e)),
+                            Err(e) => problems.push(Problem::new(member(&member(path, "stores"), store), e)),
                         }
                     }
                     Some(out)
