@@ -145,7 +145,9 @@ pub fn show(message: &Message, config: &Config, on: Callbacks) -> Result<Rendere
     });
     // The config's theme (values checked by the core: no `;`, braces or quotes).
     for (name, value) in &config.theme {
-        style.push_str(&format!(";{name}:{value}"));
+        for part in [";", name, ":", value] {
+            style.push_str(part);
+        }
     }
     host.set_attribute("style", &style)?;
     let root = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Closed))?;

@@ -35,13 +35,13 @@ impl Store {
 
     /// Reads `name`; `None` when missing or unreadable.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.storage.as_ref()?.get_item(&format!("{}{name}", self.prefix)).ok().flatten()
+        self.storage.as_ref()?.get_item(&self.key_of(name)).ok().flatten()
     }
 
     /// Writes `name`. Returns `false` (after one console warning) when the write failed.
     pub fn set(&mut self, name: &str, value: &str) -> bool {
         let Some(s) = &self.storage else { return false };
-        if s.set_item(&format!("{}{name}", self.prefix), value).is_ok() {
+        if s.set_item(&self.key_of(name), value).is_ok() {
             return true;
         }
         self.warn("localStorage refused a write (full?); continuing from memory");
@@ -60,13 +60,15 @@ impl Store {
 
     /// The full storage key of `name` (`shopcue:<site>:<name>`), also a good Web Lock name.
     pub fn key_of(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
+        let mut key = self.prefix.clone();
+        key.push_str(name);
+        key
     }
 
     /// Removes `name`.
     pub fn remove(&self, name: &str) {
         if let Some(s) = &self.storage {
-            let _ = s.remove_item(&format!("{}{name}", self.prefix));
+            let _ = s.remove_item(&self.key_of(name));
         }
     }
 
