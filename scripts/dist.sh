@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the shippable widget into dist/shopcue/: release wasm → wasm-bindgen → wasm-opt (npm
-# binaryen, never Debian's) → loader with the glue inlined. Prints raw/gzip/brotli sizes and
+# binaryen, never Debian's) → loader with the glue inlined → .br/.gz siblings. Prints raw/gzip/brotli sizes and
 # fails when the gzip total exceeds pkg-config/size-budget.json. Also builds the npm package
 # (ESM, same wasm) into dist/npm/ from pkg-config/npm/.
 set -euo pipefail
@@ -38,13 +38,18 @@ cargo build --release -p shopcue-tools-wasm --target wasm32-unknown-unknown
 mkdir -p dist/playground
 "$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) target/wasm32-unknown-unknown/release/shopcue_tools_wasm.wasm -o dist/playground/shopcue_tools.wasm
 
+# Precompressed siblings (.br, .gz) for servers that send them as they are.
+shipped=("$OUT/shopcue.js" "$OUT/shopcue_bg.wasm" dist/playground/shopcue_tools.wasm)
+node scripts/precompress.mjs "${shipped[@]}"
+for f in "${shipped[@]}"; do gzip -9 -n -c "$f" >"$f.gz"; done
+
 budget=$(node -p 'require("./pkg-config/size-budget.json").total_gzip_bytes')
 target=$(node -p 'require("./pkg-config/size-budget.json").target_gzip_bytes')
 total=0
 printf '%-22s %10s %10s %10s\n' file raw gzip brotli
 for f in "$OUT/shopcue.js" "$OUT/shopcue_bg.wasm"; do
-  raw=$(wc -c <"$f"); gz=$(gzip -9c "$f" | wc -c)
-  br=$(if command -v brotli >/dev/null; then brotli -c -q 11 "$f" | wc -c; else echo -; fi)
+  raw=$(wc -c <"$f"); gz=$(wc -c <"$f.gz")
+  br=$(wc -c <"$f.br")
   printf '%-22s %10d %10d %10s\n' "$(basename "$f")" "$raw" "$gz" "$br"
   total=$((total + gz))
 done

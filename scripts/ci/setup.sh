@@ -29,7 +29,6 @@ fi
 
 apt_missing=()
 command -v sqlite3 >/dev/null || apt_missing+=(sqlite3)
-command -v brotli >/dev/null || apt_missing+=(brotli)
 # A real PostgreSQL for the collector's tests (each test starts its own throwaway cluster).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_missing+=(postgresql)
 if [ "$want_browser" = 1 ]; then

@@ -32,6 +32,27 @@ test('a low-stock product page shows a banner with the right name and stock', as
   await context.close();
 });
 
+test('the widget arrives brotli-compressed and, on the next page, is revalidated rather than downloaded', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const wasm = [];
+  page.on('response', (r) => { if (r.url().endsWith('/shopcue_bg.wasm')) wasm.push(r); });
+  await page.goto(product('linen-shirt'));
+  await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(wasm.length, 1);
+  const first = await wasm[0].allHeaders();
+  assert.equal(first['content-encoding'], 'br');
+  assert.equal(first['content-type'], 'application/wasm', 'streaming compilation needs the type');
+  const sizes = await wasm[0].request().sizes();
+  assert.ok(sizes.responseBodySize < 110_000, `${sizes.responseBodySize} bytes on the wire`);
+  await page.goto(`${collector.url}/cart.html`);
+  await eventually(() => wasm.length === 2, 5000, 'the wasm requested again');
+  // Chromium revalidates with the ETag; the 304 carries no body (Playwright reports the cached 200).
+  assert.equal((await wasm[1].request().allHeaders())['if-none-match'], first.etag);
+  assert.equal((await wasm[1].request().sizes()).responseBodySize, 0, 'nothing downloaded again');
+  await context.close();
+});
+
 test('in-stock and sold-out products show nothing', async () => {
   const context = await newShopperContext(browser);
   const page = await context.newPage();

@@ -1,10 +1,17 @@
 //! Static files for the demo: `--static` directories searched in order, first match wins.
 //! Paths are resolved safely (no `..`, no absolute paths), directories serve `index.html`.
+//!
+//! Precompressed siblings are served to clients that accept them, as nginx's `brotli_static` /
+//! `gzip_static` do: `shopcue_bg.wasm.br` (or `.gz`, both written by `scripts/dist.sh`) for
+//! `shopcue_bg.wasm`, with `Content-Encoding` and `Vary: Accept-Encoding`. Every response
+//! carries an `ETag` (length and modification time of what is sent) and must be revalidated
+//! (`Cache-Control: no-cache`); a matching `If-None-Match` gets `304 Not Modified` without the
+//! file being read, so a returning shopper's page view costs no widget download.
 
 use std::path::{Component, Path, PathBuf};
 
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::{is_read, App};
@@ -38,25 +45,90 @@ pub fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+/// Content codings with a precompressed sibling file, best first: (coding, file suffix).
+const CODINGS: [(&str, &str); 2] = [("br", "br"), ("gzip", "gz")];
+
+/// Whether an `Accept-Encoding` header value accepts `coding` (`q=0` refuses it; `*` accepts
+/// what is not named).
+pub fn accepts(header: &str, coding: &str) -> bool {
+    let mut star = false;
+    for entry in header.split(',') {
+        let mut parts = entry.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
+        if name.eq_ignore_ascii_case(coding) {
+            return !refused;
+        }
+        star |= name == "*" && !refused;
+    }
+    star
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`).
+fn matches(if_none_match: &str, etag: &str) -> bool {
+    if_none_match.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag || t == "*")
+}
+
+/// A request header's text ("" when missing or not text).
+fn header_text(req: &Request, name: header::HeaderName) -> String {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
 /// The fallback handler.
 pub async fn serve(State(app): State<App>, req: Request) -> Response {
     if !is_read(req.method()) {
         return (StatusCode::METHOD_NOT_ALLOWED, "method not allowed").into_response();
     }
-    let path = req.uri().path();
+    let path = req.uri().path().to_string();
     if path.contains('\\') || path.contains('\0') {
         return StatusCode::BAD_REQUEST.into_response();
     }
+    // Owned copies: the request (its body is not `Sync`) is not held across the awaits below.
+    let (accept_encoding, if_none_match) = (header_text(&req, header::ACCEPT_ENCODING), header_text(&req, header::IF_NONE_MATCH));
+    drop(req);
     for root in app.statics.iter() {
-        let Some(mut file) = resolve(root, path) else {
+        let Some(mut file) = resolve(root, &path) else {
             return StatusCode::BAD_REQUEST.into_response();
         };
-        if tokio::fs::metadata(&file).await.is_ok_and(|m| m.is_dir()) {
+        let Ok(mut meta) = tokio::fs::metadata(&file).await else { continue };
+        if meta.is_dir() {
             file.push("index.html");
+            let Ok(index) = tokio::fs::metadata(&file).await else { continue };
+            meta = index;
         }
-        if let Ok(bytes) = tokio::fs::read(&file).await {
-            return ([(header::CONTENT_TYPE, content_type(&file)), (header::CACHE_CONTROL, "no-cache")], bytes).into_response();
+        // The representation to send: a precompressed sibling the client accepts, or the file.
+        let mut chosen = (None, file.clone(), meta);
+        for (coding, suffix) in CODINGS.into_iter().filter(|(c, _)| accepts(&accept_encoding, c)) {
+            let mut sibling = file.clone().into_os_string();
+            sibling.push(".");
+            sibling.push(suffix);
+            if let Ok(m) = tokio::fs::metadata(&sibling).await {
+                chosen = (Some(coding), sibling.into(), m);
+                break;
+            }
         }
+        let (coding, source, meta) = chosen;
+        let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+        let etag =
+            format!("\"{:x}-{:x}{}\"", meta.len(), modified.as_millis(), coding.map_or(String::new(), |c| format!("-{c}")));
+        let mut response = if matches(&if_none_match, &etag) {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            let Ok(bytes) = tokio::fs::read(&source).await else { continue };
+            let mut r = bytes.into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&file)));
+            if let Some(c) = coding {
+                r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+            }
+            r
+        };
+        let h = response.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+        return response;
     }
     (StatusCode::NOT_FOUND, "not found").into_response()
 }
@@ -72,5 +144,19 @@ mod tests {
         assert_eq!(resolve(root, "/../etc/passwd"), None);
         assert_eq!(resolve(root, "/a/../../x"), None);
         assert_eq!(content_type(Path::new("x.wasm")), "application/wasm");
+    }
+
+    #[test]
+    fn reads_accept_encoding_with_quality_values() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("GZIP;q=0.5", "gzip"));
+        assert!(!accepts("gzip;q=0, br", "gzip"));
+        assert!(!accepts("", "gzip"));
+        assert!(accepts("*", "br"));
+        assert!(!accepts("*, br;q=0", "br"));
+        assert!(!accepts("identity", "gzip"));
+        assert!(matches("\"a\", W/\"b\"", "\"b\""));
+        assert!(matches("*", "\"x\""));
+        assert!(!matches("\"a\"", "\"b\""));
     }
 }

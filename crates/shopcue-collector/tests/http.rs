@@ -123,6 +123,42 @@ fn health_static_files_and_cors() {
 }
 
 #[test]
+fn static_files_come_precompressed_and_revalidate_with_etags() {
+    let srv = start();
+    let www = srv.db.parent().unwrap().join("www");
+    std::fs::write(www.join("w.wasm"), "raw bytes").unwrap();
+    std::fs::write(www.join("w.wasm.br"), "brotli bytes").unwrap();
+    std::fs::write(www.join("w.wasm.gz"), "gzip bytes").unwrap();
+    let get = |headers: &str| request(&srv.addr, "GET", "/w.wasm", headers, b"");
+    let header = |head: &str, name: &str| {
+        head.lines()
+            .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()))
+    };
+
+    let (status, head, body) = get("Accept-Encoding: gzip, deflate, br, zstd\r\n");
+    assert_eq!((status, body.as_str(), header(&head, "content-encoding").as_deref()), (200, "brotli bytes", Some("br")));
+    assert_eq!(header(&head, "content-type").as_deref(), Some("application/wasm"), "the type of what was compressed");
+    assert_eq!(header(&head, "vary").as_deref(), Some("Accept-Encoding"));
+    let (_, head, body) = get("Accept-Encoding: gzip, br;q=0\r\n");
+    assert_eq!((body.as_str(), header(&head, "content-encoding").as_deref()), ("gzip bytes", Some("gzip")));
+    let (_, plain_head, body) = get("");
+    assert_eq!((body.as_str(), header(&plain_head, "content-encoding")), ("raw bytes", None));
+
+    // A returning shopper revalidates: the same representation's ETag gets 304 and no body.
+    let etag = header(&head, "etag").unwrap();
+    assert_ne!(Some(&etag), header(&plain_head, "etag").as_ref(), "each encoding has its own ETag");
+    let (status, head, body) = get(&format!("Accept-Encoding: gzip\r\nIf-None-Match: {etag}\r\n"));
+    assert_eq!((status, body.as_str()), (304, ""));
+    assert_eq!(header(&head, "etag"), Some(etag.clone()));
+    assert_eq!(get(&format!("If-None-Match: {etag}\r\n")).0, 200, "another representation is sent whole");
+    // A new deploy changes the ETag.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    std::fs::write(www.join("w.wasm.gz"), "new gzip bytes").unwrap();
+    let (status, _, body) = get(&format!("Accept-Encoding: gzip\r\nIf-None-Match: {etag}\r\n"));
+    assert_eq!((status, body.as_str()), (200, "new gzip bytes"));
+}
+
+#[test]
 fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
     let srv = start();
     let (t0, day) = (common::T0, common::DAY);
