@@ -3,11 +3,12 @@
 # (-Zbuild-std, allowed on the stable toolchain by RUSTC_BOOTSTRAP=1; needs the rust-src
 # component, which scripts/ci/setup.sh adds) with panic=immediate-abort: a panic traps at once,
 # as panic=abort did, but without the message-formatting machinery (std's string-slicing and
-# fmt Debug code): 7 KB gzip less on every page view. In its own target dir, so the other
-# builds keep their caches.
+# fmt Debug code): 7 KB gzip less on every page view. std's `optimize_for_size` feature picks
+# its smaller implementations (integer formatting, slice algorithms; the core sorts with its
+# own): 0.9 KB less. In its own target dir, so the other builds keep their caches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
   cargo build --release -p shopcue-wasm --target wasm32-unknown-unknown \
-  -Z build-std=std,panic_abort --target-dir target/widget >&2
+  -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size --target-dir target/widget >&2
 echo target/widget/wasm32-unknown-unknown/release/shopcue_wasm.wasm
