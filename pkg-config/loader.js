@@ -36,10 +36,33 @@
     giveUp('this browser cannot run WebAssembly');
     return;
   }
+  var cspHelp = 'If the page has a Content-Security-Policy, allow \'wasm-unsafe-eval\' in script-src.';
+  try {
+    // An empty module compiles in microseconds — unless a CSP forbids WebAssembly: then stop
+    // now, before downloading the widget for nothing.
+    new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+  } catch (e) {
+    giveUp('WebAssembly is not allowed here (' + (e && e.message ? e.message : e) + '). ' + cspHelp);
+    return;
+  }
+
+  // A head start: the config named by a queued init is fetched while the wasm downloads and
+  // compiles — one round trip less before the first message. init uses it for that same URL.
+  var configFetch = null;
+  try {
+    for (var k = 0, queued = stub.q || []; k < queued.length && !configFetch; k++) {
+      var options = queued[k][0] === 'init' && queued[k][1];
+      if (options && typeof options.config === 'string') {
+        configFetch = [options.config, w.fetch(options.config, { method: 'GET' })];
+        configFetch[1].catch(function () { /* init reports it */ });
+      }
+    }
+  } catch (e) { configFetch = null; /* no fetch, or a patched one: init fetches by itself */ }
 
   var bindings = /*__SHOPCUE_GLUE__*/ null;
 
   bindings({ module_or_path: wasmUrl }).then(function () {
+    try { if (configFetch) bindings.config_fetched(configFetch[0], configFetch[1]); } catch (e) { /* init fetches */ }
     var live = function (name) {
       try {
         return bindings.command(String(name), Array.prototype.slice.call(arguments, 1));
@@ -160,7 +183,6 @@
       }
     } catch (e) { /* an exotic host: capture what can be captured */ }
   }, function (e) {
-    giveUp('WebAssembly could not start (' + (e && e.message ? e.message : e) + '). ' +
-      'If the page has a Content-Security-Policy, allow \'wasm-unsafe-eval\' in script-src.');
+    giveUp('WebAssembly could not start (' + (e && e.message ? e.message : e) + '). ' + cspHelp);
   });
 })(window, 'shopcue');

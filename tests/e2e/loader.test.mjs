@@ -8,9 +8,10 @@ let collector, browser;
 before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
 after(async () => { await browser?.close(); await collector?.stop(); });
 
-async function open(path) {
+async function open(path, before = () => {}) {
   const context = await newShopperContext(browser);
   const page = await context.newPage();
+  before(page);
   const consoleLines = [];
   const pageErrors = [];
   page.on('console', (m) => consoleLines.push({ type: m.type(), text: m.text() }));
@@ -34,6 +35,21 @@ test('calls queued before load replay in order; including the script twice is ha
   await context.close();
 });
 
+test('the config is fetched while the wasm downloads, once', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const seen = [];
+  page.on('request', (r) => seen.push({ url: r.url(), at: Date.now(), kind: 'start' }));
+  page.on('requestfinished', (r) => seen.push({ url: r.url(), at: Date.now(), kind: 'end' }));
+  await page.goto(`${collector.url}/product.html?id=linen-shirt`);
+  await waitForMessages(page, (ms) => ms.length === 1);
+  const configStarts = seen.filter((e) => e.kind === 'start' && e.url.endsWith('/shopcue/config.json'));
+  const wasmEnd = seen.find((e) => e.kind === 'end' && e.url.endsWith('/shopcue_bg.wasm'));
+  assert.equal(configStarts.length, 1, 'the loader\'s fetch is the one init uses');
+  assert.ok(configStarts[0].at <= wasmEnd.at, 'requested before the wasm had arrived');
+  await context.close();
+});
+
 test('works when a tag manager injects it after load', async () => {
   const { context, page, pageErrors } = await open('/fixtures/injected.html');
   const [m] = await waitForMessages(page, (ms) => ms.length === 1);
@@ -43,7 +59,8 @@ test('works when a tag manager injects it after load', async () => {
 });
 
 test('without WebAssembly it logs one warning and leaves the page alone', async () => {
-  const { context, page, consoleLines, pageErrors } = await open('/fixtures/no-wasm.html');
+  const requests = [];
+  const { context, page, consoleLines, pageErrors } = await open('/fixtures/no-wasm.html', (p) => p.on('request', (r) => requests.push(r.url())));
   await page.waitForFunction(() => window.__pageOk === true, null, { timeout: 5000 });
   const ours = consoleLines.filter((l) => l.text.includes('[shopcue]'));
   assert.equal(ours.length, 1, JSON.stringify(consoleLines));
@@ -52,6 +69,8 @@ test('without WebAssembly it logs one warning and leaves the page alone', async 
   assert.deepEqual(pageErrors, []);
   assert.equal(await page.locator('#host').textContent(), 'host page');
   assert.equal(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
+  // Found out before anything was downloaded for nothing: neither the wasm nor the config.
+  assert.deepEqual(requests.filter((u) => /shopcue_bg\.wasm|config\.json|\/collect/.test(u)), []);
   await context.close();
 });
 
