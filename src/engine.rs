@@ -4,7 +4,6 @@
 
 use crate::bucket::{bucket_ranges, choose_variation, hash};
 use crate::config::{Caps, Collection, Config, Message, Scenario, Schedule, Store};
-use crate::error::member;
 use crate::event::Item;
 use crate::geo::distance_km;
 use crate::json::{object, Value};
@@ -615,19 +614,24 @@ fn store_choices(item: &Value, subject: &crate::config::Subject, cx: &Contexts) 
     if config.stores.is_empty() || known || !subject.filter.reads("nearest_store") {
         return Vec::new();
     }
-    let Some(stock) = item.get("stores") else { return Vec::new() };
     let mut out = Vec::new();
     for s in &config.stores {
-        let n = stock.get(&s.id).and_then(Value::as_f64).unwrap_or(0.0);
-        if n > 0.0 {
-            let mut with = item.clone();
-            with.set("nearest_store", store_value(s, n, None));
+        if let Some((with, n)) = at_store(item, s) {
             if subject.filter.eval_with_groups(&with, &config.saved_groups) {
                 out.push((s.id.clone(), n));
             }
         }
     }
     out
+}
+
+/// `item` as it would be with `store` as its `nearest_store`, and its stock there; `None` when
+/// that store has none of it.
+fn at_store(item: &Value, store: &Store) -> Option<(Value, f64)> {
+    let n = item.get("stores")?.get(&store.id).and_then(Value::as_f64).filter(|n| *n > 0.0)?;
+    let mut with = item.clone();
+    with.set("nearest_store", store_value(store, n, None));
+    Some((with, n))
 }
 
 /// Evaluates one scenario: the subject item it would be about (`None` for scenarios without a
@@ -817,9 +821,7 @@ pub fn with_store(
     let idx = cx.items(subject.from);
     let mut item = idx.iter().map(|&i| &cx.pool[i]).find(|c| c.get("id").and_then(Value::as_str) == Some(item_id))?.clone();
     if let Some(id) = store_id {
-        let store = config.stores.iter().find(|s| s.id == id)?;
-        let stock = item.get_path(&member("stores", id)).and_then(Value::as_f64).filter(|n| *n > 0.0)?;
-        item.set("nearest_store", store_value(store, stock, None));
+        item = at_store(&item, config.stores.iter().find(|s| s.id == id)?)?.0;
     }
     subject
         .filter
