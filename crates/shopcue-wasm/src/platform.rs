@@ -93,13 +93,9 @@ pub fn js_error(e: &Error) -> JsValue {
 
 /// Calls `console[level](...args)` if the host's console still works.
 pub fn console(level: &str, args: &[JsValue]) {
-    let call = || -> Option<()> {
-        let console = Reflect::get(&js_sys::global(), &"console".into()).ok()?;
-        let f: Function = Reflect::get(&console, &level.into()).ok()?.dyn_into().ok()?;
-        let arr: js_sys::Array = args.iter().collect();
-        f.apply(&console, &arr).ok().map(|_| ())
-    };
-    let _ = call();
+    if let Ok(console) = Reflect::get(&js_sys::global(), &"console".into()) {
+        let _ = call(&console, level, &args.iter().collect());
+    }
 }
 
 /// `setTimeout(f, ms)`; returns the handle (0 when the host has no window).
@@ -195,20 +191,17 @@ pub fn locate(done: fn(Option<(f64, f64)>)) {
 pub fn locate_if_granted(done: fn(Option<(f64, f64)>)) {
     let Some(nav) = web_sys::window().map(|w| w.navigator()) else { return done(None) };
     let permissions = Reflect::get(&nav, &"permissions".into()).unwrap_or(JsValue::UNDEFINED);
-    let Ok(query) = Reflect::get(&permissions, &"query".into()).and_then(|f| f.dyn_into::<Function>()) else {
-        return done(None);
-    };
     let descriptor = js_sys::Object::new();
     let _ = Reflect::set(&descriptor, &"name".into(), &"geolocation".into());
-    match query.call1(&permissions, &descriptor).and_then(|p| p.dyn_into::<js_sys::Promise>()) {
-        Ok(promise) => crate::beacon::on_settle(promise, move |status| {
+    match call(&permissions, "query", &js_sys::Array::of1(&descriptor)).map(|p| p.dyn_into::<js_sys::Promise>()) {
+        Some(Ok(promise)) => crate::beacon::on_settle(promise, move |status| {
             if Reflect::get(&status, &"state".into()).ok().and_then(|s| s.as_string()).as_deref() == Some("granted") {
                 locate(done);
             } else {
                 done(None);
             }
         }),
-        Err(_) => done(None),
+        _ => done(None),
     }
 }
 
