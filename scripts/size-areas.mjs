@@ -1,0 +1,120 @@
+// Where the widget's wasm bytes go, by area of the code: reads a wasm that still has its
+// function names (scripts/twiggy.sh builds one), groups every function body by the module its
+// name belongs to (`shopcue::engine`, the shell's `shopcue_wasm::render`, std, wasm-bindgen)
+// and the data by what it holds, and prints raw bytes and gzip bytes per area.
+//
+// Gzip per area is each area compressed on its own: it shows the areas' relative weights, but
+// the areas' sum is more than the whole file's gzip, which shares one dictionary across them.
+// Code that the compiler inlined counts for the function it was inlined into.
+//
+//   node scripts/size-areas.mjs named.wasm presets.min.json
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const [wasmPath, presetsPath] = process.argv.slice(2);
+const bytes = readFileSync(wasmPath);
+const presets = presetsPath ? readFileSync(presetsPath) : null;
+
+let pos = 0;
+const u32 = () => {
+  let result = 0, shift = 0, b;
+  do {
+    b = bytes[pos++];
+    result += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return result;
+};
+const name = () => {
+  const n = u32();
+  const s = bytes.toString('utf8', pos, pos + n);
+  pos += n;
+  return s;
+};
+
+let imported = 0;
+const bodies = [];
+const segments = [];
+const names = new Map();
+pos = 8;
+while (pos < bytes.length) {
+  const id = bytes[pos++];
+  const size = u32();
+  const end = pos + size;
+  if (id === 2) {
+    for (let n = u32(); n > 0; n--) {
+      name();
+      name();
+      const kind = bytes[pos++];
+      if (kind === 0) { u32(); imported++; }
+      else break; // only function imports matter for numbering; they come first in wasm-bindgen output
+    }
+  } else if (id === 10) {
+    for (let n = u32(); n > 0; n--) {
+      const len = u32();
+      bodies.push(bytes.subarray(pos, pos + len));
+      pos += len;
+    }
+  } else if (id === 11) {
+    for (let n = u32(); n > 0; n--) {
+      const flags = u32();
+      if (flags === 2) u32();
+      if (flags !== 1) while (bytes[pos++] !== 0x0b); // the offset expression
+      const len = u32();
+      segments.push(bytes.subarray(pos, pos + len));
+      pos += len;
+    }
+  } else if (id === 0 && name() === 'name') {
+    while (pos < end) {
+      const sub = bytes[pos++];
+      const subEnd = u32() + pos;
+      if (sub === 1) for (let n = u32(); n > 0; n--) names.set(u32(), name());
+      pos = subEnd;
+    }
+  }
+  pos = end;
+}
+if (names.size === 0) throw new Error(`${wasmPath} has no function names; build it with wasm-opt -g`);
+
+/** The area a function belongs to: the first Shopcue module its name mentions (a closure of
+ * `Profile::read` inside std's `FilterMap` is Profile's code), else the library it is from. */
+function area(fn) {
+  const own = /\b(shopcue_wasm|shopcue)\[[0-9a-f]+\]::([a-z_0-9]+)?/.exec(fn);
+  if (own && own[1] === 'shopcue') return `core ${own[2] ?? ''}`;
+  if (own) return SHELL_MODULES.has(own[2]) ? `shell ${own[2]}` : 'shell lib';
+  // An exported function's body, inlined by wasm-opt into wasm-bindgen's shim (`command`).
+  if (/^[a-z_]+ externref shim/.test(fn)) return 'shell lib';
+  if (/\b(wasm_bindgen|js_sys|web_sys)\[|^__wbg|^__wbindgen|^__externref|externref shim/.test(fn)) return 'wasm-bindgen';
+  if (/\b(core|alloc|std|compiler_builtins)\[|^<(str|char|\[\w+\]|[ui]\d+|usize|f64)>|^(mem\w+|f(max|min)|__rust|__rdl)/.test(fn)) return 'std';
+  return fn ? `other: ${fn}` : '(unnamed)';
+}
+const SHELL_MODULES = new Set(['beacon', 'heap', 'intl', 'platform', 'render', 'storage', 'tabs']);
+
+const groups = new Map();
+const add = (key, chunk) => {
+  const g = groups.get(key) ?? { count: 0, parts: [] };
+  g.count++;
+  g.parts.push(chunk);
+  groups.set(key, g);
+};
+bodies.forEach((body, i) => add(area(names.get(imported + i) ?? ''), body));
+for (const seg of segments) {
+  const at = presets ? seg.indexOf(presets) : -1;
+  if (at < 0) { add('data (texts, tables)', seg); continue; }
+  add('data: preset library', seg.subarray(at, at + presets.length));
+  add('data (texts, tables)', Buffer.concat([seg.subarray(0, at), seg.subarray(at + presets.length)]));
+}
+
+const rows = [...groups].map(([key, g]) => {
+  const all = Buffer.concat(g.parts);
+  return { key, count: g.count, raw: all.length, gzip: gzipSync(all, { level: 9 }).length };
+}).sort((a, b) => b.gzip - a.gzip);
+const total = rows.reduce((s, r) => s + r.gzip, 0);
+console.log(`${'area'.padEnd(28)} ${'items'.padStart(6)} ${'raw'.padStart(8)} ${'gzip*'.padStart(8)} ${'share'.padStart(6)}`);
+for (const r of rows) {
+  console.log(`${r.key.padEnd(28)} ${String(r.count).padStart(6)} ${String(r.raw).padStart(8)} ${String(r.gzip).padStart(8)} ${(100 * r.gzip / total).toFixed(1).padStart(5)}%`);
+}
+const raw = rows.reduce((s, r) => s + r.raw, 0);
+const whole = Buffer.concat([...groups.values()].flatMap((g) => g.parts));
+console.log(`${'all code and data'.padEnd(28)} ${''.padStart(6)} ${String(raw).padStart(8)} ${String(gzipSync(whole, { level: 9 }).length).padStart(8)}`);
+console.log('gzip*: each area compressed on its own (their sum exceeds the whole file\'s gzip); inlined code counts for its caller.');
