@@ -1,4 +1,5 @@
-/*! Shopcue loader — finds shopcue_bg.wasm next to this script, replays queued shopcue(…) calls in
+/*! Shopcue · MIT OR Apache-2.0 */
+/* Shopcue loader — finds shopcue_bg.wasm next to this script, replays queued shopcue(…) calls in
  * order, then replaces window.shopcue with the live function. Harmless when included twice; when
  * WebAssembly cannot run it logs one warning and does nothing else. Never throws into the page. */
 (function (w, NAME) {
