@@ -25,10 +25,10 @@ function timed(label, perRound, round) {
 }
 
 // GrowthBook, as its SDK calls it: the condition object interpreted on every call. It logs
-// "Unknown operator" for one conformance case through console.log; muted while timing, so the
-// figure is its evaluation, not terminal output.
-const log = console.log;
-console.log = () => {};
+// "Unknown operator" for one conformance case through the console (console.error in 1.8);
+// muted while timing, so the figure is its evaluation, not terminal output.
+const muted = ['log', 'warn', 'error'].map((level) => [level, console[level]]);
+for (const [level] of muted) console[level] = () => {};
 const gb = timed(`GrowthBook ${gbVersion} evalCondition (JS)`, cases.length, (rounds) => {
   let right = 0;
   for (let r = 0; r < rounds; r++) {
@@ -38,7 +38,7 @@ const gb = timed(`GrowthBook ${gbVersion} evalCondition (JS)`, cases.length, (ro
   }
   return right;
 });
-console.log = log;
+for (const [level, write] of muted) console[level] = write;
 
 const { instance } = await WebAssembly.instantiate(readFileSync(WASM), intlImports(() => instance.exports.memory));
 const wasm = instance.exports;
