@@ -82,10 +82,10 @@ function area(fn) {
   const own = /\b(shopcue_wasm|shopcue)\[[0-9a-f]+\]::([a-z_0-9]+)?/.exec(fn);
   if (own && own[1] === 'shopcue') return `core ${own[2] ?? ''}`;
   if (own) return SHELL_MODULES.has(own[2]) ? `shell ${own[2]}` : 'shell lib';
-  // An exported function's body, inlined by wasm-opt into wasm-bindgen's shim (`command`).
-  if (/^[a-z_]+ externref shim/.test(fn)) return 'shell lib';
   if (/\b(wasm_bindgen|js_sys|web_sys)\[|^__wbg|^__wbindgen|^__externref|externref shim/.test(fn)) return 'wasm-bindgen';
   if (/\b(core|alloc|std|compiler_builtins)\[|^<(str|char|\[\w+\]|[ui]\d+|usize|f64)>|^(mem\w+|f(max|min)|__rust|__rdl)/.test(fn)) return 'std';
+  // An exported function (`command`), or its body inlined into wasm-bindgen's shim for it.
+  if (/^[a-z_]+( externref shim.*)?$/.test(fn)) return 'shell lib';
   return fn ? `other: ${fn}` : '(unnamed)';
 }
 const SHELL_MODULES = new Set(['beacon', 'heap', 'intl', 'platform', 'render', 'storage', 'tabs']);
