@@ -46,8 +46,11 @@ while (pos < bytes.length) {
       name();
       name();
       const kind = bytes[pos++];
-      if (kind === 0) { u32(); imported++; }
-      else break; // only function imports matter for numbering; they come first in wasm-bindgen output
+      const limits = () => (bytes[pos++] & 1 ? (u32(), u32()) : u32());
+      if (kind === 0) { u32(); imported++; } // a function: its type; it takes a function index
+      else if (kind === 1) { pos++; limits(); } // a table: element type, limits
+      else if (kind === 2) limits(); // a memory
+      else pos += 2; // a global: value type, mutability
     }
   } else if (id === 10) {
     for (let n = u32(); n > 0; n--) {
@@ -59,7 +62,11 @@ while (pos < bytes.length) {
     for (let n = u32(); n > 0; n--) {
       const flags = u32();
       if (flags === 2) u32();
-      if (flags !== 1) while (bytes[pos++] !== 0x0b); // the offset expression
+      if (flags !== 1) { // the offset expression: i32.const or global.get, then end
+        pos++;
+        u32();
+        if (bytes[pos++] !== 0x0b) throw new Error('an unexpected data segment offset');
+      }
       const len = u32();
       segments.push(bytes.subarray(pos, pos + len));
       pos += len;
