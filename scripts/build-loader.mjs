@@ -1,8 +1,8 @@
 // Builds dist/shopcue/shopcue.js: the loader with the wasm-bindgen `no-modules` glue inlined,
 // scoped inside a function so that its `let wasm_bindgen` never touches the page's globals (and
-// a second copy is harmless), then minified with terser (only the one-line `/*! … */` licence notice is kept). With a
-// names map (wasm-opt --minify-imports-and-exports-and-modules), the glue first gets the wasm's
-// short import and export names (scripts/minify-names.mjs).
+// a second copy is harmless), then minified with terser (only the one-line `/*! … */` licence
+// notice is kept). With a names map (wasm-opt --minify-imports-and-exports-and-modules), the glue
+// first gets the wasm's short import and export names (scripts/minify-names.mjs).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { minify } from 'terser';
 import { renameGlue } from './minify-names.mjs';
