@@ -38,22 +38,25 @@ cargo build --release -p shopcue-tools-wasm --target wasm32-unknown-unknown
 mkdir -p dist/playground
 "$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) target/wasm32-unknown-unknown/release/shopcue_tools_wasm.wasm -o dist/playground/shopcue_tools.wasm
 
-# Precompressed siblings (.br, .gz) for servers that send them as they are.
+# Precompressed siblings (.br, .gz) for servers that send them as they are. The .gz files are
+# zopfli's: standard gzip that any browser inflates, 4–5 % smaller than `gzip -9` at the cost of
+# a second of compression here (no name, no time stamp: the same bytes on every build).
 shipped=("$OUT/shopcue.js" "$OUT/shopcue_bg.wasm" dist/playground/shopcue_tools.wasm)
 node scripts/precompress.mjs "${shipped[@]}"
-for f in "${shipped[@]}"; do gzip -9 -n -c "$f" >"$f.gz"; done
+for f in "${shipped[@]}"; do zopfli -c "$f" >"$f.gz"; done
 
 budget=$(node -p 'require("./pkg-config/size-budget.json").total_gzip_bytes')
 target=$(node -p 'require("./pkg-config/size-budget.json").target_gzip_bytes')
 total=0
-printf '%-22s %10s %10s %10s\n' file raw gzip brotli
+total9=0
+printf '%-22s %10s %10s %10s %10s\n' file raw gzip 'gzip -9' brotli
 for f in "$OUT/shopcue.js" "$OUT/shopcue_bg.wasm"; do
-  raw=$(wc -c <"$f"); gz=$(wc -c <"$f.gz")
+  raw=$(wc -c <"$f"); gz=$(wc -c <"$f.gz"); gz9=$(gzip -9 -n -c "$f" | wc -c)
   br=$(wc -c <"$f.br")
-  printf '%-22s %10d %10d %10s\n' "$(basename "$f")" "$raw" "$gz" "$br"
-  total=$((total + gz))
+  printf '%-22s %10d %10d %10d %10s\n' "$(basename "$f")" "$raw" "$gz" "$gz9" "$br"
+  total=$((total + gz)); total9=$((total9 + gz9))
 done
-printf '%-22s %10s %10d   (budget %d bytes gzip)\n' TOTAL '' "$total" "$budget"
+printf '%-22s %10s %10d %10d   (budget %d bytes: the shipped .gz files)\n' TOTAL '' "$total" "$total9" "$budget"
 if [ "$total" -gt "$budget" ]; then
   echo "dist: FAIL — gzip total $total exceeds the budget of $budget bytes (pkg-config/size-budget.json)" >&2
   exit 1

@@ -1,9 +1,10 @@
 // End to end on the demo store: real Chromium, real collector, real SQLite, real HTTP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ARTIFACTS, startCollector, launchBrowser, newShopperContext, messages, waitForMessages, clickClose, eventually, queuedEvents,
+  ARTIFACTS, ROOT, startCollector, launchBrowser, newShopperContext, messages, waitForMessages, clickClose, eventually, queuedEvents,
 } from './harness.mjs';
 
 let collector, browser;
@@ -50,6 +51,22 @@ test('the widget arrives brotli-compressed and, on the next page, is revalidated
   // Chromium revalidates with the ETag; the 304 carries no body (Playwright reports the cached 200).
   assert.equal((await wasm[1].request().allHeaders())['if-none-match'], first.etag);
   assert.equal((await wasm[1].request().sizes()).responseBodySize, 0, 'nothing downloaded again');
+  await context.close();
+});
+
+test('a browser that accepts only gzip gets the precompressed .gz, and the widget runs from it', async () => {
+  const context = await newShopperContext(browser, { extraHTTPHeaders: { 'Accept-Encoding': 'gzip' } });
+  const page = await context.newPage();
+  const wasm = [];
+  page.on('response', (r) => { if (r.url().endsWith('/shopcue_bg.wasm')) wasm.push(r); });
+  await page.goto(product('linen-shirt'));
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.scenario, 'page_low_stock');
+  const headers = await wasm[0].allHeaders();
+  assert.equal(headers['content-encoding'], 'gzip');
+  // The bytes on the wire are dist's .gz sibling (zopfli), not a compression made on the fly.
+  const shipped = statSync(join(ROOT, 'dist/shopcue/shopcue_bg.wasm.gz')).size;
+  assert.equal(Number(headers['content-length']), shipped);
   await context.close();
 });
 
