@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the shippable widget into dist/shopcue/: release wasm → wasm-bindgen → wasm-opt (npm
-# binaryen, never Debian's) → loader with the glue inlined → .br/.gz siblings. Prints raw/gzip/brotli sizes and
-# fails when the gzip total exceeds pkg-config/size-budget.json. Also builds the npm package
-# (ESM, same wasm) into dist/npm/ from pkg-config/npm/.
+# binaryen, never Debian's) → loader with the glue inlined → .br/.gz siblings. Prints raw, gzip
+# (the shipped .gz), gzip -9 (for comparison) and brotli sizes, and fails when the shipped gzip
+# total exceeds pkg-config/size-budget.json. Also builds the npm package (ESM, same wasm) into
+# dist/npm/ from pkg-config/npm/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=dist/shopcue
