@@ -143,12 +143,12 @@ impl shopcue::template::Formatter for HostIntl {
             Days(d) => (5, d as f64, ""),
         };
         let mut out = vec![0u8; 256];
+        let cap = out.len();
         // SAFETY: every pointer is valid for its length for the duration of the call; the host
-        // writes at most `out.len()` bytes into `out`.
-        let len = unsafe {
-            intl_format(kind, n, text.as_ptr(), text.len(), locale.as_ptr(), locale.len(), out.as_mut_ptr(), out.len())
-        };
-        out.truncate(usize::try_from(len).ok().filter(|&l| l <= 256)?);
+        // writes at most `cap` bytes into `out`.
+        let len =
+            unsafe { intl_format(kind, n, text.as_ptr(), text.len(), locale.as_ptr(), locale.len(), out.as_mut_ptr(), cap) };
+        out.truncate(usize::try_from(len).ok().filter(|&l| l <= cap)?);
         String::from_utf8(out).ok()
     }
 }
