@@ -84,8 +84,9 @@ fn profile_of_1000_events() -> Profile {
 }
 
 fn conformance_conditions() -> Vec<(Condition, Value, Value)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance/growthbook-cases.json");
-    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    let path = std::env::var("SHOPCUE_CONFORMANCE")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance/growthbook-cases.json").to_string());
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("conformance suite missing at {path}: {e}"));
     let all = parse(&text).unwrap();
     all.get("evalCondition")
         .and_then(Value::as_array)

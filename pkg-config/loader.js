@@ -85,7 +85,7 @@
       if (c.personalization_storage) { out.personalization = c.personalization_storage === 'granted'; any = true; }
       if (any) live('consent', out);
     }
-    // Automatic capture (DESIGN.md §2.2; each source can be switched off in the config's
+    // Automatic capture (docs/ARCHITECTURE.md, "Capture"; each source can be switched off in the config's
     // `capture`): GA4 dataLayer pushes, schema.org JSON-LD, data-shopcue-* attributes, History
     // API navigation. The core maps and validates; this only hands over what the page holds.
     var doc = w.document;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { evalCondition } from '@growthbook/growthbook';
 import { intlImports } from '../www/tools-intl.js';
 
-const SUITE = process.env.SHOPCUE_CONFORMANCE || new URL('../../shared/conformance/growthbook-cases.json', import.meta.url);
+const SUITE = process.env.SHOPCUE_CONFORMANCE || new URL('../tests/conformance/growthbook-cases.json', import.meta.url);
 const WASM = new URL('../target/wasm32-unknown-unknown/release/shopcue_tools_wasm.wasm', import.meta.url);
 const cases = JSON.parse(readFileSync(SUITE, 'utf8')).evalCondition;
 const gbVersion = JSON.parse(readFileSync(new URL('../node_modules/@growthbook/growthbook/package.json', import.meta.url))).version;

@@ -1,4 +1,5 @@
-//! GrowthBook's own conformance cases (`../shared/conformance/growthbook-cases.json`, MIT):
+//! GrowthBook's own conformance cases (`tests/conformance/growthbook-cases.json`, vendored
+//! with its MIT licence; see `tests/conformance/README.md` for its commit and specVersion):
 //! every case of evalCondition, hash, getBucketRange, chooseVariation, getEqualWeights and
 //! inNamespace must pass. Prints the pass count per section.
 
@@ -8,7 +9,7 @@ use shopcue::json::{parse, Value};
 
 fn cases() -> Value {
     let path = std::env::var("SHOPCUE_CONFORMANCE")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/conformance/growthbook-cases.json").to_string());
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance/growthbook-cases.json").to_string());
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("conformance suite missing at {path}: {e}"));
     parse(&text).expect("conformance suite is JSON")
 }

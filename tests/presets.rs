@@ -1,5 +1,5 @@
-//! Every preset of the playbooks (DESIGN.md §4): one shopper for whom it fires and one for whom
-//! it must not, with the reason from `explain`. Also: every preset is covered here, and renders
+//! Every preset of the playbooks (docs/ARCHITECTURE.md, "Presets"): one shopper for whom it
+//! fires and one for whom it must not, with the reason from `explain`. Also: every preset is covered here, and renders
 //! complete ja and en messages.
 
 use shopcue::config::{Config, PRESETS_JSON};

@@ -23,7 +23,7 @@ fi
 wbg=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
   step "wasm-bindgen-cli $wbg (about 2 minutes)"
-  # No --locked: it fails on a yanked transitive dependency (shared/TOOLCHAIN.md).
+  # No --locked: the lock file it ships pins a yanked transitive dependency, and --locked fails.
   cargo install wasm-bindgen-cli --version "$wbg"
 fi
 

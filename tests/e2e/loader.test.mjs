@@ -1,4 +1,4 @@
-// The script tag contract (DESIGN.md §2.1): queue replay, double inclusion, tag-manager
+// The script tag contract (docs/ARCHITECTURE.md, "The script tag"): queue replay, double inclusion, tag-manager
 // injection, WebAssembly blocked, invalid config — in real Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
