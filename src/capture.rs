@@ -183,7 +183,8 @@ fn product(node: &Value) -> Option<Value> {
     put("item_brand", text(node.get("brand")).map(Value::from));
     put("item_category", text(node.get("category")).map(Value::from));
     put("image", text(node.get("image")).map(Value::from));
-    put("url", text(node.get("url")).map(Value::from));
+    // The product's own URL, else its offer's (`Offer.url`); the runtime falls back on the page.
+    put("url", text(node.get("url")).or_else(|| offer.and_then(|o| text(o.get("url")))).map(Value::from));
     let mut currency = None;
     if let Some(o) = offer {
         // Offer.price, else AggregateOffer.lowPrice; numbers or price strings.
@@ -266,6 +267,13 @@ mod tests {
         assert_eq!(item.get("image").and_then(Value::as_str), Some("https://shop.example/a.jpg"));
         assert_eq!(item.get("price").and_then(Value::as_str), Some("6980"), "price strings are parsed by the event");
         assert_eq!(item.get("stock").and_then(Value::as_f64), Some(2.0));
+        assert_eq!(item.get("url"), None, "no URL on the product or its offer");
+
+        let offer_url =
+            parse(r#"{"@type":"Product","sku":"U1","offers":{"@type":"Offer","price":100,"url":"https://shop.example/p/u1"}}"#)
+                .unwrap();
+        let item = get(&json_ld(&offer_url).unwrap(), "items.0").cloned().unwrap();
+        assert_eq!(item.get("url").and_then(Value::as_str), Some("https://shop.example/p/u1"), "Offer.url");
 
         let list = parse(
             r#"[{"@type":"WebPage"},{"@type":["Product","Thing"],"productID":"X","offers":[{"@type":"AggregateOffer","lowPrice":980,

@@ -15,6 +15,40 @@ use crate::regex::Regex;
 /// Deepest nesting of conditions accepted.
 const MAX_DEPTH: usize = 32;
 
+/// Every operator of the condition language, for "did you mean" hints.
+const OPERATORS: &[&str] = &[
+    "$eq",
+    "$ne",
+    "$lt",
+    "$lte",
+    "$gt",
+    "$gte",
+    "$in",
+    "$nin",
+    "$ini",
+    "$nini",
+    "$all",
+    "$alli",
+    "$exists",
+    "$regex",
+    "$regexi",
+    "$elemMatch",
+    "$size",
+    "$type",
+    "$not",
+    "$and",
+    "$or",
+    "$nor",
+    "$inGroup",
+    "$notInGroup",
+    "$veq",
+    "$vne",
+    "$vgt",
+    "$vgte",
+    "$vlt",
+    "$vlte",
+];
+
 /// A compiled condition.
 #[derive(Debug, Clone)]
 pub enum Condition {
@@ -344,7 +378,7 @@ impl Compiler {
                 Op::Version(c, padded_version(x))
             }
             _ => {
-                self.problem(path, format!("unknown operator {op}"));
+                self.problem(path, format!("unknown operator {op}.{}", crate::suggest::hint(op, OPERATORS.iter().copied())));
                 Op::Invalid
             }
         }

@@ -300,7 +300,8 @@ impl Placement {
                 }
                 Some(_) => Err("inline needs a CSS selector of 1 to 200 characters: \"inline:#price\"".into()),
                 None => Err(format!(
-                    "unknown placement \"{other}\"; use banner-top, banner-bottom, toast, modal or inline:<selector>"
+                    "unknown placement \"{other}\".{} Use banner-top, banner-bottom, toast, modal or inline:<selector>",
+                    crate::suggest::hint(other, ["banner-top", "banner-bottom", "toast", "modal", "inline:"])
                 )),
             },
         }
@@ -536,7 +537,8 @@ impl PageFormat {
 fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut Vec<Problem>) {
     for (k, _) in members {
         if !allowed.contains(&k.as_str()) {
-            p.push(Problem::new(member(path, k), format!("unknown field; expected one of {}", allowed.join(", "))));
+            let hint = crate::suggest::hint(k, allowed.iter().copied());
+            p.push(Problem::new(member(path, k), format!("unknown field;{hint} Expected one of {}", allowed.join(", "))));
         }
     }
 }
@@ -714,7 +716,11 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
             Some(b) => b.clone(),
             None => {
                 let known: Vec<_> = cx.presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
-                p.push(Problem::new(member(path, "preset"), format!("unknown preset \"{name}\"; known: {}", known.join(", "))));
+                let hint = crate::suggest::hint(name, known.iter().copied());
+                p.push(Problem::new(
+                    member(path, "preset"),
+                    format!("unknown preset \"{name}\".{hint} Known: {}", known.join(", ")),
+                ));
                 return None;
             }
         },

@@ -255,8 +255,8 @@ fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
 
 /// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
 /// (the names are listed in `template::ITEM_FIELDS`).
-pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: &Env) -> Value {
-    item_context_with(state, config, profile, env, &waiting_items(profile))
+pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: &Env, on_page: bool) -> Value {
+    item_context_with(state, config, profile, env, &waiting_items(profile), on_page)
 }
 
 /// Items the shopper waits for (asked to be told about, still out of stock).
@@ -264,7 +264,15 @@ fn waiting_items(profile: &Profile) -> Vec<&ItemState> {
     profile.items.values().filter(|s| s.notify_at.is_some() && s.item.stock.is_some_and(|n| n <= 0.0)).collect()
 }
 
-fn item_context_with(state: &ItemState, config: &Config, profile: &Profile, env: &Env, waiting: &[&ItemState]) -> Value {
+/// `on_page`: the item is the one this page shows (browse presets leave it to `page_low_stock`).
+fn item_context_with(
+    state: &ItemState,
+    config: &Config,
+    profile: &Profile,
+    env: &Env,
+    waiting: &[&ItemState],
+    on_page: bool,
+) -> Value {
     let it = &state.item;
     let now = env.now;
     let low = it.stock.is_some_and(|s| s >= 1.0 && s <= config.low_stock);
@@ -292,6 +300,7 @@ fn item_context_with(state: &ItemState, config: &Config, profile: &Profile, env:
         ("low_stock", low.into()),
         ("in_stock", in_stock.into()),
         ("in_cart", (state.cart_qty > 0.0).into()),
+        ("on_page", on_page.into()),
         ("favorite", state.favorite_at.is_some().into()),
         ("favorite_brand", it.brand.as_ref().is_some_and(|b| profile.favorite_brands.contains(b)).into()),
         ("notify", state.notify_at.is_some().into()),
@@ -375,7 +384,8 @@ pub fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &En
             ("expires_in_days", expires.map(|t| calendar_days(env.now, t, env.utc_offset_min) as f64).into()),
         ])
     });
-    let page_item = page.items.first().map_or(Value::Null, |it| item_context(&page_state(profile, it), config, profile, env));
+    let page_item =
+        page.items.first().map_or(Value::Null, |it| item_context(&page_state(profile, it), config, profile, env, true));
     object([
         (
             "visitor",
@@ -488,15 +498,19 @@ impl<'a> Contexts<'a> {
             }
             Collection::Page => {
                 for it in &page.items {
-                    self.pool.push(item_context_with(&page_state(profile, it), config, profile, env, &self.waiting));
+                    self.pool.push(item_context_with(&page_state(profile, it), config, profile, env, &self.waiting, true));
                 }
                 (start..self.pool.len()).collect()
             }
             _ => {
                 if !self.profile_built {
                     // Profile items always sit at the front of the pool.
-                    let built: Vec<Value> =
-                        profile.items.values().map(|s| item_context_with(s, config, profile, env, &self.waiting)).collect();
+                    let on_page = |s: &ItemState| page.items.iter().any(|i| i.id == s.item.id);
+                    let built: Vec<Value> = profile
+                        .items
+                        .values()
+                        .map(|s| item_context_with(s, config, profile, env, &self.waiting, on_page(s)))
+                        .collect();
                     self.pool.splice(0..0, built);
                     let shift = profile.items.len();
                     for idx in self.collections.iter_mut().flatten() {

@@ -62,6 +62,8 @@ pub enum Error {
     NotInitialized,
     /// A command name Shopcue does not know.
     UnknownCommand(String),
+    /// The config could not be had (HTTP status, network): why.
+    ConfigUnavailable(String),
 }
 
 /// Every [`Error::code`], for the generated TypeScript types.
@@ -71,6 +73,7 @@ pub const ERROR_CODES: &[&str] = &[
     "SHOPCUE_INVALID_EVENT",
     "SHOPCUE_NOT_INITIALIZED",
     "SHOPCUE_UNKNOWN_COMMAND",
+    "SHOPCUE_CONFIG_UNAVAILABLE",
 ];
 
 impl Error {
@@ -82,6 +85,7 @@ impl Error {
             Error::InvalidEvent(_) => "SHOPCUE_INVALID_EVENT",
             Error::NotInitialized => "SHOPCUE_NOT_INITIALIZED",
             Error::UnknownCommand(_) => "SHOPCUE_UNKNOWN_COMMAND",
+            Error::ConfigUnavailable(_) => "SHOPCUE_CONFIG_UNAVAILABLE",
         }
     }
 
@@ -118,6 +122,7 @@ impl fmt::Display for Error {
             }
             Error::NotInitialized => f.write_str("call shopcue('init', …) first"),
             Error::UnknownCommand(name) => write!(f, "unknown command \"{name}\""),
+            Error::ConfigUnavailable(why) => write!(f, "config not loaded: {why}"),
         }
     }
 }
@@ -136,6 +141,7 @@ mod tests {
             Error::InvalidEvent(Vec::new()),
             Error::NotInitialized,
             Error::UnknownCommand(String::new()),
+            Error::ConfigUnavailable(String::new()),
         ];
         assert_eq!(all.iter().map(Error::code).collect::<Vec<_>>(), ERROR_CODES);
     }

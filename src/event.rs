@@ -163,7 +163,70 @@ fn is_event_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 40 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// Who said what an item is, from the least to the most trusted. On one page, a field from a
+/// more trusted source wins whatever arrived first, so a product page that publishes both a
+/// GA4 push and JSON-LD gets the same merged item in either order ([`Item::merge_ranked`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    /// schema.org JSON-LD found on the page.
+    JsonLd = 1,
+    /// `data-shopcue-*` attributes.
+    Attributes = 2,
+    /// A GA4 `dataLayer` push.
+    DataLayer = 3,
+    /// `shopcue('catalog', items)`: the site's own fresh facts.
+    Catalog = 4,
+    /// An explicit `shopcue('track', …)`.
+    Track = 5,
+}
+
+/// The product facts [`Item::merge_ranked`] ranks, one rank each.
+pub const RANKED_FIELDS: usize = 9;
+
 impl Item {
+    /// The rank of each product fact this item holds (`0` where it holds none), as if it all
+    /// came from `rank`.
+    pub fn ranks(&self, rank: Rank) -> [u8; RANKED_FIELDS] {
+        let mut ranks = [0; RANKED_FIELDS];
+        let mut i = 0;
+        macro_rules! mark {
+            ($($f:ident),*) => { $( if self.$f.is_some() { ranks[i] = rank as u8; } i += 1; )* };
+        }
+        mark!(name, brand, category, price, stock, url, image, stores, release_date);
+        debug_assert_eq!(i, RANKED_FIELDS);
+        ranks
+    }
+
+    /// Takes each product fact of `new` (from `rank`) that this item lacks, or that a source no
+    /// more trusted than `rank` gave (`ranks` holds who gave each field; a later fact of the
+    /// same rank is an update). The result does not depend on the order of arrival.
+    ///
+    /// ```
+    /// use shopcue::event::{Item, Rank};
+    /// let ga4 = Item { id: "t".into(), name: Some("Tee".into()), price: Some(1980.0), ..Item::default() };
+    /// let json_ld = Item { id: "t".into(), price: Some(2000.0), stock: Some(2.0), ..Item::default() };
+    /// let (mut a, mut ranks_a) = (ga4.clone(), ga4.ranks(Rank::DataLayer));
+    /// a.merge_ranked(&mut ranks_a, &json_ld, Rank::JsonLd);
+    /// let (mut b, mut ranks_b) = (json_ld.clone(), json_ld.ranks(Rank::JsonLd));
+    /// b.merge_ranked(&mut ranks_b, &ga4, Rank::DataLayer);
+    /// assert_eq!(a, b);
+    /// assert_eq!((a.price, a.stock), (Some(1980.0), Some(2.0)));
+    /// ```
+    pub fn merge_ranked(&mut self, ranks: &mut [u8; RANKED_FIELDS], new: &Item, rank: Rank) {
+        let mut i = 0;
+        macro_rules! take {
+            ($($f:ident),*) => { $(
+                if new.$f.is_some() && (self.$f.is_none() || rank as u8 >= ranks[i]) {
+                    self.$f.clone_from(&new.$f);
+                    ranks[i] = rank as u8;
+                }
+                i += 1;
+            )* };
+        }
+        take!(name, brand, category, price, stock, url, image, stores, release_date);
+        debug_assert_eq!(i, RANKED_FIELDS);
+    }
+
     /// Reads an item object; problems go to `problems` with paths under `path`.
     pub fn parse(v: &Value, path: &str, problems: &mut Vec<Problem>) -> Option<Item> {
         if v.as_object().is_none() {

@@ -49,6 +49,7 @@ pub mod profile;
 pub mod regex;
 pub mod runtime;
 mod sort;
+pub mod suggest;
 pub mod template;
 pub mod time;
 pub mod url;

@@ -2,11 +2,11 @@
 //! The wasm shell owns one [`Runtime`], feeds it time, randomness and stored text, and carries
 //! out what it returns (render, send, store).
 
-use crate::capture::{event_from, Source};
+use crate::capture::{event_from, Source, Switches};
 use crate::config::{Config, PageFormat};
 use crate::engine::{decide, Decision, Env, Page};
 use crate::error::{element, member, Error, Problem};
-use crate::event::{Event, Item};
+use crate::event::{Event, Item, Rank, RANKED_FIELDS};
 use crate::feed::FeedSource;
 use crate::id::{uuid_v7, Entropy};
 use crate::json::{object, parse, Value};
@@ -186,6 +186,16 @@ pub struct Runtime {
     /// The beacon queue.
     pub outbox: Outbox,
     page: Page,
+    /// Who gave each product fact of `page.items` ([`Item::merge_ranked`]).
+    page_ranks: Vec<[u8; RANKED_FIELDS]>,
+    /// The page's address as a product link (query kept, fragment and tracking parameters
+    /// dropped): the `url` of a viewed item that names none. Never sent in a beacon.
+    page_link: String,
+    /// `shopcue('catalog', …)` facts, kept (bounded) for items not viewed yet on this page.
+    catalog_facts: Vec<Item>,
+    /// No config could be had (not fetched, not JSON, or invalid): capture goes on under the
+    /// default settings instead of waiting.
+    config_failed: bool,
     messages: Vec<Message>,
     utc_offset_min: i32,
     location: Option<(f64, f64)>,
@@ -210,6 +220,13 @@ pub struct Runtime {
 
 /// Most captured values held while the config loads.
 const MAX_CAPTURED_EARLY: usize = 50;
+
+/// Most `catalog` facts kept for items not viewed yet.
+const MAX_CATALOG_FACTS: usize = 200;
+
+/// Query parameters that say how the shopper arrived, not which product the page shows: left
+/// out of the product link taken from the page address.
+const TRACKING_PARAMS: &[&str] = &["utm_", "gclid", "fbclid", "msclkid", "yclid", "_ga", "_gl", "mc_", "shopcue_preview"];
 
 impl Runtime {
     /// Restores state from storage text (either may be missing or corrupt). Returns the
@@ -244,6 +261,10 @@ impl Runtime {
             profile,
             outbox,
             page: Page::default(),
+            page_ranks: Vec::new(),
+            page_link: String::new(),
+            catalog_facts: Vec::new(),
+            config_failed: false,
             messages: Vec::new(),
             utc_offset_min: 540,
             location: None,
@@ -315,13 +336,27 @@ impl Runtime {
             )]));
         }
         self.config = Some(config);
+        self.config_failed = false;
         Ok(())
+    }
+
+    /// Says that no config could be had: it was not fetched, was not JSON, or was invalid. With
+    /// no config in force, what automatic capture found stops waiting for one and is recorded
+    /// under the default capture settings (and so is everything captured later), so tracking
+    /// goes on. Returns the problems of captured values that were not valid events.
+    pub fn config_failed(&mut self, now: i64, entropy: &mut dyn Entropy) -> Vec<Error> {
+        if self.config.is_none() {
+            self.config_failed = true;
+        }
+        self.replay_captured(now, entropy)
     }
 
     /// Starts a new page view at `url`; open messages belong to the old page and are closed.
     pub fn page_view(&mut self, url: &str, now: i64, entropy: &mut dyn Entropy) {
         self.outbox.unblock();
         self.page = Page { url: strip_query(url).to_string(), path: path_of(url).to_string(), ..Page::default() };
+        self.page_ranks.clear();
+        self.page_link = product_link(url);
         self.messages.clear();
         self.profile.compact(now);
         self.profile.touch(now, entropy);
@@ -406,15 +441,27 @@ impl Runtime {
         }
     }
 
-    /// Records an event: validates it, updates the profile and queues its beacon.
+    /// Records an event: validates it, updates the profile and queues its beacon. A
+    /// `view_item` of an item this page view already recorded (from automatic capture, say)
+    /// adds its facts to that item instead and counts no second view; its facts win over
+    /// captured ones.
     pub fn track(&mut self, name: &str, params: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<(), Error> {
+        self.record(name, params, Rank::Track, now, entropy).map(|_| ())
+    }
+
+    /// [`Runtime::track`] for facts from `rank`; returns whether it became an event (false when
+    /// it only added facts to an item already viewed on this page).
+    fn record(&mut self, name: &str, params: &Value, rank: Rank, now: i64, entropy: &mut dyn Entropy) -> Result<bool, Error> {
         if self.options.is_none() {
             return Err(Error::NotInitialized);
         }
         if name.starts_with("shopcue_") {
             return Err(Error::InvalidEvent(vec![Problem::new("$name", "shopcue_* events are reserved for Shopcue itself")]));
         }
-        let event = Event::parse(name, params)?;
+        let mut event = Event::parse(name, params)?;
+        if name == "view_item" && self.view_on_page(&mut event, rank, now) {
+            return Ok(false);
+        }
         self.profile.touch(now, entropy);
         self.profile.apply(&event, now);
         if !self.consent.personalization && self.page_log.len() < 200 {
@@ -424,14 +471,38 @@ impl Runtime {
             self.unsynced.push((event.clone(), now));
         }
         self.profile_dirty = true;
-        if name == "view_item" {
-            self.page.items = event.items.clone();
-        }
         if !self.page.events.iter().any(|e| e == name) {
             self.page.events.push(name.to_string());
         }
         self.enqueue(name, event.params, now, entropy);
-        Ok(())
+        Ok(true)
+    }
+
+    /// A `view_item` from `rank`. When its item was already viewed on this page, its facts are
+    /// merged into that item field by field ([`Item::merge_ranked`]) and into the profile, and
+    /// this returns true: one view, however many sources describe it. Otherwise its item
+    /// becomes the page's, completed from `catalog` facts and, for its link, from the page
+    /// address; returns false.
+    fn view_on_page(&mut self, event: &mut Event, rank: Rank, now: i64) -> bool {
+        let Some(new) = event.items.first_mut() else { return false };
+        if let Some(at) = self.page.items.iter().position(|i| i.id == new.id) {
+            self.page.items[at].merge_ranked(&mut self.page_ranks[at], new, rank);
+            self.profile.update_catalog(std::slice::from_ref(&self.page.items[at]), now);
+            self.profile_dirty = true;
+            return true;
+        }
+        let mut ranks = new.ranks(rank);
+        if let Some(fact) = self.catalog_facts.iter().find(|f| f.id == new.id) {
+            new.merge_ranked(&mut ranks, fact, Rank::Catalog);
+        }
+        if new.url.is_none() && !self.page_link.is_empty() {
+            // Rank 0: any source that names a link replaces the page's.
+            new.url = Some(self.page_link.clone());
+        }
+        self.page.items = event.items.clone();
+        self.page_ranks = event.items.iter().map(|i| i.ranks(rank)).collect();
+        self.page_ranks[0] = ranks;
+        false
     }
 
     /// Records what automatic capture found on the page ([`crate::capture`]): `source` is
@@ -461,24 +532,26 @@ impl Runtime {
 
     /// [`Runtime::capture`] once the source is known and JSON-LD text is parsed.
     fn capture_value(&mut self, source: Source, v: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<bool, Error> {
-        let Some(config) = &self.config else {
-            if self.captured.len() < MAX_CAPTURED_EARLY {
-                self.captured.push((source, v.clone()));
+        let switches = match &self.config {
+            Some(config) => config.capture,
+            None if self.config_failed => Switches::default(),
+            None => {
+                if self.captured.len() < MAX_CAPTURED_EARLY {
+                    self.captured.push((source, v.clone()));
+                }
+                return Ok(false);
             }
-            return Ok(false);
         };
-        if !config.capture.allows(source) {
+        if !switches.allows(source) {
             return Ok(false);
         }
         let Some((name, params)) = event_from(source, v) else { return Ok(false) };
-        if name == "view_item" {
-            let id = params.get_path("items.0.item_id").and_then(Value::as_str);
-            if self.page.items.first().is_some_and(|i| Some(i.id.as_str()) == id) {
-                return Ok(false);
-            }
-        }
-        self.track(&name, &params, now, entropy)?;
-        Ok(true)
+        let rank = match source {
+            Source::DataLayer => Rank::DataLayer,
+            Source::JsonLd => Rank::JsonLd,
+            Source::Attributes => Rank::Attributes,
+        };
+        self.record(&name, &params, rank, now, entropy)
     }
 
     /// Takes the values captured before the config loaded, as far as the config allows;
@@ -535,7 +608,10 @@ impl Runtime {
         self.config.as_ref().is_none_or(|c| c.capture.history)
     }
 
-    /// Refreshes price and stock of known items (`shopcue('catalog', items)`).
+    /// Fresh product facts (`shopcue('catalog', items)`): price, stock, per-store stock … They
+    /// refresh the profile's items and the page's item now, and are kept (bounded) for items
+    /// not viewed yet, to complete them when a view arrives in whatever order. They win over
+    /// automatic capture and lose to an explicit `track`.
     pub fn catalog(&mut self, items: &Value, now: i64) -> Result<(), Error> {
         let mut problems = Vec::new();
         let list: Vec<Item> = match items.as_array() {
@@ -543,6 +619,17 @@ impl Runtime {
             None => return Err(Error::InvalidEvent(vec![Problem::new("$", "catalog takes an array of items")])),
         };
         self.profile.update_catalog(&list, now);
+        for item in &list {
+            if let Some(at) = self.page.items.iter().position(|i| i.id == item.id) {
+                self.page.items[at].merge_ranked(&mut self.page_ranks[at], item, Rank::Catalog);
+            }
+            match self.catalog_facts.iter_mut().find(|f| f.id == item.id) {
+                Some(fact) => fact.merge_ranked(&mut [0; RANKED_FIELDS], item, Rank::Catalog),
+                None => self.catalog_facts.push(item.clone()),
+            }
+        }
+        let excess = self.catalog_facts.len().saturating_sub(MAX_CATALOG_FACTS);
+        self.catalog_facts.drain(..excess);
         self.profile_dirty = true;
         if problems.is_empty() {
             Ok(())
@@ -585,6 +672,12 @@ impl Runtime {
             self.profile = Profile::new(now, entropy);
             self.profile.touch(now, entropy);
             self.messages.clear();
+            // What was done before the revocation must not come back: not through a rebase onto
+            // another tab's profile, nor through a later grant's replay.
+            self.unsynced.clear();
+            self.page_log.clear();
+            self.page.items.clear();
+            self.page_ranks.clear();
             change.purge_profile = true;
         }
         self.profile_dirty = next.personalization;
@@ -741,7 +834,7 @@ impl Runtime {
             location: self.location.or_else(|| config.stores.first().map(|s| (s.lat + 0.008, s.lon + 0.008))),
             ..self.env(now)
         };
-        let sample = crate::engine::item_context(&sample, config, &self.profile, &env);
+        let sample = crate::engine::item_context(&sample, config, &self.profile, &env, false);
         let decision = crate::engine::preview(config, &self.profile, &self.page, &env, scenario_id, &sample)?;
         Some(Message { id: format!("preview-{}", uuid_v7(now, entropy)), decision, reported: 0 })
     }
@@ -985,6 +1078,27 @@ pub fn simulate(input: &Value, entropy: &mut dyn Entropy, formatter: Option<Rc<d
     ])
 }
 
+/// `url` as a product link: the fragment and the query parameters that only say how the
+/// shopper arrived ([`TRACKING_PARAMS`]) dropped; the rest of the query kept, since it often
+/// names the product (`/product?id=…`).
+fn product_link(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or_default();
+    let Some((base, query)) = url.split_once('?') else { return url.to_string() };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !TRACKING_PARAMS.iter().any(|t| p.split('=').next().is_some_and(|k| k.starts_with(t))))
+        .collect();
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        let mut link = String::with_capacity(url.len());
+        link.push_str(base);
+        link.push('?');
+        link.push_str(&kept.join("&"));
+        link
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1166,6 +1280,145 @@ mod tests {
         let Err(Error::InvalidConfig(problems)) = rt.set_config(&off) else { panic!("invalid capture switches") };
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["$.capture.cookies", "$.capture.datalayer"]);
+    }
+
+    /// A runtime on a product page with `scenarios` (preset names), the config loaded.
+    fn on_product_page(e: &mut SeededEntropy, scenarios: &[&str], url: &str) -> Runtime {
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        let list: Vec<String> = scenarios.iter().map(|p| format!(r#"{{"preset":"{p}"}}"#)).collect();
+        let opts = parse(&format!(
+            r#"{{"site":"demo","endpoint":"/collect","config":{{"version":1,"site":"demo","locale":"en-US","scenarios":[{}]}}}}"#,
+            list.join(",")
+        ))
+        .unwrap();
+        let ConfigSource::Inline(c) = rt.init(&opts).unwrap().config else { unreachable!() };
+        rt.set_config(&c).unwrap();
+        rt.page_view(url, 1, e);
+        rt
+    }
+
+    const GA4_VIEW: &str = r#"{"event":"view_item","ecommerce":{"currency":"JPY","items":[{"item_id":"LS","item_name":"Linen shirt","price":6980}]}}"#;
+    const LD_PRODUCT: &str = r#"{"@context":"https://schema.org","@type":"Product","sku":"LS","name":"リネンシャツ",
+        "image":"https://shop.example/ls.jpg","brand":{"@type":"Brand","name":"Kinari"},
+        "offers":{"@type":"Offer","price":"7,200","priceCurrency":"JPY","url":"https://shop.example/p/ls",
+        "availability":"https://schema.org/LimitedAvailability","inventoryLevel":{"@type":"QuantitativeValue","value":2}}}"#;
+
+    #[test]
+    fn ga4_and_json_ld_of_one_item_merge_field_by_field_in_either_order() {
+        let e = &mut SeededEntropy(21);
+        let mut seen = Vec::new();
+        for ga4_first in [true, false] {
+            let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/p/ls");
+            let (ga4, ld) = (parse(GA4_VIEW).unwrap(), Value::from(LD_PRODUCT));
+            let first = if ga4_first { rt.capture("datalayer", &ga4, 2, e) } else { rt.capture("jsonld", &ld, 2, e) };
+            let second = if ga4_first { rt.capture("jsonld", &ld, 3, e) } else { rt.capture("datalayer", &ga4, 3, e) };
+            assert_eq!((first, second), (Ok(true), Ok(false)), "one view event, the second source merges");
+            let state = &rt.profile.items["LS"];
+            assert_eq!(state.view_count, 1, "still one view");
+            let it = &state.item;
+            assert_eq!(
+                (it.name.as_deref(), it.price, it.stock, it.brand.as_deref(), it.url.as_deref(), it.image.is_some()),
+                (Some("Linen shirt"), Some(6980.0), Some(2.0), Some("Kinari"), Some("https://shop.example/p/ls"), true),
+                "GA4's name and price win over JSON-LD's; JSON-LD fills stock, brand, link and image"
+            );
+            let shown = rt.decide(4, e);
+            assert_eq!(shown.len(), 1, "the low-stock message shows");
+            assert_eq!(shown[0].decision.title, "Only 2 left: Linen shirt");
+            let views = rt.outbox.entries().filter(|x| x.json.contains(r#""name":"view_item""#)).count();
+            assert_eq!(views, 1, "one view_item beacon");
+            seen.push(rt.page.items.clone());
+        }
+        assert_eq!(seen[0], seen[1], "the order of arrival does not matter");
+
+        // An explicit track wins over automatic capture, whenever it comes.
+        let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/p/ls");
+        rt.capture("jsonld", &Value::from(LD_PRODUCT), 2, e).unwrap();
+        let own = parse(r#"{"items":[{"item_id":"LS","item_name":"Own name","stock":1}]}"#).unwrap();
+        rt.track("view_item", &own, 3, e).unwrap();
+        rt.capture("datalayer", &parse(GA4_VIEW).unwrap(), 4, e).unwrap();
+        let it = &rt.page.items[0];
+        assert_eq!((it.name.as_deref(), it.stock, it.price), (Some("Own name"), Some(1.0), Some(6980.0)));
+        assert_eq!(rt.profile.items["LS"].view_count, 1);
+    }
+
+    #[test]
+    fn catalog_facts_wait_for_items_not_viewed_yet() {
+        let e = &mut SeededEntropy(22);
+        let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/p/ls");
+        rt.catalog(&parse(r#"[{"item_id":"LS","stock":2},{"item_id":"other","price":10}]"#).unwrap(), 2).unwrap();
+        rt.capture("datalayer", &parse(GA4_VIEW).unwrap(), 3, e).unwrap();
+        assert_eq!(rt.page.items[0].stock, Some(2.0), "the catalog's stock completes the GA4 item");
+        assert_eq!(rt.decide(4, e)[0].decision.scenario_id, "page_low_stock");
+
+        // And after the view: the page's item is refreshed at once.
+        let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/p/ls");
+        rt.capture("datalayer", &parse(GA4_VIEW).unwrap(), 2, e).unwrap();
+        assert!(rt.decide(3, e).is_empty(), "no stock known yet");
+        rt.catalog(&parse(r#"[{"item_id":"LS","stock":1}]"#).unwrap(), 4).unwrap();
+        assert_eq!(rt.decide(5, e)[0].decision.title, "Only 1 left: Linen shirt");
+
+        // Bounded: the oldest facts go first.
+        let many: Vec<String> = (0..MAX_CATALOG_FACTS + 10).map(|i| format!(r#"{{"item_id":"x{i}","stock":1}}"#)).collect();
+        rt.catalog(&parse(&format!("[{}]", many.join(","))).unwrap(), 6).unwrap();
+        assert_eq!(rt.catalog_facts.len(), MAX_CATALOG_FACTS);
+        assert!(rt.catalog_facts.iter().all(|f| f.id != "x0"));
+    }
+
+    #[test]
+    fn a_viewed_item_without_a_link_gets_the_pages_address() {
+        let e = &mut SeededEntropy(23);
+        let mut rt =
+            on_product_page(e, &["page_low_stock"], "https://shop.example/product.html?id=ls&utm_source=mail&gclid=x#reviews");
+        rt.capture("datalayer", &parse(GA4_VIEW).unwrap(), 2, e).unwrap();
+        assert_eq!(rt.page.items[0].url.as_deref(), Some("https://shop.example/product.html?id=ls"));
+        rt.capture("jsonld", &Value::from(LD_PRODUCT), 3, e).unwrap();
+        assert_eq!(rt.page.items[0].url.as_deref(), Some("https://shop.example/p/ls"), "a named link wins");
+        assert_eq!(product_link("https://s/p?utm_medium=x"), "https://s/p");
+        assert_eq!(product_link("/p/1"), "/p/1");
+    }
+
+    #[test]
+    fn browse_presets_leave_the_item_on_the_page_to_page_low_stock() {
+        let e = &mut SeededEntropy(24);
+        let mut rt = on_product_page(e, &["browse_low_stock"], "https://shop.example/p/ls");
+        rt.capture("jsonld", &Value::from(LD_PRODUCT), 2, e).unwrap();
+        assert!(rt.decide(3, e).is_empty(), "not on the product's own page");
+        rt.page_view("https://shop.example/", 10, e);
+        assert_eq!(rt.decide(11, e)[0].decision.scenario_id, "browse_low_stock", "on any other page");
+    }
+
+    #[test]
+    fn capture_goes_on_under_default_settings_when_the_config_fails() {
+        let e = &mut SeededEntropy(25);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        rt.init(&parse(r#"{"site":"demo","endpoint":"/collect","config":"/c.json"}"#).unwrap()).unwrap();
+        rt.page_view("https://shop.example/p/ls", 1, e);
+        let cart = parse(r#"{"event":"add_to_cart","ecommerce":{"items":[{"item_id":"LS","price":6980}]}}"#).unwrap();
+        assert_eq!(rt.capture("datalayer", &cart, 2, e), Ok(false), "waits while the config loads");
+        let bad = parse(r#"{"version":1,"site":"demo","scenarios":[{"preset":"page_lowstock"}]}"#).unwrap();
+        let Err(Error::InvalidConfig(problems)) = rt.set_config(&bad) else { panic!("invalid") };
+        assert!(problems[0].message.contains("Did you mean \"page_low_stock\"?"), "{}", problems[0].message);
+        assert_eq!(rt.config_failed(3, e), Vec::<Error>::new());
+        assert_eq!(rt.profile.items["LS"].cart_qty, 1.0, "the waiting add_to_cart is recorded");
+        assert_eq!(rt.capture("jsonld", &Value::from(LD_PRODUCT), 4, e), Ok(true), "and what comes later");
+        let names: Vec<String> =
+            rt.outbox.entries().filter_map(|x| parse(&x.json).ok()?.get("name")?.as_str().map(str::to_string)).collect();
+        assert_eq!(names, ["page_view", "add_to_cart", "view_item"]);
+    }
+
+    #[test]
+    fn revoking_personalization_drops_what_was_not_stored_yet() {
+        let e = &mut SeededEntropy(26);
+        let (mut a, _) = Runtime::new(None, None, 0, e);
+        init(&mut a);
+        a.page_view("https://s/", 0, e);
+        let base = a.take_profile_json().unwrap();
+        a.track("add_to_cart", &parse(r#"{"items":[{"item_id":"before"}]}"#).unwrap(), 1, e).unwrap();
+        a.set_consent(&parse(r#"{"personalization":false}"#).unwrap(), 2, e).unwrap();
+        a.set_consent(&parse(r#"{"personalization":true}"#).unwrap(), 3, e).unwrap();
+        a.rebase_profile(&base);
+        a.restore(Some(&base));
+        assert!(a.profile.items.get("before").is_none(), "nothing from before the revocation comes back");
     }
 
     #[test]

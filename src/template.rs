@@ -19,6 +19,7 @@ pub const ITEM_FIELDS: &[&str] = &[
     "low_stock",
     "in_stock",
     "in_cart",
+    "on_page",
     "favorite",
     "favorite_brand",
     "notify",
@@ -209,11 +210,14 @@ impl Template {
                     format!("unknown value {{{{{slot}}}}}: paths start with one of {}", ROOTS.join(", ")),
                 ));
             } else if !known_path(slot) {
-                problems.push(Problem::new(path, format!("unknown value {{{{{slot}}}}}: no such field")));
+                let field = slot.rsplit('.').next().unwrap_or_default();
+                let hint = crate::suggest::hint(field, ITEM_FIELDS.iter().chain(VISITOR_FIELDS).copied());
+                problems.push(Problem::new(path, format!("unknown value {{{{{slot}}}}}: no such field.{hint}")));
             }
             if let Some(f) = &filter {
                 if !FILTERS.contains(&f.as_str()) {
-                    problems.push(Problem::new(path, format!("unknown filter |{f}: use one of {}", FILTERS.join(", "))));
+                    let hint = crate::suggest::hint(f, FILTERS.iter().copied());
+                    problems.push(Problem::new(path, format!("unknown filter |{f}.{hint} Use one of {}", FILTERS.join(", "))));
                 }
             }
             parts.push(Part::Slot { path: slot.to_string(), filter });

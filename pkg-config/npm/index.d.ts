@@ -6,7 +6,7 @@ export type KnownEventName = 'page_view' | 'view_item' | 'view_item_list' | 'add
 /** GA4 e-commerce names also taken automatically from `dataLayer`. */
 export type DataLayerEventName = 'view_item' | 'view_item_list' | 'add_to_cart' | 'remove_from_cart' | 'add_to_wishlist' | 'begin_checkout' | 'purchase' | 'search';
 /** Stable `code` of every error Shopcue raises. */
-export type ErrorCode = 'SHOPCUE_INVALID_JSON' | 'SHOPCUE_INVALID_CONFIG' | 'SHOPCUE_INVALID_EVENT' | 'SHOPCUE_NOT_INITIALIZED' | 'SHOPCUE_UNKNOWN_COMMAND';
+export type ErrorCode = 'SHOPCUE_INVALID_JSON' | 'SHOPCUE_INVALID_CONFIG' | 'SHOPCUE_INVALID_EVENT' | 'SHOPCUE_NOT_INITIALIZED' | 'SHOPCUE_UNKNOWN_COMMAND' | 'SHOPCUE_CONFIG_UNAVAILABLE';
 /** Why a scenario did or did not show (`explain()`). */
 export type Reason = 'shown' | 'already_shown' | 'not_triggered' | 'schedule' | 'audience' | 'no_subject' | 'dismissed' | 'cap' | 'global_cap' | 'group' | 'holdout' | 'consent';
 /** Where a message appears (as reported in messages and beacons). */

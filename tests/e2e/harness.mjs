@@ -1,7 +1,7 @@
 // Shared harness for end-to-end tests: the real collector (SQLite file in a temp dir) serving
 // the demo store and the built widget, and headless Debian Chromium driven by playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,34 @@ import { chromium } from 'playwright-core';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
+
+/**
+ * Every process a test file starts carries this mark in its environment, so that whatever it
+ * leaves behind (a browser whose test failed before `after`, a crash reporter Chromium forked
+ * off, a collector of a test that threw) is found and killed when the file's process exits.
+ * scripts/ci/e2e.sh sets SHOPCUE_E2E_RUN for the whole job and fails if anything marked
+ * survives it.
+ */
+const OWNER = `SHOPCUE_E2E_OWNER=${process.pid}`;
+const markedEnv = () => ({ ...process.env, SHOPCUE_E2E_OWNER: String(process.pid) });
+
+/** The pids of live processes whose environment holds `mark` (`NAME=value`). */
+export function processesMarked(mark) {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(mark)) found.push(Number(entry));
+    } catch { /* gone already, or not ours to read */ }
+  }
+  return found;
+}
+
+process.on('exit', () => {
+  for (const pid of processesMarked(OWNER)) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+});
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
@@ -21,7 +49,7 @@ export async function startCollector() {
   const bin = process.env.SHOPCUE_COLLECTOR || join(ROOT, 'target/debug/shopcue-collector');
   const child = spawn(bin, ['--listen', '127.0.0.1:0', '--db', db,
     '--static', join(ROOT, 'dist'), '--static', join(ROOT, 'www'), '--static', join(ROOT, 'tests/e2e/site')],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
+  { stdio: ['ignore', 'pipe', 'inherit'], env: markedEnv() });
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('collector did not start in 10 s')), 10_000);
     child.once('exit', (code) => fail(new Error(`collector exited with ${code}`)));
@@ -46,7 +74,7 @@ export async function startCollector() {
 }
 
 export async function launchBrowser() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS, env: markedEnv() });
 }
 
 /**

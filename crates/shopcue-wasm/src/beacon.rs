@@ -5,6 +5,7 @@
 use js_sys::{Promise, Reflect};
 use shopcue::json;
 use shopcue::outbox::Flush;
+use shopcue::{Error, Problem};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{RequestInit, Response};
@@ -77,7 +78,16 @@ pub fn load_config(url: String) {
     get_text(
         url,
         fetched,
-        Box::new(move |text| config_loaded(text.and_then(|t| json::parse(&t).map_err(|e| format!("{name}: {e}"))))),
+        Box::new(move |text| {
+            config_loaded(match text {
+                Ok(t) => json::parse(&t).map_err(|e| {
+                    let mut why = String::from("is not JSON: ");
+                    why.push_str(&e.to_string());
+                    Error::InvalidConfig(vec![Problem::new("$", why)])
+                }),
+                Err(why) => Err(Error::ConfigUnavailable(format!("{name}: {why}"))),
+            })
+        }),
     );
 }
 

@@ -246,15 +246,17 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     Ok(JsValue::UNDEFINED)
 }
 
-/// Loads a fetched or inline config (or reports why it could not be had). An invalid config
-/// is logged as one console error listing every problem; tracking goes on without scenarios.
-fn config_loaded(config: Result<Value, String>) {
+/// Loads a fetched or inline config (or reports why it could not be had). A config that cannot
+/// be had or is invalid is logged as one console error with its code and every problem, and
+/// reaches `on('error')`; tracking and automatic capture go on without scenarios.
+fn config_loaded(config: Result<Value, Error>) {
     let result = with_shell(|s| {
-        let r = match config {
-            Ok(c) => s.rt.set_config(&c).map_err(|e| js_error(&e)),
-            Err(reason) => Err(js_sys::Error::new(&format!("[shopcue] config not loaded: {reason}")).into()),
-        };
-        if r.is_ok() {
+        let r = config.and_then(|c| s.rt.set_config(&c)).map_err(|e| js_error(&e));
+        if r.is_err() {
+            for e in s.rt.config_failed(now(), &mut BrowserEntropy) {
+                console("warn", &[js_error(&e)]);
+            }
+        } else {
             if intl::utc_offset_minutes(s.rt.timezone(), now() as f64).is_none() {
                 let zone = s.rt.timezone().to_string();
                 console(

@@ -1,0 +1,86 @@
+//! "Did you mean …?" for names a marketer mistyped: presets, operators, config fields,
+//! template fields and filters.
+
+/// The candidate closest to `name` by edit distance (insertions, deletions, substitutions and
+/// swaps of neighbours, ignoring case), if it is close enough to be a typo: at most a third
+/// of the name's length, and at least one edit.
+///
+/// ```
+/// use shopcue::suggest::closest;
+/// let presets = ["page_low_stock", "cart_low_stock", "back_in_stock"];
+/// assert_eq!(closest("page_lowstock", presets), Some("page_low_stock"));
+/// assert_eq!(closest("coupon", presets), None);
+/// ```
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (distance(name, c, limit), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// ` Did you mean "x"?` for [`closest`], or nothing: ready to append to a problem's message.
+pub fn hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(name, candidates).map_or_else(String::new, |c| {
+        let mut s = String::with_capacity(c.len() + 18);
+        s.push_str(" Did you mean \"");
+        s.push_str(c);
+        s.push_str("\"?");
+        s
+    })
+}
+
+/// Optimal string alignment distance, case-insensitive; stops early past `limit` (returns
+/// `limit + 1`). Names are short, so the quadratic table is a few hundred cells.
+fn distance(a: &str, b: &str, limit: usize) -> usize {
+    let a: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
+    let b: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+    if a.len().abs_diff(b.len()) > limit || a.len() > 64 || b.len() > 64 {
+        return limit + 1;
+    }
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        d[i * w] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > limit {
+            return limit + 1;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_are_found_and_strangers_are_not() {
+        assert_eq!(distance("gte", "gte", 3), 0);
+        assert_eq!(distance("$gte", "$gt", 3), 1);
+        assert_eq!(distance("$lte", "$tle", 3), 1, "a swap of neighbours is one edit");
+        assert_eq!(distance("Banner-Top", "banner-top", 3), 0, "case is ignored");
+        assert_eq!(closest("$gtee", ["$gt", "$gte", "$lt"]), Some("$gte"));
+        assert_eq!(closest("$elemmatch", ["$elemMatch", "$exists"]), Some("$elemMatch"));
+        assert_eq!(closest("curency", ["currency", "number", "percent"]), Some("currency"));
+        assert_eq!(closest("xyz", ["currency", "number"]), None);
+        assert_eq!(closest("page_low_stock", ["page_low_stock"]), None, "an exact name needs no hint");
+        assert_eq!(hint("browse_lowstock", ["browse_low_stock"]), " Did you mean \"browse_low_stock\"?");
+        assert_eq!(hint("zzz", ["browse_low_stock"]), "");
+    }
+}
