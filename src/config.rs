@@ -52,6 +52,9 @@ pub struct Config {
     pub theme: Vec<(String, String)>,
     /// The fixed texts of the message chrome (`labels`), in the site's language.
     pub labels: Labels,
+    /// A CSS selector of the site's own header (`banner_top_below`): a `banner-top` message
+    /// docks just below it while it is in view instead of covering it (logo, cart link).
+    pub banner_top_below: Option<String>,
     /// Scenarios in config order.
     pub scenarios: Vec<Scenario>,
 }
@@ -370,6 +373,7 @@ impl Config {
                 "feed",
                 "theme",
                 "labels",
+                "banner_top_below",
                 "scenarios",
             ],
             &mut p,
@@ -466,6 +470,10 @@ impl Config {
                 }
             }
         }
+        let banner_top_below = optional_string(v, "banner_top_below", "$", &mut p);
+        if banner_top_below.as_ref().is_some_and(|s| s.trim().is_empty() || s.len() > 200) {
+            p.push(Problem::new("$.banner_top_below", "must be a CSS selector of 1 to 200 characters, such as \"header\""));
+        }
         let cx = ScenarioCx { presets: &presets, lang: &lang, holdout };
         let mut scenarios: Vec<Scenario> = Vec::new();
         match v.get("scenarios").map(|s| s.as_array()) {
@@ -500,6 +508,7 @@ impl Config {
             feed,
             theme,
             labels,
+            banner_top_below,
             scenarios,
         })
     }

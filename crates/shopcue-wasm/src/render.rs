@@ -13,8 +13,8 @@ use web_sys::{Document, Element, ShadowRootInit, ShadowRootMode};
 pub const HOST_TAG: &str = "shopcue-message";
 
 const CSS: &str = r#":host{all:initial}
-.sc{box-sizing:border-box;position:fixed;left:0;right:0;bottom:0;margin:0 auto;max-width:960px;display:flex;align-items:center;gap:12px;padding:12px 16px;background:var(--shopcue-bg,#1f2937);color:var(--shopcue-fg,#fff);font:14px/1.5 var(--shopcue-font,system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif);border-radius:var(--shopcue-radius,10px) var(--shopcue-radius,10px) 0 0;box-shadow:0 -4px 18px rgba(0,0,0,.25);animation:up .25s ease-out}
-.sc.top{top:0;bottom:auto;border-radius:0 0 var(--shopcue-radius,10px) var(--shopcue-radius,10px);animation-name:down}
+.sc{box-sizing:border-box;position:fixed;left:0;right:0;bottom:0;margin:0 auto;max-width:960px;display:flex;align-items:center;gap:12px;padding:12px 16px;background:var(--shopcue-bg,#1f2937);color:var(--shopcue-fg,#fff);font:14px/1.5 var(--shopcue-font,system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif);border-radius:var(--shopcue-radius,10px) var(--shopcue-radius,10px) 0 0;box-shadow:0 -4px 18px rgba(0,0,0,.25);animation:in .2s ease-out}
+.sc.top{top:0;bottom:auto;border-radius:0 0 var(--shopcue-radius,10px) var(--shopcue-radius,10px)}
 .t{flex:1;min-width:0;overflow-wrap:anywhere}
 .img{flex:none;width:48px;height:48px;object-fit:cover;border-radius:6px;background:rgba(255,255,255,.12)}
 .sc.inline .img{display:none}
@@ -26,17 +26,15 @@ const CSS: &str = r#":host{all:initial}
 :focus-visible{outline:3px solid var(--shopcue-focus,#60a5fa);outline-offset:2px}
 .sc.toast{inset-inline-start:auto;inset-inline-end:16px;bottom:16px;max-width:380px;border-radius:var(--shopcue-radius,10px);box-shadow:0 6px 24px rgba(0,0,0,.3)}
 .ov{position:fixed;inset:0;background:rgba(17,24,39,.55);display:flex;align-items:center;justify-content:center;padding:16px}
-.sc.modal{position:relative;left:auto;right:auto;bottom:auto;max-width:min(480px,100%);flex-wrap:wrap;padding:24px;border-radius:var(--shopcue-radius,12px);animation-name:pop}
+.sc.modal{position:relative;left:auto;right:auto;bottom:auto;max-width:min(480px,100%);flex-wrap:wrap;padding:24px;border-radius:var(--shopcue-radius,12px)}
 .sc.modal .t{flex-basis:calc(100% - 48px)}
 .sc.inline{position:static;display:inline-flex;max-width:none;gap:4px;padding:2px 4px 2px 10px;font-size:12px;border-radius:999px;box-shadow:none;background:var(--shopcue-badge-bg,#b91c1c);vertical-align:middle;animation:none;margin:0;margin-inline-start:.5em}
 .sc.inline .title{font-weight:700}.sc.inline .body,.sc.inline .cta{display:none}.sc.inline .x{font-size:14px;padding:0 6px}
 .sc.pick{flex-wrap:wrap}.row{order:1;flex-basis:100%;display:flex;flex-wrap:wrap;gap:8px;align-items:center}
 .row select{font:inherit;color:#111827;background:#fff;border:0;border-radius:6px;padding:7px 8px;max-width:100%;min-width:0;flex:1 1 12em}
 .row button{font:inherit;cursor:pointer;border-radius:6px;padding:7px 12px}.row .cta{border:0}.row .loc{background:none;color:inherit;border:1px solid currentColor}
-@keyframes pop{from{transform:scale(.96);opacity:0}}
 @media (prefers-color-scheme:dark){.sc.modal,.sc.toast{background:var(--shopcue-bg,#111827)}}
-@keyframes up{from{transform:translateY(100%)}}
-@keyframes down{from{transform:translateY(-100%)}}
+@keyframes in{from{opacity:0}}
 @media (prefers-reduced-motion:reduce){.sc{animation:none}}.sc.still{animation:none}
 @media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}.sc.toast{left:8px;right:8px;bottom:8px;max-width:none;border-radius:var(--shopcue-radius,10px)}.sc.inline{flex-wrap:nowrap;border-radius:999px}.sc.modal{border-radius:var(--shopcue-radius,12px)}}"#;
 
@@ -63,6 +61,9 @@ pub struct Rendered {
     observer: Option<JsValue>,
     _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
     _observed: Option<Closure<dyn FnMut(JsValue)>>,
+    /// A `banner-top` docked below the site's header: the window scroll/resize listener that
+    /// keeps it there (removed with the message).
+    dock: Option<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
 impl Drop for Rendered {
@@ -92,6 +93,11 @@ impl Rendered {
     pub fn hide(&self) {
         if let Some(o) = &self.observer {
             let _ = call(o, "disconnect", &js_sys::Array::new());
+        }
+        if let (Some(f), Some(w)) = (&self.dock, web_sys::window()) {
+            for kind in ["scroll", "resize"] {
+                let _ = w.remove_event_listener_with_callback(kind, f.as_ref().unchecked_ref());
+            }
         }
         let had_focus = self.host.is_connected();
         self.host.remove();
@@ -344,8 +350,13 @@ pub fn show(message: &Message, config: &Config, on: Callbacks) -> Result<Rendere
         observer = Some(io);
         observed = Some(seen);
     }
+    let dock = match (&config.banner_top_below, d.placement) {
+        (Some(selector), "banner-top") => dock_below(&doc, &bar, selector),
+        _ => None,
+    };
     let first = bar.query_selector("select,a,button")?.and_then(|e| e.dyn_into().ok());
     Ok(Rendered {
+        dock,
         message_id: message.id.clone(),
         host,
         first,
@@ -354,4 +365,29 @@ pub fn show(message: &Message, config: &Config, on: Callbacks) -> Result<Rendere
         _listeners: listeners,
         _observed: observed,
     })
+}
+
+/// Keeps `bar` (a `banner-top`) just below the element `selector` names while it is in view,
+/// and at the top of the window once it scrolled away: the store's header (logo, cart link)
+/// stays uncovered. Nothing happens when the selector matches nothing or is invalid.
+fn dock_below(doc: &Document, bar: &Element, selector: &str) -> Option<Closure<dyn FnMut(web_sys::Event)>> {
+    let header = doc.query_selector(selector).ok().flatten()?;
+    let place = {
+        let bar = bar.clone();
+        move || {
+            let rect = call(&header, "getBoundingClientRect", &js_sys::Array::new());
+            let bottom = rect.and_then(|r| js_sys::Reflect::get(&r, &"bottom".into()).ok()).and_then(|b| b.as_f64());
+            let mut style = String::from("top:");
+            shopcue::json::format_number(bottom.unwrap_or(0.0).max(0.0).round(), &mut style);
+            style.push_str("px");
+            let _ = bar.set_attribute("style", &style);
+        }
+    };
+    place();
+    let on_move = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| place());
+    let window = web_sys::window()?;
+    for kind in ["scroll", "resize"] {
+        let _ = window.add_event_listener_with_callback(kind, on_move.as_ref().unchecked_ref());
+    }
+    Some(on_move)
 }
