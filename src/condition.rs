@@ -378,7 +378,7 @@ impl Compiler {
                 Op::Version(c, padded_version(x))
             }
             _ => {
-                self.problem(path, format!("unknown operator {op}.{}", crate::suggest::hint(op, OPERATORS.iter().copied())));
+                self.problem(path, format!("unknown operator {op}.{}", crate::suggest::hint(op, OPERATORS)));
                 Op::Invalid
             }
         }

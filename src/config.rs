@@ -304,7 +304,7 @@ impl Placement {
                 Some(_) => Err("inline needs a CSS selector of 1 to 200 characters: \"inline:#price\"".into()),
                 None => Err(format!(
                     "unknown placement \"{other}\".{} Use banner-top, banner-bottom, toast, modal or inline:<selector>",
-                    crate::suggest::hint(other, ["banner-top", "banner-bottom", "toast", "modal", "inline:"])
+                    crate::suggest::hint(other, &["banner-top", "banner-bottom", "toast", "modal", "inline:"])
                 )),
             },
         }
@@ -546,7 +546,7 @@ impl PageFormat {
 fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut Vec<Problem>) {
     for (k, _) in members {
         if !allowed.contains(&k.as_str()) {
-            let hint = crate::suggest::hint(k, allowed.iter().copied());
+            let hint = crate::suggest::hint(k, allowed);
             p.push(Problem::new(member(path, k), format!("unknown field;{hint} Expected one of {}", allowed.join(", "))));
         }
     }
@@ -725,7 +725,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
             Some(b) => b.clone(),
             None => {
                 let known: Vec<_> = cx.presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
-                let hint = crate::suggest::hint(name, known.iter().copied());
+                let hint = crate::suggest::hint(name, &known);
                 p.push(Problem::new(
                     member(path, "preset"),
                     format!("unknown preset \"{name}\".{hint} Known: {}", known.join(", ")),

@@ -211,12 +211,12 @@ impl Template {
                 ));
             } else if !known_path(slot) {
                 let field = slot.rsplit('.').next().unwrap_or_default();
-                let hint = crate::suggest::hint(field, ITEM_FIELDS.iter().chain(VISITOR_FIELDS).copied());
+                let hint = crate::suggest::hint(field, &[ITEM_FIELDS, VISITOR_FIELDS].concat());
                 problems.push(Problem::new(path, format!("unknown value {{{{{slot}}}}}: no such field.{hint}")));
             }
             if let Some(f) = &filter {
                 if !FILTERS.contains(&f.as_str()) {
-                    let hint = crate::suggest::hint(f, FILTERS.iter().copied());
+                    let hint = crate::suggest::hint(f, FILTERS);
                     problems.push(Problem::new(path, format!("unknown filter |{f}.{hint} Use one of {}", FILTERS.join(", "))));
                 }
             }

@@ -125,9 +125,49 @@ pub fn calendar_days(from: i64, to: i64, offset_min: i32) -> i64 {
     day(to) - day(from)
 }
 
+/// Zones whose offset never changes (no daylight saving in current tzdata), in minutes east of
+/// UTC. The shell asks `Intl` only for the others: a page's first `Intl.DateTimeFormat` with a
+/// `timeZone` loads ICU's zone data, 30–100 ms on a slow device, for an answer known here.
+pub const FIXED_ZONES: [(&str, i32); 18] = [
+    ("Asia/Tokyo", 540),
+    ("UTC", 0),
+    ("Etc/UTC", 0),
+    ("GMT", 0),
+    ("Etc/GMT", 0),
+    ("Asia/Seoul", 540),
+    ("Asia/Shanghai", 480),
+    ("Asia/Hong_Kong", 480),
+    ("Asia/Taipei", 480),
+    ("Asia/Singapore", 480),
+    ("Asia/Kuala_Lumpur", 480),
+    ("Asia/Manila", 480),
+    ("Asia/Bangkok", 420),
+    ("Asia/Jakarta", 420),
+    ("Asia/Ho_Chi_Minh", 420),
+    ("Asia/Kolkata", 330),
+    ("Asia/Dubai", 240),
+    ("Australia/Brisbane", 600),
+];
+
+/// The UTC offset in minutes of IANA zone `zone` when it has no daylight saving and is one the
+/// core knows (`Asia/Tokyo`, `UTC`, most of East and South-East Asia); `None` otherwise.
+pub fn fixed_offset(zone: &str) -> Option<i32> {
+    FIXED_ZONES.iter().find(|(z, _)| *z == zone).map(|&(_, m)| m)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_offsets_only_for_zones_without_daylight_saving() {
+        assert_eq!(fixed_offset("Asia/Tokyo"), Some(540));
+        assert_eq!(fixed_offset("Asia/Kolkata"), Some(330));
+        assert_eq!(fixed_offset("UTC"), Some(0));
+        assert_eq!(fixed_offset("Europe/London"), None, "daylight saving: asked of Intl");
+        assert_eq!(fixed_offset("America/New_York"), None);
+        assert_eq!(fixed_offset("asia/tokyo"), None, "IANA names are matched exactly");
+    }
 
     #[test]
     fn civil_round_trips() {

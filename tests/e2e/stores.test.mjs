@@ -108,6 +108,14 @@ test('no position: the favorite store guides a high-price item to an in-store co
   const context = await newShopperContext(browser);
   const page = await context.newPage();
   await page.goto(`${collector.url}/fixtures/stores.html?favorite=umeda&mode=consult`);
+  // One view: evaluated, but not yet a consultation (and too dear for the pickup message).
+  const reason = await eventually(() => page.evaluate(() => {
+    const e = window.shopcue.loaded && window.shopcue('explain');
+    return e && e.scenarios.find((s) => s.scenario_id === 'store_consultation')?.reason;
+  }), 5_000, 'the first page view evaluated');
+  assert.equal(reason, 'no_subject');
+  assert.deepEqual(await messages(page), []);
+  await page.reload(); // the second page view of the item
   const [m] = await waitForMessages(page, (ms) => ms.length === 1);
   assert.equal(m.title, 'ハイエンドスピーカーは梅田店で実際にお試しいただけます');
   await context.close();

@@ -19,8 +19,9 @@ fn construct(ctor: &str, locale: &str, options: &[(&str, JsValue)]) -> Option<Js
     Reflect::construct(&ctor, &Array::of2(&locale.into(), &opts)).ok()
 }
 
-/// The UTC offset in minutes of IANA time zone `tz` at `now_ms`, from `Intl.DateTimeFormat`;
-/// `None` when the zone is unknown or `Intl` is missing.
+/// The UTC offset in minutes of IANA time zone `tz` at `now_ms`: from the core's table of
+/// zones without daylight saving ([`shopcue::time::fixed_offset`], no `Intl` at all), else from
+/// `Intl.DateTimeFormat`; `None` when the zone is unknown or `Intl` is missing.
 ///
 /// ```js
 /// // What this computes, in JS terms:
@@ -28,6 +29,12 @@ fn construct(ctor: &str, locale: &str, options: &[(&str, JsValue)]) -> Option<Js
 ///   month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(new Date());
 /// ```
 pub fn utc_offset_minutes(tz: &str, now_ms: f64) -> Option<i32> {
+    shopcue::time::fixed_offset(tz).or_else(|| intl_offset_minutes(tz, now_ms))
+}
+
+/// The UTC offset in minutes of `tz` at `now_ms` as `Intl.DateTimeFormat` computes it (what
+/// [`utc_offset_minutes`] asks for zones with daylight saving).
+pub fn intl_offset_minutes(tz: &str, now_ms: f64) -> Option<i32> {
     let numeric = || JsValue::from("numeric");
     let dtf = construct(
         "DateTimeFormat",

@@ -73,6 +73,10 @@ struct Shell {
 
 thread_local! {
     static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
+    /// `on()` listeners registered before `init` (the snippet's queue may hold them first):
+    /// `init` takes them, so they hear what `init` itself reports, such as an invalid inline
+    /// config.
+    static EARLY_LISTENERS: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Events for `on()` listeners, delivered after the shell is released (listeners may call back).
@@ -113,6 +117,9 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
         }
         return init(&arg(0));
     }
+    if name == "on" {
+        return listen(arg(0).as_string().unwrap_or_default(), arg(1));
+    }
     if !initialized {
         return Err(js_error(&Error::NotInitialized));
     }
@@ -139,22 +146,6 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
             }
             source => s.rt.capture(source.unwrap_or_default(), &to_value(&arg(1)), t, &mut BrowserEntropy).map(JsValue::from),
         }),
-        "on" => {
-            let kind = arg(0).as_string().unwrap_or_default();
-            let Ok(f) = arg(1).dyn_into::<Function>() else {
-                return Err(js_error(&Error::InvalidEvent(vec![shopcue::Problem::new(
-                    "$[1]",
-                    "on() needs a callback function",
-                )])));
-            };
-            if !["message", "impression", "click", "dismiss", "error"].contains(&kind.as_str()) {
-                return Err(js_error(&Error::UnknownCommand(format!("on('{kind}')"))));
-            }
-            with_shell(|s| {
-                s.listeners.push((kind, f));
-                Ok(JsValue::UNDEFINED)
-            })
-        }
         "explain" => with_shell(|s| Ok(from_value(&s.rt.explain(t)))),
         // "Choose your store" in a site's own UI (`render: false`): the message for that store.
         "choose" => {
@@ -191,6 +182,20 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
     result.map_err(|e| js_error(&e))
 }
 
+/// `shopcue('on', kind, f)`: before `init` too.
+fn listen(kind: String, f: JsValue) -> Result<JsValue, JsValue> {
+    let Ok(f) = f.dyn_into::<Function>() else {
+        return Err(js_error(&Error::InvalidEvent(vec![shopcue::Problem::new("$[1]", "on() needs a callback function")])));
+    };
+    if !["message", "impression", "click", "dismiss", "error"].contains(&kind.as_str()) {
+        return Err(js_error(&Error::UnknownCommand(format!("on('{kind}')"))));
+    }
+    if with_shell(|s| s.listeners.push((kind.clone(), f.clone()))).is_none() {
+        EARLY_LISTENERS.with(|l| l.borrow_mut().push((kind, f)));
+    }
+    Ok(JsValue::UNDEFINED)
+}
+
 fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     let opts = to_value(options);
     let site = opts.get("site").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -215,7 +220,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         outbox: PageOutbox::new(),
         render: opts.get("render").and_then(Value::as_bool).unwrap_or(true),
         debug: init.debug,
-        listeners: Vec::new(),
+        listeners: EARLY_LISTENERS.with(|l| std::mem::take(&mut *l.borrow_mut())),
         rendered: Vec::new(),
         pending: Vec::new(),
         closed: Vec::new(),

@@ -151,6 +151,18 @@ fn utc_offsets_come_from_intl_time_zones() {
 }
 
 #[wasm_bindgen_test]
+fn the_core_table_of_zones_without_daylight_saving_agrees_with_intl() {
+    use shopcue_wasm::intl::intl_offset_minutes;
+    let january = 1_767_268_800_000.0; // 2026-01-01T12:00Z
+    let july = 1_783_000_800_000.0; // 2026-07-02T14:00Z
+    for (zone, minutes) in shopcue::time::FIXED_ZONES {
+        for t in [january, july] {
+            assert_eq!(intl_offset_minutes(zone, t), Some(minutes), "{zone} at {t}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 fn intl_formats_the_locales_the_core_does_not() {
     use shopcue::template::{Formattable::*, Formatter};
     use shopcue_wasm::intl::IntlFormatter;
