@@ -66,6 +66,6 @@ pub fn profile(data: &[u8]) {
 /// A beacon batch as the collector receives it.
 pub fn batch(data: &[u8]) {
     if let Some(t) = text(data) {
-        let _ = crate::batch::decode(t);
+        let _ = crate::batch::decode(t, 1_764_547_200_000);
     }
 }

@@ -158,9 +158,24 @@ fn object_from(members: &mut dyn Iterator<Item = (&str, Value)>) -> Value {
     Value::Object(out)
 }
 
-/// Parses JSON text. Rejects trailing garbage and nesting deeper than [`MAX_DEPTH`].
+/// Parses JSON text. Rejects trailing garbage and nesting deeper than [`MAX_DEPTH`]. Meant for
+/// text the site itself wrote (configs, stored state, its pages' data); a stranger's bytes go
+/// through [`parse_untrusted`].
 pub fn parse(text: &str) -> Result<Value, Error> {
-    let mut p = Parser { s: text.as_bytes(), i: 0 };
+    parse_with::<false>(text)
+}
+
+/// Like [`parse`], for a stranger's bytes (a collector's request body): an object's repeated
+/// keys are resolved in O(n log n) whatever their number, and a number beyond ±1.8e308 becomes
+/// ±infinity, as `JSON.parse` reads it, instead of failing the whole text, so a collector can
+/// reject the one event that holds it and keep the rest of the batch. (A separate entry point:
+/// the shopper's bundle, which never calls it, carries none of this.)
+pub fn parse_untrusted(text: &str) -> Result<Value, Error> {
+    parse_with::<true>(text)
+}
+
+fn parse_with<const UNTRUSTED: bool>(text: &str) -> Result<Value, Error> {
+    let mut p = Parser::<UNTRUSTED> { s: text.as_bytes(), i: 0 };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -170,12 +185,13 @@ pub fn parse(text: &str) -> Result<Value, Error> {
     Ok(v)
 }
 
-struct Parser<'a> {
+/// A recursive-descent parser; `UNTRUSTED` as in [`parse_untrusted`].
+struct Parser<'a, const UNTRUSTED: bool> {
     s: &'a [u8],
     i: usize,
 }
 
-impl Parser<'_> {
+impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
     fn err(&self, what: &str) -> Error {
         Error::Json { offset: self.i, reason: what.to_string() }
     }
@@ -248,16 +264,23 @@ impl Parser<'_> {
                     self.i += 1;
                     self.ws();
                     let v = self.value(depth + 1)?;
-                    // Like JSON.parse: a repeated key keeps the last value.
-                    match members.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, old)) => *old = v,
-                        None => members.push((key, v)),
+                    if UNTRUSTED {
+                        members.push((key, v)); // repeated keys resolved at the end
+                    } else {
+                        // Like JSON.parse: a repeated key keeps its place and its last value.
+                        match members.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, old)) => *old = v,
+                            None => members.push((key, v)),
+                        }
                     }
                     self.ws();
                     match self.s.get(self.i) {
                         Some(b',') => self.i += 1,
                         Some(b'}') => {
                             self.i += 1;
+                            if UNTRUSTED {
+                                dedupe_keys(&mut members);
+                            }
                             return Ok(Value::Object(members));
                         }
                         _ => return Err(self.err("expected ',' or '}'")),
@@ -278,7 +301,10 @@ impl Parser<'_> {
         if !is_json_number(text) {
             return Err(self.err("invalid number"));
         }
-        Some(parse_f64(text)).filter(|n| n.is_finite()).map(Value::Number).ok_or_else(|| self.err("number out of range"))
+        Some(parse_f64(text))
+            .filter(|n| n.is_finite() || UNTRUSTED)
+            .map(Value::Number)
+            .ok_or_else(|| self.err("number out of range"))
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {
@@ -342,6 +368,34 @@ impl Parser<'_> {
                 None => return Err(self.err("unterminated string")),
             }
         }
+    }
+}
+
+/// Like `JSON.parse`, a repeated key keeps its first position and its last value. O(n log n)
+/// (a sort), never quadratic: an object of 300,000 keys in a stranger's request body must cost
+/// milliseconds, not minutes.
+fn dedupe_keys(members: &mut Vec<(String, Value)>) {
+    let n = members.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| members[a].0.cmp(&members[b].0).then(a.cmp(&b)));
+    let mut keep = vec![true; n];
+    // (first, last) index of each repeated key; the later ones are dropped.
+    let mut moves = Vec::new();
+    for run in order.chunk_by(|&a, &b| members[a].0 == members[b].0) {
+        if let [first, .., last] = *run {
+            moves.push((first, last));
+            run[1..].iter().for_each(|&i| keep[i] = false);
+        }
+    }
+    for &(first, last) in &moves {
+        members[first].1 = std::mem::replace(&mut members[last].1, Value::Null);
+    }
+    if !moves.is_empty() {
+        let mut i = 0;
+        members.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
 }
 
@@ -593,12 +647,36 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_key_keeps_its_first_place_and_last_value_like_json_parse() {
+        for parse in [parse, parse_untrusted] {
+            assert_eq!(parse(r#"{"a":1,"b":2,"a":3}"#).unwrap().to_json(), r#"{"a":3,"b":2}"#);
+            assert_eq!(parse(r#"{"a":1,"a":{"x":1,"x":2}}"#).unwrap().to_json(), r#"{"a":{"x":2}}"#);
+        }
+        let text =
+            format!("{{{},\"k3\":\"last\",\"k0\":null}}", (0..20).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
+        let v = parse_untrusted(&text).unwrap();
+        assert_eq!(v, parse(&text).unwrap(), "both entry points agree");
+        let keys: Vec<&str> = v.as_object().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, (0..20).map(|i| format!("k{i}")).collect::<Vec<_>>());
+        assert_eq!(v.get("k3").and_then(Value::as_str), Some("last"));
+        assert_eq!(v.get("k0"), Some(&Value::Null));
+        assert_eq!(v.get("k19").and_then(Value::as_f64), Some(19.0));
+    }
+
+    #[test]
     fn rejects_bad_input_without_panicking() {
         for bad in ["", "{", "[1,]", "01", "1.", "-", "\"abc", "{\"a\" 1}", "nul", "[1] x", "\"\\x\"", "1e999"] {
             assert!(parse(bad).is_err(), "{bad:?} should fail");
         }
         let deep = "[".repeat(MAX_DEPTH + 2);
         assert!(parse(&deep).is_err());
+        assert!(parse_untrusted(&deep).is_err());
+        // A number out of range: an error for the site's own text, infinity (as in JS) for a
+        // stranger's, whose reader rejects just the part that holds it.
+        assert_eq!(
+            parse_untrusted("[1e999,-1e400]").unwrap(),
+            Value::Array(vec![f64::INFINITY.into(), f64::NEG_INFINITY.into()])
+        );
     }
 
     #[test]

@@ -8,6 +8,23 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Most events in one batch.
 pub const MAX_EVENTS: usize = 1000;
 
+/// Largest client timestamp accepted at all (the year 2286): beyond it a number is no time.
+const MAX_TS: f64 = 1e13;
+/// How far a client clock may be from the collector's before its time is not trusted.
+pub const MAX_CLOCK_SKEW_MS: i64 = 30 * 86_400_000;
+
+/// The time an event is reported under: the client's `ts` when it is within
+/// [`MAX_CLOCK_SKEW_MS`] of receipt, else the receipt time (a device clock days or years off
+/// must not put its events into another month's report, nor a far-future one into every report).
+/// The event's JSON keeps the client's `ts` as sent.
+pub fn bound_ts(ts: i64, received_ms: i64) -> i64 {
+    if (ts - received_ms).abs() <= MAX_CLOCK_SKEW_MS {
+        ts
+    } else {
+        received_ms
+    }
+}
+
 /// One valid event, ready to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
@@ -17,7 +34,8 @@ pub struct StoredEvent {
     pub site: String,
     /// Event name.
     pub name: String,
-    /// Client timestamp (Unix ms).
+    /// When it happened (Unix ms): the client's timestamp, or the receipt time when the
+    /// client's clock is off by more than [`MAX_CLOCK_SKEW_MS`] ([`bound_ts`]).
     pub ts: i64,
     /// Visitor id.
     pub visitor_id: String,
@@ -53,9 +71,19 @@ fn text(v: &Value, key: &str, max: usize) -> Result<String, String> {
     }
 }
 
-/// Decodes a request body. `Err` is a 400 reason for the whole batch.
-pub fn decode(body: &str) -> Result<Batch, String> {
-    let v = json::parse(body).map_err(|e| format!("body is not JSON: {e}"))?;
+/// `true` when no number anywhere in `v` is infinite (written beyond ±1.8e308).
+fn all_finite(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => n.is_finite(),
+        Value::Array(items) => items.iter().all(all_finite),
+        Value::Object(members) => members.iter().all(|(_, v)| all_finite(v)),
+        _ => true,
+    }
+}
+
+/// Decodes a request body received at `now_ms`. `Err` is a 400 reason for the whole batch.
+pub fn decode(body: &str, now_ms: i64) -> Result<Batch, String> {
+    let v = json::parse_untrusted(body).map_err(|e| format!("body is not JSON: {e}"))?;
     let site = text(&v, "site", 100)?;
     let events = v.get("events").and_then(Value::as_array).ok_or("events must be an array")?;
     if events.is_empty() {
@@ -70,7 +98,7 @@ pub fn decode(body: &str) -> Result<Batch, String> {
         client_dropped: v.get("dropped").and_then(Value::as_f64).unwrap_or(0.0).max(0.0) as u64,
     };
     for (i, e) in events.iter().enumerate() {
-        match decode_event(e, &site) {
+        match decode_event(e, &site, now_ms) {
             Ok(ev) => batch.events.push(ev),
             Err(reason) => batch.rejected.push((i, reason)),
         }
@@ -78,17 +106,23 @@ pub fn decode(body: &str) -> Result<Batch, String> {
     Ok(batch)
 }
 
-fn decode_event(e: &Value, site: &str) -> Result<StoredEvent, String> {
+fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, String> {
     if e.as_object().is_none() {
         return Err("an event must be an object".into());
+    }
+    if !all_finite(e) {
+        return Err("a number is out of range (beyond ±1.8e308)".into());
     }
     let id = text(e, "id", 64)?;
     let name = text(e, "name", 40)?;
     if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
         return Err("name must be lowercase letters, digits and _".into());
     }
-    let ts =
-        e.get("ts").and_then(Value::as_f64).filter(|t| *t > 0.0 && t.fract() == 0.0).ok_or("ts must be Unix milliseconds")?;
+    let ts = e
+        .get("ts")
+        .and_then(Value::as_f64)
+        .filter(|t| *t > 0.0 && *t < MAX_TS && t.fract() == 0.0)
+        .ok_or("ts must be Unix milliseconds")? as i64;
     let param = |key: &str| -> Result<Option<String>, String> {
         match e.get("params").and_then(|p| p.get(key)) {
             None | Some(Value::Null) => Ok(None),
@@ -100,7 +134,7 @@ fn decode_event(e: &Value, site: &str) -> Result<StoredEvent, String> {
         id,
         site: site.to_string(),
         name,
-        ts: ts as i64,
+        ts: bound_ts(ts, now_ms),
         visitor_id: text(e, "visitor_id", 64)?,
         session_id: text(e, "session_id", 64).unwrap_or_default(),
         // Databases store text without NUL (PostgreSQL refuses it): dropped from the URL.
@@ -115,6 +149,39 @@ fn decode_event(e: &Value, site: &str) -> Result<StoredEvent, String> {
 mod tests {
     use super::*;
 
+    const NOW: i64 = 1_700_000_000_000;
+
+    #[test]
+    fn one_bad_number_rejects_its_event_not_the_batch() {
+        let b = decode(
+            r#"{"site":"demo","events":[
+                {"id":"a","name":"view_item","ts":1700000000000,"visitor_id":"v","params":{"price":1e999}},
+                {"id":"b","name":"view_item","ts":1700000000000,"visitor_id":"v","params":{"price":-1e400}},
+                {"id":"c","name":"view_item","ts":1700000000000,"visitor_id":"v","params":{"price":12}}]}"#,
+            NOW,
+        )
+        .unwrap();
+        let why = "a number is out of range (beyond ±1.8e308)".to_string();
+        assert_eq!(b.rejected, [(0, why.clone()), (1, why)]);
+        assert_eq!(b.events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["c"]);
+    }
+
+    #[test]
+    fn a_clock_far_off_is_reported_at_receipt_and_its_own_time_kept_in_the_json() {
+        let event = |ts: &str| format!(r#"{{"id":"x","name":"purchase","ts":{ts},"visitor_id":"v"}}"#);
+        let batch = |ts: &str| decode(&format!(r#"{{"site":"s","events":[{}]}}"#, event(ts)), NOW).unwrap();
+        let three_days = NOW + 3 * 86_400_000;
+        assert_eq!(batch(&three_days.to_string()).events[0].ts, three_days, "within 30 days: the client's time");
+        let behind = NOW - 400 * 86_400_000;
+        let b = batch(&behind.to_string());
+        assert_eq!(b.events[0].ts, NOW, "400 days behind: the receipt time");
+        assert!(b.events[0].json.contains(&behind.to_string()), "the JSON keeps what was sent");
+        for absurd in ["1e300", "99999999999999", "0", "-5", "1.5"] {
+            let b = decode(&format!(r#"{{"site":"s","events":[{}]}}"#, event(absurd)), NOW).unwrap();
+            assert_eq!(b.rejected, [(0, "ts must be Unix milliseconds".to_string())], "{absurd}");
+        }
+    }
+
     #[test]
     fn keeps_good_events_and_explains_bad_ones() {
         let b = decode(
@@ -123,6 +190,7 @@ mod tests {
                 {"id":"b","name":"Bad Name","ts":1,"visitor_id":"v"},
                 {"id":"c","name":"shopcue_impression","ts":1700000000001,"visitor_id":"v","params":{"scenario_id":"cart_low_stock"}},
                 7]}"#,
+            NOW,
         )
         .unwrap();
         assert_eq!(b.events.len(), 2);
@@ -139,6 +207,7 @@ mod tests {
                 {"id":"b","name":"shopcue_exposure","ts":1700000000000,"visitor_id":"v","params":{"scenario_id":7}},
                 {"id":"c","name":"shopcue_exposure","ts":1700000000000,"visitor_id":"v","url":"/a\u0000b",
                  "params":{"scenario_id":"s","variant":"holdout"}}]}"#,
+            NOW,
         )
         .unwrap();
         assert_eq!(
@@ -154,8 +223,8 @@ mod tests {
 
     #[test]
     fn whole_batch_errors() {
-        assert!(decode("not json").unwrap_err().contains("not JSON"));
-        assert!(decode(r#"{"site":"s","events":[]}"#).unwrap_err().contains("empty"));
-        assert!(decode(r#"{"events":[{}]}"#).unwrap_err().contains("site"));
+        assert!(decode("not json", NOW).unwrap_err().contains("not JSON"));
+        assert!(decode(r#"{"site":"s","events":[]}"#, NOW).unwrap_err().contains("empty"));
+        assert!(decode(r#"{"events":[{}]}"#, NOW).unwrap_err().contains("site"));
     }
 }

@@ -4,19 +4,23 @@
 //!
 //! - `POST /collect` — a batch `{"v":1,"site":…,"events":[…]}` (any content type; the widget
 //!   sends `text/plain` to avoid CORS preflights). Replies `200` with counts only after the
-//!   transaction holding it commits (group commit, [`commit`]); duplicate event ids are
-//!   ignored; `400` with the reason for a bad batch; `413` over 1 MiB (also after gzip
-//!   decompression); `408` when the body is not received within 10 s (a connection that has
-//!   not sent its headers within 10 s is closed); `429` with `Retry-After` when one client
-//!   floods one site; `503` when the database cannot commit (clients retry).
+//!   transaction holding it commits (group commit, [`commit`]); an event id already stored for
+//!   the site is a duplicate; `400` with the reason for a bad batch (a bad event costs only
+//!   itself); `413` over 1 MiB (also after gzip decompression); `408` when the body is not
+//!   received within 10 s (a connection that has not sent its headers within 10 s is closed);
+//!   `429` with `Retry-After` when a client address floods (any site, valid or not) or a site
+//!   is flooded from many; `503` when the database cannot commit (clients retry). Bodies are
+//!   decoded on blocking threads, one per core at a time.
 //! - `GET /healthz` — `200 ok` when the database answers.
 //! - `GET /report?site=…&from=…&to=…&attribution_days=7&format=json|csv` — per scenario and
 //!   variant: exposures, impressions, clicks, dismissals, conversions, CTR, CVR, uplift against
-//!   the holdout with a 95 % interval; plus impressions and purchases per day.
-//! - `GET /dashboard` — the same as charts, for people who do not write SQL.
+//!   the holdout with a 95 % interval; plus impressions and purchases per day. Needs the admin
+//!   token ([`auth`]).
+//! - `GET /dashboard` — the same as charts, for people who do not write SQL (same credential).
 //! - Anything else — static files from the `--static` directories, first match wins (the demo
 //!   store and the built widget).
 
+pub mod auth;
 pub mod batch;
 pub mod commit;
 pub mod limit;
@@ -27,7 +31,7 @@ pub mod statics;
 pub mod store;
 
 use std::io::Read;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,15 +60,28 @@ pub struct App {
     pub statics: Arc<Vec<PathBuf>>,
     /// Origins allowed to read `/collect` replies cross-origin (`*` allows any).
     pub allowed_origins: Arc<Vec<String>>,
-    /// Per site + client request limits.
+    /// Requests per client address, across sites, counted before the body is even decoded
+    /// (a bad batch costs its sender like a good one).
     pub limiter: Arc<RateLimiter>,
+    /// Batches per site from all addresses together: a flood spread over many addresses
+    /// cannot take a site's whole database time.
+    pub site_limiter: Arc<RateLimiter>,
+    /// Request bodies being decoded at once (one per core): CPU work per request is bounded by
+    /// the body limits, and the number of such requests in flight by this.
+    pub decode_slots: Arc<tokio::sync::Semaphore>,
+    /// Proxies whose `X-Forwarded-For` is believed (none by default: a client could write any
+    /// address there). Behind a load balancer, name it, or every shopper shares its bucket.
+    pub trusted_proxies: Arc<Vec<IpAddr>>,
     /// Time allowed to receive a request's headers, and then its body.
     pub read_timeout: Duration,
+    /// The credential for analytics ([`auth`]); `None`: this machine only.
+    pub admin_token: Option<Arc<String>>,
 }
 
 impl App {
-    /// An app over `store` with default limits: 20 batches/s per site and client, bursts of 100.
-    /// Starts the group-commit writer thread.
+    /// An app over `store` with default limits: 20 requests/s per client address, bursts of
+    /// 100; 1,000 batches/s per site, bursts of 5,000; no trusted proxy. Starts the
+    /// group-commit writer thread.
     pub fn new(store: Arc<dyn EventStore>, statics: Vec<PathBuf>, allowed_origins: Vec<String>) -> App {
         App {
             commit: GroupCommit::start(store.clone()),
@@ -72,7 +89,13 @@ impl App {
             statics: Arc::new(statics),
             allowed_origins: Arc::new(allowed_origins),
             limiter: Arc::new(RateLimiter::new(20.0, 100.0)),
+            site_limiter: Arc::new(RateLimiter::new(1000.0, 5000.0)),
+            trusted_proxies: Arc::new(Vec::new()),
+            decode_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
             read_timeout: READ_TIMEOUT,
+            admin_token: None,
         }
     }
 }
@@ -175,9 +198,44 @@ async fn healthz(State(app): State<App>) -> Response {
 
 async fn collect(State(app): State<App>, req: Request) -> Response {
     let headers = req.headers().clone();
-    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = peer.map_or_else(|| "unknown".to_string(), |p| client_address(p, &headers, &app.trusted_proxies).to_string());
     let reply = collect_inner(&app, &headers, &ip, req.into_body()).await;
     cors(&app, &headers, reply)
+}
+
+/// The shopper's address: the connection's, unless it comes from a trusted proxy; then the
+/// right-most address in `X-Forwarded-For` that is not itself a trusted proxy (what the
+/// nearest untrusted hop connected from — the left-most entries are whatever the client wrote).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
+    let hops: Vec<&str> = hops.collect();
+    hops.iter().rev().map_while(|h| h.trim().parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip)).unwrap_or(peer)
+}
+
+fn too_many(wait: u64, reason: &str) -> Response {
+    let mut reply = error_reply(StatusCode::TOO_MANY_REQUESTS, reason);
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        reply.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    reply
+}
+
+/// Gunzip (when sent gzip), UTF-8 and batch validation: CPU work on a stranger's bytes, done on
+/// a blocking thread so that the async workers keep answering everyone else.
+fn decode_body(bytes: &[u8], gzipped: bool, now_ms: i64) -> Result<batch::Batch, (StatusCode, String)> {
+    let inflated;
+    let bytes: &[u8] = if gzipped {
+        inflated = gunzip(bytes).map_err(|(status, reason)| (status, reason.to_string()))?;
+        &inflated
+    } else {
+        bytes
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| (StatusCode::BAD_REQUEST, "body is not UTF-8".to_string()))?;
+    batch::decode(text, now_ms).map_err(|reason| (StatusCode::BAD_REQUEST, reason))
 }
 
 /// Inflates a gzip body, refusing to grow past [`MAX_DECOMPRESSED_BYTES`] (a gzip bomb).
@@ -192,6 +250,11 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, (StatusCode, &'static str)> {
 }
 
 async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> Response {
+    let now_s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+    // Before any work on the request: every request counts against its sender, good or bad.
+    if let Err(wait) = app.limiter.take(ip, now_s) {
+        return too_many(wait, "too many requests from this client; retry later");
+    }
     let bytes: Bytes = match tokio::time::timeout(app.read_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => return error_reply(StatusCode::PAYLOAD_TOO_LARGE, "body over 1 MiB (or unreadable)"),
@@ -201,31 +264,19 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
         }
     };
     let gzipped = headers.get(header::CONTENT_ENCODING).is_some_and(|e| e.as_bytes().eq_ignore_ascii_case(b"gzip"));
-    let inflated;
-    let bytes: &[u8] = if gzipped {
-        inflated = match gunzip(&bytes) {
-            Ok(b) => b,
-            Err((status, reason)) => return error_reply(status, reason),
-        };
-        &inflated
-    } else {
-        &bytes
+    let now = (now_s * 1000.0) as i64;
+    // At most one decode per core at a time: the rest wait their turn, never the async workers.
+    let Ok(_slot) = app.decode_slots.acquire().await else {
+        return error_reply(StatusCode::SERVICE_UNAVAILABLE, "shutting down, retry later");
     };
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return error_reply(StatusCode::BAD_REQUEST, "body is not UTF-8");
+    let batch = match tokio::task::spawn_blocking(move || decode_body(&bytes, gzipped, now)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err((status, reason))) => return error_reply(status, &reason),
+        Err(_) => return error_reply(StatusCode::INTERNAL_SERVER_ERROR, "could not decode the body"),
     };
-    let batch = match batch::decode(text) {
-        Ok(b) => b,
-        Err(reason) => return error_reply(StatusCode::BAD_REQUEST, &reason),
-    };
-    let now_s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
     let site = batch.events.first().map_or("", |e| e.site.as_str());
-    if let Err(wait) = app.limiter.take(&format!("{site}|{ip}"), now_s) {
-        let mut reply = error_reply(StatusCode::TOO_MANY_REQUESTS, "too many requests from this client; retry later");
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            reply.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return reply;
+    if let Err(wait) = app.site_limiter.take(site, now_s) {
+        return too_many(wait, "too many requests for this site; retry later");
     }
     let rejected = Value::Array(
         batch.rejected.iter().map(|(i, r)| object([("index", (*i as u32).into()), ("reason", r.as_str().into())])).collect(),
@@ -233,7 +284,6 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
     if batch.events.is_empty() {
         return json_reply(StatusCode::BAD_REQUEST, &object([("error", "no valid event".into()), ("rejected", rejected)]));
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     match app.commit.write(Incoming { events: batch.events, received_at: now }).await {
         Ok(w) => json_reply(
             StatusCode::OK,
@@ -274,7 +324,7 @@ fn query_param(query: &str, key: &str) -> Option<String> {
     })
 }
 
-/// A time bound: Unix ms or an ISO date/date-time (UTC).
+/// A time bound: Unix ms or an ISO date/date-time (UTC), from 1970 to the year 2286.
 fn time_param(query: &str, key: &str, default: i64) -> Result<i64, String> {
     match query_param(query, key) {
         None => Ok(default),
@@ -282,14 +332,41 @@ fn time_param(query: &str, key: &str, default: i64) -> Result<i64, String> {
             .parse::<i64>()
             .ok()
             .or_else(|| shopcue::time::parse_iso(&v, 0))
-            .ok_or_else(|| format!("{key} must be Unix milliseconds or an ISO date, got \"{v}\"")),
+            .filter(|t| (0..=10_000_000_000_000).contains(t))
+            .ok_or_else(|| format!("{key} must be Unix milliseconds or an ISO date from 1970 to 2286, got \"{v}\"")),
     }
 }
 
+/// `None` when the request may read analytics, else the 401 to answer.
+fn refuse_analytics(app: &App, req: &Request) -> Option<Response> {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client = peer.map(|p| client_address(p, req.headers(), &app.trusted_proxies));
+    if auth::may_read_analytics(app.admin_token.as_deref().map(String::as_str), client, req.headers()) {
+        return None;
+    }
+    let reason = if app.admin_token.is_some() {
+        "analytics need the admin token (Authorization: Bearer <token>, or as the password when the browser asks)"
+    } else {
+        "analytics answer only on this machine until an admin token is set (SHOPCUE_ADMIN_TOKEN)"
+    };
+    let mut reply = error_reply(StatusCode::UNAUTHORIZED, reason);
+    if app.admin_token.is_some() {
+        reply.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Shopcue analytics\""));
+    }
+    Some(reply)
+}
+
 async fn report(State(app): State<App>, req: Request) -> Response {
+    if let Some(refused) = refuse_analytics(&app, &req) {
+        return refused;
+    }
     let query = req.uri().query().unwrap_or_default().to_string();
-    let Some(site) = query_param(&query, "site").filter(|s| !s.is_empty()) else {
-        return error_reply(StatusCode::BAD_REQUEST, "site is required: /report?site=…");
+    let site = match query_param(&query, "site") {
+        Some(s) if s.contains('\0') || s.len() > 100 => {
+            return error_reply(StatusCode::BAD_REQUEST, "site must be 1 to 100 bytes without NUL")
+        }
+        Some(s) if !s.is_empty() => s,
+        _ => return error_reply(StatusCode::BAD_REQUEST, "site is required: /report?site=…"),
     };
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     let bounds =
@@ -340,7 +417,10 @@ async fn report(State(app): State<App>, req: Request) -> Response {
     json_reply(StatusCode::OK, &body)
 }
 
-async fn dashboard() -> Response {
+async fn dashboard(State(app): State<App>, req: Request) -> Response {
+    if let Some(refused) = refuse_analytics(&app, &req) {
+        return refused;
+    }
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], include_str!("dashboard.html")).into_response()
 }
 

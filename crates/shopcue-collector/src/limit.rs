@@ -1,11 +1,11 @@
-//! Abuse control: a token bucket per site + client address. A client that sends faster than the
+//! Abuse control: token buckets (per client address, and per site). A key that sends faster than the
 //! refill rate for longer than the burst gets 429 with `Retry-After`; honest widgets (a batch
 //! every few seconds) never come near it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Token buckets keyed by `site|client`.
+/// Token buckets by key (a client address, or a site).
 pub struct RateLimiter {
     rate_per_s: f64,
     burst: f64,

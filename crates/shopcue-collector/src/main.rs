@@ -2,11 +2,14 @@
 //!
 //! ```text
 //! shopcue-collector [--listen ADDR] [--db FILE|postgres://…] [--static DIR]... [--allow-origin ORIGIN]...
-//!                   [--rate N] [--burst N] [--read-timeout SECONDS]
+//!                   [--rate N] [--burst N] [--site-rate N] [--site-burst N] [--trusted-proxy IP]...
+//!                   [--read-timeout SECONDS]
 //! ```
 //! Environment: `SHOPCUE_LISTEN`, `SHOPCUE_DB`, `SHOPCUE_STATIC` (colon-separated),
 //! `SHOPCUE_ALLOW_ORIGINS` (comma-separated), `SHOPCUE_RATE`, `SHOPCUE_BURST`,
-//! `SHOPCUE_READ_TIMEOUT`. Flags win over the environment.
+//! `SHOPCUE_SITE_RATE`, `SHOPCUE_SITE_BURST`, `SHOPCUE_TRUSTED_PROXIES` (comma-separated),
+//! `SHOPCUE_READ_TIMEOUT`, `SHOPCUE_ADMIN_TOKEN` or `SHOPCUE_ADMIN_TOKEN_FILE`. Flags win over
+//! the environment.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,16 +24,24 @@ use shopcue_collector::App;
 
 const USAGE: &str =
     "usage: shopcue-collector [--listen 127.0.0.1:8787] [--db shopcue.sqlite | --db postgres://…] [--static DIR]...
-                         [--allow-origin ORIGIN]... [--rate 20] [--burst 100] [--read-timeout 10]
+                         [--allow-origin ORIGIN]... [--rate 20] [--burst 100] [--site-rate 1000] [--site-burst 5000]
+                         [--trusted-proxy IP]... [--read-timeout 10]
 
   --listen ADDR          address to listen on (env SHOPCUE_LISTEN; default 127.0.0.1:8787; port 0 picks a free one)
   --db FILE|URL          SQLite database file, created if missing, or a postgres:// URL; the table is created
                          if missing (env SHOPCUE_DB; default shopcue.sqlite)
   --static DIR           serve files from DIR; repeat for more, first match wins (env SHOPCUE_STATIC, ':'-separated)
   --allow-origin ORIGIN  let ORIGIN read /collect replies (CORS); '*' for any (env SHOPCUE_ALLOW_ORIGINS, ','-separated)
-  --rate N               batches per second allowed per site and client address (env SHOPCUE_RATE; default 20)
-  --burst N              batches a client may send at once before --rate applies (env SHOPCUE_BURST; default 100)
-  --read-timeout S       seconds to receive a request's headers, then its body (env SHOPCUE_READ_TIMEOUT; default 10)";
+  --rate N               requests per second allowed per client address, all sites together, valid or not
+                         (env SHOPCUE_RATE; default 20)
+  --burst N              requests a client may send at once before --rate applies (env SHOPCUE_BURST; default 100)
+  --site-rate N          batches per second per site from all clients (env SHOPCUE_SITE_RATE; default 1000)
+  --site-burst N         batches per site at once before --site-rate applies (env SHOPCUE_SITE_BURST; default 5000)
+  --trusted-proxy IP     a proxy or load balancer whose X-Forwarded-For names the client; repeat for more
+                         (env SHOPCUE_TRUSTED_PROXIES, ','-separated; default none: the connection's address)
+  --read-timeout S       seconds to receive a request's headers, then its body (env SHOPCUE_READ_TIMEOUT; default 10)
+  --admin-token-file F   the admin token /report and /dashboard require, read from F (env SHOPCUE_ADMIN_TOKEN_FILE,
+                         or the token itself in SHOPCUE_ADMIN_TOKEN; default none: they answer only on this machine)";
 
 struct Args {
     listen: String,
@@ -39,7 +50,28 @@ struct Args {
     origins: Vec<String>,
     rate: f64,
     burst: f64,
+    site_rate: f64,
+    site_burst: f64,
+    trusted_proxies: Vec<std::net::IpAddr>,
     read_timeout: f64,
+    admin_token: Option<String>,
+}
+
+/// The admin token in file `path` (surrounding whitespace trimmed; at least 16 bytes).
+fn token_file(path: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the admin token file {path}: {e}"))?;
+    token(text.trim(), path)
+}
+
+fn token(t: &str, from: &str) -> Result<String, String> {
+    if t.len() < 16 {
+        return Err(format!("the admin token from {from} is shorter than 16 bytes"));
+    }
+    Ok(t.to_string())
+}
+
+fn address(name: &str, v: &str) -> Result<std::net::IpAddr, String> {
+    v.trim().parse().map_err(|_| format!("{name} must be an IP address, got \"{v}\""))
 }
 
 fn number(name: &str, v: &str) -> Result<f64, String> {
@@ -58,7 +90,18 @@ fn parse_args() -> Result<Args, String> {
         origins: env("SHOPCUE_ALLOW_ORIGINS").map(|s| s.split(',').map(str::to_string).collect()).unwrap_or_default(),
         rate: env("SHOPCUE_RATE").map_or(Ok(20.0), |v| number("SHOPCUE_RATE", &v))?,
         burst: env("SHOPCUE_BURST").map_or(Ok(100.0), |v| number("SHOPCUE_BURST", &v))?,
+        site_rate: env("SHOPCUE_SITE_RATE").map_or(Ok(1000.0), |v| number("SHOPCUE_SITE_RATE", &v))?,
+        site_burst: env("SHOPCUE_SITE_BURST").map_or(Ok(5000.0), |v| number("SHOPCUE_SITE_BURST", &v))?,
+        trusted_proxies: env("SHOPCUE_TRUSTED_PROXIES")
+            .map(|s| s.split(',').map(|a| address("SHOPCUE_TRUSTED_PROXIES", a)).collect::<Result<_, _>>())
+            .transpose()?
+            .unwrap_or_default(),
         read_timeout: env("SHOPCUE_READ_TIMEOUT").map_or(Ok(10.0), |v| number("SHOPCUE_READ_TIMEOUT", &v))?,
+        admin_token: match (env("SHOPCUE_ADMIN_TOKEN_FILE"), env("SHOPCUE_ADMIN_TOKEN")) {
+            (Some(file), _) => Some(token_file(&file)?),
+            (None, Some(t)) => Some(token(t.trim(), "SHOPCUE_ADMIN_TOKEN")?),
+            (None, None) => None,
+        },
     };
     let mut statics_from_flags = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -69,7 +112,11 @@ fn parse_args() -> Result<Args, String> {
             "--db" => args.db = value("--db")?,
             "--rate" => args.rate = number("--rate", &value("--rate")?)?,
             "--burst" => args.burst = number("--burst", &value("--burst")?)?,
+            "--site-rate" => args.site_rate = number("--site-rate", &value("--site-rate")?)?,
+            "--site-burst" => args.site_burst = number("--site-burst", &value("--site-burst")?)?,
+            "--trusted-proxy" => args.trusted_proxies.push(address("--trusted-proxy", &value("--trusted-proxy")?)?),
             "--read-timeout" => args.read_timeout = number("--read-timeout", &value("--read-timeout")?)?,
+            "--admin-token-file" => args.admin_token = Some(token_file(&value("--admin-token-file")?)?),
             "--static" => statics_from_flags.push(PathBuf::from(value("--static")?)),
             "--allow-origin" => args.origins.push(value("--allow-origin")?),
             "-h" | "--help" => return Err(String::new()),
@@ -123,6 +170,9 @@ async fn main() -> ExitCode {
     println!("shopcue-collector listening on http://{addr}/ (database {})", redact(&args.db));
     let mut app = App::new(store, args.statics, args.origins);
     app.limiter = Arc::new(RateLimiter::new(args.rate, args.burst));
+    app.site_limiter = Arc::new(RateLimiter::new(args.site_rate, args.site_burst));
+    app.trusted_proxies = Arc::new(args.trusted_proxies);
+    app.admin_token = args.admin_token.map(Arc::new);
     app.read_timeout = Duration::from_secs_f64(args.read_timeout);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

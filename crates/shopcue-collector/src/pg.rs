@@ -1,7 +1,8 @@
 //! The PostgreSQL store, for collectors that scale out: any number of stateless collector
 //! processes behind a load balancer write to one database. A group of batches is one
-//! `INSERT … SELECT FROM unnest(…) ON CONFLICT (id) DO NOTHING` in one transaction (one round
-//! trip however many events), so the dedup by event id holds across every collector. A lost
+//! `INSERT … SELECT FROM unnest(…) ON CONFLICT (site, id) DO NOTHING` in one transaction (one
+//! round trip however many events), so the dedup by event id within a site holds across every
+//! collector. A lost
 //! connection is re-opened on the next request; meanwhile requests answer 503 and clients retry.
 //!
 //! Connections are plain TCP or a Unix socket (`postgres://user@%2Frun%2Fpostgresql/db`); for
@@ -28,7 +29,7 @@ const SCHEMA: &str = "
 BEGIN;
 SELECT pg_advisory_xact_lock(7421000001);
 CREATE TABLE IF NOT EXISTS events (
-  id          TEXT PRIMARY KEY,
+  id          TEXT NOT NULL,
   site        TEXT NOT NULL,
   name        TEXT NOT NULL,
   ts          BIGINT NOT NULL,
@@ -38,8 +39,18 @@ CREATE TABLE IF NOT EXISTS events (
   scenario_id TEXT,
   variant     TEXT,
   json        TEXT NOT NULL,
-  received_at BIGINT NOT NULL
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (site, id)
 );
+-- Event ids were once unique across all sites (an id sent first under another site dropped the
+-- real one); they are unique per site now.
+DO $$ BEGIN
+  IF (SELECT count(*) FROM information_schema.key_column_usage
+      WHERE table_schema = current_schema() AND table_name = 'events' AND constraint_name = 'events_pkey') = 1 THEN
+    ALTER TABLE events DROP CONSTRAINT events_pkey;
+    ALTER TABLE events ADD PRIMARY KEY (site, id);
+  END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS events_site_name_ts ON events(site, name, ts);
 CREATE INDEX IF NOT EXISTS events_visitor ON events(site, visitor_id, name, ts);
 CREATE INDEX IF NOT EXISTS events_scenario ON events(site, scenario_id) WHERE scenario_id IS NOT NULL;
@@ -49,8 +60,8 @@ const INSERT_SQL: &str = "
 INSERT INTO events (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[],
                      $9::text[], $10::text[], $11::int8[])
-ON CONFLICT (id) DO NOTHING
-RETURNING id";
+ON CONFLICT (site, id) DO NOTHING
+RETURNING site, id";
 
 /// The same figures as the SQLite report (`crate::sqlite`), in PostgreSQL's dialect.
 const REPORT_SQL: &str = "
@@ -181,7 +192,7 @@ impl EventStore for PgStore {
                 cols.push(e, b.received_at);
             }
         }
-        let new_ids: HashSet<String> = self.with(&self.writer, |c| {
+        let new_ids: HashSet<(String, String)> = self.with(&self.writer, |c| {
             let mut tx = c.transaction()?;
             let rows = tx.query(
                 INSERT_SQL,
@@ -200,21 +211,23 @@ impl EventStore for PgStore {
                 ],
             )?;
             tx.commit()?;
-            Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+            Ok(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1))).collect())
         })?;
         // An id is new for the first batch (and the first time within it) that carried it.
         let mut unclaimed = new_ids;
         Ok(batches
             .iter()
             .map(|b| {
-                let inserted = b.events.iter().filter(|e| unclaimed.remove(&e.id)).count();
+                let inserted = b.events.iter().filter(|e| unclaimed.remove(&(e.site.clone(), e.id.clone()))).count();
                 Written { inserted, duplicates: b.events.len() - inserted }
             })
             .collect())
     }
 
+    /// Asked on the writer's connection (group commits are short): a long report on the
+    /// reader's never makes the collector look down.
     fn healthy(&self) -> bool {
-        self.with(&self.reader, |c| c.simple_query("SELECT 1")).is_ok()
+        self.with(&self.writer, |c| c.simple_query("SELECT 1")).is_ok()
     }
 
     fn report(&self, q: &ReportQuery) -> Result<Vec<Row>, String> {

@@ -125,11 +125,20 @@ pub fn to_json(site: &str, from: i64, to: i64, window_days: f64, rows: &[Row]) -
     ])
 }
 
+/// One CSV cell. Text is escaped as OWASP advises for CSV injection: a cell that a spreadsheet
+/// would read as a formula (`= + - @`, tab, carriage return first) gets a leading `'`, and a
+/// cell holding a separator, quote or line break is quoted with its quotes doubled.
 fn csv_field(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
-        Value::String(s) if s.contains([',', '"', '\n']) => format!("\"{}\"", s.replace('"', "\"\"")),
-        Value::String(s) => s.clone(),
+        Value::String(s) => {
+            let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.clone() };
+            if s.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s
+            }
+        }
         Value::Number(n) => {
             let mut out = String::new();
             format_number(*n, &mut out);
@@ -173,6 +182,20 @@ pub fn to_csv(report: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_never_become_formulas_or_split_rows() {
+        let cell = |s: &str| csv_field(&Value::String(s.into()));
+        assert_eq!(cell("cart_low_stock"), "cart_low_stock");
+        assert_eq!(cell("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("a\rb"), "\"a\rb\"", "a bare carriage return is quoted");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_field(&Value::Number(-0.25)), "-0.25", "numbers are numbers");
+    }
 
     #[test]
     fn no_difference_is_not_significant_and_zero_control_has_no_relative_uplift() {

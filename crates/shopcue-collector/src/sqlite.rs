@@ -4,19 +4,22 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OpenFlags};
 
 use crate::report::Row;
 use crate::store::{Day, EventStore, Incoming, ReportQuery, Written};
 
-/// The SQLite store.
+/// The SQLite store: one connection for the group-commit writer (and `/healthz`), one for
+/// reports. In WAL mode a report reads a snapshot while writes go on: a slow report never
+/// holds up ingestion or the health check.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    reader: Mutex<Connection>,
 }
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
-  id          TEXT PRIMARY KEY,
+  id          TEXT NOT NULL,
   site        TEXT NOT NULL,
   name        TEXT NOT NULL,
   ts          INTEGER NOT NULL,
@@ -26,7 +29,8 @@ CREATE TABLE IF NOT EXISTS events (
   scenario_id TEXT,
   variant     TEXT,
   json        TEXT NOT NULL,
-  received_at INTEGER NOT NULL
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (site, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_site_name_ts ON events(site, name, ts);
 CREATE INDEX IF NOT EXISTS events_visitor ON events(site, visitor_id, name, ts);
@@ -75,6 +79,23 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
+    // Event ids were once unique across all sites: an id sent first under another site dropped
+    // the real one. They are unique per site now; SQLite changes a key by rebuilding the table.
+    let keyed_by_id_alone: bool =
+        conn.query_row("SELECT count(*) FROM pragma_table_info('events') WHERE pk > 0", [], |r| r.get::<_, i64>(0))? == 1;
+    if keyed_by_id_alone {
+        let create = SCHEMA.split(';').next().unwrap_or_default().replace("IF NOT EXISTS events", "events_by_site");
+        conn.execute_batch(&format!(
+            "BEGIN;
+             {create};
+             INSERT INTO events_by_site (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at)
+               SELECT id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at FROM events;
+             DROP TABLE events;
+             ALTER TABLE events_by_site RENAME TO events;
+             {SCHEMA}
+             COMMIT;"
+        ))?;
+    }
     Ok(())
 }
 
@@ -87,11 +108,17 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
-        Ok(SqliteStore { conn: Mutex::new(conn) })
+        let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(SqliteStore { conn: Mutex::new(conn), reader: Mutex::new(reader) })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -139,7 +166,7 @@ impl EventStore for SqliteStore {
     }
 
     fn report(&self, q: &ReportQuery) -> Result<Vec<Row>, String> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(REPORT_SQL).map_err(|e| e.to_string())?;
         let rows = stmt
             .query_map(params![q.site, q.from, q.to, q.window_ms], |r| {
@@ -158,7 +185,7 @@ impl EventStore for SqliteStore {
     }
 
     fn daily(&self, q: &ReportQuery) -> Result<Vec<Day>, String> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare_cached(DAILY_SQL).map_err(|e| e.to_string())?;
         let rows = stmt
             .query_map(params![q.site, q.from, q.to], |r| {

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use common::{request, start_sqlite as start};
 
 fn event(id: &str, name: &str) -> String {
+    let now = common::now_ms();
     format!(
-        r#"{{"id":"{id}","name":"{name}","ts":1700000000000,"visitor_id":"v1","session_id":"s1","url":"/p","params":{{"scenario_id":"cart_low_stock"}}}}"#
+        r#"{{"id":"{id}","name":"{name}","ts":{now},"visitor_id":"v1","session_id":"s1","url":"/p","params":{{"scenario_id":"cart_low_stock"}}}}"#
     )
 }
 
@@ -161,7 +162,7 @@ fn static_files_come_precompressed_and_revalidate_with_etags() {
 #[test]
 fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
     let srv = start();
-    let (t0, day) = (common::T0, common::DAY);
+    let (t0, day) = (common::t0(), common::DAY);
     let body = common::report_batch();
     assert_eq!(request(&srv.addr, "POST", "/collect", "", body.as_bytes()).0, 200);
 

@@ -190,13 +190,23 @@ impl Drop for Postgres {
 }
 
 pub const DAY: i64 = 86_400_000;
-/// Exposure time of [`report_batch`].
-pub const T0: i64 = 1_790_000_000_000;
+/// Exposure time of [`report_batch`]: ten days ago, fixed for the whole test run. (The collector
+/// reports an event at its receipt time when its clock is more than 30 days off, so fixtures
+/// cannot use a fixed date.)
+pub fn t0() -> i64 {
+    static T0: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *T0.get_or_init(|| now_ms() - 10 * DAY)
+}
+
+/// The time now, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
 
 /// One batch whose report is known: variant `a` (10 exposed, 3 converted in 7 days, 10
 /// impressions, 2 clicks, 1 dismissal) against a holdout (10 exposed, 1 converted).
 pub fn report_batch() -> String {
-    let (t0, day) = (T0, DAY);
+    let (t0, day) = (t0(), DAY);
     let mut events = Vec::new();
     for i in 0..10 {
         let (a, h) = (format!("a{i}"), format!("h{i}"));

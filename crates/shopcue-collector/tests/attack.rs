@@ -1,0 +1,309 @@
+//! The collector as an attacker meets it, over real HTTP on loopback with a real SQLite file:
+//! bodies built to burn CPU, reports that would stall ingestion, ids squatted across sites,
+//! absurd times and numbers, rate-limit dodges, CSV formulas, analytics without a credential.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{now_ms, request, temp_dir};
+use shopcue_collector::sqlite::SqliteStore;
+use shopcue_collector::App;
+
+/// A collector over a fresh SQLite file, with `configure` applied to its app.
+fn start(configure: impl FnOnce(&mut App)) -> (String, std::path::PathBuf, common::TempDir) {
+    let dir = temp_dir("collector-attack");
+    let db = dir.0.join("events.sqlite");
+    let mut app = App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new());
+    configure(&mut app);
+    (common::serve(app), db, dir)
+}
+
+fn event(id: &str, ts: &str, params: &str) -> String {
+    format!(r#"{{"id":"{id}","name":"view_item","ts":{ts},"visitor_id":"v","session_id":"s","url":"/","params":{params}}}"#)
+}
+
+fn batch(site: &str, events: &[String]) -> String {
+    format!(r#"{{"v":1,"site":"{site}","events":[{}]}}"#, events.join(","))
+}
+
+fn count(db: &std::path::Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_body_of_many_keys_is_answered_in_milliseconds_not_minutes() {
+    let (addr, _db, _dir) = start(|_| {});
+    // 1 MiB: one event whose params hold about 70,000 keys (the quadratic key check took 10 s).
+    let mut params = String::from("{");
+    let mut i = 0;
+    while params.len() < 1024 * 1024 - 300 {
+        params.push_str(&format!("\"k{i:07}\":1,"));
+        i += 1;
+    }
+    params.pop();
+    params.push('}');
+    let body = batch("demo", &[event("many", &now_ms().to_string(), &params)]);
+    assert!(body.len() <= 1024 * 1024);
+    let t0 = Instant::now();
+    let (status, _, reply) = request(&addr, "POST", "/collect", "", body.as_bytes());
+    let took = t0.elapsed();
+    println!("1 MiB body of {i} keys: {status} in {took:?}");
+    assert_eq!(status, 200, "{reply}");
+    assert!(took < Duration::from_secs(2), "a generous bound for a debug build: {took:?}");
+}
+
+#[test]
+fn healthz_answers_while_the_cpu_chews_on_big_bodies() {
+    let (addr, _db, _dir) = start(|app| app.limiter = Arc::new(shopcue_collector::limit::RateLimiter::new(1000.0, 1000.0)));
+    // Deeply repetitive 1 MiB bodies from four clients at once, over and over.
+    let body = format!("{{\"site\":\"x\",\"events\":[{}]}}", vec!["[[[[[[[[1]]]]]]]]"; 55_000].join(","));
+    assert!(body.len() <= 1024 * 1024);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flooders: Vec<_> = (0..4)
+        .map(|_| {
+            let (addr, body, stop) = (addr.clone(), body.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    request(&addr, "POST", "/collect", "", body.as_bytes());
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut worst = Duration::ZERO;
+    for _ in 0..10 {
+        let t0 = Instant::now();
+        assert_eq!(request(&addr, "GET", "/healthz", "", b"").0, 200);
+        worst = worst.max(t0.elapsed());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    flooders.into_iter().for_each(|f| f.join().unwrap());
+    println!("/healthz under four clients sending 1 MiB bodies: worst {worst:?}");
+    assert!(worst < Duration::from_secs(1), "{worst:?}");
+}
+
+#[test]
+fn reports_read_beside_ingestion_and_never_hold_up_healthz() {
+    let dir = temp_dir("collector-report-load");
+    let db = dir.0.join("events.sqlite");
+    let store = SqliteStore::open(&db).unwrap();
+    // 200,000 exposures and purchases on one site, written straight into the store.
+    let t0 = now_ms() - 5 * common::DAY;
+    let batches: Vec<_> = (0..200)
+        .map(|b| shopcue_collector::store::Incoming {
+            events: shopcue_collector::batch::decode(
+                &batch(
+                    "big",
+                    &(0..1000)
+                        .map(|i| {
+                            let n = b * 1000 + i;
+                            let name = if n % 4 == 0 { "purchase" } else { "shopcue_exposure" };
+                            common::ev(
+                                &format!("e{n}"),
+                                name,
+                                &format!("v{}", n % 20_000),
+                                t0 + n,
+                                r#"{"scenario_id":"s","variant":"a"}"#,
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                now_ms(),
+            )
+            .unwrap()
+            .events,
+            received_at: now_ms(),
+        })
+        .collect();
+    shopcue_collector::store::EventStore::write(&store, &batches).unwrap();
+    let addr = common::serve(App::new(Arc::new(store), Vec::new(), Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..6)
+        .map(|_| {
+            let (addr, stop) = (addr.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert_eq!(request(&addr, "GET", "/report?site=big", "", b"").0, 200);
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let (mut health, mut collect) = (Duration::ZERO, Duration::ZERO);
+    for i in 0..10 {
+        let t = Instant::now();
+        assert_eq!(request(&addr, "GET", "/healthz", "", b"").0, 200);
+        health = health.max(t.elapsed());
+        let t = Instant::now();
+        let body = batch("big", &[event(&format!("during{i}"), &now_ms().to_string(), "{}")]);
+        assert_eq!(request(&addr, "POST", "/collect", "", body.as_bytes()).0, 200);
+        collect = collect.max(t.elapsed());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let reports: usize = readers.into_iter().map(|r| r.join().unwrap()).sum();
+    println!("6 clients looping /report on 200,000 events ({reports} reports): worst /healthz {health:?}, /collect {collect:?}");
+    assert!(reports > 0);
+    assert!(health < Duration::from_secs(1), "/healthz waited {health:?}");
+    assert!(collect < Duration::from_secs(1), "/collect waited {collect:?}");
+    assert_eq!(count(&db, "SELECT count(*) FROM events WHERE id LIKE 'during%'"), 10);
+}
+
+#[test]
+fn an_event_id_is_unique_per_site_not_across_sites() {
+    let (addr, db, _dir) = start(|_| {});
+    let now = now_ms().to_string();
+    let squat = batch("attacker", &[event("victim-id", &now, "{}")]);
+    assert!(request(&addr, "POST", "/collect", "", squat.as_bytes()).2.contains(r#""accepted":1"#));
+    let real = batch("victim", &[event("victim-id", &now, "{}")]);
+    let (_, _, reply) = request(&addr, "POST", "/collect", "", real.as_bytes());
+    assert!(reply.contains(r#""accepted":1"#), "the victim's event is stored: {reply}");
+    assert!(request(&addr, "POST", "/collect", "", real.as_bytes()).2.contains(r#""duplicates":1"#), "a resend is a duplicate");
+    assert_eq!(count(&db, "SELECT count(*) FROM events WHERE id = 'victim-id'"), 2);
+}
+
+#[test]
+fn an_old_database_keyed_by_id_alone_is_migrated_and_keeps_its_events() {
+    let dir = temp_dir("collector-migrate");
+    let db = dir.0.join("old.sqlite");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE events (id TEXT PRIMARY KEY, site TEXT NOT NULL, name TEXT NOT NULL, ts INTEGER NOT NULL,
+               visitor_id TEXT NOT NULL, session_id TEXT NOT NULL, url TEXT NOT NULL, scenario_id TEXT, variant TEXT,
+               json TEXT NOT NULL, received_at INTEGER NOT NULL) WITHOUT ROWID;
+             INSERT INTO events VALUES ('shared', 'a', 'view_item', 1, 'v', 's', '/', NULL, NULL, '{}', 1);",
+        )
+        .unwrap();
+    let addr = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
+    let body = batch("b", &[event("shared", &now_ms().to_string(), "{}")]);
+    assert!(request(&addr, "POST", "/collect", "", body.as_bytes()).2.contains(r#""accepted":1"#));
+    assert_eq!(count(&db, "SELECT count(*) FROM events WHERE id = 'shared'"), 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM pragma_table_info('events') WHERE pk > 0"), 2);
+}
+
+#[test]
+fn absurd_times_and_numbers_cost_one_event_and_reports_stay_200() {
+    let (addr, db, _dir) = start(|_| {});
+    let now = now_ms();
+    let events = [
+        event("future", "1e300", "{}"),
+        event("huge-number", &now.to_string(), r#"{"price":1e999}"#),
+        event("fine", &now.to_string(), r#"{"price":12}"#),
+        event("year-off", &(now - 400 * common::DAY).to_string(), "{}"),
+    ];
+    let (status, _, reply) = request(&addr, "POST", "/collect", "", batch("demo", &events).as_bytes());
+    assert_eq!(status, 200, "{reply}");
+    assert!(reply.contains(r#""accepted":2"#), "{reply}");
+    assert!(reply.contains(r#"{"index":0,"reason":"ts must be Unix milliseconds"}"#), "{reply}");
+    assert!(reply.contains(r#"{"index":1,"reason":"a number is out of range (beyond ±1.8e308)"}"#), "{reply}");
+    // The device a year off is reported at receipt; what it sent is kept.
+    assert_eq!(count(&db, "SELECT count(*) FROM events WHERE id = 'year-off' AND abs(ts - received_at) < 60000"), 1);
+    for path in ["/report?site=demo&from=0&to=10000000000000", "/report?site=demo&from=2020-01-01"] {
+        assert_eq!(request(&addr, "GET", path, "", b"").0, 200, "{path}");
+    }
+    for path in [
+        "/report?site=demo&from=1e300",
+        "/report?site=demo&to=99999999999999999",
+        "/report?site=demo&from=-5",
+        "/report?site=de%00mo",
+        "/report?site=demo&attribution_days=1e999",
+    ] {
+        let (status, _, reply) = request(&addr, "GET", path, "", b"");
+        assert_eq!(status, 400, "{path}: {reply}");
+    }
+}
+
+#[test]
+fn every_request_counts_against_its_address_whatever_the_site_and_validity() {
+    let (addr, db, _dir) = start(|app| app.limiter = Arc::new(shopcue_collector::limit::RateLimiter::new(1.0, 20.0)));
+    let now = now_ms().to_string();
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        // A new site each time, and every third request invalid.
+        let body =
+            if i % 3 == 2 { "{bad".to_string() } else { batch(&format!("site{i}"), &[event(&format!("r{i}"), &now, "{}")]) };
+        statuses.push(request(&addr, "POST", "/collect", "", body.as_bytes()).0);
+    }
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!((9..=11).contains(&limited), "a burst of 20, then 429 whatever the site: {statuses:?}");
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), statuses.iter().filter(|s| **s == 200).count() as i64);
+}
+
+#[test]
+fn a_site_has_a_budget_of_its_own_across_addresses() {
+    let (addr, _db, _dir) = start(|app| {
+        app.site_limiter = Arc::new(shopcue_collector::limit::RateLimiter::new(1.0, 5.0));
+        app.trusted_proxies = Arc::new(vec!["127.0.0.1".parse().unwrap()]);
+    });
+    let now = now_ms().to_string();
+    let statuses: Vec<u16> = (0..8)
+        .map(|i| {
+            let body = batch("popular", &[event(&format!("p{i}"), &now, "{}")]);
+            let from = format!("X-Forwarded-For: 198.51.100.{i}\r\n");
+            request(&addr, "POST", "/collect", &from, body.as_bytes()).0
+        })
+        .collect();
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
+    let other = batch("quiet", &[event("q", &now, "{}")]);
+    assert_eq!(request(&addr, "POST", "/collect", "", other.as_bytes()).0, 200, "another site is not affected");
+}
+
+#[test]
+fn behind_a_trusted_proxy_each_shopper_has_a_bucket_and_a_spoofed_header_changes_nothing() {
+    let now = now_ms().to_string();
+    let send = |addr: &str, i: usize, forwarded: &str| {
+        let body = batch("demo", &[event(&format!("x{i}"), &now, "{}")]);
+        request(addr, "POST", "/collect", &format!("X-Forwarded-For: {forwarded}\r\n"), body.as_bytes()).0
+    };
+    let tight = |app: &mut App| app.limiter = Arc::new(shopcue_collector::limit::RateLimiter::new(1.0, 3.0));
+    // Trusted: the flooder (203.0.113.1) is limited, a real shopper behind the same proxy is not.
+    let (addr, _db, _dir) = start(|app| {
+        tight(app);
+        app.trusted_proxies = Arc::new(vec!["127.0.0.1".parse().unwrap()]);
+    });
+    let flood: Vec<u16> = (0..6).map(|i| send(&addr, i, "203.0.113.1")).collect();
+    assert_eq!(flood, [200, 200, 200, 429, 429, 429]);
+    assert_eq!(send(&addr, 10, "198.51.100.7"), 200, "another shopper behind the proxy");
+    // The client's own claim left of the proxy's entry is not believed: the proxy saw 203.0.113.1.
+    assert_eq!(send(&addr, 11, "198.51.100.99, 203.0.113.1"), 429);
+    // Not trusted (the default): the header is ignored and the connection's address counts.
+    let (addr, _db, _dir) = start(tight);
+    let spoofed: Vec<u16> = (0..5).map(|i| send(&addr, i, &format!("198.51.100.{i}"))).collect();
+    assert_eq!(spoofed, [200, 200, 200, 429, 429]);
+}
+
+#[test]
+fn analytics_need_the_admin_token_when_one_is_set() {
+    let token = "a-long-admin-token-0123456789";
+    let (addr, _db, _dir) = start(|app| app.admin_token = Some(Arc::new(token.to_string())));
+    let (status, head, reply) = request(&addr, "GET", "/report?site=demo", "", b"");
+    assert_eq!(status, 401, "{reply}");
+    assert!(head.to_ascii_lowercase().contains("www-authenticate: basic realm=\"shopcue analytics\""), "{head}");
+    assert_eq!(request(&addr, "GET", "/dashboard", "", b"").0, 401);
+    assert_eq!(request(&addr, "GET", "/report?site=demo", "Authorization: Bearer wrong-token-0123456789\r\n", b"").0, 401);
+    let bearer = format!("Authorization: Bearer {token}\r\n");
+    assert_eq!(request(&addr, "GET", "/report?site=demo", &bearer, b"").0, 200);
+    // What a browser sends once the marketer typed the token as the password.
+    let basic = "Authorization: Basic bWFya2V0ZXI6YS1sb25nLWFkbWluLXRva2VuLTAxMjM0NTY3ODk=\r\n";
+    assert_eq!(request(&addr, "GET", "/dashboard", basic, b"").0, 200);
+    // Collection stays open to every shopper.
+    let body = batch("demo", &[event("open", &now_ms().to_string(), "{}")]);
+    assert_eq!(request(&addr, "POST", "/collect", "", body.as_bytes()).0, 200);
+}
+
+#[test]
+fn without_a_token_analytics_answer_on_this_machine_only_and_not_through_a_proxy() {
+    let (addr, _db, _dir) = start(|_| {});
+    assert_eq!(request(&addr, "GET", "/report?site=demo", "", b"").0, 200, "loopback, no proxy");
+    let proxied = "X-Forwarded-For: 203.0.113.5\r\n";
+    let (status, _, reply) = request(&addr, "GET", "/report?site=demo", proxied, b"");
+    assert_eq!(status, 401, "{reply}");
+    assert!(reply.contains("SHOPCUE_ADMIN_TOKEN"), "{reply}");
+    assert_eq!(request(&addr, "GET", "/dashboard", proxied, b"").0, 401);
+}
