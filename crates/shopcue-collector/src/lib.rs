@@ -30,10 +30,12 @@ pub mod sqlite;
 pub mod statics;
 pub mod store;
 
+use std::future::Future as _;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -76,6 +78,11 @@ pub struct App {
     pub read_timeout: Duration,
     /// The credential for analytics ([`auth`]); `None`: this machine only.
     pub admin_token: Option<Arc<String>>,
+    /// Connections served at once; more wait to be accepted (never an accept error spin).
+    pub max_connections: usize,
+    /// How long a response may wait for a client that stopped reading before the connection
+    /// is closed (a slow reader cannot hold a file and a slot forever).
+    pub write_timeout: Duration,
 }
 
 impl App {
@@ -96,6 +103,8 @@ impl App {
             )),
             read_timeout: READ_TIMEOUT,
             admin_token: None,
+            max_connections: 10_000,
+            write_timeout: WRITE_TIMEOUT,
         }
     }
 }
@@ -109,11 +118,17 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
-    let read_timeout = app.read_timeout;
+    let (read_timeout, write_timeout) = (app.read_timeout, app.write_timeout);
+    let slots = Arc::new(tokio::sync::Semaphore::new(app.max_connections));
     let router = router(app);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
+        // A free slot first: at the cap, new connections wait in the listen backlog.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot { Ok(s) => s, Err(_) => break },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -122,6 +137,7 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let stream = WriteTimeout { inner: stream, limit: write_timeout, stalled: None };
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
@@ -134,16 +150,98 @@ pub async fn serve(
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;
+            drop(slot);
         });
     }
     graceful.shutdown().await;
     Ok(())
 }
 
+/// A connection whose writes may not stall for longer than `limit` (reads are bounded by the
+/// header and body timeouts already). Progress resets the clock: a slow reader is fine, one
+/// that stopped reading is cut off.
+struct WriteTimeout<S> {
+    inner: S,
+    limit: Duration,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteTimeout<S> {
+    fn watch<T>(&mut self, result: Poll<std::io::Result<T>>, cx: &mut Context<'_>) -> Poll<std::io::Result<T>> {
+        if result.is_ready() {
+            self.stalled = None;
+            return result;
+        }
+        let limit = self.limit;
+        let stalled = self.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteTimeout<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteTimeout<S> {
+    fn poll_write(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        let result = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch(result, cx)
+    }
+
+    fn poll_flush(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let result = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
+        self.watch(result, cx)
+    }
+
+    fn poll_shutdown(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Raises this process's open-file limit to the hard limit (Linux and other Unixes) and returns
+/// the limit now in force: with the usual 1,024, a thousand idle connections starve the database
+/// and the static files of descriptors.
+pub fn raise_fd_limit() -> u64 {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return 1024;
+            }
+            if limit.rlim_cur < limit.rlim_max {
+                let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    limit = raised;
+                }
+            }
+        }
+        #[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every Unix
+        let current = limit.rlim_cur as u64;
+        current
+    }
+    #[cfg(not(unix))]
+    {
+        1024
+    }
+}
+
 /// Largest body after gzip decompression.
 pub const MAX_DECOMPRESSED_BYTES: usize = 4 * MAX_BODY_BYTES;
 /// Default time allowed to receive a request's headers, and then its body.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a response may wait for a client that does not read ([`App::write_timeout`]).
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the HTTP router.
 pub fn router(app: App) -> Router {
@@ -154,7 +252,35 @@ pub fn router(app: App) -> Router {
         .route("/dashboard", get(dashboard))
         .fallback(statics::serve)
         .with_state(app)
+        .layer(axum::middleware::map_response(security_headers))
 }
+
+/// The collector's own pages and replies may not be framed, sniffed or made to load anything
+/// else; the static files (a store's pages) may not be sniffed or framed by other origins.
+async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let kind = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let own = kind.starts_with("application/json") || kind.starts_with("text/csv") || h.contains_key(DASHBOARD_MARK);
+    if own {
+        h.remove(DASHBOARD_MARK);
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        // The dashboard's one inline style and script, its own /report, nothing else.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; \
+                 img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            ),
+        );
+    } else if !h.contains_key(header::X_FRAME_OPTIONS) {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    }
+    response
+}
+
+/// Marks the dashboard's response for [`security_headers`] (removed before it is sent).
+const DASHBOARD_MARK: &str = "x-shopcue-own-page";
 
 fn json_reply(status: StatusCode, v: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], v.to_json()).into_response()
@@ -421,7 +547,11 @@ async fn dashboard(State(app): State<App>, req: Request) -> Response {
     if let Some(refused) = refuse_analytics(&app, &req) {
         return refused;
     }
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], include_str!("dashboard.html")).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::HeaderName::from_static(DASHBOARD_MARK), "1")],
+        include_str!("dashboard.html"),
+    )
+        .into_response()
 }
 
 /// `true` for methods the static handler answers.

@@ -173,6 +173,10 @@ async fn main() -> ExitCode {
     app.site_limiter = Arc::new(RateLimiter::new(args.site_rate, args.site_burst));
     app.trusted_proxies = Arc::new(args.trusted_proxies);
     app.admin_token = args.admin_token.map(Arc::new);
+    // Every descriptor the system allows; connections stop being accepted well before the
+    // last (the database, the static files and the listener need theirs).
+    let fds = shopcue_collector::raise_fd_limit();
+    app.max_connections = (fds.saturating_sub(256) as usize).clamp(64, 100_000);
     app.read_timeout = Duration::from_secs_f64(args.read_timeout);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

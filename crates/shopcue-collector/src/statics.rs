@@ -6,7 +6,8 @@
 //! `shopcue_bg.wasm`, with `Content-Encoding` and `Vary: Accept-Encoding`. Every response
 //! carries an `ETag` (length and modification time of what is sent) and must be revalidated
 //! (`Cache-Control: no-cache`); a matching `If-None-Match` gets `304 Not Modified` without the
-//! file being read, so a returning shopper's page view costs no widget download.
+//! file being read, so a returning shopper's page view costs no widget download. Files are
+//! streamed, never read whole; a symlink that leads out of its root is not followed.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -74,12 +75,44 @@ fn header_text(req: &Request, name: header::HeaderName) -> String {
     req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
 }
 
+/// A URL path with its `%XX` escapes decoded; `None` when they do not decode to UTF-8.
+pub fn percent_decode(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+        match (bytes[i], hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Whether `file`, with every symlink followed, is still inside `root`.
+async fn inside(root: &Path, file: &Path) -> bool {
+    match (tokio::fs::canonicalize(root).await, tokio::fs::canonicalize(file).await) {
+        (Ok(root), Ok(file)) => file.starts_with(root),
+        _ => false,
+    }
+}
+
 /// The fallback handler.
 pub async fn serve(State(app): State<App>, req: Request) -> Response {
     if !is_read(req.method()) {
         return (StatusCode::METHOD_NOT_ALLOWED, "method not allowed").into_response();
     }
-    let path = req.uri().path().to_string();
+    // Decoded before it is resolved: `%2e%2e/` is `../`, and refused like it.
+    let Some(path) = percent_decode(req.uri().path()) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
     if path.contains('\\') || path.contains('\0') {
         return StatusCode::BAD_REQUEST.into_response();
     }
@@ -108,14 +141,22 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
             }
         }
         let (coding, source, meta) = chosen;
+        if !inside(root, &source).await {
+            continue; // a symlink out of the root is not served
+        }
         let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
         let etag =
             format!("\"{:x}-{:x}{}\"", meta.len(), modified.as_millis(), coding.map_or(String::new(), |c| format!("-{c}")));
         let mut response = if matches(&if_none_match, &etag) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            let Ok(bytes) = tokio::fs::read(&source).await else { continue };
-            let mut r = bytes.into_response();
+            // Streamed in 64 KiB reads: a slow reader holds one buffer, not the whole file.
+            let Ok(opened) = tokio::fs::File::open(&source).await else { continue };
+            let stream = tokio_util::io::ReaderStream::with_capacity(opened, 64 * 1024);
+            let mut r = axum::body::Body::from_stream(stream).into_response();
+            if let Ok(v) = HeaderValue::from_str(&meta.len().to_string()) {
+                r.headers_mut().insert(header::CONTENT_LENGTH, v);
+            }
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&file)));
             if let Some(c) = coding {
                 r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
@@ -144,6 +185,10 @@ mod tests {
         assert_eq!(resolve(root, "/../etc/passwd"), None);
         assert_eq!(resolve(root, "/a/../../x"), None);
         assert_eq!(content_type(Path::new("x.wasm")), "application/wasm");
+        assert_eq!(percent_decode("/%E3%83%AA%E3%83%8D%E3%83%B3.html").as_deref(), Some("/リネン.html"));
+        assert_eq!(percent_decode("/%2e%2e/etc/passwd").as_deref().and_then(|p| resolve(root, p)), None);
+        assert_eq!(percent_decode("/%ff"), None);
+        assert_eq!(percent_decode("/100%").as_deref(), Some("/100%"));
     }
 
     #[test]

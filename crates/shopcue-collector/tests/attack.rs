@@ -307,3 +307,100 @@ fn without_a_token_analytics_answer_on_this_machine_only_and_not_through_a_proxy
     assert!(reply.contains("SHOPCUE_ADMIN_TOKEN"), "{reply}");
     assert_eq!(request(&addr, "GET", "/dashboard", proxied, b"").0, 401);
 }
+
+#[test]
+fn static_files_stay_inside_their_root_and_carry_security_headers() {
+    let dir = temp_dir("collector-statics");
+    let www = dir.0.join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("リネン.html"), "<p>linen</p>").unwrap();
+    std::fs::write(dir.0.join("outside.txt"), "secret").unwrap();
+    std::os::unix::fs::symlink(dir.0.join("outside.txt"), www.join("link.txt")).unwrap();
+    std::os::unix::fs::symlink(&dir.0, www.join("up")).unwrap();
+    let db = dir.0.join("events.sqlite");
+    let addr = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), vec![www], Vec::new()));
+    // Percent-encoded names are decoded; encoded dots are dots and refused.
+    let (status, head, body) = request(&addr, "GET", "/%E3%83%AA%E3%83%8D%E3%83%B3.html", "", b"");
+    assert_eq!((status, body.as_str()), (200, "<p>linen</p>"));
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("x-content-type-options: nosniff") && head.contains("x-frame-options: sameorigin"), "{head}");
+    assert_eq!(request(&addr, "GET", "/%2e%2e/outside.txt", "", b"").0 / 100, 4);
+    // Symlinks that lead out of the root are not followed.
+    assert_eq!(request(&addr, "GET", "/link.txt", "", b"").0, 404);
+    assert_eq!(request(&addr, "GET", "/up/outside.txt", "", b"").0, 404);
+    // The collector's own replies and dashboard: not sniffed, not framed, nothing loaded.
+    let (_, head, _) = request(&addr, "GET", "/report?site=demo", "", b"");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("x-frame-options: deny") && head.contains("content-security-policy: default-src 'none'"), "{head}");
+    let (status, head, _) = request(&addr, "GET", "/dashboard", "", b"");
+    let head = head.to_ascii_lowercase();
+    assert_eq!(status, 200);
+    assert!(head.contains("frame-ancestors 'none'") && head.contains("x-content-type-options: nosniff"), "{head}");
+    assert!(!head.contains("x-shopcue-own-page"), "{head}");
+}
+
+#[test]
+fn big_files_stream_and_a_client_that_stops_reading_is_cut_off() {
+    use std::io::{Read, Write};
+    let dir = temp_dir("collector-stream");
+    let www = dir.0.join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    let size = 64 * 1024 * 1024;
+    std::fs::write(www.join("big.bin"), vec![7u8; size]).unwrap();
+    let db = dir.0.join("events.sqlite");
+    let mut app = App::new(Arc::new(SqliteStore::open(&db).unwrap()), vec![www], Vec::new());
+    app.write_timeout = Duration::from_millis(500);
+    let addr = common::serve(app);
+    // A reader that reads: the whole file, with its length announced.
+    let (status, head, _) = request(&addr, "HEAD", "/big.bin", "", b"");
+    assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains(&format!("content-length: {size}")), "{head}");
+    // A reader that stops reading: after the write timeout the server closes the connection
+    // (the client then sees the end of what was buffered, not a connection held forever).
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let t0 = Instant::now();
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    println!("a stalled reader got {got} of {size} bytes before the server closed ({:?} after it read again)", t0.elapsed());
+    assert!(got < size, "the server gave up on the stalled reader: {got} bytes");
+    assert!(t0.elapsed() < Duration::from_secs(9), "closed, not timed out on our side");
+}
+
+#[test]
+fn at_the_connection_cap_new_connections_wait_their_turn() {
+    let dir = temp_dir("collector-cap");
+    let db = dir.0.join("events.sqlite");
+    let mut app = App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new());
+    app.max_connections = 3;
+    let addr = common::serve(app);
+    let idle: Vec<_> = (0..3).map(|_| std::net::TcpStream::connect(&addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200)); // the server has taken all three
+    let (tx, rx) = std::sync::mpsc::channel();
+    let a = addr.clone();
+    std::thread::spawn(move || tx.send(request(&a, "GET", "/healthz", "", b"").0).unwrap());
+    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err(), "no fourth connection is served while three are held");
+    drop(idle);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), 200, "served once a slot is free");
+}
+
+#[test]
+#[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every Unix
+fn the_open_file_limit_is_raised_to_what_the_system_allows() {
+    let before = {
+        let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit writes the struct passed to it.
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) }, 0);
+        l
+    };
+    let now = shopcue_collector::raise_fd_limit();
+    assert_eq!(now, before.rlim_max as u64, "soft limit raised to the hard one ({} before)", before.rlim_cur);
+}
