@@ -26,6 +26,7 @@ pub mod commit;
 pub mod limit;
 pub mod pg;
 pub mod report;
+pub mod rollup;
 pub mod sqlite;
 pub mod statics;
 pub mod store;

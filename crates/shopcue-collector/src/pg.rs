@@ -15,6 +15,7 @@ use std::time::Duration;
 use postgres::{Client, Config, NoTls};
 
 use crate::report::Row;
+use crate::rollup::{self, Rollup};
 use crate::store::{Day, EventStore, Incoming, ReportQuery, Written};
 
 /// The PostgreSQL store: one connection for the group-commit writer, one for reports.
@@ -26,8 +27,6 @@ pub struct PgStore {
 
 /// Created by the first collector to start; concurrent starts serialise on an advisory lock.
 const SCHEMA: &str = "
-BEGIN;
-SELECT pg_advisory_xact_lock(7421000001);
 CREATE TABLE IF NOT EXISTS events (
   id          TEXT NOT NULL,
   site        TEXT NOT NULL,
@@ -53,8 +52,7 @@ DO $$ BEGIN
 END $$;
 CREATE INDEX IF NOT EXISTS events_site_name_ts ON events(site, name, ts);
 CREATE INDEX IF NOT EXISTS events_visitor ON events(site, visitor_id, name, ts);
-CREATE INDEX IF NOT EXISTS events_scenario ON events(site, scenario_id) WHERE scenario_id IS NOT NULL;
-COMMIT;";
+CREATE INDEX IF NOT EXISTS events_scenario ON events(site, scenario_id) WHERE scenario_id IS NOT NULL;";
 
 const INSERT_SQL: &str = "
 INSERT INTO events (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at)
@@ -63,38 +61,68 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[],
 ON CONFLICT (site, id) DO NOTHING
 RETURNING site, id";
 
-/// The same figures as the SQLite report (`crate::sqlite`), in PostgreSQL's dialect.
-const REPORT_SQL: &str = "
-WITH exp AS (
-  SELECT scenario_id AS sc, coalesce(variant, '') AS v, visitor_id AS vis, min(ts) AS first_ts
-  FROM events
-  WHERE site = $1 AND name = 'shopcue_exposure' AND ts >= $2 AND ts < $3 AND scenario_id IS NOT NULL
-  GROUP BY 1, 2, 3),
-life AS (
-  SELECT scenario_id AS sc, coalesce(variant, '') AS v,
-         count(*) FILTER (WHERE name = 'shopcue_impression') AS imp,
-         count(*) FILTER (WHERE name = 'shopcue_click') AS clk,
-         count(*) FILTER (WHERE name = 'shopcue_dismiss') AS dis
-  FROM events
-  WHERE site = $1 AND name IN ('shopcue_impression', 'shopcue_click', 'shopcue_dismiss') AND ts >= $2 AND ts < $3
-        AND scenario_id IS NOT NULL
-  GROUP BY 1, 2),
-agg AS (
-  SELECT sc, v, count(*) AS exposed,
-         count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events p
-                     WHERE p.site = $1 AND p.visitor_id = exp.vis AND p.name = 'purchase'
-                       AND p.ts >= exp.first_ts AND p.ts <= exp.first_ts + $4)) AS converted
-  FROM exp GROUP BY sc, v)
-SELECT agg.sc, agg.v, agg.exposed, agg.converted, coalesce(life.imp, 0), coalesce(life.clk, 0), coalesce(life.dis, 0)
-FROM agg LEFT JOIN life ON life.sc = agg.sc AND life.v = agg.v
-ORDER BY agg.sc COLLATE \"C\", agg.v COLLATE \"C\"";
+/// A rollup statement in PostgreSQL's dialect.
+fn dialect(sql: &str) -> String {
+    sql.replace("{C}", "COLLATE \"C\"")
+        .replace("{I}", "::int8")
+        .replace("{INT}", "BIGINT")
+        .replace("{TABLE}", "")
+        .replace("{DATE}", "to_char(to_timestamp(day * 86400) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+}
 
-const DAILY_SQL: &str = "
-SELECT to_char(to_timestamp(ts / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d,
-       count(*) FILTER (WHERE name = 'shopcue_impression'), count(*) FILTER (WHERE name = 'purchase')
-FROM events
-WHERE site = $1 AND ts >= $2 AND ts < $3 AND name IN ('shopcue_impression', 'purchase')
-GROUP BY d ORDER BY d";
+/// The rollup deltas of one group, as column arrays (sorted keys: concurrent collectors take
+/// row locks in the same order).
+const UPSERT_DAILY: &str = "
+INSERT INTO rollup_daily (site, day, scenario_id, variant, impressions, clicks, dismissals, purchases)
+SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int8[])
+ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET
+  impressions = rollup_daily.impressions + excluded.impressions, clicks = rollup_daily.clicks + excluded.clicks,
+  dismissals = rollup_daily.dismissals + excluded.dismissals, purchases = rollup_daily.purchases + excluded.purchases";
+
+const UPSERT_EXPOSURES: &str = "
+INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[])
+ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = least(exposures.first_ts, excluded.first_ts)";
+
+const RECOMPUTE_CONVERSIONS: &str = "
+UPDATE exposures SET converted_ts = (
+  SELECT min(p.ts) FROM events p
+  WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)
+WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))";
+
+/// Adds `r` to the rollups, inside the events' transaction.
+fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres::Error> {
+    if !r.daily.is_empty() {
+        let mut cols: (Vec<&str>, Vec<i64>, Vec<&str>, Vec<&str>) = Default::default();
+        let mut counts: [Vec<i64>; 4] = Default::default();
+        for ((site, day, sc, v), n) in &r.daily {
+            cols.0.push(site);
+            cols.1.push(*day);
+            cols.2.push(sc);
+            cols.3.push(v);
+            (0..4).for_each(|i| counts[i].push(n[i]));
+        }
+        let [imp, clk, dis, buy] = &counts;
+        tx.execute(UPSERT_DAILY, &[&cols.0, &cols.1, &cols.2, &cols.3, imp, clk, dis, buy])?;
+    }
+    if !r.exposures.is_empty() {
+        let mut text: [Vec<&str>; 4] = Default::default();
+        let mut first_ts = Vec::with_capacity(r.exposures.len());
+        for ((site, sc, v, visitor), first) in &r.exposures {
+            for (column, value) in text.iter_mut().zip([site, sc, v, visitor]) {
+                column.push(value);
+            }
+            first_ts.push(*first);
+        }
+        let [sites, scenarios, variants, visitors] = &text;
+        tx.execute(UPSERT_EXPOSURES, &[sites, scenarios, variants, visitors, &first_ts])?;
+    }
+    if !r.visitors.is_empty() {
+        let (sites, visitors): (Vec<&str>, Vec<&str>) = r.visitors.iter().map(|(s, v)| (s.as_str(), v.as_str())).unzip();
+        tx.execute(RECOMPUTE_CONVERSIONS, &[&sites, &visitors])?;
+    }
+    Ok(())
+}
 
 /// `true` for the URLs this store takes (`postgres://…`, `postgresql://…`).
 pub fn is_postgres_url(s: &str) -> bool {
@@ -113,8 +141,35 @@ impl PgStore {
             config.application_name("shopcue-collector");
         }
         let store = PgStore { config, writer: Mutex::new(None), reader: Mutex::new(None) };
-        store.with(&store.writer, |c| c.batch_execute(SCHEMA))?;
+        // Created by the first collector to start; concurrent starts serialise on a lock. A
+        // database written before rollups existed gets them built.
+        store.with(&store.writer, |c| {
+            let mut tx = c.transaction()?;
+            tx.batch_execute("SELECT pg_advisory_xact_lock(7421000001)")?;
+            tx.batch_execute(SCHEMA)?;
+            let has_rollups: bool = tx.query_one("SELECT to_regclass('exposures') IS NOT NULL", &[])?.get(0);
+            tx.batch_execute(&dialect(rollup::SCHEMA))?;
+            if !has_rollups {
+                for step in rollup::BACKFILL {
+                    tx.batch_execute(&dialect(step))?;
+                }
+            }
+            tx.commit()
+        })?;
         Ok(store)
+    }
+
+    /// Rebuilds the rollups from the events, in one transaction (what opening a database
+    /// written before rollups does; incremental upkeep must always agree with it).
+    pub fn rebuild_rollups(&self) -> Result<(), String> {
+        self.with(&self.writer, |c| {
+            let mut tx = c.transaction()?;
+            tx.batch_execute("DELETE FROM exposures")?;
+            for step in rollup::BACKFILL {
+                tx.batch_execute(&dialect(step))?;
+            }
+            tx.commit()
+        })
     }
 
     /// Runs `f` on the connection in `slot`, connecting first when there is none or it broke.
@@ -192,7 +247,7 @@ impl EventStore for PgStore {
                 cols.push(e, b.received_at);
             }
         }
-        let new_ids: HashSet<(String, String)> = self.with(&self.writer, |c| {
+        let claimed: Vec<bool> = self.with(&self.writer, |c| {
             let mut tx = c.transaction()?;
             let rows = tx.query(
                 INSERT_SQL,
@@ -210,15 +265,27 @@ impl EventStore for PgStore {
                     &cols.received,
                 ],
             )?;
+            // An id is new for the first batch (and the first time within it) that carried it.
+            let mut unclaimed: HashSet<(String, String)> =
+                rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1))).collect();
+            let mut rollup = Rollup::default();
+            let mut claimed = Vec::with_capacity(n);
+            for e in batches.iter().flat_map(|b| &b.events) {
+                let new = unclaimed.remove(&(e.site.clone(), e.id.clone()));
+                if new {
+                    rollup.add(e);
+                }
+                claimed.push(new);
+            }
+            apply(&mut tx, &rollup)?;
             tx.commit()?;
-            Ok(rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1))).collect())
+            Ok(claimed)
         })?;
-        // An id is new for the first batch (and the first time within it) that carried it.
-        let mut unclaimed = new_ids;
+        let mut claimed = claimed.into_iter();
         Ok(batches
             .iter()
             .map(|b| {
-                let inserted = b.events.iter().filter(|e| unclaimed.remove(&(e.site.clone(), e.id.clone()))).count();
+                let inserted = claimed.by_ref().take(b.events.len()).filter(|new| *new).count();
                 Written { inserted, duplicates: b.events.len() - inserted }
             })
             .collect())
@@ -231,7 +298,9 @@ impl EventStore for PgStore {
     }
 
     fn report(&self, q: &ReportQuery) -> Result<Vec<Row>, String> {
-        let rows = self.with(&self.reader, |c| c.query(REPORT_SQL, &[&q.site, &q.from, &q.to, &q.window_ms]))?;
+        let (first_day, end_day) = rollup::days(q.from, q.to);
+        let sql = dialect(rollup::REPORT_SQL);
+        let rows = self.with(&self.reader, |c| c.query(&sql, &[&q.site, &q.from, &q.to, &q.window_ms, &first_day, &end_day]))?;
         Ok(rows
             .iter()
             .map(|r| Row {
@@ -247,7 +316,9 @@ impl EventStore for PgStore {
     }
 
     fn daily(&self, q: &ReportQuery) -> Result<Vec<Day>, String> {
-        let rows = self.with(&self.reader, |c| c.query(DAILY_SQL, &[&q.site, &q.from, &q.to]))?;
+        let (first_day, end_day) = rollup::days(q.from, q.to);
+        let sql = dialect(rollup::DAILY_SQL);
+        let rows = self.with(&self.reader, |c| c.query(&sql, &[&q.site, &first_day, &end_day]))?;
         Ok(rows
             .iter()
             .map(|r| Day { date: r.get(0), impressions: r.get::<_, i64>(1) as u64, purchases: r.get::<_, i64>(2) as u64 })

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OpenFlags};
 
 use crate::report::Row;
+use crate::rollup::{self, Rollup};
 use crate::store::{Day, EventStore, Incoming, ReportQuery, Written};
 
 /// The SQLite store: one connection for the group-commit writer (and `/healthz`), one for
@@ -37,34 +38,15 @@ CREATE INDEX IF NOT EXISTS events_visitor ON events(site, visitor_id, name, ts);
 CREATE INDEX IF NOT EXISTS events_scenario ON events(site, scenario_id) WHERE scenario_id IS NOT NULL;
 ";
 
-const REPORT_SQL: &str = "
-WITH exp AS (
-  SELECT scenario_id AS sc, coalesce(variant, '') AS v, visitor_id AS vis, min(ts) AS first_ts
-  FROM events
-  WHERE site = ?1 AND name = 'shopcue_exposure' AND ts >= ?2 AND ts < ?3 AND scenario_id IS NOT NULL
-  GROUP BY 1, 2, 3),
-life AS (
-  SELECT scenario_id AS sc, coalesce(variant, '') AS v,
-         sum(name = 'shopcue_impression') AS imp, sum(name = 'shopcue_click') AS clk, sum(name = 'shopcue_dismiss') AS dis
-  FROM events
-  WHERE site = ?1 AND name IN ('shopcue_impression', 'shopcue_click', 'shopcue_dismiss') AND ts >= ?2 AND ts < ?3
-        AND scenario_id IS NOT NULL
-  GROUP BY 1, 2),
-agg AS (
-  SELECT sc, v, count(*) AS exposed,
-         sum(EXISTS (SELECT 1 FROM events p
-                     WHERE p.site = ?1 AND p.visitor_id = exp.vis AND p.name = 'purchase'
-                       AND p.ts >= exp.first_ts AND p.ts <= exp.first_ts + ?4)) AS converted
-  FROM exp GROUP BY sc, v)
-SELECT agg.sc, agg.v, agg.exposed, agg.converted, coalesce(life.imp, 0), coalesce(life.clk, 0), coalesce(life.dis, 0)
-FROM agg LEFT JOIN life ON life.sc = agg.sc AND life.v = agg.v
-ORDER BY agg.sc, agg.v";
-
-const DAILY_SQL: &str = "
-SELECT date(ts / 1000, 'unixepoch') AS d, sum(name = 'shopcue_impression'), sum(name = 'purchase')
-FROM events
-WHERE site = ?1 AND ts >= ?2 AND ts < ?3 AND name IN ('shopcue_impression', 'purchase')
-GROUP BY d ORDER BY d";
+/// A rollup statement in SQLite's dialect.
+fn dialect(sql: &str) -> String {
+    rollup::sqlite_params(sql)
+        .replace("{C}", "")
+        .replace("{I}", "")
+        .replace("{INT}", "INTEGER")
+        .replace("{TABLE}", " WITHOUT ROWID")
+        .replace("{DATE}", "date(day * 86400, 'unixepoch')")
+}
 
 /// Databases written by earlier versions: the variant was read from the JSON at report time.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -102,15 +84,38 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> rusqlite::Result<SqliteStore> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
+        // Rollups arrived after the events table: a database without them gets them built.
+        let has_rollups: bool =
+            conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'exposures'", [], |r| r.get::<_, i64>(0))? > 0;
+        let tx = conn.transaction()?;
+        tx.execute_batch(&dialect(rollup::SCHEMA))?;
+        if !has_rollups {
+            for step in rollup::BACKFILL {
+                tx.execute_batch(&dialect(step))?;
+            }
+        }
+        tx.commit()?;
         let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(SqliteStore { conn: Mutex::new(conn), reader: Mutex::new(reader) })
+    }
+
+    /// Rebuilds the rollups from the events, in one transaction (what opening a database
+    /// written before rollups does; incremental upkeep must always agree with it).
+    pub fn rebuild_rollups(&self) -> rusqlite::Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute_batch("DELETE FROM exposures")?;
+        for step in rollup::BACKFILL {
+            tx.execute_batch(&dialect(step))?;
+        }
+        tx.commit()
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -122,11 +127,32 @@ impl SqliteStore {
     }
 }
 
+/// Adds `r` to the rollups, inside the events' transaction.
+fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
+    let mut daily = tx.prepare_cached(&dialect(rollup::UPSERT_DAILY))?;
+    for ((site, day, sc, v), [imp, clk, dis, buy]) in &r.daily {
+        daily.execute(params![site, day, sc, v, imp, clk, dis, buy])?;
+    }
+    let mut exposure = tx.prepare_cached(
+        "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = min(first_ts, excluded.first_ts)",
+    )?;
+    for ((site, sc, v, visitor), first) in &r.exposures {
+        exposure.execute(params![site, sc, v, visitor, first])?;
+    }
+    let mut conversion = tx.prepare_cached(&dialect(rollup::RECOMPUTE_CONVERSION))?;
+    for (site, visitor) in &r.visitors {
+        conversion.execute(params![site, visitor])?;
+    }
+    Ok(())
+}
+
 impl EventStore for SqliteStore {
     fn write(&self, batches: &[Incoming]) -> Result<Vec<Written>, String> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(|e| e.to_string())?;
         let mut written = Vec::with_capacity(batches.len());
+        let mut rollup = Rollup::default();
         {
             let mut stmt = tx
                 .prepare_cached(
@@ -138,7 +164,7 @@ impl EventStore for SqliteStore {
             for b in batches {
                 let mut inserted = 0;
                 for e in &b.events {
-                    inserted += stmt
+                    let new = stmt
                         .execute(params![
                             e.id,
                             e.site,
@@ -153,10 +179,15 @@ impl EventStore for SqliteStore {
                             b.received_at
                         ])
                         .map_err(|e| e.to_string())?;
+                    if new == 1 {
+                        rollup.add(e);
+                    }
+                    inserted += new;
                 }
                 written.push(Written { inserted, duplicates: b.events.len() - inserted });
             }
         }
+        apply(&tx, &rollup).map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;
         Ok(written)
     }
@@ -167,9 +198,10 @@ impl EventStore for SqliteStore {
 
     fn report(&self, q: &ReportQuery) -> Result<Vec<Row>, String> {
         let conn = self.reader();
-        let mut stmt = conn.prepare_cached(REPORT_SQL).map_err(|e| e.to_string())?;
+        let mut stmt = conn.prepare_cached(&dialect(rollup::REPORT_SQL)).map_err(|e| e.to_string())?;
+        let (first_day, end_day) = rollup::days(q.from, q.to);
         let rows = stmt
-            .query_map(params![q.site, q.from, q.to, q.window_ms], |r| {
+            .query_map(params![q.site, q.from, q.to, q.window_ms, first_day, end_day], |r| {
                 Ok(Row {
                     scenario_id: r.get(0)?,
                     variant: r.get(1)?,
@@ -186,9 +218,10 @@ impl EventStore for SqliteStore {
 
     fn daily(&self, q: &ReportQuery) -> Result<Vec<Day>, String> {
         let conn = self.reader();
-        let mut stmt = conn.prepare_cached(DAILY_SQL).map_err(|e| e.to_string())?;
+        let mut stmt = conn.prepare_cached(&dialect(rollup::DAILY_SQL)).map_err(|e| e.to_string())?;
+        let (first_day, end_day) = rollup::days(q.from, q.to);
         let rows = stmt
-            .query_map(params![q.site, q.from, q.to], |r| {
+            .query_map(params![q.site, first_day, end_day], |r| {
                 Ok(Day { date: r.get(0)?, impressions: r.get::<_, i64>(1)? as u64, purchases: r.get::<_, i64>(2)? as u64 })
             })
             .map_err(|e| e.to_string())?;

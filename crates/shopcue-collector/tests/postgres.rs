@@ -96,6 +96,53 @@ fn ids_are_unique_per_site_and_an_old_table_keyed_by_id_alone_is_migrated() {
 }
 
 #[test]
+fn three_collectors_on_one_database_store_every_resent_event_exactly_once() {
+    let pg = Postgres::start();
+    let collectors: Vec<String> = (0..3).map(|_| start_with(Arc::new(PgStore::open(&pg.url).unwrap()))).collect();
+    // Twelve clients each send the report batch's events in batches of five, every batch to all
+    // three collectors at once (a load balancer retrying elsewhere after a lost reply).
+    let events: Vec<String> = (0..12)
+        .flat_map(|c| {
+            (0..25).map(move |i| {
+                let (name, params) =
+                    if i % 5 == 0 { ("purchase", "{}") } else { ("shopcue_exposure", r#"{"scenario_id":"s","variant":"a"}"#) };
+                common::ev(&format!("c{c}-{i}"), name, &format!("v{c}-{}", i % 7), t0() + i64::from(i) * 1000, params)
+            })
+        })
+        .collect();
+    let threads: Vec<_> = events
+        .chunks(5)
+        .map(|chunk| {
+            let body = format!(r#"{{"site":"demo","events":[{}]}}"#, chunk.join(","));
+            let collectors = collectors.clone();
+            std::thread::spawn(move || {
+                let sends: Vec<_> = collectors
+                    .into_iter()
+                    .map(|addr| {
+                        let body = body.clone();
+                        std::thread::spawn(move || request(&addr, "POST", "/collect", "", body.as_bytes()))
+                    })
+                    .collect();
+                sends.into_iter().map(|s| s.join().unwrap()).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for t in threads {
+        for (status, _, reply) in t.join().unwrap() {
+            assert_eq!(status, 200, "{reply}");
+            let v = shopcue::json::parse(&reply).unwrap();
+            accepted += v.get("accepted").and_then(|n| n.as_f64()).unwrap() as usize;
+        }
+    }
+    assert_eq!(accepted, events.len(), "each event accepted by exactly one of the three");
+    assert_eq!(count(&pg.url, "SELECT count(*) FROM events") as usize, events.len());
+    // The rollups counted each once too: every visitor exposed once, in one row per visitor.
+    assert_eq!(count(&pg.url, "SELECT count(*) FROM exposures"), 12 * 7);
+    assert_eq!(count(&pg.url, "SELECT sum(purchases)::int8 FROM rollup_daily"), 12 * 5);
+}
+
+#[test]
 fn reports_match_sqlite_figure_for_figure() {
     let pg = Postgres::start();
     let on_pg = start_with(Arc::new(PgStore::open(&pg.url).unwrap()));
