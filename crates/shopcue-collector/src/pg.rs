@@ -90,6 +90,16 @@ UPDATE exposures SET converted_ts = (
   WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)
 WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))";
 
+const UPSERT_COHORTS: &str = "
+INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[])
+ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
+
+const UPSERT_CONVERSIONS: &str = "
+INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[])
+ON CONFLICT (site, day, scenario_id, variant, delay_days) DO UPDATE SET visitors = conversion_daily.visitors + excluded.visitors";
+
 /// Adds `r` to the rollups, inside the events' transaction.
 fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres::Error> {
     if !r.daily.is_empty() {
@@ -105,6 +115,9 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
         let [imp, clk, dis, buy] = &counts;
         tx.execute(UPSERT_DAILY, &[&cols.0, &cols.1, &cols.2, &cols.3, imp, clk, dis, buy])?;
     }
+    // The touched visitors' cohorts before and after: their difference updates the daily ones.
+    let (sites, visitors): (Vec<&str>, Vec<&str>) = r.visitors.iter().map(|(s, v)| (s.as_str(), v.as_str())).unzip();
+    let before = if sites.is_empty() { Vec::new() } else { exposures_of(tx, &sites, &visitors)? };
     if !r.exposures.is_empty() {
         let mut text: [Vec<&str>; 4] = Default::default();
         let mut first_ts = Vec::with_capacity(r.exposures.len());
@@ -117,11 +130,54 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
         let [sites, scenarios, variants, visitors] = &text;
         tx.execute(UPSERT_EXPOSURES, &[sites, scenarios, variants, visitors, &first_ts])?;
     }
-    if !r.visitors.is_empty() {
-        let (sites, visitors): (Vec<&str>, Vec<&str>) = r.visitors.iter().map(|(s, v)| (s.as_str(), v.as_str())).unzip();
-        tx.execute(RECOMPUTE_CONVERSIONS, &[&sites, &visitors])?;
+    if r.visitors.is_empty() {
+        return Ok(());
+    }
+    tx.execute(RECOMPUTE_CONVERSIONS, &[&sites, &visitors])?;
+    let after = exposures_of(tx, &sites, &visitors)?;
+    let (cohorts, conversions) = rollup::cohort_deltas(&before, &after);
+    if !cohorts.is_empty() {
+        let mut text: [Vec<&str>; 3] = Default::default();
+        let (mut days, mut counts) = (Vec::new(), Vec::new());
+        for ((site, sc, v, day), n) in &cohorts {
+            for (column, value) in text.iter_mut().zip([site, sc, v]) {
+                column.push(value);
+            }
+            days.push(*day);
+            counts.push(*n);
+        }
+        let [s, sc, v] = &text;
+        tx.execute(UPSERT_COHORTS, &[s, sc, v, &days, &counts])?;
+    }
+    if !conversions.is_empty() {
+        let mut text: [Vec<&str>; 3] = Default::default();
+        let (mut days, mut delays, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+        for ((site, sc, v, day, delay), n) in &conversions {
+            for (column, value) in text.iter_mut().zip([site, sc, v]) {
+                column.push(value);
+            }
+            days.push(*day);
+            delays.push(*delay);
+            counts.push(*n);
+        }
+        let [s, sc, v] = &text;
+        tx.execute(UPSERT_CONVERSIONS, &[s, sc, v, &days, &delays, &counts])?;
     }
     Ok(())
+}
+
+/// The `exposures` rows of these (site, visitor) pairs.
+fn exposures_of(
+    tx: &mut postgres::Transaction<'_>,
+    sites: &[&str],
+    visitors: &[&str],
+) -> Result<Vec<rollup::ExposureRow>, postgres::Error> {
+    let rows = tx.query(
+        "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts FROM exposures
+         WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        &[&sites, &visitors],
+    )?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5))).collect())
 }
 
 /// `true` for the URLs this store takes (`postgres://…`, `postgresql://…`).
@@ -164,7 +220,6 @@ impl PgStore {
     pub fn rebuild_rollups(&self) -> Result<(), String> {
         self.with(&self.writer, |c| {
             let mut tx = c.transaction()?;
-            tx.batch_execute("DELETE FROM exposures")?;
             for step in rollup::BACKFILL {
                 tx.batch_execute(&dialect(step))?;
             }
@@ -299,8 +354,9 @@ impl EventStore for PgStore {
 
     fn report(&self, q: &ReportQuery) -> Result<Vec<Row>, String> {
         let (first_day, end_day) = rollup::days(q.from, q.to);
-        let sql = dialect(rollup::REPORT_SQL);
-        let rows = self.with(&self.reader, |c| c.query(&sql, &[&q.site, &q.from, &q.to, &q.window_ms, &first_day, &end_day]))?;
+        let (sql, window) = rollup::report_plan(q.window_ms);
+        let sql = dialect(&sql);
+        let rows = self.with(&self.reader, |c| c.query(&sql, &[&q.site, &first_day, &end_day, &window]))?;
         Ok(rows
             .iter()
             .map(|r| Row {

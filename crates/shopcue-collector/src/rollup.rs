@@ -8,10 +8,15 @@
 //!   (`first_ts`) and their first purchase at or after it (`converted_ts`), recomputed for each
 //!   visitor a write touches (a late exposure or purchase moves them).
 //!
-//! A report then reads one row per exposed visitor and one per scenario-day, however many
-//! events there are. Its figures: visitors *first* exposed in `[from, to)`, converted when
-//! `converted_ts - first_ts` is within the attribution window; impressions, clicks, dismissals
-//! and the daily chart over the whole UTC days `[from, to)` touches.
+//! - `exposure_daily(site, scenario_id, variant, day)`: visitors first exposed that UTC day;
+//!   `conversion_daily(…, day, delay_days)`: how many of them converted after how many days
+//!   (rounded up). Kept from the difference each write makes to `exposures`.
+//!
+//! A report then reads one row per scenario-day (and per delay), however many events and
+//! visitors there are; an attribution window that is not a whole number of days reads the
+//! per-visitor table instead. Its figures: visitors *first* exposed on the UTC days `[from,
+//! to)` touches, converted when `converted_ts - first_ts` is within the window; impressions,
+//! clicks, dismissals and the daily chart over the same days.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,6 +72,42 @@ impl Rollup {
     }
 }
 
+/// One `exposures` row: site, scenario, variant, visitor, first exposure, first purchase after.
+pub type ExposureRow = (String, String, String, String, i64, Option<i64>);
+/// `exposure_daily` deltas by (site, scenario, variant, day).
+pub type CohortDeltas = BTreeMap<(String, String, String, i64), i64>;
+/// `conversion_daily` deltas by (site, scenario, variant, day, delay in days rounded up).
+pub type ConversionDeltas = BTreeMap<(String, String, String, i64, i64), i64>;
+
+/// What changing the touched visitors' `exposures` rows from `before` to `after` does to the
+/// daily cohorts (entries that cancel out are left out).
+pub fn cohort_deltas(before: &[ExposureRow], after: &[ExposureRow]) -> (CohortDeltas, ConversionDeltas) {
+    let (mut cohorts, mut conversions) = (CohortDeltas::new(), ConversionDeltas::new());
+    for (rows, sign) in [(before, -1), (after, 1)] {
+        for (site, sc, v, _, first, converted) in rows {
+            let day = first.div_euclid(DAY_MS);
+            *cohorts.entry((site.clone(), sc.clone(), v.clone(), day)).or_default() += sign;
+            if let Some(at) = converted {
+                let delay = (at - first + DAY_MS - 1).div_euclid(DAY_MS);
+                *conversions.entry((site.clone(), sc.clone(), v.clone(), day, delay)).or_default() += sign;
+            }
+        }
+    }
+    cohorts.retain(|_, n| *n != 0);
+    conversions.retain(|_, n| *n != 0);
+    (cohorts, conversions)
+}
+
+/// Adds cohort deltas: (site, scenario, variant, day, n).
+pub const UPSERT_COHORT: &str = "
+INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
+
+/// Adds conversion deltas: (site, scenario, variant, day, delay_days, n).
+pub const UPSERT_CONVERSIONS: &str = "
+INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (site, day, scenario_id, variant, delay_days) DO UPDATE SET visitors = conversion_daily.visitors + excluded.visitors";
+
 /// Adds the daily deltas (site, day, scenario, variant, impressions, clicks, dismissals,
 /// purchases). Written with PostgreSQL's `$n`; SQLite reads them as `?n` ([`sqlite_params`]).
 pub const UPSERT_DAILY: &str = "
@@ -86,25 +127,62 @@ UPDATE exposures INDEXED BY exposures_visitor SET converted_ts = (
   WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)
 WHERE site = $1 AND visitor_id = $2";
 
-/// The report from the rollups (`$1` site, `$2`/`$3` exposure bounds, `$4` window, `$5`/`$6`
-/// day bounds). `{C}` is where a dialect puts a byte-order collation, `{I}` a cast to a 64-bit
-/// integer (PostgreSQL's `sum` of `bigint` is `numeric`).
-pub const REPORT_SQL: &str = "
-WITH agg AS (
-  SELECT scenario_id AS sc, variant AS v, count(*) AS exposed,
-         sum(CASE WHEN converted_ts IS NOT NULL AND converted_ts <= first_ts + $4 THEN 1 ELSE 0 END) AS converted
-  FROM exposures WHERE site = $1 AND first_ts >= $2 AND first_ts < $3
-  GROUP BY 1, 2),
+/// Impressions, clicks and dismissals per scenario × variant (`$1` site, `$2`/`$3` day bounds).
+const LIFE: &str = "
 life AS (
   SELECT scenario_id AS sc, variant AS v, sum(impressions){I} AS imp, sum(clicks){I} AS clk, sum(dismissals){I} AS dis
-  FROM rollup_daily WHERE site = $1 AND day >= $5 AND day < $6 AND scenario_id <> ''
-  GROUP BY 1, 2)
+  FROM rollup_daily WHERE site = $1 AND day >= $2 AND day < $3 AND scenario_id <> ''
+  GROUP BY 1, 2)";
+
+/// The report from the daily cohorts, for a window of whole days (`$1` site, `$2`/`$3` day
+/// bounds, `$4` window in days). `{C}` is where a dialect puts a byte-order collation, `{I}` a
+/// cast to a 64-bit integer (PostgreSQL's `sum` of `bigint` is `numeric`).
+pub fn report_sql() -> String {
+    format!(
+        "WITH agg AS (
+  SELECT scenario_id AS sc, variant AS v, sum(exposed){{I}} AS exposed
+  FROM exposure_daily WHERE site = $1 AND day >= $2 AND day < $3
+  GROUP BY 1, 2),
+conv AS (
+  SELECT scenario_id AS sc, variant AS v, sum(visitors){{I}} AS converted
+  FROM conversion_daily WHERE site = $1 AND day >= $2 AND day < $3 AND delay_days <= $4
+  GROUP BY 1, 2),{LIFE}
+SELECT agg.sc, agg.v, agg.exposed, coalesce(conv.converted, 0), coalesce(life.imp, 0), coalesce(life.clk, 0),
+       coalesce(life.dis, 0)
+FROM agg LEFT JOIN conv ON conv.sc = agg.sc AND conv.v = agg.v LEFT JOIN life ON life.sc = agg.sc AND life.v = agg.v
+WHERE agg.exposed > 0
+ORDER BY agg.sc {{C}}, agg.v {{C}}"
+    )
+}
+
+/// The same report from the per-visitor table, for any window (`$4` in ms).
+pub fn report_by_visitor_sql() -> String {
+    format!(
+        "WITH agg AS (
+  SELECT scenario_id AS sc, variant AS v, count(*) AS exposed,
+         sum(CASE WHEN converted_ts IS NOT NULL AND converted_ts <= first_ts + $4 THEN 1 ELSE 0 END) AS converted
+  FROM exposures
+  WHERE site = $1 AND first_ts >= $2 * CAST(86400000 AS BIGINT) AND first_ts < $3 * CAST(86400000 AS BIGINT)
+  GROUP BY 1, 2),{LIFE}
 SELECT agg.sc, agg.v, agg.exposed, agg.converted, coalesce(life.imp, 0), coalesce(life.clk, 0), coalesce(life.dis, 0)
 FROM agg LEFT JOIN life ON life.sc = agg.sc AND life.v = agg.v
-ORDER BY agg.sc {C}, agg.v {C}";
+ORDER BY agg.sc {{C}}, agg.v {{C}}"
+    )
+}
+
+/// A report's statement and its `$4`: the daily cohorts and the window in days when it is a
+/// whole number of days, else the per-visitor table and the window in ms. Both take `$1` site
+/// and `$2`/`$3` the day bounds ([`days`]).
+pub fn report_plan(window_ms: i64) -> (String, i64) {
+    if window_ms % DAY_MS == 0 {
+        (report_sql(), window_ms / DAY_MS)
+    } else {
+        (report_by_visitor_sql(), window_ms)
+    }
+}
 
 /// Impressions and purchases per UTC day from the rollups (`$1` site, `$2`/`$3` day bounds);
-/// `{DATE}` is the dialect's `YYYY-MM-DD` of `day`, `{I}` as in [`REPORT_SQL`].
+/// `{DATE}` is the dialect's `YYYY-MM-DD` of `day`, `{I}` as in [`report_sql`].
 pub const DAILY_SQL: &str = "
 SELECT {DATE}, sum(impressions){I}, sum(purchases){I}
 FROM rollup_daily WHERE site = $1 AND day >= $2 AND day < $3
@@ -122,7 +200,14 @@ CREATE TABLE IF NOT EXISTS exposures (
   first_ts {INT} NOT NULL, converted_ts {INT},
   PRIMARY KEY (site, scenario_id, variant, visitor_id)){TABLE};
 CREATE INDEX IF NOT EXISTS exposures_visitor ON exposures(site, visitor_id);
-CREATE INDEX IF NOT EXISTS exposures_first ON exposures(site, first_ts);";
+CREATE INDEX IF NOT EXISTS exposures_first ON exposures(site, first_ts);
+CREATE TABLE IF NOT EXISTS exposure_daily (
+  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, day {INT} NOT NULL, exposed {INT} NOT NULL,
+  PRIMARY KEY (site, day, scenario_id, variant)){TABLE};
+CREATE TABLE IF NOT EXISTS conversion_daily (
+  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, day {INT} NOT NULL, delay_days {INT} NOT NULL,
+  visitors {INT} NOT NULL,
+  PRIMARY KEY (site, day, scenario_id, variant, delay_days)){TABLE};";
 
 /// `$n` placeholders as SQLite's numbered `?n` (the same numbers, whatever order they appear in).
 pub fn sqlite_params(sql: &str) -> String {
@@ -130,8 +215,11 @@ pub fn sqlite_params(sql: &str) -> String {
 }
 
 /// Rebuilds every rollup from the events (a database written before rollups existed).
-pub const BACKFILL: [&str; 4] = [
+pub const BACKFILL: [&str; 9] = [
     "DELETE FROM rollup_daily",
+    "DELETE FROM exposures",
+    "DELETE FROM exposure_daily",
+    "DELETE FROM conversion_daily",
     "INSERT INTO rollup_daily (site, day, scenario_id, variant, impressions, clicks, dismissals, purchases)
      SELECT site, ts / 86400000 AS day,
             CASE WHEN name = 'purchase' THEN '' ELSE coalesce(scenario_id, '') END AS sc,
@@ -142,11 +230,15 @@ pub const BACKFILL: [&str; 4] = [
      GROUP BY 1, 2, 3, 4",
     "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts)
      SELECT site, scenario_id, coalesce(variant, ''), visitor_id, min(ts) FROM events
-     WHERE name = 'shopcue_exposure' AND scenario_id IS NOT NULL GROUP BY 1, 2, 3, 4
-     ON CONFLICT (site, scenario_id, variant, visitor_id) DO NOTHING",
+     WHERE name = 'shopcue_exposure' AND scenario_id IS NOT NULL GROUP BY 1, 2, 3, 4",
     "UPDATE exposures SET converted_ts = (
        SELECT min(p.ts) FROM events p
        WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)",
+    "INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed)
+     SELECT site, scenario_id, variant, first_ts / 86400000, count(*) FROM exposures GROUP BY 1, 2, 3, 4",
+    "INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors)
+     SELECT site, scenario_id, variant, first_ts / 86400000, (converted_ts - first_ts + 86399999) / 86400000, count(*)
+     FROM exposures WHERE converted_ts IS NOT NULL GROUP BY 1, 2, 3, 4, 5",
 ];
 
 #[cfg(test)]
@@ -191,6 +283,26 @@ mod tests {
         assert_eq!(r.daily.len(), 3);
         assert_eq!(r.exposures.values().copied().collect::<Vec<_>>(), [day + 3], "the earliest; none without a scenario");
         assert_eq!(r.visitors.len(), 1, "v only: w's exposure has no scenario, x only viewed");
+    }
+
+    #[test]
+    fn cohort_deltas_move_a_visitor_between_days_and_delays() {
+        let row = |first: i64, converted: Option<i64>| {
+            ("s".to_string(), "sc".to_string(), "a".to_string(), "v".to_string(), first, converted)
+        };
+        let day = 20_000 * DAY_MS;
+        // An earlier exposure arrives (day 20,000 → 19,999) and a purchase 1.5 days after it.
+        let (cohorts, conversions) = cohort_deltas(&[row(day + 5, None)], &[row(day - 5, Some(day - 5 + DAY_MS * 3 / 2))]);
+        let k = |d: i64| ("s".to_string(), "sc".to_string(), "a".to_string(), d);
+        assert_eq!(cohorts, [(k(19_999), 1), (k(20_000), -1)].into_iter().collect());
+        assert_eq!(conversions, [(("s".into(), "sc".into(), "a".into(), 19_999, 2), 1)].into_iter().collect());
+        // Nothing changed: nothing to write.
+        assert_eq!(cohort_deltas(&[row(day, Some(day))], &[row(day, Some(day))]), Default::default());
+        assert_eq!(
+            cohort_deltas(&[], &[row(day, Some(day))]).1.keys().next().map(|k| k.4),
+            Some(0),
+            "same-moment purchase: delay 0"
+        );
     }
 
     #[test]

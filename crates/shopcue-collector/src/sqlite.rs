@@ -111,7 +111,6 @@ impl SqliteStore {
     pub fn rebuild_rollups(&self) -> rusqlite::Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute_batch("DELETE FROM exposures")?;
         for step in rollup::BACKFILL {
             tx.execute_batch(&dialect(step))?;
         }
@@ -133,6 +132,8 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     for ((site, day, sc, v), [imp, clk, dis, buy]) in &r.daily {
         daily.execute(params![site, day, sc, v, imp, clk, dis, buy])?;
     }
+    // The touched visitors' cohorts before and after: their difference updates the daily ones.
+    let before = exposures_of(tx, r)?;
     let mut exposure = tx.prepare_cached(
         "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = min(first_ts, excluded.first_ts)",
@@ -144,7 +145,34 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     for (site, visitor) in &r.visitors {
         conversion.execute(params![site, visitor])?;
     }
+    let (cohorts, conversions) = rollup::cohort_deltas(&before, &exposures_of(tx, r)?);
+    let mut cohort = tx.prepare_cached(&dialect(rollup::UPSERT_COHORT))?;
+    for ((site, sc, v, day), n) in &cohorts {
+        cohort.execute(params![site, sc, v, day, n])?;
+    }
+    let mut converted = tx.prepare_cached(&dialect(rollup::UPSERT_CONVERSIONS))?;
+    for ((site, sc, v, day, delay), n) in &conversions {
+        converted.execute(params![site, sc, v, day, delay, n])?;
+    }
     Ok(())
+}
+
+/// The `exposures` rows of the visitors `r` touches.
+fn exposures_of(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<Vec<rollup::ExposureRow>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts FROM exposures INDEXED BY exposures_visitor
+         WHERE site = ?1 AND visitor_id = ?2",
+    )?;
+    let mut rows = Vec::new();
+    for (site, visitor) in &r.visitors {
+        let found = stmt.query_map(params![site, visitor], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+        })?;
+        for row in found {
+            rows.push(row?);
+        }
+    }
+    Ok(rows)
 }
 
 impl EventStore for SqliteStore {
@@ -198,10 +226,11 @@ impl EventStore for SqliteStore {
 
     fn report(&self, q: &ReportQuery) -> Result<Vec<Row>, String> {
         let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&dialect(rollup::REPORT_SQL)).map_err(|e| e.to_string())?;
+        let (sql, window) = rollup::report_plan(q.window_ms);
+        let mut stmt = conn.prepare_cached(&dialect(&sql)).map_err(|e| e.to_string())?;
         let (first_day, end_day) = rollup::days(q.from, q.to);
         let rows = stmt
-            .query_map(params![q.site, q.from, q.to, q.window_ms, first_day, end_day], |r| {
+            .query_map(params![q.site, first_day, end_day, window], |r| {
                 Ok(Row {
                     scenario_id: r.get(0)?,
                     variant: r.get(1)?,

@@ -463,19 +463,25 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         let decoded = shopcue_collector::batch::decode(&batch("r", &events), now_ms()).unwrap();
         store.write(&[Incoming { events: decoded.events, received_at: now_ms() }]).unwrap();
     }
-    let queries: Vec<ReportQuery> = [(0, 30, 7), (2, 9, 3), (5, 6, 0), (0, 30, 90)]
+    // Whole-day windows read the daily cohorts; 7.5 days reads the per-visitor table.
+    let queries: Vec<ReportQuery> = [(0, 30, 14), (2, 9, 6), (5, 6, 0), (0, 30, 180), (1, 20, 15)]
         .iter()
-        .map(|&(from, to, days)| ReportQuery {
+        .map(|&(from, to, half_days)| ReportQuery {
             site: "r".into(),
             from: t0 + from * common::DAY,
             to: t0 + to * common::DAY,
-            window_ms: days * common::DAY,
+            window_ms: half_days * common::DAY / 2,
         })
         .collect();
     let incremental: Vec<_> = queries.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
     store.rebuild_rollups().unwrap();
     let rebuilt: Vec<_> = queries.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
     assert_eq!(incremental, rebuilt);
+    // The two report paths agree: events fall on whole hours, so a window of 7 days and one
+    // of 7 days + 1 ms (per-visitor table) count the same conversions as the cohorts' 7 days.
+    let week = ReportQuery { window_ms: 7 * common::DAY, ..queries[0].clone() };
+    let week_and_a_ms = ReportQuery { window_ms: 7 * common::DAY + 1, ..queries[0].clone() };
+    assert_eq!(store.report(&week).unwrap(), store.report(&week_and_a_ms).unwrap());
     let exposed: u64 = incremental[0].0.iter().map(|r| r.exposed).sum();
     let converted: u64 = incremental[0].0.iter().map(|r| r.converted).sum();
     println!("rollups: {} rows, {exposed} exposed, {converted} converted — incremental = rebuilt", incremental[0].0.len());
