@@ -429,25 +429,7 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
 fn query_param(query: &str, key: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == key).then(|| {
-            let bytes = v.replace('+', " ").into_bytes();
-            let mut out = Vec::with_capacity(bytes.len());
-            let mut i = 0;
-            while i < bytes.len() {
-                let hex = |b: u8| (b as char).to_digit(16);
-                match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-                    (b'%', Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                    }
-                    (b, _, _) => {
-                        out.push(b);
-                        i += 1;
-                    }
-                }
-            }
-            String::from_utf8_lossy(&out).into_owned()
-        })
+        (k == key).then(|| String::from_utf8_lossy(&statics::percent_decode_bytes(&v.replace('+', " "))).into_owned())
     })
 }
 

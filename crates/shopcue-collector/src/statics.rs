@@ -77,7 +77,13 @@ fn header_text(req: &Request, name: header::HeaderName) -> String {
 
 /// A URL path with its `%XX` escapes decoded; `None` when they do not decode to UTF-8.
 pub fn percent_decode(path: &str) -> Option<String> {
-    let bytes = path.as_bytes();
+    String::from_utf8(percent_decode_bytes(path)).ok()
+}
+
+/// The bytes of `text` with its `%XX` escapes decoded (a `%` not followed by two hex digits
+/// stays as it is).
+pub fn percent_decode_bytes(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -93,7 +99,7 @@ pub fn percent_decode(path: &str) -> Option<String> {
             }
         }
     }
-    String::from_utf8(out).ok()
+    out
 }
 
 /// Whether `file`, with every symlink followed, is still inside `root`.
