@@ -487,3 +487,18 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
     println!("rollups: {} rows, {exposed} exposed, {converted} converted — incremental = rebuilt", incremental[0].0.len());
     assert!(exposed > 100 && converted > 10 && incremental[0].0.len() == 4, "a report with substance");
 }
+
+#[test]
+fn eleven_hundred_idle_connections_do_not_starve_healthz() {
+    let (addr, _db, _dir) = start(|_| {});
+    // More idle connections than the usual 1,024 open files (the test raises its own limit, as
+    // the collector's main does; the server here shares this process).
+    shopcue_collector::raise_fd_limit();
+    let idle: Vec<_> = (0..1100).map(|_| std::net::TcpStream::connect(&addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    assert_eq!(request(&addr, "GET", "/healthz", "", b"").0, 200);
+    let took = t0.elapsed();
+    println!("/healthz beside {} idle connections: {took:?}", idle.len());
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
