@@ -25,8 +25,12 @@ impl Drop for TempDir {
     }
 }
 
+/// A fresh directory of its own. The counter keeps two tests of this process that ask in the
+/// same nanosecond apart (two PostgreSQL clusters once shared one `data` directory that way).
 pub fn temp_dir(kind: &str) -> TempDir {
-    let dir = std::env::temp_dir().join(format!("shopcue-{kind}-{}-{}", std::process::id(), rand_suffix()));
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("shopcue-{kind}-{}-{}-{n}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     TempDir(dir)
 }
