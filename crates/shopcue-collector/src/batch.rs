@@ -11,7 +11,7 @@ pub const MAX_EVENTS: usize = 1000;
 /// Largest client timestamp accepted at all (the year 2286): beyond it a number is no time.
 const MAX_TS: f64 = 1e13;
 /// How far a client clock may be from the collector's before its time is not trusted.
-pub const MAX_CLOCK_SKEW_MS: i64 = 30 * 86_400_000;
+pub const MAX_CLOCK_SKEW_MS: i64 = 30 * shopcue::time::DAY_MS;
 
 /// The time an event is reported under: the client's `ts` when it is within
 /// [`MAX_CLOCK_SKEW_MS`] of receipt, else the receipt time (a device clock days or years off

@@ -339,8 +339,7 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> 
         return peer;
     }
     let hops = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
-    let hops: Vec<&str> = hops.collect();
-    hops.iter().rev().map_while(|h| h.trim().parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip)).unwrap_or(peer)
+    hops.rev().map_while(|h| h.trim().parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip)).unwrap_or(peer)
 }
 
 fn too_many(wait: u64, reason: &str) -> Response {

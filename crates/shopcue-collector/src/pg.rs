@@ -9,7 +9,7 @@
 //! TLS to a remote database put a local pooler (PgBouncer) or a tunnel in front.
 
 use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use postgres::{Client, Config, NoTls};
@@ -68,40 +68,46 @@ fn dialect(sql: &str) -> String {
         .replace("{INT}", "BIGINT")
         .replace("{TABLE}", "")
         .replace("{DATE}", "to_char(to_timestamp(day * 86400) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+        .replace("{MIN}", "least")
+        .replace("{EVENTS_BY_VISITOR}", "")
 }
 
-/// The rollup deltas of one group, as column arrays (sorted keys: concurrent collectors take
-/// row locks in the same order).
-const UPSERT_DAILY: &str = "
-INSERT INTO rollup_daily (site, day, scenario_id, variant, impressions, clicks, dismissals, purchases)
-SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int8[])
-ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET
-  impressions = rollup_daily.impressions + excluded.impressions, clicks = rollup_daily.clicks + excluded.clicks,
-  dismissals = rollup_daily.dismissals + excluded.dismissals, purchases = rollup_daily.purchases + excluded.purchases";
+/// An upsert of [`crate::rollup`] whose rows are column arrays of these types (a group's
+/// deltas in one round trip; their keys sorted, so that concurrent collectors take row locks in
+/// the same order).
+fn upsert(sql: &str, types: &[&str]) -> String {
+    let columns: Vec<String> = types.iter().enumerate().map(|(i, t)| format!("${}::{t}[]", i + 1)).collect();
+    dialect(&sql.replace("{ROWS}", &format!("SELECT * FROM unnest({})", columns.join(", "))))
+}
 
-const UPSERT_EXPOSURES: &str = "
-INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[])
-ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = least(exposures.first_ts, excluded.first_ts)";
+/// The write path's statements, in this dialect once (every group commit runs them).
+struct Statements {
+    daily: String,
+    exposures: String,
+    conversions_of: String,
+    cohort: String,
+    conversions: String,
+}
 
-const RECOMPUTE_CONVERSIONS: &str = "
-UPDATE exposures SET converted_ts = (
-  SELECT min(p.ts) FROM events p
-  WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)
-WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))";
+static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
+    daily: upsert(rollup::UPSERT_DAILY, &["text", "int8", "text", "text", "int8", "int8", "int8", "int8"]),
+    exposures: upsert(rollup::UPSERT_EXPOSURES, &["text", "text", "text", "text", "int8"]),
+    conversions_of: dialect(&format!(
+        "UPDATE exposures {} WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        rollup::SET_CONVERSION
+    )),
+    cohort: upsert(rollup::UPSERT_COHORT, &["text", "text", "text", "int8", "int8"]),
+    conversions: upsert(rollup::UPSERT_CONVERSIONS, &["text", "text", "text", "int8", "int8", "int8"]),
+});
 
-const UPSERT_COHORTS: &str = "
-INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[])
-ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
-
-const UPSERT_CONVERSIONS: &str = "
-INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[])
-ON CONFLICT (site, day, scenario_id, variant, delay_days) DO UPDATE SET visitors = conversion_daily.visitors + excluded.visitors";
+/// Rebuilds the rollups from the events, inside `tx`.
+fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+    rollup::BACKFILL.iter().try_for_each(|step| tx.batch_execute(&dialect(step)))
+}
 
 /// Adds `r` to the rollups, inside the events' transaction.
 fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres::Error> {
+    let sql = &*STATEMENTS;
     if !r.daily.is_empty() {
         let mut cols: (Vec<&str>, Vec<i64>, Vec<&str>, Vec<&str>) = Default::default();
         let mut counts: [Vec<i64>; 4] = Default::default();
@@ -113,7 +119,7 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
             (0..4).for_each(|i| counts[i].push(n[i]));
         }
         let [imp, clk, dis, buy] = &counts;
-        tx.execute(UPSERT_DAILY, &[&cols.0, &cols.1, &cols.2, &cols.3, imp, clk, dis, buy])?;
+        tx.execute(&sql.daily, &[&cols.0, &cols.1, &cols.2, &cols.3, imp, clk, dis, buy])?;
     }
     // The touched visitors' cohorts before and after: their difference updates the daily ones.
     let (sites, visitors): (Vec<&str>, Vec<&str>) = r.visitors.iter().map(|(s, v)| (s.as_str(), v.as_str())).unzip();
@@ -128,12 +134,12 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
             first_ts.push(*first);
         }
         let [sites, scenarios, variants, visitors] = &text;
-        tx.execute(UPSERT_EXPOSURES, &[sites, scenarios, variants, visitors, &first_ts])?;
+        tx.execute(&sql.exposures, &[sites, scenarios, variants, visitors, &first_ts])?;
     }
     if r.visitors.is_empty() {
         return Ok(());
     }
-    tx.execute(RECOMPUTE_CONVERSIONS, &[&sites, &visitors])?;
+    tx.execute(&sql.conversions_of, &[&sites, &visitors])?;
     let after = exposures_of(tx, &sites, &visitors)?;
     let (cohorts, conversions) = rollup::cohort_deltas(&before, &after);
     if !cohorts.is_empty() {
@@ -147,7 +153,7 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
             counts.push(*n);
         }
         let [s, sc, v] = &text;
-        tx.execute(UPSERT_COHORTS, &[s, sc, v, &days, &counts])?;
+        tx.execute(&sql.cohort, &[s, sc, v, &days, &counts])?;
     }
     if !conversions.is_empty() {
         let mut text: [Vec<&str>; 3] = Default::default();
@@ -161,7 +167,7 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
             counts.push(*n);
         }
         let [s, sc, v] = &text;
-        tx.execute(UPSERT_CONVERSIONS, &[s, sc, v, &days, &delays, &counts])?;
+        tx.execute(&sql.conversions, &[s, sc, v, &days, &delays, &counts])?;
     }
     Ok(())
 }
@@ -206,9 +212,7 @@ impl PgStore {
             let has_rollups: bool = tx.query_one("SELECT to_regclass('exposures') IS NOT NULL", &[])?.get(0);
             tx.batch_execute(&dialect(rollup::SCHEMA))?;
             if !has_rollups {
-                for step in rollup::BACKFILL {
-                    tx.batch_execute(&dialect(step))?;
-                }
+                backfill(&mut tx)?;
             }
             tx.commit()
         })?;
@@ -220,9 +224,7 @@ impl PgStore {
     pub fn rebuild_rollups(&self) -> Result<(), String> {
         self.with(&self.writer, |c| {
             let mut tx = c.transaction()?;
-            for step in rollup::BACKFILL {
-                tx.batch_execute(&dialect(step))?;
-            }
+            backfill(&mut tx)?;
             tx.commit()
         })
     }

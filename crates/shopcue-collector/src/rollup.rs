@@ -22,8 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::batch::StoredEvent;
 
-/// Milliseconds in a day.
-pub const DAY_MS: i64 = 86_400_000;
+pub use shopcue::time::DAY_MS;
 
 /// `[first, last)` UTC day numbers covering `[from, to)` ms.
 pub fn days(from: i64, to: i64) -> (i64, i64) {
@@ -98,34 +97,46 @@ pub fn cohort_deltas(before: &[ExposureRow], after: &[ExposureRow]) -> (CohortDe
     (cohorts, conversions)
 }
 
-/// Adds cohort deltas: (site, scenario, variant, day, n).
-pub const UPSERT_COHORT: &str = "
-INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
-
-/// Adds conversion deltas: (site, scenario, variant, day, delay_days, n).
-pub const UPSERT_CONVERSIONS: &str = "
-INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (site, day, scenario_id, variant, delay_days) DO UPDATE SET visitors = conversion_daily.visitors + excluded.visitors";
-
-/// Adds the daily deltas (site, day, scenario, variant, impressions, clicks, dismissals,
-/// purchases). Written with PostgreSQL's `$n`; SQLite reads them as `?n` ([`sqlite_params`]).
+/// The rollups' upserts, each written once. `{ROWS}` is where a store puts its rows (SQLite:
+/// `VALUES (?1, …)`, one row per execution; PostgreSQL: `SELECT * FROM unnest($1::…[], …)`, a
+/// whole group in one round trip), `{MIN}` its two-argument minimum.
+///
+/// The daily deltas: site, day, scenario, variant, impressions, clicks, dismissals, purchases.
 pub const UPSERT_DAILY: &str = "
-INSERT INTO rollup_daily (site, day, scenario_id, variant, impressions, clicks, dismissals, purchases)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO rollup_daily (site, day, scenario_id, variant, impressions, clicks, dismissals, purchases) {ROWS}
 ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET
   impressions = rollup_daily.impressions + excluded.impressions, clicks = rollup_daily.clicks + excluded.clicks,
   dismissals = rollup_daily.dismissals + excluded.dismissals, purchases = rollup_daily.purchases + excluded.purchases";
 
-/// A visitor's conversion, recomputed from their events (`$1` site, `$2` visitor): the first
-/// purchase at or after each of their first exposures. SQLite only (PostgreSQL updates every
-/// visitor of a group in one statement). `INDEXED BY`: without statistics SQLite's planner
-/// may walk a whole site's exposures or purchases per visitor (30 s for 20,000 visitors).
-pub const RECOMPUTE_CONVERSION: &str = "
-UPDATE exposures INDEXED BY exposures_visitor SET converted_ts = (
-  SELECT min(p.ts) FROM events p INDEXED BY events_visitor
-  WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)
-WHERE site = $1 AND visitor_id = $2";
+/// The earliest new exposures: site, scenario, variant, visitor, first_ts (as [`UPSERT_DAILY`]).
+pub const UPSERT_EXPOSURES: &str = "
+INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts) {ROWS}
+ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = {MIN}(exposures.first_ts, excluded.first_ts)";
+
+/// Cohort deltas: site, scenario, variant, day, n (as [`UPSERT_DAILY`]).
+pub const UPSERT_COHORT: &str = "
+INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed) {ROWS}
+ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
+
+/// Conversion deltas: site, scenario, variant, day, delay_days, n (as [`UPSERT_DAILY`]).
+pub const UPSERT_CONVERSIONS: &str = "
+INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors) {ROWS}
+ON CONFLICT (site, day, scenario_id, variant, delay_days) DO UPDATE SET visitors = conversion_daily.visitors + excluded.visitors";
+
+/// `converted_ts`'s one definition: the first purchase at or after the visitor's first exposure.
+/// `{EVENTS_BY_VISITOR}` is where SQLite names `events_visitor` (without statistics its planner
+/// may walk a whole site's purchases per visitor).
+macro_rules! set_conversion {
+    () => {
+        "SET converted_ts = (
+  SELECT min(p.ts) FROM events p {EVENTS_BY_VISITOR}
+  WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)"
+    };
+}
+
+/// `UPDATE exposures … ` [`SET_CONVERSION`] `WHERE …`: a store recomputes the visitors a write
+/// touched.
+pub const SET_CONVERSION: &str = set_conversion!();
 
 /// Impressions, clicks and dismissals per scenario × variant (`$1` site, `$2`/`$3` day bounds).
 const LIFE: &str = "
@@ -209,12 +220,8 @@ CREATE TABLE IF NOT EXISTS conversion_daily (
   visitors {INT} NOT NULL,
   PRIMARY KEY (site, day, scenario_id, variant, delay_days)){TABLE};";
 
-/// `$n` placeholders as SQLite's numbered `?n` (the same numbers, whatever order they appear in).
-pub fn sqlite_params(sql: &str) -> String {
-    sql.replace('$', "?")
-}
-
-/// Rebuilds every rollup from the events (a database written before rollups existed).
+/// Rebuilds every rollup from the events (a database written before rollups existed). Written,
+/// like every statement here, with PostgreSQL's `$n`, which SQLite reads as `?n`.
 pub const BACKFILL: [&str; 9] = [
     "DELETE FROM rollup_daily",
     "DELETE FROM exposures",
@@ -231,9 +238,7 @@ pub const BACKFILL: [&str; 9] = [
     "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts)
      SELECT site, scenario_id, coalesce(variant, ''), visitor_id, min(ts) FROM events
      WHERE name = 'shopcue_exposure' AND scenario_id IS NOT NULL GROUP BY 1, 2, 3, 4",
-    "UPDATE exposures SET converted_ts = (
-       SELECT min(p.ts) FROM events p
-       WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)",
+    concat!("UPDATE exposures ", set_conversion!()),
     "INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed)
      SELECT site, scenario_id, variant, first_ts / 86400000, count(*) FROM exposures GROUP BY 1, 2, 3, 4",
     "INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors)
