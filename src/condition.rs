@@ -252,9 +252,9 @@ impl Condition {
 }
 
 impl Compiler {
-    fn problem(&mut self, path: &str, message: impl Into<String>) {
+    fn problem(&mut self, problem: Problem) {
         if self.strict {
-            self.problems.push(Problem::new(path, message));
+            self.problems.push(problem);
         }
     }
 
@@ -262,7 +262,7 @@ impl Compiler {
         match v.as_array() {
             Some(items) => Some(items.iter().enumerate().map(|(i, c)| self.condition(c, &element(path, i), depth + 1)).collect()),
             None => {
-                self.problem(path, "must be an array of conditions");
+                self.problem(crate::problem!(path, "must be an array of conditions"));
                 None
             }
         }
@@ -270,11 +270,11 @@ impl Compiler {
 
     fn condition(&mut self, v: &Value, path: &str, depth: usize) -> Condition {
         if depth > MAX_DEPTH {
-            self.problem(path, "conditions nest too deeply");
+            self.problem(crate::problem!(path, "conditions nest too deeply"));
             return Condition::Never;
         }
         let Some(members) = v.as_object() else {
-            self.problem(path, "a condition must be an object");
+            self.problem(crate::problem!(path, "a condition must be an object"));
             return Condition::Never;
         };
         let mut all = Vec::with_capacity(members.len());
@@ -309,7 +309,7 @@ impl Compiler {
     fn array(&mut self, v: &Value, path: &str, op: &str) -> Option<Vec<Value>> {
         let list = v.as_array().map(<[Value]>::to_vec);
         if list.is_none() {
-            self.problem(path, format!("{op} needs an array"));
+            self.problem(crate::problem!(path, format!("{op} needs an array")));
         }
         list
     }
@@ -331,7 +331,7 @@ impl Compiler {
             "$inGroup" | "$notInGroup" => match x.as_str() {
                 Some(g) => Op::InGroup { group: g.to_string(), negate: op == "$notInGroup" },
                 None => {
-                    self.problem(path, format!("{op} needs a saved group id (string)"));
+                    self.problem(crate::problem!(path, format!("{op} needs a saved group id (string)")));
                     Op::Invalid
                 }
             },
@@ -349,11 +349,11 @@ impl Compiler {
             "$regex" | "$regexi" => match x.as_str().map(|s| compile_regex(s, op == "$regexi")) {
                 Some(Ok(re)) => Op::Regex(re),
                 Some(Err(e)) => {
-                    self.problem(path, e);
+                    self.problem(crate::problem!(path, e));
                     Op::Invalid
                 }
                 None => {
-                    self.problem(path, format!("{op} needs a pattern string"));
+                    self.problem(crate::problem!(path, format!("{op} needs a pattern string")));
                     Op::Invalid
                 }
             },
@@ -362,7 +362,7 @@ impl Compiler {
                     Op::Type(t.to_string())
                 }
                 _ => {
-                    self.problem(path, "$type must be one of string, number, boolean, object, array, null");
+                    self.problem(crate::problem!(path, "$type must be one of string, number, boolean, object, array, null"));
                     Op::Invalid
                 }
             },
@@ -378,7 +378,7 @@ impl Compiler {
                 Op::Version(c, padded_version(x))
             }
             _ => {
-                self.problem(path, format!("unknown operator {op}.{}", crate::suggest::hint(op, OPERATORS)));
+                self.problem(crate::problem!(path, format!("unknown operator {op}.{}", crate::suggest::hint(op, OPERATORS))));
                 Op::Invalid
             }
         }

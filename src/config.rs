@@ -15,7 +15,99 @@ use crate::time::WEEKDAYS;
 
 /// The preset library (`src/presets.json`, minified by `build.rs`): named scenario templates
 /// (data, not code), overridable field by field.
+#[cfg(feature = "compiler")]
 pub const PRESETS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/presets.min.json"));
+
+/// Format version of the runtime config: what [`compile`] writes as `"runtime"` and what
+/// [`Config::for_page`] reads. A widget refuses a runtime config of another format (compiled by
+/// another release) with a problem at `$.runtime`, rather than misreading it.
+pub const RUNTIME_FORMAT: f64 = 1.0;
+
+/// Whether `v` is a compiled runtime config (it carries `"runtime"`), rather than a raw
+/// authoring config that [`compile`] must expand and check first.
+///
+/// ```
+/// use shopcue::{config::is_compiled, json::parse};
+/// assert!(!is_compiled(&parse(r#"{"version":1,"site":"s","scenarios":[]}"#).unwrap()));
+/// assert!(is_compiled(&parse(r#"{"version":1,"runtime":1,"site":"s","scenarios":[]}"#).unwrap()));
+/// ```
+pub fn is_compiled(v: &Value) -> bool {
+    v.get("runtime").is_some()
+}
+
+/// Compiles a raw authoring config into the runtime config the shopper's widget loads: checked
+/// as a whole (every problem with its JSON path, for every language its texts are written in),
+/// each scenario's preset expanded under its own fields and every `$param:` replaced, and
+/// marked with [`RUNTIME_FORMAT`]. The same input always gives the same output (so that its
+/// hash is a stable ETag); compiling a runtime config again gives it back unchanged.
+///
+/// ```
+/// use shopcue::{config::compile, json::parse};
+/// let raw = parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#).unwrap();
+/// let runtime = compile(&raw).unwrap();
+/// assert_eq!(runtime.get("runtime").and_then(|v| v.as_f64()), Some(1.0));
+/// let scenario = &runtime.get("scenarios").unwrap().as_array().unwrap()[0];
+/// assert_eq!(scenario.get("id").and_then(|v| v.as_str()), Some("page_low_stock"));
+/// assert!(scenario.get("preset").is_none() && scenario.get("message").is_some());
+/// assert_eq!(compile(&runtime).unwrap(), runtime);
+///
+/// let bad = parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stok"}]}"#).unwrap();
+/// let problems = compile(&bad).unwrap_err().problems().to_vec();
+/// assert_eq!(problems[0].path, "$.scenarios[0].preset");
+/// ```
+#[cfg(feature = "compiler")]
+pub fn compile(raw: &Value) -> Result<Value, Error> {
+    let mut problems = match Config::from_value(raw) {
+        Ok(_) => Vec::new(),
+        Err(Error::InvalidConfig(p)) => p,
+        Err(other) => return Err(other),
+    };
+    // Texts are picked by the page's language when the widget reads the config: check each.
+    let mut langs = Vec::new();
+    text_languages(raw.get("scenarios").unwrap_or(&Value::Null), &mut langs);
+    for lang in langs {
+        let page = PageFormat { locale: Some(lang), currency: None };
+        if let Err(Error::InvalidConfig(more)) = Config::for_page(raw, &page) {
+            for m in more {
+                if !problems.contains(&m) {
+                    problems.push(m);
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidConfig(problems));
+    }
+    let presets = parse(PRESETS_JSON).unwrap_or_default();
+    let mut out = raw.clone();
+    let scenarios = raw.get("scenarios").and_then(Value::as_array).unwrap_or(&[]);
+    let expanded = scenarios
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sc)| expand_scenario(sc, &presets, &element("$.scenarios", i), &mut problems))
+        .collect();
+    out.set("scenarios", Value::Array(expanded));
+    out.set("runtime", Value::Number(RUNTIME_FORMAT));
+    Ok(out)
+}
+
+/// The language subtags (`ja`, `en`) that localized texts under `v` are written in: keys of
+/// objects whose members are all strings.
+#[cfg(feature = "compiler")]
+fn text_languages(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) if !m.is_empty() && m.iter().all(|(k, x)| x.as_str().is_some() && well_formed_locale(k)) => {
+            for (k, _) in m {
+                if !out.contains(k) {
+                    out.push(k.clone());
+                }
+            }
+        }
+        Value::Object(m) => m.iter().for_each(|(_, x)| text_languages(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| text_languages(x, out)),
+        _ => {}
+    }
+}
 
 /// Config format version this build reads.
 pub const CONFIG_VERSION: f64 = 1.0;
@@ -350,15 +442,32 @@ impl Config {
     /// messages and of the default labels follows the locale in force.
     pub fn for_page(v: &Value, page: &PageFormat) -> Result<Config, Error> {
         let mut p = Vec::new();
+        match v.get("runtime") {
+            None if !cfg!(feature = "compiler") => {
+                return Err(Error::InvalidConfig(vec![Problem::new("$", "a raw config: publish it, or compile it first")]));
+            }
+            Some(f) if f.as_f64() != Some(RUNTIME_FORMAT) => {
+                return Err(Error::InvalidConfig(vec![Problem::new(
+                    "$.runtime",
+                    "compiled for another release of Shopcue: compile it again",
+                )]));
+            }
+            _ => {}
+        }
+        // A runtime config has its presets expanded already: the widget carries no library.
+        #[cfg(feature = "compiler")]
         let presets = parse(PRESETS_JSON).unwrap_or_default();
+        #[cfg(not(feature = "compiler"))]
+        let presets = Value::Object(Vec::new());
         let Some(members) = v.as_object() else {
-            return Err(Error::InvalidConfig(vec![Problem::new("$", "the config must be a JSON object")]));
+            return Err(Error::InvalidConfig(vec![crate::problem!("$", "the config must be a JSON object")]));
         };
         check_keys(
             members,
             "$",
             &[
                 "version",
+                "runtime",
                 "site",
                 "currency",
                 "locale",
@@ -379,7 +488,7 @@ impl Config {
             &mut p,
         );
         if v.get("version").and_then(Value::as_f64) != Some(CONFIG_VERSION) {
-            p.push(Problem::new("$.version", "must be 1"));
+            p.push(crate::problem!("$.version", "must be 1"));
         }
         let site = required_string(v, "site", "$", &mut p);
         let locale = optional_string(v, "locale", "$", &mut p).unwrap_or_else(|| "ja-JP".into());
@@ -396,7 +505,7 @@ impl Config {
         }
         let links = v.get("links").cloned().unwrap_or(Value::Object(Vec::new()));
         if !links.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_str().is_some())) {
-            p.push(Problem::new("$.links", "must be an object of URL strings"));
+            p.push(crate::problem!("$.links", "must be an object of URL strings"));
         }
         let mut caps = Caps { per_page: Some(1), ..Caps::default() };
         if let Some(c) = v.get("caps") {
@@ -406,13 +515,13 @@ impl Config {
         let stores = compile_stores(v.get("stores"), &mut p);
         let saved_groups = v.get("saved_groups").cloned().unwrap_or(Value::Object(Vec::new()));
         if !saved_groups.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_array().is_some())) {
-            p.push(Problem::new("$.saved_groups", "must be an object of arrays"));
+            p.push(crate::problem!("$.saved_groups", "must be an object of arrays"));
         }
         let mut capture = crate::capture::Switches::default();
         if let Some(c) = v.get("capture") {
             let members = c.as_object().unwrap_or(&[]);
             if c.as_object().is_none() {
-                p.push(Problem::new("$.capture", "must be an object such as {\"datalayer\": false}"));
+                p.push(crate::problem!("$.capture", "must be an object such as {\"datalayer\": false}"));
             }
             check_keys(members, "$.capture", &["datalayer", "jsonld", "attributes", "history"], &mut p);
             for (k, x) in members {
@@ -425,7 +534,7 @@ impl Config {
                 };
                 match x {
                     Value::Bool(b) => *slot = *b,
-                    _ => p.push(Problem::new(member("$.capture", k), "must be true or false")),
+                    _ => p.push(crate::problem!(member("$.capture", k), "must be true or false")),
                 }
             }
         }
@@ -433,7 +542,7 @@ impl Config {
             check_keys(f.as_object().unwrap_or(&[]), "$.feed", &["url", "max_age_s"], &mut p);
             let url = required_string(f, "url", "$.feed", &mut p);
             if !url.is_empty() && crate::url::safe_link(&url).is_none() {
-                p.push(Problem::new("$.feed.url", "must be an http(s) or relative URL"));
+                p.push(crate::problem!("$.feed.url", "must be an http(s) or relative URL"));
             }
             let max_age_s = number(f, "max_age_s", "$.feed", 60.0, 7.0 * 86_400.0, &mut p).unwrap_or(3600.0);
             crate::feed::FeedSource { url, max_age_s }
@@ -445,7 +554,7 @@ impl Config {
                 let safe = x.as_str().filter(|s| s.len() <= 100 && !s.chars().any(|c| ";{}<>\\\"".contains(c) || c.is_control()));
                 match (THEME_KEYS.contains(&k.as_str()), safe) {
                     (true, Some(value)) => theme.push((format!("--shopcue-{}", k.replace('_', "-")), value.to_string())),
-                    (true, None) => p.push(Problem::new(
+                    (true, None) => p.push(crate::problem!(
                         member("$.theme", k),
                         "must be a CSS value of at most 100 characters without ; { } < > \\ or quotes",
                     )),
@@ -462,7 +571,7 @@ impl Config {
                 let text = localized(x, &lang).filter(|t| !t.trim().is_empty() && t.len() <= 80);
                 match (labels.slot(k), text) {
                     (Some(slot), Some(text)) => *slot = text.to_string(),
-                    (Some(_), None) => p.push(Problem::new(
+                    (Some(_), None) => p.push(crate::problem!(
                         member("$.labels", k),
                         "must be a text of 1 to 80 characters, or an object of such texts by language",
                     )),
@@ -472,7 +581,7 @@ impl Config {
         }
         let banner_top_below = optional_string(v, "banner_top_below", "$", &mut p);
         if banner_top_below.as_ref().is_some_and(|s| s.trim().is_empty() || s.len() > 200) {
-            p.push(Problem::new("$.banner_top_below", "must be a CSS selector of 1 to 200 characters, such as \"header\""));
+            p.push(crate::problem!("$.banner_top_below", "must be a CSS selector of 1 to 200 characters, such as \"header\""));
         }
         let cx = ScenarioCx { presets: &presets, lang: &lang, holdout };
         let mut scenarios: Vec<Scenario> = Vec::new();
@@ -482,13 +591,13 @@ impl Config {
                     let path = element("$.scenarios", i);
                     if let Some(sc) = compile_scenario(s, &path, &cx, &mut p) {
                         if scenarios.iter().any(|o| o.id == sc.id) {
-                            p.push(Problem::new(member(&path, "id"), format!("duplicate scenario id \"{}\"", sc.id)));
+                            p.push(crate::problem!(member(&path, "id"), format!("duplicate scenario id \"{}\"", sc.id)));
                         }
                         scenarios.push(sc);
                     }
                 }
             }
-            _ => p.push(Problem::new("$.scenarios", "must be an array of scenarios")),
+            _ => p.push(crate::problem!("$.scenarios", "must be an array of scenarios")),
         }
         if !p.is_empty() {
             return Err(Error::InvalidConfig(p));
@@ -543,11 +652,15 @@ impl PageFormat {
     }
 }
 
+/// Lists each member of `members` not in `allowed`. The runtime skips it: the compiler checked.
 fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut Vec<Problem>) {
+    if !cfg!(feature = "compiler") {
+        return;
+    }
     for (k, _) in members {
         if !allowed.contains(&k.as_str()) {
             let hint = crate::suggest::hint(k, allowed);
-            p.push(Problem::new(member(path, k), format!("unknown field;{hint} Expected one of {}", allowed.join(", "))));
+            p.push(crate::problem!(member(path, k), format!("unknown field;{hint} Expected one of {}", allowed.join(", "))));
         }
     }
 }
@@ -565,7 +678,7 @@ fn optional_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Op
 
 fn required_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> String {
     if v.get(key).is_none() {
-        p.push(Problem::new(member(path, key), "is required"));
+        p.push(crate::problem!(member(path, key), "is required"));
     }
     optional_string(v, key, path, p).unwrap_or_default()
 }
@@ -578,7 +691,7 @@ fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Prob
             let (mut lo, mut hi) = (String::new(), String::new());
             crate::json::format_number(min, &mut lo);
             crate::json::format_number(max, &mut hi);
-            p.push(Problem::new(member(path, key), format!("must be a number from {lo} to {hi}")));
+            p.push(crate::problem!(member(path, key), format!("must be a number from {lo} to {hi}")));
             None
         }
     }
@@ -587,14 +700,14 @@ fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Prob
 fn whole(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Option<u32> {
     let n = number(v, key, path, 0.0, 1e6, p)?;
     if n.fract() != 0.0 {
-        p.push(Problem::new(member(path, key), "must be a whole number"));
+        p.push(crate::problem!(member(path, key), "must be a whole number"));
     }
     Some(n as u32)
 }
 
 fn compile_caps(c: &Value, path: &str, default_per_page: Option<u32>, p: &mut Vec<Problem>) -> Caps {
     let Some(members) = c.as_object() else {
-        p.push(Problem::new(path, "must be an object"));
+        p.push(crate::problem!(path, "must be an object"));
         return Caps::default();
     };
     check_keys(members, path, &["per_page", "per_session", "per_day", "per_visitor", "per_visitor_days", "min_gap_s"], p);
@@ -611,7 +724,7 @@ fn compile_caps(c: &Value, path: &str, default_per_page: Option<u32>, p: &mut Ve
 fn compile_stores(v: Option<&Value>, p: &mut Vec<Problem>) -> Vec<Store> {
     let Some(v) = v else { return Vec::new() };
     let Some(list) = v.as_array() else {
-        p.push(Problem::new("$.stores", "must be an array of stores"));
+        p.push(crate::problem!("$.stores", "must be an array of stores"));
         return Vec::new();
     };
     let mut stores = Vec::new();
@@ -623,10 +736,10 @@ fn compile_stores(v: Option<&Value>, p: &mut Vec<Problem>) -> Vec<Store> {
         let lat = number(s, "lat", &path, -90.0, 90.0, p);
         let lon = number(s, "lon", &path, -180.0, 180.0, p);
         if lat.is_none() || lon.is_none() {
-            p.push(Problem::new(&path, "needs lat and lon"));
+            p.push(crate::problem!(&path, "needs lat and lon"));
         }
         if stores.iter().any(|o: &Store| o.id == id) {
-            p.push(Problem::new(member(&path, "id"), format!("duplicate store id \"{id}\"")));
+            p.push(crate::problem!(member(&path, "id"), format!("duplicate store id \"{id}\"")));
         }
         let pickup = s.get("pickup").and_then(Value::as_bool).unwrap_or(false);
         stores.push(Store { id, name, lat: lat.unwrap_or(0.0), lon: lon.unwrap_or(0.0), pickup });
@@ -654,7 +767,7 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
     match v {
         Value::String(s) => match s.strip_prefix("$param:") {
             Some(name) => params.get(name).cloned().unwrap_or_else(|| {
-                p.push(Problem::new(path, format!("uses $param:{name}, but params has no \"{name}\"")));
+                p.push(crate::problem!(path, format!("uses $param:{name}, but params has no \"{name}\"")));
                 Value::Null
             }),
             None => v.clone(),
@@ -698,7 +811,7 @@ struct ScenarioCx<'a> {
 impl ScenarioCx<'_> {
     fn template(&self, v: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Option<Template> {
         let Some(text) = localized(v?, self.lang) else {
-            p.push(Problem::new(path, "must be a string or an object of strings by language"));
+            p.push(crate::problem!(path, "must be a string or an object of strings by language"));
             return None;
         };
         Template::compile(text, path).map_err(|e| p.extend(e)).ok()
@@ -707,7 +820,7 @@ impl ScenarioCx<'_> {
 
 fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>) -> Option<Scenario> {
     let Some(members) = raw.as_object() else {
-        p.push(Problem::new(path, "a scenario must be an object"));
+        p.push(crate::problem!(path, "a scenario must be an object"));
         return None;
     };
     check_keys(
@@ -719,29 +832,12 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
         ],
         p,
     );
-    let preset = optional_string(raw, "preset", path, p);
-    let base = match &preset {
-        Some(name) => match cx.presets.get(name) {
-            Some(b) => b.clone(),
-            None => {
-                let known: Vec<_> = cx.presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
-                let hint = crate::suggest::hint(name, &known);
-                p.push(Problem::new(
-                    member(path, "preset"),
-                    format!("unknown preset \"{name}\".{hint} Known: {}", known.join(", ")),
-                ));
-                return None;
-            }
-        },
-        None => Value::Object(Vec::new()),
-    };
-    let merged = merge(&base, raw);
-    let params = merged.get("params").cloned().unwrap_or(Value::Object(Vec::new()));
-    let s = substitute(&merged, &params, path, p);
-    let id = optional_string(&s, "id", path, p).or(preset).unwrap_or_else(|| {
-        p.push(Problem::new(member(path, "id"), "is required when no preset is given"));
+    let s = expand_scenario(raw, cx.presets, path, p)?;
+    let id = optional_string(&s, "id", path, p).unwrap_or_else(|| {
+        p.push(crate::problem!(member(path, "id"), "is required when no preset is given"));
         String::new()
     });
+    let params = s.get("params").cloned().unwrap_or(Value::Object(Vec::new()));
     let priority = number(&s, "priority", path, -1e9, 1e9, p).unwrap_or(0.0);
     let group = optional_string(&s, "group", path, p);
     let trigger = compile_trigger(s.get("trigger"), &member(path, "trigger"), p);
@@ -792,6 +888,37 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     })
 }
 
+/// A scenario with its preset's fields under its own (objects merged member by member), every
+/// `$param:` replaced, and the preset's name as its id when it names none: what [`compile`]
+/// writes into the runtime config. `None` (with a problem) for an unknown preset.
+fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Value> {
+    let preset = optional_string(raw, "preset", path, p);
+    let base = match &preset {
+        Some(name) => match presets.get(name) {
+            Some(b) => b.clone(),
+            None => {
+                let known: Vec<_> = presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
+                p.push(crate::problem!(
+                    member(path, "preset"),
+                    format!("unknown preset \"{name}\".{} Known: {}", crate::suggest::hint(name, &known), known.join(", "))
+                ));
+                return None;
+            }
+        },
+        None => Value::Object(Vec::new()),
+    };
+    let merged = merge(&base, raw);
+    let params = merged.get("params").cloned().unwrap_or(Value::Object(Vec::new()));
+    let mut s = substitute(&merged, &params, path, p);
+    if let (Value::Object(m), Some(name)) = (&mut s, preset) {
+        m.retain(|(k, _)| k != "preset");
+        if !m.iter().any(|(k, _)| k == "id") {
+            m.insert(0, ("id".into(), Value::String(name)));
+        }
+    }
+    Some(s)
+}
+
 fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigger {
     let mut trigger = Trigger { on: vec!["page_view".into()], paths: Vec::new(), delay_ms: 0 };
     let Some(t) = t else { return trigger };
@@ -806,13 +933,13 @@ fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigg
     if let Some(on) = t.get("on") {
         match strings(on) {
             Some(on) => trigger.on = on,
-            None => p.push(Problem::new(member(path, "on"), "must be an event name or a list of event names")),
+            None => p.push(crate::problem!(member(path, "on"), "must be an event name or a list of event names")),
         }
     }
     if let Some(paths) = t.get("path") {
         match strings(paths) {
             Some(paths) if paths.iter().all(|g| g.starts_with('/')) => trigger.paths = paths,
-            _ => p.push(Problem::new(member(path, "path"), "must be a path glob such as \"/products/*\" (or a list of them)")),
+            _ => p.push(crate::problem!(member(path, "path"), "must be a path glob such as \"/products/*\" (or a list of them)")),
         }
     }
     if let Some(d) = number(t, "delay_ms", path, 0.0, 600_000.0, p) {
@@ -827,7 +954,7 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
         let names: Vec<usize> =
             d.as_array().unwrap_or(&[]).iter().filter_map(|n| WEEKDAYS.iter().position(|w| Some(*w) == n.as_str())).collect();
         if d.as_array().is_none_or(|a| a.len() != names.len() || a.is_empty()) {
-            p.push(Problem::new(member(path, "days"), "must be a list of mon, tue, wed, thu, fri, sat, sun"));
+            p.push(crate::problem!(member(path, "days"), "must be a list of mon, tue, wed, thu, fri, sat, sun"));
         }
         names
     });
@@ -836,14 +963,14 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
             Some((a.as_f64().unwrap_or(0.0) as u32, b.as_f64().unwrap_or(24.0) as u32))
         }
         _ => {
-            p.push(Problem::new(member(path, "hours"), "must be [from, to] whole hours 0–24, e.g. [19, 24]"));
+            p.push(crate::problem!(member(path, "hours"), "must be [from, to] whole hours 0–24, e.g. [19, 24]"));
             None
         }
     });
     let date = |key: &str, p: &mut Vec<Problem>| {
         let d = optional_string(v, key, path, p)?;
         if crate::time::parse_iso(&d, 0).is_none() {
-            p.push(Problem::new(member(path, key), "must be an ISO date such as \"2026-12-01\""));
+            p.push(crate::problem!(member(path, key), "must be an ISO date such as \"2026-12-01\""));
         }
         Some(d)
     };
@@ -853,7 +980,7 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
 fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subject> {
     check_keys(sub.as_object().unwrap_or(&[]), path, &["from", "where", "order", "limit"], p);
     let Some(from) = sub.get("from").and_then(Value::as_str).and_then(|f| COLLECTIONS.iter().position(|c| *c == f)) else {
-        p.push(Problem::new(member(path, "from"), format!("must be one of {}", COLLECTIONS.join(", "))));
+        p.push(crate::problem!(member(path, "from"), format!("must be one of {}", COLLECTIONS.join(", "))));
         return None;
     };
     let filter = match sub.get("where") {
@@ -867,7 +994,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
             None => (o.clone(), false),
         }),
         Some(_) => {
-            p.push(Problem::new(member(path, "order"), "must be a field name, prefixed with '-' for descending"));
+            p.push(crate::problem!(member(path, "order"), "must be a field name, prefixed with '-' for descending"));
             None
         }
     };
@@ -875,7 +1002,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
         None => 1,
         Some(Value::Number(n)) if *n >= 1.0 && n.fract() == 0.0 && *n <= 20.0 => *n as usize,
         Some(_) => {
-            p.push(Problem::new(member(path, "limit"), "must be a whole number from 1 to 20"));
+            p.push(crate::problem!(member(path, "limit"), "must be a whole number from 1 to 20"));
             1
         }
     };
@@ -884,7 +1011,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
 
 fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>) -> Option<Message> {
     let Some(members) = m.as_object() else {
-        p.push(Problem::new(path, "is required: an object with placement and title"));
+        p.push(crate::problem!(path, "is required: an object with placement and title"));
         return None;
     };
     check_keys(members, path, &["placement", "title", "body", "cta", "image", "choose"], p);
@@ -893,12 +1020,12 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
             None => Placement::BannerBottom,
             Some(Ok(placement)) => placement,
             Some(Err(reason)) => {
-                p.push(Problem::new(member(path, "placement"), reason));
+                p.push(crate::problem!(member(path, "placement"), reason));
                 Placement::BannerBottom
             }
         };
     if m.get("title").is_none() {
-        p.push(Problem::new(member(path, "title"), "is required"));
+        p.push(crate::problem!(member(path, "title"), "is required"));
     }
     let title = cx.template(m.get("title"), &member(path, "title"), p);
     let body = cx.template(m.get("body"), &member(path, "body"), p);
@@ -906,14 +1033,14 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         let label = cx.template(c.get("label"), &member(path, "cta.label"), p);
         let url = cx.template(c.get("url"), &member(path, "cta.url"), p);
         if c.get("label").is_none() || c.get("url").is_none() {
-            p.push(Problem::new(member(path, "cta"), "needs both label and url"));
+            p.push(crate::problem!(member(path, "cta"), "needs both label and url"));
         }
         Some((label?, url?))
     });
     let image = cx.template(m.get("image"), &member(path, "image"), p);
     let choose = cx.template(m.get("choose"), &member(path, "choose"), p);
     if choose.as_ref().is_some_and(|t| t.paths().any(|p| p.starts_with("store."))) {
-        p.push(Problem::new(member(path, "choose"), "is shown before a store is chosen: it cannot use {{store.*}}"));
+        p.push(crate::problem!(member(path, "choose"), "is shown before a store is chosen: it cannot use {{store.*}}"));
     }
     Some(Message { placement, title: title?, body, cta, image, choose })
 }
@@ -927,7 +1054,7 @@ fn compile_variants(
 ) -> Vec<(String, f64, Message)> {
     let Some(v) = v else { return Vec::new() };
     let Some(list) = v.as_array().filter(|l| l.len() >= 2) else {
-        p.push(Problem::new(path, "must be a list of at least two variants"));
+        p.push(crate::problem!(path, "must be a list of at least two variants"));
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -944,7 +1071,7 @@ fn compile_variants(
     }
     let total: f64 = out.iter().map(|v| v.1).sum();
     if total <= 0.0 {
-        p.push(Problem::new(path, "weights must add up to more than 0"));
+        p.push(crate::problem!(path, "weights must add up to more than 0"));
         return Vec::new();
     }
     out.into_iter().map(|(id, w, m)| (id, w / total, m)).collect()

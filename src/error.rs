@@ -17,6 +17,38 @@ impl Problem {
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Problem { path: path.into(), message: message.into() }
     }
+
+    /// The one problem the shopper's runtime reports for a compiled config it cannot read:
+    /// built without the `compiler` feature, it keeps no validation texts (see [`problem!`]).
+    pub fn unexplained() -> Self {
+        Problem::new("$", "not a valid compiled config: compile it again (shopcue-collector config compile)")
+    }
+}
+
+/// A config [`Problem`] at a path, with words a marketer can act on: `problem!(path, message)`.
+///
+/// With the `compiler` feature (the collector, the CLI, the lazily loaded compiler module, the
+/// tools) this is [`Problem::new`]. The shopper's runtime is built without it: it reads configs
+/// that the compiler already checked, so neither the path nor the message is built (the
+/// arguments sit in a closure that is never called, and the linker drops them and their texts),
+/// and every problem is [`Problem::unexplained`].
+#[cfg(feature = "compiler")]
+#[macro_export]
+macro_rules! problem {
+    ($path:expr, $message:expr $(,)?) => {
+        $crate::error::Problem::new($path, $message)
+    };
+}
+
+/// See the `compiler` build of this macro: without that feature, the arguments are never
+/// evaluated and the problem is [`Problem::unexplained`].
+#[cfg(not(feature = "compiler"))]
+#[macro_export]
+macro_rules! problem {
+    ($path:expr, $message:expr $(,)?) => {{
+        let _unbuilt = || ($path, $message);
+        $crate::error::Problem::unexplained()
+    }};
 }
 
 /// The JSON path of member `key` of the value at `path` (`$.caps` + `per_day`).

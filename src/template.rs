@@ -194,7 +194,7 @@ impl Template {
             }
             let after = &rest[start + 2..];
             let Some(end) = after.find("}}") else {
-                problems.push(Problem::new(path, "'{{' without a closing '}}'"));
+                problems.push(crate::problem!(path, "'{{' without a closing '}}'"));
                 rest = "";
                 break;
             };
@@ -205,19 +205,19 @@ impl Template {
             };
             let root = slot.split('.').next().unwrap_or_default();
             if !ROOTS.contains(&root) || slot.split('.').any(str::is_empty) {
-                problems.push(Problem::new(
+                problems.push(crate::problem!(
                     path,
                     format!("unknown value {{{{{slot}}}}}: paths start with one of {}", ROOTS.join(", ")),
                 ));
             } else if !known_path(slot) {
                 let field = slot.rsplit('.').next().unwrap_or_default();
                 let hint = crate::suggest::hint(field, &[ITEM_FIELDS, VISITOR_FIELDS].concat());
-                problems.push(Problem::new(path, format!("unknown value {{{{{slot}}}}}: no such field.{hint}")));
+                problems.push(crate::problem!(path, format!("unknown value {{{{{slot}}}}}: no such field.{hint}")));
             }
             if let Some(f) = &filter {
                 if !FILTERS.contains(&f.as_str()) {
                     let hint = crate::suggest::hint(f, FILTERS);
-                    problems.push(Problem::new(path, format!("unknown filter |{f}.{hint} Use one of {}", FILTERS.join(", "))));
+                    problems.push(crate::problem!(path, format!("unknown filter |{f}.{hint} Use one of {}", FILTERS.join(", "))));
                 }
             }
             parts.push(Part::Slot { path: slot.to_string(), filter });

@@ -1,0 +1,77 @@
+//! The publishing side's compiler: a compiled runtime config must make the widget decide exactly
+//! what the raw config made it decide, for every preset and every shipped example, in each
+//! language a page may ask for.
+
+use shopcue::config::{compile, is_compiled, Config, PageFormat, PRESETS_JSON};
+use shopcue::json::{parse, Value};
+
+fn read(path: &str) -> Value {
+    parse(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+}
+
+/// Every preset as one scenario (each with its defaults), as a marketer would add them all.
+fn all_presets() -> Value {
+    let presets = parse(PRESETS_JSON).unwrap();
+    let scenarios: Vec<String> =
+        presets.as_object().unwrap().iter().map(|(name, _)| format!(r#"{{"preset":"{name}"}}"#)).collect();
+    parse(&format!(
+        r#"{{"version":1,"site":"s","stores":[{{"id":"a","name":"A","lat":35.6,"lon":139.7,"pickup":true}}],"scenarios":[{}]}}"#,
+        scenarios.join(",")
+    ))
+    .unwrap()
+}
+
+fn same_decisions(name: &str, raw: &Value) {
+    let runtime = compile(raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(is_compiled(&runtime) && !is_compiled(raw), "{name}");
+    assert!(!runtime.to_json().contains("\"preset\""), "{name}: presets are expanded");
+    assert!(!runtime.to_json().contains("$param:"), "{name}: params are substituted");
+    for locale in [None, Some("ja-JP"), Some("en-US"), Some("de-DE")] {
+        let page = PageFormat { locale: locale.map(String::from), currency: None };
+        let from_raw = format!("{:?}", Config::for_page(raw, &page).unwrap());
+        let from_runtime = format!("{:?}", Config::for_page(&runtime, &page).unwrap());
+        assert_eq!(from_raw, from_runtime, "{name} read for {locale:?}");
+    }
+    assert_eq!(compile(&runtime).unwrap(), runtime, "{name}: compiling again changes nothing");
+}
+
+#[test]
+fn compiled_configs_decide_as_their_raw_source() {
+    same_decisions("every preset", &all_presets());
+    for path in ["www/shopcue/config.json", "examples/apparel/config.json", "examples/electronics/config.json", "examples/health-food/config.json"] {
+        same_decisions(path, &read(path));
+    }
+}
+
+#[test]
+fn compile_checks_every_language_a_page_may_pick() {
+    // Fine in Japanese (the config's locale), broken in English: a page in English would fail.
+    let raw = parse(
+        r#"{"version":1,"site":"s","locale":"ja-JP","scenarios":[{"id":"x","message":{"title":{"ja":"こんにちは","en":"Hi {{item.nmae}}"}}}]}"#,
+    )
+    .unwrap();
+    assert!(Config::from_value(&raw).is_ok(), "the config's own language is fine");
+    let err = compile(&raw).unwrap_err();
+    assert_eq!(err.code(), "SHOPCUE_INVALID_CONFIG");
+    let problems = err.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].path, "$.scenarios[0].message.title");
+    assert!(problems[0].message.contains("item.nmae"), "{}", problems[0].message);
+}
+
+#[test]
+fn compile_lists_every_problem_and_writes_nothing() {
+    let raw = parse(
+        r#"{"version":1,"site":"s","caps":{"per_dya":1},"scenarios":[{"preset":"cart_low_stock","priority":"high"},{"preset":"nope"}]}"#,
+    )
+    .unwrap();
+    let paths: Vec<String> = compile(&raw).unwrap_err().problems().iter().map(|p| p.path.clone()).collect();
+    assert_eq!(paths, ["$.caps.per_dya", "$.scenarios[0].priority", "$.scenarios[1].preset"]);
+}
+
+#[test]
+fn a_runtime_config_of_another_format_is_refused() {
+    let future = parse(r#"{"version":1,"runtime":2,"site":"s","scenarios":[]}"#).unwrap();
+    let err = Config::from_value(&future).unwrap_err();
+    assert_eq!(err.problems()[0].path, "$.runtime");
+}
