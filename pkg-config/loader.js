@@ -61,9 +61,11 @@
   } catch (e) { configFetch = null; /* no fetch, or a patched one: init fetches by itself */ }
 
   var bindings = /*__SHOPCUE_GLUE__*/ null;
+  /*__SHOPCUE_COMPILER__*/
 
   bindings({ module_or_path: wasmUrl }).then(function () {
     try { if (configFetch) bindings.config_fetched(configFetch[0], configFetch[1]); } catch (e) { /* init fetches */ }
+    try { bindings.use_compiler(shopcueCompiler(new URL('shopcue_compile.wasm', base).toString(), w.fetch.bind(w))); } catch (e) { /* a raw config then says so */ }
     var live = function (name) {
       try {
         return bindings.command(String(name), Array.prototype.slice.call(arguments, 1));

@@ -2,7 +2,8 @@
 // scoped inside a function so that its `let wasm_bindgen` never touches the page's globals (and
 // a second copy is harmless), then minified with terser (only the one-line `/*! … */` licence
 // notice is kept). With a names map (wasm-opt --minify-imports-and-exports-and-modules), the glue
-// first gets the wasm's short import and export names (scripts/minify-names.mjs).
+// first gets the wasm's short import and export names (scripts/minify-names.mjs). The compiler
+// driver (pkg-config/compiler.js) goes in at its own marker.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { minify } from 'terser';
 import { renameGlue } from './minify-names.mjs';
@@ -13,7 +14,12 @@ const glue = namesFile ? renameGlue(source, JSON.parse(readFileSync(namesFile, '
 const loader = readFileSync(loaderFile, 'utf8');
 const marker = '/*__SHOPCUE_GLUE__*/ null';
 if (!loader.includes(marker)) throw new Error(`${loaderFile} lacks ${marker}`);
-const inlined = loader.replace(marker, () => `(function () {\n${glue}\nreturn wasm_bindgen;\n})()`);
+const compilerMarker = '/*__SHOPCUE_COMPILER__*/';
+if (!loader.includes(compilerMarker)) throw new Error(`${loaderFile} lacks ${compilerMarker}`);
+const compiler = readFileSync(new URL('../pkg-config/compiler.js', import.meta.url), 'utf8');
+const inlined = loader
+  .replace(marker, () => `(function () {\n${glue}\nreturn wasm_bindgen;\n})()`)
+  .replace(compilerMarker, () => compiler);
 const { code } = await minify(inlined, {
   ecma: 2017,
   compress: { passes: 2 },

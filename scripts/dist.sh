@@ -34,15 +34,21 @@ cp pkg-config/npm/index.js pkg-config/npm/index.d.ts pkg-config/npm/README.md "$
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" pkg-config/npm/package.json >"$NPM/package.json"
 
-# The marketer playground's engine (never shipped to shoppers; not in the size budget).
-cargo build --release -p shopcue-tools-wasm --target wasm32-unknown-unknown
+# The marketer playground's engine (never shipped to shoppers; not in the size budget), and the
+# config compiler that the loader fetches only for a raw config (not on the critical path).
+cargo build --release -p shopcue-tools-wasm -p shopcue-compile-wasm --target wasm32-unknown-unknown
 mkdir -p dist/playground
+# shellcheck disable=SC2046
 "$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) target/wasm32-unknown-unknown/release/shopcue_tools_wasm.wasm -o dist/playground/shopcue_tools.wasm
+# shellcheck disable=SC2046
+"$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) target/wasm32-unknown-unknown/release/shopcue_compile_wasm.wasm -o "$OUT/shopcue_compile.wasm"
+cp "$OUT/shopcue_compile.wasm" "$NPM/shopcue_compile.wasm"
+{ cat pkg-config/compiler.js; echo 'export { shopcueCompiler };'; } >"$NPM/compiler.js"
 
 # Precompressed siblings (.br, .gz) for servers that send them as they are. The .gz files are
 # zopfli's: standard gzip that any browser inflates, 4–5 % smaller than `gzip -9` at the cost of
 # a second of compression here (no name, no time stamp: the same bytes on every build).
-shipped=("$OUT/shopcue.js" "$OUT/shopcue_bg.wasm" dist/playground/shopcue_tools.wasm)
+shipped=("$OUT/shopcue.js" "$OUT/shopcue_bg.wasm" "$OUT/shopcue_compile.wasm" dist/playground/shopcue_tools.wasm)
 node scripts/precompress.mjs "${shipped[@]}"
 for f in "${shipped[@]}"; do zopfli -c "$f" >"$f.gz"; done
 
@@ -58,6 +64,9 @@ for f in "$OUT/shopcue.js" "$OUT/shopcue_bg.wasm"; do
   total=$((total + gz)); total9=$((total9 + gz9))
 done
 printf '%-22s %10s %10d %10d   (budget %d bytes: the shipped .gz files)\n' TOTAL '' "$total" "$total9" "$budget"
+f="$OUT/shopcue_compile.wasm"
+printf '%-22s %10d %10d %10d %10s   (lazy: fetched only for a raw config)\n' "$(basename "$f")" "$(wc -c <"$f")" \
+  "$(wc -c <"$f.gz")" "$(gzip -9 -n -c "$f" | wc -c)" "$(wc -c <"$f.br")"
 if [ "$total" -gt "$budget" ]; then
   echo "dist: FAIL — gzip total $total exceeds the budget of $budget bytes (pkg-config/size-budget.json)" >&2
   exit 1

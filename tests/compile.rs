@@ -38,7 +38,12 @@ fn same_decisions(name: &str, raw: &Value) {
 #[test]
 fn compiled_configs_decide_as_their_raw_source() {
     same_decisions("every preset", &all_presets());
-    for path in ["www/shopcue/config.json", "examples/apparel/config.json", "examples/electronics/config.json", "examples/health-food/config.json"] {
+    for path in [
+        "www/shopcue/config.json",
+        "examples/apparel/config.json",
+        "examples/electronics/config.json",
+        "examples/health-food/config.json",
+    ] {
         same_decisions(path, &read(path));
     }
 }

@@ -6,3 +6,6 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p shopcue --lib --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p shopcue-wasm --all-targets --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p shopcue-tools-wasm --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p shopcue-compile-wasm --target wasm32-unknown-unknown -- -D warnings
+# The shopper's runtime flavour of the core (no `compiler` feature), as the widget builds it.
+cargo clippy -p shopcue --lib --no-default-features --target wasm32-unknown-unknown -- -D warnings

@@ -49,6 +49,56 @@ pub fn config_fetched(url: &str, response: Promise) {
     CONFIG_FETCH.with(|c| *c.borrow_mut() = Some((url.to_string(), response)));
 }
 
+thread_local! {
+    /// The loader's compiler driver (`pkg-config/compiler.js`), for raw configs only.
+    static COMPILER: std::cell::RefCell<Option<js_sys::Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Hands over how raw configs get compiled: `compile(text)` returns a promise of the compiler
+/// module's JSON answer (the runtime config, or `{"code", "message", "problems"}`). The
+/// widget's own wasm reads compiled runtime configs only; this is the way round for a page that
+/// hands it a raw one.
+///
+/// ```js
+/// // pkg-config/loader.js, before replaying the queued calls:
+/// bindings.use_compiler(shopcueCompiler(new URL('shopcue_compile.wasm', base).toString(), fetch));
+/// ```
+#[wasm_bindgen]
+pub fn use_compiler(compile: js_sys::Function) {
+    COMPILER.with(|c| *c.borrow_mut() = Some(compile));
+}
+
+/// Compiles a raw config through the loader's compiler module (fetched now, once), then loads
+/// the result. Says once, as information, that publishing the config spares every shopper this.
+pub fn compile_raw(raw: &json::Value, site: &str) {
+    let mut hint = String::from("[shopcue] this config is raw, so this page fetches the compiler (shopcue_compile.wasm) to read it. Publish it (PUT /api/sites/");
+    hint.push_str(site);
+    hint.push_str("/config) or compile it (shopcue-collector config compile), and shoppers skip that download.");
+    platform::console("info", &[hint.into()]);
+    let compiler = COMPILER.with(|c| c.borrow().clone());
+    let answer =
+        compiler.and_then(|f| f.call1(&JsValue::NULL, &raw.to_json().into()).ok()).and_then(|p| p.dyn_into::<Promise>().ok());
+    match answer {
+        Some(promise) => on_settle(promise, |answer| config_loaded(compiled(answer))),
+        None => config_loaded(Err(compiler_missing())),
+    }
+}
+
+fn compiler_missing() -> Error {
+    Error::ConfigUnavailable("a raw config needs the compiler module shopcue_compile.wasm, which could not be loaded".into())
+}
+
+/// The compiler module's answer: the runtime config, or the raw config's problems.
+fn compiled(answer: JsValue) -> Result<json::Value, Error> {
+    let v = json::parse(&answer.as_string().ok_or_else(compiler_missing)?)?;
+    if shopcue::config::is_compiled(&v) {
+        return Ok(v);
+    }
+    let list = v.get("problems").and_then(json::Value::as_array).unwrap_or(&[]);
+    let text = |p: &json::Value, key| p.get(key).and_then(json::Value::as_str).unwrap_or_default().to_string();
+    Err(Error::InvalidConfig(list.iter().map(|p| Problem::new(text(p, "path"), text(p, "message"))).collect()))
+}
+
 /// `GET url` as text (or the body of `fetched`, that request already under way): `f` gets the
 /// body, or why there is none (HTTP status, network).
 fn get_text(url: String, fetched: Option<Promise>, f: Box<dyn FnOnce(Result<String, String>)>) {

@@ -251,10 +251,17 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     Ok(JsValue::UNDEFINED)
 }
 
-/// Loads a fetched or inline config (or reports why it could not be had). A config that cannot
+/// Loads a fetched or inline config (or reports why it could not be had); a raw one goes through
+/// the lazily loaded compiler first (`beacon::compile_raw`). A config that cannot
 /// be had or is invalid is logged as one console error with its code and every problem, and
 /// reaches `on('error')`; tracking and automatic capture go on without scenarios.
 fn config_loaded(config: Result<Value, Error>) {
+    if let Ok(raw @ Value::Object(_)) = &config {
+        if !shopcue::config::is_compiled(raw) {
+            let site = with_shell(|s| s.rt.options().map(|o| o.site.clone())).flatten().unwrap_or_default();
+            return beacon::compile_raw(raw, &site);
+        }
+    }
     let result = with_shell(|s| {
         let r = config.and_then(|c| s.rt.set_config(&c)).map_err(|e| js_error(&e));
         if r.is_err() {

@@ -1,0 +1,74 @@
+//! The config compiler as a bare wasm module, `shopcue_compile.wasm`: no imports, no
+//! wasm-bindgen, exports driven through linear memory. The shopper's widget carries no
+//! validator, preset library or compiler (`docs/ARCHITECTURE.md`, "Publishing"); when a page
+//! hands it a raw config anyway, the loader fetches this module once, and the page pays for it
+//! only then.
+//!
+//! ```js
+//! // pkg-config/loader.js (and the npm package) do this:
+//! const { instance } = await WebAssembly.instantiate(await (await fetch(url)).arrayBuffer());
+//! const x = instance.exports, bytes = new TextEncoder().encode(rawConfigText);
+//! const ptr = x.alloc(bytes.length);
+//! new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
+//! const out = x.compile(ptr, bytes.length);
+//! const len = new DataView(x.memory.buffer).getUint32(out, true);
+//! const json = new TextDecoder().decode(new Uint8Array(x.memory.buffer, out + 4, len));
+//! x.dealloc(ptr, bytes.length); x.dealloc(out, 4 + len);
+//! ```
+
+use shopcue::json::{object, parse, Value};
+
+/// The runtime config for the raw config JSON `text`, as JSON: the compiled config (it carries
+/// `"runtime"`), or `{"code": …, "message": …, "problems": [{"path", "message"}, …]}` listing
+/// every problem when it is not valid.
+///
+/// ```
+/// let out = shopcue_compile_wasm::compile_text(r#"{"version":1,"site":"s","scenarios":[{"preset":"nope"}]}"#);
+/// assert!(out.contains("SHOPCUE_INVALID_CONFIG") && out.contains("$.scenarios[0].preset"));
+/// ```
+pub fn compile_text(text: &str) -> String {
+    match parse(text).and_then(|raw| shopcue::config::compile(&raw)) {
+        Ok(runtime) => runtime.to_json(),
+        Err(e) => {
+            object([("code", e.code().into()), ("message", Value::String(e.to_string())), ("problems", e.problems_value())])
+                .to_json()
+        }
+    }
+}
+
+/// Reserves `len` bytes for the caller to write the config text into; free it with [`dealloc`].
+#[no_mangle]
+pub extern "C" fn alloc(len: usize) -> *mut u8 {
+    let mut buf = Vec::<u8>::with_capacity(len);
+    let ptr = buf.as_mut_ptr();
+    std::mem::forget(buf);
+    ptr
+}
+
+/// Compiles the `len` bytes of config JSON at `ptr` (from [`alloc`]) and returns a pointer to
+/// the result of [`compile_text`]: a little-endian `u32` length, then that many bytes of JSON.
+///
+/// # Safety
+/// `ptr..ptr + len` must be memory returned by [`alloc`] and fully written.
+#[no_mangle]
+pub unsafe extern "C" fn compile(ptr: *const u8, len: usize) -> *mut u8 {
+    // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
+    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+    let out = compile_text(&String::from_utf8_lossy(bytes));
+    let mut buf = Vec::with_capacity(4 + out.len());
+    buf.extend_from_slice(&(out.len() as u32).to_le_bytes());
+    buf.extend_from_slice(out.as_bytes());
+    let result = buf.as_mut_ptr();
+    std::mem::forget(buf);
+    result
+}
+
+/// Frees a buffer from [`alloc`] (its `len`) or from [`compile`] (`4 +` its length prefix).
+///
+/// # Safety
+/// `ptr` must come from [`alloc`] or [`compile`] with that capacity, and not be used again.
+#[no_mangle]
+pub unsafe extern "C" fn dealloc(ptr: *mut u8, capacity: usize) {
+    // SAFETY: the caller returns a buffer this module allocated with exactly this capacity.
+    drop(unsafe { Vec::from_raw_parts(ptr, 0, capacity) });
+}
