@@ -23,8 +23,10 @@
 pub mod auth;
 pub mod batch;
 pub mod commit;
+pub mod configs;
 pub mod limit;
 pub mod pg;
+pub mod publish;
 pub mod report;
 pub mod rollup;
 pub mod sqlite;
@@ -50,13 +52,15 @@ use shopcue::json::{object, Value};
 use crate::batch::MAX_BODY_BYTES;
 use crate::commit::GroupCommit;
 use crate::limit::RateLimiter;
-use crate::store::{EventStore, Incoming, ReportQuery};
+use crate::store::{Database, EventStore, Incoming, ReportQuery};
 
 /// Shared server state.
 #[derive(Clone)]
 pub struct App {
     /// The event store (reads; writes go through `commit`).
     pub store: Arc<dyn EventStore>,
+    /// Site configs and their versions, in the same database ([`publish`]).
+    pub configs: Arc<dyn configs::ConfigStore>,
     /// The group-commit writer in front of `store`.
     pub commit: GroupCommit,
     /// Static directories, searched in order.
@@ -90,9 +94,10 @@ impl App {
     /// An app over `store` with default limits: 20 requests/s per client address, bursts of
     /// 100; 1,000 batches/s per site, bursts of 5,000; no trusted proxy. Starts the
     /// group-commit writer thread.
-    pub fn new(store: Arc<dyn EventStore>, statics: Vec<PathBuf>, allowed_origins: Vec<String>) -> App {
+    pub fn new(store: Arc<dyn Database>, statics: Vec<PathBuf>, allowed_origins: Vec<String>) -> App {
         App {
             commit: GroupCommit::start(store.clone()),
+            configs: store.clone(),
             store,
             statics: Arc::new(statics),
             allowed_origins: Arc::new(allowed_origins),
@@ -251,6 +256,14 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/report", get(report))
         .route("/dashboard", get(dashboard))
+        .route("/api/sites/{site}/config", axum::routing::put(publish::put_config).get(publish::get_config))
+        .route("/api/sites/{site}/config/versions", get(publish::list_versions))
+        .route("/api/sites/{site}/config/versions/{n}", get(publish::get_version))
+        .route("/api/sites/{site}/config/diff", get(publish::diff_versions))
+        .route("/api/sites/{site}/config/rollback", post(publish::rollback))
+        .route("/api/sites/{site}/audit", get(publish::audit))
+        .route("/api/sites/{site}/preview", post(publish::preview))
+        .route("/shopcue/sites/{site}/config.json", get(publish::live_config))
         .fallback(statics::serve)
         .with_state(app)
         .layer(axum::middleware::map_response(security_headers))
@@ -283,11 +296,11 @@ async fn security_headers(mut response: Response) -> Response {
 /// Marks the dashboard's response for [`security_headers`] (removed before it is sent).
 const DASHBOARD_MARK: &str = "x-shopcue-own-page";
 
-fn json_reply(status: StatusCode, v: &Value) -> Response {
+pub(crate) fn json_reply(status: StatusCode, v: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], v.to_json()).into_response()
 }
 
-fn error_reply(status: StatusCode, reason: &str) -> Response {
+pub(crate) fn error_reply(status: StatusCode, reason: &str) -> Response {
     json_reply(status, &object([("error", reason.into())]))
 }
 
@@ -425,7 +438,7 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
 }
 
 /// Minimal `application/x-www-form-urlencoded` decoding of one query parameter.
-fn query_param(query: &str, key: &str) -> Option<String> {
+pub(crate) fn query_param(query: &str, key: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (k == key).then(|| String::from_utf8_lossy(&statics::percent_decode_bytes(&v.replace('+', " "))).into_owned())
@@ -446,16 +459,18 @@ fn time_param(query: &str, key: &str, default: i64) -> Result<i64, String> {
 }
 
 /// `None` when the request may read analytics, else the 401 to answer.
-fn refuse_analytics(app: &App, req: &Request) -> Option<Response> {
+/// `None` when the request carries the admin credential (or, with none configured, comes from
+/// this machine); otherwise the `401` to send.
+fn refuse_admin(app: &App, req: &Request) -> Option<Response> {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let client = peer.map(|p| client_address(p, req.headers(), &app.trusted_proxies));
     if auth::may_read_analytics(app.admin_token.as_deref().map(String::as_str), client, req.headers()) {
         return None;
     }
     let reason = if app.admin_token.is_some() {
-        "analytics need the admin token (Authorization: Bearer <token>, or as the password when the browser asks)"
+        "analytics and publishing need the admin token (Authorization: Bearer <token>, or as the password when the browser asks)"
     } else {
-        "analytics answer only on this machine until an admin token is set (SHOPCUE_ADMIN_TOKEN)"
+        "analytics and publishing answer only on this machine until an admin token is set (SHOPCUE_ADMIN_TOKEN)"
     };
     let mut reply = error_reply(StatusCode::UNAUTHORIZED, reason);
     if app.admin_token.is_some() {
@@ -465,7 +480,7 @@ fn refuse_analytics(app: &App, req: &Request) -> Option<Response> {
 }
 
 async fn report(State(app): State<App>, req: Request) -> Response {
-    if let Some(refused) = refuse_analytics(&app, &req) {
+    if let Some(refused) = refuse_admin(&app, &req) {
         return refused;
     }
     let query = req.uri().query().unwrap_or_default().to_string();
@@ -526,7 +541,7 @@ async fn report(State(app): State<App>, req: Request) -> Response {
 }
 
 async fn dashboard(State(app): State<App>, req: Request) -> Response {
-    if let Some(refused) = refuse_analytics(&app, &req) {
+    if let Some(refused) = refuse_admin(&app, &req) {
         return refused;
     }
     (

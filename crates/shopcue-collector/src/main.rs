@@ -4,6 +4,8 @@
 //! shopcue-collector [--listen ADDR] [--db FILE|postgres://…] [--static DIR]... [--allow-origin ORIGIN]...
 //!                   [--rate N] [--burst N] [--site-rate N] [--site-burst N] [--trusted-proxy IP]...
 //!                   [--read-timeout SECONDS]
+//! shopcue-collector config check FILE      # every problem with its JSON path; exit 1 if any
+//! shopcue-collector config compile FILE    # the runtime config on stdout (static hosting)
 //! ```
 //! Environment: `SHOPCUE_LISTEN`, `SHOPCUE_DB`, `SHOPCUE_STATIC` (colon-separated),
 //! `SHOPCUE_ALLOW_ORIGINS` (comma-separated), `SHOPCUE_RATE`, `SHOPCUE_BURST`,
@@ -19,7 +21,7 @@ use std::time::Duration;
 use shopcue_collector::limit::RateLimiter;
 use shopcue_collector::pg::{is_postgres_url, PgStore};
 use shopcue_collector::sqlite::SqliteStore;
-use shopcue_collector::store::EventStore;
+use shopcue_collector::store::Database;
 use shopcue_collector::App;
 
 const USAGE: &str =
@@ -41,7 +43,44 @@ const USAGE: &str =
                          (env SHOPCUE_TRUSTED_PROXIES, ','-separated; default none: the connection's address)
   --read-timeout S       seconds to receive a request's headers, then its body (env SHOPCUE_READ_TIMEOUT; default 10)
   --admin-token-file F   the admin token /report and /dashboard require, read from F (env SHOPCUE_ADMIN_TOKEN_FILE,
-                         or the token itself in SHOPCUE_ADMIN_TOKEN; default none: they answer only on this machine)";
+                         or the token itself in SHOPCUE_ADMIN_TOKEN; default none: they answer only on this machine)
+
+       shopcue-collector config check FILE     list every problem of a raw config with its JSON path (exit 1 if any)
+       shopcue-collector config compile FILE   print its runtime config (what /shopcue/sites/SITE/config.json serves),
+                                               for sites that host the widget's files themselves";
+
+/// `config check FILE` / `config compile FILE`: the publishing side's compiler, offline.
+fn config_command(args: &[String]) -> ExitCode {
+    let (verb, file) = match args {
+        [verb, file] if verb == "check" || verb == "compile" => (verb.as_str(), file),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("shopcue-collector: cannot read {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match shopcue::json::parse(&text).and_then(|raw| shopcue::config::compile(&raw)) {
+        Ok(runtime) if verb == "compile" => {
+            println!("{}", runtime.to_json());
+            ExitCode::SUCCESS
+        }
+        Ok(runtime) => {
+            let n = runtime.get("scenarios").and_then(shopcue::json::Value::as_array).map_or(0, <[_]>::len);
+            println!("{file}: ok ({n} scenario{})", if n == 1 { "" } else { "s" });
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{file}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 struct Args {
     listen: String,
@@ -131,6 +170,10 @@ fn parse_args() -> Result<Args, String> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("config") {
+        return config_command(&argv[1..]);
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -143,7 +186,7 @@ async fn main() -> ExitCode {
     };
     let db = args.db.clone();
     // The PostgreSQL client blocks: open it off the async runtime.
-    let opened = tokio::task::spawn_blocking(move || -> Result<Arc<dyn EventStore>, String> {
+    let opened = tokio::task::spawn_blocking(move || -> Result<Arc<dyn Database>, String> {
         if is_postgres_url(&db) {
             Ok(Arc::new(PgStore::open(&db)?))
         } else {

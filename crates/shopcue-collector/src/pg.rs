@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use postgres::{Client, Config, NoTls};
 
+use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Version};
+
 use crate::report::Row;
 use crate::rollup::{self, Rollup};
 use crate::store::{Day, EventStore, Incoming, ReportQuery, Written};
@@ -211,6 +213,7 @@ impl PgStore {
             tx.batch_execute(SCHEMA)?;
             let has_rollups: bool = tx.query_one("SELECT to_regclass('exposures') IS NOT NULL", &[])?.get(0);
             tx.batch_execute(&dialect(rollup::SCHEMA))?;
+            tx.batch_execute(&dialect(configs::SCHEMA))?;
             if !has_rollups {
                 backfill(&mut tx)?;
             }
@@ -381,5 +384,86 @@ impl EventStore for PgStore {
             .iter()
             .map(|r| Day { date: r.get(0), impressions: r.get::<_, i64>(1) as u64, purchases: r.get::<_, i64>(2) as u64 })
             .collect())
+    }
+}
+
+fn version_of(r: &postgres::Row) -> Result<Version, postgres::Error> {
+    Version::from_row(|i| r.try_get(i), |i| r.try_get(i))
+}
+
+impl ConfigStore for PgStore {
+    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Version, String> {
+        self.with(&self.writer, |c| {
+            let mut tx = c.transaction()?;
+            // Collectors publishing for one site at once take turns: consecutive numbers.
+            tx.execute("SELECT pg_advisory_xact_lock(7421000002, hashtext($1))", &[&v.site])?;
+            let n: i64 = tx.query_one(&dialect(configs::NEXT_VERSION_SQL), &[&v.site])?.get(0);
+            let etag = v.etag(n);
+            tx.execute(
+                &dialect(configs::INSERT_VERSION_SQL),
+                &[&v.site, &n, &v.now, &v.author, &v.note, &v.action, &v.source_version, &etag, &v.raw, &v.runtime],
+            )?;
+            tx.execute(&dialect(configs::INSERT_AUDIT_SQL), &[&v.site, &v.now, &actor, &v.action, &Some(n), &v.note])?;
+            tx.commit()?;
+            Ok(Version {
+                site: v.site.clone(),
+                version: n,
+                created_at: v.now,
+                author: v.author.clone(),
+                note: v.note.clone(),
+                action: v.action.into(),
+                source_version: v.source_version,
+                etag,
+            })
+        })
+    }
+
+    fn versions(&self, site: &str) -> Result<Vec<Version>, String> {
+        let rows = self.with(&self.reader, |c| c.query(&dialect(&configs::versions_sql()), &[&site]))?;
+        rows.iter().map(version_of).collect::<Result<_, _>>().map_err(|e| format!("PostgreSQL: {e}"))
+    }
+
+    fn version(&self, site: &str, version: i64) -> Result<Option<(Version, String, String)>, String> {
+        let row = self.with(&self.reader, |c| c.query_opt(&dialect(&configs::version_sql()), &[&site, &version]))?;
+        row.map(|r| Ok((version_of(&r)?, r.try_get(8)?, r.try_get(9)?)))
+            .transpose()
+            .map_err(|e: postgres::Error| format!("PostgreSQL: {e}"))
+    }
+
+    fn live(&self, site: &str) -> Result<Option<(Version, String)>, String> {
+        let row = self.with(&self.reader, |c| c.query_opt(&dialect(&configs::live_sql()), &[&site]))?;
+        row.map(|r| Ok((version_of(&r)?, r.try_get(8)?))).transpose().map_err(|e: postgres::Error| format!("PostgreSQL: {e}"))
+    }
+
+    fn record(&self, e: &AuditEntry) -> Result<(), String> {
+        self.with(&self.writer, |c| {
+            c.execute(&dialect(configs::INSERT_AUDIT_SQL), &[&e.site, &e.ts, &e.actor, &e.action, &e.version, &e.detail])
+        })
+        .map(drop)
+    }
+
+    fn audit(&self, site: &str) -> Result<Vec<AuditEntry>, String> {
+        let rows = self.with(&self.reader, |c| c.query(&dialect(configs::AUDIT_SQL), &[&site]))?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEntry {
+                site: r.get(0),
+                ts: r.get(1),
+                actor: r.get(2),
+                action: r.get(3),
+                version: r.get(4),
+                detail: r.get(5),
+            })
+            .collect())
+    }
+
+    fn save_draft(&self, site: &str, id: &str, runtime: &str, expires_at: i64) -> Result<(), String> {
+        self.with(&self.writer, |c| c.execute(&dialect(configs::INSERT_DRAFT_SQL), &[&site, &id, &expires_at, &runtime]))
+            .map(drop)
+    }
+
+    fn draft(&self, site: &str, id: &str) -> Result<Option<(String, i64)>, String> {
+        let row = self.with(&self.reader, |c| c.query_opt(&dialect(configs::DRAFT_SQL), &[&site, &id]))?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 }

@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::sync::{LazyLock, Mutex};
 
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
+use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Version};
 use crate::report::Row;
 use crate::rollup::{self, Rollup};
 use crate::store::{Day, EventStore, Incoming, ReportQuery, Written};
@@ -130,6 +131,7 @@ impl SqliteStore {
             conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'exposures'", [], |r| r.get::<_, i64>(0))? > 0;
         let tx = conn.transaction()?;
         tx.execute_batch(&dialect(rollup::SCHEMA))?;
+        tx.execute_batch(&dialect(configs::SCHEMA))?;
         if !has_rollups {
             backfill(&tx)?;
         }
@@ -284,5 +286,101 @@ impl EventStore for SqliteStore {
             })
             .map_err(|e| e.to_string())?;
         rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+    }
+}
+
+fn version_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
+    Version::from_row(|i| r.get(i), |i| r.get(i))
+}
+
+impl ConfigStore for SqliteStore {
+    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Version, String> {
+        let mut conn = self.conn();
+        let run = |conn: &mut Connection| -> rusqlite::Result<Version> {
+            let tx = conn.transaction()?;
+            let n: i64 = tx.query_row(&dialect(configs::NEXT_VERSION_SQL), params![v.site], |r| r.get(0))?;
+            let etag = v.etag(n);
+            tx.execute(
+                &dialect(configs::INSERT_VERSION_SQL),
+                params![v.site, n, v.now, v.author, v.note, v.action, v.source_version, etag, v.raw, v.runtime],
+            )?;
+            tx.execute(&dialect(configs::INSERT_AUDIT_SQL), params![v.site, v.now, actor, v.action, n, v.note])?;
+            tx.commit()?;
+            Ok(Version {
+                site: v.site.clone(),
+                version: n,
+                created_at: v.now,
+                author: v.author.clone(),
+                note: v.note.clone(),
+                action: v.action.into(),
+                source_version: v.source_version,
+                etag,
+            })
+        };
+        run(&mut conn).map_err(|e| format!("SQLite: {e}"))
+    }
+
+    fn versions(&self, site: &str) -> Result<Vec<Version>, String> {
+        let conn = self.reader();
+        let run = || -> rusqlite::Result<Vec<Version>> {
+            let mut stmt = conn.prepare_cached(&dialect(&configs::versions_sql()))?;
+            let rows = stmt.query_map(params![site], version_of)?;
+            rows.collect()
+        };
+        run().map_err(|e| format!("SQLite: {e}"))
+    }
+
+    fn version(&self, site: &str, version: i64) -> Result<Option<(Version, String, String)>, String> {
+        let conn = self.reader();
+        conn.query_row(&dialect(&configs::version_sql()), params![site, version], |r| Ok((version_of(r)?, r.get(8)?, r.get(9)?)))
+            .optional()
+            .map_err(|e| format!("SQLite: {e}"))
+    }
+
+    fn live(&self, site: &str) -> Result<Option<(Version, String)>, String> {
+        let conn = self.reader();
+        conn.query_row(&dialect(&configs::live_sql()), params![site], |r| Ok((version_of(r)?, r.get(8)?)))
+            .optional()
+            .map_err(|e| format!("SQLite: {e}"))
+    }
+
+    fn record(&self, e: &AuditEntry) -> Result<(), String> {
+        let conn = self.conn();
+        conn.execute(&dialect(configs::INSERT_AUDIT_SQL), params![e.site, e.ts, e.actor, e.action, e.version, e.detail])
+            .map(drop)
+            .map_err(|e| format!("SQLite: {e}"))
+    }
+
+    fn audit(&self, site: &str) -> Result<Vec<AuditEntry>, String> {
+        let conn = self.reader();
+        let run = || -> rusqlite::Result<Vec<AuditEntry>> {
+            let mut stmt = conn.prepare_cached(&dialect(configs::AUDIT_SQL))?;
+            let rows = stmt.query_map(params![site], |r| {
+                Ok(AuditEntry {
+                    site: r.get(0)?,
+                    ts: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    version: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })?;
+            rows.collect()
+        };
+        run().map_err(|e| format!("SQLite: {e}"))
+    }
+
+    fn save_draft(&self, site: &str, id: &str, runtime: &str, expires_at: i64) -> Result<(), String> {
+        let conn = self.conn();
+        conn.execute(&dialect(configs::INSERT_DRAFT_SQL), params![site, id, expires_at, runtime])
+            .map(drop)
+            .map_err(|e| format!("SQLite: {e}"))
+    }
+
+    fn draft(&self, site: &str, id: &str) -> Result<Option<(String, i64)>, String> {
+        let conn = self.reader();
+        conn.query_row(&dialect(configs::DRAFT_SQL), params![site, id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(|e| format!("SQLite: {e}"))
     }
 }

@@ -62,3 +62,9 @@ pub trait EventStore: Send + Sync {
     /// Impressions and purchases per day.
     fn daily(&self, q: &ReportQuery) -> Result<Vec<Day>, String>;
 }
+
+/// A database that holds both events and site configs ([`crate::configs::ConfigStore`]): what a
+/// collector runs on (SQLite or PostgreSQL).
+pub trait Database: EventStore + crate::configs::ConfigStore {}
+
+impl<T: EventStore + crate::configs::ConfigStore> Database for T {}

@@ -63,7 +63,7 @@ pub fn serve(app: App) -> String {
 }
 
 /// A collector over `store` (no static files).
-pub fn start_with(store: Arc<dyn EventStore>) -> String {
+pub fn start_with(store: Arc<dyn Database>) -> String {
     serve(App::new(store, Vec::new(), Vec::new()))
 }
 

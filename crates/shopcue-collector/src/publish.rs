@@ -1,0 +1,401 @@
+//! The publishing API (the control plane) and the live runtime config that shoppers load.
+//!
+//! Admin routes (the admin credential, [`crate::auth`]; writes also refuse cross-site
+//! requests, so that a browser's remembered Basic credential cannot be replayed by another site):
+//!
+//! - `PUT /api/sites/{site}/config?author=…&note=…` — the raw config JSON as the body. Checked
+//!   and compiled ([`shopcue::config::compile`]): `422` with every problem and its JSON path
+//!   (nothing changes), else `201` with the new version, live at once.
+//! - `GET /api/sites/{site}/config` — the live version and its raw config.
+//! - `GET /api/sites/{site}/config/versions` — every version, newest first.
+//! - `GET /api/sites/{site}/config/versions/{n}` — one version, raw and runtime.
+//! - `GET /api/sites/{site}/config/diff?from=a&to=b` — a line diff of the two raw configs.
+//! - `POST /api/sites/{site}/config/rollback?version=k&author=…&note=…` — publishes version
+//!   k's config again, as the next version.
+//! - `GET /api/sites/{site}/audit` — publishes, rollbacks, refused publishes, preview links.
+//! - `POST /api/sites/{site}/preview?ttl_s=3600` — a draft (raw config) for a preview link:
+//!   `201` with a token; `?shopcue_preview=<token>` on the store's pages shows it to that
+//!   browser, which counts nothing.
+//!
+//! Public: `GET /shopcue/sites/{site}/config.json` — the live runtime config, with a strong
+//! ETag (`304` on `If-None-Match`) and `Cache-Control: max-age=60, stale-while-revalidate=600`;
+//! `?preview=<token>` serves a draft instead (never cached).
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use shopcue::json::{object, Value};
+
+use crate::configs::{diff, pretty, AuditEntry, NewVersion, Version};
+use crate::{error_reply, json_reply, query_param, App};
+
+/// Largest config accepted (raw JSON text).
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+/// Longest a preview link lives (and its default: one hour).
+pub const MAX_PREVIEW_S: i64 = 7 * 86_400;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A site id as it may appear in a path: 1–100 of `A–Z a–z 0–9 . _ -`.
+fn valid_site(site: &str) -> bool {
+    (1..=100).contains(&site.len()) && site.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// Who did it, for the audit log: the author given and the client address.
+fn actor(app: &App, req_headers: &HeaderMap, peer: Option<std::net::IpAddr>, author: &str) -> String {
+    let address = peer.map(|p| crate::client_address(p, req_headers, &app.trusted_proxies).to_string());
+    format!("{author} ({})", address.as_deref().unwrap_or("unknown address"))
+}
+
+/// The admin check for every route here, plus a same-origin check for writes: a request that a
+/// browser marks cross-site, or whose `Origin` is not this collector, is refused (CSRF).
+fn refuse(app: &App, req: &Request, write: bool) -> Option<Response> {
+    if let Some(refused) = crate::refuse_admin(app, req) {
+        return Some(refused);
+    }
+    let h = req.headers();
+    let cross_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "cross-site");
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let foreign_origin = h
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|o| o.split_once("://").map(|(_, rest)| rest) != Some(host));
+    (write && (cross_site || foreign_origin))
+        .then(|| error_reply(StatusCode::FORBIDDEN, "cross-site requests may not change configs"))
+}
+
+fn site_or_400(site: &str) -> Result<(), Response> {
+    if valid_site(site) {
+        Ok(())
+    } else {
+        Err(error_reply(StatusCode::BAD_REQUEST, "site must be 1 to 100 of A-Z a-z 0-9 . _ -"))
+    }
+}
+
+/// Runs blocking store work off the async runtime; a store error is a `503`.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, Response> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => {
+            eprintln!("shopcue-collector: config store: {e}");
+            Err(error_reply(StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; try again"))
+        }
+        Err(_) => Err(error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again")),
+    }
+}
+
+/// Checks and compiles a raw config for `site`: the runtime config's text, or every problem.
+pub fn compile_for(site: &str, raw: &Value) -> Result<String, shopcue::Error> {
+    let runtime = shopcue::config::compile(raw)?;
+    match runtime.get("site").and_then(Value::as_str) {
+        Some(s) if s == site => Ok(runtime.to_json()),
+        other => Err(shopcue::Error::InvalidConfig(vec![shopcue::Problem::new(
+            "$.site",
+            format!("is {}, but this is the config of site \"{site}\"", other.map_or("missing".into(), |s| format!("\"{s}\""))),
+        )])),
+    }
+}
+
+fn problems_reply(e: &shopcue::Error) -> Response {
+    let status = if e.code() == "SHOPCUE_INVALID_JSON" { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+    json_reply(status, &object([("error", e.to_string().into()), ("code", e.code().into()), ("problems", e.problems_value())]))
+}
+
+async fn body_text(req: Request) -> Result<String, Response> {
+    let bytes: Bytes = axum::body::to_bytes(req.into_body(), MAX_CONFIG_BYTES)
+        .await
+        .map_err(|_| error_reply(StatusCode::PAYLOAD_TOO_LARGE, "a config may be at most 1 MiB"))?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| error_reply(StatusCode::BAD_REQUEST, "the config must be UTF-8 JSON"))
+}
+
+fn text_param(query: &str, key: &str, default: &str, max: usize) -> Result<String, Response> {
+    let v = query_param(query, key).unwrap_or_else(|| default.into());
+    if v.len() > max || v.chars().any(char::is_control) {
+        return Err(error_reply(
+            StatusCode::BAD_REQUEST,
+            &format!("{key} must be at most {max} bytes without control characters"),
+        ));
+    }
+    Ok(v)
+}
+
+fn version_param(query: &str, key: &str) -> Result<i64, Response> {
+    query_param(query, key)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|v| *v >= 1)
+        .ok_or_else(|| error_reply(StatusCode::BAD_REQUEST, &format!("{key} must be a version number (1, 2, …)")))
+}
+
+fn peer(req: &Request) -> Option<std::net::IpAddr> {
+    req.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())
+}
+
+/// `PUT /api/sites/{site}/config`.
+pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, true) {
+        return refused;
+    }
+    let (query, peer, headers) = (req.uri().query().unwrap_or_default().to_string(), peer(&req), req.headers().clone());
+    let run = async {
+        site_or_400(&site)?;
+        let author = text_param(&query, "author", "admin", 100)?;
+        let note = text_param(&query, "note", "", 1000)?;
+        let raw_text = body_text(req).await?;
+        let actor = actor(&app, &headers, peer, &author);
+        let compiled = shopcue::json::parse(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
+        let (runtime, raw) = match compiled {
+            Ok(ok) => ok,
+            Err(e) => {
+                let entry = AuditEntry {
+                    site: site.clone(),
+                    ts: now_ms(),
+                    actor,
+                    action: "refused".into(),
+                    version: None,
+                    detail: e.to_string(),
+                };
+                let store = app.configs.clone();
+                blocking(move || store.record(&entry)).await?;
+                return Err(problems_reply(&e));
+            }
+        };
+        let v =
+            NewVersion { site, now: now_ms(), author, note, action: "publish", source_version: None, raw: pretty(&raw), runtime };
+        let store = app.configs.clone();
+        let version = blocking(move || store.publish(&v, &actor)).await?;
+        Ok(json_reply(StatusCode::CREATED, &version.to_value()))
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+/// `GET /api/sites/{site}/config`: the live version and its raw config.
+pub async fn get_config(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    let run = async {
+        site_or_400(&site)?;
+        let store = app.configs.clone();
+        let live = blocking(move || {
+            let Some((v, _)) = store.live(&site)? else { return Ok(None) };
+            Ok(store.version(&site, v.version)?)
+        })
+        .await?;
+        let Some((v, raw, _)) = live else {
+            return Err(error_reply(StatusCode::NOT_FOUND, "no config has been published for this site"));
+        };
+        Ok(json_reply(StatusCode::OK, &with_texts(&v, &raw, None)))
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+fn with_texts(v: &Version, raw: &str, runtime: Option<&str>) -> Value {
+    let mut out = v.to_value();
+    out.set("config", shopcue::json::parse(raw).unwrap_or_default());
+    if let Some(runtime) = runtime {
+        out.set("runtime", shopcue::json::parse(runtime).unwrap_or_default());
+    }
+    out
+}
+
+/// `GET /api/sites/{site}/config/versions`.
+pub async fn list_versions(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    let run = async {
+        site_or_400(&site)?;
+        let store = app.configs.clone();
+        let list = blocking(move || store.versions(&site)).await?;
+        Ok(json_reply(StatusCode::OK, &Value::Array(list.iter().map(Version::to_value).collect())))
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+/// `GET /api/sites/{site}/config/versions/{n}`.
+pub async fn get_version(State(app): State<App>, Path((site, n)): Path<(String, String)>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    let run = async {
+        site_or_400(&site)?;
+        let n = version_param(&format!("v={n}"), "v")?;
+        let store = app.configs.clone();
+        match blocking(move || store.version(&site, n)).await? {
+            Some((v, raw, runtime)) => Ok(json_reply(StatusCode::OK, &with_texts(&v, &raw, Some(&runtime)))),
+            None => Err(error_reply(StatusCode::NOT_FOUND, "no such version")),
+        }
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+/// `GET /api/sites/{site}/config/diff?from=a&to=b`.
+pub async fn diff_versions(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    let query = req.uri().query().unwrap_or_default().to_string();
+    let run = async {
+        site_or_400(&site)?;
+        let (from, to) = (version_param(&query, "from")?, version_param(&query, "to")?);
+        let store = app.configs.clone();
+        let (a, b) = blocking(move || Ok((store.version(&site, from)?, store.version(&site, to)?))).await?;
+        let (Some((_, a, _)), Some((_, b, _))) = (a, b) else {
+            return Err(error_reply(StatusCode::NOT_FOUND, "no such version"));
+        };
+        let d = diff(&a, &b);
+        let changed = d.lines().filter(|l| !l.starts_with(' ')).count();
+        Ok(json_reply(
+            StatusCode::OK,
+            &object([
+                ("from", Value::Number(from as f64)),
+                ("to", Value::Number(to as f64)),
+                ("changed_lines", Value::Number(changed as f64)),
+                ("diff", d.into()),
+            ]),
+        ))
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+/// `POST /api/sites/{site}/config/rollback?version=k`.
+pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, true) {
+        return refused;
+    }
+    let (query, peer, headers) = (req.uri().query().unwrap_or_default().to_string(), peer(&req), req.headers().clone());
+    let run = async {
+        site_or_400(&site)?;
+        let k = version_param(&query, "version")?;
+        let author = text_param(&query, "author", "admin", 100)?;
+        let note = text_param(&query, "note", "", 1000)?;
+        let actor = actor(&app, &headers, peer, &author);
+        let store = app.configs.clone();
+        let published = blocking(move || {
+            let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(None) };
+            let note = if note.is_empty() { format!("rollback to version {k}") } else { note };
+            let v = NewVersion { site, now: now_ms(), author, note, action: "rollback", source_version: Some(k), raw, runtime };
+            store.publish(&v, &actor).map(Some)
+        })
+        .await?;
+        match published {
+            Some(v) => Ok(json_reply(StatusCode::CREATED, &v.to_value())),
+            None => Err(error_reply(StatusCode::NOT_FOUND, "no such version")),
+        }
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+/// `GET /api/sites/{site}/audit`.
+pub async fn audit(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    let run = async {
+        site_or_400(&site)?;
+        let store = app.configs.clone();
+        let list = blocking(move || store.audit(&site)).await?;
+        Ok(json_reply(StatusCode::OK, &Value::Array(list.iter().map(AuditEntry::to_value).collect())))
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+/// 128 random bits as hex, from the operating system.
+fn random_token() -> Result<String, String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).map_err(|e| format!("/dev/urandom: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `POST /api/sites/{site}/preview?ttl_s=3600`: a draft for a preview link.
+pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, true) {
+        return refused;
+    }
+    let (query, peer, headers) = (req.uri().query().unwrap_or_default().to_string(), peer(&req), req.headers().clone());
+    let run = async {
+        site_or_400(&site)?;
+        let ttl_s = match query_param(&query, "ttl_s").map(|t| t.parse::<i64>()) {
+            None => 3600,
+            Some(Ok(t)) if (60..=MAX_PREVIEW_S).contains(&t) => t,
+            Some(_) => return Err(error_reply(StatusCode::BAD_REQUEST, "ttl_s must be 60 to 604800 seconds")),
+        };
+        let author = text_param(&query, "author", "admin", 100)?;
+        let raw_text = body_text(req).await?;
+        let runtime = shopcue::json::parse(&raw_text).and_then(|raw| compile_for(&site, &raw)).map_err(|e| problems_reply(&e))?;
+        let now = now_ms();
+        let expires = now + ttl_s * 1000;
+        let token = format!("draft.{}", blocking(random_token).await?);
+        let entry = AuditEntry {
+            site: site.clone(),
+            ts: now,
+            actor: actor(&app, &headers, peer, &author),
+            action: "preview".into(),
+            version: None,
+            detail: format!("preview link until {expires} (Unix ms)"),
+        };
+        let (store, id) = (app.configs.clone(), token.clone());
+        blocking(move || {
+            store.save_draft(&site, &id, &runtime, expires)?;
+            store.record(&entry)
+        })
+        .await?;
+        Ok(json_reply(
+            StatusCode::CREATED,
+            &object([
+                ("token", token.as_str().into()),
+                ("expires_at", Value::Number(expires as f64)),
+                ("query", format!("shopcue_preview={token}").into()),
+            ]),
+        ))
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+/// `GET /shopcue/sites/{site}/config.json`: the live runtime config for shoppers.
+pub async fn live_config(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    let query = req.uri().query().unwrap_or_default().to_string();
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|h| h.to_str().ok()).map(str::to_string);
+    let run = async {
+        site_or_400(&site)?;
+        let store = app.configs.clone();
+        if let Some(token) = query_param(&query, "preview") {
+            let now = now_ms();
+            let draft = blocking(move || store.draft(&site, &token)).await?;
+            return match draft {
+                Some((runtime, expires)) if expires > now => Ok((
+                    [
+                        (header::CONTENT_TYPE, "application/json"),
+                        (header::CACHE_CONTROL, "no-store"),
+                        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+                    ],
+                    runtime,
+                )
+                    .into_response()),
+                _ => Err(error_reply(StatusCode::NOT_FOUND, "this preview link has expired or never existed")),
+            };
+        }
+        let Some((v, runtime)) = blocking(move || store.live(&site)).await? else {
+            return Err(error_reply(StatusCode::NOT_FOUND, "no config has been published for this site"));
+        };
+        let etag = HeaderValue::from_str(&v.etag).unwrap_or(HeaderValue::from_static("\"0\""));
+        let cache = HeaderValue::from_static("max-age=60, stale-while-revalidate=600");
+        let matches = if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim() == v.etag || t.trim() == "*"));
+        let mut reply = if matches {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            ([(header::CONTENT_TYPE, "application/json")], runtime).into_response()
+        };
+        let h = reply.headers_mut();
+        h.insert(header::ETAG, etag);
+        h.insert(header::CACHE_CONTROL, cache);
+        // Public, and read by stores on other origins (no credentials involved).
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        Ok(reply)
+    };
+    run.await.unwrap_or_else(|r| r)
+}
