@@ -396,7 +396,7 @@ impl ConfigStore for PgStore {
         self.with(&self.writer, |c| {
             let mut tx = c.transaction()?;
             // Collectors publishing for one site at once take turns: consecutive numbers.
-            tx.execute("SELECT pg_advisory_xact_lock(7421000002, hashtext($1))", &[&v.site])?;
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext('shopcue-config:' || $1::text)::int8)", &[&v.site])?;
             let n: i64 = tx.query_one(&dialect(configs::NEXT_VERSION_SQL), &[&v.site])?.get(0);
             let etag = v.etag(n);
             tx.execute(

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use shopcue_collector::store::EventStore;
+use shopcue_collector::store::Database;
 use shopcue_collector::{sqlite::SqliteStore, App};
 
 pub struct Server {

@@ -1,0 +1,208 @@
+//! Publishing over real HTTP: versions, the live runtime config with its ETag, 422 with paths,
+//! rollback, diff, audit, preview drafts, credentials and CSRF — on SQLite, and on a real
+//! PostgreSQL with two collectors publishing at once.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{request, start_sqlite, start_with, Postgres};
+use shopcue::json::{parse, Value};
+use shopcue_collector::pg::PgStore;
+use shopcue_collector::App;
+
+const SITE: &str = "demo-store";
+
+fn config(title: &str) -> String {
+    format!(
+        r#"{{"version":1,"site":"{SITE}","locale":"en-US","scenarios":[{{"preset":"page_low_stock","message":{{"title":"{title} {{{{item.name}}}}"}}}}]}}"#
+    )
+}
+
+fn json(body: &str) -> Value {
+    parse(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn put(addr: &str, body: &str, query: &str) -> (u16, String, String) {
+    request(addr, "PUT", &format!("/api/sites/{SITE}/config{query}"), "", body.as_bytes())
+}
+
+fn live(addr: &str, extra: &str) -> (u16, String, String) {
+    request(addr, "GET", &format!("/shopcue/sites/{SITE}/config.json"), extra, b"")
+}
+
+fn live_title(addr: &str) -> String {
+    let (status, _, body) = live(addr, "");
+    assert_eq!(status, 200, "{body}");
+    let runtime = json(&body);
+    let scenario = &runtime.get("scenarios").unwrap().as_array().unwrap()[0];
+    scenario.get_path("message.title").and_then(Value::as_str).unwrap().to_string()
+}
+
+#[test]
+fn publish_serve_revalidate_roll_back_and_audit() {
+    let server = start_sqlite();
+    let addr = &server.addr;
+    assert_eq!(live(addr, "").0, 404, "nothing published yet");
+
+    let (status, _, body) = put(addr, &config("Only a few left:"), "?author=mika&note=first%20cut");
+    assert_eq!(status, 201, "{body}");
+    let v1 = json(&body);
+    assert_eq!(v1.get("version").and_then(Value::as_f64), Some(1.0));
+    assert_eq!(v1.get("author").and_then(Value::as_str), Some("mika"));
+    assert_eq!(v1.get("note").and_then(Value::as_str), Some("first cut"));
+
+    // The runtime config: presets expanded, compiled, cacheable, revalidated by its ETag.
+    let (status, head, body) = live(addr, "");
+    assert_eq!(status, 200);
+    let runtime = json(&body);
+    assert_eq!(runtime.get("runtime").and_then(Value::as_f64), Some(1.0));
+    assert!(!body.contains("\"preset\""), "{body}");
+    assert_eq!(header(&head, "cache-control"), Some("max-age=60, stale-while-revalidate=600"));
+    assert_eq!(header(&head, "access-control-allow-origin"), Some("*"));
+    let etag = header(&head, "etag").unwrap().to_string();
+    assert!(etag.starts_with("\"v1-"), "a strong ETag: {etag}");
+    let (status, head304, body304) = live(addr, &format!("If-None-Match: {etag}\r\n"));
+    assert_eq!((status, body304.as_str()), (304, ""));
+    assert_eq!(header(&head304, "etag"), Some(etag.as_str()));
+    assert_eq!(live(addr, "If-None-Match: \"v0-0\"\r\n").0, 200, "another tag gets the body");
+
+    // Version 2 goes live; the old ETag no longer matches.
+    assert_eq!(put(addr, &config("Last chance:"), "?author=mika").0, 201);
+    assert_eq!(live_title(addr), "Last chance: {{item.name}}");
+    let (status, head, _) = live(addr, &format!("If-None-Match: {etag}\r\n"));
+    assert_eq!(status, 200);
+    assert_ne!(header(&head, "etag"), Some(etag.as_str()));
+
+    // A bad config: 422 with every problem and its path; nothing changes.
+    let bad = r#"{"version":1,"site":"demo-store","scenarios":[{"preset":"page_low_stok"},{"id":"x","message":{"title":"{{item.nmae}}"}}]}"#;
+    let (status, _, body) = put(addr, bad, "");
+    assert_eq!(status, 422, "{body}");
+    let problems = json(&body).get("problems").unwrap().as_array().unwrap().to_vec();
+    let paths: Vec<&str> = problems.iter().filter_map(|p| p.get("path").and_then(Value::as_str)).collect();
+    assert_eq!(paths, ["$.scenarios[0].preset", "$.scenarios[1].message.title"]);
+    assert!(problems[0].get("message").and_then(Value::as_str).unwrap().contains("page_low_stock"), "a did-you-mean");
+    assert_eq!(live_title(addr), "Last chance: {{item.name}}", "a refused config changes nothing");
+    // Another site's config, and text that is not JSON.
+    let (status, _, body) = put(addr, &config("x").replace("demo-store", "other-store"), "");
+    assert_eq!(status, 422);
+    assert!(body.contains("$.site"), "{body}");
+    assert_eq!(put(addr, "{not json", "").0, 400);
+
+    // Versions, newest first; diff between them.
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/versions"), "", b"");
+    assert_eq!(status, 200);
+    let versions = json(&body);
+    let numbers: Vec<f64> = versions.as_array().unwrap().iter().filter_map(|v| v.get("version")?.as_f64()).collect();
+    assert_eq!(numbers, [2.0, 1.0]);
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/diff?from=1&to=2"), "", b"");
+    assert_eq!(status, 200, "{body}");
+    let diff = json(&body).get("diff").and_then(Value::as_str).unwrap().to_string();
+    assert!(diff.contains("-        \"title\": \"Only a few left: {{item.name}}\""), "{diff}");
+    assert!(diff.contains("+        \"title\": \"Last chance: {{item.name}}\""), "{diff}");
+    assert_eq!(request(addr, "GET", &format!("/api/sites/{SITE}/config/diff?from=1&to=9"), "", b"").0, 404);
+
+    // Rollback publishes version 1 again, as version 3.
+    let (status, _, body) =
+        request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=1&author=kenji"), "", b"");
+    assert_eq!(status, 201, "{body}");
+    let v3 = json(&body);
+    assert_eq!(v3.get("version").and_then(Value::as_f64), Some(3.0));
+    assert_eq!(v3.get("source_version").and_then(Value::as_f64), Some(1.0));
+    assert_eq!(live_title(addr), "Only a few left: {{item.name}}");
+    assert_eq!(request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=7"), "", b"").0, 404);
+
+    // The audit log has each publish, the refusals and the rollback, newest first.
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/audit"), "", b"");
+    assert_eq!(status, 200);
+    let actions: Vec<String> = json(&body)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.get("action").and_then(Value::as_str).unwrap().to_string())
+        .collect();
+    assert_eq!(actions, ["rollback", "refused", "refused", "refused", "publish", "publish"]);
+    assert!(body.contains("kenji (127.0.0.1)"), "{body}");
+}
+
+#[test]
+fn preview_links_serve_a_draft_until_they_expire() {
+    let server = start_sqlite();
+    let addr = &server.addr;
+    assert_eq!(put(addr, &config("Live:"), "").0, 201);
+    let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/preview?ttl_s=60"), "", config("Draft:").as_bytes());
+    assert_eq!(status, 201, "{body}");
+    let token = json(&body).get("token").and_then(Value::as_str).unwrap().to_string();
+    assert!(token.starts_with("draft.") && token.len() == 6 + 32, "{token}");
+    let (status, head, body) = request(addr, "GET", &format!("/shopcue/sites/{SITE}/config.json?preview={token}"), "", b"");
+    assert_eq!(status, 200);
+    assert!(body.contains("Draft: {{item.name}}"), "{body}");
+    assert_eq!(header(&head, "cache-control"), Some("no-store"));
+    assert_eq!(live_title(addr), "Live: {{item.name}}", "everyone else still gets the live config");
+    let forged = format!("{}0", &token[..token.len() - 1]);
+    assert_eq!(request(addr, "GET", &format!("/shopcue/sites/{SITE}/config.json?preview={forged}"), "", b"").0, 404);
+    // An invalid draft gets the same 422 as a publish; a ttl out of range a 400.
+    assert_eq!(request(addr, "POST", &format!("/api/sites/{SITE}/preview"), "", b"{\"version\":1}").0, 422);
+    assert_eq!(request(addr, "POST", &format!("/api/sites/{SITE}/preview?ttl_s=5"), "", config("x").as_bytes()).0, 400);
+}
+
+#[test]
+fn publishing_needs_the_admin_token_and_refuses_cross_site_requests() {
+    let dir = common::temp_dir("publish-auth");
+    let store = shopcue_collector::sqlite::SqliteStore::open(&dir.0.join("e.sqlite")).unwrap();
+    let mut app = App::new(Arc::new(store), Vec::new(), Vec::new());
+    app.admin_token = Some(Arc::new("publish-token-0123456789".into()));
+    let addr = &common::serve(app);
+    let body = config("Hi");
+    assert_eq!(put(addr, &body, "").0, 401, "loopback is not enough once a token is set");
+    let bearer = "Authorization: Bearer publish-token-0123456789\r\n";
+    let path = format!("/api/sites/{SITE}/config");
+    assert_eq!(request(addr, "PUT", &path, "Authorization: Bearer wrong\r\n", body.as_bytes()).0, 401);
+    // A browser that remembers the credential, driven by another site: refused.
+    let cross = format!("{bearer}Origin: https://evil.example\r\n");
+    assert_eq!(request(addr, "PUT", &path, &cross, body.as_bytes()).0, 403);
+    let fetch_cross = format!("{bearer}Sec-Fetch-Site: cross-site\r\n");
+    assert_eq!(request(addr, "PUT", &path, &fetch_cross, body.as_bytes()).0, 403);
+    let same = format!("{bearer}Origin: http://{addr}\r\n");
+    assert_eq!(request(addr, "PUT", &path, &same, body.as_bytes()).0, 201);
+    assert_eq!(request(addr, "GET", &format!("{path}/versions"), "", b"").0, 401);
+    assert_eq!(request(addr, "GET", &format!("{path}/versions"), bearer, b"").0, 200);
+    // Shoppers need no credential for the live config.
+    assert_eq!(live(addr, "").0, 200);
+    assert_eq!(request(addr, "GET", "/api/sites/bad%20site/config", bearer, b"").0, 400);
+}
+
+#[test]
+fn two_collectors_on_one_postgresql_publish_consecutive_versions() {
+    let pg = Postgres::start();
+    let (a, b) = (start_with(Arc::new(PgStore::open(&pg.url).unwrap())), start_with(Arc::new(PgStore::open(&pg.url).unwrap())));
+    let threads: Vec<_> = (0..6)
+        .map(|i| {
+            let addr = if i % 2 == 0 { a.clone() } else { b.clone() };
+            std::thread::spawn(move || put(&addr, &config(&format!("Take {i}:")), "").0)
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 201);
+    }
+    let (_, _, body) = request(&b, "GET", &format!("/api/sites/{SITE}/config/versions"), "", b"");
+    let numbers: Vec<f64> = json(&body).as_array().unwrap().iter().filter_map(|v| v.get("version")?.as_f64()).collect();
+    assert_eq!(numbers, [6.0, 5.0, 4.0, 3.0, 2.0, 1.0]);
+    // Both serve the same live config with the same ETag.
+    let (ha, hb) = (live(&a, "").1, live(&b, "").1);
+    assert_eq!(header(&ha, "etag"), header(&hb, "etag"));
+    let (status, _, body) = request(&a, "POST", &format!("/api/sites/{SITE}/config/rollback?version=2"), "", b"");
+    assert_eq!(status, 201, "{body}");
+    assert!(live_title(&b).starts_with("Take "), "rolled back on the other collector too");
+    assert_eq!(json(&body).get("version").and_then(Value::as_f64), Some(7.0));
+    let (_, _, v2) = request(&b, "GET", &format!("/api/sites/{SITE}/config/versions/2"), "", b"");
+    let (_, _, v7) = request(&b, "GET", &format!("/api/sites/{SITE}/config/versions/7"), "", b"");
+    assert_eq!(json(&v2).get("runtime"), json(&v7).get("runtime"));
+}
