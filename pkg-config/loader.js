@@ -54,7 +54,7 @@
     for (var k = 0, queued = stub.q || []; k < queued.length && !configFetch; k++) {
       var options = queued[k][0] === 'init' && queued[k][1];
       if (options && typeof options.config === 'string') {
-        configFetch = [options.config, w.fetch(options.config, { method: 'GET' })];
+        configFetch = [options.config, w.fetch(options.config, { method: 'GET', cache: 'no-cache' })];
         configFetch[1].catch(function () { /* init reports it */ });
       }
     }

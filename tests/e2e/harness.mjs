@@ -42,14 +42,18 @@ process.on('exit', () => {
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-/** Starts the collector on a free loopback port; resolves once it prints its URL. */
-export async function startCollector() {
+/**
+ * Starts the collector on a free loopback port; resolves once it prints its URL and the demo
+ * store's config (www/shopcue/config.json) is published through the API, as `./x demo` does.
+ * `env` adds environment variables (SHOPCUE_ADMIN_TOKEN: then publishing uses that token).
+ */
+export async function startCollector({ env = {}, publish = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'shopcue-e2e-'));
   const db = join(dir, 'events.sqlite');
   const bin = process.env.SHOPCUE_COLLECTOR || join(ROOT, 'target/debug/shopcue-collector');
   const child = spawn(bin, ['--listen', '127.0.0.1:0', '--db', db,
     '--static', join(ROOT, 'dist'), '--static', join(ROOT, 'www'), '--static', join(ROOT, 'tests/e2e/site')],
-  { stdio: ['ignore', 'pipe', 'inherit'], env: markedEnv() });
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...markedEnv(), ...env } });
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('collector did not start in 10 s')), 10_000);
     child.once('exit', (code) => fail(new Error(`collector exited with ${code}`)));
@@ -58,6 +62,14 @@ export async function startCollector() {
       if (m) { clearTimeout(timer); ok(m[1]); }
     });
   });
+  if (publish) {
+    const token = env.SHOPCUE_ADMIN_TOKEN;
+    const r = await fetch(`${url}/api/sites/demo-store/config?author=e2e&note=demo%20store`, {
+      method: 'PUT', body: readFileSync(join(ROOT, 'www/shopcue/config.json')),
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+    if (r.status !== 201) throw new Error(`publishing the demo config: ${r.status} ${await r.text()}`);
+  }
   return {
     url, db,
     /** Runs SQL against the collector's SQLite file (read-only), returns rows. */

@@ -110,8 +110,7 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert_eq!(request(addr, "GET", &format!("/api/sites/{SITE}/config/diff?from=1&to=9"), "", b"").0, 404);
 
     // Rollback publishes version 1 again, as version 3.
-    let (status, _, body) =
-        request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=1&author=kenji"), "", b"");
+    let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=1&author=kenji"), "", b"");
     assert_eq!(status, 201, "{body}");
     let v3 = json(&body);
     assert_eq!(v3.get("version").and_then(Value::as_f64), Some(3.0));
@@ -122,12 +121,8 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     // The audit log has each publish, the refusals and the rollback, newest first.
     let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/audit"), "", b"");
     assert_eq!(status, 200);
-    let actions: Vec<String> = json(&body)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e.get("action").and_then(Value::as_str).unwrap().to_string())
-        .collect();
+    let actions: Vec<String> =
+        json(&body).as_array().unwrap().iter().map(|e| e.get("action").and_then(Value::as_str).unwrap().to_string()).collect();
     assert_eq!(actions, ["rollback", "refused", "refused", "refused", "publish", "publish"]);
     assert!(body.contains("kenji (127.0.0.1)"), "{body}");
 }
@@ -137,7 +132,8 @@ fn preview_links_serve_a_draft_until_they_expire() {
     let server = start_sqlite();
     let addr = &server.addr;
     assert_eq!(put(addr, &config("Live:"), "").0, 201);
-    let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/preview?ttl_s=60"), "", config("Draft:").as_bytes());
+    let (status, _, body) =
+        request(addr, "POST", &format!("/api/sites/{SITE}/preview?ttl_s=60"), "", config("Draft:").as_bytes());
     assert_eq!(status, 201, "{body}");
     let token = json(&body).get("token").and_then(Value::as_str).unwrap().to_string();
     assert!(token.starts_with("draft.") && token.len() == 6 + 32, "{token}");

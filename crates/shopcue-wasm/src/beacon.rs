@@ -100,11 +100,16 @@ fn compiled(answer: JsValue) -> Result<json::Value, Error> {
 }
 
 /// `GET url` as text (or the body of `fetched`, that request already under way): `f` gets the
-/// body, or why there is none (HTTP status, network).
-fn get_text(url: String, fetched: Option<Promise>, f: Box<dyn FnOnce(Result<String, String>)>) {
+/// body, or why there is none (HTTP status, network). `revalidate`: ask the server every time
+/// (`cache: 'no-cache'`, answered by a bodiless 304 while the ETag matches), so that a config
+/// published a minute ago is in force on the next page, whatever its max-age.
+fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn FnOnce(Result<String, String>)>) {
     let promise = fetched.or_else(|| {
         let init = RequestInit::new();
         init.set_method("GET");
+        if revalidate {
+            init.set_cache(web_sys::RequestCache::NoCache);
+        }
         web_sys::window().map(|w| w.fetch_with_str_and_init(&url, &init))
     });
     let Some(promise) = promise else { return f(Err(format!("could not fetch {url}"))) };
@@ -128,6 +133,7 @@ pub fn load_config(url: String) {
     get_text(
         url,
         fetched,
+        true,
         Box::new(move |text| {
             config_loaded(match text {
                 Ok(t) => json::parse(&t).map_err(|e| {
@@ -147,6 +153,7 @@ pub fn load_feed(url: String) {
     get_text(
         url,
         None,
+        false,
         Box::new(|text| {
             with_shell(|s| {
                 s.feed_loading = false;

@@ -1,0 +1,130 @@
+// Publishing as a marketer does it, against the real collector (SQLite) in real Chromium: a
+// config published through the API with the admin token reaches the demo store on the next page
+// (ETag revalidation), a rollback restores the old message, a bad config gets a 422 with paths
+// and changes nothing; and a page with a raw config still works through the compiler module,
+// fetched only by that page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startCollector, launchBrowser, newShopperContext, waitForMessages } from './harness.mjs';
+
+const TOKEN = 'e2e-admin-token-0123456789';
+let collector, browser;
+before(async () => {
+  collector = await startCollector({ env: { SHOPCUE_ADMIN_TOKEN: TOKEN } });
+  browser = await launchBrowser();
+});
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+const demoConfig = () => JSON.parse(readFileSync(join(ROOT, 'www/shopcue/config.json'), 'utf8'));
+const api = (path, init = {}) => fetch(`${collector.url}/api/sites/demo-store${path}`, {
+  ...init, headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers || {}) },
+});
+
+/** Loads the low-stock product page; returns the banner's title and the config request's details. */
+async function visit(page) {
+  const seen = [];
+  const onResponse = async (r) => {
+    if (r.url().includes('/shopcue/sites/demo-store/config.json')) {
+      const request = r.request();
+      seen.push({
+        ifNoneMatch: (await request.allHeaders())['if-none-match'] ?? null,
+        etag: (await r.allHeaders()).etag,
+        bodyBytes: (await request.sizes()).responseBodySize,
+      });
+    }
+  };
+  page.on('response', onResponse);
+  await page.goto(`${collector.url}/product.html?id=linen-shirt`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  page.off('response', onResponse);
+  return { title: m.title, config: seen };
+}
+
+test('publish with the token, revalidate on the next page, roll back, and refuse a bad config', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const first = await visit(page);
+  assert.equal(first.title, '残りわずか：リネンシャツは残り2点です', 'version 1, published by the harness');
+  const v1tag = first.config[0].etag;
+  assert.match(v1tag, /^"v1-/);
+
+  // Without the token: refused, and nothing changes.
+  const edited = demoConfig();
+  edited.scenarios[0].message = { title: { ja: '急いで！{{item.name}}はあと{{item.stock}}点', en: 'Hurry: {{item.name}}' } };
+  const refused = await fetch(`${collector.url}/api/sites/demo-store/config`, { method: 'PUT', body: JSON.stringify(edited) });
+  assert.equal(refused.status, 401);
+
+  const published = await api('/config?author=mika&note=urgent%20copy', { method: 'PUT', body: JSON.stringify(edited) });
+  assert.equal(published.status, 201, await published.clone().text());
+  assert.equal((await published.json()).version, 2);
+
+  // The next page asks with the old ETag, gets version 2 and shows its message.
+  const second = await visit(page);
+  assert.equal(second.title, '急いで！リネンシャツはあと2点');
+  assert.equal(second.config[0].ifNoneMatch, v1tag, 'revalidated with the ETag it had');
+  assert.match(second.config[0].etag, /^"v2-/);
+  // And the page after that revalidates again: a bodiless 304 (Playwright reports the cached 200).
+  const third = await visit(page);
+  assert.equal(third.title, '急いで！リネンシャツはあと2点');
+  assert.equal(third.config[0].ifNoneMatch, second.config[0].etag);
+  assert.equal(third.config[0].bodyBytes, 0, JSON.stringify(third.config));
+  assert.ok(second.config[0].bodyBytes > 0, 'the new version came with its body');
+
+  // Roll back to version 1: published again as version 3.
+  const rolled = await api('/config/rollback?version=1&author=mika', { method: 'POST' });
+  assert.equal(rolled.status, 201);
+  assert.equal((await rolled.json()).version, 3);
+  assert.equal((await visit(page)).title, '残りわずか：リネンシャツは残り2点です');
+
+  // A bad config: 422 with every problem and its path; the store keeps the live one.
+  const bad = demoConfig();
+  bad.scenarios.push({ preset: 'cart_low_stok' }, { id: 'x', message: { title: '{{item.nmae}}' } });
+  const rejected = await api('/config', { method: 'PUT', body: JSON.stringify(bad) });
+  assert.equal(rejected.status, 422);
+  const { problems } = await rejected.json();
+  assert.deepEqual(problems.map((p) => p.path), ['$.scenarios[2].preset', '$.scenarios[3].message.title']);
+  assert.equal((await visit(page)).title, '残りわずか：リネンシャツは残り2点です');
+
+  const versions = await (await api('/config/versions')).json();
+  assert.deepEqual(versions.map((v) => [v.version, v.action]), [[3, 'rollback'], [2, 'publish'], [1, 'publish']]);
+  const audit = await (await api('/audit')).json();
+  assert.deepEqual(audit.map((e) => e.action), ['refused', 'rollback', 'publish', 'publish'], 'a 401 is not an author');
+  await context.close();
+});
+
+test('a page with a raw config works through the compiler module, which only it fetches', async () => {
+  const context = await newShopperContext(browser, { locale: 'en-US' });
+  const page = await context.newPage();
+  const compiler = [];
+  const logs = [];
+  page.on('request', (r) => { if (r.url().endsWith('/shopcue_compile.wasm')) compiler.push(r.url()); });
+  page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+
+  await page.goto(`${collector.url}/product.html?id=linen-shirt`);
+  await waitForMessages(page, (ms) => ms.length === 1);
+  assert.deepEqual(compiler, [], 'a published (compiled) config needs no compiler');
+
+  await page.goto(`${collector.url}/fixtures/raw-config.html`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, 'Raw and compiled here: Tee');
+  assert.equal(compiler.length, 1);
+  const hints = logs.filter((l) => l.startsWith('info: [shopcue] this config is raw'));
+  assert.equal(hints.length, 1, logs.join('\n'));
+  assert.match(hints[0], /PUT \/api\/sites\/demo-store\/config/);
+
+  // A raw config with a mistake: one console error with its path, from the same compiler.
+  logs.length = 0;
+  await page.goto(`${collector.url}/fixtures/raw-config.html?bad`);
+  const error = await (async () => {
+    for (let i = 0; i < 100; i++) {
+      const e = logs.find((l) => l.startsWith('error:'));
+      if (e) return e;
+      await page.waitForTimeout(50);
+    }
+    return null;
+  })();
+  assert.ok(error && error.includes('$.scenarios[0].preset') && error.includes('page_low_stock'), logs.join('\n'));
+  await context.close();
+});
