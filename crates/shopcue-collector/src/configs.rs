@@ -150,6 +150,20 @@ pub struct NewVersion {
 }
 
 impl NewVersion {
+    /// The [`Version`] this becomes as number `version` with tag `etag`.
+    pub fn published(&self, version: i64, etag: String) -> Version {
+        Version {
+            site: self.site.clone(),
+            version,
+            created_at: self.now,
+            author: self.author.clone(),
+            note: self.note.clone(),
+            action: self.action.into(),
+            source_version: self.source_version,
+            etag,
+        }
+    }
+
     /// The strong ETag of this version's runtime config: its version number and a 64-bit FNV-1a
     /// hash of the text, computed once at publishing (every collector serves the same tag).
     pub fn etag(&self, version: i64) -> String {

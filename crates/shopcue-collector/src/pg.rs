@@ -405,16 +405,7 @@ impl ConfigStore for PgStore {
             )?;
             tx.execute(&dialect(configs::INSERT_AUDIT_SQL), &[&v.site, &v.now, &actor, &v.action, &Some(n), &v.note])?;
             tx.commit()?;
-            Ok(Version {
-                site: v.site.clone(),
-                version: n,
-                created_at: v.now,
-                author: v.author.clone(),
-                note: v.note.clone(),
-                action: v.action.into(),
-                source_version: v.source_version,
-                etag,
-            })
+            Ok(v.published(n, etag))
         })
     }
 

@@ -306,16 +306,7 @@ impl ConfigStore for SqliteStore {
             )?;
             tx.execute(&dialect(configs::INSERT_AUDIT_SQL), params![v.site, v.now, actor, v.action, n, v.note])?;
             tx.commit()?;
-            Ok(Version {
-                site: v.site.clone(),
-                version: n,
-                created_at: v.now,
-                author: v.author.clone(),
-                note: v.note.clone(),
-                action: v.action.into(),
-                source_version: v.source_version,
-                etag,
-            })
+            Ok(v.published(n, etag))
         };
         run(&mut conn).map_err(|e| format!("SQLite: {e}"))
     }

@@ -54,7 +54,13 @@ pub extern "C" fn alloc(len: usize) -> *mut u8 {
 pub unsafe extern "C" fn compile(ptr: *const u8, len: usize) -> *mut u8 {
     // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
     let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-    let out = compile_text(&String::from_utf8_lossy(bytes));
+    framed(&compile_text(&String::from_utf8_lossy(bytes)))
+}
+
+/// `out` in a buffer of its own for the host to read: a little-endian `u32` length, then the
+/// bytes. The host frees it with [`dealloc`] (`4 +` the length). The tools module
+/// (`crates/shopcue-tools-wasm`) answers the same way.
+pub fn framed(out: &str) -> *mut u8 {
     let mut buf = Vec::with_capacity(4 + out.len());
     buf.extend_from_slice(&(out.len() as u32).to_le_bytes());
     buf.extend_from_slice(out.as_bytes());
@@ -63,7 +69,8 @@ pub unsafe extern "C" fn compile(ptr: *const u8, len: usize) -> *mut u8 {
     result
 }
 
-/// Frees a buffer from [`alloc`] (its `len`) or from [`compile`] (`4 +` its length prefix).
+/// Frees a buffer from [`alloc`] (its `len`) or from [`compile`] / [`framed`] (`4 +` its length
+/// prefix).
 ///
 /// # Safety
 /// `ptr` must come from [`alloc`] or [`compile`] with that capacity, and not be used again.

@@ -3,7 +3,7 @@
 //!
 //! - The condition benchmark (`scripts/bench-conditions.mjs`): Node writes the GrowthBook
 //!   conformance cases (`[[name, condition, attributes, expected, savedGroups?], …]`) into
-//!   memory from [`alloc`], [`load`] compiles them once, and [`run`] / [`run_compiling`]
+//!   memory from `alloc`, [`load`] compiles them once, and [`run`] / [`run_compiling`]
 //!   evaluate every case `rounds` times, returning how many results were right (so that the
 //!   work cannot be optimized away, and so that the benchmark checks correctness as it goes).
 //! - The marketer playground (`www/playground.html`): [`simulate`] runs
@@ -12,6 +12,10 @@
 //!   `intl.format` (`www/tools-intl.js` provides it), as they do in the widget.
 
 use std::cell::RefCell;
+
+// `alloc`, `dealloc` and `compile` (the config compiler, which the playground shares with the
+// loader) are the compiler module's exports, linked into this module too.
+pub use shopcue_compile_wasm::{alloc, compile, dealloc};
 
 use shopcue::condition::Condition;
 use shopcue::id::SeededEntropy;
@@ -39,20 +43,11 @@ unsafe fn read_json(ptr: *const u8, len: usize) -> Option<Value> {
     std::str::from_utf8(bytes).ok().and_then(|t| parse(t).ok())
 }
 
-/// Reserves `len` bytes for the caller to write the cases' JSON into; never freed (one per run).
-#[no_mangle]
-pub extern "C" fn alloc(len: usize) -> *mut u8 {
-    let mut buf = Vec::<u8>::with_capacity(len);
-    let ptr = buf.as_mut_ptr();
-    std::mem::forget(buf);
-    ptr
-}
-
-/// Reads `len` bytes of JSON at `ptr` (written by the caller into memory from [`alloc`]),
+/// Reads `len` bytes of JSON at `ptr` (written by the caller into memory from `alloc`),
 /// compiles every condition once and returns the number of cases (0 when unreadable).
 ///
 /// # Safety
-/// `ptr..ptr + len` must be memory returned by [`alloc`] and fully written.
+/// `ptr..ptr + len` must be memory returned by `alloc` and fully written.
 #[no_mangle]
 pub unsafe extern "C" fn load(ptr: *const u8, len: usize) -> u32 {
     // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
@@ -161,32 +156,16 @@ fn host_formatter() -> Option<std::rc::Rc<dyn shopcue::template::Formatter>> {
     None
 }
 
-/// Runs the playground simulation on `len` bytes of JSON at `ptr` (from [`alloc`]) and returns
+/// Runs the playground simulation on `len` bytes of JSON at `ptr` (from `alloc`) and returns
 /// a pointer to the result: a little-endian `u32` length, then that many bytes of JSON. Free
-/// both buffers with [`dealloc`].
+/// both buffers with `dealloc`.
 ///
 /// # Safety
-/// `ptr..ptr + len` must be memory returned by [`alloc`] and fully written.
+/// `ptr..ptr + len` must be memory returned by `alloc` and fully written.
 #[no_mangle]
 pub unsafe extern "C" fn simulate(ptr: *const u8, len: usize) -> *mut u8 {
     // SAFETY: the caller wrote `len` bytes at `ptr`, which came from `alloc(len)`.
     let input = unsafe { read_json(ptr, len) }.unwrap_or(Value::Null);
     let seed = input.get("now").and_then(Value::as_f64).unwrap_or(0.0) as u64;
-    let out = shopcue::runtime::simulate(&input, &mut SeededEntropy(seed), host_formatter()).to_json();
-    let mut buf = Vec::with_capacity(4 + out.len());
-    buf.extend_from_slice(&(out.len() as u32).to_le_bytes());
-    buf.extend_from_slice(out.as_bytes());
-    let result = buf.as_mut_ptr();
-    std::mem::forget(buf);
-    result
-}
-
-/// Frees a buffer from [`alloc`] (its `len`) or from [`simulate`] (`4 +` its length prefix).
-///
-/// # Safety
-/// `ptr` must come from [`alloc`] or [`simulate`] with that capacity, and not be used again.
-#[no_mangle]
-pub unsafe extern "C" fn dealloc(ptr: *mut u8, capacity: usize) {
-    // SAFETY: the caller returns a buffer this module allocated with exactly this capacity.
-    drop(unsafe { Vec::from_raw_parts(ptr, 0, capacity) });
+    shopcue_compile_wasm::framed(&shopcue::runtime::simulate(&input, &mut SeededEntropy(seed), host_formatter()).to_json())
 }
