@@ -382,24 +382,30 @@ impl Placement {
         }
     }
 
-    /// Reads a config's placement name.
-    pub fn parse(name: &str) -> Result<Placement, String> {
+    /// Reads a config's placement name (`inline:` with a selector of 1 to 200 characters).
+    pub fn parse(name: &str) -> Option<Placement> {
         match name {
-            "banner-bottom" => Ok(Placement::BannerBottom),
-            "banner-top" => Ok(Placement::BannerTop),
-            "toast" => Ok(Placement::Toast),
-            "modal" => Ok(Placement::Modal),
-            other => match other.strip_prefix("inline:").map(str::trim) {
-                Some(sel) if !sel.is_empty() && sel.len() <= 200 && !sel.chars().any(char::is_control) => {
-                    Ok(Placement::Inline(sel.to_string()))
-                }
-                Some(_) => Err("inline needs a CSS selector of 1 to 200 characters: \"inline:#price\"".into()),
-                None => Err(format!(
-                    "unknown placement \"{other}\".{} Use banner-top, banner-bottom, toast, modal or inline:<selector>",
-                    crate::suggest::hint(other, &["banner-top", "banner-bottom", "toast", "modal", "inline:"])
-                )),
-            },
+            "banner-bottom" => Some(Placement::BannerBottom),
+            "banner-top" => Some(Placement::BannerTop),
+            "toast" => Some(Placement::Toast),
+            "modal" => Some(Placement::Modal),
+            other => other
+                .strip_prefix("inline:")
+                .map(str::trim)
+                .filter(|sel| !sel.is_empty() && sel.len() <= 200 && !sel.chars().any(char::is_control))
+                .map(|sel| Placement::Inline(sel.to_string())),
         }
+    }
+
+    /// Why `name` is no placement, for the compiler's problem.
+    fn why_not(name: &str) -> String {
+        if name.starts_with("inline:") {
+            return "inline needs a CSS selector of 1 to 200 characters: \"inline:#price\"".into();
+        }
+        format!(
+            "unknown placement \"{name}\".{} Use banner-top, banner-bottom, toast, modal or inline:<selector>",
+            crate::suggest::hint(name, &["banner-top", "banner-bottom", "toast", "modal", "inline:"])
+        )
     }
 }
 
@@ -1015,15 +1021,16 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         return None;
     };
     check_keys(members, path, &["placement", "title", "body", "cta", "image", "choose"], p);
-    let placement =
-        match m.get("placement").map(|v| v.as_str().ok_or_else(|| "must be a string".to_string()).and_then(Placement::parse)) {
-            None => Placement::BannerBottom,
-            Some(Ok(placement)) => placement,
-            Some(Err(reason)) => {
-                p.push(crate::problem!(member(path, "placement"), reason));
-                Placement::BannerBottom
-            }
-        };
+    let placement = match m.get("placement") {
+        None => Placement::BannerBottom,
+        Some(v) => v.as_str().and_then(Placement::parse).unwrap_or_else(|| {
+            p.push(crate::problem!(
+                member(path, "placement"),
+                v.as_str().map_or_else(|| "must be a string".into(), Placement::why_not)
+            ));
+            Placement::BannerBottom
+        }),
+    };
     if m.get("title").is_none() {
         p.push(crate::problem!(member(path, "title"), "is required"));
     }

@@ -205,6 +205,9 @@ pub struct Runtime {
     /// format itself.
     formatter: Option<Rc<dyn Formatter>>,
     consent: Consent,
+    /// This page previews a draft config (`?shopcue_preview=draft.…`): nothing it does is
+    /// queued, stored or sent, whatever consent says.
+    previewing_draft: bool,
     /// Events of this page view, replayed onto a stored profile when consent arrives later.
     page_log: Vec<(Event, i64)>,
     /// Captured values that arrived before the config (which says whether to take them).
@@ -271,6 +274,7 @@ impl Runtime {
             locating: false,
             formatter: None,
             consent: Consent::GRANTED,
+            previewing_draft: false,
             page_log: Vec::new(),
             captured: Vec::new(),
             unsynced: Vec::new(),
@@ -700,7 +704,7 @@ impl Runtime {
             self.page_log.clear();
             self.profile_dirty = true;
         }
-        if self.consent.analytics {
+        if self.counts() {
             self.outbox_dirty = true;
         }
     }
@@ -869,7 +873,7 @@ impl Runtime {
 
     /// The next beacon batch, if one is due (or everything, on [`Flush::Unload`]).
     pub fn next_batch(&mut self, now: i64, flush: Flush) -> Option<Batch> {
-        if !self.consent.analytics {
+        if !self.counts() {
             return None;
         }
         let site = &self.options.as_ref()?.site;
@@ -887,7 +891,7 @@ impl Runtime {
 
     /// When the outbox next wants a [`Flush::Timer`] poll.
     pub fn next_due(&self) -> Option<i64> {
-        if !self.consent.analytics {
+        if !self.counts() {
             return None;
         }
         self.options.as_ref()?.endpoint.as_ref()?;
@@ -934,13 +938,13 @@ impl Runtime {
 
     /// The outbox as JSON text, changed or not (`None` while blocked or without consent).
     pub fn outbox_json(&self) -> Option<String> {
-        (!self.outbox.blocked() && self.consent.analytics).then(|| self.outbox.to_json())
+        (!self.outbox.blocked() && self.counts()).then(|| self.outbox.to_json())
     }
 
     /// Adopts the events of another page's stored outbox (a page that is gone, see
     /// [`crate::outbox::orphaned`]); returns how many were new. Only with analytics consent.
     pub fn adopt_outbox(&mut self, stored: &str) -> usize {
-        if !self.consent.analytics {
+        if !self.counts() {
             return 0;
         }
         let adopted = self.outbox.adopt(Outbox::from_json(stored));
@@ -966,13 +970,52 @@ impl Runtime {
         self.outbox.unblock();
     }
 
+    /// Whether events are queued, stored and sent: with analytics consent, and not while
+    /// previewing a draft.
+    fn counts(&self) -> bool {
+        self.consent.analytics && !self.previewing_draft
+    }
+
+    /// Previews a draft config if the page's address carries a preview link's token
+    /// (`?shopcue_preview=draft.<hex>`, from the collector's `POST /api/sites/{site}/preview`):
+    /// the config URL asks for that draft (`preview=<token>`), and nothing this page does is
+    /// queued, stored or sent — the preview is never counted, and the events other pages left
+    /// queued stay stored for them. Returns the token; `None` (and no change) without one, or
+    /// for an inline config.
+    ///
+    /// ```
+    /// use shopcue::{id::SeededEntropy, json::parse, runtime::{ConfigSource, Runtime}};
+    /// let e = &mut SeededEntropy(1);
+    /// let (mut rt, _) = Runtime::new(None, None, 0, e);
+    /// rt.init(&parse(r#"{"site":"s","config":"/shopcue/sites/s/config.json","endpoint":"/collect"}"#).unwrap()).unwrap();
+    /// assert!(rt.preview_draft("https://shop.example/p?id=1&shopcue_preview=draft.0123456789abcdef0123456789abcdef").is_some());
+    /// let ConfigSource::Url(url) = &rt.options().unwrap().config else { panic!() };
+    /// assert_eq!(url, "/shopcue/sites/s/config.json?preview=draft.0123456789abcdef0123456789abcdef");
+    /// rt.track("view_item", &parse(r#"{"items":[{"item_id":"t"}]}"#).unwrap(), 1, e).unwrap();
+    /// assert!(rt.next_batch(2, shopcue::outbox::Flush::Unload).is_none(), "never counted");
+    /// ```
+    pub fn preview_draft(&mut self, href: &str) -> Option<String> {
+        let query = href.split_once('?')?.1.split('#').next().unwrap_or_default();
+        let token = query.split('&').find_map(|kv| kv.strip_prefix("shopcue_preview="))?;
+        let hex = token.strip_prefix("draft.")?;
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let ConfigSource::Url(url) = &mut self.options.as_mut()?.config else { return None };
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str("preview=");
+        url.push_str(token);
+        self.previewing_draft = true;
+        Some(token.to_string())
+    }
+
     /// `init` options, once given.
     pub fn options(&self) -> Option<&InitOptions> {
         self.options.as_ref()
     }
 
     fn enqueue(&mut self, name: &str, params: Value, now: i64, entropy: &mut dyn Entropy) {
-        if self.options.is_none() || !self.consent.analytics {
+        if self.options.is_none() || !self.counts() {
             return;
         }
         let id = uuid_v7(now, entropy);

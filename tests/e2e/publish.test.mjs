@@ -25,21 +25,18 @@ const api = (path, init = {}) => fetch(`${collector.url}/api/sites/demo-store${p
 /** Loads the low-stock product page; returns the banner's title and the config request's details. */
 async function visit(page) {
   const seen = [];
-  const onResponse = async (r) => {
-    if (r.url().includes('/shopcue/sites/demo-store/config.json')) {
-      const request = r.request();
-      seen.push({
-        ifNoneMatch: (await request.allHeaders())['if-none-match'] ?? null,
-        etag: (await r.allHeaders()).etag,
-        bodyBytes: (await request.sizes()).responseBodySize,
-      });
-    }
+  const onResponse = (r) => {
+    if (!r.url().includes('/shopcue/sites/demo-store/config.json')) return;
+    const request = r.request();
+    seen.push(Promise.all([request.allHeaders(), r.allHeaders(), request.sizes()]).then(([sent, got, sizes]) => ({
+      ifNoneMatch: sent['if-none-match'] ?? null, etag: got.etag, bodyBytes: sizes.responseBodySize,
+    })));
   };
   page.on('response', onResponse);
   await page.goto(`${collector.url}/product.html?id=linen-shirt`);
   const [m] = await waitForMessages(page, (ms) => ms.length === 1);
   page.off('response', onResponse);
-  return { title: m.title, config: seen };
+  return { title: m.title, config: await Promise.all(seen) };
 }
 
 test('publish with the token, revalidate on the next page, roll back, and refuse a bad config', async () => {
@@ -127,4 +124,45 @@ test('a page with a raw config works through the compiler module, which only it 
   })();
   assert.ok(error && error.includes('$.scenarios[0].preset') && error.includes('page_low_stock'), logs.join('\n'));
   await context.close();
+});
+
+test('a preview link shows a draft to the browser that opens it, and counts nothing', async () => {
+  const draft = demoConfig();
+  draft.scenarios[0] = { preset: 'page_low_stock', id: 'draft_low_stock', message: { title: { ja: '下書き：{{item.name}}', en: 'Draft: {{item.name}}' } } };
+  const made = await api('/preview?ttl_s=600&author=mika', { method: 'POST', body: JSON.stringify(draft) });
+  assert.equal(made.status, 201, await made.clone().text());
+  const { token, query } = await made.json();
+  assert.equal(query, `shopcue_preview=${token}`);
+
+  const marketer = await newShopperContext(browser);
+  const page = await marketer.newPage();
+  const sent = [];
+  page.on('request', (r) => { if (r.url().endsWith('/collect')) sent.push(r.url()); });
+  const logs = [];
+  page.on('console', (m) => logs.push(m.text()));
+  await page.goto(`${collector.url}/product.html?id=linen-shirt&${query}`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.scenario, 'draft_low_stock');
+  assert.equal(m.title, '下書き：リネンシャツ');
+  assert.ok(logs.some((l) => l.includes('previewing a draft config')), logs.join('\n'));
+  // Another shopper at the same time: the live config.
+  const shopper = await newShopperContext(browser);
+  const other = await shopper.newPage();
+  await other.goto(`${collector.url}/product.html?id=linen-shirt`);
+  const [live] = await waitForMessages(other, (ms) => ms.length === 1);
+  assert.equal(live.scenario, 'page_low_stock');
+  await shopper.close();
+
+  // The marketer's own next page without the link: the live config, and only its own events sent.
+  await page.goto(`${collector.url}/product.html?id=linen-shirt`);
+  const [after] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(after.scenario, 'page_low_stock');
+  await page.close({ runBeforeUnload: true });
+  await marketer.close();
+  const counted = () => collector.query("SELECT count(*) AS n FROM events WHERE scenario_id = 'page_low_stock'")[0].n;
+  for (let i = 0; i < 100 && counted() < 2; i++) await new Promise((ok) => setTimeout(ok, 100));
+  assert.ok(counted() >= 2, 'the live pages were counted');
+  assert.equal(collector.query("SELECT count(*) AS n FROM events WHERE scenario_id = 'draft_low_stock'")[0].n, 0, 'the preview never');
+  const bad = await fetch(`${collector.url}/shopcue/sites/demo-store/config.json?preview=draft.00000000000000000000000000000000`);
+  assert.equal(bad.status, 404);
 });

@@ -212,6 +212,11 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     }
     let init = rt.init(&opts).map_err(|e| js_error(&e))?;
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    // A preview link's draft: fetched instead of the live config, and nothing is counted.
+    let previewing = rt.preview_draft(&href).is_some();
+    if previewing {
+        console("info", &["[shopcue] previewing a draft config: nothing on this page is recorded or sent".into()]);
+    }
     rt.page_view(&href, t, &mut BrowserEntropy);
     let profile_key = store.key_of("profile");
     let shell = Shell {
@@ -226,7 +231,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         closed: Vec::new(),
         offset_checked_at: 0,
         profile_read: consent.personalization,
-        outbox_read: consent.analytics,
+        outbox_read: consent.analytics && !previewing,
         eval_scheduled: false,
         send_timer: None,
         sending: false,
@@ -239,7 +244,8 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     };
     SHELL.with(|s| *s.borrow_mut() = Some(shell));
     with_shell(|s| s.adopt_orphans(t));
-    match init.config {
+    let config = with_shell(|s| s.rt.options().map(|o| o.config.clone())).flatten().unwrap_or(init.config);
+    match config {
         ConfigSource::Url(url) => beacon::load_config(url),
         ConfigSource::Inline(config) => config_loaded(Ok(config)),
     }
@@ -379,7 +385,9 @@ impl Shell {
     /// shopper's data or sample data, never counted (a marketer checking a scenario).
     fn show_preview(&mut self) {
         let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-        let Some(id) = search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("shopcue_preview=")) else {
+        let id = search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("shopcue_preview="));
+        // `draft.…` is a preview link's draft config (`Runtime::preview_draft`), not a scenario.
+        let Some(id) = id.filter(|id| !id.starts_with("draft.")) else {
             return;
         };
         match self.rt.preview(id, now(), &mut BrowserEntropy) {
