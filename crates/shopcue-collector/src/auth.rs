@@ -1,7 +1,8 @@
-//! Who may read analytics (`/report`, `/dashboard`). With an admin token configured: a request
-//! that carries it, as `Authorization: Bearer <token>` or as the password of HTTP Basic (what a
-//! browser asks for when it opens the dashboard; its fetches of `/report` then carry it too).
-//! Without one: only a client on this machine, and never through a proxy (a local reverse
+//! Who may read analytics (`/report`, `/dashboard`) and publish (`/api/…`). With an admin token
+//! configured: a request that carries it, as `Authorization: Bearer <token>` or as the password
+//! of HTTP Basic (what a browser asks for when it opens the dashboard; its fetches of `/report`
+//! then carry it too). With an admin password configured: a login session ([`crate::session`]).
+//! With neither: only a client on this machine, and never through a proxy (a local reverse
 //! proxy would make every visitor look local).
 
 use std::net::IpAddr;
@@ -52,15 +53,24 @@ fn presented(headers: &HeaderMap) -> Option<Vec<u8>> {
     }
 }
 
+/// Does the request carry `token` (as a bearer token, or the password of HTTP Basic)?
+pub fn presents_token(token: &str, headers: &HeaderMap) -> bool {
+    presented(headers).is_some_and(|p| constant_time_eq(&p, token.as_bytes()))
+}
+
+/// Does the request come from this machine, not through a proxy (a local reverse proxy would
+/// make every visitor look local)?
+pub fn from_this_machine(client: Option<IpAddr>, headers: &HeaderMap) -> bool {
+    let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+    client.is_some_and(|c| c.is_loopback()) && !proxied
+}
+
 /// May this request read analytics? `token` is the configured admin token, `client` the
 /// request's client address ([`crate::client_address`]).
 pub fn may_read_analytics(token: Option<&str>, client: Option<IpAddr>, headers: &HeaderMap) -> bool {
     match token {
-        Some(token) => presented(headers).is_some_and(|p| constant_time_eq(&p, token.as_bytes())),
-        None => {
-            let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
-            client.is_some_and(|c| c.is_loopback()) && !proxied
-        }
+        Some(token) => presents_token(token, headers),
+        None => from_this_machine(client, headers),
     }
 }
 

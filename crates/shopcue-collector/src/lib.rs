@@ -29,6 +29,7 @@ pub mod pg;
 pub mod publish;
 pub mod report;
 pub mod rollup;
+pub mod session;
 pub mod sqlite;
 pub mod statics;
 pub mod store;
@@ -81,8 +82,13 @@ pub struct App {
     pub trusted_proxies: Arc<Vec<IpAddr>>,
     /// Time allowed to receive a request's headers, and then its body.
     pub read_timeout: Duration,
-    /// The credential for analytics ([`auth`]); `None`: this machine only.
+    /// The credential for analytics and publishing ([`auth`]); with neither this nor `login`:
+    /// this machine only.
     pub admin_token: Option<Arc<String>>,
+    /// The admin password's hash, for browser logins ([`session`]).
+    pub login: Option<Arc<session::Login>>,
+    /// Login attempts per client address: 5 a minute, bursts of 5 (argon2 makes each costly).
+    pub login_limiter: Arc<RateLimiter>,
     /// Connections served at once; more wait to be accepted (never an accept error spin).
     pub max_connections: usize,
     /// How long a response may wait for a client that stopped reading before the connection
@@ -109,6 +115,8 @@ impl App {
             )),
             read_timeout: READ_TIMEOUT,
             admin_token: None,
+            login: None,
+            login_limiter: Arc::new(RateLimiter::new(5.0 / 60.0, 5.0)),
             max_connections: 10_000,
             write_timeout: WRITE_TIMEOUT,
         }
@@ -256,6 +264,9 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/report", get(report))
         .route("/dashboard", get(dashboard))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/api/session", get(session_info))
         .route("/api/sites/{site}/config", axum::routing::put(publish::put_config).get(publish::get_config))
         .route("/api/sites/{site}/config/versions", get(publish::list_versions))
         .route("/api/sites/{site}/config/versions/{n}", get(publish::get_version))
@@ -459,24 +470,118 @@ fn time_param(query: &str, key: &str, default: i64) -> Result<i64, String> {
 }
 
 /// `None` when the request may read analytics, else the 401 to answer.
-/// `None` when the request carries the admin credential (or, with none configured, comes from
-/// this machine); otherwise the `401` to send.
-fn refuse_admin(app: &App, req: &Request) -> Option<Response> {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let client = peer.map(|p| client_address(p, req.headers(), &app.trusted_proxies));
-    if auth::may_read_analytics(app.admin_token.as_deref().map(String::as_str), client, req.headers()) {
-        return None;
+/// How a request proved it is the admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admin {
+    /// The admin token.
+    Token,
+    /// A login session; writes also need its CSRF token.
+    Session(session::Session),
+    /// No credential is configured, and the request comes from this machine.
+    ThisMachine,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// How the request proves it is the admin, or the `401` to send.
+fn admin(app: &App, req: &Request) -> Result<Admin, Response> {
+    let headers = req.headers();
+    if app.admin_token.as_ref().is_some_and(|t| auth::presents_token(t, headers)) {
+        return Ok(Admin::Token);
     }
-    let reason = if app.admin_token.is_some() {
-        "analytics and publishing need the admin token (Authorization: Bearer <token>, or as the password when the browser asks)"
-    } else {
-        "analytics and publishing answer only on this machine until an admin token is set (SHOPCUE_ADMIN_TOKEN)"
+    if let Some(login) = &app.login {
+        let cookie = headers.get_all(header::COOKIE).iter().filter_map(|c| c.to_str().ok()).find_map(session::cookie_value);
+        if let Some(s) = cookie.and_then(|c| login.check(c, now_ms())) {
+            return Ok(Admin::Session(s));
+        }
+    }
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client = peer.map(|p| client_address(p, headers, &app.trusted_proxies));
+    if app.admin_token.is_none() && app.login.is_none() && auth::from_this_machine(client, headers) {
+        return Ok(Admin::ThisMachine);
+    }
+    let reason = match (&app.admin_token, &app.login) {
+        (None, None) => "analytics and publishing answer only on this machine until an admin token or password is set (SHOPCUE_ADMIN_TOKEN, SHOPCUE_ADMIN_PASSWORD_HASH)",
+        (_, Some(_)) => "analytics and publishing need a login (POST /login) or the admin token (Authorization: Bearer <token>)",
+        (Some(_), None) => "analytics and publishing need the admin token (Authorization: Bearer <token>, or as the password when the browser asks)",
     };
     let mut reply = error_reply(StatusCode::UNAUTHORIZED, reason);
-    if app.admin_token.is_some() {
+    if app.admin_token.is_some() && app.login.is_none() {
         reply.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Shopcue analytics\""));
     }
-    Some(reply)
+    Err(reply)
+}
+
+/// `None` when the request is the admin's ([`admin`]); otherwise the `401` to send.
+fn refuse_admin(app: &App, req: &Request) -> Option<Response> {
+    admin(app, req).err()
+}
+
+/// `POST /login` with the admin password (form field or JSON member `password`): sets the
+/// session cookie and answers `{"csrf": …, "expires_at": …}`. `429` after 5 tries a minute.
+async fn login(State(app): State<App>, req: Request) -> Response {
+    let Some(login) = app.login.clone() else {
+        return error_reply(StatusCode::NOT_FOUND, "no admin password is configured (--admin-password-file)");
+    };
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = peer.map_or_else(|| "unknown".to_string(), |p| client_address(p, req.headers(), &app.trusted_proxies).to_string());
+    if let Err(retry_s) = app.login_limiter.take(&ip, now_ms() as f64 / 1000.0) {
+        let mut reply = error_reply(StatusCode::TOO_MANY_REQUESTS, "too many login attempts; wait a minute");
+        reply.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_s));
+        return reply;
+    }
+    let Ok(body) = axum::body::to_bytes(req.into_body(), 4096).await else {
+        return error_reply(StatusCode::PAYLOAD_TOO_LARGE, "a login is at most 4 KiB");
+    };
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let password = match shopcue::json::parse(&text) {
+        Ok(v) => v.get("password").and_then(Value::as_str).map(str::to_string),
+        Err(_) => query_param(&text, "password"),
+    };
+    let Some(password) = password else { return error_reply(StatusCode::BAD_REQUEST, "password is required") };
+    let checked = tokio::task::spawn_blocking(move || login.verify(&password).then(|| login.issue(now_ms())));
+    let cookie = match checked.await {
+        Ok(Some(Ok(cookie))) => cookie,
+        Ok(None) => return error_reply(StatusCode::UNAUTHORIZED, "wrong password"),
+        _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again"),
+    };
+    let Some(login) = &app.login else { return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again") };
+    let Some(s) = login.check(&cookie, now_ms()) else { return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again") };
+    let mut reply =
+        json_reply(StatusCode::OK, &object([("csrf", login.csrf(&s).into()), ("expires_at", Value::Number(s.expires as f64))]));
+    let set = format!("{}={cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", session::COOKIE, session::SESSION_MS / 1000);
+    if let Ok(v) = HeaderValue::from_str(&set) {
+        reply.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    reply
+}
+
+/// `POST /logout`: forgets the session cookie.
+async fn logout() -> Response {
+    let mut reply = json_reply(StatusCode::OK, &object([("logged_out", true.into())]));
+    let clear = format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", session::COOKIE);
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        reply.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    reply
+}
+
+/// `GET /api/session`: how this request is the admin, and for a login its CSRF token.
+async fn session_info(State(app): State<App>, req: Request) -> Response {
+    match admin(&app, &req) {
+        Ok(Admin::Session(s)) => {
+            let csrf = app.login.as_ref().map(|l| l.csrf(&s)).unwrap_or_default();
+            json_reply(
+                StatusCode::OK,
+                &object([("via", "login".into()), ("csrf", csrf.into()), ("expires_at", Value::Number(s.expires as f64))]),
+            )
+        }
+        Ok(Admin::Token) => json_reply(StatusCode::OK, &object([("via", "token".into())])),
+        Ok(Admin::ThisMachine) => json_reply(StatusCode::OK, &object([("via", "this machine".into())])),
+        Err(refused) => refused,
+    }
 }
 
 async fn report(State(app): State<App>, req: Request) -> Response {

@@ -6,11 +6,13 @@
 //!                   [--read-timeout SECONDS]
 //! shopcue-collector config check FILE      # every problem with its JSON path; exit 1 if any
 //! shopcue-collector config compile FILE    # the runtime config on stdout (static hosting)
+//! shopcue-collector hash-password < pw     # the argon2 hash for --admin-password-file
 //! ```
 //! Environment: `SHOPCUE_LISTEN`, `SHOPCUE_DB`, `SHOPCUE_STATIC` (colon-separated),
 //! `SHOPCUE_ALLOW_ORIGINS` (comma-separated), `SHOPCUE_RATE`, `SHOPCUE_BURST`,
 //! `SHOPCUE_SITE_RATE`, `SHOPCUE_SITE_BURST`, `SHOPCUE_TRUSTED_PROXIES` (comma-separated),
-//! `SHOPCUE_READ_TIMEOUT`, `SHOPCUE_ADMIN_TOKEN` or `SHOPCUE_ADMIN_TOKEN_FILE`. Flags win over
+//! `SHOPCUE_READ_TIMEOUT`, `SHOPCUE_ADMIN_TOKEN` or `SHOPCUE_ADMIN_TOKEN_FILE`,
+//! `SHOPCUE_ADMIN_PASSWORD_HASH` or `SHOPCUE_ADMIN_PASSWORD_FILE`. Flags win over
 //! the environment.
 
 use std::path::PathBuf;
@@ -20,6 +22,7 @@ use std::time::Duration;
 
 use shopcue_collector::limit::RateLimiter;
 use shopcue_collector::pg::{is_postgres_url, PgStore};
+use shopcue_collector::session::Login;
 use shopcue_collector::sqlite::SqliteStore;
 use shopcue_collector::store::Database;
 use shopcue_collector::App;
@@ -44,8 +47,11 @@ const USAGE: &str =
   --read-timeout S       seconds to receive a request's headers, then its body (env SHOPCUE_READ_TIMEOUT; default 10)
   --admin-token-file F   the admin token /report and /dashboard require, read from F (env SHOPCUE_ADMIN_TOKEN_FILE,
                          or the token itself in SHOPCUE_ADMIN_TOKEN; default none: they answer only on this machine)
+  --admin-password-file F  the admin password's argon2 hash (from `hash-password`), for browser logins at POST /login
+                         (env SHOPCUE_ADMIN_PASSWORD_FILE, or the hash itself in SHOPCUE_ADMIN_PASSWORD_HASH)
 
        shopcue-collector config check FILE     list every problem of a raw config with its JSON path (exit 1 if any)
+       shopcue-collector hash-password < pw    print the argon2 hash of the password on stdin (12 characters or more)
        shopcue-collector config compile FILE   print its runtime config (what /shopcue/sites/SITE/config.json serves),
                                                for sites that host the widget's files themselves";
 
@@ -94,6 +100,32 @@ struct Args {
     trusted_proxies: Vec<std::net::IpAddr>,
     read_timeout: f64,
     admin_token: Option<String>,
+    login: Option<Login>,
+}
+
+/// The admin password's argon2 hash in file `path`.
+fn login_file(path: &str) -> Result<Login, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the admin password file {path}: {e}"))?;
+    Login::new(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+/// `hash-password`: reads a password from stdin (one line) and prints its argon2 hash.
+fn hash_password_command() -> ExitCode {
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).is_err() || line.trim_end_matches(['\r', '\n']).len() < 12 {
+        eprintln!("shopcue-collector hash-password: give a password of 12 characters or more on stdin");
+        return ExitCode::from(2);
+    }
+    match shopcue_collector::session::hash_password(line.trim_end_matches(['\r', '\n'])) {
+        Ok(hash) => {
+            println!("{hash}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("shopcue-collector hash-password: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The admin token in file `path` (surrounding whitespace trimmed; at least 16 bytes).
@@ -141,6 +173,11 @@ fn parse_args() -> Result<Args, String> {
             (None, Some(t)) => Some(token(t.trim(), "SHOPCUE_ADMIN_TOKEN")?),
             (None, None) => None,
         },
+        login: match (env("SHOPCUE_ADMIN_PASSWORD_FILE"), env("SHOPCUE_ADMIN_PASSWORD_HASH")) {
+            (Some(file), _) => Some(login_file(&file)?),
+            (None, Some(hash)) => Some(Login::new(&hash).map_err(|e| format!("SHOPCUE_ADMIN_PASSWORD_HASH: {e}"))?),
+            (None, None) => None,
+        },
     };
     let mut statics_from_flags = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -156,6 +193,7 @@ fn parse_args() -> Result<Args, String> {
             "--trusted-proxy" => args.trusted_proxies.push(address("--trusted-proxy", &value("--trusted-proxy")?)?),
             "--read-timeout" => args.read_timeout = number("--read-timeout", &value("--read-timeout")?)?,
             "--admin-token-file" => args.admin_token = Some(token_file(&value("--admin-token-file")?)?),
+            "--admin-password-file" => args.login = Some(login_file(&value("--admin-password-file")?)?),
             "--static" => statics_from_flags.push(PathBuf::from(value("--static")?)),
             "--allow-origin" => args.origins.push(value("--allow-origin")?),
             "-h" | "--help" => return Err(String::new()),
@@ -171,8 +209,10 @@ fn parse_args() -> Result<Args, String> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.first().map(String::as_str) == Some("config") {
-        return config_command(&argv[1..]);
+    match argv.first().map(String::as_str) {
+        Some("config") => return config_command(&argv[1..]),
+        Some("hash-password") => return hash_password_command(),
+        _ => {}
     }
     let args = match parse_args() {
         Ok(a) => a,
@@ -216,6 +256,7 @@ async fn main() -> ExitCode {
     app.site_limiter = Arc::new(RateLimiter::new(args.site_rate, args.site_burst));
     app.trusted_proxies = Arc::new(args.trusted_proxies);
     app.admin_token = args.admin_token.map(Arc::new);
+    app.login = args.login.map(Arc::new);
     // Every descriptor the system allows; connections stop being accepted well before the
     // last (the database, the static files and the listener need theirs).
     let fds = shopcue_collector::raise_fd_limit();

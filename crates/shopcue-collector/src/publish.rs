@@ -54,13 +54,24 @@ fn actor(app: &App, req_headers: &HeaderMap, peer: Option<std::net::IpAddr>, aut
     format!("{author} ({})", address.as_deref().unwrap_or("unknown address"))
 }
 
-/// The admin check for every route here, plus a same-origin check for writes: a request that a
-/// browser marks cross-site, or whose `Origin` is not this collector, is refused (CSRF).
+/// The admin check for every route here, plus, for writes, CSRF checks: a request that a browser
+/// marks cross-site, or whose `Origin` is not this collector, is refused, and one made with a
+/// login cookie must carry the session's `X-CSRF-Token`.
 fn refuse(app: &App, req: &Request, write: bool) -> Option<Response> {
-    if let Some(refused) = crate::refuse_admin(app, req) {
-        return Some(refused);
-    }
+    let via = match crate::admin(app, req) {
+        Ok(via) => via,
+        Err(refused) => return Some(refused),
+    };
     let h = req.headers();
+    if let (true, crate::Admin::Session(s), Some(login)) = (write, &via, &app.login) {
+        let sent = h.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !crate::auth::constant_time_eq(sent.as_bytes(), login.csrf(s).as_bytes()) {
+            return Some(error_reply(
+                StatusCode::FORBIDDEN,
+                "a write with a login session needs its X-CSRF-Token (GET /api/session)",
+            ));
+        }
+    }
     let cross_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "cross-site");
     let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let foreign_origin = h

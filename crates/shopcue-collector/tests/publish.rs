@@ -202,3 +202,43 @@ fn two_collectors_on_one_postgresql_publish_consecutive_versions() {
     let (_, _, v7) = request(&b, "GET", &format!("/api/sites/{SITE}/config/versions/7"), "", b"");
     assert_eq!(json(&v2).get("runtime"), json(&v7).get("runtime"));
 }
+
+#[test]
+fn a_password_login_gives_a_session_whose_writes_need_its_csrf_token() {
+    let dir = common::temp_dir("publish-login");
+    let store = shopcue_collector::sqlite::SqliteStore::open(&dir.0.join("e.sqlite")).unwrap();
+    let mut app = App::new(Arc::new(store), Vec::new(), Vec::new());
+    let hash = shopcue_collector::session::hash_password("marketing-team-password").unwrap();
+    app.login = Some(Arc::new(shopcue_collector::session::Login::new(&hash).unwrap()));
+    let addr = &common::serve(app);
+    let body = config("Hi");
+    assert_eq!(put(addr, &body, "").0, 401, "a configured password closes the loopback door too");
+
+    assert_eq!(request(addr, "POST", "/login", "", b"password=wrong-password").0, 401);
+    let (status, head, reply) = request(addr, "POST", "/login", "", b"password=marketing-team-password");
+    assert_eq!(status, 200, "{reply}");
+    let set_cookie = header(&head, "set-cookie").unwrap().to_string();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let csrf = json(&reply).get("csrf").and_then(Value::as_str).unwrap().to_string();
+
+    let path = format!("/api/sites/{SITE}/config");
+    let with_cookie = format!("Cookie: {cookie}\r\n");
+    assert_eq!(request(addr, "GET", &format!("{path}/versions"), &with_cookie, b"").0, 200, "reads need the session only");
+    assert_eq!(request(addr, "PUT", &path, &with_cookie, body.as_bytes()).0, 403, "a write without the CSRF token");
+    let wrong = format!("{with_cookie}X-CSRF-Token: {}\r\n", "0".repeat(64));
+    assert_eq!(request(addr, "PUT", &path, &wrong, body.as_bytes()).0, 403);
+    let (_, _, info) = request(addr, "GET", "/api/session", &with_cookie, b"");
+    assert_eq!(json(&info).get("csrf").and_then(Value::as_str), Some(csrf.as_str()));
+    let right = format!("{with_cookie}X-CSRF-Token: {csrf}\r\n");
+    assert_eq!(request(addr, "PUT", &path, &right, body.as_bytes()).0, 201);
+    // A forged cookie is no session.
+    let forged = format!("Cookie: {}0\r\nX-CSRF-Token: {csrf}\r\n", &cookie[..cookie.len() - 1]);
+    assert_eq!(request(addr, "PUT", &path, &forged, body.as_bytes()).0, 401);
+    // JSON logins work too; after five tries a minute, 429.
+    assert_eq!(request(addr, "POST", "/login", "", br#"{"password":"marketing-team-password"}"#).0, 200);
+    let statuses: Vec<u16> = (0..4).map(|_| request(addr, "POST", "/login", "", b"password=x").0).collect();
+    assert_eq!(statuses, [401, 401, 429, 429]);
+    let (_, head, _) = request(addr, "POST", "/logout", "", b"");
+    assert!(header(&head, "set-cookie").unwrap().contains("Max-Age=0"));
+}
