@@ -485,7 +485,9 @@ fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// How the request proves it is the admin, or the `401` to send.
+/// How the request proves it is the admin, or the `401` to send (the reply itself: built once,
+/// only on refusal).
+#[allow(clippy::result_large_err)]
 fn admin(app: &App, req: &Request) -> Result<Admin, Response> {
     let headers = req.headers();
     if app.admin_token.as_ref().is_some_and(|t| auth::presents_token(t, headers)) {
