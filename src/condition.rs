@@ -223,12 +223,18 @@ impl Condition {
 
     /// Evaluates with saved groups (`{"group_id": [members…]}`) for `$inGroup`.
     pub fn eval_with_groups(&self, ctx: &Value, groups: &Value) -> bool {
+        self.eval_fields(ctx, groups)
+    }
+
+    /// [`Condition::eval_with_groups`] on fields computed as they are read ([`Fields`]): the
+    /// engine's items compute only what a condition asks of them.
+    pub fn eval_fields<F: Fields + ?Sized>(&self, ctx: &F, groups: &Value) -> bool {
         match self {
-            Condition::And(cs) => cs.iter().all(|c| c.eval_with_groups(ctx, groups)),
-            Condition::Or(cs) => cs.is_empty() || cs.iter().any(|c| c.eval_with_groups(ctx, groups)),
-            Condition::Nor(cs) => !cs.iter().any(|c| c.eval_with_groups(ctx, groups)),
-            Condition::Not(c) => !c.eval_with_groups(ctx, groups),
-            Condition::Field { path, test } => test.eval(get_path(ctx, path), groups, false),
+            Condition::And(cs) => cs.iter().all(|c| c.eval_fields(ctx, groups)),
+            Condition::Or(cs) => cs.is_empty() || cs.iter().any(|c| c.eval_fields(ctx, groups)),
+            Condition::Nor(cs) => !cs.iter().any(|c| c.eval_fields(ctx, groups)),
+            Condition::Not(c) => !c.eval_fields(ctx, groups),
+            Condition::Field { path, test } => test.eval(&ctx.lookup(path), groups, false),
             Condition::Never => false,
         }
     }
@@ -396,6 +402,19 @@ fn is_operator_object(v: &Value) -> bool {
 
 static NULL: Value = Value::Null;
 
+/// What a condition reads fields from: a JSON object ([`get_path`]), or a value that computes
+/// each field when it is asked for (the engine's items).
+pub trait Fields {
+    /// The value at a dotted path; `Null` when there is none.
+    fn lookup(&self, path: &str) -> std::borrow::Cow<'_, Value>;
+}
+
+impl Fields for Value {
+    fn lookup(&self, path: &str) -> std::borrow::Cow<'_, Value> {
+        std::borrow::Cow::Borrowed(get_path(self, path))
+    }
+}
+
 /// GrowthBook's `getPath`: dotted path into objects and arrays; missing is `null`.
 pub fn get_path<'a>(obj: &'a Value, path: &str) -> &'a Value {
     let mut cur = obj;
@@ -417,7 +436,11 @@ impl Test {
     fn eval(&self, actual: &Value, groups: &Value, insensitive: bool) -> bool {
         match self {
             Test::Str(s) if insensitive => lower_str(&js_string(actual)) == lower_str(s),
-            Test::Str(s) => js_string(actual) == *s,
+            // Without allocating for the usual case: a string compared with a string.
+            Test::Str(s) => match actual {
+                Value::String(a) => a == s,
+                other => js_string(other) == *s,
+            },
             Test::Num(n) => js_number(actual) == *n,
             Test::Bool(b) => !actual.is_null() && truthy(actual) == *b,
             Test::Null => actual.is_null(),
@@ -477,10 +500,13 @@ fn strict_equals(a: &Value, b: &Value) -> bool {
 /// `actual` matches when any of its elements does (GrowthBook's intersection).
 fn is_in(actual: &Value, list: &[Value], insensitive: bool) -> bool {
     let fold = |v: &Value| match v {
-        Value::String(s) if insensitive => Value::String(lower_str(s)),
+        Value::String(s) => Value::String(lower_str(s)),
         other => other.clone(),
     };
     let member = |x: &Value| {
+        if !insensitive {
+            return list.iter().any(|l| strict_equals(x, l));
+        }
         let x = fold(x);
         list.iter().any(|l| strict_equals(&x, &fold(l)))
     };

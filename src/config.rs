@@ -898,6 +898,10 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
 /// `$param:` replaced, and the preset's name as its id when it names none: what [`compile`]
 /// writes into the runtime config. `None` (with a problem) for an unknown preset.
 fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Value> {
+    if !cfg!(feature = "compiler") {
+        // A runtime config: expanded and substituted by the compiler already.
+        return Some(raw.clone());
+    }
     let preset = optional_string(raw, "preset", path, p);
     let base = match &preset {
         Some(name) => match presets.get(name) {

@@ -2,7 +2,10 @@
 //! attributes), scenario evaluation, and deterministic arbitration. Pure: same inputs, same
 //! decisions. The other file to read is `config.rs` (what a scenario is).
 
+use std::borrow::Cow;
+
 use crate::bucket::{bucket_ranges, choose_variation, hash};
+use crate::condition::{get_path, Fields};
 use crate::config::{Caps, Collection, Config, Message, Scenario, Schedule, Store};
 use crate::event::Item;
 use crate::geo::distance_km;
@@ -253,10 +256,46 @@ fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
     ])
 }
 
+/// The fields of an item's context, in the order [`ItemView::to_value`] writes them (`stores`,
+/// `url` and `image` follow when the item has them). Templates know them as
+/// `template::ITEM_FIELDS`.
+const ITEM_CONTEXT: [&str; 29] = [
+    "id",
+    "name",
+    "brand",
+    "category",
+    "price",
+    "stock",
+    "low_stock",
+    "in_stock",
+    "in_cart",
+    "on_page",
+    "favorite",
+    "favorite_brand",
+    "notify",
+    "back_in_stock",
+    "views",
+    "views_7d",
+    "days_since_view",
+    "first_price",
+    "lowest_price",
+    "reference_price",
+    "price_drop",
+    "price_drop_pct",
+    "cart_added_at",
+    "minutes_since_cart_add",
+    "days_since_purchase",
+    "purchase_count",
+    "release_days",
+    "nearest_store",
+    "waiting_for",
+];
+
 /// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
 /// (the names are listed in `template::ITEM_FIELDS`).
 pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: &Env, on_page: bool) -> Value {
-    item_context_with(state, config, profile, env, &waiting_items(profile), on_page)
+    let waiting = waiting_items(profile);
+    ItemView { state, config, profile, env, waiting: &waiting, on_page }.to_value()
 }
 
 /// Items the shopper waits for (asked to be told about, still out of stock).
@@ -264,73 +303,139 @@ fn waiting_items(profile: &Profile) -> Vec<&ItemState> {
     profile.items.values().filter(|s| s.notify_at.is_some() && s.item.stock.is_some_and(|n| n <= 0.0)).collect()
 }
 
-/// `on_page`: the item is the one this page shows (browse presets leave it to `page_low_stock`).
-fn item_context_with(
-    state: &ItemState,
-    config: &Config,
-    profile: &Profile,
-    env: &Env,
-    waiting: &[&ItemState],
+/// One item as conditions and templates see it. Each field is computed when it is asked for,
+/// so that a `subject.where` over a whole collection pays only for the fields it reads; the
+/// item a message is about gets all of them ([`ItemView::to_value`]).
+struct ItemView<'a> {
+    state: &'a ItemState,
+    config: &'a Config,
+    profile: &'a Profile,
+    env: &'a Env<'a>,
+    /// Items the shopper waits for ([`waiting_items`]), for `waiting_for`.
+    waiting: &'a [&'a ItemState],
+    /// The item is the one this page shows (browse presets leave it to `page_low_stock`).
     on_page: bool,
-) -> Value {
-    let it = &state.item;
-    let now = env.now;
-    let low = it.stock.is_some_and(|s| s >= 1.0 && s <= config.low_stock);
-    // The price the shopper saw when they acted: carted, favorited, else first seen.
-    let reference = state.cart_price.filter(|_| state.cart_qty > 0.0).or(state.favorite_price).or(state.first_price);
-    let drop = match (reference, it.price) {
-        (Some(r), Some(p)) if r > 0.0 && p < r && (r - p) / r >= config.price_drop_pct => Some((r - p, (r - p) / r)),
-        _ => None,
-    };
-    let last_view = state.views.last().copied();
-    let same_line = |s: &&&ItemState| {
-        s.item.id != it.id
-            && ((s.item.category.is_some() && s.item.category == it.category)
-                || (s.item.brand.is_some() && s.item.brand == it.brand))
-    };
-    let waiting_for = waiting.iter().find(same_line).map(|s| s.item.id.clone());
-    let in_stock = it.stock.map(|s| s > 0.0);
-    let mut v = object([
-        ("id", it.id.as_str().into()),
-        ("name", it.name.clone().unwrap_or_else(|| it.id.clone()).into()),
-        ("brand", it.brand.clone().into()),
-        ("category", it.category.clone().into()),
-        ("price", it.price.into()),
-        ("stock", it.stock.into()),
-        ("low_stock", low.into()),
-        ("in_stock", in_stock.into()),
-        ("in_cart", (state.cart_qty > 0.0).into()),
-        ("on_page", on_page.into()),
-        ("favorite", state.favorite_at.is_some().into()),
-        ("favorite_brand", it.brand.as_ref().is_some_and(|b| profile.favorite_brands.contains(b)).into()),
-        ("notify", state.notify_at.is_some().into()),
-        ("back_in_stock", (state.notify_at.is_some() && in_stock == Some(true)).into()),
-        ("views", state.view_count.into()),
-        ("views_7d", (state.views_within(now, 7 * DAY_MS) as u32).into()),
-        ("days_since_view", days_between(last_view, env)),
-        ("first_price", state.first_price.into()),
-        ("lowest_price", state.lowest_price.into()),
-        ("reference_price", reference.into()),
-        ("price_drop", drop.map(|d| d.0).into()),
-        ("price_drop_pct", drop.map_or(0.0, |d| d.1).into()),
-        ("cart_added_at", state.cart_added_at.into()),
-        ("minutes_since_cart_add", state.cart_added_at.map(|t| ((now - t) / 60_000) as f64).into()),
-        ("days_since_purchase", days_between(state.purchased_at, env)),
-        ("purchase_count", state.purchase_count.into()),
-        ("release_days", days_between(it.release_date.as_deref().and_then(|d| parse_iso(d, env.utc_offset_min)), env)),
-        ("nearest_store", nearest_store(state, config, profile, env)),
-        ("waiting_for", waiting_for.into()),
-    ]);
-    if let Some(stores) = &it.stores {
-        v.set("stores", Value::Object(stores.iter().map(|(id, n)| (id.clone(), Value::Number(*n))).collect()));
+}
+
+impl ItemView<'_> {
+    /// The price the shopper saw when they acted: carted, favorited, else first seen.
+    fn reference(&self) -> Option<f64> {
+        let s = self.state;
+        s.cart_price.filter(|_| s.cart_qty > 0.0).or(s.favorite_price).or(s.first_price)
     }
-    if let Some(url) = it.url.as_deref().and_then(safe_link) {
-        v.set("url", url.into());
+
+    /// The drop from the reference price (amount, share), when it is at least the threshold.
+    fn drop(&self) -> Option<(f64, f64)> {
+        match (self.reference(), self.state.item.price) {
+            (Some(r), Some(p)) if r > 0.0 && p < r && (r - p) / r >= self.config.price_drop_pct => Some((r - p, (r - p) / r)),
+            _ => None,
+        }
     }
-    if let Some(image) = it.image.as_deref().and_then(safe_link) {
-        v.set("image", image.into());
+
+    /// One field (`Null` for a name that is none).
+    fn field(&self, name: &str) -> Value {
+        let (s, env) = (self.state, self.env);
+        let it = &s.item;
+        let in_stock = it.stock.map(|n| n > 0.0);
+        match name {
+            "id" => it.id.as_str().into(),
+            "name" => it.name.clone().unwrap_or_else(|| it.id.clone()).into(),
+            "brand" => it.brand.clone().into(),
+            "category" => it.category.clone().into(),
+            "price" => it.price.into(),
+            "stock" => it.stock.into(),
+            "low_stock" => it.stock.is_some_and(|n| n >= 1.0 && n <= self.config.low_stock).into(),
+            "in_stock" => in_stock.into(),
+            "in_cart" => (s.cart_qty > 0.0).into(),
+            "on_page" => self.on_page.into(),
+            "favorite" => s.favorite_at.is_some().into(),
+            "favorite_brand" => it.brand.as_ref().is_some_and(|b| self.profile.favorite_brands.contains(b)).into(),
+            "notify" => s.notify_at.is_some().into(),
+            "back_in_stock" => (s.notify_at.is_some() && in_stock == Some(true)).into(),
+            "views" => s.view_count.into(),
+            "views_7d" => (s.views_within(env.now, 7 * DAY_MS) as u32).into(),
+            "days_since_view" => days_between(s.views.last().copied(), env),
+            "first_price" => s.first_price.into(),
+            "lowest_price" => s.lowest_price.into(),
+            "reference_price" => self.reference().into(),
+            "price_drop" => self.drop().map(|d| d.0).into(),
+            "price_drop_pct" => self.drop().map_or(0.0, |d| d.1).into(),
+            "cart_added_at" => s.cart_added_at.into(),
+            "minutes_since_cart_add" => s.cart_added_at.map(|t| ((env.now - t) / 60_000) as f64).into(),
+            "days_since_purchase" => days_between(s.purchased_at, env),
+            "purchase_count" => s.purchase_count.into(),
+            "release_days" => days_between(it.release_date.as_deref().and_then(|d| parse_iso(d, env.utc_offset_min)), env),
+            "nearest_store" => nearest_store(s, self.config, self.profile, env),
+            "waiting_for" => {
+                let same_line = |w: &&&ItemState| {
+                    w.item.id != it.id
+                        && ((w.item.category.is_some() && w.item.category == it.category)
+                            || (w.item.brand.is_some() && w.item.brand == it.brand))
+                };
+                self.waiting.iter().find(same_line).map(|w| w.item.id.clone()).into()
+            }
+            "stores" => it.stores.as_ref().map_or(Value::Null, |stores| {
+                Value::Object(stores.iter().map(|(id, n)| (id.clone(), Value::Number(*n))).collect())
+            }),
+            "url" => it.url.as_deref().and_then(safe_link).map_or(Value::Null, Value::from),
+            "image" => it.image.as_deref().and_then(safe_link).map_or(Value::Null, Value::from),
+            _ => Value::Null,
+        }
     }
-    v
+
+    /// Every field: what `{{item.*}}` renders from and `explain` shows.
+    fn to_value(&self) -> Value {
+        let mut fields: Vec<(String, Value)> = ITEM_CONTEXT.iter().map(|k| ((*k).to_string(), self.field(k))).collect();
+        for k in ["stores", "url", "image"] {
+            let v = self.field(k);
+            if !v.is_null() {
+                fields.push((k.to_string(), v));
+            }
+        }
+        Value::Object(fields)
+    }
+}
+
+impl Fields for ItemView<'_> {
+    fn lookup(&self, path: &str) -> Cow<'_, Value> {
+        match path.split_once('.') {
+            None => Cow::Owned(self.field(path)),
+            Some((head, rest)) => Cow::Owned(get_path(&self.field(head), rest).clone()),
+        }
+    }
+}
+
+/// What a subject draws from: an item of the profile or the page, or a coupon.
+enum Candidate<'a> {
+    Item(ItemView<'a>),
+    Coupon(Value),
+}
+
+impl Candidate<'_> {
+    /// The top-level field `key` (what `subject.order` sorts by).
+    fn top(&self, key: &str) -> Value {
+        match self {
+            Candidate::Item(view) => view.field(key),
+            Candidate::Coupon(v) => v.get(key).cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    /// The whole context, for the message about it.
+    fn to_value(&self) -> Value {
+        match self {
+            Candidate::Item(view) => view.to_value(),
+            Candidate::Coupon(v) => v.clone(),
+        }
+    }
+}
+
+impl Fields for Candidate<'_> {
+    fn lookup(&self, path: &str) -> Cow<'_, Value> {
+        match self {
+            Candidate::Item(view) => view.lookup(path),
+            Candidate::Coupon(v) => v.lookup(path),
+        }
+    }
 }
 
 fn coupon_context(profile: &Profile, env: &Env) -> Vec<Value> {
@@ -446,6 +551,20 @@ fn page_state(profile: &Profile, it: &Item) -> ItemState {
     s
 }
 
+/// The item states a [`Contexts`] borrows: made first, so that its candidates can point into them.
+struct States<'a> {
+    /// Items the shopper waits for ([`waiting_items`]).
+    waiting: Vec<&'a ItemState>,
+    /// The page's items with what the profile knows of them ([`page_state`]).
+    page: Vec<ItemState>,
+}
+
+impl<'a> States<'a> {
+    fn new(profile: &'a Profile, page: &Page) -> States<'a> {
+        States { waiting: waiting_items(profile), page: page.items.iter().map(|it| page_state(profile, it)).collect() }
+    }
+}
+
 /// Contexts computed at most once per [`decide`] call and shared by every scenario.
 struct Contexts<'a> {
     config: &'a Config,
@@ -453,10 +572,12 @@ struct Contexts<'a> {
     page: &'a Page,
     env: &'a Env<'a>,
     visitor: Value,
-    waiting: Vec<&'a ItemState>,
-    /// Item contexts, each built once: profile items first (in `profile.items` order), then
-    /// page items and coupons as their collections are first used.
-    pool: Vec<Value>,
+    waiting: &'a [&'a ItemState],
+    /// The page's items with what the profile knows of them ([`page_state`]).
+    page_states: &'a [ItemState],
+    /// Candidates, each made once: profile items first (in `profile.items` order), then page
+    /// items and coupons as their collections are first used.
+    pool: Vec<Candidate<'a>>,
     /// Whether the profile items are in `pool` yet.
     profile_built: bool,
     /// Per collection, indexes into `pool`; built on first use.
@@ -464,15 +585,16 @@ struct Contexts<'a> {
 }
 
 impl<'a> Contexts<'a> {
-    /// The visitor context now; item contexts are built lazily, once each.
-    fn new(config: &'a Config, profile: &'a Profile, page: &'a Page, env: &'a Env<'a>) -> Contexts<'a> {
+    /// The visitor context now; items are added lazily, once each.
+    fn new(config: &'a Config, profile: &'a Profile, page: &'a Page, env: &'a Env<'a>, states: &'a States<'a>) -> Contexts<'a> {
         Contexts {
             config,
             profile,
             page,
             env,
             visitor: visitor_context(config, profile, page, env),
-            waiting: waiting_items(profile),
+            waiting: &states.waiting,
+            page_states: &states.page,
             pool: Vec::new(),
             profile_built: false,
             collections: Default::default(),
@@ -485,20 +607,26 @@ impl<'a> Contexts<'a> {
         Style { format: &self.config.format, offset_min: self.env.utc_offset_min, formatter: self.env.formatter }
     }
 
+    fn view(&self, state: &'a ItemState, on_page: bool) -> Candidate<'a> {
+        let (config, profile, env, waiting) = (self.config, self.profile, self.env, self.waiting);
+        Candidate::Item(ItemView { state, config, profile, env, waiting, on_page })
+    }
+
     fn items(&mut self, from: Collection) -> Vec<usize> {
         if let Some(idx) = &self.collections[from as usize] {
             return idx.clone();
         }
-        let (config, profile, page, env) = (self.config, self.profile, self.page, self.env);
+        let (profile, page, env) = (self.profile, self.page, self.env);
         let start = self.pool.len();
         let idx: Vec<usize> = match from {
             Collection::Coupons => {
-                self.pool.extend(coupon_context(profile, env));
+                self.pool.extend(coupon_context(profile, env).into_iter().map(Candidate::Coupon));
                 (start..self.pool.len()).collect()
             }
             Collection::Page => {
-                for it in &page.items {
-                    self.pool.push(item_context_with(&page_state(profile, it), config, profile, env, &self.waiting, true));
+                for state in self.page_states {
+                    let view = self.view(state, true);
+                    self.pool.push(view);
                 }
                 (start..self.pool.len()).collect()
             }
@@ -506,11 +634,7 @@ impl<'a> Contexts<'a> {
                 if !self.profile_built {
                     // Profile items always sit at the front of the pool.
                     let on_page = |s: &ItemState| page.items.iter().any(|i| i.id == s.item.id);
-                    let built: Vec<Value> = profile
-                        .items
-                        .values()
-                        .map(|s| item_context_with(s, config, profile, env, &self.waiting, on_page(s)))
-                        .collect();
+                    let built: Vec<Candidate<'a>> = profile.items.values().map(|s| self.view(s, on_page(s))).collect();
                     self.pool.splice(0..0, built);
                     let shift = profile.items.len();
                     for idx in self.collections.iter_mut().flatten() {
@@ -622,15 +746,16 @@ struct Pick {
 /// The stores that would make `item` satisfy `subject`, each with its stock of the item, when
 /// the shopper could choose one: the subject reads `nearest_store`, and neither the shopper's
 /// position (nor one on its way) nor a favorite store is known.
-fn store_choices(item: &Value, subject: &crate::config::Subject, cx: &Contexts) -> Vec<(String, f64)> {
+fn store_choices(item: &Candidate, subject: &crate::config::Subject, cx: &Contexts) -> Vec<(String, f64)> {
     let (config, env) = (cx.config, cx.env);
     let known = env.location.is_some() || env.locating || cx.profile.favorite_store.is_some();
     if config.stores.is_empty() || known || !subject.filter.reads("nearest_store") {
         return Vec::new();
     }
+    let item = item.to_value();
     let mut out = Vec::new();
     for s in &config.stores {
-        if let Some((with, n)) = at_store(item, s) {
+        if let Some((with, n)) = at_store(&item, s) {
             if subject.filter.eval_with_groups(&with, &config.saved_groups) {
                 out.push((s.id.clone(), n));
             }
@@ -667,33 +792,34 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Pick>, Verdict> {
     let Some(subject) = &sc.subject else { return Ok(None) };
     let idx = cx.items(subject.from);
     let candidates = idx.len();
-    let mut matching: Vec<&Value> =
-        idx.iter().map(|&i| &cx.pool[i]).filter(|c| subject.filter.eval_with_groups(c, groups)).collect();
+    let mut matching: Vec<usize> = idx.iter().copied().filter(|&i| subject.filter.eval_fields(&cx.pool[i], groups)).collect();
     // Nothing matches without a store: the items that would match with one the shopper picks.
     let mut choices = Vec::new();
     if matching.is_empty() {
         for &i in &idx {
             let stores = store_choices(&cx.pool[i], subject, cx);
             if !stores.is_empty() {
-                matching.push(&cx.pool[i]);
+                matching.push(i);
                 choices.push((i, stores));
             }
         }
     }
     if let Some((key, desc)) = &subject.order {
-        crate::sort::sort_by(&mut matching, |a, b| {
-            let o = cmp_values(a.get(key), b.get(key));
+        let mut keyed: Vec<(Value, usize)> = matching.iter().map(|&i| (cx.pool[i].top(key), i)).collect();
+        crate::sort::sort_by(&mut keyed, |a, b| {
+            let o = cmp_values(Some(&a.0), Some(&b.0));
             if *desc {
                 o.reverse()
             } else {
                 o
             }
         });
+        matching = keyed.into_iter().map(|(_, i)| i).collect();
     }
     match matching.into_iter().take(subject.limit).next() {
         Some(first) => {
-            let stores = choices.into_iter().find(|(i, _)| std::ptr::eq(&cx.pool[*i], first)).map(|c| c.1).unwrap_or_default();
-            Ok(Some(Pick { item: first.clone(), stores }))
+            let stores = choices.into_iter().find(|(i, _)| *i == first).map(|c| c.1).unwrap_or_default();
+            Ok(Some(Pick { item: cx.pool[first].to_value(), stores }))
         }
         None => Err(Verdict::NoSubject { collection: subject.from.name(), candidates }),
     }
@@ -806,12 +932,13 @@ pub fn preview(
     sample: &Value,
 ) -> Option<Decision> {
     let sc = config.scenarios.iter().find(|s| s.id == scenario_id)?;
-    let mut cx = Contexts::new(config, profile, page, env);
+    let states = States::new(profile, page);
+    let mut cx = Contexts::new(config, profile, page, env, &states);
     let item = sc.subject.as_ref().map(|subject| {
         let idx = cx.items(subject.from);
-        let all: Vec<&Value> = idx.iter().map(|&i| &cx.pool[i]).collect();
-        let matching = all.iter().find(|c| subject.filter.eval_with_groups(c, &config.saved_groups));
-        let item = matching.or(all.first()).map_or_else(|| sample.clone(), |c| (*c).clone());
+        let all: Vec<&Candidate> = idx.iter().map(|&i| &cx.pool[i]).collect();
+        let matching = all.iter().find(|c| subject.filter.eval_fields(**c, &config.saved_groups));
+        let item = matching.or(all.first()).map_or_else(|| sample.clone(), |c| c.to_value());
         Pick { item, stores: Vec::new() }
     });
     Some(render_decision(sc, item, &cx))
@@ -831,9 +958,10 @@ pub fn with_store(
 ) -> Option<Decision> {
     let sc = config.scenarios.iter().find(|s| s.id == scenario_id)?;
     let subject = sc.subject.as_ref()?;
-    let mut cx = Contexts::new(config, profile, page, env);
+    let states = States::new(profile, page);
+    let mut cx = Contexts::new(config, profile, page, env, &states);
     let idx = cx.items(subject.from);
-    let mut item = idx.iter().map(|&i| &cx.pool[i]).find(|c| c.get("id").and_then(Value::as_str) == Some(item_id))?.clone();
+    let mut item = idx.iter().map(|&i| &cx.pool[i]).find(|c| c.top("id").as_str() == Some(item_id))?.to_value();
     if let Some(id) = store_id {
         item = at_store(&item, config.stores.iter().find(|s| s.id == id)?)?.0;
     }
@@ -870,7 +998,8 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Out
         .collect();
     let shown_ever: Vec<i64> = profile.shown.values().flatten().copied().collect();
     let mut on_page = page.shown.len() as u32;
-    let mut cx = Contexts::new(config, profile, page, env);
+    let states = States::new(profile, page);
+    let mut cx = Contexts::new(config, profile, page, env, &states);
     for sc in order {
         let verdict = if page.shown.contains(&sc.id) || page.held.contains(&sc.id) {
             Verdict::AlreadyShown

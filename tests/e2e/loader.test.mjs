@@ -43,7 +43,7 @@ test('the config is fetched while the wasm downloads, once', async () => {
   page.on('requestfinished', (r) => seen.push({ url: r.url(), at: Date.now(), kind: 'end' }));
   await page.goto(`${collector.url}/product.html?id=linen-shirt`);
   await waitForMessages(page, (ms) => ms.length === 1);
-  const configStarts = seen.filter((e) => e.kind === 'start' && e.url.endsWith('/shopcue/config.json'));
+  const configStarts = seen.filter((e) => e.kind === 'start' && e.url.endsWith('/shopcue/sites/demo-store/config.json'));
   const wasmEnd = seen.find((e) => e.kind === 'end' && e.url.endsWith('/shopcue_bg.wasm'));
   assert.equal(configStarts.length, 1, 'the loader\'s fetch is the one init uses');
   assert.ok(configStarts[0].at <= wasmEnd.at, 'requested before the wasm had arrived');
