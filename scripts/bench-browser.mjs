@@ -1,6 +1,8 @@
 // Shopcue in a real browser (headless Chromium, the demo collector on loopback): time to the
 // first message on a cold and a warm load, the cost of one track() call, the longest
-// main-thread task, and what Shopcue adds to the page's load against the same page without it.
+// main-thread task, what Shopcue adds to the page's load against the same page without it, and
+// on a throttled network (Chromium's emulation) the first message with the published config
+// against a raw one (which makes the page fetch the compiler module).
 import { startCollector, launchBrowser } from '../tests/e2e/harness.mjs';
 
 const RUNS = Number(process.env.SHOPCUE_BENCH_RUNS || 7);
@@ -9,10 +11,14 @@ const collector = await startCollector();
 const browser = await launchBrowser();
 const url = (page) => `${collector.url}/bench/${page}.html`;
 
-async function load(context, page) {
+/** Chromium's network emulation: ~1.6 Mbps down, 750 kbps up, 150 ms round trips. */
+const SLOW = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 0.75e6 / 8 };
+
+async function load(context, page, { query = '', network = null } = {}) {
   const tab = await context.newPage();
-  await tab.goto(url(page), { waitUntil: 'load' });
-  if (page === 'with') await tab.waitForFunction(() => window.__t.message, null, { timeout: 10_000 });
+  if (network) await (await context.newCDPSession(tab)).send('Network.emulateNetworkConditions', network);
+  await tab.goto(url(page) + query, { waitUntil: 'load' });
+  if (page === 'with') await tab.waitForFunction(() => window.__t.message, null, { timeout: 30_000 });
   await tab.waitForTimeout(100); // let the long-task observer report
   const t = await tab.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
@@ -54,6 +60,20 @@ try {
   rows.push(['long tasks during loads with Shopcue (cold and warm)', longTasks(longest)]);
   rows.push(['long tasks during loads of the same page without it', longTasks(plain.map((t) => t.longest))]);
 
+  // A throttled network, cold: the published (compiled) config against a raw one.
+  const published = [], raw = [];
+  for (let i = 0; i < Math.min(RUNS, 5); i++) {
+    for (const [into, query] of [[published, ''], [raw, '?config=/bench/raw-config.json']]) {
+      const context = await browser.newContext();
+      into.push((await load(context, 'with', { query, network: SLOW })).message);
+      await context.close();
+    }
+  }
+  rows.push(['first message on a throttled network (1.6 Mbps, 150 ms RTT), cold, published config',
+    `${median(published).toFixed(0)} ms`]);
+  rows.push(['same, raw config (the page fetches and runs the compiler module)',
+    `${median(raw).toFixed(0)} ms (+${(median(raw) - median(published)).toFixed(0)} ms; ${(median(raw) / median(published)).toFixed(2)}×)`]);
+
   // track(): 2,000 calls, 20 per task, on a warm page.
   const context = await browser.newContext();
   const tab = await context.newPage();
@@ -79,4 +99,4 @@ try {
   await collector.stop();
 }
 console.log(`\nShopcue in headless Chromium (${RUNS} runs each, medians; demo collector on loopback)`);
-for (const [what, figure] of rows) console.log(`  ${what.padEnd(66)} ${figure}`);
+for (const [what, figure] of rows) console.log(`  ${what.padEnd(84)} ${figure}`);
