@@ -60,6 +60,29 @@ try {
   rows.push(['long tasks during loads with Shopcue (cold and warm)', longTasks(longest)]);
   rows.push(['long tasks during loads of the same page without it', longTasks(plain.map((t) => t.longest))]);
 
+  // The engine alone, in Chromium: the native benchmark's decision (50 scenarios over a
+  // 1,000-event profile) through the tools module, which links the same core.
+  {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(url('without'));
+    const perDecision = await tab.evaluate(async () => {
+      const bytes = await (await fetch('/playground/shopcue_tools.wasm')).arrayBuffer();
+      const { instance } = await WebAssembly.instantiate(bytes, { intl: { format: () => -1 } });
+      const x = instance.exports;
+      x.bench_decide(3); // builds the workload, warms up
+      const times = [];
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        x.bench_decide(50);
+        times.push((performance.now() - t0) / 50);
+      }
+      return times.sort((a, b) => a - b)[3];
+    });
+    rows.push(['evaluate + arbitrate 50 scenarios, 1,000-event profile, wasm in Chromium', `${(perDecision * 1000).toFixed(0)} µs`]);
+    await context.close();
+  }
+
   // A throttled network, cold: the published (compiled) config against a raw one.
   const published = [], raw = [];
   for (let i = 0; i < Math.min(RUNS, 5); i++) {

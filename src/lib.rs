@@ -31,6 +31,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "compiler")]
+#[doc(hidden)]
+pub mod bench;
 pub mod bucket;
 pub mod capture;
 pub mod case;

@@ -169,3 +169,27 @@ pub unsafe extern "C" fn simulate(ptr: *const u8, len: usize) -> *mut u8 {
     let seed = input.get("now").and_then(Value::as_f64).unwrap_or(0.0) as u64;
     shopcue_compile_wasm::framed(&shopcue::runtime::simulate(&input, &mut SeededEntropy(seed), host_formatter()).to_json())
 }
+
+type Workload = (shopcue::config::Config, shopcue::profile::Profile, shopcue::engine::Page, shopcue::engine::Env<'static>);
+
+thread_local! {
+    /// The engine benchmark's workload ([`shopcue::bench`]), built on first use.
+    static WORKLOAD: RefCell<Option<Workload>> = const { RefCell::new(None) };
+}
+
+/// Runs the native engine benchmark's decision (50 scenarios over a 1,000-event profile,
+/// [`shopcue::bench`]) `rounds` times, so that a host can time it (`scripts/bench-browser.mjs`
+/// does, in Chromium); builds the workload on the first call. Returns the messages shown, summed
+/// (so the work cannot be optimized away).
+#[no_mangle]
+pub extern "C" fn bench_decide(rounds: u32) -> u32 {
+    use shopcue::bench::{config_text, env, page, profile_of_1000_events};
+    WORKLOAD.with(|w| {
+        let mut w = w.borrow_mut();
+        let (config, profile, page, env) = w.get_or_insert_with(|| {
+            let config = shopcue::config::Config::parse(&config_text()).expect("the benchmark's config is valid");
+            (config, profile_of_1000_events(), page(), env())
+        });
+        (0..rounds).map(|_| shopcue::engine::decide(config, profile, page, env).shown.len() as u32).sum()
+    })
+}
