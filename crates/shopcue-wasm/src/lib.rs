@@ -58,7 +58,8 @@ struct Shell {
     closed: Vec<Rendered>,
     /// An evaluation is already scheduled (a timer, or the document's DOMContentLoaded).
     eval_scheduled: bool,
-    send_timer: Option<i32>,
+    /// The send timer's handle and when it fires (Unix ms).
+    send_timer: Option<(i32, i64)>,
     sending: bool,
     /// A product feed request is in flight.
     feed_loading: bool,
@@ -498,12 +499,17 @@ impl Shell {
             return;
         }
         let Some(due) = self.rt.next_due() else { return };
-        if let Some(t) = self.send_timer.take() {
-            platform::clear_timeout(t);
+        let t = now();
+        let fires = due.clamp(t, t + 120_000);
+        // A timer that fires by then already does it: a burst of track() calls sets one timer,
+        // not one per call.
+        match self.send_timer {
+            Some((_, at)) if at <= fires => return,
+            Some((handle, _)) => platform::clear_timeout(handle),
+            None => {}
         }
-        let delay = (due - now()).clamp(0, 120_000) as i32;
         let f = platform::once(Box::new(beacon::send_due));
-        self.send_timer = Some(platform::set_timeout(f.unchecked_ref(), delay));
+        self.send_timer = Some((platform::set_timeout(f.unchecked_ref(), (fires - t) as i32), fires));
     }
 
     /// Shows `message` again in place of its earlier rendering (same id: a store was chosen or
