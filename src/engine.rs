@@ -257,9 +257,8 @@ fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
 }
 
 /// The fields of an item's context, in the order [`ItemView::to_value`] writes them (`stores`,
-/// `url` and `image` follow when the item has them). Templates know them as
-/// `template::ITEM_FIELDS`.
-const ITEM_CONTEXT: [&str; 29] = [
+/// `url` and `image` follow when the item has them): what `subject.where` and `{{item.*}}` read.
+pub const ITEM_CONTEXT: [&str; 29] = [
     "id",
     "name",
     "brand",
@@ -292,7 +291,7 @@ const ITEM_CONTEXT: [&str; 29] = [
 ];
 
 /// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
-/// (the names are listed in `template::ITEM_FIELDS`).
+/// (the names are [`ITEM_CONTEXT`]).
 pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: &Env, on_page: bool) -> Value {
     let waiting = waiting_items(profile);
     ItemView { state, config, profile, env, waiting: &waiting, on_page }.to_value()

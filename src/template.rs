@@ -8,44 +8,16 @@ use crate::json::{format_number, Value};
 pub const ROOTS: &[&str] = &["item", "visitor", "page", "links", "params", "points", "time", "store"];
 /// Known filters.
 pub const FILTERS: &[&str] = &["currency", "number", "percent", "km", "date", "relative"];
-/// Fields of `item.*` (also `page.item.*`), as built by the engine.
-pub const ITEM_FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "brand",
-    "category",
-    "price",
-    "stock",
-    "low_stock",
-    "in_stock",
-    "in_cart",
-    "on_page",
-    "favorite",
-    "favorite_brand",
-    "notify",
-    "back_in_stock",
-    "views",
-    "views_7d",
-    "days_since_view",
-    "first_price",
-    "lowest_price",
-    "reference_price",
-    "price_drop",
-    "price_drop_pct",
-    "cart_added_at",
-    "minutes_since_cart_add",
-    "days_since_purchase",
-    "purchase_count",
-    "release_days",
-    "url",
-    "image",
-    "nearest_store",
-    "waiting_for",
-    "amount",
-    "expires_in_days",
-    "expires_at",
-    "used",
-];
+/// Fields of `item.*` (also `page.item.*`) besides the engine's [`crate::engine::ITEM_CONTEXT`]:
+/// an item's links, and a coupon's fields.
+pub const ITEM_EXTRA: &[&str] = &["url", "image", "amount", "expires_in_days", "expires_at", "used"];
+
+/// Whether `{{item.<name>}}` names a field: an item's context ([`crate::engine::ITEM_CONTEXT`]),
+/// its links, or a coupon's.
+fn item_field(name: &str) -> bool {
+    crate::engine::ITEM_CONTEXT.contains(&name) || ITEM_EXTRA.contains(&name)
+}
+
 /// Fields of `visitor.*`.
 pub const VISITOR_FIELDS: &[&str] = &[
     "sessions",
@@ -158,8 +130,7 @@ impl Style<'_> {
 /// Whether `path` (after its root) names something the engine provides.
 fn known_path(path: &str) -> bool {
     let parts: Vec<&str> = path.split('.').collect();
-    let item_ok =
-        |rest: &[&str]| rest.first().is_some_and(|f| ITEM_FIELDS.contains(f)) && (rest.len() == 1 || rest[0] == "nearest_store");
+    let item_ok = |rest: &[&str]| rest.first().is_some_and(|f| item_field(f)) && (rest.len() == 1 || rest[0] == "nearest_store");
     match parts.as_slice() {
         ["item", rest @ ..] => item_ok(rest),
         ["page", "item", rest @ ..] => item_ok(rest),
@@ -217,7 +188,7 @@ impl Template {
                         path,
                         format!(
                             "unknown value {{{{{slot}}}}}: no such field.{}",
-                            crate::suggest::hint(field, &[ITEM_FIELDS, VISITOR_FIELDS].concat())
+                            crate::suggest::hint(field, &[&crate::engine::ITEM_CONTEXT[..], ITEM_EXTRA, VISITOR_FIELDS].concat())
                         )
                     ));
                 }
