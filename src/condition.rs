@@ -469,7 +469,10 @@ impl Op {
             Op::All { tests, insensitive } => {
                 actual.as_array().is_some_and(|a| tests.iter().all(|t| a.iter().any(|e| t.eval(e, groups, *insensitive))))
             }
-            Op::Regex(re) => re.is_match(&js_string(actual)),
+            Op::Regex(re) => match actual {
+                Value::String(text) => re.is_match(text),
+                other => re.is_match(&js_string(other)),
+            },
             Op::Type(t) => type_name(actual) == t,
             Op::Version(c, expected) => c.holds(padded_version(actual).as_str().cmp(expected.as_str())),
             Op::Invalid => false,
@@ -594,13 +597,17 @@ fn string_to_number(s: &str) -> f64 {
 /// everything else as numbers after `ToPrimitive`; `None` where JavaScript's answer is "false
 /// whatever the operator" (a NaN).
 fn js_compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
-    let primitive = |v: &Value| match v {
-        Value::Array(_) | Value::Object(_) => Value::String(js_string(v)),
-        other => other.clone(),
-    };
-    match (primitive(a), primitive(b)) {
+    use std::borrow::Cow;
+    // Only arrays and objects become text first; nothing else is copied.
+    fn primitive(v: &Value) -> Cow<'_, Value> {
+        match v {
+            Value::Array(_) | Value::Object(_) => Cow::Owned(Value::String(js_string(v))),
+            other => Cow::Borrowed(other),
+        }
+    }
+    match (&*primitive(a), &*primitive(b)) {
         (Value::String(x), Value::String(y)) => Some(x.encode_utf16().cmp(y.encode_utf16())),
-        (x, y) => js_number(&x).partial_cmp(&js_number(&y)),
+        (x, y) => js_number(x).partial_cmp(&js_number(y)),
     }
 }
 
@@ -618,22 +625,40 @@ fn type_name(v: &Value) -> &'static str {
 /// GrowthBook's `paddedVersionString`: `"v1.2.3-rc.1+build"` → comparable text where numeric
 /// parts are left-padded and a release sorts after its pre-releases.
 pub fn padded_version(v: &Value) -> String {
+    let owned;
     let text = match v {
-        Value::Number(_) => js_string(v),
-        Value::String(s) if !s.is_empty() => s.clone(),
-        _ => "0".into(),
+        Value::Number(_) => {
+            owned = js_string(v);
+            owned.as_str()
+        }
+        Value::String(s) if !s.is_empty() => s.as_str(),
+        _ => "0",
     };
-    let text = text.strip_prefix('v').unwrap_or(&text);
+    let text = text.strip_prefix('v').unwrap_or(text);
     let text = text.split('+').next().unwrap_or_default();
-    let mut parts: Vec<&str> = text.split(['-', '.']).collect();
-    if parts.len() == 3 {
-        parts.push("~");
+    // Byte by byte (both separators are ASCII): this runs on every evaluation of `$veq` & co.
+    let mut out = String::with_capacity(text.len() + 24);
+    let mut part = |p: &str, first: bool| {
+        if !first {
+            out.push('-');
+        }
+        if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+            (p.len()..5).for_each(|_| out.push(' '));
+        }
+        out.push_str(p);
+    };
+    let (mut start, mut parts) = (0, 0);
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'-' || b == b'.' {
+            part(&text[start..i], parts == 0);
+            (start, parts) = (i + 1, parts + 1);
+        }
     }
-    parts
-        .iter()
-        .map(|p| if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) { format!("{p:>5}") } else { p.to_string() })
-        .collect::<Vec<_>>()
-        .join("-")
+    part(&text[start..], parts == 0);
+    if parts + 1 == 3 {
+        part("~", false);
+    }
+    out
 }
 
 #[cfg(test)]
