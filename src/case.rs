@@ -37,6 +37,9 @@ pub fn upper(c: char) -> char {
 
 /// `s` with every character mapped by [`lower`].
 pub fn lower_str(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.chars().map(lower).collect()
 }
 

@@ -331,7 +331,12 @@ impl Compiler {
             "$gte" => cmp(CmpOp::Gte),
             "$exists" => Op::Exists(truthy(x)),
             "$in" | "$ini" | "$nin" | "$nini" => match self.array(x, path, op) {
-                Some(list) => Op::In { list, insensitive: op.ends_with('i'), negate: op.starts_with("$n") },
+                // `$ini` / `$nini`: the list's strings folded once, here.
+                Some(list) => {
+                    let insensitive = op.ends_with('i');
+                    let list = if insensitive { list.iter().map(fold_case).collect() } else { list };
+                    Op::In { list, insensitive, negate: op.starts_with("$n") }
+                }
                 None => Op::Invalid,
             },
             "$inGroup" | "$notInGroup" => match x.as_str() {
@@ -502,20 +507,25 @@ fn strict_equals(a: &Value, b: &Value) -> bool {
 /// `Array.prototype.includes` (SameValueZero), optionally case-folding strings; an array
 /// `actual` matches when any of its elements does (GrowthBook's intersection).
 fn is_in(actual: &Value, list: &[Value], insensitive: bool) -> bool {
-    let fold = |v: &Value| match v {
-        Value::String(s) => Value::String(lower_str(s)),
-        other => other.clone(),
-    };
-    let member = |x: &Value| {
-        if !insensitive {
-            return list.iter().any(|l| strict_equals(x, l));
+    let member = |x: &Value| match x {
+        // `list` was folded when the condition was compiled.
+        Value::String(_) if insensitive => {
+            let x = fold_case(x);
+            list.iter().any(|l| strict_equals(&x, l))
         }
-        let x = fold(x);
-        list.iter().any(|l| strict_equals(&x, &fold(l)))
+        _ => list.iter().any(|l| strict_equals(x, l)),
     };
     match actual {
         Value::Array(items) => items.iter().any(member),
         _ => member(actual),
+    }
+}
+
+/// A string in lower case (for the `…i` operators); anything else as it is.
+fn fold_case(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(lower_str(s)),
+        other => other.clone(),
     }
 }
 
@@ -640,10 +650,10 @@ pub fn padded_version(v: &Value) -> String {
     let mut out = String::with_capacity(text.len() + 24);
     let mut part = |p: &str, first: bool| {
         if !first {
-            out.push('-');
+            out.push_str("-");
         }
         if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
-            (p.len()..5).for_each(|_| out.push(' '));
+            out.push_str(&"     "[p.len().min(5)..]);
         }
         out.push_str(p);
     };
