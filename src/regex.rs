@@ -449,12 +449,15 @@ impl Regex {
         let n = self.prog.len();
         let mut current: Vec<usize> = Vec::with_capacity(n);
         let mut next: Vec<usize> = Vec::with_capacity(n);
+        let mut carried: Vec<usize> = Vec::with_capacity(n);
         let mut seen = vec![usize::MAX; n];
         let mut stack = Vec::new();
         for at in 0..=chars.len() {
-            // Threads for this position: those carried over, plus a new one starting here.
-            let carried = std::mem::take(&mut current);
-            for pc in carried.into_iter().chain(std::iter::once(0)) {
+            // Threads for this position: those carried over, plus a new one starting here (the
+            // three lists keep their buffers from position to position).
+            std::mem::swap(&mut carried, &mut current);
+            current.clear();
+            for pc in carried.iter().copied().chain(std::iter::once(0)) {
                 if self.add(pc, at, &chars, &mut seen, &mut current, &mut stack) {
                     return true;
                 }
