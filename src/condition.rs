@@ -650,7 +650,7 @@ pub fn padded_version(v: &Value) -> String {
     let mut out = String::with_capacity(text.len() + 24);
     let mut part = |p: &str, first: bool| {
         if !first {
-            out.push_str("-");
+            out.push('-');
         }
         if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
             out.push_str(&"     "[p.len().min(5)..]);

@@ -333,10 +333,15 @@ impl ItemView<'_> {
 
     /// One field (`Null` for a name that is none).
     fn field(&self, name: &str) -> Value {
+        self.known(name).unwrap_or(Value::Null)
+    }
+
+    /// One field; `None` for a name that is none.
+    fn known(&self, name: &str) -> Option<Value> {
         let (s, env) = (self.state, self.env);
         let it = &s.item;
         let in_stock = it.stock.map(|n| n > 0.0);
-        match name {
+        Some(match name {
             "id" => it.id.as_str().into(),
             "name" => it.name.clone().unwrap_or_else(|| it.id.clone()).into(),
             "brand" => it.brand.clone().into(),
@@ -378,8 +383,8 @@ impl ItemView<'_> {
             }),
             "url" => it.url.as_deref().and_then(safe_link).map_or(Value::Null, Value::from),
             "image" => it.image.as_deref().and_then(safe_link).map_or(Value::Null, Value::from),
-            _ => Value::Null,
-        }
+            _ => return None,
+        })
     }
 
     /// Every field: what `{{item.*}}` renders from and `explain` shows.
@@ -397,8 +402,12 @@ impl ItemView<'_> {
 
 impl Fields for ItemView<'_> {
     fn lookup(&self, path: &str) -> Cow<'_, Value> {
+        // Most paths are a field's name: no search for a '.' first.
+        if let Some(v) = self.known(path) {
+            return Cow::Owned(v);
+        }
         match path.split_once('.') {
-            None => Cow::Owned(self.field(path)),
+            None => Cow::Owned(Value::Null),
             Some((head, rest)) => Cow::Owned(get_path(&self.field(head), rest).clone()),
         }
     }
