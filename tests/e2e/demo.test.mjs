@@ -154,6 +154,14 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // A scenario every exposed visitor bought after: its 100.00 % sits at the chart's right edge.
+  const now = Date.now();
+  const ev = (id, name, ts, params) => ({ id, name, ts, visitor_id: 'all-buy', session_id: 's', url: '/', params });
+  const sent = await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ v: 1, site: 'demo-store', events: [
+    ev('all-buy-x', 'shopcue_exposure', now - 60_000, { scenario_id: 'everyone_buys' }),
+    ev('all-buy-p', 'purchase', now - 30_000, {}),
+  ] }) });
+  assert.equal(sent.status, 200);
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
   const rows = await page.$$eval('#table tr[data-scenario]', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
@@ -162,6 +170,12 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   assert.ok(Number(low[2]) >= 1, 'exposed visitors counted');
   assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
   assert.equal(await page.locator('#daily-chart svg polyline').count(), 2, 'impressions and purchases lines');
+  // Every label is inside the chart (a rate of 100.00 % at the right edge was once cut to "10").
+  const outside = await page.$$eval('#cvr-chart svg text', (texts) => texts.filter((t) => {
+    const box = t.getBBox(), width = t.ownerSVGElement.viewBox.baseVal.width;
+    return box.x < 0 || box.x + box.width > width;
+  }).map((t) => t.textContent));
+  assert.deepEqual(outside, []);
   const csv = await (await page.request.get(collector.url + (await page.getAttribute('#csv', 'href')))).text();
   assert.match(csv, /^scenario_id,variant,exposed/);
   assert.match(csv, /\npage_low_stock,,/);
