@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, startCollector, launchBrowser, newShopperContext, waitForMessages } from './harness.mjs';
 
@@ -165,4 +166,33 @@ test('a preview link shows a draft to the browser that opens it, and counts noth
   assert.equal(collector.query("SELECT count(*) AS n FROM events WHERE scenario_id = 'draft_low_stock'")[0].n, 0, 'the preview never');
   const bad = await fetch(`${collector.url}/shopcue/sites/demo-store/config.json?preview=draft.00000000000000000000000000000000`);
   assert.equal(bad.status, 404);
+});
+
+test('a marketer signs in with the admin password and reads the dashboard', async () => {
+  const bin = process.env.SHOPCUE_COLLECTOR || join(ROOT, 'target/debug/shopcue-collector');
+  const hash = execFileSync(bin, ['hash-password'], { input: 'correct horse battery staple\n', encoding: 'utf8' }).trim();
+  const secured = await startCollector({ env: { SHOPCUE_ADMIN_PASSWORD_HASH: hash }, publish: false });
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${secured.url}/dashboard?site=demo-store`);
+    assert.equal(new URL(page.url()).pathname, '/login', 'sent to sign in first');
+    await page.getByLabel('Admin password').fill('not the password');
+    await page.keyboard.press('Enter');
+    await page.getByText('Wrong password.').waitFor();
+    await page.getByLabel('Admin password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
+    assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/dashboard?site=demo-store', 'back where it was going');
+    // The session works for the API too (reads), and its writes need the CSRF token.
+    const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
+    assert.equal(session.via, 'login');
+    const put = (headers) => page.evaluate(([config, headers]) => fetch('/api/sites/demo-store/config', { method: 'PUT', body: config, headers })
+      .then((r) => r.status), [readFileSync(join(ROOT, 'www/shopcue/config.json'), 'utf8'), headers]);
+    assert.equal(await put({}), 403);
+    assert.equal(await put({ 'X-CSRF-Token': session.csrf }), 201);
+    await context.close();
+  } finally {
+    await secured.stop();
+  }
 });

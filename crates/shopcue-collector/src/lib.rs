@@ -264,7 +264,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/report", get(report))
         .route("/dashboard", get(dashboard))
-        .route("/login", post(login))
+        .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/api/session", get(session_info))
         .route("/api/sites/{site}/config", axum::routing::put(publish::put_config).get(publish::get_config))
@@ -521,16 +521,60 @@ fn refuse_admin(app: &App, req: &Request) -> Option<Response> {
     admin(app, req).err()
 }
 
-/// `POST /login` with the admin password (form field or JSON member `password`): sets the
-/// session cookie and answers `{"csrf": …, "expires_at": …}`. `429` after 5 tries a minute.
+/// The sign-in page (`GET /login`): a form that posts to itself, its `?next=` kept.
+fn login_page(status: StatusCode, shown: Option<&str>) -> Response {
+    let mut html = include_str!("login.html").to_string();
+    if let Some(id) = shown {
+        html = html.replace(&format!("id=\"{id}\" role=\"alert\" hidden>"), &format!("id=\"{id}\" role=\"alert\">"));
+    }
+    let mut reply = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    reply.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    reply.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    reply
+}
+
+/// `GET /login`: the sign-in page (404 without an admin password).
+async fn login_form(State(app): State<App>) -> Response {
+    match app.login {
+        Some(_) => login_page(StatusCode::OK, None),
+        None => error_reply(StatusCode::NOT_FOUND, "no admin password is configured (--admin-password-file)"),
+    }
+}
+
+/// Where a sign-in goes next: a path on this collector (`?next=`), else the dashboard.
+fn next_path(query: &str) -> String {
+    query_param(query, "next")
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control))
+        .unwrap_or_else(|| "/dashboard".into())
+}
+
+/// `POST /login` with the admin password, as a form field (the sign-in page: `303` to `?next=`,
+/// or the page again with what went wrong) or a JSON member `password` (`{"csrf", "expires_at"}`).
+/// Either sets the session cookie. `429` after 5 tries a minute per address.
 async fn login(State(app): State<App>, req: Request) -> Response {
     let Some(login) = app.login.clone() else {
         return error_reply(StatusCode::NOT_FOUND, "no admin password is configured (--admin-password-file)");
     };
+    let form = req
+        .headers()
+        .get_all(header::CONTENT_TYPE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let next = next_path(req.uri().query().unwrap_or_default());
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let ip = peer.map_or_else(|| "unknown".to_string(), |p| client_address(p, req.headers(), &app.trusted_proxies).to_string());
     if let Err(retry_s) = app.login_limiter.take(&ip, now_ms() as f64 / 1000.0) {
-        let mut reply = error_reply(StatusCode::TOO_MANY_REQUESTS, "too many login attempts; wait a minute");
+        let mut reply = if form {
+            login_page(StatusCode::TOO_MANY_REQUESTS, Some("busy"))
+        } else {
+            error_reply(StatusCode::TOO_MANY_REQUESTS, "too many login attempts; wait a minute")
+        };
         reply.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_s));
         return reply;
     }
@@ -539,20 +583,28 @@ async fn login(State(app): State<App>, req: Request) -> Response {
     };
     let text = String::from_utf8_lossy(&body).into_owned();
     let password = match shopcue::json::parse(&text) {
-        Ok(v) => v.get("password").and_then(Value::as_str).map(str::to_string),
-        Err(_) => query_param(&text, "password"),
+        Ok(v) if !form => v.get("password").and_then(Value::as_str).map(str::to_string),
+        _ => query_param(&text, "password"),
     };
     let Some(password) = password else { return error_reply(StatusCode::BAD_REQUEST, "password is required") };
     let checked = tokio::task::spawn_blocking(move || login.verify(&password).then(|| login.issue(now_ms())));
     let cookie = match checked.await {
         Ok(Some(Ok(cookie))) => cookie,
+        Ok(None) if form => return login_page(StatusCode::UNAUTHORIZED, Some("wrong")),
         Ok(None) => return error_reply(StatusCode::UNAUTHORIZED, "wrong password"),
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again"),
     };
     let Some(login) = &app.login else { return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again") };
     let Some(s) = login.check(&cookie, now_ms()) else { return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again") };
-    let mut reply =
-        json_reply(StatusCode::OK, &object([("csrf", login.csrf(&s).into()), ("expires_at", Value::Number(s.expires as f64))]));
+    let mut reply = if form {
+        let mut r = StatusCode::SEE_OTHER.into_response();
+        if let Ok(v) = HeaderValue::from_str(&next) {
+            r.headers_mut().insert(header::LOCATION, v);
+        }
+        r
+    } else {
+        json_reply(StatusCode::OK, &object([("csrf", login.csrf(&s).into()), ("expires_at", Value::Number(s.expires as f64))]))
+    };
     let set = format!("{}={cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", session::COOKIE, session::SESSION_MS / 1000);
     if let Ok(v) = HeaderValue::from_str(&set) {
         reply.headers_mut().insert(header::SET_COOKIE, v);
@@ -649,6 +701,23 @@ async fn report(State(app): State<App>, req: Request) -> Response {
 
 async fn dashboard(State(app): State<App>, req: Request) -> Response {
     if let Some(refused) = refuse_admin(&app, &req) {
+        // A person at a browser, with a password set up: the sign-in page, then back here.
+        if app.login.is_some() {
+            let here = req.uri().path_and_query().map_or("/dashboard", |p| p.as_str());
+            let mut to = String::from("/login?next=");
+            for b in here.bytes() {
+                if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+                    to.push(char::from(b));
+                } else {
+                    to.push_str(&format!("%{b:02X}"));
+                }
+            }
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(&to) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return r;
+        }
         return refused;
     }
     (

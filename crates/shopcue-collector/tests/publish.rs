@@ -242,3 +242,36 @@ fn a_password_login_gives_a_session_whose_writes_need_its_csrf_token() {
     let (_, head, _) = request(addr, "POST", "/logout", "", b"");
     assert!(header(&head, "set-cookie").unwrap().contains("Max-Age=0"));
 }
+
+#[test]
+fn a_browser_signs_in_through_the_login_page_and_lands_where_it_was_going() {
+    let dir = common::temp_dir("publish-login-page");
+    let store = shopcue_collector::sqlite::SqliteStore::open(&dir.0.join("e.sqlite")).unwrap();
+    let mut app = App::new(Arc::new(store), Vec::new(), Vec::new());
+    let hash = shopcue_collector::session::hash_password("marketing-team-password").unwrap();
+    app.login = Some(Arc::new(shopcue_collector::session::Login::new(&hash).unwrap()));
+    let addr = &common::serve(app);
+
+    // The dashboard sends a browser without a session to the sign-in page, and remembers where.
+    let (status, head, _) = request(addr, "GET", "/dashboard?site=demo-store", "", b"");
+    assert_eq!(status, 303);
+    assert_eq!(header(&head, "location"), Some("/login?next=/dashboard%3Fsite%3Ddemo-store"));
+    let (status, head, page) = request(addr, "GET", "/login?next=%2Fdashboard%3Fsite%3Ddemo-store", "", b"");
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"<label for="password">"#) && page.contains(r#"id="wrong" role="alert" hidden>"#));
+    assert!(header(&head, "content-security-policy").unwrap().contains("form-action 'self'"));
+
+    let form = "Content-Type: application/x-www-form-urlencoded\r\n";
+    let path = "/login?next=%2Fdashboard%3Fsite%3Ddemo-store";
+    let (status, _, page) = request(addr, "POST", path, form, b"password=wrong");
+    assert_eq!(status, 401);
+    assert!(page.contains(r#"id="wrong" role="alert">Wrong password."#), "the page says what went wrong");
+    let (status, head, _) = request(addr, "POST", path, form, b"password=marketing-team-password");
+    assert_eq!(status, 303);
+    assert_eq!(header(&head, "location"), Some("/dashboard?site=demo-store"));
+    let cookie = header(&head, "set-cookie").unwrap().split(';').next().unwrap().to_string();
+    assert_eq!(request(addr, "GET", "/dashboard?site=demo-store", &format!("Cookie: {cookie}\r\n"), b"").0, 200);
+    // Never onward to another site.
+    let (_, head, _) = request(addr, "POST", "/login?next=%2F%2Fevil.example", form, b"password=marketing-team-password");
+    assert_eq!(header(&head, "location"), Some("/dashboard"));
+}
