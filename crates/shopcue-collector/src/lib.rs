@@ -94,6 +94,9 @@ pub struct App {
     /// How long a response may wait for a client that stopped reading before the connection
     /// is closed (a slow reader cannot hold a file and a slot forever).
     pub write_timeout: Duration,
+    /// Live runtime configs as last read ([`publish::LiveCache`]): every shopper's page view
+    /// asks for one, and the database is asked at most once a second per site.
+    pub live: Arc<publish::LiveCache>,
 }
 
 impl App {
@@ -119,6 +122,7 @@ impl App {
             login_limiter: Arc::new(RateLimiter::new(5.0 / 60.0, 5.0)),
             max_connections: 10_000,
             write_timeout: WRITE_TIMEOUT,
+            live: Arc::new(publish::LiveCache::default()),
         }
     }
 }

@@ -34,6 +34,41 @@ use shopcue::json::{object, Value};
 use crate::configs::{diff, pretty, AuditEntry, NewVersion, Version};
 use crate::{error_reply, json_reply, query_param, App};
 
+/// How long a live config read from the database is served from memory. A publish or rollback
+/// through this collector is in force at once; through another collector, within this time.
+pub const LIVE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The live configs this collector read lately, by site: a page view costs a hash lookup, not a
+/// database read (which a long report on the read connection could hold up).
+#[derive(Default)]
+pub struct LiveCache {
+    sites: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<Live>)>>,
+}
+
+/// A site's live version: its ETag and runtime text (`None` in the cache: nothing published).
+pub type Live = (String, std::sync::Arc<String>);
+
+impl LiveCache {
+    /// The live config of `site` if read within [`LIVE_TTL`].
+    fn get(&self, site: &str) -> Option<Option<Live>> {
+        let sites = self.sites.lock().unwrap_or_else(|p| p.into_inner());
+        sites.get(site).filter(|(at, _)| at.elapsed() < LIVE_TTL).map(|(_, live)| live.clone())
+    }
+
+    fn put(&self, site: &str, live: Option<Live>) {
+        let mut sites = self.sites.lock().unwrap_or_else(|p| p.into_inner());
+        if sites.len() > 10_000 {
+            sites.retain(|_, (at, _)| at.elapsed() < LIVE_TTL);
+        }
+        sites.insert(site.to_string(), (std::time::Instant::now(), live));
+    }
+
+    /// Forgets `site` (it was just published or rolled back here).
+    fn forget(&self, site: &str) {
+        self.sites.lock().unwrap_or_else(|p| p.into_inner()).remove(site);
+    }
+}
+
 /// Largest config accepted (raw JSON text).
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 /// Longest a preview link lives (and its default: one hour).
@@ -181,6 +216,7 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
             NewVersion { site, now: now_ms(), author, note, action: "publish", source_version: None, raw: pretty(&raw), runtime };
         let store = app.configs.clone();
         let version = blocking(move || store.publish(&v, &actor)).await?;
+        app.live.forget(&version.site);
         Ok(json_reply(StatusCode::CREATED, &version.to_value()))
     };
     run.await.unwrap_or_else(|r| r)
@@ -297,7 +333,10 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
         })
         .await?;
         match published {
-            Some(v) => Ok(json_reply(StatusCode::CREATED, &v.to_value())),
+            Some(v) => {
+                app.live.forget(&v.site);
+                Ok(json_reply(StatusCode::CREATED, &v.to_value()))
+            }
             None => Err(error_reply(StatusCode::NOT_FOUND, "no such version")),
         }
     };
@@ -394,16 +433,25 @@ pub async fn live_config(State(app): State<App>, Path(site): Path<String>, req: 
                 _ => Err(error_reply(StatusCode::NOT_FOUND, "this preview link has expired or never existed")),
             };
         }
-        let Some((v, runtime)) = blocking(move || store.live(&site)).await? else {
+        let live = match app.live.get(&site) {
+            Some(live) => live,
+            None => {
+                let (cache, key) = (app.live.clone(), site.clone());
+                let live = blocking(move || store.live(&site)).await?.map(|(v, runtime)| (v.etag, std::sync::Arc::new(runtime)));
+                cache.put(&key, live.clone());
+                live
+            }
+        };
+        let Some((tag, runtime)) = live else {
             return Err(error_reply(StatusCode::NOT_FOUND, "no config has been published for this site"));
         };
-        let etag = HeaderValue::from_str(&v.etag).unwrap_or(HeaderValue::from_static("\"0\""));
+        let etag = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""));
         let cache = HeaderValue::from_static("max-age=60, stale-while-revalidate=600");
-        let matches = if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim() == v.etag || t.trim() == "*"));
+        let matches = if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
         let mut reply = if matches {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            ([(header::CONTENT_TYPE, "application/json")], runtime).into_response()
+            ([(header::CONTENT_TYPE, "application/json")], runtime.as_str().to_owned()).into_response()
         };
         let h = reply.headers_mut();
         h.insert(header::ETAG, etag);
