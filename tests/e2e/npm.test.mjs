@@ -42,3 +42,16 @@ test('render: false — the page renders messages itself and reports impressions
     AND name = 'shopcue_impression' AND json_extract(json, '$.params.message_id') = '${id}'`)[0].n === 1, 10_000, 'impression stored');
   await context.close();
 });
+
+test('the npm package compiles a raw config with the module shipped beside it', async () => {
+  const context = await newShopperContext(browser, { locale: 'en-US' });
+  const page = await context.newPage();
+  const compiler = [];
+  page.on('request', (r) => { if (r.url().endsWith('/shopcue_compile.wasm')) compiler.push(new URL(r.url()).pathname); });
+  await page.goto(`${collector.url}/fixtures/npm-raw.html`);
+  await page.waitForFunction(() => window.__ready, null, { timeout: 10_000 });
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, 'npm, raw: Raw Tee');
+  assert.deepEqual(compiler, ['/npm/shopcue_compile.wasm']);
+  await context.close();
+});
