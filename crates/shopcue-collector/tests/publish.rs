@@ -142,7 +142,7 @@ fn preview_links_serve_a_draft_until_they_expire() {
     assert!(body.contains("Draft: {{item.name}}"), "{body}");
     assert_eq!(header(&head, "cache-control"), Some("no-store"));
     assert_eq!(live_title(addr), "Live: {{item.name}}", "everyone else still gets the live config");
-    let forged = format!("{}0", &token[..token.len() - 1]);
+    let forged = format!("{}{}", &token[..token.len() - 1], if token.ends_with('0') { '1' } else { '0' });
     assert_eq!(request(addr, "GET", &format!("/shopcue/sites/{SITE}/config.json?preview={forged}"), "", b"").0, 404);
     // An invalid draft gets the same 422 as a publish; a ttl out of range a 400.
     assert_eq!(request(addr, "POST", &format!("/api/sites/{SITE}/preview"), "", b"{\"version\":1}").0, 422);
@@ -236,8 +236,9 @@ fn a_password_login_gives_a_session_whose_writes_need_its_csrf_token() {
     assert_eq!(json(&info).get("csrf").and_then(Value::as_str), Some(csrf.as_str()));
     let right = format!("{with_cookie}X-CSRF-Token: {csrf}\r\n");
     assert_eq!(request(addr, "PUT", &path, &right, body.as_bytes()).0, 201);
-    // A forged cookie is no session.
-    let forged = format!("Cookie: {}0\r\nX-CSRF-Token: {csrf}\r\n", &cookie[..cookie.len() - 1]);
+    // A forged cookie is no session: its last hex digit changed (to one it is not).
+    let last = if cookie.ends_with('0') { '1' } else { '0' };
+    let forged = format!("Cookie: {}{last}\r\nX-CSRF-Token: {csrf}\r\n", &cookie[..cookie.len() - 1]);
     assert_eq!(request(addr, "PUT", &path, &forged, body.as_bytes()).0, 401);
     // JSON logins work too; after five tries a minute, 429.
     assert_eq!(request(addr, "POST", "/login", "", br#"{"password":"marketing-team-password"}"#).0, 200);
