@@ -485,7 +485,8 @@ pub enum Admin {
     ThisMachine,
 }
 
-fn now_ms() -> i64 {
+/// Now, in Unix milliseconds.
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
@@ -591,15 +592,14 @@ async fn login(State(app): State<App>, req: Request) -> Response {
         _ => query_param(&text, "password"),
     };
     let Some(password) = password else { return error_reply(StatusCode::BAD_REQUEST, "password is required") };
-    let checked = tokio::task::spawn_blocking(move || login.verify(&password).then(|| login.issue(now_ms())));
-    let cookie = match checked.await {
-        Ok(Some(Ok(cookie))) => cookie,
+    let checking = login.clone();
+    let checked = tokio::task::spawn_blocking(move || checking.verify(&password).then(|| checking.issue(now_ms())));
+    let (cookie, s) = match checked.await {
+        Ok(Some(Ok(issued))) => issued,
         Ok(None) if form => return login_page(StatusCode::UNAUTHORIZED, Some("wrong")),
         Ok(None) => return error_reply(StatusCode::UNAUTHORIZED, "wrong password"),
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again"),
     };
-    let Some(login) = &app.login else { return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again") };
-    let Some(s) = login.check(&cookie, now_ms()) else { return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again") };
     let mut reply = if form {
         let mut r = StatusCode::SEE_OTHER.into_response();
         if let Ok(v) = HeaderValue::from_str(&next) {
@@ -654,7 +654,7 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         Some(s) if !s.is_empty() => s,
         _ => return error_reply(StatusCode::BAD_REQUEST, "site is required: /report?site=…"),
     };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let now = now_ms();
     let bounds =
         time_param(&query, "from", now - 30 * 86_400_000).and_then(|f| Ok((f, time_param(&query, "to", now + 86_400_000)?)));
     let (from, to) = match bounds {

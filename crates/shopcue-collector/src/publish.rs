@@ -32,7 +32,7 @@ use axum::response::{IntoResponse, Response};
 use shopcue::json::{object, Value};
 
 use crate::configs::{diff, pretty, AuditEntry, NewVersion, Version};
-use crate::{error_reply, json_reply, query_param, App};
+use crate::{error_reply, json_reply, now_ms, query_param, App};
 
 /// How long a live config read from the database is served from memory. A publish or rollback
 /// through this collector is in force at once; through another collector, within this time.
@@ -73,10 +73,6 @@ impl LiveCache {
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 /// Longest a preview link lives (and its default: one hour).
 pub const MAX_PREVIEW_S: i64 = 7 * 86_400;
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
-}
 
 /// A site id as it may appear in a path: 1–100 of `A–Z a–z 0–9 . _ -`.
 fn valid_site(site: &str) -> bool {
@@ -357,14 +353,6 @@ pub async fn audit(State(app): State<App>, Path(site): Path<String>, req: Reques
     run.await.unwrap_or_else(|r| r)
 }
 
-/// 128 random bits as hex, from the operating system.
-fn random_token() -> Result<String, String> {
-    use std::io::Read;
-    let mut bytes = [0u8; 16];
-    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).map_err(|e| format!("/dev/urandom: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// `POST /api/sites/{site}/preview?ttl_s=3600`: a draft for a preview link.
 pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
     if let Some(refused) = refuse(&app, &req, true) {
@@ -383,7 +371,7 @@ pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Requ
         let runtime = shopcue::json::parse(&raw_text).and_then(|raw| compile_for(&site, &raw)).map_err(|e| problems_reply(&e))?;
         let now = now_ms();
         let expires = now + ttl_s * 1000;
-        let token = format!("draft.{}", blocking(random_token).await?);
+        let token = format!("draft.{}", blocking(crate::session::random_hex).await?);
         let entry = AuditEntry {
             site: site.clone(),
             ts: now,

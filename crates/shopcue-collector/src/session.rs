@@ -46,6 +46,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// 128 random bits from the operating system, as 32 hex digits (session nonces, preview tokens).
+pub fn random_hex() -> Result<String, String> {
+    Ok(hex(&random_bytes::<16>()?))
+}
+
 /// The argon2id hash (PHC string) of `password` with a random salt, for
 /// `--admin-password-file` / `SHOPCUE_ADMIN_PASSWORD_HASH`.
 ///
@@ -84,12 +89,13 @@ impl Login {
         hex(&m.finalize().into_bytes())
     }
 
-    /// A new session from `now`: the cookie's value.
-    pub fn issue(&self, now: i64) -> Result<String, String> {
-        let nonce = hex(&random_bytes::<16>()?);
-        let expires = (now + SESSION_MS).to_string();
-        let mac = self.mac(&[b"session", expires.as_bytes(), nonce.as_bytes()]);
-        Ok(format!("{expires}.{nonce}.{mac}"))
+    /// A new session from `now`: the cookie's value, and the session it stands for.
+    pub fn issue(&self, now: i64) -> Result<(String, Session), String> {
+        let nonce = random_hex()?;
+        let expires = now + SESSION_MS;
+        let text = expires.to_string();
+        let mac = self.mac(&[b"session", text.as_bytes(), nonce.as_bytes()]);
+        Ok((format!("{text}.{nonce}.{mac}"), Session { nonce, expires }))
     }
 
     /// The session a cookie value stands for, if it was issued here and has not expired.
@@ -120,8 +126,9 @@ mod tests {
     #[test]
     fn sessions_are_signed_expire_and_end_with_the_password() {
         let login = Login::new(&hash_password("s3cret pass").unwrap()).unwrap();
-        let cookie = login.issue(1_000).unwrap();
+        let (cookie, issued) = login.issue(1_000).unwrap();
         let session = login.check(&cookie, 2_000).unwrap();
+        assert_eq!(session, issued);
         assert_eq!(session.expires, 1_000 + SESSION_MS);
         assert!(login.check(&cookie, 1_000 + SESSION_MS).is_none(), "expired");
         let (expires, rest) = cookie.split_once('.').unwrap();
