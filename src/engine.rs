@@ -464,8 +464,9 @@ fn coupon_context(profile: &Profile, env: &Env) -> Vec<Value> {
         .collect()
 }
 
-/// The visitor/page/time context the `audience` conditions see.
-pub fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Value {
+/// The visitor/page/time context the `audience` conditions see (`states`: the page's item
+/// states, and the items waited for, made once per decision).
+fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, states: &States) -> Value {
     let traits = &profile.traits;
     let trait_time = |k: &str| traits.get(k).and_then(|v| date_value(v, env));
     let last_purchase = profile.last_purchase_at.max(trait_time("last_purchase_at"));
@@ -497,8 +498,9 @@ pub fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &En
             ("expires_in_days", expires.map(|t| calendar_days(env.now, t, env.utc_offset_min) as f64).into()),
         ])
     });
-    let page_item =
-        page.items.first().map_or(Value::Null, |it| item_context(&page_state(profile, it), config, profile, env, true));
+    let page_item = states.page.first().map_or(Value::Null, |state| {
+        ItemView { state, config, profile, env, waiting: &states.waiting, on_page: true }.to_value()
+    });
     object([
         (
             "visitor",
@@ -600,7 +602,7 @@ impl<'a> Contexts<'a> {
             profile,
             page,
             env,
-            visitor: visitor_context(config, profile, page, env),
+            visitor: visitor_context(config, profile, page, env, states),
             waiting: &states.waiting,
             page_states: &states.page,
             pool: Vec::new(),
