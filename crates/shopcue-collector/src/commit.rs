@@ -114,6 +114,9 @@ mod tests {
         fn daily(&self, _: &ReportQuery) -> Result<Vec<Day>, String> {
             Ok(Vec::new())
         }
+        fn select(&self, _: &str, _: &[crate::store::Sql]) -> Result<Vec<Vec<crate::store::Sql>>, String> {
+            Ok(Vec::new())
+        }
     }
 
     fn batch(n: usize) -> Incoming {

@@ -20,6 +20,7 @@
 //! - Anything else — static files from the `--static` directories, first match wins (the demo
 //!   store and the built widget).
 
+pub mod analytics;
 pub mod auth;
 pub mod batch;
 pub mod commit;
@@ -267,6 +268,7 @@ pub fn router(app: App) -> Router {
         .route("/collect", post(collect).options(preflight))
         .route("/healthz", get(healthz))
         .route("/report", get(report))
+        .route("/report/rf", get(report_rf))
         .route("/dashboard", get(dashboard))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
@@ -642,64 +644,138 @@ async fn session_info(State(app): State<App>, req: Request) -> Response {
     }
 }
 
+/// The scope every analytics request shares: `site`, `from`, `to` (defaults: the last 30
+/// days), and whether CSV was asked for.
+struct Scope {
+    site: String,
+    from: i64,
+    to: i64,
+    query: String,
+}
+
+impl Scope {
+    #[allow(clippy::result_large_err)]
+    fn read(req: &Request) -> Result<Scope, Response> {
+        let query = req.uri().query().unwrap_or_default().to_string();
+        let site = match query_param(&query, "site") {
+            Some(s) if s.contains('\0') || s.len() > 100 => {
+                return Err(error_reply(StatusCode::BAD_REQUEST, "site must be 1 to 100 bytes without NUL"))
+            }
+            Some(s) if !s.is_empty() => s,
+            _ => return Err(error_reply(StatusCode::BAD_REQUEST, "site is required: /report?site=…")),
+        };
+        let now = now_ms();
+        let bounds =
+            time_param(&query, "from", now - 30 * 86_400_000).and_then(|f| Ok((f, time_param(&query, "to", now + 86_400_000)?)));
+        let (from, to) = bounds.map_err(|e| error_reply(StatusCode::BAD_REQUEST, &e))?;
+        Ok(Scope { site, from, to, query })
+    }
+
+    fn csv(&self) -> bool {
+        query_param(&self.query, "format").as_deref() == Some("csv")
+    }
+}
+
+fn csv_reply(name: &str, body: String) -> Response {
+    let disposition = format!("attachment; filename=shopcue-{name}.csv");
+    let mut r = (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
 async fn report(State(app): State<App>, req: Request) -> Response {
     if let Some(refused) = refuse_admin(&app, &req) {
         return refused;
     }
-    let query = req.uri().query().unwrap_or_default().to_string();
-    let site = match query_param(&query, "site") {
-        Some(s) if s.contains('\0') || s.len() > 100 => {
-            return error_reply(StatusCode::BAD_REQUEST, "site must be 1 to 100 bytes without NUL")
-        }
-        Some(s) if !s.is_empty() => s,
-        _ => return error_reply(StatusCode::BAD_REQUEST, "site is required: /report?site=…"),
+    let scope = match Scope::read(&req) {
+        Ok(s) => s,
+        Err(bad) => return bad,
     };
-    let now = now_ms();
-    let bounds =
-        time_param(&query, "from", now - 30 * 86_400_000).and_then(|f| Ok((f, time_param(&query, "to", now + 86_400_000)?)));
-    let (from, to) = match bounds {
-        Ok(b) => b,
-        Err(e) => return error_reply(StatusCode::BAD_REQUEST, &e),
-    };
-    let days = match query_param(&query, "attribution_days").map(|d| d.parse::<f64>()) {
+    let days = match query_param(&scope.query, "attribution_days").map(|d| d.parse::<f64>()) {
         None => 7.0,
         Some(Ok(d)) if (0.0..=90.0).contains(&d) => d,
         Some(_) => return error_reply(StatusCode::BAD_REQUEST, "attribution_days must be a number from 0 to 90"),
     };
+    let table = query_param(&scope.query, "table").unwrap_or_else(|| "scenarios".into());
+    if !matches!(table.as_str(), "scenarios" | "daily" | "scenario_daily") {
+        return error_reply(StatusCode::BAD_REQUEST, "table must be scenarios, daily or scenario_daily");
+    }
+    let (site, from, to) = (scope.site.clone(), scope.from, scope.to);
     let q = ReportQuery { site: site.clone(), from, to, window_ms: (days * 86_400_000.0) as i64 };
     let store = app.store.clone();
-    let result = tokio::task::spawn_blocking(move || Ok::<_, String>((store.report(&q)?, store.daily(&q)?))).await;
-    let (rows, daily) = match result {
+    let result = tokio::task::spawn_blocking(move || {
+        let purchases = analytics::load_purchases(&*store, &q.site, q.from, q.to)?;
+        let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to)?;
+        Ok::<_, String>((store.report(&q)?, store.daily(&q)?, analytics::orders(&purchases, q.from, q.to), scenario_daily))
+    })
+    .await;
+    let (rows, daily, orders, scenario_daily) = match result {
         Ok(Ok(r)) => r,
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
-    let mut body = report::to_json(&site, from, to, days, &rows);
+    let mut body = report::to_json(&site, from, to, days, &rows, orders.aov());
     body.set(
-        "daily",
-        Value::Array(
-            daily
-                .iter()
-                .map(|d| {
-                    object([
-                        ("date", d.date.as_str().into()),
-                        ("impressions", (d.impressions as f64).into()),
-                        ("purchases", (d.purchases as f64).into()),
-                    ])
-                })
-                .collect(),
-        ),
+        "orders",
+        object([
+            ("count", (orders.count as f64).into()),
+            ("revenue", analytics::money(orders.revenue)),
+            ("aov", orders.aov().map_or(Value::Null, analytics::money)),
+        ]),
     );
-    if query_param(&query, "format").as_deref() == Some("csv") {
-        return (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=shopcue-report.csv"),
-            ],
-            report::to_csv(&body),
-        )
-            .into_response();
+    let daily: Vec<Value> = daily
+        .iter()
+        .map(|d| {
+            object([
+                ("date", d.date.as_str().into()),
+                ("impressions", (d.impressions as f64).into()),
+                ("purchases", (d.purchases as f64).into()),
+            ])
+        })
+        .collect();
+    if scope.csv() {
+        return match table.as_str() {
+            "daily" => csv_reply("daily", analytics::rows_to_csv(&["date", "impressions", "purchases"], &daily)),
+            "scenario_daily" => csv_reply(
+                "scenario-daily",
+                analytics::rows_to_csv(&["date", "scenario_id", "impressions", "clicks", "exposed"], &scenario_daily),
+            ),
+            _ => csv_reply("report", report::to_csv(&body)),
+        };
     }
+    body.set("daily", Value::Array(daily));
+    body.set("scenario_daily", Value::Array(scenario_daily));
+    json_reply(StatusCode::OK, &body)
+}
+
+/// `GET /report/rf?site=…&from=…&to=…[&format=csv]`: the RF table as of `from`, with repeat
+/// purchases and scenario reach in `[from, to)` ([`analytics::rf`]).
+async fn report_rf(State(app): State<App>, req: Request) -> Response {
+    if let Some(refused) = refuse_admin(&app, &req) {
+        return refused;
+    }
+    let scope = match Scope::read(&req) {
+        Ok(s) => s,
+        Err(bad) => return bad,
+    };
+    let (site, from, to) = (scope.site.clone(), scope.from, scope.to);
+    let store = app.store.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let purchases = analytics::load_purchases(&*store, &site, 0, to)?;
+        let reached = analytics::load_reached(&*store, &site, from, to)?;
+        Ok::<_, String>(analytics::rf(&purchases, from, to, &reached))
+    })
+    .await;
+    let table = match result {
+        Ok(Ok(t)) => t,
+        _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
+    };
+    if scope.csv() {
+        return csv_reply("rf", table.to_csv());
+    }
+    let mut body = table.to_json();
+    body.set("site", scope.site.as_str().into());
     json_reply(StatusCode::OK, &body)
 }
 

@@ -18,7 +18,7 @@ use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Version};
 
 use crate::report::Row;
 use crate::rollup::{self, Rollup};
-use crate::store::{Day, EventStore, Incoming, ReportQuery, Written};
+use crate::store::{Day, EventStore, Incoming, ReportQuery, Sql, Written};
 
 /// The PostgreSQL store: one connection for the group-commit writer, one for reports.
 pub struct PgStore {
@@ -384,6 +384,42 @@ impl EventStore for PgStore {
             .iter()
             .map(|r| Day { date: r.get(0), impressions: r.get::<_, i64>(1) as u64, purchases: r.get::<_, i64>(2) as u64 })
             .collect())
+    }
+    fn select(&self, sql: &str, args: &[Sql]) -> Result<Vec<Vec<Sql>>, String> {
+        use postgres::types::{ToSql, Type};
+        let sql = dialect(sql);
+        let owned: Vec<Box<dyn ToSql + Sync>> = args
+            .iter()
+            .map(|a| -> Box<dyn ToSql + Sync> {
+                match a {
+                    Sql::Null => Box::new(None::<String>),
+                    Sql::Int(n) => Box::new(*n),
+                    Sql::Real(x) => Box::new(*x),
+                    Sql::Text(s) => Box::new(s.clone()),
+                }
+            })
+            .collect();
+        let params: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
+        let rows = self.with(&self.reader, |c| c.query(&sql, &params))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        let t = r.columns()[i].type_();
+                        Ok(if *t == Type::INT8 {
+                            r.try_get::<_, Option<i64>>(i)?.map_or(Sql::Null, Sql::Int)
+                        } else if *t == Type::INT4 {
+                            r.try_get::<_, Option<i32>>(i)?.map_or(Sql::Null, |n| Sql::Int(n.into()))
+                        } else if *t == Type::FLOAT8 {
+                            r.try_get::<_, Option<f64>>(i)?.map_or(Sql::Null, Sql::Real)
+                        } else {
+                            r.try_get::<_, Option<String>>(i)?.map_or(Sql::Null, Sql::Text)
+                        })
+                    })
+                    .collect::<Result<Vec<_>, postgres::Error>>()
+                    .map_err(|e| format!("PostgreSQL: {e}"))
+            })
+            .collect()
     }
 }
 

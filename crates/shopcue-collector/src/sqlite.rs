@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Version};
 use crate::report::Row;
 use crate::rollup::{self, Rollup};
-use crate::store::{Day, EventStore, Incoming, ReportQuery, Written};
+use crate::store::{Day, EventStore, Incoming, ReportQuery, Sql, Written};
 
 /// The SQLite store: one connection for the group-commit writer (and `/healthz`), one for
 /// reports. In WAL mode a report reads a snapshot while writes go on: a slow report never
@@ -283,6 +283,37 @@ impl EventStore for SqliteStore {
         let rows = stmt
             .query_map(params![q.site, first_day, end_day], |r| {
                 Ok(Day { date: r.get(0)?, impressions: r.get::<_, i64>(1)? as u64, purchases: r.get::<_, i64>(2)? as u64 })
+            })
+            .map_err(|e| e.to_string())?;
+        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+    }
+
+    fn select(&self, sql: &str, args: &[Sql]) -> Result<Vec<Vec<Sql>>, String> {
+        use rusqlite::types::{Value as V, ValueRef};
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&dialect(sql)).map_err(|e| e.to_string())?;
+        let args: Vec<V> = args
+            .iter()
+            .map(|a| match a {
+                Sql::Null => V::Null,
+                Sql::Int(n) => V::Integer(*n),
+                Sql::Real(x) => V::Real(*x),
+                Sql::Text(s) => V::Text(s.clone()),
+            })
+            .collect();
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            ValueRef::Null => Sql::Null,
+                            ValueRef::Integer(n) => Sql::Int(n),
+                            ValueRef::Real(x) => Sql::Real(x),
+                            ValueRef::Text(t) | ValueRef::Blob(t) => Sql::Text(String::from_utf8_lossy(t).into_owned()),
+                        })
+                    })
+                    .collect()
             })
             .map_err(|e| e.to_string())?;
         rows.collect::<Result<_, _>>().map_err(|e| e.to_string())

@@ -61,6 +61,42 @@ pub trait EventStore: Send + Sync {
     fn report(&self, q: &ReportQuery) -> Result<Vec<Row>, String>;
     /// Impressions and purchases per day.
     fn daily(&self, q: &ReportQuery) -> Result<Vec<Day>, String>;
+    /// Rows of a read-only query written for both dialects (`$1`… parameters, `{I}` after an
+    /// integer column, `{DATE}` for a `day` column as `YYYY-MM-DD`): what [`crate::analytics`]
+    /// reads, without a method per query in every store.
+    fn select(&self, sql: &str, args: &[Sql]) -> Result<Vec<Vec<Sql>>, String>;
+}
+
+/// A value in or out of [`EventStore::select`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sql {
+    /// SQL `NULL`.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// Text.
+    Text(String),
+}
+
+impl Sql {
+    /// The integer, or 0.
+    pub fn int(&self) -> i64 {
+        match self {
+            Sql::Int(n) => *n,
+            Sql::Real(x) => *x as i64,
+            _ => 0,
+        }
+    }
+
+    /// The text, or `""`.
+    pub fn text(&self) -> &str {
+        match self {
+            Sql::Text(s) => s,
+            _ => "",
+        }
+    }
 }
 
 /// A database that holds both events and site configs ([`crate::configs::ConfigStore`]): what a
