@@ -31,6 +31,7 @@ pub mod publish;
 pub mod report;
 pub mod rollup;
 pub mod session;
+pub mod simulate;
 pub mod sqlite;
 pub mod statics;
 pub mod store;

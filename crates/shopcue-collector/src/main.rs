@@ -7,6 +7,7 @@
 //! shopcue-collector config check FILE      # every problem with its JSON path; exit 1 if any
 //! shopcue-collector config compile FILE    # the runtime config on stdout (static hosting)
 //! shopcue-collector hash-password < pw     # the argon2 hash for --admin-password-file
+//! shopcue-collector simulate --db FILE --config FILE [--days 90] [--shoppers 1500] [--seed 1]
 //! ```
 //! Environment: `SHOPCUE_LISTEN`, `SHOPCUE_DB`, `SHOPCUE_STATIC` (colon-separated),
 //! `SHOPCUE_ALLOW_ORIGINS` (comma-separated), `SHOPCUE_RATE`, `SHOPCUE_BURST`,
@@ -53,7 +54,80 @@ const USAGE: &str =
        shopcue-collector config check FILE     list every problem of a raw config with its JSON path (exit 1 if any)
        shopcue-collector hash-password < pw    print the argon2 hash of the password on stdin (12 characters or more)
        shopcue-collector config compile FILE   print its runtime config (what /shopcue/sites/SITE/config.json serves),
-                                               for sites that host the widget's files themselves";
+                                               for sites that host the widget's files themselves
+       shopcue-collector simulate --db FILE|URL --config FILE [--days 90] [--shoppers 1500] [--seed 1]
+                                               demo data: simulated shoppers driven through the real Shopcue runtime
+                                               under the config, over the last DAYS days, written to the database";
+
+/// `simulate`: seeds a database with simulated shoppers ([`shopcue_collector::simulate`]).
+fn simulate_command(args: &[String]) -> ExitCode {
+    let mut db = None;
+    let mut config = None;
+    let (mut days, mut shoppers, mut seed) = (90u32, 1500u32, 1u64);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next();
+        let ok = match (flag.as_str(), value) {
+            ("--db", Some(v)) => {
+                db = Some(v.clone());
+                true
+            }
+            ("--config", Some(v)) => {
+                config = Some(v.clone());
+                true
+            }
+            ("--days", Some(v)) => v.parse().map(|n| days = n).is_ok() && (1..=3650).contains(&days),
+            ("--shoppers", Some(v)) => v.parse().map(|n| shoppers = n).is_ok() && (1..=1_000_000).contains(&shoppers),
+            ("--seed", Some(v)) => v.parse().map(|n| seed = n).is_ok(),
+            _ => false,
+        };
+        if !ok {
+            eprintln!("shopcue-collector simulate: bad argument {flag}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    let (Some(db), Some(config)) = (db, config) else {
+        eprintln!("shopcue-collector simulate: --db and --config are required\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    let raw = match std::fs::read_to_string(&config)
+        .map_err(|e| e.to_string())
+        .and_then(|t| shopcue::json::parse(&t).map_err(|e| e.to_string()))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("shopcue-collector simulate: cannot read {config}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let site = raw.get("site").and_then(shopcue::json::Value::as_str).unwrap_or_default().to_string();
+    let store: Box<dyn Database> = match if is_postgres_url(&db) {
+        PgStore::open(&db).map(|s| Box::new(s) as Box<dyn Database>)
+    } else {
+        SqliteStore::open(std::path::Path::new(&db)).map(|s| Box::new(s) as Box<dyn Database>).map_err(|e| e.to_string())
+    } {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("shopcue-collector simulate: cannot open database {}: {e}", redact(&db));
+            return ExitCode::FAILURE;
+        }
+    };
+    let end_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let sim = shopcue_collector::simulate::Simulation { site: site.clone(), days, shoppers, seed, end_ms };
+    match shopcue_collector::simulate::simulate(&*store, &raw, &sim) {
+        Ok(done) => {
+            println!(
+                "Simulated {shoppers} shoppers over {days} days for {site}: {} events, {} purchases, {} impressions.",
+                done.events, done.purchases, done.impressions
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("shopcue-collector simulate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// `config check FILE` / `config compile FILE`: the publishing side's compiler, offline.
 fn config_command(args: &[String]) -> ExitCode {
@@ -212,6 +286,11 @@ async fn main() -> ExitCode {
     match argv.first().map(String::as_str) {
         Some("config") => return config_command(&argv[1..]),
         Some("hash-password") => return hash_password_command(),
+        Some("simulate") => {
+            // The PostgreSQL client blocks: off the async runtime.
+            let args = argv[1..].to_vec();
+            return std::thread::spawn(move || simulate_command(&args)).join().unwrap_or(ExitCode::FAILURE);
+        }
         _ => {}
     }
     let args = match parse_args() {

@@ -229,3 +229,46 @@ fn slow_clients_are_cut_off_by_read_timeouts() {
     assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
     assert!(reply.contains("body not received within 0.5 s"), "{reply}");
 }
+
+/// The RF table over HTTP, from purchases sent to `/collect`: a member's two devices are one
+/// customer, a sample-only buyer is F0, and a scenario's reach shows on the customer's cell.
+#[test]
+fn rf_table_over_http_from_collected_purchases() {
+    use common::{ev, DAY};
+    let server = start();
+    let now = common::now_ms();
+    let as_of = now - 20 * DAY;
+    let events = [
+        // m1: bought on phone 25 days ago (before the table's date), again on laptop 5 days ago.
+        ev("p1", "purchase", "phone", now - 25 * DAY, r#"{"user_id":"m1","value":3000}"#),
+        ev("p2", "purchase", "laptop", now - 5 * DAY, r#"{"user_id":"m1","value":1000}"#),
+        // v2: a sample 22 days ago, nothing since.
+        ev("p3", "purchase", "v2", now - 22 * DAY, r#"{"items":[{"item_id":"s","price":500,"item_category":"food/sample"}]}"#),
+        // The laptop was reached by scenario f2 after the table's date.
+        ev("x1", "shopcue_exposure", "laptop", now - 10 * DAY, r#"{"scenario_id":"f2","variant":null}"#),
+    ];
+    let body = format!(r#"{{"site":"demo","events":[{}]}}"#, events.join(","));
+    assert_eq!(request(&server.addr, "POST", "/collect", "", body.as_bytes()).0, 200);
+    let path = format!("/report/rf?site=demo&from={as_of}&to={now}");
+    let (status, _, json) = request(&server.addr, "GET", &path, "", b"");
+    assert_eq!(status, 200, "{json}");
+    let rf = shopcue::json::parse(&json).unwrap();
+    let cell = |r: usize, f: usize| rf.get("cells").unwrap().as_array().unwrap()[r].as_array().unwrap()[f].clone();
+    assert_eq!(rf.get("customers").and_then(shopcue::json::Value::as_f64), Some(2.0), "{json}");
+    assert_eq!(
+        cell(0, 1).to_json(),
+        r#"{"customers":1,"customer_share":0.5,"repeat_rate":1,"revenue_share":0.857143,"reached":{"f2":1}}"#
+    );
+    assert_eq!(
+        cell(0, 0).to_json(),
+        r#"{"customers":1,"customer_share":0.5,"repeat_rate":0,"revenue_share":0.142857,"reached":{}}"#
+    );
+    let (status, head, csv) = request(&server.addr, "GET", &format!("{path}&format=csv"), "", b"");
+    assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains("filename=shopcue-rf.csv"), "{head}");
+    assert!(csv.contains("\n<1,1,1,0.5,1,0.857143,1\n"), "{csv}");
+    let (status, _, bad) = request(&server.addr, "GET", "/report/rf?from=0", "", b"");
+    assert_eq!((status, bad.contains("site is required")), (400, true), "{bad}");
+    let (status, _, bad) = request(&server.addr, "GET", "/report?site=demo&table=nope", "", b"");
+    assert_eq!(status, 400, "{bad}");
+}

@@ -1,0 +1,270 @@
+//! Demo data: simulated shoppers driven through the real Shopcue core runtime, so that a new
+//! collector's dashboard and RF table show meaningful figures out of the box (`./x demo` seeds
+//! its database with `shopcue-collector simulate`).
+//!
+//! Every event is made by [`shopcue::runtime::Runtime`] exactly as the widget makes it — page
+//! views, `view_item`, `add_to_cart`, `purchase`, and the exposures, impressions and clicks of
+//! the messages its engine decides under the given config (holdout included) — then taken from
+//! its outbox as beacon batches, decoded by [`crate::batch::decode`] and written to the store
+//! as `/collect` would write them, dated in the past.
+//!
+//! The simulation's assumptions (they are the README's too):
+//! - Shoppers arrive uniformly over the period. A quarter are *regulars* (a visit every 4 days
+//!   on average), the rest *casual* (every 18 days); gaps are exponential.
+//! - 40 % are members: `identify({member: true})`, and their purchases carry a `user_id`.
+//! - A visit: the home page, then 1–4 product views (popular items more often), each with a
+//!   30 % chance of `add_to_cart`; a visit with something in the cart ends in a purchase with
+//!   probability 22 %, 35 % for members.
+//! - A message is seen (impression) 90 % of the time it is decided, and its call to action is
+//!   clicked 12 % of the time. **The assumed effect:** each scenario whose message a shopper
+//!   saw in the last 7 days raises their purchase probability by 40 % of itself (up to three
+//!   scenarios); a shopper in a scenario's holdout sees nothing of it, so the report's uplift
+//!   is this assumption measured back through the real pipeline.
+//! - One first purchase in eight is a sample (`food/sample`, F0 in the RF table); stock of
+//!   each item varies from visit to visit, so the low-stock scenarios fire now and then.
+
+use shopcue::id::SeededEntropy;
+use shopcue::json::{object, Value};
+use shopcue::outbox::Flush;
+use shopcue::runtime::{Lifecycle, Runtime};
+use shopcue::time::DAY_MS;
+
+use crate::batch;
+use crate::store::{EventStore, Incoming};
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Site id (the config's).
+    pub site: String,
+    /// Days of history, ending at `end_ms`.
+    pub days: u32,
+    /// Shoppers.
+    pub shoppers: u32,
+    /// Seed: the same seed gives the same history.
+    pub seed: u64,
+    /// End of the period (Unix ms).
+    pub end_ms: i64,
+}
+
+/// What a simulation wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Simulated {
+    /// Events stored.
+    pub events: usize,
+    /// Purchases among them.
+    pub purchases: usize,
+    /// Message impressions among them.
+    pub impressions: usize,
+}
+
+/// The demo store's catalog (`www/products.js`): id, name, category, price, popularity.
+const CATALOG: &[(&str, &str, &str, f64, u32)] = &[
+    ("tee-basic", "ベーシックTシャツ", "apparel/tops", 1980.0, 9),
+    ("linen-shirt", "リネンシャツ", "apparel/tops", 5990.0, 6),
+    ("denim-jacket", "デニムジャケット", "apparel/outer", 12800.0, 4),
+    ("wool-coat", "ウールチェスターコート", "apparel/outer", 29800.0, 3),
+    ("canvas-sneakers", "キャンバススニーカー", "apparel/shoes", 6490.0, 6),
+    ("wireless-earbuds", "ワイヤレスイヤホン Pro", "electronics/audio", 14800.0, 5),
+    ("mirrorless-camera", "ミラーレスカメラ α10", "electronics/camera", 89800.0, 2),
+    ("sd-card-128", "SDカード 128GB", "electronics/accessories", 3280.0, 5),
+];
+
+const SAMPLE: (&str, &str, &str, f64) = ("supplement-sample", "サプリメント お試しパック", "food/sample", 500.0);
+
+/// A small deterministic generator (SplitMix64).
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn item(d: &mut Dice, (id, name, category, price): (&str, &str, &str, f64)) -> Value {
+    // Stock moves: now and then an item is down to its last few.
+    let stock = if d.chance(0.25) { 1 + d.below(3) } else { 4 + d.below(30) };
+    object([
+        ("item_id", id.into()),
+        ("item_name", name.into()),
+        ("item_category", category.into()),
+        ("price", price.into()),
+        ("quantity", 1.0.into()),
+        ("stock", (stock as f64).into()),
+    ])
+}
+
+fn pick(d: &mut Dice) -> (&'static str, &'static str, &'static str, f64) {
+    let total: u32 = CATALOG.iter().map(|c| c.4).sum();
+    let mut at = d.below(u64::from(total)) as u32;
+    for &(id, name, category, price, weight) in CATALOG {
+        if at < weight {
+            return (id, name, category, price);
+        }
+        at -= weight;
+    }
+    let (id, name, category, price, _) = CATALOG[0];
+    (id, name, category, price)
+}
+
+/// One shopper's runtime and state.
+struct Shopper {
+    rt: Runtime,
+    member: Option<String>,
+    cart: Vec<Value>,
+    purchases: u32,
+    /// (scenario, when) of the messages seen.
+    seen: Vec<(String, i64)>,
+}
+
+/// Runs the simulation under `config` (raw or compiled) and writes its events to `store`.
+pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Result<Simulated, String> {
+    let runtime_config = if shopcue::config::is_compiled(config) {
+        config.clone()
+    } else {
+        shopcue::config::compile(config).map_err(|e| e.to_string())?
+    };
+    let start = sim.end_ms - i64::from(sim.days) * DAY_MS;
+    let mut dice = Dice(sim.seed);
+    let mut entropy = SeededEntropy(sim.seed ^ 0x5eed);
+    let mut pending: Vec<Incoming> = Vec::new();
+    let mut out = Simulated::default();
+    for n in 0..sim.shoppers {
+        let first = start + (dice.unit() * (sim.end_ms - start) as f64) as i64;
+        let (mut rt, _) = Runtime::new(None, None, first, &mut entropy);
+        let init =
+            object([("site", sim.site.as_str().into()), ("config", "/config.json".into()), ("endpoint", "/collect".into())]);
+        rt.init(&init).map_err(|e| e.to_string())?;
+        rt.set_config(&runtime_config).map_err(|e| e.to_string())?;
+        rt.set_utc_offset(540);
+        let member = dice.chance(0.4).then(|| format!("member-{}", n + 1));
+        if member.is_some() {
+            let _ = rt.identify(&object([("member", true.into())]));
+        }
+        let mut shopper = Shopper { rt, member, cart: Vec::new(), purchases: 0, seen: Vec::new() };
+        let gap_days = if dice.chance(0.25) { 4.0 } else { 18.0 };
+        let mut at = first;
+        while at < sim.end_ms {
+            // Daytime visits, in the store's time zone (JST): 9:00–23:00.
+            let day = (at + 9 * 3_600_000).div_euclid(DAY_MS);
+            let at_visit = day * DAY_MS - 9 * 3_600_000 + (9 + dice.below(14) as i64) * 3_600_000 + dice.below(3_600_000) as i64;
+            if at_visit >= sim.end_ms {
+                break;
+            }
+            let purchased = visit(&mut shopper, &mut dice, &mut entropy, at_visit);
+            out.purchases += usize::from(purchased);
+            let (batches, events, impressions) = drain(&mut shopper.rt, at_visit + 600_000)?;
+            out.events += events;
+            out.impressions += impressions;
+            pending.extend(batches);
+            if pending.len() >= 200 {
+                store.write(&std::mem::take(&mut pending))?;
+            }
+            let gap = -gap_days * (1.0 - dice.unit()).ln();
+            at = at_visit + (gap.max(0.05) * DAY_MS as f64) as i64;
+        }
+    }
+    if !pending.is_empty() {
+        store.write(&pending)?;
+    }
+    Ok(out)
+}
+
+/// Shows a page: its decisions are seen (90 %) and their calls to action followed (12 %).
+fn look(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) {
+    for m in s.rt.decide(now, e) {
+        if d.chance(0.9) {
+            s.rt.lifecycle(&m.id, Lifecycle::Impression, now + 1500, e);
+            s.seen.push((m.decision.scenario_id.clone(), now));
+            if m.decision.cta.is_some() && d.chance(0.12) {
+                s.rt.lifecycle(&m.id, Lifecycle::Click, now + 6000, e);
+            }
+        }
+    }
+}
+
+/// One visit; returns whether it ended in a purchase.
+fn visit(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, start: i64) -> bool {
+    let mut now = start;
+    s.rt.page_view("/", now, e);
+    look(s, d, e, now);
+    for _ in 0..1 + d.below(4) {
+        now += 20_000 + d.below(120_000) as i64;
+        let chosen = pick(d);
+        let product = item(d, chosen);
+        let id = product.get("item_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        s.rt.page_view(&format!("/product.html?id={id}"), now, e);
+        let _ = s.rt.track("view_item", &object([("items", Value::Array(vec![product.clone()]))]), now, e);
+        look(s, d, e, now);
+        if d.chance(0.3) {
+            now += 5_000;
+            let _ = s.rt.track("add_to_cart", &object([("items", Value::Array(vec![product.clone()]))]), now, e);
+            s.cart.push(product);
+        }
+    }
+    if s.cart.is_empty() {
+        return false;
+    }
+    now += 30_000;
+    s.rt.page_view("/cart.html", now, e);
+    look(s, d, e, now);
+    let mut p = if s.member.is_some() { 0.35 } else { 0.22 };
+    s.seen.retain(|(_, t)| now - t <= 7 * DAY_MS);
+    let mut scenarios: Vec<&str> = s.seen.iter().map(|(id, _)| id.as_str()).collect();
+    scenarios.sort_unstable();
+    scenarios.dedup();
+    p *= 1.0 + 0.4 * scenarios.len().min(3) as f64;
+    if !d.chance(p) {
+        return false;
+    }
+    now += 60_000;
+    let sample = s.purchases == 0 && d.chance(0.125);
+    let items = if sample { vec![item(d, SAMPLE)] } else { std::mem::take(&mut s.cart) };
+    let value: f64 = items.iter().filter_map(|i| i.get("price").and_then(Value::as_f64)).sum();
+    let mut params = object([
+        ("transaction_id", format!("T{}-{}", start, d.below(1_000_000)).into()),
+        ("currency", "JPY".into()),
+        ("value", value.into()),
+        ("items", Value::Array(items)),
+    ]);
+    if let Some(m) = &s.member {
+        params.set("user_id", m.as_str().into());
+    }
+    s.rt.page_view("/thanks.html", now, e);
+    let _ = s.rt.track("purchase", &params, now, e);
+    s.purchases += 1;
+    true
+}
+
+/// Takes everything the runtime queued, as `/collect` would receive it at `now`.
+fn drain(rt: &mut Runtime, now: i64) -> Result<(Vec<Incoming>, usize, usize), String> {
+    let (mut batches, mut events, mut impressions) = (Vec::new(), 0, 0);
+    while let Some(b) = rt.next_batch(now, Flush::Unload) {
+        let decoded = batch::decode(&b.body, now)?;
+        if let Some((i, why)) = decoded.rejected.first() {
+            return Err(format!("the simulated widget sent an event the collector refuses (#{i}): {why}"));
+        }
+        events += decoded.events.len();
+        impressions += decoded.events.iter().filter(|e| e.name == "shopcue_impression").count();
+        batches.push(Incoming { events: decoded.events, received_at: now });
+        rt.settle(b.seq, 200, None, now, 0.0);
+    }
+    Ok((batches, events, impressions))
+}
