@@ -18,6 +18,11 @@ use crate::time::WEEKDAYS;
 #[cfg(feature = "compiler")]
 pub const PRESETS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/presets.min.json"));
 
+/// The preset library as written, with each preset's playbook `name` (ja — en): for tools such
+/// as the studio's gallery. Nothing that ships to shoppers links it.
+#[cfg(feature = "compiler")]
+pub const PRESET_LIBRARY: &str = include_str!("presets.json");
+
 /// Format version of the runtime config: what [`compile`] writes as `"runtime"` and what
 /// [`Config::for_page`] reads. A widget refuses a runtime config of another format (compiled by
 /// another release) with a problem at `$.runtime`, rather than misreading it.
@@ -84,11 +89,18 @@ pub fn compile(raw: &Value) -> Result<Value, Error> {
     let expanded = scenarios
         .iter()
         .enumerate()
+        .filter(|(_, sc)| !is_paused(sc))
         .filter_map(|(i, sc)| expand_scenario(sc, &presets, &element("$.scenarios", i), &mut problems))
         .collect();
     out.set("scenarios", Value::Array(expanded));
     out.set("runtime", Value::Number(RUNTIME_FORMAT));
     Ok(out)
+}
+
+/// `"paused": true`: a scenario kept in the authoring config (the studio's "paused") but not
+/// run; the compiled config leaves it out.
+fn is_paused(scenario: &Value) -> bool {
+    scenario.get("paused").and_then(Value::as_bool) == Some(true)
 }
 
 /// The language subtags (`ja`, `en`) that localized texts under `v` are written in: keys of
@@ -599,7 +611,11 @@ impl Config {
                         if scenarios.iter().any(|o| o.id == sc.id) {
                             p.push(crate::problem!(member(&path, "id"), format!("duplicate scenario id \"{}\"", sc.id)));
                         }
-                        scenarios.push(sc);
+                        // A paused scenario is checked like any other, then left out (compiled
+                        // configs hold none: only the compiler looks).
+                        if !(cfg!(feature = "compiler") && is_paused(s)) {
+                            scenarios.push(sc);
+                        }
                     }
                 }
             }
@@ -834,10 +850,13 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
         path,
         &[
             "id", "preset", "name", "priority", "group", "trigger", "audience", "subject", "message", "schedule", "caps",
-            "variants", "holdout", "params",
+            "variants", "holdout", "params", "paused",
         ],
         p,
     );
+    if cfg!(feature = "compiler") && raw.get("paused").is_some_and(|v| v.as_bool().is_none()) {
+        p.push(crate::problem!(member(path, "paused"), "must be true or false"));
+    }
     let s = expand_scenario(raw, cx.presets, path, p)?;
     let id = optional_string(&s, "id", path, p).unwrap_or_else(|| {
         p.push(crate::problem!(member(path, "id"), "is required when no preset is given"));

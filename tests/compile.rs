@@ -80,3 +80,26 @@ fn a_runtime_config_of_another_format_is_refused() {
     let err = Config::from_value(&future).unwrap_err();
     assert_eq!(err.problems()[0].path, "$.runtime");
 }
+
+#[test]
+fn a_paused_scenario_is_checked_then_left_out() {
+    let raw = shopcue::json::parse(
+        r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock","paused":true},{"preset":"cart_low_stock","paused":false}]}"#,
+    )
+    .unwrap();
+    let runtime = shopcue::config::compile(&raw).unwrap();
+    let ids: Vec<&str> =
+        runtime.get("scenarios").and_then(Value::as_array).unwrap().iter().filter_map(|s| s.get("id")?.as_str()).collect();
+    assert_eq!(ids, ["cart_low_stock"]);
+    let config = shopcue::config::Config::from_value(&raw).unwrap();
+    assert_eq!(config.scenarios.len(), 1, "a raw config runs without it too");
+    let bad = shopcue::json::parse(
+        r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock","paused":"yes","priority":"high"}]}"#,
+    )
+    .unwrap();
+    let paths: Vec<String> = shopcue::config::compile(&bad).unwrap_err().problems().iter().map(|p| p.path.clone()).collect();
+    assert!(
+        paths.contains(&"$.scenarios[0].paused".to_string()) && paths.contains(&"$.scenarios[0].priority".to_string()),
+        "{paths:?}"
+    );
+}

@@ -279,6 +279,9 @@ pub fn router(app: App) -> Router {
         .route("/api/sites/{site}/config/versions/{n}", get(publish::get_version))
         .route("/api/sites/{site}/config/diff", get(publish::diff_versions))
         .route("/api/sites/{site}/config/rollback", post(publish::rollback))
+        .route("/api/sites/{site}/config/check", post(publish::check_config))
+        .route("/api/presets", get(publish::presets))
+        .route("/studio", get(studio))
         .route("/api/sites/{site}/audit", get(publish::audit))
         .route("/api/sites/{site}/preview", post(publish::preview))
         .route("/shopcue/sites/{site}/config.json", get(publish::live_config))
@@ -297,12 +300,13 @@ async fn security_headers(mut response: Response) -> Response {
     if own {
         h.remove(DASHBOARD_MARK);
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        // The dashboard's one inline style and script, its own /report, nothing else.
+        // The dashboard's and studio's inline style and script, the collector's own API, and
+        // the playground (a static page of this origin) in the studio's frame; nothing else.
         h.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; \
-                 img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                 img-src data:; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
             ),
         );
     } else if !h.contains_key(header::X_FRAME_OPTIONS) {
@@ -781,8 +785,18 @@ async fn report_rf(State(app): State<App>, req: Request) -> Response {
 }
 
 async fn dashboard(State(app): State<App>, req: Request) -> Response {
-    if let Some(refused) = refuse_admin(&app, &req) {
-        // A person at a browser, with a password set up: the sign-in page, then back here.
+    own_page(&app, &req, include_str!("dashboard.html"))
+}
+
+/// `GET /studio`: scenarios without JSON (preset gallery, forms, preview, publish, versions).
+async fn studio(State(app): State<App>, req: Request) -> Response {
+    own_page(&app, &req, include_str!("studio.html"))
+}
+
+/// One of the collector's own pages, for the admin; a browser without a session is sent to the
+/// sign-in page (and back) when a password is set up.
+fn own_page(app: &App, req: &Request, html: &'static str) -> Response {
+    if let Some(refused) = refuse_admin(app, req) {
         if app.login.is_some() {
             let here = req.uri().path_and_query().map_or("/dashboard", |p| p.as_str());
             let mut to = String::from("/login?next=");
@@ -801,10 +815,7 @@ async fn dashboard(State(app): State<App>, req: Request) -> Response {
         }
         return refused;
     }
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::HeaderName::from_static(DASHBOARD_MARK), "1")],
-        include_str!("dashboard.html"),
-    )
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::HeaderName::from_static(DASHBOARD_MARK), "1")], html)
         .into_response()
 }
 

@@ -353,6 +353,33 @@ pub async fn audit(State(app): State<App>, Path(site): Path<String>, req: Reques
     run.await.unwrap_or_else(|r| r)
 }
 
+/// `POST /api/sites/{site}/config/check`: checks a raw config as publishing would, and changes
+/// nothing: `200 {"ok": true, "scenarios": n}`, or `422` with every problem and its JSON path
+/// (the studio shows each at its field).
+pub async fn check_config(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    let run = async {
+        site_or_400(&site)?;
+        let raw_text = body_text(req).await?;
+        let raw = shopcue::json::parse(&raw_text).map_err(|e| problems_reply(&e))?;
+        compile_for(&site, &raw).map_err(|e| problems_reply(&e))?;
+        let n = raw.get("scenarios").and_then(Value::as_array).map_or(0, <[_]>::len);
+        Ok(json_reply(StatusCode::OK, &object([("ok", true.into()), ("scenarios", Value::Number(n as f64))])))
+    };
+    run.await.unwrap_or_else(|r| r)
+}
+
+/// `GET /api/presets`: the preset library (`src/presets.json`, with each playbook name), for
+/// the studio's gallery.
+pub async fn presets(State(app): State<App>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], shopcue::config::PRESET_LIBRARY).into_response()
+}
+
 /// `POST /api/sites/{site}/preview?ttl_s=3600`: a draft for a preview link.
 pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
     if let Some(refused) = refuse(&app, &req, true) {

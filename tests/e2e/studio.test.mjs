@@ -1,0 +1,148 @@
+// The studio as a marketer uses it, in real Chromium against the real collector (SQLite), signed
+// in with the admin password (so every write goes through the session's CSRF token): add a
+// preset from the gallery, edit its title and audience in the form, see the preview and the
+// validation at the field, round-trip the JSON, publish; the demo store shows the new message
+// and the dashboard counts its impression. No JSON is typed except in the JSON round trip.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, ARTIFACTS, startCollector, launchBrowser, newShopperContext, waitForMessages, eventually } from './harness.mjs';
+
+const PASSWORD = 'correct horse battery staple';
+let collector, browser;
+before(async () => {
+  const bin = process.env.SHOPCUE_COLLECTOR || join(ROOT, 'target/debug/shopcue-collector');
+  const hash = execFileSync(bin, ['hash-password'], { input: PASSWORD + '\n', encoding: 'utf8' }).trim();
+  const token = 'e2e-admin-token-for-the-studio-test';
+  collector = await startCollector({ env: { SHOPCUE_ADMIN_PASSWORD_HASH: hash, SHOPCUE_ADMIN_TOKEN: token } });
+  browser = await launchBrowser();
+});
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+const NEW_TITLE = '在庫わずか！{{item.name}} あと{{item.stock}}点';
+
+test('a marketer adds a preset, edits it in the form, publishes it, and the store and dashboard show it', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/studio?site=demo-store`);
+  assert.equal(new URL(page.url()).pathname, '/login', 'the studio is behind the login');
+  await page.getByLabel('Admin password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
+  assert.equal(new URL(page.url()).pathname, '/studio');
+
+  // The list shows the live config's scenarios.
+  await page.waitForSelector('tr[data-scenario="page_low_stock"] .badge.live');
+
+  // The gallery has every preset with its playbook name, rule and a rendered preview.
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  const cards = await page.locator('#gallery [data-preset]').count();
+  assert.equal(cards, 32, 'all 32 presets');
+  const card = page.locator('#gallery [data-preset="page_low_stock"]');
+  assert.match(await card.textContent(), /在庫僅か \(EC\)/);
+  assert.match(await card.locator('.msg[lang=en]').textContent(), /Only 2 left: Linen shirt/, 'preview with a sample item');
+  await page.getByRole('button', { name: 'Add page_low_stock' }).click();
+
+  // A draft, open in the form.
+  await page.waitForSelector('tr[data-scenario="page_low_stock-2"] .badge.draft');
+  const form = page.locator('#form');
+  await form.getByLabel('priority').fill('99');
+
+  // A template mistake shows at its field, from the collector's compiler.
+  const titleJa = form.locator('[data-path="$.scenarios[2].message.title.ja"]');
+  await titleJa.fill('{{item.nmae}}');
+  await page.waitForSelector('[data-path="$.scenarios[2].message.title.ja"][aria-invalid="true"]');
+  assert.match(await page.locator('.error[data-for="$.scenarios[2].message.title.ja"]').textContent(), /nmae/);
+  await titleJa.fill(NEW_TITLE);
+  await page.waitForSelector('[data-path="$.scenarios[2].message.title.ja"]:not([aria-invalid])');
+  assert.equal(await page.locator('#problems li').count(), 0);
+
+  // The preview follows, in both languages and at mobile width.
+  const preview = page.locator('[data-preview="ja-mobile"] .msg');
+  assert.equal(await preview.locator('b').textContent(), '在庫わずか！リネンシャツ あと2点');
+  assert.equal(await page.locator('[data-preview="en-desktop"] .msg b').textContent(), 'Only 2 left: Linen shirt');
+
+  // Audience: visitors with at least one session, built from the documented fields.
+  await form.getByRole('button', { name: '+ condition' }).first().click();
+  await form.getByLabel('Audience field 1').selectOption('visitor.sessions');
+  await form.getByLabel('Audience operator 1').selectOption('$gte');
+  await form.getByLabel('Audience value 1').fill('1');
+
+  // The JSON view holds what the form wrote, and an edit there comes back into the form.
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  const json = JSON.parse(await page.locator('#json').inputValue());
+  const added = json.scenarios[2];
+  assert.equal(added.id, 'page_low_stock-2');
+  assert.equal(added.message.title.ja, NEW_TITLE);
+  assert.deepEqual(added.audience, { 'visitor.sessions': { $gte: 1 } });
+  added.group = 'studio';
+  await page.locator('#json').fill(JSON.stringify(json, null, 2));
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('tab', { name: 'Edit' }).click();
+  await page.getByRole('button', { name: 'Edit page_low_stock-2' }).click();
+  assert.equal(await page.locator('#form').getByLabel('exclusion group').inputValue(), 'studio');
+  assert.equal(await page.locator('#form').getByLabel('priority').inputValue(), '99');
+  await page.screenshot({ path: join(ARTIFACTS, 'studio.png') });
+
+  // A preview link for the draft, then publish.
+  await page.getByRole('button', { name: 'Preview link on the store' }).click();
+  assert.match(await page.locator('#preview-href').getAttribute('href'), /^\/\?shopcue_preview=draft\.[0-9a-f]{32}$/);
+  await page.locator('#note').fill('studio e2e');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByText(/Published version 2/).waitFor();
+  await page.waitForSelector('tr[data-scenario="page_low_stock-2"] .badge.live');
+
+  // The store shows the new message (it outranks the old one in its new group).
+  const shopper = await newShopperContext(browser);
+  const store = await shopper.newPage();
+  await store.goto(`${collector.url}/product.html?id=linen-shirt`);
+  const ms = await waitForMessages(store, (list) => list.some((m) => m.scenario === 'page_low_stock-2'));
+  assert.equal(ms.find((m) => m.scenario === 'page_low_stock-2').title, '在庫わずか！リネンシャツ あと2点');
+  await store.goto(`${collector.url}/cart.html`); // leaving the page sends the beacons
+
+  // The dashboard counts its impression.
+  await eventually(async () => {
+    const rows = collector.query("SELECT count(*) AS n FROM events WHERE name = 'shopcue_impression' AND scenario_id = 'page_low_stock-2'");
+    return rows[0].n >= 1;
+  }, 10_000, 'the impression stored');
+  await page.goto(`${collector.url}/dashboard?site=demo-store`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  const row = page.locator('#table tr[data-scenario="page_low_stock-2"]');
+  const cells = await row.locator('td').allTextContents();
+  assert.equal(cells[0], 'page_low_stock-2');
+  assert.ok(Number(cells[3]) >= 1, `impressions: ${cells}`);
+  assert.deepEqual(errors, []);
+  await shopper.close();
+  await context.close();
+});
+
+test('pausing keeps a scenario in the config but out of the store; versions diff and roll back', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/login?next=/studio%3Fsite%3Ddemo-store`);
+  await page.getByLabel('Admin password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('body[data-loaded="true"]');
+  await page.getByRole('button', { name: 'Pause page_low_stock', exact: true }).click();
+  await page.waitForSelector('tr[data-scenario="page_low_stock"] .badge.paused');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  const published = await page.getByText(/Published version \d+/).textContent();
+  const version = Number(/version (\d+)/.exec(published)[1]);
+  const live = await (await fetch(`${collector.url}/shopcue/sites/demo-store/config.json`)).json();
+  const ids = live.scenarios.map((s) => s.id);
+  assert.ok(!ids.includes('page_low_stock') && ids.includes('cart_low_stock'), `runtime scenarios: ${ids}`);
+
+  await page.getByRole('tab', { name: 'Versions' }).click();
+  await page.waitForSelector(`#versions tr[data-version="${version}"] .badge.live`);
+  assert.equal(await page.locator('#diff-to').inputValue(), String(version));
+  await page.getByRole('button', { name: 'Show diff' }).click();
+  await eventually(async () => /"paused": true/.test(await page.locator('#diff-out').textContent()), 5000, 'the diff');
+  await page.getByRole('button', { name: 'Roll back to version 1' }).click();
+  await page.getByText(/Version 1 is live again/).waitFor();
+  const back = await (await fetch(`${collector.url}/shopcue/sites/demo-store/config.json`)).json();
+  assert.deepEqual(back.scenarios.map((s) => s.id), ['page_low_stock', 'cart_low_stock']);
+  await context.close();
+});
