@@ -16,7 +16,13 @@
 //!   variant: exposures, impressions, clicks, dismissals, conversions, CTR, CVR, uplift against
 //!   the holdout with a 95 % interval; plus impressions and purchases per day. Needs the admin
 //!   token ([`auth`]).
+//!   Also orders, average order value and each variant's estimated incremental revenue, and the
+//!   daily trend per scenario ([`analytics`]).
+//! - `GET /report/rf?site=…&from=…&to=…` — the RF table (recency × frequency; customer share,
+//!   repeat rate, revenue share, each scenario's reach) as of `from` ([`analytics::rf`]).
 //! - `GET /dashboard` — the same as charts, for people who do not write SQL (same credential).
+//! - `GET /studio` — scenarios without JSON: preset gallery, forms, validation at the field,
+//!   preview, publish, pause, versions (same credential; the publishing API in [`publish`]).
 //! - Anything else — static files from the `--static` directories, first match wins (the demo
 //!   store and the built widget).
 
