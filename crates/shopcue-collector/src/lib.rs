@@ -665,8 +665,11 @@ struct Scope {
 }
 
 impl Scope {
+    /// The scope of an analytics request from the admin, or the reply that refuses it (`401`
+    /// without the credential, `400` for a bad parameter).
     #[allow(clippy::result_large_err)]
-    fn read(req: &Request) -> Result<Scope, Response> {
+    fn read(app: &App, req: &Request) -> Result<Scope, Response> {
+        admin(app, req)?;
         let query = req.uri().query().unwrap_or_default().to_string();
         let site = match query_param(&query, "site") {
             Some(s) if s.contains('\0') || s.len() > 100 => {
@@ -697,10 +700,7 @@ fn csv_reply(name: &str, body: String) -> Response {
 }
 
 async fn report(State(app): State<App>, req: Request) -> Response {
-    if let Some(refused) = refuse_admin(&app, &req) {
-        return refused;
-    }
-    let scope = match Scope::read(&req) {
+    let scope = match Scope::read(&app, &req) {
         Ok(s) => s,
         Err(bad) => return bad,
     };
@@ -763,10 +763,7 @@ async fn report(State(app): State<App>, req: Request) -> Response {
 /// `GET /report/rf?site=…&from=…&to=…[&format=csv]`: the RF table as of `from`, with repeat
 /// purchases and scenario reach in `[from, to)` ([`analytics::rf`]).
 async fn report_rf(State(app): State<App>, req: Request) -> Response {
-    if let Some(refused) = refuse_admin(&app, &req) {
-        return refused;
-    }
-    let scope = match Scope::read(&req) {
+    let scope = match Scope::read(&app, &req) {
         Ok(s) => s,
         Err(bad) => return bad,
     };

@@ -101,11 +101,7 @@ fn simulate_command(args: &[String]) -> ExitCode {
         }
     };
     let site = raw.get("site").and_then(shopcue::json::Value::as_str).unwrap_or_default().to_string();
-    let store: Box<dyn Database> = match if is_postgres_url(&db) {
-        PgStore::open(&db).map(|s| Box::new(s) as Box<dyn Database>)
-    } else {
-        SqliteStore::open(std::path::Path::new(&db)).map(|s| Box::new(s) as Box<dyn Database>).map_err(|e| e.to_string())
-    } {
+    let store = match open_database(&db) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("shopcue-collector simulate: cannot open database {}: {e}", redact(&db));
@@ -305,15 +301,7 @@ async fn main() -> ExitCode {
     };
     let db = args.db.clone();
     // The PostgreSQL client blocks: open it off the async runtime.
-    let opened = tokio::task::spawn_blocking(move || -> Result<Arc<dyn Database>, String> {
-        if is_postgres_url(&db) {
-            Ok(Arc::new(PgStore::open(&db)?))
-        } else {
-            Ok(Arc::new(SqliteStore::open(std::path::Path::new(&db)).map_err(|e| e.to_string())?))
-        }
-    })
-    .await
-    .unwrap_or_else(|e| Err(e.to_string()));
+    let opened = tokio::task::spawn_blocking(move || open_database(&db)).await.unwrap_or_else(|e| Err(e.to_string()));
     let store = match opened {
         Ok(s) => s,
         Err(e) => {
@@ -349,6 +337,15 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// The database `db` names: a `postgres://` URL, else a SQLite file (created if missing). Blocks.
+fn open_database(db: &str) -> Result<Arc<dyn Database>, String> {
+    if is_postgres_url(db) {
+        Ok(Arc::new(PgStore::open(db)?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(std::path::Path::new(db)).map_err(|e| e.to_string())?))
+    }
 }
 
 /// A database name for the log, without the password of a `postgres://user:password@…` URL.

@@ -23,7 +23,7 @@
 //! - One first purchase in eight is a sample (`food/sample`, F0 in the RF table); stock of
 //!   each item varies from visit to visit, so the low-stock scenarios fire now and then.
 
-use shopcue::id::SeededEntropy;
+use shopcue::id::{Entropy, SeededEntropy};
 use shopcue::json::{object, Value};
 use shopcue::outbox::Flush;
 use shopcue::runtime::{Lifecycle, Runtime};
@@ -72,16 +72,14 @@ const CATALOG: &[(&str, &str, &str, f64, u32)] = &[
 
 const SAMPLE: (&str, &str, &str, f64) = ("supplement-sample", "サプリメント お試しパック", "food/sample", 500.0);
 
-/// A small deterministic generator (SplitMix64).
-struct Dice(u64);
+/// The simulation's dice: the core's deterministic [`SeededEntropy`], read as numbers.
+struct Dice(SeededEntropy);
 
 impl Dice {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        let mut bytes = [0; 8];
+        self.0.fill(&mut bytes);
+        u64::from_le_bytes(bytes)
     }
 
     /// Uniform in [0, 1).
@@ -142,7 +140,7 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
         shopcue::config::compile(config).map_err(|e| e.to_string())?
     };
     let start = sim.end_ms - i64::from(sim.days) * DAY_MS;
-    let mut dice = Dice(sim.seed);
+    let mut dice = Dice(SeededEntropy(sim.seed));
     let mut entropy = SeededEntropy(sim.seed ^ 0x5eed);
     let mut pending: Vec<Incoming> = Vec::new();
     let mut out = Simulated::default();
