@@ -1025,6 +1025,7 @@ impl Runtime {
             ("ts", now.into()),
             ("visitor_id", self.profile.visitor_id.as_str().into()),
             ("session_id", self.profile.session.id.as_str().into()),
+            ("session_number", self.profile.sessions.into()),
             ("url", self.page.url.as_str().into()),
             ("params", params),
         ]);

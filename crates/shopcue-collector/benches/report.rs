@@ -27,7 +27,13 @@ const EVENTS: &str = "
 fn main() {
     let n: i64 = std::env::var("SHOPCUE_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
     let start = common::now_ms() - 31 * common::DAY;
-    let query = ReportQuery { site: "bench".into(), from: start, to: start + 31 * common::DAY, window_ms: 7 * common::DAY };
+    let query = ReportQuery {
+        site: "bench".into(),
+        from: start,
+        to: start + 31 * common::DAY,
+        window_ms: 7 * common::DAY,
+        segment: Default::default(),
+    };
     println!("collector report over {n} events, 30 days, 20 scenarios × 2 variants (rollups; median of 5)");
     println!("  {:<12} {:>12} {:>12} {:>10} {:>8}", "database", "fill s", "rollups s", "report ms", "rows");
 

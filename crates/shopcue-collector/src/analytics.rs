@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 use shopcue::json::{object, parse, Value};
 use shopcue::time::DAY_MS;
 
+use crate::segment::Filter;
 use crate::store::{EventStore, Sql};
 
 /// Recency rows: months since the last purchase.
@@ -285,40 +286,66 @@ pub fn orders(purchases: &[Purchase], from: i64, to: i64) -> Orders {
         .fold(Orders::default(), |o, p| Orders { count: o.count + 1, revenue: o.revenue + p.revenue })
 }
 
-/// A site's purchases in `[from, until)`.
-const PURCHASES_SQL: &str =
-    "SELECT visitor_id, ts{I}, json FROM events WHERE site = $1 AND name = 'purchase' AND ts >= $2 AND ts < $3";
+/// A site's purchases in `[from, until)` of a segment (`$4`, a [`Filter::pattern`]).
+const PURCHASES_SQL: &str = "SELECT visitor_id, ts{I}, json FROM events
+WHERE site = $1 AND name = 'purchase' AND ts >= $2 AND ts < $3 AND segment LIKE $4";
 
-/// Visitors each scenario reached (first exposed, not in its holdout) in `[from, to)`.
+/// Visitors each scenario reached (first exposed, not in its holdout) in `[from, to)`, whose
+/// first exposure is in the segment `$4`.
 const REACHED_SQL: &str = "SELECT scenario_id, visitor_id FROM exposures
-WHERE site = $1 AND variant <> 'holdout' AND first_ts >= $2 AND first_ts < $3";
+WHERE site = $1 AND variant <> 'holdout' AND first_ts >= $2 AND first_ts < $3 AND segment LIKE $4";
 
-/// Per UTC day and scenario: impressions, clicks, and visitors first exposed (holdout included).
+/// Per UTC day and scenario: impressions, clicks, and visitors first exposed (holdout included),
+/// in the segment `$4`.
 const SCENARIO_DAILY_SQL: &str = "
 SELECT {DATE}, scenario_id, sum(impressions){I}, sum(clicks){I}, sum(exposed){I} FROM (
   SELECT day, scenario_id, impressions, clicks, 0 AS exposed FROM rollup_daily
-  WHERE site = $1 AND day >= $2 AND day < $3 AND scenario_id <> ''
+  WHERE site = $1 AND day >= $2 AND day < $3 AND scenario_id <> '' AND segment LIKE $4
   UNION ALL
-  SELECT day, scenario_id, 0, 0, exposed FROM exposure_daily WHERE site = $1 AND day >= $2 AND day < $3
+  SELECT day, scenario_id, 0, 0, exposed FROM exposure_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $4
 ) d GROUP BY day, scenario_id ORDER BY day, scenario_id";
 
-/// A site's purchases in `[from, until)`, read from the store.
-pub fn load_purchases(store: &dyn EventStore, site: &str, from: i64, until: i64) -> Result<Vec<Purchase>, String> {
-    let rows = store.select(PURCHASES_SQL, &[Sql::Text(site.into()), Sql::Int(from), Sql::Int(until)])?;
+/// The parameters every loader's statement starts with: site, two bounds, segment pattern.
+fn scope(site: &str, from: i64, to: i64, segment: &Filter) -> [Sql; 4] {
+    [Sql::Text(site.into()), Sql::Int(from), Sql::Int(to), Sql::Text(segment.pattern())]
+}
+
+/// A site's purchases in `[from, until)` made in `segment`, read from the store.
+pub fn load_purchases(
+    store: &dyn EventStore,
+    site: &str,
+    from: i64,
+    until: i64,
+    segment: &Filter,
+) -> Result<Vec<Purchase>, String> {
+    let rows = store.select(PURCHASES_SQL, &scope(site, from, until, segment))?;
     Ok(rows.iter().map(|r| Purchase::from_event(r[0].text(), r[1].int(), r[2].text())).collect())
 }
 
-/// `(scenario id, visitor id)` for every visitor a scenario reached in `[from, to)`.
-pub fn load_reached(store: &dyn EventStore, site: &str, from: i64, to: i64) -> Result<Vec<(String, String)>, String> {
-    let rows = store.select(REACHED_SQL, &[Sql::Text(site.into()), Sql::Int(from), Sql::Int(to)])?;
+/// `(scenario id, visitor id)` for every visitor a scenario reached in `[from, to)` (first
+/// exposed in `segment`).
+pub fn load_reached(
+    store: &dyn EventStore,
+    site: &str,
+    from: i64,
+    to: i64,
+    segment: &Filter,
+) -> Result<Vec<(String, String)>, String> {
+    let rows = store.select(REACHED_SQL, &scope(site, from, to, segment))?;
     Ok(rows.into_iter().map(|r| (r[0].text().to_string(), r[1].text().to_string())).collect())
 }
 
-/// The daily trend per scenario over the UTC days `[from, to)` touches, as JSON rows
-/// `{date, scenario_id, impressions, clicks, exposed}`.
-pub fn load_scenario_daily(store: &dyn EventStore, site: &str, from: i64, to: i64) -> Result<Vec<Value>, String> {
+/// The daily trend per scenario over the UTC days `[from, to)` touches, in `segment`, as JSON
+/// rows `{date, scenario_id, impressions, clicks, exposed}`.
+pub fn load_scenario_daily(
+    store: &dyn EventStore,
+    site: &str,
+    from: i64,
+    to: i64,
+    segment: &Filter,
+) -> Result<Vec<Value>, String> {
     let (first, end) = crate::rollup::days(from, to);
-    let rows = store.select(SCENARIO_DAILY_SQL, &[Sql::Text(site.into()), Sql::Int(first), Sql::Int(end)])?;
+    let rows = store.select(SCENARIO_DAILY_SQL, &scope(site, first, end, segment))?;
     Ok(rows
         .iter()
         .map(|r| {

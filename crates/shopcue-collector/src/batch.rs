@@ -3,6 +3,8 @@
 
 use shopcue::json::{self, Value};
 
+use crate::segment::{Device, Segment, Visit};
+
 /// Largest request body accepted (bytes).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Most events in one batch.
@@ -49,6 +51,9 @@ pub struct StoredEvent {
     pub variant: Option<String>,
     /// The whole event as JSON.
     pub json: String,
+    /// Device class (of the request that delivered it, set by the HTTP side: [`Batch::sent_from`])
+    /// and new vs returning (from its `session_number`).
+    pub segment: Segment,
 }
 
 /// A decoded batch.
@@ -78,6 +83,14 @@ fn all_finite(v: &Value) -> bool {
         Value::Array(items) => items.iter().all(all_finite),
         Value::Object(members) => members.iter().all(|(_, v)| all_finite(v)),
         _ => true,
+    }
+}
+
+impl Batch {
+    /// Marks every event as sent from `device` (the request's, [`Device::from_headers`]).
+    pub fn sent_from(mut self, device: Device) -> Batch {
+        self.events.iter_mut().for_each(|e| e.segment.device = device);
+        self
     }
 }
 
@@ -130,6 +143,14 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
             Some(_) => Err(format!("params.{key} must be a string of 1 to 100 bytes without NUL")),
         }
     };
+    let session_number = match e.get("session_number") {
+        None | Some(Value::Null) => None,
+        Some(n) => Some(
+            n.as_f64()
+                .filter(|n| *n >= 1.0 && *n <= u32::MAX as f64 && n.fract() == 0.0)
+                .ok_or("session_number must be a whole number from 1")? as u64,
+        ),
+    };
     Ok(StoredEvent {
         id,
         site: site.to_string(),
@@ -142,6 +163,7 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
         scenario_id: param("scenario_id")?,
         variant: param("variant")?,
         json: e.to_json(),
+        segment: Segment { device: Device::Unknown, visit: Visit::from_session_number(session_number) },
     })
 }
 
@@ -219,6 +241,25 @@ mod tests {
         );
         assert_eq!(b.events[0].url, "/ab");
         assert_eq!(b.events[0].variant.as_deref(), Some("holdout"));
+    }
+
+    #[test]
+    fn session_number_gives_new_or_returning_and_the_request_the_device() {
+        let b = decode(
+            r#"{"site":"s","events":[
+                {"id":"a","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":1},
+                {"id":"b","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":4},
+                {"id":"c","name":"view_item","ts":1700000000000,"visitor_id":"v"},
+                {"id":"d","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":0.5},
+                {"id":"e","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":"1"}]}"#,
+            NOW,
+        )
+        .unwrap()
+        .sent_from(Device::Tablet);
+        let segments: Vec<String> = b.events.iter().map(|e| e.segment.to_string()).collect();
+        assert_eq!(segments, ["tablet:new", "tablet:returning", "tablet:unknown"]);
+        let why = "session_number must be a whole number from 1".to_string();
+        assert_eq!(b.rejected, [(3, why.clone()), (4, why)]);
     }
 
     #[test]

@@ -131,6 +131,7 @@ mod tests {
             scenario_id: None,
             variant: None,
             json: "{}".into(),
+            segment: Default::default(),
         };
         Incoming { events: vec![e; n], received_at: 0 }
     }

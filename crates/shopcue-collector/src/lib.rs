@@ -36,6 +36,7 @@ pub mod pg;
 pub mod publish;
 pub mod report;
 pub mod rollup;
+pub mod segment;
 pub mod session;
 pub mod simulate;
 pub mod sqlite;
@@ -431,13 +432,15 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
         }
     };
     let gzipped = headers.get(header::CONTENT_ENCODING).is_some_and(|e| e.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let device = segment::Device::from_headers(header_text("user-agent"), header_text("sec-ch-ua-mobile"));
     let now = (now_s * 1000.0) as i64;
     // At most one decode per core at a time: the rest wait their turn, never the async workers.
     let Ok(_slot) = app.decode_slots.acquire().await else {
         return error_reply(StatusCode::SERVICE_UNAVAILABLE, "shutting down, retry later");
     };
     let batch = match tokio::task::spawn_blocking(move || decode_body(&bytes, gzipped, now)).await {
-        Ok(Ok(b)) => b,
+        Ok(Ok(b)) => b.sent_from(device),
         Ok(Err((status, reason))) => return error_reply(status, &reason),
         Err(_) => return error_reply(StatusCode::INTERNAL_SERVER_ERROR, "could not decode the body"),
     };
@@ -656,11 +659,12 @@ async fn session_info(State(app): State<App>, req: Request) -> Response {
 }
 
 /// The scope every analytics request shares: `site`, `from`, `to` (defaults: the last 30
-/// days), and whether CSV was asked for.
+/// days), the segment filter (`device`, `visitor`), and whether CSV was asked for.
 struct Scope {
     site: String,
     from: i64,
     to: i64,
+    segment: segment::Filter,
     query: String,
 }
 
@@ -682,7 +686,9 @@ impl Scope {
         let bounds =
             time_param(&query, "from", now - 30 * 86_400_000).and_then(|f| Ok((f, time_param(&query, "to", now + 86_400_000)?)));
         let (from, to) = bounds.map_err(|e| error_reply(StatusCode::BAD_REQUEST, &e))?;
-        Ok(Scope { site, from, to, query })
+        let segment = segment::Filter::parse(query_param(&query, "device").as_deref(), query_param(&query, "visitor").as_deref())
+            .map_err(|e| error_reply(StatusCode::BAD_REQUEST, &e))?;
+        Ok(Scope { site, from, to, segment, query })
     }
 
     fn csv(&self) -> bool {
@@ -714,11 +720,11 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         return error_reply(StatusCode::BAD_REQUEST, "table must be scenarios, daily or scenario_daily");
     }
     let (site, from, to) = (scope.site.clone(), scope.from, scope.to);
-    let q = ReportQuery { site: site.clone(), from, to, window_ms: (days * 86_400_000.0) as i64 };
+    let q = ReportQuery { site: site.clone(), from, to, window_ms: (days * 86_400_000.0) as i64, segment: scope.segment };
     let store = app.store.clone();
     let result = tokio::task::spawn_blocking(move || {
-        let purchases = analytics::load_purchases(&*store, &q.site, q.from, q.to)?;
-        let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to)?;
+        let purchases = analytics::load_purchases(&*store, &q.site, q.from, q.to, &q.segment)?;
+        let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
         Ok::<_, String>((store.report(&q)?, store.daily(&q)?, analytics::orders(&purchases, q.from, q.to), scenario_daily))
     })
     .await;
@@ -727,6 +733,7 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
     let mut body = report::to_json(&site, from, to, days, &rows, orders.aov());
+    body.set("segment", scope.segment.to_json());
     body.set(
         "orders",
         object([
@@ -768,10 +775,13 @@ async fn report_rf(State(app): State<App>, req: Request) -> Response {
         Err(bad) => return bad,
     };
     let (site, from, to) = (scope.site.clone(), scope.from, scope.to);
+    // A customer's recency and frequency are their history: new vs returning (a split by
+    // history itself) does not apply; the device class does, to every purchase and exposure.
+    let segment = segment::Filter { visit: None, ..scope.segment };
     let store = app.store.clone();
     let result = tokio::task::spawn_blocking(move || {
-        let purchases = analytics::load_purchases(&*store, &site, 0, to)?;
-        let reached = analytics::load_reached(&*store, &site, from, to)?;
+        let purchases = analytics::load_purchases(&*store, &site, 0, to, &segment)?;
+        let reached = analytics::load_reached(&*store, &site, from, to, &segment)?;
         Ok::<_, String>(analytics::rf(&purchases, from, to, &reached))
     })
     .await;
@@ -784,6 +794,7 @@ async fn report_rf(State(app): State<App>, req: Request) -> Response {
     }
     let mut body = table.to_json();
     body.set("site", scope.site.as_str().into());
+    body.set("segment", segment.to_json());
     json_reply(StatusCode::OK, &body)
 }
 

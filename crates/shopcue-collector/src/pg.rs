@@ -41,8 +41,18 @@ CREATE TABLE IF NOT EXISTS events (
   variant     TEXT,
   json        TEXT NOT NULL,
   received_at BIGINT NOT NULL,
+  segment     TEXT NOT NULL DEFAULT 'unknown:unknown',
   PRIMARY KEY (site, id)
 );
+-- Segments (device class, new vs returning) came later: older events are unknown in both, and
+-- rollups without them are dropped here and rebuilt.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS segment TEXT NOT NULL DEFAULT 'unknown:unknown';
+DO $$ BEGIN
+  IF to_regclass('rollup_daily') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'rollup_daily' AND column_name = 'segment') THEN
+    DROP TABLE IF EXISTS rollup_daily, exposures, exposure_daily, conversion_daily;
+  END IF;
+END $$;
 -- Event ids were once unique across all sites (an id sent first under another site dropped the
 -- real one); they are unique per site now.
 DO $$ BEGIN
@@ -57,9 +67,9 @@ CREATE INDEX IF NOT EXISTS events_visitor ON events(site, visitor_id, name, ts);
 CREATE INDEX IF NOT EXISTS events_scenario ON events(site, scenario_id) WHERE scenario_id IS NOT NULL;";
 
 const INSERT_SQL: &str = "
-INSERT INTO events (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at)
+INSERT INTO events (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at, segment)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[],
-                     $9::text[], $10::text[], $11::int8[])
+                     $9::text[], $10::text[], $11::int8[], $12::text[])
 ON CONFLICT (site, id) DO NOTHING
 RETURNING site, id";
 
@@ -92,14 +102,14 @@ struct Statements {
 }
 
 static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
-    daily: upsert(rollup::UPSERT_DAILY, &["text", "int8", "text", "text", "int8", "int8", "int8", "int8"]),
-    exposures: upsert(rollup::UPSERT_EXPOSURES, &["text", "text", "text", "text", "int8"]),
+    daily: upsert(rollup::UPSERT_DAILY, &["text", "int8", "text", "text", "text", "int8", "int8", "int8", "int8"]),
+    exposures: upsert(rollup::UPSERT_EXPOSURES, &["text", "text", "text", "text", "int8", "text"]),
     conversions_of: dialect(&format!(
         "UPDATE exposures {} WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
         rollup::SET_CONVERSION
     )),
-    cohort: upsert(rollup::UPSERT_COHORT, &["text", "text", "text", "int8", "int8"]),
-    conversions: upsert(rollup::UPSERT_CONVERSIONS, &["text", "text", "text", "int8", "int8", "int8"]),
+    cohort: upsert(rollup::UPSERT_COHORT, &["text", "text", "text", "text", "int8", "int8"]),
+    conversions: upsert(rollup::UPSERT_CONVERSIONS, &["text", "text", "text", "text", "int8", "int8", "int8"]),
 });
 
 /// Rebuilds the rollups from the events, inside `tx`.
@@ -111,32 +121,34 @@ fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
 fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres::Error> {
     let sql = &*STATEMENTS;
     if !r.daily.is_empty() {
-        let mut cols: (Vec<&str>, Vec<i64>, Vec<&str>, Vec<&str>) = Default::default();
+        let mut cols: (Vec<&str>, Vec<i64>, Vec<&str>, Vec<&str>, Vec<&str>) = Default::default();
         let mut counts: [Vec<i64>; 4] = Default::default();
-        for ((site, day, sc, v), n) in &r.daily {
+        for ((site, day, sc, v, segment), n) in &r.daily {
             cols.0.push(site);
             cols.1.push(*day);
             cols.2.push(sc);
             cols.3.push(v);
+            cols.4.push(segment);
             (0..4).for_each(|i| counts[i].push(n[i]));
         }
         let [imp, clk, dis, buy] = &counts;
-        tx.execute(&sql.daily, &[&cols.0, &cols.1, &cols.2, &cols.3, imp, clk, dis, buy])?;
+        tx.execute(&sql.daily, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, imp, clk, dis, buy])?;
     }
     // The touched visitors' cohorts before and after: their difference updates the daily ones.
     let (sites, visitors): (Vec<&str>, Vec<&str>) = r.visitors.iter().map(|(s, v)| (s.as_str(), v.as_str())).unzip();
     let before = if sites.is_empty() { Vec::new() } else { exposures_of(tx, &sites, &visitors)? };
     if !r.exposures.is_empty() {
         let mut text: [Vec<&str>; 4] = Default::default();
-        let mut first_ts = Vec::with_capacity(r.exposures.len());
-        for ((site, sc, v, visitor), first) in &r.exposures {
+        let (mut first_ts, mut segments) = (Vec::with_capacity(r.exposures.len()), Vec::with_capacity(r.exposures.len()));
+        for ((site, sc, v, visitor), (first, segment)) in &r.exposures {
             for (column, value) in text.iter_mut().zip([site, sc, v, visitor]) {
                 column.push(value);
             }
             first_ts.push(*first);
+            segments.push(segment.as_str());
         }
         let [sites, scenarios, variants, visitors] = &text;
-        tx.execute(&sql.exposures, &[sites, scenarios, variants, visitors, &first_ts])?;
+        tx.execute(&sql.exposures, &[sites, scenarios, variants, visitors, &first_ts, &segments])?;
     }
     if r.visitors.is_empty() {
         return Ok(());
@@ -145,31 +157,31 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
     let after = exposures_of(tx, &sites, &visitors)?;
     let (cohorts, conversions) = rollup::cohort_deltas(&before, &after);
     if !cohorts.is_empty() {
-        let mut text: [Vec<&str>; 3] = Default::default();
+        let mut text: [Vec<&str>; 4] = Default::default();
         let (mut days, mut counts) = (Vec::new(), Vec::new());
-        for ((site, sc, v, day), n) in &cohorts {
-            for (column, value) in text.iter_mut().zip([site, sc, v]) {
+        for ((site, sc, v, segment, day), n) in &cohorts {
+            for (column, value) in text.iter_mut().zip([site, sc, v, segment]) {
                 column.push(value);
             }
             days.push(*day);
             counts.push(*n);
         }
-        let [s, sc, v] = &text;
-        tx.execute(&sql.cohort, &[s, sc, v, &days, &counts])?;
+        let [s, sc, v, segment] = &text;
+        tx.execute(&sql.cohort, &[s, sc, v, segment, &days, &counts])?;
     }
     if !conversions.is_empty() {
-        let mut text: [Vec<&str>; 3] = Default::default();
+        let mut text: [Vec<&str>; 4] = Default::default();
         let (mut days, mut delays, mut counts) = (Vec::new(), Vec::new(), Vec::new());
-        for ((site, sc, v, day, delay), n) in &conversions {
-            for (column, value) in text.iter_mut().zip([site, sc, v]) {
+        for ((site, sc, v, segment, day, delay), n) in &conversions {
+            for (column, value) in text.iter_mut().zip([site, sc, v, segment]) {
                 column.push(value);
             }
             days.push(*day);
             delays.push(*delay);
             counts.push(*n);
         }
-        let [s, sc, v] = &text;
-        tx.execute(&sql.conversions, &[s, sc, v, &days, &delays, &counts])?;
+        let [s, sc, v, segment] = &text;
+        tx.execute(&sql.conversions, &[s, sc, v, segment, &days, &delays, &counts])?;
     }
     Ok(())
 }
@@ -181,11 +193,11 @@ fn exposures_of(
     visitors: &[&str],
 ) -> Result<Vec<rollup::ExposureRow>, postgres::Error> {
     let rows = tx.query(
-        "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts FROM exposures
+        "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts, segment FROM exposures
          WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
         &[&sites, &visitors],
     )?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5))).collect())
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6))).collect())
 }
 
 /// `true` for the URLs this store takes (`postgres://…`, `postgresql://…`).
@@ -264,6 +276,7 @@ struct Columns<'a> {
     variants: Vec<Option<&'a str>>,
     jsons: Vec<&'a str>,
     received: Vec<i64>,
+    segments: Vec<String>,
 }
 
 impl<'a> Columns<'a> {
@@ -280,6 +293,7 @@ impl<'a> Columns<'a> {
             variants: Vec::with_capacity(n),
             jsons: Vec::with_capacity(n),
             received: Vec::with_capacity(n),
+            segments: Vec::with_capacity(n),
         }
     }
 
@@ -295,6 +309,7 @@ impl<'a> Columns<'a> {
         self.variants.push(e.variant.as_deref());
         self.jsons.push(&e.json);
         self.received.push(received_at);
+        self.segments.push(e.segment.to_string());
     }
 }
 
@@ -323,6 +338,7 @@ impl EventStore for PgStore {
                     &cols.variants,
                     &cols.jsons,
                     &cols.received,
+                    &cols.segments,
                 ],
             )?;
             // An id is new for the first batch (and the first time within it) that carried it.
@@ -361,7 +377,7 @@ impl EventStore for PgStore {
         let (first_day, end_day) = rollup::days(q.from, q.to);
         let (sql, window) = rollup::report_plan(q.window_ms);
         let sql = dialect(&sql);
-        let rows = self.with(&self.reader, |c| c.query(&sql, &[&q.site, &first_day, &end_day, &window]))?;
+        let rows = self.with(&self.reader, |c| c.query(&sql, &[&q.site, &first_day, &end_day, &window, &q.segment.pattern()]))?;
         Ok(rows
             .iter()
             .map(|r| Row {
@@ -379,7 +395,7 @@ impl EventStore for PgStore {
     fn daily(&self, q: &ReportQuery) -> Result<Vec<Day>, String> {
         let (first_day, end_day) = rollup::days(q.from, q.to);
         let sql = dialect(rollup::DAILY_SQL);
-        let rows = self.with(&self.reader, |c| c.query(&sql, &[&q.site, &first_day, &end_day]))?;
+        let rows = self.with(&self.reader, |c| c.query(&sql, &[&q.site, &first_day, &end_day, &q.segment.pattern()]))?;
         Ok(rows
             .iter()
             .map(|r| Day { date: r.get(0), impressions: r.get::<_, i64>(1) as u64, purchases: r.get::<_, i64>(2) as u64 })

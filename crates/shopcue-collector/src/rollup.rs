@@ -2,15 +2,19 @@
 //! transaction as the events they count, from the events that were new (a resent duplicate
 //! adds nothing), so a report is always exactly the events committed so far.
 //!
-//! - `rollup_daily(site, day, scenario_id, variant)`: impressions, clicks, dismissals and
-//!   purchases per UTC day (purchases, and events without a scenario, under `''`).
+//! - `rollup_daily(site, day, scenario_id, variant, segment)`: impressions, clicks, dismissals
+//!   and purchases per UTC day (purchases, and events without a scenario, under `''`).
 //! - `exposures(site, scenario_id, variant, visitor_id)`: the visitor's first exposure
-//!   (`first_ts`) and their first purchase at or after it (`converted_ts`), recomputed for each
-//!   visitor a write touches (a late exposure or purchase moves them).
+//!   (`first_ts`, and its `segment`) and their first purchase at or after it (`converted_ts`),
+//!   recomputed for each visitor a write touches (a late exposure or purchase moves them).
 //!
-//! - `exposure_daily(site, scenario_id, variant, day)`: visitors first exposed that UTC day;
-//!   `conversion_daily(…, day, delay_days)`: how many of them converted after how many days
-//!   (rounded up). Kept from the difference each write makes to `exposures`.
+//! - `exposure_daily(site, scenario_id, variant, segment, day)`: visitors first exposed that UTC
+//!   day; `conversion_daily(…, day, delay_days)`: how many of them converted after how many
+//!   days (rounded up). Kept from the difference each write makes to `exposures`.
+//!
+//! Every count is kept per [`crate::segment`] (device class and new vs returning, of the event
+//! counted; of the first exposure for a visitor), so a filtered report reads the same rows as
+//! an unfiltered one, with `segment LIKE` the filter's pattern.
 //!
 //! A report then reads one row per scenario-day (and per delay), however many events and
 //! visitors there are; an attribution window that is not a whole number of days reads the
@@ -29,8 +33,9 @@ pub fn days(from: i64, to: i64) -> (i64, i64) {
     (from.div_euclid(DAY_MS), (to + DAY_MS - 1).div_euclid(DAY_MS))
 }
 
-/// One `rollup_daily` key: site, day, scenario (`''` for none), variant (`''` for none).
-pub type DayKey = (String, i64, String, String);
+/// One `rollup_daily` key: site, day, scenario (`''` for none), variant (`''` for none),
+/// segment.
+pub type DayKey = (String, i64, String, String, String);
 /// One `exposures` key: site, scenario, variant (`''` for none), visitor.
 pub type ExposureKey = (String, String, String, String);
 
@@ -39,8 +44,8 @@ pub type ExposureKey = (String, String, String, String);
 pub struct Rollup {
     /// Per day key: impressions, clicks, dismissals, purchases to add.
     pub daily: BTreeMap<DayKey, [i64; 4]>,
-    /// Per exposure key: the earliest exposure among the new events.
-    pub exposures: BTreeMap<ExposureKey, i64>,
+    /// Per exposure key: the earliest exposure among the new events, and its segment.
+    pub exposures: BTreeMap<ExposureKey, (i64, String)>,
     /// (site, visitor) whose conversion must be recomputed (a new exposure or purchase).
     pub visitors: BTreeSet<(String, String)>,
 }
@@ -57,38 +62,43 @@ impl Rollup {
         };
         let scenario = e.scenario_id.clone().unwrap_or_default();
         let variant = e.variant.clone().unwrap_or_default();
+        let segment = e.segment.to_string();
         if let Some(c) = column {
             let (sc, v) = if c == 3 { (String::new(), String::new()) } else { (scenario.clone(), variant.clone()) };
-            self.daily.entry((e.site.clone(), e.ts.div_euclid(DAY_MS), sc, v)).or_default()[c] += 1;
+            self.daily.entry((e.site.clone(), e.ts.div_euclid(DAY_MS), sc, v, segment.clone())).or_default()[c] += 1;
         }
         if e.name == "purchase" || (e.name == "shopcue_exposure" && !scenario.is_empty()) {
             self.visitors.insert((e.site.clone(), e.visitor_id.clone()));
         }
         if e.name == "shopcue_exposure" && !scenario.is_empty() {
-            let first = self.exposures.entry((e.site.clone(), scenario, variant, e.visitor_id.clone())).or_insert(e.ts);
-            *first = (*first).min(e.ts);
+            // The earliest; at the same moment, the smallest segment (as the upsert and the
+            // rebuild choose).
+            let new = (e.ts, segment);
+            let first = self.exposures.entry((e.site.clone(), scenario, variant, e.visitor_id.clone())).or_insert(new.clone());
+            *first = first.clone().min(new);
         }
     }
 }
 
-/// One `exposures` row: site, scenario, variant, visitor, first exposure, first purchase after.
-pub type ExposureRow = (String, String, String, String, i64, Option<i64>);
-/// `exposure_daily` deltas by (site, scenario, variant, day).
-pub type CohortDeltas = BTreeMap<(String, String, String, i64), i64>;
-/// `conversion_daily` deltas by (site, scenario, variant, day, delay in days rounded up).
-pub type ConversionDeltas = BTreeMap<(String, String, String, i64, i64), i64>;
+/// One `exposures` row: site, scenario, variant, visitor, first exposure, first purchase after,
+/// segment (of the first exposure).
+pub type ExposureRow = (String, String, String, String, i64, Option<i64>, String);
+/// `exposure_daily` deltas by (site, scenario, variant, segment, day).
+pub type CohortDeltas = BTreeMap<(String, String, String, String, i64), i64>;
+/// `conversion_daily` deltas by (site, scenario, variant, segment, day, delay in days rounded up).
+pub type ConversionDeltas = BTreeMap<(String, String, String, String, i64, i64), i64>;
 
 /// What changing the touched visitors' `exposures` rows from `before` to `after` does to the
 /// daily cohorts (entries that cancel out are left out).
 pub fn cohort_deltas(before: &[ExposureRow], after: &[ExposureRow]) -> (CohortDeltas, ConversionDeltas) {
     let (mut cohorts, mut conversions) = (CohortDeltas::new(), ConversionDeltas::new());
     for (rows, sign) in [(before, -1), (after, 1)] {
-        for (site, sc, v, _, first, converted) in rows {
+        for (site, sc, v, _, first, converted, segment) in rows {
             let day = first.div_euclid(DAY_MS);
-            *cohorts.entry((site.clone(), sc.clone(), v.clone(), day)).or_default() += sign;
+            *cohorts.entry((site.clone(), sc.clone(), v.clone(), segment.clone(), day)).or_default() += sign;
             if let Some(at) = converted {
                 let delay = (at - first + DAY_MS - 1).div_euclid(DAY_MS);
-                *conversions.entry((site.clone(), sc.clone(), v.clone(), day, delay)).or_default() += sign;
+                *conversions.entry((site.clone(), sc.clone(), v.clone(), segment.clone(), day, delay)).or_default() += sign;
             }
         }
     }
@@ -101,27 +111,32 @@ pub fn cohort_deltas(before: &[ExposureRow], after: &[ExposureRow]) -> (CohortDe
 /// `VALUES (?1, …)`, one row per execution; PostgreSQL: `SELECT * FROM unnest($1::…[], …)`, a
 /// whole group in one round trip), `{MIN}` its two-argument minimum.
 ///
-/// The daily deltas: site, day, scenario, variant, impressions, clicks, dismissals, purchases.
+/// The daily deltas: site, day, scenario, variant, segment, impressions, clicks, dismissals,
+/// purchases.
 pub const UPSERT_DAILY: &str = "
-INSERT INTO rollup_daily (site, day, scenario_id, variant, impressions, clicks, dismissals, purchases) {ROWS}
-ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET
+INSERT INTO rollup_daily (site, day, scenario_id, variant, segment, impressions, clicks, dismissals, purchases) {ROWS}
+ON CONFLICT (site, day, scenario_id, variant, segment) DO UPDATE SET
   impressions = rollup_daily.impressions + excluded.impressions, clicks = rollup_daily.clicks + excluded.clicks,
   dismissals = rollup_daily.dismissals + excluded.dismissals, purchases = rollup_daily.purchases + excluded.purchases";
 
-/// The earliest new exposures: site, scenario, variant, visitor, first_ts (as [`UPSERT_DAILY`]).
+/// The earliest new exposures: site, scenario, variant, visitor, first_ts, segment (as
+/// [`UPSERT_DAILY`]). An exposure at the same moment keeps the smaller segment, as a rebuild does.
 pub const UPSERT_EXPOSURES: &str = "
-INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts) {ROWS}
-ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = {MIN}(exposures.first_ts, excluded.first_ts)";
+INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts, segment) {ROWS}
+ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = {MIN}(exposures.first_ts, excluded.first_ts),
+  segment = CASE WHEN excluded.first_ts < exposures.first_ts
+                   OR (excluded.first_ts = exposures.first_ts AND excluded.segment {C} < exposures.segment {C})
+            THEN excluded.segment ELSE exposures.segment END";
 
-/// Cohort deltas: site, scenario, variant, day, n (as [`UPSERT_DAILY`]).
+/// Cohort deltas: site, scenario, variant, segment, day, n (as [`UPSERT_DAILY`]).
 pub const UPSERT_COHORT: &str = "
-INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed) {ROWS}
-ON CONFLICT (site, day, scenario_id, variant) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
+INSERT INTO exposure_daily (site, scenario_id, variant, segment, day, exposed) {ROWS}
+ON CONFLICT (site, day, scenario_id, variant, segment) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
 
-/// Conversion deltas: site, scenario, variant, day, delay_days, n (as [`UPSERT_DAILY`]).
+/// Conversion deltas: site, scenario, variant, segment, day, delay_days, n (as [`UPSERT_DAILY`]).
 pub const UPSERT_CONVERSIONS: &str = "
-INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors) {ROWS}
-ON CONFLICT (site, day, scenario_id, variant, delay_days) DO UPDATE SET visitors = conversion_daily.visitors + excluded.visitors";
+INSERT INTO conversion_daily (site, scenario_id, variant, segment, day, delay_days, visitors) {ROWS}
+ON CONFLICT (site, day, scenario_id, variant, segment, delay_days) DO UPDATE SET visitors = conversion_daily.visitors + excluded.visitors";
 
 /// `converted_ts`'s one definition: the first purchase at or after the visitor's first exposure.
 /// `{EVENTS_BY_VISITOR}` is where SQLite names `events_visitor` (without statistics its planner
@@ -138,25 +153,27 @@ macro_rules! set_conversion {
 /// touched.
 pub const SET_CONVERSION: &str = set_conversion!();
 
-/// Impressions, clicks and dismissals per scenario × variant (`$1` site, `$2`/`$3` day bounds).
+/// Impressions, clicks and dismissals per scenario × variant (`$1` site, `$2`/`$3` day bounds,
+/// `$5` the segment pattern).
 const LIFE: &str = "
 life AS (
   SELECT scenario_id AS sc, variant AS v, sum(impressions){I} AS imp, sum(clicks){I} AS clk, sum(dismissals){I} AS dis
-  FROM rollup_daily WHERE site = $1 AND day >= $2 AND day < $3 AND scenario_id <> ''
+  FROM rollup_daily WHERE site = $1 AND day >= $2 AND day < $3 AND scenario_id <> '' AND segment LIKE $5
   GROUP BY 1, 2)";
 
 /// The report from the daily cohorts, for a window of whole days (`$1` site, `$2`/`$3` day
-/// bounds, `$4` window in days). `{C}` is where a dialect puts a byte-order collation, `{I}` a
-/// cast to a 64-bit integer (PostgreSQL's `sum` of `bigint` is `numeric`).
+/// bounds, `$4` window in days, `$5` the segment pattern, [`crate::segment::Filter::pattern`]).
+/// `{C}` is where a dialect puts a byte-order collation, `{I}` a cast to a 64-bit integer
+/// (PostgreSQL's `sum` of `bigint` is `numeric`).
 pub fn report_sql() -> String {
     format!(
         "WITH agg AS (
   SELECT scenario_id AS sc, variant AS v, sum(exposed){{I}} AS exposed
-  FROM exposure_daily WHERE site = $1 AND day >= $2 AND day < $3
+  FROM exposure_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $5
   GROUP BY 1, 2),
 conv AS (
   SELECT scenario_id AS sc, variant AS v, sum(visitors){{I}} AS converted
-  FROM conversion_daily WHERE site = $1 AND day >= $2 AND day < $3 AND delay_days <= $4
+  FROM conversion_daily WHERE site = $1 AND day >= $2 AND day < $3 AND delay_days <= $4 AND segment LIKE $5
   GROUP BY 1, 2),{LIFE}
 SELECT agg.sc, agg.v, agg.exposed, coalesce(conv.converted, 0), coalesce(life.imp, 0), coalesce(life.clk, 0),
        coalesce(life.dis, 0)
@@ -174,6 +191,7 @@ pub fn report_by_visitor_sql() -> String {
          sum(CASE WHEN converted_ts IS NOT NULL AND converted_ts <= first_ts + $4 THEN 1 ELSE 0 END) AS converted
   FROM exposures
   WHERE site = $1 AND first_ts >= $2 * CAST(86400000 AS BIGINT) AND first_ts < $3 * CAST(86400000 AS BIGINT)
+    AND segment LIKE $5
   GROUP BY 1, 2),{LIFE}
 SELECT agg.sc, agg.v, agg.exposed, agg.converted, coalesce(life.imp, 0), coalesce(life.clk, 0), coalesce(life.dis, 0)
 FROM agg LEFT JOIN life ON life.sc = agg.sc AND life.v = agg.v
@@ -182,8 +200,8 @@ ORDER BY agg.sc {{C}}, agg.v {{C}}"
 }
 
 /// A report's statement and its `$4`: the daily cohorts and the window in days when it is a
-/// whole number of days, else the per-visitor table and the window in ms. Both take `$1` site
-/// and `$2`/`$3` the day bounds ([`days`]).
+/// whole number of days, else the per-visitor table and the window in ms. Both take `$1` site,
+/// `$2`/`$3` the day bounds ([`days`]) and `$5` the segment pattern.
 pub fn report_plan(window_ms: i64) -> (String, i64) {
     if window_ms % DAY_MS == 0 {
         (report_sql(), window_ms / DAY_MS)
@@ -192,33 +210,39 @@ pub fn report_plan(window_ms: i64) -> (String, i64) {
     }
 }
 
-/// Impressions and purchases per UTC day from the rollups (`$1` site, `$2`/`$3` day bounds);
-/// `{DATE}` is the dialect's `YYYY-MM-DD` of `day`, `{I}` as in [`report_sql`].
+/// Impressions and purchases per UTC day from the rollups (`$1` site, `$2`/`$3` day bounds,
+/// `$4` the segment pattern); `{DATE}` is the dialect's `YYYY-MM-DD` of `day`, `{I}` as in
+/// [`report_sql`].
 pub const DAILY_SQL: &str = "
 SELECT {DATE}, sum(impressions){I}, sum(purchases){I}
-FROM rollup_daily WHERE site = $1 AND day >= $2 AND day < $3
+FROM rollup_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $4
 GROUP BY day HAVING sum(impressions) + sum(purchases) > 0 ORDER BY day";
 
 /// Creates the rollup tables (`{INT}`: the dialect's 64-bit integer type; `{TABLE}`: table
-/// options).
+/// options). Rollups without a `segment` column (written before segments) are dropped by the
+/// store and rebuilt ([`BACKFILL`]); [`OLD_ROLLUPS`] lists them.
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS rollup_daily (
-  site TEXT NOT NULL, day {INT} NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL,
+  site TEXT NOT NULL, day {INT} NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL,
   impressions {INT} NOT NULL, clicks {INT} NOT NULL, dismissals {INT} NOT NULL, purchases {INT} NOT NULL,
-  PRIMARY KEY (site, day, scenario_id, variant)){TABLE};
+  PRIMARY KEY (site, day, scenario_id, variant, segment)){TABLE};
 CREATE TABLE IF NOT EXISTS exposures (
   site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, visitor_id TEXT NOT NULL,
-  first_ts {INT} NOT NULL, converted_ts {INT},
+  first_ts {INT} NOT NULL, converted_ts {INT}, segment TEXT NOT NULL,
   PRIMARY KEY (site, scenario_id, variant, visitor_id)){TABLE};
 CREATE INDEX IF NOT EXISTS exposures_visitor ON exposures(site, visitor_id);
 CREATE INDEX IF NOT EXISTS exposures_first ON exposures(site, first_ts);
 CREATE TABLE IF NOT EXISTS exposure_daily (
-  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, day {INT} NOT NULL, exposed {INT} NOT NULL,
-  PRIMARY KEY (site, day, scenario_id, variant)){TABLE};
+  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL, day {INT} NOT NULL,
+  exposed {INT} NOT NULL,
+  PRIMARY KEY (site, day, scenario_id, variant, segment)){TABLE};
 CREATE TABLE IF NOT EXISTS conversion_daily (
-  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, day {INT} NOT NULL, delay_days {INT} NOT NULL,
-  visitors {INT} NOT NULL,
-  PRIMARY KEY (site, day, scenario_id, variant, delay_days)){TABLE};";
+  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL, day {INT} NOT NULL,
+  delay_days {INT} NOT NULL, visitors {INT} NOT NULL,
+  PRIMARY KEY (site, day, scenario_id, variant, segment, delay_days)){TABLE};";
+
+/// The rollup tables, which a store drops when they predate segments (then rebuilds them).
+pub const OLD_ROLLUPS: &str = "rollup_daily, exposures, exposure_daily, conversion_daily";
 
 /// Rebuilds every rollup from the events (a database written before rollups existed). Written,
 /// like every statement here, with PostgreSQL's `$n`, which SQLite reads as `?n`.
@@ -227,28 +251,32 @@ pub const BACKFILL: [&str; 9] = [
     "DELETE FROM exposures",
     "DELETE FROM exposure_daily",
     "DELETE FROM conversion_daily",
-    "INSERT INTO rollup_daily (site, day, scenario_id, variant, impressions, clicks, dismissals, purchases)
+    "INSERT INTO rollup_daily (site, day, scenario_id, variant, segment, impressions, clicks, dismissals, purchases)
      SELECT site, ts / 86400000 AS day,
             CASE WHEN name = 'purchase' THEN '' ELSE coalesce(scenario_id, '') END AS sc,
-            CASE WHEN name = 'purchase' THEN '' ELSE coalesce(variant, '') END AS v,
+            CASE WHEN name = 'purchase' THEN '' ELSE coalesce(variant, '') END AS v, segment,
             sum(CASE WHEN name = 'shopcue_impression' THEN 1 ELSE 0 END), sum(CASE WHEN name = 'shopcue_click' THEN 1 ELSE 0 END),
             sum(CASE WHEN name = 'shopcue_dismiss' THEN 1 ELSE 0 END), sum(CASE WHEN name = 'purchase' THEN 1 ELSE 0 END)
      FROM events WHERE name IN ('shopcue_impression', 'shopcue_click', 'shopcue_dismiss', 'purchase')
-     GROUP BY 1, 2, 3, 4",
-    "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts)
-     SELECT site, scenario_id, coalesce(variant, ''), visitor_id, min(ts) FROM events
-     WHERE name = 'shopcue_exposure' AND scenario_id IS NOT NULL GROUP BY 1, 2, 3, 4",
+     GROUP BY 1, 2, 3, 4, 5",
+    "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts, segment)
+     SELECT site, scenario_id, v, visitor_id, ts, segment FROM (
+       SELECT site, scenario_id, coalesce(variant, '') AS v, visitor_id, ts, segment,
+              row_number() OVER (PARTITION BY site, scenario_id, coalesce(variant, ''), visitor_id ORDER BY ts, segment {C}) AS n
+       FROM events WHERE name = 'shopcue_exposure' AND scenario_id IS NOT NULL) AS firsts
+     WHERE n = 1",
     concat!("UPDATE exposures ", set_conversion!()),
-    "INSERT INTO exposure_daily (site, scenario_id, variant, day, exposed)
-     SELECT site, scenario_id, variant, first_ts / 86400000, count(*) FROM exposures GROUP BY 1, 2, 3, 4",
-    "INSERT INTO conversion_daily (site, scenario_id, variant, day, delay_days, visitors)
-     SELECT site, scenario_id, variant, first_ts / 86400000, (converted_ts - first_ts + 86399999) / 86400000, count(*)
-     FROM exposures WHERE converted_ts IS NOT NULL GROUP BY 1, 2, 3, 4, 5",
+    "INSERT INTO exposure_daily (site, scenario_id, variant, segment, day, exposed)
+     SELECT site, scenario_id, variant, segment, first_ts / 86400000, count(*) FROM exposures GROUP BY 1, 2, 3, 4, 5",
+    "INSERT INTO conversion_daily (site, scenario_id, variant, segment, day, delay_days, visitors)
+     SELECT site, scenario_id, variant, segment, first_ts / 86400000, (converted_ts - first_ts + 86399999) / 86400000, count(*)
+     FROM exposures WHERE converted_ts IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::{Device, Segment, Visit};
 
     fn event(id: &str, name: &str, visitor: &str, ts: i64, scenario: Option<&str>) -> StoredEvent {
         StoredEvent {
@@ -262,6 +290,7 @@ mod tests {
             scenario_id: scenario.map(str::to_string),
             variant: scenario.map(|_| "a".to_string()),
             json: String::new(),
+            segment: Segment { device: Device::Mobile, visit: if id == "6" { Visit::Returning } else { Visit::New } },
         }
     }
 
@@ -281,33 +310,42 @@ mod tests {
         ] {
             r.add(&e);
         }
-        let key = |d: i64, sc: &str, v: &str| ("s".to_string(), 20_000 + d, sc.to_string(), v.to_string());
+        let key =
+            |d: i64, sc: &str, v: &str| ("s".to_string(), 20_000 + d, sc.to_string(), v.to_string(), "mobile:new".to_string());
         assert_eq!(r.daily[&key(0, "sc", "a")], [1, 1, 0, 0]);
         assert_eq!(r.daily[&key(1, "sc", "a")], [1, 0, 0, 0]);
         assert_eq!(r.daily[&key(0, "", "")], [0, 0, 0, 1]);
         assert_eq!(r.daily.len(), 3);
-        assert_eq!(r.exposures.values().copied().collect::<Vec<_>>(), [day + 3], "the earliest; none without a scenario");
+        assert_eq!(
+            r.exposures.values().cloned().collect::<Vec<_>>(),
+            [(day + 3, "mobile:returning".to_string())],
+            "the earliest, with its segment; none without a scenario"
+        );
         assert_eq!(r.visitors.len(), 1, "v only: w's exposure has no scenario, x only viewed");
     }
 
     #[test]
     fn cohort_deltas_move_a_visitor_between_days_and_delays() {
-        let row = |first: i64, converted: Option<i64>| {
-            ("s".to_string(), "sc".to_string(), "a".to_string(), "v".to_string(), first, converted)
+        let row = |first: i64, converted: Option<i64>, segment: &str| {
+            ("s".to_string(), "sc".to_string(), "a".to_string(), "v".to_string(), first, converted, segment.to_string())
         };
         let day = 20_000 * DAY_MS;
-        // An earlier exposure arrives (day 20,000 → 19,999) and a purchase 1.5 days after it.
-        let (cohorts, conversions) = cohort_deltas(&[row(day + 5, None)], &[row(day - 5, Some(day - 5 + DAY_MS * 3 / 2))]);
-        let k = |d: i64| ("s".to_string(), "sc".to_string(), "a".to_string(), d);
-        assert_eq!(cohorts, [(k(19_999), 1), (k(20_000), -1)].into_iter().collect());
-        assert_eq!(conversions, [(("s".into(), "sc".into(), "a".into(), 19_999, 2), 1)].into_iter().collect());
-        // Nothing changed: nothing to write.
-        assert_eq!(cohort_deltas(&[row(day, Some(day))], &[row(day, Some(day))]), Default::default());
-        assert_eq!(
-            cohort_deltas(&[], &[row(day, Some(day))]).1.keys().next().map(|k| k.4),
-            Some(0),
-            "same-moment purchase: delay 0"
+        // An earlier exposure arrives (day 20,000 → 19,999; on a phone, not the desktop) and a
+        // purchase 1.5 days after it.
+        let (cohorts, conversions) = cohort_deltas(
+            &[row(day + 5, None, "desktop:returning")],
+            &[row(day - 5, Some(day - 5 + DAY_MS * 3 / 2), "mobile:new")],
         );
+        let k = |segment: &str, d: i64| ("s".to_string(), "sc".to_string(), "a".to_string(), segment.to_string(), d);
+        assert_eq!(cohorts, [(k("desktop:returning", 20_000), -1), (k("mobile:new", 19_999), 1)].into_iter().collect());
+        assert_eq!(
+            conversions,
+            [(("s".into(), "sc".into(), "a".into(), "mobile:new".into(), 19_999, 2), 1)].into_iter().collect()
+        );
+        // Nothing changed: nothing to write.
+        let same = row(day, Some(day), "mobile:new");
+        assert_eq!(cohort_deltas(&[same.clone()], &[same.clone()]), Default::default());
+        assert_eq!(cohort_deltas(&[], &[same]).1.keys().next().map(|k| k.5), Some(0), "same-moment purchase: delay 0");
     }
 
     #[test]

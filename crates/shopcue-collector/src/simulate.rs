@@ -12,6 +12,11 @@
 //! - Shoppers arrive uniformly over the period. A quarter are *regulars* (a visit every 4 days
 //!   on average), the rest *casual* (every 18 days); gaps are exponential.
 //! - 40 % are members: `identify({member: true})`, and their purchases carry a `user_id`.
+//! - 60 % shop on a phone, 32 % on a desktop, 8 % on a tablet (each shopper always on the same
+//!   one; it is the device class of every request their beacons arrive in). A phone visit's
+//!   purchase probability is 0.8 times the figures below, a desktop visit's 1.2 times. Visits
+//!   are hours apart, so each is a new session: a shopper's first visit is *new*, the rest
+//!   *returning* (from the widget's own `session_number`).
 //! - A visit: the home page, then 1–4 product views (popular items more often), each with a
 //!   30 % chance of `add_to_cart`; a visit with something in the cart ends in a purchase with
 //!   probability 22 %, 35 % for members.
@@ -30,6 +35,7 @@ use shopcue::runtime::{Lifecycle, Runtime};
 use shopcue::time::DAY_MS;
 
 use crate::batch;
+use crate::segment::Device;
 use crate::store::{EventStore, Incoming};
 
 /// What to simulate.
@@ -125,6 +131,7 @@ fn pick(d: &mut Dice) -> (&'static str, &'static str, &'static str, f64) {
 /// One shopper's runtime and state.
 struct Shopper {
     rt: Runtime,
+    device: Device,
     member: Option<String>,
     cart: Vec<Value>,
     purchases: u32,
@@ -156,7 +163,12 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
         if member.is_some() {
             let _ = rt.identify(&object([("member", true.into())]));
         }
-        let mut shopper = Shopper { rt, member, cart: Vec::new(), purchases: 0, seen: Vec::new() };
+        let device = match dice.below(100) {
+            0..60 => Device::Mobile,
+            60..92 => Device::Desktop,
+            _ => Device::Tablet,
+        };
+        let mut shopper = Shopper { rt, device, member, cart: Vec::new(), purchases: 0, seen: Vec::new() };
         let gap_days = if dice.chance(0.25) { 4.0 } else { 18.0 };
         let mut at = first;
         while at < sim.end_ms {
@@ -168,7 +180,7 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
             }
             let purchased = visit(&mut shopper, &mut dice, &mut entropy, at_visit);
             out.purchases += usize::from(purchased);
-            let (batches, events, impressions) = drain(&mut shopper.rt, at_visit + 600_000)?;
+            let (batches, events, impressions) = drain(&mut shopper.rt, shopper.device, at_visit + 600_000)?;
             out.events += events;
             out.impressions += impressions;
             pending.extend(batches);
@@ -224,6 +236,11 @@ fn visit(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, start: i64) -> bo
     s.rt.page_view("/cart.html", now, e);
     look(s, d, e, now);
     let mut p = if s.member.is_some() { 0.35 } else { 0.22 };
+    p *= match s.device {
+        Device::Mobile => 0.8,
+        Device::Desktop => 1.2,
+        _ => 1.0,
+    };
     s.seen.retain(|(_, t)| now - t <= 7 * DAY_MS);
     let mut scenarios: Vec<&str> = s.seen.iter().map(|(id, _)| id.as_str()).collect();
     scenarios.sort_unstable();
@@ -251,11 +268,11 @@ fn visit(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, start: i64) -> bo
     true
 }
 
-/// Takes everything the runtime queued, as `/collect` would receive it at `now`.
-fn drain(rt: &mut Runtime, now: i64) -> Result<(Vec<Incoming>, usize, usize), String> {
+/// Takes everything the runtime queued, as `/collect` would receive it at `now` from `device`.
+fn drain(rt: &mut Runtime, device: Device, now: i64) -> Result<(Vec<Incoming>, usize, usize), String> {
     let (mut batches, mut events, mut impressions) = (Vec::new(), 0, 0);
     while let Some(b) = rt.next_batch(now, Flush::Unload) {
-        let decoded = batch::decode(&b.body, now)?;
+        let decoded = batch::decode(&b.body, now)?.sent_from(device);
         if let Some((i, why)) = decoded.rejected.first() {
             return Err(format!("the simulated widget sent an event the collector refuses (#{i}): {why}"));
         }

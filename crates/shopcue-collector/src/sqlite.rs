@@ -9,6 +9,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Version};
 use crate::report::Row;
 use crate::rollup::{self, Rollup};
+use crate::segment;
 use crate::store::{Day, EventStore, Incoming, ReportQuery, Sql, Written};
 
 /// The SQLite store: one connection for the group-commit writer (and `/healthz`), one for
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS events (
   variant     TEXT,
   json        TEXT NOT NULL,
   received_at INTEGER NOT NULL,
+  segment     TEXT NOT NULL DEFAULT 'unknown:unknown',
   PRIMARY KEY (site, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_site_name_ts ON events(site, name, ts);
@@ -67,16 +69,16 @@ struct Statements {
 }
 
 static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
-    daily: upsert(rollup::UPSERT_DAILY, 8),
-    exposures: upsert(rollup::UPSERT_EXPOSURES, 5),
+    daily: upsert(rollup::UPSERT_DAILY, 9),
+    exposures: upsert(rollup::UPSERT_EXPOSURES, 6),
     // Without statistics, SQLite's planner may walk a whole site's exposures per visitor
     // (30 s for 20,000 visitors) instead of using `exposures_visitor`.
     conversion: dialect(&format!(
         "UPDATE exposures INDEXED BY exposures_visitor {} WHERE site = $1 AND visitor_id = $2",
         rollup::SET_CONVERSION
     )),
-    cohort: upsert(rollup::UPSERT_COHORT, 5),
-    conversions: upsert(rollup::UPSERT_CONVERSIONS, 6),
+    cohort: upsert(rollup::UPSERT_COHORT, 6),
+    conversions: upsert(rollup::UPSERT_CONVERSIONS, 7),
 });
 
 /// Rebuilds the rollups from the events, inside `tx`.
@@ -113,6 +115,21 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              {SCHEMA}
              COMMIT;"
         ))?;
+    }
+    // Segments (device class, new vs returning) came later: older events are unknown in both,
+    // and rollups without them are rebuilt.
+    let has_column = |table: &str, column: &str| -> rusqlite::Result<bool> {
+        conn.query_row(&format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"), [column], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| n > 0)
+    };
+    if !has_column("events", "segment")? {
+        conn.execute_batch(&format!("ALTER TABLE events ADD COLUMN segment TEXT NOT NULL DEFAULT '{}'", segment::UNKNOWN))?;
+    }
+    if has_column("rollup_daily", "day")? && !has_column("rollup_daily", "segment")? {
+        let drops: Vec<String> = rollup::OLD_ROLLUPS.split(", ").map(|t| format!("DROP TABLE IF EXISTS {t};")).collect();
+        conn.execute_batch(&format!("BEGIN; {} COMMIT;", drops.join(" ")))?;
     }
     Ok(())
 }
@@ -163,14 +180,14 @@ impl SqliteStore {
 fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     let sql = &*STATEMENTS;
     let mut daily = tx.prepare_cached(&sql.daily)?;
-    for ((site, day, sc, v), [imp, clk, dis, buy]) in &r.daily {
-        daily.execute(params![site, day, sc, v, imp, clk, dis, buy])?;
+    for ((site, day, sc, v, segment), [imp, clk, dis, buy]) in &r.daily {
+        daily.execute(params![site, day, sc, v, segment, imp, clk, dis, buy])?;
     }
     // The touched visitors' cohorts before and after: their difference updates the daily ones.
     let before = exposures_of(tx, r)?;
     let mut exposure = tx.prepare_cached(&sql.exposures)?;
-    for ((site, sc, v, visitor), first) in &r.exposures {
-        exposure.execute(params![site, sc, v, visitor, first])?;
+    for ((site, sc, v, visitor), (first, segment)) in &r.exposures {
+        exposure.execute(params![site, sc, v, visitor, first, segment])?;
     }
     let mut conversion = tx.prepare_cached(&sql.conversion)?;
     for (site, visitor) in &r.visitors {
@@ -178,12 +195,12 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     }
     let (cohorts, conversions) = rollup::cohort_deltas(&before, &exposures_of(tx, r)?);
     let mut cohort = tx.prepare_cached(&sql.cohort)?;
-    for ((site, sc, v, day), n) in &cohorts {
-        cohort.execute(params![site, sc, v, day, n])?;
+    for ((site, sc, v, segment, day), n) in &cohorts {
+        cohort.execute(params![site, sc, v, segment, day, n])?;
     }
     let mut converted = tx.prepare_cached(&sql.conversions)?;
-    for ((site, sc, v, day, delay), n) in &conversions {
-        converted.execute(params![site, sc, v, day, delay, n])?;
+    for ((site, sc, v, segment, day, delay), n) in &conversions {
+        converted.execute(params![site, sc, v, segment, day, delay, n])?;
     }
     Ok(())
 }
@@ -191,13 +208,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
 /// The `exposures` rows of the visitors `r` touches.
 fn exposures_of(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<Vec<rollup::ExposureRow>> {
     let mut stmt = tx.prepare_cached(
-        "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts FROM exposures INDEXED BY exposures_visitor
-         WHERE site = ?1 AND visitor_id = ?2",
+        "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts, segment FROM exposures
+         INDEXED BY exposures_visitor WHERE site = ?1 AND visitor_id = ?2",
     )?;
     let mut rows = Vec::new();
     for (site, visitor) in &r.visitors {
         let found = stmt.query_map(params![site, visitor], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
         })?;
         for row in found {
             rows.push(row?);
@@ -216,8 +233,8 @@ impl EventStore for SqliteStore {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO events
-                       (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                       (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at, segment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(|e| e.to_string())?;
             for b in batches {
@@ -235,7 +252,8 @@ impl EventStore for SqliteStore {
                             e.scenario_id,
                             e.variant,
                             e.json,
-                            b.received_at
+                            b.received_at,
+                            e.segment.to_string()
                         ])
                         .map_err(|e| e.to_string())?;
                     if new == 1 {
@@ -261,7 +279,7 @@ impl EventStore for SqliteStore {
         let mut stmt = conn.prepare_cached(&dialect(&sql)).map_err(|e| e.to_string())?;
         let (first_day, end_day) = rollup::days(q.from, q.to);
         let rows = stmt
-            .query_map(params![q.site, first_day, end_day, window], |r| {
+            .query_map(params![q.site, first_day, end_day, window, q.segment.pattern()], |r| {
                 Ok(Row {
                     scenario_id: r.get(0)?,
                     variant: r.get(1)?,
@@ -281,7 +299,7 @@ impl EventStore for SqliteStore {
         let mut stmt = conn.prepare_cached(&dialect(rollup::DAILY_SQL)).map_err(|e| e.to_string())?;
         let (first_day, end_day) = rollup::days(q.from, q.to);
         let rows = stmt
-            .query_map(params![q.site, first_day, end_day], |r| {
+            .query_map(params![q.site, first_day, end_day, q.segment.pattern()], |r| {
                 Ok(Day { date: r.get(0)?, impressions: r.get::<_, i64>(1)? as u64, purchases: r.get::<_, i64>(2)? as u64 })
             })
             .map_err(|e| e.to_string())?;

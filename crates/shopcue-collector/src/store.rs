@@ -37,6 +37,8 @@ pub struct ReportQuery {
     pub to: i64,
     /// Attribution window after the first exposure (ms).
     pub window_ms: i64,
+    /// Only events of these device classes and visits (exposures: the first one's).
+    pub segment: crate::segment::Filter,
 }
 
 /// One day of activity (UTC date).

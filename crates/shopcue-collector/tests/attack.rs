@@ -212,6 +212,28 @@ fn an_old_database_keyed_by_id_alone_is_migrated_and_keeps_its_events() {
 }
 
 #[test]
+fn a_database_written_before_segments_gets_them_and_its_rollups_rebuilt() {
+    let dir = temp_dir("collector-segments");
+    let db = dir.0.join("old.sqlite");
+    rusqlite::Connection::open(&db).unwrap().execute_batch(&common::before_segments(now_ms() - 5 * common::DAY)).unwrap();
+    let addr = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
+    assert_eq!(count(&db, "SELECT count(*) FROM events WHERE segment = 'unknown:unknown'"), 3);
+    let report = |filter: &str| request(&addr, "GET", &format!("/report?site=b{filter}"), "", b"").2;
+    assert!(report("").contains(common::BEFORE_SEGMENTS_ROW), "{}", report(""));
+    assert!(report("&device=unknown&visitor=unknown").contains(common::BEFORE_SEGMENTS_ROW));
+    assert!(report("&device=mobile").contains(r#""scenarios":[]"#), "{}", report("&device=mobile"));
+    // New events arrive with their segments.
+    let phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+    let ev = common::ev("n", "shopcue_exposure", "w", now_ms(), r#"{"scenario_id":"s","variant":"a"}"#)
+        .replace(r#""url":"#, r#""session_number":1,"url":"#);
+    let (status, _, reply) =
+        request(&addr, "POST", "/collect", &format!("User-Agent: {phone}\r\n"), batch("b", &[ev]).as_bytes());
+    assert_eq!(status, 200, "{reply}");
+    assert!(report("&device=mobile&visitor=new").contains(r#""variant":"a","exposed":1,"impressions":0"#));
+    assert!(report("").contains(r#""variant":"a","exposed":2"#));
+}
+
+#[test]
 fn absurd_times_and_numbers_cost_one_event_and_reports_stay_200() {
     let (addr, db, _dir) = start(|_| {});
     let now = now_ms();
@@ -431,6 +453,7 @@ fn the_open_file_limit_is_raised_to_what_the_system_allows() {
 
 #[test]
 fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
+    use shopcue_collector::segment::{Device, Filter};
     use shopcue_collector::store::{EventStore, Incoming, ReportQuery};
     let dir = temp_dir("collector-rollups");
     let store = SqliteStore::open(&dir.0.join("events.sqlite")).unwrap();
@@ -453,14 +476,22 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         };
         let params = params.replace("SC", ["s1", "s2"][next(2) as usize]).replace("VAR", ["a", "holdout"][next(2) as usize]);
         let ts = t0 + (next(12 * 24) as i64) * 3_600_000;
-        all.push(common::ev(&format!("e{i}"), name, &format!("v{}", next(150)), ts, &params));
+        // Some events say which visit they are in (new or returning), some do not (unknown).
+        let event = common::ev(&format!("e{i}"), name, &format!("v{}", next(150)), ts, &params);
+        let event = match next(3) {
+            0 => event,
+            n => event.replace(r#""url":"#, &format!(r#""session_number":{n},"url":"#)),
+        };
+        all.push(event);
     }
+    // Each group arrives from another class of device (a resent event keeps its first one).
+    let devices = [Device::Mobile, Device::Desktop, Device::Tablet, Device::Unknown];
     for (g, group) in all.chunks(250).enumerate() {
         let mut events: Vec<String> = group.to_vec();
         if g > 0 {
             events.extend(all[(g - 1) * 250..g * 250].iter().step_by(5).cloned());
         }
-        let decoded = shopcue_collector::batch::decode(&batch("r", &events), now_ms()).unwrap();
+        let decoded = shopcue_collector::batch::decode(&batch("r", &events), now_ms()).unwrap().sent_from(devices[g % 4]);
         store.write(&[Incoming { events: decoded.events, received_at: now_ms() }]).unwrap();
     }
     // Whole-day windows read the daily cohorts; 7.5 days reads the per-visitor table.
@@ -471,12 +502,44 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
             from: t0 + from * common::DAY,
             to: t0 + to * common::DAY,
             window_ms: half_days * common::DAY / 2,
+            segment: Filter::default(),
         })
         .collect();
-    let incremental: Vec<_> = queries.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
+    // Every query unfiltered, by each device class, by new / returning / unknown, and by one
+    // device and visit together.
+    let filters: Vec<Filter> = [(None, None), (Some("mobile"), Some("new"))]
+        .into_iter()
+        .chain(["mobile", "tablet", "desktop", "unknown"].map(|d| (Some(d), None)))
+        .chain(["new", "returning", "unknown"].map(|v| (None, Some(v))))
+        .map(|(d, v)| Filter::parse(d, v).unwrap())
+        .collect();
+    let filtered: Vec<ReportQuery> =
+        queries.iter().flat_map(|q| filters.iter().map(|f| ReportQuery { segment: *f, ..q.clone() })).collect();
+    let incremental: Vec<_> = filtered.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
     store.rebuild_rollups().unwrap();
-    let rebuilt: Vec<_> = queries.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
+    let rebuilt: Vec<_> = filtered.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
     assert_eq!(incremental, rebuilt);
+    // The segments of one dimension split the whole: each row of the unfiltered report is the
+    // sum of its rows by device class, and by visit.
+    let total = |reports: &[&Vec<shopcue_collector::report::Row>]| {
+        let mut sum: std::collections::BTreeMap<(String, String), [u64; 5]> = Default::default();
+        for r in reports.iter().flat_map(|rows| rows.iter()) {
+            let cell = sum.entry((r.scenario_id.clone(), r.variant.clone())).or_default();
+            for (c, n) in cell.iter_mut().zip([r.exposed, r.converted, r.impressions, r.clicks, r.dismissals]) {
+                *c += n;
+            }
+        }
+        sum
+    };
+    for (q, chunk) in incremental.chunks(filters.len()).enumerate() {
+        let whole = total(&[&chunk[0].0]);
+        assert_eq!(total(&chunk[2..6].iter().map(|c| &c.0).collect::<Vec<_>>()), whole, "devices, query {q}");
+        assert_eq!(total(&chunk[6..9].iter().map(|c| &c.0).collect::<Vec<_>>()), whole, "visits, query {q}");
+        let purchases = |days: &[shopcue_collector::store::Day]| days.iter().map(|d| d.purchases).sum::<u64>();
+        assert_eq!(chunk[2..6].iter().map(|c| purchases(&c.1)).sum::<u64>(), purchases(&chunk[0].1), "daily, query {q}");
+        assert!(chunk[1].0.iter().map(|r| r.exposed).sum::<u64>() < whole.values().map(|c| c[0]).sum::<u64>());
+    }
+    let incremental: Vec<_> = incremental.into_iter().step_by(filters.len()).collect();
     // The two report paths agree: events fall on whole hours, so a window of 7 days and one
     // of 7 days + 1 ms (per-visitor table) count the same conversions as the cohorts' 7 days.
     let week = ReportQuery { window_ms: 7 * common::DAY, ..queries[0].clone() };

@@ -96,6 +96,19 @@ fn ids_are_unique_per_site_and_an_old_table_keyed_by_id_alone_is_migrated() {
 }
 
 #[test]
+fn a_database_written_before_segments_gets_them_and_its_rollups_rebuilt() {
+    let pg = Postgres::start();
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64 - 5 * DAY;
+    postgres::Client::connect(&pg.url, postgres::NoTls).unwrap().batch_execute(&common::before_segments(t)).unwrap();
+    let addr = start_with(Arc::new(PgStore::open(&pg.url).unwrap()));
+    assert_eq!(count(&pg.url, "SELECT count(*) FROM events WHERE segment = 'unknown:unknown'"), 3);
+    let report = |filter: &str| request(&addr, "GET", &format!("/report?site=b{filter}"), "", b"").2;
+    assert!(report("").contains(common::BEFORE_SEGMENTS_ROW), "{}", report(""));
+    assert!(report("&device=unknown").contains(common::BEFORE_SEGMENTS_ROW));
+    assert!(report("&visitor=new").contains(r#""scenarios":[]"#), "{}", report("&visitor=new"));
+}
+
+#[test]
 fn three_collectors_on_one_database_store_every_resent_event_exactly_once() {
     let pg = Postgres::start();
     let collectors: Vec<String> = (0..3).map(|_| start_with(Arc::new(PgStore::open(&pg.url).unwrap()))).collect();
@@ -211,6 +224,9 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
         format!("/report?{span}&format=csv&table=scenario_daily"),
         format!("/report/rf?{rf_span}"),
         format!("/report/rf?{rf_span}&format=csv"),
+        format!("/report?{span}&device=mobile&visitor=returning"),
+        format!("/report?{span}&visitor=new&format=csv&table=scenario_daily"),
+        format!("/report/rf?{rf_span}&device=desktop"),
     ];
     for path in &paths {
         let (status, _, from_pg) = request(&pg_addr, "GET", path, "", b"");
@@ -223,5 +239,19 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
     assert_eq!(orders.get("count").and_then(shopcue::json::Value::as_f64), Some(on_pg.purchases as f64));
     assert!(report.to_json().contains("\"incremental_revenue\""), "variants against a holdout get a revenue estimate");
     let rf = shopcue::json::parse(&request(&pg_addr, "GET", &paths[4], "", b"").2).unwrap();
-    assert!(rf.get("customers").and_then(shopcue::json::Value::as_f64).unwrap() > 10.0, "{}", rf.to_json());
+    let customers = |rf: &shopcue::json::Value| rf.get("customers").and_then(shopcue::json::Value::as_f64).unwrap();
+    assert!(customers(&rf) > 10.0, "{}", rf.to_json());
+    // Filters: every order was made on one of the three device classes the simulation uses, and
+    // in a new or a returning visit; the desktop's RF table has fewer customers than the whole.
+    let order_count = |filter: &str| {
+        let r = shopcue::json::parse(&request(&pg_addr, "GET", &format!("/report?{span}{filter}"), "", b"").2).unwrap();
+        r.get("orders").and_then(|o| o.get("count")).and_then(shopcue::json::Value::as_f64).unwrap() as usize
+    };
+    let by_device: Vec<usize> = ["mobile", "desktop", "tablet"].iter().map(|d| order_count(&format!("&device={d}"))).collect();
+    assert_eq!(by_device.iter().sum::<usize>(), on_pg.purchases, "{by_device:?}");
+    assert!(by_device.iter().all(|n| *n > 0), "{by_device:?}");
+    assert_eq!(order_count("&visitor=new") + order_count("&visitor=returning"), on_pg.purchases);
+    assert_eq!(order_count("&device=unknown"), 0);
+    let desktop = shopcue::json::parse(&request(&pg_addr, "GET", &paths[8], "", b"").2).unwrap();
+    assert!(customers(&desktop) > 0.0 && customers(&desktop) < customers(&rf), "{}", desktop.to_json());
 }

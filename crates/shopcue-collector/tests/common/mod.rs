@@ -89,6 +89,41 @@ pub fn request(addr: &str, method: &str, path: &str, extra_headers: &str, body: 
 }
 
 /// One event as JSON.
+/// The tables of a database written before segments (device class, new vs returning), in SQL
+/// both stores take, holding `site` b's exposure and impression at `t` and a purchase two days
+/// on — and no rollup rows: whatever a report counts was rebuilt when the store opened it.
+#[allow(dead_code)]
+pub fn before_segments(t: i64) -> String {
+    let mut sql = String::from(
+        "CREATE TABLE events (id TEXT NOT NULL, site TEXT NOT NULL, name TEXT NOT NULL, ts BIGINT NOT NULL,
+           visitor_id TEXT NOT NULL, session_id TEXT NOT NULL, url TEXT NOT NULL, scenario_id TEXT, variant TEXT,
+           json TEXT NOT NULL, received_at BIGINT NOT NULL, PRIMARY KEY (site, id));
+         CREATE TABLE rollup_daily (site TEXT NOT NULL, day BIGINT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL,
+           impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, dismissals BIGINT NOT NULL, purchases BIGINT NOT NULL,
+           PRIMARY KEY (site, day, scenario_id, variant));
+         CREATE TABLE exposures (site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, visitor_id TEXT NOT NULL,
+           first_ts BIGINT NOT NULL, converted_ts BIGINT, PRIMARY KEY (site, scenario_id, variant, visitor_id));
+         CREATE TABLE exposure_daily (site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, day BIGINT NOT NULL,
+           exposed BIGINT NOT NULL, PRIMARY KEY (site, day, scenario_id, variant));
+         CREATE TABLE conversion_daily (site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, day BIGINT NOT NULL,
+           delay_days BIGINT NOT NULL, visitors BIGINT NOT NULL, PRIMARY KEY (site, day, scenario_id, variant, delay_days));",
+    );
+    for (id, name, ts, sc, variant) in [
+        ("x", "shopcue_exposure", t, "'s'", "'a'"),
+        ("i", "shopcue_impression", t, "'s'", "'a'"),
+        ("p", "purchase", t + 2 * DAY, "NULL", "NULL"),
+    ] {
+        sql.push_str(&format!(
+            "INSERT INTO events VALUES ('{id}', 'b', '{name}', {ts}, 'v', 's', '/', {sc}, {variant}, '{{}}', {ts});"
+        ));
+    }
+    sql
+}
+
+/// What `/report?site=b` says of [`before_segments`]' scenario.
+#[allow(dead_code)]
+pub const BEFORE_SEGMENTS_ROW: &str = r#""variant":"a","exposed":1,"impressions":1,"clicks":0,"dismissals":0,"conversions":1"#;
+
 pub fn ev(id: &str, name: &str, visitor: &str, ts: i64, params: &str) -> String {
     format!(r#"{{"id":"{id}","name":"{name}","ts":{ts},"visitor_id":"{visitor}","session_id":"s","url":"/","params":{params}}}"#)
 }
