@@ -3,6 +3,9 @@
 #[path = "../../crates/shopcue-collector/src/batch.rs"]
 #[allow(dead_code)]
 mod batch;
+#[path = "../../crates/shopcue-collector/src/segment.rs"]
+#[allow(dead_code)]
+mod segment;
 #[path = "../targets.rs"]
 #[allow(dead_code)]
 mod targets;

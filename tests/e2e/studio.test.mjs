@@ -102,19 +102,45 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   const ms = await waitForMessages(store, (list) => list.some((m) => m.scenario === 'page_low_stock-2'));
   assert.equal(ms.find((m) => m.scenario === 'page_low_stock-2').title, '在庫わずか！リネンシャツ あと2点');
   await store.goto(`${collector.url}/cart.html`); // leaving the page sends the beacons
+  // A second shopper, on a phone.
+  const phone = await newShopperContext(browser, {
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
+    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  });
+  const phonePage = await phone.newPage();
+  await phonePage.goto(`${collector.url}/product.html?id=linen-shirt`);
+  await waitForMessages(phonePage, (list) => list.some((m) => m.scenario === 'page_low_stock-2'));
 
-  // The dashboard counts its impression.
-  await eventually(async () => {
-    const rows = collector.query("SELECT count(*) AS n FROM events WHERE name = 'shopcue_impression' AND scenario_id = 'page_low_stock-2'");
-    return rows[0].n >= 1;
-  }, 10_000, 'the impression stored');
+  // The dashboard counts its impressions: the desktop's and the phone's, each under its device
+  // class and as a new visitor (the widget's first session). The phone's page stays open until
+  // its batch is sent (within 5 s): a batch sent as the emulated phone's page unloaded arrived
+  // with the headless desktop's User-Agent (emulation is per page; a real phone has one).
+  const impressions = () => collector.query(
+    "SELECT segment, count(*) AS n FROM events WHERE name = 'shopcue_impression' AND scenario_id = 'page_low_stock-2' GROUP BY segment ORDER BY segment");
+  await eventually(async () => impressions().length === 2, 15_000, 'both impressions stored');
+  assert.deepEqual(impressions().map((r) => r.segment), ['desktop:new', 'mobile:new']);
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]');
   const row = page.locator('#table tr[data-scenario="page_low_stock-2"]');
   const cells = await row.locator('td').allTextContents();
   assert.equal(cells[0], 'page_low_stock-2');
-  assert.ok(Number(cells[3]) >= 1, `impressions: ${cells}`);
+  assert.equal(Number(cells[3]), 2, `impressions: ${cells}`);
+  // Filtered by device class and by new vs returning, from the header's controls.
+  const filtered = async (label, value) => {
+    await page.evaluate(() => document.body.removeAttribute('data-loaded'));
+    await page.getByLabel(label).selectOption(value);
+    await page.waitForSelector('body[data-loaded="true"]');
+    const r = page.locator('#table tr[data-scenario="page_low_stock-2"]');
+    return (await r.count()) ? Number((await r.locator('td').allTextContents())[3]) : 0;
+  };
+  assert.equal(await filtered('device', 'mobile'), 1, 'the phone only');
+  assert.match(await page.locator('#segment').textContent(), /mobile devices only/);
+  assert.equal(await filtered('visitors', 'returning'), 0, 'both shoppers were on their first visit');
+  assert.equal(await filtered('visitors', 'new'), 1);
+  assert.equal(await filtered('device', 'desktop'), 1, 'the desktop only');
+  assert.match(await page.getAttribute('#csv', 'href'), /&device=desktop&visitor=new/);
   assert.deepEqual(errors, []);
+  await phone.close();
   await shopper.close();
   await context.close();
 });

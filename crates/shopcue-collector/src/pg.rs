@@ -121,18 +121,18 @@ fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
 fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres::Error> {
     let sql = &*STATEMENTS;
     if !r.daily.is_empty() {
-        let mut cols: (Vec<&str>, Vec<i64>, Vec<&str>, Vec<&str>, Vec<&str>) = Default::default();
+        let mut text: [Vec<&str>; 4] = Default::default();
+        let mut days = Vec::with_capacity(r.daily.len());
         let mut counts: [Vec<i64>; 4] = Default::default();
         for ((site, day, sc, v, segment), n) in &r.daily {
-            cols.0.push(site);
-            cols.1.push(*day);
-            cols.2.push(sc);
-            cols.3.push(v);
-            cols.4.push(segment);
+            for (column, value) in text.iter_mut().zip([site, sc, v, segment]) {
+                column.push(value);
+            }
+            days.push(*day);
             (0..4).for_each(|i| counts[i].push(n[i]));
         }
-        let [imp, clk, dis, buy] = &counts;
-        tx.execute(&sql.daily, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, imp, clk, dis, buy])?;
+        let ([sites, scenarios, variants, segments], [imp, clk, dis, buy]) = (&text, &counts);
+        tx.execute(&sql.daily, &[sites, &days, scenarios, variants, segments, imp, clk, dis, buy])?;
     }
     // The touched visitors' cohorts before and after: their difference updates the daily ones.
     let (sites, visitors): (Vec<&str>, Vec<&str>) = r.visitors.iter().map(|(s, v)| (s.as_str(), v.as_str())).unzip();

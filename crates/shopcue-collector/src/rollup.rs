@@ -344,7 +344,8 @@ mod tests {
         );
         // Nothing changed: nothing to write.
         let same = row(day, Some(day), "mobile:new");
-        assert_eq!(cohort_deltas(&[same.clone()], &[same.clone()]), Default::default());
+        let once = std::slice::from_ref(&same);
+        assert_eq!(cohort_deltas(once, once), Default::default());
         assert_eq!(cohort_deltas(&[], &[same]).1.keys().next().map(|k| k.5), Some(0), "same-moment purchase: delay 0");
     }
 

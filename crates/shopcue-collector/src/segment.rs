@@ -168,21 +168,16 @@ impl Filter {
 
     /// The `LIKE` pattern over stored segments that this filter keeps (`%` in a dimension it
     /// does not filter).
-    pub fn pattern(&self) -> String {
+    pub fn pattern(self) -> String {
         format!("{}:{}", self.device.map_or("%", Device::as_str), self.visit.map_or("%", Visit::as_str))
     }
 
     /// The filter as JSON, `{device, visitor}` (`"all"` where it does not filter).
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(self) -> Value {
         object([
             ("device", self.device.map_or("all", Device::as_str).into()),
             ("visitor", self.visit.map_or("all", Visit::as_str).into()),
         ])
-    }
-
-    /// `true` when it keeps everything.
-    pub fn is_all(&self) -> bool {
-        self.device.is_none() && self.visit.is_none()
     }
 }
 
@@ -221,7 +216,7 @@ mod tests {
     #[test]
     fn filters_parse_into_like_patterns() {
         let all = Filter::parse(Some("all"), Some("")).unwrap();
-        assert!(all.is_all() && all.pattern() == "%:%");
+        assert_eq!((all, all.pattern()), (Filter::default(), "%:%".to_string()));
         assert_eq!(Filter::parse(Some("desktop"), None).unwrap().pattern(), "desktop:%");
         assert_eq!(Filter::parse(Some(" tablet "), Some("unknown")).unwrap().pattern(), "tablet:unknown");
         assert_eq!(Filter::parse(None, Some("old")).unwrap_err(), "visitor must be all, new, returning, unknown");
