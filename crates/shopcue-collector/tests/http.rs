@@ -271,4 +271,11 @@ fn rf_table_over_http_from_collected_purchases() {
     assert_eq!((status, bad.contains("site is required")), (400, true), "{bad}");
     let (status, _, bad) = request(&server.addr, "GET", "/report?site=demo&table=nope", "", b"");
     assert_eq!(status, 400, "{bad}");
+    for (path, why) in [
+        ("/report?site=demo&device=phone", "device must be all, mobile, tablet, desktop, unknown"),
+        ("/report/rf?site=demo&visitor=old", "visitor must be all, new, returning, unknown"),
+    ] {
+        let (status, _, bad) = request(&server.addr, "GET", path, "", b"");
+        assert_eq!((status, bad.contains(why)), (400, true), "{bad}");
+    }
 }
