@@ -37,10 +37,13 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   // The list shows the live config's scenarios.
   await page.waitForSelector('tr[data-scenario="page_low_stock"] .badge.live');
 
-  // The gallery has every preset with its playbook name, rule and a rendered preview.
+  // The gallery has every preset with its playbook name, what it does (ja and en), its rule and
+  // a rendered preview.
   await page.getByRole('tab', { name: 'Gallery' }).click();
   const cards = await page.locator('#gallery [data-preset]').count();
   assert.equal(cards, 32, 'all 32 presets');
+  assert.equal(await page.locator('#gallery [data-preset] p.what[lang=ja]').count(), 32, 'each says what it does');
+  assert.equal(await page.locator('#gallery [data-preset] p.what:not([lang])').count(), 32);
   const card = page.locator('#gallery [data-preset="page_low_stock"]');
   assert.match(await card.textContent(), /在庫僅か \(EC\)/);
   assert.match(await card.locator('.msg[lang=en]').textContent(), /Only 2 left: Linen shirt/, 'preview with a sample item');
