@@ -66,6 +66,9 @@ pub enum Condition {
         path: String,
         /// What the value there must satisfy.
         test: Test,
+        /// The path resolved to a slot of the context it is evaluated on
+        /// ([`Condition::resolve`]): read by number, not searched for by name.
+        slot: Option<u16>,
     },
     /// A clause that can never hold (lenient compilation of something invalid).
     Never,
@@ -188,6 +191,34 @@ impl Condition {
         }
     }
 
+    /// Resolves every field's path to a slot of the context it will be evaluated on, where
+    /// `slot_of` knows the path (compile once, evaluate many times: a lookup by number instead
+    /// of by name). The context must then answer [`Fields::lookup_slot`] for those slots.
+    ///
+    /// ```
+    /// use shopcue::condition::{Condition, Fields};
+    /// use shopcue::json::{parse, Value};
+    /// use std::borrow::Cow;
+    /// struct Row(f64);
+    /// impl Fields for Row {
+    ///     fn lookup(&self, _path: &str) -> Cow<'_, Value> { Cow::Owned(Value::Null) }
+    ///     fn lookup_slot(&self, slot: u16, _path: &str) -> Cow<'_, Value> {
+    ///         Cow::Owned(if slot == 0 { Value::Number(self.0) } else { Value::Null })
+    ///     }
+    /// }
+    /// let mut c = Condition::compile(&parse(r#"{"price":{"$lt":10}}"#).unwrap(), "$").unwrap();
+    /// c.resolve(&|path| (path == "price").then_some(0));
+    /// assert!(c.eval_fields(&Row(5.0), &Value::Null) && !c.eval_fields(&Row(50.0), &Value::Null));
+    /// ```
+    pub fn resolve(&mut self, slot_of: &dyn Fn(&str) -> Option<u16>) {
+        match self {
+            Condition::And(list) | Condition::Or(list) | Condition::Nor(list) => list.iter_mut().for_each(|c| c.resolve(slot_of)),
+            Condition::Not(c) => c.resolve(slot_of),
+            Condition::Field { path, slot, .. } => *slot = slot_of(path),
+            Condition::Never => {}
+        }
+    }
+
     /// A condition that always holds.
     pub fn always() -> Condition {
         Condition::And(Vec::new())
@@ -234,7 +265,8 @@ impl Condition {
             Condition::Or(cs) => cs.is_empty() || cs.iter().any(|c| c.eval_fields(ctx, groups)),
             Condition::Nor(cs) => !cs.iter().any(|c| c.eval_fields(ctx, groups)),
             Condition::Not(c) => !c.eval_fields(ctx, groups),
-            Condition::Field { path, test } => test.eval(&ctx.lookup(path), groups, false),
+            Condition::Field { path, test, slot: None } => test.eval(&ctx.lookup(path), groups, false),
+            Condition::Field { path, test, slot: Some(slot) } => test.eval(&ctx.lookup_slot(*slot, path), groups, false),
             Condition::Never => false,
         }
     }
@@ -248,7 +280,7 @@ impl Condition {
     pub fn first_failure_with_groups(&self, ctx: &Value, groups: &Value) -> Option<(String, Value)> {
         match self {
             Condition::And(cs) => cs.iter().find_map(|c| c.first_failure_with_groups(ctx, groups)),
-            Condition::Field { path, test } if !test.eval(get_path(ctx, path), groups, false) => {
+            Condition::Field { path, test, .. } if !test.eval(get_path(ctx, path), groups, false) => {
                 Some((path.clone(), get_path(ctx, path).clone()))
             }
             other if !other.eval_with_groups(ctx, groups) => Some(("$".into(), Value::Null)),
@@ -291,7 +323,7 @@ impl Compiler {
                 "$or" => self.list(x, &at, depth).map_or(Condition::Never, Condition::Or),
                 "$nor" => self.list(x, &at, depth).map_or(Condition::Never, Condition::Nor),
                 "$not" => Condition::Not(Box::new(self.condition(x, &at, depth + 1))),
-                _ => Condition::Field { path: k.clone(), test: self.test(x, &at, depth) },
+                _ => Condition::Field { path: k.clone(), test: self.test(x, &at, depth), slot: None },
             });
         }
         if all.len() == 1 {
@@ -412,6 +444,13 @@ static NULL: Value = Value::Null;
 pub trait Fields {
     /// The value at a dotted path; `Null` when there is none.
     fn lookup(&self, path: &str) -> std::borrow::Cow<'_, Value>;
+
+    /// The value in `slot`, the number [`Condition::resolve`] gave `path` (by default, looked up
+    /// by its path).
+    fn lookup_slot(&self, slot: u16, path: &str) -> std::borrow::Cow<'_, Value> {
+        let _ = slot;
+        self.lookup(path)
+    }
 }
 
 impl Fields for Value {
@@ -608,6 +647,10 @@ fn string_to_number(s: &str) -> f64 {
 /// whatever the operator" (a NaN).
 fn js_compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     use std::borrow::Cow;
+    // The usual case, a number against a number, without the conversions below.
+    if let (Value::Number(x), Value::Number(y)) = (a, b) {
+        return x.partial_cmp(y);
+    }
     // Only arrays and objects become text first; nothing else is copied.
     fn primitive(v: &Value) -> Cow<'_, Value> {
         match v {

@@ -1012,7 +1012,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
         p.push(crate::problem!(member(path, "from"), format!("must be one of {}", COLLECTIONS.join(", "))));
         return None;
     };
-    let filter = match sub.get("where") {
+    let mut filter = match sub.get("where") {
         None => Condition::always(),
         Some(w) => Condition::compile(w, &member(path, "where")).map_err(|e| p.extend(e)).ok()?,
     };
@@ -1035,6 +1035,10 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
             1
         }
     };
+    // An item's fields are read by slot (a coupon is a plain object, read by name).
+    if ALL_COLLECTIONS[from] != Collection::Coupons {
+        filter.resolve(&crate::engine::item_slot);
+    }
     Some(Subject { from: ALL_COLLECTIONS[from], filter, order, limit })
 }
 

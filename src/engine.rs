@@ -229,10 +229,10 @@ fn date_value(v: &Value, env: &Env) -> Option<i64> {
     }
 }
 
-/// The nearest store that has `item` in stock: by distance from the shopper when their
-/// location is known, else their favorite store if it has stock.
-fn nearest_store(state: &ItemState, config: &Config, profile: &Profile, env: &Env) -> Value {
-    let Some(stock) = &state.item.stores else { return Value::Null };
+/// The nearest store that has `item` in stock, its stock there and its distance: by distance
+/// from the shopper when their location is known, else their favorite store if it has stock.
+fn nearest<'c>(state: &ItemState, config: &'c Config, profile: &Profile, env: &Env) -> Option<(&'c Store, f64, Option<f64>)> {
+    let stock = state.item.stores.as_ref()?;
     let stocked = |id: &str| stock.iter().find(|(s, _)| s == id).map_or(0.0, |(_, n)| *n);
     let candidates = config.stores.iter().filter(|s| stocked(&s.id) > 0.0);
     let best = match env.location {
@@ -242,7 +242,17 @@ fn nearest_store(state: &ItemState, config: &Config, profile: &Profile, env: &En
             .map(|(d, s)| (Some(d), s)),
         None => candidates.filter(|s| profile.favorite_store.as_deref() == Some(s.id.as_str())).map(|s| (None, s)).next(),
     };
-    best.map_or(Value::Null, |(d, s)| store_value(s, stocked(&s.id), d))
+    best.map(|(d, s)| (s, stocked(&s.id), d))
+}
+
+/// `nearest_store`: [`nearest`] as conditions and templates see it.
+fn nearest_store(state: &ItemState, config: &Config, profile: &Profile, env: &Env) -> Value {
+    nearest(state, config, profile, env).map_or(Value::Null, |(s, n, d)| store_value(s, n, d))
+}
+
+/// A distance as stores show it: to 0.1 km.
+fn rounded_km(d: f64) -> f64 {
+    (d * 10.0).round() / 10.0
 }
 
 /// `nearest_store` / `{{store.*}}`: a store, its stock of the item and its distance if known.
@@ -250,7 +260,7 @@ fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
     object([
         ("id", s.id.as_str().into()),
         ("name", s.name.as_str().into()),
-        ("distance_km", distance_km.map(|d| (d * 10.0).round() / 10.0).into()),
+        ("distance_km", distance_km.map(rounded_km).into()),
         ("stock", stock.into()),
         ("pickup", s.pickup.into()),
     ])
@@ -289,6 +299,173 @@ pub const ITEM_CONTEXT: [&str; 29] = [
     "nearest_store",
     "waiting_for",
 ];
+
+/// An item's fields: [`ITEM_CONTEXT`] in its order, then `stores`, `url` and `image`. A subject's
+/// condition is resolved to them once ([`item_slot`]), so evaluating it reads a field by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ItemField {
+    Id,
+    Name,
+    Brand,
+    Category,
+    Price,
+    Stock,
+    LowStock,
+    InStock,
+    InCart,
+    OnPage,
+    Favorite,
+    FavoriteBrand,
+    Notify,
+    BackInStock,
+    Views,
+    Views7d,
+    DaysSinceView,
+    FirstPrice,
+    LowestPrice,
+    ReferencePrice,
+    PriceDrop,
+    PriceDropPct,
+    CartAddedAt,
+    MinutesSinceCartAdd,
+    DaysSincePurchase,
+    PurchaseCount,
+    ReleaseDays,
+    NearestStore,
+    WaitingFor,
+    Stores,
+    Url,
+    Image,
+    NearestStoreId,
+    NearestStoreName,
+    NearestStoreDistanceKm,
+    NearestStoreStock,
+    NearestStorePickup,
+}
+
+impl ItemField {
+    /// Every field, in slot order: the item's own (what [`ItemView::to_value`] writes), then
+    /// the members of `nearest_store` that conditions read (without making the whole store).
+    const ALL: [ItemField; 37] = {
+        use ItemField::*;
+        [
+            Id,
+            Name,
+            Brand,
+            Category,
+            Price,
+            Stock,
+            LowStock,
+            InStock,
+            InCart,
+            OnPage,
+            Favorite,
+            FavoriteBrand,
+            Notify,
+            BackInStock,
+            Views,
+            Views7d,
+            DaysSinceView,
+            FirstPrice,
+            LowestPrice,
+            ReferencePrice,
+            PriceDrop,
+            PriceDropPct,
+            CartAddedAt,
+            MinutesSinceCartAdd,
+            DaysSincePurchase,
+            PurchaseCount,
+            ReleaseDays,
+            NearestStore,
+            WaitingFor,
+            Stores,
+            Url,
+            Image,
+            NearestStoreId,
+            NearestStoreName,
+            NearestStoreDistanceKm,
+            NearestStoreStock,
+            NearestStorePickup,
+        ]
+    };
+
+    /// How many of [`ItemField::ALL`] are the item's own fields.
+    const OWN: usize = 32;
+
+    /// The field's name (or dotted path) in conditions and templates.
+    fn name(self) -> &'static str {
+        const MORE: [&str; 8] = [
+            "stores",
+            "url",
+            "image",
+            "nearest_store.id",
+            "nearest_store.name",
+            "nearest_store.distance_km",
+            "nearest_store.stock",
+            "nearest_store.pickup",
+        ];
+        match ITEM_CONTEXT.get(self as usize) {
+            Some(name) => name,
+            None => MORE[self as usize - ITEM_CONTEXT.len()],
+        }
+    }
+
+    /// The field a name means.
+    fn from_name(name: &str) -> Option<ItemField> {
+        ItemField::ALL.get(usize::from(item_slot(name)?)).copied()
+    }
+}
+
+/// The slot of an item field, or of a member of its `nearest_store` (`None` for a name that is
+/// none): what a subject's condition is resolved to ([`Condition::resolve`]).
+///
+/// ```
+/// assert_eq!(shopcue::engine::item_slot("id"), Some(0));
+/// assert_eq!(shopcue::engine::item_slot("nearest_store.stock"), Some(35));
+/// assert_eq!(shopcue::engine::item_slot("stores.s1"), None);
+/// ```
+pub fn item_slot(name: &str) -> Option<u16> {
+    Some(match name {
+        "id" => 0,
+        "name" => 1,
+        "brand" => 2,
+        "category" => 3,
+        "price" => 4,
+        "stock" => 5,
+        "low_stock" => 6,
+        "in_stock" => 7,
+        "in_cart" => 8,
+        "on_page" => 9,
+        "favorite" => 10,
+        "favorite_brand" => 11,
+        "notify" => 12,
+        "back_in_stock" => 13,
+        "views" => 14,
+        "views_7d" => 15,
+        "days_since_view" => 16,
+        "first_price" => 17,
+        "lowest_price" => 18,
+        "reference_price" => 19,
+        "price_drop" => 20,
+        "price_drop_pct" => 21,
+        "cart_added_at" => 22,
+        "minutes_since_cart_add" => 23,
+        "days_since_purchase" => 24,
+        "purchase_count" => 25,
+        "release_days" => 26,
+        "nearest_store" => 27,
+        "waiting_for" => 28,
+        "stores" => 29,
+        "url" => 30,
+        "image" => 31,
+        "nearest_store.id" => 32,
+        "nearest_store.name" => 33,
+        "nearest_store.distance_km" => 34,
+        "nearest_store.stock" => 35,
+        "nearest_store.pickup" => 36,
+        _ => return None,
+    })
+}
 
 /// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
 /// (the names are [`ITEM_CONTEXT`]).
@@ -333,44 +510,45 @@ impl ItemView<'_> {
 
     /// One field (`Null` for a name that is none).
     fn field(&self, name: &str) -> Value {
-        self.known(name).unwrap_or(Value::Null)
+        ItemField::from_name(name).map_or(Value::Null, |f| self.get(f))
     }
 
-    /// One field; `None` for a name that is none.
-    fn known(&self, name: &str) -> Option<Value> {
+    /// One field's value.
+    fn get(&self, field: ItemField) -> Value {
+        use ItemField as F;
         let (s, env) = (self.state, self.env);
         let it = &s.item;
         let in_stock = it.stock.map(|n| n > 0.0);
-        Some(match name {
-            "id" => it.id.as_str().into(),
-            "name" => it.name.clone().unwrap_or_else(|| it.id.clone()).into(),
-            "brand" => it.brand.clone().into(),
-            "category" => it.category.clone().into(),
-            "price" => it.price.into(),
-            "stock" => it.stock.into(),
-            "low_stock" => it.stock.is_some_and(|n| n >= 1.0 && n <= self.config.low_stock).into(),
-            "in_stock" => in_stock.into(),
-            "in_cart" => (s.cart_qty > 0.0).into(),
-            "on_page" => self.on_page.into(),
-            "favorite" => s.favorite_at.is_some().into(),
-            "favorite_brand" => it.brand.as_ref().is_some_and(|b| self.profile.favorite_brands.contains(b)).into(),
-            "notify" => s.notify_at.is_some().into(),
-            "back_in_stock" => (s.notify_at.is_some() && in_stock == Some(true)).into(),
-            "views" => s.view_count.into(),
-            "views_7d" => (s.views_within(env.now, 7 * DAY_MS) as u32).into(),
-            "days_since_view" => days_between(s.views.last().copied(), env),
-            "first_price" => s.first_price.into(),
-            "lowest_price" => s.lowest_price.into(),
-            "reference_price" => self.reference().into(),
-            "price_drop" => self.drop().map(|d| d.0).into(),
-            "price_drop_pct" => self.drop().map_or(0.0, |d| d.1).into(),
-            "cart_added_at" => s.cart_added_at.into(),
-            "minutes_since_cart_add" => s.cart_added_at.map(|t| ((env.now - t) / 60_000) as f64).into(),
-            "days_since_purchase" => days_between(s.purchased_at, env),
-            "purchase_count" => s.purchase_count.into(),
-            "release_days" => days_between(it.release_date.as_deref().and_then(|d| parse_iso(d, env.utc_offset_min)), env),
-            "nearest_store" => nearest_store(s, self.config, self.profile, env),
-            "waiting_for" => {
+        match field {
+            F::Id => it.id.as_str().into(),
+            F::Name => it.name.clone().unwrap_or_else(|| it.id.clone()).into(),
+            F::Brand => it.brand.clone().into(),
+            F::Category => it.category.clone().into(),
+            F::Price => it.price.into(),
+            F::Stock => it.stock.into(),
+            F::LowStock => it.stock.is_some_and(|n| n >= 1.0 && n <= self.config.low_stock).into(),
+            F::InStock => in_stock.into(),
+            F::InCart => (s.cart_qty > 0.0).into(),
+            F::OnPage => self.on_page.into(),
+            F::Favorite => s.favorite_at.is_some().into(),
+            F::FavoriteBrand => it.brand.as_ref().is_some_and(|b| self.profile.favorite_brands.contains(b)).into(),
+            F::Notify => s.notify_at.is_some().into(),
+            F::BackInStock => (s.notify_at.is_some() && in_stock == Some(true)).into(),
+            F::Views => s.view_count.into(),
+            F::Views7d => (s.views_within(env.now, 7 * DAY_MS) as u32).into(),
+            F::DaysSinceView => days_between(s.views.last().copied(), env),
+            F::FirstPrice => s.first_price.into(),
+            F::LowestPrice => s.lowest_price.into(),
+            F::ReferencePrice => self.reference().into(),
+            F::PriceDrop => self.drop().map(|d| d.0).into(),
+            F::PriceDropPct => self.drop().map_or(0.0, |d| d.1).into(),
+            F::CartAddedAt => s.cart_added_at.into(),
+            F::MinutesSinceCartAdd => s.cart_added_at.map(|t| ((env.now - t) / 60_000) as f64).into(),
+            F::DaysSincePurchase => days_between(s.purchased_at, env),
+            F::PurchaseCount => s.purchase_count.into(),
+            F::ReleaseDays => days_between(it.release_date.as_deref().and_then(|d| parse_iso(d, env.utc_offset_min)), env),
+            F::NearestStore => nearest_store(s, self.config, self.profile, env),
+            F::WaitingFor => {
                 let same_line = |w: &&&ItemState| {
                     w.item.id != it.id
                         && ((w.item.category.is_some() && w.item.category == it.category)
@@ -378,22 +556,35 @@ impl ItemView<'_> {
                 };
                 self.waiting.iter().find(same_line).map(|w| w.item.id.clone()).into()
             }
-            "stores" => it.stores.as_ref().map_or(Value::Null, |stores| {
+            F::Stores => it.stores.as_ref().map_or(Value::Null, |stores| {
                 Value::Object(stores.iter().map(|(id, n)| (id.clone(), Value::Number(*n))).collect())
             }),
-            "url" => it.url.as_deref().and_then(safe_link).map_or(Value::Null, Value::from),
-            "image" => it.image.as_deref().and_then(safe_link).map_or(Value::Null, Value::from),
-            _ => return None,
-        })
+            F::Url => it.url.as_deref().and_then(safe_link).map_or(Value::Null, Value::from),
+            F::Image => it.image.as_deref().and_then(safe_link).map_or(Value::Null, Value::from),
+            F::NearestStoreId
+            | F::NearestStoreName
+            | F::NearestStoreDistanceKm
+            | F::NearestStoreStock
+            | F::NearestStorePickup => {
+                nearest(s, self.config, self.profile, env).map_or(Value::Null, |(store, stock, distance)| match field {
+                    F::NearestStoreId => store.id.as_str().into(),
+                    F::NearestStoreName => store.name.as_str().into(),
+                    F::NearestStoreDistanceKm => distance.map(rounded_km).into(),
+                    F::NearestStoreStock => stock.into(),
+                    _ => store.pickup.into(),
+                })
+            }
+        }
     }
 
     /// Every field: what `{{item.*}}` renders from and `explain` shows.
     fn to_value(&self) -> Value {
-        let mut fields: Vec<(String, Value)> = ITEM_CONTEXT.iter().map(|k| ((*k).to_string(), self.field(k))).collect();
-        for k in ["stores", "url", "image"] {
-            let v = self.field(k);
-            if !v.is_null() {
-                fields.push((k.to_string(), v));
+        let mut fields: Vec<(String, Value)> = Vec::with_capacity(ItemField::OWN);
+        for (i, f) in ItemField::ALL[..ItemField::OWN].iter().copied().enumerate() {
+            let v = self.get(f);
+            // `stores`, `url` and `image` only when the item has them.
+            if i < ITEM_CONTEXT.len() || !v.is_null() {
+                fields.push((f.name().to_string(), v));
             }
         }
         Value::Object(fields)
@@ -403,12 +594,19 @@ impl ItemView<'_> {
 impl Fields for ItemView<'_> {
     fn lookup(&self, path: &str) -> Cow<'_, Value> {
         // Most paths are a field's name: no search for a '.' first.
-        if let Some(v) = self.known(path) {
-            return Cow::Owned(v);
+        if let Some(f) = ItemField::from_name(path) {
+            return Cow::Owned(self.get(f));
         }
         match path.split_once('.') {
             None => Cow::Owned(Value::Null),
             Some((head, rest)) => Cow::Owned(get_path(&self.field(head), rest).clone()),
+        }
+    }
+
+    fn lookup_slot(&self, slot: u16, path: &str) -> Cow<'_, Value> {
+        match ItemField::ALL.get(usize::from(slot)) {
+            Some(f) => Cow::Owned(self.get(*f)),
+            None => self.lookup(path),
         }
     }
 }
@@ -441,6 +639,13 @@ impl Fields for Candidate<'_> {
     fn lookup(&self, path: &str) -> Cow<'_, Value> {
         match self {
             Candidate::Item(view) => view.lookup(path),
+            Candidate::Coupon(v) => v.lookup(path),
+        }
+    }
+
+    fn lookup_slot(&self, slot: u16, path: &str) -> Cow<'_, Value> {
+        match self {
+            Candidate::Item(view) => view.lookup_slot(slot, path),
             Candidate::Coupon(v) => v.lookup(path),
         }
     }
@@ -783,9 +988,22 @@ fn at_store(item: &Value, store: &Store) -> Option<(Value, f64)> {
     Some((with, n))
 }
 
+/// The subject a scenario found: a candidate of the pool (made into a whole context only for a
+/// message that is shown), and the stores to choose from when it needs one.
+struct Found {
+    candidate: usize,
+    stores: Vec<(String, f64)>,
+}
+
+impl Found {
+    fn pick(self, cx: &Contexts) -> Pick {
+        Pick { item: cx.pool[self.candidate].to_value(), stores: self.stores }
+    }
+}
+
 /// Evaluates one scenario: the subject item it would be about (`None` for scenarios without a
 /// subject), or why it does not apply.
-fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Pick>, Verdict> {
+fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Found>, Verdict> {
     let page = cx.page;
     let triggered = sc.trigger.on.iter().any(|t| page.events.contains(t))
         && (sc.trigger.paths.is_empty() || sc.trigger.paths.iter().any(|g| glob_match(g, &page.path)));
@@ -829,7 +1047,7 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Pick>, Verdict> {
     match matching.into_iter().take(subject.limit).next() {
         Some(first) => {
             let stores = choices.into_iter().find(|(i, _)| *i == first).map(|c| c.1).unwrap_or_default();
-            Ok(Some(Pick { item: cx.pool[first].to_value(), stores }))
+            Ok(Some(Found { candidate: first, stores }))
         }
         None => Err(Verdict::NoSubject { collection: subject.from.name(), candidates }),
     }
@@ -1035,7 +1253,7 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Out
                             taken.push((g.clone(), sc.id.clone()));
                         }
                         on_page += 1;
-                        out.shown.push(render_decision(sc, item, &cx));
+                        out.shown.push(render_decision(sc, item.map(|found| found.pick(&cx)), &cx));
                         Verdict::Shown
                     }
                 }
@@ -1068,6 +1286,47 @@ mod tests {
             .iter()
             .map(|e| (e.scenario_id.clone(), e.verdict.to_value().get("reason").and_then(Value::as_str).unwrap().to_string()))
             .collect()
+    }
+
+    #[test]
+    fn item_slots_name_every_field_once() {
+        for (i, f) in ItemField::ALL.into_iter().enumerate() {
+            assert_eq!((f as usize, item_slot(f.name())), (i, Some(i as u16)), "{}", f.name());
+        }
+        assert_eq!(&ItemField::ALL[..ITEM_CONTEXT.len()].iter().map(|f| f.name()).collect::<Vec<_>>()[..], &ITEM_CONTEXT[..]);
+        assert_eq!(item_slot("nearest_store.stock"), Some(ItemField::NearestStoreStock as u16));
+        assert_eq!(ItemField::OWN, ITEM_CONTEXT.len() + 3);
+    }
+
+    /// Subject conditions read item fields by slot: every one of the benchmark's 50 scenarios
+    /// (all presets among them) decides every item of a 1,000-event profile exactly as it does
+    /// reading them by name.
+    #[test]
+    fn conditions_read_by_slot_decide_as_by_name() {
+        use crate::bench::{config_text, env, profile_of_1000_events};
+        let config = Config::parse(&config_text()).unwrap();
+        let profile = profile_of_1000_events();
+        let env = env();
+        let waiting = waiting_items(&profile);
+        let mut compared = 0;
+        for sc in &config.scenarios {
+            let Some(subject) = sc.subject.as_ref().filter(|s| s.from != crate::config::Collection::Coupons) else { continue };
+            let mut by_name = subject.filter.clone();
+            by_name.resolve(&|_| None);
+            for (n, state) in profile.items.values().enumerate() {
+                let view =
+                    ItemView { state, config: &config, profile: &profile, env: &env, waiting: &waiting, on_page: n % 5 == 0 };
+                assert_eq!(
+                    subject.filter.eval_fields(&view, &config.saved_groups),
+                    by_name.eval_fields(&view, &config.saved_groups),
+                    "{} on {}",
+                    sc.id,
+                    state.item.id
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 40 * profile.items.len(), "{compared}");
     }
 
     #[test]
