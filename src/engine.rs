@@ -268,7 +268,11 @@ fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
 
 /// The fields of an item's context, in the order [`ItemView::to_value`] writes them (`stores`,
 /// `url` and `image` follow when the item has them): what `subject.where` and `{{item.*}}` read.
-pub const ITEM_CONTEXT: [&str; 29] = [
+pub const ITEM_CONTEXT: &[&str] = ITEM_NAMES.split_at(29).0;
+
+/// Every [`ItemField`]'s name, in slot order: [`ITEM_CONTEXT`], then `stores`, `url`, `image`
+/// and the members of `nearest_store` that conditions read by slot.
+const ITEM_NAMES: [&str; 37] = [
     "id",
     "name",
     "brand",
@@ -298,6 +302,14 @@ pub const ITEM_CONTEXT: [&str; 29] = [
     "release_days",
     "nearest_store",
     "waiting_for",
+    "stores",
+    "url",
+    "image",
+    "nearest_store.id",
+    "nearest_store.name",
+    "nearest_store.distance_km",
+    "nearest_store.stock",
+    "nearest_store.pickup",
 ];
 
 /// An item's fields: [`ITEM_CONTEXT`] in its order, then `stores`, `url` and `image`. A subject's
@@ -394,20 +406,7 @@ impl ItemField {
 
     /// The field's name (or dotted path) in conditions and templates.
     fn name(self) -> &'static str {
-        const MORE: [&str; 8] = [
-            "stores",
-            "url",
-            "image",
-            "nearest_store.id",
-            "nearest_store.name",
-            "nearest_store.distance_km",
-            "nearest_store.stock",
-            "nearest_store.pickup",
-        ];
-        match ITEM_CONTEXT.get(self as usize) {
-            Some(name) => name,
-            None => MORE[self as usize - ITEM_CONTEXT.len()],
-        }
+        ITEM_NAMES[self as usize]
     }
 
     /// The field a name means.
@@ -425,46 +424,7 @@ impl ItemField {
 /// assert_eq!(shopcue::engine::item_slot("stores.s1"), None);
 /// ```
 pub fn item_slot(name: &str) -> Option<u16> {
-    Some(match name {
-        "id" => 0,
-        "name" => 1,
-        "brand" => 2,
-        "category" => 3,
-        "price" => 4,
-        "stock" => 5,
-        "low_stock" => 6,
-        "in_stock" => 7,
-        "in_cart" => 8,
-        "on_page" => 9,
-        "favorite" => 10,
-        "favorite_brand" => 11,
-        "notify" => 12,
-        "back_in_stock" => 13,
-        "views" => 14,
-        "views_7d" => 15,
-        "days_since_view" => 16,
-        "first_price" => 17,
-        "lowest_price" => 18,
-        "reference_price" => 19,
-        "price_drop" => 20,
-        "price_drop_pct" => 21,
-        "cart_added_at" => 22,
-        "minutes_since_cart_add" => 23,
-        "days_since_purchase" => 24,
-        "purchase_count" => 25,
-        "release_days" => 26,
-        "nearest_store" => 27,
-        "waiting_for" => 28,
-        "stores" => 29,
-        "url" => 30,
-        "image" => 31,
-        "nearest_store.id" => 32,
-        "nearest_store.name" => 33,
-        "nearest_store.distance_km" => 34,
-        "nearest_store.stock" => 35,
-        "nearest_store.pickup" => 36,
-        _ => return None,
-    })
+    ITEM_NAMES.iter().position(|n| *n == name).map(|i| i as u16)
 }
 
 /// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
@@ -618,10 +578,11 @@ enum Candidate<'a> {
 }
 
 impl Candidate<'_> {
-    /// The top-level field `key` (what `subject.order` sorts by).
-    fn top(&self, key: &str) -> Value {
+    /// The top-level field `key` (what `subject.order` sorts by), in `slot` for an item
+    /// ([`item_slot`]).
+    fn top(&self, key: &str, slot: Option<u16>) -> Value {
         match self {
-            Candidate::Item(view) => view.field(key),
+            Candidate::Item(view) => slot.map_or(Value::Null, |s| view.lookup_slot(s, key).into_owned()),
             Candidate::Coupon(v) => v.get(key).cloned().unwrap_or(Value::Null),
         }
     }
@@ -1033,7 +994,8 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Found>, Verdict> 
         }
     }
     if let Some((key, desc)) = &subject.order {
-        let mut keyed: Vec<(Value, usize)> = matching.iter().map(|&i| (cx.pool[i].top(key), i)).collect();
+        let slot = item_slot(key);
+        let mut keyed: Vec<(Value, usize)> = matching.iter().map(|&i| (cx.pool[i].top(key, slot), i)).collect();
         crate::sort::sort_by(&mut keyed, |a, b| {
             let o = cmp_values(Some(&a.0), Some(&b.0));
             if *desc {
@@ -1189,7 +1151,7 @@ pub fn with_store(
     let states = States::new(profile, page);
     let mut cx = Contexts::new(config, profile, page, env, &states);
     let idx = cx.items(subject.from);
-    let mut item = idx.iter().map(|&i| &cx.pool[i]).find(|c| c.top("id").as_str() == Some(item_id))?.to_value();
+    let mut item = idx.iter().map(|&i| &cx.pool[i]).find(|c| c.top("id", item_slot("id")).as_str() == Some(item_id))?.to_value();
     if let Some(id) = store_id {
         item = at_store(&item, config.stores.iter().find(|s| s.id == id)?)?.0;
     }
