@@ -188,7 +188,7 @@ impl Template {
                         path,
                         format!(
                             "unknown value {{{{{slot}}}}}: no such field.{}",
-                            crate::suggest::hint(field, &[&crate::engine::ITEM_CONTEXT[..], ITEM_EXTRA, VISITOR_FIELDS].concat())
+                            crate::suggest::hint(field, &[crate::engine::ITEM_CONTEXT, ITEM_EXTRA, VISITOR_FIELDS].concat())
                         )
                     ));
                 }
