@@ -270,137 +270,69 @@ fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
 /// `url` and `image` follow when the item has them): what `subject.where` and `{{item.*}}` read.
 pub const ITEM_CONTEXT: &[&str] = ITEM_NAMES.split_at(29).0;
 
-/// Every [`ItemField`]'s name, in slot order: [`ITEM_CONTEXT`], then `stores`, `url`, `image`
-/// and the members of `nearest_store` that conditions read by slot.
-const ITEM_NAMES: [&str; 37] = [
-    "id",
-    "name",
-    "brand",
-    "category",
-    "price",
-    "stock",
-    "low_stock",
-    "in_stock",
-    "in_cart",
-    "on_page",
-    "favorite",
-    "favorite_brand",
-    "notify",
-    "back_in_stock",
-    "views",
-    "views_7d",
-    "days_since_view",
-    "first_price",
-    "lowest_price",
-    "reference_price",
-    "price_drop",
-    "price_drop_pct",
-    "cart_added_at",
-    "minutes_since_cart_add",
-    "days_since_purchase",
-    "purchase_count",
-    "release_days",
-    "nearest_store",
-    "waiting_for",
-    "stores",
-    "url",
-    "image",
-    "nearest_store.id",
-    "nearest_store.name",
-    "nearest_store.distance_km",
-    "nearest_store.stock",
-    "nearest_store.pickup",
-];
+/// Declares [`ItemField`], its slot order ([`ItemField::ALL`]) and its names (`ITEM_NAMES`) from
+/// one list.
+macro_rules! item_fields {
+    ($($field:ident = $name:literal,)*) => {
+        /// An item's fields: [`ITEM_CONTEXT`] in its order, then `stores`, `url`, `image` and the
+        /// members of `nearest_store` that conditions read. A subject's condition is resolved to
+        /// them once ([`item_slot`]), so evaluating it reads a field by number.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum ItemField {
+            $($field,)*
+        }
 
-/// An item's fields: [`ITEM_CONTEXT`] in its order, then `stores`, `url` and `image`. A subject's
-/// condition is resolved to them once ([`item_slot`]), so evaluating it reads a field by number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ItemField {
-    Id,
-    Name,
-    Brand,
-    Category,
-    Price,
-    Stock,
-    LowStock,
-    InStock,
-    InCart,
-    OnPage,
-    Favorite,
-    FavoriteBrand,
-    Notify,
-    BackInStock,
-    Views,
-    Views7d,
-    DaysSinceView,
-    FirstPrice,
-    LowestPrice,
-    ReferencePrice,
-    PriceDrop,
-    PriceDropPct,
-    CartAddedAt,
-    MinutesSinceCartAdd,
-    DaysSincePurchase,
-    PurchaseCount,
-    ReleaseDays,
-    NearestStore,
-    WaitingFor,
-    Stores,
-    Url,
-    Image,
-    NearestStoreId,
-    NearestStoreName,
-    NearestStoreDistanceKm,
-    NearestStoreStock,
-    NearestStorePickup,
+        impl ItemField {
+            /// Every field, in slot order.
+            const ALL: &[ItemField] = &[$(ItemField::$field,)*];
+        }
+
+        /// Every [`ItemField`]'s name (or dotted path), in slot order.
+        const ITEM_NAMES: &[&str] = &[$($name,)*];
+    };
+}
+
+item_fields! {
+    Id = "id",
+    Name = "name",
+    Brand = "brand",
+    Category = "category",
+    Price = "price",
+    Stock = "stock",
+    LowStock = "low_stock",
+    InStock = "in_stock",
+    InCart = "in_cart",
+    OnPage = "on_page",
+    Favorite = "favorite",
+    FavoriteBrand = "favorite_brand",
+    Notify = "notify",
+    BackInStock = "back_in_stock",
+    Views = "views",
+    Views7d = "views_7d",
+    DaysSinceView = "days_since_view",
+    FirstPrice = "first_price",
+    LowestPrice = "lowest_price",
+    ReferencePrice = "reference_price",
+    PriceDrop = "price_drop",
+    PriceDropPct = "price_drop_pct",
+    CartAddedAt = "cart_added_at",
+    MinutesSinceCartAdd = "minutes_since_cart_add",
+    DaysSincePurchase = "days_since_purchase",
+    PurchaseCount = "purchase_count",
+    ReleaseDays = "release_days",
+    NearestStore = "nearest_store",
+    WaitingFor = "waiting_for",
+    Stores = "stores",
+    Url = "url",
+    Image = "image",
+    NearestStoreId = "nearest_store.id",
+    NearestStoreName = "nearest_store.name",
+    NearestStoreDistanceKm = "nearest_store.distance_km",
+    NearestStoreStock = "nearest_store.stock",
+    NearestStorePickup = "nearest_store.pickup",
 }
 
 impl ItemField {
-    /// Every field, in slot order: the item's own (what [`ItemView::to_value`] writes), then
-    /// the members of `nearest_store` that conditions read (without making the whole store).
-    const ALL: [ItemField; 37] = {
-        use ItemField::*;
-        [
-            Id,
-            Name,
-            Brand,
-            Category,
-            Price,
-            Stock,
-            LowStock,
-            InStock,
-            InCart,
-            OnPage,
-            Favorite,
-            FavoriteBrand,
-            Notify,
-            BackInStock,
-            Views,
-            Views7d,
-            DaysSinceView,
-            FirstPrice,
-            LowestPrice,
-            ReferencePrice,
-            PriceDrop,
-            PriceDropPct,
-            CartAddedAt,
-            MinutesSinceCartAdd,
-            DaysSincePurchase,
-            PurchaseCount,
-            ReleaseDays,
-            NearestStore,
-            WaitingFor,
-            Stores,
-            Url,
-            Image,
-            NearestStoreId,
-            NearestStoreName,
-            NearestStoreDistanceKm,
-            NearestStoreStock,
-            NearestStorePickup,
-        ]
-    };
-
     /// How many of [`ItemField::ALL`] are the item's own fields.
     const OWN: usize = 32;
 
@@ -1264,12 +1196,12 @@ mod tests {
 
     #[test]
     fn item_slots_name_every_field_once() {
-        for (i, f) in ItemField::ALL.into_iter().enumerate() {
+        for (i, f) in ItemField::ALL.iter().copied().enumerate() {
             assert_eq!((f as usize, item_slot(f.name())), (i, Some(i as u16)), "{}", f.name());
         }
         assert_eq!(&ItemField::ALL[..ITEM_CONTEXT.len()].iter().map(|f| f.name()).collect::<Vec<_>>()[..], ITEM_CONTEXT);
         assert_eq!(item_slot("nearest_store.stock"), Some(ItemField::NearestStoreStock as u16));
-        assert_eq!(ItemField::OWN, ITEM_CONTEXT.len() + 3);
+        assert_eq!((ItemField::OWN, ItemField::ALL.len()), (ITEM_CONTEXT.len() + 3, ITEM_NAMES.len()));
     }
 
     /// Subject conditions read item fields by slot: every one of the benchmark's 50 scenarios
