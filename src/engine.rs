@@ -363,7 +363,7 @@ pub fn item_slot(name: &str) -> Option<u16> {
 /// (the names are [`ITEM_CONTEXT`]).
 pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: &Env, on_page: bool) -> Value {
     let waiting = waiting_items(profile);
-    ItemView::new(state, config, profile, env, &waiting, on_page).to_value()
+    ItemView { state, config, profile, env, waiting: &waiting, on_page }.to_value()
 }
 
 /// Items the shopper waits for (asked to be told about, still out of stock).
@@ -385,18 +385,7 @@ struct ItemView<'a> {
     on_page: bool,
 }
 
-impl<'a> ItemView<'a> {
-    fn new(
-        state: &'a ItemState,
-        config: &'a Config,
-        profile: &'a Profile,
-        env: &'a Env<'a>,
-        waiting: &'a [&'a ItemState],
-        on_page: bool,
-    ) -> Self {
-        ItemView { state, config, profile, env, waiting, on_page }
-    }
-
+impl ItemView<'_> {
     /// The price the shopper saw when they acted: carted, favorited, else first seen.
     fn reference(&self) -> Option<f64> {
         let s = self.state;
@@ -607,10 +596,9 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
             ("expires_in_days", expires.map(|t| calendar_days(env.now, t, env.utc_offset_min) as f64).into()),
         ])
     });
-    let page_item = states
-        .page
-        .first()
-        .map_or(Value::Null, |state| ItemView::new(state, config, profile, env, &states.waiting, true).to_value());
+    let page_item = states.page.first().map_or(Value::Null, |state| {
+        ItemView { state, config, profile, env, waiting: &states.waiting, on_page: true }.to_value()
+    });
     object([
         (
             "visitor",
@@ -729,7 +717,7 @@ impl<'a> Contexts<'a> {
 
     fn view(&self, state: &'a ItemState, on_page: bool) -> Candidate<'a> {
         let (config, profile, env, waiting) = (self.config, self.profile, self.env, self.waiting);
-        Candidate::Item(ItemView::new(state, config, profile, env, waiting, on_page))
+        Candidate::Item(ItemView { state, config, profile, env, waiting, on_page })
     }
 
     fn items(&mut self, from: Collection) -> Vec<usize> {
@@ -1220,7 +1208,8 @@ mod tests {
             let mut by_name = subject.filter.clone();
             by_name.resolve(&|_| None);
             for (n, state) in profile.items.values().enumerate() {
-                let view = ItemView::new(state, &config, &profile, &env, &waiting, n % 5 == 0);
+                let view =
+                    ItemView { state, config: &config, profile: &profile, env: &env, waiting: &waiting, on_page: n % 5 == 0 };
                 assert_eq!(
                     subject.filter.eval_fields(&view, &config.saved_groups),
                     by_name.eval_fields(&view, &config.saved_groups),
