@@ -147,8 +147,8 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
         None | Some(Value::Null) => None,
         Some(n) => Some(
             n.as_f64()
-                .filter(|n| *n >= 1.0 && *n <= u32::MAX as f64 && n.fract() == 0.0)
-                .ok_or("session_number must be a whole number from 1")? as u64,
+                .filter(|n| *n >= 0.0 && *n <= u32::MAX as f64 && n.fract() == 0.0)
+                .ok_or("session_number must be a whole number")? as u64,
         ),
     };
     Ok(StoredEvent {
@@ -251,14 +251,15 @@ mod tests {
                 {"id":"b","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":4},
                 {"id":"c","name":"view_item","ts":1700000000000,"visitor_id":"v"},
                 {"id":"d","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":0.5},
-                {"id":"e","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":"1"}]}"#,
+                {"id":"e","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":"1"},
+                {"id":"f","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":0}]}"#,
             NOW,
         )
         .unwrap()
         .sent_from(Device::Tablet);
         let segments: Vec<String> = b.events.iter().map(|e| e.segment.to_string()).collect();
-        assert_eq!(segments, ["tablet:new", "tablet:returning", "tablet:unknown"]);
-        let why = "session_number must be a whole number from 1".to_string();
+        assert_eq!(segments, ["tablet:new", "tablet:returning", "tablet:unknown", "tablet:unknown"], "0: no session yet");
+        let why = "session_number must be a whole number".to_string();
         assert_eq!(b.rejected, [(3, why.clone()), (4, why)]);
     }
 
