@@ -182,12 +182,9 @@ pub fn rf(purchases: &[Purchase], as_of: i64, until: i64, reached: &[(String, St
     table
 }
 
+/// `a / b` as a rate (`null` without a `b`).
 fn ratio(a: f64, b: f64) -> Value {
-    if b > 0.0 {
-        Value::Number((a / b * 1e6).round() / 1e6)
-    } else {
-        Value::Null
-    }
+    crate::report::rate((b > 0.0).then(|| a / b))
 }
 
 impl Rf {

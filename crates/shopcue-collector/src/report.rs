@@ -99,7 +99,8 @@ pub fn incremental_revenue(treatment: &Row, control: &Row, aov: f64) -> Option<I
     })
 }
 
-fn rate(v: Option<f64>) -> Value {
+/// A rate for JSON, to six decimals (`null` when there is none).
+pub(crate) fn rate(v: Option<f64>) -> Value {
     v.map_or(Value::Null, |x| Value::Number((x * 1e6).round() / 1e6))
 }
 

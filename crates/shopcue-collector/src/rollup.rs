@@ -220,7 +220,7 @@ GROUP BY day HAVING sum(impressions) + sum(purchases) > 0 ORDER BY day";
 
 /// Creates the rollup tables (`{INT}`: the dialect's 64-bit integer type; `{TABLE}`: table
 /// options). Rollups without a `segment` column (written before segments) are dropped by the
-/// store and rebuilt ([`BACKFILL`]); [`OLD_ROLLUPS`] lists them.
+/// store and rebuilt ([`BACKFILL`]); [`TABLES`] lists them.
 pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS rollup_daily (
   site TEXT NOT NULL, day {INT} NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL,
@@ -242,7 +242,7 @@ CREATE TABLE IF NOT EXISTS conversion_daily (
   PRIMARY KEY (site, day, scenario_id, variant, segment, delay_days)){TABLE};";
 
 /// The rollup tables, which a store drops when they predate segments (then rebuilds them).
-pub const OLD_ROLLUPS: &str = "rollup_daily, exposures, exposure_daily, conversion_daily";
+pub const TABLES: [&str; 4] = ["rollup_daily", "exposures", "exposure_daily", "conversion_daily"];
 
 /// Rebuilds every rollup from the events (a database written before rollups existed). Written,
 /// like every statement here, with PostgreSQL's `$n`, which SQLite reads as `?n`.

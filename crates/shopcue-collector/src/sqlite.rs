@@ -86,12 +86,15 @@ fn backfill(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     rollup::BACKFILL.iter().try_for_each(|step| tx.execute_batch(&dialect(step)))
 }
 
+/// Whether `table` exists and has `column`.
+fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2", [table, column], |r| r.get::<_, i64>(0))
+        .map(|n| n > 0)
+}
+
 /// Databases written by earlier versions: the variant was read from the JSON at report time.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let has_variant: bool =
-        conn.query_row("SELECT count(*) FROM pragma_table_info('events') WHERE name = 'variant'", [], |r| r.get::<_, i64>(0))?
-            > 0;
-    if !has_variant {
+    if !has_column(conn, "events", "variant")? {
         conn.execute_batch(
             "BEGIN;
              ALTER TABLE events ADD COLUMN variant TEXT;
@@ -118,17 +121,11 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     }
     // Segments (device class, new vs returning) came later: older events are unknown in both,
     // and rollups without them are rebuilt.
-    let has_column = |table: &str, column: &str| -> rusqlite::Result<bool> {
-        conn.query_row(&format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"), [column], |r| {
-            r.get::<_, i64>(0)
-        })
-        .map(|n| n > 0)
-    };
-    if !has_column("events", "segment")? {
+    if !has_column(conn, "events", "segment")? {
         conn.execute_batch(&format!("ALTER TABLE events ADD COLUMN segment TEXT NOT NULL DEFAULT '{}'", segment::UNKNOWN))?;
     }
-    if has_column("rollup_daily", "day")? && !has_column("rollup_daily", "segment")? {
-        let drops: Vec<String> = rollup::OLD_ROLLUPS.split(", ").map(|t| format!("DROP TABLE IF EXISTS {t};")).collect();
+    if has_column(conn, "rollup_daily", "day")? && !has_column(conn, "rollup_daily", "segment")? {
+        let drops: Vec<String> = rollup::TABLES.iter().map(|t| format!("DROP TABLE IF EXISTS {t};")).collect();
         conn.execute_batch(&format!("BEGIN; {} COMMIT;", drops.join(" ")))?;
     }
     Ok(())
