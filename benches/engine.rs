@@ -8,8 +8,10 @@ use shopcue::bench::{config_text, env, page, profile_of_1000_events};
 use shopcue::condition::Condition;
 use shopcue::config::Config;
 use shopcue::engine::decide;
+use shopcue::id::SeededEntropy;
 use shopcue::json::{parse, Value};
 use shopcue::profile::Profile;
+use shopcue::runtime::Runtime;
 
 fn median_us(mut f: impl FnMut(), runs: usize) -> f64 {
     let mut times: Vec<f64> = (0..runs)
@@ -53,6 +55,27 @@ fn main() {
     let stored = profile.to_json();
     let load = median_us(|| drop(black_box(Profile::from_json(&stored))), 200);
 
+    // track(): a view of an item not yet in the profile, on a profile already at its item cap
+    // (a long-time shopper's), so that every call also forgets the least valuable item.
+    let e = &mut SeededEntropy(9);
+    let (mut rt, _) = Runtime::new(Some(&stored), None, 1_000, e);
+    rt.init(&parse(r#"{"site":"bench","config":"/c.json"}"#).unwrap()).unwrap();
+    rt.page_view("https://shop.example/p", 1_000, e);
+    let views: Vec<Value> = (0..2_000)
+        .map(|i| {
+            parse(&format!(r#"{{"items":[{{"item_id":"new-{i}","item_name":"ベンチ","price":{},"stock":5}}]}}"#, 1_000 + i))
+                .unwrap()
+        })
+        .collect();
+    let mut t = 2_000;
+    let track = median_us(
+        || {
+            t += 1;
+            rt.track("view_item", &views[t as usize % views.len()], t, e).unwrap();
+        },
+        2_000,
+    );
+
     let cases = conformance_conditions();
     let rounds = 200;
     let t = Instant::now();
@@ -80,5 +103,6 @@ fn main() {
         out.explanations.len()
     );
     println!("  load the stored profile                                 {load:>9.1} µs");
+    println!("  track() a new item's view, profile full ({} items)     {track:>9.1} µs", rt.profile.items.len());
     println!("  conformance conditions evaluated per second          {:>12.0}   ({} cases)", per_sec, cases.len());
 }

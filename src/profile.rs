@@ -311,19 +311,14 @@ impl Profile {
     /// Forgets `n` items, least valuable first: viewed-only before favorites, cart and
     /// purchases; within each, the longest unseen first.
     fn forget_least_valuable(&mut self, n: usize) {
-        if n == 0 {
-            return;
-        }
-        let mut ranked: Vec<(u8, i64, String)> = self
-            .items
-            .iter()
-            .map(|(id, s)| {
+        // One scan per item forgotten: `n` is 1 when a new item meets a full profile (every
+        // `track` of an unseen item then), a tenth of the items when storage is short.
+        for _ in 0..n {
+            let least = self.items.iter().min_by_key(|(id, s)| {
                 let weight = if s.cart_qty > 0.0 || s.purchased_at.is_some() { 2 } else { u8::from(s.favorite_at.is_some()) };
-                (weight, s.seen_at, id.clone())
-            })
-            .collect();
-        crate::sort::sort_by(&mut ranked, |a, b| a.cmp(b));
-        for (_, _, id) in ranked.into_iter().take(n) {
+                (weight, s.seen_at, *id)
+            });
+            let Some(id) = least.map(|(id, _)| id.clone()) else { return };
             self.items.remove(&id);
         }
     }
