@@ -175,7 +175,7 @@ pub fn parse_untrusted(text: &str) -> Result<Value, Error> {
 }
 
 fn parse_with<const UNTRUSTED: bool>(text: &str) -> Result<Value, Error> {
-    let mut p = Parser::<UNTRUSTED> { s: text.as_bytes(), i: 0 };
+    let mut p = Parser::<UNTRUSTED> { text, s: text.as_bytes(), i: 0 };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -187,6 +187,7 @@ fn parse_with<const UNTRUSTED: bool>(text: &str) -> Result<Value, Error> {
 
 /// A recursive-descent parser; `UNTRUSTED` as in [`parse_untrusted`].
 struct Parser<'a, const UNTRUSTED: bool> {
+    text: &'a str,
     s: &'a [u8],
     i: usize,
 }
@@ -297,7 +298,8 @@ impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
         while matches!(self.s.get(self.i), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
             self.i += 1;
         }
-        let text = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("bad number"))?;
+        // Stopped on ASCII bytes: the slice is on character boundaries.
+        let text = &self.text[start..self.i];
         if !is_json_number(text) {
             return Err(self.err("invalid number"));
         }
@@ -323,14 +325,21 @@ impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
             while !matches!(self.s.get(self.i), None | Some(b'"' | b'\\' | 0..=0x1f)) {
                 self.i += 1;
             }
-            // The input is a &str, and we stopped on ASCII bytes, so this slice is valid UTF-8.
-            out.push_str(std::str::from_utf8(&self.s[start..self.i]).map_err(|_| self.err("invalid UTF-8"))?);
+            // The input is a &str, and we stopped on ASCII bytes: the slice is on character
+            // boundaries (no UTF-8 to validate again).
+            let run = &self.text[start..self.i];
             match self.s.get(self.i) {
+                Some(b'"') if out.is_empty() => {
+                    self.i += 1;
+                    return Ok(run.to_string()); // no escapes: one allocation of the exact size
+                }
                 Some(b'"') => {
                     self.i += 1;
+                    out.push_str(run);
                     return Ok(out);
                 }
                 Some(b'\\') => {
+                    out.push_str(run);
                     self.i += 1;
                     let c = *self.s.get(self.i).ok_or_else(|| self.err("unterminated escape"))?;
                     self.i += 1;
@@ -415,11 +424,10 @@ fn parse_f64(text: &str) -> f64 {
         Some(t) => (true, t),
         None => (false, text),
     };
-    let (mantissa_part, exp_part) = match t.find(['e', 'E']) {
-        Some(i) => (&t[..i], &t[i + 1..]),
-        None => (t, "0"),
+    let (mantissa_part, mut exp) = match t.bytes().position(|b| b | 0x20 == b'e') {
+        Some(i) => (&t[..i], t[i + 1..].trim_start_matches('+').parse::<i64>().unwrap_or(0).clamp(-10_000, 10_000)),
+        None => (t, 0),
     };
-    let mut exp: i64 = exp_part.trim_start_matches('+').parse::<i64>().unwrap_or(0).clamp(-10_000, 10_000);
     let mut digits: u64 = 0;
     let mut significant = 0;
     let mut seen_point = false;
@@ -652,15 +660,20 @@ mod tests {
             assert_eq!(parse(r#"{"a":1,"b":2,"a":3}"#).unwrap().to_json(), r#"{"a":3,"b":2}"#);
             assert_eq!(parse(r#"{"a":1,"a":{"x":1,"x":2}}"#).unwrap().to_json(), r#"{"a":{"x":2}}"#);
         }
-        let text =
-            format!("{{{},\"k3\":\"last\",\"k0\":null}}", (0..20).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
-        let v = parse_untrusted(&text).unwrap();
-        assert_eq!(v, parse(&text).unwrap(), "both entry points agree");
-        let keys: Vec<&str> = v.as_object().unwrap().iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, (0..20).map(|i| format!("k{i}")).collect::<Vec<_>>());
-        assert_eq!(v.get("k3").and_then(Value::as_str), Some("last"));
-        assert_eq!(v.get("k0"), Some(&Value::Null));
-        assert_eq!(v.get("k19").and_then(Value::as_f64), Some(19.0));
+        // 20 keys: looked up as they come in a trusted parse; 40: resolved at the end.
+        for n in [20, 40] {
+            let text = format!(
+                "{{{},\"k3\":\"last\",\"k0\":null}}",
+                (0..n).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(",")
+            );
+            let v = parse_untrusted(&text).unwrap();
+            assert_eq!(v, parse(&text).unwrap(), "both entry points agree");
+            let keys: Vec<&str> = v.as_object().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(keys, (0..n).map(|i| format!("k{i}")).collect::<Vec<_>>());
+            assert_eq!(v.get("k3").and_then(Value::as_str), Some("last"));
+            assert_eq!(v.get("k0"), Some(&Value::Null));
+            assert_eq!(v.get("k19").and_then(Value::as_f64), Some(19.0));
+        }
     }
 
     #[test]
