@@ -1,9 +1,18 @@
 //! `localStorage`, made safe: when storage is disabled, full or throws, Shopcue keeps working
 //! from memory and warns once.
 
+use wasm_bindgen::prelude::*;
 use web_sys::Storage;
 
 use crate::platform::console;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Storage`, for a `getItem` whose result stays in JS (web-sys copies the text into wasm).
+    type LeftInJs;
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_item(this: &LeftInJs, key: &str) -> Result<JsValue, JsValue>;
+}
 
 /// Storage for one site's keys (`shopcue:<site>:<name>`).
 pub struct Store {
@@ -36,6 +45,14 @@ impl Store {
     /// Reads `name`; `None` when missing or unreadable.
     pub fn get(&self, name: &str) -> Option<String> {
         self.storage.as_ref()?.get_item(&self.key_of(name)).ok().flatten()
+    }
+
+    /// Whether `name` is stored (`false` when unreadable), without copying its text into wasm:
+    /// a page's stored queue can be hundreds of kilobytes.
+    pub fn has(&self, name: &str) -> bool {
+        self.storage
+            .as_ref()
+            .is_some_and(|s| s.unchecked_ref::<LeftInJs>().get_item(&self.key_of(name)).is_ok_and(|v| !v.is_null()))
     }
 
     /// Writes `name`. Returns `false` (after one console warning) when the write failed.

@@ -61,7 +61,7 @@ impl PageOutbox {
     /// them while this one was frozen (a background tab, the back/forward cache): drop them
     /// here instead of sending them twice.
     pub fn reconcile(&mut self, rt: &mut Runtime, store: &Store) {
-        if !self.stored_ids.is_empty() && store.get(&self.key).is_none() {
+        if !self.stored_ids.is_empty() && !store.has(&self.key) {
             rt.forget_outbox(&std::mem::take(&mut self.stored_ids));
         }
     }
