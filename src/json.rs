@@ -660,7 +660,6 @@ mod tests {
             assert_eq!(parse(r#"{"a":1,"b":2,"a":3}"#).unwrap().to_json(), r#"{"a":3,"b":2}"#);
             assert_eq!(parse(r#"{"a":1,"a":{"x":1,"x":2}}"#).unwrap().to_json(), r#"{"a":{"x":2}}"#);
         }
-        // 20 keys: looked up as they come in a trusted parse; 40: resolved at the end.
         for n in [20, 40] {
             let text = format!(
                 "{{{},\"k3\":\"last\",\"k0\":null}}",

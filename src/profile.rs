@@ -684,4 +684,23 @@ mod tests {
         assert!(p.items.contains_key("keep"), "cart items outlive views");
         assert!(!p.items.contains_key("v0"), "oldest views go first");
     }
+
+    #[test]
+    fn forgets_views_then_favorites_then_cart_and_purchases_oldest_first() {
+        let mut p = Profile::default();
+        p.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"cart"}]}"#), 0);
+        p.apply(&ev("purchase", r#"{"transaction_id":"t1","items":[{"item_id":"bought"}]}"#), 1);
+        p.apply(&ev("add_to_wishlist", r#"{"items":[{"item_id":"fav"}]}"#), 2);
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"new"}]}"#), 4);
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"old"}]}"#), 3);
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"new"}]}"#), 5);
+        let mut gone = Vec::new();
+        while !p.items.is_empty() {
+            let before: Vec<String> = p.items.keys().cloned().collect();
+            p.forget_least_valuable(1);
+            gone.extend(before.into_iter().filter(|id| !p.items.contains_key(id)));
+        }
+        assert_eq!(gone, ["old", "new", "fav", "cart", "bought"]);
+        p.forget_least_valuable(3); // nothing left to forget: no panic
+    }
 }
