@@ -655,6 +655,15 @@ mod tests {
     }
 
     #[test]
+    fn strings_are_escaped_where_json_and_script_tags_need_it() {
+        let text = "\u{1}a\\b\"c\td\re\u{2028}f\u{2029}g\u{2027}é😀\n";
+        let json = Value::String(text.to_string()).to_json();
+        assert_eq!(json, "\"\\u0001a\\\\b\\\"c\\td\\re\\u2028f\\u2029g\u{2027}é😀\\n\"");
+        assert_eq!(parse(&json).unwrap().as_str(), Some(text));
+        assert_eq!(Value::String(String::new()).to_json(), "\"\"");
+    }
+
+    #[test]
     fn a_repeated_key_keeps_its_first_place_and_last_value_like_json_parse() {
         for parse in [parse, parse_untrusted] {
             assert_eq!(parse(r#"{"a":1,"b":2,"a":3}"#).unwrap().to_json(), r#"{"a":3,"b":2}"#);
