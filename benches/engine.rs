@@ -67,11 +67,11 @@ fn main() {
                 .unwrap()
         })
         .collect();
-    let mut t = 2_000;
+    let mut now = 2_000;
     let track = median_us(
         || {
-            t += 1;
-            rt.track("view_item", &views[t as usize % views.len()], t, e).unwrap();
+            now += 1;
+            rt.track("view_item", &views[now as usize % views.len()], now, e).unwrap();
         },
         2_000,
     );

@@ -268,7 +268,7 @@ fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
 
 /// The fields of an item's context, in the order [`ItemView::to_value`] writes them (`stores`,
 /// `url` and `image` follow when the item has them): what `subject.where` and `{{item.*}}` read.
-pub const ITEM_CONTEXT: &[&str] = ITEM_NAMES.split_at(29).0;
+pub const ITEM_CONTEXT: &[&str] = ITEM_NAMES.split_at(ItemField::Stores as usize).0;
 
 /// Declares [`ItemField`], its slot order ([`ItemField::ALL`]) and its names (`ITEM_NAMES`) from
 /// one list.
@@ -333,8 +333,9 @@ item_fields! {
 }
 
 impl ItemField {
-    /// How many of [`ItemField::ALL`] are the item's own fields.
-    const OWN: usize = 32;
+    /// How many of [`ItemField::ALL`] are the item's own fields (the `nearest_store` members
+    /// follow them).
+    const OWN: usize = ItemField::NearestStoreId as usize;
 
     /// The field's name (or dotted path) in conditions and templates.
     fn name(self) -> &'static str {
@@ -1083,7 +1084,8 @@ pub fn with_store(
     let states = States::new(profile, page);
     let mut cx = Contexts::new(config, profile, page, env, &states);
     let idx = cx.items(subject.from);
-    let mut item = idx.iter().map(|&i| &cx.pool[i]).find(|c| c.top("id", item_slot("id")).as_str() == Some(item_id))?.to_value();
+    let mut item =
+        idx.iter().map(|&i| &cx.pool[i]).find(|c| c.top("id", Some(ItemField::Id as u16)).as_str() == Some(item_id))?.to_value();
     if let Some(id) = store_id {
         item = at_store(&item, config.stores.iter().find(|s| s.id == id)?)?.0;
     }

@@ -374,7 +374,6 @@ impl Profile {
 
     /// Serializes for storage.
     pub fn to_json(&self) -> String {
-        let opt = |v: Option<i64>| v.map_or(Value::Null, Value::from);
         let list = |v: &[i64]| Value::Array(v.iter().map(|t| Value::from(*t)).collect());
         let items = self
             .items
@@ -390,13 +389,13 @@ impl Profile {
                     ("views", list(&s.views)),
                     ("view_count", s.view_count.into()),
                     ("cart_qty", (s.cart_qty > 0.0).then_some(s.cart_qty).into()),
-                    ("cart_added_at", opt(s.cart_added_at)),
+                    ("cart_added_at", s.cart_added_at.into()),
                     ("cart_price", s.cart_price.into()),
-                    ("favorite_at", opt(s.favorite_at)),
+                    ("favorite_at", s.favorite_at.into()),
                     ("favorite_price", s.favorite_price.into()),
-                    ("purchased_at", opt(s.purchased_at)),
+                    ("purchased_at", s.purchased_at.into()),
                     ("purchase_count", (s.purchase_count > 0).then_some(s.purchase_count).into()),
-                    ("notify_at", opt(s.notify_at)),
+                    ("notify_at", s.notify_at.into()),
                 ];
                 let mut members = Vec::with_capacity(fields.len());
                 for (k, v) in fields {
@@ -437,8 +436,8 @@ impl Profile {
             ),
             ("items", Value::Object(items)),
             ("purchase_count", self.purchase_count.into()),
-            ("first_purchase_at", opt(self.first_purchase_at)),
-            ("last_purchase_at", opt(self.last_purchase_at)),
+            ("first_purchase_at", self.first_purchase_at.into()),
+            ("last_purchase_at", self.last_purchase_at.into()),
             ("dismissed", Value::Object(self.dismissed.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect())),
             ("shown", Value::Object(self.shown.iter().map(|(k, v)| (k.clone(), list(v))).collect())),
             ("traits", self.traits.clone()),
