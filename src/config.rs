@@ -682,7 +682,7 @@ fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut
     for (k, _) in members {
         if !allowed.contains(&k.as_str()) {
             let hint = crate::suggest::hint(k, allowed);
-            p.push(crate::problem!(member(path, k), format!("unknown field;{hint} Expected one of {}", allowed.join(", "))));
+            p.push(crate::problem!(member(path, k), format!("unknown field.{hint} Expected one of: {}.", allowed.join(", "))));
         }
     }
 }

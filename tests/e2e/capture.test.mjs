@@ -63,8 +63,8 @@ async function visit(fixture, steps) {
   await page.goto(`${collector.url}/fixtures/${fixture}`);
   await page.waitForFunction(() => window.shopcue && window.shopcue.loaded);
   const shown = await steps(page);
+  await page.goto(`${collector.url}/`); // leave: pagehide sends the queue and stores the profile
   const profile = await eventually(() => profileOf(page), 5000, 'profile stored');
-  await page.goto(`${collector.url}/`); // leave: flush
   const received = (names) => eventually(() => {
     const rows = collector.query(`SELECT name, json_extract(json, '$.params.items[0].item_id') AS item, count(*) AS n
       FROM events WHERE visitor_id = '${profile.visitor_id}' AND name IN (${names.map((n) => `'${n}'`).join(',')}) GROUP BY 1, 2`);

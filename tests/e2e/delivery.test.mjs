@@ -2,7 +2,7 @@
 // the end every event is in SQLite exactly once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually, queuedEvents } from './harness.mjs';
+import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually, queuedEvents, settledQueue } from './harness.mjs';
 
 let collector, browser;
 before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
@@ -30,7 +30,7 @@ test('500, then 429 with Retry-After, then 413: retried, split, and delivered ex
   await page.goto(`${collector.url}/product.html?id=linen-shirt`);
   await waitForMessages(page, (ms) => ms.length === 1);
   const visitor = await visitorOf(page);
-  const queued = await outboxOf(page);
+  const queued = await settledQueue(page);
   assert.ok(queued.length >= 4, `queued: ${queued.length}`);
   // The 5 s batch timer fires, then 500 → backoff, 429 → waits 1 s, 413 → split in halves.
   await eventually(async () => (await outboxOf(page)).length === 0, 20_000, 'outbox drained');

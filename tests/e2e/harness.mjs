@@ -160,6 +160,23 @@ export async function eventually(fn, ms = 10_000, what = 'condition') {
   throw new Error(`${what} not reached in ${ms} ms (last: ${JSON.stringify(last)})`);
 }
 
+/**
+ * The stored queue once it stops changing (the same non-empty ids in two reads 700 ms apart):
+ * during a burst the widget writes storage at most every 500 ms, so what a page just did may
+ * reach storage a moment later.
+ */
+export async function settledQueue(page, site = 'demo-store', ms = 10_000) {
+  let before = null;
+  return eventually(async () => {
+    const ids = (await queuedEvents(page, site)).map((e) => e.id);
+    const key = JSON.stringify(ids);
+    const settled = ids.length > 0 && key === before;
+    before = key;
+    if (!settled) await new Promise((r) => setTimeout(r, 600));
+    return settled && ids;
+  }, ms, 'the stored queue settled');
+}
+
 /** Every event still queued in this browser for `site`, across every page's stored outbox. */
 export function queuedEvents(page, site = 'demo-store') {
   return page.evaluate((prefix) => {

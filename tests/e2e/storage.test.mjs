@@ -52,6 +52,42 @@ for (const [fault, script] of Object.entries(FAULTS)) {
   });
 }
 
+test('a burst of tracking writes storage a few times, not once per task, and leaving the page writes the rest', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/product.html?id=linen-shirt`);
+  await page.waitForFunction(() => window.shopcue && window.shopcue.loaded);
+  await waitForMessages(page, (ms) => ms.length === 1);
+  await page.waitForTimeout(600); // the load's own writes are done
+  // 1.5 s of tasks, five track() calls each (a tag manager replaying its queue, infinite scroll).
+  const burst = await page.evaluate(() => new Promise((done) => {
+    let writes = 0, tasks = 0, n = 0;
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (k, v) {
+      if (String(k).endsWith(':profile')) writes++;
+      return setItem.call(this, k, v);
+    };
+    const end = performance.now() + 1500;
+    (function task() {
+      tasks++;
+      for (let i = 0; i < 5; i++, n++) shopcue('track', 'view_item', { items: [{ item_id: `burst-${n}`, price: 100 + n }] });
+      if (performance.now() < end) setTimeout(task, 0); else done({ writes, tasks, last: `burst-${n - 1}` });
+    })();
+  }));
+  assert.ok(burst.tasks >= 30, `a burst of many tasks (${burst.tasks})`);
+  assert.ok(burst.writes >= 2 && burst.writes <= 5, `the profile was written ${burst.writes} times in ${burst.tasks} tasks (at most every 500 ms)`);
+  const profileHas = (id) => page.evaluate((id) => Boolean(JSON.parse(localStorage.getItem('shopcue:demo-store:profile')).items[id]), id);
+  await eventually(() => profileHas(burst.last), 3000, 'the trailing write stores the last of the burst');
+  // A view tracked right after a write waits for the next one; leaving the page writes it at once.
+  await page.evaluate(() => shopcue('track', 'view_item', { items: [{ item_id: 'before-leaving', price: 1 }] }));
+  await page.waitForTimeout(50);
+  await page.evaluate(() => shopcue('track', 'view_item', { items: [{ item_id: 'just-before-leaving', price: 1 }] }));
+  assert.equal(await profileHas('just-before-leaving'), false, 'not written yet: the gap has not passed');
+  await page.goto(`${collector.url}/cart.html`);
+  assert.equal(await profileHas('just-before-leaving'), true, 'pagehide wrote it');
+  await context.close();
+});
+
 test('two tabs share one profile without losing updates', async () => {
   const context = await newShopperContext(browser);
   const a = await context.newPage();
@@ -67,8 +103,10 @@ test('two tabs share one profile without losing updates', async () => {
     return Object.keys(items).filter((id) => items[id].cart_qty > 0).sort();
   });
   await eventually(async () => JSON.stringify(await cartOf(a)) === '["linen-shirt","smartwatch"]', 5000, 'both cart adds stored');
-  const stored = await a.evaluate(() => JSON.parse(localStorage.getItem('shopcue:demo-store:profile')).items['linen-shirt']);
-  assert.ok(stored.favorite_at, "A's later wishlist add kept B's cart add");
+  // A's later wishlist add (written within 500 ms of its cart add: coalesced) kept B's cart add.
+  await eventually(() => a.evaluate(() => JSON.parse(localStorage.getItem('shopcue:demo-store:profile')).items['linen-shirt'].favorite_at),
+    5000, "A's later wishlist add stored");
+  assert.equal(JSON.stringify(await cartOf(a)), '["linen-shirt","smartwatch"]', "B's cart add still stored");
   // Each tab's own view of the profile (explain) agrees with storage.
   for (const p of [a, b]) {
     const cart = await eventually(() => p.evaluate(() => window.shopcue('explain').profile.cart), 5000, 'explain');

@@ -552,7 +552,7 @@ fn login_page(status: StatusCode, shown: Option<&str>) -> Response {
     reply.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
     reply.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -160,7 +160,7 @@ pub fn load_feed(url: String) {
                 if let Err(e) = s.rt.apply_feed(text.as_deref().map_err(String::as_str), now()) {
                     platform::console("warn", &["[shopcue] product feed not applied:".into(), platform::js_error(&e)]);
                 }
-                s.persist();
+                s.schedule_persist();
                 s.schedule_evaluation();
             });
         }),
@@ -199,7 +199,7 @@ pub fn send_due() {
         with_shell(|s| {
             s.sending = false;
             s.rt.settle(batch.seq, status, retry_after, now(), platform::jitter());
-            s.persist();
+            s.schedule_persist();
             s.schedule_send();
         });
     });

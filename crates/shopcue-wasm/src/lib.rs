@@ -63,8 +63,10 @@ struct Shell {
     sending: bool,
     /// A product feed request is in flight.
     feed_loading: bool,
-    /// A persist is queued for the end of this task.
+    /// A persist is queued (for the end of this task, or on a timer during a burst).
     persist_scheduled: bool,
+    /// When storage was last written (Unix ms; 0 = never).
+    persisted_at: i64,
     /// Inline messages waiting for their target element: (message id, checks so far).
     inline_waits: Vec<(String, u32)>,
     _page_listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
@@ -238,6 +240,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
         sending: false,
         feed_loading: false,
         persist_scheduled: false,
+        persisted_at: 0,
         inline_waits: Vec::new(),
         _page_listeners: beacon::listen_for_page_exit(),
         _heartbeat: platform::set_interval(heartbeat, shopcue::outbox::HEARTBEAT_MS as i32),
@@ -458,20 +461,33 @@ impl Shell {
     }
 
     /// Persists at the end of the current task (a microtask): a page that fires fifty events
-    /// in one task pays for one write, not fifty, and nothing is lost that a crash between
-    /// two of those calls would not lose anyway.
+    /// in one task pays for one write, not fifty. During a burst of tasks (infinite scroll, a
+    /// tag manager replaying its queue) storage is written at most once per
+    /// [`PERSIST_GAP_MS`], the last write on a timer: each write serializes the whole profile
+    /// and queue, which cost the host page 15–20 ms per task when every task wrote. Leaving
+    /// the page (`pagehide`, or hidden) writes at once, and so do the shopper's own acts on a
+    /// message (dismiss, a store chosen); a crash loses at most that gap's updates.
     fn schedule_persist(&mut self) {
         if std::mem::replace(&mut self.persist_scheduled, true) {
             return;
         }
-        beacon::on_settle(js_sys::Promise::resolve(&JsValue::UNDEFINED), |_| {
-            with_shell(|s| s.persist());
-        });
+        let wait = self.persisted_at + PERSIST_GAP_MS - now();
+        if wait <= 0 {
+            beacon::on_settle(js_sys::Promise::resolve(&JsValue::UNDEFINED), |_| {
+                with_shell(|s| s.persist());
+            });
+        } else {
+            let f = platform::once(Box::new(|| {
+                with_shell(|s| s.persist());
+            }));
+            platform::set_timeout(f.unchecked_ref(), wait as i32);
+        }
     }
 
     /// Write-through persistence of whatever changed.
     fn persist(&mut self) {
         self.persist_scheduled = false;
+        self.persisted_at = now();
         if let Some(p) = self.rt.take_profile_json() {
             self.store.set("profile", &p);
         }
@@ -599,6 +615,10 @@ impl Shell {
     }
 }
 
+/// The shortest time between two scheduled writes of the profile and queue (see
+/// [`Shell::schedule_persist`]).
+const PERSIST_GAP_MS: i64 = 500;
+
 /// Every [`shopcue::outbox::HEARTBEAT_MS`]: shows other tabs this page is alive while it has
 /// events queued, and once a minute looks for queues that pages left behind.
 fn heartbeat() {
@@ -619,7 +639,7 @@ fn show_delayed(message_id: &str) {
         let mut message = s.pending.remove(i);
         message.decision.delay_ms = 0;
         let out = s.show(&message, now());
-        s.persist();
+        s.schedule_persist();
         s.schedule_send();
         Some(out)
     })
@@ -647,7 +667,7 @@ fn evaluate() {
             }
         }
         let emitted: Emitted = messages.iter().flat_map(|m| s.show(m, t)).collect();
-        s.persist();
+        s.schedule_persist();
         s.schedule_send();
         emitted
     });
@@ -685,18 +705,18 @@ fn debug_group(explain: &Value, shown: &[Message]) {
     console("groupEnd", &[]);
 }
 
-/// Sends everything queued right now with `sendBeacon` (the page is going away).
+/// Sends everything queued right now with `sendBeacon` and writes what is not stored yet (the
+/// page is going away).
 fn flush_for_exit() {
     with_shell(|s| {
-        let Some(endpoint) = s.rt.options().and_then(|o| o.endpoint.clone()) else {
-            return;
-        };
-        s.outbox.reconcile(&mut s.rt, &s.store);
-        while let Some(batch) = s.rt.next_batch(now(), Flush::Unload) {
-            let accepted = beacon::send_beacon(&endpoint, &batch.body);
-            s.rt.settle(batch.seq, if accepted { 202 } else { 0 }, None, now(), platform::jitter());
-            if !accepted {
-                break;
+        if let Some(endpoint) = s.rt.options().and_then(|o| o.endpoint.clone()) {
+            s.outbox.reconcile(&mut s.rt, &s.store);
+            while let Some(batch) = s.rt.next_batch(now(), Flush::Unload) {
+                let accepted = beacon::send_beacon(&endpoint, &batch.body);
+                s.rt.settle(batch.seq, if accepted { 202 } else { 0 }, None, now(), platform::jitter());
+                if !accepted {
+                    break;
+                }
             }
         }
         s.persist();
