@@ -473,14 +473,9 @@ impl Shell {
         }
         let wait = self.persisted_at + PERSIST_GAP_MS - now();
         if wait <= 0 {
-            beacon::on_settle(js_sys::Promise::resolve(&JsValue::UNDEFINED), |_| {
-                with_shell(|s| s.persist());
-            });
+            beacon::on_settle(js_sys::Promise::resolve(&JsValue::UNDEFINED), |_| persist_now());
         } else {
-            let f = platform::once(Box::new(|| {
-                with_shell(|s| s.persist());
-            }));
-            platform::set_timeout(f.unchecked_ref(), wait as i32);
+            platform::set_timeout(platform::once(Box::new(persist_now)).unchecked_ref(), wait as i32);
         }
     }
 
@@ -618,6 +613,11 @@ impl Shell {
 /// The shortest time between two scheduled writes of the profile and queue (see
 /// [`Shell::schedule_persist`]).
 const PERSIST_GAP_MS: i64 = 500;
+
+/// Writes what changed (the end of a task, or a burst's timer).
+fn persist_now() {
+    with_shell(|s| s.persist());
+}
 
 /// Every [`shopcue::outbox::HEARTBEAT_MS`]: shows other tabs this page is alive while it has
 /// events queued, and once a minute looks for queues that pages left behind.
