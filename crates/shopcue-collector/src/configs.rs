@@ -167,12 +167,17 @@ impl NewVersion {
     /// The strong ETag of this version's runtime config: its version number and a 64-bit FNV-1a
     /// hash of the text, computed once at publishing (every collector serves the same tag).
     pub fn etag(&self, version: i64) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in self.runtime.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("\"v{version}-{h:016x}\"")
+        etag(version, &self.runtime)
     }
+}
+
+/// The strong ETag of version `version` served as `runtime` (see [`NewVersion::etag`]).
+pub fn etag(version: i64, runtime: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in runtime.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("\"v{version}-{h:016x}\"")
 }
 
 /// One audit log entry.

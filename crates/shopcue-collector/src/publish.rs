@@ -31,7 +31,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use shopcue::json::{object, Value};
 
-use crate::configs::{diff, pretty, AuditEntry, NewVersion, Version};
+use crate::configs::{diff, etag, pretty, AuditEntry, NewVersion, Version};
 use crate::{error_reply, json_reply, now_ms, query_param, App};
 
 /// How long a live config read from the database is served from memory. A publish or rollback
@@ -143,6 +143,30 @@ pub fn compile_for(site: &str, raw: &Value) -> Result<String, shopcue::Error> {
             format!("is {}, but this is the config of site \"{site}\"", other.map_or("missing".into(), |s| format!("\"{s}\""))),
         )])),
     }
+}
+
+/// A stored runtime config as this release's widget reads it. One compiled by another release
+/// (its `"runtime"` format is not [`shopcue::config::RUNTIME_FORMAT`]) is compiled again from
+/// the raw config stored beside it, so that upgrading Shopcue never leaves a live site, or a
+/// rollback, on a config its widget refuses. `None` when it is current, or when its raw config
+/// no longer compiles: then it is served as stored (the widget says why), and this is logged.
+pub fn recompiled(site: &str, raw: &str, runtime: &str) -> Option<String> {
+    if current(runtime) {
+        return None;
+    }
+    match shopcue::json::parse(raw).and_then(|raw| compile_for(site, &raw)) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            eprintln!("shopcue-collector: the live config of {site} was compiled by another release and no longer compiles: {e}");
+            None
+        }
+    }
+}
+
+/// Whether `runtime` is in the format this release's widget reads.
+fn current(runtime: &str) -> bool {
+    let format = shopcue::json::parse(runtime).ok().and_then(|r| r.get("runtime").and_then(Value::as_f64));
+    format == Some(shopcue::config::RUNTIME_FORMAT)
 }
 
 fn problems_reply(e: &shopcue::Error) -> Response {
@@ -323,6 +347,7 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
         let store = app.configs.clone();
         let published = blocking(move || {
             let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(None) };
+            let runtime = recompiled(&site, &raw, &runtime).unwrap_or(runtime);
             let note = if note.is_empty() { format!("rollback to version {k}") } else { note };
             let v = NewVersion { site, now: now_ms(), author, note, action: "rollback", source_version: Some(k), raw, runtime };
             store.publish(&v, &actor).map(Some)
@@ -452,7 +477,20 @@ pub async fn live_config(State(app): State<App>, Path(site): Path<String>, req: 
             Some(live) => live,
             None => {
                 let (cache, key) = (app.live.clone(), site.clone());
-                let live = blocking(move || store.live(&site)).await?.map(|(v, runtime)| (v.etag, std::sync::Arc::new(runtime)));
+                let live = blocking(move || {
+                    let Some((v, runtime)) = store.live(&site)? else { return Ok(None) };
+                    // Compiled by another release: served compiled again, under its own tag.
+                    let fresh = if current(&runtime) {
+                        None
+                    } else {
+                        store.version(&site, v.version)?.and_then(|(_, raw, _)| recompiled(&site, &raw, &runtime))
+                    };
+                    Ok(Some(match fresh {
+                        Some(text) => (etag(v.version, &text), std::sync::Arc::new(text)),
+                        None => (v.etag, std::sync::Arc::new(runtime)),
+                    }))
+                })
+                .await?;
                 cache.put(&key, live.clone());
                 live
             }

@@ -127,6 +127,38 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert!(body.contains("kenji (127.0.0.1)"), "{body}");
 }
 
+/// What an earlier release compiled (another runtime format) is compiled again when it is
+/// served or rolled back to: upgrading Shopcue never leaves a live site on a config its widget
+/// refuses, and the new text gets its own ETag so that no browser keeps the old one by a 304.
+#[test]
+fn a_config_compiled_by_another_release_is_compiled_again_when_served() {
+    let server = start_sqlite();
+    let addr = &server.addr;
+    assert_eq!(put(addr, &config("Only a few left:"), "").0, 201);
+    // As an older release would have stored it: another format mark, and no `caps` it adds.
+    let db = rusqlite::Connection::open(&server.db).unwrap();
+    let stale = format!("{{\"version\":1,\"runtime\":0,\"site\":\"{SITE}\",\"scenarios\":[]}}");
+    let old_tag = "\"v1-old\"";
+    db.execute("UPDATE config_versions SET runtime = ?1, etag = ?2 WHERE version = 1", (&stale, old_tag)).unwrap();
+
+    let (status, head, body) = live(addr, &format!("If-None-Match: {old_tag}\r\n"));
+    assert_eq!(status, 200, "a new text, not a 304 for the old one: {body}");
+    let runtime = json(&body);
+    assert_eq!(runtime.get("runtime").and_then(Value::as_f64), Some(shopcue::config::RUNTIME_FORMAT));
+    assert_eq!(live_title(addr), "Only a few left: {{item.name}}", "compiled from the stored raw config");
+    let tag = header(&head, "etag").unwrap().to_string();
+    assert!(tag != old_tag && tag.starts_with("\"v1-"), "{tag}");
+    assert_eq!(live(addr, &format!("If-None-Match: {tag}\r\n")).0, 304);
+
+    // A rollback to it publishes it compiled again as well.
+    assert_eq!(put(addr, &config("Last chance:"), "").0, 201);
+    let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=1"), "", b"");
+    assert_eq!(status, 201, "{body}");
+    let stored: String = db.query_row("SELECT runtime FROM config_versions WHERE version = 3", [], |r| r.get(0)).unwrap();
+    assert_eq!(json(&stored).get("runtime").and_then(Value::as_f64), Some(shopcue::config::RUNTIME_FORMAT));
+    assert_eq!(live_title(addr), "Only a few left: {{item.name}}");
+}
+
 #[test]
 fn preview_links_serve_a_draft_until_they_expire() {
     let server = start_sqlite();
