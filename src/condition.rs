@@ -400,6 +400,13 @@ impl Compiler {
                     Op::Invalid
                 }
             },
+            "$rx" => match regex_program(x) {
+                Some(re) => Op::Regex(re),
+                None => {
+                    self.problem(crate::problem!(path, "not a compiled regex: compile the config again"));
+                    Op::Invalid
+                }
+            },
             "$type" => match x.as_str() {
                 Some(t @ ("string" | "number" | "boolean" | "object" | "array" | "null" | "undefined")) => {
                     Op::Type(t.to_string())
@@ -429,8 +436,80 @@ impl Compiler {
 }
 
 /// Compiles a GrowthBook regex (`$regex` operand) with the linear-time engine.
+#[cfg(feature = "compiler")]
 fn compile_regex(source: &str, insensitive: bool) -> Result<Regex, String> {
     Regex::new(source, insensitive).map_err(|e| format!("invalid regex: {e}"))
+}
+
+/// The widget reads regexes compiled ([`precompile_regexes`]): it has no regex parser.
+#[cfg(not(feature = "compiler"))]
+fn compile_regex(_: &str, _: bool) -> Result<Regex, String> {
+    Err("a regex in a runtime config must be compiled: compile the config again".into())
+}
+
+/// Replaces each `$regex` / `$regexi` operand under the condition `v` by its compiled program
+/// (`{"$rx": [flag, instructions…]}`, [`Regex::to_program`]), following the condition
+/// grammar, so that literal operands that happen to hold such keys are left alone. Regexes that
+/// do not compile are left as they are (the config's check reports them).
+///
+/// ```
+/// use shopcue::{condition::{precompile_regexes, Condition}, json::parse};
+/// let mut c = parse(r#"{"url":{"$regexi":"/sale/"},"note":{"$ne":{"$regex":"x"}}}"#).unwrap();
+/// precompile_regexes(&mut c);
+/// let text = c.to_json();
+/// assert!(text.contains(r#""url":{"$rx":[1,"#) && text.contains(r#""$ne":{"$regex":"x"}"#));
+/// assert!(Condition::compile(&c, "$").unwrap().eval(&parse(r#"{"url":"/SALE/shoes"}"#).unwrap()));
+/// ```
+#[cfg(feature = "compiler")]
+pub fn precompile_regexes(v: &mut Value) {
+    let Value::Object(members) = v else { return };
+    for (k, x) in members {
+        match k.as_str() {
+            "$and" | "$or" | "$nor" => {
+                if let Value::Array(list) = x {
+                    list.iter_mut().for_each(precompile_regexes);
+                }
+            }
+            "$not" => precompile_regexes(x),
+            _ => precompile_test(x),
+        }
+    }
+}
+
+#[cfg(feature = "compiler")]
+fn precompile_test(v: &mut Value) {
+    if !is_operator_object(v) {
+        return;
+    }
+    let Value::Object(ops) = v else { return };
+    for (op, x) in ops {
+        match op.as_str() {
+            "$not" | "$size" => precompile_test(x),
+            "$elemMatch" if is_operator_object(x) => precompile_test(x),
+            "$elemMatch" => precompile_regexes(x),
+            "$all" | "$alli" => {
+                if let Value::Array(list) = x {
+                    list.iter_mut().for_each(precompile_test);
+                }
+            }
+            "$regex" | "$regexi" => {
+                if let Some(Ok(re)) = x.as_str().map(|p| compile_regex(p, op == "$regexi")) {
+                    *op = "$rx".into();
+                    *x = Value::Array(re.to_program().into_iter().map(|n| Value::Number(f64::from(n))).collect());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A `$rx` operand: a program as [`Regex::to_program`] writes it.
+fn regex_program(v: &Value) -> Option<Regex> {
+    let numbers = v
+        .as_array()?
+        .iter()
+        .map(|n| n.as_f64().filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n)).map(|n| n as u32));
+    Regex::from_program(&numbers.collect::<Option<Vec<u32>>>()?)
 }
 
 fn is_operator_object(v: &Value) -> bool {

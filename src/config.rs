@@ -26,7 +26,7 @@ pub const PRESET_LIBRARY: &str = include_str!("presets.json");
 /// Format version of the runtime config: what [`compile`] writes as `"runtime"` and what
 /// [`Config::for_page`] reads. A widget refuses a runtime config of another format (compiled by
 /// another release) with a problem at `$.runtime`, rather than misreading it.
-pub const RUNTIME_FORMAT: f64 = 1.0;
+pub const RUNTIME_FORMAT: f64 = 2.0;
 
 /// Whether `v` is a compiled runtime config (it carries `"runtime"`), rather than a raw
 /// authoring config that [`compile`] must expand and check first.
@@ -50,7 +50,7 @@ pub fn is_compiled(v: &Value) -> bool {
 /// use shopcue::{config::compile, json::parse};
 /// let raw = parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#).unwrap();
 /// let runtime = compile(&raw).unwrap();
-/// assert_eq!(runtime.get("runtime").and_then(|v| v.as_f64()), Some(1.0));
+/// assert_eq!(runtime.get("runtime").and_then(|v| v.as_f64()), Some(2.0));
 /// let scenario = &runtime.get("scenarios").unwrap().as_array().unwrap()[0];
 /// assert_eq!(scenario.get("id").and_then(|v| v.as_str()), Some("page_low_stock"));
 /// assert!(scenario.get("preset").is_none() && scenario.get("message").is_some());
@@ -86,12 +86,29 @@ pub fn compile(raw: &Value) -> Result<Value, Error> {
     let presets = parse(PRESETS_JSON).unwrap_or_default();
     let mut out = raw.clone();
     let scenarios = raw.get("scenarios").and_then(Value::as_array).unwrap_or(&[]);
-    let expanded = scenarios
+    let mut expanded: Vec<Value> = scenarios
         .iter()
         .enumerate()
         .filter(|(_, sc)| !is_paused(sc))
         .filter_map(|(i, sc)| expand_scenario(sc, &presets, &element("$.scenarios", i), &mut problems))
         .collect();
+    // Regexes travel compiled: the widget has no regex parser.
+    for sc in &mut expanded {
+        if let Value::Object(members) = sc {
+            for (k, v) in members.iter_mut() {
+                match (k.as_str(), v) {
+                    ("audience", cond) => crate::condition::precompile_regexes(cond),
+                    ("subject", Value::Object(subject)) => {
+                        subject
+                            .iter_mut()
+                            .filter(|(k, _)| k == "where")
+                            .for_each(|(_, w)| crate::condition::precompile_regexes(w));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
     out.set("scenarios", Value::Array(expanded));
     out.set("runtime", Value::Number(RUNTIME_FORMAT));
     Ok(out)

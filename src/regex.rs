@@ -35,6 +35,7 @@ enum Inst {
     Match,
 }
 
+#[cfg(feature = "compiler")]
 #[derive(Debug, Clone)]
 enum Node {
     Empty,
@@ -49,8 +50,11 @@ enum Node {
     Repeat(Box<Node>, u32, Option<u32>),
 }
 
+#[cfg(feature = "compiler")]
 const DIGIT: &[(char, char)] = &[('0', '9')];
+#[cfg(feature = "compiler")]
 const WORD: &[(char, char)] = &[('0', '9'), ('A', 'Z'), ('_', '_'), ('a', 'z')];
+#[cfg(feature = "compiler")]
 const SPACE: &[(char, char)] = &[
     ('\t', '\r'),
     (' ', ' '),
@@ -66,6 +70,7 @@ const SPACE: &[(char, char)] = &[
 /// What `.` does not match in JavaScript (no `s` flag).
 const LINE_TERMINATORS: &[char] = &['\n', '\r', '\u{2028}', '\u{2029}'];
 
+#[cfg(feature = "compiler")]
 /// The complement of sorted, non-overlapping ranges.
 fn complement(ranges: &[(char, char)]) -> Vec<(char, char)> {
     let mut out = Vec::new();
@@ -82,6 +87,7 @@ fn complement(ranges: &[(char, char)]) -> Vec<(char, char)> {
     out
 }
 
+#[cfg(feature = "compiler")]
 fn next_char(c: char) -> char {
     match c {
         '\u{d7ff}' => '\u{e000}',
@@ -90,6 +96,7 @@ fn next_char(c: char) -> char {
     }
 }
 
+#[cfg(feature = "compiler")]
 fn prev_char(c: char) -> char {
     match c {
         '\u{e000}' => '\u{d7ff}',
@@ -98,13 +105,16 @@ fn prev_char(c: char) -> char {
     }
 }
 
+#[cfg(feature = "compiler")]
 struct Parser {
     s: Vec<char>,
     i: usize,
 }
 
+#[cfg(feature = "compiler")]
 type Parsed<T> = Result<T, String>;
 
+#[cfg(feature = "compiler")]
 impl Parser {
     fn peek(&self) -> Option<char> {
         self.s.get(self.i).copied()
@@ -331,10 +341,12 @@ impl Parser {
     }
 }
 
+#[cfg(feature = "compiler")]
 struct Compiler {
     prog: Vec<Inst>,
 }
 
+#[cfg(feature = "compiler")]
 impl Compiler {
     fn emit(&mut self, inst: Inst) -> Parsed<usize> {
         if self.prog.len() >= MAX_PROGRAM {
@@ -420,6 +432,7 @@ impl Regex {
     /// assert!(Regex::new("^(mobile|tablet)", true).unwrap().is_match("Tablet; Android"));
     /// assert!(Regex::new("(a)\\1", false).is_err()); // backreference: needs backtracking
     /// ```
+    #[cfg(feature = "compiler")]
     pub fn new(pattern: &str, insensitive: bool) -> Result<Regex, String> {
         if pattern.chars().count() > MAX_PATTERN {
             return Err(format!("pattern longer than {MAX_PATTERN} characters"));
@@ -441,6 +454,81 @@ impl Regex {
             }
         }
         Ok(Regex { prog, icase: insensitive })
+    }
+
+    /// The compiled program as numbers, for a runtime config: the widget reads it back with
+    /// [`Regex::from_program`] and so carries no regex parser. The `i` flag (0 or 1) comes
+    /// first, then each instruction as its code and operands: `0 c` a character, `1` any,
+    /// `2 negated n lo hi …` a class of `n` ranges, `3 a b` split, `4 a` jump, `5` start,
+    /// `6` end, `7 want` a word boundary, `8` match.
+    ///
+    /// ```
+    /// use shopcue::regex::Regex;
+    /// let re = Regex::new("^sale-\\d+$", true).unwrap();
+    /// let again = Regex::from_program(&re.to_program()).unwrap();
+    /// assert!(again.is_match("SALE-42") && !again.is_match("sale-"));
+    /// ```
+    #[cfg(feature = "compiler")]
+    pub fn to_program(&self) -> Vec<u32> {
+        let mut out = vec![u32::from(self.icase)];
+        for inst in &self.prog {
+            match inst {
+                Inst::Char(c) => out.extend([0, *c as u32]),
+                Inst::Any => out.push(1),
+                Inst::Class { ranges, negated } => {
+                    out.extend([2, u32::from(*negated), ranges.len() as u32]);
+                    out.extend(ranges.iter().flat_map(|&(lo, hi)| [lo as u32, hi as u32]));
+                }
+                Inst::Split(a, b) => out.extend([3, *a as u32, *b as u32]),
+                Inst::Jmp(a) => out.extend([4, *a as u32]),
+                Inst::Start => out.push(5),
+                Inst::End => out.push(6),
+                Inst::WordBoundary(want) => out.extend([7, u32::from(*want)]),
+                Inst::Match => out.push(8),
+            }
+        }
+        out
+    }
+
+    /// Reads a program written by [`Regex::to_program`]. `None` unless it is well formed: known
+    /// codes, real characters, at most [`MAX_PROGRAM`] instructions, every jump inside the
+    /// program and `match` last (so that matching can never step outside it).
+    pub fn from_program(numbers: &[u32]) -> Option<Regex> {
+        let (&icase, mut rest) = numbers.split_first()?;
+        let mut take = || {
+            let (&n, tail) = rest.split_first()?;
+            rest = tail;
+            Some(n)
+        };
+        let mut prog = Vec::new();
+        while let Some(code) = take() {
+            let ch = |n: Option<u32>| n.and_then(char::from_u32);
+            prog.push(match code {
+                0 => Inst::Char(ch(take())?),
+                1 => Inst::Any,
+                2 => {
+                    let negated = take()? == 1;
+                    let n = take()?;
+                    let ranges = (0..n).map(|_| Some((ch(take())?, ch(take())?))).collect::<Option<Vec<_>>>()?;
+                    Inst::Class { ranges, negated }
+                }
+                3 => Inst::Split(take()? as usize, take()? as usize),
+                4 => Inst::Jmp(take()? as usize),
+                5 => Inst::Start,
+                6 => Inst::End,
+                7 => Inst::WordBoundary(take()? == 1),
+                8 => Inst::Match,
+                _ => return None,
+            });
+        }
+        let n = prog.len();
+        let inside = |inst: &Inst| match *inst {
+            Inst::Split(a, b) => a < n && b < n,
+            Inst::Jmp(a) => a < n,
+            _ => true,
+        };
+        (n <= MAX_PROGRAM && matches!(prog.last(), Some(Inst::Match)) && prog.iter().all(inside))
+            .then_some(Regex { prog, icase: icase == 1 })
     }
 
     /// `true` if the pattern matches anywhere in `text` (JavaScript's `RegExp.test`).
@@ -531,8 +619,33 @@ impl Regex {
 mod tests {
     use super::Regex;
 
+    /// Matches, and checks that the program a runtime config carries matches the same.
     fn m(p: &str, t: &str) -> bool {
-        Regex::new(p, false).unwrap_or_else(|e| panic!("{p}: {e}")).is_match(t)
+        let re = Regex::new(p, false).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let read_back = Regex::from_program(&re.to_program()).unwrap_or_else(|| panic!("{p}: program not read back"));
+        assert_eq!(format!("{re:?}"), format!("{read_back:?}"), "{p}");
+        re.is_match(t)
+    }
+
+    #[test]
+    fn a_program_is_read_back_only_when_well_formed() {
+        let good = Regex::new("^[a-c]x*\\b", true).unwrap().to_program();
+        assert!(Regex::from_program(&good).unwrap().is_match("BXX"));
+        let mut bad: Vec<Vec<u32>> = vec![
+            vec![],                // no flag
+            vec![0],               // no instruction: no match at the end
+            vec![0, 9, 8],         // unknown code
+            vec![0, 0, 0xD800, 8], // not a character
+            vec![0, 4, 5, 8],      // a jump outside the program
+            vec![0, 3, 0, 2, 8],   // a split outside the program
+            vec![0, 0, 97],        // does not end with match
+            vec![0, 2, 0, 2, 97],  // a class cut short
+        ];
+        bad.push([0].into_iter().chain(std::iter::repeat_n(1, super::MAX_PROGRAM)).chain([8]).collect()); // too long
+        for p in &bad {
+            assert!(Regex::from_program(p).is_none(), "{p:?}");
+        }
+        assert!(Regex::from_program(&good[..good.len() - 1]).is_none(), "cut short");
     }
 
     #[test]

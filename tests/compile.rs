@@ -76,7 +76,7 @@ fn compile_lists_every_problem_and_writes_nothing() {
 
 #[test]
 fn a_runtime_config_of_another_format_is_refused() {
-    let future = parse(r#"{"version":1,"runtime":2,"site":"s","scenarios":[]}"#).unwrap();
+    let future = parse(r#"{"version":1,"runtime":99,"site":"s","scenarios":[]}"#).unwrap();
     let err = Config::from_value(&future).unwrap_err();
     assert_eq!(err.problems()[0].path, "$.runtime");
 }
@@ -102,4 +102,19 @@ fn a_paused_scenario_is_checked_then_left_out() {
         paths.contains(&"$.scenarios[0].paused".to_string()) && paths.contains(&"$.scenarios[0].priority".to_string()),
         "{paths:?}"
     );
+}
+
+#[test]
+fn regexes_travel_compiled_and_decide_as_their_patterns() {
+    let raw = parse(
+        r#"{"version":1,"site":"s","scenarios":[
+          {"preset":"page_low_stock","audience":{"$or":[{"page.path":{"$regex":"^/(sale|outlet)/"}},{"page.url":{"$regexi":"UTM_CAMPAIGN=WINTER"}}]}},
+          {"preset":"cart_low_stock","subject":{"where":{"name":{"$not":{"$regex":"^(gift|sample)"}},"category":{"$elemMatch":{"$regexi":"^shoe"}}}}}
+        ]}"#,
+    )
+    .unwrap();
+    same_decisions("regexes", &raw);
+    let runtime = compile(&raw).unwrap().to_json();
+    assert_eq!(runtime.matches("\"$rx\"").count(), 4, "{runtime}");
+    assert!(!runtime.contains("$regex"), "{runtime}");
 }

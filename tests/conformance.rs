@@ -4,7 +4,7 @@
 //! inNamespace must pass. Prints the pass count per section.
 
 use shopcue::bucket::{bucket_ranges, choose_variation, equal_weights, hash, in_namespace};
-use shopcue::condition::Condition;
+use shopcue::condition::{precompile_regexes, Condition};
 use shopcue::json::{parse, Value};
 
 fn cases() -> Value {
@@ -43,12 +43,21 @@ fn growthbook_conformance_suite() {
         total += n;
         failures.extend(f);
     };
+    let compiled_regexes = std::cell::Cell::new(0);
     tally(section(&all, "evalCondition", |c| {
         let groups = c.get(4).cloned().unwrap_or(Value::Null);
         let got = Condition::compile_lenient(&c[1]).eval_with_groups(&c[2], &groups);
         let want = c[3].as_bool().unwrap();
-        (got == want).then_some(()).ok_or_else(|| format!("{} → {got}, want {want}", c[0].to_json()))
+        // As the widget reads it from a runtime config: its regexes compiled to programs.
+        let mut precompiled = c[1].clone();
+        precompile_regexes(&mut precompiled);
+        compiled_regexes.set(compiled_regexes.get() + usize::from(precompiled.to_json().contains("\"$rx\"")));
+        let widget = Condition::compile_lenient(&precompiled).eval_with_groups(&c[2], &groups);
+        (got == want && widget == want)
+            .then_some(())
+            .ok_or_else(|| format!("{} → {got} ({widget} with regexes compiled), want {want}", c[0].to_json()))
     }));
+    assert!(compiled_regexes.get() >= 15, "cases with a regex compiled: {}", compiled_regexes.get());
     tally(section(&all, "hash", |c| {
         let got = hash(c[0].as_str().unwrap(), c[1].as_str().unwrap(), num(&c[2]) as u32);
         let ok = match (&c[3], got) {

@@ -63,7 +63,7 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     let (status, head, body) = live(addr, "");
     assert_eq!(status, 200);
     let runtime = json(&body);
-    assert_eq!(runtime.get("runtime").and_then(Value::as_f64), Some(1.0));
+    assert_eq!(runtime.get("runtime").and_then(Value::as_f64), Some(2.0));
     assert!(!body.contains("\"preset\""), "{body}");
     assert_eq!(header(&head, "cache-control"), Some("max-age=60, stale-while-revalidate=600"));
     assert_eq!(header(&head, "access-control-allow-origin"), Some("*"));
