@@ -6,6 +6,10 @@
 //! {n,} {n,m}` (greedy or lazy: the same for a yes/no match). Backreferences and lookaround need
 //! backtracking, so they are refused at compile time with a clear message.
 //!
+//! Patterns are parsed where configs are compiled (the `compiler` feature): a runtime config
+//! carries each one as its program ([`Regex::to_program`]), which the widget reads back with
+//! [`Regex::from_program`], so the shopper's bundle has no parser.
+//!
 //! Matching runs a Pike VM over the compiled program: time is O(text × program), never
 //! exponential, whatever the pattern (`^(a+)+$` included). It is a few KB of wasm where a
 //! general-purpose engine costs tens.
@@ -70,8 +74,8 @@ const SPACE: &[(char, char)] = &[
 /// What `.` does not match in JavaScript (no `s` flag).
 const LINE_TERMINATORS: &[char] = &['\n', '\r', '\u{2028}', '\u{2029}'];
 
-#[cfg(feature = "compiler")]
 /// The complement of sorted, non-overlapping ranges.
+#[cfg(feature = "compiler")]
 fn complement(ranges: &[(char, char)]) -> Vec<(char, char)> {
     let mut out = Vec::new();
     let mut next = Some('\0');
