@@ -266,7 +266,7 @@ fn store_value(s: &Store, stock: f64, distance_km: Option<f64>) -> Value {
     ])
 }
 
-/// The fields of an item's context, in the order [`ItemView::to_value`] writes them (`stores`,
+/// The fields of an item's context, in the order `ItemView::to_value` writes them (`stores`,
 /// `url` and `image` follow when the item has them): what `subject.where` and `{{item.*}}` read.
 pub const ITEM_CONTEXT: &[&str] = ITEM_NAMES.split_at(ItemField::Stores as usize).0;
 
