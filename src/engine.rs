@@ -349,7 +349,7 @@ impl ItemField {
 }
 
 /// The slot of an item field, or of a member of its `nearest_store` (`None` for a name that is
-/// none): what a subject's condition is resolved to ([`Condition::resolve`]).
+/// none): what a subject's condition is resolved to ([`crate::condition::Condition::resolve`]).
 ///
 /// ```
 /// assert_eq!(shopcue::engine::item_slot("id"), Some(0));

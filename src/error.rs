@@ -19,7 +19,7 @@ impl Problem {
     }
 
     /// The one problem the shopper's runtime reports for a compiled config it cannot read:
-    /// built without the `compiler` feature, it keeps no validation texts (see [`problem!`]).
+    /// built without the `compiler` feature, it keeps no validation texts (see [`crate::problem!`]).
     pub fn unexplained() -> Self {
         Problem::new("$", "not a valid compiled config: compile it again (shopcue-collector config compile)")
     }
