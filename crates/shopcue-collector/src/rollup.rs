@@ -161,6 +161,13 @@ life AS (
   FROM rollup_daily WHERE site = $1 AND day >= $2 AND day < $3 AND scenario_id <> '' AND segment LIKE $5
   GROUP BY 1, 2)";
 
+/// A report's rows: every scenario × variant with exposures or lifecycle events in the days
+/// read. A segment may hold a variant's impressions but none of its first exposures (the
+/// impression came from another device than the exposure, or on a later day): its row is kept,
+/// so that the rows by segment add up to the unfiltered report.
+const ROWS: &str = "
+k AS (SELECT sc, v FROM agg UNION SELECT sc, v FROM life)";
+
 /// The report from the daily cohorts, for a window of whole days (`$1` site, `$2`/`$3` day
 /// bounds, `$4` window in days, `$5` the segment pattern, [`crate::segment::Filter::pattern`]).
 /// `{C}` is where a dialect puts a byte-order collation, `{I}` a cast to a 64-bit integer
@@ -174,12 +181,13 @@ pub fn report_sql() -> String {
 conv AS (
   SELECT scenario_id AS sc, variant AS v, sum(visitors){{I}} AS converted
   FROM conversion_daily WHERE site = $1 AND day >= $2 AND day < $3 AND delay_days <= $4 AND segment LIKE $5
-  GROUP BY 1, 2),{LIFE}
-SELECT agg.sc, agg.v, agg.exposed, coalesce(conv.converted, 0), coalesce(life.imp, 0), coalesce(life.clk, 0),
+  GROUP BY 1, 2),{LIFE},{ROWS}
+SELECT k.sc, k.v, coalesce(agg.exposed, 0), coalesce(conv.converted, 0), coalesce(life.imp, 0), coalesce(life.clk, 0),
        coalesce(life.dis, 0)
-FROM agg LEFT JOIN conv ON conv.sc = agg.sc AND conv.v = agg.v LEFT JOIN life ON life.sc = agg.sc AND life.v = agg.v
-WHERE agg.exposed > 0
-ORDER BY agg.sc {{C}}, agg.v {{C}}"
+FROM k LEFT JOIN agg ON agg.sc = k.sc AND agg.v = k.v LEFT JOIN conv ON conv.sc = k.sc AND conv.v = k.v
+  LEFT JOIN life ON life.sc = k.sc AND life.v = k.v
+WHERE coalesce(agg.exposed, 0) > 0 OR coalesce(life.imp, 0) + coalesce(life.clk, 0) + coalesce(life.dis, 0) > 0
+ORDER BY k.sc {{C}}, k.v {{C}}"
     )
 }
 
@@ -192,10 +200,11 @@ pub fn report_by_visitor_sql() -> String {
   FROM exposures
   WHERE site = $1 AND first_ts >= $2 * CAST(86400000 AS BIGINT) AND first_ts < $3 * CAST(86400000 AS BIGINT)
     AND segment LIKE $5
-  GROUP BY 1, 2),{LIFE}
-SELECT agg.sc, agg.v, agg.exposed, agg.converted, coalesce(life.imp, 0), coalesce(life.clk, 0), coalesce(life.dis, 0)
-FROM agg LEFT JOIN life ON life.sc = agg.sc AND life.v = agg.v
-ORDER BY agg.sc {{C}}, agg.v {{C}}"
+  GROUP BY 1, 2),{LIFE},{ROWS}
+SELECT k.sc, k.v, coalesce(agg.exposed, 0), coalesce(agg.converted, 0), coalesce(life.imp, 0), coalesce(life.clk, 0),
+       coalesce(life.dis, 0)
+FROM k LEFT JOIN agg ON agg.sc = k.sc AND agg.v = k.v LEFT JOIN life ON life.sc = k.sc AND life.v = k.v
+ORDER BY k.sc {{C}}, k.v {{C}}"
     )
 }
 
