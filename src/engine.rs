@@ -1095,11 +1095,16 @@ pub fn with_store(
         .then(|| render_decision(sc, Some(Pick { item, stores: Vec::new() }), &cx))
 }
 
-/// Evaluates every scenario and arbitrates. Highest priority first (config order breaks ties);
+/// Arbitrates the scenarios for this page. Highest priority first (config order breaks ties);
 /// a scenario must be triggered, in schedule, pass its audience and find a subject; then it must
 /// not be dismissed, capped (its own caps, then the global ones), or beaten in its exclusion
 /// group. A visitor in its holdout is recorded as control and shown nothing — and the group
 /// stays open for the next scenario, as it would be without this one.
+///
+/// A scenario that could not be shown whatever its conditions say (its own cap reached, its
+/// group taken, the page's global cap reached while it is not held out) is not evaluated: its
+/// verdict names what blocks it. [`explain`] evaluates every scenario instead; both show the
+/// same messages and hold out the same scenarios.
 ///
 /// ```
 /// use shopcue::{config::Config, engine::{decide, Env, Page}, event::Event, json::parse, profile::Profile};
@@ -1110,6 +1115,24 @@ pub fn with_store(
 /// assert_eq!(out.shown[0].title, "残りわずか：Teeは残り2点です");
 /// ```
 pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Outcome {
+    arbitrate(config, profile, page, env, false)
+}
+
+/// [`decide`], with every scenario evaluated: a blocked scenario's verdict is why its
+/// conditions fail, when they do, and what blocks it only when they hold (for `explain`, the
+/// debug console and the playground).
+///
+/// ```
+/// use shopcue::{config::Config, engine::{explain, Env, Page, Verdict}, profile::Profile};
+/// let config = Config::parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#).unwrap();
+/// let out = explain(&config, &Profile::default(), &Page::default(), &Env::at(0));
+/// assert!(matches!(out.explanations[0].verdict, Verdict::NotTriggered { .. }));
+/// ```
+pub fn explain(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Outcome {
+    arbitrate(config, profile, page, env, true)
+}
+
+fn arbitrate(config: &Config, profile: &Profile, page: &Page, env: &Env, evaluate_all: bool) -> Outcome {
     let mut order: Vec<&Scenario> = config.scenarios.iter().collect();
     crate::sort::sort_by(&mut order, |a, b| b.priority.partial_cmp(&a.priority).unwrap_or(std::cmp::Ordering::Equal));
     let mut out = Outcome::default();
@@ -1130,21 +1153,32 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Out
         } else if profile.dismissed.contains_key(&sc.id) {
             Verdict::Dismissed
         } else {
-            match evaluate(sc, &mut cx) {
-                Err(v) => v,
-                Ok(item) => {
-                    let own = profile.shown.get(&sc.id).map_or(&[][..], Vec::as_slice);
-                    let group_winner = sc.group.as_ref().and_then(|g| taken.iter().find(|(tg, _)| tg == g));
-                    if let Some(cap) = cap_blocks(&sc.caps, own, profile, env, 0) {
-                        Verdict::Cap { cap }
-                    } else if let Some((group, winner)) = group_winner {
-                        Verdict::GroupTaken { group: group.clone(), winner: winner.clone() }
-                    } else if hash(&format!("holdout:{}", sc.id), &profile.visitor_id, 2).is_some_and(|n| n < sc.holdout) {
+            // What would keep it from being shown if it qualified, in the order checked: its own
+            // caps, its group, then (unless the visitor is in its holdout) the global caps.
+            let own = profile.shown.get(&sc.id).map_or(&[][..], Vec::as_slice);
+            let blocked = cap_blocks(&sc.caps, own, profile, env, 0).map(|cap| Verdict::Cap { cap }).or_else(|| {
+                let g = sc.group.as_ref()?;
+                let (group, winner) = taken.iter().find(|(tg, _)| tg == g)?;
+                Some(Verdict::GroupTaken { group: group.clone(), winner: winner.clone() })
+            });
+            let held = blocked.is_none()
+                && sc.holdout > 0.0
+                && hash(&format!("holdout:{}", sc.id), &profile.visitor_id, 2).is_some_and(|n| n < sc.holdout);
+            let blocked = match blocked {
+                None if !held => {
+                    cap_blocks(&config.caps, &shown_ever, profile, env, on_page).map(|cap| Verdict::GlobalCap { cap })
+                }
+                other => other,
+            };
+            match (blocked, evaluate_all) {
+                (Some(v), false) => v,
+                (blocked, _) => match (evaluate(sc, &mut cx), blocked) {
+                    (Err(v), _) | (Ok(_), Some(v)) => v,
+                    (Ok(_), None) if held => {
                         out.holdouts.push(sc.id.clone());
                         Verdict::Holdout
-                    } else if let Some(cap) = cap_blocks(&config.caps, &shown_ever, profile, env, on_page) {
-                        Verdict::GlobalCap { cap }
-                    } else {
+                    }
+                    (Ok(item), None) => {
                         if let Some(g) = &sc.group {
                             taken.push((g.clone(), sc.id.clone()));
                         }
@@ -1152,7 +1186,7 @@ pub fn decide(config: &Config, profile: &Profile, page: &Page, env: &Env) -> Out
                         out.shown.push(render_decision(sc, item.map(|found| found.pick(&cx)), &cx));
                         Verdict::Shown
                     }
-                }
+                },
             }
         };
         out.explanations.push(Explanation { scenario_id: sc.id.clone(), priority: sc.priority, verdict });
@@ -1223,6 +1257,87 @@ mod tests {
             }
         }
         assert!(compared > 40 * profile.items.len(), "{compared}");
+    }
+
+    /// `decide` leaves scenarios that could not be shown unevaluated; over the benchmark's 50
+    /// scenarios with caps from none to one per page, holdouts, visitors, earlier messages and
+    /// pages, it shows exactly what `explain` (every scenario evaluated) shows, holds out the
+    /// same scenarios, and its verdicts differ only where a blocked scenario's conditions fail.
+    #[test]
+    fn scenarios_that_cannot_be_shown_are_not_evaluated_and_change_nothing() {
+        use crate::bench::{config_text, env, page, profile_of_1000_events};
+        let blocker = |v: &Verdict| matches!(v, Verdict::Cap { .. } | Verdict::GroupTaken { .. } | Verdict::GlobalCap { .. });
+        let (mut skipped, mut held, mut shown) = (0, 0, 0);
+        for caps in [r#"{}"#, r#"{"per_page":1}"#, r#"{"per_page":3}"#, r#"{"per_visitor":4,"min_gap_s":60}"#] {
+            for holdout in ["0", "0.3"] {
+                let text =
+                    config_text().replacen(r#""caps":{"per_page":3}"#, &format!(r#""caps":{caps},"holdout":{holdout}"#), 1);
+                let config = Config::parse(&text).unwrap();
+                for visitor in ["v1", "v2", "v3"] {
+                    let mut profile = profile_of_1000_events();
+                    profile.visitor_id = visitor.into();
+                    let env = env();
+                    let pages = [page(), Page { events: vec!["page_view".into()], path: "/".into(), ..Page::default() }];
+                    for (n, mut page) in pages.into_iter().enumerate() {
+                        // A second round: what the first showed is on the page and in the history.
+                        for _ in 0..2 {
+                            let fast = decide(&config, &profile, &page, &env);
+                            let full = explain(&config, &profile, &page, &env);
+                            let case = format!("caps {caps}, holdout {holdout}, {visitor}, page {n}");
+                            assert_eq!(fast.shown, full.shown, "{case}");
+                            assert_eq!(fast.holdouts, full.holdouts, "{case}");
+                            assert_eq!(fast.explanations.len(), full.explanations.len(), "{case}");
+                            for (f, e) in fast.explanations.iter().zip(&full.explanations) {
+                                assert_eq!(f.scenario_id, e.scenario_id, "{case}");
+                                if f.verdict != e.verdict {
+                                    assert!(blocker(&f.verdict), "{case}: {} {:?} vs {:?}", f.scenario_id, f.verdict, e.verdict);
+                                    assert!(
+                                        !matches!(e.verdict, Verdict::Shown | Verdict::Holdout) && !blocker(&e.verdict),
+                                        "{case}"
+                                    );
+                                    skipped += 1;
+                                }
+                            }
+                            held += fast.holdouts.len();
+                            shown += fast.shown.len();
+                            for d in &fast.shown {
+                                profile.record_shown(&d.scenario_id, env.now - 120_000);
+                                page.shown.push(d.scenario_id.clone());
+                            }
+                            page.held.extend(fast.holdouts);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(skipped > 500 && held > 5 && shown > 50, "skipped {skipped}, held out {held}, shown {shown}");
+    }
+
+    /// A visitor in a scenario's holdout is recorded as control even when the page's cap is
+    /// already reached (the cap would have stopped it only after the holdout): the control group
+    /// is every visitor for whom the scenario qualified.
+    #[test]
+    fn a_holdout_is_recorded_past_the_page_cap() {
+        let config = Config::parse(
+            r#"{"version":1,"site":"s","caps":{"per_page":1},"scenarios":[
+                {"id":"a","priority":2,"trigger":{"on":"page_view"},"message":{"title":"A"}},
+                {"id":"b","priority":1,"holdout":0.5,"trigger":{"on":"page_view"},"message":{"title":"B"}}]}"#,
+        )
+        .unwrap();
+        let page = page(&["page_view"], vec![]);
+        let (mut held, mut capped) = (0, 0);
+        for n in 0..40 {
+            let profile = Profile { visitor_id: format!("visitor-{n}"), ..Profile::default() };
+            for out in [decide(&config, &profile, &page, &Env::at(0)), explain(&config, &profile, &page, &Env::at(0))] {
+                assert_eq!(out.shown.iter().map(|d| d.scenario_id.as_str()).collect::<Vec<_>>(), ["a"]);
+                match &out.explanations[1].verdict {
+                    Verdict::Holdout => held += usize::from(out.holdouts == ["b"]),
+                    Verdict::GlobalCap { cap: "per_page" } => capped += usize::from(out.holdouts.is_empty()),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        assert!(held > 10 && capped > 10 && held + capped == 80, "held {held}, capped {capped}");
     }
 
     #[test]

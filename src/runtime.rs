@@ -847,7 +847,7 @@ impl Runtime {
     pub fn explain(&self, now: i64) -> Value {
         let scenarios = match &self.config {
             None => Vec::new(),
-            Some(config) => decide(config, &self.profile, &self.page, &self.env(now))
+            Some(config) => crate::engine::explain(config, &self.profile, &self.page, &self.env(now))
                 .explanations
                 .into_iter()
                 .map(|e| {

@@ -179,10 +179,11 @@ thread_local! {
 
 /// Runs the native engine benchmark's decision (50 scenarios over a 1,000-event profile,
 /// [`shopcue::bench`]) `rounds` times, so that a host can time it (`scripts/bench-browser.mjs`
-/// does, in Chromium); builds the workload on the first call. Returns the messages shown, summed
-/// (so the work cannot be optimized away).
+/// does, in Chromium); builds the workload on the first call. With `every` set it runs
+/// [`shopcue::engine::explain`] instead, which also evaluates the scenarios the page's cap
+/// blocks. Returns the messages shown, summed (so the work cannot be optimized away).
 #[no_mangle]
-pub extern "C" fn bench_decide(rounds: u32) -> u32 {
+pub extern "C" fn bench_decide(rounds: u32, every: u32) -> u32 {
     use shopcue::bench::{config_text, env, page, profile_of_1000_events};
     WORKLOAD.with(|w| {
         let mut w = w.borrow_mut();
@@ -190,6 +191,7 @@ pub extern "C" fn bench_decide(rounds: u32) -> u32 {
             let config = shopcue::config::Config::parse(&config_text()).expect("the benchmark's config is valid");
             (config, profile_of_1000_events(), page(), env())
         });
-        (0..rounds).map(|_| shopcue::engine::decide(config, profile, page, env).shown.len() as u32).sum()
+        let run = if every == 0 { shopcue::engine::decide } else { shopcue::engine::explain };
+        (0..rounds).map(|_| run(config, profile, page, env).shown.len() as u32).sum()
     })
 }
