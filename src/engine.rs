@@ -1260,15 +1260,15 @@ mod tests {
     }
 
     /// `decide` leaves scenarios that could not be shown unevaluated; over the benchmark's 50
-    /// scenarios with caps from none to one per page, holdouts, visitors, earlier messages and
-    /// pages, it shows exactly what `explain` (every scenario evaluated) shows, holds out the
+    /// scenarios with page caps of 50, 3 and 1 (the default, also with caps per visitor and a
+    /// minimum gap), holdouts, visitors, earlier messages and pages, it shows exactly what `explain` (every scenario evaluated) shows, holds out the
     /// same scenarios, and its verdicts differ only where a blocked scenario's conditions fail.
     #[test]
     fn scenarios_that_cannot_be_shown_are_not_evaluated_and_change_nothing() {
         use crate::bench::{config_text, env, page, profile_of_1000_events};
         let blocker = |v: &Verdict| matches!(v, Verdict::Cap { .. } | Verdict::GroupTaken { .. } | Verdict::GlobalCap { .. });
         let (mut skipped, mut held, mut shown) = (0, 0, 0);
-        for caps in [r#"{}"#, r#"{"per_page":1}"#, r#"{"per_page":3}"#, r#"{"per_visitor":4,"min_gap_s":60}"#] {
+        for caps in [r#"{"per_page":50}"#, r#"{"per_page":3}"#, r#"{}"#, r#"{"per_visitor":4,"min_gap_s":60}"#] {
             for holdout in ["0", "0.3"] {
                 let text =
                     config_text().replacen(r#""caps":{"per_page":3}"#, &format!(r#""caps":{caps},"holdout":{holdout}"#), 1);
