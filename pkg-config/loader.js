@@ -62,13 +62,15 @@
 
   var bindings = /*__SHOPCUE_GLUE__*/ null;
   /*__SHOPCUE_COMPILER__*/
+  /*__SHOPCUE_VALUES__*/
 
   bindings({ module_or_path: wasmUrl }).then(function () {
     try { if (configFetch) bindings.config_fetched(configFetch[0], configFetch[1]); } catch (e) { /* init fetches */ }
     try { bindings.use_compiler(shopcueCompiler(new URL('shopcue_compile.wasm', base).toString(), w.fetch.bind(w))); } catch (e) { /* a raw config then says so */ }
     var live = function (name) {
       try {
-        return bindings.command(String(name), Array.prototype.slice.call(arguments, 1));
+        var args = Array.prototype.slice.call(arguments, 1);
+        return bindings.command(String(name), args, shopcueValues(args));
       } catch (e) {
         // Rejected commands are logged, never thrown into the page. Config problems are errors.
         var level = e && e.code === 'SHOPCUE_INVALID_CONFIG' ? 'error' : 'warn';

@@ -3,7 +3,8 @@
 // a second copy is harmless), then minified with terser (only the one-line `/*! … */` licence
 // notice is kept). With a names map (wasm-opt --minify-imports-and-exports-and-modules), the glue
 // first gets the wasm's short import and export names (scripts/minify-names.mjs). The compiler
-// driver (pkg-config/compiler.js) goes in at its own marker.
+// driver (pkg-config/compiler.js) and the arguments' JSON writer (pkg-config/values.js) go in
+// at the marker of each.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { minify } from 'terser';
 import { renameGlue } from './minify-names.mjs';
@@ -14,12 +15,13 @@ const glue = namesFile ? renameGlue(source, JSON.parse(readFileSync(namesFile, '
 const loader = readFileSync(loaderFile, 'utf8');
 const marker = '/*__SHOPCUE_GLUE__*/ null';
 if (!loader.includes(marker)) throw new Error(`${loaderFile} lacks ${marker}`);
-const compilerMarker = '/*__SHOPCUE_COMPILER__*/';
-if (!loader.includes(compilerMarker)) throw new Error(`${loaderFile} lacks ${compilerMarker}`);
-const compiler = readFileSync(new URL('../pkg-config/compiler.js', import.meta.url), 'utf8');
-const inlined = loader
-  .replace(marker, () => `(function () {\n${glue}\nreturn wasm_bindgen;\n})()`)
-  .replace(compilerMarker, () => compiler);
+let inlined = loader.replace(marker, () => `(function () {\n${glue}\nreturn wasm_bindgen;\n})()`);
+for (const [part, file] of [['COMPILER', 'compiler.js'], ['VALUES', 'values.js']]) {
+  const partMarker = `/*__SHOPCUE_${part}__*/`;
+  if (!loader.includes(partMarker)) throw new Error(`${loaderFile} lacks ${partMarker}`);
+  const text = readFileSync(new URL(`../pkg-config/${file}`, import.meta.url), 'utf8');
+  inlined = inlined.replace(partMarker, () => text);
+}
 const { code } = await minify(inlined, {
   ecma: 2017,
   compress: { passes: 2 },

@@ -1,10 +1,14 @@
 // Shopcue for bundlers: `import { Shopcue } from 'shopcue'`. The same operations as the
 // script tag, as methods of the page's one instance; a rejected call throws an Error with a
 // stable `code` and every `problems[]` entry with its JSON path (types in index.d.ts).
-import init, { command, use_compiler } from './shopcue_wasm.js';
+import init, { command as run, use_compiler } from './shopcue_wasm.js';
 import { shopcueCompiler } from './compiler.js';
+import { shopcueValues } from './values.js';
 
 let loading = null;
+
+/** One `shopcue(name, ...args)` command; the widget reads `args` as JSON text (values.js). */
+const command = (name, args) => run(name, args, shopcueValues(args));
 
 export class Shopcue {
   /**

@@ -32,7 +32,7 @@ use shopcue::{Error, Runtime};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use platform::{console, from_value, js_error, now, to_value, BrowserEntropy};
+use platform::{console, from_value, js_error, now, BrowserEntropy};
 use render::Rendered;
 use storage::Store;
 use tabs::PageOutbox;
@@ -101,7 +101,9 @@ fn emit(events: Emitted) {
     }
 }
 
-/// Runs one `shopcue(name, ...args)` command.
+/// Runs one `shopcue(name, ...args)` command. `values` is `args` as JSON text, written by the
+/// loader (`pkg-config/values.js`) so that the arguments cross into wasm as one string instead
+/// of member by member; `args` itself is read only for `on`'s callback.
 ///
 /// ```js
 /// // The loader calls this for every shopcue(…) call, in order:
@@ -110,49 +112,48 @@ fn emit(events: Emitted) {
 /// const why = shopcue('explain'); // { scenarios: [{ scenario_id, reason, … }], … }
 /// ```
 #[wasm_bindgen]
-pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
-    let arg = |i: u32| args.get(i);
+pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue> {
+    let values = shopcue::json::parse(values).unwrap_or(Value::Null);
+    let arg = |i: usize| values.as_array().and_then(|a| a.get(i)).unwrap_or(&Value::Null);
+    let text = |i: usize| arg(i).as_str().unwrap_or_default().to_string();
     let initialized = SHELL.with(|s| s.borrow().is_some());
     if name == "init" {
         if initialized {
             console("warn", &["[shopcue] init was called again; the first init stays in force".into()]);
             return Ok(JsValue::UNDEFINED);
         }
-        return init(&arg(0));
+        return init(arg(0));
     }
     if name == "on" {
-        return listen(arg(0).as_string().unwrap_or_default(), arg(1));
+        return listen(text(0), args.get(1));
     }
     if !initialized {
         return Err(js_error(&Error::NotInitialized));
     }
     let t = now();
     let result = match name {
-        "track" => {
-            let event = arg(0).as_string().unwrap_or_default();
-            with_shell(|s| s.rt.track(&event, &to_value(&arg(1)), t, &mut BrowserEntropy).map(|_| JsValue::UNDEFINED))
-        }
-        "catalog" => with_shell(|s| s.rt.catalog(&to_value(&arg(0)), t).map(|_| JsValue::UNDEFINED)),
-        "identify" => with_shell(|s| s.rt.identify(&to_value(&arg(0))).map(|_| JsValue::UNDEFINED)),
-        "consent" => with_shell(|s| s.consent(&to_value(&arg(0)), t)),
+        "track" => with_shell(|s| s.rt.track(&text(0), arg(1), t, &mut BrowserEntropy).map(|_| JsValue::UNDEFINED)),
+        "catalog" => with_shell(|s| s.rt.catalog(arg(0), t).map(|_| JsValue::UNDEFINED)),
+        "identify" => with_shell(|s| s.rt.identify(arg(0)).map(|_| JsValue::UNDEFINED)),
+        "consent" => with_shell(|s| s.consent(arg(0), t)),
         "page" => with_shell(|s| {
             s.new_page(t);
             Ok(JsValue::UNDEFINED)
         }),
         // Internal: what the loader's automatic capture found (see shopcue::capture).
-        "capture" => with_shell(|s| match arg(0).as_string().as_deref() {
+        "capture" => with_shell(|s| match arg(0).as_str() {
             Some("history") => {
                 if s.rt.captures_history() {
                     s.new_page(t);
                 }
                 Ok(JsValue::UNDEFINED)
             }
-            source => s.rt.capture(source.unwrap_or_default(), &to_value(&arg(1)), t, &mut BrowserEntropy).map(JsValue::from),
+            source => s.rt.capture(source.unwrap_or_default(), arg(1), t, &mut BrowserEntropy).map(JsValue::from),
         }),
         "explain" => with_shell(|s| Ok(from_value(&s.rt.explain(t)))),
         // "Choose your store" in a site's own UI (`render: false`): the message for that store.
         "choose" => {
-            let (id, store) = (arg(0).as_string().unwrap_or_default(), arg(1).as_string().unwrap_or_default());
+            let (id, store) = (text(0), text(1));
             Some(match on_store_chosen(&id, &store) {
                 Some(m) => Ok(from_value(&m.to_value())),
                 None => Err(Error::InvalidEvent(vec![shopcue::Problem::new(
@@ -169,7 +170,7 @@ pub fn command(name: &str, args: Array) -> Result<JsValue, JsValue> {
         // Sites that render messages themselves (`render: false`) report what the shopper saw:
         // `impression`, `click`, `dismiss`.
         other => Some(match Lifecycle::parse(other) {
-            Some(what) if on_message_event(&arg(0).as_string().unwrap_or_default(), what) => Ok(JsValue::UNDEFINED),
+            Some(what) if on_message_event(&text(0), what) => Ok(JsValue::UNDEFINED),
             Some(_) => {
                 Err(Error::InvalidEvent(vec![shopcue::Problem::new("$[0]", "no open message with this id, or already reported")]))
             }
@@ -199,13 +200,12 @@ fn listen(kind: String, f: JsValue) -> Result<JsValue, JsValue> {
     Ok(JsValue::UNDEFINED)
 }
 
-fn init(options: &JsValue) -> Result<JsValue, JsValue> {
-    let opts = to_value(options);
+fn init(opts: &Value) -> Result<JsValue, JsValue> {
     let site = opts.get("site").and_then(Value::as_str).unwrap_or_default().to_string();
     let store = Store::open(&site);
     let t = now();
     // Storage is read only as far as consent allows (the same rule the runtime applies).
-    let consent = Consent::from_init_options(&opts).unwrap_or(Consent::REQUIRED);
+    let consent = Consent::from_init_options(opts).unwrap_or(Consent::REQUIRED);
     let profile_text = consent.personalization.then(|| store.get("profile")).flatten();
     // The queue starts empty: events other pages left behind are adopted below, once.
     let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), None, t, &mut BrowserEntropy);
@@ -213,7 +213,7 @@ fn init(options: &JsValue) -> Result<JsValue, JsValue> {
     for w in warnings {
         console("warn", &[format!("[shopcue] {w}").into()]);
     }
-    let init = rt.init(&opts).map_err(|e| js_error(&e))?;
+    let init = rt.init(opts).map_err(|e| js_error(&e))?;
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     // A preview link's draft: fetched instead of the live config, and nothing is counted.
     let previewing = rt.preview_draft(&href).is_some();

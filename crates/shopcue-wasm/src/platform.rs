@@ -32,52 +32,6 @@ pub fn jitter() -> f64 {
     js_sys::Math::random()
 }
 
-/// Most nesting read from a JS value (deeper parts become `null`; cycles end here too).
-const MAX_JS_DEPTH: u32 = 32;
-/// Most array elements or object keys read from one JS array or object.
-const MAX_JS_MEMBERS: u32 = 10_000;
-
-/// Converts a JS value to the core's JSON value by walking it — own enumerable keys only,
-/// as `JSON.stringify` would, but without calling it: a host page that defines
-/// `Array.prototype.toJSON` or `Object.prototype` properties, or patches `JSON`, cannot bend
-/// what Shopcue reads. Functions and `undefined` members are skipped, non-finite numbers and
-/// throwing getters become `null`, a `Date` becomes its ISO text, cycles and depth end at
-/// [`MAX_JS_DEPTH`].
-pub fn to_value(v: &JsValue) -> Value {
-    convert(v, 0)
-}
-
-fn convert(v: &JsValue, depth: u32) -> Value {
-    if let Some(b) = v.as_bool() {
-        return Value::Bool(b);
-    }
-    if let Some(n) = v.as_f64() {
-        return if n.is_finite() { Value::Number(n) } else { Value::Null };
-    }
-    if let Some(s) = v.as_string() {
-        return Value::String(s);
-    }
-    if depth >= MAX_JS_DEPTH || !v.is_object() || v.is_function() {
-        return Value::Null;
-    }
-    if let Some(d) = v.dyn_ref::<js_sys::Date>() {
-        return d.to_iso_string().as_string().map_or(Value::Null, Value::String);
-    }
-    if js_sys::Array::is_array(v) {
-        let a: &js_sys::Array = v.unchecked_ref();
-        return Value::Array((0..a.length().min(MAX_JS_MEMBERS)).map(|i| convert(&a.get(i), depth + 1)).collect());
-    }
-    let keys = js_sys::Object::keys(v.unchecked_ref::<js_sys::Object>());
-    let mut members = Vec::new();
-    for key in keys.iter().take(MAX_JS_MEMBERS as usize) {
-        let (Some(k), Ok(x)) = (key.as_string(), Reflect::get(v, &key)) else { continue };
-        if !x.is_undefined() && !x.is_function() {
-            members.push((k, convert(&x, depth + 1)));
-        }
-    }
-    Value::Object(members)
-}
-
 /// Converts core JSON to a JS value.
 pub fn from_value(v: &Value) -> JsValue {
     JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
