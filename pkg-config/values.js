@@ -6,11 +6,11 @@
 // invalid dates and throwing getters become null, a Date its ISO text; nesting ends at 32 levels
 // (cycles too) and each array or object at its first 10,000 members. Every UTF-16 surrogate is
 // written as an escape, so a lone one reaches the widget as U+FFFD.
-function shopcueValues(args) {
+var shopcueValues = (function () {
   var kind = Object.prototype.toString, time = Date.prototype.getTime, iso = Date.prototype.toISOString;
-  var special = /["\\\u0000-\u001f\ud800-\udfff]/g;
+  var special = /["\\\u0000-\u001f\ud800-\udfff]/, specials = /["\\\u0000-\u001f\ud800-\udfff]/g;
   function escape(c) { return '\\u' + (0x10000 + c.charCodeAt(0)).toString(16).slice(1); }
-  function text(s) { return '"' + s.replace(special, escape) + '"'; }
+  function text(s) { return '"' + (special.test(s) ? s.replace(specials, escape) : s) + '"'; }
   function value(v, depth) {
     var t = typeof v;
     if (t === 'boolean') return v ? 'true' : 'false';
@@ -35,6 +35,8 @@ function shopcueValues(args) {
       return out + '}';
     } catch (e) { return 'null'; }
   }
-  for (var all = '[', i = 0; i < args.length; i++) all += (i ? ',' : '') + value(args[i], 0);
-  return all + ']';
-}
+  return function (args) {
+    for (var all = '[', i = 0; i < args.length; i++) all += (i ? ',' : '') + value(args[i], 0);
+    return all + ']';
+  };
+})();
