@@ -19,7 +19,9 @@
 //!   *returning* (from the widget's own `session_number`).
 //! - A visit: the home page, then 1–4 product views (popular items more often), each with a
 //!   30 % chance of `add_to_cart`; a visit with something in the cart ends in a purchase with
-//!   probability 22 %, 35 % for members.
+//!   probability 22 %, 35 % for members. A visit lasts at most 11 minutes, and only visits that
+//!   end (beacon sent) before the period's end are made, so a report over exactly the period
+//!   counts every simulated purchase.
 //! - A message is seen (impression) 90 % of the time it is decided, and its call to action is
 //!   clicked 12 % of the time. **The assumed effect:** each scenario whose message a shopper
 //!   saw in the last 7 days raises their purchase probability by 40 % of itself (up to three
@@ -139,6 +141,11 @@ struct Shopper {
     seen: Vec<(String, i64)>,
 }
 
+/// The longest a simulated visit lasts, its beacon included: up to four product pages of at most
+/// 145 s each, then 30 s to the cart and 60 s to the order (11 min 10 s), rounded up. A visit
+/// that would not end inside the period is not made.
+const VISIT_MS: i64 = 15 * 60_000;
+
 /// Runs the simulation under `config` (raw or compiled) and writes its events to `store`.
 pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Result<Simulated, String> {
     let runtime_config = if shopcue::config::is_compiled(config) {
@@ -172,15 +179,20 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
         let gap_days = if dice.chance(0.25) { 4.0 } else { 18.0 };
         let mut at = first;
         while at < sim.end_ms {
-            // Daytime visits, in the store's time zone (JST): 9:00–23:00.
+            // Daytime visits, in the store's time zone (JST): 9:00–23:00 of `at`'s day, or of the
+            // next day when that hour has passed (time only moves forward, from the period's start).
             let day = (at + 9 * 3_600_000).div_euclid(DAY_MS);
-            let at_visit = day * DAY_MS - 9 * 3_600_000 + (9 + dice.below(14) as i64) * 3_600_000 + dice.below(3_600_000) as i64;
-            if at_visit >= sim.end_ms {
-                break;
+            let mut at_visit =
+                day * DAY_MS - 9 * 3_600_000 + (9 + dice.below(14) as i64) * 3_600_000 + dice.below(3_600_000) as i64;
+            if at_visit < at {
+                at_visit += DAY_MS;
+            }
+            if at_visit + VISIT_MS > sim.end_ms {
+                break; // a visit that would not end (and send its beacon) inside the period
             }
             let purchased = visit(&mut shopper, &mut dice, &mut entropy, at_visit);
             out.purchases += usize::from(purchased);
-            let (batches, events, impressions) = drain(&mut shopper.rt, shopper.device, at_visit + 600_000)?;
+            let (batches, events, impressions) = drain(&mut shopper.rt, shopper.device, at_visit + VISIT_MS)?;
             out.events += events;
             out.impressions += impressions;
             pending.extend(batches);

@@ -279,3 +279,30 @@ fn rf_table_over_http_from_collected_purchases() {
         assert_eq!((status, bad.contains(why)), (400, true), "{bad}");
     }
 }
+
+/// A simulated history keeps to its period: whatever hour of the day it opens and closes, every
+/// visit (its first event, its last and its beacon) falls inside it, so a report over exactly
+/// the period counts every purchase the simulation made.
+#[test]
+fn a_simulated_history_keeps_to_its_period_whatever_the_hour() {
+    use shopcue_collector::simulate::{simulate, Simulation};
+    use shopcue_collector::store::EventStore;
+    let config = shopcue::json::parse(include_str!("../../../examples/demo-store-history.json")).unwrap();
+    let dir = common::temp_dir("simulate-end");
+    // A fixed midnight UTC, then each quarter hour of a day: visits run 9:00–24:00 JST.
+    let midnight: i64 = 1_780_000_000_000 / 86_400_000 * 86_400_000;
+    for quarter in 0..96 {
+        let end = midnight + quarter * 900_000;
+        let store = shopcue_collector::sqlite::SqliteStore::open(&dir.0.join(format!("{quarter}.sqlite"))).unwrap();
+        let sim = Simulation { site: "demo-store".into(), days: 2, shoppers: 40, seed: 11, end_ms: end };
+        let made = simulate(&store, &config, &sim).unwrap();
+        let start = end - 2 * 86_400_000;
+        let rows = store.select("SELECT min(ts), max(ts), max(received_at) FROM events", &[]).unwrap();
+        let (first, last, received) = (rows[0][0].int(), rows[0][1].int(), rows[0][2].int());
+        assert!(first >= start, "an event at {first}, before the period's start {start} (quarter {quarter})");
+        assert!(last < end, "an event at {last}, after the period's end {end} (quarter {quarter})");
+        assert!(received >= last && received <= end, "received at {received}, event at {last}, end {end}");
+        let rows = store.select("SELECT count(*) FROM events WHERE name = 'purchase'", &[]).unwrap();
+        assert_eq!(rows[0][0].int() as usize, made.purchases);
+    }
+}
