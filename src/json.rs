@@ -589,26 +589,49 @@ fn push_u64(mut n: u64, out: &mut String) {
     out.extend(buf[i..].iter().map(|&b| b as char));
 }
 
-fn write_string(s: &str, out: &mut String) {
-    use std::fmt::Write;
+/// Writes `s` as a JSON string: runs of characters that need no escape are copied whole, and
+/// U+2028 / U+2029 are escaped too (a JSON text may then sit inside a JavaScript string).
+pub fn write_string(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    let (mut run, mut i) = (0, 0);
+    while i < bytes.len() {
+        let (escape, len): (&str, usize) = match bytes[i] {
+            b'"' => ("\\\"", 1),
+            b'\\' => ("\\\\", 1),
+            b'\n' => ("\\n", 1),
+            b'\r' => ("\\r", 1),
+            b'\t' => ("\\t", 1),
+            b @ 0..=0x1f => {
+                out.push_str(&s[run..i]);
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+                i += 1;
+                run = i;
+                continue;
             }
-            c => out.push(c),
-        }
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) => {
+                (if bytes[i + 2] == 0xA8 { "\\u2028" } else { "\\u2029" }, 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[run..i]);
+        out.push_str(escape);
+        i += len;
+        run = i;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
-fn write_value(v: &Value, out: &mut String) {
+/// Writes `v` as compact JSON text at the end of `out` (what [`Value::to_json`] returns).
+pub fn write_value(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

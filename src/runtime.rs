@@ -9,7 +9,7 @@ use crate::error::{element, member, Error, Problem};
 use crate::event::{Event, Item, Rank, RANKED_FIELDS};
 use crate::feed::FeedSource;
 use crate::id::{uuid_v7, Entropy};
-use crate::json::{object, parse, Value};
+use crate::json::{self, object, parse, Value};
 use crate::outbox::{Batch, Entry, Flush, Outbox, Outcome};
 use crate::profile::{Profile, Unread};
 use crate::template::Formatter;
@@ -369,7 +369,7 @@ impl Runtime {
         }
         self.profile_dirty = true;
         self.page.events.push("page_view".into());
-        self.enqueue("page_view", Value::Object(Vec::new()), now, entropy);
+        self.enqueue("page_view", &Value::Object(Vec::new()), now, entropy);
     }
 
     /// Sets the site's UTC offset in minutes (the shell computes it for the config's time
@@ -468,17 +468,17 @@ impl Runtime {
         }
         self.profile.touch(now, entropy);
         self.profile.apply(&event, now);
-        if !self.consent.personalization && self.page_log.len() < 200 {
-            self.page_log.push((event.clone(), now));
-        }
-        if self.consent.personalization && self.unsynced.len() < 200 {
-            self.unsynced.push((event.clone(), now));
-        }
         self.profile_dirty = true;
         if !self.page.events.iter().any(|e| e == name) {
             self.page.events.push(name.to_string());
         }
-        self.enqueue(name, event.params, now, entropy);
+        self.enqueue(name, &event.params, now, entropy);
+        // Kept to be applied again: to the stored profile once personalization is allowed
+        // (page_log), or on top of another tab's newer profile (unsynced).
+        let kept = if self.consent.personalization { &mut self.unsynced } else { &mut self.page_log };
+        if kept.len() < 200 {
+            kept.push((event, now));
+        }
         Ok(true)
     }
 
@@ -721,7 +721,7 @@ impl Runtime {
         for id in outcome.holdouts {
             let params = object([("scenario_id", id.as_str().into()), ("variant", "holdout".into())]);
             self.page.held.push(id);
-            self.enqueue("shopcue_exposure", params, now, entropy);
+            self.enqueue("shopcue_exposure", &params, now, entropy);
         }
         let mut out = Vec::new();
         for decision in outcome.shown {
@@ -729,7 +729,7 @@ impl Runtime {
             self.page.shown.push(message.decision.scenario_id.clone());
             self.profile.record_shown(&message.decision.scenario_id, now);
             self.profile_dirty = true;
-            self.enqueue("shopcue_exposure", lifecycle_params(&message), now, entropy);
+            self.enqueue("shopcue_exposure", &lifecycle_params(&message), now, entropy);
             self.messages.push(message.clone());
             out.push(message);
         }
@@ -748,7 +748,7 @@ impl Runtime {
             self.profile.dismissed.insert(message.decision.scenario_id.clone(), now);
             self.profile_dirty = true;
         }
-        self.enqueue(what.event_name(), lifecycle_params(&message), now, entropy);
+        self.enqueue(what.event_name(), &lifecycle_params(&message), now, entropy);
         true
     }
 
@@ -1014,22 +1014,32 @@ impl Runtime {
         self.options.as_ref()
     }
 
-    fn enqueue(&mut self, name: &str, params: Value, now: i64, entropy: &mut dyn Entropy) {
+    fn enqueue(&mut self, name: &str, params: &Value, now: i64, entropy: &mut dyn Entropy) {
         if self.options.is_none() || !self.counts() {
             return;
         }
         let id = uuid_v7(now, entropy);
-        let event = object([
-            ("id", id.as_str().into()),
-            ("name", name.into()),
-            ("ts", now.into()),
-            ("visitor_id", self.profile.visitor_id.as_str().into()),
-            ("session_id", self.profile.session.id.as_str().into()),
-            ("session_number", self.profile.sessions.into()),
-            ("url", self.page.url.as_str().into()),
-            ("params", params),
-        ]);
-        self.outbox.push(Entry { id, at: now, json: event.to_json() });
+        // Written straight to text (the event is only sent, never read again), members in the
+        // order of the beacon protocol.
+        let mut json = String::with_capacity(192 + self.page.url.len());
+        json.push_str("{\"id\":");
+        json::write_string(&id, &mut json);
+        json.push_str(",\"name\":");
+        json::write_string(name, &mut json);
+        json.push_str(",\"ts\":");
+        json::format_number(now as f64, &mut json);
+        json.push_str(",\"visitor_id\":");
+        json::write_string(&self.profile.visitor_id, &mut json);
+        json.push_str(",\"session_id\":");
+        json::write_string(&self.profile.session.id, &mut json);
+        json.push_str(",\"session_number\":");
+        json::format_number(f64::from(self.profile.sessions), &mut json);
+        json.push_str(",\"url\":");
+        json::write_string(&self.page.url, &mut json);
+        json.push_str(",\"params\":");
+        json::write_value(params, &mut json);
+        json.push('}');
+        self.outbox.push(Entry { id, at: now, json });
         self.outbox_dirty = true;
     }
 }
@@ -1213,6 +1223,17 @@ mod tests {
         assert_eq!(names, ["page_view", "view_item", "shopcue_exposure", "shopcue_impression"]);
         assert_eq!(body.get_path("events.0.url").unwrap().as_str(), Some("https://shop.example/product.html"), "no query string");
         assert_eq!(body.get("site").unwrap().as_str(), Some("demo"));
+        // Each event's members, in the protocol's order, exactly as its text was written.
+        let view = body.get_path("events.1").unwrap();
+        let keys: Vec<&str> = match view {
+            Value::Object(members) => members.iter().map(|(k, _)| k.as_str()).collect(),
+            _ => panic!("an object"),
+        };
+        assert_eq!(keys, ["id", "name", "ts", "visitor_id", "session_id", "session_number", "url", "params"]);
+        assert_eq!(view.get("ts").and_then(Value::as_f64), Some(1_001.0));
+        assert_eq!(view.get("session_number").and_then(Value::as_f64), Some(1.0));
+        assert_eq!(view.get("visitor_id").and_then(Value::as_str), Some(rt.profile.visitor_id.as_str()));
+        assert_eq!(view.get_path("params.items.0.item_name").and_then(Value::as_str), Some("Tee"));
         rt.settle(batch.seq, 204, None, 1_006, 0.5);
         assert!(rt.outbox.is_empty());
 

@@ -71,6 +71,19 @@ proptest! {
         }
     }
 
+    /// Any text (control characters, quotes, backslashes, the line separators, astral planes)
+    /// is written as JSON that reads back the same, with nothing a script string would break on.
+    #[test]
+    fn any_text_round_trips_through_json(chars in prop::collection::vec(prop_oneof![
+        any::<char>(),
+        prop::sample::select(vec!['\u{0}', '\u{1f}', '\u{7f}', '"', '\\', '\n', '\t', '\u{2027}', '\u{2028}', '\u{2029}', '\u{e2}']),
+    ], 0..40)) {
+        let text: String = chars.into_iter().collect();
+        let json = Value::String(text.clone()).to_json();
+        prop_assert!(!json.chars().any(|c| (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}'), "{}", json);
+        prop_assert_eq!(parse(&json), Ok(Value::String(text)));
+    }
+
     #[test]
     fn conditions_never_panic(cond in value(), ctx in value()) {
         let _ = Condition::compile(&cond, "$");

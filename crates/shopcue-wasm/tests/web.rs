@@ -25,6 +25,15 @@ export function hostShadowRoot(scenario) {
 }
 export function countHosts() { return document.querySelectorAll('shopcue-message').length; }
 export function nextTask() { return new Promise((r) => setTimeout(r, 0)); }
+export function countRandomDraws() {
+  if (!window.__draws) {
+    window.__draws = { calls: 0, bytes: 0 };
+    const orig = Crypto.prototype.getRandomValues;
+    Crypto.prototype.getRandomValues = function (a) { window.__draws.calls++; window.__draws.bytes += a.length; return orig.call(this, a); };
+  }
+  window.__draws.calls = 0; window.__draws.bytes = 0;
+}
+export function randomDraws() { return [window.__draws.calls, window.__draws.bytes]; }
 ")]
 extern "C" {
     fn captureShadowRoots();
@@ -38,6 +47,34 @@ extern "C" {
     /// the renderer's main thread long enough for the WebDriver session to time out.
     #[wasm_bindgen(js_name = nextTask)]
     fn next_task() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = countRandomDraws)]
+    fn count_random_draws();
+    /// `[calls to crypto.getRandomValues, bytes asked for]` since `count_random_draws()`.
+    #[wasm_bindgen(js_name = randomDraws)]
+    fn random_draws() -> Vec<u32>;
+}
+
+#[wasm_bindgen_test]
+fn entropy_comes_from_crypto_in_bulk_and_no_byte_is_handed_out_twice() {
+    use shopcue::id::{uuid_v7, Entropy};
+    use shopcue_wasm::platform::BrowserEntropy;
+    count_random_draws();
+    let ids: Vec<String> = (0..1000).map(|_| uuid_v7(1_780_000_000_000, &mut BrowserEntropy)).collect();
+    let [calls, bytes] = random_draws()[..] else { panic!("two counters") };
+    // 1,000 ids of 10 random bytes each, drawn 256 bytes at a time: 40 draws, not 1,000.
+    assert!((39..=41).contains(&calls), "{calls} calls to getRandomValues");
+    assert!((10_000..=10_256).contains(&bytes), "{bytes} bytes drawn");
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "every id is different");
+    // Consecutive ids share no random bytes (a pool that handed a byte out twice would).
+    let tail = |id: &str| id.replace('-', "")[12..].to_string();
+    assert!(ids.windows(2).all(|w| tail(&w[0]) != tail(&w[1])));
+    // A fill larger than the pool is served in full, from fresh draws.
+    let mut big = [0u8; 1000];
+    BrowserEntropy.fill(&mut big);
+    assert!(big.chunks(100).all(|c| c.iter().any(|b| *b != 0)), "every part of a large fill is random");
 }
 
 fn message(scenario: &str, title: &str, cta: Option<(&str, &str)>) -> Message {
