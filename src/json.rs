@@ -594,7 +594,6 @@ fn push_u64(mut n: u64, out: &mut String) {
 pub fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
     out.push('"');
     let (mut run, mut i) = (0, 0);
     while i < bytes.len() {
