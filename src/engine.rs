@@ -1161,24 +1161,20 @@ fn arbitrate(config: &Config, profile: &Profile, page: &Page, env: &Env, evaluat
                 let (group, winner) = taken.iter().find(|(tg, _)| tg == g)?;
                 Some(Verdict::GroupTaken { group: group.clone(), winner: winner.clone() })
             });
-            // Whether the visitor is in its holdout: hashed only when it matters — the global
-            // caps are reached, or the scenario qualified — and then once.
-            let in_holdout = std::cell::OnceCell::new();
-            let held = || {
-                *in_holdout.get_or_init(|| {
-                    sc.holdout > 0.0
-                        && hash(&format!("holdout:{}", sc.id), &profile.visitor_id, 2).is_some_and(|n| n < sc.holdout)
-                })
+            let held = blocked.is_none()
+                && sc.holdout > 0.0
+                && hash(&format!("holdout:{}", sc.id), &profile.visitor_id, 2).is_some_and(|n| n < sc.holdout);
+            let blocked = match blocked {
+                None if !held => {
+                    cap_blocks(&config.caps, &shown_ever, profile, env, on_page).map(|cap| Verdict::GlobalCap { cap })
+                }
+                other => other,
             };
-            let blocked = blocked.or_else(|| {
-                let cap = cap_blocks(&config.caps, &shown_ever, profile, env, on_page)?;
-                (!held()).then_some(Verdict::GlobalCap { cap })
-            });
             match (blocked, evaluate_all) {
                 (Some(v), false) => v,
                 (blocked, _) => match (evaluate(sc, &mut cx), blocked) {
                     (Err(v), _) | (Ok(_), Some(v)) => v,
-                    (Ok(_), None) if held() => {
+                    (Ok(_), None) if held => {
                         out.holdouts.push(sc.id.clone());
                         Verdict::Holdout
                     }
