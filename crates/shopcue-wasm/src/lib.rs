@@ -115,7 +115,7 @@ fn emit(events: Emitted) {
 pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue> {
     let values = shopcue::json::parse(values).unwrap_or(Value::Null);
     let arg = |i: usize| values.as_array().and_then(|a| a.get(i)).unwrap_or(&Value::Null);
-    let text = |i: usize| arg(i).as_str().unwrap_or_default().to_string();
+    let text = |i: usize| arg(i).as_str().unwrap_or_default();
     let initialized = SHELL.with(|s| s.borrow().is_some());
     if name == "init" {
         if initialized {
@@ -125,14 +125,14 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
         return init(arg(0));
     }
     if name == "on" {
-        return listen(text(0), args.get(1));
+        return listen(text(0).to_string(), args.get(1));
     }
     if !initialized {
         return Err(js_error(&Error::NotInitialized));
     }
     let t = now();
     let result = match name {
-        "track" => with_shell(|s| s.rt.track(&text(0), arg(1), t, &mut BrowserEntropy).map(|_| JsValue::UNDEFINED)),
+        "track" => with_shell(|s| s.rt.track(text(0), arg(1), t, &mut BrowserEntropy).map(|_| JsValue::UNDEFINED)),
         "catalog" => with_shell(|s| s.rt.catalog(arg(0), t).map(|_| JsValue::UNDEFINED)),
         "identify" => with_shell(|s| s.rt.identify(arg(0)).map(|_| JsValue::UNDEFINED)),
         "consent" => with_shell(|s| s.consent(arg(0), t)),
@@ -152,16 +152,13 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
         }),
         "explain" => with_shell(|s| Ok(from_value(&s.rt.explain(t)))),
         // "Choose your store" in a site's own UI (`render: false`): the message for that store.
-        "choose" => {
-            let (id, store) = (text(0), text(1));
-            Some(match on_store_chosen(&id, &store) {
-                Some(m) => Ok(from_value(&m.to_value())),
-                None => Err(Error::InvalidEvent(vec![shopcue::Problem::new(
-                    "$[1]",
-                    "no open message with a store picker offering this store",
-                )])),
-            })
-        }
+        "choose" => Some(match on_store_chosen(text(0), text(1)) {
+            Some(m) => Ok(from_value(&m.to_value())),
+            None => Err(Error::InvalidEvent(vec![shopcue::Problem::new(
+                "$[1]",
+                "no open message with a store picker offering this store",
+            )])),
+        }),
         // Call from a shopper's action (a "stores near me" button): the browser may ask.
         "locate" => {
             platform::locate(on_position);
@@ -170,7 +167,7 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
         // Sites that render messages themselves (`render: false`) report what the shopper saw:
         // `impression`, `click`, `dismiss`.
         other => Some(match Lifecycle::parse(other) {
-            Some(what) if on_message_event(&text(0), what) => Ok(JsValue::UNDEFINED),
+            Some(what) if on_message_event(text(0), what) => Ok(JsValue::UNDEFINED),
             Some(_) => {
                 Err(Error::InvalidEvent(vec![shopcue::Problem::new("$[0]", "no open message with this id, or already reported")]))
             }
