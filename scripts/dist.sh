@@ -48,6 +48,7 @@ cp "$OUT/shopcue_compile.wasm" "$NPM/shopcue_compile.wasm"
 node scripts/compile-config.mjs "$OUT/shopcue_compile.wasm" www/shopcue/config.json >"$OUT/config.json"
 { cat pkg-config/compiler.js; echo 'export { shopcueCompiler };'; } >"$NPM/compiler.js"
 { cat pkg-config/values.js; echo 'export { shopcueValues };'; } >"$NPM/values.js"
+{ cat pkg-config/render.js; echo 'export { shopcueRender };'; } >"$NPM/render.js"
 
 # Precompressed siblings (.br, .gz) for servers that send them as they are. The .gz files are
 # zopfli's: standard gzip that any browser inflates, 4–5 % smaller than `gzip -9` at the cost of

@@ -133,6 +133,30 @@ impl Message {
         }
         v
     }
+
+    /// What the page's renderer draws (`pkg-config/render.js`): the message as
+    /// [`Message::to_value`] gives it, and the look `config` gives it: language, the chrome's
+    /// labels, the theme's custom properties, the header a `banner-top` docks below, and
+    /// whether it is shown again in place (`still`: no second slide-in).
+    pub fn view(&self, config: &Config) -> Value {
+        let l = &config.labels;
+        let labels = object([
+            ("notice", l.notice.as_str().into()),
+            ("close", l.close.as_str().into()),
+            ("choose_store", l.choose_store.as_str().into()),
+            ("use_store", l.use_store.as_str().into()),
+            ("locate", l.locate.as_str().into()),
+        ]);
+        let theme = config.theme.iter().map(|(k, v)| Value::Array(vec![k.as_str().into(), v.as_str().into()]));
+        object([
+            ("message", self.to_value()),
+            ("still", (self.reported != 0).into()),
+            ("lang", config.format.lang().into()),
+            ("labels", labels),
+            ("theme", Value::Array(theme.collect())),
+            ("dock", config.banner_top_below.clone().into()),
+        ])
+    }
 }
 
 /// What happened to a shown message.

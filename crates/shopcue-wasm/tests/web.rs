@@ -34,6 +34,10 @@ export function countRandomDraws() {
   window.__draws.calls = 0; window.__draws.bytes = 0;
 }
 export function randomDraws() { return [window.__draws.calls, window.__draws.bytes]; }
+export function press(target, key, shiftKey) {
+  const e = new KeyboardEvent('keydown', { key, shiftKey, bubbles: true, composed: true, cancelable: true });
+  return !target.dispatchEvent(e);
+}
 ")]
 extern "C" {
     fn captureShadowRoots();
@@ -52,6 +56,9 @@ extern "C" {
     /// `[calls to crypto.getRandomValues, bytes asked for]` since `count_random_draws()`.
     #[wasm_bindgen(js_name = randomDraws)]
     fn random_draws() -> Vec<u32>;
+    /// Dispatches a keydown as a keyboard would (composed: it leaves the shadow root); returns
+    /// whether a listener prevented its default.
+    fn press(target: &JsValue, key: &str, shift: bool) -> bool;
 }
 
 #[wasm_bindgen_test]
@@ -128,7 +135,15 @@ fn site(locale: &str) -> shopcue::config::Config {
     shopcue::config::Config::parse(&format!(r#"{{"version":1,"site":"t","locale":"{locale}","scenarios":[]}}"#)).unwrap()
 }
 
+/// Hands the widget the loader's own renderer (`pkg-config/render.js`), as the loader does.
+fn use_the_loaders_renderer() {
+    let source = concat!(include_str!("../../../pkg-config/render.js"), "\nreturn shopcueRender;");
+    let renderer = js_sys::Function::new_no_args(source).call0(&JsValue::NULL).unwrap();
+    render::use_renderer(renderer.dyn_into().unwrap());
+}
+
 fn on(event: fn(&str, Lifecycle) -> bool) -> render::Callbacks {
+    use_the_loaders_renderer();
     render::Callbacks { event, pick: |_, _| {} }
 }
 
@@ -172,6 +187,52 @@ fn close_button_reports_a_dismissal() {
     assert!(root.query_selector("a").unwrap().is_none(), "no CTA without one");
     close.click();
     assert!(DISMISSED.with(|d| d.get()));
+}
+
+#[wasm_bindgen_test]
+fn a_modal_takes_focus_keeps_tab_inside_closes_on_escape_and_gives_focus_back() {
+    use std::cell::Cell;
+    thread_local!(static DISMISSALS: Cell<u32> = const { Cell::new(0) });
+    fn on_event(id: &str, what: Lifecycle) -> bool {
+        if id == "m-modal" && what == Lifecycle::Dismiss {
+            DISMISSALS.with(|d| d.set(d.get() + 1));
+        }
+        true
+    }
+    captureShadowRoots();
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let before: web_sys::HtmlElement = doc.create_element("button").unwrap().dyn_into().unwrap();
+    doc.body().unwrap().append_child(&before).unwrap();
+    before.focus().unwrap();
+    let mut m = message("modal", "A modal", Some(("See", "/cart.html")));
+    m.decision.placement = "modal";
+    let r = render::show(&m, &site("en-US"), on(on_event)).unwrap();
+    let root = last_root();
+    let dialog = root.query_selector("[role=dialog]").unwrap().unwrap();
+    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
+    let cta = root.query_selector("a.cta").unwrap().unwrap();
+    let close = root.query_selector("button.x").unwrap().unwrap();
+    let active = || root.active_element();
+    assert_eq!(active().as_ref(), Some(&cta), "the first control has focus");
+    assert!(r.has_focus());
+    assert!(press(&cta, "Tab", true), "Shift+Tab on the first control wraps");
+    assert_eq!(active().as_ref(), Some(&close), "to the last");
+    assert!(press(&close, "Tab", false), "Tab on the last control wraps");
+    assert_eq!(active().as_ref(), Some(&cta), "to the first");
+    assert!(!press(&cta, "Tab", false), "Tab between controls is the browser's");
+    assert_eq!(DISMISSALS.with(|d| d.get()), 0);
+    assert!(press(&cta, "Escape", false));
+    assert_eq!(DISMISSALS.with(|d| d.get()), 1, "Escape dismisses");
+    // The backdrop dismisses; a click inside the dialog does not.
+    let overlay: web_sys::HtmlElement = root.query_selector(".ov").unwrap().unwrap().dyn_into().unwrap();
+    dialog.dyn_ref::<web_sys::HtmlElement>().unwrap().click();
+    assert_eq!(DISMISSALS.with(|d| d.get()), 1);
+    overlay.click();
+    assert_eq!(DISMISSALS.with(|d| d.get()), 2);
+    r.hide();
+    assert_eq!(count_hosts(), 0);
+    assert_eq!(doc.active_element().as_ref(), Some(before.as_ref()), "focus is back where it was");
+    before.remove();
 }
 
 #[wasm_bindgen_test]
@@ -226,6 +287,7 @@ fn a_store_picker_offers_its_stores_and_reports_the_choice() {
     m.decision.picker = Some(StorePicker {
         stores: vec![("shibuya".into(), "Shibuya (2 in stock)".into()), ("umeda".into(), "Umeda (1 in stock)".into())],
     });
+    use_the_loaders_renderer();
     let callbacks = render::Callbacks {
         event: noop,
         pick: |id, store| PICKED.with(|p| p.borrow_mut().push(store.filter(|_| id == "m-pick"))),
