@@ -93,14 +93,15 @@ pub fn target_exists(selector: &str) -> bool {
 /// ```
 pub fn show(message: &Message, config: &Config, on: Callbacks) -> Result<Rendered, JsValue> {
     let render = RENDERER.with(|r| r.borrow().clone()).ok_or("no renderer")?;
-    let report = Closure::<dyn FnMut(String, String, JsValue)>::new(move |kind: String, id: String, store: JsValue| {
-        match Lifecycle::parse(&kind) {
-            Some(what) => {
-                (on.event)(&id, what);
-            }
-            None => (on.pick)(&id, store.as_string()),
-        }
-    });
+    let report =
+        Closure::<dyn FnMut(String, String, JsValue)>::new(
+            move |kind: String, id: String, store: JsValue| match Lifecycle::parse(&kind) {
+                Some(what) => {
+                    (on.event)(&id, what);
+                }
+                None => (on.pick)(&id, store.as_string()),
+            },
+        );
     let control = render.call2(&JsValue::NULL, &message.view(config).to_json().into(), report.as_ref())?;
     Ok(Rendered { message_id: message.id.clone(), control: control.dyn_into()?, _report: report })
 }
