@@ -64,9 +64,11 @@
   /*__SHOPCUE_COMPILER__*/
   /*__SHOPCUE_VALUES__*/
   /*__SHOPCUE_RENDER__*/
+  /*__SHOPCUE_INTL__*/
 
   bindings({ module_or_path: wasmUrl }).then(function () {
     bindings.use_renderer(shopcueRender);
+    bindings.use_intl(shopcueIntl.offset, shopcueIntl.format);
     try { if (configFetch) bindings.config_fetched(configFetch[0], configFetch[1]); } catch (e) { /* init fetches */ }
     try { bindings.use_compiler(shopcueCompiler(new URL('shopcue_compile.wasm', base).toString(), w.fetch.bind(w))); } catch (e) { /* a raw config then says so */ }
     var live = function (name) {

@@ -3,8 +3,9 @@
 // a second copy is harmless), then minified with terser (only the one-line `/*! … */` licence
 // notice is kept). With a names map (wasm-opt --minify-imports-and-exports-and-modules), the glue
 // first gets the wasm's short import and export names (scripts/minify-names.mjs). The compiler
-// driver (pkg-config/compiler.js), the arguments' JSON writer (pkg-config/values.js) and the
-// message renderer (pkg-config/render.js) go in at the marker of each.
+// driver (pkg-config/compiler.js), the arguments' JSON writer (pkg-config/values.js), the
+// message renderer (pkg-config/render.js) and the Intl helpers (pkg-config/intl.js) go in at the
+// marker of each.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { minify } from 'terser';
 import { renameGlue } from './minify-names.mjs';
@@ -16,7 +17,8 @@ const loader = readFileSync(loaderFile, 'utf8');
 const marker = '/*__SHOPCUE_GLUE__*/ null';
 if (!loader.includes(marker)) throw new Error(`${loaderFile} lacks ${marker}`);
 let inlined = loader.replace(marker, () => `(function () {\n${glue}\nreturn wasm_bindgen;\n})()`);
-for (const [part, file] of [['COMPILER', 'compiler.js'], ['VALUES', 'values.js'], ['RENDER', 'render.js']]) {
+for (const [part, file] of [['COMPILER', 'compiler.js'], ['VALUES', 'values.js'], ['RENDER', 'render.js'],
+  ['INTL', 'intl.js']]) {
   const partMarker = `/*__SHOPCUE_${part}__*/`;
   if (!loader.includes(partMarker)) throw new Error(`${loaderFile} lacks ${partMarker}`);
   const text = readFileSync(new URL(`../pkg-config/${file}`, import.meta.url), 'utf8');

@@ -49,6 +49,7 @@ node scripts/compile-config.mjs "$OUT/shopcue_compile.wasm" www/shopcue/config.j
 { cat pkg-config/compiler.js; echo 'export { shopcueCompiler };'; } >"$NPM/compiler.js"
 { cat pkg-config/values.js; echo 'export { shopcueValues };'; } >"$NPM/values.js"
 { cat pkg-config/render.js; echo 'export { shopcueRender };'; } >"$NPM/render.js"
+{ cat pkg-config/intl.js; echo 'export { shopcueIntl };'; } >"$NPM/intl.js"
 
 # Precompressed siblings (.br, .gz) for servers that send them as they are. The .gz files are
 # zopfli's: standard gzip that any browser inflates, 4–5 % smaller than `gzip -9` at the cost of

@@ -1,10 +1,11 @@
 // Shopcue for bundlers: `import { Shopcue } from 'shopcue'`. The same operations as the
 // script tag, as methods of the page's one instance; a rejected call throws an Error with a
 // stable `code` and every `problems[]` entry with its JSON path (types in index.d.ts).
-import init, { command as run, use_compiler, use_renderer } from './shopcue_wasm.js';
+import init, { command as run, use_compiler, use_renderer, use_intl } from './shopcue_wasm.js';
 import { shopcueCompiler } from './compiler.js';
 import { shopcueValues } from './values.js';
 import { shopcueRender } from './render.js';
+import { shopcueIntl } from './intl.js';
 
 let loading = null;
 
@@ -21,6 +22,7 @@ export class Shopcue {
       loading = init({ module_or_path: wasm ?? new URL('./shopcue_wasm_bg.wasm', import.meta.url) }).then(() => {
         const shopcue = new Shopcue();
         use_renderer(shopcueRender);
+        use_intl(shopcueIntl.offset, shopcueIntl.format);
         // Only a raw config (not compiled where it was published) fetches the compiler module.
         use_compiler(shopcueCompiler(new URL('./shopcue_compile.wasm', import.meta.url).toString(), (url) => fetch(url)));
         command('init', [options]);

@@ -1,22 +1,36 @@
 //! `Intl`: the site's UTC offset, and locale formatting for the locales the core does not
-//! format itself. Every call goes through `Reflect`, so a missing or patched `Intl`, an
-//! unknown time zone or an unsupported currency can never throw through wasm: the answer is
-//! `None` and the core falls back to its own formatting.
+//! format itself, asked of the loader's `shopcueIntl` (`pkg-config/intl.js`, handed over by
+//! [`use_intl`]). A missing or patched `Intl`, an unknown time zone or an unsupported currency
+//! never throws through wasm: the answer is `None` and the core falls back to its own formatting.
 
-use crate::platform::call;
-use js_sys::{Array, Date, Function, Object, Reflect};
+use std::cell::RefCell;
+
+use js_sys::Function;
 use shopcue::template::{Formattable, Formatter};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 
-/// `new Intl[ctor](locale, options)`.
-fn construct(ctor: &str, locale: &str, options: &[(&str, JsValue)]) -> Option<JsValue> {
-    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
-    let ctor: Function = Reflect::get(&intl, &ctor.into()).ok()?.dyn_into().ok()?;
-    let opts = Object::new();
-    for (k, v) in options {
-        Reflect::set(&opts, &(*k).into(), v).ok()?;
-    }
-    Reflect::construct(&ctor, &Array::of2(&locale.into(), &opts)).ok()
+thread_local! {
+    static INTL: RefCell<Option<(Function, Function)>> = const { RefCell::new(None) };
+}
+
+/// Takes the page's `Intl` helpers: `offset(zone, ms)` and `format(kind, value, locale,
+/// currency)` (see `pkg-config/intl.js`). The loader and the npm package call this once, before
+/// any command; without it, zones with daylight saving are unknown (schedules use the config's
+/// fallback) and every locale is formatted by the core.
+///
+/// ```js
+/// // pkg-config/loader.js, before replaying the queued calls:
+/// bindings.use_intl(shopcueIntl.offset, shopcueIntl.format);
+/// ```
+#[wasm_bindgen]
+pub fn use_intl(offset: Function, format: Function) {
+    INTL.with(|i| *i.borrow_mut() = Some((offset, format)));
+}
+
+/// Calls the offset (`0`) or format (`1`) helper; `None` without helpers or on a throw.
+fn ask(which: usize, args: &js_sys::Array) -> Option<JsValue> {
+    let f = INTL.with(|i| i.borrow().as_ref().map(|(offset, format)| [offset, format][which].clone()))?;
+    f.apply(&JsValue::NULL, args).ok()
 }
 
 /// The UTC offset in minutes of IANA time zone `tz` at `now_ms`: from the core's table of
@@ -24,9 +38,8 @@ fn construct(ctor: &str, locale: &str, options: &[(&str, JsValue)]) -> Option<Js
 /// `Intl.DateTimeFormat`; `None` when the zone is unknown or `Intl` is missing.
 ///
 /// ```js
-/// // What this computes, in JS terms:
-/// new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', hourCycle: 'h23', year: 'numeric',
-///   month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(new Date());
+/// // What this asks for zones with daylight saving:
+/// shopcueIntl.offset('America/New_York', Date.now()); // -300 in winter, -240 in summer
 /// ```
 pub fn utc_offset_minutes(tz: &str, now_ms: f64) -> Option<i32> {
     shopcue::time::fixed_offset(tz).or_else(|| intl_offset_minutes(tz, now_ms))
@@ -35,33 +48,7 @@ pub fn utc_offset_minutes(tz: &str, now_ms: f64) -> Option<i32> {
 /// The UTC offset in minutes of `tz` at `now_ms` as `Intl.DateTimeFormat` computes it (what
 /// [`utc_offset_minutes`] asks for zones with daylight saving).
 pub fn intl_offset_minutes(tz: &str, now_ms: f64) -> Option<i32> {
-    let numeric = || JsValue::from("numeric");
-    let dtf = construct(
-        "DateTimeFormat",
-        "en-US",
-        &[
-            ("timeZone", tz.into()),
-            ("hourCycle", "h23".into()),
-            ("year", numeric()),
-            ("month", numeric()),
-            ("day", numeric()),
-            ("hour", numeric()),
-            ("minute", numeric()),
-        ],
-    )?;
-    let parts: Array = call(&dtf, "formatToParts", &Array::of1(&Date::new(&now_ms.into()))).and_then(|p| p.dyn_into().ok())?;
-    let mut fields = [0i64; 5];
-    for part in parts.iter() {
-        let kind = Reflect::get(&part, &"type".into()).ok()?.as_string()?;
-        let slot = ["year", "month", "day", "hour", "minute"].iter().position(|k| *k == kind);
-        if let Some(i) = slot {
-            fields[i] = Reflect::get(&part, &"value".into()).ok()?.as_string()?.parse().ok()?;
-        }
-    }
-    let [y, mo, d, h, mi] = fields;
-    let local = shopcue::time::days_from_civil(y, mo as u32, d as u32) * shopcue::time::DAY_MS + h * 3_600_000 + mi * 60_000;
-    let minute_now = (now_ms as i64).div_euclid(60_000) * 60_000;
-    Some(((local - minute_now) / 60_000) as i32)
+    ask(0, &js_sys::Array::of2(&tz.into(), &now_ms.into()))?.as_f64().map(|m| m as i32)
 }
 
 /// Template filters formatted by `Intl` (`NumberFormat`, `DateTimeFormat`,
@@ -76,37 +63,15 @@ pub struct IntlFormatter;
 
 impl Formatter for IntlFormatter {
     fn format(&self, value: Formattable<'_>, locale: &str) -> Option<String> {
-        let digits = |n: u32| JsValue::from(n);
-        let number = |n: f64, options: &[(&str, JsValue)]| {
-            let nf = construct("NumberFormat", locale, options)?;
-            call(&nf, "format", &Array::of1(&n.into()))
+        let (kind, n, currency) = match value {
+            Formattable::Currency(n, currency) => ("currency", n, currency),
+            Formattable::Number(n) => ("number", n, ""),
+            Formattable::Percent(n) => ("percent", n, ""),
+            Formattable::Km(n) => ("km", n, ""),
+            Formattable::Date(ms) => ("date", ms as f64, ""),
+            Formattable::Days(d) => ("days", d as f64, ""),
         };
-        let text = match value {
-            Formattable::Currency(n, currency) => number(n, &[("style", "currency".into()), ("currency", currency.into())]),
-            Formattable::Number(n) => number(n, &[("maximumFractionDigits", digits(0))]),
-            Formattable::Percent(n) => number(n, &[("style", "percent".into())]),
-            Formattable::Km(n) => number(
-                n,
-                &[
-                    ("style", "unit".into()),
-                    ("unit", "kilometer".into()),
-                    ("minimumFractionDigits", digits(1)),
-                    ("maximumFractionDigits", digits(1)),
-                ],
-            ),
-            Formattable::Date(ms) => {
-                let dtf = construct(
-                    "DateTimeFormat",
-                    locale,
-                    &[("month", "short".into()), ("day", "numeric".into()), ("timeZone", "UTC".into())],
-                )?;
-                call(&dtf, "format", &Array::of1(&Date::new(&(ms as f64).into())))
-            }
-            Formattable::Days(d) => {
-                let rtf = construct("RelativeTimeFormat", locale, &[("numeric", "auto".into())])?;
-                call(&rtf, "format", &Array::of2(&(d as f64).into(), &"day".into()))
-            }
-        };
-        text?.as_string()
+        let args = js_sys::Array::of4(&kind.into(), &n.into(), &locale.into(), &currency.into());
+        ask(1, &args)?.as_string()
     }
 }

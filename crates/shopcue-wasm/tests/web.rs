@@ -142,6 +142,14 @@ fn use_the_loaders_renderer() {
     render::use_renderer(renderer.dyn_into().unwrap());
 }
 
+/// Hands the widget the loader's own `Intl` helpers (`pkg-config/intl.js`), as the loader does.
+fn use_the_loaders_intl() {
+    let source = concat!(include_str!("../../../pkg-config/intl.js"), "\nreturn shopcueIntl;");
+    let intl = js_sys::Function::new_no_args(source).call0(&JsValue::NULL).unwrap();
+    let helper = |name: &str| js_sys::Reflect::get(&intl, &name.into()).unwrap().dyn_into().unwrap();
+    shopcue_wasm::intl::use_intl(helper("offset"), helper("format"));
+}
+
 fn on(event: fn(&str, Lifecycle) -> bool) -> render::Callbacks {
     use_the_loaders_renderer();
     render::Callbacks { event, pick: |_, _| {} }
@@ -238,6 +246,7 @@ fn a_modal_takes_focus_keeps_tab_inside_closes_on_escape_and_gives_focus_back() 
 #[wasm_bindgen_test]
 fn utc_offsets_come_from_intl_time_zones() {
     use shopcue_wasm::intl::utc_offset_minutes;
+    use_the_loaders_intl();
     let january = 1_767_268_800_000.0; // 2026-01-01T12:00Z
     let july = 1_783_000_800_000.0; // 2026-07-02T14:00Z
     assert_eq!(utc_offset_minutes("Asia/Tokyo", january), Some(540));
@@ -251,6 +260,7 @@ fn utc_offsets_come_from_intl_time_zones() {
 #[wasm_bindgen_test]
 fn the_core_table_of_zones_without_daylight_saving_agrees_with_intl() {
     use shopcue_wasm::intl::intl_offset_minutes;
+    use_the_loaders_intl();
     let january = 1_767_268_800_000.0; // 2026-01-01T12:00Z
     let july = 1_783_000_800_000.0; // 2026-07-02T14:00Z
     for (zone, minutes) in shopcue::time::FIXED_ZONES {
@@ -264,6 +274,7 @@ fn the_core_table_of_zones_without_daylight_saving_agrees_with_intl() {
 fn intl_formats_the_locales_the_core_does_not() {
     use shopcue::template::{Formattable::*, Formatter};
     use shopcue_wasm::intl::IntlFormatter;
+    use_the_loaders_intl();
     let f = |v, locale| IntlFormatter.format(v, locale);
     let nov_30 = 1_795_996_800_000; // 2026-11-30T00:00Z
     assert_eq!(f(Currency(12800.0, "EUR"), "de-DE").as_deref(), Some("12.800,00\u{a0}€"));
