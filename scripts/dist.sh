@@ -46,10 +46,10 @@ cp "$OUT/shopcue_compile.wasm" "$NPM/shopcue_compile.wasm"
 # The demo store's config, compiled for static hosting at /shopcue/config.json (the collector
 # serves dist/ before www/, where the authored source lives).
 node scripts/compile-config.mjs "$OUT/shopcue_compile.wasm" www/shopcue/config.json >"$OUT/config.json"
-{ cat pkg-config/compiler.js; echo 'export { shopcueCompiler };'; } >"$NPM/compiler.js"
-{ cat pkg-config/values.js; echo 'export { shopcueValues };'; } >"$NPM/values.js"
-{ cat pkg-config/render.js; echo 'export { shopcueRender };'; } >"$NPM/render.js"
-{ cat pkg-config/intl.js; echo 'export { shopcueIntl };'; } >"$NPM/intl.js"
+# The JS parts the loader inlines, as ES modules of the package (each defines shopcue<Part>).
+for part in compiler values render intl; do
+  { cat "pkg-config/$part.js"; echo "export { shopcue${part^} };"; } >"$NPM/$part.js"
+done
 
 # Precompressed siblings (.br, .gz) for servers that send them as they are. The .gz files are
 # zopfli's: standard gzip that any browser inflates, 4–5 % smaller than `gzip -9` at the cost of
