@@ -12,7 +12,7 @@
  *               stores: [{id, label}]},   — as on('message') sees it
  *     still,                              — shown again in place: no second slide-in
  *     lang, labels: {notice, close, choose_store, use_store, locate},
- *     theme: [[custom property, value]],  — values checked by the core: no ; braces or quotes
+ *     theme: [[custom property, value]],  — values checked by the core: no ; braces or "
  *     dock }                              — banner_top_below: the site header's selector
  * and calls on(kind, message id, store) for 'click', 'dismiss', 'impression' (an inline badge
  * half in view) and 'pick' (a store id, or null for "use my location"). It returns the
@@ -46,6 +46,10 @@ var shopcueRender = (function () {
     '@media (prefers-reduced-motion:reduce){.sc{animation:none}}.sc.still{animation:none}' +
     '@media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}.sc.toast{left:8px;right:8px;bottom:8px;max-width:none;border-radius:var(--shopcue-radius,10px)}.sc.inline{flex-wrap:nowrap;border-radius:999px}.sc.modal{border-radius:var(--shopcue-radius,12px)}}';
   var CLASS = { 'banner-top': 'sc top', toast: 'sc toast', modal: 'sc modal', inline: 'sc inline' };
+  // The host element's own declarations, each !important against the page's style sheets.
+  var FIXED = [['display', 'block'], ['position', 'fixed'], ['width', '0'], ['height', '0'], ['z-index', '2147483647']];
+  var INLINE = [['display', 'inline-block'], ['vertical-align', 'middle']];
+  var sheet = null;
 
   return function (view, on) {
     view = JSON.parse(view);
@@ -66,12 +70,20 @@ var shopcueRender = (function () {
 
     var target = m.target ? doc.querySelector(m.target) : null;
     if (m.target && !target) throw new Error('inline target not on the page');
-    var style = target ? 'all:initial!important;display:inline-block!important;vertical-align:middle!important'
-      : 'all:initial!important;display:block!important;position:fixed!important;width:0!important;height:0!important;z-index:2147483647!important';
-    for (i = 0; i < view.theme.length; i++) style += ';' + view.theme[i][0] + ':' + view.theme[i][1];
-    var host = el('shopcue-message', '', null, null, { 'data-shopcue-scenario': m.scenario_id, style: style });
+    var host = el('shopcue-message', '', null, null, { 'data-shopcue-scenario': m.scenario_id });
+    // Styles go through the CSSOM, never a style attribute or a <style> element, so that a page
+    // whose CSP allows no inline styles (style-src 'self') shows messages as designed: neither
+    // element.style nor a constructed style sheet is subject to style-src.
+    var decls = [['all', 'initial']].concat(target ? INLINE : FIXED);
+    for (i = 0; i < decls.length; i++) host.style.setProperty(decls[i][0], decls[i][1], 'important');
+    for (i = 0; i < view.theme.length; i++) host.style.setProperty(view.theme[i][0], view.theme[i][1]);
     var root = host.attachShadow({ mode: 'closed' });
-    el('style', '', root, CSS);
+    if (root.adoptedStyleSheets && w.CSSStyleSheet) {
+      if (!sheet) (sheet = new w.CSSStyleSheet()).replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      el('style', '', root, CSS); // browsers before constructed style sheets (Safari < 16.4)
+    }
 
     var modal = m.placement === 'modal';
     var bar = el('div', (CLASS[m.placement] || 'sc') + (m.stores ? ' pick' : '') + (view.still ? ' still' : ''), null, null,
@@ -146,7 +158,7 @@ var shopcueRender = (function () {
     var header = null, place = null;
     try { header = view.dock && m.placement === 'banner-top' && doc.querySelector(view.dock); } catch (e) { /* invalid */ }
     if (header) {
-      place = function () { bar.setAttribute('style', 'top:' + Math.round(Math.max(0, header.getBoundingClientRect().bottom)) + 'px'); };
+      place = function () { bar.style.top = Math.round(Math.max(0, header.getBoundingClientRect().bottom)) + 'px'; };
       place();
       listen(w, 'scroll', place);
       listen(w, 'resize', place);

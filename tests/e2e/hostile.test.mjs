@@ -49,21 +49,6 @@ test(`${PAYLOADS.length} injection payloads in names, brands and URLs: nothing r
   await context.close();
 });
 
-test('works under a strict CSP that requires Trusted Types', async () => {
-  const context = await newShopperContext(browser);
-  const page = await context.newPage();
-  const violations = [];
-  page.on('console', (m) => { if (/Content Security Policy|TrustedHTML|Trusted Type/i.test(m.text())) violations.push(m.text()); });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${collector.url}/fixtures/csp.html`);
-  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
-  assert.equal(m.title, '残りわずか：Strictは残り1点です');
-  assert.deepEqual(violations, []);
-  assert.deepEqual(errors, []);
-  await context.close();
-});
-
 // What a page sees of the banner: the size of its (closed) shadow content, from the test hook.
 const bannerBox = (page) => page.evaluate(() => {
   const found = window.__testShadowRoots.find(({ host }) => host.isConnected);
@@ -73,7 +58,29 @@ const bannerBox = (page) => page.evaluate(() => {
   const s = getComputedStyle(bar);
   const title = found.root.querySelector('.title');
   return { w: r.width, h: r.height, position: s.position, visible: s.display !== 'none' && s.visibility !== 'hidden',
-    fontSize: getComputedStyle(title).fontSize, color: getComputedStyle(title).color };
+    fontSize: getComputedStyle(title).fontSize, color: getComputedStyle(title).color,
+    host: getComputedStyle(found.host).position, hostWidth: found.host.getBoundingClientRect().width };
+});
+
+test('works under a strict CSP that requires Trusted Types and allows no inline styles', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (m) => { if (/Content Security Policy|TrustedHTML|Trusted Type/i.test(m.text())) violations.push(m.text()); });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/fixtures/csp.html`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, '残りわずか：Strictは残り1点です');
+  // style-src 'self' blocks <style> elements and style attributes: the message is styled all the
+  // same (a constructed stylesheet, properties set through the CSSOM), and its host stays out of
+  // the page's layout.
+  const box = await bannerBox(page);
+  assert.ok(box.w > 200 && box.h > 30 && box.position === 'fixed' && box.fontSize === '14px', JSON.stringify(box));
+  assert.deepEqual([box.host, box.hostWidth], ['fixed', 0], JSON.stringify(box));
+  assert.deepEqual(violations, []);
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('a hostile host page: global !important resets, polluted prototypes, a throwing console, two snippets', async () => {
