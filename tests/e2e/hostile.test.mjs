@@ -59,7 +59,8 @@ const bannerBox = (page) => page.evaluate(() => {
   const title = found.root.querySelector('.title');
   return { w: r.width, h: r.height, position: s.position, visible: s.display !== 'none' && s.visibility !== 'hidden',
     fontSize: getComputedStyle(title).fontSize, color: getComputedStyle(title).color,
-    host: getComputedStyle(found.host).position, hostWidth: found.host.getBoundingClientRect().width };
+    host: getComputedStyle(found.host).position, hostWidth: found.host.getBoundingClientRect().width,
+    styleElements: found.root.querySelectorAll('style').length };
 });
 
 test('works under a strict CSP that requires Trusted Types and allows no inline styles', async () => {
@@ -77,7 +78,7 @@ test('works under a strict CSP that requires Trusted Types and allows no inline 
   // the page's layout.
   const box = await bannerBox(page);
   assert.ok(box.w > 200 && box.h > 30 && box.position === 'fixed' && box.fontSize === '14px', JSON.stringify(box));
-  assert.deepEqual([box.host, box.hostWidth], ['fixed', 0], JSON.stringify(box));
+  assert.deepEqual([box.host, box.hostWidth, box.styleElements], ['fixed', 0, 0], JSON.stringify(box));
   assert.deepEqual(violations, []);
   assert.deepEqual(errors, []);
   await context.close();
@@ -100,6 +101,22 @@ test('a hostile host page: global !important resets, polluted prototypes, a thro
   assert.ok(await page.evaluate(() => window.__hostTicks) > ticks + 5, "the host page's own timers keep running");
   assert.equal(await page.evaluate(() => window.shopcue('explain').scenarios.length), 2, 'one widget, the first config');
   assert.deepEqual(errors, [], 'nothing thrown into the page');
+  await context.close();
+});
+
+test('a browser without constructed style sheets (Safari before 16.4) gets a <style> element, on a hostile page too', async () => {
+  const context = await newShopperContext(browser);
+  await context.addInitScript(() => { delete ShadowRoot.prototype.adoptedStyleSheets; });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/fixtures/hostile-host.html`);
+  await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(await page.evaluate(() => 'adoptedStyleSheets' in ShadowRoot.prototype), false);
+  const box = await bannerBox(page);
+  assert.ok(box.w > 200 && box.h > 30 && box.position === 'fixed' && box.fontSize === '14px', JSON.stringify(box));
+  assert.deepEqual([box.host, box.hostWidth, box.styleElements], ['fixed', 0, 1], JSON.stringify(box));
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
