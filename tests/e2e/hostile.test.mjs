@@ -2,7 +2,7 @@
 // Types. Nothing executes, text renders literally, unsafe links are dropped, Shopcue works.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, newShopperContext, waitForMessages } from './harness.mjs';
+import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually } from './harness.mjs';
 
 let collector, browser;
 before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
@@ -79,6 +79,10 @@ test('works under a strict CSP that requires Trusted Types and allows no inline 
   const box = await bannerBox(page);
   assert.ok(box.w > 200 && box.h > 30 && box.position === 'fixed' && box.fontSize === '14px', JSON.stringify(box));
   assert.deepEqual([box.host, box.hostWidth, box.styleElements], ['fixed', 0, 0], JSON.stringify(box));
+  // default-src 'self' covers connect-src: the page's view reaches the collector (sent on leaving).
+  await page.goto(`${collector.url}/`);
+  await eventually(() => collector.query(`SELECT count(*) AS n FROM events
+    WHERE name = 'view_item' AND json_extract(json, '$.params.items[0].item_id') = 'csp-1'`)[0].n === 1, 10_000, 'the view delivered');
   assert.deepEqual(violations, []);
   assert.deepEqual(errors, []);
   await context.close();
