@@ -50,9 +50,18 @@ var shopcueRender = (function () {
   var FIXED = [['display', 'block'], ['position', 'fixed'], ['width', '0'], ['height', '0'], ['z-index', '2147483647']];
   var INLINE = [['display', 'inline-block'], ['vertical-align', 'middle']];
   var sheet = null;
+  // Only own members count: a page may have added enumerable members to Object.prototype (its
+  // own scripts or an old library), and those must not become attributes or message fields.
+  var has = Object.prototype.hasOwnProperty, parse = JSON.parse;
+  function bare(key, v) {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+    var o = Object.create(null);
+    for (var k in v) if (has.call(v, k)) o[k] = v[k];
+    return o;
+  }
 
   return function (view, on) {
-    view = JSON.parse(view);
+    view = parse(view, bare);
     var w = window, doc = w.document, m = view.message, labels = view.labels, id = m.id;
     var body = doc.body, i;
     if (!body) throw new Error('no body');
@@ -60,7 +69,7 @@ var shopcueRender = (function () {
     function el(tag, cls, parent, text, attrs) {
       var e = doc.createElement(tag);
       if (cls) e.className = cls;
-      for (var name in attrs) e.setAttribute(name, attrs[name]);
+      for (var name in attrs) if (has.call(attrs, name)) e.setAttribute(name, attrs[name]);
       if (text != null) e.appendChild(doc.createTextNode(text));
       if (parent) parent.appendChild(e);
       return e;
@@ -86,7 +95,7 @@ var shopcueRender = (function () {
     }
 
     var modal = m.placement === 'modal';
-    var bar = el('div', (CLASS[m.placement] || 'sc') + (m.stores ? ' pick' : '') + (view.still ? ' still' : ''), null, null,
+    var bar = el('div', (has.call(CLASS, m.placement) ? CLASS[m.placement] : 'sc') + (m.stores ? ' pick' : '') + (view.still ? ' still' : ''), null, null,
       modal ? { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'shopcue-title' } : { role: 'region', 'aria-label': labels.notice });
     bar.setAttribute('lang', view.lang);
     bar.setAttribute('data-placement', m.placement);

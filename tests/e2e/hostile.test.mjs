@@ -100,6 +100,9 @@ test('a hostile host page: global !important resets, polluted prototypes, a thro
   assert.ok(box.w > 200 && box.h > 30 && box.visible && box.position === 'fixed', `styles cannot reach inside: ${JSON.stringify(box)}`);
   assert.equal(box.fontSize, '14px');
   assert.notEqual(box.color, 'rgb(255, 0, 0)');
+  // Object.prototype.polluted is enumerable: the renderer sets only the attributes it means to.
+  assert.equal(await page.evaluate(() => window.__testShadowRoots.filter(({ host }) => host.isConnected)
+    .reduce((n, { host, root }) => n + root.querySelectorAll('[polluted], img').length + host.hasAttribute('polluted'), 0)), 0);
   const ticks = await page.evaluate(() => window.__hostTicks);
   await page.waitForTimeout(300);
   assert.ok(await page.evaluate(() => window.__hostTicks) > ticks + 5, "the host page's own timers keep running");
