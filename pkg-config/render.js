@@ -45,11 +45,6 @@ var shopcueRender = (function () {
     '@keyframes in{from{opacity:0}}' +
     '@media (prefers-reduced-motion:reduce){.sc{animation:none}}.sc.still{animation:none}' +
     '@media (max-width:600px){.sc{flex-wrap:wrap;border-radius:0}.t{flex-basis:calc(100% - 48px)}.sc.toast{left:8px;right:8px;bottom:8px;max-width:none;border-radius:var(--shopcue-radius,10px)}.sc.inline{flex-wrap:nowrap;border-radius:999px}.sc.modal{border-radius:var(--shopcue-radius,12px)}}';
-  var CLASS = { 'banner-top': 'sc top', toast: 'sc toast', modal: 'sc modal', inline: 'sc inline' };
-  // The host element's own declarations, each !important against the page's style sheets.
-  var FIXED = [['display', 'block'], ['position', 'fixed'], ['width', '0'], ['height', '0'], ['z-index', '2147483647']];
-  var INLINE = [['display', 'inline-block'], ['vertical-align', 'middle']];
-  var sheet = null;
   // Only own members count: a page may have added enumerable members to Object.prototype (its
   // own scripts or an old library), and those must not become attributes or message fields.
   var has = Object.prototype.hasOwnProperty, parse = JSON.parse;
@@ -59,6 +54,11 @@ var shopcueRender = (function () {
     for (var k in v) if (has.call(v, k)) o[k] = v[k];
     return o;
   }
+  var CLASS = bare('', { 'banner-top': 'sc top', toast: 'sc toast', modal: 'sc modal', inline: 'sc inline' });
+  // The host element's own declarations, each !important against the page's style sheets.
+  var FIXED = [['display', 'block'], ['position', 'fixed'], ['width', '0'], ['height', '0'], ['z-index', '2147483647']];
+  var INLINE = [['display', 'inline-block'], ['vertical-align', 'middle']];
+  var sheet = null;
 
   return function (view, on) {
     view = parse(view, bare);
@@ -95,7 +95,7 @@ var shopcueRender = (function () {
     }
 
     var modal = m.placement === 'modal';
-    var bar = el('div', (has.call(CLASS, m.placement) ? CLASS[m.placement] : 'sc') + (m.stores ? ' pick' : '') + (view.still ? ' still' : ''), null, null,
+    var bar = el('div', (CLASS[m.placement] || 'sc') + (m.stores ? ' pick' : '') + (view.still ? ' still' : ''), null, null,
       modal ? { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'shopcue-title' } : { role: 'region', 'aria-label': labels.notice });
     bar.setAttribute('lang', view.lang);
     bar.setAttribute('data-placement', m.placement);
