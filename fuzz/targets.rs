@@ -20,10 +20,19 @@ fn text(data: &[u8]) -> Option<&str> {
     std::str::from_utf8(data).ok()
 }
 
-/// A marketer's config: parsed, validated, compiled (presets, conditions, templates).
+/// A marketer's config, or a runtime config: parsed, validated, compiled (presets,
+/// conditions, templates). Whatever compiles reads back, in any page language, as the widget
+/// reads it (and a runtime config from the corpus, mutated, is read or refused, never a panic).
 pub fn config(data: &[u8]) {
-    if let Some(v) = text(data).and_then(|t| parse(t).ok()) {
-        let _ = Config::from_value(&v);
+    let Some(v) = text(data).and_then(|t| parse(t).ok()) else { return };
+    let _ = Config::from_value(&v);
+    if let Ok(runtime) = shopcue::config::compile(&v) {
+        for locale in [None, Some("en-US"), Some("de-DE")] {
+            let page = shopcue::config::PageFormat { locale: locale.map(String::from), currency: None };
+            if let Err(e) = Config::for_page(&runtime, &page) {
+                panic!("a compiled config does not read back for {locale:?}: {e}");
+            }
+        }
     }
 }
 

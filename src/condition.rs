@@ -8,14 +8,17 @@
 //! false. Regexes run on [`crate::regex`]: linear time, never catastrophic backtracking.
 
 use crate::case::lower_str;
+#[cfg(feature = "compiler")]
 use crate::error::{element, member, Problem};
 use crate::json::{format_number, Value};
 use crate::regex::Regex;
 
 /// Deepest nesting of conditions accepted.
+#[cfg(feature = "compiler")]
 const MAX_DEPTH: usize = 32;
 
 /// Every operator of the condition language, for "did you mean" hints.
+#[cfg(feature = "compiler")]
 const OPERATORS: &[&str] = &[
     "$eq",
     "$ne",
@@ -174,6 +177,7 @@ impl CmpOp {
     }
 }
 
+#[cfg(feature = "compiler")]
 struct Compiler {
     strict: bool,
     problems: Vec<Problem>,
@@ -232,6 +236,7 @@ impl Condition {
     /// assert!(c.eval(&parse(r#"{"stock":2}"#).unwrap()));
     /// assert!(Condition::compile(&parse(r#"{"name":{"$regex":"("}}"#).unwrap(), "$").is_err());
     /// ```
+    #[cfg(feature = "compiler")]
     pub fn compile(v: &Value, path: &str) -> Result<Condition, Vec<Problem>> {
         let mut c = Compiler { strict: true, problems: Vec::new() };
         let cond = c.condition(v, path, 0);
@@ -243,6 +248,7 @@ impl Condition {
     }
 
     /// Compiles with GrowthBook's run-time leniency: what is invalid evaluates to false.
+    #[cfg(feature = "compiler")]
     pub fn compile_lenient(v: &Value) -> Condition {
         Compiler { strict: false, problems: Vec::new() }.condition(v, "$", 0)
     }
@@ -289,6 +295,7 @@ impl Condition {
     }
 }
 
+#[cfg(feature = "compiler")]
 impl Compiler {
     fn problem(&mut self, problem: Problem) {
         if self.strict {
@@ -400,13 +407,6 @@ impl Compiler {
                     Op::Invalid
                 }
             },
-            "$rx" => match regex_program(x) {
-                Some(re) => Op::Regex(re),
-                None => {
-                    self.problem(crate::problem!(path, "not a compiled regex: compile the config again"));
-                    Op::Invalid
-                }
-            },
             "$type" => match x.as_str() {
                 Some(t @ ("string" | "number" | "boolean" | "object" | "array" | "null" | "undefined")) => {
                     Op::Type(t.to_string())
@@ -441,70 +441,8 @@ fn compile_regex(source: &str, insensitive: bool) -> Result<Regex, String> {
     Regex::new(source, insensitive).map_err(|e| format!("invalid regex: {e}"))
 }
 
-/// The widget reads regexes compiled ([`precompile_regexes`]): it has no regex parser.
-#[cfg(not(feature = "compiler"))]
-fn compile_regex(_: &str, _: bool) -> Result<Regex, String> {
-    Err("a regex in a runtime config must be compiled: compile the config again".into())
-}
-
-/// Replaces each `$regex` / `$regexi` operand under the condition `v` by its compiled program
-/// (`{"$rx": [flag, instructions…]}`, [`Regex::to_program`]), following the condition
-/// grammar, so that literal operands that happen to hold such keys are left alone. Regexes that
-/// do not compile are left as they are (the config's check reports them).
-///
-/// ```
-/// use shopcue::{condition::{precompile_regexes, Condition}, json::parse};
-/// let mut c = parse(r#"{"url":{"$regexi":"/sale/"},"note":{"$ne":{"$regex":"x"}}}"#).unwrap();
-/// precompile_regexes(&mut c);
-/// let text = c.to_json();
-/// assert!(text.contains(r#""url":{"$rx":[1,"#) && text.contains(r#""$ne":{"$regex":"x"}"#));
-/// assert!(Condition::compile(&c, "$").unwrap().eval(&parse(r#"{"url":"/SALE/shoes"}"#).unwrap()));
-/// ```
-#[cfg(feature = "compiler")]
-pub fn precompile_regexes(v: &mut Value) {
-    let Value::Object(members) = v else { return };
-    for (k, x) in members {
-        match k.as_str() {
-            "$and" | "$or" | "$nor" => {
-                if let Value::Array(list) = x {
-                    list.iter_mut().for_each(precompile_regexes);
-                }
-            }
-            "$not" => precompile_regexes(x),
-            _ => precompile_test(x),
-        }
-    }
-}
-
-#[cfg(feature = "compiler")]
-fn precompile_test(v: &mut Value) {
-    if !is_operator_object(v) {
-        return;
-    }
-    let Value::Object(ops) = v else { return };
-    for (op, x) in ops {
-        match op.as_str() {
-            "$not" | "$size" => precompile_test(x),
-            "$elemMatch" if is_operator_object(x) => precompile_test(x),
-            "$elemMatch" => precompile_regexes(x),
-            "$all" | "$alli" => {
-                if let Value::Array(list) = x {
-                    list.iter_mut().for_each(precompile_test);
-                }
-            }
-            "$regex" | "$regexi" => {
-                if let Some(Ok(re)) = x.as_str().map(|p| compile_regex(p, op == "$regexi")) {
-                    *op = "$rx".into();
-                    *x = Value::Array(re.to_program().into_iter().map(|n| Value::Number(f64::from(n))).collect());
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// A `$rx` operand: a program as [`Regex::to_program`] writes it.
-fn regex_program(v: &Value) -> Option<Regex> {
+/// A regex as the runtime config carries it: its program, as [`Regex::to_program`] writes it.
+pub(crate) fn regex_program(v: &Value) -> Option<Regex> {
     let numbers = v
         .as_array()?
         .iter()
@@ -512,6 +450,7 @@ fn regex_program(v: &Value) -> Option<Regex> {
     Regex::from_program(&numbers.collect::<Option<Vec<u32>>>()?)
 }
 
+#[cfg(feature = "compiler")]
 fn is_operator_object(v: &Value) -> bool {
     v.as_object().is_some_and(|m| !m.is_empty() && m.iter().all(|(k, _)| k.starts_with('$')))
 }

@@ -8,9 +8,12 @@
 //! becomes `{"$lte": 5000}`.
 
 use crate::condition::Condition;
-use crate::error::{element, member, Error, Problem};
+#[cfg(feature = "compiler")]
+use crate::error::element;
+use crate::error::{member, Error, Problem};
 use crate::json::{parse, Value};
 use crate::template::{Format, Template};
+#[cfg(feature = "compiler")]
 use crate::time::WEEKDAYS;
 
 /// The preset library (`src/presets.json`, minified by `build.rs`): named scenario templates
@@ -26,7 +29,7 @@ pub const PRESET_LIBRARY: &str = include_str!("presets.json");
 /// Format version of the runtime config: what [`compile`] writes as `"runtime"` and what
 /// [`Config::for_page`] reads. A widget refuses a runtime config of another format (compiled by
 /// another release) with a problem at `$.runtime`, rather than misreading it.
-pub const RUNTIME_FORMAT: f64 = 2.0;
+pub const RUNTIME_FORMAT: f64 = 3.0;
 
 /// Whether `v` is a compiled runtime config (it carries `"runtime"`), rather than a raw
 /// authoring config that [`compile`] must expand and check first.
@@ -40,20 +43,21 @@ pub fn is_compiled(v: &Value) -> bool {
     v.get("runtime").is_some()
 }
 
-/// Compiles a raw authoring config into the runtime config the shopper's widget loads: checked
-/// as a whole (every problem with its JSON path, for every language its texts are written in),
-/// each scenario's preset expanded under its own fields and every `$param:` replaced, and
+/// Compiles a raw authoring config into the runtime config the shopper's widget loads
+/// ([`crate::compiled`]): checked as a whole (every problem with its JSON path, for every
+/// language its texts are written in and for any other), each scenario's preset expanded under
+/// its own fields and every `$param:` replaced, then written as the compiled [`Config`] itself,
 /// marked with [`RUNTIME_FORMAT`]. The same input always gives the same output (so that its
 /// hash is a stable ETag); compiling a runtime config again gives it back unchanged.
 ///
 /// ```
-/// use shopcue::{config::compile, json::parse};
+/// use shopcue::{config::{compile, Config}, json::parse};
 /// let raw = parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#).unwrap();
 /// let runtime = compile(&raw).unwrap();
-/// assert_eq!(runtime.get("runtime").and_then(|v| v.as_f64()), Some(2.0));
-/// let scenario = &runtime.get("scenarios").unwrap().as_array().unwrap()[0];
-/// assert_eq!(scenario.get("id").and_then(|v| v.as_str()), Some("page_low_stock"));
-/// assert!(scenario.get("preset").is_none() && scenario.get("message").is_some());
+/// assert_eq!(runtime.get("runtime").and_then(|v| v.as_f64()), Some(3.0));
+/// let config = Config::from_value(&runtime).unwrap();
+/// assert_eq!(config.scenarios[0].id, "page_low_stock");
+/// assert!(!runtime.to_json().contains("preset") && !runtime.to_json().contains("{{"));
 /// assert_eq!(compile(&runtime).unwrap(), runtime);
 ///
 /// let bad = parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stok"}]}"#).unwrap();
@@ -62,60 +66,44 @@ pub fn is_compiled(v: &Value) -> bool {
 /// ```
 #[cfg(feature = "compiler")]
 pub fn compile(raw: &Value) -> Result<Value, Error> {
+    if is_compiled(raw) {
+        return Config::from_value(raw).map(|_| raw.clone());
+    }
     let mut problems = match Config::from_value(raw) {
         Ok(_) => Vec::new(),
         Err(Error::InvalidConfig(p)) => p,
         Err(other) => return Err(other),
     };
-    // Texts are picked by the page's language when the widget reads the config: check each.
-    let mut langs = Vec::new();
+    // Texts are picked by the page's language when the widget reads the config: each language
+    // some text is written in is checked and written, and so is every other (`""`: English
+    // labels, and each text's `en` or first).
+    let mut langs = vec![String::new(), "ja".to_string()];
     text_languages(raw.get("scenarios").unwrap_or(&Value::Null), &mut langs);
+    text_languages(raw.get("labels").unwrap_or(&Value::Null), &mut langs);
+    let mut by_lang = Vec::with_capacity(langs.len());
     for lang in langs {
-        let page = PageFormat { locale: Some(lang), currency: None };
-        if let Err(Error::InvalidConfig(more)) = Config::for_page(raw, &page) {
-            for m in more {
-                if !problems.contains(&m) {
-                    problems.push(m);
+        let page = PageFormat { locale: Some(lang.clone()), currency: None };
+        match Config::for_page(raw, &page) {
+            Ok(config) => by_lang.push((lang, config)),
+            Err(Error::InvalidConfig(more)) => {
+                for m in more {
+                    if !problems.contains(&m) {
+                        problems.push(m);
+                    }
                 }
             }
+            Err(other) => return Err(other),
         }
     }
     if !problems.is_empty() {
         return Err(Error::InvalidConfig(problems));
     }
-    let presets = parse(PRESETS_JSON).unwrap_or_default();
-    let mut out = raw.clone();
-    let scenarios = raw.get("scenarios").and_then(Value::as_array).unwrap_or(&[]);
-    let mut expanded: Vec<Value> = scenarios
-        .iter()
-        .enumerate()
-        .filter(|(_, sc)| !is_paused(sc))
-        .filter_map(|(i, sc)| expand_scenario(sc, &presets, &element("$.scenarios", i), &mut problems))
-        .collect();
-    // Regexes travel compiled: the widget has no regex parser.
-    for sc in &mut expanded {
-        if let Value::Object(members) = sc {
-            for (k, v) in members.iter_mut() {
-                match (k.as_str(), v) {
-                    ("audience", cond) => crate::condition::precompile_regexes(cond),
-                    ("subject", Value::Object(subject)) => {
-                        subject
-                            .iter_mut()
-                            .filter(|(k, _)| k == "where")
-                            .for_each(|(_, w)| crate::condition::precompile_regexes(w));
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    out.set("scenarios", Value::Array(expanded));
-    out.set("runtime", Value::Number(RUNTIME_FORMAT));
-    Ok(out)
+    Ok(crate::compiled::write(&Config::from_value(raw)?, &by_lang))
 }
 
 /// `"paused": true`: a scenario kept in the authoring config (the studio's "paused") but not
 /// run; the compiled config leaves it out.
+#[cfg(feature = "compiler")]
 fn is_paused(scenario: &Value) -> bool {
     scenario.get("paused").and_then(Value::as_bool) == Some(true)
 }
@@ -221,6 +209,7 @@ impl Labels {
         }
     }
 
+    #[cfg(feature = "compiler")]
     fn slot(&mut self, key: &str) -> Option<&mut String> {
         Some(match key {
             "close" => &mut self.close,
@@ -341,7 +330,7 @@ pub enum Collection {
 
 /// Collection names as configs write them, in [`Collection`] order.
 pub const COLLECTIONS: [&str; 8] = ["page", "cart", "favorites", "viewed", "purchased", "notify", "catalog", "coupons"];
-const ALL_COLLECTIONS: [Collection; 8] = [
+pub(crate) const ALL_COLLECTIONS: [Collection; 8] = [
     Collection::Page,
     Collection::Cart,
     Collection::Favorites,
@@ -427,6 +416,7 @@ impl Placement {
     }
 
     /// Why `name` is no placement, for the compiler's problem.
+    #[cfg(feature = "compiler")]
     fn why_not(name: &str) -> String {
         if name.starts_with("inline:") {
             return "inline needs a CSS selector of 1 to 200 characters: \"inline:#price\"".into();
@@ -476,24 +466,20 @@ impl Config {
     /// options): those win over the config's, which is still checked. The language of the
     /// messages and of the default labels follows the locale in force.
     pub fn for_page(v: &Value, page: &PageFormat) -> Result<Config, Error> {
-        let mut p = Vec::new();
-        match v.get("runtime") {
-            None if !cfg!(feature = "compiler") => {
-                return Err(Error::InvalidConfig(vec![Problem::new("$", "a raw config: publish it, or compile it first")]));
-            }
-            Some(f) if f.as_f64() != Some(RUNTIME_FORMAT) => {
-                return Err(Error::InvalidConfig(vec![Problem::new(
-                    "$.runtime",
-                    "compiled for another release of Shopcue: compile it again",
-                )]));
-            }
-            _ => {}
+        if is_compiled(v) {
+            return crate::compiled::read(v, page);
         }
-        // A runtime config has its presets expanded already: the widget carries no library.
         #[cfg(feature = "compiler")]
-        let presets = parse(PRESETS_JSON).unwrap_or_default();
+        return Config::from_raw(v, page);
         #[cfg(not(feature = "compiler"))]
-        let presets = Value::Object(Vec::new());
+        Err(Error::InvalidConfig(vec![Problem::new("$", "a raw config: publish it, or compile it first")]))
+    }
+
+    /// Reads, checks and compiles a raw authoring config.
+    #[cfg(feature = "compiler")]
+    fn from_raw(v: &Value, page: &PageFormat) -> Result<Config, Error> {
+        let mut p = Vec::new();
+        let presets = parse(PRESETS_JSON).unwrap_or_default();
         let Some(members) = v.as_object() else {
             return Err(Error::InvalidConfig(vec![crate::problem!("$", "the config must be a JSON object")]));
         };
@@ -692,6 +678,7 @@ impl PageFormat {
 }
 
 /// Lists each member of `members` not in `allowed`. The runtime skips it: the compiler checked.
+#[cfg(feature = "compiler")]
 fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut Vec<Problem>) {
     if !cfg!(feature = "compiler") {
         return;
@@ -715,6 +702,7 @@ fn optional_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Op
     }
 }
 
+#[cfg(feature = "compiler")]
 fn required_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> String {
     if v.get(key).is_none() {
         p.push(crate::problem!(member(path, key), "is required"));
@@ -723,6 +711,7 @@ fn required_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> St
 }
 
 /// An optional number within `[min, max]`.
+#[cfg(feature = "compiler")]
 fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Problem>) -> Option<f64> {
     match v.get(key)? {
         Value::Number(n) if (min..=max).contains(n) => Some(*n),
@@ -736,6 +725,7 @@ fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Prob
     }
 }
 
+#[cfg(feature = "compiler")]
 fn whole(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Option<u32> {
     let n = number(v, key, path, 0.0, 1e6, p)?;
     if n.fract() != 0.0 {
@@ -744,6 +734,7 @@ fn whole(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Option<u32> 
     Some(n as u32)
 }
 
+#[cfg(feature = "compiler")]
 fn compile_caps(c: &Value, path: &str, default_per_page: Option<u32>, p: &mut Vec<Problem>) -> Caps {
     let Some(members) = c.as_object() else {
         p.push(crate::problem!(path, "must be an object"));
@@ -760,6 +751,7 @@ fn compile_caps(c: &Value, path: &str, default_per_page: Option<u32>, p: &mut Ve
     }
 }
 
+#[cfg(feature = "compiler")]
 fn compile_stores(v: Option<&Value>, p: &mut Vec<Problem>) -> Vec<Store> {
     let Some(v) = v else { return Vec::new() };
     let Some(list) = v.as_array() else {
@@ -802,6 +794,7 @@ pub fn merge(base: &Value, over: &Value) -> Value {
 }
 
 /// Replaces every `"$param:name"` string with the parameter's value; unknown names are problems.
+#[cfg(feature = "compiler")]
 fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Value {
     match v {
         Value::String(s) => match s.strip_prefix("$param:") {
@@ -833,6 +826,7 @@ fn well_formed_locale(tag: &str) -> bool {
 }
 
 /// Picks the text for `lang` from a string or a `{ "ja": …, "en": … }` object.
+#[cfg(feature = "compiler")]
 fn localized<'a>(v: &'a Value, lang: &str) -> Option<&'a str> {
     match v {
         Value::String(s) => Some(s),
@@ -841,12 +835,14 @@ fn localized<'a>(v: &'a Value, lang: &str) -> Option<&'a str> {
     }
 }
 
+#[cfg(feature = "compiler")]
 struct ScenarioCx<'a> {
     presets: &'a Value,
     lang: &'a str,
     holdout: f64,
 }
 
+#[cfg(feature = "compiler")]
 impl ScenarioCx<'_> {
     fn template(&self, v: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Option<Template> {
         let Some(text) = localized(v?, self.lang) else {
@@ -857,6 +853,7 @@ impl ScenarioCx<'_> {
     }
 }
 
+#[cfg(feature = "compiler")]
 fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>) -> Option<Scenario> {
     let Some(members) = raw.as_object() else {
         p.push(crate::problem!(path, "a scenario must be an object"));
@@ -933,6 +930,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
 /// A scenario with its preset's fields under its own (objects merged member by member), every
 /// `$param:` replaced, and the preset's name as its id when it names none: what [`compile`]
 /// writes into the runtime config. `None` (with a problem) for an unknown preset.
+#[cfg(feature = "compiler")]
 fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Value> {
     if !cfg!(feature = "compiler") {
         // A runtime config: expanded and substituted by the compiler already.
@@ -965,6 +963,7 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
     Some(s)
 }
 
+#[cfg(feature = "compiler")]
 fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigger {
     let mut trigger = Trigger { on: vec!["page_view".into()], paths: Vec::new(), delay_ms: 0 };
     let Some(t) = t else { return trigger };
@@ -994,6 +993,7 @@ fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigg
     trigger
 }
 
+#[cfg(feature = "compiler")]
 fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
     check_keys(v.as_object().unwrap_or(&[]), path, &["days", "hours", "from", "until"], p);
     let days = v.get("days").map(|d| {
@@ -1023,6 +1023,7 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
     Schedule { days, hours, from: date("from", p), until: date("until", p) }
 }
 
+#[cfg(feature = "compiler")]
 fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subject> {
     check_keys(sub.as_object().unwrap_or(&[]), path, &["from", "where", "order", "limit"], p);
     let Some(from) = sub.get("from").and_then(Value::as_str).and_then(|f| COLLECTIONS.iter().position(|c| *c == f)) else {
@@ -1059,6 +1060,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
     Some(Subject { from: ALL_COLLECTIONS[from], filter, order, limit })
 }
 
+#[cfg(feature = "compiler")]
 fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>) -> Option<Message> {
     let Some(members) = m.as_object() else {
         p.push(crate::problem!(path, "is required: an object with placement and title"));
@@ -1096,6 +1098,7 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
     Some(Message { placement, title: title?, body, cta, image, choose })
 }
 
+#[cfg(feature = "compiler")]
 fn compile_variants(
     v: Option<&Value>,
     base: &Value,

@@ -37,6 +37,7 @@ pub mod bench;
 pub mod bucket;
 pub mod capture;
 pub mod case;
+pub mod compiled;
 pub mod condition;
 pub mod config;
 pub mod engine;

@@ -212,6 +212,42 @@ impl Template {
         }
     }
 
+    /// The template as the runtime config writes it ([`crate::compiled`]): each text as a
+    /// string, each slot as `[path]` or `[path, filter]`.
+    ///
+    /// ```
+    /// use shopcue::template::Template;
+    /// let t = Template::compile("Only {{item.stock}} left at {{item.price|currency}}", "$").unwrap();
+    /// assert_eq!(t.to_parts().to_json(), r#"["Only ",["item.stock"]," left at ",["item.price","currency"]]"#);
+    /// assert_eq!(Template::from_parts(&t.to_parts()), Some(t));
+    /// ```
+    #[cfg(feature = "compiler")]
+    pub fn to_parts(&self) -> Value {
+        let part = |p: &Part| match p {
+            Part::Text(t) => t.as_str().into(),
+            Part::Slot { path, filter } => {
+                Value::Array(std::iter::once(path.as_str().into()).chain(filter.as_deref().map(Value::from)).collect())
+            }
+        };
+        Value::Array(self.parts.iter().map(part).collect())
+    }
+
+    /// Reads what [`Template::to_parts`] wrote; `None` if it is not such a list.
+    pub fn from_parts(v: &Value) -> Option<Template> {
+        let part = |p: &Value| match p {
+            Value::String(t) => Some(Part::Text(t.clone())),
+            Value::Array(slot) => match slot.as_slice() {
+                [path] => Some(Part::Slot { path: path.as_str()?.to_string(), filter: None }),
+                [path, filter] => {
+                    Some(Part::Slot { path: path.as_str()?.to_string(), filter: Some(filter.as_str()?.to_string()) })
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        Some(Template { parts: v.as_array()?.iter().map(part).collect::<Option<_>>()? })
+    }
+
     /// Paths this template reads (for checks such as "does the message need an item?").
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {

@@ -88,8 +88,8 @@ fn a_paused_scenario_is_checked_then_left_out() {
     )
     .unwrap();
     let runtime = shopcue::config::compile(&raw).unwrap();
-    let ids: Vec<&str> =
-        runtime.get("scenarios").and_then(Value::as_array).unwrap().iter().filter_map(|s| s.get("id")?.as_str()).collect();
+    let compiled = Config::from_value(&runtime).unwrap();
+    let ids: Vec<&str> = compiled.scenarios.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["cart_low_stock"]);
     let config = shopcue::config::Config::from_value(&raw).unwrap();
     assert_eq!(config.scenarios.len(), 1, "a raw config runs without it too");
@@ -115,6 +115,79 @@ fn regexes_travel_compiled_and_decide_as_their_patterns() {
     .unwrap();
     same_decisions("regexes", &raw);
     let runtime = compile(&raw).unwrap().to_json();
-    assert_eq!(runtime.matches("\"$rx\"").count(), 4, "{runtime}");
-    assert!(!runtime.contains("$regex"), "{runtime}");
+    // Each regex is an operator of tag 11 with its program: no pattern travels.
+    assert_eq!(runtime.matches("[11,[").count(), 4, "{runtime}");
+    assert!(!runtime.contains("outlet") && !runtime.contains("WINTER") && !runtime.contains("shoe"), "{runtime}");
+}
+
+#[test]
+fn a_damaged_runtime_config_is_refused_whole_and_never_panics() {
+    let runtime = compile(&all_presets()).unwrap();
+    let page = PageFormat::default();
+    let read = |v: &Value| Config::for_page(v, &page);
+    assert!(read(&runtime).is_ok());
+    // Every array in it, in turn, cut short, emptied, or turned into a string: each read
+    // either succeeds (a list that may be shorter) or is refused with one problem at `$`.
+    fn arrays(v: &Value, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        match v {
+            Value::Array(a) => {
+                out.push(path.clone());
+                for (i, x) in a.iter().enumerate() {
+                    path.push(i);
+                    arrays(x, path, out);
+                    path.pop();
+                }
+            }
+            Value::Object(m) => {
+                for (i, (_, x)) in m.iter().enumerate() {
+                    path.push(i);
+                    arrays(x, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    fn at<'a>(v: &'a mut Value, path: &[usize]) -> &'a mut Value {
+        path.iter().fold(v, |v, &i| match v {
+            Value::Array(a) => &mut a[i],
+            Value::Object(m) => &mut m[i].1,
+            _ => unreachable!(),
+        })
+    }
+    let mut paths = Vec::new();
+    arrays(&runtime, &mut Vec::new(), &mut paths);
+    assert!(paths.len() > 500, "{}", paths.len());
+    let (mut refused, mut read_ok) = (0, 0);
+    for path in &paths {
+        for damage in 0..3 {
+            let mut broken = runtime.clone();
+            let node = at(&mut broken, path);
+            match (damage, node) {
+                (0, Value::Array(a)) => drop(a.pop()),
+                (1, Value::Array(a)) => a.clear(),
+                (_, node) => *node = Value::from("x"),
+            }
+            match read(&broken) {
+                Ok(_) => read_ok += 1,
+                Err(e) => {
+                    assert_eq!(e.code(), "SHOPCUE_INVALID_CONFIG");
+                    assert_eq!(e.problems().len(), 1);
+                    assert_eq!(e.problems()[0].path, "$");
+                    refused += 1;
+                }
+            }
+        }
+    }
+    // Turning any of its arrays into a string is always refused; cutting a list short mostly
+    // is not (fewer scenarios, conditions or parts are still a runtime config).
+    assert!(refused >= paths.len(), "refused {refused}, read {read_ok}");
+    // The config's own fields cut short: refused.
+    let mut short = runtime.clone();
+    if let Value::Object(m) = &mut short {
+        if let Some((_, Value::Array(fields))) = m.iter_mut().find(|(k, _)| k == "config") {
+            fields.truncate(fields.len() - 1);
+        }
+    }
+    assert!(read(&short).is_err());
 }

@@ -4,7 +4,8 @@
 //! inNamespace must pass. Prints the pass count per section.
 
 use shopcue::bucket::{bucket_ranges, choose_variation, equal_weights, hash, in_namespace};
-use shopcue::condition::{precompile_regexes, Condition};
+use shopcue::compiled::{read_condition, write_condition};
+use shopcue::condition::Condition;
 use shopcue::json::{parse, Value};
 
 fn cases() -> Value {
@@ -46,16 +47,16 @@ fn growthbook_conformance_suite() {
     let compiled_regexes = std::cell::Cell::new(0);
     tally(section(&all, "evalCondition", |c| {
         let groups = c.get(4).cloned().unwrap_or(Value::Null);
-        let got = Condition::compile_lenient(&c[1]).eval_with_groups(&c[2], &groups);
+        let condition = Condition::compile_lenient(&c[1]);
+        let got = condition.eval_with_groups(&c[2], &groups);
         let want = c[3].as_bool().unwrap();
-        // As the widget reads it from a runtime config: its regexes compiled to programs.
-        let mut precompiled = c[1].clone();
-        precompile_regexes(&mut precompiled);
-        compiled_regexes.set(compiled_regexes.get() + usize::from(precompiled.to_json().contains("\"$rx\"")));
-        let widget = Condition::compile_lenient(&precompiled).eval_with_groups(&c[2], &groups);
-        (got == want && widget == want)
+        // As the widget reads it from a runtime config, its regexes as programs (operator 11).
+        let written = write_condition(&condition);
+        compiled_regexes.set(compiled_regexes.get() + usize::from(written.to_json().contains("[11,[")));
+        let widget = read_condition(&written).map(|w| w.eval_with_groups(&c[2], &groups));
+        (got == want && widget == Some(want))
             .then_some(())
-            .ok_or_else(|| format!("{} → {got} ({widget} with regexes compiled), want {want}", c[0].to_json()))
+            .ok_or_else(|| format!("{} → {got} ({widget:?} as the runtime config carries it), want {want}", c[0].to_json()))
     }));
     assert!(compiled_regexes.get() >= 15, "cases with a regex compiled: {}", compiled_regexes.get());
     tally(section(&all, "hash", |c| {

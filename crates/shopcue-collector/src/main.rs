@@ -147,7 +147,7 @@ fn config_command(args: &[String]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(runtime) => {
-            let n = runtime.get("scenarios").and_then(shopcue::json::Value::as_array).map_or(0, <[_]>::len);
+            let n = shopcue::config::Config::from_value(&runtime).map_or(0, |c| c.scenarios.len());
             println!("{file}: ok ({n} scenario{})", if n == 1 { "" } else { "s" });
             ExitCode::SUCCESS
         }
