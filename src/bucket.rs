@@ -2,9 +2,10 @@
 //! (and the same holdout) on every page and every device clock: FNV-1a over UTF-16 code units,
 //! bucket ranges with coverage, variation choice and namespaces.
 
-/// FNV-1a 32-bit over UTF-16 code units (JavaScript's `charCodeAt`).
-fn fnv1a32(s: &str) -> u32 {
-    s.encode_utf16().fold(0x811c_9dc5u32, |h, unit| (h ^ u32::from(unit)).wrapping_mul(16_777_619))
+/// FNV-1a 32-bit over the UTF-16 code units (JavaScript's `charCodeAt`) of `parts` joined,
+/// without joining them.
+fn fnv1a32(parts: &[&str]) -> u32 {
+    parts.iter().flat_map(|s| s.encode_utf16()).fold(0x811c_9dc5u32, |h, unit| (h ^ u32::from(unit)).wrapping_mul(16_777_619))
 }
 
 /// GrowthBook's `hash(seed, value, version)`: a number in `[0, 1)`, or `None` for an
@@ -16,10 +17,10 @@ fn fnv1a32(s: &str) -> u32 {
 pub fn hash(seed: &str, value: &str, version: u32) -> Option<f64> {
     match version {
         2 => {
-            let inner = fnv1a32(&format!("{seed}{value}"));
-            Some(f64::from(fnv1a32(&inner.to_string()) % 10_000) / 10_000.0)
+            let inner = fnv1a32(&[seed, value]);
+            Some(f64::from(fnv1a32(&[&crate::json::number_text(f64::from(inner))]) % 10_000) / 10_000.0)
         }
-        1 => Some(f64::from(fnv1a32(&format!("{value}{seed}")) % 1000) / 1000.0),
+        1 => Some(f64::from(fnv1a32(&[value, seed]) % 1000) / 1000.0),
         _ => None,
     }
 }
@@ -61,5 +62,5 @@ pub fn choose_variation(n: f64, ranges: &[(f64, f64)]) -> Option<usize> {
 /// Whether `id` falls in namespace `(name, start, end)`.
 pub fn in_namespace(id: &str, namespace: (&str, f64, f64)) -> bool {
     let (name, start, end) = namespace;
-    hash(&format!("__{name}"), id, 1).is_some_and(|n| n >= start && n < end)
+    hash(&["__", name].concat(), id, 1).is_some_and(|n| n >= start && n < end)
 }

@@ -483,7 +483,10 @@ pub fn get_path<'a>(obj: &'a Value, path: &str) -> &'a Value {
     for part in path.split('.') {
         cur = match cur {
             Value::Object(_) => cur.get(part),
-            Value::Array(a) => part.parse::<usize>().ok().filter(|i| i.to_string() == part).and_then(|i| a.get(i)),
+            // A canonical index only ("1", not "01" or "+1").
+            Value::Array(a) => {
+                part.parse::<usize>().ok().filter(|_| part == "0" || !part.starts_with(['0', '+'])).and_then(|i| a.get(i))
+            }
             _ => None,
         }
         .unwrap_or(&NULL);

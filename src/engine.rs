@@ -643,7 +643,7 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
             object([
                 ("hour", today.hour.into()),
                 ("weekday", WEEKDAYS[today.weekday].into()),
-                ("date", format!("{:04}-{:02}-{:02}", today.year, today.month, today.day).into()),
+                ("date", crate::time::iso_date(today.year, today.month, today.day).into()),
                 ("month", today.month.into()),
                 ("day", today.day.into()),
             ]),
@@ -968,8 +968,8 @@ fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision
         let item_name = ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("");
         d.title = match &message.choose {
             Some(t) => t.render(&ctx, &cx.style()),
-            None if ja => format!("{item_name}：受け取り・ご相談の店舗をお選びください"),
-            None => format!("{item_name}: choose your store"),
+            None if ja => [item_name, "：受け取り・ご相談の店舗をお選びください"].concat(),
+            None => [item_name, ": choose your store"].concat(),
         };
         // Text written for a known store ({{store.*}}) has no store to name yet.
         d.body = None;
@@ -979,13 +979,12 @@ fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision
             stores: stores
                 .iter()
                 .map(|(id, n)| {
-                    // Not `format!("{n}")`: float formatting would add kilobytes to the wasm.
-                    let mut count = String::new();
-                    crate::json::format_number(*n, &mut count);
+                    // Not `format!`: the widget carries no formatting machinery.
+                    let count = crate::json::number_text(*n);
                     let label = if ja {
-                        format!("{}（在庫 {count}点）", name(id))
+                        [name(id).as_str(), "（在庫 ", &count, "点）"].concat()
                     } else {
-                        format!("{} ({count} in stock)", name(id))
+                        [name(id).as_str(), " (", &count, " in stock)"].concat()
                     };
                     (id.clone(), label)
                 })
@@ -1163,7 +1162,7 @@ fn arbitrate(config: &Config, profile: &Profile, page: &Page, env: &Env, evaluat
             });
             let held = blocked.is_none()
                 && sc.holdout > 0.0
-                && hash(&format!("holdout:{}", sc.id), &profile.visitor_id, 2).is_some_and(|n| n < sc.holdout);
+                && hash(&["holdout:", sc.id.as_str()].concat(), &profile.visitor_id, 2).is_some_and(|n| n < sc.holdout);
             let blocked = match blocked {
                 None if !held => {
                     cap_blocks(&config.caps, &shown_ever, profile, env, on_page).map(|cap| Verdict::GlobalCap { cap })

@@ -70,9 +70,11 @@ pub fn element(path: &str, i: usize) -> String {
     s
 }
 
+// Text is put together with `push_str`, never `write!`: the widget carries no formatting
+// machinery (`core::fmt`'s argument handling, padding and integer printing).
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        f.write_str(&[self.path.as_str(), ": ", &self.message].concat())
     }
 }
 
@@ -140,22 +142,43 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// The error as one text: what went wrong, then each problem on its own line (what
+    /// [`Error`]'s `Display` writes, without going through `core::fmt`).
+    ///
+    /// ```
+    /// use shopcue::{Error, Problem};
+    /// let e = Error::InvalidEvent(vec![Problem::new("$.items", "must be an array of items")]);
+    /// assert_eq!(e.message(), "invalid event (1 problem)\n  $.items: must be an array of items");
+    /// assert_eq!(e.message(), e.to_string());
+    /// ```
+    pub fn message(&self) -> String {
         match self {
-            Error::Json { offset, reason } => write!(f, "invalid JSON at byte {offset}: {reason}"),
+            Error::Json { offset, reason } => {
+                ["invalid JSON at byte ", &crate::json::number_text(*offset as f64), ": ", reason].concat()
+            }
             Error::InvalidConfig(p) | Error::InvalidEvent(p) => {
                 let what = if matches!(self, Error::InvalidConfig(_)) { "config" } else { "event" };
-                write!(f, "invalid {what} ({} problem{})", p.len(), if p.len() == 1 { "" } else { "s" })?;
+                let count = crate::json::number_text(p.len() as f64);
+                let mut text = ["invalid ", what, " (", &count, if p.len() == 1 { " problem)" } else { " problems)" }].concat();
                 for problem in p {
-                    write!(f, "\n  {problem}")?;
+                    text.push_str("\n  ");
+                    text.push_str(&problem.path);
+                    text.push_str(": ");
+                    text.push_str(&problem.message);
                 }
-                Ok(())
+                text
             }
-            Error::NotInitialized => f.write_str("call shopcue('init', …) first"),
-            Error::UnknownCommand(name) => write!(f, "unknown command \"{name}\""),
-            Error::ConfigUnavailable(why) => write!(f, "config not loaded: {why}"),
+            Error::NotInitialized => "call shopcue('init', …) first".to_string(),
+            Error::UnknownCommand(name) => ["unknown command \"", name, "\""].concat(),
+            Error::ConfigUnavailable(why) => ["config not loaded: ", why].concat(),
         }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

@@ -2,7 +2,7 @@
 //! at the door: a bad event is rejected with its reasons and never reaches the profile.
 
 use crate::error::{element, member, Error, Problem};
-use crate::json::Value;
+use crate::json::{number_text, Value};
 
 /// Event names with a meaning to the profile (GA4 e-commerce names plus Shopcue's own).
 /// Other well-formed names are accepted as custom events: beaconed, not interpreted.
@@ -79,7 +79,7 @@ impl Event {
         if !is_event_name(name) {
             problems.push(Problem::new(
                 "$name",
-                format!("\"{name}\" is not an event name (lowercase letters, digits and _, up to 40)"),
+                ["\"", name, "\" is not an event name (lowercase letters, digits and _, up to 40)"].concat(),
             ));
         }
         let params = match params {
@@ -94,7 +94,10 @@ impl Event {
         match params.get("items") {
             None | Some(Value::Null) => {}
             Some(Value::Array(list)) if list.len() > MAX_ITEMS => {
-                problems.push(Problem::new("$.items", format!("{} items; at most {MAX_ITEMS}", list.len())));
+                problems.push(Problem::new(
+                    "$.items",
+                    [number_text(list.len() as f64), " items; at most ".into(), number_text(MAX_ITEMS as f64)].concat(),
+                ));
             }
             Some(Value::Array(list)) => {
                 for (i, v) in list.iter().enumerate() {
@@ -111,7 +114,7 @@ impl Event {
         ) && items.is_empty()
             && problems.is_empty()
         {
-            problems.push(Problem::new("$.items", format!("{name} needs at least one item")));
+            problems.push(Problem::new("$.items", [name, " needs at least one item"].concat()));
         }
         check_params(name, &params, &mut problems);
         if problems.is_empty() {
@@ -126,11 +129,11 @@ impl Event {
 fn check_params(name: &str, params: &Value, problems: &mut Vec<Problem>) {
     let text = |key: &str, problems: &mut Vec<Problem>| match params.get(key) {
         Some(Value::String(s)) if !s.is_empty() => {}
-        _ => problems.push(Problem::new(member("$", key), format!("{name} needs {key} (a string)"))),
+        _ => problems.push(Problem::new(member("$", key), [name, " needs ", key, " (a string)"].concat())),
     };
     let amount = |key: &str, required: bool, problems: &mut Vec<Problem>| match params.get(key) {
         None | Some(Value::Null) if !required => {}
-        None | Some(Value::Null) => problems.push(Problem::new(member("$", key), format!("{name} needs {key}"))),
+        None | Some(Value::Null) => problems.push(Problem::new(member("$", key), [name, " needs ", key].concat())),
         Some(v) => {
             if let Err(e) = parse_amount(v) {
                 problems.push(Problem::new(member("$", key), e));
@@ -357,7 +360,7 @@ pub fn parse_amount(v: &Value) -> Result<f64, String> {
 }
 
 fn parse_amount_text(s: &str) -> Result<f64, String> {
-    let bad = || format!("\"{s}\" is not a readable amount");
+    let bad = || ["\"", s, "\" is not a readable amount"].concat();
     let numeric = |c: char| c.is_ascii_digit() || c == '-' || c == '.' || c == ',';
     let trimmed = s.trim().trim_matches(|c: char| !numeric(c));
     // Around the number only currency signs, codes ("JPY") and tax notes ("(税込)") may stand.
@@ -383,7 +386,7 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
                 // "1,980": prices never carry three decimals, so a lone comma before three
                 // digits groups thousands. "1.980" may be a decimal number string: refuse.
                 (1, 3) if sep == ',' => None,
-                (1, 3) => return Err(format!("\"{s}\" is ambiguous: is '.' a thousands or a decimal separator?")),
+                (1, 3) => return Err(["\"", s, "\" is ambiguous: is '.' a thousands or a decimal separator?"].concat()),
                 (1, _) => Some(sep),
                 (_, 3) => None, // several separators, groups of three: thousands
                 _ => return Err(bad()),

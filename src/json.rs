@@ -551,6 +551,13 @@ pub fn format_number(n: f64, out: &mut String) {
     }
 }
 
+/// [`format_number`] into a new string: `number_text(3.0)` is `"3"`.
+pub fn number_text(n: f64) -> String {
+    let mut s = String::new();
+    format_number(n, &mut s);
+    s
+}
+
 /// Formats `n` rounded to `decimals` places (`fixed(3.256, 1)` is `"3.3"`), without `format!`.
 pub fn fixed(n: f64, decimals: u32) -> String {
     let scale = 10u64.pow(decimals.min(9));

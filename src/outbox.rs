@@ -273,7 +273,7 @@ impl Outbox {
             }
             Flush::Unload => MAX_ENTRIES.min(cap),
         };
-        let mut body = format!("{{{header},\"sent_at\":");
+        let mut body = ["{", header, ",\"sent_at\":"].concat();
         format_number(now as f64, &mut body);
         body.push_str(",\"dropped\":");
         format_number(f64::from(self.dropped), &mut body);

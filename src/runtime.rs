@@ -269,9 +269,14 @@ impl Runtime {
         let profile = match stored_profile.map(Profile::read) {
             Some(Ok(p)) => p,
             Some(Err(Unread::Newer(v))) => {
-                warnings.push(format!(
-                    "the stored profile is from a newer Shopcue (format {v}); this page works from memory and leaves it untouched"
-                ));
+                warnings.push(
+                    [
+                        "the stored profile is from a newer Shopcue (format ",
+                        &crate::json::number_text(f64::from(v)),
+                        "); this page works from memory and leaves it untouched",
+                    ]
+                    .concat(),
+                );
                 frozen = true;
                 Profile::new(now, entropy)
             }
@@ -360,7 +365,7 @@ impl Runtime {
         if &config.site != site {
             return Err(Error::InvalidConfig(vec![Problem::new(
                 "$.site",
-                format!("config is for site \"{}\", but init said \"{site}\"", config.site),
+                ["config is for site \"", &config.site, "\", but init said \"", site, "\""].concat(),
             )]));
         }
         self.config = Some(config);
@@ -549,8 +554,9 @@ impl Runtime {
         let parsed;
         let v = match (source, v) {
             (Source::JsonLd, Value::String(text)) => {
-                parsed = parse(text)
-                    .map_err(|e| Error::InvalidEvent(vec![Problem::new("$jsonld", format!("JSON-LD is not JSON: {e}"))]))?;
+                parsed = parse(text).map_err(|e| {
+                    Error::InvalidEvent(vec![Problem::new("$jsonld", ["JSON-LD is not JSON: ", &e.message()].concat())])
+                })?;
                 &parsed
             }
             _ => v,
@@ -864,7 +870,7 @@ impl Runtime {
         };
         let sample = crate::engine::item_context(&sample, config, &self.profile, &env, false);
         let decision = crate::engine::preview(config, &self.profile, &self.page, &env, scenario_id, &sample)?;
-        Some(Message { id: format!("preview-{}", uuid_v7(now, entropy)), decision, reported: 0 })
+        Some(Message { id: ["preview-", &uuid_v7(now, entropy)].concat(), decision, reported: 0 })
     }
 
     /// For every scenario: shown or not, and why. Includes profile and outbox figures.
@@ -902,7 +908,7 @@ impl Runtime {
         }
         let site = &self.options.as_ref()?.site;
         self.options.as_ref()?.endpoint.as_ref()?;
-        let header = format!("\"v\":1,\"site\":{}", Value::from(site.as_str()).to_json());
+        let header = ["\"v\":1,\"site\":", &Value::from(site.as_str()).to_json()].concat();
         self.outbox.next_batch(now, flush, &header)
     }
 

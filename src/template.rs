@@ -2,7 +2,7 @@
 //! is plain text; the renderer puts it in text nodes, never in HTML.
 
 use crate::error::Problem;
-use crate::json::{format_number, Value};
+use crate::json::{format_number, number_text, Value};
 
 /// Roots a template path may start with.
 pub const ROOTS: &[&str] = &["item", "visitor", "page", "links", "params", "points", "time", "store"];
@@ -292,27 +292,29 @@ fn apply_filter(v: &Value, filter: Option<&str>, style: &Style, out: &mut String
     match value {
         Formattable::Date(ms) => {
             let c = crate::time::civil(ms, 0);
-            let (m, d) = (c.month.to_string(), c.day.to_string());
+            // Text is put together with `push_str`: the widget carries no `format!` machinery.
+            let d = number_text(f64::from(c.day));
             if f.ja() {
-                out.push_str(&format!("{m}月{d}日"));
+                out.push_str(&[&number_text(f64::from(c.month)), "月", &d, "日"].concat());
             } else {
                 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-                out.push_str(&format!("{} {d}", MONTHS[(c.month as usize + 11) % 12]));
+                out.push_str(&[MONTHS[(c.month as usize + 11) % 12], " ", &d].concat());
             }
         }
         Formattable::Days(d) => {
-            let text = match (f.ja(), d) {
-                (true, 0) => "今日".to_string(),
-                (true, 1) => "明日".to_string(),
-                (true, d) if d > 0 => format!("あと{d}日"),
-                (true, d) => format!("{}日前", -d),
-                (false, 0) => "today".to_string(),
-                (false, 1) => "tomorrow".to_string(),
-                (false, d) if d > 0 => format!("in {d} days"),
-                (false, -1) => "yesterday".to_string(),
-                (false, d) => format!("{} days ago", -d),
+            let n = number_text(d.unsigned_abs() as f64);
+            let text: [&str; 3] = match (f.ja(), d) {
+                (true, 0) => ["今日", "", ""],
+                (true, 1) => ["明日", "", ""],
+                (true, d) if d > 0 => ["あと", &n, "日"],
+                (true, _) => ["", &n, "日前"],
+                (false, 0) => ["today", "", ""],
+                (false, 1) => ["tomorrow", "", ""],
+                (false, d) if d > 0 => ["in ", &n, " days"],
+                (false, -1) => ["yesterday", "", ""],
+                (false, _) => ["", &n, " days ago"],
             };
-            out.push_str(&text);
+            text.iter().for_each(|t| out.push_str(t));
         }
         Formattable::Currency(n, currency) => format_currency(n, currency, out),
         Formattable::Number(n) => group_thousands(n, 0, out),

@@ -24,6 +24,25 @@ pub struct Civil {
     pub weekday: usize,
 }
 
+/// `YYYY-MM-DD` of a civil date (`iso_date(2026, 12, 1)` is `"2026-12-01"`), without `format!`:
+/// the widget carries no formatting machinery.
+///
+/// ```
+/// assert_eq!(shopcue::time::iso_date(2026, 12, 1), "2026-12-01");
+/// ```
+pub fn iso_date(year: i64, month: u32, day: u32) -> String {
+    let mut s = String::with_capacity(10);
+    for (n, width) in [(year.clamp(0, 9999) as u32, 4), (month, 2), (day, 2)] {
+        if !s.is_empty() {
+            s.push('-');
+        }
+        let text = crate::json::number_text(f64::from(n));
+        s.extend(std::iter::repeat_n('0', width - text.len().min(width)));
+        s.push_str(&text);
+    }
+    s
+}
+
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

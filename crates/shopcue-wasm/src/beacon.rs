@@ -112,16 +112,16 @@ fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn 
         }
         web_sys::window().map(|w| w.fetch_with_str_and_init(&url, &init))
     });
-    let Some(promise) = promise else { return f(Err(format!("could not fetch {url}"))) };
+    let Some(promise) = promise else { return f(Err(["could not fetch ", &url].concat())) };
     on_settle(promise, move |resp| {
         let resp = match resp.dyn_into::<Response>() {
             Ok(r) if r.ok() => r,
-            Ok(r) => return f(Err(format!("{url} answered HTTP {}", r.status()))),
-            Err(_) => return f(Err(format!("could not fetch {url}"))),
+            Ok(r) => return f(Err([&url, " answered HTTP ", &json::number_text(f64::from(r.status()))].concat())),
+            Err(_) => return f(Err(["could not fetch ", &url].concat())),
         };
         match resp.text() {
-            Ok(text) => on_settle(text, move |t| f(t.as_string().ok_or(format!("{url}: unreadable body")))),
-            Err(_) => f(Err(format!("{url}: unreadable body"))),
+            Ok(text) => on_settle(text, move |t| f(t.as_string().ok_or_else(|| [&url, ": unreadable body"].concat()))),
+            Err(_) => f(Err([&url, ": unreadable body"].concat())),
         }
     });
 }
@@ -138,10 +138,10 @@ pub fn load_config(url: String) {
             config_loaded(match text {
                 Ok(t) => json::parse(&t).map_err(|e| {
                     let mut why = String::from("is not JSON: ");
-                    why.push_str(&e.to_string());
+                    why.push_str(&e.message());
                     Error::InvalidConfig(vec![Problem::new("$", why)])
                 }),
-                Err(why) => Err(Error::ConfigUnavailable(format!("{name}: {why}"))),
+                Err(why) => Err(Error::ConfigUnavailable([&name, ": ", &why].concat())),
             })
         }),
     );

@@ -189,7 +189,7 @@ fn listen(kind: String, f: JsValue) -> Result<JsValue, JsValue> {
         return Err(js_error(&Error::InvalidEvent(vec![shopcue::Problem::new("$[1]", "on() needs a callback function")])));
     };
     if !["message", "impression", "click", "dismiss", "error"].contains(&kind.as_str()) {
-        return Err(js_error(&Error::UnknownCommand(format!("on('{kind}')"))));
+        return Err(js_error(&Error::UnknownCommand(["on('", &kind, "')"].concat())));
     }
     if with_shell(|s| s.listeners.push((kind.clone(), f.clone()))).is_none() {
         EARLY_LISTENERS.with(|l| l.borrow_mut().push((kind, f)));
@@ -208,7 +208,7 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
     let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), None, t, &mut BrowserEntropy);
     rt.set_formatter(std::rc::Rc::new(intl::IntlFormatter));
     for w in warnings {
-        console("warn", &[format!("[shopcue] {w}").into()]);
+        console("warn", &[["[shopcue] ", &w].concat().into()]);
     }
     let init = rt.init(opts).map_err(|e| js_error(&e))?;
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
@@ -280,7 +280,7 @@ fn config_loaded(config: Result<Value, Error>) {
                 let zone = s.rt.timezone().to_string();
                 console(
                     "warn",
-                    &[format!("[shopcue] unknown time zone \"{zone}\" in the config; schedules use Asia/Tokyo").into()],
+                    &[["[shopcue] unknown time zone \"", &zone, "\" in the config; schedules use Asia/Tokyo"].concat().into()],
                 );
             }
             s.offset_checked_at = 0; // the config's time zone applies from the next evaluation
@@ -396,7 +396,7 @@ impl Shell {
                 Ok(r) => self.rendered.push(r),
                 Err(e) => console("warn", &["[shopcue] could not render the preview:".into(), e]),
             },
-            None => console("warn", &[format!("[shopcue] shopcue_preview: no scenario \"{id}\" in the config").into()]),
+            None => console("warn", &[["[shopcue] shopcue_preview: no scenario \"", id, "\" in the config"].concat().into()]),
         }
     }
 
@@ -577,7 +577,9 @@ impl Shell {
                 if tries >= 40 {
                     console(
                         "warn",
-                        &[format!("[shopcue] no element matches \"{selector}\" after 10 s; inline message not shown").into()],
+                        &[["[shopcue] no element matches \"", selector, "\" after 10 s; inline message not shown"]
+                            .concat()
+                            .into()],
                     );
                     return Vec::new();
                 }
@@ -691,12 +693,12 @@ fn on_position(position: Option<(f64, f64)>) {
 /// scenario with its reason and details — and the whole `explain()` object last.
 fn debug_group(explain: &Value, shown: &[Message]) {
     let names: Vec<&str> = shown.iter().map(|m| m.decision.scenario_id.as_str()).collect();
-    let head = if names.is_empty() { "nothing shown".to_string() } else { format!("shown: {}", names.join(", ")) };
-    console("groupCollapsed", &[format!("[shopcue] decision — {head}").into()]);
+    let head = if names.is_empty() { "nothing shown".to_string() } else { ["shown: ", &names.join(", ")].concat() };
+    console("groupCollapsed", &[["[shopcue] decision — ", &head].concat().into()]);
     for sc in explain.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or("?");
         let reason = sc.get("reason").and_then(Value::as_str).unwrap_or("?");
-        console("log", &[format!("{id}: {reason}").into(), from_value(sc)]);
+        console("log", &[[id, ": ", reason].concat().into(), from_value(sc)]);
     }
     console("log", &["explain()".into(), from_value(explain)]);
     console("groupEnd", &[]);

@@ -65,7 +65,7 @@ pub fn from_value(v: &Value) -> JsValue {
 
 /// Converts the core error into a JS `Error` with a stable `code` and `problems` array.
 pub fn js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&format!("[shopcue] {e}"));
+    let err = js_sys::Error::new(&["[shopcue] ", &e.message()].concat());
     let _ = Reflect::set(&err, &"code".into(), &e.code().into());
     let _ = Reflect::set(&err, &"problems".into(), &from_value(&e.problems_value()));
     err.into()
