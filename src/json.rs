@@ -636,6 +636,85 @@ pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Writes a JSON object member by member straight into text, with no [`Value`] tree in
+/// between: what serializing a large record (the stored profile) costs is then its text alone.
+///
+/// ```
+/// use shopcue::json::Members;
+/// let mut out = String::new();
+/// let mut m = Members::open(&mut out);
+/// m.number("n", 2.5);
+/// m.string("s", "a\"b");
+/// m.maybe("none", None);
+/// m.times("at", &[1, 2]);
+/// m.close();
+/// assert_eq!(out, r#"{"n":2.5,"s":"a\"b","none":null,"at":[1,2]}"#);
+/// ```
+pub struct Members<'a> {
+    out: &'a mut String,
+    empty: bool,
+}
+
+impl<'a> Members<'a> {
+    /// Starts an object at the end of `out`.
+    pub fn open(out: &'a mut String) -> Members<'a> {
+        out.push('{');
+        Members { out, empty: true }
+    }
+
+    /// Writes the key of the next member, and returns the text for its value to be written to.
+    pub fn key(&mut self, key: &str) -> &mut String {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        write_string(key, self.out);
+        self.out.push(':');
+        self.out
+    }
+
+    /// A member holding a number.
+    pub fn number(&mut self, key: &str, n: f64) {
+        format_number(n, self.key(key));
+    }
+
+    /// A member holding a number, or `null`.
+    pub fn maybe(&mut self, key: &str, n: Option<f64>) {
+        match n {
+            Some(n) => self.number(key, n),
+            None => self.key(key).push_str("null"),
+        }
+    }
+
+    /// A member holding a string.
+    pub fn string(&mut self, key: &str, s: &str) {
+        write_string(s, self.key(key));
+    }
+
+    /// A member holding any value.
+    pub fn value(&mut self, key: &str, v: &Value) {
+        write_value(v, self.key(key));
+    }
+
+    /// A member holding a list of times (or any whole numbers).
+    pub fn times(&mut self, key: &str, times: &[i64]) {
+        let out = self.key(key);
+        out.push('[');
+        for (i, t) in times.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            format_number(*t as f64, out);
+        }
+        out.push(']');
+    }
+
+    /// Ends the object.
+    pub fn close(self) {
+        self.out.push('}');
+    }
+}
+
 /// Writes `v` as compact JSON text at the end of `out` (what [`Value::to_json`] returns).
 pub fn write_value(v: &Value, out: &mut String) {
     match v {

@@ -3,7 +3,7 @@
 
 use crate::event::{Event, Item};
 use crate::id::{uuid_v4, Entropy};
-use crate::json::{object, parse, Value};
+use crate::json::{object, parse, Members, Value};
 use crate::map::Map;
 
 /// Version of the stored profile format.
@@ -372,83 +372,92 @@ impl Profile {
         ])
     }
 
-    /// Serializes for storage.
+    /// Serializes for storage, written straight to text ([`Members`]).
     pub fn to_json(&self) -> String {
-        let list = |v: &[i64]| Value::Array(v.iter().map(|t| Value::from(*t)).collect());
-        let items = self
-            .items
-            .iter()
-            .map(|(id, s)| {
-                // What reads back as its default (none, zero) is left out: a third of a viewed
-                // item's bytes, so half as many items again fit in MAX_PROFILE_BYTES.
-                let fields = [
-                    ("item", s.item.to_value()),
-                    ("first_price", s.first_price.into()),
-                    ("lowest_price", s.lowest_price.into()),
-                    ("seen_at", s.seen_at.into()),
-                    ("views", list(&s.views)),
-                    ("view_count", s.view_count.into()),
-                    ("cart_qty", (s.cart_qty > 0.0).then_some(s.cart_qty).into()),
-                    ("cart_added_at", s.cart_added_at.into()),
-                    ("cart_price", s.cart_price.into()),
-                    ("favorite_at", s.favorite_at.into()),
-                    ("favorite_price", s.favorite_price.into()),
-                    ("purchased_at", s.purchased_at.into()),
-                    ("purchase_count", (s.purchase_count > 0).then_some(s.purchase_count).into()),
-                    ("notify_at", s.notify_at.into()),
-                ];
-                let mut members = Vec::with_capacity(fields.len());
-                for (k, v) in fields {
-                    if !v.is_null() {
-                        members.push((k.to_string(), v));
-                    }
-                }
-                (id.clone(), Value::Object(members))
-            })
-            .collect();
-        let coupons = self
-            .coupons
-            .iter()
-            .map(|c| {
-                object([
-                    ("id", c.id.as_str().into()),
-                    ("amount", c.amount.into()),
-                    ("expires_at", c.expires_at.clone()),
-                    ("used", c.used.into()),
-                ])
-            })
-            .collect();
-        let points = self.points.as_ref().map_or(Value::Null, |p| {
-            object([("balance", p.balance.into()), ("expiring", p.expiring.into()), ("expires_at", p.expires_at.clone())])
-        });
-        object([
-            ("v", PROFILE_VERSION.into()),
-            ("visitor_id", self.visitor_id.as_str().into()),
-            ("created_at", self.created_at.into()),
-            ("sessions", self.sessions.into()),
-            (
-                "session",
-                object([
-                    ("id", self.session.id.as_str().into()),
-                    ("started_at", self.session.started_at.into()),
-                    ("last_at", self.session.last_at.into()),
-                ]),
-            ),
-            ("items", Value::Object(items)),
-            ("purchase_count", self.purchase_count.into()),
-            ("first_purchase_at", self.first_purchase_at.into()),
-            ("last_purchase_at", self.last_purchase_at.into()),
-            ("dismissed", Value::Object(self.dismissed.iter().map(|(k, v)| (k.clone(), Value::from(*v))).collect())),
-            ("shown", Value::Object(self.shown.iter().map(|(k, v)| (k.clone(), list(v))).collect())),
-            ("traits", self.traits.clone()),
-            ("coupons", Value::Array(coupons)),
-            ("points", points),
-            ("favorite_brands", Value::Array(self.favorite_brands.iter().map(|b| Value::from(b.as_str())).collect())),
-            ("favorite_store", self.favorite_store.clone().into()),
-            ("page_views", list(&self.page_views)),
-            ("feed_at", self.feed_at.into()),
-        ])
-        .to_json()
+        let mut out = String::with_capacity(256 + 320 * self.items.len());
+        let mut p = Members::open(&mut out);
+        p.number("v", f64::from(PROFILE_VERSION));
+        p.string("visitor_id", &self.visitor_id);
+        p.number("created_at", self.created_at as f64);
+        p.number("sessions", f64::from(self.sessions));
+        let mut session = Members::open(p.key("session"));
+        session.string("id", &self.session.id);
+        session.number("started_at", self.session.started_at as f64);
+        session.number("last_at", self.session.last_at as f64);
+        session.close();
+        let mut items = Members::open(p.key("items"));
+        for (id, s) in self.items.iter() {
+            let mut m = Members::open(items.key(id));
+            m.value("item", &s.item.to_value());
+            // What reads back as its default (none, zero) is left out: a third of a viewed
+            // item's bytes, so half as many items again fit in MAX_PROFILE_BYTES.
+            let time = |t: Option<i64>| t.map(|t| t as f64);
+            for (key, n) in
+                [("first_price", s.first_price), ("lowest_price", s.lowest_price), ("seen_at", Some(s.seen_at as f64))]
+            {
+                n.inspect(|n| m.number(key, *n));
+            }
+            m.times("views", &s.views);
+            m.number("view_count", f64::from(s.view_count));
+            for (key, n) in [
+                ("cart_qty", (s.cart_qty > 0.0).then_some(s.cart_qty)),
+                ("cart_added_at", time(s.cart_added_at)),
+                ("cart_price", s.cart_price),
+                ("favorite_at", time(s.favorite_at)),
+                ("favorite_price", s.favorite_price),
+                ("purchased_at", time(s.purchased_at)),
+                ("purchase_count", (s.purchase_count > 0).then_some(f64::from(s.purchase_count))),
+                ("notify_at", time(s.notify_at)),
+            ] {
+                n.inspect(|n| m.number(key, *n));
+            }
+            m.close();
+        }
+        items.close();
+        p.number("purchase_count", f64::from(self.purchase_count));
+        p.maybe("first_purchase_at", self.first_purchase_at.map(|t| t as f64));
+        p.maybe("last_purchase_at", self.last_purchase_at.map(|t| t as f64));
+        let mut dismissed = Members::open(p.key("dismissed"));
+        self.dismissed.iter().for_each(|(k, t)| dismissed.number(k, *t as f64));
+        dismissed.close();
+        let mut shown = Members::open(p.key("shown"));
+        self.shown.iter().for_each(|(k, times)| shown.times(k, times));
+        shown.close();
+        p.value("traits", &self.traits);
+        let coupons = p.key("coupons");
+        coupons.push('[');
+        for (i, c) in self.coupons.iter().enumerate() {
+            if i > 0 {
+                coupons.push(',');
+            }
+            let mut m = Members::open(coupons);
+            m.string("id", &c.id);
+            m.maybe("amount", c.amount);
+            m.value("expires_at", &c.expires_at);
+            m.key("used").push_str(if c.used { "true" } else { "false" });
+            m.close();
+        }
+        coupons.push(']');
+        match &self.points {
+            Some(pt) => {
+                let mut m = Members::open(p.key("points"));
+                m.number("balance", pt.balance);
+                m.number("expiring", pt.expiring);
+                m.value("expires_at", &pt.expires_at);
+                m.close();
+            }
+            None => p.key("points").push_str("null"),
+        }
+        let brands = Value::Array(self.favorite_brands.iter().map(|b| Value::from(b.as_str())).collect());
+        p.value("favorite_brands", &brands);
+        match &self.favorite_store {
+            Some(s) => p.string("favorite_store", s),
+            None => p.key("favorite_store").push_str("null"),
+        }
+        p.times("page_views", &self.page_views);
+        p.number("feed_at", self.feed_at as f64);
+        p.close();
+        out
     }
 
     /// Reads a stored profile, migrating older versions ([`MIGRATIONS`]). Anything unreadable
@@ -579,6 +588,28 @@ impl ItemState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The stored format, pinned: profiles already in shoppers' browsers must read back, so a
+    /// change to what `to_json` writes is a change of `PROFILE_VERSION` with a migration.
+    #[test]
+    fn the_stored_format_is_what_it_was() {
+        let mut p = Profile::default();
+        p.coupons.push(Coupon { id: "c".into(), amount: None, expires_at: Value::Null, used: true });
+        p.dismissed.insert("a\"b".into(), 5);
+        p.shown.insert("s".into(), vec![1, 2]);
+        p.favorite_store = Some("ginza".into());
+        let view = crate::event::Event::parse(
+            "view_item",
+            &parse(r#"{"items":[{"item_id":"t","item_name":"Tee","price":1980,"stock":2}]}"#).unwrap(),
+        )
+        .unwrap();
+        p.apply(&view, 7);
+        assert_eq!(
+            p.to_json(),
+            r#"{"v":1,"visitor_id":"","created_at":0,"sessions":0,"session":{"id":"","started_at":0,"last_at":0},"items":{"t":{"item":{"item_id":"t","item_name":"Tee","price":1980,"stock":2},"first_price":1980,"lowest_price":1980,"seen_at":7,"views":[7],"view_count":1}},"purchase_count":0,"first_purchase_at":null,"last_purchase_at":null,"dismissed":{"a\"b":5},"shown":{"s":[1,2]},"traits":null,"coupons":[{"id":"c","amount":null,"expires_at":null,"used":true}],"points":null,"favorite_brands":[],"favorite_store":"ginza","page_views":[],"feed_at":0}"#
+        );
+        assert_eq!(Profile::from_json(&p.to_json()).map(|back| back.to_json()), Some(p.to_json()));
+    }
     use crate::id::SeededEntropy;
 
     fn ev(name: &str, json: &str) -> Event {
