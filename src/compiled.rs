@@ -348,6 +348,31 @@ fn cmp(v: &Value, bad: &Cell<bool>) -> CmpOp {
     flag(v.as_f64().and_then(|n| CMP.get(n as usize)), bad).copied().unwrap_or(CmpOp::Eq)
 }
 
+/// The languages a runtime config has texts for: `""` (every other language) and each member
+/// of its values written by language (the labels, each scenario's texts). A runtime config is
+/// checked by reading it in each ([`crate::config::compile`]): a page reads only its own.
+///
+/// ```
+/// use shopcue::{compiled::languages, config::compile, json::parse};
+/// let raw = parse(r#"{"version":1,"site":"s","scenarios":[{"id":"x","message":{"title":{"ja":"やあ","de":"Hallo"}}}]}"#).unwrap();
+/// assert_eq!(languages(&compile(&raw).unwrap()), ["", "ja", "de"]);
+/// ```
+#[cfg(feature = "compiler")]
+pub fn languages(v: &Value) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let fields = v.get("config").and_then(Value::as_array).unwrap_or_default();
+    let scenarios = fields.get(15).and_then(Value::as_array).unwrap_or_default();
+    let texts = scenarios.iter().filter_map(|s| s.as_array()?.get(9));
+    for by_lang in fields.get(14).into_iter().chain(texts) {
+        for (lang, _) in by_lang.as_object().unwrap_or_default() {
+            if !out.contains(lang) {
+                out.push(lang.clone());
+            }
+        }
+    }
+    out
+}
+
 /// Writes the runtime config of `base` (the config read in its own locale), with what each
 /// language changes taken from `langs`: `(language, the config read in that language)`, `""`
 /// (every other language) among them.

@@ -67,7 +67,11 @@ pub fn is_compiled(v: &Value) -> bool {
 #[cfg(feature = "compiler")]
 pub fn compile(raw: &Value) -> Result<Value, Error> {
     if is_compiled(raw) {
-        return Config::from_value(raw).map(|_| raw.clone());
+        // As every page may read it: in each language it has texts for.
+        for lang in crate::compiled::languages(raw) {
+            Config::for_page(raw, &PageFormat { locale: Some(lang), currency: None })?;
+        }
+        return Ok(raw.clone());
     }
     let mut problems = match Config::from_value(raw) {
         Ok(_) => Vec::new(),
