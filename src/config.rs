@@ -73,9 +73,9 @@ pub fn compile(raw: &Value) -> Result<Value, Error> {
         }
         return Ok(raw.clone());
     }
-    let mut problems = match Config::from_value(raw) {
-        Ok(_) => Vec::new(),
-        Err(Error::InvalidConfig(p)) => p,
+    let (base, mut problems) = match Config::from_value(raw) {
+        Ok(base) => (Some(base), Vec::new()),
+        Err(Error::InvalidConfig(p)) => (None, p),
         Err(other) => return Err(other),
     };
     // Texts are picked by the page's language when the widget reads the config: each language
@@ -99,10 +99,10 @@ pub fn compile(raw: &Value) -> Result<Value, Error> {
             Err(other) => return Err(other),
         }
     }
-    if !problems.is_empty() {
-        return Err(Error::InvalidConfig(problems));
+    match base {
+        Some(base) if problems.is_empty() => Ok(crate::compiled::write(&base, &by_lang)),
+        _ => Err(Error::InvalidConfig(problems)),
     }
-    Ok(crate::compiled::write(&Config::from_value(raw)?, &by_lang))
 }
 
 /// `"paused": true`: a scenario kept in the authoring config (the studio's "paused") but not
