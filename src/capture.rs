@@ -213,7 +213,7 @@ fn stock(offer: &Value) -> Option<Value> {
         return Some(Value::Number(n));
     }
     let availability = text(offer.get("availability"))?;
-    let name = availability.rsplit('/').next().unwrap_or("");
+    let name = &availability[availability.bytes().rposition(|b| b == b'/').map_or(0, |i| i + 1)..];
     matches!(name, "OutOfStock" | "SoldOut" | "Discontinued").then_some(Value::Number(0.0))
 }
 

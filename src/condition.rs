@@ -484,9 +484,9 @@ pub fn get_path<'a>(obj: &'a Value, path: &str) -> &'a Value {
         cur = match cur {
             Value::Object(_) => cur.get(part),
             // A canonical index only ("1", not "01" or "+1").
-            Value::Array(a) => {
-                part.parse::<usize>().ok().filter(|_| part == "0" || !part.starts_with(['0', '+'])).and_then(|i| a.get(i))
-            }
+            Value::Array(a) => crate::text::digits(part)
+                .filter(|_| part == "0" || !part.starts_with('0'))
+                .and_then(|i| a.get(usize::try_from(i).ok()?)),
             _ => None,
         }
         .unwrap_or(&NULL);
@@ -602,7 +602,16 @@ pub fn js_string(v: &Value) -> String {
         Value::String(s) => s.clone(),
         // Array.prototype.toString: elements joined by ",", null and undefined as "".
         Value::Array(items) => {
-            items.iter().map(|i| if i.is_null() { String::new() } else { js_string(i) }).collect::<Vec<_>>().join(",")
+            let mut out = String::new();
+            for (k, i) in items.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                if !i.is_null() {
+                    out.push_str(&js_string(i));
+                }
+            }
+            out
         }
         Value::Object(_) => "[object Object]".into(),
     }
@@ -659,7 +668,10 @@ fn string_to_number(s: &str) -> f64 {
         json.push('.');
         json.push_str(frac);
     }
-    json.push_str(&exponent.replacen("e+", "e", 1).replacen("E+", "e", 1));
+    if let Some(power) = exponent.get(1..) {
+        json.push('e');
+        json.push_str(power.strip_prefix('+').unwrap_or(power));
+    }
     crate::json::parse_number(&json).map_or(f64::NAN, |n| sign * n)
 }
 

@@ -576,7 +576,8 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
     let purchase_count =
         f64::from(profile.purchase_count).max(traits.get("purchase_count").and_then(Value::as_f64).unwrap_or(0.0));
     let today = civil(env.now, env.utc_offset_min);
-    let birthday_month = traits.get("birthday").and_then(Value::as_str).and_then(|b| b.get(..2)?.parse::<u32>().ok());
+    let birthday_month =
+        traits.get("birthday").and_then(Value::as_str).and_then(|b| crate::text::digits(b.get(..2)?)).map(|m| m as u32);
     let cart: Vec<&ItemState> = profile.cart().collect();
     let strings = |it: &mut dyn Iterator<Item = Option<String>>| {
         let mut out: Vec<Value> = Vec::new();
@@ -782,7 +783,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
         if i + 1 == parts.len() {
             return rest.ends_with(part);
         }
-        match rest.find(part) {
+        match crate::text::find(rest, part) {
             Some(at) => rest = &rest[at + part.len()..],
             None => return false,
         }

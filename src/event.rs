@@ -96,7 +96,7 @@ impl Event {
             Some(Value::Array(list)) if list.len() > MAX_ITEMS => {
                 problems.push(Problem::new(
                     "$.items",
-                    [number_text(list.len() as f64), " items; at most ".into(), number_text(MAX_ITEMS as f64)].concat(),
+                    [&*number_text(list.len() as f64), " items; at most ", &number_text(MAX_ITEMS as f64)].concat(),
                 ));
             }
             Some(Value::Array(list)) => {
@@ -364,7 +364,8 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
     let numeric = |c: char| c.is_ascii_digit() || c == '-' || c == '.' || c == ',';
     let trimmed = s.trim().trim_matches(|c: char| !numeric(c));
     // Around the number only currency signs, codes ("JPY") and tax notes ("(税込)") may stand.
-    let decoration = s.replacen(trimmed, "", 1);
+    let at = crate::text::find(s, trimmed).unwrap_or(0);
+    let decoration = [&s[..at], &s[at + trimmed.len()..]].concat();
     if !decoration.chars().all(|c| c.is_whitespace() || c.is_ascii_uppercase() || "¥￥$€£₩₹円元()（）税込抜".contains(c))
     {
         return Err(bad());
@@ -375,13 +376,15 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
         return Err(bad());
     }
     // The last separator is the decimal one when both kinds appear ("1.980,00", "1,980.00").
-    let (last_dot, last_comma) = (core.rfind('.'), core.rfind(','));
+    // Only ASCII is left: byte positions are character positions.
+    let last = |sep: u8| core.bytes().rposition(|b| b == sep);
+    let (last_dot, last_comma) = (last(b'.'), last(b','));
     let decimal = match (last_dot, last_comma) {
         (Some(d), Some(c)) => Some(if d > c { '.' } else { ',' }),
         (Some(_), None) | (None, Some(_)) => {
             let sep = if last_dot.is_some() { '.' } else { ',' };
-            let count = core.matches(sep).count();
-            let after = core.len() - core.rfind(sep).unwrap_or(0) - 1;
+            let count = core.bytes().filter(|&b| b == sep as u8).count();
+            let after = core.len() - last(sep as u8).unwrap_or(0) - 1;
             match (count, after) {
                 // "1,980": prices never carry three decimals, so a lone comma before three
                 // digits groups thousands. "1.980" may be a decimal number string: refuse.

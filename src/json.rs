@@ -40,7 +40,7 @@ impl Value {
     pub fn get_path(&self, path: &str) -> Option<&Value> {
         path.split('.').try_fold(self, |v, part| match v {
             Value::Object(_) => v.get(part),
-            Value::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+            Value::Array(a) => crate::text::digits(part).and_then(|i| a.get(usize::try_from(i).ok()?)),
             _ => None,
         })
     }
@@ -312,7 +312,7 @@ impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
     fn hex4(&mut self) -> Result<u32, Error> {
         let h = self.s.get(self.i..self.i + 4).ok_or_else(|| self.err("short \\u escape"))?;
         let h = std::str::from_utf8(h).map_err(|_| self.err("bad \\u escape"))?;
-        let n = u32::from_str_radix(h, 16).map_err(|_| self.err("bad \\u escape"))?;
+        let n = crate::text::hex(h).ok_or_else(|| self.err("bad \\u escape"))?;
         self.i += 4;
         Ok(n)
     }
@@ -415,6 +415,22 @@ pub fn parse_number(text: &str) -> Option<f64> {
     is_json_number(t).then(|| parse_f64(t)).filter(|n| n.is_finite())
 }
 
+/// An exponent's value ("+5", "-3", "12"), held within ±10,000: far beyond any finite double,
+/// so a longer one (`1e99999999999999999999`) overflows or underflows as it should.
+fn exponent(e: &str) -> i64 {
+    let (sign, d) = match e.as_bytes().first() {
+        Some(b'-') => (-1, &e[1..]),
+        Some(b'+') => (1, &e[1..]),
+        _ => (1, e),
+    };
+    let magnitude = match crate::text::digits(d) {
+        Some(n) => n.min(10_000) as i64,
+        None if !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()) => 10_000,
+        None => 0,
+    };
+    sign * magnitude
+}
+
 /// Converts a validated JSON number. Exact (correctly rounded) whenever the digits fit in
 /// 15 significant figures and the decimal exponent in ±22 — every price, stock count,
 /// timestamp and coordinate Shopcue sees; beyond that, within a few units in the last place.
@@ -425,7 +441,7 @@ fn parse_f64(text: &str) -> f64 {
         None => (false, text),
     };
     let (mantissa_part, mut exp) = match t.bytes().position(|b| b | 0x20 == b'e') {
-        Some(i) => (&t[..i], t[i + 1..].trim_start_matches('+').parse::<i64>().unwrap_or(0).clamp(-10_000, 10_000)),
+        Some(i) => (&t[..i], exponent(&t[i + 1..])),
         None => (t, 0),
     };
     let mut digits: u64 = 0;
@@ -794,7 +810,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_input_without_panicking() {
-        for bad in ["", "{", "[1,]", "01", "1.", "-", "\"abc", "{\"a\" 1}", "nul", "[1] x", "\"\\x\"", "1e999"] {
+        for bad in ["", "{", "[1,]", "01", "1.", "-", "\"abc", "{\"a\" 1}", "nul", "[1] x", "\"\\x\"", "1e999", "\"\\u+0e9\""] {
             assert!(parse(bad).is_err(), "{bad:?} should fail");
         }
         let deep = "[".repeat(MAX_DEPTH + 2);
@@ -834,6 +850,10 @@ mod tests {
             assert!(((got - want) / want).abs() < 1e-14, "{text}: {got} vs {want}");
         }
         assert!(parse("1e400").is_err(), "overflow is an error, not infinity");
+        // An exponent too long for an integer still overflows or underflows (it read as 1e0).
+        assert!(parse("1e99999999999999999999").is_err());
+        assert_eq!(parse_f64("1e-99999999999999999999"), 0.0);
+        assert_eq!(parse_f64("5E+2"), 500.0);
     }
 
     #[test]

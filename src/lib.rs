@@ -55,6 +55,7 @@ pub mod runtime;
 mod sort;
 pub mod suggest;
 pub mod template;
+pub mod text;
 pub mod time;
 pub mod url;
 

@@ -47,7 +47,10 @@ pub fn stored(events_json: &str, alive: i64) -> String {
 /// this is a corrupt value) counts as stale too. Only the heartbeat at the front of the text
 /// ([`stored`] writes it first) is read: the queue behind it may be long.
 pub fn orphaned(text: &str, now: i64) -> bool {
-    let alive = text.strip_prefix("{\"alive\":").and_then(|rest| rest.split(',').next()).and_then(|n| n.parse::<i64>().ok());
+    let alive = text
+        .strip_prefix("{\"alive\":")
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| i64::try_from(crate::text::digits(n)?).ok());
     match alive {
         Some(alive) => alive + ORPHAN_AFTER_MS <= now || alive > now + ORPHAN_AFTER_MS,
         None => true,

@@ -252,7 +252,7 @@ impl Parser {
 
     fn hex(&mut self, n: usize) -> Option<char> {
         let digits: String = self.s.get(self.i..self.i + n)?.iter().collect();
-        let code = u32::from_str_radix(&digits, 16).ok()?;
+        let code = crate::text::hex(&digits)?;
         self.i += n;
         char::from_u32(code)
     }

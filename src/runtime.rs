@@ -443,8 +443,8 @@ impl Runtime {
                     let (m, d) = b.split_once('-').unwrap_or(("", ""));
                     m.len() == 2
                         && d.len() == 2
-                        && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-                        && d.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+                        && crate::text::digits(m).is_some_and(|m| (1..=12).contains(&m))
+                        && crate::text::digits(d).is_some_and(|d| (1..=31).contains(&d))
                 }),
                 "first_purchase_at" | "last_purchase_at" => {
                     !(v.as_f64().is_some() || v.as_str().is_some_and(|d| crate::time::parse_iso(d, 0).is_some()))

@@ -92,7 +92,7 @@ pub fn parse_iso(s: &str, offset_min: i32) -> Option<i64> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<i64> {
         let part = s.get(from..from + len)?;
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+        crate::text::digits(part).map(|n| n as i64)
     };
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;

@@ -36,7 +36,7 @@ pub fn strip_query(url: &str) -> &str {
 /// The path of an absolute or relative URL (`/products/a.html`).
 pub fn path_of(url: &str) -> &str {
     let u = strip_query(url);
-    match u.find("://") {
+    match crate::text::find(u, "://") {
         Some(i) => u[i + 3..].find('/').map_or("/", |j| &u[i + 3 + j..]),
         None => u,
     }

@@ -1,0 +1,94 @@
+//! Small text helpers that the widget uses instead of std's generic ones. `str::find(&str)`
+//! brings in the Two-Way searcher, `str::parse::<T>` one digit parser per integer type and
+//! `u32::from_str_radix` another: several kilobytes of wasm for inputs of a few bytes (a URL's
+//! `://`, a glob's parts, a date's fields, a `\u` escape).
+
+/// The byte offset of the first `needle` in `hay`: `str::find` for a string pattern, by
+/// plain comparison at each position (the texts searched are short).
+///
+/// ```
+/// use shopcue::text::find;
+/// assert_eq!(find("https://shop.example/a", "://"), Some(5));
+/// assert_eq!(find("abc", ""), Some(0));
+/// assert_eq!(find("ab", "abc"), None);
+/// ```
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    (0..=h.len().checked_sub(n.len())?).find(|&i| &h[i..i + n.len()] == n)
+}
+
+/// The value of a run of ASCII digits: `None` when `s` is empty, holds anything but digits
+/// (no sign, no spaces) or does not fit in a `u64`.
+///
+/// ```
+/// use shopcue::text::digits;
+/// assert_eq!(digits("0042"), Some(42));
+/// assert_eq!(digits("+1"), None);
+/// assert_eq!(digits(""), None);
+/// assert_eq!(digits("18446744073709551616"), None);
+/// ```
+pub fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, b| match b {
+        b'0'..=b'9' => n.checked_mul(10)?.checked_add(u64::from(b - b'0')),
+        _ => None,
+    })
+}
+
+/// The value of hexadecimal digits (either case): `None` when `s` is empty, holds anything
+/// else or does not fit in a `u32`.
+///
+/// ```
+/// use shopcue::text::hex;
+/// assert_eq!(hex("00e9"), Some(0xe9));
+/// assert_eq!(hex("1F600"), Some(0x1f600));
+/// assert_eq!(hex("+1"), None);
+/// assert_eq!(hex(""), None);
+/// ```
+pub fn hex(s: &str) -> Option<u32> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u32, |n, b| {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        n.checked_mul(16)?.checked_add(u32::from(d))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_agrees_with_std() {
+        let hays = ["", "a", "aaab", "/products/*/x", "ab*ab*", "日本語/テスト", "xx://yy://"];
+        let needles = ["", "a", "ab", "aab", "*", "://", "語/", "テスト", "zz"];
+        for hay in hays {
+            for needle in needles {
+                assert_eq!(find(hay, needle), hay.find(needle), "{hay:?} {needle:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn digits_and_hex_agree_with_std_on_what_they_accept() {
+        for s in ["0", "7", "12", "0012", "4294967295", "4294967296", "18446744073709551615", "18446744073709551616"] {
+            assert_eq!(digits(s), s.parse::<u64>().ok(), "{s}");
+        }
+        for s in ["0", "ff", "FF", "00e9", "ffffffff", "100000000", "dEaD"] {
+            assert_eq!(hex(s), u32::from_str_radix(s, 16).ok(), "{s}");
+        }
+        for s in ["", "+1", "-1", " 1", "1 ", "1.0", "１"] {
+            assert_eq!(digits(s), None, "{s:?}");
+            assert_eq!(hex(s), None, "{s:?}");
+        }
+        assert_eq!(hex("g"), None);
+    }
+}
