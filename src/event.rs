@@ -366,8 +366,11 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
     // Around the number only currency signs, codes ("JPY") and tax notes ("(税込)") may stand.
     let at = crate::text::find(s, trimmed).unwrap_or(0);
     let decoration = [&s[..at], &s[at + trimmed.len()..]].concat();
-    if !decoration.chars().all(|c| c.is_whitespace() || c.is_ascii_uppercase() || "¥￥$€£₩₹円元()（）税込抜".contains(c))
-    {
+    if !decoration.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_ascii_uppercase()
+            || matches!(c, '¥' | '￥' | '$' | '€' | '£' | '₩' | '₹' | '円' | '元' | '(' | ')' | '（' | '）' | '税' | '込' | '抜')
+    }) {
         return Err(bad());
     }
     let core: String =

@@ -1032,7 +1032,7 @@ impl Runtime {
             return None;
         }
         let ConfigSource::Url(url) = &mut self.options.as_mut()?.config else { return None };
-        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push(if url.bytes().any(|b| b == b'?') { '&' } else { '?' });
         url.push_str("preview=");
         url.push_str(token);
         self.previewing_draft = true;
