@@ -220,7 +220,7 @@ impl Item {
         macro_rules! take {
             ($($f:ident),*) => { $(
                 if new.$f.is_some() && (self.$f.is_none() || rank as u8 >= ranks[i]) {
-                    self.$f.clone_from(&new.$f);
+                    self.$f = new.$f.clone();
                     ranks[i] = rank as u8;
                 }
                 i += 1;

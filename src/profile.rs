@@ -569,7 +569,7 @@ impl ItemState {
         let old = &mut self.item;
         old.id.clone_from(&new.id);
         macro_rules! take {
-            ($($f:ident),*) => { $( if new.$f.is_some() { old.$f.clone_from(&new.$f); } )* };
+            ($($f:ident),*) => { $( if new.$f.is_some() { old.$f = new.$f.clone(); } )* };
         }
         take!(name, brand, category, price, stock, url, image, stores, release_date);
         if let Some(p) = new.price {
