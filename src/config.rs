@@ -532,6 +532,11 @@ impl Config {
         if !links.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_str().is_some())) {
             p.push(crate::problem!("$.links", "must be an object of URL strings"));
         }
+        for (name, link) in links.as_object().unwrap_or(&[]) {
+            if link.as_str().is_some_and(|l| !l.trim().is_empty() && crate::url::safe_link(l).is_none()) {
+                p.push(crate::problem!(member("$.links", name), NOT_A_LINK));
+            }
+        }
         let mut caps = Caps { per_page: Some(1), ..Caps::default() };
         if let Some(c) = v.get("caps") {
             caps = compile_caps(c, "$.caps", Some(1), &mut p);
@@ -1095,11 +1100,29 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         Some((label?, url?))
     });
     let image = cx.template(m.get("image"), &member(path, "image"), p);
+    check_link(cta.as_ref().map(|(_, url)| url), &member(path, "cta.url"), p);
+    check_link(image.as_ref(), &member(path, "image"), p);
     let choose = cx.template(m.get("choose"), &member(path, "choose"), p);
     if choose.as_ref().is_some_and(|t| t.paths().any(|p| p.starts_with("store."))) {
         p.push(crate::problem!(member(path, "choose"), "is shown before a store is chosen: it cannot use {{store.*}}"));
     }
     Some(Message { placement, title: title?, body, cta, image, choose })
+}
+
+/// What a link that can never be shown is told.
+#[cfg(feature = "compiler")]
+const NOT_A_LINK: &str = "is not an http(s) or relative link, so no message would ever show it";
+
+/// A link whose scheme the config itself writes (`javascript:…`, `data:…`, `mailto:…`) is
+/// dropped from every message it is in, so it is refused when the config is published. A
+/// link whose scheme comes from a slot (`{{item.url}}`) is judged when it is rendered.
+#[cfg(feature = "compiler")]
+fn check_link(link: Option<&Template>, path: &str, p: &mut Vec<Problem>) {
+    let Some((lead, whole)) = link.map(Template::leading_text) else { return };
+    let decided = if whole { !lead.trim().is_empty() } else { lead.contains(':') };
+    if decided && crate::url::safe_link(lead).is_none() {
+        p.push(crate::problem!(path, NOT_A_LINK));
+    }
 }
 
 #[cfg(feature = "compiler")]
@@ -1215,6 +1238,42 @@ mod tests {
         let mut paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         paths.sort();
         assert_eq!(paths, ["$.feed.every", "$.feed.max_age_s", "$.feed.url"]);
+    }
+
+    #[test]
+    fn links_that_no_message_could_show_are_refused_at_their_path() {
+        let config = |links: &str, cta: &str, image: &str| {
+            [
+                r#"{"version":1,"site":"s","links":"#,
+                links,
+                r#","scenarios":[{"id":"x","message":{"title":"t","cta":{"label":"go","url":"#,
+                cta,
+                r#"},"image":"#,
+                image,
+                r#"}}]}"#,
+            ]
+            .concat()
+        };
+        for (cta, image) in [
+            (r#""/cart""#, r#""https://cdn.example/a.png""#),
+            (r#""{{item.url}}""#, r#""{{item.image}}""#),
+            (r#""https://shop.example/p/{{item.id}}""#, r#""/img/{{item.id}}.png""#),
+            (r#""?ref={{params.campaign}}:a""#, r#""""#),
+            (r#"{"ja":"/ja/cart","en":"/cart"}"#, r#""//cdn.example/a.png""#),
+        ] {
+            let text = config(r#"{"cart":"/cart","top":"https://shop.example/"}"#, cta, image);
+            assert!(Config::parse(&text).is_ok(), "{cta} {image}: {:?}", Config::parse(&text).err());
+        }
+        let bad = config(
+            r#"{"cart":"javascript:alert(1)","mail":"mailto:a@example.com","empty":""}"#,
+            r#"" JavaScript:{{item.id}}""#,
+            r#""data:image/png;base64,AAAA""#,
+        );
+        let Err(Error::InvalidConfig(problems)) = Config::parse(&bad) else { panic!("unsafe links accepted") };
+        let mut paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        paths.sort();
+        assert_eq!(paths, ["$.links.cart", "$.links.mail", "$.scenarios[0].message.cta.url", "$.scenarios[0].message.image"]);
+        assert!(problems[0].message.contains("http(s) or relative link"), "{}", problems[0].message);
     }
 
     #[test]

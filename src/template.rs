@@ -248,6 +248,24 @@ impl Template {
         Some(Template { parts: v.as_array()?.iter().map(part).collect::<Option<_>>()? })
     }
 
+    /// The text before the first slot, and whether that is the whole template.
+    ///
+    /// ```
+    /// use shopcue::template::Template;
+    /// assert_eq!(Template::compile("https://x/{{item.id}}", "$").unwrap().leading_text(), ("https://x/", false));
+    /// assert_eq!(Template::compile("/cart", "$").unwrap().leading_text(), ("/cart", true));
+    /// assert_eq!(Template::compile("{{item.url}}", "$").unwrap().leading_text(), ("", false));
+    /// ```
+    #[cfg(feature = "compiler")]
+    pub fn leading_text(&self) -> (&str, bool) {
+        match self.parts.as_slice() {
+            [] => ("", true),
+            [Part::Text(t)] => (t, true),
+            [Part::Text(t), ..] => (t, false),
+            _ => ("", false),
+        }
+    }
+
     /// Paths this template reads (for checks such as "does the message need an item?").
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
