@@ -436,24 +436,27 @@ impl Runtime {
         };
         let mut problems = Vec::new();
         for (k, v) in members {
-            let bad = match k.as_str() {
-                "member" | "subscription" => v.as_bool().is_none(),
-                "purchase_count" => !v.as_f64().is_some_and(|n| n >= 0.0),
-                "birthday" => !v.as_str().is_some_and(|b| {
+            // What a known trait must be, when it is not.
+            let wrong = match k.as_str() {
+                "member" | "subscription" => v.as_bool().is_none().then_some("must be true or false"),
+                "purchase_count" => (!v.as_f64().is_some_and(|n| n >= 0.0)).then_some("must be a number ≥ 0"),
+                "birthday" => (!v.as_str().is_some_and(|b| {
                     let (m, d) = b.split_once('-').unwrap_or(("", ""));
                     m.len() == 2
                         && d.len() == 2
                         && crate::text::digits(m).is_some_and(|m| (1..=12).contains(&m))
                         && crate::text::digits(d).is_some_and(|d| (1..=31).contains(&d))
-                }),
-                "first_purchase_at" | "last_purchase_at" => {
-                    !(v.as_f64().is_some() || v.as_str().is_some_and(|d| crate::time::parse_iso(d, 0).is_some()))
-                }
-                "segments" => !v.as_array().is_some_and(|a| a.iter().all(|s| s.as_str().is_some())),
-                _ => false,
+                }))
+                .then_some("must be \"MM-DD\": a month 01–12 and a day 01–31"),
+                "first_purchase_at" | "last_purchase_at" => (!(v.as_f64().is_some()
+                    || v.as_str().is_some_and(|d| crate::time::parse_iso(d, 0).is_some())))
+                .then_some("must be an ISO date or Unix milliseconds"),
+                "segments" => (!v.as_array().is_some_and(|a| a.iter().all(|s| s.as_str().is_some())))
+                    .then_some("must be an array of strings"),
+                _ => None,
             };
-            if bad {
-                problems.push(Problem::new(member("$", k), "has the wrong type (see the identify traits in the README)"));
+            if let Some(why) = wrong {
+                problems.push(Problem::new(member("$", k), why));
             }
         }
         if !problems.is_empty() {
@@ -1291,6 +1294,40 @@ mod tests {
         let bad = rt.set_config(&parse(r#"{"version":1,"site":"other","scenarios":[]}"#).unwrap());
         assert_eq!(bad.unwrap_err().problems()[0].path, "$.site");
         assert!(rt.explain(4).get("config_loaded").unwrap().as_bool().unwrap(), "the old config stays");
+    }
+
+    #[test]
+    fn identify_says_what_each_wrong_trait_must_be_and_keeps_nothing_of_a_wrong_call() {
+        let e = &mut SeededEntropy(3);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        let wrong = parse(
+            r#"{"member":"yes","subscription":1,"purchase_count":-1,"birthday":"13-45","first_purchase_at":"last week",
+                "last_purchase_at":true,"segments":["vip",3],"favorite_color":"any value is kept"}"#,
+        )
+        .unwrap();
+        let problems = rt.identify(&wrong).unwrap_err().problems().to_vec();
+        let said: Vec<(&str, &str)> = problems.iter().map(|p| (p.path.as_str(), p.message.as_str())).collect();
+        assert_eq!(
+            said,
+            [
+                ("$.member", "must be true or false"),
+                ("$.subscription", "must be true or false"),
+                ("$.purchase_count", "must be a number ≥ 0"),
+                ("$.birthday", "must be \"MM-DD\": a month 01–12 and a day 01–31"),
+                ("$.first_purchase_at", "must be an ISO date or Unix milliseconds"),
+                ("$.last_purchase_at", "must be an ISO date or Unix milliseconds"),
+                ("$.segments", "must be an array of strings"),
+            ]
+        );
+        assert_eq!(rt.profile.traits.get("favorite_color"), None, "a rejected call changes nothing");
+        for birthday in ["+1-05", "1-05", "00-10", "12-32"] {
+            let traits = parse(&["{\"birthday\":\"", birthday, "\"}"].concat()).unwrap();
+            assert!(rt.identify(&traits).is_err(), "{birthday}");
+        }
+        let right =
+            parse(r#"{"member":true,"purchase_count":2,"birthday":"02-29","last_purchase_at":"2026-11-12","segments":[]}"#);
+        rt.identify(&right.unwrap()).unwrap();
+        assert_eq!(rt.profile.traits.get("birthday").and_then(Value::as_str), Some("02-29"));
     }
 
     #[test]
