@@ -192,11 +192,16 @@ fn text_param(query: &str, key: &str, default: &str, max: usize) -> Result<Strin
     Ok(v)
 }
 
+/// A version number from the query string: a missing one is told where it goes (a client that
+/// sent it in a JSON body learns it belongs in the query), a wrong one is quoted back.
 fn version_param(query: &str, key: &str) -> Result<i64, Response> {
-    query_param(query, key)
-        .and_then(|v| v.parse::<i64>().ok())
+    let Some(text) = query_param(query, key) else {
+        return Err(error_reply(StatusCode::BAD_REQUEST, &format!("{key} is required in the query string: ?{key}=N (1, 2, …)")));
+    };
+    text.parse::<i64>()
+        .ok()
         .filter(|v| *v >= 1)
-        .ok_or_else(|| error_reply(StatusCode::BAD_REQUEST, &format!("{key} must be a version number (1, 2, …)")))
+        .ok_or_else(|| error_reply(StatusCode::BAD_REQUEST, &format!("{key} must be a version number (1, 2, …), got {text:?}")))
 }
 
 fn peer(req: &Request) -> Option<std::net::IpAddr> {

@@ -122,6 +122,13 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert_eq!(v3.get("source_version").and_then(Value::as_f64), Some(1.0));
     assert_eq!(live_title(addr), "Only a few left: {{item.name}}");
     assert_eq!(request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=7"), "", b"").0, 404);
+    // The version belongs in the query; a client that put it in a JSON body is told so.
+    let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback"), "", br#"{"version":1}"#);
+    assert_eq!(status, 400);
+    assert!(body.contains("version is required in the query string: ?version=N"), "{body}");
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/diff?from=one&to=2"), "", b"");
+    assert_eq!(status, 400);
+    assert!(body.contains(r#"from must be a version number (1, 2, …), got \"one\""#), "{body}");
 
     // The audit log has each publish, the refusals and the rollback, newest first.
     let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/audit"), "", b"");
