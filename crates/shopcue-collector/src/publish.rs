@@ -505,7 +505,7 @@ pub async fn live_config(State(app): State<App>, Path(site): Path<String>, req: 
         };
         let etag = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""));
         let cache = HeaderValue::from_static("max-age=60, stale-while-revalidate=600");
-        let matches = if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+        let matches = if_none_match.is_some_and(|h| crate::statics::matches(&h, &tag));
         let mut reply = if matches {
             StatusCode::NOT_MODIFIED.into_response()
         } else {

@@ -65,8 +65,9 @@ pub fn accepts(header: &str, coding: &str) -> bool {
     star
 }
 
-/// Whether `If-None-Match` names `etag` (or is `*`).
-fn matches(if_none_match: &str, etag: &str) -> bool {
+/// Whether `If-None-Match` names `etag` (or is `*`), by the weak comparison HTTP asks for
+/// there: `W/"v2"` names `"v2"` (a proxy that compresses a response weakens its ETag).
+pub(crate) fn matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag || t == "*")
 }
 

@@ -78,6 +78,9 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert_eq!((status, body304.as_str()), (304, ""));
     assert_eq!(header(&head304, "etag"), Some(etag.as_str()));
     assert_eq!(live(addr, "If-None-Match: \"v0-0\"\r\n").0, 200, "another tag gets the body");
+    // The weak comparison If-None-Match asks for: a compressing proxy hands the browser W/"…".
+    assert_eq!(live(addr, &format!("If-None-Match: W/{etag}\r\n")).0, 304, "a weakened tag still matches");
+    assert_eq!(live(addr, &format!("If-None-Match: \"v0-0\", W/{etag}\r\n")).0, 304);
 
     // Version 2 goes live; the old ETag no longer matches.
     assert_eq!(put(addr, &config("Last chance:"), "?author=mika").0, 201);
