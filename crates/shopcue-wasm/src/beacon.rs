@@ -128,7 +128,6 @@ fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn 
 
 /// Fetches the config JSON from `url` and hands it to the shell.
 pub fn load_config(url: String) {
-    let name = url.clone();
     let fetched = CONFIG_FETCH.with(|c| c.borrow_mut().take()).filter(|(u, _)| *u == url).map(|(_, p)| p);
     get_text(
         url,
@@ -141,7 +140,8 @@ pub fn load_config(url: String) {
                     why.push_str(&e.message());
                     Error::InvalidConfig(vec![Problem::new("$", why)])
                 }),
-                Err(why) => Err(Error::ConfigUnavailable([&name, ": ", &why].concat())),
+                // `why` names the URL already ("/x.json answered HTTP 404").
+                Err(why) => Err(Error::ConfigUnavailable(why)),
             })
         }),
     );
