@@ -153,12 +153,24 @@ impl Error {
     /// assert_eq!(e.message(), e.to_string());
     /// ```
     pub fn message(&self) -> String {
+        self.message_about("event")
+    }
+
+    /// [`Error::message`], with `noun` naming what an [`Error::InvalidEvent`] was about when it
+    /// came from another command than `track`: the options of `init`, the traits of `identify`.
+    ///
+    /// ```
+    /// use shopcue::{Error, Problem};
+    /// let e = Error::InvalidEvent(vec![Problem::new("$.site", "is required")]);
+    /// assert_eq!(e.message_about("init options"), "invalid init options (1 problem)\n  $.site: is required");
+    /// ```
+    pub fn message_about(&self, noun: &str) -> String {
         match self {
             Error::Json { offset, reason } => {
                 ["invalid JSON at byte ", &crate::json::number_text(*offset as f64), ": ", reason].concat()
             }
             Error::InvalidConfig(p) | Error::InvalidEvent(p) => {
-                let what = if matches!(self, Error::InvalidConfig(_)) { "config" } else { "event" };
+                let what = if matches!(self, Error::InvalidConfig(_)) { "config" } else { noun };
                 let count = crate::json::number_text(p.len() as f64);
                 let mut text = ["invalid ", what, " (", &count, if p.len() == 1 { " problem)" } else { " problems)" }].concat();
                 for problem in p {

@@ -121,6 +121,18 @@ test('a config that cannot be fetched gets a stable code too', async () => {
   await context.close();
 });
 
+test('init with options it cannot use says so, naming them and each problem', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const said = [];
+  page.on('console', (m) => said.push(`${m.type()}: ${m.text()}`));
+  await page.goto(`${collector.url}/fixtures/init-invalid.html`);
+  await page.waitForFunction(() => window.shopcue && window.shopcue.loaded, null, { timeout: 10_000 });
+  const warning = await eventually(() => said.find((s) => s.includes('[shopcue]')), 5000, 'a console line');
+  assert.match(warning, /^warning: \[shopcue\] invalid init options \(2 problems\)\n {2}\$\.site: is required.*\n {2}\$\.locale: must be a BCP 47 language tag/);
+  await context.close();
+});
+
 test("banner-top docks below the store's header, and its controls work from the first frame", async () => {
   const context = await newShopperContext(browser, { viewport: { width: 1000, height: 700 } });
   const page = await context.newPage();

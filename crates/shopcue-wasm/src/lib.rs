@@ -186,7 +186,8 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
 /// `shopcue('on', kind, f)`: before `init` too.
 fn listen(kind: String, f: JsValue) -> Result<JsValue, JsValue> {
     let Ok(f) = f.dyn_into::<Function>() else {
-        return Err(js_error(&Error::InvalidEvent(vec![shopcue::Problem::new("$[1]", "on() needs a callback function")])));
+        let e = Error::InvalidEvent(vec![shopcue::Problem::new("$[1]", "on() needs a callback function")]);
+        return Err(platform::js_error_about(&e, "arguments"));
     };
     if !["message", "impression", "click", "dismiss", "error"].contains(&kind.as_str()) {
         return Err(js_error(&Error::UnknownCommand(["on('", &kind, "')"].concat())));
@@ -210,7 +211,7 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
     for w in warnings {
         console("warn", &[["[shopcue] ", &w].concat().into()]);
     }
-    let init = rt.init(opts).map_err(|e| js_error(&e))?;
+    let init = rt.init(opts).map_err(|e| platform::js_error_about(&e, "init options"))?;
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
     // A preview link's draft: fetched instead of the live config, and nothing is counted.
     let previewing = rt.preview_draft(&href).is_some();
