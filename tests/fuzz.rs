@@ -64,6 +64,16 @@ fn value() -> impl Strategy<Value = Value> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
+    /// The widget's own text helpers (`shopcue::text`) read exactly as std would, on any input:
+    /// a small alphabet so that needles are found, and any text besides.
+    #[test]
+    fn text_helpers_agree_with_std(hay in "[ab:/語]{0,12}|.{0,20}", needle in "[ab:/語]{0,3}|.{0,4}", n in "[+-]?[0-9a-fA-F]{0,22}|.{0,6}") {
+        prop_assert_eq!(shopcue::text::find(&hay, &needle), hay.find(needle.as_str()));
+        let plain = !n.starts_with('+');
+        prop_assert_eq!(shopcue::text::digits(&n), n.parse::<u64>().ok().filter(|_| plain));
+        prop_assert_eq!(shopcue::text::hex(&n), u32::from_str_radix(&n, 16).ok().filter(|_| plain));
+    }
+
     #[test]
     fn json_parser_never_panics(text in ".{0,200}") {
         if let Ok(v) = parse(&text) {
