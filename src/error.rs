@@ -157,7 +157,7 @@ impl Error {
     }
 
     /// [`Error::message`], with `noun` naming what an [`Error::InvalidEvent`] was about when it
-    /// came from another command than `track`: the options of `init`, the traits of `identify`.
+    /// was not an event: the shell names `init`'s options, `on()`'s arguments and a product feed.
     ///
     /// ```
     /// use shopcue::{Error, Problem};
