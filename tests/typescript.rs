@@ -34,8 +34,11 @@ fn render() -> String {
 export type KnownEventName = {events};
 /** GA4 e-commerce names also taken automatically from `dataLayer`. */
 export type DataLayerEventName = {datalayer};
-/** Stable `code` of every error Shopcue raises. */
-export type ErrorCode = {codes};
+/**
+ * Stable `code` of every error Shopcue raises. `SHOPCUE_WASM_UNAVAILABLE`: `Shopcue.load` could
+ * not fetch or start the widget's wasm (the message says where it looked and why).
+ */
+export type ErrorCode = {codes} | 'SHOPCUE_WASM_UNAVAILABLE';
 /** Why a scenario did or did not show (`explain()`). */
 export type Reason = {reasons};
 /** Where a message appears (as reported in messages and beacons). */
@@ -205,7 +208,11 @@ export type WasmSource = string | URL | BufferSource | WebAssembly.Module;
 
 /** The Shopcue widget (one per page). */
 export declare class Shopcue {{
-  /** Loads the wasm once and initializes; resolves to the page's one instance. */
+  /**
+   * Loads the wasm once and initializes; resolves to the page's one instance. Rejects with a
+   * `ShopcueError` (`SHOPCUE_WASM_UNAVAILABLE`) when the wasm cannot be fetched or started, and
+   * may then be called again.
+   */
   static load(options: InitOptions, wasm?: WasmSource): Promise<Shopcue>;
   /** Records an event (GA4 names and item fields plus `stock`). */
   track(name: KnownEventName | (string & {{}}), params?: EventParams): void;

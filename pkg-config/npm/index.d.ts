@@ -5,8 +5,11 @@
 export type KnownEventName = 'page_view' | 'view_item' | 'view_item_list' | 'add_to_cart' | 'remove_from_cart' | 'add_to_wishlist' | 'remove_from_wishlist' | 'begin_checkout' | 'purchase' | 'search' | 'notify_me' | 'favorite_brand' | 'favorite_store' | 'coupon' | 'points' | 'store_reservation';
 /** GA4 e-commerce names also taken automatically from `dataLayer`. */
 export type DataLayerEventName = 'view_item' | 'view_item_list' | 'add_to_cart' | 'remove_from_cart' | 'add_to_wishlist' | 'begin_checkout' | 'purchase' | 'search';
-/** Stable `code` of every error Shopcue raises. */
-export type ErrorCode = 'SHOPCUE_INVALID_JSON' | 'SHOPCUE_INVALID_CONFIG' | 'SHOPCUE_INVALID_EVENT' | 'SHOPCUE_NOT_INITIALIZED' | 'SHOPCUE_UNKNOWN_COMMAND' | 'SHOPCUE_CONFIG_UNAVAILABLE';
+/**
+ * Stable `code` of every error Shopcue raises. `SHOPCUE_WASM_UNAVAILABLE`: `Shopcue.load` could
+ * not fetch or start the widget's wasm (the message says where it looked and why).
+ */
+export type ErrorCode = 'SHOPCUE_INVALID_JSON' | 'SHOPCUE_INVALID_CONFIG' | 'SHOPCUE_INVALID_EVENT' | 'SHOPCUE_NOT_INITIALIZED' | 'SHOPCUE_UNKNOWN_COMMAND' | 'SHOPCUE_CONFIG_UNAVAILABLE' | 'SHOPCUE_WASM_UNAVAILABLE';
 /** Why a scenario did or did not show (`explain()`). */
 export type Reason = 'shown' | 'already_shown' | 'not_triggered' | 'schedule' | 'audience' | 'no_subject' | 'dismissed' | 'cap' | 'global_cap' | 'group' | 'holdout' | 'consent';
 /** Where a message appears (as reported in messages and beacons). */
@@ -176,7 +179,11 @@ export type WasmSource = string | URL | BufferSource | WebAssembly.Module;
 
 /** The Shopcue widget (one per page). */
 export declare class Shopcue {
-  /** Loads the wasm once and initializes; resolves to the page's one instance. */
+  /**
+   * Loads the wasm once and initializes; resolves to the page's one instance. Rejects with a
+   * `ShopcueError` (`SHOPCUE_WASM_UNAVAILABLE`) when the wasm cannot be fetched or started, and
+   * may then be called again.
+   */
   static load(options: InitOptions, wasm?: WasmSource): Promise<Shopcue>;
   /** Records an event (GA4 names and item fields plus `stock`). */
   track(name: KnownEventName | (string & {}), params?: EventParams): void;

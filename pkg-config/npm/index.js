@@ -9,6 +9,34 @@ import { shopcueIntl } from './intl.js';
 
 let loading = null;
 
+/** What a developer can do when the wasm is not where the module expects it. */
+const WHERE = "If a dev server pre-bundles dependencies (Vite: add optimizeDeps: { exclude: ['shopcue'] } to "
+  + 'vite.config), this module no longer sits beside its .wasm; or pass the .wasm\'s URL as '
+  + "Shopcue.load's second argument";
+
+/** A load failure as the package's other errors are: an `Error` with a stable `code`. */
+function unavailable(message) {
+  return Object.assign(new Error('[shopcue] ' + message), { code: 'SHOPCUE_WASM_UNAVAILABLE', problems: [] });
+}
+
+/**
+ * The widget's wasm from a URL, checked before it is compiled: a dev server that answers a
+ * missing file with its index.html would otherwise fail as "expected magic word 00 61 73 6d".
+ * A response served as `application/wasm` is handed on as it is, to compile while it downloads.
+ */
+async function fetchWasm(url) {
+  const response = await fetch(url).catch((e) => {
+    throw unavailable(`the widget's wasm could not be fetched from ${url} (${e.message}). ${WHERE}.`);
+  });
+  if (!response.ok) throw unavailable(`${url} answered HTTP ${response.status} instead of the widget's wasm. ${WHERE}.`);
+  const type = response.headers.get('content-type') || 'no content type';
+  if (type.startsWith('application/wasm')) return response;
+  const bytes = await response.arrayBuffer();
+  const magic = new Uint8Array(bytes.slice(0, 4));
+  if (magic.length === 4 && magic.every((b, i) => b === [0, 0x61, 0x73, 0x6d][i])) return bytes;
+  throw unavailable(`${url} answered ${type}, not the widget's wasm. ${WHERE}.`);
+}
+
 /** One `shopcue(name, ...args)` command; the widget reads `args` as JSON text (values.js). */
 const command = (name, args) => run(name, args, shopcueValues(args));
 
@@ -19,7 +47,12 @@ export class Shopcue {
    */
   static load(options, wasm) {
     if (!loading) {
-      loading = init({ module_or_path: wasm ?? new URL('./shopcue_wasm_bg.wasm', import.meta.url) }).then(() => {
+      const source = wasm ?? new URL('./shopcue_wasm_bg.wasm', import.meta.url);
+      const module = typeof source === 'string' || source instanceof URL ? fetchWasm(String(source)) : source;
+      loading = Promise.resolve(module).then((m) => init({ module_or_path: m }).catch((e) => {
+        throw unavailable(`the widget's wasm could not start (${e && e.message ? e.message : e}). If the page has a `
+          + "Content-Security-Policy, allow 'wasm-unsafe-eval' in script-src.");
+      })).then(() => {
         const shopcue = new Shopcue();
         use_renderer(shopcueRender);
         use_intl(shopcueIntl.offset, shopcueIntl.format);

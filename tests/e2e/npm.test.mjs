@@ -55,3 +55,26 @@ test('the npm package compiles a raw config with the module shipped beside it', 
   assert.deepEqual(compiler, ['/npm/shopcue_compile.wasm']);
   await context.close();
 });
+
+test('a wasm that is not where the package looks: a coded error that says where and why, then a retry loads', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/fixtures/npm-wasm-missing.html`);
+  await page.waitForFunction(() => window.__ready, null, { timeout: 10_000 });
+  const [missing, html, garbage] = await page.evaluate(() => window.__failures);
+  for (const f of [missing, html, garbage]) {
+    assert.equal(f.code, 'SHOPCUE_WASM_UNAVAILABLE');
+    assert.equal(f.isError, true);
+    assert.deepEqual(f.problems, []);
+  }
+  assert.match(missing.message, /^\[shopcue\] \/npm\/nope\.wasm answered HTTP 404 instead of the widget's wasm\. /);
+  assert.match(missing.message, /optimizeDeps: \{ exclude: \['shopcue'\] \}/);
+  assert.match(html.message, /^\[shopcue\] \/fixtures\/npm-wasm-missing\.html answered text\/html[^,]*, not the widget's wasm\. /);
+  assert.match(garbage.message, /^\[shopcue\] the widget's wasm could not start \(.*magic/);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, '残りわずか：再読込のシャツは残り1点です');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
