@@ -192,6 +192,6 @@
       }
     } catch (e) { /* an exotic host: capture what can be captured */ }
   }, function (e) {
-    giveUp('WebAssembly could not start (' + (e && e.message ? e.message : e) + '). ' + cspHelp);
+    giveUp(wasmUrl + ' could not start (' + (e && e.message ? e.message : e) + '). ' + cspHelp);
   });
 })(window, 'shopcue');

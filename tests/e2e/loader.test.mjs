@@ -74,6 +74,28 @@ test('without WebAssembly it logs one warning and leaves the page alone', async 
   await context.close();
 });
 
+test('a shopcue_bg.wasm that is not there (a 404, or a host\'s index.html in its place): one warning naming its URL', async () => {
+  for (const [status, contentType, body, why] of [
+    [404, 'text/plain', 'not found', /failed to fetch Wasm: 404/],
+    [200, 'text/html', '<!doctype html><title>Shop</title>', /magic word/],
+  ]) {
+    const { context, page, consoleLines, pageErrors } = await open('/fixtures/queue.html', (p) =>
+      p.route('**/shopcue_bg.wasm', (route) => route.fulfill({ status, contentType, body })));
+    const ours = await eventually(() => {
+      const lines = consoleLines.filter((l) => l.text.includes('[shopcue]'));
+      return lines.length && lines;
+    }, 5000, 'the warning');
+    await page.waitForTimeout(300);
+    assert.equal(consoleLines.filter((l) => l.text.includes('[shopcue]')).length, 1, JSON.stringify(consoleLines));
+    assert.equal(ours[0].type, 'warning');
+    assert.match(ours[0].text, new RegExp(`^\\[shopcue\\] disabled: ${collector.url}/shopcue/shopcue_bg\\.wasm could not start \\(`));
+    assert.match(ours[0].text, why);
+    assert.deepEqual(pageErrors, []);
+    assert.equal(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
+    await context.close();
+  }
+});
+
 test('an invalid config is rejected whole, with every problem and its JSON path', async () => {
   const { context, page, consoleLines, pageErrors } = await open('/fixtures/bad-config.html');
   const warn = await eventually(() => consoleLines.find((l) => l.text.includes('invalid config')), 5000, 'config error logged');
