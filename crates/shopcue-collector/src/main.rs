@@ -51,7 +51,8 @@ const USAGE: &str =
   --admin-password-file F  the admin password's argon2 hash (from `hash-password`), for browser logins at POST /login
                          (env SHOPCUE_ADMIN_PASSWORD_FILE, or the hash itself in SHOPCUE_ADMIN_PASSWORD_HASH)
 
-       shopcue-collector config check FILE     list every problem of a raw config with its JSON path (exit 1 if any)
+       shopcue-collector config check FILE     list every problem of a raw config with its JSON path (exit 1 if any;
+                                               FILE - reads standard input)
        shopcue-collector hash-password < pw    print the argon2 hash of the password on stdin (12 characters or more)
        shopcue-collector config compile FILE   print its runtime config (what /shopcue/sites/SITE/config.json serves),
                                                for sites that host the widget's files themselves
@@ -125,16 +126,23 @@ fn simulate_command(args: &[String]) -> ExitCode {
     }
 }
 
-/// `config check FILE` / `config compile FILE`: the publishing side's compiler, offline.
+/// `config check FILE` / `config compile FILE` (`-`: standard input): the publishing side's
+/// compiler, offline. Exit 0 when the config compiles, 1 with every problem, 2 for a command
+/// it cannot run.
 fn config_command(args: &[String]) -> ExitCode {
     let (verb, file) = match args {
-        [verb, file] if verb == "check" || verb == "compile" => (verb.as_str(), file),
+        [verb, file] if verb == "check" || verb == "compile" => (verb.as_str(), file.as_str()),
         _ => {
-            eprintln!("{USAGE}");
+            eprintln!(
+                "shopcue-collector config: expected `config check FILE` or `config compile FILE` (FILE `-` reads \
+                 standard input), got `{}`",
+                ["config"].iter().copied().chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ")
+            );
             return ExitCode::from(2);
         }
     };
-    let text = match std::fs::read_to_string(file) {
+    let read = if file == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(file) };
+    let text = match read {
         Ok(t) => t,
         Err(e) => {
             eprintln!("shopcue-collector: cannot read {file}: {e}");

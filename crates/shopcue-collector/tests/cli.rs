@@ -1,0 +1,85 @@
+//! `shopcue-collector config check|compile`, run as a user runs it: the real binary, real files,
+//! standard input, exit codes and what it prints.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shopcue-collector"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start shopcue-collector");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn demo_config() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../www/shopcue/config.json").to_string()
+}
+
+const BAD: &str = r#"{"version": 1, "site": "s", "colour": 1,
+  "scenarios": [{"id": "a", "preset": "nope"}, {"id": "b", "message": {"title": "t", "cta": {"label": "Go", "url": "javascript:go()"}}}]}"#;
+
+#[test]
+fn check_says_ok_with_the_number_of_scenarios() {
+    let out = run(&["config", "check", &demo_config()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).ends_with("config.json: ok (2 scenarios)\n"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn check_lists_every_problem_with_its_path_and_exits_1() {
+    let out = run(&["config", "check", "-"], Some(BAD));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("-: invalid config (3 problems)\n"), "{err}");
+    for path in ["$.colour: unknown field", "$.scenarios[0].preset: unknown preset \"nope\"", "$.scenarios[1].message.cta.url: "]
+    {
+        assert!(err.contains(&format!("\n  {path}")), "{path} in {err}");
+    }
+    assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn compile_prints_the_runtime_config_that_check_and_the_collector_accept() {
+    let out = run(&["config", "compile", &demo_config()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let runtime = shopcue::json::parse(text(&out.stdout).trim_end()).expect("JSON on stdout");
+    assert!(shopcue::config::is_compiled(&runtime));
+    let config = shopcue::config::Config::from_value(&runtime).expect("the widget reads it");
+    assert_eq!(config.scenarios.len(), 2);
+    // Compiled again from standard input, it is the same text.
+    let again = run(&["config", "compile", "-"], Some(&std::fs::read_to_string(demo_config()).unwrap()));
+    assert_eq!(text(&again.stdout), text(&out.stdout));
+}
+
+#[test]
+fn broken_json_is_located_and_compile_prints_nothing() {
+    let out = run(&["config", "compile", "-"], Some("{\"version\": 1,"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "-: invalid JSON at byte 14: expected a string key\n");
+    assert!(text(&out.stdout).is_empty());
+}
+
+#[test]
+fn a_command_it_cannot_run_says_why_and_exits_2() {
+    let missing = run(&["config", "check", "/nonexistent/config.json"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).starts_with("shopcue-collector: cannot read /nonexistent/config.json: "));
+    for args in [&["config"][..], &["config", "compile"], &["config", "frob", "x.json"]] {
+        let out = run(args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.starts_with("shopcue-collector config: expected `config check FILE` or `config compile FILE`"), "{err}");
+        assert!(err.trim_end().ends_with(&format!("got `{}`", args.join(" "))), "{err}");
+    }
+}
