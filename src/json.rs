@@ -311,7 +311,6 @@ impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
 
     fn hex4(&mut self) -> Result<u32, Error> {
         let h = self.s.get(self.i..self.i + 4).ok_or_else(|| self.err("short \\u escape"))?;
-        let h = std::str::from_utf8(h).map_err(|_| self.err("bad \\u escape"))?;
         let n = crate::text::hex(h).ok_or_else(|| self.err("bad \\u escape"))?;
         self.i += 4;
         Ok(n)

@@ -252,7 +252,7 @@ impl Parser {
 
     fn hex(&mut self, n: usize) -> Option<char> {
         let digits: String = self.s.get(self.i..self.i + n)?.iter().collect();
-        let code = crate::text::hex(&digits)?;
+        let code = crate::text::hex(digits.as_bytes())?;
         self.i += n;
         char::from_u32(code)
     }

@@ -71,7 +71,7 @@ proptest! {
         prop_assert_eq!(shopcue::text::find(&hay, &needle), hay.find(needle.as_str()));
         let plain = !n.starts_with('+');
         prop_assert_eq!(shopcue::text::digits(&n), n.parse::<u64>().ok().filter(|_| plain));
-        prop_assert_eq!(shopcue::text::hex(&n), u32::from_str_radix(&n, 16).ok().filter(|_| plain));
+        prop_assert_eq!(shopcue::text::hex(n.as_bytes()), u32::from_str_radix(&n, 16).ok().filter(|_| plain));
     }
 
     #[test]
