@@ -361,21 +361,25 @@ pub fn parse_amount(v: &Value) -> Result<f64, String> {
 
 fn parse_amount_text(s: &str) -> Result<f64, String> {
     let bad = || ["\"", s, "\" is not a readable amount"].concat();
-    let numeric = |c: char| c.is_ascii_digit() || c == '-' || c == '.' || c == ',';
-    let trimmed = s.trim().trim_matches(|c: char| !numeric(c));
+    // The number runs from its first to its last digit, sign or separator: ASCII bytes, so
+    // these byte positions are on character boundaries.
+    let numeric = |b: u8| b.is_ascii_digit() || matches!(b, b'-' | b'.' | b',');
+    let start = s.bytes().position(numeric).unwrap_or(s.len());
+    let end = s.bytes().rposition(numeric).map_or(start, |last| last + 1);
     // Around the number only currency signs, codes ("JPY") and tax notes ("(税込)") may stand.
-    let at = crate::text::find(s, trimmed).unwrap_or(0);
-    let decoration = [&s[..at], &s[at + trimmed.len()..]].concat();
-    if !decoration.chars().all(|c| {
-        c.is_whitespace()
-            || c.is_ascii_uppercase()
-            || matches!(c, '¥' | '￥' | '$' | '€' | '£' | '₩' | '₹' | '円' | '元' | '(' | ')' | '（' | '）' | '税' | '込' | '抜')
-    }) {
+    let decoration = |d: &str| {
+        d.chars().all(|c| {
+            c.is_whitespace()
+                || c.is_ascii_uppercase()
+                || matches!(c, '¥' | '￥' | '$' | '€' | '£' | '₩' | '₹' | '円' | '元' | '(' | ')' | '（' | '）' | '税' | '込' | '抜')
+        })
+    };
+    if !(decoration(&s[..start]) && decoration(&s[end..])) {
         return Err(bad());
     }
     let core: String =
-        trimmed.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}' && *c != '\'').collect();
-    if core.is_empty() || !core.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+        s[start..end].chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}' && *c != '\'').collect();
+    if core.is_empty() || !core.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',') {
         return Err(bad());
     }
     // The last separator is the decimal one when both kinds appear ("1.980,00", "1,980.00").
@@ -383,15 +387,15 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
     let last = |sep: u8| core.bytes().rposition(|b| b == sep);
     let (last_dot, last_comma) = (last(b'.'), last(b','));
     let decimal = match (last_dot, last_comma) {
-        (Some(d), Some(c)) => Some(if d > c { '.' } else { ',' }),
+        (Some(d), Some(c)) => Some(if d > c { b'.' } else { b',' }),
         (Some(_), None) | (None, Some(_)) => {
-            let sep = if last_dot.is_some() { '.' } else { ',' };
-            let count = core.bytes().filter(|&b| b == sep as u8).count();
-            let after = core.len() - last(sep as u8).unwrap_or(0) - 1;
+            let sep = if last_dot.is_some() { b'.' } else { b',' };
+            let count = core.bytes().filter(|&b| b == sep).count();
+            let after = core.len() - last(sep).unwrap_or(0) - 1;
             match (count, after) {
                 // "1,980": prices never carry three decimals, so a lone comma before three
                 // digits groups thousands. "1.980" may be a decimal number string: refuse.
-                (1, 3) if sep == ',' => None,
+                (1, 3) if sep == b',' => None,
                 (1, 3) => return Err(["\"", s, "\" is ambiguous: is '.' a thousands or a decimal separator?"].concat()),
                 (1, _) => Some(sep),
                 (_, 3) => None, // several separators, groups of three: thousands
@@ -400,12 +404,13 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
         }
         (None, None) => None,
     };
+    let point = decimal.and_then(last);
     let mut normalized = String::with_capacity(core.len());
-    for (i, c) in core.char_indices() {
-        match c {
-            '0'..='9' => normalized.push(c),
-            _ if Some(c) == decimal && Some(i) == core.rfind(c) => normalized.push('.'),
-            _ if Some(c) == decimal => return Err(bad()),
+    for (i, b) in core.bytes().enumerate() {
+        match b {
+            b'0'..=b'9' => normalized.push(char::from(b)),
+            _ if Some(b) == decimal && Some(i) == point => normalized.push('.'),
+            _ if Some(b) == decimal => return Err(bad()),
             _ => {} // thousands separator
         }
     }
