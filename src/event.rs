@@ -371,7 +371,10 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
         d.chars().all(|c| {
             c.is_whitespace()
                 || c.is_ascii_uppercase()
-                || matches!(c, '¥' | '￥' | '$' | '€' | '£' | '₩' | '₹' | '円' | '元' | '(' | ')' | '（' | '）' | '税' | '込' | '抜')
+                || matches!(
+                    c,
+                    '¥' | '￥' | '$' | '€' | '£' | '₩' | '₹' | '円' | '元' | '(' | ')' | '（' | '）' | '税' | '込' | '抜'
+                )
         })
     };
     if !(decoration(&s[..start]) && decoration(&s[end..])) {

@@ -333,16 +333,30 @@ pub(crate) fn error_reply(status: StatusCode, reason: &str) -> Response {
     json_reply(status, &object([("error", reason.into())]))
 }
 
-fn cors(app: &App, headers: &HeaderMap, mut resp: Response) -> Response {
+/// CORS for an origin of `--allow-origin` (the list, or `*`): `/collect`'s replies, and the
+/// static files, so that a store on another origin can fetch the widget's wasm (and a raw
+/// config) from this server. Never with credentials.
+pub(crate) fn cors(app: &App, headers: &HeaderMap, mut resp: Response) -> Response {
+    if app.allowed_origins.is_empty() {
+        return resp;
+    }
+    let h = resp.headers_mut();
+    // Whatever the request's origin: a cache must not hand one origin's reply to another.
+    // Added to what the reply already varies on (a static file: Accept-Encoding).
+    let vary = match h.get(header::VARY).and_then(|v| v.to_str().ok()) {
+        Some(before) => HeaderValue::from_str(&format!("{before}, Origin")).ok(),
+        None => Some(HeaderValue::from_static("Origin")),
+    };
+    if let Some(v) = vary {
+        h.insert(header::VARY, v);
+    }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return resp;
     };
     if app.allowed_origins.iter().any(|a| a == "*" || a == origin) {
-        let h = resp.headers_mut();
         if let Ok(v) = HeaderValue::from_str(origin) {
             h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
         }
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
         h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Retry-After"));
     }
     resp

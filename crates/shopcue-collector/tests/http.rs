@@ -124,6 +124,34 @@ fn health_static_files_and_cors() {
 }
 
 #[test]
+fn a_store_on_an_allowed_origin_may_fetch_the_widgets_wasm() {
+    // The collector hosts the widget (`--static dist`) for a store on another origin: the
+    // loader's fetch of shopcue_bg.wasm is a CORS request, refused without these headers.
+    let srv = start();
+    std::fs::write(srv.db.parent().unwrap().join("www").join("w.wasm"), "wasm bytes").unwrap();
+    let header = |head: &str, name: &str| {
+        head.lines()
+            .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string()))
+    };
+    let (status, head, body) = request(&srv.addr, "GET", "/w.wasm", "Origin: https://shop.example\r\n", b"");
+    assert_eq!((status, body.as_str()), (200, "wasm bytes"));
+    assert_eq!(header(&head, "access-control-allow-origin").as_deref(), Some("https://shop.example"));
+    assert_eq!(header(&head, "access-control-allow-credentials"), None);
+    assert_eq!(header(&head, "vary").as_deref(), Some("Accept-Encoding, Origin"));
+    // Revalidated by a returning shopper: the 304 carries them too.
+    let etag = header(&head, "etag").unwrap();
+    let (status, head, _) =
+        request(&srv.addr, "GET", "/w.wasm", &format!("Origin: https://shop.example\r\nIf-None-Match: {etag}\r\n"), b"");
+    assert_eq!((status, header(&head, "access-control-allow-origin").as_deref()), (304, Some("https://shop.example")));
+    // Another origin may load it only as a script tag would (no CORS), not read it.
+    let (status, head, _) = request(&srv.addr, "GET", "/w.wasm", "Origin: https://evil.example\r\n", b"");
+    assert_eq!((status, header(&head, "access-control-allow-origin")), (200, None));
+    assert_eq!(header(&head, "vary").as_deref(), Some("Accept-Encoding, Origin"));
+    // A missing file is a 404 whatever the origin.
+    assert_eq!(request(&srv.addr, "GET", "/nope.wasm", "Origin: https://shop.example\r\n", b"").0, 404);
+}
+
+#[test]
 fn static_files_come_precompressed_and_revalidate_with_etags() {
     let srv = start();
     let www = srv.db.parent().unwrap().join("www");
@@ -139,7 +167,7 @@ fn static_files_come_precompressed_and_revalidate_with_etags() {
     let (status, head, body) = get("Accept-Encoding: gzip, deflate, br, zstd\r\n");
     assert_eq!((status, body.as_str(), header(&head, "content-encoding").as_deref()), (200, "brotli bytes", Some("br")));
     assert_eq!(header(&head, "content-type").as_deref(), Some("application/wasm"), "the type of what was compressed");
-    assert_eq!(header(&head, "vary").as_deref(), Some("Accept-Encoding"));
+    assert_eq!(header(&head, "vary").as_deref(), Some("Accept-Encoding, Origin"), "CORS is configured: Origin too");
     let (_, head, body) = get("Accept-Encoding: gzip, br;q=0\r\n");
     assert_eq!((body.as_str(), header(&head, "content-encoding").as_deref()), ("gzip bytes", Some("gzip")));
     let (_, plain_head, body) = get("");
