@@ -35,10 +35,11 @@ export type KnownEventName = {events};
 /** GA4 e-commerce names also taken automatically from `dataLayer`. */
 export type DataLayerEventName = {datalayer};
 /**
- * Stable `code` of every error Shopcue raises. `SHOPCUE_WASM_UNAVAILABLE`: `Shopcue.load` could
- * not fetch or start the widget's wasm (the message says where it looked and why).
+ * Stable `code` of every error Shopcue raises. `SHOPCUE_LOAD_FAILED`: `Shopcue.load` could
+ * not fetch or start the widget's wasm (the message says where it looked and why), or was
+ * called where there is no page (server-side rendering, a worker).
  */
-export type ErrorCode = {codes} | 'SHOPCUE_WASM_UNAVAILABLE';
+export type ErrorCode = {codes} | 'SHOPCUE_LOAD_FAILED';
 /** Why a scenario did or did not show (`explain()`). */
 export type Reason = {reasons};
 /** Where a message appears (as reported in messages and beacons). */
@@ -210,7 +211,8 @@ export type WasmSource = string | URL | BufferSource | WebAssembly.Module;
 export declare class Shopcue {{
   /**
    * Loads the wasm once and initializes; resolves to the page's one instance. Rejects with a
-   * `ShopcueError` (`SHOPCUE_WASM_UNAVAILABLE`) when the wasm cannot be fetched or started, and
+   * `ShopcueError` (`SHOPCUE_LOAD_FAILED`) when the wasm cannot be fetched or started, or when
+   * there is no page (call it from client-side code, not during server-side rendering), and
    * may then be called again.
    */
   static load(options: InitOptions, wasm?: WasmSource): Promise<Shopcue>;

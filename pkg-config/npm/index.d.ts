@@ -6,10 +6,11 @@ export type KnownEventName = 'page_view' | 'view_item' | 'view_item_list' | 'add
 /** GA4 e-commerce names also taken automatically from `dataLayer`. */
 export type DataLayerEventName = 'view_item' | 'view_item_list' | 'add_to_cart' | 'remove_from_cart' | 'add_to_wishlist' | 'begin_checkout' | 'purchase' | 'search';
 /**
- * Stable `code` of every error Shopcue raises. `SHOPCUE_WASM_UNAVAILABLE`: `Shopcue.load` could
- * not fetch or start the widget's wasm (the message says where it looked and why).
+ * Stable `code` of every error Shopcue raises. `SHOPCUE_LOAD_FAILED`: `Shopcue.load` could
+ * not fetch or start the widget's wasm (the message says where it looked and why), or was
+ * called where there is no page (server-side rendering, a worker).
  */
-export type ErrorCode = 'SHOPCUE_INVALID_JSON' | 'SHOPCUE_INVALID_CONFIG' | 'SHOPCUE_INVALID_EVENT' | 'SHOPCUE_NOT_INITIALIZED' | 'SHOPCUE_UNKNOWN_COMMAND' | 'SHOPCUE_CONFIG_UNAVAILABLE' | 'SHOPCUE_WASM_UNAVAILABLE';
+export type ErrorCode = 'SHOPCUE_INVALID_JSON' | 'SHOPCUE_INVALID_CONFIG' | 'SHOPCUE_INVALID_EVENT' | 'SHOPCUE_NOT_INITIALIZED' | 'SHOPCUE_UNKNOWN_COMMAND' | 'SHOPCUE_CONFIG_UNAVAILABLE' | 'SHOPCUE_LOAD_FAILED';
 /** Why a scenario did or did not show (`explain()`). */
 export type Reason = 'shown' | 'already_shown' | 'not_triggered' | 'schedule' | 'audience' | 'no_subject' | 'dismissed' | 'cap' | 'global_cap' | 'group' | 'holdout' | 'consent';
 /** Where a message appears (as reported in messages and beacons). */
@@ -181,7 +182,8 @@ export type WasmSource = string | URL | BufferSource | WebAssembly.Module;
 export declare class Shopcue {
   /**
    * Loads the wasm once and initializes; resolves to the page's one instance. Rejects with a
-   * `ShopcueError` (`SHOPCUE_WASM_UNAVAILABLE`) when the wasm cannot be fetched or started, and
+   * `ShopcueError` (`SHOPCUE_LOAD_FAILED`) when the wasm cannot be fetched or started, or when
+   * there is no page (call it from client-side code, not during server-side rendering), and
    * may then be called again.
    */
   static load(options: InitOptions, wasm?: WasmSource): Promise<Shopcue>;

@@ -15,8 +15,8 @@ const WHERE = "If a dev server pre-bundles dependencies (Vite: add optimizeDeps:
   + "Shopcue.load's second argument";
 
 /** A load failure as the package's other errors are: an `Error` with a stable `code`. */
-function unavailable(message) {
-  return Object.assign(new Error('[shopcue] ' + message), { code: 'SHOPCUE_WASM_UNAVAILABLE', problems: [] });
+function loadFailed(message) {
+  return Object.assign(new Error('[shopcue] ' + message), { code: 'SHOPCUE_LOAD_FAILED', problems: [] });
 }
 
 /**
@@ -26,15 +26,15 @@ function unavailable(message) {
  */
 async function fetchWasm(url) {
   const response = await fetch(url).catch((e) => {
-    throw unavailable(`the widget's wasm could not be fetched from ${url} (${e.message}). ${WHERE}.`);
+    throw loadFailed(`the widget's wasm could not be fetched from ${url} (${e.message}). ${WHERE}.`);
   });
-  if (!response.ok) throw unavailable(`${url} answered HTTP ${response.status} instead of the widget's wasm. ${WHERE}.`);
+  if (!response.ok) throw loadFailed(`${url} answered HTTP ${response.status} instead of the widget's wasm. ${WHERE}.`);
   const type = response.headers.get('content-type') || 'no content type';
   if (type.startsWith('application/wasm')) return response;
   const bytes = await response.arrayBuffer();
   const magic = new Uint8Array(bytes.slice(0, 4));
   if (magic.length === 4 && magic.every((b, i) => b === [0, 0x61, 0x73, 0x6d][i])) return bytes;
-  throw unavailable(`${url} answered ${type}, not the widget's wasm. ${WHERE}.`);
+  throw loadFailed(`${url} answered ${type}, not the widget's wasm. ${WHERE}.`);
 }
 
 /** One `shopcue(name, ...args)` command; the widget reads `args` as JSON text (values.js). */
@@ -46,11 +46,15 @@ export class Shopcue {
    * initializes; later calls resolve to the same instance.
    */
   static load(options, wasm) {
+    if (typeof window === 'undefined' || typeof document === 'undefined') {
+      return Promise.reject(loadFailed('Shopcue.load needs a browser page (window and document): call it from '
+        + 'client-side code, such as a useEffect or an onMount, not during server-side rendering or in a worker.'));
+    }
     if (!loading) {
       const source = wasm ?? new URL('./shopcue_wasm_bg.wasm', import.meta.url);
       const module = typeof source === 'string' || source instanceof URL ? fetchWasm(String(source)) : source;
       loading = Promise.resolve(module).then((m) => init({ module_or_path: m }).catch((e) => {
-        throw unavailable(`the widget's wasm could not start (${e && e.message ? e.message : e}). If the page has a `
+        throw loadFailed(`the widget's wasm could not start (${e && e.message ? e.message : e}). If the page has a `
           + "Content-Security-Policy, allow 'wasm-unsafe-eval' in script-src.");
       })).then(() => {
         const shopcue = new Shopcue();

@@ -65,7 +65,7 @@ test('a wasm that is not where the package looks: a coded error that says where 
   await page.waitForFunction(() => window.__ready, null, { timeout: 10_000 });
   const [missing, html, garbage] = await page.evaluate(() => window.__failures);
   for (const f of [missing, html, garbage]) {
-    assert.equal(f.code, 'SHOPCUE_WASM_UNAVAILABLE');
+    assert.equal(f.code, 'SHOPCUE_LOAD_FAILED');
     assert.equal(f.isError, true);
     assert.deepEqual(f.problems, []);
   }
