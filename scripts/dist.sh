@@ -21,6 +21,8 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" "$widget"
+# Closure shims that only wasm-bindgen's (deleted) descriptors referred to, out of the table.
+node scripts/prune-table.mjs "$tmp/shopcue_wasm_bg.wasm"
 mkdir -p "$OUT"
 # shellcheck disable=SC2046
 "$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) "$tmp/shopcue_wasm_bg.wasm" -o "$tmp/opt.wasm"

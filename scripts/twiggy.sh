@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 widget=$(scripts/build-widget.sh)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" "$widget"
+node scripts/prune-table.mjs "$tmp/shopcue_wasm_bg.wasm" # as dist.sh does
 # shellcheck disable=SC2046
 node_modules/.bin/wasm-opt -g $(grep -v -e '^#' -e strip pkg-config/wasm-opt.flags) "$tmp/shopcue_wasm_bg.wasm" -o "$tmp/named.wasm"
 if [ "${1:-}" = areas ]; then
