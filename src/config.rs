@@ -11,6 +11,8 @@ use crate::condition::Condition;
 #[cfg(feature = "compiler")]
 use crate::error::element;
 use crate::error::{member, Error, Problem};
+#[cfg(feature = "compiler")]
+use crate::fields::Scope;
 use crate::json::{parse, Value};
 use crate::template::{Format, Template};
 #[cfg(feature = "compiler")]
@@ -892,6 +894,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     let audience = match s.get("audience") {
         None => Condition::always(),
         Some(a) => {
+            crate::fields::check(a, &member(path, "audience"), crate::fields::Scope::Audience, p);
             Condition::compile(a, &member(path, "audience")).map_err(|e| p.extend(e)).unwrap_or_else(|_| Condition::always())
         }
     };
@@ -1039,20 +1042,33 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
         p.push(crate::problem!(member(path, "from"), format!("must be one of {}", COLLECTIONS.join(", "))));
         return None;
     };
-    let mut filter = match sub.get("where") {
-        None => Condition::always(),
-        Some(w) => Condition::compile(w, &member(path, "where")).map_err(|e| p.extend(e)).ok()?,
-    };
+    let scope = if ALL_COLLECTIONS[from] == Collection::Coupons { Scope::Coupon } else { Scope::Item };
+    if let Some(w) = sub.get("where") {
+        crate::fields::check(w, &member(path, "where"), scope, p);
+    }
     let order = match sub.get("order") {
         None => None,
-        Some(Value::String(o)) => Some(match o.strip_prefix('-') {
-            Some(k) => (k.to_string(), true),
-            None => (o.clone(), false),
-        }),
+        Some(Value::String(o)) => {
+            let (field, descending) = match o.strip_prefix('-') {
+                Some(k) => (k, true),
+                None => (o.as_str(), false),
+            };
+            let at = member(path, "order");
+            if field.contains(' ') {
+                p.push(crate::problem!(at, "must be a field name, prefixed with '-' for descending (\"-views_7d\")"));
+            } else if !crate::fields::known(field, scope) {
+                p.push(crate::fields::unknown(field, &at, scope, "there would be nothing to sort by"));
+            }
+            Some((field.to_string(), descending))
+        }
         Some(_) => {
             p.push(crate::problem!(member(path, "order"), "must be a field name, prefixed with '-' for descending"));
             None
         }
+    };
+    let mut filter = match sub.get("where") {
+        None => Condition::always(),
+        Some(w) => Condition::compile(w, &member(path, "where")).map_err(|e| p.extend(e)).ok()?,
     };
     let limit = match sub.get("limit") {
         None => 1,
@@ -1063,7 +1079,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
         }
     };
     // An item's fields are read by slot (a coupon is a plain object, read by name).
-    if ALL_COLLECTIONS[from] != Collection::Coupons {
+    if scope == Scope::Item {
         filter.resolve(&crate::engine::item_slot);
     }
     Some(Subject { from: ALL_COLLECTIONS[from], filter, order, limit })
@@ -1139,20 +1155,37 @@ fn compile_variants(
         return Vec::new();
     };
     let mut out = Vec::new();
+    let (mut total, mut complete, mut ids) = (0.0, true, Vec::new());
     for (i, var) in list.iter().enumerate() {
         let at = element(path, i);
         check_keys(var.as_object().unwrap_or(&[]), &at, &["id", "weight", "message"], p);
         let id = required_string(var, "id", &at, p);
+        if !id.is_empty() && ids.contains(&id) {
+            p.push(crate::problem!(member(&at, "id"), ["duplicate variant id \"", &id, "\""].concat()));
+        }
+        ids.push(id.clone());
         let weight = number(var, "weight", &at, 0.0, 1e6, p).unwrap_or(1.0);
+        total += weight;
         let over = var.get("message").cloned().unwrap_or(Value::Object(Vec::new()));
         let merged = merge(base, &over);
-        if let Some(m) = compile_message(&merged, &member(&at, "message"), cx, p) {
-            out.push((id, weight, m));
+        // What the variant takes from the scenario's message was checked there: of the merged
+        // message's problems, only those in the variant's own members are the variant's.
+        let mut found = Vec::new();
+        let at = member(&at, "message");
+        match compile_message(&merged, &at, cx, &mut found) {
+            Some(m) => out.push((id, weight, m)),
+            None => complete = false,
         }
+        p.extend(found.into_iter().filter(|f| {
+            let own = f.path.strip_prefix(at.as_str()).and_then(|r| r.strip_prefix('.'));
+            own.is_some_and(|r| over.get(r.split(['.', '[']).next().unwrap_or_default()).is_some())
+        }));
     }
-    let total: f64 = out.iter().map(|v| v.1).sum();
     if total <= 0.0 {
         p.push(crate::problem!(path, "weights must add up to more than 0"));
+        return Vec::new();
+    }
+    if !complete {
         return Vec::new();
     }
     out.into_iter().map(|(id, w, m)| (id, w / total, m)).collect()
@@ -1274,6 +1307,82 @@ mod tests {
         paths.sort();
         assert_eq!(paths, ["$.links.cart", "$.links.mail", "$.scenarios[0].message.cta.url", "$.scenarios[0].message.image"]);
         assert!(problems[0].message.contains("http(s) or relative link"), "{}", problems[0].message);
+    }
+
+    /// The problems of a config that must be refused: (path, message) in path order.
+    fn refused(text: &str) -> Vec<(String, String)> {
+        let Err(Error::InvalidConfig(problems)) = Config::parse(text) else { panic!("accepted: {text}") };
+        let mut out: Vec<(String, String)> = problems.into_iter().map(|p| (p.path, p.message)).collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn condition_fields_that_no_decision_sets_are_refused_with_the_closest_one() {
+        let ok = r#"{"version":1,"site":"s","scenarios":[
+            {"id":"a","message":{"title":"t"},"audience":{"visitor.days_since_last_purchase":{"$lte":30},
+              "visitor.traits.plan":"gold","visitor.traits":{"$exists":true},"visitor.visits":{"$gte":2},
+              "page.item.nearest_store.stock":{"$gte":1},"page.path":{"$regex":"^/p/"},"time.hour":{"$gte":9},
+              "coupons":{"$elemMatch":{"amount":{"$gt":500}}},"points.balance":{"$gt":0},
+              "$or":[{"visitor.member":true},{"$not":{"page.type":"other"}}]}},
+            {"id":"b","message":{"title":"t"},"subject":{"from":"viewed","order":"-views_7d",
+              "where":{"stores.shibuya":{"$gte":1},"nearest_store.distance_km":{"$lte":5},"$nor":[{"in_cart":true}]}}},
+            {"id":"c","message":{"title":"t"},"subject":{"from":"coupons","where":{"expires_in_days":{"$lte":3}},"order":"amount"}}]}"#;
+        assert!(Config::parse(ok).is_ok(), "{:?}", Config::parse(ok).err());
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[
+            {"id":"a","message":{"title":"t"},"audience":{"visitor.days_since_last_purhase":{"$lte":30},
+              "$and":[{"page.item.stok":{"$lt":3}}],"$not":{"tim.hour":9},"cart_size":1}},
+            {"id":"b","message":{"title":"t"},"subject":{"from":"viewed","order":"views_7d desc","where":{"$or":[{"views_7":{"$gte":3}}]}}},
+            {"id":"c","message":{"title":"t"},"subject":{"from":"cart","order":"-prise"}},
+            {"id":"d","message":{"title":"t"},"subject":{"from":"coupons","where":{"expires_in_day":{"$lte":3}}}}]}"#,
+        );
+        let paths: Vec<&str> = bad.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "$.scenarios[0].audience.$and[0].page.item.stok",
+                "$.scenarios[0].audience.$not.tim.hour",
+                "$.scenarios[0].audience.cart_size",
+                "$.scenarios[0].audience.visitor.days_since_last_purhase",
+                "$.scenarios[1].subject.order",
+                "$.scenarios[1].subject.where.$or[0].views_7",
+                "$.scenarios[2].subject.order",
+                "$.scenarios[3].subject.where.expires_in_day",
+            ]
+        );
+        let says = |path: &str, text: &str| {
+            let (_, message) = bad.iter().find(|(p, _)| p == path).unwrap();
+            assert!(message.contains(text), "{path}: {message}");
+        };
+        says("$.scenarios[0].audience.visitor.days_since_last_purhase", "Did you mean \"visitor.days_since_last_purchase\"?");
+        says("$.scenarios[0].audience.$and[0].page.item.stok", "Did you mean \"page.item.stock\"?");
+        says("$.scenarios[0].audience.cart_size", "an audience reads visitor.*, page.*, time.*, coupons and points");
+        says("$.scenarios[1].subject.order", "prefixed with '-' for descending");
+        says("$.scenarios[1].subject.where.$or[0].views_7", "Did you mean \"views_7d\"?");
+        says("$.scenarios[2].subject.order", "nothing to sort by. Did you mean \"price\"?");
+        says("$.scenarios[3].subject.where.expires_in_day", "Did you mean \"expires_in_days\"?");
+    }
+
+    #[test]
+    fn variants_are_told_their_own_mistakes_once() {
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[{"id":"x","message":{"title":"{{item.nmae}}"},
+            "variants":[{"id":"a","weight":50},{"id":"a","weight":50,"message":{"body":"{{item.prise}}"}}]}]}"#,
+        );
+        let paths: Vec<&str> = bad.iter().map(|(p, _)| p.as_str()).collect();
+        // The scenario's title once (not again for each variant that takes it), the variant's
+        // own body, the duplicate id; the weights (50 + 50) are fine.
+        assert_eq!(
+            paths,
+            ["$.scenarios[0].message.title", "$.scenarios[0].variants[1].id", "$.scenarios[0].variants[1].message.body"]
+        );
+        assert_eq!(bad[1].1, "duplicate variant id \"a\"");
+        let zero = refused(
+            r#"{"version":1,"site":"s","scenarios":[{"id":"x","message":{"title":"t"},
+            "variants":[{"id":"a","weight":0},{"id":"b","weight":0}]}]}"#,
+        );
+        assert_eq!(zero, [("$.scenarios[0].variants".to_string(), "weights must add up to more than 0".to_string())]);
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod feed;
+#[cfg(feature = "compiler")]
+pub mod fields;
 pub mod geo;
 pub mod id;
 pub mod json;

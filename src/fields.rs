@@ -1,0 +1,121 @@
+//! The fields a condition may name, checked when a config is compiled. A condition on a field
+//! no decision ever sets is not an error in GrowthBook's language (the value is just missing),
+//! so `"visitor.days_since_last_purhase": {"$lte": 30}` would quietly never hold, and
+//! `"order": "views_7d desc"` would quietly sort nothing: the compiler refuses both at their
+//! path, with the closest real field.
+
+use crate::error::{element, member, Problem};
+use crate::json::Value;
+
+/// What a condition is evaluated against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A scenario's `audience`: `visitor.*`, `page.*`, `time.*`, `coupons`, `points`.
+    Audience,
+    /// A subject's item (`subject.where` and `subject.order` of every collection but coupons).
+    Item,
+    /// A subject's coupon (`"from": "coupons"`).
+    Coupon,
+}
+
+const PAGE: &[&str] = &["url", "path", "type", "item"];
+const TIME: &[&str] = &["hour", "weekday", "date", "month", "day"];
+const POINTS: &[&str] = &["balance", "expiring", "expires_in_days"];
+const COUPON: &[&str] = &["id", "name", "amount", "expires_at", "expires_in_days", "used"];
+
+/// Whether an item has the field (or `nearest_store` member) `path`; `stores.<store id>` is a
+/// store's stock.
+fn item_field(path: &str) -> bool {
+    crate::engine::item_slot(path).is_some() || path.strip_prefix("stores.").is_some_and(|id| !id.is_empty())
+}
+
+/// Whether `path` names something a condition of `scope` is given.
+///
+/// ```
+/// use shopcue::fields::{known, Scope};
+/// assert!(known("visitor.days_since_last_purchase", Scope::Audience));
+/// assert!(known("visitor.traits.plan", Scope::Audience));
+/// assert!(known("page.item.nearest_store.stock", Scope::Audience));
+/// assert!(!known("visitor.days_since_last_purhase", Scope::Audience));
+/// assert!(known("stores.shibuya", Scope::Item));
+/// assert!(!known("views_7d desc", Scope::Item));
+/// ```
+pub fn known(path: &str, scope: Scope) -> bool {
+    match scope {
+        Scope::Item => item_field(path),
+        Scope::Coupon => COUPON.contains(&path),
+        Scope::Audience => {
+            let (root, rest) = path.split_once('.').unwrap_or((path, ""));
+            match root {
+                "visitor" => {
+                    rest.is_empty()
+                        || rest.strip_prefix("traits").is_some_and(|t| t.is_empty() || t.starts_with('.'))
+                        || rest == "visits"
+                        || crate::template::VISITOR_FIELDS.contains(&rest)
+                }
+                "page" => match rest.strip_prefix("item.") {
+                    Some(field) => item_field(field),
+                    None => rest.is_empty() || PAGE.contains(&rest),
+                },
+                "time" => rest.is_empty() || TIME.contains(&rest),
+                "points" => rest.is_empty() || POINTS.contains(&rest),
+                "coupons" => true,
+                _ => false,
+            }
+        }
+    }
+}
+
+/// Every field of `scope` (whole paths), for "Did you mean …?".
+fn names(scope: Scope) -> Vec<String> {
+    let own = |prefix: &str, fields: &[&str]| fields.iter().map(|f| [prefix, f].concat()).collect::<Vec<_>>();
+    let items = crate::engine::ITEM_CONTEXT.iter().chain(["stores", "url", "image"].iter());
+    match scope {
+        Scope::Item => items.map(|f| f.to_string()).collect(),
+        Scope::Coupon => own("", COUPON),
+        Scope::Audience => [
+            own("visitor.", crate::template::VISITOR_FIELDS),
+            own("page.", PAGE),
+            items.map(|f| ["page.item.", f].concat()).collect(),
+            own("time.", TIME),
+            own("points.", POINTS),
+            vec!["coupons".to_string()],
+        ]
+        .concat(),
+    }
+}
+
+/// The problem for a field `scope` does not have, at `path`; `effect` says what would happen
+/// ("the condition would compare a missing value").
+pub fn unknown(field: &str, path: &str, scope: Scope, effect: &str) -> Problem {
+    let names = names(scope);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let kinds = match scope {
+        Scope::Audience => "an audience reads visitor.*, page.*, time.*, coupons and points",
+        Scope::Item => "an item's fields are listed under \"Context\" in the README",
+        Scope::Coupon => "a coupon has id, name, amount, expires_at, expires_in_days and used",
+    };
+    crate::problem!(path, ["no such field: ", effect, ".", &crate::suggest::hint(field, &names), " (", kinds, ")"].concat())
+}
+
+/// Every field the condition `cond` (as written in the config, at `path`) names that `scope`
+/// does not have, through `$and`, `$or`, `$nor` and `$not`. Operators' own operands (an
+/// `$elemMatch`'s fields are an element's) are not fields of the scope.
+pub fn check(cond: &Value, path: &str, scope: Scope, p: &mut Vec<Problem>) {
+    let Some(members) = cond.as_object() else { return };
+    for (key, value) in members {
+        match key.as_str() {
+            "$and" | "$or" | "$nor" => {
+                for (i, c) in value.as_array().into_iter().flatten().enumerate() {
+                    check(c, &element(&member(path, key), i), scope, p);
+                }
+            }
+            "$not" => check(value, &member(path, key), scope, p),
+            op if op.starts_with('$') => {}
+            field if !known(field, scope) => {
+                p.push(unknown(field, &member(path, field), scope, "the condition would compare a missing value"));
+            }
+            _ => {}
+        }
+    }
+}
