@@ -524,6 +524,18 @@ impl Config {
         let locale = page.locale.clone().unwrap_or(locale);
         let currency = page.currency.clone().unwrap_or(currency);
         let timezone = optional_string(v, "timezone", "$", &mut p).unwrap_or_else(|| "Asia/Tokyo".into());
+        if !crate::zones::known(&timezone) {
+            p.push(crate::problem!(
+                "$.timezone",
+                [
+                    "unknown time zone \"",
+                    &timezone,
+                    "\": an IANA name such as \"Asia/Tokyo\" or \"Europe/Berlin\".",
+                    &crate::zones::hint(&timezone)
+                ]
+                .concat()
+            ));
+        }
         let (mut low_stock, mut price_drop_pct) = (3.0, 0.01);
         if let Some(t) = v.get("thresholds") {
             check_keys(t.as_object().unwrap_or(&[]), "$.thresholds", &["low_stock", "price_drop_pct"], &mut p);
@@ -1362,6 +1374,23 @@ mod tests {
         says("$.scenarios[1].subject.where.$or[0].views_7", "Did you mean \"views_7d\"?");
         says("$.scenarios[2].subject.order", "nothing to sort by. Did you mean \"price\"?");
         says("$.scenarios[3].subject.where.expires_in_day", "Did you mean \"expires_in_days\"?");
+    }
+
+    #[test]
+    fn a_misspelt_time_zone_is_refused_with_the_closest_name() {
+        let config = |zone: &str| [r#"{"version":1,"site":"s","timezone":""#, zone, r#"","scenarios":[]}"#].concat();
+        for zone in ["Asia/Tokyo", "Europe/Berlin", "America/Argentina/Buenos_Aires", "UTC", "Etc/GMT-9", "asia/tokyo", "Japan"] {
+            assert!(Config::parse(&config(zone)).is_ok(), "{zone}");
+        }
+        assert_eq!(
+            refused(&config("Asia/Tokio")),
+            [(
+                "$.timezone".to_string(),
+                "unknown time zone \"Asia/Tokio\": an IANA name such as \"Asia/Tokyo\" or \"Europe/Berlin\". Did you mean \"Asia/Tokyo\"?"
+                    .to_string()
+            )]
+        );
+        assert_eq!(refused(&config("JST")).len(), 1, "an abbreviation is not a zone");
     }
 
     #[test]

@@ -66,36 +66,31 @@ pub fn known(path: &str, scope: Scope) -> bool {
     }
 }
 
-/// Every field of `scope` (whole paths), for "Did you mean …?".
-fn names(scope: Scope) -> Vec<String> {
-    let own = |prefix: &str, fields: &[&str]| fields.iter().map(|f| [prefix, f].concat()).collect::<Vec<_>>();
-    let items = crate::engine::ITEM_CONTEXT.iter().chain(["stores", "url", "image"].iter());
-    match scope {
-        Scope::Item => items.map(|f| f.to_string()).collect(),
-        Scope::Coupon => own("", COUPON),
-        Scope::Audience => [
-            own("visitor.", crate::template::VISITOR_FIELDS),
-            own("page.", PAGE),
-            items.map(|f| ["page.item.", f].concat()).collect(),
-            own("time.", TIME),
-            own("points.", POINTS),
-            vec!["coupons".to_string()],
-        ]
-        .concat(),
-    }
-}
-
 /// The problem for a field `scope` does not have, at `path`; `effect` says what would happen
-/// ("the condition would compare a missing value").
+/// ("the condition would compare a missing value"). The closest field is looked for among the
+/// fields under the same root (`visitor.`, `page.item.` …).
 pub fn unknown(field: &str, path: &str, scope: Scope, effect: &str) -> Problem {
-    let names = names(scope);
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let kinds = match scope {
-        Scope::Audience => "an audience reads visitor.*, page.*, time.*, coupons and points",
-        Scope::Item => "an item's fields are listed under \"Context\" in the README",
-        Scope::Coupon => "a coupon has id, name, amount, expires_at, expires_in_days and used",
+    let items = crate::engine::ITEM_CONTEXT;
+    let (prefix, leaf, candidates, kinds): (&str, &str, &[&str], &str) = match scope {
+        Scope::Item => ("", field, items, "an item's fields are listed under \"Context\" in the README"),
+        Scope::Coupon => ("", field, COUPON, "a coupon has id, name, amount, expires_at, expires_in_days and used"),
+        Scope::Audience => {
+            let kinds = "an audience reads visitor.*, page.*, time.*, coupons and points";
+            match field.split_once('.') {
+                Some(("visitor", rest)) => ("visitor.", rest, crate::template::VISITOR_FIELDS, kinds),
+                Some(("page", rest)) => match rest.strip_prefix("item.") {
+                    Some(item) => ("page.item.", item, items, kinds),
+                    None => ("page.", rest, PAGE, kinds),
+                },
+                Some(("time", rest)) => ("time.", rest, TIME, kinds),
+                Some(("points", rest)) => ("points.", rest, POINTS, kinds),
+                _ => ("", field, &["visitor", "page", "time", "coupons", "points"][..], kinds),
+            }
+        }
     };
-    crate::problem!(path, ["no such field: ", effect, ".", &crate::suggest::hint(field, &names), " (", kinds, ")"].concat())
+    let hint =
+        crate::suggest::closest(leaf, candidates).map_or_else(String::new, |c| [" Did you mean \"", prefix, c, "\"?"].concat());
+    crate::problem!(path, ["no such field: ", effect, ".", &hint, " (", kinds, ")"].concat())
 }
 
 /// Every field the condition `cond` (as written in the config, at `path`) names that `scope`

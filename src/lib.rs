@@ -60,6 +60,8 @@ pub mod template;
 pub mod text;
 pub mod time;
 pub mod url;
+#[cfg(feature = "compiler")]
+pub mod zones;
 
 pub use error::{Error, Problem};
 pub use runtime::Runtime;
