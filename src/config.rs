@@ -547,7 +547,7 @@ impl Config {
             p.push(crate::problem!("$.links", "must be an object of URL strings"));
         }
         for (name, link) in links.as_object().unwrap_or(&[]) {
-            if link.as_str().is_some_and(|l| !l.trim().is_empty() && crate::url::safe_link(l).is_none()) {
+            if link.as_str().is_some_and(unshowable) {
                 p.push(crate::problem!(member("$.links", name), NOT_A_LINK));
             }
         }
@@ -585,7 +585,7 @@ impl Config {
         let feed = v.get("feed").map(|f| {
             check_keys(f.as_object().unwrap_or(&[]), "$.feed", &["url", "max_age_s"], &mut p);
             let url = required_string(f, "url", "$.feed", &mut p);
-            if !url.is_empty() && crate::url::safe_link(&url).is_none() {
+            if unshowable(&url) {
                 p.push(crate::problem!("$.feed.url", "must be an http(s) or relative URL"));
             }
             let max_age_s = number(f, "max_age_s", "$.feed", 60.0, 7.0 * 86_400.0, &mut p).unwrap_or(3600.0);
@@ -1147,10 +1147,16 @@ const NOT_A_LINK: &str = "is not an http(s) or relative link, so no message woul
 #[cfg(feature = "compiler")]
 fn check_link(link: Option<&Template>, path: &str, p: &mut Vec<Problem>) {
     let Some((lead, whole)) = link.map(Template::leading_text) else { return };
-    let decided = if whole { !lead.trim().is_empty() } else { lead.contains(':') };
-    if decided && crate::url::safe_link(lead).is_none() {
+    if (whole || lead.contains(':')) && unshowable(lead) {
         p.push(crate::problem!(path, NOT_A_LINK));
     }
+}
+
+/// Whether `text` is a link that is neither empty nor http(s) or relative: one no message
+/// would show, and no fetch would be made with.
+#[cfg(feature = "compiler")]
+fn unshowable(text: &str) -> bool {
+    !text.trim().is_empty() && crate::url::safe_link(text).is_none()
 }
 
 #[cfg(feature = "compiler")]
