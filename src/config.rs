@@ -968,7 +968,11 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
                 let known: Vec<_> = presets.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
                 p.push(crate::problem!(
                     member(path, "preset"),
-                    format!("unknown preset \"{name}\".{} Known: {}", crate::suggest::hint(name, &known), known.join(", "))
+                    format!(
+                        "unknown preset \"{name}\".{} Known: {}",
+                        crate::suggest::hint_or_family(name, &known),
+                        known.join(", ")
+                    )
                 ));
                 return None;
             }
@@ -1397,6 +1401,19 @@ mod tests {
             )]
         );
         assert_eq!(refused(&config("JST")).len(), 1, "an abbreviation is not a zone");
+    }
+
+    #[test]
+    fn a_preset_named_by_part_of_its_name_is_answered_with_its_family() {
+        let bad = refused(r#"{"version":1,"site":"s","scenarios":[{"preset":"low_stock"}]}"#);
+        assert_eq!(bad[0].0, "$.scenarios[0].preset");
+        assert!(
+            bad[0].1.starts_with(
+                "unknown preset \"low_stock\". Did you mean one of page_low_stock, cart_low_stock, favorite_low_stock, browse_low_stock? Known: "
+            ),
+            "{}",
+            bad[0].1
+        );
     }
 
     #[test]

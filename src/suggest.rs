@@ -35,6 +35,31 @@ pub fn hint(name: &str, candidates: &[&str]) -> String {
     })
 }
 
+/// ` Did you mean "x"?` for a typo ([`closest`]), else ` Did you mean one of a, b?` for the
+/// candidates that hold `name` as whole `_`-separated words (`low_stock` in `page_low_stock`),
+/// else nothing.
+///
+/// ```
+/// use shopcue::suggest::hint_or_family;
+/// let presets = ["page_low_stock", "cart_low_stock", "back_in_stock", "cart_abandonment"];
+/// assert_eq!(hint_or_family("low_stock", &presets), " Did you mean one of page_low_stock, cart_low_stock?");
+/// assert_eq!(hint_or_family("cart_abandonmnet", &presets), " Did you mean \"cart_abandonment\"?");
+/// assert_eq!(hint_or_family("stock", &presets), " Did you mean one of page_low_stock, cart_low_stock, back_in_stock?");
+/// assert_eq!(hint_or_family("coupon", &presets), "");
+/// ```
+pub fn hint_or_family(name: &str, candidates: &[&str]) -> String {
+    let typo = hint(name, candidates);
+    if !typo.is_empty() || name.is_empty() {
+        return typo;
+    }
+    let words = |c: &str| ["_", c, "_"].concat();
+    let family: Vec<&str> = candidates.iter().copied().filter(|c| *c != name && words(c).contains(&words(name))).collect();
+    if family.is_empty() {
+        return String::new();
+    }
+    [" Did you mean one of ", &family.join(", "), "?"].concat()
+}
+
 /// Optimal string alignment distance over bytes, ASCII case ignored; stops early past `limit`
 /// (returns `limit + 1`). Names are short, so the quadratic table is a few hundred cells.
 fn distance(a: &str, b: &str, limit: usize) -> usize {
