@@ -47,6 +47,7 @@ pub fn hint(name: &str, candidates: &[&str]) -> String {
 /// assert_eq!(hint_or_family("stock", &presets), " Did you mean one of page_low_stock, cart_low_stock, back_in_stock?");
 /// assert_eq!(hint_or_family("coupon", &presets), "");
 /// ```
+#[cfg(feature = "compiler")]
 pub fn hint_or_family(name: &str, candidates: &[&str]) -> String {
     let typo = hint(name, candidates);
     if !typo.is_empty() || name.is_empty() {
