@@ -15,6 +15,7 @@
 // closure's data, so a `call_indirect` that still reached a pruned slot would trap on the
 // signature instead of running something else. Fails (exit 1) on anything it does not expect.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { customName, leb, reader, sections as sectionsOf } from './wasm-read.mjs';
 
 const file = process.argv[2];
 if (!file) {
@@ -27,48 +28,9 @@ const fail = (why) => {
   process.exit(1);
 };
 
-/** A reader over `buf` from `pos`: unsigned LEB128, bytes, names. */
-function reader(buf, pos = 0) {
-  return {
-    get pos() { return pos; },
-    byte() { return buf[pos++]; },
-    u32() {
-      let result = 0, shift = 0, b;
-      do {
-        b = buf[pos++];
-        result += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b & 0x80);
-      return result;
-    },
-    bytes(n) { const out = buf.subarray(pos, pos + n); pos += n; return out; },
-    name() { return new TextDecoder().decode(this.bytes(this.u32())); },
-    skipLimits() { const flags = this.u32(); this.u32(); if (flags & 1) this.u32(); },
-  };
-}
-
-const u32 = (n) => {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-
-if (bytes.readUInt32LE(0) !== 0x6d736100) fail('not a wasm module');
-const sections = [];
-for (const r = reader(bytes, 8); r.pos < bytes.length;) {
-  const at = r.pos;
-  const id = r.byte();
-  const size = r.u32();
-  const start = r.pos;
-  sections.push({ id, at, start, end: start + size });
-  r.bytes(size);
-}
-const section = (id, name) => sections.find((s) => s.id === id && (id !== 0 || reader(bytes, s.start).name() === name));
+let sections;
+try { sections = sectionsOf(bytes); } catch (e) { fail(e.message); }
+const section = (id, name) => sections.find((s) => s.id === id && (id !== 0 || customName(bytes, s) === name));
 
 // Function types: which take no parameters.
 const types = [];
@@ -129,7 +91,7 @@ const dead = (index) => {
 const elem = section(9) ?? fail('no element section');
 const r = reader(bytes, elem.start);
 const segments = r.u32();
-const out = u32(segments);
+const out = leb(segments);
 let pruned = 0, kept = 0;
 for (let n = segments; n--;) {
   const flags = r.u32();
@@ -141,9 +103,9 @@ for (let n = segments; n--;) {
   const filler = [...funcType.keys()].find((i) => funcType[i] === 0 && !dead(i) && entries.includes(i))
     ?? fail('no function without parameters in the table to fill pruned slots with');
   const next = entries.map((i) => (dead(i) ? (pruned++, filler) : (kept++, i)));
-  out.push(...u32(flags), ...offset, ...u32(next.length), ...next.flatMap(u32));
+  out.push(...leb(flags), ...offset, ...leb(next.length), ...next.flatMap(leb));
 }
 if (r.pos !== elem.end) fail('the element section has more than its segments');
 const body = Buffer.from(out);
-writeFileSync(file, Buffer.concat([bytes.subarray(0, elem.at), Buffer.from([9, ...u32(body.length)]), body, bytes.subarray(elem.end)]));
+writeFileSync(file, Buffer.concat([bytes.subarray(0, elem.at), Buffer.from([9, ...leb(body.length)]), body, bytes.subarray(elem.end)]));
 console.error(`prune-table: ${pruned} dead closure shims out of the function table (${kept} entries kept)`);

@@ -10,76 +10,49 @@
 //   node scripts/size-areas.mjs named.wasm presets.min.json
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { reader, sections } from './wasm-read.mjs';
 
 const [wasmPath, presetsPath] = process.argv.slice(2);
 const bytes = readFileSync(wasmPath);
 const presets = presetsPath ? readFileSync(presetsPath) : null;
 
-let pos = 0;
-const u32 = () => {
-  let result = 0, shift = 0, b;
-  do {
-    b = bytes[pos++];
-    result += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (b & 0x80);
-  return result;
-};
-const name = () => {
-  const n = u32();
-  const s = bytes.toString('utf8', pos, pos + n);
-  pos += n;
-  return s;
-};
-
 let imported = 0;
 const bodies = [];
 const segments = [];
 const names = new Map();
-pos = 8;
-while (pos < bytes.length) {
-  const id = bytes[pos++];
-  const size = u32();
-  const end = pos + size;
+for (const { id, start, end } of sections(bytes)) {
+  const r = reader(bytes, start);
   if (id === 2) {
-    for (let n = u32(); n > 0; n--) {
-      name();
-      name();
-      const kind = bytes[pos++];
-      const limits = () => (bytes[pos++] & 1 ? (u32(), u32()) : u32());
-      if (kind === 0) { u32(); imported++; } // a function: its type; it takes a function index
-      else if (kind === 1) { pos++; limits(); } // a table: element type, limits
-      else if (kind === 2) limits(); // a memory
-      else pos += 2; // a global: value type, mutability
+    for (let n = r.u32(); n > 0; n--) {
+      r.name();
+      r.name();
+      const kind = r.byte();
+      if (kind === 0) { r.u32(); imported++; } // a function: its type; it takes a function index
+      else if (kind === 1) { r.byte(); r.skipLimits(); } // a table: element type, limits
+      else if (kind === 2) r.skipLimits(); // a memory: limits
+      else r.bytes(2); // a global: value type, mutability
     }
   } else if (id === 10) {
-    for (let n = u32(); n > 0; n--) {
-      const len = u32();
-      bodies.push(bytes.subarray(pos, pos + len));
-      pos += len;
-    }
+    for (let n = r.u32(); n > 0; n--) bodies.push(r.bytes(r.u32()));
   } else if (id === 11) {
-    for (let n = u32(); n > 0; n--) {
-      const flags = u32();
-      if (flags === 2) u32();
+    for (let n = r.u32(); n > 0; n--) {
+      const flags = r.u32();
+      if (flags === 2) r.u32();
       if (flags !== 1) { // the offset expression: i32.const or global.get, then end
-        pos++;
-        u32();
-        if (bytes[pos++] !== 0x0b) throw new Error('an unexpected data segment offset');
+        r.byte();
+        r.u32();
+        if (r.byte() !== 0x0b) throw new Error('an unexpected data segment offset');
       }
-      const len = u32();
-      segments.push(bytes.subarray(pos, pos + len));
-      pos += len;
+      segments.push(r.bytes(r.u32()));
     }
-  } else if (id === 0 && name() === 'name') {
-    while (pos < end) {
-      const sub = bytes[pos++];
-      const subEnd = u32() + pos;
-      if (sub === 1) for (let n = u32(); n > 0; n--) names.set(u32(), name());
-      pos = subEnd;
+  } else if (id === 0 && r.name() === 'name') {
+    while (r.pos < end) {
+      const sub = r.byte();
+      const subEnd = r.u32() + r.pos;
+      if (sub === 1) for (let n = r.u32(); n > 0; n--) names.set(r.u32(), r.name());
+      r.pos = subEnd;
     }
   }
-  pos = end;
 }
 if (names.size === 0) throw new Error(`${wasmPath} has no function names; build it with wasm-opt -g`);
 
