@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the shippable widget into dist/shopcue/: release wasm → wasm-bindgen → wasm-opt (npm
+# Builds the shippable widget into dist/shopcue/: release wasm → wasm-bindgen → prune-table → wasm-opt (npm
 # binaryen, never Debian's) → loader with the glue inlined → .br/.gz siblings. Prints raw, gzip
 # (the shipped .gz), gzip -9 (for comparison) and brotli sizes, and fails when the shipped gzip
 # total exceeds pkg-config/size-budget.json. Also builds the npm package (ESM, same wasm) into
