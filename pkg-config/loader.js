@@ -74,6 +74,12 @@
     var live = function (name) {
       try {
         var args = Array.prototype.slice.call(arguments, 1);
+        // An option init does not read is most likely misspelt ("endpont" would send nothing):
+        // said once. The list is InitOptions' (pkg-config/npm/index.d.ts; tests/js checks it).
+        if (name === 'init' && args[0] && typeof args[0] === 'object') {
+          var odd = Object.keys(args[0]).filter(function (k) { return 'site config endpoint consent debug render locale currency'.split(' ').indexOf(k) < 0; });
+          if (odd.length) log('warn', ['[shopcue] init ignored unknown options: ' + odd.join(', ')]);
+        }
         return bindings.command(String(name), args, shopcueValues(args));
       } catch (e) {
         // Rejected commands are logged, never thrown into the page. Config problems are errors.

@@ -9,6 +9,9 @@ import { shopcueIntl } from './intl.js';
 
 let loading = null;
 
+/** What init reads: InitOptions in index.d.ts (tests/js checks that they agree). */
+const INIT_OPTIONS = ['site', 'config', 'endpoint', 'consent', 'debug', 'render', 'locale', 'currency'];
+
 /** What a developer can do when the wasm is not where the module expects it. */
 const WHERE = "If a dev server pre-bundles dependencies (Vite: add optimizeDeps: { exclude: ['shopcue'] } to "
   + 'vite.config), this module no longer sits beside its .wasm; or pass the .wasm\'s URL as '
@@ -62,6 +65,9 @@ export class Shopcue {
         use_intl(shopcueIntl.offset, shopcueIntl.format);
         // Only a raw config (not compiled where it was published) fetches the compiler module.
         use_compiler(shopcueCompiler(new URL('./shopcue_compile.wasm', import.meta.url).toString(), (url) => fetch(url)));
+        // An option init does not read is most likely misspelt ("endpont" would send nothing).
+        const odd = Object.keys(options ?? {}).filter((k) => !INIT_OPTIONS.includes(k));
+        if (odd.length) console.warn(`[shopcue] init ignored unknown options: ${odd.join(', ')}`);
         command('init', [options]);
         return shopcue;
       });

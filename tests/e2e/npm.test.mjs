@@ -10,8 +10,9 @@ after(async () => { await browser?.close(); await collector?.stop(); });
 test('import { Shopcue } from the npm package: methods work, bad calls throw coded errors', async () => {
   const context = await newShopperContext(browser);
   const page = await context.newPage();
-  const errors = [];
+  const errors = [], warnings = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
   await page.goto(`${collector.url}/fixtures/npm.html`);
   await page.waitForFunction(() => window.__ready, null, { timeout: 10_000 });
   const [m] = await waitForMessages(page, (ms) => ms.length === 1);
@@ -24,6 +25,7 @@ test('import { Shopcue } from the npm package: methods work, bad calls throw cod
   const explain = await eventually(() => page.evaluate(() => { const e = window.__explain(); return e.config_loaded && e; }), 5000, 'explain');
   assert.equal(explain.scenarios.find((s) => s.scenario_id === 'page_low_stock').reason, 'already_shown');
   assert.deepEqual(errors, []);
+  assert.deepEqual(warnings, ['[shopcue] init ignored unknown options: colour']);
   await context.close();
 });
 

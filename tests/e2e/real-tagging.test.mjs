@@ -133,6 +133,19 @@ test('init with options it cannot use says so, naming them and each problem', as
   await context.close();
 });
 
+test('init with an option it does not read (a misspelt endpoint) warns once, naming it, and goes on', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const said = [];
+  page.on('console', (m) => said.push(`${m.type()}: ${m.text()}`));
+  await page.goto(`${collector.url}/fixtures/init-unknown.html`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, '残りわずか：綴り違いのシャツは残り1点です', 'the widget works');
+  const ours = said.filter((s) => s.includes('[shopcue]'));
+  assert.deepEqual(ours, ['warning: [shopcue] init ignored unknown options: endpont']);
+  await context.close();
+});
+
 test("banner-top docks below the store's header, and its controls work from the first frame", async () => {
   const context = await newShopperContext(browser, { viewport: { width: 1000, height: 700 } });
   const page = await context.newPage();
