@@ -66,7 +66,7 @@ export class Shopcue {
         // Only a raw config (not compiled where it was published) fetches the compiler module.
         use_compiler(shopcueCompiler(new URL('./shopcue_compile.wasm', import.meta.url).toString(), (url) => fetch(url)));
         // An option init does not read is most likely misspelt ("endpont" would send nothing).
-        const odd = Object.keys(options ?? {}).filter((k) => !INIT_OPTIONS.includes(k));
+        const odd = options && typeof options === 'object' ? Object.keys(options).filter((k) => !INIT_OPTIONS.includes(k)) : [];
         if (odd.length) console.warn(`[shopcue] init ignored unknown options: ${odd.join(', ')}`);
         command('init', [options]);
         return shopcue;
