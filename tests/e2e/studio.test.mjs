@@ -182,3 +182,32 @@ test('pausing keeps a scenario in the config but out of the store; versions diff
   assert.deepEqual(runtimeScenarioIds(back), ['page_low_stock', 'cart_low_stock']);
   await context.close();
 });
+
+test('a misspelt audience field and time zone are shown where the marketer wrote them, with the closest names', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/login?next=/studio%3Fsite%3Ddemo-store`);
+  await page.getByLabel('Admin password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('body[data-loaded="true"]');
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  const config = JSON.parse(await page.inputValue('#json'));
+  config.timezone = 'Asia/Tokio';
+  config.scenarios[0].audience = { 'visitor.days_since_last_purhase': { $lte: 30 } };
+  await page.fill('#json', JSON.stringify(config, null, 2));
+  await page.click('#json-apply');
+  const problems = await eventually(async () => {
+    const l = await page.$$eval('#problems li', (ls) => ls.map((x) => x.textContent));
+    return l.length === 2 && l;
+  }, 5000, 'both problems listed');
+  assert.match(problems[0], /^\$\.timezone: unknown time zone "Asia\/Tokio".*Did you mean "Asia\/Tokyo"\?$/);
+  assert.match(problems[1], /^\$\.scenarios\[0\]\.audience\.visitor\.days_since_last_purhase: no such field.*Did you mean "visitor\.days_since_last_purchase"\?/);
+  // In the form, at the audience row that names the field.
+  await page.getByRole('tab', { name: 'Edit' }).click();
+  await page.locator(`tr[data-scenario="${config.scenarios[0].id ?? config.scenarios[0].preset}"]`).getByRole('button', { name: 'Edit' }).click();
+  await page.waitForSelector('[data-path="$.scenarios[0].audience.visitor.days_since_last_purhase"][aria-invalid="true"]');
+  // Nothing of it was published.
+  const live = await (await fetch(`${collector.url}/shopcue/sites/demo-store/config.json`)).json();
+  assert.ok(!JSON.stringify(live).includes('purhase'));
+  await context.close();
+});
