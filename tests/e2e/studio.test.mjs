@@ -155,13 +155,19 @@ function runtimeScenarioIds(runtime) {
   return runtime.config[runtime.config.length - 1].map((s) => s[0]);
 }
 
-test('pausing keeps a scenario in the config but out of the store; versions diff and roll back', async () => {
+/** A new browser context signed in to the studio (through the login page's redirect). */
+async function signedIn() {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
   await page.goto(`${collector.url}/login?next=/studio%3Fsite%3Ddemo-store`);
   await page.getByLabel('Admin password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForSelector('body[data-loaded="true"]');
+  return { context, page };
+}
+
+test('pausing keeps a scenario in the config but out of the store; versions diff and roll back', async () => {
+  const { context, page } = await signedIn();
   await page.getByRole('button', { name: 'Pause page_low_stock', exact: true }).click();
   await page.waitForSelector('tr[data-scenario="page_low_stock"] .badge.paused');
   await page.getByRole('button', { name: 'Publish' }).click();
@@ -184,12 +190,7 @@ test('pausing keeps a scenario in the config but out of the store; versions diff
 });
 
 test('a misspelt audience field and time zone are shown where the marketer wrote them, with the closest names', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  await page.goto(`${collector.url}/login?next=/studio%3Fsite%3Ddemo-store`);
-  await page.getByLabel('Admin password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForSelector('body[data-loaded="true"]');
+  const { context, page } = await signedIn();
   await page.getByRole('tab', { name: 'JSON' }).click();
   const config = JSON.parse(await page.inputValue('#json'));
   config.timezone = 'Asia/Tokio';
