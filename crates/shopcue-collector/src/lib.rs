@@ -336,7 +336,7 @@ pub(crate) fn error_reply(status: StatusCode, reason: &str) -> Response {
 /// CORS for an origin of `--allow-origin` (the list, or `*`): `/collect`'s replies, and the
 /// static files, so that a store on another origin can fetch the widget's wasm (and a raw
 /// config) from this server. Never with credentials.
-pub(crate) fn cors(app: &App, headers: &HeaderMap, mut resp: Response) -> Response {
+pub(crate) fn cors(app: &App, origin: Option<&HeaderValue>, mut resp: Response) -> Response {
     if app.allowed_origins.is_empty() {
         return resp;
     }
@@ -350,13 +350,9 @@ pub(crate) fn cors(app: &App, headers: &HeaderMap, mut resp: Response) -> Respon
     if let Some(v) = vary {
         h.insert(header::VARY, v);
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return resp;
-    };
-    if app.allowed_origins.iter().any(|a| a == "*" || a == origin) {
-        if let Ok(v) = HeaderValue::from_str(origin) {
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
-        }
+    let allowed = |o: &&HeaderValue| o.to_str().is_ok_and(|o| app.allowed_origins.iter().any(|a| a == "*" || a == o));
+    if let Some(origin) = origin.filter(allowed) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
         h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Retry-After"));
     }
     resp
@@ -368,7 +364,7 @@ async fn preflight(State(app): State<App>, headers: HeaderMap) -> Response {
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
     h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Content-Type"));
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
-    cors(&app, &headers, resp)
+    cors(&app, headers.get(header::ORIGIN), resp)
 }
 
 async fn healthz(State(app): State<App>) -> Response {
@@ -384,7 +380,7 @@ async fn collect(State(app): State<App>, req: Request) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let ip = peer.map_or_else(|| "unknown".to_string(), |p| client_address(p, &headers, &app.trusted_proxies).to_string());
     let reply = collect_inner(&app, &headers, &ip, req.into_body()).await;
-    cors(&app, &headers, reply)
+    cors(&app, headers.get(header::ORIGIN), reply)
 }
 
 /// The shopper's address: the connection's, unless it comes from a trusted proxy; then the

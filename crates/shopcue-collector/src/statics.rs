@@ -125,10 +125,7 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
     }
     // Owned copies: the request (its body is not `Sync`) is not held across the awaits below.
     let (accept_encoding, if_none_match) = (header_text(&req, header::ACCEPT_ENCODING), header_text(&req, header::IF_NONE_MATCH));
-    let mut headers = axum::http::HeaderMap::new();
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        headers.insert(header::ORIGIN, origin.clone());
-    }
+    let origin = req.headers().get(header::ORIGIN).cloned();
     drop(req);
     for root in app.statics.iter() {
         let Some(mut file) = resolve(root, &path) else {
@@ -180,7 +177,7 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
         if let Ok(v) = HeaderValue::from_str(&etag) {
             h.insert(header::ETAG, v);
         }
-        return crate::cors(&app, &headers, response);
+        return crate::cors(&app, origin.as_ref(), response);
     }
     (StatusCode::NOT_FOUND, "not found").into_response()
 }
