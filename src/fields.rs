@@ -6,6 +6,7 @@
 
 use crate::error::{element, member, Problem};
 use crate::json::Value;
+use crate::template::{PAGE_FIELDS, POINTS_FIELDS, TIME_FIELDS, VISITOR_FIELDS};
 
 /// What a condition is evaluated against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,9 +19,6 @@ pub enum Scope {
     Coupon,
 }
 
-const PAGE: &[&str] = &["url", "path", "type", "item"];
-const TIME: &[&str] = &["hour", "weekday", "date", "month", "day"];
-const POINTS: &[&str] = &["balance", "expiring", "expires_in_days"];
 const COUPON: &[&str] = &["id", "name", "amount", "expires_at", "expires_in_days", "used"];
 
 /// Whether an item has the field (or `nearest_store` member) `path`; `stores.<store id>` is a
@@ -51,14 +49,14 @@ pub fn known(path: &str, scope: Scope) -> bool {
                     rest.is_empty()
                         || rest.strip_prefix("traits").is_some_and(|t| t.is_empty() || t.starts_with('.'))
                         || rest == "visits"
-                        || crate::template::VISITOR_FIELDS.contains(&rest)
+                        || VISITOR_FIELDS.contains(&rest)
                 }
                 "page" => match rest.strip_prefix("item.") {
                     Some(field) => item_field(field),
-                    None => rest.is_empty() || PAGE.contains(&rest),
+                    None => rest.is_empty() || rest == "item" || PAGE_FIELDS.contains(&rest),
                 },
-                "time" => rest.is_empty() || TIME.contains(&rest),
-                "points" => rest.is_empty() || POINTS.contains(&rest),
+                "time" => rest.is_empty() || TIME_FIELDS.contains(&rest),
+                "points" => rest.is_empty() || POINTS_FIELDS.contains(&rest),
                 "coupons" => true,
                 _ => false,
             }
@@ -71,19 +69,20 @@ pub fn known(path: &str, scope: Scope) -> bool {
 /// fields under the same root (`visitor.`, `page.item.` …).
 pub fn unknown(field: &str, path: &str, scope: Scope, effect: &str) -> Problem {
     let items = crate::engine::ITEM_CONTEXT;
+    let page = [PAGE_FIELDS, &["item"]].concat();
     let (prefix, leaf, candidates, kinds): (&str, &str, &[&str], &str) = match scope {
         Scope::Item => ("", field, items, "an item's fields are listed under \"Context\" in the README"),
         Scope::Coupon => ("", field, COUPON, "a coupon has id, name, amount, expires_at, expires_in_days and used"),
         Scope::Audience => {
             let kinds = "an audience reads visitor.*, page.*, time.*, coupons and points";
             match field.split_once('.') {
-                Some(("visitor", rest)) => ("visitor.", rest, crate::template::VISITOR_FIELDS, kinds),
+                Some(("visitor", rest)) => ("visitor.", rest, VISITOR_FIELDS, kinds),
                 Some(("page", rest)) => match rest.strip_prefix("item.") {
                     Some(item) => ("page.item.", item, items, kinds),
-                    None => ("page.", rest, PAGE, kinds),
+                    None => ("page.", rest, &page, kinds),
                 },
-                Some(("time", rest)) => ("time.", rest, TIME, kinds),
-                Some(("points", rest)) => ("points.", rest, POINTS, kinds),
+                Some(("time", rest)) => ("time.", rest, TIME_FIELDS, kinds),
+                Some(("points", rest)) => ("points.", rest, POINTS_FIELDS, kinds),
                 _ => ("", field, &["visitor", "page", "time", "coupons", "points"][..], kinds),
             }
         }

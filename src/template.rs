@@ -41,6 +41,15 @@ pub const VISITOR_FIELDS: &[&str] = &[
     "coupon_count",
 ];
 
+/// Fields of `page.*` (besides `page.item`, an item).
+pub const PAGE_FIELDS: &[&str] = &["url", "path", "type"];
+
+/// Fields of `time.*`, in the site's time zone.
+pub const TIME_FIELDS: &[&str] = &["hour", "weekday", "date", "month", "day"];
+
+/// Fields of `points.*`.
+pub const POINTS_FIELDS: &[&str] = &["balance", "expiring", "expires_in_days"];
+
 /// A compiled template.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Template {
@@ -134,11 +143,11 @@ fn known_path(path: &str) -> bool {
     match parts.as_slice() {
         ["item", rest @ ..] => item_ok(rest),
         ["page", "item", rest @ ..] => item_ok(rest),
-        ["page", "url" | "path" | "type"] => true,
+        ["page", f] => PAGE_FIELDS.contains(f),
         ["visitor", "traits", _, ..] => true,
         ["visitor", f] => VISITOR_FIELDS.contains(f),
-        ["points", "balance" | "expiring" | "expires_in_days"] => true,
-        ["time", "hour" | "weekday" | "date" | "month" | "day"] => true,
+        ["points", f] => POINTS_FIELDS.contains(f),
+        ["time", f] => TIME_FIELDS.contains(f),
         ["store", "id" | "name" | "distance_km" | "stock"] => true,
         ["links" | "params", _] => true,
         _ => false,
