@@ -906,7 +906,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     let audience = match s.get("audience") {
         None => Condition::always(),
         Some(a) => {
-            crate::fields::check(a, &member(path, "audience"), crate::fields::Scope::Audience, p);
+            crate::fields::check(a, &member(path, "audience"), Scope::Audience, p);
             Condition::compile(a, &member(path, "audience")).map_err(|e| p.extend(e)).unwrap_or_else(|_| Condition::always())
         }
     };
@@ -1059,9 +1059,15 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
         return None;
     };
     let scope = if ALL_COLLECTIONS[from] == Collection::Coupons { Scope::Coupon } else { Scope::Item };
-    if let Some(w) = sub.get("where") {
-        crate::fields::check(w, &member(path, "where"), scope, p);
-    }
+    // Compiled before `order` is checked, whose problems are listed whatever this one's are.
+    let filter = match sub.get("where") {
+        None => Ok(Condition::always()),
+        Some(w) => {
+            let at = member(path, "where");
+            crate::fields::check(w, &at, scope, p);
+            Condition::compile(w, &at)
+        }
+    };
     let order = match sub.get("order") {
         None => None,
         Some(Value::String(o)) => {
@@ -1082,10 +1088,7 @@ fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subj
             None
         }
     };
-    let mut filter = match sub.get("where") {
-        None => Condition::always(),
-        Some(w) => Condition::compile(w, &member(path, "where")).map_err(|e| p.extend(e)).ok()?,
-    };
+    let mut filter = filter.map_err(|e| p.extend(e)).ok()?;
     let limit = match sub.get("limit") {
         None => 1,
         Some(Value::Number(n)) if *n >= 1.0 && n.fract() == 0.0 && *n <= 20.0 => *n as usize,
