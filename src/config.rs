@@ -906,8 +906,9 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     let audience = match s.get("audience") {
         None => Condition::always(),
         Some(a) => {
-            crate::fields::check(a, &member(path, "audience"), Scope::Audience, p);
-            Condition::compile(a, &member(path, "audience")).map_err(|e| p.extend(e)).unwrap_or_else(|_| Condition::always())
+            let at = member(path, "audience");
+            crate::fields::check(a, &at, Scope::Audience, p);
+            Condition::compile(a, &at).map_err(|e| p.extend(e)).unwrap_or_else(|_| Condition::always())
         }
     };
     let subject = s.get("subject").and_then(|sub| compile_subject(sub, &member(path, "subject"), p));
