@@ -121,12 +121,18 @@ test('a config that cannot be fetched gets a stable code too', async () => {
   await context.close();
 });
 
-test('init with options it cannot use says so, naming them and each problem', async () => {
+/** A shopper's page at `path`, with every console line it says (`type: text`) in `said`. */
+async function openListening(path) {
   const context = await newShopperContext(browser);
   const page = await context.newPage();
   const said = [];
   page.on('console', (m) => said.push(`${m.type()}: ${m.text()}`));
-  await page.goto(`${collector.url}/fixtures/init-invalid.html`);
+  await page.goto(collector.url + path);
+  return { context, page, said };
+}
+
+test('init with options it cannot use says so, naming them and each problem', async () => {
+  const { context, page, said } = await openListening('/fixtures/init-invalid.html');
   await page.waitForFunction(() => window.shopcue && window.shopcue.loaded, null, { timeout: 10_000 });
   const warning = await eventually(() => said.find((s) => s.includes('[shopcue]')), 5000, 'a console line');
   assert.match(warning, /^warning: \[shopcue\] invalid init options \(2 problems\)\n {2}\$\.site: is required.*\n {2}\$\.locale: must be a BCP 47 language tag/);
@@ -134,11 +140,7 @@ test('init with options it cannot use says so, naming them and each problem', as
 });
 
 test('init with an option it does not read (a misspelt endpoint) warns once, naming it, and goes on', async () => {
-  const context = await newShopperContext(browser);
-  const page = await context.newPage();
-  const said = [];
-  page.on('console', (m) => said.push(`${m.type()}: ${m.text()}`));
-  await page.goto(`${collector.url}/fixtures/init-unknown.html`);
+  const { context, page, said } = await openListening('/fixtures/init-unknown.html');
   const [m] = await waitForMessages(page, (ms) => ms.length === 1);
   assert.equal(m.title, '残りわずか：綴り違いのシャツは残り1点です', 'the widget works');
   const ours = said.filter((s) => s.includes('[shopcue]'));
