@@ -5,7 +5,8 @@
 (function (w, NAME) {
   'use strict';
   var stub = w[NAME];
-  if (stub && (stub.loaded || stub.loading)) return; // included twice: the first copy does the work
+  // Included twice: the first copy does the work, or has already given up and said why once.
+  if (stub && (stub.loaded || stub.loading || stub.failed)) return;
   if (!stub) {
     stub = w[NAME] = function () { (stub.q = stub.q || []).push(arguments); };
   }
