@@ -18,6 +18,12 @@ if grep -qa '4core3fmt5write' "$widget"; then
   echo "dist: FAILED — the widget links core::fmt::write: a format!, write! or to_string() on its code path; build the text with concat/push_str and json::number_text" >&2
   exit 1
 fi
+# Nor std's slice join (what [..].concat() and .join() of &str call: ~1 KB of wasm specialised
+# for every separator length); shopcue::text::concat and join do the same in a small loop.
+if grep -qa 'join_generic_copy' "$widget"; then
+  echo "dist: FAILED — the widget links std's join_generic_copy: a [..].concat() or .join() of &str on its code path; use shopcue::text::concat / join" >&2
+  exit 1
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" "$widget"

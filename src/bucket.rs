@@ -62,5 +62,5 @@ pub fn choose_variation(n: f64, ranges: &[(f64, f64)]) -> Option<usize> {
 /// Whether `id` falls in namespace `(name, start, end)`.
 pub fn in_namespace(id: &str, namespace: (&str, f64, f64)) -> bool {
     let (name, start, end) = namespace;
-    hash(&["__", name].concat(), id, 1).is_some_and(|n| n >= start && n < end)
+    hash(&crate::text::concat(&["__", name]), id, 1).is_some_and(|n| n >= start && n < end)
 }

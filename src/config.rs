@@ -1187,7 +1187,7 @@ fn compile_variants(
         check_keys(var.as_object().unwrap_or(&[]), &at, &["id", "weight", "message"], p);
         let id = required_string(var, "id", &at, p);
         if !id.is_empty() && ids.contains(&id) {
-            p.push(crate::problem!(member(&at, "id"), ["duplicate variant id \"", &id, "\""].concat()));
+            p.push(crate::problem!(member(&at, "id"), crate::text::concat(&["duplicate variant id \"", &id, "\""])));
         }
         ids.push(id.clone());
         let weight = number(var, "weight", &at, 0.0, 1e6, p).unwrap_or(1.0);

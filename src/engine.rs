@@ -969,8 +969,8 @@ fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision
         let item_name = ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("");
         d.title = match &message.choose {
             Some(t) => t.render(&ctx, &cx.style()),
-            None if ja => [item_name, "：受け取り・ご相談の店舗をお選びください"].concat(),
-            None => [item_name, ": choose your store"].concat(),
+            None if ja => crate::text::concat(&[item_name, "：受け取り・ご相談の店舗をお選びください"]),
+            None => crate::text::concat(&[item_name, ": choose your store"]),
         };
         // Text written for a known store ({{store.*}}) has no store to name yet.
         d.body = None;
@@ -983,9 +983,9 @@ fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision
                     // Not `format!`: the widget carries no formatting machinery.
                     let count = crate::json::number_text(*n);
                     let label = if ja {
-                        [name(id).as_str(), "（在庫 ", &count, "点）"].concat()
+                        crate::text::concat(&[name(id).as_str(), "（在庫 ", &count, "点）"])
                     } else {
-                        [name(id).as_str(), " (", &count, " in stock)"].concat()
+                        crate::text::concat(&[name(id).as_str(), " (", &count, " in stock)"])
                     };
                     (id.clone(), label)
                 })
@@ -1163,7 +1163,8 @@ fn arbitrate(config: &Config, profile: &Profile, page: &Page, env: &Env, evaluat
             });
             let held = blocked.is_none()
                 && sc.holdout > 0.0
-                && hash(&["holdout:", sc.id.as_str()].concat(), &profile.visitor_id, 2).is_some_and(|n| n < sc.holdout);
+                && hash(&crate::text::concat(&["holdout:", sc.id.as_str()]), &profile.visitor_id, 2)
+                    .is_some_and(|n| n < sc.holdout);
             let blocked = match blocked {
                 None if !held => {
                     cap_blocks(&config.caps, &shown_ever, profile, env, on_page).map(|cap| Verdict::GlobalCap { cap })

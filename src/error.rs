@@ -74,7 +74,7 @@ pub fn element(path: &str, i: usize) -> String {
 // machinery (`core::fmt`'s argument handling, padding and integer printing).
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&[self.path.as_str(), ": ", &self.message].concat())
+        f.write_str(&crate::text::concat(&[self.path.as_str(), ": ", &self.message]))
     }
 }
 
@@ -167,12 +167,13 @@ impl Error {
     pub fn message_about(&self, noun: &str) -> String {
         match self {
             Error::Json { offset, reason } => {
-                ["invalid JSON at byte ", &crate::json::number_text(*offset as f64), ": ", reason].concat()
+                crate::text::concat(&["invalid JSON at byte ", &crate::json::number_text(*offset as f64), ": ", reason])
             }
             Error::InvalidConfig(p) | Error::InvalidEvent(p) => {
                 let what = if matches!(self, Error::InvalidConfig(_)) { "config" } else { noun };
                 let count = crate::json::number_text(p.len() as f64);
-                let mut text = ["invalid ", what, " (", &count, if p.len() == 1 { " problem)" } else { " problems)" }].concat();
+                let mut text =
+                    crate::text::concat(&["invalid ", what, " (", &count, if p.len() == 1 { " problem)" } else { " problems)" }]);
                 for problem in p {
                     text.push_str("\n  ");
                     text.push_str(&problem.path);
@@ -182,8 +183,8 @@ impl Error {
                 text
             }
             Error::NotInitialized => "call shopcue('init', …) first".to_string(),
-            Error::UnknownCommand(name) => ["unknown command \"", name, "\""].concat(),
-            Error::ConfigUnavailable(why) => ["config not loaded: ", why].concat(),
+            Error::UnknownCommand(name) => crate::text::concat(&["unknown command \"", name, "\""]),
+            Error::ConfigUnavailable(why) => crate::text::concat(&["config not loaded: ", why]),
         }
     }
 }

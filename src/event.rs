@@ -79,7 +79,7 @@ impl Event {
         if !is_event_name(name) {
             problems.push(Problem::new(
                 "$name",
-                ["\"", name, "\" is not an event name (lowercase letters, digits and _, up to 40)"].concat(),
+                crate::text::concat(&["\"", name, "\" is not an event name (lowercase letters, digits and _, up to 40)"]),
             ));
         }
         let params = match params {
@@ -96,7 +96,7 @@ impl Event {
             Some(Value::Array(list)) if list.len() > MAX_ITEMS => {
                 problems.push(Problem::new(
                     "$.items",
-                    [&*number_text(list.len() as f64), " items; at most ", &number_text(MAX_ITEMS as f64)].concat(),
+                    crate::text::concat(&[&*number_text(list.len() as f64), " items; at most ", &number_text(MAX_ITEMS as f64)]),
                 ));
             }
             Some(Value::Array(list)) => {
@@ -114,7 +114,7 @@ impl Event {
         ) && items.is_empty()
             && problems.is_empty()
         {
-            problems.push(Problem::new("$.items", [name, " needs at least one item"].concat()));
+            problems.push(Problem::new("$.items", crate::text::concat(&[name, " needs at least one item"])));
         }
         check_params(name, &params, &mut problems);
         if problems.is_empty() {
@@ -129,11 +129,11 @@ impl Event {
 fn check_params(name: &str, params: &Value, problems: &mut Vec<Problem>) {
     let text = |key: &str, problems: &mut Vec<Problem>| match params.get(key) {
         Some(Value::String(s)) if !s.is_empty() => {}
-        _ => problems.push(Problem::new(member("$", key), [name, " needs ", key, " (a string)"].concat())),
+        _ => problems.push(Problem::new(member("$", key), crate::text::concat(&[name, " needs ", key, " (a string)"]))),
     };
     let amount = |key: &str, required: bool, problems: &mut Vec<Problem>| match params.get(key) {
         None | Some(Value::Null) if !required => {}
-        None | Some(Value::Null) => problems.push(Problem::new(member("$", key), [name, " needs ", key].concat())),
+        None | Some(Value::Null) => problems.push(Problem::new(member("$", key), crate::text::concat(&[name, " needs ", key]))),
         Some(v) => {
             if let Err(e) = parse_amount(v) {
                 problems.push(Problem::new(member("$", key), e));
@@ -360,7 +360,7 @@ pub fn parse_amount(v: &Value) -> Result<f64, String> {
 }
 
 fn parse_amount_text(s: &str) -> Result<f64, String> {
-    let bad = || ["\"", s, "\" is not a readable amount"].concat();
+    let bad = || crate::text::concat(&["\"", s, "\" is not a readable amount"]);
     // The number runs from its first to its last digit, sign or separator: ASCII bytes, so
     // these byte positions are on character boundaries.
     let numeric = |b: u8| b.is_ascii_digit() || matches!(b, b'-' | b'.' | b',');
@@ -399,7 +399,9 @@ fn parse_amount_text(s: &str) -> Result<f64, String> {
                 // "1,980": prices never carry three decimals, so a lone comma before three
                 // digits groups thousands. "1.980" may be a decimal number string: refuse.
                 (1, 3) if sep == b',' => None,
-                (1, 3) => return Err(["\"", s, "\" is ambiguous: is '.' a thousands or a decimal separator?"].concat()),
+                (1, 3) => {
+                    return Err(crate::text::concat(&["\"", s, "\" is ambiguous: is '.' a thousands or a decimal separator?"]))
+                }
                 (1, _) => Some(sep),
                 (_, 3) => None, // several separators, groups of three: thousands
                 _ => return Err(bad()),

@@ -276,7 +276,7 @@ impl Outbox {
             }
             Flush::Unload => MAX_ENTRIES.min(cap),
         };
-        let mut body = ["{", header, ",\"sent_at\":"].concat();
+        let mut body = crate::text::concat(&["{", header, ",\"sent_at\":"]);
         format_number(now as f64, &mut body);
         body.push_str(",\"dropped\":");
         format_number(f64::from(self.dropped), &mut body);

@@ -269,14 +269,11 @@ impl Runtime {
         let profile = match stored_profile.map(Profile::read) {
             Some(Ok(p)) => p,
             Some(Err(Unread::Newer(v))) => {
-                warnings.push(
-                    [
-                        "the stored profile is from a newer Shopcue (format ",
-                        &crate::json::number_text(f64::from(v)),
-                        "); this page works from memory and leaves it untouched",
-                    ]
-                    .concat(),
-                );
+                warnings.push(crate::text::concat(&[
+                    "the stored profile is from a newer Shopcue (format ",
+                    &crate::json::number_text(f64::from(v)),
+                    "); this page works from memory and leaves it untouched",
+                ]));
                 frozen = true;
                 Profile::new(now, entropy)
             }
@@ -365,7 +362,7 @@ impl Runtime {
         if &config.site != site {
             return Err(Error::InvalidConfig(vec![Problem::new(
                 "$.site",
-                ["config is for site \"", &config.site, "\", but init said \"", site, "\""].concat(),
+                crate::text::concat(&["config is for site \"", &config.site, "\", but init said \"", site, "\""]),
             )]));
         }
         self.config = Some(config);
@@ -558,7 +555,10 @@ impl Runtime {
         let v = match (source, v) {
             (Source::JsonLd, Value::String(text)) => {
                 parsed = parse(text).map_err(|e| {
-                    Error::InvalidEvent(vec![Problem::new("$jsonld", ["JSON-LD is not JSON: ", &e.message()].concat())])
+                    Error::InvalidEvent(vec![Problem::new(
+                        "$jsonld",
+                        crate::text::concat(&["JSON-LD is not JSON: ", &e.message()]),
+                    )])
                 })?;
                 &parsed
             }
@@ -873,7 +873,7 @@ impl Runtime {
         };
         let sample = crate::engine::item_context(&sample, config, &self.profile, &env, false);
         let decision = crate::engine::preview(config, &self.profile, &self.page, &env, scenario_id, &sample)?;
-        Some(Message { id: ["preview-", &uuid_v7(now, entropy)].concat(), decision, reported: 0 })
+        Some(Message { id: crate::text::concat(&["preview-", &uuid_v7(now, entropy)]), decision, reported: 0 })
     }
 
     /// For every scenario: shown or not, and why. Includes profile and outbox figures.
@@ -911,7 +911,7 @@ impl Runtime {
         }
         let site = &self.options.as_ref()?.site;
         self.options.as_ref()?.endpoint.as_ref()?;
-        let header = ["\"v\":1,\"site\":", &Value::from(site.as_str()).to_json()].concat();
+        let header = crate::text::concat(&["\"v\":1,\"site\":", &Value::from(site.as_str()).to_json()]);
         self.outbox.next_batch(now, flush, &header)
     }
 
@@ -1181,7 +1181,7 @@ fn product_link(url: &str) -> String {
         let mut link = String::with_capacity(url.len());
         link.push_str(base);
         link.push('?');
-        link.push_str(&kept.join("&"));
+        link.push_str(&crate::text::join(&kept, "&"));
         link
     }
 }
@@ -1321,7 +1321,7 @@ mod tests {
         );
         assert_eq!(rt.profile.traits.get("favorite_color"), None, "a rejected call changes nothing");
         for birthday in ["+1-05", "1-05", "00-10", "12-32"] {
-            let traits = parse(&["{\"birthday\":\"", birthday, "\"}"].concat()).unwrap();
+            let traits = parse(&crate::text::concat(&["{\"birthday\":\"", birthday, "\"}"])).unwrap();
             assert!(rt.identify(&traits).is_err(), "{birthday}");
         }
         let right =

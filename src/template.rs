@@ -322,10 +322,10 @@ fn apply_filter(v: &Value, filter: Option<&str>, style: &Style, out: &mut String
             // Text is put together with `push_str`: the widget carries no `format!` machinery.
             let d = number_text(f64::from(c.day));
             if f.ja() {
-                out.push_str(&[&number_text(f64::from(c.month)), "月", &d, "日"].concat());
+                out.push_str(&crate::text::concat(&[&number_text(f64::from(c.month)), "月", &d, "日"]));
             } else {
                 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-                out.push_str(&[MONTHS[(c.month as usize + 11) % 12], " ", &d].concat());
+                out.push_str(&crate::text::concat(&[MONTHS[(c.month as usize + 11) % 12], " ", &d]));
             }
         }
         Formattable::Days(d) => {

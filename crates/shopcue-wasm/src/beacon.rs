@@ -112,16 +112,18 @@ fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn 
         }
         web_sys::window().map(|w| w.fetch_with_str_and_init(&url, &init))
     });
-    let Some(promise) = promise else { return f(Err(["could not fetch ", &url].concat())) };
+    let Some(promise) = promise else { return f(Err(shopcue::text::concat(&["could not fetch ", &url]))) };
     on_settle(promise, move |resp| {
         let resp = match resp.dyn_into::<Response>() {
             Ok(r) if r.ok() => r,
-            Ok(r) => return f(Err([&url, " answered HTTP ", &json::number_text(f64::from(r.status()))].concat())),
-            Err(_) => return f(Err(["could not fetch ", &url].concat())),
+            Ok(r) => return f(Err(shopcue::text::concat(&[&url, " answered HTTP ", &json::number_text(f64::from(r.status()))]))),
+            Err(_) => return f(Err(shopcue::text::concat(&["could not fetch ", &url]))),
         };
         match resp.text() {
-            Ok(text) => on_settle(text, move |t| f(t.as_string().ok_or_else(|| [&url, ": unreadable body"].concat()))),
-            Err(_) => f(Err([&url, ": unreadable body"].concat())),
+            Ok(text) => {
+                on_settle(text, move |t| f(t.as_string().ok_or_else(|| shopcue::text::concat(&[&url, ": unreadable body"]))))
+            }
+            Err(_) => f(Err(shopcue::text::concat(&[&url, ": unreadable body"]))),
         }
     });
 }

@@ -28,6 +28,7 @@ use js_sys::{Array, Function};
 use shopcue::json::Value;
 use shopcue::outbox::Flush;
 use shopcue::runtime::{ConfigSource, Consent, Lifecycle, Message};
+use shopcue::text::{concat, join};
 use shopcue::{Error, Runtime};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -190,7 +191,7 @@ fn listen(kind: String, f: JsValue) -> Result<JsValue, JsValue> {
         return Err(platform::js_error_about(&e, "arguments"));
     };
     if !["message", "impression", "click", "dismiss", "error"].contains(&kind.as_str()) {
-        return Err(js_error(&Error::UnknownCommand(["on('", &kind, "')"].concat())));
+        return Err(js_error(&Error::UnknownCommand(concat(&["on('", &kind, "')"]))));
     }
     if with_shell(|s| s.listeners.push((kind.clone(), f.clone()))).is_none() {
         EARLY_LISTENERS.with(|l| l.borrow_mut().push((kind, f)));
@@ -209,7 +210,7 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
     let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), None, t, &mut BrowserEntropy);
     rt.set_formatter(std::rc::Rc::new(intl::IntlFormatter));
     for w in warnings {
-        console("warn", &[["[shopcue] ", &w].concat().into()]);
+        console("warn", &[concat(&["[shopcue] ", &w]).into()]);
     }
     let init = rt.init(opts).map_err(|e| platform::js_error_about(&e, "init options"))?;
     let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
@@ -281,7 +282,7 @@ fn config_loaded(config: Result<Value, Error>) {
                 let zone = s.rt.timezone().to_string();
                 console(
                     "warn",
-                    &[["[shopcue] unknown time zone \"", &zone, "\" in the config; schedules use Asia/Tokyo"].concat().into()],
+                    &[concat(&["[shopcue] unknown time zone \"", &zone, "\" in the config; schedules use Asia/Tokyo"]).into()],
                 );
             }
             s.offset_checked_at = 0; // the config's time zone applies from the next evaluation
@@ -397,7 +398,7 @@ impl Shell {
                 Ok(r) => self.rendered.push(r),
                 Err(e) => console("warn", &["[shopcue] could not render the preview:".into(), e]),
             },
-            None => console("warn", &[["[shopcue] shopcue_preview: no scenario \"", id, "\" in the config"].concat().into()]),
+            None => console("warn", &[concat(&["[shopcue] shopcue_preview: no scenario \"", id, "\" in the config"]).into()]),
         }
     }
 
@@ -578,8 +579,7 @@ impl Shell {
                 if tries >= 40 {
                     console(
                         "warn",
-                        &[["[shopcue] no element matches \"", selector, "\" after 10 s; inline message not shown"]
-                            .concat()
+                        &[concat(&["[shopcue] no element matches \"", selector, "\" after 10 s; inline message not shown"])
                             .into()],
                     );
                     return Vec::new();
@@ -694,12 +694,12 @@ fn on_position(position: Option<(f64, f64)>) {
 /// scenario with its reason and details — and the whole `explain()` object last.
 fn debug_group(explain: &Value, shown: &[Message]) {
     let names: Vec<&str> = shown.iter().map(|m| m.decision.scenario_id.as_str()).collect();
-    let head = if names.is_empty() { "nothing shown".to_string() } else { ["shown: ", &names.join(", ")].concat() };
-    console("groupCollapsed", &[["[shopcue] decision — ", &head].concat().into()]);
+    let head = if names.is_empty() { "nothing shown".to_string() } else { concat(&["shown: ", &join(&names, ", ")]) };
+    console("groupCollapsed", &[concat(&["[shopcue] decision — ", &head]).into()]);
     for sc in explain.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or("?");
         let reason = sc.get("reason").and_then(Value::as_str).unwrap_or("?");
-        console("log", &[[id, ": ", reason].concat().into(), from_value(sc)]);
+        console("log", &[concat(&[id, ": ", reason]).into(), from_value(sc)]);
     }
     console("log", &["explain()".into(), from_value(explain)]);
     console("groupEnd", &[]);

@@ -71,7 +71,7 @@ pub fn js_error(e: &Error) -> JsValue {
 /// [`js_error`] for a command whose invalid arguments are not an event: `noun` names them
 /// ("invalid init options (1 problem)"; see [`Error::message_about`]).
 pub fn js_error_about(e: &Error, noun: &str) -> JsValue {
-    let err = js_sys::Error::new(&["[shopcue] ", &e.message_about(noun)].concat());
+    let err = js_sys::Error::new(&shopcue::text::concat(&["[shopcue] ", &e.message_about(noun)]));
     let _ = Reflect::set(&err, &"code".into(), &e.code().into());
     let _ = Reflect::set(&err, &"problems".into(), &from_value(&e.problems_value()));
     err.into()

@@ -30,7 +30,7 @@ impl Store {
     /// ```
     pub fn open(site: &str) -> Store {
         let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        let mut store = Store { storage, prefix: ["shopcue:", site, ":"].concat(), warned: false };
+        let mut store = Store { storage, prefix: shopcue::text::concat(&["shopcue:", site, ":"]), warned: false };
         if store.storage.is_none() {
             store.warn("localStorage is unavailable; keeping the profile in memory for this page");
         }
@@ -39,7 +39,7 @@ impl Store {
 
     /// A store that never persists (consent not given, or for tests).
     pub fn memory(site: &str) -> Store {
-        Store { storage: None, prefix: ["shopcue:", site, ":"].concat(), warned: true }
+        Store { storage: None, prefix: shopcue::text::concat(&["shopcue:", site, ":"]), warned: true }
     }
 
     /// Reads `name`; `None` when missing or unreadable.
@@ -91,7 +91,7 @@ impl Store {
 
     fn warn(&mut self, message: &str) {
         if !std::mem::replace(&mut self.warned, true) {
-            console("warn", &[["[shopcue] ", message].concat().into()]);
+            console("warn", &[shopcue::text::concat(&["[shopcue] ", message]).into()]);
         }
     }
 }

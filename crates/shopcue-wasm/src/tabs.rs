@@ -33,7 +33,7 @@ impl PageOutbox {
     /// A new page's outbox under a random name.
     pub fn new() -> PageOutbox {
         let id = uuid_v4(&mut BrowserEntropy);
-        PageOutbox { key: [PREFIX, ":", &id].concat(), stored_ids: Vec::new(), scanned_at: 0 }
+        PageOutbox { key: shopcue::text::concat(&[PREFIX, ":", &id]), stored_ids: Vec::new(), scanned_at: 0 }
     }
 
     /// Writes the queue under this page's key when it changed (`heartbeat`: also when it did
