@@ -99,8 +99,12 @@ var shopcueRender = (function () {
       modal ? { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'shopcue-title' } : { role: 'region', 'aria-label': labels.notice });
     bar.setAttribute('lang', view.lang);
     bar.setAttribute('data-placement', m.placement);
-    // A live region that exists before its text is added, so screen readers announce it.
-    var live = el('div', 't', bar, null, { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+    // A live region that exists before its text is added, so screen readers announce it. Its
+    // text, the button's and the store picker's read in their own direction (dir=auto: from their
+    // first strong letter), whatever the page's: Japanese on a right-to-left page keeps its 。 at
+    // the end, Arabic on a left-to-right page reads from the right. The layout still mirrors with
+    // the page.
+    var live = el('div', 't', bar, null, { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', dir: 'auto' });
     if (m.image) {
       // Fixed size, so the message never reflows when the picture arrives; decorative (the title
       // names the item), so screen readers skip it.
@@ -114,12 +118,12 @@ var shopcueRender = (function () {
 
     el('strong', 'title', live, m.title, { id: 'shopcue-title' });
     if (m.body != null) el('span', 'body', live, m.body);
-    if (m.cta) listen(el('a', 'cta', bar, m.cta.label, { href: m.cta.url }), 'click', report('click'));
+    if (m.cta) listen(el('a', 'cta', bar, m.cta.label, { href: m.cta.url, dir: 'auto' }), 'click', report('click'));
     var close = el('button', 'x', bar, '\u00d7', { type: 'button' });
     if (m.stores) {
       // "Choose your store": the stores that have the item, a button to confirm, and one to use
       // the shopper's position instead (their click lets the browser ask).
-      var row = el('div', 'row');
+      var row = el('div', 'row', null, null, { dir: 'auto' });
       var select = el('select', '', row, null, { 'aria-label': labels.choose_store });
       for (i = 0; i < m.stores.length; i++) el('option', '', select, m.stores[i].label, { value: m.stores[i].id });
       listen(el('button', 'cta', row, labels.use_store, { type: 'button' }), 'click', function () { on('pick', id, select.value); });

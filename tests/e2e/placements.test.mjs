@@ -127,6 +127,21 @@ test('the config theme colours the message; a right-to-left page mirrors the toa
   await waitForMessages(page, (ms) => ms.length === 1);
   const rtl = await style();
   assert.ok(rtl.left < 40 && rtl.right > 400, `rtl toast sits at the left: ${JSON.stringify(rtl)}`);
+  // The layout mirrors with the page; the texts read in their own direction.
+  const directions = () => page.evaluate(() => {
+    const { root } = window.__testShadowRoots.find(({ host }) => host.isConnected);
+    return ['.t', '.cta'].map((s) => getComputedStyle(root.querySelector(s)).direction);
+  });
+  assert.deepEqual(await directions(), ['ltr', 'ltr'], 'English on a right-to-left page');
+  for (const [lang, dir, title, expected] of [
+    ['ja', 'rtl', '', ['ltr', 'ltr']], // 残り2点です。 with its 。 at the end
+    ['en', 'ltr', encodeURIComponent('منتج رائع: بقي {{item.stock}} فقط'), ['rtl', 'ltr']],
+  ]) {
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(url('toast', lang, `&dir=${dir}${title && `&title=${title}`}`));
+    await waitForMessages(page, (ms) => ms.length === 1);
+    assert.deepEqual(await directions(), expected, `${lang} on a ${dir} page, title ${decodeURIComponent(title)}`);
+  }
   await context.close();
 });
 
