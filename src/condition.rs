@@ -480,7 +480,7 @@ impl Fields for Value {
 /// GrowthBook's `getPath`: dotted path into objects and arrays; missing is `null`.
 pub fn get_path<'a>(obj: &'a Value, path: &str) -> &'a Value {
     let mut cur = obj;
-    for part in path.split('.') {
+    for part in crate::text::split(path, b'.') {
         cur = match cur {
             Value::Object(_) => cur.get(part),
             // A canonical index only ("1", not "01" or "+1").
@@ -658,11 +658,11 @@ fn string_to_number(s: &str) -> f64 {
         Some(i) => (&body[..i], &body[i..]),
         None => (body, ""),
     };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let (int, frac) = crate::text::split_once(mantissa, b'.').unwrap_or((mantissa, ""));
     if int.is_empty() && frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
         return f64::NAN;
     }
-    let int = int.trim_start_matches('0');
+    let int = crate::text::trim_start(int, b'0');
     let mut json = String::from(if int.is_empty() { "0" } else { int });
     if !frac.is_empty() {
         json.push('.');
@@ -721,7 +721,7 @@ pub fn padded_version(v: &Value) -> String {
         _ => "0",
     };
     let text = text.strip_prefix('v').unwrap_or(text);
-    let text = text.split('+').next().unwrap_or_default();
+    let text = crate::text::before(text, b'+');
     // Byte by byte (both separators are ASCII): this runs on every evaluation of `$veq` & co.
     let mut out = String::with_capacity(text.len() + 24);
     let mut part = |p: &str, first: bool| {

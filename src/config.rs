@@ -840,7 +840,7 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
 /// Whether `tag` is shaped like a BCP 47 language tag (`ja`, `ja-JP`, `zh-Hant-TW`,
 /// `sr-Latn-RS`): a 2–3 or 5–8 letter language, then subtags of 1–8 letters or digits.
 fn well_formed_locale(tag: &str) -> bool {
-    let mut subtags = tag.split('-');
+    let mut subtags = crate::text::split(tag, b'-');
     let lang = subtags.next().unwrap_or_default();
     tag.len() <= 35
         && matches!(lang.len(), 2 | 3 | 5..=8)

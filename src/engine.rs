@@ -490,7 +490,7 @@ impl Fields for ItemView<'_> {
         if let Some(f) = ItemField::from_name(path) {
             return Cow::Owned(self.get(f));
         }
-        match path.split_once('.') {
+        match crate::text::split_once(path, b'.') {
             None => Cow::Owned(Value::Null),
             Some((head, rest)) => Cow::Owned(get_path(&self.field(head), rest).clone()),
         }
@@ -775,7 +775,7 @@ impl<'a> Contexts<'a> {
 
 /// `*` matches any run of characters; everything else literally.
 fn glob_match(pattern: &str, text: &str) -> bool {
-    let mut parts = pattern.split('*');
+    let mut parts = crate::text::split(pattern, b'*');
     let first = parts.next().unwrap_or_default();
     let Some(mut rest) = text.strip_prefix(first) else { return false };
     let parts: Vec<&str> = parts.collect();

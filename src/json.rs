@@ -38,7 +38,7 @@ impl Value {
 
     /// Follows a dotted path (`"item.price"`); array elements are addressed by index (`"items.0"`).
     pub fn get_path(&self, path: &str) -> Option<&Value> {
-        path.split('.').try_fold(self, |v, part| match v {
+        crate::text::split(path, b'.').try_fold(self, |v, part| match v {
             Value::Object(_) => v.get(part),
             Value::Array(a) => crate::text::digits(part).and_then(|i| a.get(usize::try_from(i).ok()?)),
             _ => None,
@@ -562,7 +562,7 @@ pub fn format_number(n: f64, out: &mut String) {
     if frac > 0 {
         out.push('.');
         let digits = format_fraction(frac, 9);
-        out.push_str(digits.trim_end_matches('0'));
+        out.push_str(crate::text::trim_end(&digits, b'0'));
     }
 }
 

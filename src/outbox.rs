@@ -49,7 +49,7 @@ pub fn stored(events_json: &str, alive: i64) -> String {
 pub fn orphaned(text: &str, now: i64) -> bool {
     let alive = text
         .strip_prefix("{\"alive\":")
-        .and_then(|rest| rest.split(',').next())
+        .map(|rest| crate::text::before(rest, b','))
         .and_then(|n| i64::try_from(crate::text::digits(n)?).ok());
     match alive {
         Some(alive) => alive + ORPHAN_AFTER_MS <= now || alive > now + ORPHAN_AFTER_MS,

@@ -438,7 +438,7 @@ impl Runtime {
                 "member" | "subscription" => v.as_bool().is_none().then_some("must be true or false"),
                 "purchase_count" => (!v.as_f64().is_some_and(|n| n >= 0.0)).then_some("must be a number ≥ 0"),
                 "birthday" => (!v.as_str().is_some_and(|b| {
-                    let (m, d) = b.split_once('-').unwrap_or(("", ""));
+                    let (m, d) = crate::text::split_once(b, b'-').unwrap_or(("", ""));
                     m.len() == 2
                         && d.len() == 2
                         && crate::text::digits(m).is_some_and(|m| (1..=12).contains(&m))
@@ -1028,8 +1028,8 @@ impl Runtime {
     /// assert!(rt.next_batch(2, shopcue::outbox::Flush::Unload).is_none(), "never counted");
     /// ```
     pub fn preview_draft(&mut self, href: &str) -> Option<String> {
-        let query = href.split_once('?')?.1.split('#').next().unwrap_or_default();
-        let token = query.split('&').find_map(|kv| kv.strip_prefix("shopcue_preview="))?;
+        let query = crate::text::before(crate::text::split_once(href, b'?')?.1, b'#');
+        let token = crate::text::split(query, b'&').find_map(|kv| kv.strip_prefix("shopcue_preview="))?;
         let hex = token.strip_prefix("draft.")?;
         if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
@@ -1169,11 +1169,10 @@ pub fn simulate(input: &Value, entropy: &mut dyn Entropy, formatter: Option<Rc<d
 /// shopper arrived ([`TRACKING_PARAMS`]) dropped; the rest of the query kept, since it often
 /// names the product (`/product?id=…`).
 fn product_link(url: &str) -> String {
-    let url = url.split('#').next().unwrap_or_default();
-    let Some((base, query)) = url.split_once('?') else { return url.to_string() };
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|p| !p.is_empty() && !TRACKING_PARAMS.iter().any(|t| p.split('=').next().is_some_and(|k| k.starts_with(t))))
+    let url = crate::text::before(url, b'#');
+    let Some((base, query)) = crate::text::split_once(url, b'?') else { return url.to_string() };
+    let kept: Vec<&str> = crate::text::split(query, b'&')
+        .filter(|p| !p.is_empty() && !TRACKING_PARAMS.iter().any(|t| crate::text::before(p, b'=').starts_with(t)))
         .collect();
     if kept.is_empty() {
         base.to_string()

@@ -75,7 +75,7 @@ impl Format {
     /// The language subtag of the locale (`ja` of `ja-JP`): which text of a `{"ja": …, "en":
     /// …}` object a message uses.
     pub fn lang(&self) -> &str {
-        self.locale.split('-').next().unwrap_or_default()
+        crate::text::before(&self.locale, b'-')
     }
 
     /// Whether the site writes Japanese.
@@ -377,7 +377,7 @@ fn formattable<'a>(v: &Value, filter: Option<&str>, style: &Style<'a>) -> Option
 /// Formats `n` with `,` thousands separators and `decimals` digits after the point.
 fn group_thousands(n: f64, decimals: u32, out: &mut String) {
     let text = crate::json::fixed(n.abs(), decimals);
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let (int, frac) = crate::text::split_once(&text, b'.').unwrap_or((&text, ""));
     if n < 0.0 && text.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
         out.push('-');
     }

@@ -95,6 +95,67 @@ pub fn join(parts: &[&str], sep: &str) -> String {
     out
 }
 
+/// `s` split around its first `sep`: `str::split_once` for an ASCII separator, without std's
+/// character searcher (and the `memchr` it brings along).
+///
+/// ```
+/// use shopcue::text::split_once;
+/// assert_eq!(split_once("a.b.c", b'.'), Some(("a", "b.c")));
+/// assert_eq!(split_once("abc", b'.'), None);
+/// ```
+pub fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == sep)?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// `s` up to its first `sep`, or all of it: `s.split(sep).next().unwrap()`.
+///
+/// ```
+/// use shopcue::text::before;
+/// assert_eq!(before("ja-JP", b'-'), "ja");
+/// assert_eq!(before("ja", b'-'), "ja");
+/// ```
+pub fn before(s: &str, sep: u8) -> &str {
+    split_once(s, sep).map_or(s, |(head, _)| head)
+}
+
+/// The parts of `s` between its `sep`s: `str::split` for an ASCII separator.
+///
+/// ```
+/// use shopcue::text::split;
+/// assert_eq!(split("a..b", b'.').collect::<Vec<_>>(), ["a", "", "b"]);
+/// assert_eq!(split("", b'.').collect::<Vec<_>>(), [""]);
+/// ```
+pub fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let (part, after) = split_once(r, sep).map_or((r, None), |(part, after)| (part, Some(after)));
+        rest = after;
+        Some(part)
+    })
+}
+
+/// `s` without the `b`s it starts with: `trim_start_matches` for an ASCII byte.
+///
+/// ```
+/// use shopcue::text::trim_start;
+/// assert_eq!(trim_start("0042", b'0'), "42");
+/// ```
+pub fn trim_start(s: &str, b: u8) -> &str {
+    &s[s.bytes().take_while(|&x| x == b).count()..]
+}
+
+/// `s` without the `b`s it ends with: `trim_end_matches` for an ASCII byte.
+///
+/// ```
+/// use shopcue::text::trim_end;
+/// assert_eq!(trim_end("2500", b'0'), "25");
+/// ```
+pub fn trim_end(s: &str, b: u8) -> &str {
+    &s[..s.len() - s.bytes().rev().take_while(|&x| x == b).count()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +184,25 @@ mod tests {
             assert_eq!(hex(s.as_bytes()), None, "{s:?}");
         }
         assert_eq!(hex(b"g"), None);
+    }
+
+    #[test]
+    fn splitting_and_joining_agree_with_std() {
+        let texts = ["", ".", "..", "a", "a.b", ".a.", "a..b.", "ja-JP", "00120.500", "日本.語-テ", "?q=1&x=2#f"];
+        for text in texts {
+            for sep in [b'.', b'-', b'&', b'0', b'#'] {
+                let c = char::from(sep);
+                assert_eq!(split(text, sep).collect::<Vec<_>>(), text.split(c).collect::<Vec<_>>(), "{text:?} {c:?}");
+                assert_eq!(split_once(text, sep), text.split_once(c), "{text:?} {c:?}");
+                assert_eq!(before(text, sep), text.split(c).next().unwrap(), "{text:?} {c:?}");
+                assert_eq!(trim_start(text, sep), text.trim_start_matches(c), "{text:?} {c:?}");
+                assert_eq!(trim_end(text, sep), text.trim_end_matches(c), "{text:?} {c:?}");
+            }
+            let parts: Vec<&str> = text.split('.').collect();
+            for glue in ["", ", ", "&", "・"] {
+                assert_eq!(join(&parts, glue), parts.join(glue), "{text:?} {glue:?}");
+            }
+            assert_eq!(concat(&parts), parts.concat(), "{text:?}");
+        }
     }
 }

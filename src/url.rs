@@ -37,7 +37,7 @@ pub fn strip_query(url: &str) -> &str {
 pub fn path_of(url: &str) -> &str {
     let u = strip_query(url);
     match crate::text::find(u, "://") {
-        Some(i) => u[i + 3..].find('/').map_or("/", |j| &u[i + 3 + j..]),
+        Some(i) => crate::text::find(&u[i + 3..], "/").map_or("/", |j| &u[i + 3 + j..]),
         None => u,
     }
 }

@@ -388,7 +388,8 @@ impl Shell {
     /// shopper's data or sample data, never counted (a marketer checking a scenario).
     fn show_preview(&mut self) {
         let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-        let id = search.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("shopcue_preview="));
+        let id = shopcue::text::split(shopcue::text::trim_start(&search, b'?'), b'&')
+            .find_map(|kv| kv.strip_prefix("shopcue_preview="));
         // `draft.…` is a preview link's draft config (`Runtime::preview_draft`), not a scenario.
         let Some(id) = id.filter(|id| !id.starts_with("draft.")) else {
             return;
