@@ -1229,6 +1229,50 @@ mod tests {
         assert_eq!((ItemField::OWN, ItemField::ALL.len()), (ITEM_CONTEXT.len() + 3, ITEM_NAMES.len()));
     }
 
+    /// The audience context has exactly the fields the compiler lets a condition name
+    /// (`template::VISITOR_FIELDS` & co., which `fields::known` checks): a field added to the
+    /// engine and not to the lists would be refused in every config, and one in the lists that
+    /// the engine does not set would compare a missing value.
+    #[test]
+    fn the_audience_context_has_the_fields_the_compiler_knows() {
+        use crate::bench::{config_text, env, profile_of_1000_events};
+        use crate::template::{PAGE_FIELDS, POINTS_FIELDS, TIME_FIELDS, VISITOR_FIELDS};
+        let config = Config::parse(&config_text()).unwrap();
+        let mut profile = profile_of_1000_events();
+        profile.points = Some(crate::profile::Points { balance: 1200.0, expiring: 300.0, expires_at: Value::from("2026-12-31") });
+        let env = env();
+        let page = page(&["page_view"], Vec::new());
+        let cx = visitor_context(&config, &profile, &page, &env, &States::new(&profile, &page));
+        let keys = |root: &str| {
+            let mut keys: Vec<&str> = match root {
+                "" => cx.as_object(),
+                _ => cx.get(root).and_then(Value::as_object),
+            }
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+            keys.sort_unstable();
+            keys
+        };
+        let listed = |fields: &[&'static str], extra: &[&'static str]| {
+            let mut all = [fields, extra].concat();
+            all.sort_unstable();
+            all
+        };
+        assert_eq!(keys(""), ["coupons", "page", "points", "time", "visitor"]);
+        assert_eq!(keys("visitor"), listed(VISITOR_FIELDS, &["visits"]));
+        assert_eq!(keys("page"), listed(PAGE_FIELDS, &["item"]));
+        assert_eq!(keys("time"), listed(TIME_FIELDS, &[]));
+        assert_eq!(keys("points"), listed(POINTS_FIELDS, &[]));
+        for root in ["visitor", "page", "time", "points"] {
+            for field in keys(root) {
+                let path = [root, ".", field].concat();
+                assert!(crate::fields::known(&path, crate::fields::Scope::Audience), "{path}");
+            }
+        }
+    }
+
     /// Subject conditions read item fields by slot: every one of the benchmark's 50 scenarios
     /// (all presets among them) decides every item of a 1,000-event profile exactly as it does
     /// reading them by name.
