@@ -837,6 +837,19 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
     }
 }
 
+/// A config's text as an editor saved it, parsed: a leading byte order mark (which Windows
+/// editors write, and RFC 8259 lets a parser ignore) is skipped. Errors are [`Error::Json`];
+/// [`Error::message_in`] places them at their line and column.
+///
+/// ```
+/// let config = shopcue::config::parse_authored("\u{feff}{\"version\": 1}").unwrap();
+/// assert_eq!(config.get("version").and_then(|v| v.as_f64()), Some(1.0));
+/// ```
+#[cfg(feature = "compiler")]
+pub fn parse_authored(text: &str) -> Result<Value, crate::Error> {
+    crate::json::parse(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
 /// Whether `tag` is shaped like a BCP 47 language tag (`ja`, `ja-JP`, `zh-Hant-TW`,
 /// `sr-Latn-RS`): a 2–3 or 5–8 letter language, then subtags of 1–8 letters or digits.
 fn well_formed_locale(tag: &str) -> bool {

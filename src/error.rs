@@ -156,6 +156,47 @@ impl Error {
         self.message_about("event")
     }
 
+    /// [`Error::message`] for an error in `text`, a config as someone wrote it: a JSON syntax
+    /// error is placed at its line and column, with the likely slip when it is one of the usual
+    /// ones of hand-edited JSON (a comma before a closing bracket, a comment, single quotes).
+    /// For the publishing side: the widget names the byte.
+    ///
+    /// ```
+    /// use shopcue::json::parse;
+    /// let text = "{\n  \"version\": 1,\n  \"scenarios\": [],\n}";
+    /// let e = parse(text).unwrap_err();
+    /// assert_eq!(e.message(), "invalid JSON at byte 37: expected a string key");
+    /// assert_eq!(
+    ///     e.message_in(text),
+    ///     "invalid JSON at line 4, column 1: expected a string key, found '}' (a comma with nothing after it: remove the last comma)"
+    /// );
+    /// ```
+    #[cfg(feature = "compiler")]
+    pub fn message_in(&self, text: &str) -> String {
+        let Error::Json { offset, reason } = self else { return self.message() };
+        // Offsets count from after a byte order mark, as config::parse_authored reads.
+        let bytes = text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes();
+        let offset = (*offset).min(bytes.len());
+        let before = &bytes[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // Characters, not bytes: a UTF-8 continuation byte is not a column of its own.
+        let column = before[line_start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
+        let rest = std::str::from_utf8(&bytes[offset..]).unwrap_or_default();
+        let found = rest.chars().next().map_or_else(String::new, |c| format!(", found {c:?}"));
+        let last = before.iter().rev().find(|b| !b.is_ascii_whitespace());
+        let slip = if last == Some(&b',') && (rest.starts_with('}') || rest.starts_with(']')) {
+            " (a comma with nothing after it: remove the last comma)"
+        } else if rest.starts_with("//") || rest.starts_with("/*") {
+            " (JSON has no comments)"
+        } else if rest.starts_with('\'') {
+            " (JSON strings and keys take double quotes)"
+        } else {
+            ""
+        };
+        format!("invalid JSON at line {line}, column {column}: {reason}{found}{slip}")
+    }
+
     /// [`Error::message`], with `noun` naming what an [`Error::InvalidEvent`] was about when it
     /// was not an event: the shell names `init`'s options, `on()`'s arguments and a product feed.
     ///

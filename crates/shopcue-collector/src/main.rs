@@ -149,7 +149,7 @@ fn config_command(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match shopcue::json::parse(&text).and_then(|raw| shopcue::config::compile(&raw)) {
+    match shopcue::config::parse_authored(&text).and_then(|raw| shopcue::config::compile(&raw)) {
         Ok(runtime) if verb == "compile" => {
             println!("{}", runtime.to_json());
             ExitCode::SUCCESS
@@ -160,7 +160,7 @@ fn config_command(args: &[String]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{file}: {e}");
+            eprintln!("{file}: {}", e.message_in(&text));
             ExitCode::FAILURE
         }
     }

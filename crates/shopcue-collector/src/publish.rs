@@ -169,9 +169,14 @@ fn current(runtime: &str) -> bool {
     format == Some(shopcue::config::RUNTIME_FORMAT)
 }
 
-fn problems_reply(e: &shopcue::Error) -> Response {
+/// `400` for a config that is not JSON (placed at its line and column in `text`), `422` with
+/// every problem and its JSON path for one that does not compile.
+fn problems_reply(e: &shopcue::Error, text: &str) -> Response {
     let status = if e.code() == "SHOPCUE_INVALID_JSON" { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
-    json_reply(status, &object([("error", e.to_string().into()), ("code", e.code().into()), ("problems", e.problems_value())]))
+    json_reply(
+        status,
+        &object([("error", e.message_in(text).into()), ("code", e.code().into()), ("problems", e.problems_value())]),
+    )
 }
 
 async fn body_text(req: Request) -> Result<String, Response> {
@@ -220,7 +225,7 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
         let note = text_param(&query, "note", "", 1000)?;
         let raw_text = body_text(req).await?;
         let actor = actor(&app, &headers, peer, &author);
-        let compiled = shopcue::json::parse(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
+        let compiled = shopcue::config::parse_authored(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
         let (runtime, raw) = match compiled {
             Ok(ok) => ok,
             Err(e) => {
@@ -230,11 +235,11 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
                     actor,
                     action: "refused".into(),
                     version: None,
-                    detail: e.to_string(),
+                    detail: e.message_in(&raw_text),
                 };
                 let store = app.configs.clone();
                 blocking(move || store.record(&entry)).await?;
-                return Err(problems_reply(&e));
+                return Err(problems_reply(&e, &raw_text));
             }
         };
         let v =
@@ -393,8 +398,8 @@ pub async fn check_config(State(app): State<App>, Path(site): Path<String>, req:
     let run = async {
         site_or_400(&site)?;
         let raw_text = body_text(req).await?;
-        let raw = shopcue::json::parse(&raw_text).map_err(|e| problems_reply(&e))?;
-        compile_for(&site, &raw).map_err(|e| problems_reply(&e))?;
+        let raw = shopcue::config::parse_authored(&raw_text).map_err(|e| problems_reply(&e, &raw_text))?;
+        compile_for(&site, &raw).map_err(|e| problems_reply(&e, &raw_text))?;
         let n = raw.get("scenarios").and_then(Value::as_array).map_or(0, <[_]>::len);
         Ok(json_reply(StatusCode::OK, &object([("ok", true.into()), ("scenarios", Value::Number(n as f64))])))
     };
@@ -425,7 +430,9 @@ pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Requ
         };
         let author = text_param(&query, "author", "admin", 100)?;
         let raw_text = body_text(req).await?;
-        let runtime = shopcue::json::parse(&raw_text).and_then(|raw| compile_for(&site, &raw)).map_err(|e| problems_reply(&e))?;
+        let runtime = shopcue::config::parse_authored(&raw_text)
+            .and_then(|raw| compile_for(&site, &raw))
+            .map_err(|e| problems_reply(&e, &raw_text))?;
         let now = now_ms();
         let expires = now + ttl_s * 1000;
         let token = format!("draft.{}", blocking(crate::session::random_hex).await?);

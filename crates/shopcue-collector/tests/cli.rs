@@ -63,11 +63,21 @@ fn compile_prints_the_runtime_config_that_check_and_the_collector_accept() {
 }
 
 #[test]
-fn broken_json_is_located_and_compile_prints_nothing() {
+fn broken_json_is_located_by_line_and_column_and_compile_prints_nothing() {
     let out = run(&["config", "compile", "-"], Some("{\"version\": 1,"));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "-: invalid JSON at byte 14: expected a string key\n");
+    assert_eq!(text(&out.stderr), "-: invalid JSON at line 1, column 15: expected a string key\n");
     assert!(text(&out.stdout).is_empty());
+    // A byte order mark, as Windows editors write one, is not a mistake; a trailing comma is,
+    // and is named.
+    let config = std::fs::read_to_string(demo_config()).unwrap();
+    let saved = run(&["config", "check", "-"], Some(&format!("\u{feff}{config}")));
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    let comma = run(&["config", "check", "-"], Some("{\n  \"version\": 1,\n}"));
+    assert_eq!(
+        text(&comma.stderr),
+        "-: invalid JSON at line 3, column 1: expected a string key, found '}' (a comma with nothing after it: remove the last comma)\n"
+    );
 }
 
 #[test]

@@ -145,6 +145,37 @@ fn publish_serve_revalidate_roll_back_and_audit() {
 /// What an earlier release compiled (another runtime format) is compiled again when it is
 /// served or rolled back to: upgrading Shopcue never leaves a live site on a config its widget
 /// refuses, and the new text gets its own ETag so that no browser keeps the old one by a 304.
+/// A config as an editor saved it: a byte order mark and CRLF line ends are read; the usual
+/// slips of hand-edited JSON are placed at their line and column, and named.
+#[test]
+fn a_config_as_an_editor_saved_it_is_read_and_its_json_slips_are_placed() {
+    let server = start_sqlite();
+    let addr = &server.addr;
+    let windows = format!("\u{feff}{}\r\n", config("Saved on Windows:").replace(",\"", ",\r\n  \""));
+    let (status, _, body) = put(addr, &windows, "");
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(live_title(addr), "Saved on Windows: {{item.name}}");
+
+    let check = |body: &str| request(addr, "POST", &format!("/api/sites/{SITE}/config/check"), "", body.as_bytes());
+    for (text, error) in [
+        (
+            "{\n  \"version\": 1,\n  \"site\": \"demo-store\",\n  \"scenarios\": [{\"preset\": \"page_low_stock\"},]\n}",
+            "invalid JSON at line 4, column 46: unexpected character, found ']' (a comma with nothing after it: remove the last comma)",
+        ),
+        (
+            "{\n  // the demo store\n  \"version\": 1\n}",
+            "invalid JSON at line 2, column 3: expected a string key, found '/' (JSON has no comments)",
+        ),
+        ("{'version': 1}", "invalid JSON at line 1, column 2: expected a string key, found '\\'' (JSON strings and keys take double quotes)"),
+    ] {
+        for (status, _, body) in [put(addr, text, ""), check(text)] {
+            assert_eq!(status, 400, "{body}");
+            assert_eq!(json(&body).get("error").and_then(Value::as_str), Some(error), "{text}");
+        }
+    }
+    assert_eq!(live_title(addr), "Saved on Windows: {{item.name}}", "nothing refused was published");
+}
+
 #[test]
 fn a_config_compiled_by_another_release_is_compiled_again_when_served() {
     let server = start_sqlite();
