@@ -183,7 +183,11 @@ impl Error {
         // Characters, not bytes: a UTF-8 continuation byte is not a column of its own.
         let column = before[line_start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
         let rest = std::str::from_utf8(&bytes[offset..]).unwrap_or_default();
-        let found = rest.chars().next().map_or_else(String::new, |c| format!(", found {c:?}"));
+        let found = match rest.chars().next() {
+            None => String::new(),
+            Some('\'') => ", found \"'\"".to_string(), // not '\''
+            Some(c) => format!(", found {c:?}"),
+        };
         let last = before.iter().rev().find(|b| !b.is_ascii_whitespace());
         let slip = if last == Some(&b',') && (rest.starts_with('}') || rest.starts_with(']')) {
             " (a comma with nothing after it: remove the last comma)"

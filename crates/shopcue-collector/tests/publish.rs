@@ -166,7 +166,7 @@ fn a_config_as_an_editor_saved_it_is_read_and_its_json_slips_are_placed() {
             "{\n  // the demo store\n  \"version\": 1\n}",
             "invalid JSON at line 2, column 3: expected a string key, found '/' (JSON has no comments)",
         ),
-        ("{'version': 1}", "invalid JSON at line 1, column 2: expected a string key, found '\\'' (JSON strings and keys take double quotes)"),
+        ("{'version': 1}", "invalid JSON at line 1, column 2: expected a string key, found \"'\" (JSON strings and keys take double quotes)"),
     ] {
         for (status, _, body) in [put(addr, text, ""), check(text)] {
             assert_eq!(status, 400, "{body}");
