@@ -837,8 +837,9 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
     }
 }
 
-/// A config's text as an editor saved it, parsed: a leading byte order mark (which Windows
-/// editors write, and RFC 8259 lets a parser ignore) is skipped. Errors are [`Error::Json`];
+/// A config's text as someone wrote and saved it, parsed: a leading byte order mark (which
+/// Windows editors write, and RFC 8259 lets a parser ignore) is skipped, and a key repeated in one
+/// object is an error ([`crate::json::parse_strict`]). Errors are [`Error::Json`];
 /// [`Error::message_in`] places them at their line and column.
 ///
 /// ```
@@ -847,7 +848,7 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
 /// ```
 #[cfg(feature = "compiler")]
 pub fn parse_authored(text: &str) -> Result<Value, crate::Error> {
-    crate::json::parse(text.strip_prefix('\u{feff}').unwrap_or(text))
+    crate::json::parse_strict(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// Whether `tag` is shaped like a BCP 47 language tag (`ja`, `ja-JP`, `zh-Hant-TW`,

@@ -184,6 +184,8 @@ impl Error {
         let column = before[line_start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
         let rest = std::str::from_utf8(&bytes[offset..]).unwrap_or_default();
         let found = match rest.chars().next() {
+            // Only a syntax error is about the character where it stopped.
+            _ if !reason.contains("expected") => String::new(),
             None => String::new(),
             Some('\'') => ", found \"'\"".to_string(), // not '\''
             Some(c) => format!(", found {c:?}"),

@@ -162,7 +162,7 @@ fn object_from(members: &mut dyn Iterator<Item = (&str, Value)>) -> Value {
 /// text the site itself wrote (configs, stored state, its pages' data); a stranger's bytes go
 /// through [`parse_untrusted`].
 pub fn parse(text: &str) -> Result<Value, Error> {
-    parse_with::<false>(text)
+    parse_with::<SITE>(text)
 }
 
 /// Like [`parse`], for a stranger's bytes (a collector's request body): an object's repeated
@@ -171,11 +171,33 @@ pub fn parse(text: &str) -> Result<Value, Error> {
 /// reject the one event that holds it and keep the rest of the batch. (A separate entry point:
 /// the shopper's bundle, which never calls it, carries none of this.)
 pub fn parse_untrusted(text: &str) -> Result<Value, Error> {
-    parse_with::<true>(text)
+    parse_with::<UNTRUSTED>(text)
 }
 
-fn parse_with<const UNTRUSTED: bool>(text: &str) -> Result<Value, Error> {
-    let mut p = Parser::<UNTRUSTED> { text, s: text.as_bytes(), i: 0 };
+/// Like [`parse`], for a config as someone wrote it by hand: a key repeated in one object is an
+/// error at the repetition, where `JSON.parse` would silently keep the last value (a second
+/// `"scenarios"` at the end of a long config would drop every scenario above it).
+///
+/// ```
+/// use shopcue::json::parse_strict;
+/// let e = parse_strict(r#"{"priority": 10, "priority": 90}"#).unwrap_err();
+/// assert_eq!(e.message(), "invalid JSON at byte 17: \"priority\" is already set in this object (a key may appear once)");
+/// assert!(shopcue::json::parse(r#"{"priority": 10, "priority": 90}"#).is_ok());
+/// ```
+#[cfg(feature = "compiler")]
+pub fn parse_strict(text: &str) -> Result<Value, Error> {
+    parse_with::<STRICT>(text)
+}
+
+/// What a [`Parser`] is reading: the site's own text ([`parse`]), a stranger's bytes
+/// ([`parse_untrusted`]) or a config written by hand ([`parse_strict`]).
+const SITE: u8 = 0;
+const UNTRUSTED: u8 = 1;
+#[cfg(feature = "compiler")]
+const STRICT: u8 = 2;
+
+fn parse_with<const MODE: u8>(text: &str) -> Result<Value, Error> {
+    let mut p = Parser::<MODE> { text, s: text.as_bytes(), i: 0 };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -185,14 +207,14 @@ fn parse_with<const UNTRUSTED: bool>(text: &str) -> Result<Value, Error> {
     Ok(v)
 }
 
-/// A recursive-descent parser; `UNTRUSTED` as in [`parse_untrusted`].
-struct Parser<'a, const UNTRUSTED: bool> {
+/// A recursive-descent parser; `MODE` says whose text it reads ([`SITE`] …).
+struct Parser<'a, const MODE: u8> {
     text: &'a str,
     s: &'a [u8],
     i: usize,
 }
 
-impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
+impl<const MODE: u8> Parser<'_, MODE> {
     fn err(&self, what: &str) -> Error {
         Error::Json { offset: self.i, reason: what.to_string() }
     }
@@ -257,6 +279,7 @@ impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
                     if self.s.get(self.i) != Some(&b'"') {
                         return Err(self.err("expected a string key"));
                     }
+                    let key_at = self.i;
                     let key = self.string()?;
                     self.ws();
                     if self.s.get(self.i) != Some(&b':') {
@@ -265,11 +288,16 @@ impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
                     self.i += 1;
                     self.ws();
                     let v = self.value(depth + 1)?;
-                    if UNTRUSTED {
+                    if MODE == UNTRUSTED {
                         members.push((key, v)); // repeated keys resolved at the end
                     } else {
                         // Like JSON.parse: a repeated key keeps its place and its last value.
                         match members.iter_mut().find(|(k, _)| *k == key) {
+                            Some(_) if MODE > UNTRUSTED => {
+                                // parse_strict: a hand-written config (compiler builds only).
+                                let reason = ["\"", &key, "\" is already set in this object (a key may appear once)"];
+                                return Err(Error::Json { offset: key_at, reason: crate::text::concat(&reason) });
+                            }
                             Some((_, old)) => *old = v,
                             None => members.push((key, v)),
                         }
@@ -279,7 +307,7 @@ impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
                         Some(b',') => self.i += 1,
                         Some(b'}') => {
                             self.i += 1;
-                            if UNTRUSTED {
+                            if MODE == UNTRUSTED {
                                 dedupe_keys(&mut members);
                             }
                             return Ok(Value::Object(members));
@@ -304,7 +332,7 @@ impl<const UNTRUSTED: bool> Parser<'_, UNTRUSTED> {
             return Err(self.err("invalid number"));
         }
         Some(parse_f64(text))
-            .filter(|n| n.is_finite() || UNTRUSTED)
+            .filter(|n| n.is_finite() || MODE == UNTRUSTED)
             .map(Value::Number)
             .ok_or_else(|| self.err("number out of range"))
     }

@@ -193,6 +193,14 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   const { context, page } = await signedIn();
   await page.getByRole('tab', { name: 'JSON' }).click();
   const config = JSON.parse(await page.inputValue('#json'));
+  // A key written twice is not applied (JSON.parse would keep the last "scenarios": none).
+  const twice = JSON.stringify(config, null, 2).replace(/\n}$/, ',\n  "scenarios": []\n}');
+  await page.fill('#json', twice);
+  await page.click('#json-apply');
+  const refused = await eventually(() => page.textContent('#json-error').then((t) => t || false), 5000, 'the JSON refused');
+  const line = twice.split('\n').findIndex((l) => l.startsWith('  "scenarios": []')) + 1;
+  assert.equal(refused, `Not applied: invalid JSON at line ${line}, column 3: "scenarios" is already set in this object (a key may appear once)`);
+  assert.equal(await page.$$eval('#scenarios tr[data-scenario]', (rows) => rows.length), config.scenarios.length, 'the scenarios stay');
   config.timezone = 'Asia/Tokio';
   config.scenarios[0].audience = { 'visitor.days_since_last_purhase': { $lte: 30 } };
   await page.fill('#json', JSON.stringify(config, null, 2));

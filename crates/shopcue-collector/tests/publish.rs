@@ -146,7 +146,8 @@ fn publish_serve_revalidate_roll_back_and_audit() {
 /// served or rolled back to: upgrading Shopcue never leaves a live site on a config its widget
 /// refuses, and the new text gets its own ETag so that no browser keeps the old one by a 304.
 /// A config as an editor saved it: a byte order mark and CRLF line ends are read; the usual
-/// slips of hand-edited JSON are placed at their line and column, and named.
+/// slips of hand-edited JSON (a key written twice among them, which JSON.parse would let the
+/// last one win silently) are placed at their line and column, and named.
 #[test]
 fn a_config_as_an_editor_saved_it_is_read_and_its_json_slips_are_placed() {
     let server = start_sqlite();
@@ -165,6 +166,10 @@ fn a_config_as_an_editor_saved_it_is_read_and_its_json_slips_are_placed() {
         (
             "{\n  // the demo store\n  \"version\": 1\n}",
             "invalid JSON at line 2, column 3: expected a string key, found '/' (JSON has no comments)",
+        ),
+        (
+            "{\n  \"version\": 1,\n  \"site\": \"demo-store\",\n  \"scenarios\": [{\"preset\": \"page_low_stock\"}],\n  \"scenarios\": []\n}",
+            "invalid JSON at line 5, column 3: \"scenarios\" is already set in this object (a key may appear once)",
         ),
         ("{'version': 1}", "invalid JSON at line 1, column 2: expected a string key, found \"'\" (JSON strings and keys take double quotes)"),
     ] {
