@@ -708,7 +708,7 @@ fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut
     }
     for (k, _) in members {
         if !allowed.contains(&k.as_str()) {
-            let hint = crate::suggest::hint(k, allowed);
+            let hint = crate::suggest::hint_or_family(k, allowed);
             p.push(crate::problem!(member(path, k), format!("unknown field.{hint} Expected one of: {}.", allowed.join(", "))));
         }
     }
@@ -736,13 +736,24 @@ fn required_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> St
 /// An optional number within `[min, max]`.
 #[cfg(feature = "compiler")]
 fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Problem>) -> Option<f64> {
-    match v.get(key)? {
+    let got = v.get(key)?;
+    match got {
         Value::Number(n) if (min..=max).contains(n) => Some(*n),
         _ => {
             let (mut lo, mut hi) = (String::new(), String::new());
             crate::json::format_number(min, &mut lo);
             crate::json::format_number(max, &mut hi);
-            p.push(crate::problem!(member(path, key), format!("must be a number from {lo} to {hi}")));
+            // The two usual slips: a number in quotes, and a percentage where a fraction goes.
+            let slip = match got {
+                Value::String(s) if s.trim().parse::<f64>().is_ok() => format!(" (write {} without quotes)", s.trim()),
+                Value::Number(n) if max <= 1.0 && (1.0..=100.0).contains(n) => {
+                    let mut fraction = String::new();
+                    crate::json::format_number(n / 100.0, &mut fraction);
+                    format!(" (a fraction of 1: {fraction} for {n} %)")
+                }
+                _ => String::new(),
+            };
+            p.push(crate::problem!(member(path, key), format!("must be a number from {lo} to {hi}{slip}")));
             None
         }
     }
@@ -1453,6 +1464,26 @@ mod tests {
             "variants":[{"id":"a","weight":0},{"id":"b","weight":0}]}]}"#,
         );
         assert_eq!(zero, [("$.scenarios[0].variants".to_string(), "weights must add up to more than 0".to_string())]);
+    }
+
+    #[test]
+    fn the_usual_slips_of_a_hand_written_config_are_named() {
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock","priority":"80","holdout":10,
+            "trigger":{"on":["view_item"],"delay":5000}}]}"#,
+        );
+        assert_eq!(
+            bad,
+            [
+                ("$.scenarios[0].holdout", "must be a number from 0 to 0.5 (a fraction of 1: 0.1 for 10 %)"),
+                ("$.scenarios[0].priority", "must be a number from -1000000000 to 1000000000 (write 80 without quotes)"),
+                (
+                    "$.scenarios[0].trigger.delay",
+                    "unknown field. Did you mean \"delay_ms\"? Expected one of: on, path, delay_ms."
+                ),
+            ]
+            .map(|(path, message)| (path.to_string(), message.to_string()))
+        );
     }
 
     #[test]

@@ -36,8 +36,8 @@ pub fn hint(name: &str, candidates: &[&str]) -> String {
 }
 
 /// ` Did you mean "x"?` for a typo ([`closest`]), else ` Did you mean one of a, b?` for the
-/// candidates that hold `name` as whole `_`-separated words (`low_stock` in `page_low_stock`),
-/// else nothing.
+/// candidates that hold `name` as whole `_`-separated words (`low_stock` in `page_low_stock`;
+/// `delay` in `delay_ms` alone gets ` Did you mean "delay_ms"?`), else nothing.
 ///
 /// ```
 /// use shopcue::suggest::hint_or_family;
@@ -46,6 +46,7 @@ pub fn hint(name: &str, candidates: &[&str]) -> String {
 /// assert_eq!(hint_or_family("cart_abandonmnet", &presets), " Did you mean \"cart_abandonment\"?");
 /// assert_eq!(hint_or_family("stock", &presets), " Did you mean one of page_low_stock, cart_low_stock, back_in_stock?");
 /// assert_eq!(hint_or_family("coupon", &presets), "");
+/// assert_eq!(hint_or_family("delay", &["on", "path", "delay_ms"]), " Did you mean \"delay_ms\"?");
 /// ```
 #[cfg(feature = "compiler")]
 pub fn hint_or_family(name: &str, candidates: &[&str]) -> String {
@@ -55,10 +56,11 @@ pub fn hint_or_family(name: &str, candidates: &[&str]) -> String {
     }
     let words = |c: &str| ["_", c, "_"].concat();
     let family: Vec<&str> = candidates.iter().copied().filter(|c| *c != name && words(c).contains(&words(name))).collect();
-    if family.is_empty() {
-        return String::new();
+    match family[..] {
+        [] => String::new(),
+        [one] => [" Did you mean \"", one, "\"?"].concat(),
+        _ => [" Did you mean one of ", &family.join(", "), "?"].concat(),
     }
-    [" Did you mean one of ", &family.join(", "), "?"].concat()
 }
 
 /// Optimal string alignment distance over bytes, ASCII case ignored; stops early past `limit`
