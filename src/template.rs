@@ -136,6 +136,22 @@ impl Style<'_> {
     }
 }
 
+/// The first `{item.name}` in `text` written with one pair of braces (as other template
+/// languages write a value): it would be shown as written.
+#[cfg(feature = "compiler")]
+fn single_braced(text: &str) -> Option<&str> {
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let inner = after[..after.find('}')?].trim();
+        if ROOTS.iter().any(|root| inner.strip_prefix(root).is_some_and(|field| field.starts_with('.'))) {
+            return Some(inner);
+        }
+        rest = after;
+    }
+    None
+}
+
 /// Whether `path` (after its root) names something the engine provides.
 fn known_path(path: &str) -> bool {
     let parts: Vec<&str> = path.split('.').collect();
@@ -213,6 +229,18 @@ impl Template {
         }
         if !rest.is_empty() {
             parts.push(Part::Text(rest.to_string()));
+        }
+        #[cfg(feature = "compiler")]
+        for part in &parts {
+            if let Some(single) = match part {
+                Part::Text(text) => single_braced(text),
+                Part::Slot { .. } => None,
+            } {
+                problems.push(crate::problem!(
+                    path,
+                    format!("{{{single}}} would show as written: a value takes two braces, {{{{{single}}}}}")
+                ));
+            }
         }
         if problems.is_empty() {
             Ok(Template { parts })
@@ -496,6 +524,15 @@ mod tests {
         {
             let err = Template::compile(bad, "$.message.title").unwrap_err();
             assert_eq!(err[0].path, "$.message.title", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_value_in_single_braces_is_refused_and_other_braces_are_text() {
+        let err = Template::compile("{{item.name}}: only { item.stock } left", "$.title").unwrap_err();
+        assert_eq!(err[0].message, "{item.stock} would show as written: a value takes two braces, {{item.stock}}");
+        for fine in ["{sale} {{item.name}}", "a { b } c", "{", "}{", "{{ item.name }} {ok}"] {
+            assert!(Template::compile(fine, "$").is_ok(), "{fine}");
         }
     }
 }
