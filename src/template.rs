@@ -203,9 +203,18 @@ impl Template {
             if cfg!(feature = "compiler") {
                 let root = slot.split('.').next().unwrap_or_default();
                 if !ROOTS.contains(&root) || slot.split('.').any(str::is_empty) {
+                    // A root misspelt, or named as other tools name it ({{product.name}}).
+                    let meant = match root {
+                        "product" | "products" | "goods" | "sku" => Some("item"),
+                        "user" | "customer" | "shopper" | "member" => Some("visitor"),
+                        _ => crate::suggest::closest(root, ROOTS),
+                    };
+                    let hint = meant
+                        .filter(|_| !slot.split('.').any(str::is_empty))
+                        .map_or_else(String::new, |m| format!(" Did you mean {{{{{m}{}}}}}?", &slot[root.len()..]));
                     problems.push(crate::problem!(
                         path,
-                        format!("unknown value {{{{{slot}}}}}: paths start with one of {}", ROOTS.join(", ")),
+                        format!("unknown value {{{{{slot}}}}}: paths start with one of {}.{hint}", ROOTS.join(", ")),
                     ));
                 } else if !known_path(slot) {
                     let field = slot.rsplit('.').next().unwrap_or_default();
@@ -528,7 +537,15 @@ mod tests {
     }
 
     #[test]
-    fn a_value_in_single_braces_is_refused_and_other_braces_are_text() {
+    fn a_root_named_as_other_tools_name_it_or_a_value_in_single_braces_is_told_how_to_write_it() {
+        let err = Template::compile("{{product.name}}: only { item.stock } left, {{iten.price}}", "$.title").unwrap_err();
+        assert_eq!(
+            err.iter().map(|p| p.message.as_str()).collect::<Vec<_>>()[..2],
+            [
+                "unknown value {{product.name}}: paths start with one of item, visitor, page, links, params, points, time, store. Did you mean {{item.name}}?",
+                "unknown value {{iten.price}}: paths start with one of item, visitor, page, links, params, points, time, store. Did you mean {{item.price}}?",
+            ]
+        );
         let err = Template::compile("{{item.name}}: only { item.stock } left", "$.title").unwrap_err();
         assert_eq!(err[0].message, "{item.stock} would show as written: a value takes two braces, {{item.stock}}");
         for fine in ["{sale} {{item.name}}", "a { b } c", "{", "}{", "{{ item.name }} {ok}"] {
