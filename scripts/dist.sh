@@ -93,6 +93,15 @@ if [ "$total" -gt "$budget" ]; then
   echo "dist: FAIL — gzip total $total exceeds the budget of $budget bytes (pkg-config/size-budget.json)" >&2
   exit 1
 fi
+# The compiler module is fetched only for a raw config, but then on the page's critical path:
+# it has a ratchet of its own. (std's float parser and float formatting, pulled in by one
+# str::parse::<f64> or one f64 in a format!, once added 23 KB gzip to it unnoticed.)
+lazy=$(wc -c <"$f.gz")
+lazy_budget=$(node -p 'require("./pkg-config/size-budget.json").compile_gzip_bytes')
+if [ "$lazy" -gt "$lazy_budget" ]; then
+  echo "dist: FAIL — shopcue_compile.wasm is $lazy bytes gzip, over its budget of $lazy_budget (pkg-config/size-budget.json); a float parsed or formatted by std? use json::parse / json::format_number" >&2
+  exit 1
+fi
 if [ "$total" -gt "$target" ]; then
   echo "dist: note — gzip total $total is over the $target-byte target (pkg-config/size-budget.json); see twiggy: scripts/twiggy.sh"
 fi
