@@ -745,11 +745,9 @@ fn number(v: &Value, key: &str, path: &str, min: f64, max: f64, p: &mut Vec<Prob
             crate::json::format_number(max, &mut hi);
             // The two usual slips: a number in quotes, and a percentage where a fraction goes.
             let slip = match got {
-                // Read as JSON: str::parse::<f64> would bring its own float parser (and its
-                // tables: 24 KB gzip) into shopcue_compile.wasm.
-                Value::String(s) if crate::json::parse(s.trim()).is_ok_and(|n| n.as_f64().is_some()) => {
-                    format!(" (write {} without quotes)", s.trim())
-                }
+                // json::parse_number, not str::parse::<f64>: std's float parser (and its
+                // tables: 24 KB gzip) would come into shopcue_compile.wasm.
+                Value::String(s) if crate::json::parse_number(s).is_some() => format!(" (write {} without quotes)", s.trim()),
                 Value::Number(n) if max <= 1.0 && (1.0..=100.0).contains(n) => {
                     // Numbers written by json::format_number: f64's Display would bring core's
                     // float formatting into shopcue_compile.wasm.

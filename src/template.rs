@@ -202,7 +202,8 @@ impl Template {
             // The runtime reads compiled configs, whose templates the compiler checked.
             if cfg!(feature = "compiler") {
                 let root = slot.split('.').next().unwrap_or_default();
-                if !ROOTS.contains(&root) || slot.split('.').any(str::is_empty) {
+                let malformed = slot.split('.').any(str::is_empty);
+                if !ROOTS.contains(&root) || malformed {
                     // A root misspelt, or named as other tools name it ({{product.name}}).
                     let meant = match root {
                         "product" | "products" | "goods" | "sku" => Some("item"),
@@ -210,7 +211,7 @@ impl Template {
                         _ => crate::suggest::closest(root, ROOTS),
                     };
                     let hint = meant
-                        .filter(|_| !slot.split('.').any(str::is_empty))
+                        .filter(|_| !malformed)
                         .map_or_else(String::new, |m| format!(" Did you mean {{{{{m}{}}}}}?", &slot[root.len()..]));
                     problems.push(crate::problem!(
                         path,
