@@ -173,16 +173,8 @@ impl Error {
     /// ```
     #[cfg(feature = "compiler")]
     pub fn message_in(&self, text: &str) -> String {
-        let Error::Json { offset, reason } = self else { return self.message() };
-        // Offsets count from after a byte order mark, as config::parse_authored reads.
-        let bytes = text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes();
-        let offset = (*offset).min(bytes.len());
-        let before = &bytes[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        // Characters, not bytes: a UTF-8 continuation byte is not a column of its own.
-        let column = before[line_start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
-        let rest = std::str::from_utf8(&bytes[offset..]).unwrap_or_default();
+        let (Error::Json { reason, .. }, Some((line, column))) = (self, self.line_column(text)) else { return self.message() };
+        let (before, rest) = self.json_split(text);
         let found = match rest.chars().next() {
             // Only a syntax error is about the character where it stopped.
             _ if !reason.contains("expected") => String::new(),
@@ -201,6 +193,37 @@ impl Error {
             ""
         };
         format!("invalid JSON at line {line}, column {column}: {reason}{found}{slip}")
+    }
+
+    /// Where in `text` (a config as someone wrote it) a JSON syntax error stopped: its line and
+    /// column, both from 1, columns counted in characters. `None` for any other error.
+    ///
+    /// ```
+    /// use shopcue::json::parse;
+    /// let text = "{\n  \"a\": 1,\n}";
+    /// assert_eq!(parse(text).unwrap_err().line_column(text), Some((3, 1)));
+    /// ```
+    #[cfg(feature = "compiler")]
+    pub fn line_column(&self, text: &str) -> Option<(usize, usize)> {
+        let Error::Json { .. } = self else { return None };
+        let (before, _) = self.json_split(text);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // Characters, not bytes: a UTF-8 continuation byte is not a column of its own.
+        let column = before[line_start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
+        Some((line, column))
+    }
+
+    /// A JSON error's text split where it stopped (after a byte order mark, as
+    /// config::parse_authored reads): the bytes before, the text from there on.
+    #[cfg(feature = "compiler")]
+    fn json_split<'t>(&self, text: &'t str) -> (&'t [u8], &'t str) {
+        let bytes = text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes();
+        let offset = match self {
+            Error::Json { offset, .. } => (*offset).min(bytes.len()),
+            _ => 0,
+        };
+        (&bytes[..offset], std::str::from_utf8(&bytes[offset..]).unwrap_or_default())
     }
 
     /// [`Error::message`], with `noun` naming what an [`Error::InvalidEvent`] was about when it

@@ -200,6 +200,10 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   const refused = await eventually(() => page.textContent('#json-error').then((t) => t || false), 5000, 'the JSON refused');
   const line = twice.split('\n').findIndex((l) => l.startsWith('  "scenarios": []')) + 1;
   assert.equal(refused, `Not applied: invalid JSON at line ${line}, column 3: "scenarios" is already set in this object (a key may appear once)`);
+  // The cursor is put there, on the second "scenarios".
+  const cursor = await page.$eval('#json', (box) => [box.selectionStart, box.selectionEnd, document.activeElement === box]);
+  const at = twice.lastIndexOf('"scenarios": []');
+  assert.deepEqual(cursor, [at, at, true]);
   assert.equal(await page.$$eval('#scenarios tr[data-scenario]', (rows) => rows.length), config.scenarios.length, 'the scenarios stay');
   config.timezone = 'Asia/Tokio';
   config.scenarios[0].audience = { 'visitor.days_since_last_purhase': { $lte: 30 } };

@@ -147,7 +147,8 @@ fn publish_serve_revalidate_roll_back_and_audit() {
 /// refuses, and the new text gets its own ETag so that no browser keeps the old one by a 304.
 /// A config as an editor saved it: a byte order mark and CRLF line ends are read; the usual
 /// slips of hand-edited JSON (a key written twice among them, which JSON.parse would let the
-/// last one win silently) are placed at their line and column, and named.
+/// last one win silently) are placed at their line and column, and named, in the message and
+/// as the answer's one problem (`$`, with `line` and `column`).
 #[test]
 fn a_config_as_an_editor_saved_it_is_read_and_its_json_slips_are_placed() {
     let server = start_sqlite();
@@ -175,7 +176,16 @@ fn a_config_as_an_editor_saved_it_is_read_and_its_json_slips_are_placed() {
     ] {
         for (status, _, body) in [put(addr, text, ""), check(text)] {
             assert_eq!(status, 400, "{body}");
-            assert_eq!(json(&body).get("error").and_then(Value::as_str), Some(error), "{text}");
+            let body = json(&body);
+            assert_eq!(body.get("error").and_then(Value::as_str), Some(error), "{text}");
+            // The same, as the one problem an editor can place its cursor at.
+            let problems = body.get("problems").and_then(Value::as_array).unwrap();
+            let [problem] = problems else { panic!("{problems:?}") };
+            let (line, column) = error.strip_prefix("invalid JSON at line ").unwrap().split_once(':').unwrap().0.split_once(", column ").unwrap();
+            assert_eq!(problem.get("path").and_then(Value::as_str), Some("$"));
+            assert_eq!(problem.get("message").and_then(Value::as_str), Some(error));
+            assert_eq!(problem.get("line").and_then(Value::as_f64), Some(line.parse().unwrap()));
+            assert_eq!(problem.get("column").and_then(Value::as_f64), Some(column.parse().unwrap()));
         }
     }
     assert_eq!(live_title(addr), "Saved on Windows: {{item.name}}", "nothing refused was published");
