@@ -97,6 +97,11 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   await page.getByRole('button', { name: 'Publish' }).click();
   await page.getByText(/Published version 2/).waitFor();
   await page.waitForSelector('tr[data-scenario="page_low_stock-2"] .badge.live');
+  // Publishing again without a change makes no version 3.
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByText('Nothing new to publish: version 2 is live as it is.').waitFor();
+  const versions = await page.evaluate(() => fetch('/api/sites/demo-store/config/versions').then((r) => r.json()));
+  assert.deepEqual(versions.map((v) => v.version), [2, 1]);
 
   // The store shows the new message (it outranks the old one in its new group).
   const shopper = await newShopperContext(browser);

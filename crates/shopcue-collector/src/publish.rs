@@ -5,7 +5,8 @@
 //!
 //! - `PUT /api/sites/{site}/config?author=…&note=…` — the raw config JSON as the body. Checked
 //!   and compiled ([`shopcue::config::compile`]): `422` with every problem and its JSON path
-//!   (nothing changes), else `201` with the new version, live at once.
+//!   (nothing changes), else `201` with the new version, live at once — or `200` with the live
+//!   version and `"unchanged": true` when that is what it would publish (nothing changes).
 //! - `GET /api/sites/{site}/config` — the live version and its raw config.
 //! - `GET /api/sites/{site}/config/versions` — every version, newest first.
 //! - `GET /api/sites/{site}/config/versions/{n}` — one version, raw and runtime.
@@ -252,8 +253,17 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
                 return Err(problems_reply(&e, &raw_text));
             }
         };
-        let v =
-            NewVersion { site, now: now_ms(), author, note, action: "publish", source_version: None, raw: pretty(&raw), runtime };
+        let raw = pretty(&raw);
+        // What is live already makes no new version: a PUT repeated (a deploy that publishes
+        // the same file every time) changes nothing, and shoppers keep their cached config.
+        if let Some((live, live_raw, live_runtime)) = live_version(&app, &site).await? {
+            if live_raw == raw && live_runtime == runtime {
+                let mut reply = live.to_value();
+                reply.set("unchanged", true.into());
+                return Ok(json_reply(StatusCode::OK, &reply));
+            }
+        }
+        let v = NewVersion { site, now: now_ms(), author, note, action: "publish", source_version: None, raw, runtime };
         let store = app.configs.clone();
         let version = blocking(move || store.publish(&v, &actor)).await?;
         app.live.forget(&version.site);
@@ -269,18 +279,22 @@ pub async fn get_config(State(app): State<App>, Path(site): Path<String>, req: R
     }
     let run = async {
         site_or_400(&site)?;
-        let store = app.configs.clone();
-        let live = blocking(move || {
-            let Some((v, _)) = store.live(&site)? else { return Ok(None) };
-            store.version(&site, v.version)
-        })
-        .await?;
-        let Some((v, raw, _)) = live else {
+        let Some((v, raw, _)) = live_version(&app, &site).await? else {
             return Err(error_reply(StatusCode::NOT_FOUND, "no config has been published for this site"));
         };
         Ok(json_reply(StatusCode::OK, &with_texts(&v, &raw, None)))
     };
     run.await.unwrap_or_else(|r| r)
+}
+
+/// The site's live version with its raw and runtime texts, if it has one.
+async fn live_version(app: &App, site: &str) -> Result<Option<(Version, String, String)>, Response> {
+    let (store, site) = (app.configs.clone(), site.to_string());
+    blocking(move || {
+        let Some((v, _)) = store.live(&site)? else { return Ok(None) };
+        store.version(&site, v.version)
+    })
+    .await
 }
 
 fn with_texts(v: &Version, raw: &str, runtime: Option<&str>) -> Value {

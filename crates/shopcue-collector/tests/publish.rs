@@ -82,6 +82,17 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert_eq!(live(addr, &format!("If-None-Match: W/{etag}\r\n")).0, 304, "a weakened tag still matches");
     assert_eq!(live(addr, &format!("If-None-Match: \"v0-0\", W/{etag}\r\n")).0, 304);
 
+    // The same config again (a deploy that publishes the file every time), spaced differently:
+    // no new version, the same ETag, so shoppers keep what they cached.
+    let again = config("Only a few left:").replace(",\"", ", \"");
+    let (status, _, body) = put(addr, &again, "?author=ci&note=deploy");
+    assert_eq!(status, 200, "{body}");
+    let same = json(&body);
+    assert_eq!(same.get("unchanged"), Some(&Value::Bool(true)));
+    assert_eq!(same.get("version").and_then(Value::as_f64), Some(1.0));
+    assert_eq!(same.get("note").and_then(Value::as_str), Some("first cut"), "the live version's own");
+    assert_eq!(live(addr, &format!("If-None-Match: {etag}\r\n")).0, 304);
+
     // Version 2 goes live; the old ETag no longer matches.
     assert_eq!(put(addr, &config("Last chance:"), "?author=mika").0, 201);
     assert_eq!(live_title(addr), "Last chance: {{item.name}}");
