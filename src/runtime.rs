@@ -1003,6 +1003,11 @@ impl Runtime {
         self.outbox.unblock();
     }
 
+    /// Whether this page shows a preview link's draft ([`Runtime::preview_draft`]).
+    pub fn previewing_draft(&self) -> bool {
+        self.previewing_draft
+    }
+
     /// Whether events are queued, stored and sent: with analytics consent, and not while
     /// previewing a draft.
     fn counts(&self) -> bool {

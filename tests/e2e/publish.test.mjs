@@ -92,6 +92,39 @@ test('publish with the token, revalidate on the next page, roll back, and refuse
   await context.close();
 });
 
+test('the collector down: a returning shopper\'s page uses the config it kept; a first visit says why it has none', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const warnings = [];
+  page.on('console', (m) => { if (m.text().startsWith('[shopcue]') && m.type() !== 'info') warnings.push(m.text()); });
+  const live = await visit(page);
+  const kept = await page.evaluate(() => localStorage.getItem('shopcue:demo-store:config'));
+  assert.equal(JSON.parse(kept).site, 'demo-store', 'the loaded config is kept');
+
+  // The control plane answers 503, then not at all: the kept copy is used, with a warning.
+  for (const [outage, why] of [[(r) => r.fulfill({ status: 503, body: 'down' }), 'answered HTTP 503'], [(r) => r.abort(), 'could not fetch']]) {
+    await context.route('**/shopcue/sites/demo-store/config.json*', outage);
+    warnings.length = 0;
+    assert.equal((await visit(page)).title, live.title);
+    assert.deepEqual(warnings, [`[shopcue] config not loaded: ${why === 'could not fetch' ? 'could not fetch /shopcue/sites/demo-store/config.json' : `/shopcue/sites/demo-store/config.json ${why}`}; using the copy this browser kept from an earlier page`]);
+    await context.unroute('**/shopcue/sites/demo-store/config.json*');
+  }
+
+  // A shopper whose browser kept nothing: no message, and the reason.
+  const fresh = await newShopperContext(browser);
+  await fresh.route('**/shopcue/sites/demo-store/config.json*', (r) => r.fulfill({ status: 503, body: 'down' }));
+  const other = await fresh.newPage();
+  const errors = [];
+  other.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await other.goto(`${collector.url}/product.html?id=linen-shirt`);
+  await other.waitForFunction(() => window.shopcue && window.shopcue.loaded);
+  await other.waitForTimeout(1000);
+  assert.deepEqual(await waitForMessages(other, () => true), []);
+  assert.ok(errors.some((e) => e.includes('config not loaded: /shopcue/sites/demo-store/config.json answered HTTP 503')), errors.join('\n'));
+  await fresh.close();
+  await context.close();
+});
+
 test('a page with a raw config works through the compiler module, which only it fetches', async () => {
   const context = await newShopperContext(browser, { locale: 'en-US' });
   const page = await context.newPage();

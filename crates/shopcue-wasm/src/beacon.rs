@@ -129,6 +129,11 @@ fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn 
 }
 
 /// Fetches the config JSON from `url` and hands it to the shell.
+///
+/// The control plane may be down, slow to restart or misconfigured for a while: when the config
+/// cannot be had (network, HTTP error), the copy this browser kept from the last page that
+/// loaded one is used instead, with a warning. The copy is kept (under `shopcue:<site>:config`)
+/// only where storage is allowed (personalization consent), and never for a preview's draft.
 pub fn load_config(url: String) {
     let fetched = CONFIG_FETCH.with(|c| c.borrow_mut().take()).filter(|(u, _)| *u == url).map(|(_, p)| p);
     get_text(
@@ -136,14 +141,28 @@ pub fn load_config(url: String) {
         fetched,
         true,
         Box::new(move |text| {
-            config_loaded(match text {
-                Ok(t) => json::parse(&t).map_err(|e| {
+            let parse = |t: &str| {
+                json::parse(t).map_err(|e| {
                     let mut why = String::from("is not JSON: ");
                     why.push_str(&e.message());
                     Error::InvalidConfig(vec![Problem::new("$", why)])
+                })
+            };
+            config_loaded(match text {
+                // Kept only once it reads as JSON: a proxy's HTML error page with a 200 is no config.
+                Ok(t) => parse(&t).inspect(|_| {
+                    with_shell(|s| s.keep_config(&t));
                 }),
-                // `why` names the URL already ("/x.json answered HTTP 404").
-                Err(why) => Err(Error::ConfigUnavailable(why)),
+                // `why` names the URL already ("/x.json answered HTTP 503").
+                Err(why) => match with_shell(|s| s.kept_config()).flatten() {
+                    Some(copy) => {
+                        let warning =
+                            ["[shopcue] config not loaded: ", &why, "; using the copy this browser kept from an earlier page"];
+                        platform::console("warn", &[shopcue::text::concat(&warning).into()]);
+                        parse(&copy)
+                    }
+                    None => Err(Error::ConfigUnavailable(why)),
+                },
             })
         }),
     );

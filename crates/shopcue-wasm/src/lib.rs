@@ -419,6 +419,7 @@ impl Shell {
         let change = self.rt.set_consent(v, t, &mut BrowserEntropy)?;
         if change.purge_profile {
             self.store.remove("profile");
+            self.store.remove("config");
             self.rendered.clear();
             self.pending.clear();
         }
@@ -437,6 +438,23 @@ impl Shell {
             self.adopt_orphans(t);
         }
         Ok(JsValue::UNDEFINED)
+    }
+
+    /// Keeps `text`, the config just loaded, for a page that cannot fetch it
+    /// ([`beacon::load_config`]): where storage is allowed, and not a preview's draft.
+    fn keep_config(&mut self, text: &str) {
+        if self.keeps_config() {
+            self.store.set("config", text);
+        }
+    }
+
+    /// The config an earlier page kept ([`Shell::keep_config`]).
+    fn kept_config(&self) -> Option<String> {
+        self.keeps_config().then(|| self.store.get("config")).flatten()
+    }
+
+    fn keeps_config(&self) -> bool {
+        self.rt.consent().personalization && !self.rt.previewing_draft()
     }
 
     /// Adopts the stored queues of pages that are gone (closed or killed with events unsent).
