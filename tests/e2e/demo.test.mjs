@@ -170,12 +170,31 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   assert.ok(Number(low[2]) >= 1, 'exposed visitors counted');
   assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
   assert.equal(await page.locator('#daily-chart svg polyline').count(), 2, 'impressions and purchases lines');
+  // Each line's colour is in the legend, before its name.
+  const legend = await page.$$eval('#daily-chart svg line.legend', (ls) => ls.map((l) => l.getAttribute('stroke')));
+  const lines = await page.$$eval('#daily-chart svg polyline', (ps) => ps.map((p) => p.getAttribute('stroke')));
+  assert.deepEqual(legend, lines);
   // Every label is inside the chart (a rate of 100.00 % at the right edge was once cut to "10").
   const outside = await page.$$eval('#cvr-chart svg text', (texts) => texts.filter((t) => {
     const box = t.getBBox(), width = t.ownerSVGElement.viewBox.baseVal.width;
     return box.x < 0 || box.x + box.width > width;
   }).map((t) => t.textContent));
   assert.deepEqual(outside, []);
+  // The funnel's figures are whole and readable, however short their bar (everyone_buys has
+  // none for impressions and clicks): each step's label in full on the page's background,
+  // beside its bar.
+  await page.selectOption('#funnel-scenario', 'everyone_buys');
+  const steps = await page.$$eval('#funnel .step', (divs) => divs.map((d) => {
+    const label = d.querySelector('.label'), bar = d.querySelector('.bar');
+    const l = label.getBoundingClientRect(), b = bar.getBoundingClientRect(), box = d.parentElement.getBoundingClientRect();
+    return { step: d.dataset.step, text: label.textContent, color: getComputedStyle(label).color,
+      inside: l.left >= b.right && l.right <= box.right, bar: b.width };
+  }));
+  assert.deepEqual(steps.map((s) => s.text), ['exposed: 1', 'impressions: 0 (0.0 per exposed visitor)', 'clicks: 0', 'conversions: 1 (CVR 100.00% of exposed)']);
+  for (const s of steps) {
+    assert.ok(s.inside, `${s.step}: its label beside its bar, within the section: ${JSON.stringify(s)}`);
+    assert.notEqual(s.color, 'rgb(255, 255, 255)', 'not white text that leaves its bar');
+  }
   const csv = await (await page.request.get(collector.url + (await page.getAttribute('#csv', 'href')))).text();
   assert.match(csv, /^scenario_id,variant,exposed/);
   assert.match(csv, /\npage_low_stock,,/);
