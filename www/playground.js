@@ -42,7 +42,9 @@ function localInput(date) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-$('config').value = JSON.stringify(demoConfig, null, 2);
+// The studio's "Simulated shopper" tab puts the config being edited here when this page loads,
+// which can be before the top-level await above returns: that config stays.
+if (!$('config').value.trim()) $('config').value = JSON.stringify(demoConfig, null, 2);
 $('events').value = '[\n' + demoEvents.map((e) => '  ' + JSON.stringify(e)).join(',\n') + '\n]';
 $('clock').value = localInput(new Date());
 $('lat').value = '35.662'; $('lon').value = '139.703';

@@ -229,3 +229,24 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   assert.ok(!JSON.stringify(live).includes('purhase'));
   await context.close();
 });
+
+test('the simulated shopper runs the config being edited, not the playground\'s example', async () => {
+  const { context, page } = await signedIn();
+  // The playground's wasm is slow to arrive: its page has loaded long before its module script
+  // (top-level await) sets up its own example.
+  await context.route('**/playground/shopcue_tools.wasm', async (route) => {
+    await new Promise((ok) => setTimeout(ok, 1500));
+    await route.continue();
+  });
+  const studio = JSON.parse(await page.evaluate(() => document.getElementById('json').value));
+  await page.getByRole('tab', { name: 'Simulated shopper' }).click();
+  const frame = page.frameLocator('#playground');
+  await frame.locator('#messages').waitFor();
+  await page.waitForTimeout(2500);
+  const shown = JSON.parse(await frame.locator('#config').inputValue());
+  assert.deepEqual(shown, studio);
+  // And what it simulates is that config: the scenarios in its table are the studio's.
+  const ids = await frame.locator('#scenarios tr[data-scenario]').evaluateAll((rows) => [...new Set(rows.map((r) => r.dataset.scenario))]);
+  assert.deepEqual(ids.sort(), studio.scenarios.map((s) => s.id || s.preset).sort());
+  await context.close();
+});
