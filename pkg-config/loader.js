@@ -55,7 +55,11 @@
     for (var k = 0, queued = stub.q || []; k < queued.length && !configFetch; k++) {
       var options = queued[k][0] === 'init' && queued[k][1];
       if (options && typeof options.config === 'string') {
-        configFetch = [options.config, w.fetch(options.config, { method: 'GET', cache: 'no-cache' })];
+        // Given up on after 8 s (CONFIG_TIMEOUT_MS in beacon.rs), where the browser can: then
+        // the page uses the copy it kept from an earlier page.
+        var signal;
+        try { signal = AbortSignal.timeout(8000); } catch (e) { /* an older browser waits */ }
+        configFetch = [options.config, w.fetch(options.config, { method: 'GET', cache: 'no-cache', signal: signal })];
         configFetch[1].catch(function () { /* init reports it */ });
       }
     }

@@ -109,6 +109,19 @@ test('the collector down: a returning shopper\'s page uses the config it kept; a
     assert.deepEqual(warnings, [`[shopcue] config not loaded: ${why === 'could not fetch' ? 'could not fetch /shopcue/sites/demo-store/config.json' : `/shopcue/sites/demo-store/config.json ${why}`}; using the copy this browser kept from an earlier page`]);
     await context.unroute('**/shopcue/sites/demo-store/config.json*');
   }
+  // Accepted and never answered: given up on after 8 s, by the loader's early request and by
+  // the widget's own (an init made after it loaded).
+  await context.route('**/shopcue/sites/demo-store/config.json*', () => { /* no answer */ });
+  for (const path of ['/product.html?id=linen-shirt', '/fixtures/late-init.html']) {
+    warnings.length = 0;
+    const started = Date.now();
+    await page.goto(collector.url + path);
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1, 15_000);
+    assert.equal(m.title, live.title, path);
+    assert.ok(Date.now() - started >= 7_000, `${path}: not before the 8 s timeout`);
+    assert.deepEqual(warnings, ['[shopcue] config not loaded: could not fetch /shopcue/sites/demo-store/config.json; using the copy this browser kept from an earlier page']);
+  }
+  await context.unroute('**/shopcue/sites/demo-store/config.json*');
 
   // A shopper whose browser kept nothing: no message, and the reason.
   const fresh = await newShopperContext(browser);

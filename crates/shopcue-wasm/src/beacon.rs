@@ -109,6 +109,14 @@ fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn 
         init.set_method("GET");
         if revalidate {
             init.set_cache(web_sys::RequestCache::NoCache);
+            // A control plane that accepts the connection and never answers would otherwise
+            // hold the page without a config (and its kept copy) for as long as the browser waits.
+            if let Some(signal) = Reflect::get(&js_sys::global(), &"AbortSignal".into())
+                .ok()
+                .and_then(|a| platform::call(&a, "timeout", &js_sys::Array::of1(&CONFIG_TIMEOUT_MS.into())))
+            {
+                let _ = Reflect::set(&init, &"signal".into(), &signal);
+            }
         }
         web_sys::window().map(|w| w.fetch_with_str_and_init(&url, &init))
     });
@@ -128,10 +136,14 @@ fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn 
     });
 }
 
+/// How long a config request may take before the page gives up on it (and uses its kept copy,
+/// if it has one): the same in `pkg-config/loader.js`, which starts the request early.
+const CONFIG_TIMEOUT_MS: u32 = 8000;
+
 /// Fetches the config JSON from `url` and hands it to the shell.
 ///
 /// The control plane may be down, slow to restart or misconfigured for a while: when the config
-/// cannot be had (network, HTTP error), the copy this browser kept from the last page that
+/// cannot be had (network, HTTP error, no answer within [`CONFIG_TIMEOUT_MS`]), the copy this browser kept from the last page that
 /// loaded one is used instead, with a warning. The copy is kept (under `shopcue:<site>:config`)
 /// only where storage is allowed (personalization consent), and never for a preview's draft.
 pub fn load_config(url: String) {
