@@ -143,9 +143,10 @@ const CONFIG_TIMEOUT_MS: u32 = 8000;
 /// Fetches the config JSON from `url` and hands it to the shell.
 ///
 /// The control plane may be down, slow to restart or misconfigured for a while: when the config
-/// cannot be had (network, HTTP error, no answer within [`CONFIG_TIMEOUT_MS`]), the copy this browser kept from the last page that
-/// loaded one is used instead, with a warning. The copy is kept (under `shopcue:<site>:config`)
-/// only where storage is allowed (personalization consent), and never for a preview's draft.
+/// cannot be had (network, HTTP error, no answer within [`CONFIG_TIMEOUT_MS`]), the copy this
+/// browser kept from the last page that loaded one is used instead, with a warning. The copy is
+/// kept (under `shopcue:<site>:config`) only where storage is allowed (personalization
+/// consent), and never for a preview's draft.
 pub fn load_config(url: String) {
     let fetched = CONFIG_FETCH.with(|c| c.borrow_mut().take()).filter(|(u, _)| *u == url).map(|(_, p)| p);
     get_text(
