@@ -250,3 +250,25 @@ test('the simulated shopper runs the config being edited, not the playground\'s 
   assert.deepEqual(ids.sort(), studio.scenarios.map((s) => s.id || s.preset).sort());
   await context.close();
 });
+
+test('two marketers on the same version: the second publish is refused, not silently undoing the first', async () => {
+  const a = await signedIn(), b = await signedIn();
+  await a.page.getByRole('button', { name: /^(Pause|Resume) page_low_stock$/ }).click();
+  await a.page.getByRole('button', { name: 'Publish' }).click();
+  const published = await a.page.getByText(/Published version \d+/).textContent();
+  const version = Number(/Published version (\d+)/.exec(published)[1]);
+
+  await b.page.getByRole('button', { name: /^(Pause|Resume) cart_low_stock$/ }).click();
+  await b.page.getByRole('button', { name: 'Publish' }).click();
+  await b.page.getByText(`Not published: version ${version} is live now (by studio)`, { exact: false }).waitFor();
+  const live = await b.page.evaluate(() => fetch('/api/sites/demo-store/config').then((r) => r.json()));
+  assert.equal(live.version, version, 'the first publish stays live');
+  // Loaded again, the second marketer's change goes out on top of the first.
+  await b.page.getByRole('button', { name: 'Load live config' }).click();
+  await b.page.getByText('Loaded demo-store.').waitFor();
+  await b.page.getByRole('button', { name: /^(Pause|Resume) cart_low_stock$/ }).click();
+  await b.page.getByRole('button', { name: 'Publish' }).click();
+  await b.page.getByText(`Published version ${version + 1}`).waitFor();
+  await a.context.close();
+  await b.context.close();
+});

@@ -7,6 +7,8 @@
 //!   and compiled ([`shopcue::config::compile`]): `422` with every problem and its JSON path
 //!   (nothing changes), else `201` with the new version, live at once — or `200` with the live
 //!   version and `"unchanged": true` when that is what it would publish (nothing changes).
+//!   With `If-Match: <the ETag of the version the change was made to>` (as the studio sends),
+//!   `412` when another version went live since: nobody's publish silently undoes another's.
 //! - `GET /api/sites/{site}/config` — the live version and its raw config.
 //! - `GET /api/sites/{site}/config/versions` — every version, newest first.
 //! - `GET /api/sites/{site}/config/versions/{n}` — one version, raw and runtime.
@@ -236,6 +238,17 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
         let note = text_param(&query, "note", "", 1000)?;
         let raw_text = body_text(req).await?;
         let actor = actor(&app, &headers, peer, &author);
+        if let Some(expected) = headers.get(header::IF_MATCH) {
+            let expected = expected.to_str().unwrap_or_default().to_string();
+            let live = live_version(&app, &site).await?.map(|(v, ..)| v);
+            if !based_on(&expected, live.as_ref()) {
+                let detail = format!("based on {expected}, not on the live version");
+                let entry = AuditEntry { site: site.clone(), ts: now_ms(), actor, action: "refused".into(), version: None, detail };
+                let store = app.configs.clone();
+                blocking(move || store.record(&entry)).await?;
+                return Err(conflict_reply(&expected, live.as_ref()));
+            }
+        }
         let compiled = shopcue::config::parse_authored(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
         let (runtime, raw) = match compiled {
             Ok(ok) => ok,
@@ -285,6 +298,29 @@ pub async fn get_config(State(app): State<App>, Path(site): Path<String>, req: R
         Ok(json_reply(StatusCode::OK, &with_texts(&v, &raw, None)))
     };
     run.await.unwrap_or_else(|r| r)
+}
+
+/// Whether an `If-Match` header holds for the live version: `*` while there is one, else one of
+/// its tags names that version (`"v4-…"`: the version is what a tag stands for, also when the
+/// collector serves the version compiled again under a tag of its own). A weak tag never
+/// matches, as HTTP's strong comparison asks.
+fn based_on(if_match: &str, live: Option<&Version>) -> bool {
+    let Some(live) = live else { return false };
+    let prefix = format!("\"v{}-", live.version);
+    if_match.split(',').map(str::trim).any(|t| t == "*" || t.starts_with(&prefix))
+}
+
+/// `412` for a change made to another version than the live one: someone published since.
+fn conflict_reply(expected: &str, live: Option<&Version>) -> Response {
+    let error = match live {
+        Some(v) => format!(
+            "version {} is live now (by {}), not the version this change was made to ({expected}): load it, then make the change again",
+            v.version, v.author
+        ),
+        None => "nothing is published for this site, so no version matches If-Match".to_string(),
+    };
+    let live = live.map_or(Value::Null, Version::to_value);
+    json_reply(StatusCode::PRECONDITION_FAILED, &object([("error", error.into()), ("code", "SHOPCUE_CONFLICT".into()), ("live", live)]))
 }
 
 /// The site's live version with its raw and runtime texts, if it has one.

@@ -384,3 +384,38 @@ fn a_browser_signs_in_through_the_login_page_and_lands_where_it_was_going() {
     let (_, head, _) = request(addr, "POST", "/login?next=%2F%2Fevil.example", form, b"password=marketing-team-password");
     assert_eq!(header(&head, "location"), Some("/dashboard"));
 }
+
+/// Two people editing the same live version: the second publish, made to a version that is no
+/// longer live, is refused with `412` and the live version, instead of undoing the first.
+#[test]
+fn a_change_made_to_an_older_version_is_refused_with_412() {
+    let server = start_sqlite();
+    let addr = &server.addr;
+    let put_if = |body: &str, tag: &str| {
+        request(addr, "PUT", &format!("/api/sites/{SITE}/config"), &format!("If-Match: {tag}\r\n"), body.as_bytes())
+    };
+    assert_eq!(put_if(&config("First:"), "*").0, 412, "If-Match: * needs a live version");
+    let (_, _, body) = put(addr, &config("First:"), "?author=mika");
+    let v1 = json(&body).get("etag").and_then(Value::as_str).unwrap().to_string();
+
+    // Both start from version 1; one publishes.
+    let (status, _, body) = put_if(&config("Mika's:"), &v1);
+    assert_eq!(status, 201, "{body}");
+    let v2 = json(&body).get("etag").and_then(Value::as_str).unwrap().to_string();
+    // The other's change, made to version 1, is refused; version 2 stays live.
+    let (status, _, body) = put_if(&config("Kenji's:"), &v1);
+    assert_eq!(status, 412, "{body}");
+    let refused = json(&body);
+    assert_eq!(refused.get("code").and_then(Value::as_str), Some("SHOPCUE_CONFLICT"));
+    assert_eq!(refused.get("live").and_then(|l| l.get("version")).and_then(Value::as_f64), Some(2.0));
+    assert!(refused.get("error").and_then(Value::as_str).unwrap().starts_with("version 2 is live now (by admin)"), "{body}");
+    assert_eq!(live_title(addr), "Mika's: {{item.name}}");
+    // A weak tag never matches (strong comparison); the live one, or `*`, does.
+    assert_eq!(put_if(&config("Kenji's:"), &format!("W/{v2}")).0, 412);
+    assert_eq!(put_if(&config("Kenji's:"), &format!("\"v9-0\", {v2}")).0, 201);
+    assert_eq!(put_if(&config("Anyone's:"), "*").0, 201);
+    assert_eq!(live_title(addr), "Anyone's: {{item.name}}");
+    let (_, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/audit"), "", b"");
+    let refusals = json(&body).as_array().unwrap().iter().filter(|e| e.get("action").and_then(Value::as_str) == Some("refused")).count();
+    assert_eq!(refusals, 3, "each refusal is in the audit log: {body}");
+}
