@@ -243,7 +243,8 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
             let live = live_version(&app, &site).await?.map(|(v, ..)| v);
             if !based_on(&expected, live.as_ref()) {
                 let detail = format!("based on {expected}, not on the live version");
-                let entry = AuditEntry { site: site.clone(), ts: now_ms(), actor, action: "refused".into(), version: None, detail };
+                let entry =
+                    AuditEntry { site: site.clone(), ts: now_ms(), actor, action: "refused".into(), version: None, detail };
                 let store = app.configs.clone();
                 blocking(move || store.record(&entry)).await?;
                 return Err(conflict_reply(&expected, live.as_ref()));
@@ -320,7 +321,10 @@ fn conflict_reply(expected: &str, live: Option<&Version>) -> Response {
         None => "nothing is published for this site, so no version matches If-Match".to_string(),
     };
     let live = live.map_or(Value::Null, Version::to_value);
-    json_reply(StatusCode::PRECONDITION_FAILED, &object([("error", error.into()), ("code", "SHOPCUE_CONFLICT".into()), ("live", live)]))
+    json_reply(
+        StatusCode::PRECONDITION_FAILED,
+        &object([("error", error.into()), ("code", "SHOPCUE_CONFLICT".into()), ("live", live)]),
+    )
 }
 
 /// The site's live version with its raw and runtime texts, if it has one.

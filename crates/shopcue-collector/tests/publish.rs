@@ -416,6 +416,7 @@ fn a_change_made_to_an_older_version_is_refused_with_412() {
     assert_eq!(put_if(&config("Anyone's:"), "*").0, 201);
     assert_eq!(live_title(addr), "Anyone's: {{item.name}}");
     let (_, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/audit"), "", b"");
-    let refusals = json(&body).as_array().unwrap().iter().filter(|e| e.get("action").and_then(Value::as_str) == Some("refused")).count();
+    let refusals =
+        json(&body).as_array().unwrap().iter().filter(|e| e.get("action").and_then(Value::as_str) == Some("refused")).count();
     assert_eq!(refusals, 3, "each refusal is in the audit log: {body}");
 }
