@@ -147,6 +147,9 @@ pub struct NewVersion {
     pub raw: String,
     /// The compiled runtime config (JSON text) that shoppers get.
     pub runtime: String,
+    /// The live version this change was made to (`If-Match`): it is published only while that
+    /// version is still the live one, checked in the same transaction.
+    pub based_on: Option<i64>,
 }
 
 impl NewVersion {
@@ -214,7 +217,8 @@ impl AuditEntry {
 pub trait ConfigStore: Send + Sync {
     /// Stores `v` as the site's next version, live at once, with its audit entry (`actor`), in
     /// one transaction; concurrent publishers (other collectors) get consecutive numbers.
-    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Version, String>;
+    /// `None` (nothing stored) when `v.based_on` is no longer the live version.
+    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Option<Version>, String>;
     /// A site's versions, newest first.
     fn versions(&self, site: &str) -> Result<Vec<Version>, String>;
     /// One version with its raw and runtime texts.
@@ -340,6 +344,7 @@ mod tests {
             source_version: None,
             raw: "{}".into(),
             runtime: "{\"runtime\":1}".into(),
+            based_on: None,
         };
         let other = NewVersion { runtime: "{\"runtime\":1} ".into(), ..v.clone() };
         assert_ne!(v.etag(1), other.etag(1));

@@ -444,12 +444,15 @@ fn version_of(r: &postgres::Row) -> Result<Version, postgres::Error> {
 }
 
 impl ConfigStore for PgStore {
-    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Version, String> {
+    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Option<Version>, String> {
         self.with(&self.writer, |c| {
             let mut tx = c.transaction()?;
             // Collectors publishing for one site at once take turns: consecutive numbers.
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('shopcue-config:' || $1::text)::int8)", &[&v.site])?;
             let n: i64 = tx.query_one(&dialect(configs::NEXT_VERSION_SQL), &[&v.site])?.get(0);
+            if v.based_on.is_some_and(|b| b != n - 1) {
+                return Ok(None); // another version went live since (the transaction rolls back)
+            }
             let etag = v.etag(n);
             tx.execute(
                 &dialect(configs::INSERT_VERSION_SQL),
@@ -457,7 +460,7 @@ impl ConfigStore for PgStore {
             )?;
             tx.execute(&dialect(configs::INSERT_AUDIT_SQL), &[&v.site, &v.now, &actor, &v.action, &Some(n), &v.note])?;
             tx.commit()?;
-            Ok(v.published(n, etag))
+            Ok(Some(v.published(n, etag)))
         })
     }
 

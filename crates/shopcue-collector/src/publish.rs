@@ -238,32 +238,24 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
         let note = text_param(&query, "note", "", 1000)?;
         let raw_text = body_text(req).await?;
         let actor = actor(&app, &headers, peer, &author);
-        if let Some(expected) = headers.get(header::IF_MATCH) {
-            let expected = expected.to_str().unwrap_or_default().to_string();
-            let live = live_version(&app, &site).await?.map(|(v, ..)| v);
-            if !based_on(&expected, live.as_ref()) {
-                let detail = format!("based on {expected}, not on the live version");
-                let entry =
-                    AuditEntry { site: site.clone(), ts: now_ms(), actor, action: "refused".into(), version: None, detail };
-                let store = app.configs.clone();
-                blocking(move || store.record(&entry)).await?;
-                return Err(conflict_reply(&expected, live.as_ref()));
+        // Made to a version that is no longer live: refused, here or (should another publish
+        // come in between) in the publishing transaction itself.
+        let if_match = headers.get(header::IF_MATCH).map(|h| h.to_str().unwrap_or_default().to_string());
+        let based_on = match &if_match {
+            None => None,
+            Some(expected) => {
+                let live = live_version(&app, &site).await?.map(|(v, ..)| v);
+                match precondition(expected, live.as_ref()) {
+                    Ok(based_on) => based_on,
+                    Err(()) => return Err(refuse_conflict(&app, &site, actor, expected).await),
+                }
             }
-        }
+        };
         let compiled = shopcue::config::parse_authored(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
         let (runtime, raw) = match compiled {
             Ok(ok) => ok,
             Err(e) => {
-                let entry = AuditEntry {
-                    site: site.clone(),
-                    ts: now_ms(),
-                    actor,
-                    action: "refused".into(),
-                    version: None,
-                    detail: e.message_in(&raw_text),
-                };
-                let store = app.configs.clone();
-                blocking(move || store.record(&entry)).await?;
+                record_refusal(&app, &site, actor, e.message_in(&raw_text)).await?;
                 return Err(problems_reply(&e, &raw_text));
             }
         };
@@ -277,9 +269,21 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
                 return Ok(json_reply(StatusCode::OK, &reply));
             }
         }
-        let v = NewVersion { site, now: now_ms(), author, note, action: "publish", source_version: None, raw, runtime };
-        let store = app.configs.clone();
-        let version = blocking(move || store.publish(&v, &actor)).await?;
+        let v = NewVersion {
+            site: site.clone(),
+            now: now_ms(),
+            author,
+            note,
+            action: "publish",
+            source_version: None,
+            raw,
+            runtime,
+            based_on,
+        };
+        let (store, by) = (app.configs.clone(), actor.clone());
+        let Some(version) = blocking(move || store.publish(&v, &by)).await? else {
+            return Err(refuse_conflict(&app, &site, actor, if_match.as_deref().unwrap_or_default()).await);
+        };
         app.live.forget(&version.site);
         Ok(json_reply(StatusCode::CREATED, &version.to_value()))
     };
@@ -301,26 +305,49 @@ pub async fn get_config(State(app): State<App>, Path(site): Path<String>, req: R
     run.await.unwrap_or_else(|r| r)
 }
 
-/// Whether an `If-Match` header holds for the live version: `*` while there is one, else one of
-/// its tags names that version (`"v4-…"`: the version is what a tag stands for, also when the
-/// collector serves the version compiled again under a tag of its own). A weak tag never
-/// matches, as HTTP's strong comparison asks.
-fn based_on(if_match: &str, live: Option<&Version>) -> bool {
-    let Some(live) = live else { return false };
+/// What an `If-Match` header asks of the live version `live`: `Ok(Some(n))` when one of its tags
+/// names version n, the live one (`"v4-…"`: the version is what a tag stands for, also when the
+/// collector serves that version compiled again under a tag of its own) — publish only while it
+/// is still live; `Ok(None)` for `*` while something is live; `Err` when it does not hold. A weak
+/// tag never matches, as HTTP's strong comparison asks.
+fn precondition(if_match: &str, live: Option<&Version>) -> Result<Option<i64>, ()> {
+    let live = live.ok_or(())?;
     let prefix = format!("\"v{}-", live.version);
-    if_match.split(',').map(str::trim).any(|t| t == "*" || t.starts_with(&prefix))
+    let tags = || if_match.split(',').map(str::trim);
+    if tags().any(|t| t.starts_with(&prefix)) {
+        Ok(Some(live.version))
+    } else if tags().any(|t| t == "*") {
+        Ok(None)
+    } else {
+        Err(())
+    }
 }
 
-/// `412` for a change made to another version than the live one: someone published since.
-fn conflict_reply(expected: &str, live: Option<&Version>) -> Response {
-    let error = match live {
+/// Records a refused publish in the audit log.
+async fn record_refusal(app: &App, site: &str, actor: String, detail: String) -> Result<(), Response> {
+    let entry = AuditEntry { site: site.to_string(), ts: now_ms(), actor, action: "refused".into(), version: None, detail };
+    let store = app.configs.clone();
+    blocking(move || store.record(&entry)).await
+}
+
+/// `412` for a change made to another version than the live one (someone published since),
+/// recorded as a refusal.
+async fn refuse_conflict(app: &App, site: &str, actor: String, expected: &str) -> Response {
+    let live = match live_version(app, site).await {
+        Ok(live) => live.map(|(v, ..)| v),
+        Err(reply) => return reply,
+    };
+    if let Err(reply) = record_refusal(app, site, actor, format!("made to {expected}, not to the live version")).await {
+        return reply;
+    }
+    let error = match &live {
         Some(v) => format!(
             "version {} is live now (by {}), not the version this change was made to ({expected}): load it, then make the change again",
             v.version, v.author
         ),
         None => "nothing is published for this site, so no version matches If-Match".to_string(),
     };
-    let live = live.map_or(Value::Null, Version::to_value);
+    let live = live.as_ref().map_or(Value::Null, Version::to_value);
     json_reply(
         StatusCode::PRECONDITION_FAILED,
         &object([("error", error.into()), ("code", "SHOPCUE_CONFLICT".into()), ("live", live)]),
@@ -423,8 +450,18 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
             let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(None) };
             let runtime = recompiled(&site, &raw, &runtime).unwrap_or(runtime);
             let note = if note.is_empty() { format!("rollback to version {k}") } else { note };
-            let v = NewVersion { site, now: now_ms(), author, note, action: "rollback", source_version: Some(k), raw, runtime };
-            store.publish(&v, &actor).map(Some)
+            let v = NewVersion {
+                site,
+                now: now_ms(),
+                author,
+                note,
+                action: "rollback",
+                source_version: Some(k),
+                raw,
+                runtime,
+                based_on: None,
+            };
+            store.publish(&v, &actor)
         })
         .await?;
         match published {

@@ -340,11 +340,14 @@ fn version_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
 }
 
 impl ConfigStore for SqliteStore {
-    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Version, String> {
+    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Option<Version>, String> {
         let mut conn = self.conn();
-        let run = |conn: &mut Connection| -> rusqlite::Result<Version> {
+        let run = |conn: &mut Connection| -> rusqlite::Result<Option<Version>> {
             let tx = conn.transaction()?;
             let n: i64 = tx.query_row(&dialect(configs::NEXT_VERSION_SQL), params![v.site], |r| r.get(0))?;
+            if v.based_on.is_some_and(|b| b != n - 1) {
+                return Ok(None); // another version went live since (the transaction rolls back)
+            }
             let etag = v.etag(n);
             tx.execute(
                 &dialect(configs::INSERT_VERSION_SQL),
@@ -352,7 +355,7 @@ impl ConfigStore for SqliteStore {
             )?;
             tx.execute(&dialect(configs::INSERT_AUDIT_SQL), params![v.site, v.now, actor, v.action, n, v.note])?;
             tx.commit()?;
-            Ok(v.published(n, etag))
+            Ok(Some(v.published(n, etag)))
         };
         run(&mut conn).map_err(|e| format!("SQLite: {e}"))
     }

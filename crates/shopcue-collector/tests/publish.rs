@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use common::{request, start_sqlite, start_with, Postgres};
 use shopcue::json::{parse, Value};
+use shopcue_collector::configs::{ConfigStore, NewVersion};
 use shopcue_collector::pg::PgStore;
 use shopcue_collector::App;
 
@@ -419,4 +420,40 @@ fn a_change_made_to_an_older_version_is_refused_with_412() {
     let refusals =
         json(&body).as_array().unwrap().iter().filter(|e| e.get("action").and_then(Value::as_str) == Some("refused")).count();
     assert_eq!(refusals, 3, "each refusal is in the audit log: {body}");
+}
+
+/// The precondition is checked in the publishing transaction itself: a change made to version 1
+/// that reaches the store after version 2 went live (another publish between the handler's check
+/// and its write) stores nothing — on SQLite and on PostgreSQL.
+fn publish_is_refused_in_the_transaction_once_its_base_is_gone(store: &dyn ConfigStore) {
+    let v = |based_on| NewVersion {
+        site: SITE.into(),
+        now: 1,
+        author: "a".into(),
+        note: String::new(),
+        action: "publish",
+        source_version: None,
+        raw: "{}".into(),
+        runtime: "{}".into(),
+        based_on,
+    };
+    assert_eq!(store.publish(&v(None), "a").unwrap().map(|v| v.version), Some(1));
+    assert_eq!(store.publish(&v(Some(1)), "a").unwrap().map(|v| v.version), Some(2));
+    assert_eq!(store.publish(&v(Some(1)), "a").unwrap(), None, "version 1 is no longer live");
+    assert_eq!(store.versions(SITE).unwrap().len(), 2);
+    assert_eq!(store.audit(SITE).unwrap().len(), 2, "nothing of the refused one stored");
+}
+
+#[test]
+fn the_base_version_is_checked_in_the_transaction_on_sqlite() {
+    let dir = common::temp_dir("publish-based-on");
+    publish_is_refused_in_the_transaction_once_its_base_is_gone(
+        &shopcue_collector::sqlite::SqliteStore::open(&dir.0.join("e.sqlite")).unwrap(),
+    );
+}
+
+#[test]
+fn the_base_version_is_checked_in_the_transaction_on_postgresql() {
+    let pg = Postgres::start();
+    publish_is_refused_in_the_transaction_once_its_base_is_gone(&PgStore::open(&pg.url).unwrap());
 }
