@@ -263,6 +263,10 @@ test('two marketers on the same version: the second publish is refused, not sile
   await b.page.getByText(`Not published: version ${version} is live now (by studio)`, { exact: false }).waitFor();
   const live = await b.page.evaluate(() => fetch('/api/sites/demo-store/config').then((r) => r.json()));
   assert.equal(live.version, version, 'the first publish stays live');
+  // A rollback from the page that has not seen it is refused the same way.
+  await b.page.getByRole('tab', { name: 'Versions' }).click();
+  await b.page.locator('#versions button.rollback').last().click();
+  await b.page.getByText(`Not rolled back: version ${version} is live now (by studio)`, { exact: false }).waitFor();
   // Loaded again, the second marketer's change goes out on top of the first.
   await b.page.getByRole('button', { name: 'Load live config' }).click();
   await b.page.getByText('Loaded demo-store.').waitFor();

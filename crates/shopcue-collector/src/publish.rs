@@ -14,7 +14,7 @@
 //! - `GET /api/sites/{site}/config/versions/{n}` — one version, raw and runtime.
 //! - `GET /api/sites/{site}/config/diff?from=a&to=b` — a line diff of the two raw configs.
 //! - `POST /api/sites/{site}/config/rollback?version=k&author=…&note=…` — publishes version
-//!   k's config again, as the next version.
+//!   k's config again, as the next version (`If-Match` as for `PUT`).
 //! - `GET /api/sites/{site}/audit` — publishes, rollbacks, refused publishes, preview links.
 //! - `POST /api/sites/{site}/preview?ttl_s=3600` — a draft (raw config) for a preview link:
 //!   `201` with a token; `?shopcue_preview=<token>` on the store's pages shows it to that
@@ -240,17 +240,7 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
         let actor = actor(&app, &headers, peer, &author);
         // Made to a version that is no longer live: refused, here or (should another publish
         // come in between) in the publishing transaction itself.
-        let if_match = headers.get(header::IF_MATCH).map(|h| h.to_str().unwrap_or_default().to_string());
-        let based_on = match &if_match {
-            None => None,
-            Some(expected) => {
-                let live = live_version(&app, &site).await?.map(|(v, ..)| v);
-                match precondition(expected, live.as_ref()) {
-                    Ok(based_on) => based_on,
-                    Err(()) => return Err(refuse_conflict(&app, &site, actor, expected).await),
-                }
-            }
-        };
+        let (if_match, based_on) = if_match(&app, &site, &headers, &actor).await?;
         let compiled = shopcue::config::parse_authored(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
         let (runtime, raw) = match compiled {
             Ok(ok) => ok,
@@ -320,6 +310,19 @@ fn precondition(if_match: &str, live: Option<&Version>) -> Result<Option<i64>, (
         Ok(None)
     } else {
         Err(())
+    }
+}
+
+/// A write's `If-Match` header and the live version it must be made to ([`precondition`]), or
+/// the `412` to answer (recorded as a refusal) when that version is no longer live.
+async fn if_match(app: &App, site: &str, headers: &HeaderMap, actor: &str) -> Result<(Option<String>, Option<i64>), Response> {
+    let Some(expected) = headers.get(header::IF_MATCH).map(|h| h.to_str().unwrap_or_default().to_string()) else {
+        return Ok((None, None));
+    };
+    let live = live_version(app, site).await?.map(|(v, ..)| v);
+    match precondition(&expected, live.as_ref()) {
+        Ok(based_on) => Ok((Some(expected), based_on)),
+        Err(()) => Err(refuse_conflict(app, site, actor.to_string(), &expected).await),
     }
 }
 
@@ -445,9 +448,11 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
         let author = text_param(&query, "author", "admin", 100)?;
         let note = text_param(&query, "note", "", 1000)?;
         let actor = actor(&app, &headers, peer, &author);
-        let store = app.configs.clone();
+        // As for a publish: made to the version the client saw live, or refused.
+        let (if_match, based_on) = if_match(&app, &site, &headers, &actor).await?;
+        let (store, by, of) = (app.configs.clone(), actor.clone(), site.clone());
         let published = blocking(move || {
-            let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(None) };
+            let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(Err(())) };
             let runtime = recompiled(&site, &raw, &runtime).unwrap_or(runtime);
             let note = if note.is_empty() { format!("rollback to version {k}") } else { note };
             let v = NewVersion {
@@ -459,17 +464,18 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
                 source_version: Some(k),
                 raw,
                 runtime,
-                based_on: None,
+                based_on,
             };
-            store.publish(&v, &actor)
+            store.publish(&v, &by).map(Ok)
         })
         .await?;
         match published {
-            Some(v) => {
+            Ok(Some(v)) => {
                 app.live.forget(&v.site);
                 Ok(json_reply(StatusCode::CREATED, &v.to_value()))
             }
-            None => Err(error_reply(StatusCode::NOT_FOUND, "no such version")),
+            Ok(None) => Err(refuse_conflict(&app, &of, actor, if_match.as_deref().unwrap_or_default()).await),
+            Err(()) => Err(error_reply(StatusCode::NOT_FOUND, "no such version")),
         }
     };
     run.await.unwrap_or_else(|r| r)

@@ -416,10 +416,18 @@ fn a_change_made_to_an_older_version_is_refused_with_412() {
     assert_eq!(put_if(&config("Kenji's:"), &format!("\"v9-0\", {v2}")).0, 201);
     assert_eq!(put_if(&config("Anyone's:"), "*").0, 201);
     assert_eq!(live_title(addr), "Anyone's: {{item.name}}");
+    // A rollback made to a version no longer live, likewise; to the live one, it goes through.
+    let rollback = |tag: &str| {
+        request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=1"), &format!("If-Match: {tag}\r\n"), b"")
+    };
+    assert_eq!(rollback(&v2).0, 412);
+    assert_eq!(live_title(addr), "Anyone's: {{item.name}}");
+    assert_eq!(rollback("\"v4-x\"").0, 201);
+    assert_eq!(live_title(addr), "First: {{item.name}}");
     let (_, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/audit"), "", b"");
     let refusals =
         json(&body).as_array().unwrap().iter().filter(|e| e.get("action").and_then(Value::as_str) == Some("refused")).count();
-    assert_eq!(refusals, 3, "each refusal is in the audit log: {body}");
+    assert_eq!(refusals, 4, "each refusal is in the audit log: {body}");
 }
 
 /// The precondition is checked in the publishing transaction itself: a change made to version 1
