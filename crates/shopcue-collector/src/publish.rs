@@ -240,7 +240,7 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
         let actor = actor(&app, &headers, peer, &author);
         // Made to a version that is no longer live: refused, here or (should another publish
         // come in between) in the publishing transaction itself.
-        let (if_match, based_on) = if_match(&app, &site, &headers, &actor).await?;
+        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor).await?;
         let compiled = shopcue::config::parse_authored(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
         let (runtime, raw) = match compiled {
             Ok(ok) => ok,
@@ -315,7 +315,12 @@ fn precondition(if_match: &str, live: Option<&Version>) -> Result<Option<i64>, (
 
 /// A write's `If-Match` header and the live version it must be made to ([`precondition`]), or
 /// the `412` to answer (recorded as a refusal) when that version is no longer live.
-async fn if_match(app: &App, site: &str, headers: &HeaderMap, actor: &str) -> Result<(Option<String>, Option<i64>), Response> {
+async fn check_if_match(
+    app: &App,
+    site: &str,
+    headers: &HeaderMap,
+    actor: &str,
+) -> Result<(Option<String>, Option<i64>), Response> {
     let Some(expected) = headers.get(header::IF_MATCH).map(|h| h.to_str().unwrap_or_default().to_string()) else {
         return Ok((None, None));
     };
@@ -449,7 +454,7 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
         let note = text_param(&query, "note", "", 1000)?;
         let actor = actor(&app, &headers, peer, &author);
         // As for a publish: made to the version the client saw live, or refused.
-        let (if_match, based_on) = if_match(&app, &site, &headers, &actor).await?;
+        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor).await?;
         let (store, by, of) = (app.configs.clone(), actor.clone(), site.clone());
         let published = blocking(move || {
             let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(Err(())) };
