@@ -79,3 +79,38 @@ pub unsafe extern "C" fn dealloc(ptr: *mut u8, capacity: usize) {
     // SAFETY: the caller returns a buffer this module allocated with exactly this capacity.
     drop(unsafe { Vec::from_raw_parts(ptr, 0, capacity) });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the loader does, natively: the text in through `alloc`, the answer out of `compile`
+    /// as a length and its bytes, both freed.
+    fn through_memory(text: &str) -> String {
+        let ptr = alloc(text.len());
+        // SAFETY: `ptr` holds `text.len()` bytes from `alloc`; `out` is `compile`'s framed answer.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), ptr, text.len());
+            let out = compile(ptr, text.len());
+            let len = u32::from_le_bytes(std::slice::from_raw_parts(out, 4).try_into().unwrap()) as usize;
+            let answer = String::from_utf8(std::slice::from_raw_parts(out.add(4), len).to_vec()).unwrap();
+            dealloc(ptr, text.len());
+            dealloc(out, 4 + len);
+            answer
+        }
+    }
+
+    #[test]
+    fn a_raw_config_comes_back_compiled_and_a_bad_one_with_every_problem() {
+        let ok = parse(&through_memory(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#)).unwrap();
+        assert!(shopcue::config::is_compiled(&ok), "{ok:?}");
+        assert_eq!(ok.get("runtime").and_then(Value::as_f64), Some(shopcue::config::RUNTIME_FORMAT));
+        let bad = parse(&through_memory(r#"{"version":1,"scenarios":[{"preset":"page_low_stok"}]}"#)).unwrap();
+        assert_eq!(bad.get("code").and_then(Value::as_str), Some("SHOPCUE_INVALID_CONFIG"));
+        let paths: Vec<&str> =
+            bad.get("problems").and_then(Value::as_array).unwrap().iter().filter_map(|p| p.get("path")?.as_str()).collect();
+        assert_eq!(paths, ["$.site", "$.scenarios[0].preset"]);
+        let not_json = parse(&through_memory("{\"version\": 1,}")).unwrap();
+        assert_eq!(not_json.get("code").and_then(Value::as_str), Some("SHOPCUE_INVALID_JSON"));
+    }
+}
