@@ -164,6 +164,9 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   assert.equal(sent.status, 200);
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
+  // Amounts in the site's currency, from its live config (the demo store's is JPY).
+  const revenue = await page.$$eval('#kpis .kpi b', (bs) => bs[1].textContent);
+  assert.match(revenue, /^¥[\d,]+$/);
   const rows = await page.$$eval('#table tr[data-scenario]', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
   const low = rows.find((r) => r[0] === 'page_low_stock');
   assert.ok(low, JSON.stringify(rows));
