@@ -213,6 +213,8 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   config.timezone = 'Asia/Tokio';
   config.scenarios[0].audience = { 'visitor.days_since_last_purhase': { $lte: 30 } };
   await page.fill('#json', JSON.stringify(config, null, 2));
+  const checks = [];
+  page.on('request', (r) => { if (r.url().endsWith('/config/check')) checks.push(r.url()); });
   await page.click('#json-apply');
   const problems = await eventually(async () => {
     const l = await page.$$eval('#problems li', (ls) => ls.map((x) => x.textContent));
@@ -220,6 +222,8 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   }, 5000, 'both problems listed');
   assert.match(problems[0], /^\$\.timezone: unknown time zone "Asia\/Tokio".*Did you mean "Asia\/Tokyo"\?$/);
   assert.match(problems[1], /^\$\.scenarios\[0\]\.audience\.visitor\.days_since_last_purhase: no such field.*Did you mean "visitor\.days_since_last_purchase"\?/);
+  await page.waitForTimeout(600); // past the check a change schedules
+  assert.equal(checks.length, 1, 'Apply asks the collector once');
   // In the form, at the audience row that names the field.
   await page.getByRole('tab', { name: 'Edit' }).click();
   await page.locator(`tr[data-scenario="${config.scenarios[0].id ?? config.scenarios[0].preset}"]`).getByRole('button', { name: 'Edit' }).click();
