@@ -173,8 +173,8 @@ impl Error {
     /// ```
     #[cfg(feature = "compiler")]
     pub fn message_in(&self, text: &str) -> String {
-        let (Error::Json { reason, .. }, Some((line, column))) = (self, self.line_column(text)) else { return self.message() };
-        let (before, rest) = self.json_split(text);
+        let (Error::Json { reason, .. }, Some((before, rest))) = (self, self.json_split(text)) else { return self.message() };
+        let (line, column) = line_column_of(before);
         let found = match rest.chars().next() {
             // Only a syntax error is about the character where it stopped.
             _ if !reason.contains("expected") => String::new(),
@@ -205,25 +205,18 @@ impl Error {
     /// ```
     #[cfg(feature = "compiler")]
     pub fn line_column(&self, text: &str) -> Option<(usize, usize)> {
-        let Error::Json { .. } = self else { return None };
-        let (before, _) = self.json_split(text);
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        // Characters, not bytes: a UTF-8 continuation byte is not a column of its own.
-        let column = before[line_start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
-        Some((line, column))
+        self.json_split(text).map(|(before, _)| line_column_of(before))
     }
 
     /// A JSON error's text split where it stopped (after a byte order mark, as
-    /// config::parse_authored reads): the bytes before, the text from there on.
+    /// config::parse_authored reads): the bytes before, the text from there on. `None` for any
+    /// other error.
     #[cfg(feature = "compiler")]
-    fn json_split<'t>(&self, text: &'t str) -> (&'t [u8], &'t str) {
+    fn json_split<'t>(&self, text: &'t str) -> Option<(&'t [u8], &'t str)> {
+        let Error::Json { offset, .. } = self else { return None };
         let bytes = text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes();
-        let offset = match self {
-            Error::Json { offset, .. } => (*offset).min(bytes.len()),
-            _ => 0,
-        };
-        (&bytes[..offset], std::str::from_utf8(&bytes[offset..]).unwrap_or_default())
+        let offset = (*offset).min(bytes.len());
+        Some((&bytes[..offset], std::str::from_utf8(&bytes[offset..]).unwrap_or_default()))
     }
 
     /// [`Error::message`], with `noun` naming what an [`Error::InvalidEvent`] was about when it
@@ -257,6 +250,16 @@ impl Error {
             Error::ConfigUnavailable(why) => crate::text::concat(&["config not loaded: ", why]),
         }
     }
+}
+
+/// The line and column (both from 1, columns in characters: a UTF-8 continuation byte is not a
+/// column of its own) just after `before`.
+#[cfg(feature = "compiler")]
+fn line_column_of(before: &[u8]) -> (usize, usize) {
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
+    (line, column)
 }
 
 impl fmt::Display for Error {
