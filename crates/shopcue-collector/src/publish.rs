@@ -238,9 +238,12 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
         let note = text_param(&query, "note", "", 1000)?;
         let raw_text = body_text(req).await?;
         let actor = actor(&app, &headers, peer, &author);
+        // The live version, read once: what If-Match is checked against and what an unchanged
+        // config is compared with.
+        let live = live_version(&app, &site).await?;
         // Made to a version that is no longer live: refused, here or (should another publish
         // come in between) in the publishing transaction itself.
-        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor).await?;
+        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor, live.as_ref().map(|(v, ..)| v)).await?;
         let compiled = shopcue::config::parse_authored(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
         let (runtime, raw) = match compiled {
             Ok(ok) => ok,
@@ -252,7 +255,7 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
         let raw = pretty(&raw);
         // What is live already makes no new version: a PUT repeated (a deploy that publishes
         // the same file every time) changes nothing, and shoppers keep their cached config.
-        if let Some((live, live_raw, live_runtime)) = live_version(&app, &site).await? {
+        if let Some((live, live_raw, live_runtime)) = live {
             if live_raw == raw && live_runtime == runtime {
                 let mut reply = live.to_value();
                 reply.set("unchanged", true.into());
@@ -313,19 +316,20 @@ fn precondition(if_match: &str, live: Option<&Version>) -> Result<Option<i64>, (
     }
 }
 
-/// A write's `If-Match` header and the live version it must be made to ([`precondition`]), or
-/// the `412` to answer (recorded as a refusal) when that version is no longer live.
+/// A write's `If-Match` header and, checked against `live` (the live version), the version it
+/// must be made to ([`precondition`]); or the `412` to answer (recorded as a refusal) when that
+/// version is no longer live.
 async fn check_if_match(
     app: &App,
     site: &str,
     headers: &HeaderMap,
     actor: &str,
+    live: Option<&Version>,
 ) -> Result<(Option<String>, Option<i64>), Response> {
     let Some(expected) = headers.get(header::IF_MATCH).map(|h| h.to_str().unwrap_or_default().to_string()) else {
         return Ok((None, None));
     };
-    let live = live_version(app, site).await?.map(|(v, ..)| v);
-    match precondition(&expected, live.as_ref()) {
+    match precondition(&expected, live) {
         Ok(based_on) => Ok((Some(expected), based_on)),
         Err(()) => Err(refuse_conflict(app, site, actor.to_string(), &expected).await),
     }
@@ -454,7 +458,8 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
         let note = text_param(&query, "note", "", 1000)?;
         let actor = actor(&app, &headers, peer, &author);
         // As for a publish: made to the version the client saw live, or refused.
-        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor).await?;
+        let live = live_version(&app, &site).await?;
+        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor, live.as_ref().map(|(v, ..)| v)).await?;
         let (store, by, of) = (app.configs.clone(), actor.clone(), site.clone());
         let published = blocking(move || {
             let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(Err(())) };
