@@ -45,12 +45,10 @@ function rewrite(f) {
 }
 
 // 1. Every function calls cov.m(k) first.
-let count = 0;
-const instrumented = rewrite((m, ref, info, k) => {
+const { out: instrumented, count } = rewrite((m, ref, info, k) => {
   if (k === 0) m.addFunctionImport('__cov', 'cov', 'm', b.i32, b.none);
   b._BinaryenFunctionSetBody(ref, m.block(null, [m.call('__cov', [m.i32.const(k)], b.none), info.body], info.results));
-  count = k + 1;
-}).out;
+});
 
 // 2. The demo store, as a shopper goes through it.
 const ran = new Set();
