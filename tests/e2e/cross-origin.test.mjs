@@ -48,3 +48,22 @@ test('a store on an origin not allowed: one warning that names the wasm, and not
   assert.deepEqual(await page.evaluate(() => window.__messages), []);
   await context.close();
 });
+
+test('a store on an allowed origin whose site has nothing published: the page says the collector answered 404', async () => {
+  // Before the collector sent CORS headers on its refusals too, the browser hid the 404 from
+  // the page, which could only say "could not fetch", as if the network were down.
+  const collector = await startCollector({ args: ['--allow-origin', '*'], publish: false });
+  const browser = await launchBrowser();
+  started.push(browser, collector);
+  const { context, page, lines } = await visit(collector, browser);
+  const ours = await eventually(() => {
+    const l = lines.filter((x) => x.text.includes('[shopcue]'));
+    return l.length && l;
+  }, 10_000, 'the error');
+  await page.waitForTimeout(500); // and no second line
+  const all = lines.filter((l) => l.text.includes('[shopcue]'));
+  assert.equal(all.length, 1, JSON.stringify(all));
+  assert.match(ours[0].text, /config not loaded: http:\/\/127\.0\.0\.1:\d+\/shopcue\/sites\/demo-store\/config\.json answered HTTP 404/);
+  assert.deepEqual(await page.evaluate(() => window.__messages), []);
+  await context.close();
+});

@@ -590,15 +590,10 @@ pub async fn live_config(State(app): State<App>, Path(site): Path<String>, req: 
             let now = now_ms();
             let draft = blocking(move || store.draft(&site, &token)).await?;
             return match draft {
-                Some((runtime, expires)) if expires > now => Ok((
-                    [
-                        (header::CONTENT_TYPE, "application/json"),
-                        (header::CACHE_CONTROL, "no-store"),
-                        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-                    ],
-                    runtime,
-                )
-                    .into_response()),
+                Some((runtime, expires)) if expires > now => {
+                    Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], runtime)
+                        .into_response())
+                }
                 _ => Err(error_reply(StatusCode::NOT_FOUND, "this preview link has expired or never existed")),
             };
         }
@@ -638,9 +633,12 @@ pub async fn live_config(State(app): State<App>, Path(site): Path<String>, req: 
         let h = reply.headers_mut();
         h.insert(header::ETAG, etag);
         h.insert(header::CACHE_CONTROL, cache);
-        // Public, and read by stores on other origins (no credentials involved).
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
         Ok(reply)
     };
-    run.await.unwrap_or_else(|r| r)
+    let mut reply = run.await.unwrap_or_else(|r| r);
+    // Public, and read by stores on other origins (no credentials involved). Refusals too: a
+    // store's page should read "answered HTTP 404" (nothing published, a preview link expired),
+    // not a CORS failure that looks like the network.
+    reply.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    reply
 }

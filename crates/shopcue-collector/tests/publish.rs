@@ -56,7 +56,9 @@ fn live_title(addr: &str) -> String {
 fn publish_serve_revalidate_roll_back_and_audit() {
     let server = start_sqlite();
     let addr = &server.addr;
-    assert_eq!(live(addr, "").0, 404, "nothing published yet");
+    // Readable by a store on another origin, so that its page says why (not a CORS failure).
+    let (status, head, _) = live(addr, "");
+    assert_eq!((status, header(&head, "access-control-allow-origin")), (404, Some("*")), "nothing published yet");
 
     let (status, _, body) = put(addr, &config("Only a few left:"), "?author=mika&note=first%20cut");
     assert_eq!(status, 201, "{body}");
@@ -246,9 +248,12 @@ fn preview_links_serve_a_draft_until_they_expire() {
     assert_eq!(status, 200);
     assert!(body.contains(r#""Draft: ",["item.name"]"#), "{body}");
     assert_eq!(header(&head, "cache-control"), Some("no-store"));
+    assert_eq!(header(&head, "access-control-allow-origin"), Some("*"));
     assert_eq!(live_title(addr), "Live: {{item.name}}", "everyone else still gets the live config");
     let forged = format!("{}{}", &token[..token.len() - 1], if token.ends_with('0') { '1' } else { '0' });
-    assert_eq!(request(addr, "GET", &format!("/shopcue/sites/{SITE}/config.json?preview={forged}"), "", b"").0, 404);
+    let (status, head, body) = request(addr, "GET", &format!("/shopcue/sites/{SITE}/config.json?preview={forged}"), "", b"");
+    assert_eq!((status, header(&head, "access-control-allow-origin")), (404, Some("*")), "{body}");
+    assert!(body.contains("expired or never existed"), "{body}");
     // An invalid draft gets the same 422 as a publish; a ttl out of range a 400.
     assert_eq!(request(addr, "POST", &format!("/api/sites/{SITE}/preview"), "", b"{\"version\":1}").0, 422);
     assert_eq!(request(addr, "POST", &format!("/api/sites/{SITE}/preview?ttl_s=5"), "", config("x").as_bytes()).0, 400);
