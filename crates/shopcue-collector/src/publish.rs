@@ -216,10 +216,20 @@ fn version_param(query: &str, key: &str) -> Result<i64, Response> {
     let Some(text) = query_param(query, key) else {
         return Err(error_reply(StatusCode::BAD_REQUEST, &format!("{key} is required in the query string: ?{key}=N (1, 2, …)")));
     };
+    version_number(&text, key)
+}
+
+/// `text` as a version number; `what` names where it was written when it is not one.
+fn version_number(text: &str, what: &str) -> Result<i64, Response> {
     text.parse::<i64>()
         .ok()
         .filter(|v| *v >= 1)
-        .ok_or_else(|| error_reply(StatusCode::BAD_REQUEST, &format!("{key} must be a version number (1, 2, …), got {text:?}")))
+        .ok_or_else(|| error_reply(StatusCode::BAD_REQUEST, &format!("{what} must be a version number (1, 2, …), got {text:?}")))
+}
+
+/// The 404 for a version the site does not have.
+fn no_such_version(n: i64) -> Response {
+    error_reply(StatusCode::NOT_FOUND, &format!("this site has no version {n}"))
 }
 
 fn peer(req: &Request) -> Option<std::net::IpAddr> {
@@ -406,11 +416,11 @@ pub async fn get_version(State(app): State<App>, Path((site, n)): Path<(String, 
     }
     let run = async {
         site_or_400(&site)?;
-        let n = version_param(&format!("v={n}"), "v")?;
+        let n = version_number(&n, "the version in the path")?;
         let store = app.configs.clone();
         match blocking(move || store.version(&site, n)).await? {
             Some((v, raw, runtime)) => Ok(json_reply(StatusCode::OK, &with_texts(&v, &raw, Some(&runtime)))),
-            None => Err(error_reply(StatusCode::NOT_FOUND, "no such version")),
+            None => Err(no_such_version(n)),
         }
     };
     run.await.unwrap_or_else(|r| r)
@@ -427,8 +437,10 @@ pub async fn diff_versions(State(app): State<App>, Path(site): Path<String>, req
         let (from, to) = (version_param(&query, "from")?, version_param(&query, "to")?);
         let store = app.configs.clone();
         let (a, b) = blocking(move || Ok((store.version(&site, from)?, store.version(&site, to)?))).await?;
-        let (Some((_, a, _)), Some((_, b, _))) = (a, b) else {
-            return Err(error_reply(StatusCode::NOT_FOUND, "no such version"));
+        let (a, b) = match (a, b) {
+            (Some((_, a, _)), Some((_, b, _))) => (a, b),
+            (None, _) => return Err(no_such_version(from)),
+            (_, None) => return Err(no_such_version(to)),
         };
         let d = diff(&a, &b);
         let changed = d.lines().filter(|l| !l.starts_with(' ')).count();
@@ -485,7 +497,7 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
                 Ok(json_reply(StatusCode::CREATED, &v.to_value()))
             }
             Ok(None) => Err(refuse_conflict(&app, &of, actor, if_match.as_deref().unwrap_or_default()).await),
-            Err(()) => Err(error_reply(StatusCode::NOT_FOUND, "no such version")),
+            Err(()) => Err(no_such_version(k)),
         }
     };
     run.await.unwrap_or_else(|r| r)

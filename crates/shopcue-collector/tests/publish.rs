@@ -129,7 +129,12 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     let diff = json(&body).get("diff").and_then(Value::as_str).unwrap().to_string();
     assert!(diff.contains("-        \"title\": \"Only a few left: {{item.name}}\""), "{diff}");
     assert!(diff.contains("+        \"title\": \"Last chance: {{item.name}}\""), "{diff}");
-    assert_eq!(request(addr, "GET", &format!("/api/sites/{SITE}/config/diff?from=1&to=9"), "", b"").0, 404);
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/diff?from=1&to=9"), "", b"");
+    assert_eq!(status, 404);
+    assert!(body.contains("this site has no version 9"), "the missing one named: {body}");
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/versions/0"), "", b"");
+    assert_eq!(status, 400);
+    assert!(body.contains(r#"the version in the path must be a version number (1, 2, …), got \"0\""#), "{body}");
 
     // Rollback publishes version 1 again, as version 3.
     let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=1&author=kenji"), "", b"");
@@ -138,7 +143,9 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert_eq!(v3.get("version").and_then(Value::as_f64), Some(3.0));
     assert_eq!(v3.get("source_version").and_then(Value::as_f64), Some(1.0));
     assert_eq!(live_title(addr), "Only a few left: {{item.name}}");
-    assert_eq!(request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=7"), "", b"").0, 404);
+    let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=7"), "", b"");
+    assert_eq!(status, 404);
+    assert!(body.contains("this site has no version 7"), "{body}");
     // The version belongs in the query; a client that put it in a JSON body is told so.
     let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback"), "", br#"{"version":1}"#);
     assert_eq!(status, 400);
