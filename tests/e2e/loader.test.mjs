@@ -35,6 +35,25 @@ test('calls queued before load replay in order; including the script twice is ha
   await context.close();
 });
 
+test("a developer's wrong call is refused with a warning naming what it was given, and the page goes on", async () => {
+  const { context, page, consoleLines, pageErrors } = await open('/fixtures/queue.html');
+  await waitForMessages(page, (ms) => ms.length === 1);
+  const returned = await page.evaluate(() => [
+    shopcue('identify', { member: 'yes', birthday: '13-40', purchase_count: 2 }),
+    shopcue('consent', { analytics: 'granted' }),
+    shopcue('track', 'view_item', { items: [{ item_id: 'x', price: 'cheap' }] }),
+  ]);
+  assert.deepEqual(returned, [undefined, undefined, undefined], 'nothing thrown into the page');
+  const ours = consoleLines.filter((l) => l.type === 'warning' && l.text.startsWith('[shopcue] invalid')).map((l) => l.text);
+  assert.equal(ours.length, 3, ours.join('\n'));
+  // identify's traits and consent's choices are arguments, not an event; track's are an event.
+  assert.match(ours[0], /^\[shopcue\] invalid arguments \(2 problems\)\n {2}\$\.member: must be true or false\n {2}\$\.birthday: must be "MM-DD"/);
+  assert.match(ours[1], /^\[shopcue\] invalid arguments \(1 problem\)\n {2}\$\.analytics: must be true or false/);
+  assert.match(ours[2], /^\[shopcue\] invalid event \(1 problem\)\n {2}\$\.items\[0\]\.price/);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test('the config is fetched while the wasm downloads, once', async () => {
   const context = await newShopperContext(browser);
   const page = await context.newPage();

@@ -181,7 +181,10 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
         s.schedule_evaluation();
         s.schedule_send();
     });
-    result.map_err(|e| js_error(&e))
+    // `track` and the loader's `capture` take events; the other commands other arguments
+    // (`identify`'s traits, `consent`'s choices, a catalog, a message id).
+    let noun = if name == "track" || name == "capture" { "event" } else { "arguments" };
+    result.map_err(|e| platform::js_error_about(&e, noun))
 }
 
 /// `shopcue('on', kind, f)`: before `init` too.
