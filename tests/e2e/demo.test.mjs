@@ -162,6 +162,16 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     ev('all-buy-p', 'purchase', now - 30_000, {}),
   ] }) });
   assert.equal(sent.status, 200);
+  // A scenario with a holdout: 12 of 20 exposed visitors bought, 5 of 20 held out.
+  const held = [];
+  for (let i = 0; i < 40; i++) {
+    const visitor = `uplift-${i}`, holdout = i >= 20;
+    const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: 's', url: '/', params });
+    held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'with_holdout', variant: holdout ? 'holdout' : null }));
+    if ((holdout ? i - 20 < 5 : i < 12)) held.push(e('purchase', now - 30_000, {}));
+  }
+  const heldSent = await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ v: 1, site: 'demo-store', events: held }) });
+  assert.equal(heldSent.status, 200, await heldSent.text());
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
   // Amounts in the site's currency, from its live config (the demo store's is JPY).
@@ -171,6 +181,29 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   const low = rows.find((r) => r[0] === 'page_low_stock');
   assert.ok(low, JSON.stringify(rows));
   assert.ok(Number(low[2]) >= 1, 'exposed visitors counted');
+  // The uplift and its interval in one unit: the CVR difference in points, the interval
+  // around it under it (it once showed +47.5 % relative beside an interval of 1.06 % … 28.63 %
+  // points), and the revenue it estimates with its own interval.
+  const headers = await page.$$eval('#table th', (ths) => ths.map((th) => th.textContent));
+  const col = headers.indexOf('CVR uplift vs holdout');
+  assert.equal(headers[col + 1], 'incremental revenue');
+  const estimates = await page.$$eval('#table tr[data-scenario]', (trs) => trs.map((tr) => [...tr.children].map((td) =>
+    td.querySelector('.figure') ? [td.querySelector('.figure').textContent, td.querySelector('.interval').textContent] : td.textContent)));
+  const withHoldout = estimates.find((r) => r[0] === 'with_holdout');
+  assert.deepEqual(withHoldout[col], ['+35.00 pts (+140.0%)', '95%: +6.34 … +63.66 pts']);
+  assert.match(withHoldout[col + 1][0], /^¥[\d,]+$/);
+  assert.match(withHoldout[col + 1][1], /^95%: ¥[\d,]+ … ¥[\d,]+$/);
+  for (const r of estimates.filter((e) => Array.isArray(e[col]))) {
+    const [, diff, rel] = r[col][0].match(/^([+−]\d+\.\d\d) pts(?: \(([+−]\d+\.\d)%\))?$/) || [];
+    const [, lo, hi] = r[col][1].match(/^95%: ([+−]\d+\.\d\d) … ([+−]\d+\.\d\d) pts$/) || [];
+    assert.ok(diff && lo && hi, JSON.stringify(r));
+    const n = (x) => Number(x.replace('−', '-'));
+    assert.ok(n(lo) <= n(diff) && n(diff) <= n(hi), `the interval holds the uplift: ${JSON.stringify(r)}`);
+    // The difference is of the two CVRs, the relative uplift of the holdout's.
+    const hold = estimates.find((h) => h[0] === r[0] && h[1] === 'holdout');
+    assert.ok(Math.abs(parseFloat(r[8]) - parseFloat(hold[8]) - n(diff)) < 0.011, JSON.stringify([r, hold]));
+    if (rel) assert.ok(Math.abs(n(rel) - (n(diff) / parseFloat(hold[8])) * 100) < 0.11, JSON.stringify([r, hold]));
+  }
   assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
   assert.equal(await page.locator('#daily-chart svg polyline').count(), 2, 'impressions and purchases lines');
   // Each line's colour is in the legend, before its name.
