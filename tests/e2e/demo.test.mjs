@@ -235,6 +235,15 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   assert.match(csv, /^scenario_id,variant,exposed/);
   assert.match(csv, /\npage_low_stock,,/);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  // On a phone the charts keep readable labels (they scroll sideways; they once shrank their
+  // 12px text to about 4px) and the page itself does not scroll sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phone = await page.evaluate(() => ({
+    labels: ['#cvr-chart', '#daily-chart'].map((c) => Math.round(document.querySelector(c + ' svg text').getBoundingClientRect().height)),
+    overflow: document.documentElement.scrollWidth - innerWidth,
+  }));
+  assert.ok(phone.labels.every((h) => h >= 12), JSON.stringify(phone));
+  assert.equal(phone.overflow, 0, JSON.stringify(phone));
   assert.deepEqual(errors, []);
   await context.close();
 });
