@@ -255,6 +255,29 @@ test('the simulated shopper runs the config being edited, not the playground\'s 
   await context.close();
 });
 
+test('on a phone the studio fits the screen: its tables scroll, its tabs wrap, its fields shrink', async () => {
+  const { context, page } = await signedIn();
+  await page.setViewportSize({ width: 390, height: 844 });
+  // What sticks out past the screen's edge, outside the scrolling tables (the page once scrolled
+  // sideways by 200 px: a one-column grid as wide as the scenario table, 60-character fields).
+  const past = () => page.evaluate(() => ({
+    overflow: document.documentElement.scrollWidth - innerWidth,
+    elements: [...document.querySelectorAll('body *')].filter((e) => !e.closest('.scroll') && e.getClientRects().length
+      && e.getBoundingClientRect().right > innerWidth + 1).map((e) => e.tagName + (e.id ? '#' + e.id : '')).slice(0, 5),
+  }));
+  const none = { overflow: 0, elements: [] };
+  assert.deepEqual(await past(), none, 'the scenario list');
+  await page.locator('#scenarios tr[data-scenario="page_low_stock"]').getByRole('button', { name: 'Edit' }).click();
+  await page.locator('#form fieldset').first().waitFor();
+  assert.deepEqual(await past(), none, 'the scenario form');
+  for (const tab of ['Gallery', 'JSON', 'Versions']) {
+    await page.getByRole('tab', { name: tab }).click();
+    await page.waitForTimeout(300);
+    assert.deepEqual(await past(), none, tab);
+  }
+  await context.close();
+});
+
 test('two marketers on the same version: the second publish is refused, not silently undoing the first', async () => {
   const a = await signedIn(), b = await signedIn();
   await a.page.getByRole('button', { name: /^(Pause|Resume) page_low_stock$/ }).click();
