@@ -29,6 +29,11 @@ test('the playground shows what fires and why, live, for a simulated shopper', a
   const titles = await page.evaluate(() => [...document.querySelectorAll('#messages .msg strong')].map((s) => s.textContent));
   assert.ok(titles.includes('カートのリネンシャツは残り1点です'), JSON.stringify(titles));
   await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
+  // On a phone (and in the studio's narrow frame) it fits the screen: the scenario table
+  // scrolls, long JSON wraps (the page once scrolled sideways by 236 px).
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - innerWidth), 0);
+  await page.setViewportSize({ width: 1280, height: 1000 });
   // A config mistake: listed with its path, nothing shown.
   const config = JSON.parse(await page.inputValue('#config'));
   config.scenarios[0].message = { placement: 'popup', title: 'x' };
