@@ -1022,6 +1022,55 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
     Some(s)
 }
 
+/// GA4's recommended event names that Shopcue keeps as custom events (beaconed, not
+/// interpreted): a trigger may name them as they are.
+#[cfg(feature = "compiler")]
+const GA4_EVENTS: &[&str] = &[
+    "add_payment_info",
+    "add_shipping_info",
+    "earn_virtual_currency",
+    "generate_lead",
+    "join_group",
+    "level_up",
+    "login",
+    "post_score",
+    "refund",
+    "select_content",
+    "select_item",
+    "select_promotion",
+    "share",
+    "sign_up",
+    "spend_virtual_currency",
+    "tutorial_begin",
+    "tutorial_complete",
+    "unlock_achievement",
+    "view_cart",
+    "view_promotion",
+    "view_search_results",
+];
+
+/// A trigger's event name. Any name may be a site's own event, matched exactly; one a typo away
+/// from an event Shopcue or GA4 knows (`view_itme`) would never fire, so it is refused with
+/// the name it is closest to.
+#[cfg(feature = "compiler")]
+fn check_event_name(name: &str, path: &str, p: &mut Vec<Problem>) {
+    let known: Vec<&str> = crate::event::KNOWN_EVENTS.iter().chain(GA4_EVENTS).copied().collect();
+    if known.contains(&name) {
+        return;
+    }
+    if let Some(close) = crate::suggest::closest(name, &known) {
+        let message = [
+            "\"",
+            name,
+            "\" is not an event Shopcue or GA4 knows, and a site's own event must match it exactly: this scenario would never fire. Did you mean \"",
+            close,
+            "\"?",
+        ]
+        .concat();
+        p.push(crate::problem!(path, message));
+    }
+}
+
 #[cfg(feature = "compiler")]
 fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigger {
     let mut trigger = Trigger { on: vec!["page_view".into()], paths: Vec::new(), delay_ms: 0 };
@@ -1036,7 +1085,13 @@ fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigg
     };
     if let Some(on) = t.get("on") {
         match strings(on) {
-            Some(on) => trigger.on = on,
+            Some(names) => {
+                for (i, name) in names.iter().enumerate() {
+                    let at = if on.as_array().is_some() { element(&member(path, "on"), i) } else { member(path, "on") };
+                    check_event_name(name, &at, p);
+                }
+                trigger.on = names;
+            }
             None => p.push(crate::problem!(member(path, "on"), "must be an event name or a list of event names")),
         }
     }
@@ -1469,6 +1524,22 @@ mod tests {
             "variants":[{"id":"a","weight":0},{"id":"b","weight":0}]}]}"#,
         );
         assert_eq!(zero, [("$.scenarios[0].variants".to_string(), "weights must add up to more than 0".to_string())]);
+    }
+
+    #[test]
+    fn a_trigger_event_a_typo_away_from_a_known_one_is_refused_and_a_sites_own_event_is_not() {
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[
+            {"id":"a","message":{"title":"t"},"trigger":{"on":["view_itme","add_to_cart","newsletter_signup","View_Item"]}},
+            {"id":"b","message":{"title":"t"},"trigger":{"on":"purchse"}},
+            {"id":"c","message":{"title":"t"},"trigger":{"on":["view_cart","select_item","sign_up","quiz_done"]}}]}"#,
+        );
+        let paths: Vec<&str> = bad.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(paths, ["$.scenarios[0].trigger.on[0]", "$.scenarios[0].trigger.on[3]", "$.scenarios[1].trigger.on"]);
+        assert!(bad[0].1.starts_with("\"view_itme\" is not an event Shopcue or GA4 knows"), "{}", bad[0].1);
+        assert!(bad[0].1.ends_with("this scenario would never fire. Did you mean \"view_item\"?"), "{}", bad[0].1);
+        assert!(bad[1].1.ends_with("Did you mean \"view_item\"?"), "a name in other capitals: {}", bad[1].1);
+        assert!(bad[2].1.ends_with("Did you mean \"purchase\"?"), "{}", bad[2].1);
     }
 
     #[test]
