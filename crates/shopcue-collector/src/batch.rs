@@ -97,6 +97,13 @@ impl Batch {
 /// Decodes a request body received at `now_ms`. `Err` is a 400 reason for the whole batch.
 pub fn decode(body: &str, now_ms: i64) -> Result<Batch, String> {
     let v = json::parse_untrusted(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    // The beacon protocol's version: 1, or left out. A batch of another version (a newer widget
+    // than this collector) is refused whole rather than misread.
+    match v.get("v") {
+        None => {}
+        Some(n) if n.as_f64() == Some(1.0) => {}
+        Some(n) => return Err(format!("v is {}: this collector reads beacon protocol version 1", n.to_json())),
+    }
     let site = text(&v, "site", 100)?;
     let events = v.get("events").and_then(Value::as_array).ok_or("events must be an array")?;
     if events.is_empty() {
@@ -219,6 +226,16 @@ mod tests {
         assert_eq!(b.events[1].scenario_id.as_deref(), Some("cart_low_stock"));
         assert_eq!(b.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(b.client_dropped, 2);
+    }
+
+    #[test]
+    fn a_batch_of_another_protocol_version_is_refused_whole() {
+        let body =
+            |v: &str| format!(r#"{{{v}"site":"s","events":[{{"id":"x","name":"page_view","ts":{NOW},"visitor_id":"v"}}]}}"#);
+        assert_eq!(decode(&body(r#""v":1,"#), NOW).unwrap().events.len(), 1);
+        assert_eq!(decode(&body(""), NOW).unwrap().events.len(), 1, "left out: version 1");
+        assert_eq!(decode(&body(r#""v":2,"#), NOW).unwrap_err(), "v is 2: this collector reads beacon protocol version 1");
+        assert_eq!(decode(&body(r#""v":"1","#), NOW).unwrap_err(), "v is \"1\": this collector reads beacon protocol version 1");
     }
 
     #[test]
