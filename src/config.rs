@@ -1028,7 +1028,8 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
 /// own, is that close to one: a test checks.)
 #[cfg(feature = "compiler")]
 fn check_event_name(name: &str, path: &str, p: &mut Vec<Problem>) {
-    if let Some(close) = crate::suggest::closest(name, crate::event::KNOWN_EVENTS) {
+    let known = crate::event::KNOWN_EVENTS;
+    if let Some(close) = crate::suggest::closest(name, known).filter(|_| !known.contains(&name)) {
         let why = "\" is not an event Shopcue knows, and a site's own event must match it exactly: this scenario would never fire. Did you mean \"";
         p.push(crate::problem!(path, crate::text::concat(&["\"", name, why, close, "\"?"])));
     }
