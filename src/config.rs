@@ -1504,7 +1504,7 @@ mod tests {
         assert!(bad[0].1.ends_with("this scenario would never fire. Did you mean \"view_item\"?"), "{}", bad[0].1);
         assert!(bad[1].1.ends_with("Did you mean \"view_item\"?"), "a name in other capitals: {}", bad[1].1);
         assert!(bad[2].1.ends_with("Did you mean \"purchase\"?"), "{}", bad[2].1);
-        // GA4's other recommended events (the site's own to Shopcue) all pass.
+        // Shopcue's events and GA4's other recommended ones (the site's own to Shopcue) all pass.
         let ga4 = [
             "add_payment_info",
             "add_shipping_info",
@@ -1528,7 +1528,7 @@ mod tests {
             "view_promotion",
             "view_search_results",
         ];
-        let on: Vec<String> = ga4.iter().map(|e| format!("\"{e}\"")).collect();
+        let on: Vec<String> = ga4.iter().chain(crate::event::KNOWN_EVENTS).map(|e| format!("\"{e}\"")).collect();
         let config = format!(
             r#"{{"version":1,"site":"s","scenarios":[{{"id":"a","message":{{"title":"t"}},"trigger":{{"on":[{}]}}}}]}}"#,
             on.join(",")
