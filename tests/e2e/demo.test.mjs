@@ -235,6 +235,12 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   assert.match(csv, /^scenario_id,variant,exposed/);
   assert.match(csv, /\npage_low_stock,,/);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  // A site with nothing yet says so in every section, the CVR chart included.
+  await page.goto(`${collector.url}/dashboard?site=nothing-yet`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(await page.textContent('#cvr-chart'), 'No exposures in this period.');
+  await page.goto(`${collector.url}/dashboard?site=demo-store`);
+  await page.waitForSelector('body[data-loaded="true"]');
   // On a phone the charts keep readable labels (they scroll sideways; they once shrank their
   // 12px text to about 4px) and the page itself does not scroll sideways.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -266,6 +266,7 @@ test('on a phone the studio fits the screen: its tables scroll, its tabs wrap, i
       && e.getBoundingClientRect().right > innerWidth + 1).map((e) => e.tagName + (e.id ? '#' + e.id : '')).slice(0, 5),
   }));
   const none = { overflow: 0, elements: [] };
+  assert.equal(await page.textContent('#dirty'), 'No unpublished changes.');
   assert.deepEqual(await past(), none, 'the scenario list');
   await page.locator('#scenarios tr[data-scenario="page_low_stock"]').getByRole('button', { name: 'Edit' }).click();
   await page.locator('#form fieldset').first().waitFor();
@@ -275,6 +276,11 @@ test('on a phone the studio fits the screen: its tables scroll, its tabs wrap, i
     await page.waitForTimeout(300);
     assert.deepEqual(await past(), none, tab);
   }
+  // A site with nothing published and nothing added has nothing to publish (it once said
+  // "Unpublished changes").
+  await page.goto(`${collector.url}/studio?site=brand-new`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(await page.textContent('#dirty'), 'Nothing to publish yet: add a scenario from the gallery.');
   await context.close();
 });
 
