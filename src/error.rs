@@ -208,15 +208,38 @@ impl Error {
         self.json_split(text).map(|(before, _)| line_column_of(before))
     }
 
+    /// [`Error::problems_value`] for an error about `text`: a JSON error is its one problem at
+    /// `$`, with [`Error::message_in`] and the `line` and `column` where it stopped, for an
+    /// editor to put its cursor there.
+    ///
+    /// ```
+    /// use shopcue::json::parse;
+    /// let text = "{\n  \"a\": 1,\n}";
+    /// let placed = parse(text).unwrap_err().problems_in(text);
+    /// assert_eq!(placed.get_path("0.line").and_then(|l| l.as_f64()), Some(3.0));
+    /// assert_eq!(placed.get_path("0.path").and_then(|p| p.as_str()), Some("$"));
+    /// ```
+    #[cfg(feature = "compiler")]
+    pub fn problems_in(&self, text: &str) -> crate::json::Value {
+        let Some((line, column)) = self.line_column(text) else { return self.problems_value() };
+        crate::json::Value::Array(vec![crate::json::object([
+            ("path", "$".into()),
+            ("message", self.message_in(text).into()),
+            ("line", crate::json::Value::Number(line as f64)),
+            ("column", crate::json::Value::Number(column as f64)),
+        ])])
+    }
+
     /// A JSON error's text split where it stopped (after a byte order mark, as
     /// config::parse_authored reads): the bytes before, the text from there on. `None` for any
     /// other error.
     #[cfg(feature = "compiler")]
     fn json_split<'t>(&self, text: &'t str) -> Option<(&'t [u8], &'t str)> {
         let Error::Json { offset, .. } = self else { return None };
-        let bytes = text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes();
-        let offset = (*offset).min(bytes.len());
-        Some((&bytes[..offset], std::str::from_utf8(&bytes[offset..]).unwrap_or_default()))
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let offset = (*offset).min(text.len());
+        // `get` (a char-boundary check), not a UTF-8 check of the rest: it is a str already.
+        Some((&text.as_bytes()[..offset], text.get(offset..).unwrap_or_default()))
     }
 
     /// [`Error::message`], with `noun` naming what an [`Error::InvalidEvent`] was about when it

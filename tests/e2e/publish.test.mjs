@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, startCollector, launchBrowser, newShopperContext, waitForMessages } from './harness.mjs';
+import { ROOT, startCollector, launchBrowser, newShopperContext, waitForMessages, eventually } from './harness.mjs';
 
 const TOKEN = 'e2e-admin-token-0123456789';
 let collector, browser;
@@ -170,6 +170,14 @@ test('a page with a raw config works through the compiler module, which only it 
     return null;
   })();
   assert.ok(error && error.includes('$.scenarios[0].preset') && error.includes('page_low_stock'), logs.join('\n'));
+
+  // A raw config fetched by URL is read as publishing reads it: a key written twice is refused
+  // at its line and column, not resolved silently as JSON.parse would.
+  logs.length = 0;
+  await page.goto(`${collector.url}/fixtures/raw-config.html?twice`);
+  const twice = await eventually(() => logs.find((l) => l.startsWith('error:')), 5000, 'the error');
+  assert.match(twice, /invalid JSON at line 7, column 3: "scenarios" is already set in this object/, logs.join('\n'));
+  assert.deepEqual(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
   await context.close();
 });
 

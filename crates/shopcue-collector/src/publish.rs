@@ -176,20 +176,11 @@ fn current(runtime: &str) -> bool {
 /// does not compile. A JSON error is one problem at `$`, with the `line` and `column` in `text`
 /// where reading stopped, so that an editor can put the cursor there.
 fn problems_reply(e: &shopcue::Error, text: &str) -> Response {
-    let message = e.message_in(text);
-    let (status, problems) = match e.line_column(text) {
-        Some((line, column)) => {
-            let problem = object([
-                ("path", "$".into()),
-                ("message", message.as_str().into()),
-                ("line", Value::Number(line as f64)),
-                ("column", Value::Number(column as f64)),
-            ]);
-            (StatusCode::BAD_REQUEST, Value::Array(vec![problem]))
-        }
-        None => (StatusCode::UNPROCESSABLE_ENTITY, e.problems_value()),
-    };
-    json_reply(status, &object([("error", message.into()), ("code", e.code().into()), ("problems", problems)]))
+    let status = if e.line_column(text).is_some() { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+    json_reply(
+        status,
+        &object([("error", e.message_in(text).into()), ("code", e.code().into()), ("problems", e.problems_in(text))]),
+    )
 }
 
 async fn body_text(req: Request) -> Result<String, Response> {

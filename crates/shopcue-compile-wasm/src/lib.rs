@@ -16,7 +16,7 @@
 //! x.dealloc(ptr, bytes.length); x.dealloc(out, 4 + len);
 //! ```
 
-use shopcue::json::{object, parse, Value};
+use shopcue::json::object;
 
 /// The runtime config for the raw config JSON `text`, as JSON: the compiled config (it carries
 /// `"runtime"`), or `{"code": …, "message": …, "problems": [{"path", "message"}, …]}` listing
@@ -27,12 +27,12 @@ use shopcue::json::{object, parse, Value};
 /// assert!(out.contains("SHOPCUE_INVALID_CONFIG") && out.contains("$.scenarios[0].preset"));
 /// ```
 pub fn compile_text(text: &str) -> String {
-    match parse(text).and_then(|raw| shopcue::config::compile(&raw)) {
+    // Read as publishing reads it: a byte order mark skipped, a key written twice refused, and
+    // a JSON slip placed at its line and column.
+    match shopcue::config::parse_authored(text).and_then(|raw| shopcue::config::compile(&raw)) {
         Ok(runtime) => runtime.to_json(),
-        Err(e) => {
-            object([("code", e.code().into()), ("message", Value::String(e.to_string())), ("problems", e.problems_value())])
-                .to_json()
-        }
+        Err(e) => object([("code", e.code().into()), ("message", e.message_in(text).into()), ("problems", e.problems_in(text))])
+            .to_json(),
     }
 }
 
@@ -100,6 +100,8 @@ mod tests {
         }
     }
 
+    use shopcue::json::{parse, Value};
+
     #[test]
     fn a_raw_config_comes_back_compiled_and_a_bad_one_with_every_problem() {
         let ok = parse(&through_memory(r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock"}]}"#)).unwrap();
@@ -112,5 +114,17 @@ mod tests {
         assert_eq!(paths, ["$.site", "$.scenarios[0].preset"]);
         let not_json = parse(&through_memory("{\"version\": 1,}")).unwrap();
         assert_eq!(not_json.get("code").and_then(Value::as_str), Some("SHOPCUE_INVALID_JSON"));
+        // Read as publishing reads it: a slip placed at its line and column, a key written twice
+        // refused (JSON.parse would let the second win), a byte order mark skipped.
+        assert_eq!(not_json.get_path("problems.0.line").and_then(Value::as_f64), Some(1.0));
+        assert_eq!(not_json.get_path("problems.0.column").and_then(Value::as_f64), Some(15.0));
+        let twice = parse(&through_memory("{\"version\": 1,\n \"site\": \"s\",\n \"site\": \"t\", \"scenarios\": []}")).unwrap();
+        let message = twice.get("message").and_then(Value::as_str).unwrap();
+        assert!(
+            message.starts_with("invalid JSON at line 3, column 2") && message.contains("\"site\" is already set"),
+            "{message}"
+        );
+        let bom = parse(&through_memory("\u{feff}{\"version\":1,\"site\":\"s\",\"scenarios\":[]}")).unwrap();
+        assert!(shopcue::config::is_compiled(&bom), "{bom:?}");
     }
 }

@@ -68,16 +68,17 @@ pub fn use_compiler(compile: js_sys::Function) {
     COMPILER.with(|c| *c.borrow_mut() = Some(compile));
 }
 
-/// Compiles a raw config through the loader's compiler module (fetched now, once), then loads
-/// the result. Says once, as information, that publishing the config spares every shopper this.
-pub fn compile_raw(raw: &json::Value, site: &str) {
+/// Compiles a raw config's text through the loader's compiler module (fetched now, once), then
+/// loads the result. Says once, as information, that publishing the config spares every shopper
+/// this.
+pub fn compile_raw(text: String) {
+    let site = with_shell(|s| s.rt.options().map(|o| o.site.clone())).flatten().unwrap_or_default();
     let mut hint = String::from("[shopcue] this config is raw, so this page fetches the compiler (shopcue_compile.wasm) to read it. Publish it (PUT /api/sites/");
-    hint.push_str(site);
+    hint.push_str(&site);
     hint.push_str("/config) or compile it (shopcue-collector config compile), and shoppers skip that download.");
     platform::console("info", &[hint.into()]);
     let compiler = COMPILER.with(|c| c.borrow().clone());
-    let answer =
-        compiler.and_then(|f| f.call1(&JsValue::NULL, &raw.to_json().into()).ok()).and_then(|p| p.dyn_into::<Promise>().ok());
+    let answer = compiler.and_then(|f| f.call1(&JsValue::NULL, &text.into()).ok()).and_then(|p| p.dyn_into::<Promise>().ok());
     match answer {
         Some(promise) => on_settle(promise, |answer| config_loaded(compiled(answer))),
         None => config_loaded(Err(compiler_missing())),
@@ -163,9 +164,18 @@ pub fn load_config(url: String) {
             };
             config_loaded(match text {
                 // Kept only once it reads as JSON: a proxy's HTML error page with a 200 is no config.
-                Ok(t) => parse(&t).inspect(|_| {
-                    with_shell(|s| s.keep_config(&t));
-                }),
+                Ok(t) => match parse(&t) {
+                    Ok(v) => {
+                        with_shell(|s| s.keep_config(&t));
+                        // A raw config is compiled from its text as written, so that it is read as
+                        // publishing reads it (a key written twice refused, not lost).
+                        if !shopcue::config::is_compiled(&v) {
+                            return compile_raw(t);
+                        }
+                        Ok(v)
+                    }
+                    e => e,
+                },
                 // `why` names the URL already ("/x.json answered HTTP 503").
                 Err(why) => match with_shell(|s| s.kept_config()).flatten() {
                     Some(copy) => {

@@ -270,8 +270,7 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
 fn config_loaded(config: Result<Value, Error>) {
     if let Ok(raw @ Value::Object(_)) = &config {
         if !shopcue::config::is_compiled(raw) {
-            let site = with_shell(|s| s.rt.options().map(|o| o.site.clone())).flatten().unwrap_or_default();
-            return beacon::compile_raw(raw, &site);
+            return beacon::compile_raw(raw.to_json());
         }
     }
     let result = with_shell(|s| {
