@@ -34,36 +34,30 @@ test('a store on an allowed origin gets the widget from the collector: wasm, con
   await context.close();
 });
 
-test('a store on an origin not allowed: one warning that names the wasm, and nothing else happens', async () => {
-  const collector = await startCollector();
+/** A visit that Shopcue answers with one console line: that line (after half a second more, so
+ * that a second one would be seen). */
+async function oneLine(collectorOptions) {
+  const collector = await startCollector(collectorOptions);
   const browser = await launchBrowser();
   started.push(browser, collector);
   const { context, page, lines } = await visit(collector, browser);
-  const ours = await eventually(() => {
-    const l = lines.filter((x) => x.text.includes('[shopcue]'));
-    return l.length && l;
-  }, 10_000, 'the warning');
-  assert.equal(ours.length, 1);
-  assert.match(ours[0].text, /^\[shopcue\] disabled: http:\/\/127\.0\.0\.1:\d+\/shopcue\/shopcue_bg\.wasm could not start \(Failed to fetch\)/);
+  const ours = () => lines.filter((l) => l.text.includes('[shopcue]'));
+  await eventually(() => ours().length, 10_000, 'a line from Shopcue');
+  await page.waitForTimeout(500);
+  assert.equal(ours().length, 1, JSON.stringify(ours()));
   assert.deepEqual(await page.evaluate(() => window.__messages), []);
   await context.close();
+  return ours()[0].text;
+}
+
+test('a store on an origin not allowed: one warning that names the wasm, and nothing else happens', async () => {
+  const line = await oneLine();
+  assert.match(line, /^\[shopcue\] disabled: http:\/\/127\.0\.0\.1:\d+\/shopcue\/shopcue_bg\.wasm could not start \(Failed to fetch\)/);
 });
 
 test('a store on an allowed origin whose site has nothing published: the page says the collector answered 404', async () => {
   // Before the collector sent CORS headers on its refusals too, the browser hid the 404 from
   // the page, which could only say "could not fetch", as if the network were down.
-  const collector = await startCollector({ args: ['--allow-origin', '*'], publish: false });
-  const browser = await launchBrowser();
-  started.push(browser, collector);
-  const { context, page, lines } = await visit(collector, browser);
-  const ours = await eventually(() => {
-    const l = lines.filter((x) => x.text.includes('[shopcue]'));
-    return l.length && l;
-  }, 10_000, 'the error');
-  await page.waitForTimeout(500); // and no second line
-  const all = lines.filter((l) => l.text.includes('[shopcue]'));
-  assert.equal(all.length, 1, JSON.stringify(all));
-  assert.match(ours[0].text, /config not loaded: http:\/\/127\.0\.0\.1:\d+\/shopcue\/sites\/demo-store\/config\.json answered HTTP 404/);
-  assert.deepEqual(await page.evaluate(() => window.__messages), []);
-  await context.close();
+  const line = await oneLine({ args: ['--allow-origin', '*'], publish: false });
+  assert.match(line, /config not loaded: http:\/\/127\.0\.0\.1:\d+\/shopcue\/sites\/demo-store\/config\.json answered HTTP 404/);
 });
