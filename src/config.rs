@@ -45,6 +45,19 @@ pub fn is_compiled(v: &Value) -> bool {
     v.get("runtime").is_some()
 }
 
+/// Whether `v` is a raw authoring config: an object that is not [compiled](is_compiled). (What
+/// is no object at all is no config of either kind.)
+///
+/// ```
+/// use shopcue::{config::is_raw, json::parse};
+/// assert!(is_raw(&parse(r#"{"version":1,"site":"s","scenarios":[]}"#).unwrap()));
+/// assert!(!is_raw(&parse(r#"{"version":1,"runtime":3,"site":"s","config":[]}"#).unwrap()));
+/// assert!(!is_raw(&parse("[]").unwrap()));
+/// ```
+pub fn is_raw(v: &Value) -> bool {
+    matches!(v, Value::Object(_)) && !is_compiled(v)
+}
+
 /// Compiles a raw authoring config into the runtime config the shopper's widget loads
 /// ([`crate::compiled`]): checked as a whole (every problem with its JSON path, for every
 /// language its texts are written in and for any other), each scenario's preset expanded under

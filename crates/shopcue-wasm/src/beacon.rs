@@ -168,8 +168,9 @@ pub fn load_config(url: String) {
                     Ok(v) => {
                         with_shell(|s| s.keep_config(&t));
                         // A raw config is compiled from its text as written, so that it is read as
-                        // publishing reads it (a key written twice refused, not lost).
-                        if !shopcue::config::is_compiled(&v) {
+                        // publishing reads it (a key written twice refused, not lost). Text that is
+                        // no object at all is no config, raw or not: refused without the compiler.
+                        if shopcue::config::is_raw(&v) {
                             return compile_raw(t);
                         }
                         Ok(v)

@@ -268,10 +268,8 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
 /// be had or is invalid is logged as one console error with its code and every problem, and
 /// reaches `on('error')`; tracking and automatic capture go on without scenarios.
 fn config_loaded(config: Result<Value, Error>) {
-    if let Ok(raw @ Value::Object(_)) = &config {
-        if !shopcue::config::is_compiled(raw) {
-            return beacon::compile_raw(raw.to_json());
-        }
+    if let Some(raw) = config.as_ref().ok().filter(|c| shopcue::config::is_raw(c)) {
+        return beacon::compile_raw(raw.to_json());
     }
     let result = with_shell(|s| {
         let r = config.and_then(|c| s.rt.set_config(&c)).map_err(|e| js_error(&e));
