@@ -163,7 +163,7 @@ test('a page with a raw config works through the compiler module, which only it 
   await page.goto(`${collector.url}/fixtures/raw-config.html?bad`);
   const error = await (async () => {
     for (let i = 0; i < 100; i++) {
-      const e = logs.find((l) => l.startsWith('error:'));
+      const e = logs.find((l) => l.startsWith('error:') && l.includes('[shopcue]')); // not the fixture's favicon 404
       if (e) return e;
       await page.waitForTimeout(50);
     }
@@ -175,7 +175,7 @@ test('a page with a raw config works through the compiler module, which only it 
   // at its line and column, not resolved silently as JSON.parse would.
   logs.length = 0;
   await page.goto(`${collector.url}/fixtures/raw-config.html?twice`);
-  const twice = await eventually(() => logs.find((l) => l.startsWith('error:')), 5000, 'the error');
+  const twice = await eventually(() => logs.find((l) => l.startsWith('error:') && l.includes('[shopcue]')), 5000, 'the error');
   assert.match(twice, /invalid JSON at line 7, column 3: "scenarios" is already set in this object/, logs.join('\n'));
   assert.deepEqual(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
   await context.close();
