@@ -1042,9 +1042,14 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
 #[cfg(feature = "compiler")]
 fn check_event_name(name: &str, path: &str, p: &mut Vec<Problem>) {
     let known = crate::event::KNOWN_EVENTS;
-    if let Some(close) = crate::suggest::closest(name, known).filter(|_| !known.contains(&name)) {
-        let why = "\" is not an event Shopcue knows, and a site's own event must match it exactly: this scenario would never fire. Did you mean \"";
-        p.push(crate::problem!(path, crate::text::concat(&["\"", name, why, close, "\"?"])));
+    if known.contains(&name) {
+        return;
+    }
+    let hint = crate::suggest::hint(name, known);
+    if !hint.is_empty() {
+        let why =
+            "\" is not an event Shopcue knows, and a site's own event must match it exactly: this scenario would never fire.";
+        p.push(crate::problem!(path, crate::text::concat(&["\"", name, why, &hint])));
     }
 }
 
