@@ -210,6 +210,17 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   const legend = await page.$$eval('#daily-chart svg line.legend', (ls) => ls.map((l) => l.getAttribute('stroke')));
   const lines = await page.$$eval('#daily-chart svg polyline', (ps) => ps.map((p) => p.getAttribute('stroke')));
   assert.deepEqual(legend, lines);
+  // A point for every day of the period (the default: the last 30 days, today included), a day
+  // without activity as a zero, not skipped; today's is hollow at the end of a dashed segment,
+  // and its date says the day is not over.
+  const daily = await page.$eval('#daily-chart svg', (s) => ({
+    points: s.querySelectorAll('circle').length,
+    today: [...s.querySelectorAll('.today')].map((e) => e.tagName + ':' + (e.getAttribute('stroke-dasharray') || e.getAttribute('fill'))),
+    end: [...s.querySelectorAll('text')].map((t) => t.textContent).find((t) => t.includes('today')),
+  }));
+  assert.equal(daily.points, 30 * 2, JSON.stringify(daily));
+  assert.deepEqual(daily.today, ['line:4 4', 'circle:#fff', 'line:4 4', 'circle:#fff']);
+  assert.equal(daily.end, new Date().toISOString().slice(0, 10) + ' (today, so far)');
   // Every label is inside the chart (a rate of 100.00 % at the right edge was once cut to "10").
   const outside = await page.$$eval('#cvr-chart svg text', (texts) => texts.filter((t) => {
     const box = t.getBBox(), width = t.ownerSVGElement.viewBox.baseVal.width;
