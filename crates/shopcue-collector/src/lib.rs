@@ -552,11 +552,16 @@ fn refuse_admin(app: &App, req: &Request) -> Option<Response> {
     admin(app, req).err()
 }
 
-/// The sign-in page (`GET /login`): a form that posts to itself, its `?next=` kept.
-fn login_page(status: StatusCode, shown: Option<&str>) -> Response {
+/// The sign-in page (`GET /login`): a form that posts to itself, its `?next=` kept; `shown`
+/// names the hidden parts to show (what went wrong), `no_form` hides the form.
+fn login_page(status: StatusCode, shown: &[&str], no_form: bool) -> Response {
     let mut html = include_str!("login.html").to_string();
-    if let Some(id) = shown {
-        html = html.replace(&format!("id=\"{id}\" role=\"alert\" hidden>"), &format!("id=\"{id}\" role=\"alert\">"));
+    for id in shown {
+        html = html.replacen(&format!("id=\"{id}\" role=\"alert\" hidden>"), &format!("id=\"{id}\" role=\"alert\">"), 1);
+        html = html.replacen(&format!("id=\"{id}\" hidden>"), &format!("id=\"{id}\">"), 1);
+    }
+    if no_form {
+        html = html.replacen("<form ", "<form hidden ", 1);
     }
     let mut reply = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
     reply.headers_mut().insert(
@@ -569,13 +574,23 @@ fn login_page(status: StatusCode, shown: Option<&str>) -> Response {
     reply
 }
 
-/// `GET /login`: the sign-in page (404 without an admin password).
-async fn login_form(State(app): State<App>) -> Response {
-    match app.login {
-        Some(_) => login_page(StatusCode::OK, None),
-        None => error_reply(StatusCode::NOT_FOUND, "no admin password is configured (--admin-password-file)"),
+/// `GET /login`: the sign-in page. Without an admin password, `404`: a page for a browser that
+/// says how the dashboard opens instead (from this machine, or with the admin token), JSON for
+/// anything else.
+async fn login_form(State(app): State<App>, headers: HeaderMap) -> Response {
+    if app.login.is_some() {
+        return login_page(StatusCode::OK, &[], false);
     }
+    let browser = headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).any(|v| v.contains("text/html"));
+    if !browser {
+        return error_reply(StatusCode::NOT_FOUND, NO_PASSWORD);
+    }
+    let how = if app.admin_token.is_some() { "token" } else { "this-machine" };
+    login_page(StatusCode::NOT_FOUND, &["none", how], true)
 }
+
+/// What `/login` answers on a collector without an admin password.
+const NO_PASSWORD: &str = "no admin password is configured (--admin-password-file)";
 
 /// Where a sign-in goes next: a path on this collector (`?next=`), else the dashboard.
 fn next_path(query: &str) -> String {
@@ -589,7 +604,7 @@ fn next_path(query: &str) -> String {
 /// Either sets the session cookie. `429` after 5 tries a minute per address.
 async fn login(State(app): State<App>, req: Request) -> Response {
     let Some(login) = app.login.clone() else {
-        return error_reply(StatusCode::NOT_FOUND, "no admin password is configured (--admin-password-file)");
+        return error_reply(StatusCode::NOT_FOUND, NO_PASSWORD);
     };
     let form = req
         .headers()
@@ -602,7 +617,7 @@ async fn login(State(app): State<App>, req: Request) -> Response {
     let ip = peer.map_or_else(|| "unknown".to_string(), |p| client_address(p, req.headers(), &app.trusted_proxies).to_string());
     if let Err(retry_s) = app.login_limiter.take(&ip, now_ms() as f64 / 1000.0) {
         let mut reply = if form {
-            login_page(StatusCode::TOO_MANY_REQUESTS, Some("busy"))
+            login_page(StatusCode::TOO_MANY_REQUESTS, &["busy"], false)
         } else {
             error_reply(StatusCode::TOO_MANY_REQUESTS, "too many login attempts; wait a minute")
         };
@@ -622,7 +637,7 @@ async fn login(State(app): State<App>, req: Request) -> Response {
     let checked = tokio::task::spawn_blocking(move || checking.verify(&password).then(|| checking.issue(now_ms())));
     let (cookie, s) = match checked.await {
         Ok(Some(Ok(issued))) => issued,
-        Ok(None) if form => return login_page(StatusCode::UNAUTHORIZED, Some("wrong")),
+        Ok(None) if form => return login_page(StatusCode::UNAUTHORIZED, &["wrong"], false),
         Ok(None) => return error_reply(StatusCode::UNAUTHORIZED, "wrong password"),
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "try again"),
     };

@@ -477,3 +477,31 @@ fn the_base_version_is_checked_in_the_transaction_on_postgresql() {
     let pg = Postgres::start();
     publish_is_refused_in_the_transaction_once_its_base_is_gone(&PgStore::open(&pg.url).unwrap());
 }
+
+/// A browser sent to `/login` on a collector without an admin password gets a page that says how
+/// the dashboard opens there (it once got a bare JSON 404); anything else still gets JSON.
+#[test]
+fn login_without_a_password_says_how_the_dashboard_opens() {
+    let browser = "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\n";
+    let shown = |page: &str, id: &str| page.contains(&format!("id=\"{id}\">"));
+
+    let open = start_sqlite();
+    let (status, head, page) = request(&open.addr, "GET", "/login", browser, b"");
+    assert_eq!(status, 404);
+    assert!(header(&head, "content-type").unwrap().starts_with("text/html"));
+    assert!(page.contains("nothing to sign in to") && page.contains(r#"<a href="/dashboard">"#), "{page}");
+    assert!(shown(&page, "none") && shown(&page, "this-machine") && !shown(&page, "token"), "{page}");
+    assert!(page.contains("<form hidden "), "no password field to fill in: {page}");
+    let (status, head, body) = request(&open.addr, "GET", "/login", "", b"");
+    assert_eq!((status, header(&head, "content-type")), (404, Some("application/json")));
+    assert!(body.contains("no admin password is configured"), "{body}");
+
+    let dir = common::temp_dir("publish-login-token");
+    let store = shopcue_collector::sqlite::SqliteStore::open(&dir.0.join("e.sqlite")).unwrap();
+    let mut app = App::new(Arc::new(store), Vec::new(), Vec::new());
+    app.admin_token = Some(Arc::new("a-long-enough-admin-token-0123456789".into()));
+    let addr = &common::serve(app);
+    let (status, _, page) = request(addr, "GET", "/login", browser, b"");
+    assert_eq!(status, 404);
+    assert!(shown(&page, "token") && !shown(&page, "this-machine"), "{page}");
+}
