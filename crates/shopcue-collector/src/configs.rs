@@ -167,11 +167,29 @@ impl NewVersion {
         }
     }
 
+    /// Whether publishing this would only repeat the live version, whose texts are `raw` and
+    /// `runtime`: a publish of what is live makes no new version (a rollback always does).
+    pub fn repeats(&self, raw: &str, runtime: &str) -> bool {
+        self.action == "publish" && self.raw == raw && self.runtime == runtime
+    }
+
     /// The strong ETag of this version's runtime config: its version number and a 64-bit FNV-1a
     /// hash of the text, computed once at publishing (every collector serves the same tag).
     pub fn etag(&self, version: i64) -> String {
         etag(version, &self.runtime)
     }
+}
+
+/// What [`ConfigStore::publish`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// Stored as the site's next version, live at once.
+    New(Version),
+    /// Nothing stored: the live version (this one) is what it would publish
+    /// ([`NewVersion::repeats`]).
+    Unchanged(Version),
+    /// Nothing stored: the version it was made to (`based_on`) is no longer live.
+    Conflict,
 }
 
 /// The strong ETag of version `version` served as `runtime` (see [`NewVersion::etag`]).
@@ -216,9 +234,10 @@ impl AuditEntry {
 /// Where site configs live. Errors are text for the log; clients see 503.
 pub trait ConfigStore: Send + Sync {
     /// Stores `v` as the site's next version, live at once, with its audit entry (`actor`), in
-    /// one transaction; concurrent publishers (other collectors) get consecutive numbers.
-    /// `None` (nothing stored) when `v.based_on` is no longer the live version.
-    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Option<Version>, String>;
+    /// one transaction; concurrent publishers (other collectors) get consecutive numbers. In the
+    /// same transaction, nothing is stored when `v.based_on` is no longer the live version
+    /// ([`Published::Conflict`]) or when `v` repeats the live version ([`Published::Unchanged`]).
+    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Published, String>;
     /// A site's versions, newest first.
     fn versions(&self, site: &str) -> Result<Vec<Version>, String>;
     /// One version with its raw and runtime texts.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use postgres::{Client, Config, NoTls};
 
-use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Version};
+use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Published, Version};
 
 use crate::report::Row;
 use crate::rollup::{self, Rollup};
@@ -444,14 +444,20 @@ fn version_of(r: &postgres::Row) -> Result<Version, postgres::Error> {
 }
 
 impl ConfigStore for PgStore {
-    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Option<Version>, String> {
+    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Published, String> {
         self.with(&self.writer, |c| {
             let mut tx = c.transaction()?;
             // Collectors publishing for one site at once take turns: consecutive numbers.
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('shopcue-config:' || $1::text)::int8)", &[&v.site])?;
             let n: i64 = tx.query_one(&dialect(configs::NEXT_VERSION_SQL), &[&v.site])?.get(0);
+            // Either way nothing is written: the transaction rolls back.
             if v.based_on.is_some_and(|b| b != n - 1) {
-                return Ok(None); // another version went live since (the transaction rolls back)
+                return Ok(Published::Conflict); // another version went live since
+            }
+            if let Some(r) = tx.query_opt(&dialect(&configs::version_sql()), &[&v.site, &(n - 1)])? {
+                if v.repeats(r.try_get(8)?, r.try_get(9)?) {
+                    return Ok(Published::Unchanged(version_of(&r)?));
+                }
             }
             let etag = v.etag(n);
             tx.execute(
@@ -460,7 +466,7 @@ impl ConfigStore for PgStore {
             )?;
             tx.execute(&dialect(configs::INSERT_AUDIT_SQL), &[&v.site, &v.now, &actor, &v.action, &Some(n), &v.note])?;
             tx.commit()?;
-            Ok(Some(v.published(n, etag)))
+            Ok(Published::New(v.published(n, etag)))
         })
     }
 

@@ -34,7 +34,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use shopcue::json::{object, Value};
 
-use crate::configs::{diff, etag, pretty, AuditEntry, NewVersion, Version};
+use crate::configs::{diff, etag, pretty, AuditEntry, NewVersion, Published, Version};
 use crate::{error_reply, json_reply, now_ms, query_param, App};
 
 /// How long a live config read from the database is served from memory. A publish or rollback
@@ -239,12 +239,9 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
         let note = text_param(&query, "note", "", 1000)?;
         let raw_text = body_text(req).await?;
         let actor = actor(&app, &headers, peer, &author);
-        // The live version, read once: what If-Match is checked against and what an unchanged
-        // config is compared with.
-        let live = live_version(&app, &site).await?;
         // Made to a version that is no longer live: refused, here or (should another publish
         // come in between) in the publishing transaction itself.
-        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor, live.as_ref().map(|(v, ..)| v)).await?;
+        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor).await?;
         let compiled = shopcue::config::parse_authored(&raw_text).and_then(|raw| Ok((compile_for(&site, &raw)?, raw)));
         let (runtime, raw) = match compiled {
             Ok(ok) => ok,
@@ -253,16 +250,6 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
                 return Err(problems_reply(&e, &raw_text));
             }
         };
-        let raw = pretty(&raw);
-        // What is live already makes no new version: a PUT repeated (a deploy that publishes
-        // the same file every time) changes nothing, and shoppers keep their cached config.
-        if let Some((live, live_raw, live_runtime)) = live {
-            if live_raw == raw && live_runtime == runtime {
-                let mut reply = live.to_value();
-                reply.set("unchanged", true.into());
-                return Ok(json_reply(StatusCode::OK, &reply));
-            }
-        }
         let v = NewVersion {
             site: site.clone(),
             now: now_ms(),
@@ -270,16 +257,12 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
             note,
             action: "publish",
             source_version: None,
-            raw,
+            raw: pretty(&raw),
             runtime,
             based_on,
         };
         let (store, by) = (app.configs.clone(), actor.clone());
-        let Some(version) = blocking(move || store.publish(&v, &by)).await? else {
-            return Err(refuse_conflict(&app, &site, actor, if_match.as_deref().unwrap_or_default()).await);
-        };
-        app.live.forget(&version.site);
-        Ok(json_reply(StatusCode::CREATED, &version.to_value()))
+        published(&app, &site, actor, if_match, blocking(move || store.publish(&v, &by)).await?).await
     };
     run.await.unwrap_or_else(|r| r)
 }
@@ -297,6 +280,25 @@ pub async fn get_config(State(app): State<App>, Path(site): Path<String>, req: R
         Ok(json_reply(StatusCode::OK, &with_texts(&v, &raw, None)))
     };
     run.await.unwrap_or_else(|r| r)
+}
+
+/// The reply to a publish or rollback that the store did ([`ConfigStore::publish`]): `201` with
+/// the new version; `200` with the live version and `"unchanged": true` when that is what it
+/// would publish (a PUT repeated, as a deploy that publishes the same file every time: nothing
+/// changes, and shoppers keep their cached config); the `412` when its base is gone.
+async fn published(app: &App, site: &str, actor: String, if_match: Option<String>, p: Published) -> Result<Response, Response> {
+    match p {
+        Published::New(version) => {
+            app.live.forget(&version.site);
+            Ok(json_reply(StatusCode::CREATED, &version.to_value()))
+        }
+        Published::Unchanged(live) => {
+            let mut reply = live.to_value();
+            reply.set("unchanged", true.into());
+            Ok(json_reply(StatusCode::OK, &reply))
+        }
+        Published::Conflict => Err(refuse_conflict(app, site, actor, if_match.as_deref().unwrap_or_default()).await),
+    }
 }
 
 /// What an `If-Match` header asks of the live version `live`: `Ok(Some(n))` when one of its tags
@@ -317,20 +319,20 @@ fn precondition(if_match: &str, live: Option<&Version>) -> Result<Option<i64>, (
     }
 }
 
-/// A write's `If-Match` header and, checked against `live` (the live version), the version it
-/// must be made to ([`precondition`]); or the `412` to answer (recorded as a refusal) when that
-/// version is no longer live.
+/// A write's `If-Match` header and, checked against the live version (read only when there is
+/// one), the version it must be made to ([`precondition`]); or the `412` to answer (recorded as
+/// a refusal) when that version is no longer live.
 async fn check_if_match(
     app: &App,
     site: &str,
     headers: &HeaderMap,
     actor: &str,
-    live: Option<&Version>,
 ) -> Result<(Option<String>, Option<i64>), Response> {
     let Some(expected) = headers.get(header::IF_MATCH).map(|h| h.to_str().unwrap_or_default().to_string()) else {
         return Ok((None, None));
     };
-    match precondition(&expected, live) {
+    let live = live_version(app, site).await?.map(|(v, ..)| v);
+    match precondition(&expected, live.as_ref()) {
         Ok(based_on) => Ok((Some(expected), based_on)),
         Err(()) => Err(refuse_conflict(app, site, actor.to_string(), &expected).await),
     }
@@ -461,11 +463,10 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
         let note = text_param(&query, "note", "", 1000)?;
         let actor = actor(&app, &headers, peer, &author);
         // As for a publish: made to the version the client saw live, or refused.
-        let live = live_version(&app, &site).await?;
-        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor, live.as_ref().map(|(v, ..)| v)).await?;
+        let (if_match, based_on) = check_if_match(&app, &site, &headers, &actor).await?;
         let (store, by, of) = (app.configs.clone(), actor.clone(), site.clone());
-        let published = blocking(move || {
-            let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(Err(())) };
+        let done = blocking(move || {
+            let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(None) };
             let runtime = recompiled(&site, &raw, &runtime).unwrap_or(runtime);
             let note = if note.is_empty() { format!("rollback to version {k}") } else { note };
             let v = NewVersion {
@@ -479,17 +480,10 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
                 runtime,
                 based_on,
             };
-            store.publish(&v, &by).map(Ok)
+            store.publish(&v, &by).map(Some)
         })
         .await?;
-        match published {
-            Ok(Some(v)) => {
-                app.live.forget(&v.site);
-                Ok(json_reply(StatusCode::CREATED, &v.to_value()))
-            }
-            Ok(None) => Err(refuse_conflict(&app, &of, actor, if_match.as_deref().unwrap_or_default()).await),
-            Err(()) => Err(no_such_version(k)),
-        }
+        published(&app, &of, actor, if_match, done.ok_or_else(|| no_such_version(k))?).await
     };
     run.await.unwrap_or_else(|r| r)
 }

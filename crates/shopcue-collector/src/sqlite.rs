@@ -6,7 +6,7 @@ use std::sync::{LazyLock, Mutex};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Version};
+use crate::configs::{self, AuditEntry, ConfigStore, NewVersion, Published, Version};
 use crate::report::Row;
 use crate::rollup::{self, Rollup};
 use crate::segment;
@@ -340,13 +340,24 @@ fn version_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
 }
 
 impl ConfigStore for SqliteStore {
-    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Option<Version>, String> {
+    fn publish(&self, v: &NewVersion, actor: &str) -> Result<Published, String> {
         let mut conn = self.conn();
-        let run = |conn: &mut Connection| -> rusqlite::Result<Option<Version>> {
-            let tx = conn.transaction()?;
+        let run = |conn: &mut Connection| -> rusqlite::Result<Published> {
+            // Immediate: the write lock from the first read, so that collectors sharing the file
+            // take turns (a deferred one could read, then fail to upgrade to writing).
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let n: i64 = tx.query_row(&dialect(configs::NEXT_VERSION_SQL), params![v.site], |r| r.get(0))?;
+            // Either way nothing is written: the transaction rolls back.
             if v.based_on.is_some_and(|b| b != n - 1) {
-                return Ok(None); // another version went live since (the transaction rolls back)
+                return Ok(Published::Conflict); // another version went live since
+            }
+            let live = tx
+                .query_row(&dialect(&configs::version_sql()), params![v.site, n - 1], |r| {
+                    Ok((version_of(r)?, r.get::<_, String>(8)?, r.get::<_, String>(9)?))
+                })
+                .optional()?;
+            if let Some((live, ..)) = live.filter(|(_, raw, runtime)| v.repeats(raw, runtime)) {
+                return Ok(Published::Unchanged(live));
             }
             let etag = v.etag(n);
             tx.execute(
@@ -355,7 +366,7 @@ impl ConfigStore for SqliteStore {
             )?;
             tx.execute(&dialect(configs::INSERT_AUDIT_SQL), params![v.site, v.now, actor, v.action, n, v.note])?;
             tx.commit()?;
-            Ok(Some(v.published(n, etag)))
+            Ok(Published::New(v.published(n, etag)))
         };
         run(&mut conn).map_err(|e| format!("SQLite: {e}"))
     }

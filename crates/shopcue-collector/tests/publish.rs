@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::{request, start_sqlite, start_with, Postgres};
 use shopcue::json::{parse, Value};
-use shopcue_collector::configs::{ConfigStore, NewVersion};
+use shopcue_collector::configs::{ConfigStore, NewVersion, Published};
 use shopcue_collector::pg::PgStore;
 use shopcue_collector::App;
 
@@ -446,22 +446,33 @@ fn a_change_made_to_an_older_version_is_refused_with_412() {
 /// that reaches the store after version 2 went live (another publish between the handler's check
 /// and its write) stores nothing — on SQLite and on PostgreSQL.
 fn publish_is_refused_in_the_transaction_once_its_base_is_gone(store: &dyn ConfigStore) {
-    let v = |based_on| NewVersion {
+    let v = |based_on, text: &str| NewVersion {
         site: SITE.into(),
         now: 1,
         author: "a".into(),
         note: String::new(),
         action: "publish",
         source_version: None,
-        raw: "{}".into(),
-        runtime: "{}".into(),
+        raw: text.into(),
+        runtime: text.into(),
         based_on,
     };
-    assert_eq!(store.publish(&v(None), "a").unwrap().map(|v| v.version), Some(1));
-    assert_eq!(store.publish(&v(Some(1)), "a").unwrap().map(|v| v.version), Some(2));
-    assert_eq!(store.publish(&v(Some(1)), "a").unwrap(), None, "version 1 is no longer live");
-    assert_eq!(store.versions(SITE).unwrap().len(), 2);
-    assert_eq!(store.audit(SITE).unwrap().len(), 2, "nothing of the refused one stored");
+    let number = |p: Published| match p {
+        Published::New(v) => v.version,
+        other => panic!("not published: {other:?}"),
+    };
+    assert_eq!(number(store.publish(&v(None, "{}"), "a").unwrap()), 1);
+    assert_eq!(number(store.publish(&v(Some(1), "{\"a\":1}"), "a").unwrap()), 2);
+    assert_eq!(store.publish(&v(Some(1), "{\"a\":2}"), "a").unwrap(), Published::Conflict, "version 1 is no longer live");
+    // What is live already is told apart in the same transaction: two identical publishes that
+    // both passed the handler make one version, not two.
+    match store.publish(&v(None, "{\"a\":1}"), "a").unwrap() {
+        Published::Unchanged(live) => assert_eq!(live.version, 2),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(number(store.publish(&v(None, "{}"), "a").unwrap()), 3, "what an older version held is new again");
+    assert_eq!(store.versions(SITE).unwrap().len(), 3);
+    assert_eq!(store.audit(SITE).unwrap().len(), 3, "nothing of the refused or unchanged ones stored");
 }
 
 #[test]
