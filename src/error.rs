@@ -158,8 +158,9 @@ impl Error {
 
     /// [`Error::message`] for an error in `text`, a config as someone wrote it: a JSON syntax
     /// error is placed at its line and column, with the likely slip when it is one of the usual
-    /// ones of hand-edited JSON (a comma before a closing bracket, a comment, single quotes).
-    /// For the publishing side: the widget names the byte.
+    /// ones of hand-edited JSON (a comma before a closing bracket, a comment, single quotes), or
+    /// an HTML page where a config was expected. For the publishing side and the compiler
+    /// module: the widget's own parser names the byte.
     ///
     /// ```
     /// use shopcue::json::parse;
@@ -189,6 +190,8 @@ impl Error {
             " (JSON has no comments)"
         } else if rest.starts_with('\'') {
             " (JSON strings and keys take double quotes)"
+        } else if before.iter().all(u8::is_ascii_whitespace) && rest.starts_with('<') {
+            " (an HTML page, not a config: is its URL right?)"
         } else {
             ""
         };

@@ -92,7 +92,10 @@ for (const [config, code, hint] of [
   ['bad-op', 'SHOPCUE_INVALID_CONFIG', 'Did you mean "$gte"?'],
   ['bad-field', 'SHOPCUE_INVALID_CONFIG', 'Did you mean "priority"?'],
   ['bad-template', 'SHOPCUE_INVALID_CONFIG', 'Did you mean "name"?'],
-  ['bad-json', 'SHOPCUE_INVALID_CONFIG', 'is not JSON'],
+  // Text that is not JSON is read by the compiler module, which places the slip by line and
+  // column (the widget's own parser names only the byte) and says what it looks like.
+  ['bad-json', 'SHOPCUE_INVALID_CONFIG', "invalid JSON at line 2, column 1: expected ',' or ']'"],
+  ['bad-html', 'SHOPCUE_INVALID_CONFIG', 'invalid JSON at line 1, column 1: unexpected character, found \'<\' (an HTML page, not a config: is its URL right?)'],
 ]) {
   test(`an invalid config (${config}) is reported with a code, and captured events still reach the collector`, async () => {
     const { context, page, errors } = await open(`ga4=before&ld=product&config=${config}`);

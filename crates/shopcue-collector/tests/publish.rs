@@ -194,6 +194,10 @@ fn a_config_as_an_editor_saved_it_is_read_and_its_json_slips_are_placed() {
             "invalid JSON at line 5, column 3: \"scenarios\" is already set in this object (a key may appear once)",
         ),
         ("{'version': 1}", "invalid JSON at line 1, column 2: expected a string key, found \"'\" (JSON strings and keys take double quotes)"),
+        (
+            "\n<!doctype html>\n<title>Maintenance</title>",
+            "invalid JSON at line 2, column 1: unexpected character, found '<' (an HTML page, not a config: is its URL right?)",
+        ),
     ] {
         for (status, _, body) in [put(addr, text, ""), check(text)] {
             assert_eq!(status, 400, "{body}");

@@ -155,35 +155,37 @@ pub fn load_config(url: String) {
         fetched,
         true,
         Box::new(move |text| {
-            let parse = |t: &str| {
-                json::parse(t).map_err(|e| {
-                    let mut why = String::from("is not JSON: ");
-                    why.push_str(&e.message());
-                    Error::InvalidConfig(vec![Problem::new("$", why)])
-                })
-            };
-            config_loaded(match text {
-                // Kept only once it reads as JSON: a proxy's HTML error page with a 200 is no config.
-                Ok(t) => match parse(&t) {
-                    Ok(v) => {
-                        with_shell(|s| s.keep_config(&t));
-                        // A raw config is compiled from its text as written, so that it is read as
-                        // publishing reads it (a key written twice refused, not lost). Text that is
-                        // no object at all is no config, raw or not: refused without the compiler.
-                        if shopcue::config::is_raw(&v) {
-                            return compile_raw(t);
-                        }
+            // The config read (`Ok(Ok)`), a text for the compiler module (`Ok(Err)`), or why
+            // there is none.
+            let text = text.map(|t| match json::parse(&t) {
+                Ok(v) => {
+                    // Kept only once it reads as JSON.
+                    with_shell(|s| s.keep_config(&t));
+                    // A raw config is compiled from its text as written, so that it is read as
+                    // publishing reads it (a key written twice refused, not lost). Text that is
+                    // no object at all is no config, raw or not: refused without the compiler.
+                    if shopcue::config::is_raw(&v) {
+                        Err(t)
+                    } else {
                         Ok(v)
                     }
-                    e => e,
-                },
-                // `why` names the URL already ("/x.json answered HTTP 503").
+                }
+                // Not JSON: a raw config with a slip of hand editing (a comma too many, a
+                // comment, a config cut short), or an HTML page where the config should be. The
+                // compiler module reads it as publishing does: the slip at its line and column,
+                // an HTML page named as such (this widget's parser names only the byte).
+                Err(_) => Err(t),
+            });
+            config_loaded(match text {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(raw)) => return compile_raw(raw),
+                // `why` names the URL ("/x.json answered HTTP 503").
                 Err(why) => match with_shell(|s| s.kept_config()).flatten() {
                     Some(copy) => {
                         let warning =
                             ["[shopcue] config not loaded: ", &why, "; using the copy this browser kept from an earlier page"];
                         platform::console("warn", &[shopcue::text::concat(&warning).into()]);
-                        parse(&copy)
+                        json::parse(&copy)
                     }
                     None => Err(Error::ConfigUnavailable(why)),
                 },
