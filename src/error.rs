@@ -158,8 +158,8 @@ impl Error {
 
     /// [`Error::message`] for an error in `text`, a config as someone wrote it: a JSON syntax
     /// error is placed at its line and column, with the likely slip when it is one of the usual
-    /// ones of hand-edited JSON (a comma before a closing bracket, a comment, single quotes), or
-    /// an HTML page where a config was expected. For the publishing side and the compiler
+    /// ones of hand-edited JSON (a comma before a closing bracket, a comment, single quotes, a
+    /// text that ends too soon), or an HTML page where a config was expected. For the publishing side and the compiler
     /// module: the widget's own parser names the byte.
     ///
     /// ```
@@ -192,6 +192,10 @@ impl Error {
             " (JSON strings and keys take double quotes)"
         } else if before.iter().all(u8::is_ascii_whitespace) && rest.starts_with('<') {
             " (an HTML page, not a config: is its URL right?)"
+        } else if rest.is_empty() && before.iter().all(u8::is_ascii_whitespace) {
+            " (the text is empty)"
+        } else if rest.is_empty() {
+            " (the text ends here: a closing bracket or brace is missing, or the file was cut short)"
         } else {
             ""
         };

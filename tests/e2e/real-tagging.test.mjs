@@ -94,7 +94,7 @@ for (const [config, code, hint] of [
   ['bad-template', 'SHOPCUE_INVALID_CONFIG', 'Did you mean "name"?'],
   // Text that is not JSON is read by the compiler module, which places the slip by line and
   // column (the widget's own parser names only the byte) and says what it looks like.
-  ['bad-json', 'SHOPCUE_INVALID_CONFIG', "invalid JSON at line 2, column 1: expected ',' or ']'"],
+  ['bad-json', 'SHOPCUE_INVALID_CONFIG', "invalid JSON at line 2, column 1: expected ',' or ']' (the text ends here: a closing bracket or brace is missing, or the file was cut short)"],
   ['bad-html', 'SHOPCUE_INVALID_CONFIG', 'invalid JSON at line 1, column 1: unexpected character, found \'<\' (an HTML page, not a config: is its URL right?)'],
 ]) {
   test(`an invalid config (${config}) is reported with a code, and captured events still reach the collector`, async () => {

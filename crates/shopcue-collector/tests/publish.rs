@@ -195,6 +195,11 @@ fn a_config_as_an_editor_saved_it_is_read_and_its_json_slips_are_placed() {
         ),
         ("{'version': 1}", "invalid JSON at line 1, column 2: expected a string key, found \"'\" (JSON strings and keys take double quotes)"),
         (
+            "{\"version\": 1, \"scenarios\": [{\"preset\": \"page_low_stock\"}\n",
+            "invalid JSON at line 2, column 1: expected ',' or ']' (the text ends here: a closing bracket or brace is missing, or the file was cut short)",
+        ),
+        (" \n", "invalid JSON at line 2, column 1: unexpected end of input (the text is empty)"),
+        (
             "\n<!doctype html>\n<title>Maintenance</title>",
             "invalid JSON at line 2, column 1: unexpected character, found '<' (an HTML page, not a config: is its URL right?)",
         ),
