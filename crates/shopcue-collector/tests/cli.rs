@@ -66,7 +66,10 @@ fn compile_prints_the_runtime_config_that_check_and_the_collector_accept() {
 fn broken_json_is_located_by_line_and_column_and_compile_prints_nothing() {
     let out = run(&["config", "compile", "-"], Some("{\"version\": 1,"));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr), "-: invalid JSON at line 1, column 15: expected a string key\n");
+    assert_eq!(
+        text(&out.stderr),
+        "-: invalid JSON at line 1, column 15: expected a string key (the text ends here: a closing bracket or brace is missing, or the file was cut short)\n"
+    );
     assert!(text(&out.stdout).is_empty());
     // A byte order mark, as Windows editors write one, is not a mistake; a trailing comma is,
     // and is named.
