@@ -711,6 +711,15 @@ impl Scope {
         let bounds =
             time_param(&query, "from", now - 30 * 86_400_000).and_then(|f| Ok((f, time_param(&query, "to", now + 86_400_000)?)));
         let (from, to) = bounds.map_err(|e| error_reply(StatusCode::BAD_REQUEST, &e))?;
+        if from >= to {
+            // An empty period would answer "nothing happened", which is not what was asked.
+            let day = |t: i64| {
+                let c = shopcue::time::civil(t, 0);
+                shopcue::time::iso_date(c.year, c.month, c.day)
+            };
+            let said = format!("from must be before to: the period from {} to {} (UTC) is empty", day(from), day(to));
+            return Err(error_reply(StatusCode::BAD_REQUEST, &said));
+        }
         let segment = segment::Filter::parse(query_param(&query, "device").as_deref(), query_param(&query, "visitor").as_deref())
             .map_err(|e| error_reply(StatusCode::BAD_REQUEST, &e))?;
         Ok(Scope { site, from, to, segment, query })

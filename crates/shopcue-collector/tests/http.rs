@@ -221,6 +221,13 @@ fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
 
     assert_eq!(request(&srv.addr, "GET", "/report", "", b"").0, 400, "site is required");
     assert_eq!(request(&srv.addr, "GET", "/report?site=demo&from=yesterday", "", b"").0, 400);
+    // A period that ends before it starts is refused, not answered as a period without activity.
+    let (status, _, body) = request(&srv.addr, "GET", "/report?site=demo&from=2026-12-10&to=2026-12-01", "", b"");
+    assert_eq!(
+        (status, body.as_str()),
+        (400, r#"{"error":"from must be before to: the period from 2026-12-10 to 2026-12-01 (UTC) is empty"}"#)
+    );
+    assert_eq!(request(&srv.addr, "GET", "/report/rf?site=demo&from=2026-12-10&to=2026-12-10", "", b"").0, 400);
     let (status, _, html) = request(&srv.addr, "GET", "/dashboard", "", b"");
     assert_eq!(status, 200);
     assert!(html.contains("Shopcue scenarios"));
