@@ -159,8 +159,8 @@ impl Error {
     /// [`Error::message`] for an error in `text`, a config as someone wrote it: a JSON syntax
     /// error is placed at its line and column, with the likely slip when it is one of the usual
     /// ones of hand-edited JSON (a comma before a closing bracket, a comment, single quotes, a
-    /// text that ends too soon), or an HTML page where a config was expected. For the publishing side and the compiler
-    /// module: the widget's own parser names the byte.
+    /// text that ends too soon), or an HTML page where a config was expected. For the publishing
+    /// side and the compiler module: the widget's own parser names the byte.
     ///
     /// ```
     /// use shopcue::json::parse;
