@@ -183,6 +183,7 @@ impl Error {
             Some('\'') => ", found \"'\"".to_string(), // not '\''
             Some(c) => format!(", found {c:?}"),
         };
+        // The last character before the slip; `None` when nothing but white space came before.
         let last = before.iter().rev().find(|b| !b.is_ascii_whitespace());
         let slip = if last == Some(&b',') && (rest.starts_with('}') || rest.starts_with(']')) {
             " (a comma with nothing after it: remove the last comma)"
@@ -190,9 +191,9 @@ impl Error {
             " (JSON has no comments)"
         } else if rest.starts_with('\'') {
             " (JSON strings and keys take double quotes)"
-        } else if before.iter().all(u8::is_ascii_whitespace) && rest.starts_with('<') {
+        } else if last.is_none() && rest.starts_with('<') {
             " (an HTML page, not a config: is its URL right?)"
-        } else if rest.is_empty() && before.iter().all(u8::is_ascii_whitespace) {
+        } else if rest.is_empty() && last.is_none() {
             " (the text is empty)"
         } else if rest.is_empty() {
             " (the text ends here: a closing bracket or brace is missing, or the file was cut short)"
