@@ -7,7 +7,8 @@
   var stub = w[NAME];
   // Included twice: the first copy does the work, or has already given up and said why once.
   if (stub && (stub.loaded || stub.loading || stub.failed)) return;
-  if (!stub) {
+  // Not a function: nothing, or an element whose id is "shopcue" (the browser names it on window).
+  if (typeof stub !== 'function') {
     stub = w[NAME] = function () { (stub.q = stub.q || []).push(arguments); };
   }
   stub.loading = true;

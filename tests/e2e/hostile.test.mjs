@@ -111,6 +111,22 @@ test('a hostile host page: global !important resets, polluted prototypes, a thro
   await context.close();
 });
 
+test('a page with an element whose id is "shopcue" (window.shopcue is that element): the snippet and the loader replace it', async () => {
+  for (const query of ['', '?no-snippet']) {
+    const context = await newShopperContext(browser);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${collector.url}/fixtures/named-element.html${query}`);
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+    assert.equal(m.title, '残りわずか：名前の靴は残り2点です', query);
+    assert.deepEqual(await page.evaluate(() => [typeof window.shopcue, document.getElementById('shopcue').textContent]),
+      ['function', 'store slot'], query);
+    assert.deepEqual(errors, [], `nothing thrown into the page ${query}`);
+    await context.close();
+  }
+});
+
 test('a browser without constructed style sheets (Safari before 16.4) gets a <style> element, on a hostile page too', async () => {
   const context = await newShopperContext(browser);
   await context.addInitScript(() => { delete ShadowRoot.prototype.adoptedStyleSheets; });
