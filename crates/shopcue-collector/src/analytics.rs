@@ -357,6 +357,47 @@ pub fn load_scenario_daily(
         .collect())
 }
 
+/// The UTC date (`YYYY-MM-DD`) of a time in ms.
+pub fn utc_date(ms: i64) -> String {
+    let c = shopcue::time::civil(ms, 0);
+    shopcue::time::iso_date(c.year, c.month, c.day)
+}
+
+/// Daily rows (sorted by `date`, then by `key`'s member where there is one) with a row for every
+/// UTC day from `first` up to `end` (day numbers, `end` excluded) that has none, for each value
+/// of `key` the rows hold: its `counts` zero. A quiet day is then a zero in a chart or a
+/// spreadsheet, not a gap that joins the days around it. Days after `today` are not added (a
+/// period that runs into tomorrow has no quiet days there yet).
+pub fn every_day(rows: Vec<Value>, (first, end): (i64, i64), today: i64, key: Option<&str>, counts: &[&str]) -> Vec<Value> {
+    let member = |row: &Value, name: &str| row.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
+    let keys: std::collections::BTreeSet<String> = rows.iter().map(|r| key.map_or(String::new(), |k| member(r, k))).collect();
+    let mut by_day: BTreeMap<(String, String), Value> =
+        rows.into_iter().map(|r| ((member(&r, "date"), key.map_or(String::new(), |k| member(&r, k))), r)).collect();
+    let last = end.min(today + 1).max(first);
+    let mut out = Vec::with_capacity(by_day.len().max(keys.len() * (last - first) as usize));
+    for day in first..last {
+        let date = utc_date(day * DAY_MS);
+        for k in &keys {
+            out.push(by_day.remove(&(date.clone(), k.clone())).unwrap_or_else(|| {
+                let mut zero = object([("date", date.as_str().into())]);
+                if let Some(name) = key {
+                    zero.set(name, k.as_str().into());
+                }
+                for c in counts {
+                    zero.set(c, 0.0.into());
+                }
+                zero
+            }));
+        }
+    }
+    if !by_day.is_empty() {
+        // Rows dated after today (a visitor's clock ahead of the collector's) keep their place.
+        out.extend(by_day.into_values());
+        out.sort_by_cached_key(|r| (member(r, "date"), key.map(|k| member(r, k))));
+    }
+    out
+}
+
 /// Rows of JSON objects as CSV with the given columns.
 pub fn rows_to_csv(columns: &[&str], rows: &[Value]) -> String {
     let mut out = columns.join(",");
@@ -382,6 +423,53 @@ mod tests {
 
     fn buy(customer: &str, day: i64, revenue: f64) -> Purchase {
         Purchase { customer: customer.into(), visitor: format!("v-{customer}"), ts: day * DAY, revenue, trial: false }
+    }
+
+    #[test]
+    fn every_day_fills_quiet_days_with_zeros_per_key_up_to_today() {
+        let row =
+            |date: &str, id: &str, n: f64| object([("date", date.into()), ("scenario_id", id.into()), ("impressions", n.into())]);
+        let day = |date: &str| shopcue::time::parse_iso(date, 0).unwrap().div_euclid(DAY);
+        let rows = vec![row("2026-11-29", "a", 3.0), row("2026-12-01", "a", 1.0), row("2026-12-01", "b", 2.0)];
+        // The period is 2026-11-28 .. 2026-12-05 (excluded); today is 2026-12-02.
+        let filled =
+            every_day(rows, (day("2026-11-28"), day("2026-12-05")), day("2026-12-02"), Some("scenario_id"), &["impressions"]);
+        let seen: Vec<String> = filled
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r.get("date").unwrap().as_str().unwrap(),
+                    r.get("scenario_id").unwrap().as_str().unwrap(),
+                    r.get("impressions").unwrap().to_json()
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "2026-11-28 a 0",
+                "2026-11-28 b 0",
+                "2026-11-29 a 3",
+                "2026-11-29 b 0",
+                "2026-11-30 a 0",
+                "2026-11-30 b 0",
+                "2026-12-01 a 1",
+                "2026-12-01 b 2",
+                "2026-12-02 a 0",
+                "2026-12-02 b 0",
+            ]
+        );
+        // Without a key, one row a day; a row dated after today keeps its place.
+        let rows = vec![object([("date", "2026-12-04".into()), ("purchases", 1.0.into())])];
+        let filled = every_day(rows, (day("2026-12-01"), day("2026-12-05")), day("2026-12-02"), None, &["purchases"]);
+        let dates: Vec<&str> = filled.iter().map(|r| r.get("date").unwrap().as_str().unwrap()).collect();
+        assert_eq!(dates, ["2026-12-01", "2026-12-02", "2026-12-04"]);
+        assert_eq!(filled[0].to_json(), r#"{"date":"2026-12-01","purchases":0}"#);
+        assert!(
+            every_day(vec![], (day("2026-12-01"), day("2026-12-05")), day("2026-12-02"), Some("scenario_id"), &[]).is_empty(),
+            "no scenario, no rows"
+        );
     }
 
     /// A hand-checked table: as of day 400, follow-up until day 430.

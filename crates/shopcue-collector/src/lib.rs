@@ -713,11 +713,8 @@ impl Scope {
         let (from, to) = bounds.map_err(|e| error_reply(StatusCode::BAD_REQUEST, &e))?;
         if from >= to {
             // An empty period would answer "nothing happened", which is not what was asked.
-            let day = |t: i64| {
-                let c = shopcue::time::civil(t, 0);
-                shopcue::time::iso_date(c.year, c.month, c.day)
-            };
-            let said = format!("from must be before to: the period from {} to {} (UTC) is empty", day(from), day(to));
+            let (from, to) = (analytics::utc_date(from), analytics::utc_date(to));
+            let said = format!("from must be before to: the period from {from} to {to} (UTC) is empty");
             return Err(error_reply(StatusCode::BAD_REQUEST, &said));
         }
         let segment = segment::Filter::parse(query_param(&query, "device").as_deref(), query_param(&query, "visitor").as_deref())
@@ -786,6 +783,11 @@ async fn report(State(app): State<App>, req: Request) -> Response {
             ])
         })
         .collect();
+    // Every day of the period up to today, a quiet one as zeros, in the JSON and in the CSVs.
+    let (period, today) = (rollup::days(from, to), now_ms().div_euclid(rollup::DAY_MS));
+    let daily = analytics::every_day(daily, period, today, None, &["impressions", "purchases"]);
+    let scenario_daily =
+        analytics::every_day(scenario_daily, period, today, Some("scenario_id"), &["impressions", "clicks", "exposed"]);
     if scope.csv() {
         return match table.as_str() {
             "daily" => csv_reply("daily", analytics::rows_to_csv(&["date", "impressions", "purchases"], &daily)),

@@ -219,6 +219,18 @@ fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
     assert!(csv.starts_with("scenario_id,variant,exposed,"), "{csv}");
     assert!(csv.contains("\ns,a,10,10,2,1,3,0.2,0.3,0.2,"), "{csv}");
 
+    // The daily tables have every day of the period up to today (21: from 20 days ago), a quiet
+    // one as zeros, not only the days with activity.
+    for table in ["daily", "scenario_daily"] {
+        let (status, _, csv) = request(&srv.addr, "GET", &format!("{path}&format=csv&table={table}"), "", b"");
+        assert_eq!(status, 200, "{csv}");
+        let days: Vec<i64> = csv.lines().skip(1).map(|l| shopcue::time::parse_iso(&l[..10], 0).unwrap() / day).collect();
+        assert_eq!(days.len(), 21, "{csv}");
+        assert!(days.windows(2).all(|w| w[1] - w[0] == 1), "one row a day, none missing: {csv}");
+        assert_eq!(days.last(), Some(&(common::now_ms() / day)), "up to today, not into the period's future: {csv}");
+        assert!(csv.lines().nth(1).unwrap().ends_with(",0,0"), "the first day is quiet: {csv}");
+    }
+
     assert_eq!(request(&srv.addr, "GET", "/report", "", b"").0, 400, "site is required");
     assert_eq!(request(&srv.addr, "GET", "/report?site=demo&from=yesterday", "", b"").0, 400);
     // A period that ends before it starts is refused, not answered as a period without activity.
