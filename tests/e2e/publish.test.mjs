@@ -170,6 +170,8 @@ test('a page with a raw config works through the compiler module, which only it 
     return null;
   })();
   assert.ok(error && error.includes('$.scenarios[0].preset') && error.includes('page_low_stock'), logs.join('\n'));
+  // Only a config that compiles gets the advice to publish it: here the error is all there is.
+  assert.deepEqual(logs.filter((l) => l.includes('this config is raw')), [], logs.join('\n'));
 
   // A raw config fetched by URL is read as publishing reads it: a key written twice is refused
   // at its line and column, not resolved silently as JSON.parse would.
@@ -177,6 +179,7 @@ test('a page with a raw config works through the compiler module, which only it 
   await page.goto(`${collector.url}/fixtures/raw-config.html?twice`);
   const twice = await eventually(() => logs.find((l) => l.startsWith('error:') && l.includes('[shopcue]')), 5000, 'the error');
   assert.match(twice, /invalid JSON at line 7, column 3: "scenarios" is already set in this object/, logs.join('\n'));
+  assert.deepEqual(logs.filter((l) => l.includes('this config is raw')), [], logs.join('\n'));
   assert.deepEqual(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
   await context.close();
 });

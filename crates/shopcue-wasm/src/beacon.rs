@@ -69,20 +69,24 @@ pub fn use_compiler(compile: js_sys::Function) {
 }
 
 /// Compiles a raw config's text through the loader's compiler module (fetched now, once), then
-/// loads the result. Says once, as information, that publishing the config spares every shopper
-/// this.
+/// loads the result. Once it compiles, says as information that publishing the config spares
+/// every shopper this; a text that does not compile (not JSON: an HTML page, a config cut short)
+/// gets only its error.
 pub fn compile_raw(text: String) {
-    let site = with_shell(|s| s.rt.options().map(|o| o.site.clone())).flatten().unwrap_or_default();
-    let mut hint = String::from("[shopcue] this config is raw, so this page fetches the compiler (shopcue_compile.wasm) to read it. Publish it (PUT /api/sites/");
-    hint.push_str(&site);
-    hint.push_str("/config) or compile it (shopcue-collector config compile), and shoppers skip that download.");
-    platform::console("info", &[hint.into()]);
     let compiler = COMPILER.with(|c| c.borrow().clone());
     let answer = compiler.and_then(|f| f.call1(&JsValue::NULL, &text.into()).ok()).and_then(|p| p.dyn_into::<Promise>().ok());
-    match answer {
-        Some(promise) => on_settle(promise, |answer| config_loaded(compiled(answer))),
-        None => config_loaded(Err(compiler_missing())),
-    }
+    let Some(promise) = answer else { return config_loaded(Err(compiler_missing())) };
+    on_settle(promise, |answer| {
+        let config = compiled(answer);
+        if config.is_ok() {
+            let site = with_shell(|s| s.rt.options().map(|o| o.site.clone())).flatten().unwrap_or_default();
+            let mut hint = String::from("[shopcue] this config is raw, so this page fetched the compiler (shopcue_compile.wasm) to read it. Publish it (PUT /api/sites/");
+            hint.push_str(&site);
+            hint.push_str("/config) or compile it (shopcue-collector config compile), and shoppers skip that download.");
+            platform::console("info", &[hint.into()]);
+        }
+        config_loaded(config)
+    });
 }
 
 fn compiler_missing() -> Error {
