@@ -250,6 +250,18 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   await page.goto(`${collector.url}/dashboard?site=nothing-yet`);
   await page.waitForSelector('body[data-loaded="true"]');
   assert.equal(await page.textContent('#cvr-chart'), 'No exposures in this period.');
+  // A site id this collector has never heard of (a typo?) is said to be one, with the sites it knows.
+  const sites = await (await page.request.get(`${collector.url}/api/sites`)).json();
+  assert.ok(sites.some((s) => s.site === 'demo-store' && s.live_version && s.events), JSON.stringify(sites));
+  assert.match(await page.textContent('#status'), /nothing has reached this collector from "nothing-yet" \(its sites: .*demo-store/);
+  // Without a site in the address, the first site that has sent events opens, and every known
+  // site is offered in the site field; the address then names the site and the period.
+  await page.goto(`${collector.url}/dashboard`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(await page.inputValue('#site'), sites.find((s) => s.events).site);
+  assert.deepEqual(await page.$$eval('#known-sites option', (os) => os.map((o) => o.value)), sites.map((s) => s.site));
+  assert.equal(new URL(page.url()).searchParams.get('site'), sites.find((s) => s.events).site);
+  assert.doesNotMatch(await page.textContent('#status'), /nothing has reached/);
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]');
   // On a phone the charts keep readable labels (they scroll sideways; they once shrank their

@@ -285,6 +285,17 @@ test('on a phone the studio fits the screen: its tables scroll, its tabs wrap, i
   await page.waitForSelector('body[data-loaded="true"]');
   assert.equal(await page.textContent('#dirty'), 'Nothing to publish yet: add a scenario from the gallery.');
   assert.ok(await page.getByRole('button', { name: 'Publish' }).isDisabled());
+  // Without a site in the address, the first site with a published config opens, and every site
+  // the collector knows is offered in the site field.
+  const sites = await (await page.request.get(`${collector.url}/api/sites`)).json();
+  await page.goto(`${collector.url}/studio`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  const first = sites.find((s) => s.live_version).site;
+  assert.equal(await page.inputValue('#site'), first);
+  assert.equal(await page.textContent('#live-version'), `Live: version ${sites.find((s) => s.live_version).live_version}`);
+  assert.deepEqual(await page.$$eval('#known-sites option', (os) => os.map((o) => o.value)), sites.map((s) => s.site));
+  assert.equal(new URL(page.url()).search, `?site=${first}`, 'a reload opens the same site');
+  assert.equal(await page.getAttribute('#to-dashboard', 'href'), `/dashboard?site=${first}`);
   await context.close();
 });
 

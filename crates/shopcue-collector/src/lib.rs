@@ -281,6 +281,7 @@ pub fn router(app: App) -> Router {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/api/session", get(session_info))
+        .route("/api/sites", get(publish::sites))
         .route("/api/sites/{site}/config", axum::routing::put(publish::put_config).get(publish::get_config))
         .route("/api/sites/{site}/config/versions", get(publish::list_versions))
         .route("/api/sites/{site}/config/versions/{n}", get(publish::get_version))

@@ -529,6 +529,52 @@ pub async fn presets(State(app): State<App>, req: Request) -> Response {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], shopcue::config::PRESET_LIBRARY).into_response()
 }
 
+/// The sites with events, found one index probe per site (a loose index scan over the events'
+/// primary key, not a pass over every event); the same statement on SQLite and PostgreSQL.
+const SITES_WITH_EVENTS_SQL: &str = "
+WITH RECURSIVE seen(site) AS (
+  SELECT min(site) FROM events
+  UNION ALL
+  SELECT (SELECT min(site) FROM events WHERE site > seen.site) FROM seen WHERE seen.site IS NOT NULL
+)
+SELECT site FROM seen WHERE site IS NOT NULL";
+
+/// The sites with a published config: the live version (the highest) and when it was published.
+const SITES_WITH_CONFIGS_SQL: &str = "SELECT site, max(version), max(created_at) FROM config_versions GROUP BY site";
+
+/// Every site this collector knows, sorted by name: `{site, live_version, published_at, events}`
+/// (`live_version` and `published_at` null for a site that has sent events but published no
+/// config here; `events` false for a site published but not heard from yet).
+pub fn sites_known(store: &dyn crate::store::EventStore) -> Result<Vec<Value>, String> {
+    let mut sites: std::collections::BTreeMap<String, (Value, Value, bool)> = std::collections::BTreeMap::new();
+    for row in store.select(SITES_WITH_CONFIGS_SQL, &[])? {
+        let (version, at) = (Value::Number(row[1].int() as f64), Value::Number(row[2].int() as f64));
+        sites.insert(row[0].text().to_string(), (version, at, false));
+    }
+    for row in store.select(SITES_WITH_EVENTS_SQL, &[])? {
+        sites.entry(row[0].text().to_string()).or_insert((Value::Null, Value::Null, false)).2 = true;
+    }
+    Ok(sites
+        .into_iter()
+        .map(|(site, (version, at, events))| {
+            object([("site", site.into()), ("live_version", version), ("published_at", at), ("events", events.into())])
+        })
+        .collect())
+}
+
+/// `GET /api/sites`: the sites this collector knows ([`sites_known`]). The dashboard and the
+/// studio offer them in their site field, and open the first when the address names none.
+pub async fn sites(State(app): State<App>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    let store = app.store.clone();
+    match blocking(move || sites_known(&*store)).await {
+        Ok(list) => json_reply(StatusCode::OK, &Value::Array(list)),
+        Err(refused) => refused,
+    }
+}
+
 /// `POST /api/sites/{site}/preview?ttl_s=3600`: a draft for a preview link.
 pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
     if let Some(refused) = refuse(&app, &req, true) {

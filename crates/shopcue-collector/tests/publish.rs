@@ -498,6 +498,45 @@ fn the_base_version_is_checked_in_the_transaction_on_postgresql() {
     publish_is_refused_in_the_transaction_once_its_base_is_gone(&PgStore::open(&pg.url).unwrap());
 }
 
+/// `GET /api/sites`: the sites with a published config and the sites heard from, on either store.
+fn sites_are_listed_from_configs_and_events(addr: &str) {
+    let names = |body: &str| -> Vec<(String, Option<f64>, bool)> {
+        json(body)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let site = s.get("site").and_then(Value::as_str).unwrap().to_string();
+                (site, s.get("live_version").and_then(Value::as_f64), s.get("events") == Some(&Value::Bool(true)))
+            })
+            .collect()
+    };
+    let (status, _, body) = request(addr, "GET", "/api/sites", "", b"");
+    assert_eq!((status, body.as_str()), (200, "[]"), "a new collector knows no site");
+    assert_eq!(put(addr, &config("Hello"), "").0, 201);
+    assert_eq!(put(addr, &config("Again"), "").0, 201);
+    for site in ["zz-shop", "demo", "a-shop"] {
+        let batch = common::report_batch().replace(r#""site":"demo""#, &format!(r#""site":"{site}""#));
+        assert_eq!(request(addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
+    }
+    let (status, _, body) = request(addr, "GET", "/api/sites", "", b"");
+    assert_eq!(status, 200, "{body}");
+    let heard = |site: &str| (site.to_string(), None, true);
+    assert_eq!(names(&body), [heard("a-shop"), heard("demo"), (SITE.to_string(), Some(2.0), false), heard("zz-shop")], "{body}");
+    assert!(json(&body).as_array().unwrap()[2].get("published_at").and_then(Value::as_f64).unwrap() > 1.7e12, "{body}");
+}
+
+#[test]
+fn sites_are_listed_on_sqlite() {
+    sites_are_listed_from_configs_and_events(&start_sqlite().addr);
+}
+
+#[test]
+fn sites_are_listed_on_postgresql() {
+    let pg = Postgres::start();
+    sites_are_listed_from_configs_and_events(&start_with(Arc::new(PgStore::open(&pg.url).unwrap())));
+}
+
 /// A browser sent to `/login` on a collector without an admin password gets a page that says how
 /// the dashboard opens there (it once got a bare JSON 404); anything else still gets JSON.
 #[test]
