@@ -235,7 +235,9 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         listen: env("SHOPCUE_LISTEN").unwrap_or_else(|| "127.0.0.1:8787".into()),
         db: env("SHOPCUE_DB").unwrap_or_else(|| "shopcue.sqlite".into()),
-        statics: env("SHOPCUE_STATIC").map(|s| s.split(':').map(PathBuf::from).collect()).unwrap_or_default(),
+        statics: env("SHOPCUE_STATIC")
+            .map(|s| s.split(':').filter(|d| !d.is_empty()).map(PathBuf::from).collect())
+            .unwrap_or_default(),
         origins: env("SHOPCUE_ALLOW_ORIGINS").map(|s| s.split(',').map(str::to_string).collect()).unwrap_or_default(),
         rate: env("SHOPCUE_RATE").map_or(Ok(20.0), |v| number("SHOPCUE_RATE", &v))?,
         burst: env("SHOPCUE_BURST").map_or(Ok(100.0), |v| number("SHOPCUE_BURST", &v))?,
@@ -280,6 +282,10 @@ fn parse_args() -> Result<Args, String> {
     }
     if !statics_from_flags.is_empty() {
         args.statics = statics_from_flags;
+    }
+    // A mistyped path would otherwise serve nothing from it, without a word.
+    if let Some(missing) = args.statics.iter().find(|d| !d.is_dir()) {
+        return Err(format!("--static {}: no such directory", missing.display()));
     }
     Ok(args)
 }

@@ -96,3 +96,24 @@ fn a_command_it_cannot_run_says_why_and_exits_2() {
         assert!(err.trim_end().ends_with(&format!("got `{}`", args.join(" "))), "{err}");
     }
 }
+
+/// The server's arguments: a `--static` directory that is not there is refused before anything
+/// starts (it once served nothing from it, silently), as is an argument it does not know.
+#[test]
+fn the_server_refuses_a_static_directory_that_is_not_there() {
+    let db = std::env::temp_dir().join(format!("shopcue-cli-{}.sqlite", std::process::id()));
+    let db = db.to_str().unwrap();
+    for (args, said) in [
+        (
+            &["--listen", "127.0.0.1:0", "--db", db, "--static", "/nonexistent/www"][..],
+            "shopcue-collector: --static /nonexistent/www: no such directory",
+        ),
+        (&["--listen", "127.0.0.1:0", "--db", db, "--bogus"][..], "shopcue-collector: unknown argument --bogus"),
+    ] {
+        let out = run(args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.starts_with(said) && err.contains("usage: shopcue-collector"), "{err}");
+    }
+    assert!(!std::path::Path::new(db).exists(), "nothing started, not even the database");
+}

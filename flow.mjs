@@ -1,0 +1,17 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const ctx = await b.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+const p = await ctx.newPage();
+const logs = [];
+p.on('console', (m) => logs.push(m.type() + ': ' + m.text()));
+p.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
+const B = 'http://127.0.0.1:8931';
+await p.goto(B + '/product.html?id=linen-shirt'); await p.waitForTimeout(1500);
+await p.screenshot({ path: '/tmp/f1.png' });
+const btn = await p.$('button'); console.log('buttons', await p.$$eval('button', (bs) => bs.map((b) => b.textContent.trim())));
+await p.goto(B + '/'); await p.waitForTimeout(1500);
+await p.screenshot({ path: '/tmp/f2.png' });
+await p.goto(B + '/cart.html'); await p.waitForTimeout(1500);
+await p.screenshot({ path: '/tmp/f3.png' });
+console.log(logs.join('\n'));
+await b.close();
