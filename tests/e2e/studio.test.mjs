@@ -192,6 +192,12 @@ test('pausing keeps a scenario in the config but out of the store; versions diff
   await page.getByText(/Version 1 is live again/).waitFor();
   const back = await (await fetch(`${collector.url}/shopcue/sites/demo-store/config.json`)).json();
   assert.deepEqual(runtimeScenarioIds(back), ['page_low_stock', 'cart_low_stock']);
+  // The activity (the audit log) under the versions: the rollback, then the publish before it.
+  const activity = () => page.$$eval('#activity tr[data-action]', (rows) => rows.slice(0, 2).map((r) => [...r.cells].map((c) => c.textContent)));
+  await eventually(async () => (await activity()).length === 2 && (await activity())[0][2] === 'rollback', 5000, 'the rollback listed');
+  const [rolled, publish] = await activity();
+  assert.deepEqual([rolled[2], rolled[3], publish[2], publish[3]], ['rollback', String(version + 1), 'publish', String(version)]);
+  assert.equal(rolled[4], 'rollback to version 1');
   await context.close();
 });
 
