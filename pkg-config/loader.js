@@ -204,6 +204,9 @@
       }
     } catch (e) { /* an exotic host: capture what can be captured */ }
   }, function (e) {
-    giveUp(wasmUrl + ' could not start (' + (e && e.message ? e.message : e) + '). ' + cspHelp);
+    // On another origin (a CDN, the collector), a fetch refused by CORS says only "Failed to fetch".
+    var here = w.location.origin;
+    giveUp(wasmUrl + ' could not start (' + (e && e.message ? e.message : e) + '). ' +
+      (wasmUrl.indexOf(here + '/') ? 'From another origin it needs CORS (shopcue-collector --allow-origin ' + here + '). ' : '') + cspHelp);
   });
 })(window, 'shopcue');

@@ -53,6 +53,8 @@ async function oneLine(collectorOptions) {
 test('a store on an origin not allowed: one warning that names the wasm, and nothing else happens', async () => {
   const line = await oneLine();
   assert.match(line, /^\[shopcue\] disabled: http:\/\/127\.0\.0\.1:\d+\/shopcue\/shopcue_bg\.wasm could not start \(Failed to fetch\)/);
+  // What to do about it, with this page's origin: CORS was the cause, though the browser says only "Failed to fetch".
+  assert.match(line, /From another origin it needs CORS \(shopcue-collector --allow-origin http:\/\/localhost:\d+\)/);
 });
 
 test('a store on an allowed origin whose site has nothing published: the page says the collector answered 404', async () => {

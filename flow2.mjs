@@ -1,0 +1,11 @@
+import { chromium } from 'playwright-core';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const p = await b.newPage();
+const logs = [];
+p.on('console', (m) => logs.push(m.type() + ': ' + m.text()));
+p.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
+await p.goto(process.argv[2]); await p.waitForTimeout(2500);
+console.log(await p.evaluate(() => document.querySelectorAll('shopcue-message').length), 'messages');
+await p.goto('about:blank'); await p.waitForTimeout(500);
+console.log(logs.join('\n'));
+await b.close();
