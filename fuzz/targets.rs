@@ -13,8 +13,14 @@ use shopcue::template::{Format, Style, Template};
 pub type Target = fn(&[u8]);
 
 /// The targets by name, for the corpus replay.
-pub const TARGETS: &[(&str, Target)] =
-    &[("config", config), ("condition", condition), ("template", template), ("profile", profile), ("batch", batch)];
+pub const TARGETS: &[(&str, Target)] = &[
+    ("config", config),
+    ("condition", condition),
+    ("template", template),
+    ("profile", profile),
+    ("batch", batch),
+    ("session", session),
+];
 
 fn text(data: &[u8]) -> Option<&str> {
     std::str::from_utf8(data).ok()
@@ -77,4 +83,40 @@ pub fn batch(data: &[u8]) {
     if let Some(t) = text(data) {
         let _ = crate::batch::decode(t, 1_764_547_200_000);
     }
+}
+
+/// A shopper's session as a page can make it: any events (`[name, params, minutes ago]`, as the
+/// playground takes them; `identify` traits too) against a config with every preset and two
+/// stores, then decided, explained, beaconed and stored (`shopcue::runtime::simulate`, the
+/// pipeline every page runs). Whatever a page sends, the widget must not panic: in the browser
+/// a panic traps, and the widget is gone for the rest of the page.
+pub fn session(data: &[u8]) {
+    let Some(events) = text(data).and_then(|t| parse(t).ok()) else { return };
+    let presets = parse(shopcue::config::PRESET_LIBRARY).unwrap_or(Value::Null);
+    let scenarios = match &presets {
+        Value::Object(members) => members.iter().map(|(id, _)| object([("preset", id.as_str().into())])).collect(),
+        _ => Vec::new(),
+    };
+    let store = |id: &str, lat: f64, lon: f64| {
+        object([("id", id.into()), ("name", id.into()), ("lat", lat.into()), ("lon", lon.into()), ("pickup", true.into())])
+    };
+    let config = object([
+        ("version", 1.0.into()),
+        ("site", "s".into()),
+        ("links", object([("cart", "/cart".into())])),
+        ("stores", Value::Array(vec![store("shibuya", 35.659, 139.7), store("umeda", 34.7, 135.49)])),
+        ("scenarios", Value::Array(scenarios)),
+    ]);
+    let input = object([
+        ("config", config),
+        ("events", events),
+        ("now", 1_790_000_000_000.0.into()),
+        ("location", Value::Array(vec![35.66.into(), 139.7.into()])),
+    ]);
+    let out = shopcue::runtime::simulate(&input, &mut shopcue::id::SeededEntropy(7), None);
+    assert!(
+        out.get("config_problems").and_then(Value::as_array).is_some_and(<[Value]>::is_empty),
+        "the config with every preset compiles: {}",
+        out.to_json()
+    );
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cargo-fuzz (libFuzzer) over every target in fuzz/: config, condition, template, stored
-# profile, collector batch. It runs on the machine's own stable toolchain with RUSTC_BOOTSTRAP=1
+# profile, collector batch, and a shopper's session (any events through the whole pipeline).
+# It runs on the machine's own stable toolchain with RUSTC_BOOTSTRAP=1
 # (cargo-fuzz only needs nightly for -Zsanitizer, and stable ships the sanitizer runtimes):
 # machines of this kind cannot fetch a nightly toolchain, so depending on one made the job
 # fail on a clean machine. Bounded in CI (SHOPCUE_FUZZ_SECONDS per target, default 10);
@@ -17,7 +18,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.12.0
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cargo fuzz build -O
-for target in config condition template profile batch; do
+for target in config condition template profile batch session; do
   # An empty regressions folder is not in git: on a clean checkout it must be made, or
   # libFuzzer stops at once ("No such file or directory") — what failed the last CI run.
   mkdir -p "$scratch/$target" "regressions/$target"
