@@ -370,9 +370,9 @@ pub fn utc_date(ms: i64) -> String {
 /// period that runs into tomorrow has no quiet days there yet).
 pub fn every_day(rows: Vec<Value>, (first, end): (i64, i64), today: i64, key: Option<&str>, counts: &[&str]) -> Vec<Value> {
     let member = |row: &Value, name: &str| row.get(name).and_then(Value::as_str).unwrap_or_default().to_string();
-    let keys: std::collections::BTreeSet<String> = rows.iter().map(|r| key.map_or(String::new(), |k| member(r, k))).collect();
-    let mut by_day: BTreeMap<(String, String), Value> =
-        rows.into_iter().map(|r| ((member(&r, "date"), key.map_or(String::new(), |k| member(&r, k))), r)).collect();
+    let key_of = |row: &Value| key.map_or(String::new(), |k| member(row, k));
+    let keys: std::collections::BTreeSet<String> = rows.iter().map(key_of).collect();
+    let mut by_day: BTreeMap<(String, String), Value> = rows.into_iter().map(|r| ((member(&r, "date"), key_of(&r)), r)).collect();
     let last = end.min(today + 1).max(first);
     let mut out = Vec::with_capacity(by_day.len().max(keys.len() * (last - first) as usize));
     for day in first..last {
@@ -393,7 +393,7 @@ pub fn every_day(rows: Vec<Value>, (first, end): (i64, i64), today: i64, key: Op
     if !by_day.is_empty() {
         // Rows dated after today (a visitor's clock ahead of the collector's) keep their place.
         out.extend(by_day.into_values());
-        out.sort_by_cached_key(|r| (member(r, "date"), key.map(|k| member(r, k))));
+        out.sort_by_cached_key(|r| (member(r, "date"), key_of(r)));
     }
     out
 }
