@@ -70,12 +70,27 @@ pub fn template(data: &[u8]) {
     }
 }
 
-/// A stored profile (localStorage is the shopper's to edit): read, and if read, written and
-/// read back to the same profile.
+/// What a page keeps in localStorage, which is the shopper's to edit: a stored profile is read,
+/// and if read, written and read back to the same profile. The same text is then taken as each
+/// thing the runtime reads from storage — the profile and the beacon queue at start, another
+/// tab's profile, a closed tab's queue — and the queue is sent: read or set aside, never a panic.
 pub fn profile(data: &[u8]) {
-    let Some(p) = text(data).and_then(Profile::from_json) else { return };
-    let again = Profile::from_json(&p.to_json());
-    assert!(again.is_some(), "a profile Shopcue wrote must read back");
+    let Some(t) = text(data) else { return };
+    if let Some(p) = Profile::from_json(t) {
+        let again = Profile::from_json(&p.to_json());
+        assert!(again.is_some(), "a profile Shopcue wrote must read back");
+    }
+    let now = 1_790_000_000_000;
+    let mut entropy = shopcue::id::SeededEntropy(3);
+    let (mut rt, _) = shopcue::runtime::Runtime::new(Some(t), Some(t), now, &mut entropy);
+    let options = object([("site", "s".into()), ("config", "/c.json".into()), ("endpoint", "/collect".into())]);
+    assert!(rt.init(&options).is_ok());
+    rt.rebase_profile(t);
+    rt.adopt_outbox(t);
+    while let Some(batch) = rt.next_batch(now, shopcue::outbox::Flush::Unload) {
+        rt.settle(batch.seq, 200, None, now, 0.5);
+    }
+    let _ = (rt.take_profile_json(), rt.take_outbox_json());
 }
 
 /// A beacon batch as the collector receives it.
