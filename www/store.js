@@ -118,8 +118,22 @@
     main.appendChild(buy);
   }
 
+  // Trying the demo again from the start: Shopcue forgets this shopper when consent is
+  // withdrawn (its stored profile, dismissals and queue), and the store forgets its cart.
+  function resetButton() {
+    var reset = el('button', { id: 'demo-reset', type: 'button', class: 'link', text: 'デモの買い物客をリセット (start over as a new shopper)' });
+    reset.addEventListener('click', function () {
+      shopcue('consent', { analytics: false, personalization: false });
+      localStorage.removeItem(CART_KEY);
+      location.reload();
+    });
+    var footer = document.querySelector('footer');
+    if (footer) footer.appendChild(el('p', {}, [reset]));
+  }
+
   var main = document.getElementById('main');
   var page = document.body.getAttribute('data-page');
+  resetButton();
   ({ home: home, product: product, cart: cartPage })[page](main);
   renderCartCount();
 })();

@@ -117,6 +117,17 @@ test('cart low stock follows the shopper to other pages; a dismissal survives re
   await page.waitForTimeout(300);
   assert.deepEqual(await messages(page), [], 'still dismissed after reload');
   assert.equal(explain.scenarios.find((s) => s.scenario_id === 'cart_low_stock').reason, 'dismissed');
+
+  // The demo's "start over": Shopcue forgets the shopper (consent withdrawn), the store its cart.
+  const stored = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('shopcue:')).sort());
+  assert.ok((await stored()).some((k) => k.endsWith(':profile')), JSON.stringify(await stored()));
+  await Promise.all([page.waitForEvent('load'), page.click('#demo-reset')]);
+  await page.goto(product('wireless-earbuds'));
+  const [again] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(again.scenario, 'page_low_stock');
+  assert.equal(await page.textContent('#cart-count'), '0');
+  const fresh = await page.evaluate(() => window.shopcue('explain'));
+  assert.notEqual(fresh.scenarios.find((s) => s.scenario_id === 'cart_low_stock').reason, 'dismissed', 'a new shopper');
   await context.close();
 });
 
