@@ -272,7 +272,7 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds the HTTP router.
 pub fn router(app: App) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/collect", post(collect).options(preflight))
         .route("/healthz", get(healthz))
         .route("/report", get(report))
@@ -294,8 +294,27 @@ pub fn router(app: App) -> Router {
         .route("/api/sites/{site}/preview", post(publish::preview))
         .route("/shopcue/sites/{site}/config.json", get(publish::live_config))
         .fallback(statics::serve)
-        .with_state(app)
+        .with_state(app);
+    // Around the routes as a whole: a route's `405` gets its `Allow` header only once it leaves
+    // the route, so a layer of the routes' own would not see which methods the path takes.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::map_response(method_not_allowed_says_why))
         .layer(axum::middleware::map_response(security_headers))
+}
+
+/// A `405` says in its body which methods the path takes (the router's own has no body): a
+/// person who opens `/collect` in a browser, or a script that sends `DELETE …/config`, reads why.
+async fn method_not_allowed_says_why(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED || response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or_default().replace(',', ", ");
+    let mut reply = error_reply(StatusCode::METHOD_NOT_ALLOWED, &format!("method not allowed: this path takes {allow}"));
+    if let Some(v) = response.headers().get(header::ALLOW) {
+        reply.headers_mut().insert(header::ALLOW, v.clone());
+    }
+    reply
 }
 
 /// The collector's own pages and replies may not be framed, sniffed or made to load anything

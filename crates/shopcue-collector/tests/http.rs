@@ -353,3 +353,23 @@ fn a_simulated_history_keeps_to_its_period_whatever_the_hour() {
         assert_eq!(rows[0][0].int() as usize, made.purchases);
     }
 }
+
+/// A method a path does not take gets `405` with the methods it does take, in the `Allow` header
+/// and in a JSON body that says so (the router's own `405` had no body).
+#[test]
+fn a_method_a_path_does_not_take_is_named_with_the_ones_it_does() {
+    let srv = start();
+    for (method, path, allowed) in [
+        ("GET", "/collect", "POST, OPTIONS"),
+        ("DELETE", "/api/sites/demo/config", "PUT, GET, HEAD"),
+        ("POST", "/report", "GET, HEAD"),
+    ] {
+        let (status, head, body) = request(&srv.addr, method, path, "", b"");
+        assert_eq!(status, 405, "{method} {path}");
+        assert!(
+            head.to_ascii_lowercase().contains(&format!("allow: {}", allowed.replace(", ", ",").to_ascii_lowercase())),
+            "{head}"
+        );
+        assert_eq!(body, format!(r#"{{"error":"method not allowed: this path takes {allowed}"}}"#), "{method} {path}");
+    }
+}
