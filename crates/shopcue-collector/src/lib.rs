@@ -573,8 +573,9 @@ fn refuse_admin(app: &App, req: &Request) -> Option<Response> {
 }
 
 /// The sign-in page (`GET /login`): a form that posts to itself, its `?next=` kept; `shown`
-/// names the hidden parts to show (what went wrong), `no_form` hides the form.
-fn login_page(status: StatusCode, shown: &[&str], no_form: bool) -> Response {
+/// names the hidden parts to show (what went wrong, or the collector's home: `GET /` with no
+/// store's index to serve), `no_form` hides the form.
+pub(crate) fn login_page(status: StatusCode, shown: &[&str], no_form: bool) -> Response {
     let mut html = include_str!("login.html").to_string();
     for id in shown {
         html = html.replacen(&format!("id=\"{id}\" role=\"alert\" hidden>"), &format!("id=\"{id}\" role=\"alert\">"), 1);
@@ -582,6 +583,9 @@ fn login_page(status: StatusCode, shown: &[&str], no_form: bool) -> Response {
     }
     if no_form {
         html = html.replacen("<form ", "<form hidden ", 1);
+    }
+    if shown.contains(&"home") {
+        html = html.replacen("<title>Shopcue — sign in</title>", "<title>Shopcue collector</title>", 1);
     }
     let mut reply = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
     reply.headers_mut().insert(

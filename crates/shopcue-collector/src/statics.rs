@@ -126,6 +126,7 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
     // Owned copies: the request (its body is not `Sync`) is not held across the awaits below.
     let (accept_encoding, if_none_match) = (header_text(&req, header::ACCEPT_ENCODING), header_text(&req, header::IF_NONE_MATCH));
     let origin = req.headers().get(header::ORIGIN).cloned();
+    let browser = header_text(&req, header::ACCEPT).contains("text/html");
     drop(req);
     for root in app.statics.iter() {
         let Some(mut file) = resolve(root, &path) else {
@@ -178,6 +179,11 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
             h.insert(header::ETAG, v);
         }
         return crate::cors(&app, origin.as_ref(), response);
+    }
+    if path == "/" && browser {
+        // No store's index here (a collector started without --static, or with the widget
+        // only): say what this server is and where its pages are, not "not found".
+        return crate::login_page(StatusCode::OK, &["home"], true);
     }
     (StatusCode::NOT_FOUND, "not found").into_response()
 }

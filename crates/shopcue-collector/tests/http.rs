@@ -373,3 +373,23 @@ fn a_method_a_path_does_not_take_is_named_with_the_ones_it_does() {
         assert_eq!(body, format!(r#"{{"error":"method not allowed: this path takes {allowed}"}}"#), "{method} {path}");
     }
 }
+
+/// `GET /` on a collector with no store's index to serve: a browser gets a page that says what
+/// the server is and links its dashboard and studio (it got "not found"); other clients still 404.
+#[test]
+fn the_root_of_a_collector_without_a_store_says_what_it_is() {
+    let dir = common::temp_dir("collector-bare");
+    let addr =
+        common::start_with(std::sync::Arc::new(shopcue_collector::sqlite::SqliteStore::open(&dir.0.join("e.sqlite")).unwrap()));
+    let (status, head, body) = request(&addr, "GET", "/", "Accept: text/html,application/xhtml+xml\r\n", b"");
+    assert_eq!(status, 200, "{body}");
+    assert!(head.to_ascii_lowercase().contains("content-type: text/html"), "{head}");
+    assert!(body.contains("<title>Shopcue collector</title>") && body.contains(r#"<section id="home">"#), "{body}");
+    assert!(body.contains(r#"href="/dashboard""#) && body.contains(r#"href="/studio""#), "{body}");
+    assert!(body.contains("<form hidden "), "no sign-in form on it");
+    assert_eq!(request(&addr, "GET", "/", "", b"").0, 404, "not a browser");
+    assert_eq!(request(&addr, "GET", "/nothing.html", "Accept: text/html\r\n", b"").0, 404, "only the root");
+    // A collector serving a store: its index, as before.
+    let (_, _, body) = request(&start().addr, "GET", "/", "Accept: text/html\r\n", b"");
+    assert_eq!(body, "<h1>store</h1>");
+}
