@@ -180,6 +180,13 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
         }
         return crate::cors(&app, origin.as_ref(), response);
     }
+    if path.starts_with("/api/") {
+        // A client of the API reads JSON, also when it asks for a route that is not there.
+        return crate::error_reply(
+            StatusCode::NOT_FOUND,
+            &format!("no such API route: {path} (see the README's \"Publishing configs\")"),
+        );
+    }
     if path == "/" && browser {
         // No store's index here (a collector started without --static, or with the widget
         // only): say what this server is and where its pages are, not "not found".

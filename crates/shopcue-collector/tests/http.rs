@@ -376,8 +376,9 @@ fn a_method_a_path_does_not_take_is_named_with_the_ones_it_does() {
 
 /// `GET /` on a collector with no store's index to serve: a browser gets a page that says what
 /// the server is and links its dashboard and studio (it got "not found"); other clients still 404.
+/// A route of the API that is not there is a JSON 404 (it was a plain-text "not found").
 #[test]
-fn the_root_of_a_collector_without_a_store_says_what_it_is() {
+fn the_root_of_a_bare_collector_and_an_api_route_not_there_say_what_they_are() {
     let dir = common::temp_dir("collector-bare");
     let addr =
         common::start_with(std::sync::Arc::new(shopcue_collector::sqlite::SqliteStore::open(&dir.0.join("e.sqlite")).unwrap()));
@@ -389,6 +390,11 @@ fn the_root_of_a_collector_without_a_store_says_what_it_is() {
     assert!(body.contains("<form hidden "), "no sign-in form on it");
     assert_eq!(request(&addr, "GET", "/", "", b"").0, 404, "not a browser");
     assert_eq!(request(&addr, "GET", "/nothing.html", "Accept: text/html\r\n", b"").0, 404, "only the root");
+    // A route of the API that is not there: JSON, as the API answers.
+    let (status, head, body) = request(&addr, "GET", "/api/sites/demo/confg", "", b"");
+    assert_eq!(status, 404);
+    assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+    assert_eq!(body, r#"{"error":"no such API route: /api/sites/demo/confg (see the README's \"Publishing configs\")"}"#);
     // A collector serving a store: its index, as before.
     let (_, _, body) = request(&start().addr, "GET", "/", "Accept: text/html\r\n", b"");
     assert_eq!(body, "<h1>store</h1>");
