@@ -351,6 +351,17 @@ test('unpublished changes survive a reload, and a publish made meanwhile is not 
   await page.waitForSelector('body[data-loaded="true"]');
   assert.equal(await page.textContent('#status'), 'Loaded demo-store.');
   assert.ok(await page.getByRole('button', { name: 'Publish' }).isDisabled());
+
+  // Signed out while editing (the session cookie gone): the page says so, with the way back to
+  // this site; the change made meanwhile is kept, and the studio sends the browser to sign in.
+  assert.ok(await page.locator('#signin').isHidden());
+  await context.clearCookies();
+  await page.getByRole('button', { name: /^(Pause|Resume) cart_low_stock$/ }).click();
+  await page.locator('#signin').waitFor();
+  assert.equal(await page.getAttribute('#signin-link', 'href'), '/login?next=%2Fstudio%3Fsite%3Ddemo-store');
+  await page.reload();
+  assert.equal(new URL(page.url()).pathname, '/login');
+  assert.ok(await page.evaluate(() => localStorage.getItem('shopcue-studio:demo-store')), 'the change is kept');
   await context.close();
 });
 
