@@ -1,7 +1,8 @@
 //! The bodies of the fuzz targets, shared by the libFuzzer binaries (`fuzz/fuzz_targets/`,
-//! through `fuzz/lib.rs`; `scripts/ci/fuzz.sh` runs them) and by the stable test that replays the kept corpus and
-//! every past crash (`tests/fuzz_corpus.rs`). Each reads untrusted bytes the way Shopcue does
-//! and must neither panic nor hang; some also check a property (a stored profile reads back).
+//! through `fuzz/lib.rs`; `scripts/ci/fuzz.sh` runs them) and by the stable test that replays
+//! the kept corpus and every past crash (`tests/fuzz_corpus.rs`). Each reads untrusted bytes
+//! the way Shopcue does and must neither panic nor hang; some also check a property (a stored
+//! profile reads back).
 
 use shopcue::condition::Condition;
 use shopcue::config::Config;
