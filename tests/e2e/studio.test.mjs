@@ -377,11 +377,22 @@ test('two marketers on the same version: the second publish is refused, not sile
   await b.page.getByText(`Not published: version ${version} is live now (by studio)`, { exact: false }).waitFor();
   const live = await b.page.evaluate(() => fetch('/api/sites/demo-store/config').then((r) => r.json()));
   assert.equal(live.version, version, 'the first publish stays live');
-  // A rollback from the page that has not seen it is refused the same way.
+  // A rollback from the page that has not seen it is refused the same way (asked first, since it
+  // would discard the unpublished change; refused, the change stays).
   await b.page.getByRole('tab', { name: 'Versions' }).click();
+  b.page.once('dialog', (d) => d.accept());
   await b.page.locator('#versions button.rollback').last().click();
   await b.page.getByText(`Not rolled back: version ${version} is live now (by studio)`, { exact: false }).waitFor();
-  // Loaded again, the second marketer's change goes out on top of the first.
+  assert.ok(!(await b.page.getByRole('button', { name: 'Publish' }).isDisabled()), 'the refused rollback kept the change');
+  // Loaded again (the page asks first: the unpublished change would go; dismissed, nothing
+  // happens), the second marketer's change goes out on top of the first.
+  const asked = [];
+  b.page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+  await b.page.getByRole('button', { name: 'Load live config' }).click();
+  await eventually(() => asked.length === 1, 5000, 'the question');
+  assert.equal(asked[0], 'Discard your unpublished changes to demo-store and load its live config?');
+  assert.ok(!(await b.page.getByRole('button', { name: 'Publish' }).isDisabled()), 'the change is still there');
+  b.page.once('dialog', (d) => d.accept());
   await b.page.getByRole('button', { name: 'Load live config' }).click();
   await b.page.getByText('Loaded demo-store.').waitFor();
   await b.page.getByRole('button', { name: /^(Pause|Resume) cart_low_stock$/ }).click();
