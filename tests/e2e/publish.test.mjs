@@ -242,6 +242,17 @@ test('a marketer signs in with the admin password and reads the dashboard', asyn
     await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
     const back = new URL(page.url()); // the dashboard then writes its period into the address too
     assert.deepEqual([back.pathname, back.searchParams.get('site')], ['/dashboard', 'demo-store'], 'back where it was going');
+    // Signed out while the page is open (the cookie gone): Show says so, with the way back here.
+    assert.ok(await page.locator('#signin').isHidden());
+    const cookies = await context.cookies();
+    await context.clearCookies();
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.locator('#signin').waitFor();
+    const again = new URL(await page.getAttribute('#signin-link', 'href'), secured.url);
+    const here = new URL(page.url());
+    assert.deepEqual([again.pathname, again.searchParams.get('next')], ['/login', here.pathname + here.search]);
+    assert.equal(here.searchParams.get('site'), 'demo-store');
+    await context.addCookies(cookies);
     // The session works for the API too (reads), and its writes need the CSRF token.
     const session = await page.evaluate(() => fetch('/api/session').then((r) => r.json()));
     assert.equal(session.via, 'login');
