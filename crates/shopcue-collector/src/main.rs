@@ -8,6 +8,7 @@
 //! shopcue-collector config compile FILE    # the runtime config on stdout (static hosting)
 //! shopcue-collector hash-password < pw     # the argon2 hash for --admin-password-file
 //! shopcue-collector simulate --db FILE --config FILE [--days 90] [--shoppers 1500] [--seed 1]
+//! shopcue-collector --version              # the release and the runtime config format
 //! ```
 //! Environment: `SHOPCUE_LISTEN`, `SHOPCUE_DB`, `SHOPCUE_STATIC` (colon-separated),
 //! `SHOPCUE_ALLOW_ORIGINS` (comma-separated), `SHOPCUE_RATE`, `SHOPCUE_BURST`,
@@ -51,6 +52,7 @@ const USAGE: &str =
   --admin-password-file F  the admin password's argon2 hash (from `hash-password`), for browser logins at POST /login
                          (env SHOPCUE_ADMIN_PASSWORD_FILE, or the hash itself in SHOPCUE_ADMIN_PASSWORD_HASH)
 
+       shopcue-collector --version             this release and the runtime config format it compiles to
        shopcue-collector config check FILE     list every problem of a raw config with its JSON path (exit 1 if any;
                                                FILE - reads standard input)
        shopcue-collector hash-password < pw    print the argon2 hash of the password on stdin (12 characters or more)
@@ -296,6 +298,13 @@ async fn main() -> ExitCode {
     match argv.first().map(String::as_str) {
         Some("config") => return config_command(&argv[1..]),
         Some("hash-password") => return hash_password_command(),
+        Some("--version" | "-V") => {
+            // What an operator checks before an upgrade: this release, and the runtime config
+            // format its widget reads (configs published here are compiled to it).
+            let format = shopcue::config::RUNTIME_FORMAT;
+            println!("shopcue-collector {} (runtime config format {format})", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
         Some("simulate") => {
             // The PostgreSQL client blocks: off the async runtime.
             let args = argv[1..].to_vec();

@@ -117,3 +117,12 @@ fn the_server_refuses_a_static_directory_that_is_not_there() {
     }
     assert!(!std::path::Path::new(db).exists(), "nothing started, not even the database");
 }
+
+#[test]
+fn version_names_the_release_and_the_runtime_config_format() {
+    for flag in ["--version", "-V"] {
+        let out = run(&[flag], None);
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(text(&out.stdout), format!("shopcue-collector {} (runtime config format 3)\n", env!("CARGO_PKG_VERSION")));
+    }
+}
