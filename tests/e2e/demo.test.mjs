@@ -265,6 +265,13 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   const sites = await (await page.request.get(`${collector.url}/api/sites`)).json();
   assert.ok(sites.some((s) => s.site === 'demo-store' && s.live_version && s.events), JSON.stringify(sites));
   assert.match(await page.textContent('#status'), /nothing has reached this collector from "nothing-yet" \(its sites: .*demo-store/);
+  // Enter in the site field shows that site, as Show does.
+  await page.fill('#site', 'demo-store');
+  await page.evaluate(() => document.body.removeAttribute('data-loaded'));
+  await page.press('#site', 'Enter');
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(new URL(page.url()).searchParams.get('site'), 'demo-store');
+  assert.doesNotMatch(await page.textContent('#status'), /nothing has reached/);
   // Without a site in the address, the first site that has sent events opens, and every known
   // site is offered in the site field; the address then names the site and the period.
   await page.goto(`${collector.url}/dashboard`);

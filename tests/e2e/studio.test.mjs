@@ -298,6 +298,13 @@ test('on a phone the studio fits the screen: its tables scroll, its tabs wrap, i
   // "Unpublished changes").
   await page.goto(`${collector.url}/studio?site=brand-new`);
   await page.waitForSelector('body[data-loaded="true"]');
+  // Enter in the site field loads the site typed, as the button does.
+  await page.fill('#site', 'demo-store');
+  await page.press('#site', 'Enter');
+  await page.getByText('Loaded demo-store.').waitFor();
+  await page.fill('#site', 'brand-new');
+  await page.press('#site', 'Enter');
+  await page.getByText('Loaded brand-new.').waitFor();
   assert.equal(await page.textContent('#dirty'), 'Nothing to publish yet: add a scenario from the gallery.');
   assert.ok(await page.getByRole('button', { name: 'Publish' }).isDisabled());
   // Without a site in the address, the first site with a published config opens, and every site
