@@ -751,8 +751,12 @@ impl Scope {
     }
 }
 
-fn csv_reply(name: &str, body: String) -> Response {
-    let disposition = format!("attachment; filename=shopcue-{name}.csv");
+/// A CSV download named for what it holds: `shopcue-demo-store-daily-2026-11-05-2026-12-04.csv`
+/// (the site's characters outside `A-Z a-z 0-9 . _ -` as `_`; the period's last day included).
+fn csv_reply(scope: &Scope, name: &str, body: String) -> Response {
+    let site: String = scope.site.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let (from, to) = (analytics::utc_date(scope.from), analytics::utc_date(scope.to - 1));
+    let disposition = format!("attachment; filename=shopcue-{site}-{name}-{from}-{to}.csv");
     let mut r = (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
@@ -814,12 +818,13 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         analytics::every_day(scenario_daily, period, today, Some("scenario_id"), &["impressions", "clicks", "exposed"]);
     if scope.csv() {
         return match table.as_str() {
-            "daily" => csv_reply("daily", analytics::rows_to_csv(&["date", "impressions", "purchases"], &daily)),
+            "daily" => csv_reply(&scope, "daily", analytics::rows_to_csv(&["date", "impressions", "purchases"], &daily)),
             "scenario_daily" => csv_reply(
+                &scope,
                 "scenario-daily",
                 analytics::rows_to_csv(&["date", "scenario_id", "impressions", "clicks", "exposed"], &scenario_daily),
             ),
-            _ => csv_reply("report", report::to_csv(&body)),
+            _ => csv_reply(&scope, "report", report::to_csv(&body)),
         };
     }
     body.set("daily", Value::Array(daily));
@@ -850,7 +855,7 @@ async fn report_rf(State(app): State<App>, req: Request) -> Response {
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
     if scope.csv() {
-        return csv_reply("rf", table.to_csv());
+        return csv_reply(&scope, "rf", table.to_csv());
     }
     let mut body = table.to_json();
     body.set("site", scope.site.as_str().into());

@@ -222,8 +222,13 @@ fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
     // The daily tables have every day of the period up to today (21: from 20 days ago), a quiet
     // one as zeros, not only the days with activity.
     for table in ["daily", "scenario_daily"] {
-        let (status, _, csv) = request(&srv.addr, "GET", &format!("{path}&format=csv&table={table}"), "", b"");
+        let (status, head, csv) = request(&srv.addr, "GET", &format!("{path}&format=csv&table={table}"), "", b"");
         assert_eq!(status, 200, "{csv}");
+        // Named for what it holds: site, table, the period's first and last day.
+        let date = shopcue_collector::analytics::utc_date;
+        let name =
+            format!("filename=shopcue-demo-{}-{}-{}.csv", table.replace('_', "-"), date(t0 - 10 * day), date(t0 + 30 * day - 1));
+        assert!(head.contains(&name), "{name} in {head}");
         let days: Vec<i64> = csv.lines().skip(1).map(|l| shopcue::time::parse_iso(&l[..10], 0).unwrap() / day).collect();
         assert_eq!(days.len(), 21, "{csv}");
         assert!(days.windows(2).all(|w| w[1] - w[0] == 1), "one row a day, none missing: {csv}");
@@ -312,7 +317,8 @@ fn rf_table_over_http_from_collected_purchases() {
     );
     let (status, head, csv) = request(&server.addr, "GET", &format!("{path}&format=csv"), "", b"");
     assert_eq!(status, 200);
-    assert!(head.to_ascii_lowercase().contains("filename=shopcue-rf.csv"), "{head}");
+    let date = shopcue_collector::analytics::utc_date;
+    assert!(head.contains(&format!("filename=shopcue-demo-rf-{}-{}.csv", date(as_of), date(now - 1))), "{head}");
     assert!(csv.contains("\n<1,1,1,0.5,1,0.857143,1\n"), "{csv}");
     let (status, _, bad) = request(&server.addr, "GET", "/report/rf?from=0", "", b"");
     assert_eq!((status, bad.contains("site is required")), (400, true), "{bad}");
