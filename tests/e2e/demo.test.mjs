@@ -261,6 +261,7 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   await page.goto(`${collector.url}/dashboard?site=nothing-yet`);
   await page.waitForSelector('body[data-loaded="true"]');
   assert.equal(await page.textContent('#cvr-chart'), 'No exposures in this period.');
+  assert.equal(await page.textContent('#rf'), 'No purchases before this period.', 'no empty 15 × 7 grid');
   // A site id this collector has never heard of (a typo?) is said to be one, with the sites it knows.
   const sites = await (await page.request.get(`${collector.url}/api/sites`)).json();
   assert.ok(sites.some((s) => s.site === 'demo-store' && s.live_version && s.events), JSON.stringify(sites));
