@@ -47,6 +47,22 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   const card = page.locator('#gallery [data-preset="page_low_stock"]');
   assert.match(await card.textContent(), /在庫僅か \(EC\)/);
   assert.match(await card.locator('.msg[lang=en]').textContent(), /Only 2 left: Linen shirt/, 'preview with a sample item');
+  // Finding presets by what they say: every word typed, in any case, in either language.
+  assert.equal(await page.textContent('#gallery-count'), '32 presets');
+  for (const words of ['price_drop', 'クーポン', 'CART stock']) {
+    await page.fill('#gallery-find', words);
+    const cards = await page.$$eval('#gallery [data-preset]', (cs) => cs.map((c) => ({ id: c.dataset.preset, shown: !c.hidden && c.offsetHeight > 0, text: c.textContent.toLowerCase() })));
+    const shown = cards.filter((c) => c.shown);
+    const match = (c) => words.toLowerCase().split(' ').every((w) => c.text.includes(w));
+    assert.ok(shown.length > 0 && shown.length < 32, `${words}: ${shown.length}`);
+    assert.deepEqual(cards.filter(match).map((c) => c.id), shown.map((c) => c.id), words);
+    assert.equal(await page.textContent('#gallery-count'), `${shown.length} of 32 presets`);
+  }
+  await page.fill('#gallery-find', 'price_drop');
+  assert.deepEqual((await page.$$eval('#gallery [data-preset]:not([hidden])', (cs) => cs.map((c) => c.dataset.preset))).filter((id) => id.includes('price_drop')).sort(),
+    ['browse_price_drop', 'cart_price_drop', 'favorite_brand_price_drop', 'favorite_price_drop']);
+  await page.fill('#gallery-find', '');
+  assert.equal(await page.locator('#gallery [data-preset]:visible').count(), 32);
   await page.getByRole('button', { name: 'Add page_low_stock' }).click();
 
   // A draft, open in the form.
