@@ -232,6 +232,20 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   assert.equal(daily.points, 30 * 2, JSON.stringify(daily));
   assert.deepEqual(daily.today, ['line:4 4', 'circle:#fff', 'line:4 4', 'circle:#fff']);
   assert.equal(daily.end, new Date().toISOString().slice(0, 10) + ' (today, so far)');
+  // The period menu says "last 30 days" for that default; "last 7 days" sets the dates and
+  // shows a week; dates set by hand make it "chosen dates".
+  assert.equal(await page.inputValue('#period'), '30');
+  await page.evaluate(() => document.body.removeAttribute('data-loaded'));
+  await page.selectOption('#period', '7');
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(await page.locator('#daily-chart svg circle').count(), 7 * 2);
+  assert.equal(new URL(page.url()).searchParams.get('from'), new Date(Date.now() - 6 * 864e5).toISOString().slice(0, 10));
+  await page.fill('#from', '2026-01-01');
+  assert.equal(await page.inputValue('#period'), '');
+  await page.evaluate(() => document.body.removeAttribute('data-loaded'));
+  await page.selectOption('#period', '30');
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(await page.locator('#daily-chart svg circle').count(), 30 * 2);
   // Every label is inside the chart (a rate of 100.00 % at the right edge was once cut to "10").
   const outside = await page.$$eval('#cvr-chart svg text', (texts) => texts.filter((t) => {
     const box = t.getBBox(), width = t.ownerSVGElement.viewBox.baseVal.width;
