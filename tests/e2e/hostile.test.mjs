@@ -127,6 +127,23 @@ test('a page with an element whose id is "shopcue" (window.shopcue is that eleme
   }
 });
 
+test('a page whose intrinsics are frozen (SES lockdown): the message shows, the view is delivered, nothing throws', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.text().includes('[shopcue]')) errors.push(m.text()); }); // not the favicon's 404
+  await page.goto(`${collector.url}/fixtures/frozen.html`);
+  assert.ok(await page.evaluate(() => Object.isFrozen(Array.prototype) && Object.isFrozen(WebAssembly)), 'the page froze them');
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, '残りわずか：凍結の靴は残り2点です');
+  await page.goto(`${collector.url}/`);
+  await eventually(() => collector.query(`SELECT count(*) AS n FROM events
+    WHERE name = 'view_item' AND json_extract(json, '$.params.items[0].item_id') = 'frozen-1'`)[0].n === 1, 10_000, 'the view delivered');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a browser without constructed style sheets (Safari before 16.4) gets a <style> element, on a hostile page too', async () => {
   const context = await newShopperContext(browser);
   await context.addInitScript(() => { delete ShadowRoot.prototype.adoptedStyleSheets; });
