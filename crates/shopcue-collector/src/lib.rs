@@ -309,10 +309,11 @@ async fn method_not_allowed_says_why(response: Response) -> Response {
     if response.status() != StatusCode::METHOD_NOT_ALLOWED || response.headers().contains_key(header::CONTENT_TYPE) {
         return response;
     }
-    let allow = response.headers().get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or_default().replace(',', ", ");
-    let mut reply = error_reply(StatusCode::METHOD_NOT_ALLOWED, &format!("method not allowed: this path takes {allow}"));
-    if let Some(v) = response.headers().get(header::ALLOW) {
-        reply.headers_mut().insert(header::ALLOW, v.clone());
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let methods = allow.as_ref().and_then(|v| v.to_str().ok()).unwrap_or_default().replace(',', ", ");
+    let mut reply = error_reply(StatusCode::METHOD_NOT_ALLOWED, &format!("method not allowed: this path takes {methods}"));
+    if let Some(v) = allow {
+        reply.headers_mut().insert(header::ALLOW, v);
     }
     reply
 }

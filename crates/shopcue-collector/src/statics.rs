@@ -126,7 +126,9 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
     // Owned copies: the request (its body is not `Sync`) is not held across the awaits below.
     let (accept_encoding, if_none_match) = (header_text(&req, header::ACCEPT_ENCODING), header_text(&req, header::IF_NONE_MATCH));
     let origin = req.headers().get(header::ORIGIN).cloned();
-    let browser = header_text(&req, header::ACCEPT).contains("text/html");
+    // Only the root's fallback asks, so a file's request does not pay for reading Accept.
+    let browser_at_root =
+        path == "/" && req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     drop(req);
     for root in app.statics.iter() {
         let Some(mut file) = resolve(root, &path) else {
@@ -187,7 +189,7 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
             &format!("no such API route: {path} (see the README's \"Publishing configs\")"),
         );
     }
-    if path == "/" && browser {
+    if browser_at_root {
         // No store's index here (a collector started without --static, or with the widget
         // only): say what this server is and where its pages are, not "not found".
         return crate::login_page(StatusCode::OK, &["home"], true);
