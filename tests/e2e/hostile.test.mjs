@@ -63,6 +63,10 @@ const bannerBox = (page) => page.evaluate(() => {
     styleElements: found.root.querySelectorAll('style').length };
 });
 
+/** Waits until the collector has stored the `view_item` of `itemId`, once. */
+const viewDelivered = (itemId) => eventually(() => collector.query(`SELECT count(*) AS n FROM events
+  WHERE name = 'view_item' AND json_extract(json, '$.params.items[0].item_id') = '${itemId}'`)[0].n === 1, 10_000, `the view of ${itemId} delivered`);
+
 test('works under a strict CSP that requires Trusted Types and allows no inline styles', async () => {
   const context = await newShopperContext(browser);
   const page = await context.newPage();
@@ -81,8 +85,7 @@ test('works under a strict CSP that requires Trusted Types and allows no inline 
   assert.deepEqual([box.host, box.hostWidth, box.styleElements], ['fixed', 0, 0], JSON.stringify(box));
   // default-src 'self' covers connect-src: the page's view reaches the collector (sent on leaving).
   await page.goto(`${collector.url}/`);
-  await eventually(() => collector.query(`SELECT count(*) AS n FROM events
-    WHERE name = 'view_item' AND json_extract(json, '$.params.items[0].item_id') = 'csp-1'`)[0].n === 1, 10_000, 'the view delivered');
+  await viewDelivered('csp-1');
   assert.deepEqual(violations, []);
   assert.deepEqual(errors, []);
   await context.close();
@@ -138,8 +141,7 @@ test('a page whose intrinsics are frozen (SES lockdown): the message shows, the 
   const [m] = await waitForMessages(page, (ms) => ms.length === 1);
   assert.equal(m.title, '残りわずか：凍結の靴は残り2点です');
   await page.goto(`${collector.url}/`);
-  await eventually(() => collector.query(`SELECT count(*) AS n FROM events
-    WHERE name = 'view_item' AND json_extract(json, '$.params.items[0].item_id') = 'frozen-1'`)[0].n === 1, 10_000, 'the view delivered');
+  await viewDelivered('frozen-1');
   assert.deepEqual(errors, []);
   await context.close();
 });
