@@ -49,8 +49,9 @@
     return;
   }
 
-  // A head start: the config named by a queued init is fetched while the wasm downloads and
-  // compiles — one round trip less before the first message. init uses it for that same URL.
+  // A head start: the config named by a queued init is fetched, and its body read, while the
+  // wasm downloads and compiles — one round trip less before the first message, and the text
+  // already in hand when init asks for it. init uses it for that same URL.
   var configFetch = null;
   try {
     for (var k = 0, queued = stub.q || []; k < queued.length && !configFetch; k++) {
@@ -60,7 +61,9 @@
         // the page uses the copy it kept from an earlier page.
         var signal;
         try { signal = AbortSignal.timeout(8000); } catch (e) { /* an older browser waits */ }
-        configFetch = [options.config, w.fetch(options.config, { method: 'GET', cache: 'no-cache', signal: signal })];
+        // The body as text; a Response that is not ok as it is (init names its status).
+        configFetch = [options.config, w.fetch(options.config, { method: 'GET', cache: 'no-cache', signal: signal })
+          .then(function (r) { return r.ok ? r.text() : r; })];
         configFetch[1].catch(function () { /* init reports it */ });
       }
     }
@@ -156,14 +159,17 @@
       live('capture', 'history');
       setTimeout(scanPage, 0);
     });
-    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', scanPage);
-    else setTimeout(scanPage, 0);
+    var parsing = doc.readyState === 'loading';
+    if (parsing) doc.addEventListener('DOMContentLoaded', scanPage);
     var dl = w.dataLayer = w.dataLayer || [];
     // Replay in order; calls made meanwhile (even during the replay) join the same queue.
     var q = stub.q || [];
     for (var i = 0; i < q.length; i++) live.apply(null, q[i]);
     stub.q = [];
     w[NAME] = live;
+    // A page already parsed: what it holds is captured now, after its queued init and before
+    // the first decision (which comes once this script ends).
+    if (!parsing) scanPage();
     try {
       for (var j = 0; j < dl.length; j++) onEntry(dl[j]); // pushed before Shopcue loaded
       // Wrap push, and whatever push GTM or gtag installs later (they replace it on load).

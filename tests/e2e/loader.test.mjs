@@ -77,6 +77,17 @@ test('works when a tag manager injects it after load', async () => {
   await context.close();
 });
 
+test('on a page already parsed, the first message is on screen as the loader finishes, not a task later', async () => {
+  const { context, page, pageErrors } = await open('/fixtures/first-decision.html');
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.title, '残りわずか：Parsedは残り2点です');
+  // Counted by a microtask queued when the loader installed the live shopcue(): a decision
+  // left to a timer (behind the page's own tasks, layout and paint) had not run yet.
+  assert.equal(await page.evaluate(() => window.__atInstall), 1);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test('without WebAssembly it logs one warning and leaves the page alone', async () => {
   const requests = [];
   const { context, page, consoleLines, pageErrors } = await open('/fixtures/no-wasm.html', (p) => p.on('request', (r) => requests.push(r.url())));

@@ -37,12 +37,15 @@ thread_local! {
 }
 
 /// Hands over the loader's head start on the config: `response` is `fetch(url)`, begun while
-/// the wasm was still downloading and compiling. `init` uses it when its `config` is this same
-/// URL (one round trip less before the first message), and fetches by itself otherwise.
+/// the wasm was still downloading and compiling, resolved to the body's text when the answer is
+/// ok (read meanwhile too) or to the `Response` when it is not. `init` uses it when its `config`
+/// is this same URL (one round trip less before the first message, and no wait for the body),
+/// and fetches by itself otherwise.
 ///
 /// ```js
 /// // pkg-config/loader.js, before replaying the queued calls:
-/// bindings.config_fetched('/shopcue/config.json', fetch('/shopcue/config.json', { method: 'GET' }));
+/// const url = '/shopcue/config.json';
+/// bindings.config_fetched(url, fetch(url).then((r) => (r.ok ? r.text() : r)));
 /// ```
 #[wasm_bindgen]
 pub fn config_fetched(url: &str, response: Promise) {
@@ -104,10 +107,11 @@ fn compiled(answer: JsValue) -> Result<json::Value, Error> {
     Err(Error::InvalidConfig(list.iter().map(|p| Problem::new(text(p, "path"), text(p, "message"))).collect()))
 }
 
-/// `GET url` as text (or the body of `fetched`, that request already under way): `f` gets the
-/// body, or why there is none (HTTP status, network). `revalidate`: ask the server every time
-/// (`cache: 'no-cache'`, answered by a bodiless 304 while the ETag matches), so that a config
-/// published a minute ago is in force on the next page, whatever its max-age.
+/// `GET url` as text (or the body of `fetched`, that request already under way or its text
+/// already read): `f` gets the body, or why there is none (HTTP status, network). `revalidate`:
+/// ask the server every time (`cache: 'no-cache'`, answered by a bodiless 304 while the ETag
+/// matches), so that a config published a minute ago is in force on the next page, whatever its
+/// max-age.
 fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn FnOnce(Result<String, String>)>) {
     let promise = fetched.or_else(|| {
         let init = RequestInit::new();
@@ -127,6 +131,10 @@ fn get_text(url: String, fetched: Option<Promise>, revalidate: bool, f: Box<dyn 
     });
     let Some(promise) = promise else { return f(Err(shopcue::text::concat(&["could not fetch ", &url]))) };
     on_settle(promise, move |resp| {
+        // The loader's head start has read the body already.
+        if let Some(text) = resp.as_string() {
+            return f(Ok(text));
+        }
         let resp = match resp.dyn_into::<Response>() {
             Ok(r) if r.ok() => r,
             Ok(r) => return f(Err(shopcue::text::concat(&[&url, " answered HTTP ", &json::number_text(f64::from(r.status()))]))),

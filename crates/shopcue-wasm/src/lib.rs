@@ -57,8 +57,11 @@ struct Shell {
     outbox_read: bool,
     /// Messages taken off the page from inside their own event handler; freed on the next turn.
     closed: Vec<Rendered>,
-    /// An evaluation is already scheduled (a timer, or the document's DOMContentLoaded).
+    /// An evaluation is already scheduled (a microtask, a timer, or the document's
+    /// DOMContentLoaded).
     eval_scheduled: bool,
+    /// The page's first decision with a config has been made (later ones wait for a timer).
+    decided: bool,
     /// The send timer's handle and when it fires (Unix ms).
     send_timer: Option<(i32, i64)>,
     sending: bool,
@@ -238,6 +241,7 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
         profile_read: consent.personalization,
         outbox_read: consent.analytics && !previewing,
         eval_scheduled: false,
+        decided: false,
         send_timer: None,
         sending: false,
         feed_loading: false,
@@ -507,18 +511,23 @@ impl Shell {
         self.outbox.persist(&mut self.rt, &mut self.store, now(), false);
     }
 
-    /// Evaluates on the next turn, once for a burst of commands (the loader replays its queue
-    /// synchronously, so a page's init + track calls are judged together). While the document is
-    /// still being parsed it waits for DOMContentLoaded: the page's own scripts that run later
-    /// in the document (a product page's `view_item`) are part of the first decision, however
-    /// fast the wasm and the config arrived from the cache.
+    /// Evaluates once for a burst of commands (the loader replays its queue synchronously, so a
+    /// page's init + track calls are judged together). While the document is still being parsed
+    /// it waits for DOMContentLoaded: the page's own scripts that run later in the document (a
+    /// product page's `view_item`) are part of the first decision, however fast the wasm and the
+    /// config arrived from the cache.
+    ///
+    /// Until the page's first decision, that is as soon as the current script ends (a
+    /// microtask), so that the first message does not queue behind the page's own tasks, layout
+    /// and paint (10–50 ms on a busy page). Later decisions wait for a timer, which also gathers
+    /// the commands of several tasks into one evaluation.
     fn schedule_evaluation(&mut self) {
         if self.eval_scheduled {
             return;
         }
         self.eval_scheduled = true;
         let f = platform::once(Box::new(evaluate));
-        if !platform::when_dom_ready(f.unchecked_ref()) {
+        if !platform::when_dom_ready(f.unchecked_ref()) && (self.decided || !platform::queue_microtask(f.unchecked_ref())) {
             platform::set_timeout(f.unchecked_ref(), 0);
         }
     }
@@ -679,6 +688,7 @@ fn evaluate() {
             s.offset_checked_at = t;
         }
         let messages = s.rt.decide(t, &mut BrowserEntropy);
+        s.decided |= s.rt.config().is_some();
         if s.debug {
             let explain = s.rt.explain(t);
             if explain.get("config_loaded").and_then(Value::as_bool) == Some(true) {

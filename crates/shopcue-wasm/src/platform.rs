@@ -89,6 +89,12 @@ pub fn set_timeout(f: &Function, ms: i32) -> i32 {
     web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(f, ms).ok()).unwrap_or(0)
 }
 
+/// `queueMicrotask(f)`: `f` runs as soon as the running script ends, before the browser's next
+/// task. False when the host has no `queueMicrotask`.
+pub fn queue_microtask(f: &Function) -> bool {
+    call(&js_sys::global(), "queueMicrotask", &js_sys::Array::of1(f)).is_some()
+}
+
 /// Calls `f` once on `DOMContentLoaded` when the document is still being parsed and returns
 /// true; returns false (and does nothing) when the DOM is already complete.
 pub fn when_dom_ready(f: &Function) -> bool {
