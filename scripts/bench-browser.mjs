@@ -18,7 +18,7 @@ async function load(context, page, { query = '', network = null } = {}) {
   const tab = await context.newPage();
   if (network) await (await context.newCDPSession(tab)).send('Network.emulateNetworkConditions', network);
   await tab.goto(url(page) + query, { waitUntil: 'load' });
-  if (page === 'with') await tab.waitForFunction(() => window.__t.message, null, { timeout: 30_000 });
+  if (page !== 'without') await tab.waitForFunction(() => window.__t.message, null, { timeout: 30_000 });
   await tab.waitForTimeout(100); // let the long-task observer report
   const t = await tab.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
@@ -93,19 +93,29 @@ try {
     await context.close();
   }
 
-  // A throttled network, cold: the published (compiled) config against a raw one.
-  const published = [], raw = [];
+  // A throttled network, cold: the published (compiled) config against a raw one, and the page
+  // whose snippet preloads the wasm (bench/preload.html: the same page with the optional
+  // <link rel="preload">), cold and then warm in the same browser context.
+  const published = [], raw = [], preloaded = [], warmPublished = [], warmPreloaded = [];
   for (let i = 0; i < Math.min(RUNS, 5); i++) {
     for (const [into, query] of [[published, ''], [raw, '?config=/bench/raw-config.json']]) {
       const context = await browser.newContext();
       into.push((await load(context, 'with', { query, network: SLOW })).message);
+      if (into === published) warmPublished.push((await load(context, 'with', { network: SLOW })).message);
       await context.close();
     }
+    const context = await browser.newContext();
+    preloaded.push((await load(context, 'preload', { network: SLOW })).message);
+    warmPreloaded.push((await load(context, 'preload', { network: SLOW })).message);
+    await context.close();
   }
   rows.push(['first message on a throttled network (1.6 Mbps, 150 ms RTT), cold, published config',
     `${median(published).toFixed(0)} ms`]);
   rows.push(['same, raw config (the page fetches and runs the compiler module)',
     `${median(raw).toFixed(0)} ms (+${(median(raw) - median(published)).toFixed(0)} ms; ${(median(raw) / median(published)).toFixed(2)}×)`]);
+  const gain = (a, b) => `${median(b).toFixed(0)} ms (${median(b) <= median(a) ? '−' : '+'}${Math.abs(median(a) - median(b)).toFixed(0)} ms)`;
+  rows.push(['published config, the snippet preloading the wasm (<link rel="preload" … as="fetch" crossorigin>)', gain(published, preloaded)]);
+  rows.push(['same network, warm (the next page): without / with the preload', `${median(warmPublished).toFixed(0)} ms / ${gain(warmPublished, warmPreloaded)}`]);
 
   // track(), 20 calls per task, on a page whose first message is in.
   const context = await browser.newContext();

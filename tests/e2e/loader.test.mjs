@@ -60,12 +60,32 @@ test('the config is fetched while the wasm downloads, once', async () => {
   const seen = [];
   page.on('request', (r) => seen.push({ url: r.url(), at: Date.now(), kind: 'start' }));
   page.on('requestfinished', (r) => seen.push({ url: r.url(), at: Date.now(), kind: 'end' }));
-  await page.goto(`${collector.url}/product.html?id=linen-shirt`);
+  // A snippet without the preload line: the wasm is requested by the loader, after the config.
+  await page.goto(`${collector.url}/fixtures/queue.html`);
   await waitForMessages(page, (ms) => ms.length === 1);
-  const configStarts = seen.filter((e) => e.kind === 'start' && e.url.endsWith('/shopcue/sites/demo-store/config.json'));
+  const configStarts = seen.filter((e) => e.kind === 'start' && e.url.endsWith('/shopcue/config.json'));
   const wasmEnd = seen.find((e) => e.kind === 'end' && e.url.endsWith('/shopcue_bg.wasm'));
   assert.equal(configStarts.length, 1, 'the loader\'s fetch is the one init uses');
   assert.ok(configStarts[0].at <= wasmEnd.at, 'requested before the wasm had arrived');
+  await context.close();
+});
+
+test('the wasm that the snippet preloads is downloaded once, and the browser has nothing to say about it', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const wasmRequests = [];
+  const warnings = [];
+  page.on('request', (r) => { if (r.url().endsWith('/shopcue_bg.wasm')) wasmRequests.push(r.url()); });
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  // The demo store's snippet has the optional <link rel="preload" … as="fetch" crossorigin>.
+  await page.goto(`${collector.url}/product.html?id=linen-shirt`);
+  assert.equal(await page.locator('link[rel=preload][href$="shopcue_bg.wasm"]').count(), 1);
+  await waitForMessages(page, (ms) => ms.length === 1);
+  // The glue's fetch took the preloaded response: a preload it cannot use (another URL, or
+  // another credentials mode than fetch's, as without `crossorigin`) is a second download,
+  // and Chromium warns about it.
+  assert.equal(wasmRequests.length, 1, wasmRequests.join(', '));
+  assert.deepEqual(warnings.filter((w) => /preload/i.test(w)), []);
   await context.close();
 });
 
