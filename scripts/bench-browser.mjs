@@ -18,7 +18,7 @@ async function load(context, page, { query = '', network = null } = {}) {
   const tab = await context.newPage();
   if (network) await (await context.newCDPSession(tab)).send('Network.emulateNetworkConditions', network);
   await tab.goto(url(page) + query, { waitUntil: 'load' });
-  if (page !== 'without') await tab.waitForFunction(() => window.__t.message, null, { timeout: 30_000 });
+  if (page === 'with') await tab.waitForFunction(() => window.__t.message, null, { timeout: 30_000 });
   await tab.waitForTimeout(100); // let the long-task observer report
   const t = await tab.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
@@ -93,9 +93,9 @@ try {
     await context.close();
   }
 
-  // A throttled network, cold: the published (compiled) config against a raw one, and the page
-  // whose snippet preloads the wasm (bench/preload.html: the same page with the optional
-  // <link rel="preload">), cold and then warm in the same browser context.
+  // A throttled network, cold: the published (compiled) config against a raw one, and the same
+  // page with the snippet's optional <link rel="preload"> of the wasm (`?preload`), cold and
+  // then warm in the same browser context.
   const published = [], raw = [], preloaded = [], warmPublished = [], warmPreloaded = [];
   for (let i = 0; i < Math.min(RUNS, 5); i++) {
     for (const [into, query] of [[published, ''], [raw, '?config=/bench/raw-config.json']]) {
@@ -105,8 +105,8 @@ try {
       await context.close();
     }
     const context = await browser.newContext();
-    preloaded.push((await load(context, 'preload', { network: SLOW })).message);
-    warmPreloaded.push((await load(context, 'preload', { network: SLOW })).message);
+    preloaded.push((await load(context, 'with', { query: '?preload', network: SLOW })).message);
+    warmPreloaded.push((await load(context, 'with', { query: '?preload', network: SLOW })).message);
     await context.close();
   }
   rows.push(['first message on a throttled network (1.6 Mbps, 150 ms RTT), cold, published config',
