@@ -517,10 +517,10 @@ impl Shell {
     /// product page's `view_item`) are part of the first decision, however fast the wasm and the
     /// config arrived from the cache.
     ///
-    /// Until the page's first decision, that is as soon as the current script ends (a
+    /// Otherwise the page's first decision comes as soon as the running script ends (a
     /// microtask), so that the first message does not queue behind the page's own tasks, layout
-    /// and paint (10–50 ms on a busy page). Later decisions wait for a timer, which also gathers
-    /// the commands of several tasks into one evaluation.
+    /// and paint (10–50 ms on a busy page); later ones wait for a timer, which also gathers the
+    /// commands of several tasks into one evaluation.
     fn schedule_evaluation(&mut self) {
         if self.eval_scheduled {
             return;
