@@ -71,21 +71,17 @@ test('the config is fetched while the wasm downloads, once', async () => {
 });
 
 test('the wasm that the snippet preloads is downloaded once, and the browser has nothing to say about it', async () => {
-  const context = await newShopperContext(browser);
-  const page = await context.newPage();
   const wasmRequests = [];
-  const warnings = [];
-  page.on('request', (r) => { if (r.url().endsWith('/shopcue_bg.wasm')) wasmRequests.push(r.url()); });
-  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
   // The demo store's snippet has the optional <link rel="preload" … as="fetch" crossorigin>.
-  await page.goto(`${collector.url}/product.html?id=linen-shirt`);
+  const { context, page, consoleLines } = await open('/product.html?id=linen-shirt',
+    (p) => p.on('request', (r) => { if (r.url().endsWith('/shopcue_bg.wasm')) wasmRequests.push(r.url()); }));
   assert.equal(await page.locator('link[rel=preload][href$="shopcue_bg.wasm"]').count(), 1);
   await waitForMessages(page, (ms) => ms.length === 1);
   // The glue's fetch took the preloaded response: a preload it cannot use (another URL, or
   // another credentials mode than fetch's, as without `crossorigin`) is a second download,
   // and Chromium warns about it.
   assert.equal(wasmRequests.length, 1, wasmRequests.join(', '));
-  assert.deepEqual(warnings.filter((w) => /preload/i.test(w)), []);
+  assert.deepEqual(consoleLines.filter((l) => l.type === 'warning' && /preload/i.test(l.text)), []);
   await context.close();
 });
 
