@@ -54,6 +54,11 @@ fn main() {
     // `explain` and the playground pay, and `decide` on a config whose caps are never reached.
     let eval_all = median_us(|| drop(black_box(explain(&config, &profile, &page, &env))), 300);
     let out = decide(&config, &profile, &page, &env);
+    // A page cap never reached (50 a page): every scenario is evaluated and each that qualifies
+    // is rendered, as on a listing page that badges many items.
+    let uncapped = Config::parse(&text.replacen(r#""per_page":3"#, r#""per_page":50"#, 1)).unwrap();
+    let eval_uncapped = median_us(|| drop(black_box(decide(&uncapped, &profile, &page, &env))), 300);
+    let out_uncapped = decide(&uncapped, &profile, &page, &env);
 
     let stored = profile.to_json();
     let load = median_us(|| drop(black_box(Profile::from_json(&stored))), 200);
@@ -106,6 +111,10 @@ fn main() {
         out.explanations.len()
     );
     println!("  the same, every scenario evaluated (explain)            {eval_all:>9.1} µs");
+    println!(
+        "  the same, page cap never reached (per_page 50)          {eval_uncapped:>9.1} µs   ({} shown)",
+        out_uncapped.shown.len()
+    );
     println!("  load the stored profile                                 {load:>9.1} µs");
     println!("  track() a new item's view, profile full ({} items)     {track:>9.1} µs", rt.profile.items.len());
     println!("  conformance conditions evaluated per second          {:>12.0}   ({} cases)", per_sec, cases.len());

@@ -455,8 +455,6 @@ fn is_operator_object(v: &Value) -> bool {
     v.as_object().is_some_and(|m| !m.is_empty() && m.iter().all(|(k, _)| k.starts_with('$')))
 }
 
-static NULL: Value = Value::Null;
-
 /// What a condition reads fields from: a JSON object ([`get_path`]), or a value that computes
 /// each field when it is asked for (the engine's items).
 pub trait Fields {
@@ -477,24 +475,10 @@ impl Fields for Value {
     }
 }
 
-/// GrowthBook's `getPath`: dotted path into objects and arrays; missing is `null`.
+/// GrowthBook's `getPath` ([`Value::at_path`]): dotted path into objects and arrays; missing is
+/// `null`.
 pub fn get_path<'a>(obj: &'a Value, path: &str) -> &'a Value {
-    let mut cur = obj;
-    for part in crate::text::split(path, b'.') {
-        cur = match cur {
-            Value::Object(_) => cur.get(part),
-            // A canonical index only ("1", not "01" or "+1").
-            Value::Array(a) => crate::text::digits(part)
-                .filter(|_| part == "0" || !part.starts_with('0'))
-                .and_then(|i| a.get(usize::try_from(i).ok()?)),
-            _ => None,
-        }
-        .unwrap_or(&NULL);
-        if cur.is_null() {
-            return &NULL;
-        }
-    }
-    cur
+    obj.at_path(path)
 }
 
 impl Test {

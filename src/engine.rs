@@ -11,7 +11,7 @@ use crate::event::Item;
 use crate::geo::distance_km;
 use crate::json::{object, Value};
 use crate::profile::{ItemState, Profile};
-use crate::template::{Formatter, Style};
+use crate::template::{Formatter, Scope, Style};
 use crate::time::{calendar_days, civil, parse_iso, DAY_MS, WEEKDAYS};
 use crate::url::safe_link;
 
@@ -951,24 +951,21 @@ fn evaluate(sc: &Scenario, cx: &mut Contexts) -> Result<Option<Found>, Verdict> 
 
 /// Renders the winning scenario's message for its subject item (or its store picker).
 fn render_decision(sc: &Scenario, pick: Option<Pick>, cx: &Contexts) -> Decision {
-    let mut ctx = cx.visitor.clone();
     let (item, stores) = pick.map_or((None, Vec::new()), |p| (Some(p.item), p.stores));
     let item_id = item.as_ref().and_then(|i| i.get("id")).and_then(Value::as_str).map(str::to_string);
-    if let Some(item) = item {
-        if let Some(store) = item.get("nearest_store").filter(|s| !s.is_null()) {
-            ctx.set("store", store.clone());
-        }
-        ctx.set("item", item);
-    }
-    ctx.set("links", cx.config.links.clone());
-    ctx.set("params", sc.params.clone());
+    // The visitor's context with the message's own values laid over it, not copied into it.
+    // Without an item, `item` and `store` are null: read as missing, as in the visitor's own.
+    let item_value = item.as_ref().unwrap_or(&Value::Null);
+    let store = item_value.at_path("nearest_store");
+    let layers = [("links", &cx.config.links), ("params", &sc.params), ("item", item_value), ("store", store)];
+    let ctx = Scope { base: &cx.visitor, layers: &layers };
     let (variant, message) = pick_variant(sc, &cx.profile.visitor_id);
     let mut d = render(sc, message, variant, item_id, &ctx, cx);
     if !stores.is_empty() {
         let ja = cx.config.format.ja();
         let item_name = ctx.get_path("item.name").and_then(Value::as_str).unwrap_or("");
         d.title = match &message.choose {
-            Some(t) => t.render(&ctx, &cx.style()),
+            Some(t) => t.render_in(&ctx, &cx.style()),
             None if ja => crate::text::concat(&[item_name, "：受け取り・ご相談の店舗をお選びください"]),
             None => crate::text::concat(&[item_name, ": choose your store"]),
         };
@@ -1007,11 +1004,11 @@ fn pick_variant<'a>(sc: &'a Scenario, visitor_id: &str) -> (Option<String>, &'a 
     (Some(sc.variants[i].0.clone()), &sc.variants[i].2)
 }
 
-fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<String>, ctx: &Value, cx: &Contexts) -> Decision {
+fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<String>, ctx: &Scope, cx: &Contexts) -> Decision {
     let s = &cx.style();
     let cta = m.cta.as_ref().and_then(|(label, url)| {
-        let label = label.render(ctx, s);
-        let url = safe_link(&url.render(ctx, s))?;
+        let label = label.render_in(ctx, s);
+        let url = safe_link(&url.render_in(ctx, s))?;
         (!label.trim().is_empty()).then_some((label, url))
     });
     Decision {
@@ -1020,10 +1017,10 @@ fn render(sc: &Scenario, m: &Message, variant: Option<String>, item_id: Option<S
         item_id,
         placement: m.placement.as_str(),
         target: m.placement.target().map(str::to_string),
-        title: m.title.render(ctx, s),
-        body: m.body.as_ref().map(|b| b.render(ctx, s)).filter(|b| !b.trim().is_empty()),
+        title: m.title.render_in(ctx, s),
+        body: m.body.as_ref().map(|b| b.render_in(ctx, s)).filter(|b| !b.trim().is_empty()),
         cta,
-        image: m.image.as_ref().map(|i| i.render(ctx, s)).filter(|i| !i.trim().is_empty()).and_then(|i| safe_link(&i)),
+        image: m.image.as_ref().map(|i| i.render_in(ctx, s)).filter(|i| !i.trim().is_empty()).and_then(|i| safe_link(&i)),
         delay_ms: sc.trigger.delay_ms,
         picker: None,
     }

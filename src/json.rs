@@ -27,6 +27,9 @@ pub enum Value {
     Object(Vec<(String, Value)>),
 }
 
+/// What a path that leads nowhere reads.
+static NULL: Value = Value::Null;
+
 impl Value {
     /// The member `key` of an object, or `None` for a missing key or a non-object.
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -37,12 +40,36 @@ impl Value {
     }
 
     /// Follows a dotted path (`"item.price"`); array elements are addressed by index (`"items.0"`).
+    /// `None` where there is nothing, or `null`.
     pub fn get_path(&self, path: &str) -> Option<&Value> {
-        crate::text::split(path, b'.').try_fold(self, |v, part| match v {
-            Value::Object(_) => v.get(part),
-            Value::Array(a) => crate::text::digits(part).and_then(|i| a.get(usize::try_from(i).ok()?)),
-            _ => None,
-        })
+        Some(self.at_path(path)).filter(|v| !v.is_null())
+    }
+
+    /// GrowthBook's `getPath`: a dotted path into objects and arrays (a canonical index only:
+    /// `"1"`, not `"01"` or `"+1"`); missing is `null`.
+    ///
+    /// ```
+    /// use shopcue::json::{parse, Value};
+    /// let v = parse(r#"{"items":[{"price":5}]}"#).unwrap();
+    /// assert_eq!(v.at_path("items.0.price"), &Value::Number(5.0));
+    /// assert_eq!(v.at_path("items.00.price"), &Value::Null);
+    /// ```
+    pub fn at_path(&self, path: &str) -> &Value {
+        let mut cur = self;
+        for part in crate::text::split(path, b'.') {
+            cur = match cur {
+                Value::Object(_) => cur.get(part),
+                Value::Array(a) => crate::text::digits(part)
+                    .filter(|_| part == "0" || !part.starts_with('0'))
+                    .and_then(|i| a.get(usize::try_from(i).ok()?)),
+                _ => None,
+            }
+            .unwrap_or(&NULL);
+            if cur.is_null() {
+                return &NULL;
+            }
+        }
+        cur
     }
 
     /// The string, if this is a string.

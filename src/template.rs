@@ -50,6 +50,42 @@ pub const TIME_FIELDS: &[&str] = &["hour", "weekday", "date", "month", "day"];
 /// Fields of `points.*`.
 pub const POINTS_FIELDS: &[&str] = &["balance", "expiring", "expires_in_days"];
 
+/// What a template reads: named values laid over a base context. A path whose first segment
+/// names a layer is read in that layer (the layer wins over a member of `base` of that name);
+/// any other path in `base`.
+///
+/// ```
+/// use shopcue::{json::parse, template::Scope};
+/// let (visitor, item) = (parse(r#"{"visitor":{"sessions":3}}"#).unwrap(), parse(r#"{"name":"Tee"}"#).unwrap());
+/// let scope = Scope { base: &visitor, layers: &[("item", &item)] };
+/// assert_eq!(scope.get_path("item.name").and_then(|v| v.as_str()), Some("Tee"));
+/// assert_eq!(scope.get_path("visitor.sessions").and_then(|v| v.as_f64()), Some(3.0));
+/// assert!(scope.get_path("store.name").is_none());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// Read for every path no layer names.
+    pub base: &'a Value,
+    /// `(first segment, value)`, looked up in order.
+    pub layers: &'a [(&'a str, &'a Value)],
+}
+
+impl<'a> Scope<'a> {
+    /// The value at a dotted path (array members by index), as [`Value::get_path`] reads it.
+    pub fn get_path(&self, path: &str) -> Option<&'a Value> {
+        for &(name, v) in self.layers {
+            if let Some(rest) = path.strip_prefix(name) {
+                match rest.as_bytes().first() {
+                    None => return Some(v),
+                    Some(b'.') => return v.get_path(&rest[1..]),
+                    Some(_) => {}
+                }
+            }
+        }
+        self.base.get_path(path)
+    }
+}
+
 /// A compiled template.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Template {
@@ -323,6 +359,12 @@ impl Template {
 
     /// Renders against `ctx` in `style`. Missing values render as nothing.
     pub fn render(&self, ctx: &Value, style: &Style) -> String {
+        self.render_in(&Scope { base: ctx, layers: &[] }, style)
+    }
+
+    /// Renders against a [`Scope`] in `style`: [`Template::render`] without putting the
+    /// message's item, links and parameters into a copy of the visitor's context first.
+    pub fn render_in(&self, ctx: &Scope, style: &Style) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
