@@ -172,6 +172,30 @@ impl Style<'_> {
     }
 }
 
+/// Why `slot` (a path under a known root) names nothing, with the field its last part was
+/// probably meant to be under the same parent (`{{visitor.sesions}}` → `{{visitor.sessions}}`),
+/// else the fields there are.
+#[cfg(feature = "compiler")]
+fn unknown_field(slot: &str) -> String {
+    let (parent, leaf) = slot.rsplit_once('.').unwrap_or((slot, ""));
+    let item = [crate::engine::ITEM_CONTEXT, ITEM_EXTRA].concat();
+    let fields: &[&str] = match parent {
+        "item" | "page.item" => &item,
+        "visitor" => VISITOR_FIELDS,
+        "page" => &["url", "path", "type", "item"],
+        "points" => POINTS_FIELDS,
+        "time" => TIME_FIELDS,
+        "store" => &["id", "name", "distance_km", "stock"],
+        _ => &[],
+    };
+    let head = format!("unknown value {{{{{slot}}}}}: no such field.");
+    match crate::suggest::closest(leaf, fields) {
+        Some(meant) => format!("{head} Did you mean {{{{{parent}.{meant}}}}}?"),
+        None if !fields.is_empty() => format!("{head} The fields of {parent} are {}.", fields.join(", ")),
+        None => head,
+    }
+}
+
 /// The first `{item.name}` in `text` written with one pair of braces (as other template
 /// languages write a value): it would be shown as written.
 #[cfg(feature = "compiler")]
@@ -254,14 +278,7 @@ impl Template {
                         format!("unknown value {{{{{slot}}}}}: paths start with one of {}.{hint}", ROOTS.join(", ")),
                     ));
                 } else if !known_path(slot) {
-                    let field = slot.rsplit('.').next().unwrap_or_default();
-                    problems.push(crate::problem!(
-                        path,
-                        format!(
-                            "unknown value {{{{{slot}}}}}: no such field.{}",
-                            crate::suggest::hint(field, &[crate::engine::ITEM_CONTEXT, ITEM_EXTRA, VISITOR_FIELDS].concat())
-                        )
-                    ));
+                    problems.push(crate::problem!(path, unknown_field(slot)));
                 }
                 if let Some(f) = filter.as_ref().filter(|f| !FILTERS.contains(&f.as_str())) {
                     problems.push(crate::problem!(
@@ -577,6 +594,28 @@ mod tests {
             let err = Template::compile(bad, "$.message.title").unwrap_err();
             assert_eq!(err[0].path, "$.message.title", "{bad}");
         }
+    }
+
+    #[test]
+    fn an_unknown_field_is_matched_against_the_fields_under_its_own_parent() {
+        let message = |t: &str| Template::compile(t, "$").unwrap_err()[0].message.clone();
+        assert_eq!(message("{{item.nmae}}"), "unknown value {{item.nmae}}: no such field. Did you mean {{item.name}}?");
+        assert_eq!(
+            message("{{page.item.prise}}"),
+            "unknown value {{page.item.prise}}: no such field. Did you mean {{page.item.price}}?"
+        );
+        assert_eq!(
+            message("{{visitor.sesions}}"),
+            "unknown value {{visitor.sesions}}: no such field. Did you mean {{visitor.sessions}}?"
+        );
+        assert_eq!(message("{{store.nme}}"), "unknown value {{store.nme}}: no such field. Did you mean {{store.name}}?");
+        // `name` is an item's field, not a visitor's: no hint from the wrong list, but the right one.
+        assert_eq!(
+            message("{{visitor.nmae}}"),
+            ["unknown value {{visitor.nmae}}: no such field. The fields of visitor are ", &VISITOR_FIELDS.join(", "), "."]
+                .concat()
+        );
+        assert_eq!(message("{{time.hours}}"), "unknown value {{time.hours}}: no such field. Did you mean {{time.hour}}?");
     }
 
     #[test]

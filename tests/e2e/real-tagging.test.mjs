@@ -91,7 +91,7 @@ for (const [config, code, hint] of [
   ['bad-preset', 'SHOPCUE_INVALID_CONFIG', 'Did you mean "cart_low_stock"?'],
   ['bad-op', 'SHOPCUE_INVALID_CONFIG', 'Did you mean "$gte"?'],
   ['bad-field', 'SHOPCUE_INVALID_CONFIG', 'Did you mean "priority"?'],
-  ['bad-template', 'SHOPCUE_INVALID_CONFIG', 'Did you mean "name"?'],
+  ['bad-template', 'SHOPCUE_INVALID_CONFIG', 'Did you mean {{item.name}}?'],
   // Text that is not JSON is read by the compiler module, which places the slip by line and
   // column (the widget's own parser names only the byte) and says what it looks like.
   ['bad-json', 'SHOPCUE_INVALID_CONFIG', "invalid JSON at line 2, column 1: expected ',' or ']' (the text ends here: a closing bracket or brace is missing, or the file was cut short)"],
