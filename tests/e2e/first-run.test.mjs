@@ -1,0 +1,60 @@
+// A collector as a new store starts it: no site published, no event received. The dashboard
+// says how a page sends to it instead of showing a made-up site's empty report; the studio asks
+// for the store's site id before anything is edited or published, then publishes under it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, launchBrowser } from './harness.mjs';
+
+let collector, browser;
+before(async () => { collector = await startCollector({ publish: false }); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await collector?.stop(); });
+
+test('on a collector with no site yet, the dashboard says how to send to it and the studio asks for the site id first', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto(`${collector.url}/dashboard`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(await page.inputValue('#site'), '', 'no site named for the store');
+  assert.equal(await page.textContent('#status'),
+    `Nothing has reached this collector yet: a store page sends its events here with shopcue('init', { site: 'your-store', endpoint: '${collector.url}/collect', … }), and its site then opens here.`);
+  // A site typed anyway: its empty report, and the same words on the status line.
+  await page.goto(`${collector.url}/dashboard?site=my-shop`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.match(await page.textContent('#status'), /^Updated .* · nothing has reached this collector yet: /);
+
+  await page.goto(`${collector.url}/studio`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  const ask = /^This collector has no site yet\. Type your store's site id/;
+  assert.equal(await page.inputValue('#site'), '');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'site', 'the site field has the focus');
+  assert.match(await page.textContent('#status'), ask);
+  assert.equal(new URL(page.url()).search, '', 'no site in the address either');
+  // Adding a preset waits for the site (a config published under no site would reach no page).
+  await page.click('[data-tab=gallery]');
+  const add = page.locator('#gallery button', { hasText: /add/i }).first();
+  await add.click();
+  assert.match(await page.textContent('#status'), ask);
+  assert.equal(await page.locator('tr[data-scenario]').count(), 0);
+  assert.equal(await page.isDisabled('#publish'), true);
+
+  await page.fill('#site', 'my-shop');
+  await page.press('#site', 'Enter');
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'Loaded my-shop.');
+  assert.equal(new URL(page.url()).searchParams.get('site'), 'my-shop');
+  assert.equal(await page.textContent('#live-version'), 'Nothing published yet for my-shop.');
+  await page.click('[data-tab=gallery]');
+  await add.click();
+  await page.click('#publish');
+  await page.waitForFunction(() => /^Published version 1\./.test(document.getElementById('status').textContent));
+  const sites = await (await fetch(`${collector.url}/api/sites`)).json();
+  assert.deepEqual(sites.map((s) => [s.site, s.live_version]), [['my-shop', 1]]);
+
+  // Now the dashboard opens that site.
+  await page.goto(`${collector.url}/dashboard`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(await page.inputValue('#site'), 'my-shop');
+  assert.doesNotMatch(await page.textContent('#status'), /nothing has reached/);
+  assert.deepEqual(errors, []);
+});
