@@ -175,9 +175,9 @@ impl Style<'_> {
 /// Why `slot` (a path under a known root) names nothing, with the field its last part was
 /// probably meant to be under the same parent (`{{visitor.sesions}}` → `{{visitor.sessions}}`),
 /// else the fields there are.
-#[cfg(feature = "compiler")]
 fn unknown_field(slot: &str) -> String {
-    let (parent, leaf) = slot.rsplit_once('.').unwrap_or((slot, ""));
+    let dot = slot.bytes().rposition(|b| b == b'.').unwrap_or(slot.len());
+    let (parent, leaf) = (&slot[..dot], slot.get(dot + 1..).unwrap_or(""));
     let item = [crate::engine::ITEM_CONTEXT, ITEM_EXTRA].concat();
     let fields: &[&str] = match parent {
         "item" | "page.item" => &item,
