@@ -1,6 +1,8 @@
 // A collector as a new store starts it: no site published, no event received. The dashboard
 // says how a page sends to it instead of showing a made-up site's empty report; the studio asks
-// for the store's site id before anything is edited or published, then publishes under it.
+// for the store's site id before anything is edited or published, then publishes under it. A
+// collector started with none of Shopcue's static folders (a store's own, in production) says
+// how to serve the playground where the studio's simulated shopper would show "not found".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector, launchBrowser } from './harness.mjs';
@@ -57,4 +59,25 @@ test('on a collector with no site yet, the dashboard says how to send to it and 
   assert.equal(await page.inputValue('#site'), 'my-shop');
   assert.doesNotMatch(await page.textContent('#status'), /nothing has reached/);
   assert.deepEqual(errors, []);
+});
+
+test('a collector without Shopcue\'s www/ folder: the simulated shopper tab says how to serve the playground', async () => {
+  const bare = await startCollector({ publish: false, statics: [] });
+  const page = await browser.newPage();
+  try {
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${bare.url}/studio?site=my-shop`);
+    await page.waitForSelector('body[data-loaded="true"]');
+    await page.click('[data-tab=playground]');
+    await page.waitForSelector('#playground-missing:not([hidden])');
+    assert.match(await page.textContent('#playground-missing'),
+      /does not serve the playground .*\(\/playground\.html answered HTTP 404\)\. Start it with .*--static dist --static www/s);
+    assert.equal(await page.isHidden('#playground'), true, 'no frame saying "not found"');
+    assert.equal(await page.getAttribute('#playground', 'src'), null);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await bare.stop();
+  }
 });

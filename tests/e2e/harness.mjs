@@ -46,14 +46,13 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
  * Starts the collector on a free loopback port; resolves once it prints its URL and the demo
  * store's config (www/shopcue/config.json) is published through the API, as `./x demo` does.
  * `env` adds environment variables (SHOPCUE_ADMIN_TOKEN: then publishing uses that token);
- * `args`, command-line flags.
+ * `args`, command-line flags; `statics`, the folders (under the repository) served as static files.
  */
-export async function startCollector({ env = {}, publish = true, args = [] } = {}) {
+export async function startCollector({ env = {}, publish = true, args = [], statics = ['dist', 'www', 'tests/e2e/site'] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'shopcue-e2e-'));
   const db = join(dir, 'events.sqlite');
   const bin = process.env.SHOPCUE_COLLECTOR || join(ROOT, 'target/debug/shopcue-collector');
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--db', db,
-    '--static', join(ROOT, 'dist'), '--static', join(ROOT, 'www'), '--static', join(ROOT, 'tests/e2e/site'), ...args],
+  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--db', db, ...statics.flatMap((dir) => ['--static', join(ROOT, dir)]), ...args],
   { stdio: ['ignore', 'pipe', 'inherit'], env: { ...markedEnv(), ...env } });
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('collector did not start in 10 s')), 10_000);
