@@ -50,6 +50,9 @@ pub const TIME_FIELDS: &[&str] = &["hour", "weekday", "date", "month", "day"];
 /// Fields of `points.*`.
 pub const POINTS_FIELDS: &[&str] = &["balance", "expiring", "expires_in_days"];
 
+/// Fields of `store.*` (the message's store: the item's nearest, or the one chosen).
+pub const STORE_FIELDS: &[&str] = &["id", "name", "distance_km", "stock"];
+
 /// What a template reads: named values laid over a base context. A path whose first segment
 /// names a layer is read in that layer (the layer wins over a member of `base` of that name);
 /// any other path in `base`.
@@ -178,18 +181,17 @@ impl Style<'_> {
 fn unknown_field(slot: &str) -> String {
     let dot = slot.bytes().rposition(|b| b == b'.').unwrap_or(slot.len());
     let (parent, leaf) = (&slot[..dot], slot.get(dot + 1..).unwrap_or(""));
-    let item = [crate::engine::ITEM_CONTEXT, ITEM_EXTRA].concat();
-    let fields: &[&str] = match parent {
-        "item" | "page.item" => &item,
-        "visitor" => VISITOR_FIELDS,
-        "page" => &["url", "path", "type", "item"],
-        "points" => POINTS_FIELDS,
-        "time" => TIME_FIELDS,
-        "store" => &["id", "name", "distance_km", "stock"],
-        _ => &[],
+    let fields: Vec<&str> = match parent {
+        "item" | "page.item" => [crate::engine::ITEM_CONTEXT, ITEM_EXTRA].concat(),
+        "visitor" => VISITOR_FIELDS.to_vec(),
+        "page" => [PAGE_FIELDS, &["item"]].concat(),
+        "points" => POINTS_FIELDS.to_vec(),
+        "time" => TIME_FIELDS.to_vec(),
+        "store" => STORE_FIELDS.to_vec(),
+        _ => Vec::new(),
     };
     let head = format!("unknown value {{{{{slot}}}}}: no such field.");
-    match crate::suggest::closest(leaf, fields) {
+    match crate::suggest::closest(leaf, &fields) {
         Some(meant) => format!("{head} Did you mean {{{{{parent}.{meant}}}}}?"),
         None if !fields.is_empty() => format!("{head} The fields of {parent} are {}.", fields.join(", ")),
         None => head,
@@ -224,7 +226,7 @@ fn known_path(path: &str) -> bool {
         ["visitor", f] => VISITOR_FIELDS.contains(f),
         ["points", f] => POINTS_FIELDS.contains(f),
         ["time", f] => TIME_FIELDS.contains(f),
-        ["store", "id" | "name" | "distance_km" | "stock"] => true,
+        ["store", f] => STORE_FIELDS.contains(f),
         ["links" | "params", _] => true,
         _ => false,
     }
