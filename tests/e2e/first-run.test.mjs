@@ -81,3 +81,38 @@ test('a collector without Shopcue\'s www/ folder: the simulated shopper tab says
     await bare.stop();
   }
 });
+
+test('the studio\'s preview link opens the latest page of the store that reached the collector, on the store\'s own origin', async () => {
+  const bare = await startCollector({ publish: false, statics: [] });
+  const page = await browser.newPage();
+  try {
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${bare.url}/studio?site=my-shop`);
+    await page.waitForSelector('body[data-loaded="true"]');
+    // No page of my-shop has reached this collector, and it serves no store: no link to guess.
+    await page.click('#preview');
+    await page.waitForFunction(() => /shopcue_preview=draft\./.test(document.getElementById('preview-out').textContent));
+    assert.match(await page.textContent('#preview-out'),
+      /^To see this draft \(only your browser sees it, .*\), add \?shopcue_preview=draft\.[0-9a-f]{32} to the address of any page of the store/);
+    assert.equal(await page.locator('#preview-href').count(), 0);
+
+    // The store's pages (on their own origin) send to this collector; another site's page is later.
+    const ev = (id, site, url, ago) => ({ v: 1, site, events: [{ id, name: 'page_view', ts: Date.now() - ago, visitor_id: 'v', session_id: 's', url, params: {} }] });
+    for (const body of [ev('a', 'my-shop', 'https://shop.example/', 30_000),
+      ev('b', 'my-shop', 'https://shop.example/items/linen-shirt?utm_source=mail#size', 20_000),
+      ev('c', 'other-shop', 'https://other.example/', 10_000)]) {
+      const r = await fetch(`${bare.url}/collect`, { method: 'POST', body: JSON.stringify(body) });
+      assert.equal(r.status, 200, await r.text());
+    }
+    await page.click('#preview');
+    await page.waitForSelector('#preview-href');
+    const href = await page.getAttribute('#preview-href', 'href');
+    assert.match(href, /^https:\/\/shop\.example\/items\/linen-shirt\?shopcue_preview=draft\.[0-9a-f]{32}$/);
+    assert.equal(await page.getAttribute('#preview-href', 'target'), '_blank');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await bare.stop();
+  }
+});

@@ -18,7 +18,9 @@
 //! - `GET /api/sites/{site}/audit` — publishes, rollbacks, refused publishes, preview links.
 //! - `POST /api/sites/{site}/preview?ttl_s=3600` — a draft (raw config) for a preview link:
 //!   `201` with a token; `?shopcue_preview=<token>` on the store's pages shows it to that
-//!   browser, which counts nothing.
+//!   browser, which counts nothing. `page` is a store page to open with it: the page of the
+//!   site's latest `page_view` that reached this collector, else `/` when this collector serves
+//!   a store's files (`--static`, as `./x demo` does), else `null`.
 //!
 //! Public: `GET /shopcue/sites/{site}/config.json` — the live runtime config, with a strong
 //! ETag (`304` on `If-None-Match`) and `Cache-Control: max-age=60, stale-while-revalidate=600`;
@@ -575,6 +577,20 @@ pub async fn sites(State(app): State<App>, req: Request) -> Response {
     }
 }
 
+/// The page (an `http(s)` URL without its query or fragment) of the latest `page_view` of `site`
+/// that reached this collector: where the store's tag certainly runs, on the store's own origin.
+pub fn latest_page(store: &dyn crate::store::EventStore, site: &str) -> Result<Option<String>, String> {
+    let rows = store.select(LATEST_PAGE_SQL, &[crate::store::Sql::Text(site.to_string())])?;
+    Ok(rows.first().map(|row| row[0].text()).and_then(|url| {
+        let page = shopcue::url::strip_query(url);
+        (page.starts_with("https://") || page.starts_with("http://")).then(|| page.to_string())
+    }))
+}
+
+/// The latest `page_view` with an absolute URL (the index on `(site, name, ts)` reads it).
+const LATEST_PAGE_SQL: &str = "SELECT url FROM events WHERE site = $1 AND name = 'page_view'
+  AND (url LIKE 'https://%' OR url LIKE 'http://%') ORDER BY ts DESC LIMIT 1";
+
 /// `POST /api/sites/{site}/preview?ttl_s=3600`: a draft for a preview link.
 pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
     if let Some(refused) = refuse(&app, &req, true) {
@@ -604,18 +620,23 @@ pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Requ
             version: None,
             detail: format!("preview link until {expires} (Unix ms)"),
         };
-        let (store, id) = (app.configs.clone(), token.clone());
+        let (store, id, draft_site) = (app.configs.clone(), token.clone(), site.clone());
         blocking(move || {
-            store.save_draft(&site, &id, &runtime, expires)?;
+            store.save_draft(&draft_site, &id, &runtime, expires)?;
             store.record(&entry)
         })
         .await?;
+        let (events, serves_files) = (app.store.clone(), !app.statics.is_empty());
+        let seen = blocking(move || latest_page(&*events, &site)).await?;
+        let page = seen.or_else(|| serves_files.then(|| "/".to_string()));
+        let query = format!("shopcue_preview={token}");
         Ok(json_reply(
             StatusCode::CREATED,
             &object([
                 ("token", token.as_str().into()),
                 ("expires_at", Value::Number(expires as f64)),
-                ("query", format!("shopcue_preview={token}").into()),
+                ("page", page.map_or(Value::Null, |p| format!("{p}?{query}").into())),
+                ("query", query.into()),
             ]),
         ))
     };

@@ -537,6 +537,46 @@ fn sites_are_listed_on_postgresql() {
     sites_are_listed_from_configs_and_events(&start_with(Arc::new(PgStore::open(&pg.url).unwrap())));
 }
 
+/// A preview's `page`: the latest `page_view` of the site with an absolute URL, its query and
+/// fragment replaced by the preview's. Before any, `/` on a collector that serves a store's files
+/// (`serves_files`), else `null`.
+fn preview_opens_the_latest_page_of_the_site(addr: &str, serves_files: bool) {
+    let page = |addr: &str| {
+        let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/preview"), "", config("Draft:").as_bytes());
+        assert_eq!(status, 201, "{body}");
+        let reply = json(&body);
+        let query = reply.get("query").and_then(Value::as_str).unwrap().to_string();
+        (reply.get("page").cloned().unwrap(), query)
+    };
+    let (before, query) = page(addr);
+    let expected = if serves_files { Value::String(format!("/?{query}")) } else { Value::Null };
+    assert_eq!(before, expected, "no page of the site seen yet");
+    let now = common::now_ms();
+    let view = |id: &str, site: &str, name: &str, url: &str, ago: i64| {
+        let event = common::ev(id, name, "v", now - ago, "{}").replace(r#""url":"/""#, &format!(r#""url":"{url}""#));
+        let batch = format!(r#"{{"v":1,"site":"{site}","events":[{event}]}}"#);
+        assert_eq!(request(addr, "POST", "/collect", "", batch.as_bytes()).0, 200, "{batch}");
+    };
+    view("a", SITE, "page_view", "https://shop.example/", 50_000);
+    view("b", SITE, "page_view", "https://shop.example/items/a?utm_source=mail#top", 40_000);
+    view("c", SITE, "page_view", "/relative-only", 30_000); // not a page to open
+    view("d", SITE, "add_to_cart", "https://shop.example/cart", 20_000); // not a page view
+    view("e", "other-shop", "page_view", "https://other.example/", 10_000);
+    let (page, query) = page(addr);
+    assert_eq!(page.as_str(), Some(format!("https://shop.example/items/a?{query}").as_str()));
+}
+
+#[test]
+fn preview_opens_the_latest_page_on_sqlite() {
+    preview_opens_the_latest_page_of_the_site(&start_sqlite().addr, true);
+}
+
+#[test]
+fn preview_opens_the_latest_page_on_postgresql() {
+    let pg = Postgres::start();
+    preview_opens_the_latest_page_of_the_site(&start_with(Arc::new(PgStore::open(&pg.url).unwrap())), false);
+}
+
 /// A browser sent to `/login` on a collector without an admin password gets a page that says how
 /// the dashboard opens there (it once got a bare JSON 404); anything else still gets JSON.
 #[test]
