@@ -82,14 +82,19 @@ test('a collector without Shopcue\'s www/ folder: the simulated shopper tab says
   }
 });
 
-test('the studio\'s preview link opens the latest page of the store that reached the collector, on the store\'s own origin', async () => {
+test('an English store\'s studio names its scenarios in English, and its preview link opens the latest page of the store that reached the collector, on the store\'s own origin', async () => {
   const bare = await startCollector({ publish: false, statics: [] });
   const page = await browser.newPage();
   try {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // An English store's config: its scenarios are listed under their English playbook names.
+    const config = { version: 1, site: 'my-shop', locale: 'en-US', currency: 'USD', scenarios: [{ preset: 'page_low_stock' }] };
+    const put = await fetch(`${bare.url}/api/sites/my-shop/config`, { method: 'PUT', body: JSON.stringify(config) });
+    assert.equal(put.status, 201, await put.text());
     await page.goto(`${bare.url}/studio?site=my-shop`);
     await page.waitForSelector('body[data-loaded="true"]');
+    assert.equal(await page.textContent('tr[data-scenario="page_low_stock"] .muted[lang=en]'), 'product page low stock');
     // No page of my-shop has reached this collector, and it serves no store: no link to guess.
     await page.click('#preview');
     await page.waitForFunction(() => /shopcue_preview=draft\./.test(document.getElementById('preview-out').textContent));

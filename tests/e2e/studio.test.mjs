@@ -36,6 +36,8 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
 
   // The list shows the live config's scenarios.
   await page.waitForSelector('tr[data-scenario="page_low_stock"] .badge.live');
+  // Under its playbook name in the store's language (the demo store's config is ja-JP).
+  assert.equal(await page.textContent('tr[data-scenario="page_low_stock"] .muted[lang=ja]'), '在庫僅か (EC)');
 
   // The gallery has every preset with its playbook name, what it does (ja and en), its rule and
   // a rendered preview.
