@@ -95,6 +95,13 @@ test('an English store\'s studio names its scenarios in English, and its preview
     await page.goto(`${bare.url}/studio?site=my-shop`);
     await page.waitForSelector('body[data-loaded="true"]');
     assert.equal(await page.textContent('tr[data-scenario="page_low_stock"] .muted[lang=en]'), 'product page low stock');
+    // Its English texts come first in the form, and so do its English previews.
+    await page.click('button[aria-label="Edit page_low_stock"]');
+    assert.deepEqual(await page.locator('#form fieldset legend').evaluateAll((ls) => ls.map((l) => l.textContent).filter((t) => t.startsWith('Texts'))),
+      ['Texts — en', 'Texts — ja']);
+    assert.deepEqual(await page.locator('[data-preview]').evaluateAll((ps) => ps.map((p) => p.dataset.preview)),
+      ['en-desktop', 'ja-desktop', 'en-mobile', 'ja-mobile']);
+    assert.equal(await page.textContent('[data-preview="en-desktop"] .msg b'), 'Only 2 left: Linen shirt');
     // No page of my-shop has reached this collector, and it serves no store: no link to guess.
     await page.click('#preview');
     await page.waitForFunction(() => /shopcue_preview=draft\./.test(document.getElementById('preview-out').textContent));
