@@ -82,7 +82,7 @@ test('a collector without Shopcue\'s www/ folder: the simulated shopper tab says
   }
 });
 
-test('an English store\'s studio names its scenarios in English, and its preview link opens the latest page of the store that reached the collector, on the store\'s own origin', async () => {
+test('an English store\'s studio names its scenarios and previews its texts in English and dollars, and its preview link opens the latest page of the store that reached the collector, on the store\'s own origin', async () => {
   const bare = await startCollector({ publish: false, statics: [] });
   const page = await browser.newPage();
   try {
@@ -102,6 +102,10 @@ test('an English store\'s studio names its scenarios in English, and its preview
     assert.deepEqual(await page.locator('[data-preview]').evaluateAll((ps) => ps.map((p) => p.dataset.preview)),
       ['en-desktop', 'ja-desktop', 'en-mobile', 'ja-mobile']);
     assert.equal(await page.textContent('[data-preview="en-desktop"] .msg b'), 'Only 2 left: Linen shirt');
+    // Prices in the previews are in the store's currency (USD), as the widget writes them.
+    await page.fill('[data-path="$.scenarios[0].message.title.en"]', 'Now {{item.price|currency}}: {{item.name}}');
+    await page.waitForFunction(() => document.querySelector('[data-preview="en-desktop"] .msg b').textContent.startsWith('Now $'));
+    assert.equal(await page.textContent('[data-preview="en-desktop"] .msg b'), 'Now $5,990.00: Linen shirt');
     // No page of my-shop has reached this collector, and it serves no store: no link to guess.
     await page.click('#preview');
     await page.waitForFunction(() => /shopcue_preview=draft\./.test(document.getElementById('preview-out').textContent));
