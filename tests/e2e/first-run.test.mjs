@@ -102,10 +102,10 @@ test('an English store\'s studio names its scenarios and previews its texts in E
     assert.deepEqual(await page.locator('[data-preview]').evaluateAll((ps) => ps.map((p) => p.dataset.preview)),
       ['en-desktop', 'ja-desktop', 'en-mobile', 'ja-mobile']);
     assert.equal(await page.textContent('[data-preview="en-desktop"] .msg b'), 'Only 2 left: Linen shirt');
-    // Prices in the previews are in the store's currency (USD), as the widget writes them.
+    // Prices in the previews are in the store's currency (USD, sample amounts with cents), as the widget writes them.
     await page.fill('[data-path="$.scenarios[0].message.title.en"]', 'Now {{item.price|currency}}: {{item.name}}');
     await page.waitForFunction(() => document.querySelector('[data-preview="en-desktop"] .msg b').textContent.startsWith('Now $'));
-    assert.equal(await page.textContent('[data-preview="en-desktop"] .msg b'), 'Now $5,990.00: Linen shirt');
+    assert.equal(await page.textContent('[data-preview="en-desktop"] .msg b'), 'Now $59.90: Linen shirt');
     // No page of my-shop has reached this collector, and it serves no store: no link to guess.
     await page.click('#preview');
     await page.waitForFunction(() => /shopcue_preview=draft\./.test(document.getElementById('preview-out').textContent));
