@@ -703,13 +703,31 @@ impl PageFormat {
     }
 
     /// Problems with a locale (a BCP 47 tag) and a currency (an ISO 4217 code) at `path`.
+    /// A locale written with `_` is named as it was likely meant where the compiler checks
+    /// ([`dashed_hint`]).
     fn check(locale: Option<&str>, currency: Option<&str>, path: &str, p: &mut Vec<Problem>) {
         if locale.is_some_and(|l| !well_formed_locale(l)) {
             p.push(Problem::new(member(path, "locale"), "must be a BCP 47 language tag such as \"ja-JP\" or \"de-DE\""));
+            #[cfg(feature = "compiler")]
+            if let (Some(problem), Some(l)) = (p.last_mut(), locale) {
+                problem.message.push_str(&dashed_hint(l));
+            }
         }
         if currency.is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase())) {
             p.push(Problem::new(member(path, "currency"), "must be an ISO 4217 code such as \"JPY\""));
         }
+    }
+}
+
+/// `. Did you mean "en-US"?` for a locale written with underscores (`en_US`, POSIX style) that
+/// dashes would make well formed; else nothing. Publishing's hint: the widget, checking `init`
+/// options, carries none.
+#[cfg(feature = "compiler")]
+fn dashed_hint(locale: &str) -> String {
+    let dashed = locale.replace('_', "-");
+    match well_formed_locale(&dashed) {
+        true => crate::text::concat(&[". Did you mean \"", &dashed, "\"?"]),
+        false => String::new(),
     }
 }
 
@@ -1329,6 +1347,20 @@ mod tests {
         for bad in ["", "j", "nihongo_JP", "de_DE", "de--DE", "en-", "ja JP", "x-toolongsubtag"] {
             assert!(!well_formed_locale(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_locale_written_with_underscores_is_named_with_dashes() {
+        let problems = |config: &str| match Config::parse(config) {
+            Err(Error::InvalidConfig(problems)) => problems,
+            other => panic!("{other:?}"),
+        };
+        let p = problems(r#"{"version":1,"site":"s","locale":"en_US","scenarios":[]}"#);
+        assert_eq!(p[0].path, "$.locale");
+        assert_eq!(p[0].message, "must be a BCP 47 language tag such as \"ja-JP\" or \"de-DE\". Did you mean \"en-US\"?");
+        // Nothing named where dashes would not make it right.
+        let p = problems(r#"{"version":1,"site":"s","locale":"ja__JP","scenarios":[]}"#);
+        assert!(!p[0].message.contains("Did you mean"), "{p:?}");
     }
 
     #[test]
