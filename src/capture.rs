@@ -166,13 +166,20 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 fn product(node: &Value) -> Option<Value> {
-    let id = ["sku", "productID", "productGroupID", "gtin13", "gtin", "mpn", "@id"].iter().find_map(|k| text(node.get(k)))?;
+    let own_id = ["sku", "productID", "productGroupID", "gtin13", "gtin", "mpn", "@id"].iter().find_map(|k| text(node.get(k)));
     // A group's offers may sit on its first variant.
     let offers = node.get("offers").or_else(|| node.get("hasVariant").and_then(|v| v.as_array()?.first()?.get("offers")));
+    // One offer per variant (Shopify's themes): the one whose sku the product names (the
+    // variant on the page), else the first.
     let offer = match offers {
-        Some(Value::Array(list)) => list.first(),
+        Some(Value::Array(list)) => {
+            list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == own_id).or_else(|| list.first())
+        }
         other => other,
     };
+    // Without an id of its own (a Shopify product whose variants have no SKU at the product
+    // level), its offer's sku, else its URL: the same product on every page.
+    let id = own_id.or_else(|| offer.and_then(|o| text(o.get("sku")))).or_else(|| text(node.get("url")))?;
     let mut item = vec![("item_id".to_string(), Value::from(id.as_str()))];
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
@@ -298,6 +305,31 @@ mod tests {
 
         assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap()), None);
         assert_eq!(json_ld(&parse(r#"{"@type":"Organization","name":"Shop"}"#).unwrap()), None);
+    }
+
+    /// Shopify's themes: one offer per variant, each with its sku and availability; the product
+    /// names the variant on the page by its sku, or has no sku at all (variants without SKUs).
+    #[test]
+    fn json_ld_products_with_an_offer_per_variant() {
+        let offers = r#""offers":[
+            {"@type":"Offer","sku":"TEE-S","availability":"http://schema.org/InStock","price":"25.00","priceCurrency":"USD","url":"https://shop.example/products/tee?variant=1"},
+            {"@type":"Offer","sku":"TEE-M","availability":"http://schema.org/OutOfStock","price":"27.00","priceCurrency":"USD","url":"https://shop.example/products/tee?variant=2"}]"#;
+        let item = |json: &str| get(&json_ld(&parse(json).unwrap()).unwrap(), "items.0").cloned().unwrap();
+        let named = item(&format!(r#"{{"@type":"Product","name":"Tee","sku":"TEE-M",{offers}}}"#));
+        assert_eq!(named.get("item_id").and_then(Value::as_str), Some("TEE-M"));
+        assert_eq!(
+            (named.get("price").and_then(Value::as_str), named.get("stock").and_then(Value::as_f64)),
+            (Some("27.00"), Some(0.0)),
+            "the offer of the variant the product names"
+        );
+        let no_sku = item(&format!(r#"{{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",{offers}}}"#));
+        assert_eq!(no_sku.get("item_id").and_then(Value::as_str), Some("TEE-S"), "the first offer's sku");
+        assert_eq!(no_sku.get("price").and_then(Value::as_str), Some("25.00"));
+        let no_skus = item(
+            r#"{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",
+                "offers":[{"@type":"Offer","price":"25.00","priceCurrency":"USD"}]}"#,
+        );
+        assert_eq!(no_skus.get("item_id").and_then(Value::as_str), Some("https://shop.example/products/tee"), "its URL");
     }
 
     #[test]

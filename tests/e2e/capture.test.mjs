@@ -100,6 +100,21 @@ test('JSON-LD alone: an AggregateOffer product in an array', async () => {
   assert.deepEqual(rows.map((r) => `${r.item}:${r.n}`), ['ld-1:1']);
 });
 
+test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and without SKUs', async () => {
+  // The product names the variant on the page by its sku: that offer's stock and price, not the
+  // first (sold-out) variant's.
+  const named = await visit('capture-shopify.html', async (page) => (await waitForMessages(page, (ms) => ms.length === 1))[0].title);
+  assert.equal(named.shown, '残りわずか：Shopifyのシャツは残り2点です');
+  assert.deepEqual([named.profile.items['sh-M'].item.price, named.profile.items['sh-M'].item.stock], [5280, 2]);
+  assert.deepEqual((await named.received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['sh-M:1']);
+  // Variants without SKUs and no id on the product: its URL is its id, on every page.
+  const bare = await visit('capture-shopify.html?nosku', async () => null);
+  const id = `${collector.url}/products/shopify-shirt`;
+  assert.deepEqual(Object.keys(bare.profile.items), [id]);
+  assert.equal(bare.profile.items[id].item.item_name, 'Shopifyのシャツ');
+  assert.deepEqual((await bare.received(['view_item'])).map((r) => `${r.item}:${r.n}`), [`${id}:1`]);
+});
+
 test('data attributes alone: a product block viewed, a wishlist and a cart button', async () => {
   const { profile, shown, received } = await visit('capture-attributes.html', async (page) => {
     const [m] = await waitForMessages(page, (ms) => ms.length === 1);
