@@ -133,6 +133,10 @@
         ldSeen.push(text);
         if (ldDone.indexOf(text) < 0) { ldDone.push(text); live('capture', 'jsonld', text); }
       }
+      // schema.org microdata (Magento's and BigCommerce's themes): the first Product, read into
+      // the object its JSON-LD would be, and taken as JSON-LD is (the same switch, once per element).
+      var md = doc.querySelector('[itemscope][itemtype$="schema.org/Product"]');
+      if (md && viewDone.indexOf(md) < 0) { viewDone.push(md); live('capture', 'jsonld', microdata(md, 0)); }
       for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
         if (viewDone.indexOf(views[j]) < 0) {
           viewDone.push(views[j]);
@@ -140,6 +144,19 @@
         }
       }
     });
+    // An itemscope's own properties (not those of a scope inside it), as the microdata spec reads
+    // them: content, else a link's or a source's URL, else the text; a nested scope as an object.
+    function microdata(scope, depth) {
+      var out = Object.create(null); // no inherited member taken for a property already read
+      out['@type'] = scope.getAttribute('itemtype');
+      for (var i = 0, props = scope.querySelectorAll('[itemprop]'); i < props.length; i++) {
+        var p = props[i], name = p.getAttribute('itemprop');
+        if (p.parentElement.closest('[itemscope]') !== scope || name in out) continue;
+        out[name] = p.hasAttribute('itemscope') ? (depth < 3 ? microdata(p, depth + 1) : null)
+          : (p.getAttribute('content') || p.getAttribute('href') || p.getAttribute('src') || p.textContent || '').trim();
+      }
+      return out;
+    }
     function itemOf(el) {
       var d = el.closest('[data-shopcue-item]').dataset, item = { item_id: d.shopcueItem };
       var fields = { name: 'item_name', brand: 'item_brand', category: 'item_category', price: 'price', stock: 'stock',

@@ -115,6 +115,16 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
   assert.deepEqual((await bare.received(['view_item'])).map((r) => `${r.item}:${r.n}`), [`${id}:1`]);
 });
 
+test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write it', async () => {
+  const { profile, received } = await visit('capture-microdata.html', async () => null);
+  const it = profile.items['md-1'];
+  assert.ok(it, JSON.stringify(Object.keys(profile.items)));
+  // The seller's name inside the offer is not the product's; OutOfStock is stock 0.
+  assert.deepEqual([it.item.item_name, it.item.item_brand, it.item.price, it.item.stock, it.item.image],
+    ['マイクロデータのバッグ', 'Kinari', 12800, 0, '/fixtures/item.svg']);
+  assert.deepEqual((await received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['md-1:1']);
+});
+
 test('data attributes alone: a product block viewed, a wishlist and a cart button', async () => {
   const { profile, shown, received } = await visit('capture-attributes.html', async (page) => {
     const [m] = await waitForMessages(page, (ms) => ms.length === 1);
