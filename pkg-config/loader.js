@@ -133,10 +133,11 @@
         ldSeen.push(text);
         if (ldDone.indexOf(text) < 0) { ldDone.push(text); live('capture', 'jsonld', text); }
       }
-      // schema.org microdata (Magento's and BigCommerce's themes): the first Product, read into
-      // the object its JSON-LD would be, and taken as JSON-LD is (the same switch, once per element).
-      var md = doc.querySelector('[itemscope][itemtype$="schema.org/Product"]');
-      if (md && viewDone.indexOf(md) < 0) { viewDone.push(md); live('capture', 'jsonld', microdata(md, 0)); }
+      // schema.org microdata (Magento's and BigCommerce's themes): the page's one Product (a
+      // listing marks up several, none of them viewed), read into the object its JSON-LD would
+      // be and taken as JSON-LD is (the same switch, once per element).
+      var md = doc.querySelectorAll('[itemscope][itemtype$="schema.org/Product"]');
+      if (md.length === 1 && viewDone.indexOf(md[0]) < 0) { viewDone.push(md[0]); live('capture', 'jsonld', microdata(md[0], 0)); }
       for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
         if (viewDone.indexOf(views[j]) < 0) {
           viewDone.push(views[j]);

@@ -123,6 +123,9 @@ test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write 
   assert.deepEqual([it.item.item_name, it.item.item_brand, it.item.price, it.item.stock, it.item.image],
     ['マイクロデータのバッグ', 'Kinari', 12800, 0, '/fixtures/item.svg']);
   assert.deepEqual((await received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['md-1:1']);
+  // A listing page marks up each card as a Product: none of them is a view.
+  const listing = await visit('capture-microdata.html?list', async () => null);
+  assert.deepEqual(Object.keys(listing.profile.items), []);
 });
 
 test('data attributes alone: a product block viewed, a wishlist and a cart button', async () => {
