@@ -61,12 +61,27 @@ test('on a collector with no site yet, the dashboard says how to send to it and 
   assert.deepEqual(errors, []);
 });
 
-test('a collector without Shopcue\'s www/ folder: the simulated shopper tab says how to serve the playground', async () => {
+/**
+ * `steps(bare, page)` on a collector started with none of Shopcue's static folders (as a
+ * store runs it in production) and nothing published, in a page of its own; both are closed
+ * after, and the page must have thrown nothing.
+ */
+async function onBareCollector(steps) {
   const bare = await startCollector({ publish: false, statics: [] });
   const page = await browser.newPage();
   try {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    await steps(bare, page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await bare.stop();
+  }
+}
+
+test('a collector without Shopcue\'s www/ folder: the simulated shopper tab says how to serve the playground', async () => {
+  await onBareCollector(async (bare, page) => {
     await page.goto(`${bare.url}/studio?site=my-shop`);
     await page.waitForSelector('body[data-loaded="true"]');
     await page.click('[data-tab=playground]');
@@ -75,19 +90,11 @@ test('a collector without Shopcue\'s www/ folder: the simulated shopper tab says
       /does not serve the playground .*\(\/playground\.html answered HTTP 404\)\. Start it with .*--static dist --static www/s);
     assert.equal(await page.isHidden('#playground'), true, 'no frame saying "not found"');
     assert.equal(await page.getAttribute('#playground', 'src'), null);
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await bare.stop();
-  }
+  });
 });
 
 test('an English store\'s studio names its scenarios and previews its texts in English and dollars, and its preview link opens the latest page of the store that reached the collector, on the store\'s own origin', async () => {
-  const bare = await startCollector({ publish: false, statics: [] });
-  const page = await browser.newPage();
-  try {
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+  await onBareCollector(async (bare, page) => {
     // An English store's config: its scenarios are listed under their English playbook names.
     const config = { version: 1, site: 'my-shop', locale: 'en-US', currency: 'USD', scenarios: [{ preset: 'page_low_stock' }] };
     const put = await fetch(`${bare.url}/api/sites/my-shop/config`, { method: 'PUT', body: JSON.stringify(config) });
@@ -126,9 +133,5 @@ test('an English store\'s studio names its scenarios and previews its texts in E
     const href = await page.getAttribute('#preview-href', 'href');
     assert.match(href, /^https:\/\/shop\.example\/items\/linen-shirt\?shopcue_preview=draft\.[0-9a-f]{32}$/);
     assert.equal(await page.getAttribute('#preview-href', 'target'), '_blank');
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await bare.stop();
-  }
+  });
 });
