@@ -124,7 +124,9 @@ test('an English store\'s studio names its scenarios and previews its texts in E
     const ev = (id, site, url, ago) => ({ v: 1, site, events: [{ id, name: 'page_view', ts: Date.now() - ago, visitor_id: 'v', session_id: 's', url, params: {} }] });
     for (const body of [ev('a', 'my-shop', 'https://shop.example/', 30_000),
       ev('b', 'my-shop', 'https://shop.example/items/linen-shirt?utm_source=mail#size', 20_000),
-      ev('c', 'other-shop', 'https://other.example/', 10_000)]) {
+      ev('c', 'other-shop', 'https://other.example/', 10_000),
+      // Anyone may post to /collect: one page view from elsewhere does not make the link.
+      ev('d', 'my-shop', 'https://phish.example/login', 5_000)]) {
       const r = await fetch(`${bare.url}/collect`, { method: 'POST', body: JSON.stringify(body) });
       assert.equal(r.status, 200, await r.text());
     }

@@ -18,9 +18,10 @@
 //! - `GET /api/sites/{site}/audit` — publishes, rollbacks, refused publishes, preview links.
 //! - `POST /api/sites/{site}/preview?ttl_s=3600` — a draft (raw config) for a preview link:
 //!   `201` with a token; `?shopcue_preview=<token>` on the store's pages shows it to that
-//!   browser, which counts nothing. `page` is a store page to open with it: the page of the
-//!   site's latest `page_view` that reached this collector, else `/` when this collector serves
-//!   a store's files (`--static`, as `./x demo` does), else `null`.
+//!   browser, which counts nothing. `page` is a store page to open with it: the latest page
+//!   view that reached this collector on the origin most of the site's recent ones came from
+//!   ([`latest_page`]), else `/` when this collector serves a store's files (`--static`, as
+//!   `./x demo` does), else `null`.
 //!
 //! Public: `GET /shopcue/sites/{site}/config.json` — the live runtime config, with a strong
 //! ETag (`304` on `If-None-Match`) and `Cache-Control: max-age=60, stale-while-revalidate=600`;
@@ -577,19 +578,38 @@ pub async fn sites(State(app): State<App>, req: Request) -> Response {
     }
 }
 
-/// The page (an `http(s)` URL without its query or fragment) of the latest `page_view` of `site`
-/// that reached this collector: where the store's tag certainly runs, on the store's own origin.
+/// The store page to open a preview on (an `http(s)` URL without its query or fragment): of the
+/// site's latest 200 page views that reached this collector ([`LATEST_PAGES_SQL`]), the
+/// latest one on the origin most of them came from — where the store's tag certainly runs.
+/// Anyone can post events to `/collect`: a few page views posted from elsewhere do not make the
+/// studio offer a link to another site.
 pub fn latest_page(store: &dyn crate::store::EventStore, site: &str) -> Result<Option<String>, String> {
-    let rows = store.select(LATEST_PAGE_SQL, &[crate::store::Sql::Text(site.to_string())])?;
-    Ok(rows.first().map(|row| row[0].text()).and_then(|url| {
-        let page = shopcue::url::strip_query(url);
-        (page.starts_with("https://") || page.starts_with("http://")).then(|| page.to_string())
-    }))
+    let rows = store.select(LATEST_PAGES_SQL, &[crate::store::Sql::Text(site.to_string())])?;
+    let pages: Vec<&str> = rows
+        .iter()
+        .map(|row| shopcue::url::strip_query(row[0].text()))
+        .filter(|page| page.starts_with("https://") || page.starts_with("http://"))
+        .collect();
+    let origin = |page: &str| {
+        let host = page.find("://").map_or(0, |i| i + 3);
+        page[..page[host..].find('/').map_or(page.len(), |end| host + end)].to_string()
+    };
+    // Origins by how many of the pages came from each, newest first among equals.
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for page in &pages {
+        let o = origin(page);
+        match counts.iter_mut().find(|(seen, _)| *seen == o) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((o, 1)),
+        }
+    }
+    let Some(most) = counts.iter().rev().max_by_key(|(_, n)| *n).map(|(o, _)| o.clone()) else { return Ok(None) };
+    Ok(pages.into_iter().find(|page| origin(page) == most).map(str::to_string))
 }
 
-/// The latest `page_view` with an absolute URL (the index on `(site, name, ts)` reads it).
-const LATEST_PAGE_SQL: &str = "SELECT url FROM events WHERE site = $1 AND name = 'page_view'
-  AND (url LIKE 'https://%' OR url LIKE 'http://%') ORDER BY ts DESC LIMIT 1";
+/// The site's latest page views with an absolute URL (the index on `(site, name, ts)` reads them).
+const LATEST_PAGES_SQL: &str = "SELECT url FROM events WHERE site = $1 AND name = 'page_view'
+  AND (url LIKE 'https://%' OR url LIKE 'http://%') ORDER BY ts DESC LIMIT 200";
 
 /// `POST /api/sites/{site}/preview?ttl_s=3600`: a draft for a preview link.
 pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {

@@ -537,8 +537,8 @@ fn sites_are_listed_on_postgresql() {
     sites_are_listed_from_configs_and_events(&start_with(Arc::new(PgStore::open(&pg.url).unwrap())));
 }
 
-/// A preview's `page`: the latest `page_view` of the site with an absolute URL, its query and
-/// fragment replaced by the preview's. Before any, `/` on a collector that serves a store's files
+/// A preview's `page`: the latest `page_view` of the site with an absolute URL on the origin most
+/// of its page views came from, its query and fragment replaced by the preview's. Before any, `/` on a collector that serves a store's files
 /// (`serves_files`), else `null`.
 fn preview_opens_the_latest_page_of_the_site(addr: &str, serves_files: bool) {
     let page = |addr: &str| {
@@ -562,6 +562,9 @@ fn preview_opens_the_latest_page_of_the_site(addr: &str, serves_files: bool) {
     view("c", SITE, "page_view", "/relative-only", 30_000); // not a page to open
     view("d", SITE, "add_to_cart", "https://shop.example/cart", 20_000); // not a page view
     view("e", "other-shop", "page_view", "https://other.example/", 10_000);
+    // Anyone may post to /collect: the latest page view of the site, from an origin fewer of its
+    // page views came from, is not the store.
+    view("f", SITE, "page_view", "https://phish.example/login", 5_000);
     let (page, query) = page(addr);
     assert_eq!(page.as_str(), Some(format!("https://shop.example/items/a?{query}").as_str()));
 }
