@@ -10,6 +10,13 @@ before(async () => { collector = await startCollector(); browser = await launchB
 after(async () => { await browser?.close(); await collector?.stop(); });
 
 const profileOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('shopcue:capture-store:profile')));
+// How many items the profile holds once the config is in (the fixtures' config is raw: the page
+// compiles it first, and what capture found waits for it), so that leaving the page right after
+// does not race the capture.
+const itemsOnceConfigured = (page) => page.waitForFunction(() => {
+  const e = window.shopcue('explain');
+  return e && e.config_loaded && { items: e.profile.items };
+}).then((h) => h.jsonValue()).then((e) => e.items);
 
 test('dataLayer, JSON-LD, data attributes and pushState become events; the page keeps working', async () => {
   const context = await newShopperContext(browser);
@@ -108,7 +115,8 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
   assert.deepEqual([named.profile.items['sh-M'].item.price, named.profile.items['sh-M'].item.stock], [5280, 2]);
   assert.deepEqual((await named.received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['sh-M:1']);
   // Variants without SKUs and no id on the product: its URL is its id, on every page.
-  const bare = await visit('capture-shopify.html?nosku', async () => null);
+  const bare = await visit('capture-shopify.html?nosku', itemsOnceConfigured);
+  assert.equal(bare.shown, 1);
   const id = `${collector.url}/products/shopify-shirt`;
   assert.deepEqual(Object.keys(bare.profile.items), [id]);
   assert.equal(bare.profile.items[id].item.item_name, 'Shopifyのシャツ');
@@ -116,7 +124,8 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
 });
 
 test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write it', async () => {
-  const { profile, received } = await visit('capture-microdata.html', async () => null);
+  const { profile, shown, received } = await visit('capture-microdata.html', itemsOnceConfigured);
+  assert.equal(shown, 1);
   const it = profile.items['md-1'];
   assert.ok(it, JSON.stringify(Object.keys(profile.items)));
   // The seller's name inside the offer is not the product's; OutOfStock is stock 0.
@@ -124,7 +133,8 @@ test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write 
     ['マイクロデータのバッグ', 'Kinari', 12800, 0, '/fixtures/item.svg']);
   assert.deepEqual((await received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['md-1:1']);
   // A listing page marks up each card as a Product: none of them is a view.
-  const listing = await visit('capture-microdata.html?list', async () => null);
+  const listing = await visit('capture-microdata.html?list', itemsOnceConfigured);
+  assert.equal(listing.shown, 0);
   assert.deepEqual(Object.keys(listing.profile.items), []);
 });
 
