@@ -579,7 +579,7 @@ pub async fn sites(State(app): State<App>, req: Request) -> Response {
 }
 
 /// The store page to open a preview on (an `http(s)` URL without its query or fragment): of the
-/// site's latest 200 page views that reached this collector ([`LATEST_PAGES_SQL`]), the
+/// site's latest 200 page views that reached this collector, the
 /// latest one on the origin most of them came from — where the store's tag certainly runs.
 /// Anyone can post events to `/collect`: a few page views posted from elsewhere do not make the
 /// studio offer a link to another site.

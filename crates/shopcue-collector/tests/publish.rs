@@ -538,8 +538,8 @@ fn sites_are_listed_on_postgresql() {
 }
 
 /// A preview's `page`: the latest `page_view` of the site with an absolute URL on the origin most
-/// of its page views came from, its query and fragment replaced by the preview's. Before any, `/` on a collector that serves a store's files
-/// (`serves_files`), else `null`.
+/// of its page views came from, its query and fragment replaced by the preview's. Before any,
+/// `/` on a collector that serves a store's files (`serves_files`), else `null`.
 fn preview_opens_the_latest_page_of_the_site(addr: &str, serves_files: bool) {
     let page = |addr: &str| {
         let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/preview"), "", config("Draft:").as_bytes());
