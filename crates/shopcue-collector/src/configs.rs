@@ -44,7 +44,7 @@ const COLUMNS: &str = "site, version, created_at, author, note, action, source_v
 
 /// The next version number of a site (inside the publishing transaction).
 pub const NEXT_VERSION_SQL: &str = "SELECT coalesce(max(version), 0) + 1 FROM config_versions WHERE site = $1";
-/// Stores a version: [`COLUMNS`], then the raw and runtime texts.
+/// Stores a version: `COLUMNS`, then the raw and runtime texts.
 pub const INSERT_VERSION_SQL: &str = "INSERT INTO config_versions (site, version, created_at, author, note, action, \
      source_version, etag, raw, runtime) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 /// Appends to the audit log.
@@ -58,12 +58,12 @@ pub fn versions_sql() -> String {
     format!("SELECT {COLUMNS} FROM config_versions WHERE site = $1 ORDER BY version DESC")
 }
 
-/// One version with its texts (raw, runtime) after the [`COLUMNS`].
+/// One version with its texts (raw, runtime) after the `COLUMNS`.
 pub fn version_sql() -> String {
     format!("SELECT {COLUMNS}, raw, runtime FROM config_versions WHERE site = $1 AND version = $2")
 }
 
-/// The live version (the newest) with its runtime text after the [`COLUMNS`].
+/// The live version (the newest) with its runtime text after the `COLUMNS`.
 pub fn live_sql() -> String {
     format!("SELECT {COLUMNS}, runtime FROM config_versions WHERE site = $1 ORDER BY version DESC LIMIT 1")
 }
@@ -96,7 +96,7 @@ pub struct Version {
 }
 
 impl Version {
-    /// The version from a row's [`COLUMNS`], read by `get(i)` (either database's row type).
+    /// The version from a row's `COLUMNS`, read by `get(i)` (either database's row type).
     pub fn from_row<E>(
         text: impl Fn(usize) -> Result<String, E>,
         int: impl Fn(usize) -> Result<Option<i64>, E>,
