@@ -17,6 +17,20 @@ const WHERE = "If a dev server pre-bundles dependencies (Vite: add optimizeDeps:
   + 'vite.config), this module no longer sits beside its .wasm; or pass the .wasm\'s URL as '
   + "Shopcue.load's second argument";
 
+/**
+ * Where a file shipped beside this module really is, given where this module expects it
+ * (`url`). Vite's dev server runs this module from a copy it pre-bundles into
+ * `node_modules/.vite/deps/` and leaves the package's `.wasm` files behind (vitejs/vite#8427):
+ * they are still in `node_modules/shopcue/`, which the dev server serves. Anywhere else `url`
+ * stands: a bundler's build has rewritten it to the asset it copied, and a plain server serves
+ * the file beside this module. (`url` is the base, not `import.meta.url`: webpack would try to
+ * bundle a `new URL(…, import.meta.url)` it cannot resolve.)
+ */
+function beside(url) {
+  const path = url.pathname.replace(/\/node_modules\/\.vite\/deps[^/]*\/(?=[^/]*$)/, '/node_modules/shopcue/');
+  return path === url.pathname ? url : new URL(path, url);
+}
+
 /** A load failure as the package's other errors are: an `Error` with a stable `code`. */
 function loadFailed(message) {
   return Object.assign(new Error('[shopcue] ' + message), { code: 'SHOPCUE_LOAD_FAILED', problems: [] });
@@ -54,7 +68,7 @@ export class Shopcue {
         + 'client-side code, such as a useEffect or an onMount, not during server-side rendering or in a worker.'));
     }
     if (!loading) {
-      const source = wasm ?? new URL('./shopcue_wasm_bg.wasm', import.meta.url);
+      const source = wasm ?? beside(new URL('./shopcue_wasm_bg.wasm', import.meta.url));
       const module = typeof source === 'string' || source instanceof URL ? fetchWasm(String(source)) : source;
       loading = Promise.resolve(module).then((m) => init({ module_or_path: m }).catch((e) => {
         throw loadFailed(`the widget's wasm could not start (${e && e.message ? e.message : e}). If the page has a `
@@ -64,7 +78,8 @@ export class Shopcue {
         use_renderer(shopcueRender);
         use_intl(shopcueIntl.offset, shopcueIntl.format);
         // Only a raw config (not compiled where it was published) fetches the compiler module.
-        use_compiler(shopcueCompiler(new URL('./shopcue_compile.wasm', import.meta.url).toString(), (url) => fetch(url)));
+        const compiler = beside(new URL('./shopcue_compile.wasm', import.meta.url));
+        use_compiler(shopcueCompiler(String(compiler), (url) => fetch(url)));
         // An option init does not read is most likely misspelt ("endpont" would send nothing).
         const odd = options && typeof options === 'object' ? Object.keys(options).filter((k) => !INIT_OPTIONS.includes(k)) : [];
         if (odd.length) console.warn(`[shopcue] init ignored unknown options: ${odd.join(', ')}`);
