@@ -208,15 +208,15 @@ fn product(node: &Value) -> Option<Value> {
     Some(Value::Object(params))
 }
 
-/// Stock from `inventoryLevel` (a number or a `QuantitativeValue`), else 0 for sold-out
-/// availabilities; unknown otherwise (`InStock` says nothing about how many).
+/// Stock from `inventoryLevel` (a number or a `QuantitativeValue`; as a number or as text, which
+/// is how microdata's `content` gives it), else 0 for sold-out availabilities; unknown otherwise
+/// (`InStock` says nothing about how many).
 fn stock(offer: &Value) -> Option<Value> {
     let level = match offer.get("inventoryLevel") {
-        Some(Value::Number(n)) => Some(*n),
-        Some(q) => q.get("value").and_then(Value::as_f64),
-        None => None,
+        Some(q @ Value::Object(_)) => q.get("value"),
+        other => other,
     };
-    if let Some(n) = level.filter(|n| n.is_finite() && *n >= 0.0) {
+    if let Some(n) = level.and_then(|v| crate::event::parse_amount(v).ok()) {
         return Some(Value::Number(n));
     }
     let availability = text(offer.get("availability"))?;
@@ -330,6 +330,26 @@ mod tests {
                 "offers":[{"@type":"Offer","price":"25.00","priceCurrency":"USD"}]}"#,
         );
         assert_eq!(no_skus.get("item_id").and_then(Value::as_str), Some("https://shop.example/products/tee"), "its URL");
+    }
+
+    #[test]
+    fn stock_levels_written_as_text_are_read() {
+        let stock = |level: &str| {
+            let json = format!(
+                r#"{{"@type":"Product","sku":"A","offers":{{"@type":"Offer","price":"10","inventoryLevel":{level},
+                "availability":"https://schema.org/InStock"}}}}"#
+            );
+            get(&json_ld(&parse(&json).unwrap()).unwrap(), "items.0.stock").and_then(Value::as_f64)
+        };
+        // Microdata gives every value as text: <meta itemprop="value" content="3">.
+        assert_eq!(stock(r#"{"@type":"QuantitativeValue","value":"3"}"#), Some(3.0));
+        assert_eq!(stock(r#"{"@type":"QuantitativeValue","value":2}"#), Some(2.0));
+        assert_eq!(stock(r#""12""#), Some(12.0));
+        assert_eq!(stock("0"), Some(0.0));
+        // Not a count: unknown, as InStock says nothing about how many.
+        for level in [r#""many""#, "-1", r#"{"@type":"QuantitativeValue"}"#, "true"] {
+            assert_eq!(stock(level), None, "{level}");
+        }
     }
 
     #[test]
