@@ -217,11 +217,13 @@
         }
       }), { capture: true, passive: true });
       if (typeof MutationObserver === 'function') {
-        // JSON-LD injected later by a single-page app.
+        // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
+        // on its own or inside the view the app mounts (React, Vue, Turbo add a whole subtree).
+        var product = 'script[type="application/ld+json"],[itemscope]';
         new MutationObserver(function (records) {
           for (var r = 0; r < records.length; r++) {
             for (var n = records[r].addedNodes, a = 0; a < n.length; a++) {
-              if (n[a].nodeName === 'SCRIPT' && n[a].type === 'application/ld+json') return void setTimeout(scanPage, 0);
+              if (n[a].nodeType === 1 && (n[a].matches(product) || n[a].querySelector(product))) return void setTimeout(scanPage, 0);
             }
           }
         }).observe(doc.documentElement, { childList: true, subtree: true });

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually } from './harness.mjs';
 
 let collector, browser;
-before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
+before(async () => {
+  // Hotwire Turbo's own build, for a store whose pages it navigates (tests/e2e/site/fixtures/turbo/).
+  collector = await startCollector({ statics: ['dist', 'www', 'tests/e2e/site', 'node_modules/@hotwired/turbo/dist'] });
+  browser = await launchBrowser();
+});
 after(async () => { await browser?.close(); await collector?.stop(); });
 
 const profileOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('shopcue:capture-store:profile')));
@@ -168,4 +172,43 @@ test('an SPA alone: pushState routes, JSON-LD re-rendered per route, back button
   const rows = await received(['view_item', 'page_view']);
   const count = Object.fromEntries(rows.map((r) => [`${r.name}:${r.item ?? ''}`, r.n]));
   assert.deepEqual([count['view_item:spa-a'], count['view_item:spa-b'], count['page_view:']], [2, 1, 4], JSON.stringify(count));
+});
+
+test('an SPA that mounts each view after the URL changed, its JSON-LD or microdata inside the view', async () => {
+  const { profile, shown, received } = await visit('capture-spa-views.html', async (page) => {
+    await page.click('#ld');
+    const [a] = await waitForMessages(page, (ms) => ms.length === 1 && ms[0].title.includes('シャツ'));
+    await page.click('#md');
+    const [b] = await waitForMessages(page, (ms) => ms.length === 1 && ms[0].title.includes('パンツ'));
+    return [a.title, b.title];
+  });
+  assert.deepEqual(shown, ['残りわずか：マウントのシャツは残り2点です', '残りわずか：マウントのパンツは残り1点です']);
+  assert.deepEqual([profile.items['mount-ld'].view_count, profile.items['mount-md'].view_count], [1, 1]);
+  assert.equal(profile.items['mount-md'].item.stock, 1, 'a stock level microdata gives as text');
+  const rows = await received(['view_item']);
+  assert.deepEqual(rows.map((r) => `${r.item}:${r.n}`).sort(), ['mount-ld:1', 'mount-md:1']);
+});
+
+test('Hotwire Turbo: pages swapped in by Turbo Drive, JSON-LD then microdata, and back from its cache', async () => {
+  const { profile, shown, received } = await visit('turbo/index.html', async (page) => {
+    const seen = [];
+    const step = async (go, title) => {
+      await go();
+      const [m] = await waitForMessages(page, (ms) => ms.length === 1 && ms[0].title.includes(title));
+      seen.push(m.title);
+    };
+    await page.waitForFunction(() => window.Turbo);
+    await step(() => page.click('#next'), 'シャツ');
+    await step(() => page.click('#next'), 'パンツ');
+    await step(() => page.goBack(), 'シャツ');
+    assert.equal(await page.evaluate(() => new URL(location.href).pathname), '/fixtures/turbo/shirt.html');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 1, 'one message element');
+    await eventually(async () => ((await profileOf(page)).items['turbo-shirt'] || {}).view_count === 2, 5000, 'the shirt viewed again');
+    return seen;
+  });
+  assert.deepEqual(shown, ['残りわずか：Turboのシャツは残り2点です', '残りわずか：Turboのパンツは残り1点です', '残りわずか：Turboのシャツは残り2点です']);
+  assert.deepEqual([profile.items['turbo-shirt'].view_count, profile.items['turbo-pants'].view_count], [2, 1]);
+  assert.equal(profile.page_views.length, 4, 'the first load and three Turbo visits');
+  const rows = await received(['view_item']);
+  assert.deepEqual(rows.map((r) => `${r.item}:${r.n}`).sort(), ['turbo-pants:1', 'turbo-shirt:2']);
 });
