@@ -219,7 +219,7 @@
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
         // on its own or inside the view the app mounts (React, Vue, Turbo add a whole subtree).
-        var product = 'script[type="application/ld+json"],[itemscope]';
+        var product = 'script[type="application/ld+json"],[itemscope][itemtype$="schema.org/Product"]';
         new MutationObserver(function (records) {
           for (var r = 0; r < records.length; r++) {
             for (var n = records[r].addedNodes, a = 0; a < n.length; a++) {
