@@ -128,11 +128,17 @@
     var ldDone = [], ldSeen = [], viewDone = [];
     var scanPage = guard(function () {
       ldSeen = [];
-      for (var i = 0, ld = doc.querySelectorAll('script[type="application/ld+json"]'); i < ld.length; i++) {
+      // The new scripts go in together, as one array, so that a listing's cards read as several
+      // products; one that is not JSON goes alone (and is reported), costing the others nothing.
+      for (var i = 0, fresh = [], ld = doc.querySelectorAll('script[type="application/ld+json"]'); i < ld.length; i++) {
         var text = ld[i].textContent || '';
         ldSeen.push(text);
-        if (ldDone.indexOf(text) < 0) { ldDone.push(text); live('capture', 'jsonld', text); }
+        if (ldDone.indexOf(text) < 0) {
+          ldDone.push(text);
+          try { JSON.parse(text); fresh.push(text); } catch (e) { live('capture', 'jsonld', text); }
+        }
       }
+      if (fresh.length) live('capture', 'jsonld', '[' + fresh.join(',') + ']');
       // schema.org microdata (Magento's and BigCommerce's themes): the page's one Product (a
       // listing marks up several, none of them viewed), read into the object its JSON-LD would
       // be and taken as JSON-LD is (the same switch, once per element).

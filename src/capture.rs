@@ -113,16 +113,27 @@ pub fn data_layer(v: &Value) -> Option<(String, Value)> {
     DATA_LAYER_EVENTS.contains(&name).then(|| (name.to_string(), params))
 }
 
-/// The first schema.org product in a JSON-LD document (an object, an array, or a `@graph`),
-/// as `view_item` params. `None` when there is no product with an id.
+/// The schema.org product a JSON-LD document (an object, an array, or a `@graph`; or the
+/// documents of a page, as an array) describes, as `view_item` params: the first one with an
+/// offer, else the first. `None` when there is no product with an id, or when products with
+/// offers have more than one id: a listing that marks up each card, none of them viewed. (A
+/// review app's second `Product` for the same item has no offer.)
 pub fn json_ld(doc: &Value) -> Option<Value> {
-    let mut found = None;
+    let mut found: Option<(Value, bool)> = None;
+    let mut listing = false;
     visit(doc, 0, &mut |node| {
-        if found.is_none() && (has_type(node, "Product") || has_type(node, "ProductGroup")) {
-            found = product(node);
+        if !(has_type(node, "Product") || has_type(node, "ProductGroup")) {
+            return;
+        }
+        let offered = node.get("offers").is_some();
+        let Some(p) = product(node) else { return };
+        match &found {
+            Some((first, true)) => listing |= offered && first.at_path("items.0.item_id") != p.at_path("items.0.item_id"),
+            Some((_, false)) if !offered => {}
+            _ => found = Some((p, offered)),
         }
     });
-    found
+    found.filter(|_| !listing).map(|p| p.0)
 }
 
 fn visit(v: &Value, depth: usize, f: &mut dyn FnMut(&Value)) {
@@ -330,6 +341,20 @@ mod tests {
                 "offers":[{"@type":"Offer","price":"25.00","priceCurrency":"USD"}]}"#,
         );
         assert_eq!(no_skus.get("item_id").and_then(Value::as_str), Some("https://shop.example/products/tee"), "its URL");
+    }
+
+    #[test]
+    fn several_products_with_offers_are_a_listing_not_a_view() {
+        let id =
+            |json: &str| json_ld(&parse(json).unwrap()).and_then(|p| p.get_path("items.0.item_id")?.as_str().map(String::from));
+        let card = |sku: &str| format!(r#"{{"@type":"Product","sku":"{sku}","offers":{{"price":10}}}}"#);
+        assert_eq!(id(&format!(r#"{{"@graph":[{},{}]}}"#, card("A"), card("B"))), None, "a listing in one @graph");
+        assert_eq!(id(&format!("[{},{}]", card("A"), card("B"))), None, "a page's scripts, each a card");
+        assert_eq!(id(&format!("[{},{}]", card("A"), card("A"))), Some("A".into()), "the same product twice");
+        let no_offer = r#"{"@type":"Product","@id":"/p/a#reviews","name":"A","aggregateRating":{"ratingValue":5}}"#;
+        assert_eq!(id(&format!("[{no_offer},{}]", card("A"))), Some("A".into()), "the one with an offer");
+        assert_eq!(id(&format!("[{},{no_offer}]", card("A"))), Some("A".into()));
+        assert_eq!(id(&format!("[{no_offer}]")), Some("/p/a#reviews".into()), "alone, the one without");
     }
 
     #[test]

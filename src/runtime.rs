@@ -1418,6 +1418,26 @@ mod tests {
         assert_eq!(paths, ["$.capture.cookies", "$.capture.datalayer"]);
     }
 
+    #[test]
+    fn a_pages_json_ld_scripts_are_read_together() {
+        // The loader hands one scan's scripts over as one array: `[script, script, …]`.
+        let e = &mut SeededEntropy(9);
+        let card = |sku: &str| format!(r#"{{"@type":"Product","sku":"{sku}","name":"{sku}","offers":{{"price":100}}}}"#);
+        let scripts = |texts: &[&str]| Value::from(format!("[{}]", texts.join(",")).as_str());
+        // A listing that marks up each card: no view.
+        let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/c/shirts");
+        assert_eq!(rt.capture("jsonld", &scripts(&[&card("A"), &card("B"), &card("C")]), 2, e), Ok(false));
+        assert!(rt.profile.items.is_empty());
+        // A product page: a review app's Product without an offer, a breadcrumb, the product.
+        let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/p/ls");
+        let review = r#"{"@type":"Product","@id":"https://shop.example/p/ls#reviews","name":"Linen","aggregateRating":{"ratingValue":4.6,"reviewCount":31}}"#;
+        let crumbs = r#"{"@type":"BreadcrumbList","itemListElement":[]}"#;
+        assert_eq!(rt.capture("jsonld", &scripts(&[review, crumbs, LD_PRODUCT]), 2, e), Ok(true));
+        assert_eq!(rt.profile.items.keys().collect::<Vec<_>>(), ["LS"], "the product with an offer");
+        assert_eq!(rt.profile.items["LS"].views.len(), 1);
+        assert_eq!(rt.decide(3, e)[0].decision.scenario_id, "page_low_stock");
+    }
+
     /// A runtime on a product page with `scenarios` (preset names), the config loaded.
     fn on_product_page(e: &mut SeededEntropy, scenarios: &[&str], url: &str) -> Runtime {
         let (mut rt, _) = Runtime::new(None, None, 0, e);

@@ -127,6 +127,16 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
   assert.deepEqual((await bare.received(['view_item'])).map((r) => `${r.item}:${r.n}`), [`${id}:1`]);
 });
 
+test('JSON-LD on a listing that marks up each card is no view; a review app\'s Product beside the product\'s is passed over', async () => {
+  const listing = await visit('capture-listing.html', itemsOnceConfigured);
+  assert.equal(listing.shown, 0, 'no card viewed');
+  assert.deepEqual(Object.keys(listing.profile.items), []);
+  const product = await visit('capture-listing.html?reviews', async (page) => (await waitForMessages(page, (ms) => ms.length === 1))[0].title);
+  assert.equal(product.shown, '残りわずか：レビューのシャツは残り1点です');
+  assert.deepEqual(Object.keys(product.profile.items), ['review-shirt']);
+  assert.deepEqual((await product.received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['review-shirt:1']);
+});
+
 test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write it', async () => {
   const { profile, shown, received } = await visit('capture-microdata.html', itemsOnceConfigured);
   assert.equal(shown, 1);
