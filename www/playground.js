@@ -12,11 +12,24 @@ const demoConfig = {
     { preset: 'cart_abandonment' }, { preset: 'coupon_reminder' }, { preset: 'nearest_store_pickup' },
   ],
 };
-const demoEvents = [
-  ['add_to_cart', { items: [{ item_id: 'linen-shirt', item_name: 'リネンシャツ', price: 6980, stock: 5 }] }, 4320],
-  ['coupon', { coupon_id: 'WELCOME', amount: 500, expires_at: '2026-12-31' }, 4000],
-  ['view_item', { items: [{ item_id: 'canvas-tote', item_name: 'キャンバストート', price: 2980, stock: 2, stores: { shibuya: 3 } }] }, 0],
-];
+/**
+ * The sample shopper, for the store the config describes: item names in its language (Japanese
+ * for a Japanese store, English otherwise) and amounts in its currency (6,980 yen, 69.80 of a
+ * currency with cents), so that a USD store's preview does not read "$6,980.00: リネンシャツ".
+ */
+function demoEvents(config) {
+  const ja = String(config?.locale ?? 'ja').toLowerCase().startsWith('ja');
+  let cents = 0;
+  try {
+    cents = new Intl.NumberFormat('en', { style: 'currency', currency: config?.currency ?? 'JPY' }).resolvedOptions().maximumFractionDigits;
+  } catch { /* not a currency: the widget refuses it too; amounts as they are */ }
+  const amount = (yen) => yen / 10 ** cents;
+  return [
+    ['add_to_cart', { items: [{ item_id: 'linen-shirt', item_name: ja ? 'リネンシャツ' : 'Linen shirt', price: amount(6980), stock: 5 }] }, 4320],
+    ['coupon', { coupon_id: 'WELCOME', amount: amount(500), expires_at: '2026-12-31' }, 4000],
+    ['view_item', { items: [{ item_id: 'canvas-tote', item_name: ja ? 'キャンバストート' : 'Canvas tote', price: amount(2980), stock: 2, stores: { shibuya: 3 } }] }, 0],
+  ];
+}
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
@@ -45,7 +58,19 @@ function localInput(date) {
 // The studio's "Simulated shopper" tab puts the config being edited here when this page loads,
 // which can be before the top-level await above returns: that config stays.
 if (!$('config').value.trim()) $('config').value = JSON.stringify(demoConfig, null, 2);
-$('events').value = '[\n' + demoEvents.map((e) => '  ' + JSON.stringify(e)).join(',\n') + '\n]';
+// The sample shopper follows the config's language and currency until the shopper is edited.
+let shopperEdited = false, shopperFor = null;
+function sampleShopper() {
+  let config;
+  try { config = JSON.parse($('config').value); } catch { return; }
+  const key = `${config?.locale}|${config?.currency}`;
+  if (shopperEdited || key === shopperFor) return;
+  shopperFor = key;
+  $('events').value = '[\n' + demoEvents(config).map((e) => '  ' + JSON.stringify(e)).join(',\n') + '\n]';
+}
+sampleShopper();
+$('events').addEventListener('input', () => { shopperEdited = true; });
+$('config').addEventListener('input', sampleShopper);
 $('clock').value = localInput(new Date());
 $('lat').value = '35.662'; $('lon').value = '139.703';
 

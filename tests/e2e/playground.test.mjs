@@ -66,3 +66,31 @@ test("the playground formats a de-DE store's messages with the page's Intl, as t
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("the sample shopper follows the store's language and currency until it is edited", async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/playground.html`);
+  const events = async () => JSON.parse(await page.inputValue('#events'));
+  const items = async () => (await events()).filter((e) => e[1].items).map((e) => [e[1].items[0].item_name, e[1].items[0].price]);
+  await eventually(async () => (await page.inputValue('#events')).includes('リネンシャツ'), 5000, 'the Japanese demo shopper');
+  assert.deepEqual(await items(), [['リネンシャツ', 6980], ['キャンバストート', 2980]]);
+  // A US store (as the studio's tab puts it here): English names, amounts in dollars and cents.
+  const us = { version: 1, site: 'us-store', locale: 'en-US', currency: 'USD', timezone: 'America/New_York',
+    scenarios: [{ preset: 'page_low_stock', message: { title: { en: '{{item.name}}: {{item.price|currency}}' } } }, { preset: 'coupon_reminder' }] };
+  await page.fill('#config', JSON.stringify(us));
+  await eventually(async () => (await items())[0][0] === 'Linen shirt', 5000, 'the English shopper');
+  assert.deepEqual(await items(), [['Linen shirt', 69.8], ['Canvas tote', 29.8]]);
+  assert.equal((await events())[1][1].amount, 5, 'the coupon in dollars');
+  const title = () => page.evaluate(() => document.querySelector('#messages .msg strong')?.textContent);
+  await eventually(async () => (await title()) === 'Canvas tote: $29.80', 5000, `the message in dollars (${await title()})`);
+  // Once the marketer edits the shopper, a config change leaves it alone.
+  await page.fill('#events', JSON.stringify([['view_item', { items: [{ item_id: 'cap', item_name: 'Cap', price: 19, stock: 1 }] }, 0]]));
+  await page.fill('#config', JSON.stringify({ ...us, locale: 'en-GB', currency: 'GBP' }));
+  await eventually(async () => (await title()) === 'Cap: £19.00', 5000, `the edited shopper kept (${await title()})`);
+  assert.deepEqual(await items(), [['Cap', 19]]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
