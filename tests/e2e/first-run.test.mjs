@@ -119,6 +119,8 @@ test('an English store\'s studio names its scenarios and previews its texts in E
     assert.match(await page.textContent('#preview-out'),
       /^To see this draft \(only your browser sees it, .*\), add \?shopcue_preview=draft\.[0-9a-f]{32} to the address of any page of the store/);
     assert.equal(await page.locator('#preview-href').count(), 0);
+    assert.equal(await page.textContent('#preview-where'), ` The draft shows on pages whose tag loads its config from this collector `
+      + `(config: '${bare.url}/shopcue/sites/my-shop/config.json'); a page with its config written into the tag keeps showing that one.`);
 
     // The store's pages (on their own origin) send to this collector; another site's page is later.
     const ev = (id, site, url, ago) => ({ v: 1, site, events: [{ id, name: 'page_view', ts: Date.now() - ago, visitor_id: 'v', session_id: 's', url, params: {} }] });
