@@ -539,7 +539,9 @@ impl Runtime {
     }
 
     /// Records what automatic capture found on the page ([`crate::capture`]): `source` is
-    /// `datalayer` (a dataLayer entry), `jsonld` (a JSON-LD script's text) or `attributes`.
+    /// `datalayer` (a dataLayer entry), `jsonld` (a JSON-LD script's text; the loader sends the
+    /// scripts one scan of the page found as one text, `[script, script, …]`, so that a listing's
+    /// cards read as several products) or `attributes`.
     /// Returns whether it became an event. Before the config is loaded the value waits (the
     /// config may switch the source off); see [`Runtime::replay_captured`]. A `view_item` of
     /// the item this page already viewed is not counted twice (a page with both JSON-LD and a
