@@ -191,30 +191,30 @@ fn product(node: &Value) -> Option<Value> {
     // Without an id of its own (a Shopify product whose variants have no SKU at the product
     // level), its offer's sku, else its URL: the same product on every page.
     let id = own_id.or_else(|| offer.and_then(|o| text(o.get("sku")))).or_else(|| text(node.get("url")))?;
-    let mut item = vec![("item_id".to_string(), Value::from(id.as_str()))];
+    let mut item = vec![("item_id".to_string(), Value::String(id))];
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
             item.push((k.to_string(), v));
         }
     };
-    put("item_name", text(node.get("name")).map(Value::from));
-    put("item_brand", text(node.get("brand")).map(Value::from));
-    put("item_category", text(node.get("category")).map(Value::from));
-    put("image", text(node.get("image")).map(Value::from));
+    put("item_name", text(node.get("name")).map(Value::String));
+    put("item_brand", text(node.get("brand")).map(Value::String));
+    put("item_category", text(node.get("category")).map(Value::String));
+    put("image", text(node.get("image")).map(Value::String));
     // The product's own URL, else its offer's (`Offer.url`); the runtime falls back on the page.
-    put("url", text(node.get("url")).or_else(|| offer.and_then(|o| text(o.get("url")))).map(Value::from));
+    put("url", text(node.get("url")).or_else(|| offer.and_then(|o| text(o.get("url")))).map(Value::String));
     let mut currency = None;
     if let Some(o) = offer {
         // Offer.price, else AggregateOffer.lowPrice; numbers or price strings.
         let price = o.get("price").or_else(|| o.get("lowPrice")).filter(|p| !matches!(p, Value::Null)).cloned();
         put("price", price);
         currency = text(o.get("priceCurrency"));
-        put("currency", currency.clone().map(Value::from));
+        put("currency", currency.clone().map(Value::String));
         put("stock", stock(o));
     }
     let mut params = vec![("items".to_string(), Value::Array(vec![Value::Object(item)]))];
     if let Some(c) = currency {
-        params.insert(0, ("currency".to_string(), Value::from(c.as_str())));
+        params.insert(0, ("currency".to_string(), Value::String(c)));
     }
     Some(Value::Object(params))
 }
