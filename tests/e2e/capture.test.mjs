@@ -81,10 +81,19 @@ async function visit(fixture, steps) {
       FROM events WHERE visitor_id = '${profile.visitor_id}' AND name IN (${names.map((n) => `'${n}'`).join(',')}) GROUP BY 1, 2`);
     return rows.length >= names.length && rows;
   }, 10_000, `${names} received`);
+  // The `view_item`s received, as sorted `item:count`, once `items` distinct items have one.
+  const viewed = (items = 1) => eventually(() => {
+    const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item, count(*) AS n
+      FROM events WHERE visitor_id = '${profile.visitor_id}' AND name = 'view_item' GROUP BY 1`);
+    return rows.length >= items && rows.map((r) => `${r.item}:${r.n}`).sort();
+  }, 10_000, `view_item of ${items} items received`);
   await context.close();
   assert.deepEqual(errors, []);
-  return { profile, shown, received };
+  return { profile, shown, received, viewed };
 }
+
+/** Steps for `visit` that wait for the one message and report its title. */
+const oneTitle = async (page) => (await waitForMessages(page, (ms) => ms.length === 1))[0].title;
 
 test('GA4 dataLayer alone: GTM pushes before load and gtag after', async () => {
   const { profile, shown, received } = await visit('capture-datalayer.html', async (page) => {
@@ -101,51 +110,49 @@ test('GA4 dataLayer alone: GTM pushes before load and gtag after', async () => {
 });
 
 test('JSON-LD alone: an AggregateOffer product in an array', async () => {
-  const { profile, shown, received } = await visit('capture-jsonld.html', async (page) =>
-    (await waitForMessages(page, (ms) => ms.length === 1))[0].title);
+  const { profile, shown, viewed } = await visit('capture-jsonld.html', oneTitle);
   assert.equal(shown, '残りわずか：JSON-LDのコートは残り1点です');
   const it = profile.items['ld-1'].item;
   assert.deepEqual([it.item_name, it.item_brand, it.item_category, it.price, it.stock, it.image],
     ['JSON-LDのコート', 'Kinari', 'outer', 19800, 1, 'https://shop.example/ld-1.jpg']);
-  const rows = await received(['view_item']);
-  assert.deepEqual(rows.map((r) => `${r.item}:${r.n}`), ['ld-1:1']);
+  assert.deepEqual(await viewed(), ['ld-1:1']);
 });
 
 test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and without SKUs', async () => {
   // The product names the variant on the page by its sku: that offer's stock and price, not the
   // first (sold-out) variant's.
-  const named = await visit('capture-shopify.html', async (page) => (await waitForMessages(page, (ms) => ms.length === 1))[0].title);
+  const named = await visit('capture-shopify.html', oneTitle);
   assert.equal(named.shown, '残りわずか：Shopifyのシャツは残り2点です');
   assert.deepEqual([named.profile.items['sh-M'].item.price, named.profile.items['sh-M'].item.stock], [5280, 2]);
-  assert.deepEqual((await named.received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['sh-M:1']);
+  assert.deepEqual(await named.viewed(), ['sh-M:1']);
   // Variants without SKUs and no id on the product: its URL is its id, on every page.
   const bare = await visit('capture-shopify.html?nosku', itemsOnceConfigured);
   assert.equal(bare.shown, 1);
   const id = `${collector.url}/products/shopify-shirt`;
   assert.deepEqual(Object.keys(bare.profile.items), [id]);
   assert.equal(bare.profile.items[id].item.item_name, 'Shopifyのシャツ');
-  assert.deepEqual((await bare.received(['view_item'])).map((r) => `${r.item}:${r.n}`), [`${id}:1`]);
+  assert.deepEqual(await bare.viewed(), [`${id}:1`]);
 });
 
 test('JSON-LD on a listing that marks up each card is no view; a review app\'s Product beside the product\'s is passed over', async () => {
   const listing = await visit('capture-listing.html', itemsOnceConfigured);
   assert.equal(listing.shown, 0, 'no card viewed');
   assert.deepEqual(Object.keys(listing.profile.items), []);
-  const product = await visit('capture-listing.html?reviews', async (page) => (await waitForMessages(page, (ms) => ms.length === 1))[0].title);
+  const product = await visit('capture-listing.html?reviews', oneTitle);
   assert.equal(product.shown, '残りわずか：レビューのシャツは残り1点です');
   assert.deepEqual(Object.keys(product.profile.items), ['review-shirt']);
-  assert.deepEqual((await product.received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['review-shirt:1']);
+  assert.deepEqual(await product.viewed(), ['review-shirt:1']);
 });
 
 test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write it', async () => {
-  const { profile, shown, received } = await visit('capture-microdata.html', itemsOnceConfigured);
+  const { profile, shown, viewed } = await visit('capture-microdata.html', itemsOnceConfigured);
   assert.equal(shown, 1);
   const it = profile.items['md-1'];
   assert.ok(it, JSON.stringify(Object.keys(profile.items)));
   // The seller's name inside the offer is not the product's; OutOfStock is stock 0.
   assert.deepEqual([it.item.item_name, it.item.item_brand, it.item.price, it.item.stock, it.item.image],
     ['マイクロデータのバッグ', 'Kinari', 12800, 0, '/fixtures/item.svg']);
-  assert.deepEqual((await received(['view_item'])).map((r) => `${r.item}:${r.n}`), ['md-1:1']);
+  assert.deepEqual(await viewed(), ['md-1:1']);
   // A listing page marks up each card as a Product: none of them is a view.
   const listing = await visit('capture-microdata.html?list', itemsOnceConfigured);
   assert.equal(listing.shown, 0);
@@ -185,7 +192,7 @@ test('an SPA alone: pushState routes, JSON-LD re-rendered per route, back button
 });
 
 test('an SPA that mounts each view after the URL changed, its JSON-LD or microdata inside the view', async () => {
-  const { profile, shown, received } = await visit('capture-spa-views.html', async (page) => {
+  const { profile, shown, viewed } = await visit('capture-spa-views.html', async (page) => {
     await page.click('#ld');
     const [a] = await waitForMessages(page, (ms) => ms.length === 1 && ms[0].title.includes('シャツ'));
     await page.click('#md');
@@ -195,12 +202,11 @@ test('an SPA that mounts each view after the URL changed, its JSON-LD or microda
   assert.deepEqual(shown, ['残りわずか：マウントのシャツは残り2点です', '残りわずか：マウントのパンツは残り1点です']);
   assert.deepEqual([profile.items['mount-ld'].view_count, profile.items['mount-md'].view_count], [1, 1]);
   assert.equal(profile.items['mount-md'].item.stock, 1, 'a stock level microdata gives as text');
-  const rows = await received(['view_item']);
-  assert.deepEqual(rows.map((r) => `${r.item}:${r.n}`).sort(), ['mount-ld:1', 'mount-md:1']);
+  assert.deepEqual(await viewed(2), ['mount-ld:1', 'mount-md:1']);
 });
 
 test('Hotwire Turbo: pages swapped in by Turbo Drive, JSON-LD then microdata, and back from its cache', async () => {
-  const { profile, shown, received } = await visit('turbo/index.html', async (page) => {
+  const { profile, shown, viewed } = await visit('turbo/index.html', async (page) => {
     const seen = [];
     const step = async (go, title) => {
       await go();
@@ -219,6 +225,5 @@ test('Hotwire Turbo: pages swapped in by Turbo Drive, JSON-LD then microdata, an
   assert.deepEqual(shown, ['残りわずか：Turboのシャツは残り2点です', '残りわずか：Turboのパンツは残り1点です', '残りわずか：Turboのシャツは残り2点です']);
   assert.deepEqual([profile.items['turbo-shirt'].view_count, profile.items['turbo-pants'].view_count], [2, 1]);
   assert.equal(profile.page_views.length, 4, 'the first load and three Turbo visits');
-  const rows = await received(['view_item']);
-  assert.deepEqual(rows.map((r) => `${r.item}:${r.n}`).sort(), ['turbo-pants:1', 'turbo-shirt:2']);
+  assert.deepEqual(await viewed(2), ['turbo-pants:1', 'turbo-shirt:2']);
 });
