@@ -22,6 +22,8 @@ pub const MAX_ITEMS: usize = 300;
 pub const MAX_PAGE_VIEWS: usize = 100;
 /// Coupons kept.
 pub const MAX_COUPONS: usize = 20;
+/// Order ids (`transaction_id`s) kept, against counting one purchase twice.
+pub const MAX_ORDERS: usize = 20;
 /// Why a stored profile was not read ([`Profile::read`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unread {
@@ -145,6 +147,9 @@ pub struct Profile {
     pub favorite_store: Option<String>,
     /// Recent page-view times (ms), newest last.
     pub page_views: Vec<i64>,
+    /// The `transaction_id`s of the last [`MAX_ORDERS`] purchases, newest last: a purchase
+    /// already counted is not counted again ([`Profile::ordered`]).
+    pub orders: Vec<String>,
     /// When the product feed was last applied (ms; 0 = never).
     pub feed_at: i64,
 }
@@ -167,6 +172,14 @@ impl Profile {
             self.session.last_at = now;
         }
         expired
+    }
+
+    /// Whether `purchase` params name an order this profile already counted (its
+    /// `transaction_id`): a thank-you page reloaded, opened again from the history, or a site
+    /// that pushes both a GA4 and a Universal Analytics purchase. GA4 counts such an order once
+    /// too. A purchase without a `transaction_id` cannot be told apart and always counts.
+    pub fn ordered(&self, params: &Value) -> bool {
+        order_id(params).is_some_and(|t| self.orders.contains(&t))
     }
 
     /// Folds one validated event into the profile.
@@ -219,6 +232,9 @@ impl Profile {
                 self.purchase_count += 1;
                 self.first_purchase_at.get_or_insert(now);
                 self.last_purchase_at = Some(now);
+                if let Some(order) = order_id(p) {
+                    remember(&mut self.orders, order, MAX_ORDERS);
+                }
                 if let Some(used) = text("coupon") {
                     self.coupons.iter_mut().filter(|c| c.id == used).for_each(|c| c.used = true);
                 }
@@ -249,9 +265,7 @@ impl Profile {
             }
             "favorite_brand" => {
                 if let Some(b) = text("brand").filter(|b| !self.favorite_brands.contains(b)) {
-                    self.favorite_brands.push(b);
-                    let excess = self.favorite_brands.len().saturating_sub(20);
-                    self.favorite_brands.drain(..excess);
+                    remember(&mut self.favorite_brands, b, 20);
                 }
             }
             "favorite_store" => self.favorite_store = text("store_id"),
@@ -448,13 +462,13 @@ impl Profile {
             }
             None => p.key("points").push_str("null"),
         }
-        let brands = Value::Array(self.favorite_brands.iter().map(|b| Value::from(b.as_str())).collect());
-        p.value("favorite_brands", &brands);
+        p.value("favorite_brands", &texts(&self.favorite_brands));
         match &self.favorite_store {
             Some(s) => p.string("favorite_store", s),
             None => p.key("favorite_store").push_str("null"),
         }
         p.times("page_views", &self.page_views);
+        p.value("orders", &texts(&self.orders));
         p.number("feed_at", self.feed_at as f64);
         p.close();
         out
@@ -549,18 +563,38 @@ impl Profile {
             traits: v.get("traits").filter(|t| t.as_object().is_some()).cloned().unwrap_or_default(),
             coupons,
             points,
-            favorite_brands: v
-                .get("favorite_brands")
-                .and_then(Value::as_array)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|b| b.as_str().map(str::to_string))
-                .collect(),
+            favorite_brands: strings(v.get("favorite_brands")),
             favorite_store: v.get("favorite_store").and_then(Value::as_str).map(str::to_string),
             page_views: list(v.get("page_views")),
+            orders: strings(v.get("orders")),
             feed_at: int(&v, "feed_at").unwrap_or(0),
         })
     }
+}
+
+/// A purchase's `transaction_id` as text (`12345` and `"12345"` are one order); `None` when it
+/// is missing, empty or `null`, which name no order.
+fn order_id(params: &Value) -> Option<String> {
+    let id = params.get("transaction_id")?;
+    let text = id.as_str().map_or_else(|| id.to_json(), str::to_string);
+    (!matches!(text.as_str(), "" | "null")).then_some(text)
+}
+
+/// Appends `s` to a list that keeps its last `max` entries.
+fn remember(list: &mut Vec<String>, s: String, max: usize) {
+    list.push(s);
+    let excess = list.len().saturating_sub(max);
+    list.drain(..excess);
+}
+
+/// A list of texts as a JSON array, for storage.
+fn texts(list: &[String]) -> Value {
+    Value::Array(list.iter().map(|s| Value::from(s.as_str())).collect())
+}
+
+/// The texts of a stored JSON array (other elements, or no array, give none).
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(|s| s.as_str().map(str::to_string)).collect()
 }
 
 impl ItemState {
@@ -590,7 +624,8 @@ mod tests {
     use super::*;
 
     /// The stored format, pinned: profiles already in shoppers' browsers must read back, so a
-    /// change to what `to_json` writes is a change of `PROFILE_VERSION` with a migration.
+    /// change to what `to_json` writes is a change of `PROFILE_VERSION` with a migration. (A
+    /// member added that reads as empty where it is missing, as `orders` did, needs neither.)
     #[test]
     fn the_stored_format_is_what_it_was() {
         let mut p = Profile::default();
@@ -598,6 +633,7 @@ mod tests {
         p.dismissed.insert("a\"b".into(), 5);
         p.shown.insert("s".into(), vec![1, 2]);
         p.favorite_store = Some("ginza".into());
+        p.orders.push("T-1".into());
         let view = crate::event::Event::parse(
             "view_item",
             &parse(r#"{"items":[{"item_id":"t","item_name":"Tee","price":1980,"stock":2}]}"#).unwrap(),
@@ -606,7 +642,7 @@ mod tests {
         p.apply(&view, 7);
         assert_eq!(
             p.to_json(),
-            r#"{"v":1,"visitor_id":"","created_at":0,"sessions":0,"session":{"id":"","started_at":0,"last_at":0},"items":{"t":{"item":{"item_id":"t","item_name":"Tee","price":1980,"stock":2},"first_price":1980,"lowest_price":1980,"seen_at":7,"views":[7],"view_count":1}},"purchase_count":0,"first_purchase_at":null,"last_purchase_at":null,"dismissed":{"a\"b":5},"shown":{"s":[1,2]},"traits":null,"coupons":[{"id":"c","amount":null,"expires_at":null,"used":true}],"points":null,"favorite_brands":[],"favorite_store":"ginza","page_views":[],"feed_at":0}"#
+            r#"{"v":1,"visitor_id":"","created_at":0,"sessions":0,"session":{"id":"","started_at":0,"last_at":0},"items":{"t":{"item":{"item_id":"t","item_name":"Tee","price":1980,"stock":2},"first_price":1980,"lowest_price":1980,"seen_at":7,"views":[7],"view_count":1}},"purchase_count":0,"first_purchase_at":null,"last_purchase_at":null,"dismissed":{"a\"b":5},"shown":{"s":[1,2]},"traits":null,"coupons":[{"id":"c","amount":null,"expires_at":null,"used":true}],"points":null,"favorite_brands":[],"favorite_store":"ginza","page_views":[],"orders":["T-1"],"feed_at":0}"#
         );
         assert_eq!(Profile::from_json(&p.to_json()).map(|back| back.to_json()), Some(p.to_json()));
     }

@@ -477,13 +477,15 @@ impl Runtime {
     /// Records an event: validates it, updates the profile and queues its beacon. A
     /// `view_item` of an item this page view already recorded (from automatic capture, say)
     /// adds its facts to that item instead and counts no second view; its facts win over
-    /// captured ones.
+    /// captured ones. A `purchase` whose `transaction_id` the profile already counted (a
+    /// thank-you page reloaded) is not recorded again ([`Profile::ordered`]).
     pub fn track(&mut self, name: &str, params: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<(), Error> {
         self.record(name, params, Rank::Track, now, entropy).map(|_| ())
     }
 
     /// [`Runtime::track`] for facts from `rank`; returns whether it became an event (false when
-    /// it only added facts to an item already viewed on this page).
+    /// it only added facts to an item already viewed on this page, or was an order already
+    /// counted).
     fn record(&mut self, name: &str, params: &Value, rank: Rank, now: i64, entropy: &mut dyn Entropy) -> Result<bool, Error> {
         if self.options.is_none() {
             return Err(Error::NotInitialized);
@@ -492,7 +494,9 @@ impl Runtime {
             return Err(Error::InvalidEvent(vec![Problem::new("$name", "shopcue_* events are reserved for Shopcue itself")]));
         }
         let mut event = Event::parse(name, params)?;
-        if name == "view_item" && self.view_on_page(&mut event, rank, now) {
+        if name == "view_item" && self.view_on_page(&mut event, rank, now)
+            || name == "purchase" && self.profile.ordered(&event.params)
+        {
             return Ok(false);
         }
         self.profile.touch(now, entropy);
@@ -1438,6 +1442,39 @@ mod tests {
         assert_eq!(rt.profile.items.keys().collect::<Vec<_>>(), ["LS"], "the product with an offer");
         assert_eq!(rt.profile.items["LS"].views.len(), 1);
         assert_eq!(rt.decide(3, e)[0].decision.scenario_id, "page_low_stock");
+    }
+
+    #[test]
+    fn an_order_is_counted_once_whatever_pushes_it_again() {
+        let e = &mut SeededEntropy(12);
+        let mut rt = on_product_page(e, &["f2_conversion"], "https://shop.example/thanks");
+        let ga4 = |id: &str| {
+            parse(&format!(
+                r#"{{"event":"purchase","ecommerce":{{"transaction_id":{id},"value":6980,"items":[{{"item_id":"LS"}}]}}}}"#
+            ))
+            .unwrap()
+        };
+        let purchases = |rt: &Runtime| rt.outbox.entries().filter(|x| x.json.contains(r#""name":"purchase""#)).count();
+        assert_eq!(rt.capture("datalayer", &ga4(r#""T-1""#), 2, e), Ok(true));
+        // The same order tracked by the site as well, then the thank-you page reloaded.
+        let again = parse(r#"{"transaction_id":"T-1","items":[{"item_id":"LS"}]}"#).unwrap();
+        assert_eq!(rt.record("purchase", &again, Rank::Track, 3, e), Ok(false));
+        rt.page_view("https://shop.example/thanks", 4, e);
+        assert_eq!(rt.capture("datalayer", &ga4(r#""T-1""#), 5, e), Ok(false));
+        assert_eq!((rt.profile.purchase_count, rt.profile.items["LS"].purchase_count, purchases(&rt)), (1, 1, 1));
+        // Another order, a number as its id, counts; so does one without an id, each time.
+        assert_eq!(rt.capture("datalayer", &ga4("1002"), 6, e), Ok(true));
+        assert_eq!(rt.capture("datalayer", &ga4(r#""1002""#), 6, e), Ok(false), "1002 and \"1002\" are one order");
+        for no_id in [r#"{"items":[{"item_id":"LS"}]}"#, r#"{"transaction_id":"","items":[{"item_id":"LS"}]}"#] {
+            let no_id = parse(no_id).unwrap();
+            assert_eq!(rt.record("purchase", &no_id, Rank::Track, 7, e), Ok(true));
+            assert_eq!(rt.record("purchase", &no_id, Rank::Track, 8, e), Ok(true));
+        }
+        assert_eq!((rt.profile.purchase_count, purchases(&rt)), (6, 6));
+        // The order ids outlive the page: the stored profile keeps them.
+        let stored = Profile::from_json(&rt.profile.to_json()).unwrap();
+        assert_eq!(stored.orders, ["T-1", "1002"]);
+        assert!(stored.ordered(&parse(r#"{"transaction_id":"T-1"}"#).unwrap()));
     }
 
     /// A runtime on a product page with `scenarios` (preset names), the config loaded.
