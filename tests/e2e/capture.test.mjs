@@ -109,6 +109,23 @@ test('GA4 dataLayer alone: GTM pushes before load and gtag after', async () => {
   assert.deepEqual(rows.map((r) => `${r.name}:${r.item}:${r.n}`).sort(), ['add_to_cart:dl-1:1', 'purchase:dl-1:1', 'view_item:dl-1:1']);
 });
 
+test('a thank-you page counts its order once: its push and the site\'s own track, then reloaded', async () => {
+  const { profile } = await visit('capture-thanks.html', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.reload();
+    await page.waitForFunction(() => window.shopcue && window.shopcue.loaded);
+    await itemsOnceConfigured(page);
+  });
+  assert.deepEqual([profile.purchase_count, profile.items['thanks-1'].purchase_count, profile.orders], [1, 1, ['10234']]);
+  // Once both page views have arrived, one purchase.
+  const names = await eventually(() => {
+    const rows = collector.query(`SELECT name, count(*) AS n FROM events WHERE visitor_id = '${profile.visitor_id}' GROUP BY name`);
+    const o = Object.fromEntries(rows.map((r) => [r.name, r.n]));
+    return o.page_view >= 2 && o;
+  }, 10_000, 'both page views received');
+  assert.deepEqual([names.page_view, names.purchase], [2, 1], JSON.stringify(names));
+});
+
 test('JSON-LD alone: an AggregateOffer product in an array', async () => {
   const { profile, shown, viewed } = await visit('capture-jsonld.html', oneTitle);
   assert.equal(shown, '残りわずか：JSON-LDのコートは残り1点です');
