@@ -114,12 +114,40 @@
     var doc = w.document;
     function guard(f) { return function () { try { return f.apply(this, arguments); } catch (e) { /* never break the page */ } }; }
     var seen = typeof WeakSet === 'function' ? new WeakSet() : null;
+    // Universal Analytics' enhanced-ecommerce pushes ({ecommerce: {detail | add | remove |
+    // checkout | purchase: {actionField, products}} or {impressions: […]}}), which GA4 still
+    // reads and many stores still write, go in as the GA4 pushes they stand for (a checkout's
+    // later steps as none); items that UA and its gtag.js syntax named id, name, brand, category
+    // go in under GA4's names. A page tagged for both (as Google advised while both ran) pushes
+    // each action twice: after its first GA4 push, the page's UA pushes are passed over.
+    var UA = [['purchase', 'purchase'], ['checkout', 'begin_checkout'], ['add', 'add_to_cart'], ['remove', 'remove_from_cart'],
+      ['detail', 'view_item'], ['impressions', 'view_item_list']], ga4 = false;
+    function items(list) {
+      return list.map(function (p) {
+        return p && p.item_id == null ? { item_id: p.id, item_name: p.name, item_brand: p.brand, item_category: p.category, price: p.price, quantity: p.quantity } : p;
+      });
+    }
     var onEntry = guard(function (entry) {
       if (!entry || typeof entry !== 'object') return;
       if (seen) { if (seen.has(entry)) return; seen.add(entry); } // a push wrapped twice
       var args = Object.prototype.toString.call(entry) === '[object Arguments]' ? Array.prototype.slice.call(entry) : entry;
+      var e = args.ecommerce, p = args[2], a, f;
       if (args[0] === 'consent') return consentMode(args);
-      if (Array.isArray(args) ? args[0] === 'event' : args.event && args.ecommerce) live('capture', 'datalayer', args);
+      if (Array.isArray(args)) {
+        if (args[0] === 'event') live('capture', 'datalayer', p && Array.isArray(p.items) ? [args[0], args[1], Object.assign({}, p, { items: items(p.items) })] : args);
+        return;
+      }
+      for (var i = 0; e && i < UA.length; i++) {
+        if ((a = e[UA[i][0]])) {
+          f = a.actionField || {};
+          if (!ga4 && !(f.step > 1)) {
+            live('capture', 'datalayer', { event: UA[i][1], ecommerce: { currency: e.currencyCode, transaction_id: f.id, value: f.revenue,
+              coupon: f.coupon, items: items(a.products || a) } });
+          }
+          return;
+        }
+      }
+      if (args.event && e) { ga4 = true; live('capture', 'datalayer', args); }
     });
     // JSON-LD texts and view blocks already taken: each is captured once, on the page it
     // appeared on. After an SPA navigation, what the previous page showed (ldSeen: the texts
@@ -179,6 +207,7 @@
       var url = w.location.href.split('#')[0];
       if (url === lastUrl) return; // a hash change is not a page view
       lastUrl = url;
+      ga4 = false;
       ldDone = ldSeen.slice();
       live('capture', 'history');
       setTimeout(scanPage, 0);

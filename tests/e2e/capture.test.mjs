@@ -109,6 +109,30 @@ test('GA4 dataLayer alone: GTM pushes before load and gtag after', async () => {
   assert.deepEqual(rows.map((r) => `${r.name}:${r.item}:${r.n}`).sort(), ['add_to_cart:dl-1:1', 'purchase:dl-1:1', 'view_item:dl-1:1']);
 });
 
+test('Universal Analytics enhanced ecommerce and gtag.js UA item syntax read as GA4; a page tagged for both counts once', async () => {
+  const ua = await visit('capture-ua.html', async (page) => {
+    await itemsOnceConfigured(page);
+    for (const button of ['#add', '#step1', '#step2', '#buy', '#wish']) await page.click(button);
+  });
+  const coat = ua.profile.items['ua-1'];
+  assert.deepEqual([coat.item.item_name, coat.item.item_brand, coat.view_count, coat.purchase_count, ua.profile.orders], ['UAのコート', 'Kinari', 1, 1, ['T-ua-1']]);
+  assert.equal(ua.profile.items['ua-2'].item.item_name, 'UAの帽子', 'gtag.js items named id / name');
+  const rows = await ua.received(['view_item', 'add_to_cart', 'begin_checkout', 'purchase', 'add_to_wishlist']);
+  assert.deepEqual(rows.map((r) => `${r.name}:${r.item}:${r.n}`).sort(),
+    ['add_to_cart:ua-1:1', 'add_to_wishlist:ua-2:1', 'begin_checkout:ua-1:1', 'purchase:ua-1:1', 'view_item:ua-1:1']);
+  const [order] = collector.query(`SELECT json_extract(json, '$.params.transaction_id') AS id, json_extract(json, '$.params.value') AS value
+    FROM events WHERE visitor_id = '${ua.profile.visitor_id}' AND name = 'purchase'`);
+  assert.deepEqual({ ...order }, { id: 'T-ua-1', value: '13800' });
+  // Tagged for both: the GA4 view came first, so the page's UA pushes are passed over.
+  const both = await visit('capture-ua.html?both', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.click('#add');
+  });
+  assert.deepEqual([both.profile.items['ua-1'].view_count, both.profile.items['ua-1'].cart_qty], [1, 1]);
+  const once = await both.received(['view_item', 'add_to_cart']);
+  assert.deepEqual(once.map((r) => `${r.name}:${r.item}:${r.n}`).sort(), ['add_to_cart:ua-1:1', 'view_item:ua-1:1']);
+});
+
 test('a thank-you page counts its order once: its push and the site\'s own track, then reloaded', async () => {
   const { profile } = await visit('capture-thanks.html', async (page) => {
     await itemsOnceConfigured(page);

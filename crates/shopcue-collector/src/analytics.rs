@@ -18,7 +18,8 @@
 //! - A purchase is a *trial* when it says `"trial": true`, or when every item's
 //!   `item_category` has a segment `sample` or `trial` (`food/sample`). Trial purchases count
 //!   for recency but not for frequency: a customer with only trial purchases is in column `0`.
-//! - Revenue is the purchase's `value`, else the sum of its items' `price × quantity`.
+//! - Revenue is the purchase's `value`, else the sum of its items' `price × quantity` (numbers, or
+//!   amounts as text, `"35.43"` or `"¥1,980"`, read as the widget reads prices).
 //! - A month is 30.4375 days (a year / 12). The table is taken *as of* the period's start:
 //!   recency and frequency count the purchases before it, revenue share is each cell's share
 //!   of those purchases' revenue, and the repeat rate is the share of the cell's customers
@@ -76,13 +77,13 @@ impl Purchase {
             .unwrap_or(visitor)
             .to_string();
         let items = params.get("items").and_then(Value::as_array).unwrap_or(&[]);
-        let revenue = params.get("value").and_then(Value::as_f64).filter(|v| v.is_finite() && *v >= 0.0).unwrap_or_else(|| {
+        // Amounts as the widget reads them: numbers, or texts such as "35.43" and "¥1,980"
+        // (Universal Analytics' pushes give every amount as text).
+        let amount = |v: &Value, k: &str| v.get(k).and_then(|a| shopcue::event::parse_amount(a).ok());
+        let revenue = amount(&params, "value").filter(|v| v.is_finite() && *v >= 0.0).unwrap_or_else(|| {
             items
                 .iter()
-                .map(|i| {
-                    let price = i.get("price").and_then(Value::as_f64).unwrap_or(0.0);
-                    price * i.get("quantity").and_then(Value::as_f64).unwrap_or(1.0)
-                })
+                .map(|i| amount(i, "price").unwrap_or(0.0) * amount(i, "quantity").unwrap_or(1.0))
                 .filter(|x| x.is_finite() && *x >= 0.0)
                 .sum()
         });
@@ -540,6 +541,9 @@ mod tests {
         assert_eq!((p.customer.as_str(), p.revenue, p.trial), ("v", 1980.0, false));
         let p = Purchase::from_event("v", 1, r#"{"params":{"items":[{"price":100,"quantity":3},{"price":50}]}}"#);
         assert_eq!(p.revenue, 350.0);
+        let text = Purchase::from_event("v", 1, r#"{"params":{"value":"13800","items":[{"price":"12800"}]}}"#);
+        let items = Purchase::from_event("v", 1, r#"{"params":{"value":"many","items":[{"price":"¥1,980","quantity":"2"}]}}"#);
+        assert_eq!((text.revenue, items.revenue), (13800.0, 3960.0), "amounts as text, as Universal Analytics pushes them");
         let mixed =
             r#"{"params":{"items":[{"price":100,"item_category":"food/sample"},{"price":50,"item_category":"food/main"}]}}"#;
         assert!(!Purchase::from_event("v", 1, mixed).trial, "a sample beside a full-size item is a paid order");
