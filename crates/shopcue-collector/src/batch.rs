@@ -126,6 +126,20 @@ pub fn decode(body: &str, now_ms: i64) -> Result<Batch, String> {
     Ok(batch)
 }
 
+/// The key a purchase is stored under when it names its order (`order:` and its
+/// `transaction_id`, text or number, at most 200 bytes) instead of the event id the browser gave
+/// it: one order is one purchase, whoever sends it again — a thank-you page reloaded in a browser
+/// that keeps no profile (no storage, or no consent to keep one), another device. The database
+/// keeps the first as it keeps the first of any id.
+pub fn order_key(name: &str, event: &Value) -> Option<String> {
+    let order = match event.get("params")?.get("transaction_id")? {
+        Value::String(s) if !s.is_empty() && s.len() <= 200 => s.clone(),
+        n @ Value::Number(_) => n.to_json(),
+        _ => return None,
+    };
+    (name == "purchase").then(|| format!("order:{order}"))
+}
+
 fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, String> {
     if e.as_object().is_none() {
         return Err("an event must be an object".into());
@@ -159,7 +173,7 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
         ),
     };
     Ok(StoredEvent {
-        id,
+        id: order_key(&name, e).unwrap_or(id),
         site: site.to_string(),
         name,
         ts: bound_ts(ts, now_ms),
@@ -193,6 +207,23 @@ mod tests {
         let why = "a number is out of range (beyond ±1.8e308)".to_string();
         assert_eq!(b.rejected, [(0, why.clone()), (1, why)]);
         assert_eq!(b.events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["c"]);
+    }
+
+    #[test]
+    fn a_purchase_is_stored_under_its_order() {
+        let b = decode(
+            r#"{"site":"demo","events":[
+                {"id":"a","name":"purchase","ts":1700000000000,"visitor_id":"v","params":{"transaction_id":"T-1"}},
+                {"id":"b","name":"purchase","ts":1700000000000,"visitor_id":"w","params":{"transaction_id":10234}},
+                {"id":"c","name":"purchase","ts":1700000000000,"visitor_id":"v","params":{"transaction_id":""}},
+                {"id":"d","name":"purchase","ts":1700000000000,"visitor_id":"v"},
+                {"id":"e","name":"refund","ts":1700000000000,"visitor_id":"v","params":{"transaction_id":"T-1"}}]}"#,
+            NOW,
+        )
+        .unwrap();
+        let ids: Vec<&str> = b.events.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["order:T-1", "order:10234", "c", "d", "e"]);
+        assert!(b.events[0].json.contains(r#""id":"a""#), "the event as sent keeps its own id");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! - `POST /collect` — a batch `{"v":1,"site":…,"events":[…]}` (any content type; the widget
 //!   sends `text/plain` to avoid CORS preflights). Replies `200` with counts only after the
 //!   transaction holding it commits (group commit, [`commit`]); an event id already stored for
-//!   the site is a duplicate; `400` with the reason for a bad batch (a bad event costs only
+//!   the site is a duplicate, and so is a purchase of an order already stored
+//!   ([`batch::order_key`]); `400` with the reason for a bad batch (a bad event costs only
 //!   itself); `413` over 1 MiB (also after gzip decompression); `408` when the body is not
 //!   received within 10 s (a connection that has not sent its headers within 10 s is closed);
 //!   `429` with `Retry-After` when a client address floods (any site, valid or not) or a site

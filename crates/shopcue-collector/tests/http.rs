@@ -36,6 +36,24 @@ fn stores_each_event_once_and_replies_after_commit() {
 }
 
 #[test]
+fn an_order_is_stored_once_whoever_sends_it_again() {
+    let srv = start();
+    let now = common::now_ms();
+    let purchase = |id: &str, visitor: &str| {
+        format!(
+            r#"{{"v":1,"site":"demo","events":[{{"id":"{id}","name":"purchase","ts":{now},"visitor_id":"{visitor}","params":{{"transaction_id":"T-9","value":1980}}}}]}}"#
+        )
+    };
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", purchase("p1", "v1").as_bytes());
+    assert!(status == 200 && reply.contains(r#""accepted":1"#), "{reply}");
+    // The thank-you page reloaded in a browser that kept no profile: a new event id, the same order.
+    let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", purchase("p2", "v2").as_bytes());
+    assert!(status == 200 && reply.contains(r#""duplicates":1"#), "{reply}");
+    assert_eq!(count(&srv.db, "SELECT count(*) FROM events WHERE name = 'purchase'"), 1);
+    assert_eq!(count(&srv.db, "SELECT count(*) FROM events WHERE visitor_id = 'v1' AND id = 'order:T-9'"), 1);
+}
+
+#[test]
 fn rejects_bad_input_with_reasons() {
     let srv = start();
     let (status, _, reply) = request(&srv.addr, "POST", "/collect", "", b"{nope");

@@ -39,6 +39,16 @@ fn stores_each_event_once_across_two_collectors_on_one_database() {
     let (status, _, reply) = request(&a, "POST", "/collect", "", body.as_bytes());
     assert_eq!(status, 200, "{reply}");
     assert!(reply.contains("must not contain NUL"), "{reply}");
+    // One order is one purchase: sent again under a new event id (a reloaded thank-you page in
+    // a browser that keeps no profile), through the other collector.
+    let order = |id: &str| {
+        let purchase = common::ev(id, "purchase", "v", t0(), r#"{"transaction_id":10234,"value":1980}"#);
+        format!(r#"{{"site":"demo","events":[{purchase}]}}"#)
+    };
+    assert!(request(&a, "POST", "/collect", "", order("p1").as_bytes()).2.contains(r#""accepted":1"#));
+    let (_, _, reply) = request(&b, "POST", "/collect", "", order("p2").as_bytes());
+    assert!(reply.contains(r#""accepted":0,"duplicates":1"#), "{reply}");
+    assert_eq!(count(&pg.url, "SELECT count(*) FROM events WHERE name = 'purchase' AND id = 'order:10234'"), 1);
     assert_eq!(request(&a, "GET", "/healthz", "", b"").0, 200);
 }
 
