@@ -179,7 +179,14 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     const visitor = `uplift-${i}`, holdout = i >= 20;
     const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: 's', url: '/', params });
     held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'with_holdout', variant: holdout ? 'holdout' : null }));
-    if ((holdout ? i - 20 < 5 : i < 12)) held.push(e('purchase', now - 30_000, {}));
+    if ((holdout ? i - 20 < 5 : i < 12)) held.push(e('purchase', now - 30_000, { value: 6000 }));
+  }
+  // And one that loses: 2 of 20 exposed bought, 12 of 20 held out — a negative estimate.
+  for (let i = 0; i < 40; i++) {
+    const visitor = `losing-${i}`, holdout = i >= 20;
+    const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: 's', url: '/', params });
+    held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'losing', variant: holdout ? 'holdout' : null }));
+    if ((holdout ? i - 20 < 12 : i < 2)) held.push(e('purchase', now - 30_000, { value: 6000 }));
   }
   const heldSent = await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ v: 1, site: 'demo-store', events: held }) });
   assert.equal(heldSent.status, 200, await heldSent.text());
@@ -202,8 +209,13 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     td.querySelector('.figure') ? [td.querySelector('.figure').textContent, td.querySelector('.interval').textContent] : td.textContent)));
   const withHoldout = estimates.find((r) => r[0] === 'with_holdout');
   assert.deepEqual(withHoldout[col], ['+35.00 pts (+140.0%)', '95%: +6.34 … +63.66 pts']);
-  assert.match(withHoldout[col + 1][0], /^¥[\d,]+$/);
+  assert.match(withHoldout[col + 1][0], /^¥[1-9][\d,]*$/);
   assert.match(withHoldout[col + 1][1], /^95%: ¥[\d,]+ … ¥[\d,]+$/);
+  // A loss is written with a minus sign, as the uplift is (not a hyphen: "-¥9,000").
+  const losing = estimates.find((r) => r[0] === 'losing' && r[1] === 'default');
+  assert.match(losing[col][0], /^−\d+\.\d\d pts/);
+  assert.match(losing[col + 1][0], /^−¥[1-9][\d,]*$/);
+  assert.match(losing[col + 1][1], /^95%: −¥[\d,]+ … −¥[\d,]+$/);
   for (const r of estimates.filter((e) => Array.isArray(e[col]))) {
     const [, diff, rel] = r[col][0].match(/^([+−]\d+\.\d\d) pts(?: \(([+−]\d+\.\d)%\))?$/) || [];
     const [, lo, hi] = r[col][1].match(/^95%: ([+−]\d+\.\d\d) … ([+−]\d+\.\d\d) pts$/) || [];
