@@ -17,6 +17,7 @@ pub const DATA_LAYER_EVENTS: &[&str] = &[
     "view_item_list",
     "add_to_cart",
     "remove_from_cart",
+    "view_cart",
     "add_to_wishlist",
     "begin_checkout",
     "purchase",
@@ -254,6 +255,9 @@ mod tests {
         assert_eq!((name.as_str(), get(&params, "transaction_id").and_then(Value::as_str)), ("purchase", Some("T1")));
         let gtag = parse(r#"["event","view_item",{"currency":"JPY","items":[{"item_id":"B","price":"¥1,980"}]}]"#).unwrap();
         assert_eq!(data_layer(&gtag).unwrap().0, "view_item");
+        let cart =
+            parse(r#"{"event":"view_cart","ecommerce":{"currency":"JPY","items":[{"item_id":"A","quantity":2}]}}"#).unwrap();
+        assert_eq!(data_layer(&cart).unwrap().0, "view_cart", "the cart page's list of what the cart holds");
         for other in [
             r#"{"ecommerce":null}"#,
             r#"{"event":"gtm.js","gtm.start":1}"#,

@@ -12,6 +12,7 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "view_item_list",
     "add_to_cart",
     "remove_from_cart",
+    "view_cart",
     "add_to_wishlist",
     "remove_from_wishlist",
     "begin_checkout",

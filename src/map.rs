@@ -66,6 +66,11 @@ impl<V> Map<V> {
         self.0.iter().map(|(_, v)| v)
     }
 
+    /// Values in insertion order, mutably.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
     /// Keys in insertion order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.0.iter().map(|(k, _)| k)

@@ -192,6 +192,12 @@ impl Profile {
     /// assert_eq!(p.items["t1"].cart_qty, 1.0);
     /// ```
     pub fn apply(&mut self, event: &Event, now: i64) {
+        // The cart page lists what the cart holds (GA4's `view_cart`): what it does not list has
+        // left the cart, wherever that happened (another device, a checkout Shopcue never saw);
+        // what it lists is in it, since when Shopcue saw it added, else since now.
+        if event.name == "view_cart" && event.params.get("items").is_some() {
+            self.items.values_mut().for_each(|s| s.cart_qty = 0.0);
+        }
         for item in &event.items {
             let state = self.items.entry_or_default(&item.id);
             state.merge(item, now);
@@ -206,6 +212,11 @@ impl Profile {
                     state.cart_qty += item.quantity.unwrap_or(1.0);
                     state.cart_added_at = Some(now);
                     state.cart_price = state.item.price;
+                }
+                "view_cart" => {
+                    state.cart_qty += item.quantity.unwrap_or(1.0);
+                    state.cart_added_at.get_or_insert(now);
+                    state.cart_price = state.cart_price.or(state.item.price);
                 }
                 "remove_from_cart" => {
                     state.cart_qty = (state.cart_qty - item.quantity.unwrap_or(state.cart_qty)).max(0.0);
@@ -650,6 +661,32 @@ mod tests {
 
     fn ev(name: &str, json: &str) -> Event {
         Event::parse(name, &parse(json).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_cart_page_says_what_the_cart_holds() {
+        let mut p = Profile::new(0, &mut SeededEntropy(3));
+        p.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"a","price":100}]}"#), 10);
+        p.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"b","price":200},{"item_id":"gone","price":300}]}"#), 20);
+        let cart = |p: &Profile| -> Vec<(String, f64, Option<i64>)> {
+            p.items.values().filter(|s| s.cart_qty > 0.0).map(|s| (s.item.id.clone(), s.cart_qty, s.cart_added_at)).collect()
+        };
+        // Bought on another device, a quantity changed, one added elsewhere.
+        p.apply(
+            &ev(
+                "view_cart",
+                r#"{"items":[{"item_id":"a","quantity":2},{"item_id":"b"},{"item_id":"new","price":50},{"item_id":"a"}]}"#,
+            ),
+            30,
+        );
+        let new = ("new".to_string(), 1.0, Some(30));
+        assert_eq!(cart(&p), [("a".to_string(), 3.0, Some(10)), ("b".to_string(), 1.0, Some(20)), new.clone()]);
+        assert_eq!(p.items["new"].cart_price, Some(50.0));
+        // A push that names no items says nothing about them; an empty list empties the cart.
+        p.apply(&ev("view_cart", r#"{"currency":"JPY"}"#), 40);
+        assert_eq!(cart(&p).len(), 3);
+        p.apply(&ev("view_cart", r#"{"items":[]}"#), 50);
+        assert_eq!(cart(&p), []);
     }
 
     #[test]

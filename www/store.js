@@ -90,6 +90,9 @@
     var c = cart();
     var ids = Object.keys(c);
     main.appendChild(el('h1', { text: 'カート' }));
+    // What the cart holds, as the store knows it: Shopcue's idea of the cart follows (an item
+    // bought or removed where Shopcue did not see it leaves its cart too).
+    shopcue('track', 'view_cart', { currency: 'JPY', items: ids.filter(byId).map(function (id) { return item(byId(id), c[id]); }) });
     if (!ids.length) { main.appendChild(el('p', { id: 'empty', text: 'カートは空です。' })); return; }
     var list = el('ul', { class: 'cart' });
     var total = 0;

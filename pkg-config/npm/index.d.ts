@@ -2,9 +2,9 @@
 // run it with SHOPCUE_BLESS=1 after changing the core's lists.
 
 /** Event names with a meaning to the profile; any other lowercase_name is a custom event. */
-export type KnownEventName = 'page_view' | 'view_item' | 'view_item_list' | 'add_to_cart' | 'remove_from_cart' | 'add_to_wishlist' | 'remove_from_wishlist' | 'begin_checkout' | 'purchase' | 'search' | 'notify_me' | 'favorite_brand' | 'favorite_store' | 'coupon' | 'points' | 'store_reservation';
+export type KnownEventName = 'page_view' | 'view_item' | 'view_item_list' | 'add_to_cart' | 'remove_from_cart' | 'view_cart' | 'add_to_wishlist' | 'remove_from_wishlist' | 'begin_checkout' | 'purchase' | 'search' | 'notify_me' | 'favorite_brand' | 'favorite_store' | 'coupon' | 'points' | 'store_reservation';
 /** GA4 e-commerce names also taken automatically from `dataLayer`. */
-export type DataLayerEventName = 'view_item' | 'view_item_list' | 'add_to_cart' | 'remove_from_cart' | 'add_to_wishlist' | 'begin_checkout' | 'purchase' | 'search';
+export type DataLayerEventName = 'view_item' | 'view_item_list' | 'add_to_cart' | 'remove_from_cart' | 'view_cart' | 'add_to_wishlist' | 'begin_checkout' | 'purchase' | 'search';
 /**
  * Stable `code` of every error Shopcue raises. `SHOPCUE_LOAD_FAILED`: `Shopcue.load` could
  * not fetch or start the widget's wasm (the message says where it looked and why), or was

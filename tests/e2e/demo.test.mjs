@@ -131,6 +131,26 @@ test('cart low stock follows the shopper to other pages; a dismissal survives re
   await context.close();
 });
 
+test('a cart emptied where Shopcue did not see it is emptied by the cart page\'s view_cart', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(product('wireless-earbuds'));
+  await waitForMessages(page, (ms) => ms.some((m) => m.scenario === 'page_low_stock'));
+  await page.click('#add-to-cart');
+  await page.click('a.logo');
+  await waitForMessages(page, (ms) => ms.some((m) => m.scenario === 'cart_low_stock'));
+  // Bought on another device: the store's cart is empty, and Shopcue saw no purchase.
+  await page.evaluate(() => localStorage.setItem('demo-store:cart', '{}'));
+  await page.goto(`${collector.url}/cart.html`);
+  const profile = () => page.evaluate(() => JSON.parse(localStorage.getItem('shopcue:demo-store:profile')));
+  await eventually(async () => !((await profile()).items['wireless-earbuds'].cart_qty > 0), 5000, 'the cart page emptied the cart');
+  await page.click('a.logo');
+  await page.waitForFunction(() => { const e = window.shopcue && window.shopcue('explain'); return e && e.config_loaded; });
+  await page.waitForTimeout(300);
+  assert.deepEqual((await messages(page)).map((m) => m.scenario), [], 'no reminder of a cart that is empty');
+  await context.close();
+});
+
 test('the collector stores the view, the cart add and each impression exactly once', async () => {
   const context = await newShopperContext(browser);
   const page = await context.newPage();
