@@ -119,7 +119,8 @@
     // reads and many stores still write, go in as the GA4 pushes they stand for (a checkout's
     // later steps as none); items that UA and its gtag.js syntax named id, name, brand, category
     // go in under GA4's names. A page tagged for both (as Google advised while both ran) pushes
-    // each action twice: after its first GA4 push, the page's UA pushes are passed over.
+    // each action twice: after its first GA4 push (GTM's, or gtag.js's with items named
+    // item_id), the page's UA pushes are passed over.
     var UA = [['purchase', 'purchase'], ['checkout', 'begin_checkout'], ['add', 'add_to_cart'], ['remove', 'remove_from_cart'],
       ['detail', 'view_item'], ['impressions', 'view_item_list']], ga4 = false;
     function items(list) {
@@ -134,8 +135,12 @@
       var e = args.ecommerce, p = args[2], a, f;
       if (args[0] === 'consent') return consentMode(args);
       if (Array.isArray(args)) {
-        if (args[0] === 'event') live('capture', 'datalayer', p && Array.isArray(p.items) ? [args[0], args[1], Object.assign({}, p, { items: items(p.items) })] : args);
-        return;
+        if (args[0] !== 'event') return;
+        if (p && Array.isArray(p.items)) {
+          ga4 = ga4 || p.items.some(function (x) { return x && x.item_id != null; }); // gtag.js in GA4's syntax
+          p = Object.assign({}, p, { items: items(p.items) });
+        }
+        return live('capture', 'datalayer', [args[0], args[1], p]);
       }
       for (var i = 0; e && i < UA.length; i++) {
         if ((a = e[UA[i][0]])) {

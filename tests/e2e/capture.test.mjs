@@ -123,14 +123,17 @@ test('Universal Analytics enhanced ecommerce and gtag.js UA item syntax read as 
   const [order] = collector.query(`SELECT json_extract(json, '$.params.transaction_id') AS id, json_extract(json, '$.params.value') AS value
     FROM events WHERE visitor_id = '${ua.profile.visitor_id}' AND name = 'purchase'`);
   assert.deepEqual({ ...order }, { id: 'T-ua-1', value: '13800' });
-  // Tagged for both: the GA4 view came first, so the page's UA pushes are passed over.
-  const both = await visit('capture-ua.html?both', async (page) => {
-    await itemsOnceConfigured(page);
-    await page.click('#add');
-  });
-  assert.deepEqual([both.profile.items['ua-1'].view_count, both.profile.items['ua-1'].cart_qty], [1, 1]);
-  const once = await both.received(['view_item', 'add_to_cart']);
-  assert.deepEqual(once.map((r) => `${r.name}:${r.item}:${r.n}`).sort(), ['add_to_cart:ua-1:1', 'view_item:ua-1:1']);
+  // Tagged for both, GA4 through GTM or gtag.js: the GA4 view came first, so the page's UA
+  // pushes are passed over.
+  for (const query of ['?both', '?both&gtag']) {
+    const both = await visit(`capture-ua.html${query}`, async (page) => {
+      await itemsOnceConfigured(page);
+      await page.click('#add');
+    });
+    assert.deepEqual([both.profile.items['ua-1'].view_count, both.profile.items['ua-1'].cart_qty], [1, 1], query);
+    const once = await both.received(['view_item', 'add_to_cart']);
+    assert.deepEqual(once.map((r) => `${r.name}:${r.item}:${r.n}`).sort(), ['add_to_cart:ua-1:1', 'view_item:ua-1:1'], query);
+  }
 });
 
 test('a thank-you page counts its order once: its push and the site\'s own track, then reloaded', async () => {
