@@ -163,6 +163,22 @@ fn check_params(name: &str, params: &Value, problems: &mut Vec<Problem>) {
     }
 }
 
+/// The order a `purchase` names: its `transaction_id` as text (`12345` and `"12345"` are one
+/// order; any other value by its JSON text); `None` when it is missing, empty or `null`. The
+/// widget counts an order once by it ([`crate::profile::Profile::ordered`]), and the collector
+/// stores one purchase per order by it.
+///
+/// ```
+/// use shopcue::{event::order_id, json::parse};
+/// assert_eq!(order_id(&parse(r#"{"transaction_id":10234}"#).unwrap()).as_deref(), Some("10234"));
+/// assert_eq!(order_id(&parse(r#"{"transaction_id":""}"#).unwrap()), None);
+/// ```
+pub fn order_id(params: &Value) -> Option<String> {
+    let id = params.get("transaction_id")?;
+    let text = id.as_str().map_or_else(|| id.to_json(), str::to_string);
+    (!matches!(text.as_str(), "" | "null")).then_some(text)
+}
+
 fn is_event_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 40 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }

@@ -179,7 +179,7 @@ impl Profile {
     /// that pushes both a GA4 and a Universal Analytics purchase. GA4 counts such an order once
     /// too. A purchase without a `transaction_id` cannot be told apart and always counts.
     pub fn ordered(&self, params: &Value) -> bool {
-        order_id(params).is_some_and(|t| self.orders.contains(&t))
+        crate::event::order_id(params).is_some_and(|t| self.orders.contains(&t))
     }
 
     /// Folds one validated event into the profile.
@@ -243,7 +243,7 @@ impl Profile {
                 self.purchase_count += 1;
                 self.first_purchase_at.get_or_insert(now);
                 self.last_purchase_at = Some(now);
-                if let Some(order) = order_id(p) {
+                if let Some(order) = crate::event::order_id(p) {
                     remember(&mut self.orders, order, MAX_ORDERS);
                 }
                 if let Some(used) = text("coupon") {
@@ -583,14 +583,6 @@ impl Profile {
     }
 }
 
-/// A purchase's `transaction_id` as text (`12345` and `"12345"` are one order); `None` when it
-/// is missing, empty or `null`, which name no order.
-fn order_id(params: &Value) -> Option<String> {
-    let id = params.get("transaction_id")?;
-    let text = id.as_str().map_or_else(|| id.to_json(), str::to_string);
-    (!matches!(text.as_str(), "" | "null")).then_some(text)
-}
-
 /// Appends `s` to a list that keeps its last `max` entries.
 fn remember(list: &mut Vec<String>, s: String, max: usize) {
     list.push(s);
@@ -679,8 +671,8 @@ mod tests {
             ),
             30,
         );
-        let new = ("new".to_string(), 1.0, Some(30));
-        assert_eq!(cart(&p), [("a".to_string(), 3.0, Some(10)), ("b".to_string(), 1.0, Some(20)), new.clone()]);
+        let listed = [("a".to_string(), 3.0, Some(10)), ("b".to_string(), 1.0, Some(20)), ("new".to_string(), 1.0, Some(30))];
+        assert_eq!(cart(&p), listed);
         assert_eq!(p.items["new"].cart_price, Some(50.0));
         // A push that names no items says nothing about them; an empty list empties the cart.
         p.apply(&ev("view_cart", r#"{"currency":"JPY"}"#), 40);

@@ -127,16 +127,12 @@ pub fn decode(body: &str, now_ms: i64) -> Result<Batch, String> {
 }
 
 /// The key a purchase is stored under when it names its order (`order:` and its
-/// `transaction_id`, text or number, at most 200 bytes) instead of the event id the browser gave
-/// it: one order is one purchase, whoever sends it again — a thank-you page reloaded in a browser
-/// that keeps no profile (no storage, or no consent to keep one), another device. The database
-/// keeps the first as it keeps the first of any id.
+/// `transaction_id` as [`shopcue::event::order_id`] reads it, at most 200 bytes) instead of the
+/// event id the browser gave it: one order is one purchase, whoever sends it again — a thank-you
+/// page reloaded in a browser that keeps no profile (no storage, or no consent to keep one),
+/// another device. The database keeps the first as it keeps the first of any id.
 pub fn order_key(name: &str, event: &Value) -> Option<String> {
-    let order = match event.get("params")?.get("transaction_id")? {
-        Value::String(s) if !s.is_empty() && s.len() <= 200 => s.clone(),
-        n @ Value::Number(_) => n.to_json(),
-        _ => return None,
-    };
+    let order = shopcue::event::order_id(event.get("params")?).filter(|o| o.len() <= 200)?;
     (name == "purchase").then(|| format!("order:{order}"))
 }
 
@@ -216,13 +212,14 @@ mod tests {
                 {"id":"a","name":"purchase","ts":1700000000000,"visitor_id":"v","params":{"transaction_id":"T-1"}},
                 {"id":"b","name":"purchase","ts":1700000000000,"visitor_id":"w","params":{"transaction_id":10234}},
                 {"id":"c","name":"purchase","ts":1700000000000,"visitor_id":"v","params":{"transaction_id":""}},
+                {"id":"c2","name":"purchase","ts":1700000000000,"visitor_id":"v","params":{"transaction_id":null}},
                 {"id":"d","name":"purchase","ts":1700000000000,"visitor_id":"v"},
                 {"id":"e","name":"refund","ts":1700000000000,"visitor_id":"v","params":{"transaction_id":"T-1"}}]}"#,
             NOW,
         )
         .unwrap();
         let ids: Vec<&str> = b.events.iter().map(|e| e.id.as_str()).collect();
-        assert_eq!(ids, ["order:T-1", "order:10234", "c", "d", "e"]);
+        assert_eq!(ids, ["order:T-1", "order:10234", "c", "c2", "d", "e"]);
         assert!(b.events[0].json.contains(r#""id":"a""#), "the event as sent keeps its own id");
     }
 
