@@ -884,6 +884,65 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
     }
 }
 
+/// The params a scenario gives its preset, against the preset's own: one the preset has must
+/// keep the type of its default where that is a number, a text or true/false (`"min_minutes":
+/// "soon"` would make the scenario never fire; localized texts and lists may take other
+/// shapes), and one the preset does not have must be used by the scenario (a template's
+/// `{{params.x}}`, or its own `$param:x`) — otherwise it is a slip (`min_minute`), and the
+/// preset's default silently stays.
+#[cfg(feature = "compiler")]
+fn check_params(preset: &str, defaults: &Value, given: &[(String, Value)], scenario: &Value, path: &str, p: &mut Vec<Problem>) {
+    let own: Vec<&str> = defaults.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
+    let own_list = if own.is_empty() { "none".to_string() } else { own.join(", ") };
+    let text = scenario.to_json();
+    let preset = crate::text::concat(&["preset \"", preset, "\""]);
+    for (name, value) in given {
+        let message = match defaults.get(name) {
+            None if !names_param(&text, name) => crate::text::concat(&[
+                &preset,
+                " has no param \"",
+                name,
+                "\", and nothing in this scenario uses it.",
+                &crate::suggest::hint(name, &own),
+                " Its params: ",
+                &own_list,
+            ]),
+            Some(default @ (Value::Number(_) | Value::String(_) | Value::Bool(_)))
+                if std::mem::discriminant(default) != std::mem::discriminant(value) =>
+            {
+                let (kind, unquoted) = match (default, value) {
+                    (Value::Number(_), Value::String(t)) if crate::json::parse_number(t.trim()).is_some() => {
+                        ("a number", crate::text::concat(&[" (write ", t.trim(), ", without quotes)"]))
+                    }
+                    (Value::Number(_), _) => ("a number", String::new()),
+                    (Value::String(_), _) => ("a text", String::new()),
+                    _ => ("true or false", String::new()),
+                };
+                crate::text::concat(&["must be ", kind, ", as ", &preset, "'s default ", &default.to_json(), " is", &unquoted])
+            }
+            _ => continue,
+        };
+        p.push(crate::problem!(member(path, name), message));
+    }
+}
+
+/// Whether a scenario's JSON text uses param `name`, named whole (`{{params.name}}` or
+/// `"$param:name"`; `$param:min_minutes` is no use of `min_minute`).
+#[cfg(feature = "compiler")]
+fn names_param(text: &str, name: &str) -> bool {
+    ["params.", "$param:"].iter().any(|prefix| {
+        let token = crate::text::concat(&[prefix, name]);
+        let mut rest = text;
+        while let Some(i) = crate::text::find(rest, &token) {
+            rest = &rest[i + token.len()..];
+            if !rest.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return true;
+            }
+        }
+        false
+    })
+}
+
 /// A config's text as someone wrote and saved it, parsed: a leading byte order mark (which
 /// Windows editors write, and RFC 8259 lets a parser ignore) is skipped, and a key repeated in one
 /// object is an error ([`crate::json::parse_strict`]). Errors are [`Error::Json`];
@@ -1042,6 +1101,9 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
         None => Value::Object(Vec::new()),
     };
     let merged = merge(&base, raw);
+    if let (Some(name), Some(given)) = (&preset, raw.get("params").and_then(Value::as_object)) {
+        check_params(name, base.get("params").unwrap_or(&Value::Null), given, &merged, &member(path, "params"), p);
+    }
     let params = merged.get("params").cloned().unwrap_or(Value::Object(Vec::new()));
     let mut s = substitute(&merged, &params, path, p);
     if let (Value::Object(m), Some(name)) = (&mut s, preset) {
@@ -1654,6 +1716,35 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.problems()[0].path, "$.scenarios[0].audience.visitor.purchase_count.$gte");
+    }
+
+    #[test]
+    fn a_presets_params_keep_their_types_and_a_param_it_lacks_must_be_used() {
+        let problems = |params: &str, message: &str| -> Vec<(String, String)> {
+            let text = format!(
+                r#"{{"version":1,"site":"s","locale":"en-US","scenarios":[{{"preset":"cart_abandonment","params":{params}{message}}}]}}"#
+            );
+            match Config::parse(&text) {
+                Ok(_) => Vec::new(),
+                Err(e) => e.problems().iter().map(|p| (p.path.clone(), p.message.clone())).collect(),
+            }
+        };
+        let at = "$.scenarios[0].params.min_minute".to_string();
+        assert_eq!(
+            problems(r#"{"min_minute":30}"#, ""),
+            [(
+                at,
+                "preset \"cart_abandonment\" has no param \"min_minute\", and nothing in this scenario uses it. Did you mean \"min_minutes\"? Its params: min_minutes".to_string()
+            )]
+        );
+        let at = "$.scenarios[0].params.min_minutes".to_string();
+        let soon = "must be a number, as preset \"cart_abandonment\"'s default 60 is".to_string();
+        assert_eq!(problems(r#"{"min_minutes":"soon"}"#, ""), [(at.clone(), soon.clone())]);
+        assert_eq!(problems(r#"{"min_minutes":" 90"}"#, ""), [(at, soon + " (write 90, without quotes)")]);
+        // A param of the scenario's own, used by its message, is no slip; nor are the preset's.
+        assert_eq!(problems(r#"{"min_minutes":30,"code":"SAVE10"}"#, r#","message":{"title":"Use {{params.code}}"}"#), []);
+        let text = r#"{"version":1,"site":"s","scenarios":[{"preset":"cross_sell_required","params":{"companion_name":"an SD card","within_days":30}}]}"#;
+        assert!(Config::parse(text).is_ok(), "a plain text where the default is localized");
     }
 
     #[test]
