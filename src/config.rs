@@ -885,9 +885,9 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
 }
 
 /// The params a scenario gives its preset, against the preset's own: one the preset has must
-/// keep the type of its default where that is a number, a text or true/false (`"min_minutes":
-/// "soon"` would make the scenario never fire; localized texts and lists may take other
-/// shapes), and one the preset does not have must be used by the scenario (a template's
+/// keep the type of its default where that is a number (or a number in quotes, which compares
+/// as one), a text or true/false (`"min_minutes": "soon"` would make the scenario never fire;
+/// localized texts and lists may take other shapes), and one the preset does not have must be used by the scenario (a template's
 /// `{{params.x}}`, or its own `$param:x`) — otherwise it is a slip (`min_minute`), and the
 /// preset's default silently stays.
 #[cfg(feature = "compiler")]
@@ -908,17 +908,16 @@ fn check_params(preset: &str, defaults: &Value, given: &[(String, Value)], scena
                 &own_list,
             ]),
             Some(default @ (Value::Number(_) | Value::String(_) | Value::Bool(_)))
-                if std::mem::discriminant(default) != std::mem::discriminant(value) =>
+                if std::mem::discriminant(default) != std::mem::discriminant(value)
+                    // A number in quotes compares as the number it reads as (GrowthBook's way).
+                    && !matches!((default, value), (Value::Number(_), Value::String(t)) if crate::json::parse_number(t.trim()).is_some()) =>
             {
-                let (kind, unquoted) = match (default, value) {
-                    (Value::Number(_), Value::String(t)) if crate::json::parse_number(t.trim()).is_some() => {
-                        ("a number", crate::text::concat(&[" (write ", t.trim(), ", without quotes)"]))
-                    }
-                    (Value::Number(_), _) => ("a number", String::new()),
-                    (Value::String(_), _) => ("a text", String::new()),
-                    _ => ("true or false", String::new()),
+                let kind = match default {
+                    Value::Number(_) => "a number",
+                    Value::String(_) => "a text",
+                    _ => "true or false",
                 };
-                crate::text::concat(&["must be ", kind, ", as ", &preset, "'s default ", &default.to_json(), " is", &unquoted])
+                crate::text::concat(&["must be ", kind, ", as ", &preset, "'s default ", &default.to_json(), " is"])
             }
             _ => continue,
         };
@@ -1740,7 +1739,8 @@ mod tests {
         let at = "$.scenarios[0].params.min_minutes".to_string();
         let soon = "must be a number, as preset \"cart_abandonment\"'s default 60 is".to_string();
         assert_eq!(problems(r#"{"min_minutes":"soon"}"#, ""), [(at.clone(), soon.clone())]);
-        assert_eq!(problems(r#"{"min_minutes":" 90"}"#, ""), [(at, soon + " (write 90, without quotes)")]);
+        assert_eq!(problems(r#"{"min_minutes":true}"#, ""), [(at, soon)]);
+        assert_eq!(problems(r#"{"min_minutes":" 90"}"#, ""), [], "a number in quotes compares as the number");
         // A param of the scenario's own, used by its message, is no slip; nor are the preset's.
         assert_eq!(problems(r#"{"min_minutes":30,"code":"SAVE10"}"#, r#","message":{"title":"Use {{params.code}}"}"#), []);
         let text = r#"{"version":1,"site":"s","scenarios":[{"preset":"cross_sell_required","params":{"companion_name":"an SD card","within_days":30}}]}"#;
