@@ -1738,7 +1738,12 @@ mod tests {
         );
         let at = "$.scenarios[0].params.min_minutes".to_string();
         let soon = "must be a number, as preset \"cart_abandonment\"'s default 60 is".to_string();
-        assert_eq!(problems(r#"{"min_minutes":"soon"}"#, ""), [(at.clone(), soon.clone())]);
+        // The param, and the condition it lands in (fields::check).
+        let lands = (
+            "$.scenarios[0].audience.visitor.minutes_since_cart_add.$gte".to_string(),
+            "visitor.minutes_since_cart_add holds a number: \"soon\" never equals or compares with it".to_string(),
+        );
+        assert_eq!(problems(r#"{"min_minutes":"soon"}"#, ""), [(at.clone(), soon.clone()), lands]);
         assert_eq!(problems(r#"{"min_minutes":true}"#, ""), [(at, soon)]);
         assert_eq!(problems(r#"{"min_minutes":" 90"}"#, ""), [], "a number in quotes compares as the number");
         // A param of the scenario's own, used by its message, is no slip; nor are the preset's.

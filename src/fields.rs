@@ -109,7 +109,140 @@ pub fn check(cond: &Value, path: &str, scope: Scope, p: &mut Vec<Problem>) {
             field if !known(field, scope) => {
                 p.push(unknown(field, &member(path, field), scope, "the condition would compare a missing value"));
             }
-            _ => {}
+            field => check_operands(field, value, &member(path, field), scope, p),
+        }
+    }
+}
+
+/// Fields that hold numbers, by scope root (an item's, a coupon's, `visitor.*`, `time.*`,
+/// `points.*`), and those that hold true or false.
+const NUMBERS: &[&str] = &[
+    "price",
+    "stock",
+    "views",
+    "views_7d",
+    "days_since_view",
+    "first_price",
+    "lowest_price",
+    "reference_price",
+    "price_drop",
+    "price_drop_pct",
+    "cart_added_at",
+    "minutes_since_cart_add",
+    "days_since_purchase",
+    "purchase_count",
+    "release_days",
+    "nearest_store.distance_km",
+    "nearest_store.stock",
+    "amount",
+    "expires_in_days",
+    "visitor.sessions",
+    "visitor.purchase_count",
+    "visitor.days_since_first_purchase",
+    "visitor.days_since_last_purchase",
+    "visitor.cart_size",
+    "visitor.cart_value",
+    "visitor.page_views_7d",
+    "visitor.minutes_since_cart_add",
+    "visitor.coupon_count",
+    "time.hour",
+    "time.month",
+    "time.day",
+    "points.balance",
+    "points.expiring",
+    "points.expires_in_days",
+];
+const FLAGS: &[&str] = &[
+    "low_stock",
+    "in_stock",
+    "in_cart",
+    "on_page",
+    "favorite",
+    "favorite_brand",
+    "notify",
+    "back_in_stock",
+    "nearest_store.pickup",
+    "used",
+    "visitor.member",
+    "visitor.is_birthday_month",
+    "visitor.subscription",
+];
+
+/// A value a field of numbers or of true/false can never equal or be compared with, in
+/// GrowthBook's semantics (which read `"3"` as 3 and `"true"` as true): `{"visitor.cart_size":
+/// {"$gte": "soon"}}` or `{"visitor.member": "yes"}` would quietly never hold. Checked in a
+/// literal and in `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in` and `$nin`.
+fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut Vec<Problem>) {
+    let name = match scope {
+        Scope::Audience => field.strip_prefix("page.item.").unwrap_or(field),
+        _ => field,
+    };
+    let (numbers, flags) = (NUMBERS.contains(&name), FLAGS.contains(&name));
+    let never = |v: &Value| match v {
+        Value::String(t) if numbers => crate::json::parse_number(t.trim()).is_none(),
+        Value::String(t) if flags => !matches!(t.as_str(), "true" | "false"),
+        Value::Array(_) | Value::Object(_) => numbers || flags,
+        _ => false,
+    };
+    let mut flag = |v: &Value, at: String| {
+        if never(v) {
+            let kind = if numbers { " holds a number: " } else { " holds true or false: " };
+            p.push(crate::problem!(at, [field, kind, &v.to_json(), " never equals or compares with it"].concat()));
+        }
+    };
+    match value {
+        Value::Object(ops) if ops.iter().all(|(k, _)| k.starts_with('$')) => {
+            for (op, operand) in ops {
+                let at = member(path, op);
+                match (op.as_str(), operand) {
+                    ("$in" | "$nin", Value::Array(list)) => {
+                        list.iter().enumerate().for_each(|(i, v)| flag(v, element(&at, i)));
+                    }
+                    ("$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte", v) => flag(v, at),
+                    _ => {}
+                }
+            }
+        }
+        v => flag(v, path.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn problems(cond: &str, scope: Scope) -> Vec<String> {
+        let mut p = Vec::new();
+        check(&parse(cond).unwrap(), "$", scope, &mut p);
+        p.iter().map(|p| crate::text::concat(&[&p.path, " ", &p.message])).collect()
+    }
+
+    #[test]
+    fn a_value_a_field_of_numbers_or_flags_never_holds_is_refused() {
+        let audience = r#"{"visitor.cart_size":{"$gte":"soon"},"visitor.member":"yes","page.item.stock":{"$in":[1,"few"]},
+            "$or":[{"points.balance":{"$lt":"lots"}},{"visitor.purchase_count":"2"}],"time.weekday":"sat","visitor.subscription":"true"}"#;
+        assert_eq!(
+            problems(audience, Scope::Audience),
+            [
+                "$.visitor.cart_size.$gte visitor.cart_size holds a number: \"soon\" never equals or compares with it",
+                "$.visitor.member visitor.member holds true or false: \"yes\" never equals or compares with it",
+                "$.page.item.stock.$in[1] page.item.stock holds a number: \"few\" never equals or compares with it",
+                "$.$or[0].points.balance.$lt points.balance holds a number: \"lots\" never equals or compares with it",
+            ]
+        );
+        // What GrowthBook reads as the field's type ("2" as 2, "true" as true), texts, and other operators pass.
+        let fine =
+            r#"{"price":{"$gte":" 1980"},"in_stock":true,"low_stock":"false","name":{"$regex":"^T"},"stock":{"$exists":true}}"#;
+        assert_eq!(problems(fine, Scope::Item), Vec::<String>::new());
+        assert_eq!(problems(r#"{"used":"no","amount":{"$gt":[1]}}"#, Scope::Coupon).len(), 2);
+    }
+
+    #[test]
+    fn the_fields_of_numbers_and_flags_are_real_fields() {
+        for name in NUMBERS.iter().chain(FLAGS) {
+            let real = [Scope::Item, Scope::Coupon, Scope::Audience].iter().any(|scope| known(name, *scope));
+            assert!(real, "{name} is no field of any scope");
         }
     }
 }
