@@ -87,12 +87,18 @@ test('in-stock and sold-out products show nothing', async () => {
   await context.close();
 });
 
-test('cart low stock follows the shopper to other pages; a dismissal survives reloads', async () => {
+/** A new shopper who put the wireless earbuds (1 left) in the cart from their product page. */
+async function cartedEarbuds() {
   const context = await newShopperContext(browser);
   const page = await context.newPage();
   await page.goto(product('wireless-earbuds'));
   await waitForMessages(page, (ms) => ms.some((m) => m.scenario === 'page_low_stock'));
   await page.click('#add-to-cart');
+  return { context, page };
+}
+
+test('cart low stock follows the shopper to other pages; a dismissal survives reloads', async () => {
+  const { context, page } = await cartedEarbuds();
   await page.reload();
   // On the product page itself the page message wins the "stock" group: one message, not two.
   const onProduct = await waitForMessages(page, (ms) => ms.length >= 1);
@@ -132,11 +138,7 @@ test('cart low stock follows the shopper to other pages; a dismissal survives re
 });
 
 test('a cart emptied where Shopcue did not see it is emptied by the cart page\'s view_cart', async () => {
-  const context = await newShopperContext(browser);
-  const page = await context.newPage();
-  await page.goto(product('wireless-earbuds'));
-  await waitForMessages(page, (ms) => ms.some((m) => m.scenario === 'page_low_stock'));
-  await page.click('#add-to-cart');
+  const { context, page } = await cartedEarbuds();
   await page.click('a.logo');
   await waitForMessages(page, (ms) => ms.some((m) => m.scenario === 'cart_low_stock'));
   // Bought on another device: the store's cart is empty, and Shopcue saw no purchase.

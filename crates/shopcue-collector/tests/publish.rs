@@ -104,12 +104,22 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert_ne!(header(&head, "etag"), Some(etag.as_str()));
 
     // A bad config: 422 with every problem and its path; nothing changes.
-    let bad = r#"{"version":1,"site":"demo-store","scenarios":[{"preset":"page_low_stok"},{"id":"x","message":{"title":"{{item.nmae}}"}}]}"#;
+    // (A preset's param misspelt, and a value its field never holds, were published as valid.)
+    let bad = r#"{"version":1,"site":"demo-store","scenarios":[{"preset":"page_low_stok"},{"id":"x","message":{"title":"{{item.nmae}}"}},
+        {"preset":"cart_abandonment","params":{"min_minute":30}},{"id":"y","audience":{"visitor.member":"yes"},"message":{"title":"t"}}]}"#;
     let (status, _, body) = put(addr, bad, "");
     assert_eq!(status, 422, "{body}");
     let problems = json(&body).get("problems").unwrap().as_array().unwrap().to_vec();
     let paths: Vec<&str> = problems.iter().filter_map(|p| p.get("path").and_then(Value::as_str)).collect();
-    assert_eq!(paths, ["$.scenarios[0].preset", "$.scenarios[1].message.title"]);
+    assert_eq!(
+        paths,
+        [
+            "$.scenarios[0].preset",
+            "$.scenarios[1].message.title",
+            "$.scenarios[2].params.min_minute",
+            "$.scenarios[3].audience.visitor.member"
+        ]
+    );
     assert!(problems[0].get("message").and_then(Value::as_str).unwrap().contains("page_low_stock"), "a did-you-mean");
     assert_eq!(live_title(addr), "Last chance: {{item.name}}", "a refused config changes nothing");
     // Another site's config, and text that is not JSON.
