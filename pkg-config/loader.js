@@ -75,7 +75,11 @@
   /*__SHOPCUE_RENDER__*/
   /*__SHOPCUE_INTL__*/
 
-  bindings({ module_or_path: wasmUrl }).then(function () {
+  // A page the browser prerenders (speculation rules, the address bar's guess) may never be
+  // shown: the wasm downloads and compiles, but nothing starts — no page view, capture, message
+  // or beacon — until the shopper actually opens it.
+  bindings({ module_or_path: wasmUrl }).then(function start() {
+    if (document.prerendering) return document.addEventListener('prerenderingchange', start, { once: true });
     bindings.use_renderer(shopcueRender);
     bindings.use_intl(shopcueIntl.offset, shopcueIntl.format);
     try { if (configFetch) bindings.config_fetched(configFetch[0], configFetch[1]); } catch (e) { /* init fetches */ }

@@ -181,7 +181,8 @@ export type WasmSource = string | URL | BufferSource | WebAssembly.Module;
 /** The Shopcue widget (one per page). */
 export declare class Shopcue {
   /**
-   * Loads the wasm once and initializes; resolves to the page's one instance. Rejects with a
+   * Loads the wasm once and initializes; resolves to the page's one instance (on a page the
+   * browser prerenders, once the shopper opens it: nothing is counted before). Rejects with a
    * `ShopcueError` (`SHOPCUE_LOAD_FAILED`) when the wasm cannot be fetched or started, or when
    * there is no page (call it from client-side code, not during server-side rendering), and
    * may then be called again.

@@ -54,6 +54,16 @@ async function fetchWasm(url) {
   throw loadFailed(`${url} answered ${type}, not the widget's wasm. ${WHERE}.`);
 }
 
+/**
+ * Resolves once the page is shown: at once, or, for a page the browser prerenders (speculation
+ * rules, the address bar's guess) and may never show, when the shopper opens it — nothing is
+ * counted for a page nobody saw.
+ */
+const shown = () => new Promise((resolve) => {
+  if (document.prerendering) document.addEventListener('prerenderingchange', () => resolve(), { once: true });
+  else resolve();
+});
+
 /** One `shopcue(name, ...args)` command; the widget reads `args` as JSON text (values.js). */
 const command = (name, args) => run(name, args, shopcueValues(args));
 
@@ -73,7 +83,7 @@ export class Shopcue {
       loading = Promise.resolve(module).then((m) => init({ module_or_path: m }).catch((e) => {
         throw loadFailed(`the widget's wasm could not start (${e && e.message ? e.message : e}). If the page has a `
           + "Content-Security-Policy, allow 'wasm-unsafe-eval' in script-src.");
-      })).then(() => {
+      })).then(() => shown()).then(() => {
         const shopcue = new Shopcue();
         use_renderer(shopcueRender);
         use_intl(shopcueIntl.offset, shopcueIntl.format);

@@ -3,7 +3,7 @@
 // replaced later), schema.org JSON-LD, data-shopcue-* attributes, History API navigation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually } from './harness.mjs';
+import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually, openUnwatched } from './harness.mjs';
 
 let collector, browser;
 before(async () => {
@@ -270,4 +270,27 @@ test('Hotwire Turbo: pages swapped in by Turbo Drive, JSON-LD then microdata, an
   assert.deepEqual([profile.items['turbo-shirt'].view_count, profile.items['turbo-pants'].view_count], [2, 1]);
   assert.equal(profile.page_views.length, 4, 'the first load and three Turbo visits');
   assert.deepEqual(await viewed(2), ['turbo-pants:1', 'turbo-shirt:2']);
+});
+
+test('a page the browser prerenders counts nothing until the shopper opens it', async () => {
+  const probes = () => Object.fromEntries(collector.query(`SELECT name, count(*) AS n FROM events
+    WHERE site = 'prerender-probe' GROUP BY name`).map((r) => [r.name, r.n]));
+  const counted = () => collector.query(`SELECT name, json_extract(json, '$.params.items[0].item_id') AS item FROM events
+    WHERE site = 'capture-store' AND url LIKE '%/prerender-to.html' ORDER BY name`).map((r) => `${r.name}:${r.item}`);
+  // Prerendered (speculation rules), never opened: no profile stored, nothing sent.
+  const unopened = openUnwatched(`${collector.url}/fixtures/prerender-from.html`);
+  try {
+    const seen = await eventually(() => { const p = probes(); return (p.probe_nothing_stored || p.probe_profile_stored) && p; },
+      20_000, 'the listing page reported');
+    assert.deepEqual([seen.probe_prerendering, seen.probe_nothing_stored, seen.probe_profile_stored], [1, 1, undefined], JSON.stringify(seen));
+    assert.deepEqual(counted(), []);
+  } finally { unopened.close(); }
+  // Prerendered, then opened: counted from then on, as any page.
+  const opened = openUnwatched(`${collector.url}/fixtures/prerender-from.html?go`);
+  try {
+    const events = await eventually(() => { const c = counted(); return c.includes('shopcue_impression:null') && c; }, 20_000, 'the opened page counted');
+    assert.deepEqual(events, ['page_view:null', 'shopcue_exposure:null', 'shopcue_impression:null', 'view_item:pre-1'],
+      'one page view, one view, its low-stock message seen once');
+    assert.equal(probes().probe_activated, 1, 'it was prerendered, then activated');
+  } finally { opened.close(); }
 });

@@ -85,6 +85,23 @@ export async function startCollector({ env = {}, publish = true, args = [], stat
   };
 }
 
+/**
+ * Chromium opening `url` with no DevTools attached (playwright attaches them, and Chromium
+ * prerenders nothing then: PrerenderingDisabledByDevTools), for what only an unwatched browser
+ * does. `close()` ends it.
+ */
+export function openUnwatched(url) {
+  const dir = mkdtempSync(join(tmpdir(), 'shopcue-unwatched-'));
+  const child = spawn(process.env.CHROMIUM || '/usr/bin/chromium', [...CHROMIUM_ARGS, `--user-data-dir=${dir}`, url],
+    { env: markedEnv(), stdio: 'ignore', detached: true });
+  return {
+    close() {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone already */ }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS, env: markedEnv() });
 }
