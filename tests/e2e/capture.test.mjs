@@ -272,25 +272,30 @@ test('Hotwire Turbo: pages swapped in by Turbo Drive, JSON-LD then microdata, an
   assert.deepEqual(await viewed(2), ['turbo-pants:1', 'turbo-shirt:2']);
 });
 
-test('a page the browser prerenders counts nothing until the shopper opens it', async () => {
+test('a page the browser prerenders counts nothing until the shopper opens it (script tag and npm package)', async () => {
   const probes = () => Object.fromEntries(collector.query(`SELECT name, count(*) AS n FROM events
     WHERE site = 'prerender-probe' GROUP BY name`).map((r) => [r.name, r.n]));
-  const counted = () => collector.query(`SELECT name, json_extract(json, '$.params.items[0].item_id') AS item FROM events
-    WHERE site = 'capture-store' AND url LIKE '%/prerender-to.html' ORDER BY name`).map((r) => `${r.name}:${r.item}`);
-  // Prerendered (speculation rules), never opened: no profile stored, nothing sent.
-  const unopened = openUnwatched(`${collector.url}/fixtures/prerender-from.html`);
-  try {
-    const seen = await eventually(() => { const p = probes(); return (p.probe_nothing_stored || p.probe_profile_stored) && p; },
-      20_000, 'the listing page reported');
-    assert.deepEqual([seen.probe_prerendering, seen.probe_nothing_stored, seen.probe_profile_stored], [1, 1, undefined], JSON.stringify(seen));
-    assert.deepEqual(counted(), []);
-  } finally { unopened.close(); }
-  // Prerendered, then opened: counted from then on, as any page.
-  const opened = openUnwatched(`${collector.url}/fixtures/prerender-from.html?go`);
-  try {
-    const events = await eventually(() => { const c = counted(); return c.includes('shopcue_impression:null') && c; }, 20_000, 'the opened page counted');
-    assert.deepEqual(events, ['page_view:null', 'shopcue_exposure:null', 'shopcue_impression:null', 'view_item:pre-1'],
-      'one page view, one view, its low-stock message seen once');
-    assert.equal(probes().probe_activated, 1, 'it was prerendered, then activated');
-  } finally { opened.close(); }
+  for (const [query, page, item] of [['', 'prerender-to', 'pre-1'], ['npm', 'prerender-npm', 'npm-pre-1']]) {
+    const counted = () => collector.query(`SELECT name, json_extract(json, '$.params.items[0].item_id') AS item FROM events
+      WHERE site = 'capture-store' AND url LIKE '%/${page}.html' ORDER BY name`).map((r) => `${r.name}:${r.item}`);
+    const before = probes();
+    const since = (p, name) => (p[name] || 0) - (before[name] || 0);
+    // Prerendered (speculation rules), never opened: no profile stored, nothing sent.
+    const unopened = openUnwatched(`${collector.url}/fixtures/prerender-from.html?${query}`);
+    try {
+      const seen = await eventually(() => { const p = probes(); return (since(p, 'probe_nothing_stored') || since(p, 'probe_profile_stored')) && p; },
+        20_000, 'the listing page reported');
+      const got = ['probe_prerendering', 'probe_nothing_stored', 'probe_profile_stored'].map((n) => since(seen, n));
+      assert.deepEqual(got, [1, 1, 0], `${page}: ${JSON.stringify(seen)}`);
+      assert.deepEqual(counted(), [], page);
+    } finally { unopened.close(); }
+    // Prerendered, then opened: counted from then on, as any page.
+    const opened = openUnwatched(`${collector.url}/fixtures/prerender-from.html?${query}&go`);
+    try {
+      const events = await eventually(() => { const c = counted(); return c.includes('shopcue_impression:null') && c; }, 20_000, `${page} counted`);
+      assert.deepEqual(events, ['page_view:null', 'shopcue_exposure:null', 'shopcue_impression:null', `view_item:${item}`],
+        `${page}: one page view, one view, its low-stock message seen once`);
+      assert.equal(since(probes(), 'probe_activated'), 1, `${page} was prerendered, then activated`);
+    } finally { opened.close(); }
+  }
 });
