@@ -887,9 +887,9 @@ fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Va
 /// The params a scenario gives its preset, against the preset's own: one the preset has must
 /// keep the type of its default where that is a number (or a number in quotes, which compares
 /// as one), a text or true/false (`"min_minutes": "soon"` would make the scenario never fire;
-/// localized texts and lists may take other shapes), and one the preset does not have must be used by the scenario (a template's
-/// `{{params.x}}`, or its own `$param:x`) — otherwise it is a slip (`min_minute`), and the
-/// preset's default silently stays.
+/// localized texts and lists may take other shapes), and one the preset does not have must be
+/// used by the scenario (a template's `{{params.x}}`, or its own `$param:x`) — otherwise it is
+/// a slip (`min_minute`), and the preset's default silently stays.
 #[cfg(feature = "compiler")]
 fn check_params(preset: &str, defaults: &Value, given: &[(String, Value)], scenario: &Value, path: &str, p: &mut Vec<Problem>) {
     let own: Vec<&str> = defaults.as_object().unwrap_or(&[]).iter().map(|(k, _)| k.as_str()).collect();
