@@ -14,6 +14,9 @@ before(async () => {
 after(async () => { await browser?.close(); await collector?.stop(); });
 
 const profileOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem('shopcue:capture-store:profile')));
+/** The events the collector holds where `where` (SQL), as a count per name: `{page_view: 2, …}`. */
+const countsByName = (where) => Object.fromEntries(collector.query(`SELECT name, count(*) AS n FROM events WHERE ${where} GROUP BY name`)
+  .map((r) => [r.name, r.n]));
 // How many items the profile holds once the config is in (the fixtures' config is raw: the page
 // compiles it first, and what capture found waits for it), so that leaving the page right after
 // does not race the capture.
@@ -55,8 +58,7 @@ test('dataLayer, JSON-LD, data attributes and pushState become events; the page 
   await page.goto(`${collector.url}/`); // leave: flush
   const visitor = profile.visitor_id;
   const names = await eventually(() => {
-    const rows = collector.query(`SELECT name, count(*) AS n FROM events WHERE visitor_id = '${visitor}' GROUP BY name`);
-    const o = Object.fromEntries(rows.map((r) => [r.name, r.n]));
+    const o = countsByName(`visitor_id = '${visitor}'`);
     return o.view_item >= 2 && o;
   }, 10_000, 'captured events delivered');
   assert.deepEqual([names.view_item_list, names.view_item, names.add_to_cart, names.add_to_wishlist], [1, 2, 2, 1], JSON.stringify(names));
@@ -146,8 +148,7 @@ test('a thank-you page counts its order once: its push and the site\'s own track
   assert.deepEqual([profile.purchase_count, profile.items['thanks-1'].purchase_count, profile.orders], [1, 1, ['10234']]);
   // Once both page views have arrived, one purchase.
   const names = await eventually(() => {
-    const rows = collector.query(`SELECT name, count(*) AS n FROM events WHERE visitor_id = '${profile.visitor_id}' GROUP BY name`);
-    const o = Object.fromEntries(rows.map((r) => [r.name, r.n]));
+    const o = countsByName(`visitor_id = '${profile.visitor_id}'`);
     return o.page_view >= 2 && o;
   }, 10_000, 'both page views received');
   assert.deepEqual([names.page_view, names.purchase], [2, 1], JSON.stringify(names));
@@ -273,8 +274,7 @@ test('Hotwire Turbo: pages swapped in by Turbo Drive, JSON-LD then microdata, an
 });
 
 test('a page the browser prerenders counts nothing until the shopper opens it (script tag and npm package)', async () => {
-  const probes = () => Object.fromEntries(collector.query(`SELECT name, count(*) AS n FROM events
-    WHERE site = 'prerender-probe' GROUP BY name`).map((r) => [r.name, r.n]));
+  const probes = () => countsByName(`site = 'prerender-probe'`);
   for (const [query, page, item] of [['', 'prerender-to', 'pre-1'], ['npm', 'prerender-npm', 'npm-pre-1']]) {
     const counted = () => collector.query(`SELECT name, json_extract(json, '$.params.items[0].item_id') AS item FROM events
       WHERE site = 'capture-store' AND url LIKE '%/${page}.html' ORDER BY name`).map((r) => `${r.name}:${r.item}`);

@@ -132,8 +132,11 @@ pub fn decode(body: &str, now_ms: i64) -> Result<Batch, String> {
 /// page reloaded in a browser that keeps no profile (no storage, or no consent to keep one),
 /// another device. The database keeps the first as it keeps the first of any id.
 pub fn order_key(name: &str, event: &Value) -> Option<String> {
+    if name != "purchase" {
+        return None;
+    }
     let order = shopcue::event::order_id(event.get("params")?).filter(|o| o.len() <= 200)?;
-    (name == "purchase").then(|| format!("order:{order}"))
+    Some(format!("order:{order}"))
 }
 
 fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, String> {
