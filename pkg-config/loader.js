@@ -260,6 +260,21 @@
           live('capture', 'attributes', { event: el.getAttribute('data-shopcue-track'), items: [itemOf(el)] });
         }
       }), { capture: true, passive: true });
+      // The store's own add-to-cart form, submitted (Shopify's /cart/add, Magento's
+      // /checkout/cart/add, EC-CUBE's /products/add_cart, BigCommerce's cart.php with action=add,
+      // WooCommerce's add-to-cart button): the page's product, in the form's quantity. The core
+      // takes it only on a page that viewed a product, and as one add with the store's own report
+      // of it. On Shopify, a form for a variant of another product (a recommendation's quick add)
+      // is not the page's.
+      doc.addEventListener('submit', guard(function (ev) {
+        var el = ev.target.elements, path = new URL(ev.target.getAttribute('action') || '', doc.baseURI).pathname;
+        var shopify = w.ShopifyAnalytics && w.ShopifyAnalytics.meta && w.ShopifyAnalytics.meta.product, id = el.namedItem('id');
+        if (!(/\/(cart\/add(\.js)?|checkout\/cart\/add|products\/add_cart)(\/|$)/.test(path) || el.namedItem('add-to-cart') ||
+          /\/cart\.php$/.test(path) && (el.namedItem('action') || {}).value === 'add')) return;
+        if (shopify && id && !(shopify.variants || []).some(function (v) { return String(v.id) === id.value; })) return;
+        var q = el.namedItem('quantity') || el.namedItem('qty');
+        live('capture', 'form', { quantity: q && +q.value });
+      }), { capture: true });
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
         // on its own or inside the view the app mounts (React, Vue, Turbo add a whole subtree).

@@ -8,6 +8,10 @@
 //!   `@graph` and arrays → `view_item`.
 //! - `data-shopcue-*` attributes on no-code sites (the loader reads the attributes into
 //!   `{"event": "add_to_cart", "items": [{…}]}`).
+//! - A store's own add-to-cart form submitted (Shopify's `/cart/add`, WooCommerce's,
+//!   Magento's, BigCommerce's, EC-CUBE's; the loader recognises them and hands over
+//!   `{"quantity": n}`): the page's product added to the cart ([`crate::runtime::Runtime`]
+//!   knows which product the page shows).
 
 use crate::json::{object, Value};
 
@@ -33,6 +37,8 @@ pub enum Source {
     JsonLd,
     /// A `data-shopcue-*` element, read by the loader.
     Attributes,
+    /// A store's add-to-cart form, submitted: `{"quantity": n}` ([`cart_form`]).
+    Form,
 }
 
 impl Source {
@@ -42,6 +48,7 @@ impl Source {
             "datalayer" => Some(Source::DataLayer),
             "jsonld" => Some(Source::JsonLd),
             "attributes" => Some(Source::Attributes),
+            "form" => Some(Source::Form),
             _ => None,
         }
     }
@@ -58,11 +65,13 @@ pub struct Switches {
     pub attributes: bool,
     /// History API navigation counts as a page view.
     pub history: bool,
+    /// A store's add-to-cart form adds the page's product to the cart.
+    pub forms: bool,
 }
 
 impl Default for Switches {
     fn default() -> Switches {
-        Switches { datalayer: true, jsonld: true, attributes: true, history: true }
+        Switches { datalayer: true, jsonld: true, attributes: true, history: true, forms: true }
     }
 }
 
@@ -73,6 +82,7 @@ impl Switches {
             Source::DataLayer => self.datalayer,
             Source::JsonLd => self.jsonld,
             Source::Attributes => self.attributes,
+            Source::Form => self.forms,
         }
     }
 }
@@ -96,7 +106,25 @@ pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
             let items = v.get("items")?.clone();
             DATA_LAYER_EVENTS.contains(&name).then(|| (name.to_string(), object([("items", items)])))
         }
+        // Its item is the page's, which only the runtime knows.
+        Source::Form => None,
     }
+}
+
+/// A store's cart form, submitted on a page that shows `item`: its `add_to_cart` params, the
+/// item in the quantity the form names (`{"quantity": n}`; one where it names none, or less).
+/// The profile holds the item's other facts.
+///
+/// ```
+/// use shopcue::{capture::cart_form, event::Item, json::parse};
+/// let knit = Item { id: "K1".into(), price: Some(8800.0), ..Item::default() };
+/// let params = cart_form(&parse(r#"{"quantity":2}"#).unwrap(), &knit);
+/// assert_eq!(params.to_json(), r#"{"items":[{"item_id":"K1","price":8800,"quantity":2}]}"#);
+/// ```
+pub fn cart_form(v: &Value, item: &crate::event::Item) -> Value {
+    let quantity = v.get("quantity").and_then(Value::as_f64).filter(|q| *q >= 1.0).unwrap_or(1.0);
+    let item = object([("item_id", item.id.as_str().into()), ("price", item.price.into()), ("quantity", quantity.into())]);
+    object([("items", Value::Array(vec![item]))])
 }
 
 /// A GA4 e-commerce push: `{event, ecommerce}` or `['event', name, params]`. Other pushes

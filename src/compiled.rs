@@ -160,7 +160,10 @@ fn config(v: &Value, page: &PageFormat, bad: &Cell<bool>) -> Config {
         saved_groups: c.any().clone(),
         capture: {
             let mut s = c.fields();
-            Switches { datalayer: s.bool(), jsonld: s.bool(), attributes: s.bool(), history: s.bool() }
+            let (datalayer, jsonld, attributes, history) = (s.bool(), s.bool(), s.bool(), s.bool());
+            // Compiled before cart forms were read: they are on, as by default.
+            let forms = s.values.next().is_none_or(|f| flag(f.as_bool(), s.bad).unwrap_or_default());
+            Switches { datalayer, jsonld, attributes, history, forms }
         },
         feed: c.maybe(|f, bad| {
             let mut f = Fields::of(f, bad);
@@ -414,7 +417,11 @@ pub fn write(base: &Config, langs: &[(String, Config)]) -> Value {
                 .collect(),
         ),
         c.saved_groups.clone(),
-        list([c.capture.datalayer, c.capture.jsonld, c.capture.attributes, c.capture.history].map(Value::from).to_vec()),
+        list(
+            [c.capture.datalayer, c.capture.jsonld, c.capture.attributes, c.capture.history, c.capture.forms]
+                .map(Value::from)
+                .to_vec(),
+        ),
         c.feed.as_ref().map_or(Value::Null, |f| list(vec![f.url.as_str().into(), f.max_age_s.into()])),
         list(c.theme.iter().map(|(k, v)| list(vec![k.as_str().into(), v.as_str().into()])).collect()),
         c.banner_top_below.as_deref().into(),

@@ -171,7 +171,8 @@ pub struct Config {
     pub stores: Vec<Store>,
     /// Saved groups for `$inGroup` (`{"vip": ["visitor-id", …]}`).
     pub saved_groups: Value,
-    /// Automatic capture sources (`capture`: `datalayer`, `jsonld`, `attributes`, `history`).
+    /// Automatic capture sources (`capture`: `datalayer`, `jsonld`, `attributes`, `history`,
+    /// `forms`).
     pub capture: crate::capture::Switches,
     /// Product feed (`feed`: `{"url": …, "max_age_s": 3600}`).
     pub feed: Option<crate::feed::FeedSource>,
@@ -580,13 +581,14 @@ impl Config {
             if c.as_object().is_none() {
                 p.push(crate::problem!("$.capture", "must be an object such as {\"datalayer\": false}"));
             }
-            check_keys(members, "$.capture", &["datalayer", "jsonld", "attributes", "history"], &mut p);
+            check_keys(members, "$.capture", &["datalayer", "jsonld", "attributes", "history", "forms"], &mut p);
             for (k, x) in members {
                 let slot = match k.as_str() {
                     "datalayer" => &mut capture.datalayer,
                     "jsonld" => &mut capture.jsonld,
                     "attributes" => &mut capture.attributes,
                     "history" => &mut capture.history,
+                    "forms" => &mut capture.forms,
                     _ => continue,
                 };
                 match x {

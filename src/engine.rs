@@ -47,6 +47,8 @@ pub struct Page {
     pub shown: Vec<String>,
     /// Scenario ids whose holdout this page view recorded.
     pub held: Vec<String>,
+    /// The last `add_to_cart` on this page: when, and whether a cart form gave it.
+    pub cart_add: Option<(i64, bool)>,
 }
 
 /// The world outside the profile: clock, the site's UTC offset, the shopper's location, and

@@ -188,16 +188,18 @@ fn is_event_name(name: &str) -> bool {
 /// GA4 push and JSON-LD gets the same merged item in either order ([`Item::merge_ranked`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rank {
+    /// A cart form the page submitted: its item is the page's own.
+    Form = 1,
     /// schema.org JSON-LD found on the page.
-    JsonLd = 1,
+    JsonLd = 2,
     /// `data-shopcue-*` attributes.
-    Attributes = 2,
+    Attributes = 3,
     /// A GA4 `dataLayer` push.
-    DataLayer = 3,
+    DataLayer = 4,
     /// `shopcue('catalog', items)`: the site's own fresh facts.
-    Catalog = 4,
+    Catalog = 5,
     /// An explicit `shopcue('track', …)`.
-    Track = 5,
+    Track = 6,
 }
 
 /// The product facts [`Item::merge_ranked`] ranks, one rank each.

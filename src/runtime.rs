@@ -245,6 +245,10 @@ pub struct Runtime {
     outbox_dirty: bool,
 }
 
+/// How close a cart form's add and the store's own report of it come (a GA4 push after the
+/// cart's answer on a slow network included).
+const SAME_CART_ADD_MS: i64 = 10_000;
+
 /// Most captured values held while the config loads.
 const MAX_CAPTURED_EARLY: usize = 50;
 
@@ -496,6 +500,7 @@ impl Runtime {
         let mut event = Event::parse(name, params)?;
         if name == "view_item" && self.view_on_page(&mut event, rank, now)
             || name == "purchase" && self.profile.ordered(&event.params)
+            || name == "add_to_cart" && self.cart_add_again(rank == Rank::Form, now)
         {
             return Ok(false);
         }
@@ -513,6 +518,18 @@ impl Runtime {
             kept.push((event, now));
         }
         Ok(true)
+    }
+
+    /// Whether an `add_to_cart` (`by_form`: from a cart form the page submitted) is one this
+    /// page already counted. A store that tracks its cart form itself (a GA4 push, `track`, a
+    /// `data-shopcue-track` button) reports the same add just before or after the form does:
+    /// a form's add and another within [`SAME_CART_ADD_MS`] are one. Two of one kind are two.
+    fn cart_add_again(&mut self, by_form: bool, now: i64) -> bool {
+        let again = self.page.cart_add.is_some_and(|(at, form)| form != by_form && now - at < SAME_CART_ADD_MS);
+        if !again {
+            self.page.cart_add = Some((now, by_form));
+        }
+        again
     }
 
     /// A `view_item` from `rank`. When its item was already viewed on this page, its facts are
@@ -554,7 +571,7 @@ impl Runtime {
         let Some(source) = Source::parse(source) else {
             return Err(Error::InvalidEvent(vec![Problem::new(
                 "$[0]",
-                "capture source must be datalayer, jsonld or attributes",
+                "capture source must be datalayer, jsonld, attributes or form",
             )]));
         };
         let parsed;
@@ -588,11 +605,21 @@ impl Runtime {
         if !switches.allows(source) {
             return Ok(false);
         }
-        let Some((name, params)) = event_from(source, v) else { return Ok(false) };
+        let (name, params) = match source {
+            Source::Form => match self.page.items.first() {
+                Some(item) => ("add_to_cart".to_string(), crate::capture::cart_form(v, item)),
+                None => return Ok(false),
+            },
+            _ => match event_from(source, v) {
+                Some(event) => event,
+                None => return Ok(false),
+            },
+        };
         let rank = match source {
             Source::DataLayer => Rank::DataLayer,
             Source::JsonLd => Rank::JsonLd,
             Source::Attributes => Rank::Attributes,
+            Source::Form => Rank::Form,
         };
         self.record(&name, &params, rank, now, entropy)
     }
@@ -1442,6 +1469,41 @@ mod tests {
         assert_eq!(rt.profile.items.keys().collect::<Vec<_>>(), ["LS"], "the product with an offer");
         assert_eq!(rt.profile.items["LS"].views.len(), 1);
         assert_eq!(rt.decide(3, e)[0].decision.scenario_id, "page_low_stock");
+    }
+
+    #[test]
+    fn a_cart_form_adds_the_pages_product_once_whoever_else_reports_it() {
+        let e = &mut SeededEntropy(14);
+        let adds = |rt: &Runtime| rt.outbox.entries().filter(|x| x.json.contains(r#""name":"add_to_cart""#)).count();
+        let form = |n: f64| crate::json::object([("quantity", n.into())]);
+        // A listing: no product on the page, so a quick-add form adds nothing Shopcue can name.
+        let mut rt = on_product_page(e, &["cart_abandonment"], "https://shop.example/collections/all");
+        assert_eq!(rt.capture("form", &form(1.0), 2, e), Ok(false));
+        // A product page (JSON-LD); its form asks for two, as text.
+        rt.page_view("https://shop.example/p/ls", 3, e);
+        assert_eq!(rt.capture("jsonld", &Value::from(LD_PRODUCT), 4, e), Ok(true));
+        assert_eq!(rt.capture("form", &form(2.0), 5, e), Ok(true));
+        let ls = &rt.profile.items["LS"];
+        assert_eq!((ls.cart_qty, ls.cart_added_at, ls.cart_price), (2.0, Some(5), Some(7200.0)));
+        assert!(rt.outbox.entries().any(|x| x.json.contains(r#""items":[{"item_id":"LS","price":7200,"quantity":2}]"#)));
+        // The store's own GA4 push for that add, after the cart answered: the same add.
+        let ga4 = parse(r#"{"event":"add_to_cart","ecommerce":{"items":[{"item_id":"ls-001","quantity":2}]}}"#).unwrap();
+        assert_eq!(rt.capture("datalayer", &ga4, 3_000, e), Ok(false));
+        // The form sent again (another add), then a push long after it: each counts.
+        assert_eq!(rt.capture("form", &form(0.0), 20_000, e), Ok(true));
+        assert_eq!(rt.profile.items["LS"].cart_qty, 3.0, "a quantity below one adds one");
+        assert_eq!(rt.capture("datalayer", &ga4, 40_000, e), Ok(true));
+        assert_eq!(adds(&rt), 3);
+        // A tracked add just before the form (a store that tracks its button's click): one add.
+        rt.page_view("https://shop.example/p/ls", 50_000, e);
+        assert_eq!(rt.capture("jsonld", &Value::from(LD_PRODUCT), 50_001, e), Ok(true));
+        rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 50_002, e).unwrap();
+        assert_eq!(rt.capture("form", &form(1.0), 50_003, e), Ok(false));
+        assert_eq!(adds(&rt), 4);
+        // Switched off in the config.
+        rt.set_config(&parse(r#"{"version":1,"site":"demo","capture":{"forms":false},"scenarios":[]}"#).unwrap()).unwrap();
+        assert_eq!(rt.capture("form", &form(1.0), 90_000, e), Ok(false));
+        assert_eq!(adds(&rt), 4);
     }
 
     #[test]

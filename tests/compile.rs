@@ -191,3 +191,17 @@ fn a_damaged_runtime_config_is_refused_whole_and_never_panics() {
     }
     assert!(read(&short).is_err());
 }
+
+#[test]
+fn capture_switches_travel_and_an_older_runtime_config_reads_cart_forms_as_on() {
+    let raw = parse(r#"{"version":1,"site":"s","capture":{"history":false,"forms":false},"scenarios":[]}"#).unwrap();
+    let runtime = compile(&raw).unwrap().to_json();
+    assert!(runtime.contains("[true,true,true,false,false]"), "{runtime}");
+    let read = |json: &str| Config::from_value(&parse(json).unwrap()).map(|c| c.capture);
+    let switches = read(&runtime).unwrap();
+    assert!(!switches.history && !switches.forms && switches.datalayer);
+    // Compiled before cart forms were read (four switches): they are on, as by default.
+    let older = read(&runtime.replace("[true,true,true,false,false]", "[true,true,true,false]")).unwrap();
+    assert!(older.forms && !older.history);
+    assert!(read(&runtime.replace("[true,true,true,false,false]", r#"[true,true,true,false,"no"]"#)).is_err());
+}

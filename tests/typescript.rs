@@ -121,7 +121,7 @@ export interface Config {{
   holdout?: number;
   stores?: Array<{{ id: string; name: string; lat: number; lon: number; pickup?: boolean; [field: string]: unknown }}>;
   saved_groups?: Record<string, Array<string | number>>;
-  capture?: {{ datalayer?: boolean; jsonld?: boolean; attributes?: boolean; history?: boolean }};
+  capture?: {{ datalayer?: boolean; jsonld?: boolean; attributes?: boolean; history?: boolean; forms?: boolean }};
   feed?: {{ url: string; max_age_s?: number }};
   /** CSS values for the messages' custom properties (`accent_fg` → `--shopcue-accent-fg`). */
   theme?: Partial<Record<{theme}, string>>;

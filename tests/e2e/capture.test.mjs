@@ -154,6 +154,52 @@ test('a thank-you page counts its order once: its push and the site\'s own track
   assert.deepEqual([names.page_view, names.purchase], [2, 1], JSON.stringify(names));
 });
 
+test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooCommerce, Magento), once beside the store\'s own push', async () => {
+  /** The add_to_cart events the collector holds for `visit`'s visitor, as `item×quantity`, once `n` arrived. */
+  const adds = (v, n) => eventually(() => {
+    const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item,
+      json_extract(json, '$.params.items[0].quantity') AS q FROM events WHERE visitor_id = '${v.profile.visitor_id}' AND name = 'add_to_cart'`);
+    return rows.length >= n && rows.map((r) => `${r.item}×${r.q}`).sort();
+  }, 10_000, `${n} add_to_cart received`);
+  // Shopify (Dawn): a recommendation's quick add (another product's variant) is not the page's;
+  // the product form, its quantity box outside it, posted by the theme's fetch.
+  const shopify = await visit('capture-cartform.html', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.click('#quick');
+    await page.click('#add');
+    await page.waitForFunction(() => document.body.dataset.added === '2');
+  });
+  assert.deepEqual([shopify.profile.items['form-1'].cart_qty, shopify.profile.items['form-1'].cart_price], [2, 8800]);
+  assert.deepEqual(await adds(shopify, 1), ['form-1×2']);
+  // WooCommerce: the form posts back to the page, which the shopper leaves by it.
+  const woo = await visit('capture-cartform.html?woo', async (page) => {
+    await itemsOnceConfigured(page);
+    await Promise.all([page.waitForURL(/added/), page.click('#add')]);
+  });
+  assert.equal(woo.profile.items['form-1'].cart_qty, 3);
+  assert.deepEqual(await adds(woo, 1), ['form-1×3']);
+  // The store's own reports of that add: GTM4WP's push on the click, before the post; Magento's
+  // once the cart answered. Each is the same add as the form's.
+  const gtm = await visit('capture-cartform.html?woo&gtm', async (page) => {
+    await itemsOnceConfigured(page);
+    await Promise.all([page.waitForURL(/added/), page.click('#add')]);
+  });
+  assert.deepEqual([gtm.profile.items['123'].cart_qty, gtm.profile.items['form-1'].cart_qty ?? 0], [3, 0]);
+  const magento = await visit('capture-cartform.html?magento', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.click('#add');
+    await page.waitForFunction(() => document.body.dataset.added === '1');
+  });
+  assert.deepEqual([magento.profile.items['form-1'].cart_qty, magento.profile.items['MG-7']], [2, undefined]);
+  const once = await eventually(() => {
+    const o = countsByName(`visitor_id IN ('${gtm.profile.visitor_id}', '${magento.profile.visitor_id}')`);
+    return o.page_view >= 2 && o.add_to_cart >= 2 && o;
+  }, 10_000, 'both pages received');
+  assert.equal(once.add_to_cart, 2, JSON.stringify(once));
+  assert.deepEqual(await adds(gtm, 1), ['123×3']);
+  assert.deepEqual(await adds(magento, 1), ['form-1×2']);
+});
+
 test('JSON-LD alone: an AggregateOffer product in an array', async () => {
   const { profile, shown, viewed } = await visit('capture-jsonld.html', oneTitle);
   assert.equal(shown, '残りわずか：JSON-LDのコートは残り1点です');
