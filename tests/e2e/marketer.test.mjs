@@ -35,6 +35,9 @@ test('?shopcue_preview shows a scenario now with sample data, never counted', as
   assert.ok(!state.queued.some((n) => n.startsWith('shopcue_')), `no exposure or impression queued: ${state.queued}`);
   await page.goto(`${collector.url}/product.html?id=tee-basic&shopcue_preview=nope`);
   await eventually(() => warnings.some((w) => w.includes('no scenario "nope"')), 5000, 'unknown preview id warned');
+  // A preview link's draft on a page whose config is inline: nothing to fetch it from, said so.
+  await page.goto(`${collector.url}/fixtures/placements.html?shopcue_preview=draft.${'0'.repeat(32)}`);
+  await eventually(() => warnings.some((w) => w.includes('the draft is not shown')), 5000, 'a draft on an inline config warned');
   await context.close();
 });
 

@@ -394,10 +394,14 @@ impl Shell {
         let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
         let id = shopcue::text::split(shopcue::text::trim_start(&search, b'?'), b'&')
             .find_map(|kv| kv.strip_prefix("shopcue_preview="));
+        let Some(id) = id else { return };
         // `draft.…` is a preview link's draft config (`Runtime::preview_draft`), not a scenario.
-        let Some(id) = id.filter(|id| !id.starts_with("draft.")) else {
+        if id.starts_with("draft.") {
+            if !self.rt.previewing_draft() {
+                console("warn", &["[shopcue] shopcue_preview: the draft is not shown: a preview link needs init's config to be the URL it is published at, not inline".into()]);
+            }
             return;
-        };
+        }
         match self.rt.preview(id, now(), &mut BrowserEntropy) {
             Some(m) => match self.render(&m) {
                 Ok(r) => self.rendered.push(r),
