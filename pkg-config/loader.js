@@ -69,6 +69,20 @@
     }
   } catch (e) { configFetch = null; /* no fetch, or a patched one: init fetches by itself */ }
 
+  // On Shopify, the store's cart (/cart.js), read while the wasm downloads (start waits for it,
+  // 1 s at most): emptied where Shopcue cannot see it (Shopify's checkout, on its own domain,
+  // or another device), it empties Shopcue's before the first decision, so that no reminder is
+  // shown for what was bought.
+  var cart = null, cartEmpty = false;
+  try {
+    var shop = w.Shopify;
+    if (shop && shop.shop) {
+      cart = Promise.race([new Promise(function (ok) { setTimeout(ok, 1000); }),
+        w.fetch(((shop.routes && shop.routes.root) || '/') + 'cart.js', { credentials: 'same-origin' })
+          .then(function (r) { return r.json(); }).then(function (c) { cartEmpty = !!c && c.item_count === 0; }, function () { /* no cart: nothing said */ })]);
+    }
+  } catch (e) { cart = null; }
+
   var bindings = /*__SHOPCUE_GLUE__*/ null;
   /*__SHOPCUE_COMPILER__*/
   /*__SHOPCUE_VALUES__*/
@@ -78,7 +92,7 @@
   // A page the browser prerenders (speculation rules, the address bar's guess) may never be
   // shown: the wasm downloads and compiles, but nothing starts — no page view, capture, message
   // or beacon — until the shopper actually opens it.
-  bindings({ module_or_path: wasmUrl }).then(function start() {
+  bindings({ module_or_path: wasmUrl }).then(function (m) { return cart ? cart.then(function () { return m; }) : m; }).then(function start() {
     if (document.prerendering) return document.addEventListener('prerenderingchange', start, { once: true });
     bindings.use_renderer(shopcueRender);
     bindings.use_intl(shopcueIntl.offset, shopcueIntl.format);
@@ -232,6 +246,7 @@
     // A page already parsed: what it holds is captured now, after its queued init and before
     // the first decision (which comes once this script ends).
     if (!parsing) scanPage();
+    if (cartEmpty) live('capture', 'cart', { items: [] });
     try {
       for (var j = 0; j < dl.length; j++) onEntry(dl[j]); // pushed before Shopcue loaded
       // Wrap push, and whatever push GTM or gtag installs later (they replace it on load).

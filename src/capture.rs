@@ -12,6 +12,8 @@
 //!   Magento's, BigCommerce's, EC-CUBE's; the loader recognises them and hands over
 //!   `{"quantity": n}`): the page's product added to the cart ([`crate::runtime::Runtime`]
 //!   knows which product the page shows).
+//! - On Shopify, the store's cart (`/cart.js`), when it is empty: emptied where Shopcue cannot
+//!   see it (Shopify's checkout, another device), so is Shopcue's.
 
 use crate::json::{object, Value};
 
@@ -39,6 +41,9 @@ pub enum Source {
     Attributes,
     /// A store's add-to-cart form, submitted: `{"quantity": n}` ([`cart_form`]).
     Form,
+    /// The store's own cart, read by the loader where the platform publishes it (Shopify's
+    /// `/cart.js`): `{"items": []}` when it is empty.
+    Cart,
 }
 
 impl Source {
@@ -49,6 +54,7 @@ impl Source {
             "jsonld" => Some(Source::JsonLd),
             "attributes" => Some(Source::Attributes),
             "form" => Some(Source::Form),
+            "cart" => Some(Source::Cart),
             _ => None,
         }
     }
@@ -65,7 +71,8 @@ pub struct Switches {
     pub attributes: bool,
     /// History API navigation counts as a page view.
     pub history: bool,
-    /// A store's add-to-cart form adds the page's product to the cart.
+    /// A store's add-to-cart form adds the page's product to the cart (and, on Shopify, a cart
+    /// the store says is empty empties Shopcue's).
     pub forms: bool,
 }
 
@@ -82,7 +89,7 @@ impl Switches {
             Source::DataLayer => self.datalayer,
             Source::JsonLd => self.jsonld,
             Source::Attributes => self.attributes,
-            Source::Form => self.forms,
+            Source::Form | Source::Cart => self.forms,
         }
     }
 }
@@ -106,8 +113,8 @@ pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
             let items = v.get("items")?.clone();
             DATA_LAYER_EVENTS.contains(&name).then(|| (name.to_string(), object([("items", items)])))
         }
-        // Its item is the page's, which only the runtime knows.
-        Source::Form => None,
+        // Its item is the page's, which only the runtime knows; a cart is no event.
+        Source::Form | Source::Cart => None,
     }
 }
 

@@ -571,7 +571,7 @@ impl Runtime {
         let Some(source) = Source::parse(source) else {
             return Err(Error::InvalidEvent(vec![Problem::new(
                 "$[0]",
-                "capture source must be datalayer, jsonld, attributes or form",
+                "capture source must be datalayer, jsonld, attributes, form or cart",
             )]));
         };
         let parsed;
@@ -606,6 +606,15 @@ impl Runtime {
             return Ok(false);
         }
         let (name, params) = match source {
+            // The store says its cart is empty (Shopify's checkout, on its own domain, emptied
+            // it, or another device did): so is Shopcue's. Nothing is sent.
+            Source::Cart => {
+                if v.get("items").and_then(Value::as_array).is_some_and(<[Value]>::is_empty) {
+                    self.profile.items.values_mut().for_each(|s| s.cart_qty = 0.0);
+                    self.profile_dirty = true;
+                }
+                return Ok(false);
+            }
             Source::Form => match self.page.items.first() {
                 Some(item) => ("add_to_cart".to_string(), crate::capture::cart_form(v, item)),
                 None => return Ok(false),
@@ -619,7 +628,7 @@ impl Runtime {
             Source::DataLayer => Rank::DataLayer,
             Source::JsonLd => Rank::JsonLd,
             Source::Attributes => Rank::Attributes,
-            Source::Form => Rank::Form,
+            _ => Rank::Form,
         };
         self.record(&name, &params, rank, now, entropy)
     }
@@ -1500,10 +1509,22 @@ mod tests {
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 50_002, e).unwrap();
         assert_eq!(rt.capture("form", &form(1.0), 50_003, e), Ok(false));
         assert_eq!(adds(&rt), 4);
+        // Shopify's cart, read on a later page: a cart with items says nothing Shopcue can use;
+        // an empty one (bought on Shopify's checkout) empties Shopcue's, and sends nothing.
+        let in_cart = |rt: &Runtime| rt.profile.cart().count();
+        let cart = |items: &str| parse(&format!(r#"{{"items":{items}}}"#)).unwrap();
+        assert_eq!(rt.capture("cart", &cart(r#"[{"sku":"x"}]"#), 60_000, e), Ok(false));
+        assert_eq!(in_cart(&rt), 2);
+        let queued = rt.outbox.entries().count();
+        assert_eq!(rt.capture("cart", &cart("[]"), 60_001, e), Ok(false));
+        assert_eq!((in_cart(&rt), rt.outbox.entries().count()), (0, queued));
         // Switched off in the config.
         rt.set_config(&parse(r#"{"version":1,"site":"demo","capture":{"forms":false},"scenarios":[]}"#).unwrap()).unwrap();
         assert_eq!(rt.capture("form", &form(1.0), 90_000, e), Ok(false));
         assert_eq!(adds(&rt), 4);
+        rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 90_001, e).unwrap();
+        assert_eq!(rt.capture("cart", &cart("[]"), 90_002, e), Ok(false));
+        assert_eq!(in_cart(&rt), 1);
     }
 
     #[test]

@@ -154,7 +154,7 @@ test('a thank-you page counts its order once: its push and the site\'s own track
   assert.deepEqual([names.page_view, names.purchase], [2, 1], JSON.stringify(names));
 });
 
-test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooCommerce, Magento), once beside the store\'s own push', async () => {
+test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooCommerce, Magento), once beside the store\'s own push; Shopify\'s empty cart empties Shopcue\'s', async () => {
   /** The add_to_cart events the collector holds for `visit`'s visitor, as `item×quantity`, once `n` arrived. */
   const adds = (v, n) => eventually(() => {
     const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item,
@@ -163,14 +163,24 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
   }, 10_000, `${n} add_to_cart received`);
   // Shopify (Dawn): a recommendation's quick add (another product's variant) is not the page's;
   // the product form, its quantity box outside it, posted by the theme's fetch.
+  // The next pages read the store's own cart (/cart.js): holding the knit, Shopcue's keeps it;
+  // empty (bought on Shopify's checkout, which Shopcue never sees), Shopcue's is emptied.
   const shopify = await visit('capture-cartform.html', async (page) => {
     await itemsOnceConfigured(page);
     await page.click('#quick');
     await page.click('#add');
     await page.waitForFunction(() => document.body.dataset.added === '2');
+    const inCart = async () => { await itemsOnceConfigured(page); return page.evaluate(() => window.shopcue('explain').profile.cart); };
+    const added = await inCart();
+    await page.goto(`${collector.url}/fixtures/capture-cartform.html?cart=full`);
+    const full = await inCart();
+    await page.goto(`${collector.url}/fixtures/capture-cartform.html?cart=empty`);
+    return [added, full, await inCart()];
   });
-  assert.deepEqual([shopify.profile.items['form-1'].cart_qty, shopify.profile.items['form-1'].cart_price], [2, 8800]);
+  assert.deepEqual(shopify.shown, [1, 1, 0], 'items in the cart: added, the store\'s cart full, then empty');
+  assert.equal(shopify.profile.items['form-1'].cart_price, 8800);
   assert.deepEqual(await adds(shopify, 1), ['form-1×2']);
+  assert.equal(countsByName(`visitor_id = '${shopify.profile.visitor_id}'`).view_cart, undefined, 'reading the cart sends nothing');
   // WooCommerce: the form posts back to the page, which the shopper leaves by it.
   const woo = await visit('capture-cartform.html?woo', async (page) => {
     await itemsOnceConfigured(page);
