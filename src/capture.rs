@@ -153,9 +153,20 @@ pub fn data_layer(v: &Value) -> Option<(String, Value)> {
 /// documents of a page, as an array) describes, as `view_item` params: the first one with an
 /// offer, else the first. `None` when there is no product with an id, or when products with
 /// offers have more than one id: a listing that marks up each card, none of them viewed. (A
-/// review app's second `Product` for the same item has no offer.)
+/// review app's second `Product` for the same item has no offer.) Products of one group are
+/// variants of the product on the page, not a listing's cards: those naming the same
+/// `inProductGroupWithID` or `isVariantOf`, and those a `ProductGroup` lists by reference
+/// (`"hasVariant": [{"@id": …}]`).
 pub fn json_ld(doc: &Value) -> Option<Value> {
-    let mut found: Option<(Value, bool)> = None;
+    // Each variant a group lists by reference, with the group.
+    let mut listed: Vec<(&Value, &Value)> = Vec::new();
+    visit(doc, 0, &mut |node| {
+        if has_type(node, "ProductGroup") {
+            let refs = node.get("hasVariant").and_then(Value::as_array).unwrap_or_default();
+            listed.extend(refs.iter().filter_map(|v| v.get("@id")).map(|id| (id, node)));
+        }
+    });
+    let mut found: Option<(Value, bool, Option<&Value>)> = None;
     let mut listing = false;
     visit(doc, 0, &mut |node| {
         if !(has_type(node, "Product") || has_type(node, "ProductGroup")) {
@@ -163,16 +174,28 @@ pub fn json_ld(doc: &Value) -> Option<Value> {
         }
         let offered = node.get("offers").is_some();
         let Some(p) = product(node) else { return };
+        let group = group_of(node, &listed);
         match &found {
-            Some((first, true)) => listing |= offered && first.at_path("items.0.item_id") != p.at_path("items.0.item_id"),
-            Some((_, false)) if !offered => {}
-            _ => found = Some((p, offered)),
+            Some((first, true, first_group)) => {
+                listing |= offered
+                    && first.at_path("items.0.item_id") != p.at_path("items.0.item_id")
+                    && (group.is_none() || group != *first_group)
+            }
+            Some((_, false, _)) if !offered => {}
+            _ => found = Some((p, offered, group)),
         }
     });
     found.filter(|_| !listing).map(|p| p.0)
 }
 
-fn visit(v: &Value, depth: usize, f: &mut dyn FnMut(&Value)) {
+/// The product group `node` is a variant of, if it says so or a group lists it.
+fn group_of<'a>(node: &'a Value, listed: &[(&'a Value, &'a Value)]) -> Option<&'a Value> {
+    node.get("inProductGroupWithID")
+        .or_else(|| node.get("isVariantOf"))
+        .or_else(|| listed.iter().find(|(id, _)| node.get("@id") == Some(*id)).map(|(_, group)| *group))
+}
+
+fn visit<'a>(v: &'a Value, depth: usize, f: &mut dyn FnMut(&'a Value)) {
     if depth > 8 {
         return;
     }
@@ -394,6 +417,20 @@ mod tests {
         assert_eq!(id(&format!("[{no_offer},{}]", card("A"))), Some("A".into()), "the one with an offer");
         assert_eq!(id(&format!("[{},{no_offer}]", card("A"))), Some("A".into()));
         assert_eq!(id(&format!("[{no_offer}]")), Some("/p/a#reviews".into()), "alone, the one without");
+        // Variants of one product, each with its offer: the first, not a listing.
+        let variant = |sku: &str, link: &str| format!(r#"{{"@type":"Product","sku":"{sku}",{link},"offers":{{"price":10}}}}"#);
+        let by_id = |g: &str| format!(r#""inProductGroupWithID":"{g}""#);
+        assert_eq!(id(&format!("[{},{}]", variant("C-S", &by_id("C")), variant("C-M", &by_id("C")))), Some("C-S".into()));
+        assert_eq!(id(&format!("[{},{}]", variant("C-S", &by_id("C")), variant("D-S", &by_id("D")))), None, "two groups' cards");
+        assert_eq!(id(&format!("[{},{}]", variant("C-S", &by_id("C")), card("B"))), None);
+        let of = r#""isVariantOf":{"@id":"/p/c#group"}"#;
+        assert_eq!(id(&format!(r#"{{"@graph":[{},{}]}}"#, variant("C-S", of), variant("C-M", of))), Some("C-S".into()));
+        // A ProductGroup that lists its variants by reference, the variants beside it (Yoast).
+        let group =
+            r#"{"@type":"ProductGroup","@id":"/p/c#group","name":"Coat","hasVariant":[{"@id":"/p/c#S"},{"@id":"/p/c#M"}]}"#;
+        let listed = |sku: &str| format!(r#"{{"@type":"Product","@id":"/p/c#{sku}","sku":"C-{sku}","offers":{{"price":10}}}}"#);
+        assert_eq!(id(&format!(r#"{{"@graph":[{group},{},{}]}}"#, listed("S"), listed("M"))), Some("C-S".into()));
+        assert_eq!(id(&format!(r#"{{"@graph":[{group},{},{}]}}"#, listed("S"), card("B"))), None, "a card it does not list");
     }
 
     #[test]

@@ -235,7 +235,7 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
   assert.deepEqual(await bare.viewed(), [`${id}:1`]);
 });
 
-test('JSON-LD on a listing that marks up each card is no view; a review app\'s Product beside the product\'s is passed over', async () => {
+test('JSON-LD on a listing that marks up each card is no view; a review app\'s Product beside the product\'s is passed over; a group\'s variants are the product', async () => {
   const listing = await visit('capture-listing.html', itemsOnceConfigured);
   assert.equal(listing.shown, 0, 'no card viewed');
   assert.deepEqual(Object.keys(listing.profile.items), []);
@@ -243,6 +243,11 @@ test('JSON-LD on a listing that marks up each card is no view; a review app\'s P
   assert.equal(product.shown, '残りわずか：レビューのシャツは残り1点です');
   assert.deepEqual(Object.keys(product.profile.items), ['review-shirt']);
   assert.deepEqual(await product.viewed(), ['review-shirt:1']);
+  // A ProductGroup listing its variants by reference, each variant with its offer: a product
+  // page, not a listing (its first variant viewed).
+  const variants = await visit('capture-listing.html?variants', oneTitle);
+  assert.equal(variants.shown, '残りわずか：バリエーションのコート Sは残り1点です');
+  assert.deepEqual(await variants.viewed(), ['coat-S:1']);
 });
 
 test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write it', async () => {
