@@ -175,8 +175,10 @@
     // JSON-LD texts and view blocks already taken: each is captured once, on the page it
     // appeared on. After an SPA navigation, what the previous page showed (ldSeen: the texts
     // at the last scan) is not a view of the new one, whether the app re-renders before or
-    // after it changes the URL.
-    var ldDone = [], ldSeen = [], viewDone = [];
+    // after it changes the URL. ldPage: this page's texts so far, which go in again with any
+    // that appear later, so that a card an app adds later (a recommendation, recently viewed)
+    // reads beside the page's product as the listing it is, not as a view of its own.
+    var ldDone = [], ldSeen = [], ldPage = [], viewDone = [];
     var scanPage = guard(function () {
       ldSeen = [];
       // The new scripts go in together, as one array, so that a listing's cards read as several
@@ -189,7 +191,7 @@
           try { JSON.parse(text); fresh.push(text); } catch (e) { live('capture', 'jsonld', text); }
         }
       }
-      if (fresh.length) live('capture', 'jsonld', '[' + fresh.join(',') + ']');
+      if (fresh.length) live('capture', 'jsonld', '[' + (ldPage = ldPage.concat(fresh)).join(',') + ']');
       // schema.org microdata (Magento's and BigCommerce's themes): the page's one Product (a
       // listing marks up several, none of them viewed), read into the object its JSON-LD would
       // be and taken as JSON-LD is (the same switch, once per element).
@@ -232,6 +234,7 @@
       lastUrl = url;
       ga4 = false;
       ldDone = ldSeen.slice();
+      ldPage = [];
       live('capture', 'history');
       setTimeout(scanPage, 0);
     });

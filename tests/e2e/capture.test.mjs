@@ -235,7 +235,7 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
   assert.deepEqual(await bare.viewed(), [`${id}:1`]);
 });
 
-test('JSON-LD on a listing that marks up each card is no view; a review app\'s Product beside the product\'s is passed over; a group\'s variants are the product', async () => {
+test('JSON-LD on a listing that marks up each card is no view; a review app\'s Product beside the product\'s is passed over; a group\'s variants are the product; a card added later is no view', async () => {
   const listing = await visit('capture-listing.html', itemsOnceConfigured);
   assert.equal(listing.shown, 0, 'no card viewed');
   assert.deepEqual(Object.keys(listing.profile.items), []);
@@ -248,6 +248,16 @@ test('JSON-LD on a listing that marks up each card is no view; a review app\'s P
   const variants = await visit('capture-listing.html?variants', oneTitle);
   assert.equal(variants.shown, '残りわずか：バリエーションのコート Sは残り1点です');
   assert.deepEqual(await variants.viewed(), ['coat-S:1']);
+  // A recommendation's card added to a product page later, with its own JSON-LD: read beside the
+  // page's product, a listing, not a view of the card.
+  const later = await visit('capture-listing.html?later', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.waitForFunction(() => document.body.dataset.recommended === '1');
+    return page.evaluate(() => window.shopcue('explain').profile.items);
+  });
+  assert.equal(later.shown, 1, 'one item in the profile');
+  assert.deepEqual(Object.keys(later.profile.items), ['later-shirt']);
+  assert.deepEqual(await later.viewed(), ['later-shirt:1']);
 });
 
 test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write it', async () => {
