@@ -1488,7 +1488,7 @@ mod tests {
         // A listing: no product on the page, so a quick-add form adds nothing Shopcue can name.
         let mut rt = on_product_page(e, &["cart_abandonment"], "https://shop.example/collections/all");
         assert_eq!(rt.capture("form", &form(1.0), 2, e), Ok(false));
-        // A product page (JSON-LD); its form asks for two, as text.
+        // A product page (JSON-LD); its form asks for two.
         rt.page_view("https://shop.example/p/ls", 3, e);
         assert_eq!(rt.capture("jsonld", &Value::from(LD_PRODUCT), 4, e), Ok(true));
         assert_eq!(rt.capture("form", &form(2.0), 5, e), Ok(true));
