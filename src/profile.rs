@@ -194,9 +194,15 @@ impl Profile {
     pub fn apply(&mut self, event: &Event, now: i64) {
         // The cart page lists what the cart holds (GA4's `view_cart`): what it does not list has
         // left the cart, wherever that happened (another device, a checkout Shopcue never saw);
-        // what it lists is in it, since when Shopcue saw it added, else since now.
+        // what it lists is in it, since when Shopcue saw it added, else since now (an item that
+        // had left the cart before counts from now, not from when it was first added).
         if event.name == "view_cart" && event.params.get("items").is_some() {
-            self.items.values_mut().for_each(|s| s.cart_qty = 0.0);
+            for s in self.items.values_mut() {
+                if s.cart_qty == 0.0 {
+                    (s.cart_added_at, s.cart_price) = (None, None);
+                }
+                s.cart_qty = 0.0;
+            }
         }
         for item in &event.items {
             let state = self.items.entry_or_default(&item.id);
@@ -679,6 +685,10 @@ mod tests {
         assert_eq!(cart(&p).len(), 3);
         p.apply(&ev("view_cart", r#"{"items":[]}"#), 50);
         assert_eq!(cart(&p), []);
+        // Carted at 10, gone by 50, back in the cart at 60 where Shopcue did not see it: since 60.
+        p.apply(&ev("view_cart", r#"{"items":[{"item_id":"a","price":90}]}"#), 60);
+        assert_eq!(cart(&p), [("a".to_string(), 1.0, Some(60))]);
+        assert_eq!(p.items["a"].cart_price, Some(90.0));
     }
 
     #[test]
