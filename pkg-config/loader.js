@@ -107,7 +107,16 @@
           var odd = Object.keys(args[0]).filter(function (k) { return 'site config endpoint consent debug render locale currency'.split(' ').indexOf(k) < 0; });
           if (odd.length) log('warn', ['[shopcue] init ignored unknown options: ' + odd.join(', ')]);
         }
-        return bindings.command(String(name), args, shopcueValues(args));
+        var result = bindings.command(String(name), args, shopcueValues(args));
+        // Orders placed on Shopify's checkout, left by Shopcue's pixel there
+        // (pkg-config/shopify-pixel.js): recorded once init has run, each once.
+        if (name === 'init') {
+          try {
+            var key = 'shopcue:' + args[0].site + ':orders', left = w.localStorage.getItem(key);
+            if (left) { w.localStorage.removeItem(key); JSON.parse(left).forEach(function (p) { live('track', 'purchase', p); }); }
+          } catch (e) { /* no storage: nothing was left */ }
+        }
+        return result;
       } catch (e) {
         // Rejected commands are logged, never thrown into the page. Config problems are errors.
         var level = e && e.code === 'SHOPCUE_INVALID_CONFIG' ? 'error' : 'warn';

@@ -59,6 +59,8 @@ mkdir -p dist/playground
 # shellcheck disable=SC2046
 "$WASM_OPT" $(grep -v '^#' pkg-config/wasm-opt.flags) target/wasm32-unknown-unknown/release/shopcue_compile_wasm.wasm -o "$OUT/shopcue_compile.wasm"
 cp "$OUT/shopcue_compile.wasm" "$NPM/shopcue_compile.wasm"
+# The custom pixel a Shopify store pastes into its admin for orders placed on Shopify's checkout.
+cp pkg-config/shopify-pixel.js "$OUT/shopify-pixel.js"
 # The demo store's config, compiled for static hosting at /shopcue/config.json (the collector
 # serves dist/ before www/, where the authored source lives).
 node scripts/compile-config.mjs "$OUT/shopcue_compile.wasm" www/shopcue/config.json >"$OUT/config.json"

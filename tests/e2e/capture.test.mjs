@@ -210,6 +210,31 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
   assert.deepEqual(await adds(magento, 1), ['form-1×2']);
 });
 
+test('an order placed on Shopify\'s checkout: the custom pixel sends it as the shopper\'s purchase, the storefront\'s next page records it, once', async () => {
+  const { profile } = await visit('capture-cartform.html', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.click('#add');
+    await page.waitForFunction(() => document.body.dataset.added === '1');
+    await page.goto(`${collector.url}/fixtures/shopify-checkout.html`);
+    await page.waitForFunction(() => document.body.dataset.done);
+    assert.equal(await page.evaluate(() => document.body.dataset.done), '1');
+    // Back on the storefront, the cart emptied by the order.
+    await page.goto(`${collector.url}/fixtures/capture-cartform.html?cart=empty`);
+    await itemsOnceConfigured(page);
+    assert.equal(await page.evaluate(() => localStorage.getItem('shopcue:capture-store:orders')), null, 'taken once');
+  });
+  assert.deepEqual([profile.purchase_count, profile.orders, profile.items['7001'].purchase_count], [1, ['5012345678901'], 1]);
+  // The pixel's own send and the storefront's: one purchase, under this shopper, with the order's value.
+  const names = await eventually(() => {
+    const o = countsByName(`visitor_id = '${profile.visitor_id}'`);
+    return o.page_view >= 2 && o.purchase && o;
+  }, 10_000, 'the purchase and both page views received');
+  assert.equal(names.purchase, 1, JSON.stringify(names));
+  const [order] = collector.query(`SELECT id, json_extract(json, '$.params.value') AS value, url FROM events
+    WHERE visitor_id = '${profile.visitor_id}' AND name = 'purchase'`);
+  assert.deepEqual({ ...order }, { id: 'order:5012345678901', value: 17600, url: `${collector.url}/checkouts/cn/c1/thank-you` });
+});
+
 test('JSON-LD alone: an AggregateOffer product in an array', async () => {
   const { profile, shown, viewed } = await visit('capture-jsonld.html', oneTitle);
   assert.equal(shown, '残りわずか：JSON-LDのコートは残り1点です');
