@@ -291,10 +291,12 @@
       // /checkout/cart/add, EC-CUBE's /products/add_cart, BigCommerce's cart.php with action=add,
       // WooCommerce's add-to-cart button): the page's product, in the form's quantity. The core
       // takes it only on a page that viewed a product, and as one add with the store's own report
-      // of it. On Shopify, a form for a variant of another product (a recommendation's quick add)
-      // is not the page's.
+      // of it. A form for another product is not the page's: on Shopify, one for a variant the
+      // page's product does not have; on Magento, a product list's (data-role="tocart-form":
+      // related products, upsells).
       doc.addEventListener('submit', guard(function (ev) {
         var el = ev.target.elements, path = new URL(ev.target.getAttribute('action') || '', doc.baseURI).pathname;
+        if (ev.target.getAttribute('data-role') === 'tocart-form') return;
         var shopify = w.ShopifyAnalytics && w.ShopifyAnalytics.meta && w.ShopifyAnalytics.meta.product, id = el.namedItem('id');
         if (!(/\/(cart\/add(\.js)?|checkout\/cart\/add|products\/add_cart)(\/|$)/.test(path) || el.namedItem('add-to-cart') ||
           /\/cart\.php$/.test(path) && (el.namedItem('action') || {}).value === 'add')) return;

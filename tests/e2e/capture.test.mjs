@@ -197,6 +197,7 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
   assert.deepEqual([gtm.profile.items['123'].cart_qty, gtm.profile.items['form-1'].cart_qty ?? 0], [3, 0]);
   const magento = await visit('capture-cartform.html?magento', async (page) => {
     await itemsOnceConfigured(page);
+    await page.click('#related'); // a related product's form: not the page's product
     await page.click('#add');
     await page.waitForFunction(() => document.body.dataset.added === '1');
   });
