@@ -237,19 +237,27 @@ fn text(v: Option<&Value>) -> Option<String> {
 
 fn product(node: &Value) -> Option<Value> {
     let own_id = ["sku", "productID", "productGroupID", "gtin13", "gtin", "mpn", "@id"].iter().find_map(|k| text(node.get(k)));
-    // A group's offers may sit on its first variant.
-    let offers = node.get("offers").or_else(|| node.get("hasVariant").and_then(|v| v.as_array()?.first()?.get("offers")));
+    // A variant that is not sold out is what a product page shows first (Shopify's themes: the
+    // selected or first available variant), so its price and stock are the product's.
+    let on_sale = |o: &&Value| stock(o) != Some(Value::Number(0.0));
+    // A group's offers sit on its variants.
+    let offers = node.get("offers").or_else(|| {
+        let variants = node.get("hasVariant")?.as_array()?;
+        variants.iter().filter_map(|v| v.get("offers")).find(on_sale).or_else(|| variants.first()?.get("offers"))
+    });
     // One offer per variant (Shopify's themes): the one whose sku the product names (the
-    // variant on the page), else the first.
-    let offer = match offers {
-        Some(Value::Array(list)) => {
-            list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == own_id).or_else(|| list.first())
-        }
-        other => other,
+    // variant on the page), else the first on sale, else the first.
+    let (first, offer) = match offers {
+        Some(Value::Array(list)) => match list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == own_id) {
+            Some(named) => (Some(named), Some(named)),
+            None => (list.first(), list.iter().find(on_sale).or_else(|| list.first())),
+        },
+        other => (other, other),
     };
     // Without an id of its own (a Shopify product whose variants have no SKU at the product
-    // level), its offer's sku, else its URL: the same product on every page.
-    let id = own_id.or_else(|| offer.and_then(|o| text(o.get("sku")))).or_else(|| text(node.get("url")))?;
+    // level), its first offer's sku, else its URL: the same product on every page, whatever
+    // is in stock.
+    let id = own_id.or_else(|| first.and_then(|o| text(o.get("sku")))).or_else(|| text(node.get("url")))?;
     let mut item = vec![("item_id".to_string(), Value::String(id))];
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
@@ -403,6 +411,26 @@ mod tests {
                 "offers":[{"@type":"Offer","price":"25.00","priceCurrency":"USD"}]}"#,
         );
         assert_eq!(no_skus.get("item_id").and_then(Value::as_str), Some("https://shop.example/products/tee"), "its URL");
+        // The first variant sold out: the first on sale gives the price and stock (what the page
+        // shows), the first its id (the same whatever is in stock).
+        let sold_first = offers.replace("InStock", "Was").replace("OutOfStock", "InStock").replace("Was", "OutOfStock");
+        let no_sku = item(&format!(r#"{{"@type":"Product","name":"Tee",{sold_first}}}"#));
+        let facts = |v: &Value| (v.get("item_id").cloned(), v.get("price").cloned(), v.get("stock").cloned());
+        assert_eq!(facts(&no_sku), (Some("TEE-S".into()), Some("27.00".into()), None));
+        // A group whose first variant is sold out: the first on sale.
+        let group = |first: &str, second: &str| {
+            let variant = |sku: &str, availability: &str, price: u32| {
+                format!(r#"{{"@type":"Product","sku":"{sku}","offers":{{"price":{price},"availability":"https://schema.org/{availability}"}}}}"#)
+            };
+            item(&format!(
+                r#"{{"@type":"ProductGroup","productGroupID":"7001","hasVariant":[{},{}]}}"#,
+                variant("S", first, 100),
+                variant("M", second, 120)
+            ))
+        };
+        assert_eq!(facts(&group("OutOfStock", "InStock")), (Some("7001".into()), Some(120.0.into()), None));
+        assert_eq!(facts(&group("InStock", "InStock")), (Some("7001".into()), Some(100.0.into()), None));
+        assert_eq!(facts(&group("SoldOut", "OutOfStock")), (Some("7001".into()), Some(100.0.into()), Some(0.0.into())), "all sold out");
     }
 
     #[test]

@@ -258,6 +258,8 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
   const id = `${collector.url}/products/shopify-shirt`;
   assert.deepEqual(Object.keys(bare.profile.items), [id]);
   assert.equal(bare.profile.items[id].item.item_name, 'Shopifyのシャツ');
+  // Its first variant is sold out: the first on sale is what the page shows, and what is read.
+  assert.deepEqual([bare.profile.items[id].item.price, bare.profile.items[id].item.stock], [5280, 2]);
   assert.deepEqual(await bare.viewed(), [`${id}:1`]);
 });
 
