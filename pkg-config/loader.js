@@ -237,10 +237,13 @@
       return item;
     }
     var lastUrl = w.location.href.split('#')[0];
-    var navigated = guard(function () {
-      var url = w.location.href.split('#')[0];
+    var navigated = guard(function (how) {
+      var url = w.location.href.split('#')[0], path = lastUrl.split('?')[0];
       if (url === lastUrl) return; // a hash change is not a page view
       lastUrl = url;
+      // An address replaced on the same path is the same page with a choice made on it: a
+      // variant (Shopify's themes write ?variant=…), a sort or a filter. Not a page view.
+      if (how === 'replaceState' && url.split('?')[0] === path) return;
       ga4 = false;
       ldDone = ldSeen.slice();
       ldPage = [];
@@ -277,7 +280,7 @@
       ['pushState', 'replaceState'].forEach(function (m) {
         var original = w.history[m];
         if (typeof original === 'function') {
-          w.history[m] = function () { var r = original.apply(this, arguments); navigated(); return r; };
+          w.history[m] = function () { var r = original.apply(this, arguments); navigated(m); return r; };
         }
       });
       w.addEventListener('popstate', navigated);
