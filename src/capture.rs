@@ -420,7 +420,9 @@ mod tests {
         // A group whose first variant is sold out: the first on sale.
         let group = |first: &str, second: &str| {
             let variant = |sku: &str, availability: &str, price: u32| {
-                format!(r#"{{"@type":"Product","sku":"{sku}","offers":{{"price":{price},"availability":"https://schema.org/{availability}"}}}}"#)
+                format!(
+                    r#"{{"@type":"Product","sku":"{sku}","offers":{{"price":{price},"availability":"https://schema.org/{availability}"}}}}"#
+                )
             };
             item(&format!(
                 r#"{{"@type":"ProductGroup","productGroupID":"7001","hasVariant":[{},{}]}}"#,
@@ -430,7 +432,11 @@ mod tests {
         };
         assert_eq!(facts(&group("OutOfStock", "InStock")), (Some("7001".into()), Some(120.0.into()), None));
         assert_eq!(facts(&group("InStock", "InStock")), (Some("7001".into()), Some(100.0.into()), None));
-        assert_eq!(facts(&group("SoldOut", "OutOfStock")), (Some("7001".into()), Some(100.0.into()), Some(0.0.into())), "all sold out");
+        assert_eq!(
+            facts(&group("SoldOut", "OutOfStock")),
+            (Some("7001".into()), Some(100.0.into()), Some(0.0.into())),
+            "all sold out"
+        );
     }
 
     #[test]
