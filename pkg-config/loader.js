@@ -70,16 +70,19 @@
   } catch (e) { configFetch = null; /* no fetch, or a patched one: init fetches by itself */ }
 
   // On Shopify, the store's cart (/cart.js), read while the wasm downloads (start waits for it,
-  // 1 s at most): emptied where Shopcue cannot see it (Shopify's checkout, on its own domain,
-  // or another device), it empties Shopcue's before the first decision, so that no reminder is
-  // shown for what was bought.
-  var cart = null, cartEmpty = false;
+  // 1 s at most): what left it where Shopcue cannot see (bought on Shopify's checkout, on its own
+  // domain; removed in a cart drawer; another device) leaves Shopcue's before the first
+  // decision, so that no reminder is shown for it. Each line goes by its product id, variant
+  // id, sku, handle and link (shopcue::capture::in_cart).
+  var cart = null, cartLines = null;
   try {
     var shop = w.Shopify;
     if (shop && shop.shop) {
       cart = Promise.race([new Promise(function (ok) { setTimeout(ok, 1000); }),
         w.fetch(((shop.routes && shop.routes.root) || '/') + 'cart.js', { credentials: 'same-origin' })
-          .then(function (r) { return r.json(); }).then(function (c) { cartEmpty = !!c && c.item_count === 0; }, function () { /* no cart: nothing said */ })]);
+          .then(function (r) { return r.json(); }).then(function (c) {
+            cartLines = c.items.map(function (i) { return [i.product_id, i.variant_id, i.sku, i.handle, i.url].map(String); });
+          }, function () { /* no cart: nothing said */ })]);
     }
   } catch (e) { cart = null; }
 
@@ -261,7 +264,7 @@
     // A page already parsed: what it holds is captured now, after its queued init and before
     // the first decision (which comes once this script ends).
     if (!parsing) scanPage();
-    if (cartEmpty) live('capture', 'cart', { items: [] });
+    if (cartLines) live('capture', 'cart', { items: cartLines });
     try {
       for (var j = 0; j < dl.length; j++) onEntry(dl[j]); // pushed before Shopcue loaded
       // Wrap push, and whatever push GTM or gtag installs later (they replace it on load).

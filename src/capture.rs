@@ -12,8 +12,8 @@
 //!   Magento's, BigCommerce's, EC-CUBE's; the loader recognises them and hands over
 //!   `{"quantity": n}`): the page's product added to the cart ([`crate::runtime::Runtime`]
 //!   knows which product the page shows).
-//! - On Shopify, the store's cart (`/cart.js`), when it is empty: emptied where Shopcue cannot
-//!   see it (Shopify's checkout, another device), so is Shopcue's.
+//! - On Shopify, the store's cart (`/cart.js`): what left it where Shopcue cannot see it
+//!   (Shopify's checkout, a cart drawer, another device) leaves Shopcue's ([`in_cart`]).
 
 use crate::json::{object, Value};
 
@@ -42,7 +42,7 @@ pub enum Source {
     /// A store's add-to-cart form, submitted: `{"quantity": n}` ([`cart_form`]).
     Form,
     /// The store's own cart, read by the loader where the platform publishes it (Shopify's
-    /// `/cart.js`): `{"items": []}` when it is empty.
+    /// `/cart.js`): `{"items": [[names of a line…], …]}` ([`in_cart`]).
     Cart,
 }
 
@@ -71,8 +71,8 @@ pub struct Switches {
     pub attributes: bool,
     /// History API navigation counts as a page view.
     pub history: bool,
-    /// A store's add-to-cart form adds the page's product to the cart (and, on Shopify, a cart
-    /// the store says is empty empties Shopcue's).
+    /// A store's add-to-cart form adds the page's product to the cart (and, on Shopify, what
+    /// the store's cart no longer holds leaves Shopcue's).
     pub forms: bool,
 }
 
@@ -132,6 +132,38 @@ pub fn cart_form(v: &Value, item: &crate::event::Item) -> Value {
     let quantity = v.get("quantity").and_then(Value::as_f64).filter(|q| *q >= 1.0).unwrap_or(1.0);
     let item = object([("item_id", item.id.as_str().into()), ("price", item.price.into()), ("quantity", quantity.into())]);
     object([("items", Value::Array(vec![item]))])
+}
+
+/// Whether an item of Shopcue's cart is in the store's own cart, whose `lines` each list the
+/// names the line goes by, as texts (Shopify's `/cart.js`: its product id, variant id, sku,
+/// handle and link): its id is one of them, or its link names the same product page (`/products/<handle>`,
+/// whatever the host, locale or query). An empty cart holds nothing.
+///
+/// ```
+/// use shopcue::{capture::in_cart, event::Item, json::parse};
+/// let lines = parse(r#"[["7001", "42", "", "knit", "/products/knit?variant=42"]]"#).unwrap();
+/// let lines = lines.as_array().unwrap();
+/// let by_id = Item { id: "7001".into(), ..Item::default() };
+/// let by_link = Item { id: "K-1".into(), url: Some("https://shop.example/ja/products/knit".into()), ..Item::default() };
+/// let gone = Item { id: "K-2".into(), url: Some("https://shop.example/products/cap".into()), ..Item::default() };
+/// assert!(in_cart(&by_id, lines) && in_cart(&by_link, lines) && !in_cart(&gone, lines));
+/// ```
+pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> bool {
+    let own = item.url.as_deref().and_then(product_page);
+    for line in lines {
+        for name in line.as_array().unwrap_or_default().iter().filter_map(Value::as_str) {
+            if !name.is_empty() && (name == item.id || own.is_some() && product_page(name) == own) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The product page a Shopify link names: `/products/<handle>`, without the host, a locale
+/// before it or the query after it.
+fn product_page(link: &str) -> Option<&str> {
+    crate::text::find(link, "/products/").map(|at| crate::text::before(&link[at..], b'?'))
 }
 
 /// A GA4 e-commerce push: `{event, ecommerce}` or `['event', name, params]`. Other pushes

@@ -606,11 +606,16 @@ impl Runtime {
             return Ok(false);
         }
         let (name, params) = match source {
-            // The store says its cart is empty (Shopify's checkout, on its own domain, emptied
-            // it, or another device did): so is Shopcue's. Nothing is sent.
+            // The store's own cart: what is not in it left it where Shopcue could not see
+            // (bought on Shopify's checkout, removed in a cart drawer, on another device), and
+            // leaves Shopcue's. Nothing is sent.
             Source::Cart => {
-                if v.get("items").and_then(Value::as_array).is_some_and(<[Value]>::is_empty) {
-                    self.profile.items.values_mut().for_each(|s| s.cart_qty = 0.0);
+                if let Some(lines) = v.get("items").and_then(Value::as_array) {
+                    for s in self.profile.items.values_mut().filter(|s| s.cart_qty > 0.0) {
+                        if !crate::capture::in_cart(&s.item, lines) {
+                            s.cart_qty = 0.0;
+                        }
+                    }
                     self.profile_dirty = true;
                 }
                 return Ok(false);
@@ -1509,19 +1514,31 @@ mod tests {
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 50_002, e).unwrap();
         assert_eq!(rt.capture("form", &form(1.0), 50_003, e), Ok(false));
         assert_eq!(adds(&rt), 4);
-        // Shopify's cart, read on a later page: a cart with items says nothing Shopcue can use;
-        // an empty one (bought on Shopify's checkout) empties Shopcue's, and sends nothing.
+        // Shopify's cart, read on a later page: what it holds stays (LS by its sku, the cap by
+        // its link); what it does not hold leaves (ls-001), and an empty cart (bought on
+        // Shopify's checkout) empties Shopcue's. Nothing is sent.
         let in_cart = |rt: &Runtime| rt.profile.cart().count();
         let cart = |items: &str| parse(&format!(r#"{{"items":{items}}}"#)).unwrap();
-        assert_eq!(rt.capture("cart", &cart(r#"[{"sku":"x"}]"#), 60_000, e), Ok(false));
+        let both =
+            r#"[[7001, 41, "LS", "linen", "/products/linen?variant=41"], [7002, 42, "", "cap", "/ja/products/cap?variant=42"]]"#;
+        rt.track(
+            "add_to_cart",
+            &parse(r#"{"items":[{"item_id":"cap","url":"https://shop.example/products/cap"}]}"#).unwrap(),
+            59_000,
+            e,
+        )
+        .unwrap();
+        assert_eq!(in_cart(&rt), 3);
+        assert_eq!(rt.capture("cart", &cart(both), 60_000, e), Ok(false));
         assert_eq!(in_cart(&rt), 2);
+        assert_eq!(rt.profile.items["ls-001"].cart_qty, 0.0, "it left the store's cart");
         let queued = rt.outbox.entries().count();
         assert_eq!(rt.capture("cart", &cart("[]"), 60_001, e), Ok(false));
         assert_eq!((in_cart(&rt), rt.outbox.entries().count()), (0, queued));
         // Switched off in the config.
         rt.set_config(&parse(r#"{"version":1,"site":"demo","capture":{"forms":false},"scenarios":[]}"#).unwrap()).unwrap();
         assert_eq!(rt.capture("form", &form(1.0), 90_000, e), Ok(false));
-        assert_eq!(adds(&rt), 4);
+        assert_eq!(adds(&rt), 5, "four, and the cap's");
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 90_001, e).unwrap();
         assert_eq!(rt.capture("cart", &cart("[]"), 90_002, e), Ok(false));
         assert_eq!(in_cart(&rt), 1);
