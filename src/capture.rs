@@ -136,8 +136,10 @@ pub fn cart_form(v: &Value, item: &crate::event::Item) -> Value {
 
 /// Whether an item of Shopcue's cart is in the store's own cart, whose `lines` each list the
 /// names the line goes by, as texts (Shopify's `/cart.js`: its product id, variant id, sku,
-/// handle and link): its id is one of them, or its link names the same product page (`/products/<handle>`,
-/// whatever the host, locale or query). An empty cart holds nothing.
+/// handle and link): its id is one of them, or its link names the same product page
+/// (`/products/<handle>`, whatever the host, locale or query). An item with another id and no
+/// product page link cannot be told apart: it is in a cart that holds anything. An empty cart
+/// holds nothing.
 ///
 /// ```
 /// use shopcue::{capture::in_cart, event::Item, json::parse};
@@ -146,7 +148,9 @@ pub fn cart_form(v: &Value, item: &crate::event::Item) -> Value {
 /// let by_id = Item { id: "7001".into(), ..Item::default() };
 /// let by_link = Item { id: "K-1".into(), url: Some("https://shop.example/ja/products/knit".into()), ..Item::default() };
 /// let gone = Item { id: "K-2".into(), url: Some("https://shop.example/products/cap".into()), ..Item::default() };
+/// let unknown = Item { id: "GTM-9".into(), ..Item::default() };
 /// assert!(in_cart(&by_id, lines) && in_cart(&by_link, lines) && !in_cart(&gone, lines));
+/// assert!(in_cart(&unknown, lines) && !in_cart(&unknown, &[]));
 /// ```
 pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> bool {
     let own = item.url.as_deref().and_then(product_page);
@@ -157,7 +161,9 @@ pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> bool {
             }
         }
     }
-    false
+    // An item known by another id and with no product page link (a tag manager's push, say)
+    // cannot be told apart from the lines: it stays while the cart holds anything.
+    own.is_none() && !lines.is_empty()
 }
 
 /// The product page a Shopify link names: `/products/<handle>`, without the host, a locale

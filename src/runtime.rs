@@ -1515,30 +1515,27 @@ mod tests {
         assert_eq!(rt.capture("form", &form(1.0), 50_003, e), Ok(false));
         assert_eq!(adds(&rt), 4);
         // Shopify's cart, read on a later page: what it holds stays (LS by its sku, the cap by
-        // its link); what it does not hold leaves (ls-001), and an empty cart (bought on
+        // its link); a product page it does not hold leaves (the hat); an item known by another
+        // id and no such link stays (ls-001, a tag manager's); an empty cart (bought on
         // Shopify's checkout) empties Shopcue's. Nothing is sent.
         let in_cart = |rt: &Runtime| rt.profile.cart().count();
         let cart = |items: &str| parse(&format!(r#"{{"items":{items}}}"#)).unwrap();
-        let both =
-            r#"[[7001, 41, "LS", "linen", "/products/linen?variant=41"], [7002, 42, "", "cap", "/ja/products/cap?variant=42"]]"#;
-        rt.track(
-            "add_to_cart",
-            &parse(r#"{"items":[{"item_id":"cap","url":"https://shop.example/products/cap"}]}"#).unwrap(),
-            59_000,
-            e,
-        )
-        .unwrap();
-        assert_eq!(in_cart(&rt), 3);
+        let both = r#"[["7001", "41", "LS", "linen", "/products/linen?variant=41"], ["7002", "42", "", "cap", "/ja/products/cap?variant=42"]]"#;
+        for (id, at) in [("cap", 59_000), ("hat", 59_001)] {
+            let add = format!(r#"{{"items":[{{"item_id":"{id}","url":"https://shop.example/products/{id}"}}]}}"#);
+            rt.track("add_to_cart", &parse(&add).unwrap(), at, e).unwrap();
+        }
+        assert_eq!(in_cart(&rt), 4);
         assert_eq!(rt.capture("cart", &cart(both), 60_000, e), Ok(false));
-        assert_eq!(in_cart(&rt), 2);
-        assert_eq!(rt.profile.items["ls-001"].cart_qty, 0.0, "it left the store's cart");
+        assert_eq!(rt.profile.items["hat"].cart_qty, 0.0, "it left the store's cart");
+        assert_eq!(in_cart(&rt), 3);
         let queued = rt.outbox.entries().count();
         assert_eq!(rt.capture("cart", &cart("[]"), 60_001, e), Ok(false));
         assert_eq!((in_cart(&rt), rt.outbox.entries().count()), (0, queued));
         // Switched off in the config.
         rt.set_config(&parse(r#"{"version":1,"site":"demo","capture":{"forms":false},"scenarios":[]}"#).unwrap()).unwrap();
         assert_eq!(rt.capture("form", &form(1.0), 90_000, e), Ok(false));
-        assert_eq!(adds(&rt), 5, "four, and the cap's");
+        assert_eq!(adds(&rt), 6, "four, and the cap's and the hat's");
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 90_001, e).unwrap();
         assert_eq!(rt.capture("cart", &cart("[]"), 90_002, e), Ok(false));
         assert_eq!(in_cart(&rt), 1);
