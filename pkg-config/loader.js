@@ -95,7 +95,8 @@
   // A page the browser prerenders (speculation rules, the address bar's guess) may never be
   // shown: the wasm downloads and compiles, but nothing starts — no page view, capture, message
   // or beacon — until the shopper actually opens it.
-  bindings({ module_or_path: wasmUrl }).then(function (m) { return cart ? cart.then(function () { return m; }) : m; }).then(function start() {
+  // (Whatever the cart's answer, the widget starts: a cart it cannot read says nothing.)
+  bindings({ module_or_path: wasmUrl }).then(function (m) { function go() { return m; } return cart ? cart.then(go, go) : m; }).then(function start() {
     if (document.prerendering) return document.addEventListener('prerenderingchange', start, { once: true });
     bindings.use_renderer(shopcueRender);
     bindings.use_intl(shopcueIntl.offset, shopcueIntl.format);
