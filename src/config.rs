@@ -912,7 +912,7 @@ fn check_params(preset: &str, defaults: &Value, given: &[(String, Value)], scena
             Some(default @ (Value::Number(_) | Value::String(_) | Value::Bool(_)))
                 if std::mem::discriminant(default) != std::mem::discriminant(value)
                     // A number in quotes compares as the number it reads as (GrowthBook's way).
-                    && !matches!((default, value), (Value::Number(_), Value::String(t)) if crate::json::parse_number(t.trim()).is_some()) =>
+                    && !matches!((default, value), (Value::Number(_), Value::String(t)) if crate::fields::reads_as_number(t)) =>
             {
                 let kind = match default {
                     Value::Number(_) => "a number",

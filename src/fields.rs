@@ -168,6 +168,12 @@ const FLAGS: &[&str] = &[
     "visitor.subscription",
 ];
 
+/// Whether a text reads as a number, as a number in quotes does when a condition compares it
+/// (GrowthBook's way: `"3"` is 3, `" 3 "` too).
+pub fn reads_as_number(text: &str) -> bool {
+    crate::json::parse_number(text.trim()).is_some()
+}
+
 /// A value a field of numbers or of true/false can never equal or be compared with, in
 /// GrowthBook's semantics (which read `"3"` as 3 and `"true"` as true): `{"visitor.cart_size":
 /// {"$gte": "soon"}}` or `{"visitor.member": "yes"}` would quietly never hold. Checked in a
@@ -179,7 +185,7 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
     };
     let (numbers, flags) = (NUMBERS.contains(&name), FLAGS.contains(&name));
     let never = |v: &Value| match v {
-        Value::String(t) if numbers => crate::json::parse_number(t.trim()).is_none(),
+        Value::String(t) if numbers => !reads_as_number(t),
         Value::String(t) if flags => !matches!(t.as_str(), "true" | "false"),
         Value::Array(_) | Value::Object(_) => numbers || flags,
         _ => false,
