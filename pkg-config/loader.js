@@ -82,7 +82,7 @@
         w.fetch(((shop.routes && shop.routes.root) || '/') + 'cart.js', { credentials: 'same-origin' })
           .then(function (r) { return r.json(); }).then(function (c) {
             cartLines = c.items.map(function (i) { return [i.product_id, i.variant_id, i.sku, i.handle, i.url].map(String); });
-          }, function () { /* no cart: nothing said */ })]);
+          }).catch(function () { /* no cart, or not a cart: nothing said, and no rejection left for the page to see */ })]);
     }
   } catch (e) { cart = null; }
 
@@ -240,6 +240,21 @@
       }
       return item;
     }
+    // The product card an add-to-cart control sits in (a listing's, a related product's): the
+    // nearest element around it that links to a page other than the control's own; its name
+    // (a heading or a title, else that link's text), link and price as the card shows them.
+    // `id` is the card's product as the store names it (its sku where the control says it);
+    // else the link's path.
+    function card(el, id) {
+      for (var c = el.parentElement; c && c !== doc.body; c = c.parentElement) {
+        var a = c.querySelector('a[href]:not([href^="#"],[href*=add-to-cart])');
+        if (!a) continue;
+        // Magento's amount; WooCommerce's, its sale price first; Dawn's; a theme's price.
+        for (var i = 0, p, sel = ['[data-price-amount]', 'ins .amount', '.price-item--last', '[class*=price]']; !p && i < sel.length; i++) p = c.querySelector(sel[i]);
+        return { item_id: id || a.pathname, item_name: (c.querySelector('h2,h3,h4,[class*=title],[class*=name]') || a).textContent.replace(/\s+/g, ' ').trim(),
+          price: p && (p.getAttribute('data-price-amount') || p.textContent), url: a.href };
+      }
+    }
     var lastUrl = w.location.href.split('#')[0];
     var navigated = guard(function (how) {
       var url = w.location.href.split('#')[0], path = lastUrl.split('?')[0];
@@ -289,27 +304,34 @@
       });
       w.addEventListener('popstate', navigated);
       doc.addEventListener('click', guard(function (ev) {
-        var el = ev.target && ev.target.closest && ev.target.closest('[data-shopcue-track]');
+        var el = ev.target.closest('[data-shopcue-track]'), woo = ev.target.closest('.add_to_cart_button:is(.ajax_add_to_cart,[href*=add-to-cart])');
         if (el && el.closest('[data-shopcue-item]')) {
           live('capture', 'attributes', { event: el.getAttribute('data-shopcue-track'), items: [itemOf(el)] });
+        }
+        // WooCommerce's add-to-cart buttons on a product card (the shop's listings, related
+        // products): an add of the card's product, whether it adds by AJAX or by its link
+        // (?add-to-cart=…). A variable product's button only leads to its page.
+        if (woo) {
+          var d = woo.dataset;
+          live('capture', 'form', { quantity: +d.quantity, other: true, card: card(woo, d.product_sku || d.product_id) });
         }
       }), { capture: true, passive: true });
       // The store's own add-to-cart form, submitted (Shopify's /cart/add, Magento's
       // /checkout/cart/add, EC-CUBE's /products/add_cart, BigCommerce's cart.php with action=add,
-      // WooCommerce's add-to-cart button): the page's product, in the form's quantity. The core
-      // takes it only on a page that viewed a product, and as one add with the store's own report
-      // of it. A form for another product is not the page's: on Shopify, one for a variant the
-      // page's product does not have; on Magento, a product list's (data-role="tocart-form":
-      // related products, upsells).
+      // WooCommerce's add-to-cart button), in the form's quantity: the page's product, or the
+      // card's (card below) where the page shows none (a listing's quick add) or the form is
+      // another product's: a Magento product list's (data-role="tocart-form": related
+      // products, upsells), or on Shopify one for a variant the page's product does not have.
+      // The core takes it as one add with the store's own report of it.
       doc.addEventListener('submit', guard(function (ev) {
-        var el = ev.target.elements, path = new URL(ev.target.getAttribute('action') || '', doc.baseURI).pathname;
-        if (ev.target.getAttribute('data-role') === 'tocart-form') return;
+        var f = ev.target, el = f.elements, path = new URL(f.getAttribute('action') || '', doc.baseURI).pathname;
         var shopify = w.ShopifyAnalytics && w.ShopifyAnalytics.meta && w.ShopifyAnalytics.meta.product, id = el.namedItem('id');
         if (!(/\/(cart\/add(\.js)?|checkout\/cart\/add|products\/add_cart)(\/|$)/.test(path) || el.namedItem('add-to-cart') ||
           /\/cart\.php$/.test(path) && (el.namedItem('action') || {}).value === 'add')) return;
-        if (shopify && id && !(shopify.variants || []).some(function (v) { return String(v.id) === id.value; })) return;
-        var q = el.namedItem('quantity') || el.namedItem('qty');
-        live('capture', 'form', { quantity: q && +q.value });
+        var q = el.namedItem('quantity') || el.namedItem('qty'), p = el.namedItem('product-id') || el.namedItem('product');
+        live('capture', 'form', { quantity: q && +q.value,
+          other: f.getAttribute('data-role') === 'tocart-form' || !!(shopify && id && !(shopify.variants || []).some(function (v) { return String(v.id) === id.value; })),
+          card: card(f, f.getAttribute('data-product-sku') || p && p.value) });
       }), { capture: true });
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added

@@ -39,7 +39,8 @@ pub enum Source {
     JsonLd,
     /// A `data-shopcue-*` element, read by the loader.
     Attributes,
-    /// A store's add-to-cart form, submitted: `{"quantity": n}` ([`cart_form`]).
+    /// A store's add-to-cart form or a listing's add-to-cart button, used:
+    /// `{"quantity": n, "card": {…}, "other": bool}` ([`cart_form`]).
     Form,
     /// The store's own cart, read by the loader where the platform publishes it (Shopify's
     /// `/cart.js`): `{"items": [[names of a line…], …]}` ([`in_cart`]).
@@ -118,20 +119,40 @@ pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
     }
 }
 
-/// A store's cart form, submitted on a page that shows `item`: its `add_to_cart` params, the
-/// item in the quantity the form names (`{"quantity": n}`; one where it names none, or less).
-/// The profile holds the item's other facts.
+/// A store's add-to-cart form (or a listing's add-to-cart button), submitted: its `add_to_cart`
+/// params, one item in the quantity it names (`{"quantity": n}`; one where it names none, or
+/// less). The item is the page's product (`page_item`; the profile holds its other facts),
+/// unless the loader found the control on another product's card (`"other": true`: a product
+/// list's form, a variant the page's product does not have) or the page shows no product. Then
+/// it is the card's (`"card": {"item_id", "item_name", "price", "url"}`, as the card shows them;
+/// a price it cannot read is left out). `None` when there is neither.
 ///
 /// ```
 /// use shopcue::{capture::cart_form, event::Item, json::parse};
 /// let knit = Item { id: "K1".into(), price: Some(8800.0), ..Item::default() };
-/// let params = cart_form(&parse(r#"{"quantity":2}"#).unwrap(), &knit);
+/// let params = cart_form(&parse(r#"{"quantity":2}"#).unwrap(), Some(&knit)).unwrap();
 /// assert_eq!(params.to_json(), r#"{"items":[{"item_id":"K1","price":8800,"quantity":2}]}"#);
+/// // A related product's button, on the knit's page.
+/// let card = parse(r#"{"other":true,"card":{"item_id":"C7","item_name":"Cap","price":"¥1,980","url":"/p/cap"}}"#).unwrap();
+/// let params = cart_form(&card, Some(&knit)).unwrap();
+/// assert_eq!(params.to_json(), r#"{"items":[{"item_id":"C7","item_name":"Cap","price":1980,"url":"/p/cap","quantity":1}]}"#);
 /// ```
-pub fn cart_form(v: &Value, item: &crate::event::Item) -> Value {
+pub fn cart_form(v: &Value, page_item: Option<&crate::event::Item>) -> Option<Value> {
     let quantity = v.get("quantity").and_then(Value::as_f64).filter(|q| *q >= 1.0).unwrap_or(1.0);
-    let item = object([("item_id", item.id.as_str().into()), ("price", item.price.into()), ("quantity", quantity.into())]);
-    object([("items", Value::Array(vec![item]))])
+    let card = v.get("card").filter(|c| c.get("item_id").is_some());
+    let mut item = match (page_item, card) {
+        (Some(item), _) if v.get("other") != Some(&Value::Bool(true)) => {
+            object([("item_id", item.id.as_str().into()), ("price", item.price.into())])
+        }
+        (_, Some(card)) => {
+            let mut item = card.clone();
+            item.set("price", card.get("price").and_then(|p| crate::event::parse_amount(p).ok()).into());
+            item
+        }
+        _ => return None,
+    };
+    item.set("quantity", quantity.into());
+    Some(object([("items", Value::Array(vec![item]))]))
 }
 
 /// Whether an item of Shopcue's cart is in the store's own cart, whose `lines` each list the
