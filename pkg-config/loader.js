@@ -72,8 +72,9 @@
   // On Shopify, the store's cart (/cart.js), read while the wasm downloads (start waits for it,
   // 1 s at most): what left it where Shopcue cannot see (bought on Shopify's checkout, on its own
   // domain; removed in a cart drawer; another device) leaves Shopcue's before the first
-  // decision, so that no reminder is shown for it. Each line goes by its product id, variant
-  // id, sku, handle and link (shopcue::capture::in_cart).
+  // decision, so that no reminder is shown for it, and what it holds in another quantity (changed
+  // in the cart drawer) takes that quantity. Each line goes by its product id, variant id, sku,
+  // handle and link, then its quantity (shopcue::capture::in_cart).
   var cart = null, cartLines = null;
   try {
     var shop = w.Shopify;
@@ -81,7 +82,7 @@
       cart = Promise.race([new Promise(function (ok) { setTimeout(ok, 1000); }),
         w.fetch(((shop.routes && shop.routes.root) || '/') + 'cart.js', { credentials: 'same-origin' })
           .then(function (r) { return r.json(); }).then(function (c) {
-            cartLines = c.items.map(function (i) { return [i.product_id, i.variant_id, i.sku, i.handle, i.url].map(String); });
+            cartLines = c.items.map(function (i) { return [i.product_id, i.variant_id, i.sku, i.handle, i.url].map(String).concat(i.quantity); });
           }).catch(function () { /* no cart, or not a cart: nothing said, and no rejection left for the page to see */ })]);
     }
   } catch (e) { cart = null; }

@@ -43,7 +43,7 @@ pub enum Source {
     /// `{"quantity": n, "card": {…}, "other": bool}` ([`cart_form`]).
     Form,
     /// The store's own cart, read by the loader where the platform publishes it (Shopify's
-    /// `/cart.js`): `{"items": [[names of a line…], …]}` ([`in_cart`]).
+    /// `/cart.js`): `{"items": [[names of a line…, quantity], …]}` ([`in_cart`]).
     Cart,
 }
 
@@ -155,36 +155,42 @@ pub fn cart_form(v: &Value, page_item: Option<&crate::event::Item>) -> Option<Va
     Some(object([("items", Value::Array(vec![item]))]))
 }
 
-/// Whether an item of Shopcue's cart is in the store's own cart, whose `lines` each list the
-/// names the line goes by, as texts (Shopify's `/cart.js`: its product id, variant id, sku,
-/// handle and link): its id is one of them, or its link names the same product page
-/// (`/products/<handle>`, whatever the host, locale or query). An item with another id and no
-/// product page link cannot be told apart: it is in a cart that holds anything. An empty cart
-/// holds nothing.
+/// How many of an item of Shopcue's cart the store's own cart holds, whose `lines` each list
+/// the names the line goes by, as texts, and its quantity, a number (Shopify's `/cart.js`: its
+/// product id, variant id, sku, handle and link): the quantities of the lines the item is one
+/// of — its id is one of their names, or its link names the same product page
+/// (`/products/<handle>`, whatever the host, locale or query) —, 0 when it is in none. `None`
+/// where that cannot be told: an item with another id and no product page link, in a cart that
+/// holds anything (it keeps its quantity), or a line that gives none. An empty cart holds nothing.
 ///
 /// ```
 /// use shopcue::{capture::in_cart, event::Item, json::parse};
-/// let lines = parse(r#"[["7001", "42", "", "knit", "/products/knit?variant=42"]]"#).unwrap();
+/// let lines = parse(r#"[["7001", "41", "", "knit", "/products/knit?variant=41", 1],
+///                       ["7001", "42", "", "knit", "/products/knit?variant=42", 2]]"#).unwrap();
 /// let lines = lines.as_array().unwrap();
 /// let by_id = Item { id: "7001".into(), ..Item::default() };
 /// let by_link = Item { id: "K-1".into(), url: Some("https://shop.example/ja/products/knit".into()), ..Item::default() };
+/// let variant = Item { id: "42".into(), ..Item::default() };
 /// let gone = Item { id: "K-2".into(), url: Some("https://shop.example/products/cap".into()), ..Item::default() };
 /// let unknown = Item { id: "GTM-9".into(), ..Item::default() };
-/// assert!(in_cart(&by_id, lines) && in_cart(&by_link, lines) && !in_cart(&gone, lines));
-/// assert!(in_cart(&unknown, lines) && !in_cart(&unknown, &[]));
+/// assert_eq!([in_cart(&by_id, lines), in_cart(&by_link, lines), in_cart(&variant, lines)], [Some(3.0), Some(3.0), Some(2.0)]);
+/// assert_eq!([in_cart(&gone, lines), in_cart(&unknown, lines), in_cart(&unknown, &[])], [Some(0.0), None, Some(0.0)]);
 /// ```
-pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> bool {
+pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> Option<f64> {
     let own = item.url.as_deref().and_then(product_page);
+    let mut held = 0.0;
+    let mut found = false;
     for line in lines {
-        for name in line.as_array().unwrap_or_default().iter().filter_map(Value::as_str) {
-            if !name.is_empty() && (name == item.id || own.is_some() && product_page(name) == own) {
-                return true;
-            }
+        let line = line.as_array().unwrap_or_default();
+        let mut names = line.iter().filter_map(Value::as_str);
+        if names.any(|name| !name.is_empty() && (name == item.id || own.is_some() && product_page(name) == own)) {
+            held += line.iter().find_map(Value::as_f64)?;
+            found = true;
         }
     }
     // An item known by another id and with no product page link (a tag manager's push, say)
     // cannot be told apart from the lines: it stays while the cart holds anything.
-    own.is_none() && !lines.is_empty()
+    (found || own.is_some() || lines.is_empty()).then_some(held)
 }
 
 /// The product page a Shopify link names: `/products/<handle>`, without the host, a locale

@@ -608,12 +608,13 @@ impl Runtime {
         let (name, params) = match source {
             // The store's own cart: what is not in it left it where Shopcue could not see
             // (bought on Shopify's checkout, removed in a cart drawer, on another device), and
-            // leaves Shopcue's. Nothing is sent.
+            // leaves Shopcue's; what it holds in another quantity (changed in a cart drawer)
+            // takes that quantity. Nothing is sent.
             Source::Cart => {
                 if let Some(lines) = v.get("items").and_then(Value::as_array) {
                     for s in self.profile.items.values_mut().filter(|s| s.cart_qty > 0.0) {
-                        if !crate::capture::in_cart(&s.item, lines) {
-                            s.cart_qty = 0.0;
+                        if let Some(held) = crate::capture::in_cart(&s.item, lines) {
+                            s.cart_qty = held;
                         }
                     }
                     self.profile_dirty = true;
@@ -1514,13 +1515,14 @@ mod tests {
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 50_002, e).unwrap();
         assert_eq!(rt.capture("form", &form(1.0), 50_003, e), Ok(false));
         assert_eq!(adds(&rt), 4);
-        // Shopify's cart, read on a later page: what it holds stays (LS by its sku, the cap by
-        // its link); a product page it does not hold leaves (the hat); an item known by another
-        // id and no such link stays (ls-001, a tag manager's); an empty cart (bought on
-        // Shopify's checkout) empties Shopcue's. Nothing is sent.
+        // Shopify's cart, read on a later page: what it holds stays, in the quantity it holds
+        // (LS by its sku, raised to 5 in the cart drawer; the cap by its link); a product page
+        // it does not hold leaves (the hat); an item known by another id and no such link stays
+        // as it was (ls-001, a tag manager's); an empty cart (bought on Shopify's checkout)
+        // empties Shopcue's. Nothing is sent.
         let in_cart = |rt: &Runtime| rt.profile.cart().count();
         let cart = |items: &str| parse(&format!(r#"{{"items":{items}}}"#)).unwrap();
-        let both = r#"[["7001", "41", "LS", "linen", "/products/linen?variant=41"], ["7002", "42", "", "cap", "/ja/products/cap?variant=42"]]"#;
+        let both = r#"[["7001", "41", "LS", "linen", "/products/linen?variant=41", 5], ["7002", "42", "", "cap", "/ja/products/cap?variant=42", 1]]"#;
         for (id, at) in [("cap", 59_000), ("hat", 59_001)] {
             let add = format!(r#"{{"items":[{{"item_id":"{id}","url":"https://shop.example/products/{id}"}}]}}"#);
             rt.track("add_to_cart", &parse(&add).unwrap(), at, e).unwrap();
@@ -1529,6 +1531,8 @@ mod tests {
         assert_eq!(rt.capture("cart", &cart(both), 60_000, e), Ok(false));
         assert_eq!(rt.profile.items["hat"].cart_qty, 0.0, "it left the store's cart");
         assert_eq!(in_cart(&rt), 3);
+        let qty = |id: &str| rt.profile.items[id].cart_qty;
+        assert_eq!((qty("LS"), qty("cap")), (5.0, 1.0));
         let queued = rt.outbox.entries().count();
         assert_eq!(rt.capture("cart", &cart("[]"), 60_001, e), Ok(false));
         assert_eq!((in_cart(&rt), rt.outbox.entries().count()), (0, queued));

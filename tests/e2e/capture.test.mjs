@@ -174,8 +174,10 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
     await page.waitForFunction(() => document.body.dataset.added === '2');
     const inCart = async () => { await itemsOnceConfigured(page); return page.evaluate(() => window.shopcue('explain').profile.cart); };
     const added = await inCart();
+    // The store's cart holds three knits (raised in its cart drawer): so does Shopcue's.
     await page.goto(`${collector.url}/fixtures/capture-cartform.html?cart=full`);
     const full = await inCart();
+    await eventually(async () => (await profileOf(page))?.items['form-1'].cart_qty === 3, 5000, 'the cart\'s quantity taken');
     await page.goto(`${collector.url}/fixtures/capture-cartform.html?cart=other`);
     const other = await inCart();
     // A cart.js that is not Shopify's cart (a proxy's error): nothing said (no rejection the
