@@ -312,27 +312,28 @@
         // WooCommerce's add-to-cart buttons on a product card (the shop's listings, related
         // products): an add of the card's product, whether it adds by AJAX or by its link
         // (?add-to-cart=…). A variable product's button only leads to its page.
-        if (woo) {
-          var d = woo.dataset;
-          live('capture', 'form', { quantity: +d.quantity, other: true, card: card(woo, d.product_sku || d.product_id) });
-        }
+        var d = woo && woo.dataset, c = woo && card(woo, d.product_sku || d.product_id);
+        if (c) live('capture', 'form', { quantity: +d.quantity, card: c });
       }), { capture: true, passive: true });
       // The store's own add-to-cart form, submitted (Shopify's /cart/add, Magento's
       // /checkout/cart/add, EC-CUBE's /products/add_cart, BigCommerce's cart.php with action=add,
-      // WooCommerce's add-to-cart button), in the form's quantity: the page's product, or the
-      // card's (card below) where the page shows none (a listing's quick add) or the form is
-      // another product's: a Magento product list's (data-role="tocart-form": related
-      // products, upsells), or on Shopify one for a variant the page's product does not have.
-      // The core takes it as one add with the store's own report of it.
+      // WooCommerce's add-to-cart button), in the form's quantity: the page's product (the core
+      // takes it on a page that viewed one), or the card's (card above) where the form is another
+      // product's: a Magento product list's (data-role="tocart-form": related products, upsells),
+      // or on Shopify one for a variant the page's product does not have (a collection's quick
+      // add, a recommendation's). A form for another product on no card adds nothing. The core
+      // takes it as one add with the store's own report of it.
       doc.addEventListener('submit', guard(function (ev) {
         var f = ev.target, el = f.elements, path = new URL(f.getAttribute('action') || '', doc.baseURI).pathname;
-        var shopify = w.ShopifyAnalytics && w.ShopifyAnalytics.meta && w.ShopifyAnalytics.meta.product, id = el.namedItem('id');
+        var meta = w.ShopifyAnalytics && w.ShopifyAnalytics.meta, id = el.namedItem('id'), c;
         if (!(/\/(cart\/add(\.js)?|checkout\/cart\/add|products\/add_cart)(\/|$)/.test(path) || el.namedItem('add-to-cart') ||
           /\/cart\.php$/.test(path) && (el.namedItem('action') || {}).value === 'add')) return;
         var q = el.namedItem('quantity') || el.namedItem('qty'), p = el.namedItem('product-id') || el.namedItem('product');
-        live('capture', 'form', { quantity: q && +q.value,
-          other: f.getAttribute('data-role') === 'tocart-form' || !!(shopify && id && !(shopify.variants || []).some(function (v) { return String(v.id) === id.value; })),
-          card: card(f, f.getAttribute('data-product-sku') || p && p.value) });
+        if (f.getAttribute('data-role') === 'tocart-form' ||
+          meta && id && !((meta.product || {}).variants || []).some(function (v) { return String(v.id) === id.value; })) {
+          if (!(c = card(f, f.getAttribute('data-product-sku') || p && p.value))) return;
+        }
+        live('capture', 'form', { quantity: q && +q.value, card: c });
       }), { capture: true });
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added

@@ -39,8 +39,8 @@ pub enum Source {
     JsonLd,
     /// A `data-shopcue-*` element, read by the loader.
     Attributes,
-    /// A store's add-to-cart form or a listing's add-to-cart button, used:
-    /// `{"quantity": n, "card": {…}, "other": bool}` ([`cart_form`]).
+    /// A store's add-to-cart form or a product card's add-to-cart button, used:
+    /// `{"quantity": n, "card": {…}}` ([`cart_form`]).
     Form,
     /// The store's own cart, read by the loader where the platform publishes it (Shopify's
     /// `/cart.js`): `{"items": [[names of a line…, quantity], …]}` ([`in_cart`]).
@@ -119,13 +119,12 @@ pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
     }
 }
 
-/// A store's add-to-cart form (or a listing's add-to-cart button), submitted: its `add_to_cart`
-/// params, one item in the quantity it names (`{"quantity": n}`; one where it names none, or
-/// less). The item is the page's product (`page_item`; the profile holds its other facts),
-/// unless the loader found the control on another product's card (`"other": true`: a product
-/// list's form, a variant the page's product does not have) or the page shows no product. Then
-/// it is the card's (`"card": {"item_id", "item_name", "price", "url"}`, as the card shows them;
-/// a price it cannot read is left out). `None` when there is neither.
+/// A store's add-to-cart form (or a product card's add-to-cart button), used: its
+/// `add_to_cart` params, one item in the quantity it names (`{"quantity": n}`; one where it
+/// names none, or less). The item is the card's where the loader found the control on another
+/// product's card (`"card": {"item_id", "item_name", "price", "url"}`, as the card shows them; a
+/// price it cannot read is left out), else the page's product (`page_item`; the profile holds
+/// its other facts). `None` when there is neither.
 ///
 /// ```
 /// use shopcue::{capture::cart_form, event::Item, json::parse};
@@ -133,23 +132,21 @@ pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
 /// let params = cart_form(&parse(r#"{"quantity":2}"#).unwrap(), Some(&knit)).unwrap();
 /// assert_eq!(params.to_json(), r#"{"items":[{"item_id":"K1","price":8800,"quantity":2}]}"#);
 /// // A related product's button, on the knit's page.
-/// let card = parse(r#"{"other":true,"card":{"item_id":"C7","item_name":"Cap","price":"¥1,980","url":"/p/cap"}}"#).unwrap();
+/// let card = parse(r#"{"card":{"item_id":"C7","item_name":"Cap","price":"¥1,980","url":"/p/cap"}}"#).unwrap();
 /// let params = cart_form(&card, Some(&knit)).unwrap();
 /// assert_eq!(params.to_json(), r#"{"items":[{"item_id":"C7","item_name":"Cap","price":1980,"url":"/p/cap","quantity":1}]}"#);
+/// assert!(cart_form(&parse("{}").unwrap(), None).is_none()); // a listing's form on no card
 /// ```
 pub fn cart_form(v: &Value, page_item: Option<&crate::event::Item>) -> Option<Value> {
     let quantity = v.get("quantity").and_then(Value::as_f64).filter(|q| *q >= 1.0).unwrap_or(1.0);
-    let card = v.get("card").filter(|c| c.get("item_id").is_some());
-    let mut item = match (page_item, card) {
-        (Some(item), _) if v.get("other") != Some(&Value::Bool(true)) => {
-            object([("item_id", item.id.as_str().into()), ("price", item.price.into())])
-        }
-        (_, Some(card)) => {
+    let mut item = match (v.get("card").filter(|c| c.get("item_id").is_some()), page_item) {
+        (Some(card), _) => {
             let mut item = card.clone();
             item.set("price", card.get("price").and_then(|p| crate::event::parse_amount(p).ok()).into());
             item
         }
-        _ => return None,
+        (None, Some(item)) => object([("item_id", item.id.as_str().into()), ("price", item.price.into())]),
+        (None, None) => return None,
     };
     item.set("quantity", quantity.into());
     Some(object([("items", Value::Array(vec![item]))]))

@@ -1548,31 +1548,31 @@ mod tests {
     #[test]
     fn a_cards_add_to_cart_adds_the_cards_product_not_the_pages() {
         let e = &mut SeededEntropy(15);
-        let card = |other: bool, price: &str| {
+        let card = |price: &str| {
             parse(&format!(
-                r#"{{"quantity":2,"other":{other},"card":{{"item_id":"CAP-1","item_name":"Canvas cap","price":"{price}","url":"https://shop.example/p/cap"}}}}"#
+                r#"{{"quantity":2,"card":{{"item_id":"CAP-1","item_name":"Canvas cap","price":"{price}","url":"https://shop.example/p/cap"}}}}"#
             ))
             .unwrap()
         };
         // A listing's button (WooCommerce's, a Shopify collection's quick add): the card's item,
         // with the name, link and price the card shows.
         let mut rt = on_product_page(e, &["cart_abandonment"], "https://shop.example/shop");
-        assert_eq!(rt.capture("form", &card(false, "¥2,480"), 2, e), Ok(true));
+        assert_eq!(rt.capture("form", &card("¥2,480"), 2, e), Ok(true));
         let cap = &rt.profile.items["CAP-1"];
         assert_eq!((cap.cart_qty, cap.cart_price, cap.item.name.as_deref()), (2.0, Some(2480.0), Some("Canvas cap")));
         assert_eq!(cap.item.url.as_deref(), Some("https://shop.example/p/cap"));
-        // On a product page, the page's own form is the page's product whatever card it sits
-        // in; a related product's (`other`) is the card's, and one with no card is nothing.
+        // On a product page, a related product's card adds the card's product, not the page's;
+        // the page's own form (no card), the page's.
         rt.page_view("https://shop.example/p/ls", 20_000, e);
         assert_eq!(rt.capture("jsonld", &Value::from(LD_PRODUCT), 20_001, e), Ok(true));
-        assert_eq!(rt.capture("form", &card(false, "¥2,480"), 20_002, e), Ok(true));
-        assert_eq!((rt.profile.items["LS"].cart_qty, rt.profile.items["CAP-1"].cart_qty), (2.0, 2.0));
-        let other = parse(r#"{"other":true}"#).unwrap();
-        assert_eq!(rt.capture("form", &other, 40_000, e), Ok(false));
+        assert_eq!(rt.capture("form", &card("¥2,480"), 20_002, e), Ok(true));
+        assert_eq!((rt.profile.items["LS"].cart_qty, rt.profile.items["CAP-1"].cart_qty), (0.0, 4.0));
+        assert_eq!(rt.capture("form", &parse(r#"{"quantity":1}"#).unwrap(), 40_000, e), Ok(true));
+        assert_eq!(rt.profile.items["LS"].cart_qty, 1.0);
         // A price the card shows in words it cannot read ("from ¥1,980") is left out; the add stays.
-        assert_eq!(rt.capture("form", &card(true, "from ¥1,980"), 60_000, e), Ok(true));
+        assert_eq!(rt.capture("form", &card("from ¥1,980"), 60_000, e), Ok(true));
         let cap = &rt.profile.items["CAP-1"];
-        assert_eq!((cap.cart_qty, cap.cart_price, rt.profile.items["LS"].cart_qty), (4.0, Some(2480.0), 2.0));
+        assert_eq!((cap.cart_qty, cap.cart_price), (6.0, Some(2480.0)));
     }
 
     #[test]

@@ -198,6 +198,13 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
   }, 10_000, 'the four page views received');
   assert.equal(shopifyNames.view_cart, undefined, 'reading the cart sends nothing');
   assert.equal(shopifyNames.page_view, 4, 'a variant chosen (the address replaced) is no page view');
+  // A collection page's quick add (Shopify's meta names no product there): the card's product.
+  const collection = await visit('capture-cartform.html?collection', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.click('#quick');
+    await page.waitForFunction(() => document.body.dataset.added === '1');
+  });
+  assert.deepEqual(await adds(collection, 1), ['7009×1']);
   // WooCommerce: the form posts back to the page, which the shopper leaves by it.
   const woo = await visit('capture-cartform.html?woo', async (page) => {
     await itemsOnceConfigured(page);
