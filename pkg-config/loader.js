@@ -211,6 +211,22 @@
       // be and taken as JSON-LD is (the same switch, once per element).
       var md = doc.querySelectorAll('[itemscope][itemtype$="schema.org/Product"]');
       if (md.length === 1 && viewDone.indexOf(md[0]) < 0) { viewDone.push(md[0]); live('capture', 'jsonld', microdata(md[0], 0)); }
+      // カラーミーショップ's own object (var Colorme, which it prints on every page): a product
+      // page's product — its id (the one ColorMe's own GA4 events name), name, tax-included price
+      // and, where the shop keeps stock, how many are left —, and the shopper's basket, which
+      // Shopcue's cart follows as it follows Shopify's (after ColorMe's checkout, on its own
+      // domain, it is empty). Once a page.
+      var cm = w.Colorme, p = cm && cm.product;
+      if (cm && viewDone.indexOf(cm) < 0) {
+        viewDone.push(cm);
+        if (p && p.id != null) {
+          live('capture', 'attributes', { event: 'view_item', items: [{ item_id: String(p.id),
+            item_name: String(p.name || '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim(),
+            price: p.sales_price_including_tax != null ? p.sales_price_including_tax : p.sales_price,
+            stock: typeof p.stock_num === 'number' && p.stock_num >= 0 ? p.stock_num : undefined }] });
+        }
+        if (cm.basket && cm.basket.items) live('capture', 'cart', { items: cm.basket.items.map(function (i) { return [String(i.id), i.quantity]; }) });
+      }
       for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
         if (viewDone.indexOf(views[j]) < 0) {
           viewDone.push(views[j]);
