@@ -139,17 +139,22 @@ pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
 /// ```
 pub fn cart_form(v: &Value, page_item: Option<&crate::event::Item>) -> Option<Value> {
     let quantity = v.get("quantity").and_then(Value::as_f64).filter(|q| *q >= 1.0).unwrap_or(1.0);
-    let mut item = match (v.get("card").filter(|c| c.get("item_id").is_some()), page_item) {
+    let item = match (v.get("card").filter(|c| c.get("item_id").is_some()), page_item) {
         (Some(card), _) => {
             let mut item = card.clone();
             item.set("price", card.get("price").and_then(|p| crate::event::parse_amount(p).ok()).into());
+            item.set("quantity", quantity.into());
             item
         }
-        (None, Some(item)) => object([("item_id", item.id.as_str().into()), ("price", item.price.into())]),
+        (None, Some(item)) => added(item, quantity),
         (None, None) => return None,
     };
-    item.set("quantity", quantity.into());
     Some(object([("items", Value::Array(vec![item]))]))
+}
+
+/// An `add_to_cart` item as the profile knows it: `item`'s id and price, in `quantity`.
+pub fn added(item: &crate::event::Item, quantity: f64) -> Value {
+    object([("item_id", item.id.as_str().into()), ("price", item.price.into()), ("quantity", quantity.into())])
 }
 
 /// How many of an item of Shopcue's cart the store's own cart holds, whose `lines` each list

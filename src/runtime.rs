@@ -605,21 +605,31 @@ impl Runtime {
         if !switches.allows(source) {
             return Ok(false);
         }
+        let mut page_add = None;
         let (name, params) = match source {
             // The store's own cart: what is not in it left it where Shopcue could not see
             // (bought on Shopify's checkout, removed in a cart drawer, on another device), and
             // leaves Shopcue's; what it holds in another quantity (changed in a cart drawer)
-            // takes that quantity. Nothing is sent.
+            // takes that quantity; none of that is sent. What it holds of items the shopper
+            // viewed and Shopcue's cart lacks was added where Shopcue could not see (a theme's or
+            // an app's button that calls the cart's API itself): one add of them, sent. It was
+            // an earlier page's, so it pairs with none of this page's adds.
             Source::Cart => {
-                if let Some(lines) = v.get("items").and_then(Value::as_array) {
-                    for s in self.profile.items.values_mut().filter(|s| s.cart_qty > 0.0) {
-                        if let Some(held) = crate::capture::in_cart(&s.item, lines) {
-                            s.cart_qty = held;
-                        }
+                let Some(lines) = v.get("items").and_then(Value::as_array) else { return Ok(false) };
+                let mut added = Vec::new();
+                for s in self.profile.items.values_mut() {
+                    match crate::capture::in_cart(&s.item, lines) {
+                        Some(held) if s.cart_qty > 0.0 => s.cart_qty = held,
+                        Some(held) if held > 0.0 => added.push(crate::capture::added(&s.item, held)),
+                        _ => {}
                     }
-                    self.profile_dirty = true;
                 }
-                return Ok(false);
+                self.profile_dirty = true;
+                if added.is_empty() {
+                    return Ok(false);
+                }
+                page_add = Some(self.page.cart_add.take());
+                ("add_to_cart".to_string(), object([("items", Value::Array(added))]))
             }
             Source::Form => match crate::capture::cart_form(v, self.page.items.first()) {
                 Some(params) => ("add_to_cart".to_string(), params),
@@ -636,7 +646,11 @@ impl Runtime {
             Source::Attributes => Rank::Attributes,
             _ => Rank::Form,
         };
-        self.record(&name, &params, rank, now, entropy)
+        let recorded = self.record(&name, &params, rank, now, entropy);
+        if let Some(add) = page_add {
+            self.page.cart_add = add;
+        }
+        recorded
     }
 
     /// Takes the values captured before the config loaded, as far as the config allows;
@@ -1536,13 +1550,21 @@ mod tests {
         let queued = rt.outbox.entries().count();
         assert_eq!(rt.capture("cart", &cart("[]"), 60_001, e), Ok(false));
         assert_eq!((in_cart(&rt), rt.outbox.entries().count()), (0, queued));
+        // What the store's cart holds of an item the shopper viewed and Shopcue's cart lacks
+        // (the hat, added again by a theme's own button) is an add, sent as one, in the quantity
+        // the store's cart holds; it pairs with none of the page's own adds.
+        let hat = r#"[["7003", "43", "", "hat", "/products/hat?variant=43", 2]]"#;
+        assert_eq!(rt.capture("cart", &cart(hat), 60_002, e), Ok(true));
+        assert_eq!((rt.profile.items["hat"].cart_qty, in_cart(&rt), rt.outbox.entries().count()), (2.0, 1, queued + 1));
+        assert_eq!(rt.page.cart_add, Some((59_001, false)), "the page's own last add");
+        assert_eq!(rt.capture("cart", &cart(hat), 60_003, e), Ok(false), "held already: no second add");
         // Switched off in the config.
         rt.set_config(&parse(r#"{"version":1,"site":"demo","capture":{"forms":false},"scenarios":[]}"#).unwrap()).unwrap();
         assert_eq!(rt.capture("form", &form(1.0), 90_000, e), Ok(false));
-        assert_eq!(adds(&rt), 6, "four, and the cap's and the hat's");
+        assert_eq!(adds(&rt), 7, "four, the cap's, the hat's, and the hat's again");
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 90_001, e).unwrap();
         assert_eq!(rt.capture("cart", &cart("[]"), 90_002, e), Ok(false));
-        assert_eq!(in_cart(&rt), 1);
+        assert_eq!(in_cart(&rt), 2, "the LS tracked and the hat: the store's cart is not read");
     }
 
     #[test]

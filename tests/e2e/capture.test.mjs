@@ -199,12 +199,18 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
   assert.equal(shopifyNames.view_cart, undefined, 'reading the cart sends nothing');
   assert.equal(shopifyNames.page_view, 4, 'a variant chosen (the address replaced) is no page view');
   // A collection page's quick add (Shopify's meta names no product there): the card's product.
+  // The next page's cart holds three knits, which the shopper viewed and added where Shopcue
+  // could not see (a theme's own button that posts to /cart/add.js): an add of three, sent; the
+  // cap, not in it, leaves.
   const collection = await visit('capture-cartform.html?collection', async (page) => {
     await itemsOnceConfigured(page);
     await page.click('#quick');
     await page.waitForFunction(() => document.body.dataset.added === '1');
+    await page.goto(`${collector.url}/fixtures/capture-cartform.html?collection&cart=full`);
+    await eventually(async () => (await profileOf(page))?.items['form-1'].cart_qty === 3, 5000, 'the cart\'s knits taken');
   });
-  assert.deepEqual(await adds(collection, 1), ['7009×1']);
+  assert.deepEqual(await adds(collection, 2), ['7009×1', 'form-1×3']);
+  assert.equal(collection.profile.items['7009'].cart_qty ?? 0, 0);
   // WooCommerce: the form posts back to the page, which the shopper leaves by it.
   const woo = await visit('capture-cartform.html?woo', async (page) => {
     await itemsOnceConfigured(page);
@@ -279,6 +285,21 @@ test('カラーミーショップ: its page object gives the product and its sto
     return r.length === 2 && r[1].n >= 3 && r.map((x) => `${x.name}:${x.n}`);
   }, 10_000, 'the views and the add received');
   assert.deepEqual(rows, ['add_to_cart:1', 'view_item:3']);
+  // A shop whose pages send no add_to_cart (no GA4): the basket holding the product the shopper
+  // viewed on an earlier page is the add, sent once.
+  const quiet = await visit('capture-colorme.html', async (page) => {
+    await waitForMessages(page, (ms) => ms.length === 1);
+    await page.goto(`${collector.url}/fixtures/capture-colorme.html?basket=2`);
+    await itemsOnceConfigured(page);
+    await page.goto(`${collector.url}/fixtures/capture-colorme.html?basket=2`);
+    await itemsOnceConfigured(page);
+  });
+  assert.equal(quiet.profile.items['170123456'].cart_qty, 2);
+  const added = await eventually(() => {
+    const r = collector.query(`SELECT json_extract(json, '$.params.items[0].quantity') AS q FROM events WHERE visitor_id = '${quiet.profile.visitor_id}' AND name = 'add_to_cart'`);
+    return r.length >= 1 && r.map((x) => x.q);
+  }, 10_000, 'the basket\'s add received');
+  assert.deepEqual(added, [2]);
 });
 
 test('an order placed on Shopify\'s checkout: the custom pixel sends it as the shopper\'s purchase, the storefront\'s next page records it, once', async () => {
