@@ -616,16 +616,19 @@ impl Runtime {
             // an earlier page's, so it pairs with none of this page's adds.
             Source::Cart => {
                 let Some(lines) = v.get("items").and_then(Value::as_array) else { return Ok(false) };
-                let mut added = Vec::new();
+                let (mut added, mut unknown) = (Vec::new(), false);
                 for s in self.profile.items.values_mut() {
                     match crate::capture::in_cart(&s.item, lines) {
                         Some(held) if s.cart_qty > 0.0 => s.cart_qty = held,
                         Some(held) if held > 0.0 => added.push(crate::capture::added(&s.item, held)),
+                        None if s.cart_qty > 0.0 => unknown = true,
                         _ => {}
                     }
                 }
                 self.profile_dirty = true;
-                if added.is_empty() {
+                // An item in Shopcue's cart that cannot be told apart from the lines (a tag
+                // manager's push may name a viewed product by another id) may be that add.
+                if added.is_empty() || unknown {
                     return Ok(false);
                 }
                 page_add = Some(self.page.cart_add.take());
@@ -1558,13 +1561,20 @@ mod tests {
         assert_eq!((rt.profile.items["hat"].cart_qty, in_cart(&rt), rt.outbox.entries().count()), (2.0, 1, queued + 1));
         assert_eq!(rt.page.cart_add, Some((59_001, false)), "the page's own last add");
         assert_eq!(rt.capture("cart", &cart(hat), 60_003, e), Ok(false), "held already: no second add");
+        // A tag manager's add of the cap under another id (no link): it may be the cart's cap,
+        // so the cap the shopper viewed is not added again from the cart.
+        let tagged = parse(r#"{"event":"add_to_cart","ecommerce":{"items":[{"item_id":"GTM-CAP"}]}}"#).unwrap();
+        assert_eq!(rt.capture("datalayer", &tagged, 70_000, e), Ok(true));
+        let both_again = r#"[["7003", "43", "", "hat", "/products/hat?variant=43", 2], ["7002", "42", "", "cap", "/products/cap?variant=42", 1]]"#;
+        assert_eq!(rt.capture("cart", &cart(both_again), 70_001, e), Ok(false));
+        assert_eq!((rt.profile.items["cap"].cart_qty, in_cart(&rt)), (0.0, 2));
         // Switched off in the config.
         rt.set_config(&parse(r#"{"version":1,"site":"demo","capture":{"forms":false},"scenarios":[]}"#).unwrap()).unwrap();
         assert_eq!(rt.capture("form", &form(1.0), 90_000, e), Ok(false));
-        assert_eq!(adds(&rt), 7, "four, the cap's, the hat's, and the hat's again");
+        assert_eq!(adds(&rt), 8, "four, the cap's, the hat's, the hat's again and the tag manager's");
         rt.track("add_to_cart", &parse(r#"{"items":[{"item_id":"LS"}]}"#).unwrap(), 90_001, e).unwrap();
         assert_eq!(rt.capture("cart", &cart("[]"), 90_002, e), Ok(false));
-        assert_eq!(in_cart(&rt), 2, "the LS tracked and the hat: the store's cart is not read");
+        assert_eq!(in_cart(&rt), 3, "the LS tracked, the hat and GTM-CAP: the store's cart is not read");
     }
 
     #[test]
