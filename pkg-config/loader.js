@@ -211,11 +211,17 @@
       // be and taken as JSON-LD is (the same switch, once per element).
       var md = doc.querySelectorAll('[itemscope][itemtype$="schema.org/Product"]');
       if (md.length === 1 && viewDone.indexOf(md[0]) < 0) { viewDone.push(md[0]); live('capture', 'jsonld', microdata(md[0], 0)); }
+      for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
+        if (viewDone.indexOf(views[j]) < 0) {
+          viewDone.push(views[j]);
+          live('capture', 'attributes', { event: 'view_item', items: [itemOf(views[j])] });
+        }
+      }
       // カラーミーショップ's own object (var Colorme, which it prints on every page): a product
       // page's product — its id (the one ColorMe's own GA4 events name), name, tax-included price
       // and, where the shop keeps stock, how many are left —, and the shopper's basket, which
       // Shopcue's cart follows as it follows Shopify's (after ColorMe's checkout, on its own
-      // domain, it is empty). Once a page.
+      // domain, it is empty). Once a page; last, so that an odd object costs the rest nothing.
       var cm = w.Colorme, p = cm && cm.product;
       if (cm && viewDone.indexOf(cm) < 0) {
         viewDone.push(cm);
@@ -226,12 +232,6 @@
             stock: typeof p.stock_num === 'number' && p.stock_num >= 0 ? p.stock_num : undefined }] });
         }
         if (cm.basket && cm.basket.items) live('capture', 'cart', { items: cm.basket.items.map(function (i) { return [String(i.id), i.quantity]; }) });
-      }
-      for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
-        if (viewDone.indexOf(views[j]) < 0) {
-          viewDone.push(views[j]);
-          live('capture', 'attributes', { event: 'view_item', items: [itemOf(views[j])] });
-        }
       }
     });
     // An itemscope's own properties (not those of a scope inside it), as the microdata spec reads
