@@ -231,7 +231,7 @@
             price: p.sales_price_including_tax != null ? p.sales_price_including_tax : p.sales_price,
             stock: typeof p.stock_num === 'number' && p.stock_num >= 0 ? p.stock_num : undefined }] });
         }
-        if (cm.basket && cm.basket.items) live('capture', 'cart', { items: cm.basket.items.map(function (i) { return [String(i.id), i.quantity]; }) });
+        if (cm.basket && cm.basket.items) live('capture', 'cart', { items: cm.basket.items.map(function (i) { return [String(i.id), '?pid=' + i.id, i.quantity]; }) });
       }
     });
     // An itemscope's own properties (not those of a scope inside it), as the microdata spec reads

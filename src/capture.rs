@@ -159,9 +159,10 @@ pub fn added(item: &crate::event::Item, quantity: f64) -> Value {
 
 /// How many of an item of Shopcue's cart the store's own cart holds, whose `lines` each list
 /// the names the line goes by, as texts, and its quantity, a number (Shopify's `/cart.js`: its
-/// product id, variant id, sku, handle and link): the quantities of the lines the item is one
-/// of — its id is one of their names, or its link names the same product page
-/// (`/products/<handle>`, whatever the host, locale or query) —, 0 when it is in none. `None`
+/// product id, variant id, sku, handle and link; カラーミーショップ's basket: its id and
+/// `?pid=<id>`): the quantities of the lines the item is one of — its id is one of their names,
+/// or its link names the same product page (`/products/<handle>`, whatever the host, locale or
+/// query; `?pid=<id>`, whatever the other parameters) —, 0 when it is in none. `None`
 /// where that cannot be told: an item with another id and no product page link, in a cart that
 /// holds anything (it keeps its quantity), or a line that gives none. An empty cart holds nothing.
 ///
@@ -177,6 +178,11 @@ pub fn added(item: &crate::event::Item, quantity: f64) -> Value {
 /// let unknown = Item { id: "GTM-9".into(), ..Item::default() };
 /// assert_eq!([in_cart(&by_id, lines), in_cart(&by_link, lines), in_cart(&variant, lines)], [Some(3.0), Some(3.0), Some(2.0)]);
 /// assert_eq!([in_cart(&gone, lines), in_cart(&unknown, lines), in_cart(&unknown, &[])], [Some(0.0), None, Some(0.0)]);
+/// // カラーミーショップ's basket: each line's id and product page.
+/// let basket = parse(r#"[["170", "?pid=170", 2]]"#).unwrap();
+/// let stole = Item { id: "170".into(), url: Some("https://shop.example/?pid=170&cbid=3".into()), ..Item::default() };
+/// let scarf = Item { id: "171".into(), url: Some("https://shop.example/?pid=171".into()), ..Item::default() };
+/// assert_eq!([in_cart(&stole, basket.as_array().unwrap()), in_cart(&scarf, basket.as_array().unwrap())], [Some(2.0), Some(0.0)]);
 /// ```
 pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> Option<f64> {
     let own = item.url.as_deref().and_then(product_page);
@@ -195,10 +201,15 @@ pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> Option<f64> {
     (found || own.is_some() || lines.is_empty()).then_some(held)
 }
 
-/// The product page a Shopify link names: `/products/<handle>`, without the host, a locale
-/// before it or the query after it.
+/// The product page a link names: Shopify's `/products/<handle>`, without the host, a locale
+/// before it or the query after it; カラーミーショップ's `?pid=<id>` (`pid=<id>`), without the
+/// other parameters.
 fn product_page(link: &str) -> Option<&str> {
-    crate::text::find(link, "/products/").map(|at| crate::text::before(&link[at..], b'?'))
+    use crate::text::{before, find};
+    match find(link, "/products/") {
+        Some(at) => Some(before(&link[at..], b'?')),
+        None => find(link, "?pid=").or_else(|| find(link, "&pid=")).map(|at| before(&link[at + 1..], b'&')),
+    }
 }
 
 /// A GA4 e-commerce push: `{event, ecommerce}` or `['event', name, params]`. Other pushes

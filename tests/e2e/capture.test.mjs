@@ -265,33 +265,36 @@ test('WooCommerce\'s shop page: its add-to-cart buttons add their card\'s produc
 });
 
 test('カラーミーショップ: its page object gives the product and its stock (a low-stock message from it alone), its basket keeps Shopcue\'s cart', async () => {
-  const { profile, shown } = await visit('capture-colorme.html', async (page) => {
+  const { profile, shown } = await visit('capture-colorme.html?pid=170123456', async (page) => {
     const [m] = await waitForMessages(page, (ms) => ms.length === 1);
     assert.equal(m.title, '残りわずか：手織りの リネン ストールは残り2点です');
     await page.click('#add'); // ColorMe's own gtag add_to_cart, under the same product id
     await page.waitForFunction(() => document.body.dataset.added === '1');
     const cart = async () => { await itemsOnceConfigured(page); return page.evaluate(() => window.shopcue('explain').profile.cart); };
     const added = await cart();
-    await page.goto(`${collector.url}/fixtures/capture-colorme.html?basket=3`); // three in ColorMe's basket
+    await page.goto(`${collector.url}/fixtures/capture-colorme.html?pid=170123456&basket=3`); // three in ColorMe's basket
     const held = await cart();
     await eventually(async () => (await profileOf(page))?.items['170123456'].cart_qty === 3, 5000, 'the basket\'s quantity taken');
-    await page.goto(`${collector.url}/fixtures/capture-colorme.html?basket=0`); // bought on ColorMe's checkout
-    return [added, held, await cart()];
+    // Removed in ColorMe's basket page, another product added there: it leaves Shopcue's cart.
+    await page.goto(`${collector.url}/fixtures/capture-colorme.html?pid=170123456&basket=0&other`);
+    const other = await cart();
+    await page.goto(`${collector.url}/fixtures/capture-colorme.html?pid=170123456&basket=0`); // bought on ColorMe's checkout
+    return [added, held, other, await cart()];
   });
-  assert.deepEqual(shown, [1, 1, 0], 'items in the cart: added, the basket holding it, the basket empty');
-  assert.deepEqual(profile.items['170123456'] && [profile.items['170123456'].item.price, profile.items['170123456'].views.length], [5500, 3]);
+  assert.deepEqual(shown, [1, 1, 0, 0], 'items in the cart: added, the basket holding it, another product only, the basket empty');
+  assert.deepEqual(profile.items['170123456'] && [profile.items['170123456'].item.price, profile.items['170123456'].views.length], [5500, 4]);
   const rows = await eventually(() => {
     const r = collector.query(`SELECT name, count(*) AS n FROM events WHERE visitor_id = '${profile.visitor_id}' AND name IN ('view_item', 'add_to_cart') GROUP BY name ORDER BY name`);
-    return r.length === 2 && r[1].n >= 3 && r.map((x) => `${x.name}:${x.n}`);
+    return r.length === 2 && r[1].n >= 4 && r.map((x) => `${x.name}:${x.n}`);
   }, 10_000, 'the views and the add received');
-  assert.deepEqual(rows, ['add_to_cart:1', 'view_item:3']);
+  assert.deepEqual(rows, ['add_to_cart:1', 'view_item:4']);
   // A shop whose pages send no add_to_cart (no GA4): the basket holding the product the shopper
   // viewed on an earlier page is the add, sent once.
-  const quiet = await visit('capture-colorme.html', async (page) => {
+  const quiet = await visit('capture-colorme.html?pid=170123456', async (page) => {
     await waitForMessages(page, (ms) => ms.length === 1);
-    await page.goto(`${collector.url}/fixtures/capture-colorme.html?basket=2`);
+    await page.goto(`${collector.url}/fixtures/capture-colorme.html?pid=170123456&basket=2`);
     await itemsOnceConfigured(page);
-    await page.goto(`${collector.url}/fixtures/capture-colorme.html?basket=2`);
+    await page.goto(`${collector.url}/fixtures/capture-colorme.html?pid=170123456&basket=2`);
     await itemsOnceConfigured(page);
   });
   assert.equal(quiet.profile.items['170123456'].cart_qty, 2);
