@@ -9,11 +9,14 @@
 //! - `data-shopcue-*` attributes on no-code sites (the loader reads the attributes into
 //!   `{"event": "add_to_cart", "items": [{…}]}`).
 //! - A store's own add-to-cart form submitted (Shopify's `/cart/add`, WooCommerce's,
-//!   Magento's, BigCommerce's, EC-CUBE's; the loader recognises them and hands over
-//!   `{"quantity": n}`): the page's product added to the cart ([`crate::runtime::Runtime`]
-//!   knows which product the page shows).
-//! - On Shopify, the store's cart (`/cart.js`): what left it where Shopcue cannot see it
-//!   (Shopify's checkout, a cart drawer, another device) leaves Shopcue's ([`in_cart`]).
+//!   Magento's, BigCommerce's, EC-CUBE's), or WooCommerce's add button on a product card: the
+//!   loader recognises them and hands over `{"quantity": n}`, with the product card the control
+//!   sits in where it is another product's. The card's product, else the page's, is added to
+//!   the cart ([`cart_form`]; [`crate::runtime::Runtime`] knows which product the page shows).
+//! - The store's own cart (Shopify's `/cart.js`, カラーミーショップ's basket): what left it
+//!   where Shopcue cannot see it (the platform's checkout, a cart drawer, another device) leaves
+//!   Shopcue's, what it holds takes its quantity, and what it holds of viewed products Shopcue's
+//!   cart lacks is an add ([`in_cart`]).
 
 use crate::json::{object, Value};
 
@@ -72,8 +75,8 @@ pub struct Switches {
     pub attributes: bool,
     /// History API navigation counts as a page view.
     pub history: bool,
-    /// A store's add-to-cart form adds the page's product to the cart (and, on Shopify, what
-    /// the store's cart no longer holds leaves Shopcue's).
+    /// A store's add-to-cart form or a product card's add button adds to the cart, and the
+    /// store's own cart (Shopify's, カラーミーショップ's) keeps Shopcue's.
     pub forms: bool,
 }
 
@@ -114,7 +117,8 @@ pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
             let items = v.get("items")?.clone();
             DATA_LAYER_EVENTS.contains(&name).then(|| (name.to_string(), object([("items", items)])))
         }
-        // Its item is the page's, which only the runtime knows; a cart is no event.
+        // Its item is a card's or the page's, which only the runtime knows; a cart's event
+        // depends on the profile.
         Source::Form | Source::Cart => None,
     }
 }

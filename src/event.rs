@@ -188,7 +188,8 @@ fn is_event_name(name: &str) -> bool {
 /// GA4 push and JSON-LD gets the same merged item in either order ([`Item::merge_ranked`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rank {
-    /// A cart form the page submitted: its item is the page's own.
+    /// A cart form the page submitted or a product card's add button (its item the page's own
+    /// or the card's), or the store's own cart.
     Form = 1,
     /// schema.org JSON-LD found on the page.
     JsonLd = 2,

@@ -520,10 +520,11 @@ impl Runtime {
         Ok(true)
     }
 
-    /// Whether an `add_to_cart` (`by_form`: from a cart form the page submitted) is one this
-    /// page already counted. A store that tracks its cart form itself (a GA4 push, `track`, a
-    /// `data-shopcue-track` button) reports the same add just before or after the form does:
-    /// a form's add and another within [`SAME_CART_ADD_MS`] are one. Two of one kind are two.
+    /// Whether an `add_to_cart` (`by_form`: from a cart form the page submitted or a product
+    /// card's add button) is one this page already counted. A store that tracks its cart form
+    /// itself (a GA4 push, `track`, a `data-shopcue-track` button) reports the same add just
+    /// before or after the form does: a form's add and another within [`SAME_CART_ADD_MS`] are
+    /// one. Two of one kind are two.
     fn cart_add_again(&mut self, by_form: bool, now: i64) -> bool {
         let again = self.page.cart_add.is_some_and(|(at, form)| form != by_form && now - at < SAME_CART_ADD_MS);
         if !again {
