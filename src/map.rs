@@ -56,6 +56,11 @@ impl<V> Map<V> {
         Some(self.0.remove(i).1)
     }
 
+    /// Keeps only the entries for which `keep` is `true`, visiting each once in insertion order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &V) -> bool) {
+        self.0.retain(|(k, v)| keep(k, v));
+    }
+
     /// Entries in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
         self.0.iter().map(|(k, v)| (k, v))

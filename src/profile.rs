@@ -18,6 +18,8 @@ pub const SESSION_TIMEOUT_MS: i64 = 30 * 60 * 1000;
 pub const MAX_VIEW_TIMES: usize = 20;
 /// Items kept; beyond this the least valuable (viewed-only, oldest) are forgotten first.
 pub const MAX_ITEMS: usize = 300;
+/// Items forgotten together, beyond the excess, when new ones pass [`MAX_ITEMS`].
+pub const FORGET_AT_ONCE: usize = MAX_ITEMS / 20;
 /// Page-view times kept (for "20 page views in 7 days" style rules).
 pub const MAX_PAGE_VIEWS: usize = 100;
 /// Coupons kept.
@@ -335,45 +337,54 @@ impl Profile {
         self.items.values().filter(|s| s.cart_qty > 0.0)
     }
 
+    /// Makes room when the items pass [`MAX_ITEMS`]: down to [`MAX_ITEMS`] − [`FORGET_AT_ONCE`],
+    /// so that a long-time shopper's profile, full, pays one pass over its items for every
+    /// [`FORGET_AT_ONCE`] new ones instead of one pass for each.
     fn forget_excess(&mut self) {
-        self.forget_least_valuable(self.items.len().saturating_sub(MAX_ITEMS));
+        let excess = self.items.len().saturating_sub(MAX_ITEMS);
+        if excess > 0 {
+            self.forget_least_valuable(excess + FORGET_AT_ONCE);
+        }
     }
 
     /// Forgets `n` items, least valuable first: viewed-only before favorites, cart and
-    /// purchases; within each, the longest unseen first.
+    /// purchases; within each, the longest unseen first. One pass over the items, whatever `n`
+    /// (the `n` least valuable so far are kept in order), and one to remove them.
     fn forget_least_valuable(&mut self, n: usize) {
-        // One scan per item forgotten: `n` is 1 when a new item meets a full profile (every
-        // `track` of an unseen item then), a tenth of the items when storage is short.
-        for _ in 0..n {
-            let least = self.items.iter().min_by_key(|(id, s)| {
-                let weight = if s.cart_qty > 0.0 || s.purchased_at.is_some() { 2 } else { u8::from(s.favorite_at.is_some()) };
-                (weight, s.seen_at, *id)
-            });
-            let Some(id) = least.map(|(id, _)| id.clone()) else { return };
-            self.items.remove(&id);
+        if n == 0 {
+            return;
         }
+        let mut least: Vec<((u8, i64, &String), usize)> = Vec::with_capacity(n + 1);
+        for (i, (id, s)) in self.items.iter().enumerate() {
+            let weight = if s.cart_qty > 0.0 || s.purchased_at.is_some() { 2 } else { u8::from(s.favorite_at.is_some()) };
+            let key = (weight, s.seen_at, id);
+            if least.len() == n && least.last().is_some_and(|(last, _)| key >= *last) {
+                continue;
+            }
+            least.push((key, i));
+            crate::sort::sort_by(&mut least, |a, b| a.0.cmp(&b.0));
+            least.truncate(n);
+        }
+        let mut gone = vec![false; self.items.len()];
+        for (_, i) in least {
+            gone[i] = true;
+        }
+        let mut gone = gone.into_iter();
+        self.items.retain(|_, _| !gone.next().unwrap_or(false));
     }
 
     /// Expires by age (at each page view): items viewed only after [`VIEWED_TTL_MS`],
     /// favorites and cart after [`KEPT_TTL_MS`], purchases after [`PURCHASED_TTL_MS`] — each
     /// counted from when the item was last seen or bought — and page views older than 90 days.
     pub fn compact(&mut self, now: i64) {
-        let stale: Vec<String> = self
-            .items
-            .iter()
-            .filter(|(_, s)| {
-                let kept = s.cart_qty > 0.0 || s.favorite_at.is_some() || s.notify_at.is_some();
-                match s.purchased_at {
-                    Some(bought) => now - bought.max(s.seen_at) > PURCHASED_TTL_MS,
-                    None if kept => now - s.seen_at > KEPT_TTL_MS,
-                    None => now - s.seen_at > VIEWED_TTL_MS,
-                }
-            })
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in stale {
-            self.items.remove(&id);
-        }
+        self.items.retain(|_, s| {
+            let kept = s.cart_qty > 0.0 || s.favorite_at.is_some() || s.notify_at.is_some();
+            match s.purchased_at {
+                Some(bought) => now - bought.max(s.seen_at) <= PURCHASED_TTL_MS,
+                None if kept => now - s.seen_at <= KEPT_TTL_MS,
+                None => now - s.seen_at <= VIEWED_TTL_MS,
+            }
+        });
         self.page_views.retain(|t| now - t <= VIEWED_TTL_MS);
     }
 
@@ -800,9 +811,38 @@ mod tests {
         for i in 0..MAX_ITEMS + 50 {
             p.apply(&ev("view_item", &format!(r#"{{"items":[{{"item_id":"v{i}"}}]}}"#)), 1 + i as i64);
         }
-        assert_eq!(p.items.len(), MAX_ITEMS);
+        // Each time the items passed 300, the 16 least valuable went at once (301 → 285): at the
+        // 301st item, then every 16 more; the last 2 of the 351 came after that.
+        assert_eq!(p.items.len(), MAX_ITEMS - FORGET_AT_ONCE + 2);
         assert!(p.items.contains_key("keep"), "cart items outlive views");
-        assert!(!p.items.contains_key("v0"), "oldest views go first");
+        let views: Vec<&String> = p.items.keys().filter(|k| *k != "keep").collect();
+        let first = 350 - views.len();
+        assert_eq!(views[0], &format!("v{first}"), "the oldest views went first, and only they");
+        assert_eq!(views.last().unwrap(), &"v349");
+    }
+
+    #[test]
+    fn a_full_profile_forgets_the_least_valuable_at_once_in_order() {
+        let mut p = Profile::default();
+        // Views from newest to oldest in insertion order, a favorite and a cart item among them.
+        for i in 0..MAX_ITEMS {
+            p.apply(&ev("view_item", &format!(r#"{{"items":[{{"item_id":"v{i}"}}]}}"#)), 10_000 - i as i64);
+        }
+        p.apply(&ev("add_to_wishlist", r#"{"items":[{"item_id":"v299"}]}"#), 1);
+        p.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"v298"}]}"#), 1);
+        assert_eq!(p.items.len(), MAX_ITEMS);
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"new"}]}"#), 20_000);
+        assert_eq!(p.items.len(), MAX_ITEMS - FORGET_AT_ONCE);
+        // The 16 forgotten: the views unseen longest (v297 back to v282), not the favorite
+        // or the cart item, though they were seen before any of them.
+        for i in 0..MAX_ITEMS {
+            let kept = p.items.contains_key(&format!("v{i}"));
+            assert_eq!(kept, !(282..=297).contains(&i), "v{i}");
+        }
+        assert!(p.items.contains_key("new"));
+        // The order of the rest is kept.
+        let order: Vec<&String> = p.items.keys().take(3).collect();
+        assert_eq!(order, ["v0", "v1", "v2"]);
     }
 
     #[test]
