@@ -259,7 +259,8 @@
     }
     // The product card an add-to-cart control sits in (a listing's, a related product's): the
     // nearest element around it that links to a page other than the control's own; its name
-    // (a heading or a title, else that link's text), link and price as the card shows them.
+    // (a heading or a title, else the link's first text: EC-CUBE's link holds the name, a
+    // description and the price, a paragraph each), link and price as the card shows them.
     // `id` is the card's product as the store names it (its sku where the control says it);
     // else the link's path.
     function card(el, id) {
@@ -268,7 +269,9 @@
         if (!a) continue;
         // Magento's amount; WooCommerce's, its sale price first; Dawn's; a theme's price.
         for (var i = 0, p, sel = ['[data-price-amount]', 'ins .amount', '.price-item--last', '[class*=price]']; !p && i < sel.length; i++) p = c.querySelector(sel[i]);
-        return { item_id: id || a.pathname, item_name: (c.querySelector('h2,h3,h4,[class*=title],[class*=name]') || a).textContent.replace(/\s+/g, ' ').trim(),
+        var h = c.querySelector('h2,h3,h4,[class*=title],[class*=name]'), t = doc.createTreeWalker(a, 4), n;
+        if (!h) while ((n = t.nextNode()) && !n.data.trim());
+        return { item_id: id || a.pathname, item_name: (h || n || a).textContent.replace(/\s+/g, ' ').trim(),
           price: p && (p.getAttribute('data-price-amount') || p.textContent), url: a.href };
       }
     }
@@ -321,6 +324,7 @@
       });
       w.addEventListener('popstate', navigated);
       doc.addEventListener('click', guard(function (ev) {
+        sent = null;
         var el = ev.target.closest('[data-shopcue-track]'), woo = ev.target.closest('.add_to_cart_button:is(.ajax_add_to_cart,[href*=add-to-cart])');
         if (el && el.closest('[data-shopcue-item]')) {
           live('capture', 'attributes', { event: el.getAttribute('data-shopcue-track'), items: [itemOf(el)] });
@@ -336,21 +340,33 @@
       // WooCommerce's add-to-cart button), in the form's quantity: the page's product (the core
       // takes it on a page that viewed one), or the card's (card above) where the form is another
       // product's: a Magento product list's (data-role="tocart-form": related products, upsells),
+      // an EC-CUBE list's (/products/add_cart/<id> on a page other than /products/detail/<id>),
       // or on Shopify one for a variant the page's product does not have (a collection's quick
       // add, a recommendation's). A form for another product on no card adds nothing. The core
       // takes it as one add with the store's own report of it.
-      doc.addEventListener('submit', guard(function (ev) {
-        var f = ev.target, el = f.elements, path = new URL(f.getAttribute('action') || '', doc.baseURI).pathname;
+      // sent: the form the click being dispatched submitted (the click listener above clears it).
+      var sent, cartForm = guard(function (f) {
+        sent = f;
+        var el = f.elements, path = new URL(f.getAttribute('action') || '', doc.baseURI).pathname, ec = /\/products\/add_cart\/(\d+)/.exec(path);
         var meta = w.ShopifyAnalytics && w.ShopifyAnalytics.meta, id = el.namedItem('id'), c;
         if (!(/\/(cart\/add(\.js)?|checkout\/cart\/add|products\/add_cart)(\/|$)/.test(path) || el.namedItem('add-to-cart') ||
           /\/cart\.php$/.test(path) && (el.namedItem('action') || {}).value === 'add')) return;
         var q = el.namedItem('quantity') || el.namedItem('qty'), p = el.namedItem('product-id') || el.namedItem('product');
-        if (f.getAttribute('data-role') === 'tocart-form' ||
+        if (f.getAttribute('data-role') === 'tocart-form' || ec && (w.location.pathname + '/').indexOf('/products/detail/' + ec[1] + '/') < 0 ||
           meta && id && !((meta.product || {}).variants || []).some(function (v) { return String(v.id) === id.value; })) {
           if (!(c = card(f, f.getAttribute('data-product-sku') || p && p.value))) return;
         }
         live('capture', 'form', { quantity: q && +q.value, card: c });
-      }), { capture: true });
+      });
+      doc.addEventListener('submit', function (ev) { cartForm(ev.target); }, { capture: true });
+      // A theme that sends the form itself from its button's click fires no submit: EC-CUBE's
+      // cancels the click and posts the form by XHR. A click on a cart form's submit button that
+      // the page cancelled, with the form valid (nothing left to choose), is that add: once, should
+      // the page submit the form itself as well (sent, set by the submit during the click).
+      doc.addEventListener('click', guard(function (ev) {
+        var b = ev.target.closest('button,input'), f = b && b.form;
+        if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && f.checkValidity()) cartForm(f);
+      }));
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
         // on its own or inside the view the app mounts (React, Vue, Turbo add a whole subtree).

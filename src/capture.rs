@@ -9,7 +9,8 @@
 //! - `data-shopcue-*` attributes on no-code sites (the loader reads the attributes into
 //!   `{"event": "add_to_cart", "items": [{…}]}`).
 //! - A store's own add-to-cart form submitted (Shopify's `/cart/add`, WooCommerce's,
-//!   Magento's, BigCommerce's, EC-CUBE's), or WooCommerce's add button on a product card: the
+//!   Magento's, BigCommerce's, EC-CUBE's; also one the theme sends itself from its button's
+//!   cancelled click, as EC-CUBE's does), or WooCommerce's add button on a product card: the
 //!   loader recognises them and hands over `{"quantity": n}`, with the product card the control
 //!   sits in where it is another product's. The card's product, else the page's, is added to
 //!   the cart ([`cart_form`]; [`crate::runtime::Runtime`] knows which product the page shows).

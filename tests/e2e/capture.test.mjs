@@ -264,6 +264,44 @@ test('WooCommerce\'s shop page: its add-to-cart buttons add their card\'s produc
   assert.deepEqual(rows, ['456', 'TOTE-1']);
 });
 
+test('EC-CUBE: its product page\'s and its list\'s cart buttons, cancelled by the theme and posted by XHR, are one add each', async () => {
+  const addsOf = (visitor) => eventually(() => {
+    const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item, json_extract(json, '$.params.items[0].quantity') AS q
+      FROM events WHERE visitor_id = '${visitor}' AND name = 'add_to_cart'`);
+    return rows.length >= 1 && rows.map((r) => `${r.item}×${r.q}`).sort();
+  }, 10_000, 'add_to_cart received');
+  // The product page: the size not chosen, the browser's validation stops the form (no add);
+  // chosen, 2 of the page's product (its JSON-LD's sku), once.
+  const detail = await visit('eccube/products/detail/8/', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.fill('#quantity', '2');
+    await page.click('.add-cart');
+    await page.selectOption('#classcategory_id1', '4');
+    await page.click('.add-cart');
+    await page.waitForFunction(() => document.body.dataset.added === '1');
+    await itemsOnceConfigured(page);
+  });
+  const sand = detail.profile.items['sand-01'];
+  assert.deepEqual([sand.item.item_name, sand.cart_qty, sand.cart_price], ['チェリーアイスサンド', 2, 3080]);
+  assert.deepEqual(await addsOf(detail.profile.visitor_id), ['sand-01×2']);
+  // The list: each card's button adds its card's product — its name (the link's first text, not
+  // its description and price), its price (a range is left out), its link.
+  const list = await visit('eccube/products/list/', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.fill('#quantity9', '3');
+    await page.click('#add9');
+    await page.waitForFunction(() => document.body.dataset.added === '1');
+    await page.click('#add10');
+    await page.waitForFunction(() => document.body.dataset.added === '2');
+    await itemsOnceConfigured(page);
+  });
+  const cake = list.profile.items['/fixtures/eccube/products/detail/9'], gift = list.profile.items['/fixtures/eccube/products/detail/10'];
+  assert.deepEqual([cake.item.item_name, cake.cart_qty, cake.cart_price, cake.item.url],
+    ['ベイクドチーズケーキ', 3, 1650, `${collector.url}/fixtures/eccube/products/detail/9`]);
+  assert.deepEqual([gift.item.item_name, gift.cart_qty, gift.item.price], ['フルーツギフト', 1, undefined]);
+  assert.deepEqual(await addsOf(list.profile.visitor_id), ['/fixtures/eccube/products/detail/10×1', '/fixtures/eccube/products/detail/9×3']);
+});
+
 test('カラーミーショップ: its page object gives the product and its stock (a low-stock message from it alone), its basket keeps Shopcue\'s cart', async () => {
   const { profile, shown } = await visit('capture-colorme.html?pid=170123456', async (page) => {
     const [m] = await waitForMessages(page, (ms) => ms.length === 1);
