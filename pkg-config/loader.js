@@ -347,6 +347,9 @@
       // sent: the form the click being dispatched submitted (the click listener above clears it).
       var sent, cartForm = guard(function (f) {
         sent = f;
+        // Not a form the page will refuse: a native constraint broken, or a field marked required
+        // still empty (Magento's size and colour swatches, aria-required, until one is chosen).
+        if (!f.checkValidity() || [].some.call(f.elements, function (x) { return x.getAttribute('aria-required') === 'true' && !x.value; })) return;
         var el = f.elements, path = new URL(f.getAttribute('action') || '', doc.baseURI).pathname, ec = /\/products\/add_cart\/(\d+)/.exec(path);
         var meta = w.ShopifyAnalytics && w.ShopifyAnalytics.meta, id = el.namedItem('id'), c;
         if (!(/\/(cart\/add(\.js)?|checkout\/cart\/add|products\/add_cart)(\/|$)/.test(path) || el.namedItem('add-to-cart') ||
@@ -361,11 +364,12 @@
       doc.addEventListener('submit', function (ev) { cartForm(ev.target); }, { capture: true });
       // A theme that sends the form itself from its button's click fires no submit: EC-CUBE's
       // cancels the click and posts the form by XHR. A click on a cart form's submit button that
-      // the page cancelled, with the form valid (nothing left to choose), is that add: once, should
-      // the page submit the form itself as well (sent, set by the submit during the click).
+      // the page cancelled is that add (cartForm: if the form is valid): once, should the page
+      // submit the form itself as well (sent, set by the submit during the click). Not a button
+      // shown disabled (WooCommerce's, until a variation is chosen: it cancels the click).
       doc.addEventListener('click', guard(function (ev) {
         var b = ev.target.closest('button,input'), f = b && b.form;
-        if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && f.checkValidity()) cartForm(f);
+        if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && !b.matches('.disabled,[aria-disabled=true]')) cartForm(f);
       }));
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added

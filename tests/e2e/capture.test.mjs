@@ -225,9 +225,21 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
     await Promise.all([page.waitForURL(/added/), page.click('#add')]);
   });
   assert.deepEqual([gtm.profile.items['123'].cart_qty, gtm.profile.items['form-1'].cart_qty ?? 0], [3, 0]);
+  // A variable product's button, shown disabled until a variation is chosen: its click, which
+  // WooCommerce cancels, adds nothing; once chosen, the form posts: one add.
+  const variable = await visit('capture-cartform.html?woo&variable', async (page) => {
+    await itemsOnceConfigured(page);
+    await page.click('#add');
+    await page.click('#choose');
+    await Promise.all([page.waitForURL(/added/), page.click('#add')]);
+  });
+  assert.equal(variable.profile.items['form-1'].cart_qty, 3);
+  assert.deepEqual(await adds(variable, 1), ['form-1×3']);
   const magento = await visit('capture-cartform.html?magento', async (page) => {
     await itemsOnceConfigured(page);
     await page.click('#related'); // a related product's form: its card's product, not the page's
+    await page.click('#add'); // no size chosen: Magento's validation refuses the form, no add
+    await page.click('#swatch');
     await page.click('#add');
     await page.waitForFunction(() => document.body.dataset.added === '1');
   });
