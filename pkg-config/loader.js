@@ -258,21 +258,24 @@
       return item;
     }
     // The product card an add-to-cart control sits in (a listing's, a related product's): the
-    // nearest element around it that links to a page other than the control's own; its name
-    // (a heading or a title, else the link's first text: EC-CUBE's link holds the name, a
-    // description and the price, a paragraph each), link and price as the card shows them.
-    // `id` is the card's product as the store names it (its sku where the control says it);
-    // else the link's path.
+    // nearest element around it that links to a page other than the control's own and names its
+    // product (a heading or a title, else the link's first text: EC-CUBE's link holds the name,
+    // a description and the price, a paragraph each; BigCommerce's button sits beside an image
+    // link that names nothing, inside a figure the card's title is outside of); its link and
+    // price as the card shows them. `id` is the card's product as the store names it (its sku
+    // where the control says it); else the link's path.
     function card(el, id) {
       for (var c = el.parentElement; c && c !== doc.body; c = c.parentElement) {
-        var a = c.querySelector('a[href]:not([href^="#"],[href*=add-to-cart])');
+        var a = c.querySelector('a[href]:not([href^="#"],[href*=add-to-cart],[href*="action=add"])');
         if (!a) continue;
-        // Magento's amount; WooCommerce's, its sale price first; Dawn's; a theme's price.
-        for (var i = 0, p, sel = ['[data-price-amount]', 'ins .amount', '.price-item--last', '[class*=price]']; !p && i < sel.length; i++) p = c.querySelector(sel[i]);
-        var h = c.querySelector('h2,h3,h4,[class*=title],[class*=name]'), t = doc.createTreeWalker(a, 4), n;
+        var h = c.querySelector('h2,h3,h4,[class*=title],[class*=name]'), t = doc.createTreeWalker(a, 4), n, name;
         if (!h) while ((n = t.nextNode()) && !n.data.trim());
-        return { item_id: id || a.pathname, item_name: (h || n || a).textContent.replace(/\s+/g, ' ').trim(),
-          price: p && (p.getAttribute('data-price-amount') || p.textContent), url: a.href };
+        if (!(name = (h || n || a).textContent.replace(/\s+/g, ' ').trim())) continue;
+        // Magento's amount; WooCommerce's, its sale price first; Dawn's; BigCommerce's (not its
+        // hidden MSRP); a theme's price.
+        for (var i = 0, p, sel = ['[data-price-amount]', 'ins .amount', '.price-item--last', '[data-product-price-with-tax],[data-product-price-without-tax]',
+          '[class*=price]']; !p && i < sel.length; i++) p = c.querySelector(sel[i]);
+        return { item_id: id || a.pathname, item_name: name, price: p && (p.getAttribute('data-price-amount') || p.textContent), url: a.href };
       }
     }
     var lastUrl = w.location.href.split('#')[0];
@@ -325,14 +328,15 @@
       w.addEventListener('popstate', navigated);
       doc.addEventListener('click', guard(function (ev) {
         sent = null;
-        var el = ev.target.closest('[data-shopcue-track]'), woo = ev.target.closest('.add_to_cart_button:is(.ajax_add_to_cart,[href*=add-to-cart])');
+        var el = ev.target.closest('[data-shopcue-track]'), add = ev.target.closest('.add_to_cart_button:is(.ajax_add_to_cart,[href*=add-to-cart]),a[href*="cart.php?action=add"]');
         if (el && el.closest('[data-shopcue-item]')) {
           live('capture', 'attributes', { event: el.getAttribute('data-shopcue-track'), items: [itemOf(el)] });
         }
         // WooCommerce's add-to-cart buttons on a product card (the shop's listings, related
-        // products): an add of the card's product, whether it adds by AJAX or by its link
+        // products), and BigCommerce's links (cart.php?action=add…, which add and lead to the
+        // cart): an add of the card's product, whether it adds by AJAX or by its link
         // (?add-to-cart=…). A variable product's button only leads to its page.
-        var d = woo && woo.dataset, c = woo && card(woo, d.product_sku || d.product_id);
+        var d = add && add.dataset, c = add && card(add, d.product_sku || d.product_id || d.productId);
         if (c) live('capture', 'form', { quantity: +d.quantity, card: c });
       }), { capture: true, passive: true });
       // The store's own add-to-cart form, submitted (Shopify's /cart/add, Magento's

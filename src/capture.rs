@@ -10,9 +10,9 @@
 //!   `{"event": "add_to_cart", "items": [{…}]}`).
 //! - A store's own add-to-cart form submitted (Shopify's `/cart/add`, WooCommerce's,
 //!   Magento's, BigCommerce's, EC-CUBE's; also one the theme sends itself from its button's
-//!   cancelled click, as EC-CUBE's does), or WooCommerce's add button on a product card: the
-//!   loader recognises them and hands over `{"quantity": n}`, with the product card the control
-//!   sits in where it is another product's. The card's product, else the page's, is added to
+//!   cancelled click, as EC-CUBE's does), or WooCommerce's add button or BigCommerce's add link
+//!   on a product card: the loader recognises them and hands over `{"quantity": n}`, with the
+//!   product card the control sits in where it is another product's. The card's product, else the page's, is added to
 //!   the cart ([`cart_form`]; [`crate::runtime::Runtime`] knows which product the page shows).
 //! - The store's own cart (Shopify's `/cart.js`, カラーミーショップ's basket): what left it
 //!   where Shopcue cannot see it (the platform's checkout, a cart drawer, another device) leaves

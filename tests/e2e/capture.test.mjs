@@ -276,6 +276,23 @@ test('WooCommerce\'s shop page: its add-to-cart buttons add their card\'s produc
   assert.deepEqual(rows, ['456', 'TOTE-1']);
 });
 
+test('BigCommerce\'s category page: a card\'s Add to Cart link adds its card\'s product, named by the card\'s title beyond the figure it sits in, at its sale price', async () => {
+  const shop = await visit('capture-bigcommerce.html', async (page) => {
+    await itemsOnceConfigured(page);
+    await Promise.all([page.waitForURL(/cart\.php/), page.click('#add')]); // it adds, and leads to the cart
+  });
+  const terrarium = shop.profile.items['/fixtures/bigcommerce/orbit-terrarium-large/'];
+  assert.deepEqual([terrarium.item.item_name, terrarium.cart_qty, terrarium.cart_price, terrarium.item.url],
+    ['Orbit Terrarium - Large', 1, 109, `${collector.url}/fixtures/bigcommerce/orbit-terrarium-large/`]);
+  assert.deepEqual(Object.keys(shop.profile.items), ['/fixtures/bigcommerce/orbit-terrarium-large/']);
+  const rows = await eventually(() => {
+    const r = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item FROM events
+      WHERE visitor_id = '${shop.profile.visitor_id}' AND name = 'add_to_cart'`);
+    return r.length >= 1 && r.map((x) => x.item);
+  }, 10_000, 'the add received');
+  assert.deepEqual(rows, ['/fixtures/bigcommerce/orbit-terrarium-large/']);
+});
+
 test('EC-CUBE: its product page\'s and its list\'s cart buttons, cancelled by the theme and posted by XHR, are one add each', async () => {
   const addsOf = (visitor) => eventually(() => {
     const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item, json_extract(json, '$.params.items[0].quantity') AS q
