@@ -351,13 +351,14 @@
       // sent: the form the click being dispatched submitted (the click listener above clears it).
       var sent, cartForm = guard(function (f) {
         sent = f;
-        // Not a form the page will refuse: a native constraint broken, or a field marked required
-        // still empty (Magento's size and colour swatches, aria-required, until one is chosen).
-        if (!f.checkValidity() || [].some.call(f.elements, function (x) { return x.getAttribute('aria-required') === 'true' && !x.value; })) return;
         var el = f.elements, path = new URL(f.getAttribute('action') || '', doc.baseURI).pathname, ec = /\/products\/add_cart\/(\d+)/.exec(path);
         var meta = w.ShopifyAnalytics && w.ShopifyAnalytics.meta, id = el.namedItem('id'), c;
         if (!(/\/(cart\/add(\.js)?|checkout\/cart\/add|products\/add_cart)(\/|$)/.test(path) || el.namedItem('add-to-cart') ||
           /\/cart\.php$/.test(path) && (el.namedItem('action') || {}).value === 'add')) return;
+        // Not a form the page will refuse: a native constraint broken (:invalid, which fires no
+        // invalid events as checkValidity() would), or a field marked required still empty
+        // (Magento's size and colour swatches, aria-required, until one is chosen).
+        if (f.matches(':invalid') || [].some.call(f.elements, function (x) { return x.getAttribute('aria-required') === 'true' && !x.value; })) return;
         var q = el.namedItem('quantity') || el.namedItem('qty'), p = el.namedItem('product-id') || el.namedItem('product');
         if (f.getAttribute('data-role') === 'tocart-form' || ec && (w.location.pathname + '/').indexOf('/products/detail/' + ec[1] + '/') < 0 ||
           meta && id && !((meta.product || {}).variants || []).some(function (v) { return String(v.id) === id.value; })) {

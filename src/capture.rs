@@ -12,8 +12,9 @@
 //!   Magento's, BigCommerce's, EC-CUBE's; also one the theme sends itself from its button's
 //!   cancelled click, as EC-CUBE's does), or WooCommerce's add button or BigCommerce's add link
 //!   on a product card: the loader recognises them and hands over `{"quantity": n}`, with the
-//!   product card the control sits in where it is another product's. The card's product, else the page's, is added to
-//!   the cart ([`cart_form`]; [`crate::runtime::Runtime`] knows which product the page shows).
+//!   product card the control sits in where it is another product's. The card's product, else
+//!   the page's, is added to the cart ([`cart_form`]; [`crate::runtime::Runtime`] knows which
+//!   product the page shows).
 //! - The store's own cart (Shopify's `/cart.js`, カラーミーショップ's basket): what left it
 //!   where Shopcue cannot see it (the platform's checkout, a cart drawer, another device) leaves
 //!   Shopcue's, what it holds takes its quantity, and what it holds of viewed products Shopcue's

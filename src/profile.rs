@@ -339,7 +339,7 @@ impl Profile {
 
     /// Makes room when the items pass [`MAX_ITEMS`]: down to [`MAX_ITEMS`] − [`FORGET_AT_ONCE`],
     /// so that a long-time shopper's profile, full, pays one pass over its items for every
-    /// [`FORGET_AT_ONCE`] new ones instead of one pass for each.
+    /// [`FORGET_AT_ONCE`] + 1 new ones instead of one pass for each.
     fn forget_excess(&mut self) {
         let excess = self.items.len().saturating_sub(MAX_ITEMS);
         if excess > 0 {
