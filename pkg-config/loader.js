@@ -263,7 +263,8 @@
     // a description and the price, a paragraph each; BigCommerce's button sits beside an image
     // link that names nothing, inside a figure the card's title is outside of); its link and
     // price as the card shows them. `id` is the card's product as the store names it (its sku
-    // where the control says it); else the link's path.
+    // where the control says it); else the link's address without its query, as a product page's
+    // JSON-LD names a product by its URL where it gives no id (EC-CUBE's without a code).
     function card(el, id) {
       for (var c = el.parentElement; c && c !== doc.body; c = c.parentElement) {
         var a = c.querySelector('a[href]:not([href^="#"],[href*=add-to-cart],[href*="action=add"])');
@@ -275,7 +276,7 @@
         // hidden MSRP); a theme's price.
         for (var i = 0, p, sel = ['[data-price-amount]', 'ins .amount', '.price-item--last', '[data-product-price-with-tax],[data-product-price-without-tax]',
           '[class*=price]']; !p && i < sel.length; i++) p = c.querySelector(sel[i]);
-        return { item_id: id || a.pathname, item_name: name, price: p && (p.getAttribute('data-price-amount') || p.textContent), url: a.href };
+        return { item_id: id || a.origin + a.pathname, item_name: name, price: p && (p.getAttribute('data-price-amount') || p.textContent), url: a.href };
       }
     }
     var lastUrl = w.location.href.split('#')[0];

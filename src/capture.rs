@@ -339,9 +339,12 @@ fn product(node: &Value) -> Option<Value> {
         other => (other, other),
     };
     // Without an id of its own (a Shopify product whose variants have no SKU at the product
-    // level), its first offer's sku, else its URL: the same product on every page, whatever
-    // is in stock.
-    let id = own_id.or_else(|| first.and_then(|o| text(o.get("sku")))).or_else(|| text(node.get("url")))?;
+    // level), its first offer's sku, else its URL, else its first offer's (EC-CUBE's products
+    // without a product code): the same product on every page, whatever is in stock.
+    let id = own_id
+        .or_else(|| first.and_then(|o| text(o.get("sku"))))
+        .or_else(|| text(node.get("url")))
+        .or_else(|| first.and_then(|o| text(o.get("url"))))?;
     let mut item = vec![("item_id".to_string(), Value::String(id))];
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
@@ -495,6 +498,11 @@ mod tests {
                 "offers":[{"@type":"Offer","price":"25.00","priceCurrency":"USD"}]}"#,
         );
         assert_eq!(no_skus.get("item_id").and_then(Value::as_str), Some("https://shop.example/products/tee"), "its URL");
+        // EC-CUBE 4.2's JSON-LD for a product without a product code: its offer's URL.
+        let no_code = item(
+            r#"{"@type":"Product","name":"ケーキ","offers":{"@type":"Offer","url":"https://shop.example/products/detail/9","price":1650,"availability":"InStock"}}"#,
+        );
+        assert_eq!(no_code.get("item_id").and_then(Value::as_str), Some("https://shop.example/products/detail/9"));
         // The first variant sold out: the first on sale gives the price and stock (what the page
         // shows), the first its id (the same whatever is in stock).
         let sold_first = offers.replace("InStock", "Was").replace("OutOfStock", "InStock").replace("Was", "OutOfStock");
