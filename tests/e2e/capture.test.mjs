@@ -237,6 +237,7 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
   assert.deepEqual(await adds(variable, 1), ['form-1×3']);
   const magento = await visit('capture-cartform.html?magento', async (page) => {
     await itemsOnceConfigured(page);
+    await page.click('#tee'); // a configurable product's card, no colour chosen: no add
     await page.click('#related'); // a related product's form: its card's product, not the page's
     await page.click('#add'); // no size chosen: Magento's validation refuses the form, no add
     await page.click('#swatch');
@@ -244,6 +245,7 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
     await page.waitForFunction(() => document.body.dataset.added === '1');
   });
   assert.deepEqual([magento.profile.items['form-1'].cart_qty, magento.profile.items['MG-7']], [2, undefined]);
+  assert.equal(magento.profile.items.WS12, undefined, 'a configurable product with no colour chosen');
   const bag = magento.profile.items['24-MB01'];
   assert.deepEqual([bag.item.item_name, bag.cart_qty, bag.cart_price], ['Joust Duffle Bag', 1, 3400]);
   const once = await eventually(() => {
