@@ -94,6 +94,13 @@ async function visit(fixture, steps) {
   return { profile, shown, received, viewed };
 }
 
+/** The add_to_cart events the collector holds for `visit`'s visitor, as `item×quantity`, once `n` arrived. */
+const adds = (v, n) => eventually(() => {
+  const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item,
+    json_extract(json, '$.params.items[0].quantity') AS q FROM events WHERE visitor_id = '${v.profile.visitor_id}' AND name = 'add_to_cart'`);
+  return rows.length >= n && rows.map((r) => `${r.item}×${r.q}`).sort();
+}, 10_000, `${n} add_to_cart received`);
+
 /** Steps for `visit` that wait for the one message and report its title. */
 const oneTitle = async (page) => (await waitForMessages(page, (ms) => ms.length === 1))[0].title;
 
@@ -155,12 +162,6 @@ test('a thank-you page counts its order once: its push and the site\'s own track
 });
 
 test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooCommerce, Magento), once beside the store\'s own push, and a card\'s form its card\'s; Shopify\'s empty cart empties Shopcue\'s', async () => {
-  /** The add_to_cart events the collector holds for `visit`'s visitor, as `item×quantity`, once `n` arrived. */
-  const adds = (v, n) => eventually(() => {
-    const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item,
-      json_extract(json, '$.params.items[0].quantity') AS q FROM events WHERE visitor_id = '${v.profile.visitor_id}' AND name = 'add_to_cart'`);
-    return rows.length >= n && rows.map((r) => `${r.item}×${r.q}`).sort();
-  }, 10_000, `${n} add_to_cart received`);
   // Shopify (Dawn): a recommendation's quick add (another product's variant) adds the card's
   // product, not the page's; the product form, its quantity box outside it, posted by the
   // theme's fetch, the page's. The next pages read the store's own cart (/cart.js): holding
@@ -270,12 +271,7 @@ test('WooCommerce\'s shop page: its add-to-cart buttons add their card\'s produc
   assert.deepEqual([tote.item.item_name, tote.cart_qty, tote.cart_price, tote.item.url], ['リネンのトート', 1, 2400, `${collector.url}/fixtures/product/linen-tote/`]);
   assert.deepEqual([socks.item.item_name, socks.cart_qty, socks.cart_price], ['綿の靴下', 1, 1200]);
   assert.equal(shop.profile.items['789'], undefined, 'Select options adds nothing');
-  const rows = await eventually(() => {
-    const r = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item FROM events
-      WHERE visitor_id = '${shop.profile.visitor_id}' AND name = 'add_to_cart' ORDER BY item`);
-    return r.length >= 2 && r.map((x) => x.item);
-  }, 10_000, 'both adds received');
-  assert.deepEqual(rows, ['456', 'TOTE-1']);
+  assert.deepEqual(await adds(shop, 2), ['456×1', 'TOTE-1×1']);
 });
 
 test('BigCommerce\'s category page: a card\'s Add to Cart link adds its card\'s product, named by the card\'s title beyond the figure it sits in, at its sale price', async () => {
@@ -283,24 +279,14 @@ test('BigCommerce\'s category page: a card\'s Add to Cart link adds its card\'s 
     await itemsOnceConfigured(page);
     await Promise.all([page.waitForURL(/cart\.php/), page.click('#add')]); // it adds, and leads to the cart
   });
-  const terrarium = shop.profile.items[`${collector.url}/fixtures/bigcommerce/orbit-terrarium-large/`];
+  const page = `${collector.url}/fixtures/bigcommerce/orbit-terrarium-large/`, terrarium = shop.profile.items[page];
   assert.deepEqual([terrarium.item.item_name, terrarium.cart_qty, terrarium.cart_price, terrarium.item.url],
-    ['Orbit Terrarium - Large', 1, 109, `${collector.url}/fixtures/bigcommerce/orbit-terrarium-large/`]);
-  assert.deepEqual(Object.keys(shop.profile.items), [`${collector.url}/fixtures/bigcommerce/orbit-terrarium-large/`]);
-  const rows = await eventually(() => {
-    const r = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item FROM events
-      WHERE visitor_id = '${shop.profile.visitor_id}' AND name = 'add_to_cart'`);
-    return r.length >= 1 && r.map((x) => x.item);
-  }, 10_000, 'the add received');
-  assert.deepEqual(rows, [`${collector.url}/fixtures/bigcommerce/orbit-terrarium-large/`]);
+    ['Orbit Terrarium - Large', 1, 109, page]);
+  assert.deepEqual(Object.keys(shop.profile.items), [page]);
+  assert.deepEqual(await adds(shop, 1), [`${page}×1`]);
 });
 
 test('EC-CUBE: its product page\'s and its list\'s cart buttons, cancelled by the theme and posted by XHR, are one add each', async () => {
-  const addsOf = (visitor) => eventually(() => {
-    const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item, json_extract(json, '$.params.items[0].quantity') AS q
-      FROM events WHERE visitor_id = '${visitor}' AND name = 'add_to_cart'`);
-    return rows.length >= 1 && rows.map((r) => `${r.item}×${r.q}`).sort();
-  }, 10_000, 'add_to_cart received');
   // The product page: the size not chosen, the browser's validation stops the form (no add);
   // chosen, 2 of the page's product (its JSON-LD's sku), once.
   const detail = await visit('eccube/products/detail/8/', async (page) => {
@@ -314,7 +300,7 @@ test('EC-CUBE: its product page\'s and its list\'s cart buttons, cancelled by th
   });
   const sand = detail.profile.items['sand-01'];
   assert.deepEqual([sand.item.item_name, sand.cart_qty, sand.cart_price], ['チェリーアイスサンド', 2, 3080]);
-  assert.deepEqual(await addsOf(detail.profile.visitor_id), ['sand-01×2']);
+  assert.deepEqual(await adds(detail, 1), ['sand-01×2']);
   // The list: each card's button adds its card's product — its name (the link's first text, not
   // its description and price), its price (a range is left out), its link — under its page's
   // address, which is how that page's JSON-LD names a product without a code: its view is the
@@ -336,7 +322,7 @@ test('EC-CUBE: its product page\'s and its list\'s cart buttons, cancelled by th
     ['ベイクドチーズケーキ', 3, 1650, page9, 1]);
   assert.deepEqual([gift.item.item_name, gift.cart_qty, gift.item.price], ['フルーツギフト', 1, undefined]);
   assert.deepEqual(Object.keys(list.profile.items).sort(), [page10, page9]);
-  assert.deepEqual(await addsOf(list.profile.visitor_id), [`${page10}×1`, `${page9}×3`]);
+  assert.deepEqual(await adds(list, 2), [`${page10}×1`, `${page9}×3`]);
 });
 
 test('カラーミーショップ: its page object gives the product and its stock (a low-stock message from it alone), its basket keeps Shopcue\'s cart', async () => {
@@ -373,11 +359,7 @@ test('カラーミーショップ: its page object gives the product and its sto
     await itemsOnceConfigured(page);
   });
   assert.equal(quiet.profile.items['170123456'].cart_qty, 2);
-  const added = await eventually(() => {
-    const r = collector.query(`SELECT json_extract(json, '$.params.items[0].quantity') AS q FROM events WHERE visitor_id = '${quiet.profile.visitor_id}' AND name = 'add_to_cart'`);
-    return r.length >= 1 && r.map((x) => x.q);
-  }, 10_000, 'the basket\'s add received');
-  assert.deepEqual(added, [2]);
+  assert.deepEqual(await adds(quiet, 1), ['170123456×2']);
 });
 
 test('an order placed on Shopify\'s checkout: the custom pixel sends it as the shopper\'s purchase, the storefront\'s next page records it, once', async () => {
