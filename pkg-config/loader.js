@@ -329,6 +329,8 @@
       w.addEventListener('popstate', navigated);
       doc.addEventListener('click', guard(function (ev) {
         sent = null;
+        var b = ev.target.closest('button,input');
+        if (b && b.form === held) held = null;
         var el = ev.target.closest('[data-shopcue-track]'), add = ev.target.closest('.add_to_cart_button:is(.ajax_add_to_cart,[href*=add-to-cart]),a[href*="cart.php?action=add"]');
         if (el && el.closest('[data-shopcue-item]')) {
           live('capture', 'attributes', { event: el.getAttribute('data-shopcue-track'), items: [itemOf(el)] });
@@ -349,8 +351,10 @@
       // or on Shopify one for a variant the page's product does not have (a collection's quick
       // add, a recommendation's). A form for another product on no card adds nothing. The core
       // takes it as one add with the store's own report of it.
-      // sent: the form the click being dispatched submitted (the click listener above clears it).
-      var sent, cartForm = guard(function (f) {
+      // sent: the form the click being dispatched submitted (the click listener above clears it);
+      // held: the form whose cancelled click was its add, until the page submits it or the
+      // shopper clicks in it again.
+      var sent, held, cartForm = guard(function (f) {
         sent = f;
         var el = f.elements, path = new URL(f.getAttribute('action') || '', doc.baseURI).pathname, ec = /\/products\/add_cart\/(\d+)/.exec(path);
         var meta = w.ShopifyAnalytics && w.ShopifyAnalytics.meta, id = el.namedItem('id'), c;
@@ -370,16 +374,18 @@
           if (!(c = card(f, f.getAttribute('data-product-sku') || p && p.value))) return;
         }
         live('capture', 'form', { quantity: q && +q.value, card: c });
+        return f;
       });
-      doc.addEventListener('submit', function (ev) { cartForm(ev.target); }, { capture: true });
+      doc.addEventListener('submit', function (ev) { ev.target === held ? held = null : cartForm(ev.target); }, { capture: true });
       // A theme that sends the form itself from its button's click fires no submit: EC-CUBE's
       // cancels the click and posts the form by XHR. A click on a cart form's submit button that
       // the page cancelled is that add (cartForm: if the form is valid): once, should the page
-      // submit the form itself as well (sent, set by the submit during the click). Not a button
-      // shown disabled (WooCommerce's, until a variation is chosen: it cancels the click).
+      // submit the form itself as well, during the click (sent, set by that submit) or later
+      // (held: after a confirmation, a check with the server). Not a button shown disabled
+      // (WooCommerce's, until a variation is chosen: it cancels the click).
       doc.addEventListener('click', guard(function (ev) {
         var b = ev.target.closest('button,input'), f = b && b.form;
-        if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && !b.matches('.disabled,[aria-disabled=true]')) cartForm(f);
+        if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && !b.matches('.disabled,[aria-disabled=true]')) held = cartForm(f);
       }));
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
