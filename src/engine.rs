@@ -658,7 +658,7 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
 
 /// A page item with what the profile knows about it; the page's data is the freshest.
 fn page_state(profile: &Profile, it: &Item) -> ItemState {
-    let mut s = profile.items.get(&it.id).cloned().unwrap_or_default();
+    let mut s = profile.state_of(it).cloned().unwrap_or_default();
     s.item = it.clone();
     s
 }

@@ -56,6 +56,18 @@ impl<V> Map<V> {
         Some(self.0.remove(i).1)
     }
 
+    /// Puts the value for `key` under `new_key`, in its place; nothing when `key` is absent or
+    /// `new_key` present (and `key` differs from it).
+    pub fn rename(&mut self, key: &str, new_key: &str) -> Option<&mut V> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        if key != new_key && self.contains_key(new_key) {
+            return None;
+        }
+        let (k, v) = &mut self.0[i];
+        new_key.clone_into(k);
+        Some(v)
+    }
+
     /// Keeps only the entries for which `keep` is `true`, visiting each once in insertion order.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &V) -> bool) {
         self.0.retain(|(k, v)| keep(k, v));

@@ -207,7 +207,8 @@ impl Profile {
             }
         }
         for item in &event.items {
-            let state = self.items.entry_or_default(&item.id);
+            let key = self.key_for(item);
+            let state = self.items.entry_or_default(&key);
             state.merge(item, now);
             match event.name.as_str() {
                 "view_item" => {
@@ -291,6 +292,36 @@ impl Profile {
             _ => {}
         }
         self.forget_excess();
+    }
+
+    /// What the profile holds for `item`'s product: under its id, else — an item named by its
+    /// page's address — under the id of the item whose page that is ([`Profile::apply`]).
+    pub fn state_of(&self, item: &Item) -> Option<&ItemState> {
+        self.items.get(&item.id).or_else(|| self.items.get(self.alias(item)?))
+    }
+
+    /// The id under which the profile knows the product of an `item` named by its link (how a
+    /// list's card names a product it gives no sku for, on EC-CUBE and BigCommerce: its page's
+    /// address), when another item links to that page.
+    fn alias(&self, item: &Item) -> Option<&str> {
+        let link = item.url.as_ref().filter(|u| **u == item.id)?;
+        let found = self.items.iter().find(|(k, s)| s.item.url.as_ref() == Some(link) && *k != link);
+        found.map(|(key, _)| key.as_str())
+    }
+
+    /// The key [`Profile::apply`] folds `item` into. A product named by its page's address and
+    /// by an id of its own that links to that page (a list card's add, then its product page's
+    /// view with its sku) is one item, under its own id: an item named by its link goes to the
+    /// item that links there ([`Profile::alias`]), and an item with an id of its own, new to the
+    /// profile, takes over what the profile held under its link.
+    fn key_for(&mut self, item: &Item) -> String {
+        if let Some(key) = self.alias(item) {
+            return key.to_string();
+        }
+        if let Some(s) = item.url.as_deref().and_then(|link| self.items.rename(link, &item.id)) {
+            s.item.id.clone_from(&item.id);
+        }
+        item.id.clone()
     }
 
     /// Refreshes product data (price, stock …) without counting any shopper action. Unknown
@@ -621,7 +652,9 @@ impl ItemState {
     /// Merges newer product data; fields the new data lacks keep their old values.
     fn merge(&mut self, new: &Item, now: i64) {
         let old = &mut self.item;
-        old.id.clone_from(&new.id);
+        if old.id.is_empty() {
+            old.id.clone_from(&new.id);
+        }
         macro_rules! take {
             ($($f:ident),*) => { $( if new.$f.is_some() { old.$f = new.$f.clone(); } )* };
         }
@@ -776,6 +809,62 @@ mod tests {
         p.apply(&ev("purchase", r#"{"items":[{"item_id":"a"}]}"#), 40);
         assert_eq!((p.purchase_count, p.items["a"].cart_qty), (1, 0.0));
         assert_eq!(p.cart().count(), 0);
+    }
+
+    /// A list's card names a product it gives no sku for by its page's address (EC-CUBE,
+    /// BigCommerce); the product page names it by its sku, with that page as its link. In
+    /// either order, they are one item under the sku.
+    #[test]
+    fn a_product_named_by_its_page_and_by_its_sku_is_one_item() {
+        let page = "https://shop.example/products/detail/8";
+        let card = |qty: u32| {
+            let items = crate::text::concat(&[
+                r#"{"items":[{"item_id":""#,
+                page,
+                r#"","item_name":"Sand","price":3080,"url":""#,
+                page,
+                r#"","quantity":"#,
+                &qty.to_string(),
+                "}]}",
+            ]);
+            ev("add_to_cart", &items)
+        };
+        let view =
+            ev("view_item", &crate::text::concat(&[r#"{"items":[{"item_id":"sand-01","stock":2,"url":""#, page, r#""}]}"#]));
+        // The card's add, then the product page's view: the view takes over the card's item, in
+        // its place.
+        let mut p = Profile::new(0, &mut SeededEntropy(1));
+        p.apply(&card(3), 10);
+        p.apply(&ev("view_item", r#"{"items":[{"item_id":"other","url":"https://shop.example/products/detail/9"}]}"#), 15);
+        p.apply(&view, 20);
+        assert_eq!(p.items.keys().collect::<Vec<_>>(), ["sand-01", "other"]);
+        let s = &p.items["sand-01"];
+        assert_eq!((s.item.id.as_str(), s.item.name.as_deref(), s.item.stock), ("sand-01", Some("Sand"), Some(2.0)));
+        assert_eq!(
+            (s.cart_qty, s.cart_added_at, s.cart_price, s.view_count, s.views.clone()),
+            (3.0, Some(10), Some(3080.0), 1, vec![20])
+        );
+        // Another add from the list, after the view: the same item.
+        p.apply(&card(1), 30);
+        assert_eq!((p.items.len(), p.items["sand-01"].cart_qty, p.items["sand-01"].item.id.as_str()), (2, 4.0, "sand-01"));
+        assert!(
+            p.to_json().contains(r#""item_id":"sand-01""#) && !p.to_json().contains(r#""item_id":"https"#),
+            "stored under the sku"
+        );
+        // The product page's view first, then the card's add; and the card's item, as a page's
+        // item, reads what the profile holds for it.
+        let mut q = Profile::new(0, &mut SeededEntropy(1));
+        q.apply(&view, 10);
+        q.apply(&card(2), 20);
+        assert_eq!(q.items.keys().collect::<Vec<_>>(), ["sand-01"]);
+        assert_eq!((q.items["sand-01"].cart_qty, q.items["sand-01"].view_count), (2.0, 1));
+        let named_by_page = Item { id: page.into(), url: Some(page.into()), ..Item::default() };
+        assert_eq!(q.state_of(&Item { id: "sand-01".into(), ..Item::default() }).map(|s| s.cart_qty), Some(2.0));
+        assert_eq!(q.state_of(&named_by_page).map(|s| s.cart_qty), Some(2.0));
+        // Items on other pages, or with no link, or a link with another query, stay apart.
+        q.apply(&ev("add_to_cart", r#"{"items":[{"item_id":"https://shop.example/products/detail/80"}]}"#), 30);
+        q.apply(&ev("view_item", r#"{"items":[{"item_id":"sand-02","url":"https://shop.example/products/detail/8?v=2"}]}"#), 40);
+        assert_eq!(q.items.keys().collect::<Vec<_>>(), ["sand-01", "https://shop.example/products/detail/80", "sand-02"]);
     }
 
     #[test]

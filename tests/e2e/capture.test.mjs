@@ -305,7 +305,9 @@ test('EC-CUBE: its product page\'s and its list\'s cart buttons, cancelled by th
   // its description and price), its price (a range is left out), its link — under its page's
   // address, which is how that page's JSON-LD names a product without a code: its view is the
   // same item.
-  const page9 = `${collector.url}/fixtures/eccube/products/detail/9`, page10 = `${collector.url}/fixtures/eccube/products/detail/10`;
+  // A product with a code, added from the list under its page's address, is named by its sku on
+  // its page: one item, under the sku.
+  const [page8, page9, page10] = [8, 9, 10].map((n) => `${collector.url}/fixtures/eccube/products/detail/${n}`);
   const list = await visit('eccube/products/list/', async (page) => {
     await itemsOnceConfigured(page);
     await page.fill('#quantity9', '3');
@@ -317,16 +319,22 @@ test('EC-CUBE: its product page\'s and its list\'s cart buttons, cancelled by th
     await page.evaluate(() => { document.body.dataset.later = '1'; });
     await page.click('#add10');
     await page.waitForFunction(() => document.body.dataset.added === '3');
+    await page.click('#add8');
+    await page.waitForFunction(() => document.body.dataset.added === '4');
     await itemsOnceConfigured(page);
     await page.goto(`${page9}/`);
+    await itemsOnceConfigured(page);
+    await page.goto(`${page8}/`);
     await itemsOnceConfigured(page);
   });
   const cake = list.profile.items[page9], gift = list.profile.items[page10];
   assert.deepEqual([cake.item.item_name, cake.cart_qty, cake.cart_price, cake.item.url, cake.views.length],
     ['ベイクドチーズケーキ', 3, 1650, page9, 1]);
   assert.deepEqual([gift.item.item_name, gift.cart_qty, gift.item.price], ['フルーツギフト', 2, undefined]);
-  assert.deepEqual(Object.keys(list.profile.items).sort(), [page10, page9]);
-  assert.deepEqual(await adds(list, 3), [`${page10}×1`, `${page10}×1`, `${page9}×3`]);
+  assert.deepEqual(Object.keys(list.profile.items).sort(), [page10, page9, 'sand-01']);
+  const sand8 = list.profile.items['sand-01'];
+  assert.deepEqual([sand8.item.item_name, sand8.item.stock ?? null, sand8.cart_qty, sand8.cart_price, sand8.views.length], ['チェリーアイスサンド', null, 1, 3080, 1]);
+  assert.deepEqual(await adds(list, 4), [`${page10}×1`, `${page10}×1`, `${page8}×1`, `${page9}×3`]);
 });
 
 test('カラーミーショップ: its page object gives the product and its stock (a low-stock message from it alone), its basket keeps Shopcue\'s cart', async () => {
