@@ -330,6 +330,7 @@
       doc.addEventListener('click', guard(function (ev) {
         sent = null;
         var b = ev.target.closest('button,input');
+        busy = b && b.matches('.disabled,[aria-disabled=true]') && b;
         if (b && b.form === held) held = null;
         var el = ev.target.closest('[data-shopcue-track]'), add = ev.target.closest('.add_to_cart_button:is(.ajax_add_to_cart,[href*=add-to-cart]),a[href*="cart.php?action=add"]');
         if (el && el.closest('[data-shopcue-item]')) {
@@ -353,8 +354,11 @@
       // takes it as one add with the store's own report of it.
       // sent: the form the click being dispatched submitted (the click listener above clears it);
       // held: the form whose cancelled click was its add, until the page submits it or the
-      // shopper clicks in it again.
-      var sent, held, cartForm = guard(function (f) {
+      // shopper clicks in it again; busy: the button just clicked, if it was shown disabled
+      // before the page's own handlers ran (Dawn's, while its request is on its way: a double
+      // click's second submit, which Dawn passes over; WooCommerce's, until a variation is
+      // chosen). A theme that disables it on the click does so after.
+      var sent, held, busy, cartForm = guard(function (f) {
         sent = f;
         var el = f.elements, path = new URL(f.getAttribute('action') || '', doc.baseURI).pathname, ec = /\/products\/add_cart\/(\d+)/.exec(path);
         var meta = w.ShopifyAnalytics && w.ShopifyAnalytics.meta, id = el.namedItem('id'), c;
@@ -376,16 +380,18 @@
         live('capture', 'form', { quantity: q && +q.value, card: c });
         return f;
       });
-      doc.addEventListener('submit', function (ev) { ev.target === held ? held = null : cartForm(ev.target); }, { capture: true });
+      doc.addEventListener('submit', function (ev) {
+        ev.target === held ? held = null : ev.submitter && ev.submitter === busy || cartForm(ev.target);
+      }, { capture: true });
       // A theme that sends the form itself from its button's click fires no submit: EC-CUBE's
       // cancels the click and posts the form by XHR. A click on a cart form's submit button that
       // the page cancelled is that add (cartForm: if the form is valid): once, should the page
       // submit the form itself as well, during the click (sent, set by that submit) or later
       // (held: after a confirmation, a check with the server). Not a button shown disabled
-      // (WooCommerce's, until a variation is chosen: it cancels the click).
+      // (busy).
       doc.addEventListener('click', guard(function (ev) {
         var b = ev.target.closest('button,input'), f = b && b.form;
-        if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && !b.matches('.disabled,[aria-disabled=true]')) held = cartForm(f);
+        if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && b !== busy) held = cartForm(f);
       }));
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
