@@ -146,6 +146,19 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
     "SELECT segment, count(*) AS n FROM events WHERE name = 'shopcue_impression' AND scenario_id = 'page_low_stock-2' GROUP BY segment ORDER BY segment");
   await eventually(async () => impressions().length === 2, 15_000, 'both impressions stored');
   assert.deepEqual(impressions().map((r) => r.segment), ['desktop:new', 'mobile:new']);
+  // The studio's list has each scenario's 7-day figures, filled in where they are when they
+  // arrive: a keyboard user's focus on a row's button stays there (the list drawn again lost it).
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  await page.route('**/report?*', async (route) => { await held; await route.continue(); });
+  await page.goto(`${collector.url}/studio?site=demo-store`);
+  await page.focus('tr[data-scenario="page_low_stock-2"] button.edit');
+  release();
+  await page.waitForSelector('body[data-loaded="true"]');
+  await page.unroute('**/report?*');
+  const figures = page.locator('tr[data-scenario="page_low_stock-2"]').locator('td.imp, td.cvr');
+  assert.deepEqual(await figures.allTextContents(), ['2', '0.00%']);
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Edit page_low_stock-2');
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]');
   const row = page.locator('#table tr[data-scenario="page_low_stock-2"]');
