@@ -214,8 +214,12 @@ async function signedIn() {
 
 test('pausing keeps a scenario in the config but out of the store; versions diff and roll back', async () => {
   const { context, page } = await signedIn();
-  await page.getByRole('button', { name: 'Pause page_low_stock', exact: true }).click();
+  // From the keyboard: the list is drawn again with the scenario paused, and the focus is on
+  // the same row's button, now Resume.
+  await page.getByRole('button', { name: 'Pause page_low_stock', exact: true }).focus();
+  await page.keyboard.press('Enter');
   await page.waitForSelector('tr[data-scenario="page_low_stock"] .badge.paused');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Resume page_low_stock');
   await page.getByRole('button', { name: 'Publish' }).click();
   const published = await page.getByText(/Published version \d+/).textContent();
   const version = Number(/version (\d+)/.exec(published)[1]);
