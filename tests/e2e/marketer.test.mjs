@@ -50,6 +50,8 @@ test('debug: true prints one console group per decision, with each scenario and 
   await waitForMessages(page, (ms) => ms.length === 1);
   const group = await eventually(() => lines.find((l) => l.startsWith('startGroupCollapsed [shopcue] decision')), 5000, 'a group');
   assert.equal(group, 'startGroupCollapsed [shopcue] decision — shown: page_low_stock');
+  // What this decision shows reads "shown" (explained before it was shown, not "already_shown").
+  assert.ok(lines.some((l) => l.startsWith('log page_low_stock: shown ')), lines.join('\n'));
   assert.ok(lines.some((l) => /^log cart_low_stock: (no_subject|group)/.test(l)), lines.join('\n'));
   assert.ok(lines.includes('endGroup console.groupEnd'), lines.join('\n'));
   await context.close();

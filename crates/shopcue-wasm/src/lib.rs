@@ -691,13 +691,13 @@ fn evaluate() {
             }
             s.offset_checked_at = t;
         }
+        // Explained before deciding, so that what this decision shows reads "shown", not
+        // "already_shown".
+        let explain = if s.debug { s.rt.explain(t) } else { Value::Null };
         let messages = s.rt.decide(t, &mut BrowserEntropy);
         s.decided |= s.rt.config().is_some();
-        if s.debug {
-            let explain = s.rt.explain(t);
-            if explain.get("config_loaded").and_then(Value::as_bool) == Some(true) {
-                debug_group(&explain, &messages);
-            }
+        if explain.get("config_loaded").and_then(Value::as_bool) == Some(true) {
+            debug_group(&explain, &messages);
         }
         let emitted: Emitted = messages.iter().flat_map(|m| s.show(m, t)).collect();
         s.schedule_persist();
