@@ -366,11 +366,12 @@
           /\/cart\.php$/.test(path) && (el.namedItem('action') || {}).value === 'add')) return;
         // Not a form the page will refuse: a native constraint broken (:invalid, which fires no
         // invalid events as checkValidity() would), or a field marked required still empty
-        // (Magento's size and colour swatches, aria-required, until one is chosen), or a Magento
-        // option left empty (a product list's swatches are not marked required, and Magento
-        // sends the shopper to the product page to choose).
+        // (Magento's size and colour swatches, aria-required, until one is chosen; its required
+        // custom options, by their class), or a Magento option left empty (a product list's
+        // swatches are not marked required, and Magento sends the shopper to the product page
+        // to choose).
         if (f.matches(':invalid') || [].some.call(f.elements, function (x) {
-          return !x.value && (x.getAttribute('aria-required') === 'true' || /^super_attribute\[/.test(x.name));
+          return !x.value && x.matches('[aria-required=true],.required,.required-entry,[name^="super_attribute["]');
         })) return;
         var q = el.namedItem('quantity') || el.namedItem('qty'), p = el.namedItem('product-id') || el.namedItem('product');
         if (f.getAttribute('data-role') === 'tocart-form' || ec && (w.location.pathname + '/').indexOf('/products/detail/' + ec[1] + '/') < 0 ||

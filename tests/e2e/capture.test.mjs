@@ -243,6 +243,8 @@ test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooComm
     await page.click('#related'); // a related product's form: its card's product, not the page's
     await page.click('#add'); // no size chosen: Magento's validation refuses the form, no add
     await page.click('#swatch');
+    await page.click('#add'); // a required custom option not chosen: refused too, no add
+    await page.selectOption('#select_12', '31');
     await page.click('#add');
     await page.waitForFunction(() => document.body.dataset.added === '1');
   });
