@@ -482,9 +482,11 @@ impl Runtime {
     /// `view_item` of an item this page view already recorded (from automatic capture, say)
     /// adds its facts to that item instead and counts no second view; its facts win over
     /// captured ones. A `purchase` whose `transaction_id` the profile already counted (a
-    /// thank-you page reloaded) is not recorded again ([`Profile::ordered`]).
-    pub fn track(&mut self, name: &str, params: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<(), Error> {
-        self.record(name, params, Rank::Track, now, entropy).map(|_| ())
+    /// thank-you page reloaded) is not recorded again ([`Profile::ordered`]), nor an
+    /// `add_to_cart` that the page's cart form already reported. Returns whether it became an
+    /// event of its own (`debug: true` says why it did not).
+    pub fn track(&mut self, name: &str, params: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<bool, Error> {
+        self.record(name, params, Rank::Track, now, entropy)
     }
 
     /// [`Runtime::track`] for facts from `rank`; returns whether it became an event (false when
@@ -1206,7 +1208,7 @@ pub fn simulate(input: &Value, entropy: &mut dyn Entropy, formatter: Option<Rc<d
     };
     let mut event_problems = Vec::new();
     let mut apply = |rt: &mut Runtime, (i, name, params, at): &(usize, String, Value, i64), entropy: &mut dyn Entropy| {
-        let result = if name == "identify" { rt.identify(params) } else { rt.track(name, params, *at, entropy) };
+        let result = if name == "identify" { rt.identify(params) } else { rt.track(name, params, *at, entropy).map(|_| ()) };
         if let Err(e) = result {
             event_problems.push(object([("index", (*i as u32).into()), ("problems", problems(e))]));
         }

@@ -54,5 +54,11 @@ test('debug: true prints one console group per decision, with each scenario and 
   assert.ok(lines.some((l) => l.startsWith('log page_low_stock: shown ')), lines.join('\n'));
   assert.ok(lines.some((l) => /^log cart_low_stock: (no_subject|group)/.test(l)), lines.join('\n'));
   assert.ok(lines.includes('endGroup console.groupEnd'), lines.join('\n'));
+  // A valid track that makes no event of its own says why: the item's second description, the
+  // order tracked twice.
+  assert.deepEqual(lines.filter((l) => l.startsWith('info [shopcue] track(')), [
+    "info [shopcue] track('view_item'): not counted again: merged into this page's view of the item",
+    "info [shopcue] track('purchase'): not counted again: order counted already in this browser",
+  ]);
   await context.close();
 });

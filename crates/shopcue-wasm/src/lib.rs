@@ -136,7 +136,13 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
     }
     let t = now();
     let result = match name {
-        "track" => with_shell(|s| s.rt.track(text(0), arg(1), t, &mut BrowserEntropy).map(|_| JsValue::UNDEFINED)),
+        "track" => with_shell(|s| {
+            let new = s.rt.track(text(0), arg(1), t, &mut BrowserEntropy)?;
+            if !new && s.debug {
+                passed_over(text(0));
+            }
+            Ok(JsValue::UNDEFINED)
+        }),
         "catalog" => with_shell(|s| s.rt.catalog(arg(0), t).map(|_| JsValue::UNDEFINED)),
         "identify" => with_shell(|s| s.rt.identify(arg(0)).map(|_| JsValue::UNDEFINED)),
         "consent" => with_shell(|s| s.consent(arg(0), t)),
@@ -721,6 +727,17 @@ fn on_position(position: Option<(f64, f64)>) {
         moved.iter().flat_map(|m| s.replace_rendered(m)).collect()
     });
     emit(emitted.unwrap_or_default());
+}
+
+/// `debug: true`: why a valid `track` made no event of its own.
+#[inline(never)]
+fn passed_over(name: &str) {
+    let why = match name {
+        "purchase" => "order counted already in this browser",
+        "add_to_cart" => "the page's cart form counted this add",
+        _ => "merged into this page's view of the item",
+    };
+    console("info", &[concat(&["[shopcue] track('", name, "'): not counted again: ", why]).into()]);
 }
 
 /// `debug: true`: one collapsed console group per decision — what was shown, then a line per
