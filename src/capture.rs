@@ -191,7 +191,7 @@ pub fn added(item: &crate::event::Item, quantity: f64) -> Value {
 /// assert_eq!([in_cart(&stole, basket.as_array().unwrap()), in_cart(&scarf, basket.as_array().unwrap())], [Some(2.0), Some(0.0)]);
 /// ```
 pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> Option<f64> {
-    let own = item.url.as_deref().and_then(product_page);
+    let own = item_page(item);
     let mut held = 0.0;
     let mut found = false;
     for line in lines {
@@ -205,6 +205,11 @@ pub fn in_cart(item: &crate::event::Item, lines: &[Value]) -> Option<f64> {
     // An item known by another id and with no product page link (a tag manager's push, say)
     // cannot be told apart from the lines: it stays while the cart holds anything.
     (found || own.is_some() || lines.is_empty()).then_some(held)
+}
+
+/// The product page `item` links to ([`product_page`]).
+pub(crate) fn item_page(item: &crate::event::Item) -> Option<&str> {
+    item.url.as_deref().and_then(product_page)
 }
 
 /// The product page a link names: Shopify's `/products/<handle>`, without the host, a locale

@@ -620,10 +620,24 @@ impl Runtime {
             Source::Cart => {
                 let Some(lines) = v.get("items").and_then(Value::as_array) else { return Ok(false) };
                 let (mut added, mut unknown) = (Vec::new(), false);
+                // A viewed item whose product page an item in Shopcue's cart has is that item's
+                // product (a card's quick add under the product's id, the page's view under its
+                // sku): no add of its own.
+                use crate::capture::item_page;
+                let mut carted = String::new();
+                for s in self.profile.cart() {
+                    carted.push_str(item_page(&s.item).unwrap_or_default());
+                    carted.push(' ');
+                }
                 for s in self.profile.items.values_mut() {
                     match crate::capture::in_cart(&s.item, lines) {
                         Some(held) if s.cart_qty > 0.0 => s.cart_qty = held,
-                        Some(held) if held > 0.0 => added.push(crate::capture::added(&s.item, held)),
+                        Some(held)
+                            if held > 0.0
+                                && !item_page(&s.item).is_some_and(|p| crate::text::split(&carted, b' ').any(|c| c == p)) =>
+                        {
+                            added.push(crate::capture::added(&s.item, held))
+                        }
                         None if s.cart_qty > 0.0 => unknown = true,
                         _ => {}
                     }
@@ -1504,6 +1518,32 @@ mod tests {
         assert_eq!(rt.profile.items.keys().collect::<Vec<_>>(), ["LS"], "the product with an offer");
         assert_eq!(rt.profile.items["LS"].views.len(), 1);
         assert_eq!(rt.decide(3, e)[0].decision.scenario_id, "page_low_stock");
+    }
+
+    /// Shopify: a collection card's quick add goes under the product's id, and its page's view
+    /// under the variant's sku. The store's cart, read on the next page, holds that product once:
+    /// it is the card's add, not another add of the viewed item.
+    #[test]
+    fn a_quick_add_and_its_product_pages_view_are_one_add_when_the_cart_is_read() {
+        let e = &mut SeededEntropy(16);
+        let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/collections/all");
+        let track = |rt: &mut Runtime, name: &str, item: &str, at: i64, e: &mut SeededEntropy| {
+            rt.track(name, &parse(&format!(r#"{{"items":[{item}]}}"#)).unwrap(), at, e).unwrap()
+        };
+        assert!(track(&mut rt, "add_to_cart", r#"{"item_id":"7009","url":"https://shop.example/ja/products/canvas-cap"}"#, 1, e));
+        rt.page_view("https://shop.example/ja/products/canvas-cap", 2, e);
+        let view = r#"{"item_id":"CAP-M","url":"https://shop.example/ja/products/canvas-cap?variant=99"}"#;
+        assert!(track(&mut rt, "view_item", view, 3, e));
+        let queued = rt.outbox.entries().count();
+        let line = r#"{"items":[["7009", "99", "CAP-M", "canvas-cap", "/ja/products/canvas-cap?variant=99", 1]]}"#;
+        assert_eq!(rt.capture("cart", &parse(line).unwrap(), 4, e), Ok(false));
+        assert_eq!((rt.profile.cart().count(), rt.outbox.entries().count()), (1, queued), "no second add, nothing sent");
+        // Another product of the store's cart, viewed and not in Shopcue's: an add, as before.
+        rt.page_view("https://shop.example/products/hat", 5, e);
+        assert!(track(&mut rt, "view_item", r#"{"item_id":"HAT","url":"https://shop.example/products/hat"}"#, 6, e));
+        let both = r#"{"items":[["7009", "99", "CAP-M", "canvas-cap", "/ja/products/canvas-cap?variant=99", 1], ["7010", "98", "HAT", "hat", "/products/hat?variant=98", 1]]}"#;
+        assert_eq!(rt.capture("cart", &parse(both).unwrap(), 7, e), Ok(true));
+        assert_eq!(rt.profile.cart().map(|s| s.item.id.as_str()).collect::<Vec<_>>(), ["7009", "HAT"]);
     }
 
     #[test]
