@@ -370,7 +370,7 @@
         // custom options, by their class), or a Magento option left empty (a product list's
         // swatches are not marked required, and Magento sends the shopper to the product page
         // to choose).
-        if (f.matches(':invalid') || [].some.call(f.elements, function (x) {
+        if (f.matches(':invalid') || [].some.call(el, function (x) {
           return !x.value && x.matches('[aria-required=true],.required,.required-entry,[name^="super_attribute["]');
         })) return;
         var q = el.namedItem('quantity') || el.namedItem('qty'), p = el.namedItem('product-id') || el.namedItem('product');
