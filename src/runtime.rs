@@ -500,6 +500,7 @@ impl Runtime {
             return Err(Error::InvalidEvent(vec![Problem::new("$name", "shopcue_* events are reserved for Shopcue itself")]));
         }
         let mut event = Event::parse(name, params)?;
+        self.own_links(&mut event.items);
         if name == "view_item" && self.view_on_page(&mut event, rank, now)
             || name == "purchase" && self.profile.ordered(&event.params)
             || name == "add_to_cart" && self.cart_add_again(rank == Rank::Form, now)
@@ -520,6 +521,20 @@ impl Runtime {
             kept.push((event, now));
         }
         Ok(true)
+    }
+
+    /// The links of items read on this page made to lead to the same place from every page
+    /// (`tee.html` written on `/store/a.html` is `/store/tee.html` on any page).
+    fn own_links(&self, items: &mut [Item]) {
+        let own = |link: &mut Option<String>| {
+            if let Some(l) = link {
+                *l = crate::url::resolve(&self.page.url, l);
+            }
+        };
+        for item in items {
+            own(&mut item.url);
+            own(&mut item.image);
+        }
     }
 
     /// Whether an `add_to_cart` (`by_form`: from a cart form the page submitted or a product
@@ -733,10 +748,11 @@ impl Runtime {
     /// automatic capture and lose to an explicit `track`.
     pub fn catalog(&mut self, items: &Value, now: i64) -> Result<(), Error> {
         let mut problems = Vec::new();
-        let list: Vec<Item> = match items.as_array() {
+        let mut list: Vec<Item> = match items.as_array() {
             Some(a) => a.iter().enumerate().filter_map(|(i, v)| Item::parse(v, &element("$", i), &mut problems)).collect(),
             None => return Err(Error::InvalidEvent(vec![Problem::new("$", "catalog takes an array of items")])),
         };
+        self.own_links(&mut list);
         self.profile.update_catalog(&list, now);
         for item in &list {
             if let Some(at) = self.page.items.iter().position(|i| i.id == item.id) {
@@ -1518,6 +1534,29 @@ mod tests {
         assert_eq!(rt.profile.items.keys().collect::<Vec<_>>(), ["LS"], "the product with an offer");
         assert_eq!(rt.profile.items["LS"].views.len(), 1);
         assert_eq!(rt.decide(3, e)[0].decision.scenario_id, "page_low_stock");
+    }
+
+    /// A hand-written product page whose JSON-LD links relative to its folder: the item keeps
+    /// links that lead to the same place from the pages that show it later.
+    #[test]
+    fn links_relative_to_a_product_page_are_kept_as_they_lead_from_it() {
+        let e = &mut SeededEntropy(17);
+        let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/store/items/tee.html?ref=mail");
+        let tee = r#"{"@type":"Product","sku":"TEE","name":"Tee","url":"tee.html","image":"img/tee.jpg","offers":{"price":25,"url":"?size=m"}}"#;
+        assert_eq!(rt.capture("jsonld", &Value::from(format!("[{tee}]").as_str()), 1, e), Ok(true));
+        let cap = r#"[{"item_id":"CAP","url":"../cap.html","image":"/img/cap.jpg"}]"#;
+        assert_eq!(rt.catalog(&parse(cap).unwrap(), 2), Ok(()));
+        rt.page_view("https://shop.example/", 3, e);
+        assert!(rt.track("view_item", &parse(r#"{"items":[{"item_id":"CAP"}]}"#).unwrap(), 4, e).unwrap());
+        let links = |id: &str| {
+            let item = &rt.profile.items[id].item;
+            (item.url.as_deref(), item.image.as_deref())
+        };
+        assert_eq!(
+            links("TEE"),
+            (Some("https://shop.example/store/items/tee.html"), Some("https://shop.example/store/items/img/tee.jpg"))
+        );
+        assert_eq!(links("CAP"), (Some("https://shop.example/store/items/../cap.html"), Some("/img/cap.jpg")));
     }
 
     /// Shopify: a collection card's quick add goes under the product's id, and its page's view

@@ -42,6 +42,31 @@ pub fn path_of(url: &str) -> &str {
     }
 }
 
+/// `link` as read on the page at `base` (an absolute address, as `location.href`), made to
+/// lead to the same place from every page: a link relative to the page's folder (`tee.html`,
+/// `../img/tee.jpg`) or to the page itself (`?variant=2`) gets the page's address in front of
+/// it. The browser removes the dot segments when it follows the link. Links from the site's
+/// root (`/products/tee`, `//cdn.example/a.jpg`) or within the page (`#reviews`), links with a
+/// colon (a scheme: `https:`), and any link read on a page with no address are kept as they are.
+///
+/// ```
+/// use shopcue::url::resolve;
+/// let page = "https://shop.example/store/tee.html?ref=mail";
+/// assert_eq!(resolve(page, "img/tee.jpg"), "https://shop.example/store/img/tee.jpg");
+/// assert_eq!(resolve(page, "?size=m"), "https://shop.example/store/tee.html?size=m");
+/// assert_eq!(resolve(page, "/products/tee"), "/products/tee");
+/// ```
+pub fn resolve(base: &str, link: &str) -> String {
+    let page = strip_query(base);
+    let folder = match link.as_bytes().first() {
+        _ if page.is_empty() || crate::text::find(link, ":").is_some() => return link.to_string(),
+        None | Some(b'/' | b'#') => return link.to_string(),
+        Some(b'?') => page,
+        _ => page.trim_end_matches(|c| c != '/'),
+    };
+    crate::text::concat(&[folder, link])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +90,26 @@ mod tests {
         ] {
             assert!(safe_link(bad).is_none(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn links_relative_to_the_page_lead_to_the_same_place_from_every_page() {
+        let page = "https://shop.example/store/items/tee.html?ref=x#top";
+        for (link, to) in [
+            ("tee.jpg", "https://shop.example/store/items/tee.jpg"),
+            ("./img/tee.jpg", "https://shop.example/store/items/./img/tee.jpg"),
+            ("../cap.html", "https://shop.example/store/items/../cap.html"),
+            ("?variant=2", "https://shop.example/store/items/tee.html?variant=2"),
+            ("/products/tee", "/products/tee"),
+            ("//cdn.example/a.jpg", "//cdn.example/a.jpg"),
+            ("https://shop.example/a", "https://shop.example/a"),
+            ("#reviews", "#reviews"),
+            ("javascript:x", "javascript:x"),
+        ] {
+            assert_eq!(resolve(page, link), to, "{link}");
+        }
+        assert_eq!(resolve("https://shop.example/", "tee.html"), "https://shop.example/tee.html");
+        assert_eq!(resolve("", "tee.html"), "tee.html", "no page address: kept");
     }
 
     #[test]

@@ -406,12 +406,14 @@ test('an order placed on Shopify\'s checkout: the custom pixel sends it as the s
   assert.deepEqual({ ...order }, { id: 'order:5012345678901', value: 17600, url: `${collector.url}/checkouts/cn/c1/thank-you` });
 });
 
-test('JSON-LD alone: an AggregateOffer product in an array', async () => {
+test('JSON-LD alone: an AggregateOffer product in an array, its links relative to its page', async () => {
   const { profile, shown, viewed } = await visit('capture-jsonld.html', oneTitle);
   assert.equal(shown, '残りわずか：JSON-LDのコートは残り1点です');
   const it = profile.items['ld-1'].item;
-  assert.deepEqual([it.item_name, it.item_brand, it.item_category, it.price, it.stock, it.image],
-    ['JSON-LDのコート', 'Kinari', 'outer', 19800, 1, 'https://shop.example/ld-1.jpg']);
+  // Its image and link, written relative to the page, lead there from the page at `/` too.
+  const page = `${collector.url}/fixtures/capture-jsonld.html`;
+  assert.deepEqual([it.item_name, it.item_brand, it.item_category, it.price, it.stock, it.image, it.url],
+    ['JSON-LDのコート', 'Kinari', 'outer', 19800, 1, `${collector.url}/fixtures/item.svg`, `${page}?coat=ld-1`]);
   assert.deepEqual(await viewed(), ['ld-1:1']);
 });
 
