@@ -642,7 +642,7 @@ impl Config {
         if banner_top_below.as_ref().is_some_and(|s| s.trim().is_empty() || s.len() > 200) {
             p.push(crate::problem!("$.banner_top_below", "must be a CSS selector of 1 to 200 characters, such as \"header\""));
         }
-        let cx = ScenarioCx { presets: &presets, lang: &lang, holdout };
+        let cx = ScenarioCx { presets: &presets, lang: &lang, holdout, links: &links };
         let mut scenarios: Vec<Scenario> = Vec::new();
         match v.get("scenarios").map(|s| s.as_array()) {
             Some(Some(list)) => {
@@ -984,6 +984,8 @@ struct ScenarioCx<'a> {
     presets: &'a Value,
     lang: &'a str,
     holdout: f64,
+    /// The config's `links`: a template may name only those it gives.
+    links: &'a Value,
 }
 
 #[cfg(feature = "compiler")]
@@ -993,7 +995,28 @@ impl ScenarioCx<'_> {
             p.push(crate::problem!(path, "must be a string or an object of strings by language"));
             return None;
         };
-        Template::compile(text, path).map_err(|e| p.extend(e)).ok()
+        let t = Template::compile(text, path).map_err(|e| p.extend(e)).ok()?;
+        self.given_links(&t, path, p);
+        Some(t)
+    }
+
+    /// Each link `t` names that the config's `links` does not give is a problem at `path`.
+    #[inline(never)] // one copy, not one per message field
+    fn given_links(&self, t: &Template, path: &str, p: &mut Vec<Problem>) {
+        // `{{links.cart}}` with no `links.cart` would show as nothing: a preset's "View cart"
+        // button left out without a word.
+        for name in t.paths().filter_map(|f| f.strip_prefix("links.")) {
+            if self.links.get(name).is_none() {
+                let why = crate::text::concat(&[
+                    "uses {{links.",
+                    name,
+                    "}}, which \"links\" does not give (it would show as nothing): add \"links\": {\"",
+                    name,
+                    "\": \"/…\"} with the address of that page",
+                ]);
+                p.push(crate::problem!(path, why));
+            }
+        }
     }
 }
 
@@ -1497,6 +1520,31 @@ mod tests {
         assert!(problems[0].message.contains("http(s) or relative link"), "{}", problems[0].message);
     }
 
+    /// A template that names a link the config does not give would show it as nothing: a cart
+    /// preset's "View cart" button left out, a text with a gap.
+    #[test]
+    fn a_link_a_message_names_must_be_given() {
+        let config = |links: &str| {
+            [
+                r#"{"version":1,"site":"s","locale":"en-US","links":"#,
+                links,
+                r#","scenarios":[{"preset":"cart_abandonment"},
+                  {"id":"help","message":{"title":"t","body":{"ja":"{{links.help}}","en":"Ask us: {{links.help}}"}}}]}"#,
+            ]
+            .concat()
+        };
+        assert!(Config::parse(&config(r#"{"cart":"/cart","help":"/help"}"#)).is_ok());
+        assert_eq!(
+            refused(&config(r#"{"help":"/help"}"#)),
+            [(
+                "$.scenarios[0].message.cta.url".to_string(),
+                r#"uses {{links.cart}}, which "links" does not give (it would show as nothing): add "links": {"cart": "/…"} with the address of that page"#.to_string()
+            )]
+        );
+        let paths: Vec<String> = refused(&config("{}")).into_iter().map(|(path, _)| path).collect();
+        assert_eq!(paths, ["$.scenarios[0].message.cta.url", "$.scenarios[1].message.body"]);
+    }
+
     /// The problems of a config that must be refused: (path, message) in path order.
     fn refused(text: &str) -> Vec<(String, String)> {
         let Err(Error::InvalidConfig(problems)) = Config::parse(text) else { panic!("accepted: {text}") };
@@ -1723,7 +1771,7 @@ mod tests {
     fn a_presets_params_keep_their_types_and_a_param_it_lacks_must_be_used() {
         let problems = |params: &str, message: &str| -> Vec<(String, String)> {
             let text = format!(
-                r#"{{"version":1,"site":"s","locale":"en-US","scenarios":[{{"preset":"cart_abandonment","params":{params}{message}}}]}}"#
+                r#"{{"version":1,"site":"s","locale":"en-US","links":{{"cart":"/cart"}},"scenarios":[{{"preset":"cart_abandonment","params":{params}{message}}}]}}"#
             );
             match Config::parse(&text) {
                 Ok(_) => Vec::new(),

@@ -1438,7 +1438,9 @@ mod tests {
 
     #[test]
     fn unsafe_links_never_reach_a_message() {
-        let mut config = Config::parse(r#"{"version":1,"site":"s","scenarios":[{"preset":"cart_low_stock"}]}"#).unwrap();
+        let mut config =
+            Config::parse(r#"{"version":1,"site":"s","links":{"cart":"/cart"},"scenarios":[{"preset":"cart_low_stock"}]}"#)
+                .unwrap();
         // Publishing refuses such a link; a runtime config edited by hand is not checked again.
         config.links = crate::json::parse(r#"{"cart":"javascript:alert(1)"}"#).unwrap();
         let mut profile = Profile::default();

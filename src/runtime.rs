@@ -1296,7 +1296,7 @@ mod tests {
 
     fn init_options() -> Value {
         parse(
-            r#"{"site":"demo","endpoint":"/collect","config":{"version":1,"site":"demo","locale":"en-US",
+            r#"{"site":"demo","endpoint":"/collect","config":{"version":1,"site":"demo","locale":"en-US","links":{"cart":"/cart"},
                 "scenarios":[{"preset":"page_low_stock"},{"preset":"cart_low_stock"}]}}"#,
         )
         .unwrap()
@@ -1727,7 +1727,7 @@ mod tests {
         let (mut rt, _) = Runtime::new(None, None, 0, e);
         let list: Vec<String> = scenarios.iter().map(|p| format!(r#"{{"preset":"{p}"}}"#)).collect();
         let opts = parse(&format!(
-            r#"{{"site":"demo","endpoint":"/collect","config":{{"version":1,"site":"demo","locale":"en-US","scenarios":[{}]}}}}"#,
+            r#"{{"site":"demo","endpoint":"/collect","config":{{"version":1,"site":"demo","locale":"en-US","links":{{"cart":"/cart"}},"scenarios":[{}]}}}}"#,
             list.join(",")
         ))
         .unwrap();
@@ -1996,7 +1996,7 @@ mod tests {
         let (mut rt, _) = Runtime::new(None, None, 0, e);
         init(&mut rt);
         let config = parse(
-            r#"{"version":1,"site":"demo","locale":"ja-JP","scenarios":[{"preset":"page_low_stock"},{"preset":"cart_price_drop"},
+            r#"{"version":1,"site":"demo","locale":"ja-JP","links":{"cart":"/cart"},"scenarios":[{"preset":"page_low_stock"},{"preset":"cart_price_drop"},
                 {"preset":"cart_abandonment"}]}"#,
         )
         .unwrap();
@@ -2025,7 +2025,7 @@ mod tests {
         let e = &mut SeededEntropy(8);
         let now = 1_790_000_000_000.0;
         let input = parse(&format!(
-            r#"{{"now":{now},"url":"https://shop.example/","config":{{"version":1,"site":"s","locale":"en-US",
+            r#"{{"now":{now},"url":"https://shop.example/","config":{{"version":1,"site":"s","locale":"en-US","links":{{"cart":"/cart"}},
                 "scenarios":[{{"preset":"page_low_stock"}},{{"preset":"cart_low_stock"}}]}},
                 "events":[["add_to_cart",{{"items":[{{"item_id":"a","item_name":"Tee","stock":1}}]}},4320],
                           ["view_item",{{"items":[{{"price":"abc"}}]}},0],

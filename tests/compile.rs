@@ -9,13 +9,14 @@ fn read(path: &str) -> Value {
     parse(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
 }
 
-/// Every preset as one scenario (each with its defaults), as a marketer would add them all.
+/// Every preset as one scenario (each with its defaults), as a marketer would add them all, with
+/// the cart's address that three of them link to.
 fn all_presets() -> Value {
     let presets = parse(PRESETS_JSON).unwrap();
     let scenarios: Vec<String> =
         presets.as_object().unwrap().iter().map(|(name, _)| format!(r#"{{"preset":"{name}"}}"#)).collect();
     parse(&format!(
-        r#"{{"version":1,"site":"s","stores":[{{"id":"a","name":"A","lat":35.6,"lon":139.7,"pickup":true}}],"scenarios":[{}]}}"#,
+        r#"{{"version":1,"site":"s","links":{{"cart":"/cart"}},"stores":[{{"id":"a","name":"A","lat":35.6,"lon":139.7,"pickup":true}}],"scenarios":[{}]}}"#,
         scenarios.join(",")
     ))
     .unwrap()
@@ -71,7 +72,8 @@ fn compile_lists_every_problem_and_writes_nothing() {
     )
     .unwrap();
     let paths: Vec<String> = compile(&raw).unwrap_err().problems().iter().map(|p| p.path.clone()).collect();
-    assert_eq!(paths, ["$.caps.per_dya", "$.scenarios[0].priority", "$.scenarios[1].preset"]);
+    // cart_low_stock's "View cart" links to {{links.cart}}, which this config does not give.
+    assert_eq!(paths, ["$.caps.per_dya", "$.scenarios[0].priority", "$.scenarios[0].message.cta.url", "$.scenarios[1].preset"]);
 }
 
 #[test]
@@ -84,7 +86,7 @@ fn a_runtime_config_of_another_format_is_refused() {
 #[test]
 fn a_paused_scenario_is_checked_then_left_out() {
     let raw = shopcue::json::parse(
-        r#"{"version":1,"site":"s","scenarios":[{"preset":"page_low_stock","paused":true},{"preset":"cart_low_stock","paused":false}]}"#,
+        r#"{"version":1,"site":"s","links":{"cart":"/cart"},"scenarios":[{"preset":"page_low_stock","paused":true},{"preset":"cart_low_stock","paused":false}]}"#,
     )
     .unwrap();
     let runtime = shopcue::config::compile(&raw).unwrap();
@@ -107,7 +109,7 @@ fn a_paused_scenario_is_checked_then_left_out() {
 #[test]
 fn regexes_travel_compiled_and_decide_as_their_patterns() {
     let raw = parse(
-        r#"{"version":1,"site":"s","scenarios":[
+        r#"{"version":1,"site":"s","links":{"cart":"/cart"},"scenarios":[
           {"preset":"page_low_stock","audience":{"$or":[{"page.path":{"$regex":"^/(sale|outlet)/"}},{"page.url":{"$regexi":"UTM_CAMPAIGN=WINTER"}}]}},
           {"preset":"cart_low_stock","subject":{"where":{"name":{"$not":{"$regex":"^(gift|sample)"}},"category":{"$elemMatch":{"$regexi":"^shoe"}}}}}
         ]}"#,

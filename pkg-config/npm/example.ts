@@ -6,6 +6,7 @@ const config: Config = {
   version: 1,
   site: 'demo-store',
   locale: 'ja-JP',
+  links: { cart: '/cart' },
   capture: { datalayer: false },
   theme: { accent: '#0f766e', radius: '4px' },
   labels: { close: { ja: '閉じる', de: 'Schließen' } },

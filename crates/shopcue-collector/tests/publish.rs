@@ -104,7 +104,8 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert_ne!(header(&head, "etag"), Some(etag.as_str()));
 
     // A bad config: 422 with every problem and its path; nothing changes.
-    // (A preset's param misspelt, and a value its field never holds, were published as valid.)
+    // (A preset's param misspelt, a value its field never holds, and a link the config does not
+    // give — cart_abandonment's "View cart" goes to {{links.cart}} — were published as valid.)
     let bad = r#"{"version":1,"site":"demo-store","scenarios":[{"preset":"page_low_stok"},{"id":"x","message":{"title":"{{item.nmae}}"}},
         {"preset":"cart_abandonment","params":{"min_minute":30}},{"id":"y","audience":{"visitor.member":"yes"},"message":{"title":"t"}}]}"#;
     let (status, _, body) = put(addr, bad, "");
@@ -117,6 +118,7 @@ fn publish_serve_revalidate_roll_back_and_audit() {
             "$.scenarios[0].preset",
             "$.scenarios[1].message.title",
             "$.scenarios[2].params.min_minute",
+            "$.scenarios[2].message.cta.url",
             "$.scenarios[3].audience.visitor.member"
         ]
     );

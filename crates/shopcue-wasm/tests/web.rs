@@ -383,7 +383,7 @@ async fn memory_stays_bounded_through_5000_events_with_the_widgets_own_heap() {
     let e = &mut SeededEntropy(11);
     let (mut rt, _) = Runtime::new(None, None, 0, e);
     rt.init(&parse(r#"{"site":"mem","config":{},"endpoint":"/collect"}"#).unwrap()).unwrap();
-    let config = r#"{"version":1,"site":"mem","scenarios":[{"preset":"page_low_stock"},{"preset":"cart_low_stock"},
+    let config = r#"{"version":1,"site":"mem","links":{"cart":"/cart"},"scenarios":[{"preset":"page_low_stock"},{"preset":"cart_low_stock"},
         {"preset":"cart_price_drop"},{"preset":"browse_abandonment"},{"preset":"cross_sell_nice"}]}"#;
     rt.set_config(&parse(config).unwrap()).unwrap();
     let mut at_1000 = 0;
