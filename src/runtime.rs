@@ -524,16 +524,21 @@ impl Runtime {
     }
 
     /// The links of items read on this page made to lead to the same place from every page
-    /// (`tee.html` written on `/store/a.html` is `/store/tee.html` on any page).
+    /// (`tee.html` written on `/store/a.html` is `/store/tee.html` on any page); an item named
+    /// by its link (a product without an id of its own) is named by where it leads.
     fn own_links(&self, items: &mut [Item]) {
-        let own = |link: &mut Option<String>| {
+        let own = |link: &mut Option<String>, id: &mut String| {
             if let Some(l) = link {
-                *l = crate::url::resolve(&self.page.url, l);
+                let to = crate::url::resolve(&self.page.url, l);
+                if id == l {
+                    id.clone_from(&to);
+                }
+                *l = to;
             }
         };
         for item in items {
-            own(&mut item.url);
-            own(&mut item.image);
+            own(&mut item.url, &mut item.id);
+            own(&mut item.image, &mut String::new());
         }
     }
 
@@ -1557,6 +1562,12 @@ mod tests {
             (Some("https://shop.example/store/items/tee.html"), Some("https://shop.example/store/items/img/tee.jpg"))
         );
         assert_eq!(links("CAP"), (Some("https://shop.example/store/items/../cap.html"), Some("/img/cap.jpg")));
+        // A product with no id of its own is named by its link: by where it leads, from any page.
+        rt.page_view("https://shop.example/store/items/hat.html", 5, e);
+        let hat = r#"{"@type":"Product","name":"Hat","url":"hat.html","offers":{"price":12}}"#;
+        assert_eq!(rt.capture("jsonld", &Value::from(format!("[{hat}]").as_str()), 6, e), Ok(true));
+        let url = "https://shop.example/store/items/hat.html";
+        assert_eq!(rt.profile.items[url].item.url.as_deref(), Some(url));
     }
 
     /// Shopify: a collection card's quick add goes under the product's id, and its page's view
