@@ -61,6 +61,33 @@ test('on a collector with no site yet, the dashboard says how to send to it and 
   assert.deepEqual(errors, []);
 });
 
+test('a cart preset on a new site\'s config, which gives no links: the studio marks its button link and previews no button until the cart\'s address is given', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/studio?site=new-shop`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  await page.click('[data-tab=gallery]');
+  await page.getByRole('button', { name: 'Add cart_abandonment' }).click();
+  // Its "View cart" links to {{links.cart}}, which the store would draw as no button at all.
+  const link = '[data-path="$.scenarios[0].message.cta.url"]';
+  await page.waitForSelector(`${link}[aria-invalid="true"]`);
+  assert.match(await page.locator('.error[data-for="$.scenarios[0].message.cta.url"]').textContent(),
+    /^uses \{\{links\.cart\}\}, which "links" does not give \(it would show as nothing\): add "links": \{"cart": /);
+  assert.equal(await page.locator('[data-preview="en-desktop"] .msg .cta').count(), 0, 'no button in the preview either');
+  await page.click('#publish');
+  await page.waitForFunction(() => /problem/i.test(document.getElementById('status').textContent));
+  assert.equal((await (await fetch(`${collector.url}/api/sites`)).json()).some((s) => s.site === 'new-shop'), false, 'nothing published');
+  // The cart's address given in the button's link: no problem, the button, and it publishes.
+  await page.fill(link, '/cart');
+  await page.waitForSelector(`${link}:not([aria-invalid])`);
+  assert.equal(await page.locator('[data-preview="en-desktop"] .msg .cta').textContent(), 'View cart');
+  await page.click('#publish');
+  await page.waitForFunction(() => /^Published version 1\./.test(document.getElementById('status').textContent));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 /**
  * `steps(bare, page)` on a collector started with none of Shopcue's static folders (as a
  * store runs it in production) and nothing published, in a page of its own; both are closed
