@@ -561,8 +561,16 @@ impl Config {
             p.push(crate::problem!("$.links", "must be an object of URL strings"));
         }
         for (name, link) in links.as_object().unwrap_or(&[]) {
-            if link.as_str().is_some_and(unshowable) {
+            let link = link.as_str().unwrap_or_default().trim().to_ascii_lowercase();
+            if unshowable(&link) {
                 p.push(crate::problem!(member("$.links", name), NOT_A_LINK));
+            } else if !(link.is_empty() || link.starts_with('/') || link.starts_with("http:") || link.starts_with("https:")) {
+                // The site's links serve every page: `cart.html` would lead to /shop/cart.html
+                // from /shop/tee.html and to /cart.html from the home page.
+                p.push(crate::problem!(
+                    member("$.links", name),
+                    "is relative to the page a message is shown on, so it leads somewhere else from each folder of the site: write it from the site's root (\"/cart.html\", \"/shop/cart.html\") or in full (\"https://…\")"
+                ));
             }
         }
         let mut caps = Caps { per_page: Some(1), ..Caps::default() };
@@ -1543,6 +1551,22 @@ mod tests {
         );
         let paths: Vec<String> = refused(&config("{}")).into_iter().map(|(path, _)| path).collect();
         assert_eq!(paths, ["$.scenarios[0].message.cta.url", "$.scenarios[1].message.body"]);
+    }
+
+    /// The site's links serve every page: one relative to a page's folder would lead somewhere
+    /// else from each folder.
+    #[test]
+    fn the_sites_links_lead_to_one_place_from_every_page() {
+        let config = |cart: &str| [r#"{"version":1,"site":"s","links":{"cart":""#, cart, r#""},"scenarios":[]}"#].concat();
+        for ok in ["/cart.html", "//shop.example/cart", "https://shop.example/cart", " HTTP://shop.example/cart", ""] {
+            assert!(Config::parse(&config(ok)).is_ok(), "{ok}");
+        }
+        for folder in ["cart.html", "./cart", "../cart", "?view=cart", "#cart"] {
+            let problems = refused(&config(folder));
+            assert_eq!(problems.len(), 1, "{folder}");
+            assert_eq!(problems[0].0, "$.links.cart");
+            assert!(problems[0].1.starts_with("is relative to the page a message is shown on"), "{}", problems[0].1);
+        }
     }
 
     /// The problems of a config that must be refused: (path, message) in path order.
