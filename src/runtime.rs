@@ -527,6 +527,8 @@ impl Runtime {
     /// (`tee.html` written on `/store/a.html` is `/store/tee.html` on any page); an item named
     /// by its link (a product without an id of its own) is named by where it leads.
     fn own_links(&self, items: &mut [Item]) {
+        // `id`: the item's name, which follows its link when it is that link (an image names
+        // nothing: a scratch string).
         let own = |link: &mut Option<String>, id: &mut String| {
             if let Some(l) = link {
                 let to = crate::url::resolve(&self.page.url, l);
