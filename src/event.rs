@@ -115,7 +115,11 @@ impl Event {
         ) && items.is_empty()
             && problems.is_empty()
         {
-            problems.push(Problem::new("$.items", crate::text::concat(&[name, " needs at least one item"])));
+            // An item written at the top (as Segment's and Klaviyo's product events are) is the
+            // usual slip.
+            let flat =
+                if params.get("item_id").is_some() { r#": {"items": [{"item_id": …}]}, not item_id at the top"# } else { "" };
+            problems.push(Problem::new("$.items", crate::text::concat(&[name, " needs at least one item", flat])));
         }
         check_params(name, &params, &mut problems);
         if problems.is_empty() {
@@ -482,5 +486,13 @@ mod tests {
         assert!(Event::parse("Bad Name", &Value::Null).is_err());
         assert!(Event::parse("view_item", &Value::Null).is_err(), "view_item needs items");
         assert!(Event::parse("my_custom_event", &Value::Null).is_ok());
+        // An item written at the top, as other tools' product events are: told where it goes.
+        let flat = Event::parse("add_to_cart", &parse(r#"{"item_id":"A1","price":1980}"#).unwrap()).unwrap_err();
+        assert_eq!(
+            flat.problems()[0].message,
+            r#"add_to_cart needs at least one item: {"items": [{"item_id": …}]}, not item_id at the top"#
+        );
+        let none = Event::parse("add_to_cart", &parse("{}").unwrap()).unwrap_err();
+        assert_eq!(none.problems()[0].message, "add_to_cart needs at least one item");
     }
 }
