@@ -215,6 +215,9 @@ pub struct Runtime {
     /// The page's address as a product link (query kept, fragment and tracking parameters
     /// dropped): the `url` of a viewed item that names none. Never sent in a beacon.
     page_link: String,
+    /// What this page's relative links are read against: its `<base href>` where it has one
+    /// ([`Runtime::set_link_base`]), else its address (empty: the page's address).
+    link_base: String,
     /// `shopcue('catalog', …)` facts, kept (bounded) for items not viewed yet on this page.
     catalog_facts: Vec<Item>,
     /// No config could be had (not fetched, not JSON, or invalid): capture goes on under the
@@ -296,6 +299,7 @@ impl Runtime {
             page: Page::default(),
             page_ranks: Vec::new(),
             page_link: String::new(),
+            link_base: String::new(),
             catalog_facts: Vec::new(),
             config_failed: false,
             messages: Vec::new(),
@@ -391,6 +395,7 @@ impl Runtime {
         self.page = Page { url: strip_query(url).to_string(), path: path_of(url).to_string(), ..Page::default() };
         self.page_ranks.clear();
         self.page_link = product_link(url);
+        self.link_base.clear();
         self.messages.clear();
         self.profile.compact(now);
         self.profile.touch(now, entropy);
@@ -400,6 +405,23 @@ impl Runtime {
         self.profile_dirty = true;
         self.page.events.push("page_view".into());
         self.enqueue("page_view", &Value::Object(Vec::new()), now, entropy);
+    }
+
+    /// Reads this page's relative links (an item's `url` and `image`) against `base`, the
+    /// address its `<base href>` gives (`document.baseURI`), instead of the page's own address,
+    /// as the browser does. Until the next [`Runtime::page_view`].
+    ///
+    /// ```
+    /// use shopcue::{id::SeededEntropy, json::parse, runtime::Runtime};
+    /// let e = &mut SeededEntropy(1);
+    /// let (mut rt, _) = Runtime::new(None, None, 0, e);
+    /// rt.page_view("https://shop.example/store/tee.html", 0, e);
+    /// rt.set_link_base("https://shop.example/"); // <base href="/">
+    /// rt.catalog(&parse(r#"[{"item_id":"tee","image":"img/tee.jpg"}]"#).unwrap(), 1).unwrap();
+    /// // The item's image is now https://shop.example/img/tee.jpg, as the page showed it.
+    /// ```
+    pub fn set_link_base(&mut self, base: &str) {
+        self.link_base = base.to_string();
     }
 
     /// Sets the site's UTC offset in minutes (the shell computes it for the config's time
@@ -531,7 +553,8 @@ impl Runtime {
         // nothing: a scratch string).
         let own = |link: &mut Option<String>, id: &mut String| {
             if let Some(l) = link {
-                let to = crate::url::resolve(&self.page.url, l);
+                let base = if self.link_base.is_empty() { &self.page.url } else { &self.link_base };
+                let to = crate::url::resolve(base, l);
                 if id == l {
                     id.clone_from(&to);
                 }
@@ -1555,21 +1578,32 @@ mod tests {
         assert_eq!(rt.catalog(&parse(cap).unwrap(), 2), Ok(()));
         rt.page_view("https://shop.example/", 3, e);
         assert!(rt.track("view_item", &parse(r#"{"items":[{"item_id":"CAP"}]}"#).unwrap(), 4, e).unwrap());
-        let links = |id: &str| {
+        let links = |rt: &Runtime, id: &str| {
             let item = &rt.profile.items[id].item;
-            (item.url.as_deref(), item.image.as_deref())
+            (item.url.clone(), item.image.clone())
         };
+        let some = |url: &str, image: &str| (Some(url.to_string()), Some(image.to_string()));
         assert_eq!(
-            links("TEE"),
-            (Some("https://shop.example/store/items/tee.html"), Some("https://shop.example/store/items/img/tee.jpg"))
+            links(&rt, "TEE"),
+            some("https://shop.example/store/items/tee.html", "https://shop.example/store/items/img/tee.jpg")
         );
-        assert_eq!(links("CAP"), (Some("https://shop.example/store/items/../cap.html"), Some("/img/cap.jpg")));
+        assert_eq!(links(&rt, "CAP"), some("https://shop.example/store/items/../cap.html", "/img/cap.jpg"));
         // A product with no id of its own is named by its link: by where it leads, from any page.
         rt.page_view("https://shop.example/store/items/hat.html", 5, e);
         let hat = r#"{"@type":"Product","name":"Hat","url":"hat.html","offers":{"price":12}}"#;
         assert_eq!(rt.capture("jsonld", &Value::from(format!("[{hat}]").as_str()), 6, e), Ok(true));
         let url = "https://shop.example/store/items/hat.html";
         assert_eq!(rt.profile.items[url].item.url.as_deref(), Some(url));
+        // A page with a `<base href>` has its links read against it, as the browser reads them;
+        // the next page is read against its own address again.
+        rt.page_view("https://shop.example/store/items/bag.html", 7, e);
+        rt.set_link_base("https://shop.example/");
+        let bag = r#"{"@type":"Product","sku":"BAG","url":"store/bag.html","image":"img/bag.jpg","offers":{"price":30}}"#;
+        assert_eq!(rt.capture("jsonld", &Value::from(format!("[{bag}]").as_str()), 8, e), Ok(true));
+        rt.page_view("https://shop.example/store/items/belt.html", 9, e);
+        assert_eq!(rt.catalog(&parse(r#"[{"item_id":"BELT","image":"belt.jpg"}]"#).unwrap(), 10), Ok(()));
+        assert_eq!(links(&rt, "BAG"), some("https://shop.example/store/bag.html", "https://shop.example/img/bag.jpg"));
+        assert_eq!(rt.catalog_facts.last().and_then(|i| i.image.as_deref()), Some("https://shop.example/store/items/belt.jpg"));
     }
 
     /// Shopify: a collection card's quick add goes under the product's id, and its page's view

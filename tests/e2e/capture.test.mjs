@@ -406,7 +406,7 @@ test('an order placed on Shopify\'s checkout: the custom pixel sends it as the s
   assert.deepEqual({ ...order }, { id: 'order:5012345678901', value: 17600, url: `${collector.url}/checkouts/cn/c1/thank-you` });
 });
 
-test('JSON-LD alone: an AggregateOffer product in an array, its links relative to its page', async () => {
+test('JSON-LD alone: an AggregateOffer product in an array, its links relative to its page (or its <base href>)', async () => {
   const { profile, shown, viewed } = await visit('capture-jsonld.html', oneTitle);
   assert.equal(shown, '残りわずか：JSON-LDのコートは残り1点です');
   const it = profile.items['ld-1'].item;
@@ -415,6 +415,10 @@ test('JSON-LD alone: an AggregateOffer product in an array, its links relative t
   assert.deepEqual([it.item_name, it.item_brand, it.item_category, it.price, it.stock, it.image, it.url],
     ['JSON-LDのコート', 'Kinari', 'outer', 19800, 1, `${collector.url}/fixtures/item.svg`, `${page}?coat=ld-1`]);
   assert.deepEqual(await viewed(), ['ld-1:1']);
+  // On a page with a <base href>, they are read against it, as the browser reads them.
+  const based = await visit('capture-jsonld.html?base', oneTitle);
+  const folder = `${collector.url}/fixtures/eccube/`;
+  assert.deepEqual([based.profile.items['ld-1'].item.image, based.profile.items['ld-1'].item.url], [`${folder}item.svg`, `${folder}?coat=ld-1`]);
 });
 
 test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and without SKUs', async () => {

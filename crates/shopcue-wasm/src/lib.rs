@@ -231,7 +231,7 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
     if previewing {
         console("info", &["[shopcue] previewing a draft config: nothing on this page is recorded or sent".into()]);
     }
-    rt.page_view(&href, t, &mut BrowserEntropy);
+    view_page(&mut rt, &href, t);
     let profile_key = store.key_of("profile");
     let shell = Shell {
         rt,
@@ -271,6 +271,18 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
         s.schedule_send();
     });
     Ok(JsValue::UNDEFINED)
+}
+
+/// A page view of the page at `href`, whose relative links are read against
+/// `document.baseURI` as the browser reads them: its `<base href>` where it has one, else
+/// `href`.
+fn view_page(rt: &mut Runtime, href: &str, t: i64) {
+    rt.page_view(href, t, &mut BrowserEntropy);
+    let base = web_sys::window().and_then(|w| w.document()).and_then(|d| js_sys::Reflect::get(&d, &"baseURI".into()).ok());
+    let base = base.and_then(|b| b.as_string());
+    if let Some(base) = base {
+        rt.set_link_base(&base);
+    }
 }
 
 /// Loads a fetched or inline config (or reports why it could not be had); a raw one goes through
@@ -390,7 +402,7 @@ impl Shell {
         self.pending.clear();
         self.inline_waits.clear();
         let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-        self.rt.page_view(&href, t, &mut BrowserEntropy);
+        view_page(&mut self.rt, &href, t);
         self.fetch_feed_if_due(t);
     }
 
