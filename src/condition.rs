@@ -523,7 +523,7 @@ impl Op {
                 other => re.is_match(&js_string(other)),
             },
             Op::Type(t) => type_name(actual) == t,
-            Op::Version(c, expected) => c.holds(padded_version(actual).as_str().cmp(expected.as_str())),
+            Op::Version(c, expected) => c.holds(with_padded_version(actual, |padded| padded.cmp(expected.as_bytes()))),
             Op::Invalid => false,
         }
     }
@@ -695,6 +695,12 @@ fn type_name(v: &Value) -> &'static str {
 /// GrowthBook's `paddedVersionString`: `"v1.2.3-rc.1+build"` → comparable text where numeric
 /// parts are left-padded and a release sorts after its pre-releases.
 pub fn padded_version(v: &Value) -> String {
+    with_padded_version(v, |padded| String::from_utf8_lossy(padded).into_owned())
+}
+
+/// `f` of [`padded_version`]'s bytes, padded on the stack for a version of up to 20 bytes:
+/// `$veq` & co. compare it with their operand on every evaluation.
+fn with_padded_version<R>(v: &Value, f: impl FnOnce(&[u8]) -> R) -> R {
     let owned;
     let text = match v {
         Value::Number(_) => {
@@ -704,31 +710,42 @@ pub fn padded_version(v: &Value) -> String {
         Value::String(s) if !s.is_empty() => s.as_str(),
         _ => "0",
     };
-    let text = text.strip_prefix('v').unwrap_or(text);
-    let text = crate::text::before(text, b'+');
-    // Byte by byte (both separators are ASCII): this runs on every evaluation of `$veq` & co.
-    let mut out = String::with_capacity(text.len() + 24);
-    let mut part = |p: &str, first: bool| {
-        if !first {
-            out.push('-');
-        }
-        if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&"     "[p.len().min(5)..]);
-        }
-        out.push_str(p);
+    let text = crate::text::before(text.strip_prefix('v').unwrap_or(text), b'+').as_bytes();
+    // Room for the longest result: every byte a part of its own, padded, and `-~`.
+    let need = 6 * text.len() + 8;
+    let (mut stack, mut heap) = ([0u8; 128], Vec::new());
+    let out = if need <= stack.len() {
+        &mut stack[..]
+    } else {
+        heap.resize(need, 0);
+        &mut heap[..]
     };
-    let (mut start, mut parts) = (0, 0);
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'-' || b == b'.' {
-            part(&text[start..i], parts == 0);
-            (start, parts) = (i + 1, parts + 1);
+    // The parts between `.` and `-`, joined by `-`; an all-digit part left-padded with spaces
+    // to 5 bytes; `-~` after a release's three parts, which sorts after a pre-release's fourth.
+    let (mut n, mut parts, mut start) = (0, 0, 0);
+    for i in 0..=text.len() {
+        if i < text.len() && !matches!(text[i], b'-' | b'.') {
+            continue;
         }
+        let part = &text[start..i];
+        if parts > 0 {
+            out[n] = b'-';
+            n += 1;
+        }
+        if !part.is_empty() && part.iter().all(u8::is_ascii_digit) {
+            for _ in part.len()..5 {
+                out[n] = b' ';
+                n += 1;
+            }
+        }
+        out[n..n + part.len()].copy_from_slice(part);
+        (n, parts, start) = (n + part.len(), parts + 1, i + 1);
     }
-    part(&text[start..], parts == 0);
-    if parts + 1 == 3 {
-        part("~", false);
+    if parts == 3 {
+        out[n..n + 2].copy_from_slice(b"-~");
+        n += 2;
     }
-    out
+    f(&out[..n])
 }
 
 #[cfg(test)]
@@ -795,5 +812,14 @@ mod tests {
         }
         assert_eq!(js_string(&parse(r#"[1,null,"a",[2,3]]"#).unwrap()), "1,,a,2,3");
         assert_eq!(padded_version(&Value::from("v1.2.3+build")), "    1-    2-    3-~");
+        assert_eq!(padded_version(&Value::from("1.0.0-rc.1")), "    1-    0-    0-rc-    1");
+        assert_eq!(padded_version(&Value::from(123456.0)), "123456");
+        assert_eq!(padded_version(&Value::from("")), "    0");
+        assert_eq!(padded_version(&Value::from("v")), "");
+        // Longer than the stack's room: padded on the heap, the same way.
+        let long = "1.2.3.4.5.6.7.8.9.10.11.12";
+        assert_eq!(padded_version(&Value::from(long)), long.split('.').map(|p| format!("{p:>5}")).collect::<Vec<_>>().join("-"));
+        assert!(check(r#"{"v":{"$vgt":"1.2.3.4.5.6.7.8.9.10.11.12"}}"#, r#"{"v":"1.2.3.4.5.6.7.8.9.10.11.13"}"#));
+        assert!(!check(r#"{"v":{"$vgt":"1.2.3.4.5.6.7.8.9.10.11.12"}}"#, r#"{"v":"1.2.3.4.5.6.7.8.9.10.11.12"}"#));
     }
 }
