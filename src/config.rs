@@ -656,10 +656,18 @@ impl Config {
             Some(Some(list)) => {
                 for (i, s) in list.iter().enumerate() {
                     let path = element("$.scenarios", i);
+                    // Every scenario's id counts, also one with problems of its own or paused:
+                    // a second "sale" is refused in the same answer, not once the first is mended.
+                    // (A runtime config's ids are the compiler's, told apart already.)
+                    fn id(s: &Value) -> Option<&str> {
+                        s.get("id").or_else(|| s.get("preset")).and_then(Value::as_str)
+                    }
+                    if let Some(twice) =
+                        id(s).filter(|d| cfg!(feature = "compiler") && list[..i].iter().any(|o| id(o) == Some(d)))
+                    {
+                        p.push(crate::problem!(member(&path, "id"), format!("duplicate scenario id \"{twice}\"")));
+                    }
                     if let Some(sc) = compile_scenario(s, &path, &cx, &mut p) {
-                        if scenarios.iter().any(|o| o.id == sc.id) {
-                            p.push(crate::problem!(member(&path, "id"), format!("duplicate scenario id \"{}\"", sc.id)));
-                        }
                         // A paused scenario is checked like any other, then left out (compiled
                         // configs hold none: only the compiler looks).
                         if !(cfg!(feature = "compiler") && is_paused(s)) {
@@ -1305,6 +1313,9 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         p.push(crate::problem!(member(path, "title"), "is required"));
     }
     let title = cx.template(m.get("title"), &member(path, "title"), p);
+    if title.as_ref().map(Template::leading_text).is_some_and(|(text, whole)| whole && text.trim().is_empty()) {
+        p.push(crate::problem!(member(path, "title"), "is blank: the message would show with no title"));
+    }
     let body = cx.template(m.get("body"), &member(path, "body"), p);
     let cta = m.get("cta").and_then(|c| {
         let label = cx.template(c.get("label"), &member(path, "cta.label"), p);
@@ -1673,6 +1684,28 @@ mod tests {
             "variants":[{"id":"a","weight":0},{"id":"b","weight":0}]}]}"#,
         );
         assert_eq!(zero, [("$.scenarios[0].variants".to_string(), "weights must add up to more than 0".to_string())]);
+    }
+
+    #[test]
+    fn a_scenario_id_given_twice_is_refused_whatever_else_is_wrong_and_a_blank_title_too() {
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[
+            {"id":"sale","message":{"title":"t","placement":"bannr"}},
+            {"id":"sale","message":{"title":"t"}},
+            {"preset":"page_low_stock","paused":true},
+            {"preset":"page_low_stock"},
+            {"id":"quiet","message":{"title":{"ja":" ","en":"Hi"}}}]}"#,
+        );
+        let told: Vec<(&str, &str)> = bad.iter().map(|(p, m)| (p.as_str(), m.as_str())).collect();
+        assert_eq!(
+            told,
+            [
+                ("$.scenarios[0].message.placement", told[0].1),
+                ("$.scenarios[1].id", "duplicate scenario id \"sale\""),
+                ("$.scenarios[3].id", "duplicate scenario id \"page_low_stock\""),
+                ("$.scenarios[4].message.title", "is blank: the message would show with no title"),
+            ]
+        );
     }
 
     #[test]
