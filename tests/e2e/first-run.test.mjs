@@ -88,6 +88,56 @@ test('a cart preset on a new site\'s config, which gives no links: the studio ma
   await page.close();
 });
 
+test('the Site tab gives the links the messages name: a cart preset\'s "View cart" once for every scenario, checked like any field, and published with the config', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${collector.url}/studio?site=links-shop`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  await page.click('[data-tab=gallery]');
+  await page.getByRole('button', { name: 'Add cart_abandonment' }).click();
+  await page.click('[data-tab=gallery]');
+  await page.getByRole('button', { name: 'Add cart_low_stock' }).click();
+  await page.waitForSelector('[data-path="$.scenarios[1].message.cta.url"][aria-invalid="true"]');
+  // The link both presets name and the config lacks is offered, waiting for its address.
+  await page.click('[data-tab=site]');
+  assert.equal(await page.inputValue('[aria-label="link 1 name"]'), 'cart');
+  assert.equal(await page.inputValue('[aria-label="address of link 1"]'), '');
+  assert.match(await page.locator('[data-panel=site]').textContent(), /a message uses \{\{links\.cart\}\}: give its address/);
+  // An address relative to a page is marked at its field, with the reason.
+  const address = page.locator('[aria-label="address of link 1"]');
+  await address.fill('cart.html');
+  await page.waitForSelector('[aria-label="address of link 1"][aria-invalid="true"]');
+  assert.match(await page.locator('.error[data-for="$.links.cart"]').textContent(), /^is relative to the page a message is shown on/);
+  // From the site's root: both scenarios' buttons are fine, and the preview draws the button.
+  await address.fill('/cart');
+  await page.waitForSelector('[aria-label="address of link 1"]:not([aria-invalid])');
+  await page.waitForFunction(() => !document.querySelector('[aria-invalid="true"]') && !document.getElementById('problems').children.length);
+  await page.locator('tr[data-scenario="cart_low_stock"] button.edit').click();
+  await page.waitForSelector('[data-preview="en-desktop"] .msg .cta');
+  assert.equal(await page.locator('[data-preview="en-desktop"] .msg .cta').textContent(), 'View cart');
+  // The store's currency and time zone from the same tab.
+  await page.click('[data-tab=site]');
+  await page.fill('[data-path="$.timezone"]', 'Asia/Tokio');
+  await page.waitForSelector('[data-path="$.timezone"][aria-invalid="true"]');
+  assert.match(await page.locator('.error[data-for="$.timezone"]').textContent(), /Did you mean "Asia\/Tokyo"\?/);
+  await page.fill('[data-path="$.timezone"]', 'Asia/Tokyo');
+  await page.waitForSelector('[data-path="$.timezone"]:not([aria-invalid])');
+  // A link of the site's own, for a message to come: its name is typed where the focus goes.
+  await page.getByRole('button', { name: 'Add a link' }).click();
+  await page.keyboard.type('help');
+  await page.fill('[aria-label="address of link 2"]', 'https://help.example/faq');
+  await page.waitForFunction(() => JSON.parse(document.getElementById('json').value).links.help === 'https://help.example/faq');
+  await page.click('#publish');
+  await page.waitForFunction(() => /^Published version 1\./.test(document.getElementById('status').textContent));
+  const live = await (await fetch(`${collector.url}/api/sites/links-shop/config`)).json();
+  // Both buttons still name the site's link, given once.
+  assert.deepEqual([live.config.links, live.config.timezone, live.config.scenarios.map((s) => [s.id, s.message.cta.url])],
+    [{ cart: '/cart', help: 'https://help.example/faq' }, 'Asia/Tokyo', [['cart_abandonment', '{{links.cart}}'], ['cart_low_stock', '{{links.cart}}']]]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 /**
  * `steps(bare, page)` on a collector started with none of Shopcue's static folders (as a
  * store runs it in production) and nothing published, in a page of its own; both are closed
