@@ -73,7 +73,7 @@ test('a cart preset on a new site\'s config, which gives no links: the studio ma
   const link = '[data-path="$.scenarios[0].message.cta.url"]';
   await page.waitForSelector(`${link}[aria-invalid="true"]`);
   assert.match(await page.locator('.error[data-for="$.scenarios[0].message.cta.url"]').textContent(),
-    /^uses \{\{links\.cart\}\}, which "links" does not give \(it would show as nothing\): add "links": \{"cart": /);
+    /^uses \{\{links\.cart\}\}, which "links" does not give \(it would show as nothing\): add "links": \{"cart": .* \(in the Site tab's Links\)$/);
   assert.equal(await page.locator('[data-preview="en-desktop"] .msg .cta').count(), 0, 'no button in the preview either');
   await page.click('#publish');
   await page.waitForFunction(() => /problem/i.test(document.getElementById('status').textContent));
