@@ -365,13 +365,37 @@ pub fn item_slot(name: &str) -> Option<u16> {
 /// The attributes one item exposes to `subject.where` conditions and `{{item.*}}` templates
 /// (the names are [`ITEM_CONTEXT`]).
 pub fn item_context(state: &ItemState, config: &Config, profile: &Profile, env: &Env, on_page: bool) -> Value {
-    let waiting = waiting_items(profile);
-    ItemView { state, config, profile, env, waiting: &waiting, on_page }.to_value()
+    let shared = Shared::new(profile);
+    ItemView { state, config, profile, env, shared: &shared, on_page }.to_value()
 }
 
-/// Items the shopper waits for (asked to be told about, still out of stock).
-fn waiting_items(profile: &Profile) -> Vec<&ItemState> {
-    profile.items.values().filter(|s| s.notify_at.is_some() && s.item.stock.is_some_and(|n| n <= 0.0)).collect()
+/// What every item's view reads of the rest of the profile, gathered once per decision.
+struct Shared<'a> {
+    /// Items the shopper waits for (asked to be told about, still out of stock), for
+    /// `waiting_for`.
+    waiting: Vec<&'a ItemState>,
+    /// The product pages of the cart's items ([`crate::capture::item_page`]: Shopify's
+    /// `/products/<handle>`, カラーミーショップ's `pid=`), for `in_cart`: a product added from a
+    /// collection's quick add under its product id is in the cart when its page's variant, under
+    /// its sku, is viewed — no browse reminder for it.
+    cart_pages: Vec<&'a str>,
+}
+
+impl<'a> Shared<'a> {
+    /// One pass over the profile's items (plain pushes: a collect per list cost the widget
+    /// 200 B more).
+    fn new(profile: &'a Profile) -> Shared<'a> {
+        let mut shared = Shared { waiting: Vec::new(), cart_pages: Vec::new() };
+        for s in profile.items.values() {
+            if s.notify_at.is_some() && s.item.stock.is_some_and(|n| n <= 0.0) {
+                shared.waiting.push(s);
+            }
+            if let Some(page) = (s.cart_qty > 0.0).then(|| crate::capture::item_page(&s.item)).flatten() {
+                shared.cart_pages.push(page);
+            }
+        }
+        shared
+    }
 }
 
 /// One item as conditions and templates see it. Each field is computed when it is asked for,
@@ -382,8 +406,8 @@ struct ItemView<'a> {
     config: &'a Config,
     profile: &'a Profile,
     env: &'a Env<'a>,
-    /// Items the shopper waits for ([`waiting_items`]), for `waiting_for`.
-    waiting: &'a [&'a ItemState],
+    /// What it reads of the rest of the profile.
+    shared: &'a Shared<'a>,
     /// The item is the one this page shows (browse presets leave it to `page_low_stock`).
     on_page: bool,
 }
@@ -423,7 +447,11 @@ impl ItemView<'_> {
             F::Stock => it.stock.into(),
             F::LowStock => it.stock.is_some_and(|n| n >= 1.0 && n <= self.config.low_stock).into(),
             F::InStock => in_stock.into(),
-            F::InCart => (s.cart_qty > 0.0).into(),
+            F::InCart => {
+                let pages = &self.shared.cart_pages;
+                (s.cart_qty > 0.0 || !pages.is_empty() && crate::capture::item_page(it).is_some_and(|p| pages.contains(&p)))
+                    .into()
+            }
             F::OnPage => self.on_page.into(),
             F::Favorite => s.favorite_at.is_some().into(),
             F::FavoriteBrand => it.brand.as_ref().is_some_and(|b| self.profile.favorite_brands.contains(b)).into(),
@@ -449,7 +477,7 @@ impl ItemView<'_> {
                         && ((w.item.category.is_some() && w.item.category == it.category)
                             || (w.item.brand.is_some() && w.item.brand == it.brand))
                 };
-                self.waiting.iter().find(same_line).map(|w| w.item.id.clone()).into()
+                self.shared.waiting.iter().find(same_line).map(|w| w.item.id.clone()).into()
             }
             F::Stores => it.stores.as_ref().map_or(Value::Null, |stores| {
                 Value::Object(stores.iter().map(|(id, n)| (id.clone(), Value::Number(*n))).collect())
@@ -600,9 +628,10 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
             ("expires_in_days", expires.map(|t| calendar_days(env.now, t, env.utc_offset_min) as f64).into()),
         ])
     });
-    let page_item = states.page.first().map_or(Value::Null, |state| {
-        ItemView { state, config, profile, env, waiting: &states.waiting, on_page: true }.to_value()
-    });
+    let page_item = states
+        .page
+        .first()
+        .map_or(Value::Null, |state| ItemView { state, config, profile, env, shared: &states.shared, on_page: true }.to_value());
     object([
         (
             "visitor",
@@ -665,15 +694,15 @@ fn page_state(profile: &Profile, it: &Item) -> ItemState {
 
 /// The item states a [`Contexts`] borrows: made first, so that its candidates can point into them.
 struct States<'a> {
-    /// Items the shopper waits for ([`waiting_items`]).
-    waiting: Vec<&'a ItemState>,
+    /// What item views read of the rest of the profile.
+    shared: Shared<'a>,
     /// The page's items with what the profile knows of them ([`page_state`]).
     page: Vec<ItemState>,
 }
 
 impl<'a> States<'a> {
     fn new(profile: &'a Profile, page: &Page) -> States<'a> {
-        States { waiting: waiting_items(profile), page: page.items.iter().map(|it| page_state(profile, it)).collect() }
+        States { shared: Shared::new(profile), page: page.items.iter().map(|it| page_state(profile, it)).collect() }
     }
 }
 
@@ -684,7 +713,7 @@ struct Contexts<'a> {
     page: &'a Page,
     env: &'a Env<'a>,
     visitor: Value,
-    waiting: &'a [&'a ItemState],
+    shared: &'a Shared<'a>,
     /// The page's items with what the profile knows of them ([`page_state`]).
     page_states: &'a [ItemState],
     /// Candidates, each made once: profile items first (in `profile.items` order), then page
@@ -705,7 +734,7 @@ impl<'a> Contexts<'a> {
             page,
             env,
             visitor: visitor_context(config, profile, page, env, states),
-            waiting: &states.waiting,
+            shared: &states.shared,
             page_states: &states.page,
             pool: Vec::new(),
             profile_built: false,
@@ -720,8 +749,8 @@ impl<'a> Contexts<'a> {
     }
 
     fn view(&self, state: &'a ItemState, on_page: bool) -> Candidate<'a> {
-        let (config, profile, env, waiting) = (self.config, self.profile, self.env, self.waiting);
-        Candidate::Item(ItemView { state, config, profile, env, waiting, on_page })
+        let (config, profile, env, shared) = (self.config, self.profile, self.env, self.shared);
+        Candidate::Item(ItemView { state, config, profile, env, shared, on_page })
     }
 
     fn items(&mut self, from: Collection) -> Vec<usize> {
@@ -1281,7 +1310,7 @@ mod tests {
         let config = Config::parse(&config_text()).unwrap();
         let profile = profile_of_1000_events();
         let env = env();
-        let waiting = waiting_items(&profile);
+        let shared = Shared::new(&profile);
         let mut compared = 0;
         for sc in &config.scenarios {
             let Some(subject) = sc.subject.as_ref().filter(|s| s.from != crate::config::Collection::Coupons) else { continue };
@@ -1289,7 +1318,7 @@ mod tests {
             by_name.resolve(&|_| None);
             for (n, state) in profile.items.values().enumerate() {
                 let view =
-                    ItemView { state, config: &config, profile: &profile, env: &env, waiting: &waiting, on_page: n % 5 == 0 };
+                    ItemView { state, config: &config, profile: &profile, env: &env, shared: &shared, on_page: n % 5 == 0 };
                 assert_eq!(
                     subject.filter.eval_fields(&view, &config.saved_groups),
                     by_name.eval_fields(&view, &config.saved_groups),

@@ -1606,6 +1606,29 @@ mod tests {
         assert_eq!(rt.catalog_facts.last().and_then(|i| i.image.as_deref()), Some("https://shop.example/store/items/belt.jpg"));
     }
 
+    /// Shopify: a product quick-added from a collection (under its product id) and then viewed
+    /// on its page (under the variant's sku) is in the cart for the browse reminders, which
+    /// remind of the shopper's other viewed products instead.
+    #[test]
+    fn a_viewed_variant_of_a_carted_product_is_in_the_cart() {
+        let e = &mut SeededEntropy(18);
+        let mut rt = on_product_page(e, &["browse_abandonment"], "https://shop.example/collections/all");
+        let track = |rt: &mut Runtime, name: &str, item: &str, at: i64, e: &mut SeededEntropy| {
+            rt.track(name, &parse(&format!(r#"{{"items":[{item}]}}"#)).unwrap(), at, e).unwrap()
+        };
+        assert!(track(&mut rt, "add_to_cart", r#"{"item_id":"7009","url":"https://shop.example/ja/products/canvas-cap"}"#, 2, e));
+        let cap =
+            r#"{"item_id":"CAP-M","item_name":"Canvas cap","url":"https://shop.example/ja/products/canvas-cap?variant=99"}"#;
+        let hat = r#"{"item_id":"HAT","item_name":"Hat","url":"https://shop.example/products/hat"}"#;
+        for (n, item) in [cap, cap, cap, cap, hat, hat, hat].into_iter().enumerate() {
+            rt.page_view("https://shop.example/products/x", 10 + 10 * n as i64, e);
+            track(&mut rt, "view_item", item, 11 + 10 * n as i64, e);
+        }
+        rt.page_view("https://shop.example/", 100, e);
+        let shown = rt.decide(101, e);
+        assert_eq!(shown.iter().map(|d| d.decision.title.as_str()).collect::<Vec<_>>(), ["Still thinking about Hat?"]);
+    }
+
     /// Shopify: a collection card's quick add goes under the product's id, and its page's view
     /// under the variant's sku. The store's cart, read on the next page, holds that product once:
     /// it is the card's add, not another add of the viewed item.
