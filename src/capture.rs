@@ -214,11 +214,12 @@ pub(crate) fn item_page(item: &crate::event::Item) -> Option<&str> {
 
 /// The product page a link names: Shopify's `/products/<handle>`, without the host, a locale
 /// before it or the query after it; カラーミーショップ's `?pid=<id>` (`pid=<id>`), without the
-/// other parameters.
+/// other parameters. A handle with a dot is a script whose query names the product (EC-CUBE 2's
+/// `/products/detail.php?product_id=5`), no page of one product: none.
 fn product_page(link: &str) -> Option<&str> {
     use crate::text::{before, find};
     match find(link, "/products/") {
-        Some(at) => Some(before(&link[at..], b'?')),
+        Some(at) => Some(before(&link[at..], b'?')).filter(|page| page.bytes().all(|b| b != b'.')),
         None => find(link, "?pid=").or_else(|| find(link, "&pid=")).map(|at| before(&link[at + 1..], b'&')),
     }
 }

@@ -1627,6 +1627,18 @@ mod tests {
         rt.page_view("https://shop.example/", 100, e);
         let shown = rt.decide(101, e);
         assert_eq!(shown.iter().map(|d| d.decision.title.as_str()).collect::<Vec<_>>(), ["Still thinking about Hat?"]);
+        // Where the query names the product (EC-CUBE 2), the products' pages are not one page.
+        let mut rt = on_product_page(e, &["browse_abandonment"], "https://shop.example/");
+        let at = |id: &str| {
+            format!(r#"{{"item_id":"{id}","item_name":"{id}","url":"https://shop.example/products/detail.php?product_id={id}"}}"#)
+        };
+        assert!(track(&mut rt, "add_to_cart", &at("1"), 2, e));
+        for n in 0..3 {
+            rt.page_view("https://shop.example/products/detail.php?product_id=2", 10 + 10 * n, e);
+            track(&mut rt, "view_item", &at("2"), 11 + 10 * n, e);
+        }
+        rt.page_view("https://shop.example/", 100, e);
+        assert_eq!(rt.decide(101, e).iter().map(|d| d.decision.title.as_str()).collect::<Vec<_>>(), ["Still thinking about 2?"]);
     }
 
     /// Shopify: a collection card's quick add goes under the product's id, and its page's view
