@@ -1613,16 +1613,13 @@ mod tests {
     fn a_viewed_variant_of_a_carted_product_is_in_the_cart() {
         let e = &mut SeededEntropy(18);
         let mut rt = on_product_page(e, &["browse_abandonment"], "https://shop.example/collections/all");
-        let track = |rt: &mut Runtime, name: &str, item: &str, at: i64, e: &mut SeededEntropy| {
-            rt.track(name, &parse(&format!(r#"{{"items":[{item}]}}"#)).unwrap(), at, e).unwrap()
-        };
-        assert!(track(&mut rt, "add_to_cart", r#"{"item_id":"7009","url":"https://shop.example/ja/products/canvas-cap"}"#, 2, e));
+        assert!(track_one(&mut rt, "add_to_cart", CAP_QUICK_ADD, 2, e));
         let cap =
             r#"{"item_id":"CAP-M","item_name":"Canvas cap","url":"https://shop.example/ja/products/canvas-cap?variant=99"}"#;
         let hat = r#"{"item_id":"HAT","item_name":"Hat","url":"https://shop.example/products/hat"}"#;
         for (n, item) in [cap, cap, cap, cap, hat, hat, hat].into_iter().enumerate() {
             rt.page_view("https://shop.example/products/x", 10 + 10 * n as i64, e);
-            track(&mut rt, "view_item", item, 11 + 10 * n as i64, e);
+            track_one(&mut rt, "view_item", item, 11 + 10 * n as i64, e);
         }
         rt.page_view("https://shop.example/", 100, e);
         let shown = rt.decide(101, e);
@@ -1632,10 +1629,10 @@ mod tests {
         let at = |id: &str| {
             format!(r#"{{"item_id":"{id}","item_name":"{id}","url":"https://shop.example/products/detail.php?product_id={id}"}}"#)
         };
-        assert!(track(&mut rt, "add_to_cart", &at("1"), 2, e));
+        assert!(track_one(&mut rt, "add_to_cart", &at("1"), 2, e));
         for n in 0..3 {
             rt.page_view("https://shop.example/products/detail.php?product_id=2", 10 + 10 * n, e);
-            track(&mut rt, "view_item", &at("2"), 11 + 10 * n, e);
+            track_one(&mut rt, "view_item", &at("2"), 11 + 10 * n, e);
         }
         rt.page_view("https://shop.example/", 100, e);
         assert_eq!(rt.decide(101, e).iter().map(|d| d.decision.title.as_str()).collect::<Vec<_>>(), ["Still thinking about 2?"]);
@@ -1648,20 +1645,17 @@ mod tests {
     fn a_quick_add_and_its_product_pages_view_are_one_add_when_the_cart_is_read() {
         let e = &mut SeededEntropy(16);
         let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/collections/all");
-        let track = |rt: &mut Runtime, name: &str, item: &str, at: i64, e: &mut SeededEntropy| {
-            rt.track(name, &parse(&format!(r#"{{"items":[{item}]}}"#)).unwrap(), at, e).unwrap()
-        };
-        assert!(track(&mut rt, "add_to_cart", r#"{"item_id":"7009","url":"https://shop.example/ja/products/canvas-cap"}"#, 1, e));
+        assert!(track_one(&mut rt, "add_to_cart", CAP_QUICK_ADD, 1, e));
         rt.page_view("https://shop.example/ja/products/canvas-cap", 2, e);
         let view = r#"{"item_id":"CAP-M","url":"https://shop.example/ja/products/canvas-cap?variant=99"}"#;
-        assert!(track(&mut rt, "view_item", view, 3, e));
+        assert!(track_one(&mut rt, "view_item", view, 3, e));
         let queued = rt.outbox.entries().count();
         let line = r#"{"items":[["7009", "99", "CAP-M", "canvas-cap", "/ja/products/canvas-cap?variant=99", 1]]}"#;
         assert_eq!(rt.capture("cart", &parse(line).unwrap(), 4, e), Ok(false));
         assert_eq!((rt.profile.cart().count(), rt.outbox.entries().count()), (1, queued), "no second add, nothing sent");
         // Another product of the store's cart, viewed and not in Shopcue's: an add, as before.
         rt.page_view("https://shop.example/products/hat", 5, e);
-        assert!(track(&mut rt, "view_item", r#"{"item_id":"HAT","url":"https://shop.example/products/hat"}"#, 6, e));
+        assert!(track_one(&mut rt, "view_item", r#"{"item_id":"HAT","url":"https://shop.example/products/hat"}"#, 6, e));
         let both = r#"{"items":[["7009", "99", "CAP-M", "canvas-cap", "/ja/products/canvas-cap?variant=99", 1], ["7010", "98", "HAT", "hat", "/products/hat?variant=98", 1]]}"#;
         assert_eq!(rt.capture("cart", &parse(both).unwrap(), 7, e), Ok(true));
         assert_eq!(rt.profile.cart().map(|s| s.item.id.as_str()).collect::<Vec<_>>(), ["7009", "HAT"]);
@@ -1805,6 +1799,14 @@ mod tests {
     }
 
     /// A runtime on a product page with `scenarios` (preset names), the config loaded.
+    /// A Shopify collection card's quick add: the product's id, and its page's address.
+    const CAP_QUICK_ADD: &str = r#"{"item_id":"7009","url":"https://shop.example/ja/products/canvas-cap"}"#;
+
+    /// `track(name, {"items": [item]})`: whether it counted as an event of its own.
+    fn track_one(rt: &mut Runtime, name: &str, item: &str, at: i64, e: &mut SeededEntropy) -> bool {
+        rt.track(name, &parse(&format!(r#"{{"items":[{item}]}}"#)).unwrap(), at, e).unwrap()
+    }
+
     fn on_product_page(e: &mut SeededEntropy, scenarios: &[&str], url: &str) -> Runtime {
         let (mut rt, _) = Runtime::new(None, None, 0, e);
         let list: Vec<String> = scenarios.iter().map(|p| format!(r#"{{"preset":"{p}"}}"#)).collect();

@@ -61,14 +61,22 @@ test('on a collector with no site yet, the dashboard says how to send to it and 
   assert.deepEqual(errors, []);
 });
 
-test('a cart preset on a new site\'s config, which gives no links: the studio marks its button link and previews no button until the cart\'s address is given', async () => {
+/** The studio of a new `site` with `presets` added from the gallery, and the page's errors. */
+async function studioWith(site, presets) {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${collector.url}/studio?site=new-shop`);
+  await page.goto(`${collector.url}/studio?site=${site}`);
   await page.waitForSelector('body[data-loaded="true"]');
-  await page.click('[data-tab=gallery]');
-  await page.getByRole('button', { name: 'Add cart_abandonment' }).click();
+  for (const preset of presets) {
+    await page.click('[data-tab=gallery]');
+    await page.getByRole('button', { name: `Add ${preset}` }).click();
+  }
+  return { page, errors };
+}
+
+test('a cart preset on a new site\'s config, which gives no links: the studio marks its button link and previews no button until the cart\'s address is given', async () => {
+  const { page, errors } = await studioWith('new-shop', ['cart_abandonment']);
   // Its "View cart" links to {{links.cart}}, which the store would draw as no button at all.
   const link = '[data-path="$.scenarios[0].message.cta.url"]';
   await page.waitForSelector(`${link}[aria-invalid="true"]`);
@@ -89,15 +97,7 @@ test('a cart preset on a new site\'s config, which gives no links: the studio ma
 });
 
 test('the Site tab gives the links the messages name: a cart preset\'s "View cart" once for every scenario, checked like any field, and published with the config', async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${collector.url}/studio?site=links-shop`);
-  await page.waitForSelector('body[data-loaded="true"]');
-  await page.click('[data-tab=gallery]');
-  await page.getByRole('button', { name: 'Add cart_abandonment' }).click();
-  await page.click('[data-tab=gallery]');
-  await page.getByRole('button', { name: 'Add cart_low_stock' }).click();
+  const { page, errors } = await studioWith('links-shop', ['cart_abandonment', 'cart_low_stock']);
   await page.waitForSelector('[data-path="$.scenarios[1].message.cta.url"][aria-invalid="true"]');
   // The link both presets name and the config lacks is offered, waiting for its address.
   await page.click('[data-tab=site]');
