@@ -652,6 +652,10 @@ impl Config {
         }
         let cx = ScenarioCx { presets: &presets, lang: &lang, holdout, links: &links };
         let mut scenarios: Vec<Scenario> = Vec::new();
+        /// A scenario's id as written: its own, else its preset's name.
+        fn id(s: &Value) -> Option<&str> {
+            s.get("id").or_else(|| s.get("preset")).and_then(Value::as_str)
+        }
         match v.get("scenarios").map(|s| s.as_array()) {
             Some(Some(list)) => {
                 for (i, s) in list.iter().enumerate() {
@@ -659,9 +663,6 @@ impl Config {
                     // Every scenario's id counts, also one with problems of its own or paused:
                     // a second "sale" is refused in the same answer, not once the first is mended.
                     // (A runtime config's ids are the compiler's, told apart already.)
-                    fn id(s: &Value) -> Option<&str> {
-                        s.get("id").or_else(|| s.get("preset")).and_then(Value::as_str)
-                    }
                     if let Some(twice) =
                         id(s).filter(|d| cfg!(feature = "compiler") && list[..i].iter().any(|o| id(o) == Some(d)))
                     {
