@@ -128,12 +128,14 @@ test('the Site tab gives the links the messages name: a cart preset\'s "View car
   await page.keyboard.type('help');
   await page.fill('[aria-label="address of link 2"]', 'https://help.example/faq');
   await page.waitForFunction(() => JSON.parse(document.getElementById('json').value).links.help === 'https://help.example/faq');
+  // A store that reports its cart itself switches the cart forms' capture off.
+  await page.uncheck('[data-path="$.capture.forms"]');
   await page.click('#publish');
   await page.waitForFunction(() => /^Published version 1\./.test(document.getElementById('status').textContent));
   const live = await (await fetch(`${collector.url}/api/sites/links-shop/config`)).json();
   // Both buttons still name the site's link, given once.
-  assert.deepEqual([live.config.links, live.config.timezone, live.config.scenarios.map((s) => [s.id, s.message.cta.url])],
-    [{ cart: '/cart', help: 'https://help.example/faq' }, 'Asia/Tokyo', [['cart_abandonment', '{{links.cart}}'], ['cart_low_stock', '{{links.cart}}']]]);
+  assert.deepEqual([live.config.links, live.config.timezone, live.config.capture, live.config.scenarios.map((s) => [s.id, s.message.cta.url])],
+    [{ cart: '/cart', help: 'https://help.example/faq' }, 'Asia/Tokyo', { forms: false }, [['cart_abandonment', '{{links.cart}}'], ['cart_low_stock', '{{links.cart}}']]]);
   assert.deepEqual(errors, []);
   await page.close();
 });
