@@ -551,9 +551,9 @@ impl Runtime {
     fn own_links(&self, items: &mut [Item]) {
         // `id`: the item's name, which follows its link when it is that link (an image names
         // nothing: a scratch string).
+        let base = if self.link_base.is_empty() { &self.page.url } else { &self.link_base };
         let own = |link: &mut Option<String>, id: &mut String| {
             if let Some(l) = link {
-                let base = if self.link_base.is_empty() { &self.page.url } else { &self.link_base };
                 let to = crate::url::resolve(base, l);
                 if id == l {
                     id.clone_from(&to);

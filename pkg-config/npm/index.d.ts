@@ -87,7 +87,7 @@ export interface Config {
   locale?: string;
   timezone?: string;
   thresholds?: { low_stock?: number; price_drop_pct?: number };
-  /** The site's pages its messages link to, by name (`{links.cart}`): from the site's root (`/cart`) or in full. */
+  /** The site's pages its messages link to, by name (`{{links.cart}}`): from the site's root (`/cart`) or in full. */
   links?: Record<string, string>;
   caps?: Record<string, number>;
   holdout?: number;
