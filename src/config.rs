@@ -758,7 +758,7 @@ fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut
     }
     for (k, _) in members {
         if !allowed.contains(&k.as_str()) {
-            let hint = crate::suggest::hint_or_family(k, allowed);
+            let hint = crate::suggest::field_hint(k, allowed);
             p.push(crate::problem!(member(path, k), format!("unknown field.{hint} Expected one of: {}.", allowed.join(", "))));
         }
     }
@@ -1319,6 +1319,7 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
     }
     let body = cx.template(m.get("body"), &member(path, "body"), p);
     let cta = m.get("cta").and_then(|c| {
+        check_keys(c.as_object().unwrap_or(&[]), &member(path, "cta"), &["label", "url"], p);
         let label = cx.template(c.get("label"), &member(path, "cta.label"), p);
         let url = cx.template(c.get("url"), &member(path, "cta.url"), p);
         if c.get("label").is_none() || c.get("url").is_none() {
@@ -1773,6 +1774,36 @@ mod tests {
             ]
             .map(|(path, message)| (path.to_string(), message.to_string()))
         );
+    }
+
+    #[test]
+    fn a_field_named_as_other_tools_name_it_is_told_what_shopcue_calls_it() {
+        let bad = refused(
+            r#"{"version":1,"site":"s","campaigns":[],"scenarios":[{"id":"a","enabled":true,"conditions":{"visitor.visits":1},
+            "title":"Welcome","message":{"title":"t","text":"b","cta":{"text":"Go","href":"/x"}},
+            "subject":{"from":"viewed","filter":{"views_7d":{"$gte":2}},"sort":"-views_7d"}}]}"#,
+        );
+        let said = |path: &str| bad.iter().find(|(p, _)| p == path).map_or("", |(_, m)| m.as_str()).to_string();
+        assert!(said("$.campaigns").starts_with("unknown field. Did you mean \"scenarios\" (the list of scenarios)?"));
+        assert!(
+            said("$.scenarios[0].enabled").starts_with("unknown field. Did you mean \"paused\" (true keeps it from showing)?")
+        );
+        assert!(said("$.scenarios[0].conditions").starts_with(
+            "unknown field. Did you mean \"audience\" (conditions on the visitor and the page) or \"subject\" (the item the message is about, with its conditions under \"where\")?"
+        ));
+        assert!(said("$.scenarios[0].title")
+            .starts_with("unknown field. Did you mean \"message\" (its placement, title, body, cta and image)?"));
+        assert!(
+            said("$.scenarios[0].message.text").starts_with("unknown field. Did you mean \"body\" (the text under the title)?")
+        );
+        assert!(said("$.scenarios[0].message.cta.text").starts_with("unknown field. Did you mean \"label\" (the button's text)?"));
+        assert!(
+            said("$.scenarios[0].message.cta.href").starts_with("unknown field. Did you mean \"url\" (where the button leads)?")
+        );
+        assert!(said("$.scenarios[0].subject.filter")
+            .starts_with("unknown field. Did you mean \"where\" (a condition each item must meet)?"));
+        assert!(said("$.scenarios[0].subject.sort")
+            .starts_with("unknown field. Did you mean \"order\" (a field such as \"-views_7d\")?"));
     }
 
     #[test]

@@ -63,6 +63,65 @@ pub fn hint_or_family(name: &str, candidates: &[&str]) -> String {
     }
 }
 
+/// What other tools call a config field that Shopcue names otherwise, one line each: their
+/// names, then each field it may mean here with what that field holds (one text, not a table
+/// of slices: the compiler module stays smaller).
+#[cfg(feature = "compiler")]
+const OTHER_NAMES: &str = "\
+conditions condition targeting rules segment when|audience:conditions on the visitor and the page|subject:the item the message is about, with its conditions under \"where\"|where:a condition each item must meet
+filter filters|where:a condition each item must meet
+event events triggers on|trigger:the events on a page that show it
+enabled active disabled status|paused:true keeps it from showing
+title body cta image placement text content|message:its placement, title, body, cta and image
+text description content subtitle|body:the text under the title
+heading headline header|title:the message's first line
+button link action|cta:the button: {\"label\", \"url\"}
+text title caption|label:the button's text
+href link|url:where the button leads
+position type layout display|placement:banner-top, toast, modal or inline
+sort sort_by order_by orderby|order:a field such as \"-views_7d\"
+source|from:where the items come from: page, cart, viewed …
+frequency frequency_cap cap capping|caps:how often it may show
+experiment ab_test test versions|variants:the versions of its message, by weight
+campaigns messages experiences rules|scenarios:the list of scenarios
+language lang|locale:such as \"ja-JP\"";
+
+/// [`hint_or_family`], else what Shopcue calls a field that other tools name `name`, as far as
+/// `allowed` has it: `conditions` on a scenario is ` Did you mean "audience" (conditions on the
+/// visitor and the page) or "subject" (…)?`.
+///
+/// ```
+/// use shopcue::suggest::field_hint;
+/// let scenario = ["id", "trigger", "audience", "subject", "message", "paused"];
+/// assert_eq!(field_hint("enabled", &scenario), " Did you mean \"paused\" (true keeps it from showing)?");
+/// assert!(field_hint("conditions", &scenario).starts_with(" Did you mean \"audience\" (conditions on the visitor and the page) or \"subject\" ("));
+/// assert_eq!(field_hint("filter", &["from", "where", "order", "limit"]), " Did you mean \"where\" (a condition each item must meet)?");
+/// assert_eq!(field_hint("audiense", &scenario), " Did you mean \"audience\"?");
+/// assert_eq!(field_hint("colour", &scenario), "");
+/// ```
+#[cfg(feature = "compiler")]
+pub fn field_hint(name: &str, allowed: &[&str]) -> String {
+    let hint = hint_or_family(name, allowed);
+    if !hint.is_empty() {
+        return hint;
+    }
+    let mut meant: Vec<&str> = Vec::new();
+    for line in OTHER_NAMES.lines() {
+        let mut parts = line.split('|');
+        if parts.next().is_some_and(|theirs| theirs.split(' ').any(|t| t.eq_ignore_ascii_case(name))) {
+            for (field, holds) in parts.filter_map(|part| part.split_once(':')) {
+                if allowed.contains(&field) && field != name {
+                    meant.extend(["\"", field, "\" (", holds, ")", " or "]);
+                }
+            }
+        }
+    }
+    match meant.pop() {
+        Some(_) => [&[" Did you mean "], &meant[..], &["?"]].concat().concat(),
+        None => String::new(),
+    }
+}
+
 /// Optimal string alignment distance over bytes, ASCII case ignored; stops early past `limit`
 /// (returns `limit + 1`). Names are short, so the quadratic table is a few hundred cells.
 fn distance(a: &str, b: &str, limit: usize) -> usize {
