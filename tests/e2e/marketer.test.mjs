@@ -60,5 +60,12 @@ test('debug: true prints one console group per decision, with each scenario and 
     "info [shopcue] track('view_item'): not counted again: merged into this page's view of the item",
     "info [shopcue] track('purchase'): not counted again: order counted already in this browser",
   ]);
+  // explain() only reads: no decision follows it (which could show a message, or send one).
+  const groups = () => lines.filter((l) => l.startsWith('startGroupCollapsed [shopcue] decision')).length;
+  await page.waitForTimeout(300);
+  const before = groups();
+  assert.equal(await page.evaluate(() => shopcue('explain').scenarios.length > 0), true);
+  await page.waitForTimeout(300);
+  assert.equal(groups(), before, 'no decision after explain()');
   await context.close();
 });

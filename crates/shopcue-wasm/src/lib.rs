@@ -135,6 +135,11 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
         return Err(js_error(&Error::NotInitialized));
     }
     let t = now();
+    if name == "explain" {
+        // Read only: no decision, stored profile or send follows it, so that asking why a
+        // message did not show (from the console, say) cannot show one.
+        return Ok(with_shell(|s| from_value(&s.rt.explain(t))).unwrap_or_default());
+    }
     let result = match name {
         "track" => with_shell(|s| {
             let new = s.rt.track(text(0), arg(1), t, &mut BrowserEntropy)?;
@@ -160,7 +165,6 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
             }
             source => s.rt.capture(source.unwrap_or_default(), arg(1), t, &mut BrowserEntropy).map(JsValue::from),
         }),
-        "explain" => with_shell(|s| Ok(from_value(&s.rt.explain(t)))),
         // "Choose your store" in a site's own UI (`render: false`): the message for that store.
         "choose" => Some(match on_store_chosen(text(0), text(1)) {
             Some(m) => Ok(from_value(&m.to_value())),
