@@ -443,7 +443,7 @@ impl Placement {
         }
         format!(
             "unknown placement \"{name}\".{} Use banner-top, banner-bottom, toast, modal or inline:<selector>",
-            crate::suggest::hint(name, &["banner-top", "banner-bottom", "toast", "modal", "inline:"])
+            crate::suggest::field_hint(name, &["banner-top", "banner-bottom", "toast", "modal", "inline:"])
         )
     }
 }
@@ -1804,6 +1804,27 @@ mod tests {
             .starts_with("unknown field. Did you mean \"where\" (a condition each item must meet)?"));
         assert!(said("$.scenarios[0].subject.sort")
             .starts_with("unknown field. Did you mean \"order\" (a field such as \"-views_7d\")?"));
+        // Values named as product feeds, template languages and other widgets name them (the
+        // problems come sorted by path).
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[{"id":"a","audience":{"visitor.orders":{"$gte":1}},
+            "subject":{"from":"cart","where":{"compare_at_price":{"$gt":0}}},
+            "message":{"placement":"popup","title":"{{item.title}} for {{item.price|money}}","body":"{{item.sku}}"}},
+            {"id":"b","message":{"placement":"banner","title":"t"}}]}"#,
+        );
+        assert_eq!(
+            bad.iter().map(|(_, m)| m.split(" Expected").next().unwrap().split(" (").next().unwrap()).collect::<Vec<_>>(),
+            [
+                "no such field: the condition would compare a missing value. Did you mean \"visitor.purchase_count\"?",
+                "unknown value {{item.sku}}: no such field. Did you mean {{item.id}}?",
+                "unknown placement \"popup\". Did you mean \"modal\"? Use banner-top, banner-bottom, toast, modal or inline:<selector>",
+                "unknown filter |money. Did you mean \"currency\"? Use one of currency, number, percent, km, date, relative",
+                "unknown value {{item.title}}: no such field. Did you mean {{item.name}}?",
+                "no such field: the condition would compare a missing value. Did you mean \"reference_price\"?",
+                "unknown placement \"banner\". Did you mean \"banner-top\" or \"banner-bottom\"? Use banner-top, banner-bottom, toast, modal or inline:<selector>",
+            ],
+            "{bad:?}"
+        );
     }
 
     #[test]

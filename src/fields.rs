@@ -87,8 +87,8 @@ pub fn unknown(field: &str, path: &str, scope: Scope, effect: &str) -> Problem {
             }
         }
     };
-    let hint =
-        crate::suggest::closest(leaf, candidates).map_or_else(String::new, |c| [" Did you mean \"", prefix, c, "\"?"].concat());
+    let hint = crate::suggest::closest_or_other(leaf, candidates)
+        .map_or_else(String::new, |c| [" Did you mean \"", prefix, c, "\"?"].concat());
     crate::problem!(path, ["no such field: ", effect, ".", &hint, " (", kinds, ")"].concat())
 }
 

@@ -48,7 +48,6 @@ pub fn hint(name: &str, candidates: &[&str]) -> String {
 /// assert_eq!(hint_or_family("coupon", &presets), "");
 /// assert_eq!(hint_or_family("delay", &["on", "path", "delay_ms"]), " Did you mean \"delay_ms\"?");
 /// ```
-#[cfg(feature = "compiler")]
 pub fn hint_or_family(name: &str, candidates: &[&str]) -> String {
     let typo = hint(name, candidates);
     if !typo.is_empty() || name.is_empty() {
@@ -63,10 +62,10 @@ pub fn hint_or_family(name: &str, candidates: &[&str]) -> String {
     }
 }
 
-/// What other tools call a config field that Shopcue names otherwise, one line each: their
-/// names, then each field it may mean here with what that field holds (one text, not a table
-/// of slices: the compiler module stays smaller).
-#[cfg(feature = "compiler")]
+/// What other tools (and other templates, product feeds and widgets) call a config field, a
+/// value's field, a filter or a placement that Shopcue names otherwise, one line each: their
+/// names, then each name it may mean here, with what that holds where a config field needs
+/// saying (one text, not a table of slices: the compiler module stays smaller).
 const OTHER_NAMES: &str = "\
 conditions condition targeting rules segment when|audience:conditions on the visitor and the page|subject:the item the message is about, with its conditions under \"where\"|where:a condition each item must meet
 filter filters|where:a condition each item must meet
@@ -84,11 +83,73 @@ source|from:where the items come from: page, cart, viewed …
 frequency frequency_cap cap capping|caps:how often it may show
 experiment ab_test test versions|variants:the versions of its message, by weight
 campaigns messages experiences rules|scenarios:the list of scenarios
-language lang|locale:such as \"ja-JP\"";
+language lang|locale:such as \"ja-JP\"
+title product_name item_name|name
+sku product_id item_id variant_id|id
+image_url img picture thumbnail featured_image|image
+link href permalink product_url item_url|url
+inventory inventory_level inventory_quantity stock_level|stock
+sale_price current_price|price
+compare_at_price original_price regular_price list_price msrp|reference_price
+product_type category_name item_category|category
+vendor manufacturer item_brand|brand
+orders order_count orders_count purchases|purchase_count
+visits visit_count session_count|sessions
+logged_in is_member|member
+cart_count cart_items cart_quantity|cart_size
+cart_total cart_amount cart_subtotal|cart_value
+money price format_money|currency
+round integer int|number
+percentage pct|percent
+distance|km
+datetime|date
+ago time_ago timeago|relative
+popup pop-up popover lightbox dialog overlay|modal
+banner|banner-top|banner-bottom
+top header bar|banner-top
+bottom footer|banner-bottom
+snackbar notification slide-in slidein|toast
+inline embed embedded|inline:";
+
+/// What Shopcue calls, among `allowed`, what other tools name `name`, each with what it holds
+/// (or nothing): from the first line of `OTHER_NAMES` that has any (a scenario's `title` is
+/// its message's, not its `name`).
+pub fn other_names(name: &str, allowed: &[&str]) -> Vec<(&'static str, &'static str)> {
+    let mut meant = Vec::new();
+    for line in OTHER_NAMES.lines() {
+        let mut parts = line.split('|');
+        if parts.next().is_some_and(|theirs| theirs.split(' ').any(|t| t.eq_ignore_ascii_case(name))) {
+            for (ours, holds) in parts.map(|part| part.split_once(':').unwrap_or((part, ""))) {
+                if allowed.contains(&ours) && ours != name {
+                    meant.push((ours, holds));
+                }
+            }
+        }
+        if !meant.is_empty() {
+            break;
+        }
+    }
+    meant
+}
+
+/// The candidate closest to `name` ([`closest`]), else the first that other tools would name
+/// `name` ([`other_names`]): `{{item.title}}` means `{{item.name}}`.
+///
+/// ```
+/// use shopcue::suggest::closest_or_other;
+/// assert_eq!(closest_or_other("nmae", &["id", "name", "price"]), Some("name"));
+/// assert_eq!(closest_or_other("title", &["id", "name", "price"]), Some("name"));
+/// assert_eq!(closest_or_other("money", &["currency", "number"]), Some("currency"));
+/// assert_eq!(closest_or_other("colour", &["id", "name", "price"]), None);
+/// ```
+pub fn closest_or_other<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let other = || other_names(name, candidates).first().and_then(|(ours, _)| candidates.iter().copied().find(|c| c == ours));
+    closest(name, candidates).or_else(other)
+}
 
 /// [`hint_or_family`], else what Shopcue calls a field that other tools name `name`, as far as
 /// `allowed` has it: `conditions` on a scenario is ` Did you mean "audience" (conditions on the
-/// visitor and the page) or "subject" (…)?`.
+/// visitor and the page) or "subject" (…)?`, `popup` for a placement ` Did you mean "modal"?`.
 ///
 /// ```
 /// use shopcue::suggest::field_hint;
@@ -97,24 +158,22 @@ language lang|locale:such as \"ja-JP\"";
 /// assert!(field_hint("conditions", &scenario).starts_with(" Did you mean \"audience\" (conditions on the visitor and the page) or \"subject\" ("));
 /// assert_eq!(field_hint("filter", &["from", "where", "order", "limit"]), " Did you mean \"where\" (a condition each item must meet)?");
 /// assert_eq!(field_hint("audiense", &scenario), " Did you mean \"audience\"?");
+/// let placements = ["banner-top", "banner-bottom", "toast", "modal", "inline:"];
+/// assert_eq!(field_hint("banner", &placements), " Did you mean \"banner-top\" or \"banner-bottom\"?");
 /// assert_eq!(field_hint("colour", &scenario), "");
 /// ```
-#[cfg(feature = "compiler")]
 pub fn field_hint(name: &str, allowed: &[&str]) -> String {
     let hint = hint_or_family(name, allowed);
     if !hint.is_empty() {
         return hint;
     }
     let mut meant: Vec<&str> = Vec::new();
-    for line in OTHER_NAMES.lines() {
-        let mut parts = line.split('|');
-        if parts.next().is_some_and(|theirs| theirs.split(' ').any(|t| t.eq_ignore_ascii_case(name))) {
-            for (field, holds) in parts.filter_map(|part| part.split_once(':')) {
-                if allowed.contains(&field) && field != name {
-                    meant.extend(["\"", field, "\" (", holds, ")", " or "]);
-                }
-            }
+    for (ours, holds) in other_names(name, allowed) {
+        meant.extend(["\"", ours, "\""]);
+        if !holds.is_empty() {
+            meant.extend([" (", holds, ")"]);
         }
+        meant.push(" or ");
     }
     match meant.pop() {
         Some(_) => [&[" Did you mean "], &meant[..], &["?"]].concat().concat(),

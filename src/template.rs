@@ -191,7 +191,7 @@ fn unknown_field(slot: &str) -> String {
         _ => Vec::new(),
     };
     let head = format!("unknown value {{{{{slot}}}}}: no such field.");
-    match crate::suggest::closest(leaf, &fields) {
+    match crate::suggest::closest_or_other(leaf, &fields) {
         Some(meant) => format!("{head} Did you mean {{{{{parent}.{meant}}}}}?"),
         None if !fields.is_empty() => format!("{head} The fields of {parent} are {}.", fields.join(", ")),
         None => head,
@@ -285,7 +285,11 @@ impl Template {
                 if let Some(f) = filter.as_ref().filter(|f| !FILTERS.contains(&f.as_str())) {
                     problems.push(crate::problem!(
                         path,
-                        format!("unknown filter |{f}.{} Use one of {}", crate::suggest::hint(f, FILTERS), FILTERS.join(", "))
+                        format!(
+                            "unknown filter |{f}.{} Use one of {}",
+                            crate::suggest::field_hint(f, FILTERS),
+                            FILTERS.join(", ")
+                        )
                     ));
                 }
             }
