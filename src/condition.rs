@@ -428,7 +428,10 @@ impl Compiler {
                 Op::Version(c, padded_version(x))
             }
             _ => {
-                self.problem(crate::problem!(path, format!("unknown operator {op}.{}", crate::suggest::hint(op, OPERATORS))));
+                self.problem(crate::problem!(
+                    path,
+                    format!("unknown operator {op}.{}", crate::suggest::field_hint(op, OPERATORS))
+                ));
                 Op::Invalid
             }
         }

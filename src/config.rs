@@ -996,6 +996,28 @@ fn localized<'a>(v: &'a Value, lang: &str) -> Option<&'a str> {
     }
 }
 
+/// A text's language (`"title": {"ja": …, "en": …}`) must name one: a key that is no language
+/// tag, or a country's code or a language's English name where its code was meant (`jp`,
+/// `japanese`), holds a text no page would ever show.
+#[cfg(feature = "compiler")]
+fn text_language(lang: &str, path: &str, p: &mut Vec<Problem>) {
+    const MEANT: &str = "jp japanese ja Japanese|cn chinese zh Chinese|gr greek el Greek|dk danish da Danish|cz czech cs Czech|vn vietnamese vi Vietnamese|us gb english en English|korean ko Korean|german de German|french fr French|spanish es Spanish|italian it Italian";
+    let lower = lang.to_ascii_lowercase();
+    for names in MEANT.split('|') {
+        let words: Vec<&str> = names.split(' ').collect();
+        if let [theirs @ .., code, name] = &words[..] {
+            if theirs.contains(&lower.as_str()) {
+                let why = ["is not a language: ", name, " texts go under \"", code, "\""].concat();
+                return p.push(crate::problem!(path, why));
+            }
+        }
+    }
+    if !well_formed_locale(lang) {
+        let why = ["is not a language tag such as \"ja\" or \"en-US\"", &dashed_hint(lang)].concat();
+        p.push(crate::problem!(path, why));
+    }
+}
+
 #[cfg(feature = "compiler")]
 struct ScenarioCx<'a> {
     presets: &'a Value,
@@ -1008,6 +1030,9 @@ struct ScenarioCx<'a> {
 #[cfg(feature = "compiler")]
 impl ScenarioCx<'_> {
     fn template(&self, v: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Option<Template> {
+        for (lang, _) in v?.as_object().unwrap_or_default() {
+            text_language(lang, &member(path, lang), p);
+        }
         let Some(text) = localized(v?, self.lang) else {
             p.push(crate::problem!(path, "must be a string or an object of strings by language"));
             return None;
@@ -1804,6 +1829,21 @@ mod tests {
             .starts_with("unknown field. Did you mean \"where\" (a condition each item must meet)?"));
         assert!(said("$.scenarios[0].subject.sort")
             .starts_with("unknown field. Did you mean \"order\" (a field such as \"-views_7d\")?"));
+        // A text's language named by its country, or not a language at all; an operator that
+        // GrowthBook's language does not have.
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[{"id":"a","audience":{"page.url":{"$contains":"sale"}},
+            "message":{"title":{"en":"Hi","jp":"やあ"},"body":{"en":"b","ja_JP":"b","Japanese":"b"}}}]}"#,
+        );
+        assert_eq!(
+            bad.iter().map(|(p, m)| [p.as_str(), m.as_str()].join(": ")).collect::<Vec<_>>(),
+            [
+                "$.scenarios[0].audience.page.url.$contains: unknown operator $contains. Did you mean \"$regex\" (a pattern the text must match, such as {\"$regex\": \"sale\"}) or \"$in\" (for a list, any of these values, such as {\"$in\": [\"vip\"]})?",
+                "$.scenarios[0].message.body.Japanese: is not a language: Japanese texts go under \"ja\"",
+                "$.scenarios[0].message.body.ja_JP: is not a language tag such as \"ja\" or \"en-US\". Did you mean \"ja-JP\"?",
+                "$.scenarios[0].message.title.jp: is not a language: Japanese texts go under \"ja\"",
+            ]
+        );
         // Values named as product feeds, template languages and other widgets name them (the
         // problems come sorted by path).
         let bad = refused(

@@ -109,7 +109,11 @@ banner|banner-top|banner-bottom
 top header bar|banner-top
 bottom footer|banner-bottom
 snackbar notification slide-in slidein|toast
-inline embed embedded|inline:";
+inline embed embedded|inline:
+$contains $includes $like $startswith $endswith $match $matches|$regex:a pattern the text must match, such as {\"$regex\": \"sale\"}|$in:for a list, any of these values, such as {\"$in\": [\"vip\"]}
+$neq $not_eq $not_equal|$ne
+$equals $equal $is|$eq
+$has|$exists";
 
 /// What Shopcue calls, among `allowed`, what other tools name `name`, each with what it holds
 /// (or nothing): from the first line of `OTHER_NAMES` that has any (a scenario's `title` is
