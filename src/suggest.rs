@@ -147,8 +147,7 @@ pub fn other_names(name: &str, allowed: &[&str]) -> Vec<(&'static str, &'static 
 /// assert_eq!(closest_or_other("colour", &["id", "name", "price"]), None);
 /// ```
 pub fn closest_or_other<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let other = || other_names(name, candidates).first().and_then(|(ours, _)| candidates.iter().copied().find(|c| c == ours));
-    closest(name, candidates).or_else(other)
+    closest(name, candidates).or_else(|| other_names(name, candidates).first().map(|&(ours, _)| ours))
 }
 
 /// [`hint_or_family`], else what Shopcue calls a field that other tools name `name`, as far as
