@@ -1239,10 +1239,26 @@ fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigg
 fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
     check_keys(v.as_object().unwrap_or(&[]), path, &["days", "hours", "from", "until"], p);
     let days = v.get("days").map(|d| {
-        let names: Vec<usize> =
-            d.as_array().unwrap_or(&[]).iter().filter_map(|n| WEEKDAYS.iter().position(|w| Some(*w) == n.as_str())).collect();
-        if d.as_array().is_none_or(|a| a.len() != names.len() || a.is_empty()) {
-            p.push(crate::problem!(member(path, "days"), "must be a list of mon, tue, wed, thu, fri, sat, sun"));
+        let at = member(path, "days");
+        let list = d.as_array().unwrap_or(&[]);
+        if list.is_empty() {
+            p.push(crate::problem!(&at, "must be a list of mon, tue, wed, thu, fri, sat, sun"));
+        }
+        let mut names = Vec::new();
+        for (i, n) in list.iter().enumerate() {
+            let name = n.as_str().unwrap_or_default();
+            match WEEKDAYS.iter().position(|w| *w == name) {
+                Some(day) => names.push(day),
+                None => {
+                    // "Friday", "FRI": a day named otherwise than by its first three letters.
+                    let short = name.get(..3).map(str::to_ascii_lowercase).filter(|s| WEEKDAYS.contains(&s.as_str()));
+                    let why = match short {
+                        Some(s) => ["is a day written otherwise: write \"", &s, "\""].concat(),
+                        None => "must be one of mon, tue, wed, thu, fri, sat, sun".to_string(),
+                    };
+                    p.push(crate::problem!(crate::text::concat(&[&at, "[", &i.to_string(), "]"]), why));
+                }
+            }
         }
         names
     });
@@ -1830,9 +1846,9 @@ mod tests {
         assert!(said("$.scenarios[0].subject.sort")
             .starts_with("unknown field. Did you mean \"order\" (a field such as \"-views_7d\")?"));
         // A text's language named by its country, or not a language at all; an operator that
-        // GrowthBook's language does not have.
+        // GrowthBook's language does not have; a day by its whole name.
         let bad = refused(
-            r#"{"version":1,"site":"s","scenarios":[{"id":"a","audience":{"page.url":{"$contains":"sale"}},
+            r#"{"version":1,"site":"s","scenarios":[{"id":"a","audience":{"page.url":{"$contains":"sale"}},"schedule":{"days":["sat","Friday","caturday"]},
             "message":{"title":{"en":"Hi","jp":"やあ"},"body":{"en":"b","ja_JP":"b","Japanese":"b"}}}]}"#,
         );
         assert_eq!(
@@ -1842,6 +1858,8 @@ mod tests {
                 "$.scenarios[0].message.body.Japanese: is not a language: Japanese texts go under \"ja\"",
                 "$.scenarios[0].message.body.ja_JP: is not a language tag such as \"ja\" or \"en-US\". Did you mean \"ja-JP\"?",
                 "$.scenarios[0].message.title.jp: is not a language: Japanese texts go under \"ja\"",
+                "$.scenarios[0].schedule.days[1]: is a day written otherwise: write \"fri\"",
+                "$.scenarios[0].schedule.days[2]: must be one of mon, tue, wed, thu, fri, sat, sun",
             ]
         );
         // Values named as product feeds, template languages and other widgets name them (the
@@ -1890,7 +1908,7 @@ mod tests {
             "$.scenarios[1].message.placement",
             "$.scenarios[1].message.title",
             "$.scenarios[2].subject.from",
-            "$.scenarios[2].schedule.days",
+            "$.scenarios[2].schedule.days[0]",
             "$.scenarios[2].schedule.hours",
             "$.scenarios[2].caps.per_day",
             "$.scenarios[2].variants",
