@@ -168,6 +168,53 @@ const FLAGS: &[&str] = &[
     "visitor.subscription",
 ];
 
+/// Fields that hold lists (of texts).
+const LISTS: &[&str] = &[
+    "visitor.segments",
+    "visitor.cart_categories",
+    "visitor.purchased_categories",
+    "visitor.purchased_ids",
+    "visitor.favorite_brands",
+];
+
+/// A text or a number a field of lists is compared with as a whole, in GrowthBook's semantics:
+/// `{"visitor.segments": "vip"}` holds only while `"vip"` is the list's one value, `$eq` never
+/// and `$ne` always. What was meant is `$in` (the list holds any of these) or `$nin`.
+fn check_list_operands(field: &str, value: &Value, path: &str, p: &mut Vec<Problem>) {
+    let mut flag = |v: &Value, at: String, negated: bool| {
+        if matches!(v, Value::String(_) | Value::Number(_)) {
+            let (holds, op) = if negated { ("without ", "$nin") } else { ("that holds ", "$in") };
+            let v = v.to_json();
+            let why = [
+                field,
+                " holds a list, which ",
+                &v,
+                " is compared with as a whole: for a list ",
+                holds,
+                &v,
+                ", write {\"",
+                op,
+                "\": [",
+                &v,
+                "]}",
+            ];
+            p.push(crate::problem!(at, why.concat()));
+        }
+    };
+    match value {
+        Value::Object(ops) if ops.iter().all(|(k, _)| k.starts_with('$')) => {
+            for (op, operand) in ops {
+                match op.as_str() {
+                    "$eq" => flag(operand, member(path, op), false),
+                    "$ne" => flag(operand, member(path, op), true),
+                    _ => {}
+                }
+            }
+        }
+        v => flag(v, path.to_string(), false),
+    }
+}
+
 /// Whether a text reads as a number, as a number in quotes does when a condition compares it
 /// (GrowthBook's way: `"3"` is 3, `" 3 "` too).
 pub fn reads_as_number(text: &str) -> bool {
@@ -184,6 +231,9 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
         _ => field,
     };
     let (numbers, flags) = (NUMBERS.contains(&name), FLAGS.contains(&name));
+    if LISTS.contains(&name) {
+        return check_list_operands(field, value, path, p);
+    }
     let never = |v: &Value| match v {
         Value::String(t) if numbers => !reads_as_number(t),
         Value::String(t) if flags => !matches!(t.as_str(), "true" | "false"),
@@ -235,6 +285,17 @@ mod tests {
                 "$.visitor.member visitor.member holds true or false: \"yes\" never equals or compares with it",
                 "$.page.item.stock.$in[1] page.item.stock holds a number: \"few\" never equals or compares with it",
                 "$.$or[0].points.balance.$lt points.balance holds a number: \"lots\" never equals or compares with it",
+            ]
+        );
+        // A list compared with one value as a whole.
+        let lists = r#"{"visitor.segments":"vip","visitor.cart_categories":{"$ne":"food"},"visitor.purchased_categories":{"$eq":3},
+            "$and":[{"visitor.segments":{"$in":["vip"]}},{"visitor.segments":{"$elemMatch":{"$eq":"vip"}}},{"visitor.segments":{"$size":0}}]}"#;
+        assert_eq!(
+            problems(lists, Scope::Audience),
+            [
+                "$.visitor.segments visitor.segments holds a list, which \"vip\" is compared with as a whole: for a list that holds \"vip\", write {\"$in\": [\"vip\"]}",
+                "$.visitor.cart_categories.$ne visitor.cart_categories holds a list, which \"food\" is compared with as a whole: for a list without \"food\", write {\"$nin\": [\"food\"]}",
+                "$.visitor.purchased_categories.$eq visitor.purchased_categories holds a list, which 3 is compared with as a whole: for a list that holds 3, write {\"$in\": [3]}",
             ]
         );
         // What GrowthBook reads as the field's type ("2" as 2, "true" as true), texts, and other operators pass.
