@@ -1256,7 +1256,7 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
                         Some(s) => ["is a day written otherwise: write \"", &s, "\""].concat(),
                         None => "must be one of mon, tue, wed, thu, fri, sat, sun".to_string(),
                     };
-                    p.push(crate::problem!(crate::text::concat(&[&at, "[", &i.to_string(), "]"]), why));
+                    p.push(crate::problem!(element(&at, i), why));
                 }
             }
         }
