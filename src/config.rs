@@ -1253,7 +1253,7 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
                     // "Friday", "FRI": a day named otherwise than by its first three letters.
                     let short = name.get(..3).map(str::to_ascii_lowercase).filter(|s| WEEKDAYS.contains(&s.as_str()));
                     let why = match short {
-                        Some(s) => ["is a day written otherwise: write \"", &s, "\""].concat(),
+                        Some(s) => ["write \"", &s, "\" (days are named by their first three letters)"].concat(),
                         None => "must be one of mon, tue, wed, thu, fri, sat, sun".to_string(),
                     };
                     p.push(crate::problem!(element(&at, i), why));
@@ -1858,7 +1858,7 @@ mod tests {
                 "$.scenarios[0].message.body.Japanese: is not a language: Japanese texts go under \"ja\"",
                 "$.scenarios[0].message.body.ja_JP: is not a language tag such as \"ja\" or \"en-US\". Did you mean \"ja-JP\"?",
                 "$.scenarios[0].message.title.jp: is not a language: Japanese texts go under \"ja\"",
-                "$.scenarios[0].schedule.days[1]: is a day written otherwise: write \"fri\"",
+                "$.scenarios[0].schedule.days[1]: write \"fri\" (days are named by their first three letters)",
                 "$.scenarios[0].schedule.days[2]: must be one of mon, tue, wed, thu, fri, sat, sun",
             ]
         );

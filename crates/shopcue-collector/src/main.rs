@@ -4,7 +4,7 @@
 //! shopcue-collector [--listen ADDR] [--db FILE|postgres://…] [--static DIR]... [--allow-origin ORIGIN]...
 //!                   [--rate N] [--burst N] [--site-rate N] [--site-burst N] [--trusted-proxy IP]...
 //!                   [--read-timeout SECONDS]
-//! shopcue-collector config check FILE      # every problem with its JSON path; exit 1 if any
+//! shopcue-collector config check FILE...   # every problem with its JSON path; exit 1 if any
 //! shopcue-collector config compile FILE    # the runtime config on stdout (static hosting)
 //! shopcue-collector hash-password < pw     # the argon2 hash for --admin-password-file
 //! shopcue-collector simulate --db FILE --config FILE [--days 90] [--shoppers 1500] [--seed 1]
@@ -53,8 +53,8 @@ const USAGE: &str =
                          (env SHOPCUE_ADMIN_PASSWORD_FILE, or the hash itself in SHOPCUE_ADMIN_PASSWORD_HASH)
 
        shopcue-collector --version             this release and the runtime config format it compiles to
-       shopcue-collector config check FILE     list every problem of a raw config with its JSON path (exit 1 if any;
-                                               FILE - reads standard input)
+       shopcue-collector config check FILE...  list every problem of each raw config with its JSON path (exit 1 if
+                                               any; FILE - reads standard input)
        shopcue-collector hash-password < pw    print the argon2 hash of the password on stdin (12 characters or more)
        shopcue-collector config compile FILE   print its runtime config (what /shopcue/sites/SITE/config.json serves),
                                                for sites that host the widget's files themselves
@@ -128,44 +128,57 @@ fn simulate_command(args: &[String]) -> ExitCode {
     }
 }
 
-/// `config check FILE` / `config compile FILE` (`-`: standard input): the publishing side's
-/// compiler, offline. Exit 0 when the config compiles, 1 with every problem, 2 for a command
-/// it cannot run.
+/// How `config` is used, for `config --help` and a command it cannot run.
+const CONFIG_USAGE: &str =
+    "usage: shopcue-collector config check FILE...   list every problem of each raw config with its JSON path
+                                               (exit 1 if any config has one)
+       shopcue-collector config compile FILE   print its runtime config (what /shopcue/sites/SITE/config.json serves)
+FILE - reads standard input; a file that cannot be read exits 2.";
+
+/// `config check FILE...` / `config compile FILE` (`-`: standard input): the publishing side's
+/// compiler, offline. Exit 0 when every config compiles, 1 with every problem of each, 2 for a
+/// command it cannot run or a file it cannot read. `config --help` prints how it is used.
 fn config_command(args: &[String]) -> ExitCode {
-    let (verb, file) = match args {
-        [verb, file] if verb == "check" || verb == "compile" => (verb.as_str(), file.as_str()),
+    let (verb, files) = match args {
+        [help] if help == "--help" || help == "-h" => {
+            println!("{CONFIG_USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        [verb, file] if verb == "compile" => (verb.as_str(), std::slice::from_ref(file)),
+        [verb, files @ ..] if verb == "check" && !files.is_empty() => (verb.as_str(), files),
         _ => {
             eprintln!(
-                "shopcue-collector config: expected `config check FILE` or `config compile FILE` (FILE `-` reads \
-                 standard input), got `{}`",
+                "shopcue-collector config: expected `config check FILE...` or `config compile FILE`, got `{}`\n{CONFIG_USAGE}",
                 ["config"].iter().copied().chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ")
             );
             return ExitCode::from(2);
         }
     };
-    let read = if file == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(file) };
-    let text = match read {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("shopcue-collector: cannot read {file}: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match shopcue::config::parse_authored(&text).and_then(|raw| shopcue::config::compile(&raw)) {
-        Ok(runtime) if verb == "compile" => {
-            println!("{}", runtime.to_json());
-            ExitCode::SUCCESS
-        }
-        Ok(runtime) => {
-            let n = shopcue::config::Config::from_value(&runtime).map_or(0, |c| c.scenarios.len());
-            println!("{file}: ok ({n} scenario{})", if n == 1 { "" } else { "s" });
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("{file}: {}", e.message_in(&text));
-            ExitCode::FAILURE
+    // The worst outcome of all the files: a file that could not be read (2), then problems (1).
+    let mut worst = 0;
+    for file in files {
+        let read = if file == "-" { std::io::read_to_string(std::io::stdin()) } else { std::fs::read_to_string(file) };
+        let text = match read {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("shopcue-collector: cannot read {file}: {e}");
+                worst = 2;
+                continue;
+            }
+        };
+        match shopcue::config::parse_authored(&text).and_then(|raw| shopcue::config::compile(&raw)) {
+            Ok(runtime) if verb == "compile" => println!("{}", runtime.to_json()),
+            Ok(runtime) => {
+                let n = shopcue::config::Config::from_value(&runtime).map_or(0, |c| c.scenarios.len());
+                println!("{file}: ok ({n} scenario{})", if n == 1 { "" } else { "s" });
+            }
+            Err(e) => {
+                eprintln!("{file}: {}", e.message_in(&text));
+                worst = worst.max(1);
+            }
         }
     }
+    ExitCode::from(worst)
 }
 
 struct Args {

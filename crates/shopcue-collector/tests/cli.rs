@@ -92,9 +92,35 @@ fn a_command_it_cannot_run_says_why_and_exits_2() {
         let out = run(args, None);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = text(&out.stderr);
-        assert!(err.starts_with("shopcue-collector config: expected `config check FILE` or `config compile FILE`"), "{err}");
-        assert!(err.trim_end().ends_with(&format!("got `{}`", args.join(" "))), "{err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert!(first.starts_with("shopcue-collector config: expected `config check FILE...` or `config compile FILE`"), "{err}");
+        assert!(first.ends_with(&format!("got `{}`", args.join(" "))), "{err}");
+        assert!(err.contains("\nusage: shopcue-collector config check FILE..."), "then how it is used: {err}");
     }
+    let help = run(&["config", "--help"], None);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).starts_with("usage: shopcue-collector config check FILE..."), "{}", text(&help.stdout));
+}
+
+/// A repository of several sites' configs is checked in one run: each file is named with its
+/// problems or its scenarios, and the exit code is the worst of them.
+#[test]
+fn check_takes_several_files_and_exits_with_the_worst() {
+    let dir = std::env::temp_dir().join(format!("shopcue-cli-many-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, BAD).unwrap();
+    let (good, bad) = (demo_config(), bad.to_str().unwrap().to_string());
+    let out = run(&["config", "check", &good, &bad], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).ends_with("config.json: ok (2 scenarios)\n"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).starts_with(&format!("{bad}: invalid config (3 problems)\n")), "{}", text(&out.stderr));
+    // A file that cannot be read is the worst, and the others are still checked.
+    let out = run(&["config", "check", "/nonexistent/a.json", &bad, &good], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(&format!("{bad}: invalid config")), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).ends_with("config.json: ok (2 scenarios)\n"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The server's arguments: a `--static` directory that is not there is refused before anything
