@@ -628,6 +628,8 @@ impl Config {
                     _ => {}
                 }
             }
+            #[cfg(feature = "compiler")]
+            crate::contrast::check_theme(t, &mut p);
         }
         let format = Format { locale, currency };
         let lang = format.lang().to_string();

@@ -40,6 +40,8 @@ pub mod case;
 pub mod compiled;
 pub mod condition;
 pub mod config;
+#[cfg(feature = "compiler")]
+pub mod contrast;
 pub mod engine;
 pub mod error;
 pub mod event;
