@@ -38,9 +38,11 @@ async function violations(page) {
   });
 }
 
-for (const [placement, lang] of [['banner-top', 'ja'], ['banner-bottom', 'en'], ['toast', 'ja'], ['modal', 'en'], ['inline', 'ja']]) {
-  test(`a ${placement} message (${lang}) has no accessibility violation`, async () => {
-    const context = await openContext({ viewport: { width: 1280, height: 800 } });
+const CASES = [['banner-top', 'ja', 'light'], ['banner-bottom', 'en', 'light'], ['toast', 'ja', 'light'], ['modal', 'en', 'light'],
+  ['inline', 'ja', 'light'], ['toast', 'en', 'dark'], ['modal', 'ja', 'dark']];
+for (const [placement, lang, colorScheme] of CASES) {
+  test(`${placement === 'inline' ? 'an' : 'a'} ${placement} message (${lang}, ${colorScheme} mode) has no accessibility violation`, async () => {
+    const context = await openContext({ viewport: { width: 1280, height: 800 }, colorScheme });
     const page = await context.newPage();
     await page.goto(`${collector.url}/fixtures/placements.html?p=${placement}&lang=${lang}`);
     const [m] = await waitForMessages(page, (ms) => ms.length === 1);
