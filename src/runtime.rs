@@ -1428,6 +1428,49 @@ mod tests {
         assert!(rt.explain(4).get("config_loaded").unwrap().as_bool().unwrap(), "the old config stays");
     }
 
+    /// The calls the README's table of Shopcue's own events shows, as written there (in JSON).
+    #[test]
+    fn the_readme_s_own_events_and_traits_are_taken_as_written() {
+        let e = &mut SeededEntropy(5);
+        for (name, params) in [
+            ("coupon", r#"{"coupon_id":"WELCOME","amount":500,"expires_at":"2026-12-31"}"#),
+            ("points", r#"{"balance":1200,"expiring":300,"expires_at":"2026-12-31"}"#),
+            ("notify_me", r#"{"items":[{"item_id":"linen-shirt"}]}"#),
+            ("favorite_brand", r#"{"brand":"Acme"}"#),
+            ("favorite_store", r#"{"store_id":"shibuya"}"#),
+            ("store_reservation", r#"{"store_id":"shibuya"}"#),
+        ] {
+            assert!(crate::event::Event::parse(name, &parse(params).unwrap()).is_ok(), "{name}");
+        }
+        // What each records, as the table says.
+        let mut profile = crate::profile::Profile::default();
+        for (name, params) in [
+            ("coupon", r#"{"coupon_id":"WELCOME","amount":500,"expires_at":"2026-12-31"}"#),
+            ("points", r#"{"balance":1200,"expiring":300,"expires_at":"2026-12-31"}"#),
+            ("favorite_brand", r#"{"brand":"Acme"}"#),
+            ("favorite_store", r#"{"store_id":"shibuya"}"#),
+            ("purchase", r#"{"transaction_id":"1","coupon":"WELCOME","items":[{"item_id":"tee","price":1}]}"#),
+        ] {
+            profile.apply(&crate::event::Event::parse(name, &parse(params).unwrap()).unwrap(), 1);
+        }
+        assert_eq!(
+            (profile.coupons[0].id.as_str(), profile.coupons[0].amount, profile.coupons[0].used),
+            ("WELCOME", Some(500.0), true)
+        );
+        assert_eq!(profile.points.as_ref().map(|p| (p.balance, p.expiring)), Some((1200.0, 300.0)));
+        assert_eq!(
+            (profile.favorite_brands.as_slice(), profile.favorite_store.as_deref()),
+            (&["Acme".to_string()][..], Some("shibuya"))
+        );
+        // A wrong or missing parameter is refused with its path.
+        let missing = crate::event::Event::parse("points", &parse(r#"{"expiring":300}"#).unwrap()).unwrap_err();
+        assert_eq!(missing.problems()[0].path, "$.balance");
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        let traits = r#"{"member":true,"subscription":false,"birthday":"07-14","segments":["vip"],"purchase_count":3,"first_purchase_at":"2024-05-01","shoe_size":27}"#;
+        rt.identify(&parse(traits).unwrap()).unwrap();
+        assert_eq!(rt.profile.traits.get("shoe_size").and_then(Value::as_f64), Some(27.0), "any other trait is kept");
+    }
+
     #[test]
     fn identify_says_what_each_wrong_trait_must_be_and_keeps_nothing_of_a_wrong_call() {
         let e = &mut SeededEntropy(3);
