@@ -18,6 +18,9 @@ export async function main(): Promise<string> {
   shopcue.consent({ analytics: true, personalization: true });
   shopcue.track('view_item', { items: [{ item_id: 'linen-shirt', item_name: 'リネンシャツ', price: '¥5,990', stock: 2 }] });
   shopcue.track('my_custom_event', { source: 'example' });
+  shopcue.track('coupon', { coupon_id: 'WELCOME', amount: 500, expires_at: '2026-12-31' });
+  shopcue.track('points', { balance: '1,200', expiring: 300 });
+  shopcue.track('favorite_store', { store_id: 'shibuya' });
   shopcue.catalog([{ item_id: 'linen-shirt', stock: 1, stores: { shibuya: 3 } }]);
   shopcue.identify({ member: true, birthday: '04-01', segments: ['vip'] });
   shopcue.page();
@@ -38,6 +41,8 @@ export async function main(): Promise<string> {
   const bad: Config = { version: 1, site: 's', scenarios: [{ preset: 'page_low_stok' }] };
   // @ts-expect-error: items must be objects with item_id
   shopcue.track('view_item', { items: ['linen-shirt'] });
+  // @ts-expect-error: a coupon is named by coupon_id
+  shopcue.track('coupon', { amount: 500 });
   // @ts-expect-error: no such listener
   shopcue.on('hover', () => {});
   return why.scenarios.map((s) => `${s.scenario_id}:${s.reason}`).join(',') + String(bad);

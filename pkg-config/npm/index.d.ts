@@ -189,8 +189,25 @@ export declare class Shopcue {
    * may then be called again.
    */
   static load(options: InitOptions, wasm?: WasmSource): Promise<Shopcue>;
-  /** Records an event (GA4 names and item fields plus `stock`). */
-  track(name: KnownEventName | (string & {}), params?: EventParams): void;
+  /** Records an event (GA4 names and item fields plus `stock`), or one of Shopcue's own: */
+  /** A coupon the shopper holds (`coupon_reminder`; `subject.from: "coupons"`). */
+  track(name: 'coupon', params: { coupon_id: string; amount?: Amount; expires_at?: string | number; used?: boolean }): void;
+  /** The shopper's points (`point_expiry`, `store_visit_bonus`). */
+  track(name: 'points', params: { balance: Amount; expiring?: Amount; expires_at?: string | number }): void;
+  /** A restock request for sold-out items (`back_in_stock`, `restock_wait_alternatives`). */
+  track(name: 'notify_me', params: { items: Item[] }): void;
+  /** A favourite brand (`favorite_brand_new_arrival`, `favorite_brand_price_drop`). */
+  track(name: 'favorite_brand', params: { brand: string }): void;
+  /** The shopper's store, one of the config's `stores` (`nearest_store_pickup` …). */
+  track(name: 'favorite_store', params: { store_id: string }): void;
+  /**
+   * Any other event, GA4's first (`view_item`, `add_to_cart`, `purchase` …) or the site's own
+   * (Shopcue's own above take only their own parameters).
+   */
+  track<N extends KnownEventName | (string & {})>(
+    name: N extends 'coupon' | 'points' | 'notify_me' | 'favorite_brand' | 'favorite_store' ? never : N,
+    params?: EventParams,
+  ): void;
   /** Fresh price and stock of known items. */
   catalog(items: Item[]): void;
   /** Shopper traits. */
