@@ -5,7 +5,8 @@
 // how to serve the playground where the studio's simulated shopper would show "not found".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser } from './harness.mjs';
+import { join } from 'node:path';
+import { ARTIFACTS, startCollector, launchBrowser } from './harness.mjs';
 
 let collector, browser;
 
@@ -231,4 +232,40 @@ test('an English store\'s studio names its scenarios and previews its texts in E
     assert.match(href, /^https:\/\/shop\.example\/items\/linen-shirt\?shopcue_preview=draft\.[0-9a-f]{32}$/);
     assert.equal(await page.getAttribute('#preview-href', 'target'), '_blank');
   });
+});
+
+test('the Site tab\'s look: a theme colour picked or typed shows in the sample and the previews, text below 4.5:1 contrast is marked at its colour, and the theme is published', async () => {
+  const { page, errors } = await studioWith('look-shop', ['page_low_stock']);
+  await page.click('[data-tab=site]');
+  const sample = '.frame.look .msg.banner-bottom';
+  const colours = (sel) => page.locator(sel).first().evaluate((m) => {
+    const s = getComputedStyle(m), cta = m.querySelector('.cta');
+    return [s.backgroundColor, s.color, cta && getComputedStyle(cta).backgroundColor];
+  });
+  // The widget's own colours until the theme gives others.
+  assert.deepEqual(await colours(sample), ['rgb(31, 41, 55)', 'rgb(255, 255, 255)', 'rgb(245, 158, 11)']);
+  // A brand's teal, picked: the typed field follows, and the sample shows it.
+  await page.locator('[aria-label="background colour picker"]').fill('#0f766e');
+  assert.equal(await page.inputValue('[data-path="$.theme.bg"]'), '#0f766e');
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('.frame.look .msg.banner-bottom')).backgroundColor === 'rgb(15, 118, 110)');
+  // Grey text on it reads at 1.9:1: marked at the text colour, with the ratio and the rule.
+  await page.fill('[data-path="$.theme.fg"]', '#6b7280');
+  await page.waitForSelector('[data-path="$.theme.fg"][aria-invalid="true"]');
+  assert.match(await page.locator('.error[data-for="$.theme.fg"]').textContent(),
+    /^text in "#6b7280" \(fg\) on "#0f766e" \(bg\) has a contrast of 1\.\d:1; text needs at least 4\.5:1 \(WCAG 2, AA\)/);
+  await page.click('#publish');
+  await page.waitForFunction(() => /problem/i.test(document.getElementById('status').textContent));
+  // White text reads: no problem, and the scenario's previews are in the theme too.
+  await page.fill('[data-path="$.theme.fg"]', '#ffffff');
+  await page.waitForSelector('[data-path="$.theme.fg"]:not([aria-invalid])');
+  await page.screenshot({ path: join(ARTIFACTS, 'studio-site-look.png'), fullPage: true });
+  await page.click('[data-tab=edit]');
+  await page.locator('tr[data-scenario="page_low_stock"] button.edit').click();
+  assert.deepEqual(await colours('[data-preview="ja-desktop"] .msg'), ['rgb(15, 118, 110)', 'rgb(255, 255, 255)', null], 'no button: the preset has none');
+  await page.click('#publish');
+  await page.waitForFunction(() => /^Published version 1\./.test(document.getElementById('status').textContent));
+  const live = await (await fetch(`${collector.url}/api/sites/look-shop/config`)).json();
+  assert.deepEqual(live.config.theme, { bg: '#0f766e', fg: '#ffffff' });
+  assert.deepEqual(errors, []);
+  await page.close();
 });
