@@ -9,12 +9,11 @@ use crate::Problem;
 /// The least contrast text needs (WCAG 2, level AA, text of normal size).
 pub const MIN_TEXT_CONTRAST: f64 = 4.5;
 
-/// The pairs a message draws text in: its text on its background, its button's text on the
-/// button, and its text on an inline badge; each member with the colour the widget uses when
-/// the theme does not give one (`pkg-config/render.js`).
-/// A member of the theme and the colour the widget uses without it.
+/// A member of the theme and the colour the widget uses without it (`pkg-config/render.js`).
 type Member = (&'static str, &'static str);
 
+/// The pairs a message draws text in: its text on its background, its button's text on the
+/// button, and its text on an inline badge.
 const PAIRS: [(Member, Member); 3] = [
     (("fg", "#ffffff"), ("bg", "#1f2937")),
     (("accent_fg", "#111827"), ("accent", "#f59e0b")),

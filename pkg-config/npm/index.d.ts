@@ -189,7 +189,7 @@ export declare class Shopcue {
    * may then be called again.
    */
   static load(options: InitOptions, wasm?: WasmSource): Promise<Shopcue>;
-  /** Records an event (GA4 names and item fields plus `stock`), or one of Shopcue's own: */
+  // Records an event: one of Shopcue's own, with its own parameters, or any other.
   /** A coupon the shopper holds (`coupon_reminder`; `subject.from: "coupons"`). */
   track(name: 'coupon', params: { coupon_id: string; amount?: Amount; expires_at?: string | number; used?: boolean }): void;
   /** The shopper's points (`point_expiry`, `store_visit_bonus`). */
