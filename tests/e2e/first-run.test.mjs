@@ -258,6 +258,8 @@ test('the Site tab\'s look: a theme colour picked or typed shows in the sample a
   // White text reads: no problem, and the scenario's previews are in the theme too.
   await page.fill('[data-path="$.theme.fg"]', '#ffffff');
   await page.waitForSelector('[data-path="$.theme.fg"]:not([aria-invalid])');
+  // The status line no longer stands by the refusal.
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'The problems are mended: publish when ready.');
   await page.screenshot({ path: join(ARTIFACTS, 'studio-site-look.png'), fullPage: true });
   await page.click('[data-tab=edit]');
   await page.locator('tr[data-scenario="page_low_stock"] button.edit').click();
