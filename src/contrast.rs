@@ -9,7 +9,8 @@ use crate::Problem;
 /// The least contrast text needs (WCAG 2, level AA, text of normal size).
 pub const MIN_TEXT_CONTRAST: f64 = 4.5;
 
-/// A member of the theme and the colour the widget uses without it (`pkg-config/render.js`).
+/// A member of the theme and the colour the widget uses without it (`pkg-config/render.js`; a
+/// test checks that the widget and the studio draw these).
 type Member = (&'static str, &'static str);
 
 /// The pairs a message draws text in: its text on its background, its button's text on the
@@ -169,5 +170,51 @@ mod tests {
         );
         // Colours it cannot read (a name, a variable, alpha) are not judged.
         assert_eq!(problems(r##"{"fg": "var(--brand-fg)", "bg": "white", "accent_fg": "#ffffff80"}"##), Vec::<String>::new());
+    }
+
+    /// The theme's default colours as a file writes them: each `var(--shopcue-<member>,<colour>)`
+    /// (the widget's and the studio's CSS), and each `['…', '<member>', '<colour>']` (the studio's
+    /// colour fields), with the scheme each is in (`true` under `prefers-color-scheme:dark`).
+    fn defaults_in(file: &str) -> Vec<(String, [u8; 3], bool)> {
+        let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+        let dark_from = text.find("prefers-color-scheme:dark").unwrap_or(usize::MAX);
+        let mut found = Vec::new();
+        for (at, _) in text.match_indices("var(--shopcue-") {
+            let rest = &text[at + "var(--shopcue-".len()..];
+            let (name, value) = rest.split_once(')').unwrap().0.split_once(',').unwrap_or((rest, ""));
+            if let Some(rgb) = color(value) {
+                let dark = at > dark_from && text[dark_from..at].matches('}').count() < 2;
+                found.push((name.replace('-', "_"), rgb, dark));
+            }
+        }
+        for (at, _) in text.match_indices("', '#") {
+            let member = text[..at].rsplit('\'').next().unwrap();
+            let value = &text[at + 4..at + 4 + text[at + 4..].find('\'').unwrap()];
+            found.push((member.to_string(), color(value).unwrap(), false));
+        }
+        found
+    }
+
+    #[test]
+    fn the_colours_checked_are_those_the_widget_and_the_studio_draw() {
+        let checked: Vec<(&str, [u8; 3])> =
+            PAIRS.iter().flat_map(|(fg, bg)| [fg, bg]).map(|(member, css)| (*member, color(css).unwrap())).collect();
+        for file in ["pkg-config/render.js", "crates/shopcue-collector/src/studio.html"] {
+            let defaults = defaults_in(file);
+            for (member, default) in &checked {
+                let light: Vec<_> = defaults.iter().filter(|(m, _, dark)| m == member && !dark).collect();
+                assert!(!light.is_empty(), "{file} draws no default for {member}");
+                for (_, rgb, _) in light {
+                    assert_eq!(rgb, default, "{file}: the default {member} is not the one contrast.rs checks");
+                }
+            }
+            // The dark scheme's own backgrounds still read with the default text.
+            for (member, rgb, _) in defaults.iter().filter(|d| d.2) {
+                for (fg, bg) in PAIRS.iter().filter(|(_, bg)| bg.0 == member) {
+                    let ratio = contrast(color(fg.1).unwrap(), *rgb);
+                    assert!(ratio >= MIN_TEXT_CONTRAST, "{file}: dark {member} {rgb:?} against {}: {ratio}", bg.0);
+                }
+            }
+        }
     }
 }
