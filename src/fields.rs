@@ -70,9 +70,24 @@ pub fn known(path: &str, scope: Scope) -> bool {
 pub fn unknown(field: &str, path: &str, scope: Scope, effect: &str) -> Problem {
     let items = crate::engine::ITEM_CONTEXT;
     let page = [PAGE_FIELDS, &["item"]].concat();
+    // A subject's fields are the item's own: `item.views` as a template would write it is `views`.
+    let own = match scope {
+        Scope::Audience => field,
+        Scope::Item | Scope::Coupon => field.strip_prefix("item.").unwrap_or(field),
+    };
+    if own != field && known(own, scope) {
+        let why = [
+            "no such field: ",
+            effect,
+            ". Write \"",
+            own,
+            "\": a subject's conditions name the item's own fields, without \"item.\"",
+        ];
+        return crate::problem!(path, why.concat());
+    }
     let (prefix, leaf, candidates, kinds): (&str, &str, &[&str], &str) = match scope {
-        Scope::Item => ("", field, items, "an item's fields are listed under \"Context\" in the README"),
-        Scope::Coupon => ("", field, COUPON, "a coupon has id, name, amount, expires_at, expires_in_days and used"),
+        Scope::Item => ("", own, items, "an item's fields are listed under \"Context\" in the README"),
+        Scope::Coupon => ("", own, COUPON, "a coupon has id, name, amount, expires_at, expires_in_days and used"),
         Scope::Audience => {
             let kinds = "an audience reads visitor.*, page.*, time.*, coupons and points";
             match field.split_once('.') {
@@ -303,6 +318,36 @@ mod tests {
             r#"{"price":{"$gte":" 1980"},"in_stock":true,"low_stock":"false","name":{"$regex":"^T"},"stock":{"$exists":true}}"#;
         assert_eq!(problems(fine, Scope::Item), Vec::<String>::new());
         assert_eq!(problems(r#"{"used":"no","amount":{"$gt":[1]}}"#, Scope::Coupon).len(), 2);
+    }
+
+    #[test]
+    fn a_subject_field_written_as_a_template_writes_it_is_told_its_own_name() {
+        let wanted = |found: &[String], hint: &str| found.iter().any(|p| p.contains(hint));
+        let found = problems(
+            r#"{"item.views_7d":{"$gte":2},"item.view_count":{"$gte":2},"view_count":2,"item.colour":"red"}"#,
+            Scope::Item,
+        );
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(wanted(&found, "$.item.views_7d no such field: the condition would compare a missing value. Write \"views_7d\": a subject's conditions name the item's own fields, without \"item.\""), "{found:?}");
+        assert!(
+            wanted(
+                &found,
+                "$.item.view_count no such field: the condition would compare a missing value. Did you mean \"views\"?"
+            ),
+            "{found:?}"
+        );
+        assert!(
+            wanted(&found, "$.view_count no such field: the condition would compare a missing value. Did you mean \"views\"?"),
+            "{found:?}"
+        );
+        assert!(
+            wanted(&found, "$.item.colour no such field: the condition would compare a missing value. (an item's"),
+            "{found:?}"
+        );
+        let coupon = problems(r#"{"item.amount":{"$gte":500}}"#, Scope::Coupon);
+        assert!(wanted(&coupon, "Write \"amount\""), "{coupon:?}");
+        // An audience's page item keeps its prefix.
+        assert_eq!(problems(r#"{"page.item.views":{"$gte":2}}"#, Scope::Audience), Vec::<String>::new());
     }
 
     #[test]

@@ -89,6 +89,7 @@ sku product_id item_id variant_id|id
 image_url img picture thumbnail featured_image|image
 link href permalink product_url item_url|url
 inventory inventory_level inventory_quantity stock_level|stock
+view_count views_count view times_viewed pageviews|views
 sale_price current_price|price
 compare_at_price original_price regular_price list_price msrp|reference_price
 product_type category_name item_category|category
