@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: the built widget on the demo store, served by the real collector (SQLite), in
-# headless Chromium via playwright-core. Screenshots land in test-artifacts/.
+# headless Chromium via playwright-core, and the shopper's journey in WebKit and Firefox through
+# WebDriver (tests/e2e/engines.test.mjs). Screenshots land in test-artifacts/.
 # Every process the run starts carries SHOPCUE_E2E_RUN in its environment; when the tests end,
 # none may be left (tests/e2e/harness.mjs kills what a test file leaves behind as it exits, and
 # this checks that it did).

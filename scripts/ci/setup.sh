@@ -38,12 +38,24 @@ if [ "$want_browser" = 1 ]; then
   command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
   # Japanese glyphs in screenshots.
   [ -d /usr/share/fonts/opentype/noto ] || apt_missing+=(fonts-noto-cjk)
+  # The other engines (tests/e2e/engines.test.mjs): WebKit, Safari's, as WebKitGTK's MiniBrowser
+  # under its WebDriver in a virtual display; Gecko as Firefox ESR (its driver: below).
+  command -v WebKitWebDriver >/dev/null || apt_missing+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null || apt_missing+=(xvfb)
+  command -v firefox-esr >/dev/null || apt_missing+=(firefox-esr)
 fi
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   step "apt: ${apt_missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+# Firefox's WebDriver, which Debian does not package: from crates.io, pinned (about 1.5 minutes).
+geckodriver_version=0.37.1
+if [ "$want_browser" = 1 ] && [ "$(geckodriver --version 2>/dev/null | awk 'NR==1{print $2}')" != "$geckodriver_version" ]; then
+  step "geckodriver $geckodriver_version (about 1.5 minutes)"
+  cargo install geckodriver --version "$geckodriver_version" --locked
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -19,7 +19,7 @@ mkdirSync(ARTIFACTS, { recursive: true });
  * survives it.
  */
 const OWNER = `SHOPCUE_E2E_OWNER=${process.pid}`;
-const markedEnv = () => ({ ...process.env, SHOPCUE_E2E_OWNER: String(process.pid) });
+export const markedEnv = () => ({ ...process.env, SHOPCUE_E2E_OWNER: String(process.pid) });
 
 /** The pids of live processes whose environment holds `mark` (`NAME=value`). */
 export function processesMarked(mark) {

@@ -1,0 +1,117 @@
+// The shopper's journey in the engines other than Chromium: WebKit (Safari's engine, as
+// WebKitGTK's MiniBrowser) and Gecko (Firefox ESR), each driven through W3C WebDriver
+// (tests/e2e/webdriver.mjs), against the real collector on a real SQLite file. Automatic
+// capture (JSON-LD, a data-shopcue button), the closed shadow root, a message that follows the
+// shopper to the next page, a dismissal that survives a reload, beacons sent as the page is left
+// and stored once, the lazily loaded compiler for a raw config, and a strict CSP page.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ARTIFACTS, startCollector, eventually } from './harness.mjs';
+import { startEngine } from './webdriver.mjs';
+
+let collector;
+before(async () => { collector = await startCollector(); });
+after(async () => { await collector?.stop(); });
+
+/** The Shopcue messages on the page, as the shopper sees them (fixtures/engines/watch.js keeps the roots). */
+function shown() {
+  return window.__roots.filter(function (r) { return r.host.isConnected; }).map(function (r) {
+    var root = r.root, text = function (s) { var e = root.querySelector(s); return e ? e.textContent : null; };
+    var bar = root.querySelector('[data-placement]'), cta = root.querySelector('a.cta'), live = root.querySelector('[aria-live]');
+    var close = root.querySelector('button.x'), box = close && close.getBoundingClientRect();
+    return {
+      scenario: r.host.getAttribute('data-shopcue-scenario'), mode: r.mode, open: r.host.shadowRoot !== null,
+      placement: bar && bar.getAttribute('data-placement'), title: text('.title'), cta: cta && [cta.textContent, cta.getAttribute('href')],
+      live: live && live.getAttribute('aria-live'), close: box && [box.x + box.width / 2, box.y + box.height / 2],
+    };
+  });
+}
+
+const waitShown = (browser, predicate, what) => eventually(async () => {
+  const ms = await browser.run(shown);
+  return predicate(ms) && ms;
+}, 10_000, what);
+
+for (const engine of ['webkit', 'gecko']) {
+  describe(engine, () => {
+    let driver;
+    before(async () => { driver = await startEngine(engine); });
+    after(async () => { await driver?.stop(); });
+
+    test(`${engine}: a product page's low-stock banner, a cart reminder on the next page, a dismissal kept, beacons stored once`, async () => {
+      const browser = await driver.session();
+      try {
+        await browser.goto(`${collector.url}/fixtures/engines/product.html`);
+        const [m] = await waitShown(browser, (ms) => ms.length === 1, `${driver.name}: the low-stock banner`);
+        assert.equal(m.scenario, 'page_low_stock');
+        assert.equal(m.title, '残りわずか：エンジンのシャツは残り2点です', 'name and stock from the JSON-LD');
+        assert.equal(m.placement, 'banner-bottom');
+        assert.equal(m.mode, 'closed');
+        assert.equal(m.open, false, 'page scripts cannot reach into the message');
+        assert.equal(m.live, 'polite');
+        await new Promise((r) => setTimeout(r, 400)); // the slide-in
+        await browser.screenshot(join(ARTIFACTS, `engine-${engine}-product.png`));
+
+        await browser.click('#add'); // a data-shopcue-track button: a real click
+        await browser.click('#home');
+        const [reminder] = await waitShown(browser, (ms) => ms.some((x) => x.scenario === 'cart_low_stock'), `${driver.name}: the cart reminder`);
+        assert.equal(reminder.title, 'カートのエンジンのシャツは残り2点です');
+        assert.deepEqual(reminder.cta, ['カートを見る', '/cart.html']);
+
+        await browser.clickAt(...reminder.close);
+        await eventually(async () => (await browser.run(shown)).length === 0, 5000, `${driver.name}: the reminder closed`);
+        await browser.reload();
+        // Until the widget is in, shopcue() is the snippet's queue, which answers nothing.
+        await eventually(() => browser.run(() => { const e = window.shopcue('explain'); return e && e.config_loaded; }), 10_000, 'the config loaded again');
+        const why = await browser.run(() => window.shopcue('explain').scenarios.find((s) => s.scenario_id === 'cart_low_stock'));
+        assert.equal(why.reason, 'dismissed', JSON.stringify(why));
+        assert.deepEqual(await browser.run(shown), [], 'not shown again after the reload');
+        assert.deepEqual(await browser.run(() => window.__errors), [], 'nothing thrown or logged as a warning');
+
+        const visitor = await browser.run(() => JSON.parse(localStorage.getItem('shopcue:demo-store:profile')).visitor_id);
+        assert.match(visitor, /^[0-9a-f-]{20,}$/);
+        await browser.goto('about:blank'); // leaving the page sends what is queued (pagehide)
+        const count = () => Object.fromEntries(collector.query(`SELECT name || ':' || coalesce(scenario_id, json_extract(json, '$.params.items[0].item_id'), '') AS k,
+          count(*) AS n FROM events WHERE visitor_id = '${visitor}' GROUP BY k`).map((r) => [r.k, r.n]));
+        await eventually(() => count()['shopcue_dismiss:cart_low_stock'], 10_000, `${driver.name}: the dismissal delivered`);
+        const counts = count();
+        for (const key of ['view_item:engine-shirt', 'add_to_cart:engine-shirt', 'shopcue_impression:page_low_stock',
+          'shopcue_impression:cart_low_stock', 'shopcue_dismiss:cart_low_stock']) {
+          assert.equal(counts[key], 1, `${key} in ${JSON.stringify(counts)}`);
+        }
+      } finally {
+        await browser.close();
+      }
+    });
+
+    test(`${engine}: a raw config is read by the lazily loaded compiler`, async () => {
+      const browser = await driver.session();
+      try {
+        await browser.goto(`${collector.url}/fixtures/engines/raw.html`);
+        const [m] = await waitShown(browser, (ms) => ms.length === 1, `${driver.name}: the raw config's message`);
+        assert.equal(m.title, 'Only 1 left: Raw denim');
+        const fetched = await browser.run(() => performance.getEntriesByType('resource').map((e) => e.name.split('/').pop()));
+        assert.ok(fetched.includes('shopcue_compile.wasm'), fetched.join(', '));
+        assert.deepEqual(await browser.run(() => window.__errors), []);
+      } finally {
+        await browser.close();
+      }
+    });
+
+    test(`${engine}: a page with a strict CSP shows its message`, async () => {
+      const browser = await driver.session();
+      try {
+        // script-src 'self' 'wasm-unsafe-eval', style-src 'self', Trusted Types required.
+        await browser.goto(`${collector.url}/fixtures/csp.html`);
+        const scenario = await eventually(() => browser.run(() => {
+          const host = document.querySelector('shopcue-message');
+          return host && host.getAttribute('data-shopcue-scenario');
+        }), 10_000, `${driver.name}: the message under the CSP`);
+        assert.equal(scenario, 'page_low_stock');
+      } finally {
+        await browser.close();
+      }
+    });
+  });
+}
