@@ -351,6 +351,20 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_s_context_names_every_field() {
+        // The problems for an unknown field send marketers to the README's "Context".
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let at = readme.find("**Context** the conditions and templates see").expect("the README's Context paragraph");
+        let context = &readme[at..at + readme[at..].find("\n\n").unwrap()];
+        let item = crate::engine::ITEM_CONTEXT.iter().chain(&["stores", "url", "image"]);
+        let all = item.chain(VISITOR_FIELDS).chain(PAGE_FIELDS).chain(TIME_FIELDS).chain(POINTS_FIELDS).chain(COUPON);
+        // Written `name`, or with what it holds: `nearest_store {id, …}`, `traits.*`.
+        let named = |f: &str| [["`", f, "`"], ["`", f, " "], ["`", f, "."]].iter().any(|w| context.contains(&w.concat()));
+        let missing: Vec<&&str> = all.filter(|f| !named(f)).collect();
+        assert_eq!(missing, Vec::<&&str>::new(), "fields the README's Context does not name");
+    }
+
+    #[test]
     fn the_fields_of_numbers_and_flags_are_real_fields() {
         for name in NUMBERS.iter().chain(FLAGS) {
             let real = [Scope::Item, Scope::Coupon, Scope::Audience].iter().any(|scope| known(name, *scope));
