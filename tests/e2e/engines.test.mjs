@@ -99,6 +99,23 @@ for (const engine of ['webkit', 'gecko']) {
       }
     });
 
+    if (engine === 'gecko') {
+      test('gecko: with cookies and site data blocked, the message shows from memory after one warning', async () => {
+        // Firefox's "block cookies and site data": localStorage throws on access.
+        const browser = await driver.session({ 'network.cookie.cookieBehavior': 2 });
+        try {
+          await browser.goto(`${collector.url}/fixtures/engines/product.html`);
+          const [m] = await waitShown(browser, (ms) => ms.length === 1, 'the banner without storage');
+          assert.equal(m.title, '残りわずか：エンジンのシャツは残り2点です');
+          assert.equal(await browser.run(() => { try { return typeof localStorage.length; } catch (e) { return e.name; } }), 'SecurityError');
+          assert.deepEqual(await browser.run(() => window.__errors),
+            ['warn: [shopcue] localStorage is unavailable; keeping the profile in memory for this page']);
+        } finally {
+          await browser.close();
+        }
+      });
+    }
+
     test(`${engine}: a page with a strict CSP shows its message`, async () => {
       const browser = await driver.session();
       try {

@@ -23,8 +23,8 @@ export const ENGINES = {
     name: 'Gecko (Firefox ESR)',
     display: false,
     driver: (port) => ['geckodriver', [`--port=${port}`, '--log', 'fatal']],
-    capabilities: () => ({
-      'moz:firefoxOptions': { binary: '/usr/bin/firefox-esr', args: ['-headless'], prefs: { 'intl.accept_languages': 'ja-JP' } },
+    capabilities: (prefs = {}) => ({
+      'moz:firefoxOptions': { binary: '/usr/bin/firefox-esr', args: ['-headless'], prefs: { 'intl.accept_languages': 'ja-JP', ...prefs } },
     }),
   },
 };
@@ -86,8 +86,9 @@ export async function startEngine(engine) {
   }
   return {
     name: spec.name,
-    async session() {
-      const capabilities = { alwaysMatch: { ...spec.capabilities(), pageLoadStrategy: 'normal' } };
+    /** `prefs`: Firefox's preferences for this browser (Gecko only). */
+    async session(prefs) {
+      const capabilities = { alwaysMatch: { ...spec.capabilities(prefs), pageLoadStrategy: 'normal' } };
       const value = await call(base, 'POST', '/session', { capabilities }).catch((e) => { throw new Error(`${e.message}\n${printed}`); });
       return new Session(base, value.sessionId, value.capabilities);
     },
