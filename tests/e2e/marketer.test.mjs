@@ -1,8 +1,11 @@
 // Marketer tools in Chromium: ?shopcue_preview=<id> shows a scenario now with sample data and
-// is never counted; debug: true prints one console group per decision.
+// is never counted; debug: true prints one console group per decision; the dashboard warns of a
+// scenario whose shoppers are not split as its config says.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, newShopperContext, waitForMessages, clickClose, eventually } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ARTIFACTS, startCollector, launchBrowser, newShopperContext, waitForMessages, clickClose, eventually } from './harness.mjs';
 
 let collector, browser;
 before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
@@ -67,5 +70,30 @@ test('debug: true prints one console group per decision, with each scenario and 
   assert.equal(await page.evaluate(() => shopcue('explain').scenarios.length > 0), true);
   await page.waitForTimeout(300);
   assert.equal(groups(), before, 'no decision after explain()');
+  await context.close();
+});
+
+test('the dashboard warns of a scenario whose shoppers are not split as the live config says', async () => {
+  // A config holding out 10 %, live since ten days ago; then 40 of 160 shoppers exposed as holdout.
+  const config = { version: 1, site: 'srm-shop', holdout: 0.1,
+    scenarios: [{ id: 'lopsided', trigger: { on: 'page_view' }, message: { title: 'L' } }] };
+  assert.equal((await fetch(`${collector.url}/api/sites/srm-shop/config`, { method: 'PUT', body: JSON.stringify(config) })).status, 201);
+  const day = 86_400_000, now = Date.now();
+  execFileSync('sqlite3', [collector.db, `UPDATE config_versions SET created_at = ${now - 10 * day} WHERE site = 'srm-shop'`]);
+  const events = Array.from({ length: 160 }, (_, i) => ({
+    id: `srm-${i}`, name: 'shopcue_exposure', ts: now - 3 * day, visitor_id: `v-${i}`, session_id: 's', url: '/',
+    params: i < 120 ? { scenario_id: 'lopsided' } : { scenario_id: 'lopsided', variant: 'holdout' },
+  }));
+  assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'srm-shop', events }) })).status, 200);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/dashboard?site=srm-shop`);
+  const warning = page.locator('#srm');
+  await warning.waitFor({ state: 'visible' });
+  const text = await warning.textContent();
+  assert.match(text, /Sample ratio mismatch in lopsided: default 75\.00% \(expected 90\.00%\), holdout 25\.00% \(expected 10\.00%\) of the 160 visitors first exposed since \d{4}-\d\d-\d\d under version 1 \(p < 0\.000001\)/);
+  assert.equal(await warning.getAttribute('role'), 'alert');
+  await warning.screenshot({ path: join(ARTIFACTS, 'dashboard-srm.png') });
   await context.close();
 });

@@ -782,18 +782,22 @@ async fn report(State(app): State<App>, req: Request) -> Response {
     }
     let (site, from, to) = (scope.site.clone(), scope.from, scope.to);
     let q = ReportQuery { site: site.clone(), from, to, window_ms: (days * 86_400_000.0) as i64, segment: scope.segment };
-    let store = app.store.clone();
+    let (store, configs) = (app.store.clone(), app.configs.clone());
     let result = tokio::task::spawn_blocking(move || {
         let purchases = analytics::load_purchases(&*store, &q.site, q.from, q.to, &q.segment)?;
         let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
-        Ok::<_, String>((store.report(&q)?, store.daily(&q)?, analytics::orders(&purchases, q.from, q.to), scenario_daily))
+        let srm = srm_rows(&*store, &*configs, &q)?;
+        Ok::<_, String>((store.report(&q)?, store.daily(&q)?, analytics::orders(&purchases, q.from, q.to), scenario_daily, srm))
     })
     .await;
-    let (rows, daily, orders, scenario_daily) = match result {
+    let (rows, daily, orders, scenario_daily, srm) = match result {
         Ok(Ok(r)) => r,
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
     let mut body = report::to_json(&site, from, to, days, &rows, orders.aov());
+    if let Some(basis) = srm {
+        report::add_srm(&mut body, &basis);
+    }
     body.set("segment", scope.segment.to_json());
     body.set(
         "orders",
@@ -832,6 +836,25 @@ async fn report(State(app): State<App>, req: Request) -> Response {
     body.set("daily", Value::Array(daily));
     body.set("scenario_daily", Value::Array(scenario_daily));
     json_reply(StatusCode::OK, &body)
+}
+
+/// What the sample-ratio check of `q`'s report reads ([`report::add_srm`]): the live config,
+/// its version, the first whole UTC day after it was published (or `q.from`, if later), and the
+/// report's rows for the visitors first exposed from then. `None` without a live config, or
+/// when the period ends before that day.
+fn srm_rows(
+    store: &dyn EventStore,
+    configs: &dyn configs::ConfigStore,
+    q: &ReportQuery,
+) -> Result<Option<report::SrmBasis>, String> {
+    let Some((version, runtime)) = configs.live(&q.site)? else { return Ok(None) };
+    let since = ((version.created_at.div_euclid(rollup::DAY_MS) + 1) * rollup::DAY_MS).max(q.from);
+    let Ok(config) = shopcue::config::Config::parse(&runtime) else { return Ok(None) };
+    if since >= q.to {
+        return Ok(None);
+    }
+    let rows = store.report(&ReportQuery { from: since, ..q.clone() })?;
+    Ok(Some(report::SrmBasis { config, version: version.version, since, rows }))
 }
 
 /// `GET /report/rf?site=…&from=…&to=…[&format=csv]`: the RF table as of `from`, with repeat

@@ -166,6 +166,165 @@ pub fn to_json(site: &str, from: i64, to: i64, window_days: f64, rows: &[Row], a
     ])
 }
 
+/// Below this p-value a scenario's split is reported as a sample ratio mismatch (the threshold
+/// experimentation platforms use: at 0.001 a healthy split raises it once in a thousand checks).
+pub const SRM_P: f64 = 0.001;
+
+/// The shares of its exposed visitors a scenario's split should give each variant under
+/// `config`: `"holdout"` its holdout, and the rest to its variants by weight (`""` for a scenario
+/// without variants). `None` when `config` has no such scenario, or no holdout and no variants
+/// (one group: nothing to compare).
+///
+/// ```
+/// use shopcue::config::Config;
+/// use shopcue_collector::report::expected_split;
+/// let c = Config::parse(r#"{"version":1,"site":"s","holdout":0.1,"scenarios":[{"preset":"page_low_stock"}]}"#).unwrap();
+/// assert_eq!(expected_split(&c, "page_low_stock"), Some(vec![("".to_string(), 0.9), ("holdout".to_string(), 0.1)]));
+/// ```
+pub fn expected_split(config: &shopcue::config::Config, scenario_id: &str) -> Option<Vec<(String, f64)>> {
+    let sc = config.scenarios.iter().find(|s| s.id == scenario_id)?;
+    let total: f64 = sc.variants.iter().map(|v| v.1).sum();
+    let mut split: Vec<(String, f64)> = match sc.variants.len() {
+        0 => vec![(String::new(), 1.0 - sc.holdout)],
+        _ => sc.variants.iter().map(|v| (v.0.clone(), (1.0 - sc.holdout) * v.1 / total)).collect(),
+    };
+    if sc.holdout > 0.0 {
+        split.push(("holdout".into(), sc.holdout));
+    }
+    (split.len() > 1).then_some(split)
+}
+
+/// The p-value of Pearson's χ² test of `observed` counts against the `shares` they should
+/// follow: how likely a split this far off is by chance. `None` where the test does not hold
+/// (an expected count below 5, or no counts).
+///
+/// ```
+/// use shopcue_collector::report::srm_p_value;
+/// // 10 % held out: 100 of 1,000 is exactly right, 150 of 1,000 is not chance.
+/// assert!(srm_p_value(&[900, 100], &[0.9, 0.1]).unwrap() > 0.99);
+/// assert!(srm_p_value(&[850, 150], &[0.9, 0.1]).unwrap() < 1e-6);
+/// assert_eq!(srm_p_value(&[30, 2], &[0.9, 0.1]), None); // 3.2 expected in the holdout
+/// ```
+pub fn srm_p_value(observed: &[u64], shares: &[f64]) -> Option<f64> {
+    let n = observed.iter().sum::<u64>() as f64;
+    let expected: Vec<f64> = shares.iter().map(|s| s * n).collect();
+    if n == 0.0 || observed.len() != shares.len() || observed.len() < 2 || expected.iter().any(|e| *e < 5.0) {
+        return None;
+    }
+    let x2: f64 = observed.iter().zip(&expected).map(|(o, e)| (*o as f64 - e).powi(2) / e).sum();
+    Some(upper_gamma((observed.len() - 1) as f64 / 2.0, x2 / 2.0))
+}
+
+/// The regularized upper incomplete gamma function Q(a, x): χ²'s survival function with `2a`
+/// degrees of freedom at `2x`. A series below `a + 1`, a continued fraction above (Lentz).
+fn upper_gamma(a: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    let front = (a * x.ln() - x - ln_gamma(a)).exp();
+    if x < a + 1.0 {
+        let (mut term, mut sum, mut k) = (1.0 / a, 1.0 / a, a);
+        while term.abs() > sum.abs() * 1e-15 {
+            k += 1.0;
+            term *= x / k;
+            sum += term;
+        }
+        return (1.0 - front * sum).max(0.0);
+    }
+    let tiny = 1e-300;
+    let (mut b, mut c, mut d) = (x + 1.0 - a, 1.0 / tiny, 1.0 / (x + 1.0 - a));
+    let mut h = d;
+    for i in 1..300 {
+        let an = -(i as f64) * (i as f64 - a);
+        b += 2.0;
+        d = an * d + b;
+        d = if d.abs() < tiny { tiny } else { d };
+        c = b + an / c;
+        c = if c.abs() < tiny { tiny } else { c };
+        d = 1.0 / d;
+        let step = d * c;
+        h *= step;
+        if (step - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    front * h
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 significant digits).
+fn ln_gamma(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let sum = G[1..].iter().enumerate().fold(G[0], |acc, (i, g)| acc + g / (x + i as f64 + 1.0));
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+/// What a sample-ratio check reads: the live config (`version`, published before `since`) and
+/// the report's rows for the visitors first exposed from `since` to the period's end.
+#[derive(Debug, Clone)]
+pub struct SrmBasis {
+    /// The live config, whose split the exposures should follow.
+    pub config: shopcue::config::Config,
+    /// Its version number.
+    pub version: i64,
+    /// The first whole UTC day under it, or the period's start if later (Unix ms).
+    pub since: i64,
+    /// The rows of the visitors first exposed from `since`.
+    pub rows: Vec<Row>,
+}
+
+/// Checks each scenario of `report` (its JSON, [`to_json`]) for a sample ratio mismatch: the
+/// visitors first exposed since `basis.since` against the split its live config gives
+/// ([`expected_split`], [`srm_p_value`]).
+/// A scenario gets `srm: {since, version, expected, observed, p, mismatch}` (`p` to 9 decimals:
+/// 0 below 0.000000001; `mismatch` below [`SRM_P`]); one the config does not have, a split with a
+/// variant it does not name (exposed under an older version), or too few visitors for the test,
+/// gets nothing.
+pub fn add_srm(report: &mut Value, basis: &SrmBasis) {
+    let SrmBasis { config, version, since, rows } = basis;
+    let Value::Object(members) = report else { return };
+    let Some((_, Value::Array(scenarios))) = members.iter_mut().find(|(k, _)| k == "scenarios") else { return };
+    for sc in scenarios.iter_mut() {
+        let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let Some(split) = expected_split(config, &id) else { continue };
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.scenario_id == id && r.exposed > 0).collect();
+        if mine.iter().any(|r| !split.iter().any(|(v, _)| *v == r.variant)) {
+            continue;
+        }
+        let observed: Vec<u64> =
+            split.iter().map(|(v, _)| mine.iter().find(|r| r.variant == *v).map_or(0, |r| r.exposed)).collect();
+        let shares: Vec<f64> = split.iter().map(|s| s.1).collect();
+        let Some(p) = srm_p_value(&observed, &shares) else { continue };
+        let named =
+            |f: &dyn Fn(usize) -> Value| Value::Object(split.iter().enumerate().map(|(i, (v, _))| (v.clone(), f(i))).collect());
+        sc.set(
+            "srm",
+            object([
+                ("since", (*since).into()),
+                ("version", (*version).into()),
+                ("expected", named(&|i| rate(Some(shares[i])))),
+                ("observed", named(&|i| (observed[i] as f64).into())),
+                ("p", Value::Number(p)),
+                ("mismatch", (p < SRM_P).into()),
+            ]),
+        );
+    }
+}
+
 /// One CSV cell. Text is escaped as OWASP advises for CSV injection: a cell that a spreadsheet
 /// would read as a formula (`= + - @`, tab, carriage return first) gets a leading `'`, and a
 /// cell holding a separator, quote or line break is quoted with its quotes doubled.
@@ -234,6 +393,103 @@ pub fn to_csv(report: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// erfc, to compare χ² with 1 and 3 degrees of freedom against their closed forms
+    /// (Numerical Recipes' Chebyshev fit: relative error below 1.2e-7).
+    fn erfc(x: f64) -> f64 {
+        let t = 1.0 / (1.0 + 0.5 * x.abs());
+        let poly = -x * x - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+        let r = t * poly.exp();
+        if x >= 0.0 {
+            r
+        } else {
+            2.0 - r
+        }
+    }
+
+    #[test]
+    fn chi_square_survival_matches_its_closed_forms_and_tables() {
+        for i in 1..400 {
+            let x = f64::from(i) * 0.25;
+            let close = |got: f64, want: f64| (got - want).abs() <= 1e-6 * want.max(1e-12) + 1e-12;
+            let df1 = erfc((x / 2.0).sqrt());
+            let df2 = (-x / 2.0).exp();
+            let df3 = df1 + (2.0 * x / std::f64::consts::PI).sqrt() * (-x / 2.0).exp();
+            assert!(close(upper_gamma(0.5, x / 2.0), df1), "df 1 at {x}: {} vs {df1}", upper_gamma(0.5, x / 2.0));
+            assert!(close(upper_gamma(1.0, x / 2.0), df2), "df 2 at {x}");
+            assert!(close(upper_gamma(1.5, x / 2.0), df3), "df 3 at {x}");
+        }
+        // The critical values of the usual tables.
+        for (x, df, p) in [
+            (3.841_459, 1.0, 0.05),
+            (10.827_566, 1.0, 0.001),
+            (5.991_465, 2.0, 0.05),
+            (13.815_511, 2.0, 0.001),
+            (7.814_728, 3.0, 0.05),
+            (18.466_827, 4.0, 0.001),
+        ] {
+            let got = upper_gamma(df / 2.0, x / 2.0);
+            assert!((got - p).abs() < p * 1e-5, "χ²({df}) at {x}: {got}, not {p}");
+        }
+    }
+
+    #[test]
+    fn a_split_off_its_shares_is_a_mismatch_and_a_fair_one_is_not() {
+        let config = shopcue::config::Config::parse(
+            r#"{"version":1,"site":"s","scenarios":[
+                {"id":"a","holdout":0.2,"trigger":{"on":"page_view"},"message":{"title":"A"},
+                 "variants":[{"id":"x","weight":3},{"id":"y","weight":1}]},
+                {"id":"b","holdout":0.1,"trigger":{"on":"page_view"},"message":{"title":"B"}},
+                {"id":"c","trigger":{"on":"page_view"},"message":{"title":"C"}}]}"#,
+        )
+        .unwrap();
+        let split = expected_split(&config, "a").unwrap();
+        assert_eq!(split, [("x".to_string(), 0.6000000000000001), ("y".to_string(), 0.2), ("holdout".to_string(), 0.2)]);
+        assert_eq!(expected_split(&config, "c"), None, "one group, nothing to compare");
+        let row = |sc: &str, v: &str, exposed: u64| Row { scenario_id: sc.into(), variant: v.into(), exposed, ..Row::default() };
+        // a: as configured (600/200/200); b: 20 % held out where 10 % should be; c: no split.
+        let rows = [
+            row("a", "x", 590),
+            row("a", "y", 205),
+            row("a", "holdout", 205),
+            row("b", "", 800),
+            row("b", "holdout", 200),
+            row("c", "", 50),
+        ];
+        let mut report = to_json("s", 0, 1, 7.0, &rows, None);
+        add_srm(&mut report, &SrmBasis { config: config.clone(), version: 3, since: 86_400_000, rows: rows.to_vec() });
+        let srm = |id: &str| {
+            report
+                .get("scenarios")
+                .and_then(Value::as_array)
+                .unwrap()
+                .iter()
+                .find(|s| s.get("scenario_id").and_then(Value::as_str) == Some(id))
+                .unwrap()
+                .get("srm")
+                .cloned()
+        };
+        let a = srm("a").unwrap();
+        assert_eq!(a.get("mismatch"), Some(&Value::Bool(false)), "{}", a.to_json());
+        assert_eq!(a.get("observed").map(Value::to_json).as_deref(), Some(r#"{"x":590,"y":205,"holdout":205}"#));
+        let b = srm("b").unwrap();
+        assert_eq!(b.get("mismatch"), Some(&Value::Bool(true)), "{}", b.to_json());
+        assert!(b.get("p").and_then(Value::as_f64).unwrap() < 1e-20);
+        assert_eq!(b.get("expected").map(Value::to_json).as_deref(), Some(r#"{"":0.9,"holdout":0.1}"#));
+        assert_eq!((b.get("since"), b.get("version")), (Some(&Value::Number(86_400_000.0)), Some(&Value::Number(3.0))));
+        assert_eq!(srm("c"), None);
+        // A variant the live config does not name: exposed under an older version, not comparable.
+        let older = [row("b", "", 800), row("b", "old", 100), row("b", "holdout", 100)];
+        let mut report = to_json("s", 0, 1, 7.0, &older, None);
+        add_srm(&mut report, &SrmBasis { config, version: 3, since: 0, rows: older.to_vec() });
+        assert!(report.to_json().find("srm").is_none());
+    }
 
     #[test]
     fn csv_cells_never_become_formulas_or_split_rows() {

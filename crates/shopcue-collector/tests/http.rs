@@ -269,6 +269,56 @@ fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
 }
 
 #[test]
+fn a_split_off_the_live_config_s_holdout_is_reported_as_a_sample_ratio_mismatch() {
+    let srv = start();
+    let (t0, day) = (common::t0(), common::DAY);
+    // Two scenarios held out 10 %, published (by then) five days before the exposures.
+    let config = r#"{"version":1,"site":"srm","holdout":0.1,"scenarios":[
+        {"id":"off","trigger":{"on":"page_view"},"message":{"title":"Off"}},
+        {"id":"fair","trigger":{"on":"page_view"},"message":{"title":"Fair"}}]}"#;
+    assert_eq!(request(&srv.addr, "PUT", "/api/sites/srm/config", "", config.as_bytes()).0, 201);
+    rusqlite::Connection::open(&srv.db)
+        .unwrap()
+        .execute("UPDATE config_versions SET created_at = ?1 WHERE site = 'srm'", [t0 - 5 * day])
+        .unwrap();
+    // "off": 40 of 160 held out (25 %); "fair": 20 of 200 (10 %).
+    let mut events = Vec::new();
+    for (scenario, treated, held) in [("off", 120, 40), ("fair", 180, 20)] {
+        for i in 0..treated + held {
+            let variant = if i < treated { "" } else { r#","variant":"holdout""# };
+            let params = format!(r#"{{"scenario_id":"{scenario}"{variant}}}"#);
+            events.push(common::ev(&format!("{scenario}{i}"), "shopcue_exposure", &format!("{scenario}-v{i}"), t0, &params));
+        }
+    }
+    let batch = format!(r#"{{"site":"srm","events":[{}]}}"#, events.join(","));
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
+
+    let report = |from: i64, to: i64| {
+        let (status, _, body) = request(&srv.addr, "GET", &format!("/report?site=srm&from={from}&to={to}"), "", b"");
+        assert_eq!(status, 200, "{body}");
+        shopcue::json::parse(&body).unwrap()
+    };
+    let body = report(t0 - 10 * day, t0 + day);
+    let srm = |id: &str| {
+        let scenarios = body.get("scenarios").and_then(|s| s.as_array()).unwrap();
+        scenarios
+            .iter()
+            .find(|s| s.get("scenario_id").and_then(|x| x.as_str()) == Some(id))
+            .unwrap()
+            .get("srm")
+            .unwrap()
+            .to_json()
+    };
+    let since = (t0 - 5 * day).div_euclid(day) * day + day; // the first whole day under version 1
+    let off = srm("off");
+    assert!(off.contains(r#""observed":{"":120,"holdout":40}"#) && off.contains(r#""expected":{"":0.9,"holdout":0.1}"#), "{off}");
+    assert!(off.contains(r#""mismatch":true"#) && off.contains(&format!(r#""since":{since},"version":1"#)), "{off}");
+    assert!(srm("fair").contains(r#""mismatch":false"#), "{}", srm("fair"));
+    // A period that ends before the live config's first whole day has nothing to check.
+    assert!(!report(t0 - 10 * day, since).to_json().contains(r#""srm":{"#));
+}
+
+#[test]
 fn slow_clients_are_cut_off_by_read_timeouts() {
     use std::io::{Read, Write};
     use std::time::{Duration, Instant};
