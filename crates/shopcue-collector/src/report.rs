@@ -351,7 +351,7 @@ pub(crate) fn csv_field(v: &Value) -> String {
 /// The report as CSV, one row per scenario × variant.
 pub fn to_csv(report: &Value) -> String {
     let mut out = String::from(
-        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high\n",
+        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch\n",
     );
     for sc in report.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
         for v in sc.get("variants").and_then(Value::as_array).unwrap_or(&[]) {
@@ -382,6 +382,9 @@ pub fn to_csv(report: &Value) -> String {
                 revenue("value", None),
                 revenue("ci95", Some(0)),
                 revenue("ci95", Some(1)),
+                // The scenario's sample-ratio check, on each of its rows.
+                sc.get("srm").and_then(|r| r.get("p")).cloned().unwrap_or_default(),
+                sc.get("srm").and_then(|r| r.get("mismatch")).cloned().unwrap_or_default(),
             ];
             out.push_str(&fields.iter().map(csv_field).collect::<Vec<_>>().join(","));
             out.push('\n');
@@ -484,6 +487,10 @@ mod tests {
         assert_eq!(b.get("expected").map(Value::to_json).as_deref(), Some(r#"{"":0.9,"holdout":0.1}"#));
         assert_eq!((b.get("since"), b.get("version")), (Some(&Value::Number(86_400_000.0)), Some(&Value::Number(3.0))));
         assert_eq!(srm("c"), None);
+        let csv = to_csv(&report);
+        assert!(csv.lines().next().unwrap().ends_with(",srm_p,srm_mismatch"), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true")), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("c,,50,") && l.ends_with(",,")), "{csv}");
         // A variant the live config does not name: exposed under an older version, not comparable.
         let older = [row("b", "", 800), row("b", "old", 100), row("b", "holdout", 100)];
         let mut report = to_json("s", 0, 1, 7.0, &older, None);
@@ -522,7 +529,7 @@ mod tests {
         let rows =
             [Row { scenario_id: "a,\"b\"".into(), variant: "x".into(), exposed: 1, impressions: 2, clicks: 1, ..Row::default() }];
         let csv = to_csv(&to_json("s", 0, 1, 7.0, &rows, Some(100.0)));
-        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,");
+        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,");
     }
 
     /// Hand-checked: treatment 120/2000, holdout 40/1000, AOV 8000.
@@ -538,7 +545,7 @@ mod tests {
         assert!((r.value - 320_000.0).abs() < 1e-6);
         assert!((r.ci.0 - 64_075.0).abs() < 1.0 && (r.ci.1 - 575_925.0).abs() < 1.0, "{:?}", r.ci);
         let csv = to_csv(&to_json("site", 0, 1, 7.0, &[t, c], Some(8000.0)));
-        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925"), "{csv}");
+        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,"), "{csv}");
         assert!(csv.lines().nth(2).unwrap().ends_with(",,,"), "the holdout has no uplift of its own");
         let without_orders = to_csv(&to_json("site", 0, 1, 7.0, &[Row::default()], None));
         assert!(without_orders.lines().nth(1).unwrap().ends_with(",,,"));
