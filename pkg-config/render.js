@@ -146,7 +146,7 @@ var shopcueRender = (function () {
         if (e.key === 'Escape') {
           e.preventDefault();
           on('dismiss', id);
-        } else if (e.key === 'Tab') {
+        } else if (e.key === 'Tab' || e.code === 'Tab') { // WebKitGTK names Shift+Tab's key "Unidentified"
           var edge = e.shiftKey ? first : last;
           if (!edge || !root.activeElement || edge === root.activeElement) {
             e.preventDefault();

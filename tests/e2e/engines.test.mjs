@@ -3,12 +3,13 @@
 // (tests/e2e/webdriver.mjs), against the real collector on a real SQLite file. Automatic
 // capture (JSON-LD, a data-shopcue button), the closed shadow root, a message that follows the
 // shopper to the next page, a dismissal that survives a reload, beacons sent as the page is left
-// and stored once, the lazily loaded compiler for a raw config, and a strict CSP page.
+// and stored once, the lazily loaded compiler for a raw config, a modal's keyboard handling, and
+// a strict CSP page.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ARTIFACTS, startCollector, eventually } from './harness.mjs';
-import { startEngine } from './webdriver.mjs';
+import { startEngine, KEY } from './webdriver.mjs';
 
 let collector;
 before(async () => { collector = await startCollector(); });
@@ -93,6 +94,32 @@ for (const engine of ['webkit', 'gecko']) {
         assert.equal(m.title, 'Only 1 left: Raw denim');
         const fetched = await browser.run(() => performance.getEntriesByType('resource').map((e) => e.name.split('/').pop()));
         assert.ok(fetched.includes('shopcue_compile.wasm'), fetched.join(', '));
+        assert.deepEqual(await browser.run(() => window.__errors), []);
+      } finally {
+        await browser.close();
+      }
+    });
+
+    test(`${engine}: a modal takes the focus, keeps Tab and Shift+Tab inside, and closes on Escape`, async () => {
+      const browser = await driver.session();
+      try {
+        await browser.goto(`${collector.url}/fixtures/engines/modal.html`);
+        await waitShown(browser, (ms) => ms.length === 1 && ms[0].placement === 'modal', `${driver.name}: the modal`);
+        // What has the focus: a control of the message (its class), else the page's element.
+        const focused = () => browser.run(() => {
+          const r = window.__roots.find((x) => x.host.isConnected);
+          const inside = r && r.root.activeElement;
+          return inside ? `message:${inside.className}` : `page:${document.activeElement.tagName}`;
+        });
+        assert.equal(await focused(), 'message:cta', 'the focus moves into the dialog');
+        const steps = [];
+        for (const [key, shift] of [[KEY.tab, false], [KEY.tab, false], [KEY.tab, true], [KEY.tab, true]]) {
+          await browser.press(key, shift);
+          steps.push(await focused());
+        }
+        assert.deepEqual(steps, ['message:x', 'message:cta', 'message:x', 'message:cta'], 'Tab and Shift+Tab stay inside');
+        await browser.press(KEY.escape);
+        await eventually(async () => (await browser.run(shown)).length === 0, 5000, `${driver.name}: Escape closed the dialog`);
         assert.deepEqual(await browser.run(() => window.__errors), []);
       } finally {
         await browser.close();

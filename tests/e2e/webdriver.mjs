@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markedEnv } from './harness.mjs';
 
+/** WebDriver's codes for the keys the tests press. */
+export const KEY = { tab: '\uE004', escape: '\uE00C', shift: '\uE008' };
+
 /** The engines, each with how to start its driver and the capabilities of a session. */
 export const ENGINES = {
   webkit: {
@@ -136,6 +139,16 @@ class Session {
           { type: 'pointerDown', button: 0 }, { type: 'pointerUp', button: 0 }],
       }],
     });
+  }
+
+  /**
+   * Presses `key` (a WebDriver key: `KEY.tab`, `KEY.escape`), with Shift held if `shift`, on
+   * whatever has the focus.
+   */
+  press(key, shift = false) {
+    const down = (value) => ({ type: 'keyDown', value }), up = (value) => ({ type: 'keyUp', value });
+    const keys = shift ? [down(KEY.shift), down(key), up(key), up(KEY.shift)] : [down(key), up(key)];
+    return this.call('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions: keys }] });
   }
 
   /** A real click on the element `selector` finds. */
