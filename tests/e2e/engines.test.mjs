@@ -8,29 +8,15 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ARTIFACTS, startCollector, eventually } from './harness.mjs';
+import { ARTIFACTS, startCollector, eventually, readMessages } from './harness.mjs';
 import { startEngine, KEY } from './webdriver.mjs';
 
 let collector;
 before(async () => { collector = await startCollector(); });
 after(async () => { await collector?.stop(); });
 
-/** The Shopcue messages on the page, as the shopper sees them (fixtures/engines/watch.js keeps the roots). */
-function shown() {
-  return window.__roots.filter(function (r) { return r.host.isConnected; }).map(function (r) {
-    var root = r.root, text = function (s) { var e = root.querySelector(s); return e ? e.textContent : null; };
-    var bar = root.querySelector('[data-placement]'), cta = root.querySelector('a.cta'), live = root.querySelector('[aria-live]');
-    var close = root.querySelector('button.x'), box = close && close.getBoundingClientRect();
-    return {
-      scenario: r.host.getAttribute('data-shopcue-scenario'), mode: r.mode, open: r.host.shadowRoot !== null,
-      placement: bar && bar.getAttribute('data-placement'), title: text('.title'), cta: cta && [cta.textContent, cta.getAttribute('href')],
-      live: live && live.getAttribute('aria-live'), close: box && [box.x + box.width / 2, box.y + box.height / 2],
-    };
-  });
-}
-
 const waitShown = (browser, predicate, what) => eventually(async () => {
-  const ms = await browser.run(shown);
+  const ms = await browser.run(readMessages);
   return predicate(ms) && ms;
 }, 10_000, what);
 
@@ -49,7 +35,7 @@ for (const engine of ['webkit', 'gecko']) {
         assert.equal(m.title, '残りわずか：エンジンのシャツは残り2点です', 'name and stock from the JSON-LD');
         assert.equal(m.placement, 'banner-bottom');
         assert.equal(m.mode, 'closed');
-        assert.equal(m.open, false, 'page scripts cannot reach into the message');
+        assert.equal(m.openRoot, false, 'page scripts cannot reach into the message');
         assert.equal(m.live, 'polite');
         await new Promise((r) => setTimeout(r, 400)); // the slide-in
         await browser.screenshot(join(ARTIFACTS, `engine-${engine}-product.png`));
@@ -58,16 +44,16 @@ for (const engine of ['webkit', 'gecko']) {
         await browser.click('#home');
         const [reminder] = await waitShown(browser, (ms) => ms.some((x) => x.scenario === 'cart_low_stock'), `${driver.name}: the cart reminder`);
         assert.equal(reminder.title, 'カートのエンジンのシャツは残り2点です');
-        assert.deepEqual(reminder.cta, ['カートを見る', '/cart.html']);
+        assert.deepEqual(reminder.cta, { label: 'カートを見る', href: '/cart.html' });
 
         await browser.clickAt(...reminder.close);
-        await eventually(async () => (await browser.run(shown)).length === 0, 5000, `${driver.name}: the reminder closed`);
+        await eventually(async () => (await browser.run(readMessages)).length === 0, 5000, `${driver.name}: the reminder closed`);
         await browser.reload();
         // Until the widget is in, shopcue() is the snippet's queue, which answers nothing.
         await eventually(() => browser.run(() => { const e = window.shopcue('explain'); return e && e.config_loaded; }), 10_000, 'the config loaded again');
         const why = await browser.run(() => window.shopcue('explain').scenarios.find((s) => s.scenario_id === 'cart_low_stock'));
         assert.equal(why.reason, 'dismissed', JSON.stringify(why));
-        assert.deepEqual(await browser.run(shown), [], 'not shown again after the reload');
+        assert.deepEqual(await browser.run(readMessages), [], 'not shown again after the reload');
         assert.deepEqual(await browser.run(() => window.__errors), [], 'nothing thrown or logged as a warning');
 
         const visitor = await browser.run(() => JSON.parse(localStorage.getItem('shopcue:demo-store:profile')).visitor_id);
@@ -107,7 +93,7 @@ for (const engine of ['webkit', 'gecko']) {
         await waitShown(browser, (ms) => ms.length === 1 && ms[0].placement === 'modal', `${driver.name}: the modal`);
         // What has the focus: a control of the message (its class), else the page's element.
         const focused = () => browser.run(() => {
-          const r = window.__roots.find((x) => x.host.isConnected);
+          const r = window.__testShadowRoots.find((x) => x.host.isConnected);
           const inside = r && r.root.activeElement;
           return inside ? `message:${inside.className}` : `page:${document.activeElement.tagName}`;
         });
@@ -119,7 +105,7 @@ for (const engine of ['webkit', 'gecko']) {
         }
         assert.deepEqual(steps, ['message:x', 'message:cta', 'message:x', 'message:cta'], 'Tab and Shift+Tab stay inside');
         await browser.press(KEY.escape);
-        await eventually(async () => (await browser.run(shown)).length === 0, 5000, `${driver.name}: Escape closed the dialog`);
+        await eventually(async () => (await browser.run(readMessages)).length === 0, 5000, `${driver.name}: Escape closed the dialog`);
         assert.deepEqual(await browser.run(() => window.__errors), []);
       } finally {
         await browser.close();

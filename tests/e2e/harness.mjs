@@ -125,22 +125,35 @@ export async function newShopperContext(browser, options = {}) {
   return context;
 }
 
-/** The Shopcue messages on the page now, as the shopper sees them. */
-export async function messages(page) {
-  return page.evaluate(() => window.__testShadowRoots
+/**
+ * The Shopcue messages on the page now, as the shopper sees them: a function run in the page
+ * (by Playwright here, by WebDriver in webdriver.mjs's engines), over the closed shadow roots
+ * `window.__testShadowRoots` keeps (`newShopperContext`; fixtures/engines/watch.js). `close` is
+ * the close button's centre in the viewport.
+ */
+export function readMessages() {
+  return window.__testShadowRoots
     .filter(({ host }) => host.isConnected)
     .map(({ host, root, mode }) => {
       const text = (sel) => { const e = root.querySelector(sel); return e ? e.textContent : null; };
       const cta = root.querySelector('a.cta');
       const bar = root.querySelector('[data-placement]');
+      const close = root.querySelector('button.x');
+      const box = close && close.getBoundingClientRect();
       return {
         scenario: host.getAttribute('data-shopcue-scenario'), mode, openRoot: host.shadowRoot !== null,
         placement: bar && bar.getAttribute('data-placement'),
         title: text('.title'), body: text('.body'), cta: cta && { label: cta.textContent, href: cta.getAttribute('href') },
         live: (root.querySelector('[aria-live]') || {}).getAttribute?.('aria-live') ?? null,
-        closeLabel: (root.querySelector('button.x') || {}).getAttribute?.('aria-label') ?? null,
+        closeLabel: close ? close.getAttribute('aria-label') : null,
+        close: box && [box.x + box.width / 2, box.y + box.height / 2],
       };
-    }));
+    });
+}
+
+/** The Shopcue messages on the page now ([`readMessages`]). */
+export async function messages(page) {
+  return page.evaluate(readMessages);
 }
 
 /** Waits until `predicate(messages)` holds (or fails after `ms`). */
@@ -157,12 +170,8 @@ export async function waitForMessages(page, predicate, ms = 5000) {
 
 /** Clicks the close button of the message for `scenario` with a real mouse click. */
 export async function clickClose(page, scenario) {
-  const box = await page.evaluate((s) => {
-    const found = window.__testShadowRoots.find(({ host }) => host.isConnected && host.getAttribute('data-shopcue-scenario') === s);
-    const r = found.root.querySelector('button.x').getBoundingClientRect();
-    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-  }, scenario);
-  await page.mouse.click(box.x, box.y);
+  const found = (await messages(page)).find((m) => m.scenario === scenario);
+  await page.mouse.click(...found.close);
 }
 
 /** Polls `fn` until it returns a truthy value. */
