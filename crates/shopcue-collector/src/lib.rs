@@ -786,8 +786,9 @@ async fn report(State(app): State<App>, req: Request) -> Response {
     let result = tokio::task::spawn_blocking(move || {
         let purchases = analytics::load_purchases(&*store, &q.site, q.from, q.to, &q.segment)?;
         let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
-        let srm = srm_rows(&*store, &*configs, &q)?;
-        Ok::<_, String>((store.report(&q)?, store.daily(&q)?, analytics::orders(&purchases, q.from, q.to), scenario_daily, srm))
+        let rows = store.report(&q)?;
+        let srm = srm_basis(&*store, &*configs, &q, &rows)?;
+        Ok::<_, String>((rows, store.daily(&q)?, analytics::orders(&purchases, q.from, q.to), scenario_daily, srm))
     })
     .await;
     let (rows, daily, orders, scenario_daily, srm) = match result {
@@ -840,20 +841,21 @@ async fn report(State(app): State<App>, req: Request) -> Response {
 
 /// What the sample-ratio check of `q`'s report reads ([`report::add_srm`]): the live config,
 /// its version, the first whole UTC day after it was published (or `q.from`, if later), and the
-/// report's rows for the visitors first exposed from then. `None` without a live config, or
-/// when the period ends before that day.
-fn srm_rows(
+/// report's rows for the visitors first exposed from then (the report's own `rows` when that is
+/// `q.from`). `None` without a live config, or when the period ends before that day.
+fn srm_basis(
     store: &dyn EventStore,
     configs: &dyn configs::ConfigStore,
     q: &ReportQuery,
+    rows: &[report::Row],
 ) -> Result<Option<report::SrmBasis>, String> {
     let Some((version, runtime)) = configs.live(&q.site)? else { return Ok(None) };
     let since = ((version.created_at.div_euclid(rollup::DAY_MS) + 1) * rollup::DAY_MS).max(q.from);
-    let Ok(config) = shopcue::config::Config::parse(&runtime) else { return Ok(None) };
     if since >= q.to {
         return Ok(None);
     }
-    let rows = store.report(&ReportQuery { from: since, ..q.clone() })?;
+    let Ok(config) = shopcue::config::Config::parse(&runtime) else { return Ok(None) };
+    let rows = if since == q.from { rows.to_vec() } else { store.report(&ReportQuery { from: since, ..q.clone() })? };
     Ok(Some(report::SrmBasis { config, version: version.version, since, rows }))
 }
 

@@ -314,6 +314,12 @@ fn a_split_off_the_live_config_s_holdout_is_reported_as_a_sample_ratio_mismatch(
     assert!(off.contains(r#""observed":{"":120,"holdout":40}"#) && off.contains(r#""expected":{"":0.9,"holdout":0.1}"#), "{off}");
     assert!(off.contains(r#""mismatch":true"#) && off.contains(&format!(r#""since":{since},"version":1"#)), "{off}");
     assert!(srm("fair").contains(r#""mismatch":false"#), "{}", srm("fair"));
+    // A period that starts on that day checks the report's own rows: the same figures.
+    let from_since = report(since, t0 + day).to_json();
+    assert!(
+        from_since.contains(r#""observed":{"":120,"holdout":40}"#) && from_since.contains(r#""mismatch":true"#),
+        "{from_since}"
+    );
     // A period that ends before the live config's first whole day has nothing to check.
     assert!(!report(t0 - 10 * day, since).to_json().contains(r#""srm":{"#));
 }
