@@ -365,10 +365,14 @@ fn product(node: &Value) -> Option<Value> {
     put("url", text(node.get("url")).or_else(|| offer.and_then(|o| text(o.get("url")))).map(Value::String));
     let mut currency = None;
     if let Some(o) = offer {
-        // Offer.price, else AggregateOffer.lowPrice; numbers or price strings.
-        let price = o.get("price").or_else(|| o.get("lowPrice")).filter(|p| !matches!(p, Value::Null)).cloned();
+        // Offer.price, else the price its `priceSpecification` gives as the current one (the
+        // only price WooCommerce ≥ 9.6 writes), else AggregateOffer.lowPrice; numbers or price
+        // strings. The currency from the same place.
+        let spec = current_price(o);
+        let price = o.get("price").or_else(|| spec?.get("price")).or_else(|| o.get("lowPrice"));
+        let price = price.filter(|p| !matches!(p, Value::Null)).cloned();
         put("price", price);
-        currency = text(o.get("priceCurrency"));
+        currency = text(o.get("priceCurrency")).or_else(|| text(spec?.get("priceCurrency")));
         put("currency", currency.clone().map(Value::String));
         put("stock", stock(o));
     }
@@ -377,6 +381,15 @@ fn product(node: &Value) -> Option<Value> {
         params.insert(0, ("currency".to_string(), Value::String(c)));
     }
     Some(Value::Object(params))
+}
+
+/// The offer's current price in its `priceSpecification` (one or a list): the first with no
+/// `priceType`, or a `SalePrice`. Google's sale-pricing markup gives the price a sale is taken off
+/// as a `ListPrice` or `StrikethroughPrice`; an `MSRP` or `SRP` is no more what the shopper pays.
+fn current_price(offer: &Value) -> Option<&Value> {
+    let spec = offer.get("priceSpecification")?;
+    let specs = spec.as_array().unwrap_or(std::slice::from_ref(spec));
+    specs.iter().find(|s| s.get("priceType").and_then(Value::as_str).is_none_or(|k| k.ends_with("SalePrice")))
 }
 
 /// Stock from `inventoryLevel` (a number or a `QuantitativeValue`; as a number or as text, which
@@ -583,6 +596,50 @@ mod tests {
         for level in [r#""many""#, "-1", r#"{"@type":"QuantitativeValue"}"#, "true"] {
             assert_eq!(stock(level), None, "{level}");
         }
+    }
+
+    /// WooCommerce (since 9.6) and Google's sale-pricing markup give the price only in the offer's
+    /// `priceSpecification`: the current price, and on sale the price taken off as a `ListPrice`.
+    #[test]
+    fn prices_only_in_a_price_specification_are_read() {
+        let price_of = |offer: &str| {
+            let json = format!(r#"{{"@type":"Product","sku":"W-1","offers":[{offer}]}}"#);
+            let p = json_ld(&parse(&json).unwrap()).unwrap();
+            let item = get(&p, "items.0").unwrap();
+            let price = item.get("price").map(|v| crate::event::parse_amount(v).unwrap());
+            (price, get(&p, "currency").and_then(Value::as_str).map(str::to_string))
+        };
+        let spec = |price: &str, kind: &str| {
+            let kind = if kind.is_empty() { String::new() } else { format!(r#","priceType":"{kind}""#) };
+            format!(
+                r#"{{"@type":"UnitPriceSpecification","price":"{price}","priceCurrency":"JPY"{kind},"valueAddedTaxIncluded":true}}"#
+            )
+        };
+        let offer = |specs: &str| {
+            format!(r#"{{"@type":"Offer","priceSpecification":{specs},"availability":"https://schema.org/InStock"}}"#)
+        };
+        let jpy = Some("JPY".to_string());
+        // A simple product at its regular price: one specification.
+        assert_eq!(price_of(&offer(&format!("[{}]", spec("3000", "")))), (Some(3000.0), jpy.clone()));
+        // On sale: the sale price first, the regular one as the list price.
+        let on_sale = format!("[{},{}]", spec("2400", ""), spec("3000", "https://schema.org/ListPrice"));
+        assert_eq!(price_of(&offer(&on_sale)), (Some(2400.0), jpy.clone()));
+        // The list price first (Google's example), named by a bare term; a single object.
+        let list_first = format!("[{},{}]", spec("3000", "StrikethroughPrice"), spec("2400", ""));
+        assert_eq!(price_of(&offer(&list_first)), (Some(2400.0), jpy.clone()));
+        assert_eq!(price_of(&offer(&spec("1980", ""))), (Some(1980.0), jpy.clone()));
+        // A variable product on sale: the lowest sale price over the lowest regular one.
+        let aggregate = format!(
+            r#"{{"@type":"AggregateOffer","lowPrice":"3000","highPrice":"5000","offerCount":3,"priceSpecification":[{}]}}"#,
+            spec("2500", "https://schema.org/SalePrice")
+        );
+        assert_eq!(price_of(&aggregate), (Some(2500.0), jpy));
+        // Only a list price: no current price given.
+        assert_eq!(price_of(&offer(&spec("3000", "https://schema.org/ListPrice"))), (None, None));
+        // The offer's own price and currency come first.
+        let both =
+            format!(r#"{{"@type":"Offer","price":"2000","priceCurrency":"USD","priceSpecification":[{}]}}"#, spec("9", ""));
+        assert_eq!(price_of(&both), (Some(2000.0), Some("USD".to_string())));
     }
 
     #[test]

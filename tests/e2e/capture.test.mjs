@@ -421,6 +421,35 @@ test('JSON-LD alone: an AggregateOffer product in an array, its links relative t
   assert.deepEqual([based.profile.items['ld-1'].item.image, based.profile.items['ld-1'].item.url], [`${folder}item.svg`, `${folder}?coat=ld-1`]);
 });
 
+test('JSON-LD as WooCommerce 9.6+ writes it: the price only in the offer\'s priceSpecification, a sale read as a price drop', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const open = async (query) => {
+    await page.goto(`${collector.url}/fixtures/capture-woo-product.html${query}`);
+    await itemsOnceConfigured(page);
+  };
+  // The regular price, then the same product on sale (the sale price, not the list price), then
+  // another product's page, where the viewed shirt's price drop is the message.
+  await open('');
+  await open('?sale');
+  await open('?p=socks');
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.match(m.title, /^ご覧になったリネンのシャツが.2,400に値下がりしました$/);
+  const visitor = (await profileOf(page)).visitor_id;
+  await page.goto(`${collector.url}/`); // leave: flush
+  const views = await eventually(() => {
+    const rows = collector.query(`SELECT json_extract(json, '$.params.items[0].item_id') AS item,
+      json_extract(json, '$.params.items[0].price') AS price, json_extract(json, '$.params.currency') AS currency
+      FROM events WHERE visitor_id = '${visitor}' AND name = 'view_item' ORDER BY ts`);
+    return rows.length >= 3 && rows.map((r) => `${r.item} ${r.price} ${r.currency}`);
+  }, 10_000, 'three view_item received');
+  assert.deepEqual(views, ['WOO-SHIRT 3000 JPY', 'WOO-SHIRT 2400 JPY', 'WOO-SOCKS 1200 JPY']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and without SKUs', async () => {
   // The product names the variant on the page by its sku: that offer's stock and price, not the
   // first (sold-out) variant's.
