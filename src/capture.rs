@@ -365,12 +365,15 @@ fn product(node: &Value) -> Option<Value> {
     put("url", text(node.get("url")).or_else(|| offer.and_then(|o| text(o.get("url")))).map(Value::String));
     let mut currency = None;
     if let Some(o) = offer {
-        // Offer.price, else the price its `priceSpecification` gives as the current one (the
-        // only price WooCommerce ≥ 9.6 writes), else AggregateOffer.lowPrice; numbers or price
-        // strings. The currency from the same place.
+        // Offer.price, else the current price its `priceSpecification` gives (the only price
+        // WooCommerce ≥ 9.6 writes), else a range's lowest: AggregateOffer.lowPrice, or `minPrice`
+        // (BigCommerce's Cornerstone theme writes a range so on its Offer; a specification may).
+        // Numbers or price strings. The currency from the offer, else from that specification.
+        fn lowest(v: &Value) -> Option<&Value> {
+            v.get("price").or_else(|| v.get("lowPrice")).or_else(|| v.get("minPrice"))
+        }
         let spec = current_price(o);
-        let price = o.get("price").or_else(|| spec?.get("price")).or_else(|| o.get("lowPrice"));
-        let price = price.filter(|p| !matches!(p, Value::Null)).cloned();
+        let price = o.get("price").or_else(|| lowest(spec?)).or_else(|| lowest(o)).filter(|p| !p.is_null()).cloned();
         put("price", price);
         currency = text(o.get("priceCurrency")).or_else(|| text(spec?.get("priceCurrency")));
         put("currency", currency.clone().map(Value::String));
@@ -636,6 +639,11 @@ mod tests {
         assert_eq!(price_of(&aggregate), (Some(2500.0), jpy));
         // Only a list price: no current price given.
         assert_eq!(price_of(&offer(&spec("3000", "https://schema.org/ListPrice"))), (None, None));
+        // BigCommerce (Cornerstone) writes a price range as an Offer's minPrice and maxPrice.
+        let range = r#"{"@type":"Offer","priceCurrency":"USD","minPrice":"12.5","maxPrice":"20","availability":"https://schema.org/InStock"}"#;
+        assert_eq!(price_of(range), (Some(12.5), Some("USD".to_string())));
+        let spec_range = r#"{"@type":"Offer","priceSpecification":{"minPrice":"99","maxPrice":"179","priceCurrency":"USD"}}"#;
+        assert_eq!(price_of(spec_range), (Some(99.0), Some("USD".to_string())));
         // The offer's own price and currency come first.
         let both =
             format!(r#"{{"@type":"Offer","price":"2000","priceCurrency":"USD","priceSpecification":[{}]}}"#, spec("9", ""));
