@@ -27,12 +27,15 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  const sitesAsked = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/sites') sitesAsked.push(r.method()); });
   await page.goto(`${collector.url}/studio?site=demo-store`);
   assert.equal(new URL(page.url()).pathname, '/login', 'the studio is behind the login');
   await page.getByLabel('Admin password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
   assert.equal(new URL(page.url()).pathname, '/studio');
+  assert.deepEqual(sitesAsked, ['GET'], 'the list of sites is asked for once as the studio opens');
 
   // The list shows the live config's scenarios.
   await page.waitForSelector('tr[data-scenario="page_low_stock"] .badge.live');
