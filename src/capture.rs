@@ -262,7 +262,7 @@ pub fn json_ld(doc: &Value) -> Option<Value> {
         if !(has_type(node, "Product") || has_type(node, "ProductGroup")) {
             return;
         }
-        let offered = node.get("offers").is_some();
+        let offered = offers_of(node).is_some();
         let Some(p) = product(node) else { return };
         let group = group_of(node, &listed);
         match &found {
@@ -314,15 +314,23 @@ fn has_type(node: &Value, t: &str) -> bool {
     }
 }
 
-/// A string field, or the `name` / first element / `url` of richer shapes.
+/// A string field, or the first element of a list, or an object's `contentUrl` (a
+/// `MediaObject`'s, as Wix writes a product's images), else its `name`, `url` or `@id`.
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Value::Number(n) => Some(crate::json::Value::Number(*n).to_json()),
         Value::Array(list) => text(list.first()),
-        o @ Value::Object(_) => text(o.get("name").or_else(|| o.get("url")).or_else(|| o.get("@id"))),
+        o @ Value::Object(_) => {
+            text(o.get("contentUrl").or_else(|| o.get("name")).or_else(|| o.get("url")).or_else(|| o.get("@id")))
+        }
         _ => None,
     }
+}
+
+/// A product's `offers`, or its `Offers` as Wix writes them (its offers' `Availability` too).
+fn offers_of(node: &Value) -> Option<&Value> {
+    node.get("offers").or_else(|| node.get("Offers"))
 }
 
 fn product(node: &Value) -> Option<Value> {
@@ -331,9 +339,9 @@ fn product(node: &Value) -> Option<Value> {
     // selected or first available variant), so its price and stock are the product's.
     let on_sale = |o: &&Value| stock(o) != Some(Value::Number(0.0));
     // A group's offers sit on its variants.
-    let offers = node.get("offers").or_else(|| {
+    let offers = offers_of(node).or_else(|| {
         let variants = node.get("hasVariant")?.as_array()?;
-        variants.iter().filter_map(|v| v.get("offers")).find(on_sale).or_else(|| variants.first()?.get("offers"))
+        variants.iter().filter_map(offers_of).find(on_sale).or_else(|| offers_of(variants.first()?))
     });
     // One offer per variant (Shopify's themes): the one whose sku the product names (the
     // variant on the page), else the first on sale, else the first.
@@ -406,7 +414,7 @@ fn stock(offer: &Value) -> Option<Value> {
     if let Some(n) = level.and_then(|v| crate::event::parse_amount(v).ok()) {
         return Some(Value::Number(n));
     }
-    let availability = text(offer.get("availability"))?;
+    let availability = text(offer.get("availability").or_else(|| offer.get("Availability")))?;
     let name = &availability[availability.bytes().rposition(|b| b == b'/').map_or(0, |i| i + 1)..];
     matches!(name, "OutOfStock" | "SoldOut" | "Discontinued").then_some(Value::Number(0.0))
 }
@@ -579,6 +587,29 @@ mod tests {
         let listed = |sku: &str| format!(r#"{{"@type":"Product","@id":"/p/c#{sku}","sku":"C-{sku}","offers":{{"price":10}}}}"#);
         assert_eq!(id(&format!(r#"{{"@graph":[{group},{},{}]}}"#, listed("S"), listed("M"))), Some("C-S".into()));
         assert_eq!(id(&format!(r#"{{"@graph":[{group},{},{}]}}"#, listed("S"), card("B"))), None, "a card it does not list");
+    }
+
+    /// Wix Stores capitalises `Offers` and `Availability`, and gives images as `ImageObject`s
+    /// with a `contentUrl`.
+    #[test]
+    fn a_product_as_wix_writes_it() {
+        let wix = parse(
+            r#"{"@context":"https://schema.org/","@type":"Product","sku":"364215376135191","name":"Linen Shirt",
+              "description":"","image":[{"@type":"ImageObject","contentUrl":"https://static.wixstatic.com/media/a.jpg",
+              "width":1000,"height":1000,"representativeOfPage":true}],"brand":{"@type":"Brand","name":"Kinari"},
+              "Offers":{"@type":"Offer","url":"https://shop.example/product-page/linen-shirt","priceCurrency":"JPY",
+              "price":"4800","Availability":"https://schema.org/OutOfStock","seller":{"@type":"Organization","name":"Kinari"}}}"#,
+        )
+        .unwrap();
+        let p = json_ld(&wix).unwrap();
+        let item = get(&p, "items.0").unwrap();
+        let field = |k: &str| item.get(k).map(|v| v.as_str().map_or_else(|| v.to_json(), str::to_string));
+        assert_eq!(field("price").as_deref(), Some("4800"));
+        assert_eq!(field("currency").as_deref(), Some("JPY"));
+        assert_eq!(field("stock").as_deref(), Some("0"), "OutOfStock, written Availability");
+        assert_eq!(field("image").as_deref(), Some("https://static.wixstatic.com/media/a.jpg"));
+        assert_eq!(field("url").as_deref(), Some("https://shop.example/product-page/linen-shirt"));
+        assert_eq!(field("item_brand").as_deref(), Some("Kinari"));
     }
 
     #[test]

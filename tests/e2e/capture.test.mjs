@@ -450,6 +450,14 @@ test('JSON-LD as WooCommerce 9.6+ writes it: the price only in the offer\'s pric
   await context.close();
 });
 
+test('JSON-LD as Wix Stores writes it: "Offers" and "Availability" capitalised, an ImageObject\'s contentUrl', async () => {
+  const { profile, viewed } = await visit('capture-wix.html', itemsOnceConfigured);
+  const it = profile.items['wix-364215376135191'].item;
+  assert.deepEqual([it.item_name, it.price, it.stock, it.image, it.url],
+    ['Wixのリネンシャツ', 4800, 0, 'https://static.example/media/linen.jpg', 'https://shop.example/product-page/linen-shirt']);
+  assert.deepEqual(await viewed(), ['wix-364215376135191:1']);
+});
+
 test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and without SKUs', async () => {
   // The product names the variant on the page by its sku: that offer's stock and price, not the
   // first (sold-out) variant's.
