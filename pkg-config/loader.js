@@ -196,7 +196,8 @@
     var scanPage = guard(function () {
       ldSeen = [];
       // The new scripts go in together, as one array, so that a listing's cards read as several
-      // products; one that is not JSON goes alone (and is reported), costing the others nothing.
+      // products; one that JSON.parse refuses goes alone, costing the others nothing (the widget reads
+      // a template's raw line breaks, and reports anything else it cannot read).
       for (var i = 0, fresh = [], ld = doc.querySelectorAll('script[type="application/ld+json"]'); i < ld.length; i++) {
         var text = ld[i].textContent || '';
         ldSeen.push(text);

@@ -186,8 +186,9 @@ fn object_from(members: &mut dyn Iterator<Item = (&str, Value)>) -> Value {
 }
 
 /// Parses JSON text. Rejects trailing garbage and nesting deeper than [`MAX_DEPTH`]. Meant for
-/// text the site itself wrote (configs, stored state, its pages' data); a stranger's bytes go
-/// through [`parse_untrusted`].
+/// text the site itself wrote (configs, stored state, its pages' data), and so lenient in one
+/// way `JSON.parse` is not: a string may hold raw control characters (a JSON-LD template's
+/// line breaks). A stranger's bytes go through [`parse_untrusted`], which refuses them.
 pub fn parse(text: &str) -> Result<Value, Error> {
     parse_with::<SITE>(text)
 }
@@ -376,7 +377,15 @@ impl<const MODE: u8> Parser<'_, MODE> {
         let mut out = String::new();
         loop {
             let start = self.i;
-            while !matches!(self.s.get(self.i), None | Some(b'"' | b'\\' | 0..=0x1f)) {
+            // A raw control character (a line break, a tab) ends the run as an error, except in
+            // the site's own text: a product page's JSON-LD written by a template (`"description":
+            // "{{ product.description }}"`) keeps the description's line breaks raw, which
+            // `JSON.parse` refuses; the product is still the page's.
+            while match self.s.get(self.i) {
+                None | Some(b'"' | b'\\') => false,
+                Some(0..=0x1f) => MODE == SITE,
+                _ => true,
+            } {
                 self.i += 1;
             }
             // The input is a &str, and we stopped on ASCII bytes: the slice is on character
@@ -876,6 +885,18 @@ mod tests {
             parse_untrusted("[1e999,-1e400]").unwrap(),
             Value::Array(vec![f64::INFINITY.into(), f64::NEG_INFINITY.into()])
         );
+    }
+
+    /// A JSON-LD template's description keeps its line breaks and tabs raw: the site's own text
+    /// is read with them, a stranger's is not.
+    #[test]
+    fn raw_control_characters_in_strings_are_read_only_in_the_site_s_own_text() {
+        let text = "{\"description\":\"Linen.\r\n\tWashable.\",\"sku\":\"A\u{1}\"}";
+        let v = parse(text).unwrap();
+        assert_eq!(v.get("description").and_then(Value::as_str), Some("Linen.\r\n\tWashable."));
+        assert_eq!(v.get("sku").and_then(Value::as_str), Some("A\u{1}"));
+        assert_eq!(parse_untrusted(text).unwrap_err().message(), "invalid JSON at byte 22: control character in string");
+        assert_eq!(parse("\"a\nb"), Err(Error::Json { offset: 4, reason: "unterminated string".into() }));
     }
 
     #[test]

@@ -458,6 +458,12 @@ test('JSON-LD as Wix Stores writes it: "Offers" and "Availability" capitalised, 
   assert.deepEqual(await viewed(), ['wix-364215376135191:1']);
 });
 
+test('JSON-LD a template wrote with the description\'s line breaks raw (which JSON.parse refuses) is still the page\'s product', async () => {
+  const { shown, viewed } = await visit('capture-jsonld-raw.html', oneTitle);
+  assert.equal(shown, '残りわずか：手書きテンプレートのシャツは残り2点です');
+  assert.deepEqual(await viewed(), ['raw-1:1']);
+});
+
 test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and without SKUs', async () => {
   // The product names the variant on the page by its sku: that offer's stock and price, not the
   // first (sold-out) variant's.
