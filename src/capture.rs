@@ -293,8 +293,9 @@ fn visit<'a>(v: &'a Value, depth: usize, f: &mut dyn FnMut(&'a Value)) {
         Value::Array(list) => list.iter().for_each(|x| visit(x, depth + 1, f)),
         Value::Object(_) => {
             f(v);
-            if let Some(graph) = v.get("@graph") {
-                visit(graph, depth + 1, f);
+            // A graph's nodes, or the product a page names as its main entity (`ItemPage`).
+            if let Some(inner) = v.get("@graph").or_else(|| v.get("mainEntity")) {
+                visit(inner, depth + 1, f);
             }
         }
         _ => {}
@@ -500,6 +501,13 @@ mod tests {
         assert_eq!(item.get("item_id").and_then(Value::as_str), Some("G1"));
         assert_eq!(item.get("price").and_then(Value::as_f64), Some(1980.0));
         assert_eq!(item.get("stock"), None, "InStock says nothing about how many");
+
+        let page = parse(
+            r#"{"@context":"https://schema.org","@type":"ItemPage","name":"Tee","mainEntity":{"@type":"Product","sku":"M1",
+               "offers":{"@type":"Offer","price":1200,"priceCurrency":"JPY"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(get(&json_ld(&page).unwrap(), "items.0.item_id").and_then(Value::as_str), Some("M1"), "a page's mainEntity");
 
         assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap()), None);
         assert_eq!(json_ld(&parse(r#"{"@type":"Organization","name":"Shop"}"#).unwrap()), None);
