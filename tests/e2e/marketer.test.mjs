@@ -92,8 +92,19 @@ test('the dashboard warns of a scenario whose shoppers are not split as the live
   const warning = page.locator('#srm');
   await warning.waitFor({ state: 'visible' });
   const text = await warning.textContent();
-  assert.match(text, /Sample ratio mismatch in lopsided: default 75\.00% \(expected 90\.00%\), holdout 25\.00% \(expected 10\.00%\) of the 160 visitors first exposed since \d{4}-\d\d-\d\d under version 1 \(p < 0\.000001\)/);
+  const iso = (t) => new Date(t).toISOString().slice(0, 10);
+  const mismatch = (until) => 'Sample ratio mismatch in lopsided: default 75.00% (expected 90.00%), holdout 25.00% (expected 10.00%) ' +
+    `of the 160 visitors first exposed from ${iso(now - 9 * day)} to ${until} under version 1 (p < 0.000001)`;
+  assert.ok(text.startsWith(mismatch(iso(now))), text);
   assert.equal(await warning.getAttribute('role'), 'alert');
   await warning.screenshot({ path: join(ARTIFACTS, 'dashboard-srm.png') });
+  // Version 2, published two days ago, has no exposures yet: the warning stays, for version 1's
+  // days up to the one before version 2 went live.
+  config.scenarios[0].message.title = 'L2';
+  assert.equal((await fetch(`${collector.url}/api/sites/srm-shop/config`, { method: 'PUT', body: JSON.stringify(config) })).status, 201);
+  execFileSync('sqlite3', [collector.db, `UPDATE config_versions SET created_at = ${now - 2 * day} WHERE site = 'srm-shop' AND version = 2`]);
+  await page.reload();
+  await warning.waitFor({ state: 'visible' });
+  assert.ok((await warning.textContent()).startsWith(mismatch(iso(now - 3 * day))), await warning.textContent());
   await context.close();
 });

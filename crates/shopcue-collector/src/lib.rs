@@ -787,7 +787,7 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         let purchases = analytics::load_purchases(&*store, &q.site, q.from, q.to, &q.segment)?;
         let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
         let rows = store.report(&q)?;
-        let srm = srm_basis(&*store, &*configs, &q, &rows)?;
+        let srm = srm_bases(&*store, &*configs, &q, &rows)?;
         Ok::<_, String>((rows, store.daily(&q)?, analytics::orders(&purchases, q.from, q.to), scenario_daily, srm))
     })
     .await;
@@ -796,9 +796,7 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
     let mut body = report::to_json(&site, from, to, days, &rows, orders.aov());
-    if let Some(basis) = srm {
-        report::add_srm(&mut body, &basis);
-    }
+    report::add_srm(&mut body, &srm);
     body.set("segment", scope.segment.to_json());
     body.set(
         "orders",
@@ -839,24 +837,41 @@ async fn report(State(app): State<App>, req: Request) -> Response {
     json_reply(StatusCode::OK, &body)
 }
 
-/// What the sample-ratio check of `q`'s report reads ([`report::add_srm`]): the live config,
-/// its version, the first whole UTC day after it was published (or `q.from`, if later), and the
-/// report's rows for the visitors first exposed from then (the report's own `rows` when that is
-/// `q.from`). `None` without a live config, or when the period ends before that day.
-fn srm_basis(
+/// How many published versions, newest first, the sample-ratio checks of a report go back.
+const SRM_VERSIONS: usize = 12;
+
+/// What the sample-ratio checks of `q`'s report read ([`report::add_srm`]): for each published
+/// version (newest first, at most [`SRM_VERSIONS`]) with a whole UTC day under it inside the
+/// period, its config and the report's rows for the visitors first exposed on those days (the
+/// report's own `rows` when they are the period's). The day a version was published mixes two
+/// versions and is left out; so is a version whose runtime config no longer reads.
+fn srm_bases(
     store: &dyn EventStore,
     configs: &dyn configs::ConfigStore,
     q: &ReportQuery,
     rows: &[report::Row],
-) -> Result<Option<report::SrmBasis>, String> {
-    let Some((version, runtime)) = configs.live(&q.site)? else { return Ok(None) };
-    let since = ((version.created_at.div_euclid(rollup::DAY_MS) + 1) * rollup::DAY_MS).max(q.from);
-    if since >= q.to {
-        return Ok(None);
+) -> Result<Vec<report::SrmBasis>, String> {
+    let day = |t: i64| t.div_euclid(rollup::DAY_MS) * rollup::DAY_MS;
+    let mut bases = Vec::new();
+    let mut next_published = q.to; // the start of the day the newer version went live
+    for version in configs.versions(&q.site)?.into_iter().take(SRM_VERSIONS) {
+        let published = day(version.created_at);
+        let (since, until) = ((published + rollup::DAY_MS).max(q.from), next_published.min(q.to));
+        next_published = published;
+        if since < until {
+            let Some((_, _, runtime)) = configs.version(&q.site, version.version)? else { continue };
+            let Ok(config) = shopcue::config::Config::parse(&runtime) else { continue };
+            let rows = match (since == q.from, until == q.to) {
+                (true, true) => rows.to_vec(),
+                _ => store.report(&ReportQuery { from: since, to: until, ..q.clone() })?,
+            };
+            bases.push(report::SrmBasis { config, version: version.version, since, until, rows });
+        }
+        if published <= q.from {
+            break; // the versions before it were live before the period
+        }
     }
-    let Ok(config) = shopcue::config::Config::parse(&runtime) else { return Ok(None) };
-    let rows = if since == q.from { rows.to_vec() } else { store.report(&ReportQuery { from: since, ..q.clone() })? };
-    Ok(Some(report::SrmBasis { config, version: version.version, since, rows }))
+    Ok(bases)
 }
 
 /// `GET /report/rf?site=…&from=…&to=…[&format=csv]`: the RF table as of `from`, with repeat

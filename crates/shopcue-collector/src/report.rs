@@ -273,56 +273,69 @@ fn ln_gamma(x: f64) -> f64 {
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
-/// What a sample-ratio check reads: the live config (`version`, published before `since`) and
-/// the report's rows for the visitors first exposed from `since` to the period's end.
+/// What a sample-ratio check reads: one published config (`version`) and the report's rows for
+/// the visitors first exposed on the whole UTC days it was live, `since` to `until`, within the
+/// period (the day a version was published mixes two versions and belongs to neither).
 #[derive(Debug, Clone)]
 pub struct SrmBasis {
-    /// The live config, whose split the exposures should follow.
+    /// The config, whose split the exposures should follow.
     pub config: shopcue::config::Config,
     /// Its version number.
     pub version: i64,
     /// The first whole UTC day under it, or the period's start if later (Unix ms).
     pub since: i64,
-    /// The rows of the visitors first exposed from `since`.
+    /// The start of the UTC day the next version was published, or the period's end if earlier.
+    pub until: i64,
+    /// The rows of the visitors first exposed from `since` to `until`.
     pub rows: Vec<Row>,
 }
 
-/// Checks each scenario of `report` (its JSON, [`to_json`]) for a sample ratio mismatch: the
-/// visitors first exposed since `basis.since` against the split its live config gives
-/// ([`expected_split`], [`srm_p_value`]).
-/// A scenario gets `srm: {since, version, expected, observed, p, mismatch}` (`p` to 9 decimals:
-/// 0 below 0.000000001; `mismatch` below [`SRM_P`]); one the config does not have, a split with a
-/// variant it does not name (exposed under an older version), or too few visitors for the test,
-/// gets nothing.
-pub fn add_srm(report: &mut Value, basis: &SrmBasis) {
-    let SrmBasis { config, version, since, rows } = basis;
+/// Checks each scenario of `report` (its JSON, [`to_json`]) for a sample ratio mismatch under
+/// each of `bases` (newest first: the live version, then the ones before it): the visitors
+/// first exposed while it was live against the split it gives ([`expected_split`],
+/// [`srm_p_value`]). A scenario gets its newest check as `srm: {since, until, version, expected,
+/// observed, p, mismatch}` (`p` to 9 decimals: 0 below 0.000000001; `mismatch` below
+/// [`SRM_P`]) and the older ones, newest first, as `srm_earlier: [...]`. A version that does not
+/// have the scenario, a split with a variant it does not name, or too few visitors for the test
+/// gives no check.
+pub fn add_srm(report: &mut Value, bases: &[SrmBasis]) {
     let Value::Object(members) = report else { return };
     let Some((_, Value::Array(scenarios))) = members.iter_mut().find(|(k, _)| k == "scenarios") else { return };
     for sc in scenarios.iter_mut() {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
-        let Some(split) = expected_split(config, &id) else { continue };
-        let mine: Vec<&Row> = rows.iter().filter(|r| r.scenario_id == id && r.exposed > 0).collect();
-        if mine.iter().any(|r| !split.iter().any(|(v, _)| *v == r.variant)) {
-            continue;
+        let mut checks = bases.iter().filter_map(|basis| srm_check(basis, &id));
+        if let Some(newest) = checks.next() {
+            sc.set("srm", newest);
         }
-        let observed: Vec<u64> =
-            split.iter().map(|(v, _)| mine.iter().find(|r| r.variant == *v).map_or(0, |r| r.exposed)).collect();
-        let shares: Vec<f64> = split.iter().map(|s| s.1).collect();
-        let Some(p) = srm_p_value(&observed, &shares) else { continue };
-        let named =
-            |f: &dyn Fn(usize) -> Value| Value::Object(split.iter().enumerate().map(|(i, (v, _))| (v.clone(), f(i))).collect());
-        sc.set(
-            "srm",
-            object([
-                ("since", (*since).into()),
-                ("version", (*version).into()),
-                ("expected", named(&|i| rate(Some(shares[i])))),
-                ("observed", named(&|i| (observed[i] as f64).into())),
-                ("p", Value::Number(p)),
-                ("mismatch", (p < SRM_P).into()),
-            ]),
-        );
+        let earlier: Vec<Value> = checks.collect();
+        if !earlier.is_empty() {
+            sc.set("srm_earlier", Value::Array(earlier));
+        }
     }
+}
+
+/// Scenario `id`'s sample-ratio check under `basis` ([`add_srm`]), if it has one.
+fn srm_check(basis: &SrmBasis, id: &str) -> Option<Value> {
+    let SrmBasis { config, version, since, until, rows } = basis;
+    let split = expected_split(config, id)?;
+    let mine: Vec<&Row> = rows.iter().filter(|r| r.scenario_id == id && r.exposed > 0).collect();
+    if mine.iter().any(|r| !split.iter().any(|(v, _)| *v == r.variant)) {
+        return None;
+    }
+    let observed: Vec<u64> = split.iter().map(|(v, _)| mine.iter().find(|r| r.variant == *v).map_or(0, |r| r.exposed)).collect();
+    let shares: Vec<f64> = split.iter().map(|s| s.1).collect();
+    let p = srm_p_value(&observed, &shares)?;
+    let named =
+        |f: &dyn Fn(usize) -> Value| Value::Object(split.iter().enumerate().map(|(i, (v, _))| (v.clone(), f(i))).collect());
+    Some(object([
+        ("since", (*since).into()),
+        ("until", (*until).into()),
+        ("version", (*version).into()),
+        ("expected", named(&|i| rate(Some(shares[i])))),
+        ("observed", named(&|i| (observed[i] as f64).into())),
+        ("p", Value::Number(p)),
+        ("mismatch", (p < SRM_P).into()),
+    ]))
 }
 
 /// One CSV cell. Text is escaped as OWASP advises for CSV injection: a cell that a spreadsheet
@@ -466,7 +479,9 @@ mod tests {
             row("c", "", 50),
         ];
         let mut report = to_json("s", 0, 1, 7.0, &rows, None);
-        add_srm(&mut report, &SrmBasis { config: config.clone(), version: 3, since: 86_400_000, rows: rows.to_vec() });
+        let basis =
+            SrmBasis { config: config.clone(), version: 3, since: 86_400_000, until: 5 * 86_400_000, rows: rows.to_vec() };
+        add_srm(&mut report, &[basis]);
         let srm = |id: &str| {
             report
                 .get("scenarios")
@@ -494,8 +509,34 @@ mod tests {
         // A variant the live config does not name: exposed under an older version, not comparable.
         let older = [row("b", "", 800), row("b", "old", 100), row("b", "holdout", 100)];
         let mut report = to_json("s", 0, 1, 7.0, &older, None);
-        add_srm(&mut report, &SrmBasis { config, version: 3, since: 0, rows: older.to_vec() });
+        add_srm(
+            &mut report,
+            &[SrmBasis { config: config.clone(), version: 3, since: 0, until: 86_400_000, rows: older.to_vec() }],
+        );
         assert!(report.to_json().find("srm").is_none());
+        // Under the version before, which named it (and held out 50 %), it gets a check of its
+        // own, after the live version's.
+        let before = shopcue::config::Config::parse(
+            r#"{"version":1,"site":"s","scenarios":[{"id":"b","holdout":0.5,"trigger":{"on":"page_view"},"message":{"title":"B"},
+                "variants":[{"id":"old"},{"id":"new"}]}]}"#,
+        )
+        .unwrap();
+        let fair = [row("b", "", 900), row("b", "holdout", 100)];
+        let then = [row("b", "old", 150), row("b", "new", 150), row("b", "holdout", 100)];
+        let bases = [
+            SrmBasis { config, version: 3, since: 2 * 86_400_000, until: 3 * 86_400_000, rows: fair.to_vec() },
+            SrmBasis { config: before, version: 2, since: 0, until: 86_400_000, rows: then.to_vec() },
+        ];
+        let mut report = to_json("s", 0, 1, 7.0, &older, None);
+        add_srm(&mut report, &bases);
+        let b = &report.get("scenarios").and_then(Value::as_array).unwrap()[0];
+        assert_eq!(b.get("srm").and_then(|c| c.get("version")), Some(&Value::Number(3.0)), "{}", b.to_json());
+        let earlier = b.get("srm_earlier").and_then(Value::as_array).unwrap();
+        assert_eq!(earlier.len(), 1, "{}", b.to_json());
+        assert_eq!(earlier[0].get("version"), Some(&Value::Number(2.0)));
+        assert_eq!(earlier[0].get("observed").map(Value::to_json).as_deref(), Some(r#"{"old":150,"new":150,"holdout":100}"#));
+        assert_eq!(earlier[0].get("mismatch"), Some(&Value::Bool(true)), "25 % held out of 50 %: {}", b.to_json());
+        assert_eq!(b.get("srm").and_then(|c| c.get("mismatch")), Some(&Value::Bool(false)));
     }
 
     #[test]

@@ -312,7 +312,8 @@ fn a_split_off_the_live_config_s_holdout_is_reported_as_a_sample_ratio_mismatch(
     let since = (t0 - 5 * day).div_euclid(day) * day + day; // the first whole day under version 1
     let off = srm("off");
     assert!(off.contains(r#""observed":{"":120,"holdout":40}"#) && off.contains(r#""expected":{"":0.9,"holdout":0.1}"#), "{off}");
-    assert!(off.contains(r#""mismatch":true"#) && off.contains(&format!(r#""since":{since},"version":1"#)), "{off}");
+    assert!(off.contains(r#""mismatch":true"#) && off.contains(&format!(r#""since":{since},"#)), "{off}");
+    assert!(off.contains(&format!(r#""until":{},"version":1,"#, t0 + day)), "until the period's end: {off}");
     assert!(srm("fair").contains(r#""mismatch":false"#), "{}", srm("fair"));
     // A period that starts on that day checks the report's own rows: the same figures.
     let from_since = report(since, t0 + day).to_json();
@@ -322,6 +323,69 @@ fn a_split_off_the_live_config_s_holdout_is_reported_as_a_sample_ratio_mismatch(
     );
     // A period that ends before the live config's first whole day has nothing to check.
     assert!(!report(t0 - 10 * day, since).to_json().contains(r#""srm":{"#));
+}
+
+#[test]
+fn an_earlier_version_s_split_is_checked_on_the_days_it_was_live() {
+    let srv = start();
+    let (t0, day) = (common::t0(), common::DAY);
+    // Version 1 held out half, from ten days before; version 2 holds out 10 %, from three days
+    // before.
+    let config = |holdout: f64| {
+        format!(
+            r#"{{"version":1,"site":"srm2","holdout":{holdout},"scenarios":[
+            {{"id":"off","trigger":{{"on":"page_view"}},"message":{{"title":"Off"}}}},
+            {{"id":"fair","trigger":{{"on":"page_view"}},"message":{{"title":"Fair"}}}}]}}"#
+        )
+    };
+    let db = rusqlite::Connection::open(&srv.db).unwrap();
+    for (version, holdout, published) in [(1, 0.5, t0 - 10 * day), (2, 0.1, t0 - 3 * day)] {
+        assert_eq!(request(&srv.addr, "PUT", "/api/sites/srm2/config", "", config(holdout).as_bytes()).0, 201);
+        let moved = "UPDATE config_versions SET created_at = ?1 WHERE site = 'srm2' AND version = ?2";
+        db.execute(moved, [published, version]).unwrap();
+    }
+    // Six days before (version 1): "off" 50 of 200 held out where half should be, "fair" 100
+    // of 200. Today (version 2): both 20 of 200.
+    let mut events = Vec::new();
+    for (at, scenario, treated, held) in
+        [(t0 - 6 * day, "off", 150, 50), (t0 - 6 * day, "fair", 100, 100), (t0, "off", 180, 20), (t0, "fair", 180, 20)]
+    {
+        for i in 0..treated + held {
+            let variant = if i < treated { "" } else { r#","variant":"holdout""# };
+            let params = format!(r#"{{"scenario_id":"{scenario}"{variant}}}"#);
+            let visitor = format!("{scenario}-{at}-v{i}");
+            events.push(common::ev(&format!("{scenario}{at}{i}"), "shopcue_exposure", &visitor, at, &params));
+        }
+    }
+    let batch = format!(r#"{{"site":"srm2","events":[{}]}}"#, events.join(","));
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
+    let scenario = |from: i64, to: i64, id: &str| {
+        let (status, _, body) = request(&srv.addr, "GET", &format!("/report?site=srm2&from={from}&to={to}"), "", b"");
+        assert_eq!(status, 200, "{body}");
+        let report = shopcue::json::parse(&body).unwrap();
+        let scenarios = report.get("scenarios").and_then(|s| s.as_array()).unwrap().to_vec();
+        scenarios.into_iter().find(|s| s.get("scenario_id").and_then(|x| x.as_str()) == Some(id)).unwrap()
+    };
+    let field = |v: &shopcue::json::Value, path: &str| v.get_path(path).map(|x| x.to_json()).unwrap_or_default();
+    let (v1_since, v2_since) = ((t0 - 10 * day).div_euclid(day) * day + day, (t0 - 3 * day).div_euclid(day) * day + day);
+    let off = scenario(t0 - 12 * day, t0 + day, "off");
+    // The live version's days: as configured.
+    assert_eq!((field(&off, "srm.version"), field(&off, "srm.mismatch")), ("2".into(), "false".into()), "{}", off.to_json());
+    assert_eq!(field(&off, "srm.since"), v2_since.to_string());
+    // Version 1's days, up to the day version 2 was published: 25 % held out of 50 %.
+    let before = off.get("srm_earlier").and_then(|e| e.as_array()).map(|e| e.to_vec()).unwrap_or_default();
+    assert_eq!(before.len(), 1, "{}", off.to_json());
+    assert_eq!(
+        [field(&before[0], "version"), field(&before[0], "since"), field(&before[0], "until"), field(&before[0], "mismatch")],
+        ["1".to_string(), v1_since.to_string(), (v2_since - day).to_string(), "true".into()]
+    );
+    assert_eq!(field(&before[0], "observed"), r#"{"":150,"holdout":50}"#);
+    let fair = scenario(t0 - 12 * day, t0 + day, "fair");
+    assert_eq!(field(&fair, "srm_earlier.0.mismatch"), "false", "{}", fair.to_json());
+    // A period inside version 1's days has that check alone, as its srm.
+    let then = scenario(t0 - 8 * day, t0 - 4 * day, "off");
+    assert_eq!((field(&then, "srm.version"), field(&then, "srm.mismatch")), ("1".into(), "true".into()), "{}", then.to_json());
+    assert!(then.get("srm_earlier").is_none());
 }
 
 #[test]
