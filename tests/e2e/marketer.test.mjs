@@ -74,17 +74,19 @@ test('debug: true prints one console group per decision, with each scenario and 
 });
 
 test('the dashboard warns of a scenario whose shoppers are not split as the live config says', async () => {
-  // A config holding out 10 %, live since ten days ago; then 40 of 160 shoppers exposed as holdout.
+  // A config holding out 10 %, live since ten days ago; then 400 of 1,600 shoppers exposed as holdout.
   const config = { version: 1, site: 'srm-shop', holdout: 0.1,
     scenarios: [{ id: 'lopsided', trigger: { on: 'page_view' }, message: { title: 'L' } }] };
   assert.equal((await fetch(`${collector.url}/api/sites/srm-shop/config`, { method: 'PUT', body: JSON.stringify(config) })).status, 201);
   const day = 86_400_000, now = Date.now();
   execFileSync('sqlite3', [collector.db, `UPDATE config_versions SET created_at = ${now - 10 * day} WHERE site = 'srm-shop'`]);
-  const events = Array.from({ length: 160 }, (_, i) => ({
+  const events = Array.from({ length: 1600 }, (_, i) => ({
     id: `srm-${i}`, name: 'shopcue_exposure', ts: now - 3 * day, visitor_id: `v-${i}`, session_id: 's', url: '/',
-    params: i < 120 ? { scenario_id: 'lopsided' } : { scenario_id: 'lopsided', variant: 'holdout' },
+    params: i < 1200 ? { scenario_id: 'lopsided' } : { scenario_id: 'lopsided', variant: 'holdout' },
   }));
-  assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'srm-shop', events }) })).status, 200);
+  for (const batch of [events.slice(0, 800), events.slice(800)]) {
+    assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'srm-shop', events: batch }) })).status, 200);
+  }
 
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -94,10 +96,13 @@ test('the dashboard warns of a scenario whose shoppers are not split as the live
   const text = await warning.textContent();
   const iso = (t) => new Date(t).toISOString().slice(0, 10);
   const mismatch = (until) => 'Sample ratio mismatch in lopsided: default 75.00% (expected 90.00%), holdout 25.00% (expected 10.00%) ' +
-    `of the 160 visitors first exposed from ${iso(now - 9 * day)} to ${until} under version 1 (p < 0.000001)`;
+    `of the 1,600 visitors first exposed from ${iso(now - 9 * day)} to ${until} under version 1 (p < 0.000001)`;
   assert.ok(text.startsWith(mismatch(iso(now))), text);
   assert.equal(await warning.getAttribute('role'), 'alert');
   await warning.screenshot({ path: join(ARTIFACTS, 'dashboard-srm.png') });
+  // Counts are written with their thousands separated, in the table as in the warning.
+  const exposed = await page.$$eval('#table tr[data-scenario="lopsided"]', (trs) => trs.map((tr) => tr.children[2].textContent));
+  assert.deepEqual(exposed, ['1,200', '400']);
   // Version 2, published two days ago, has no exposures yet: the warning stays, for version 1's
   // days up to the one before version 2 went live.
   config.scenarios[0].message.title = 'L2';
