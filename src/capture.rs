@@ -100,7 +100,8 @@ impl Switches {
     }
 }
 
-/// The Shopcue event in a value found by `source`, if it holds one: `(name, params)`.
+/// The Shopcue event in a value found by `source`, if it holds one: `(name, params)` (a dataLayer
+/// push, a `data-shopcue-track` element; JSON-LD, forms and carts need what the runtime knows).
 ///
 /// ```
 /// use shopcue::capture::{event_from, Source};
@@ -113,15 +114,15 @@ impl Switches {
 pub fn event_from(source: Source, v: &Value) -> Option<(String, Value)> {
     match source {
         Source::DataLayer => data_layer(v),
-        Source::JsonLd => json_ld(v).map(|p| ("view_item".to_string(), p)),
+
         Source::Attributes => {
             let name = v.get("event")?.as_str()?;
             let items = v.get("items")?.clone();
             DATA_LAYER_EVENTS.contains(&name).then(|| (name.to_string(), object([("items", items)])))
         }
-        // Its item is a card's or the page's, which only the runtime knows; a cart's event
-        // depends on the profile.
-        Source::Form | Source::Cart => None,
+        // Its item is a card's or the page's, which only the runtime knows ([`json_ld`] and
+        // [`cart_form`] take them); a cart's event depends on the profile.
+        Source::JsonLd | Source::Form | Source::Cart => None,
     }
 }
 
@@ -246,8 +247,10 @@ pub fn data_layer(v: &Value) -> Option<(String, Value)> {
 /// review app's second `Product` for the same item has no offer.) Products of one group are
 /// variants of the product on the page, not a listing's cards: those naming the same
 /// `inProductGroupWithID` or `isVariantOf`, and those a `ProductGroup` lists by reference
-/// (`"hasVariant": [{"@id": …}]`).
-pub fn json_ld(doc: &Value) -> Option<Value> {
+/// (`"hasVariant": [{"@id": …}]`). A product with an offer but no id, sku or link of its own (as
+/// Next.js Commerce writes it) is named by `page`, the page's own address, where one is given;
+/// two of them with different names are a listing too.
+pub fn json_ld(doc: &Value, page: &str) -> Option<Value> {
     // Each variant a group lists by reference, with the group.
     let mut listed: Vec<(&Value, &Value)> = Vec::new();
     visit(doc, 0, &mut |node| {
@@ -263,13 +266,14 @@ pub fn json_ld(doc: &Value) -> Option<Value> {
             return;
         }
         let offered = offers_of(node).is_some();
-        let Some(p) = product(node) else { return };
+        let Some(p) = product(node, page) else { return };
         let group = group_of(node, &listed);
         match &found {
             Some((first, true, first_group)) => {
-                listing |= offered
-                    && first.at_path("items.0.item_id") != p.at_path("items.0.item_id")
-                    && (group.is_none() || group != *first_group)
+                let (id, name) = ("items.0.item_id", "items.0.item_name");
+                let other = first.at_path(id) != p.at_path(id)
+                    || (p.at_path(id).as_str() == Some(page) && first.at_path(name) != p.at_path(name));
+                listing |= offered && other && (group.is_none() || group != *first_group)
             }
             Some((_, false, _)) if !offered => {}
             _ => found = Some((p, offered, group)),
@@ -334,7 +338,7 @@ fn offers_of(node: &Value) -> Option<&Value> {
     node.get("offers").or_else(|| node.get("Offers"))
 }
 
-fn product(node: &Value) -> Option<Value> {
+fn product(node: &Value, page: &str) -> Option<Value> {
     let own_id = ["sku", "productID", "productGroupID", "gtin13", "gtin", "mpn", "@id"].iter().find_map(|k| text(node.get(k)));
     // A variant that is not sold out is what a product page shows first (Shopify's themes: the
     // selected or first available variant), so its price and stock are the product's.
@@ -355,11 +359,13 @@ fn product(node: &Value) -> Option<Value> {
     };
     // Without an id of its own (a Shopify product whose variants have no SKU at the product
     // level), its first offer's sku, else its URL, else its first offer's (EC-CUBE's products
-    // without a product code): the same product on every page, whatever is in stock.
+    // without a product code): the same product on every page, whatever is in stock. Offered
+    // with none of them (Next.js Commerce), it is the page's product: the page's address.
     let id = own_id
         .or_else(|| first.and_then(|o| text(o.get("sku"))))
         .or_else(|| text(node.get("url")))
-        .or_else(|| first.and_then(|o| text(o.get("url"))))?;
+        .or_else(|| first.and_then(|o| text(o.get("url"))))
+        .or_else(|| (offers.is_some() && !page.is_empty()).then(|| page.to_string()))?;
     let mut item = vec![("item_id".to_string(), Value::String(id))];
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
@@ -465,7 +471,7 @@ mod tests {
                          "inventoryLevel":{"@type":"QuantitativeValue","value":2}}}]}"#,
         )
         .unwrap();
-        let p = json_ld(&doc).unwrap();
+        let p = json_ld(&doc, "").unwrap();
         assert_eq!(get(&p, "currency").and_then(Value::as_str), Some("JPY"));
         let item = get(&p, "items.0").unwrap();
         assert_eq!(item.get("item_id").and_then(Value::as_str), Some("LS-01"));
@@ -478,7 +484,7 @@ mod tests {
         let offer_url =
             parse(r#"{"@type":"Product","sku":"U1","offers":{"@type":"Offer","price":100,"url":"https://shop.example/p/u1"}}"#)
                 .unwrap();
-        let item = get(&json_ld(&offer_url).unwrap(), "items.0").cloned().unwrap();
+        let item = get(&json_ld(&offer_url, "").unwrap(), "items.0").cloned().unwrap();
         assert_eq!(item.get("url").and_then(Value::as_str), Some("https://shop.example/p/u1"), "Offer.url");
 
         let list = parse(
@@ -486,7 +492,7 @@ mod tests {
                "priceCurrency":"JPY","availability":"http://schema.org/OutOfStock"}]}]"#,
         )
         .unwrap();
-        let item = get(&json_ld(&list).unwrap(), "items.0").cloned().unwrap();
+        let item = get(&json_ld(&list, "").unwrap(), "items.0").cloned().unwrap();
         assert_eq!(
             (item.get("price").and_then(Value::as_f64), item.get("stock").and_then(Value::as_f64)),
             (Some(980.0), Some(0.0))
@@ -497,7 +503,7 @@ mod tests {
                "offers":{"price":1980,"priceCurrency":"JPY","availability":"https://schema.org/InStock"}}]}"#,
         )
         .unwrap();
-        let item = get(&json_ld(&group).unwrap(), "items.0").cloned().unwrap();
+        let item = get(&json_ld(&group, "").unwrap(), "items.0").cloned().unwrap();
         assert_eq!(item.get("item_id").and_then(Value::as_str), Some("G1"));
         assert_eq!(item.get("price").and_then(Value::as_f64), Some(1980.0));
         assert_eq!(item.get("stock"), None, "InStock says nothing about how many");
@@ -507,10 +513,14 @@ mod tests {
                "offers":{"@type":"Offer","price":1200,"priceCurrency":"JPY"}}}"#,
         )
         .unwrap();
-        assert_eq!(get(&json_ld(&page).unwrap(), "items.0.item_id").and_then(Value::as_str), Some("M1"), "a page's mainEntity");
+        assert_eq!(
+            get(&json_ld(&page, "").unwrap(), "items.0.item_id").and_then(Value::as_str),
+            Some("M1"),
+            "a page's mainEntity"
+        );
 
-        assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap()), None);
-        assert_eq!(json_ld(&parse(r#"{"@type":"Organization","name":"Shop"}"#).unwrap()), None);
+        assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap(), ""), None);
+        assert_eq!(json_ld(&parse(r#"{"@type":"Organization","name":"Shop"}"#).unwrap(), ""), None);
     }
 
     /// Shopify's themes: one offer per variant, each with its sku and availability; the product
@@ -520,7 +530,7 @@ mod tests {
         let offers = r#""offers":[
             {"@type":"Offer","sku":"TEE-S","availability":"http://schema.org/InStock","price":"25.00","priceCurrency":"USD","url":"https://shop.example/products/tee?variant=1"},
             {"@type":"Offer","sku":"TEE-M","availability":"http://schema.org/OutOfStock","price":"27.00","priceCurrency":"USD","url":"https://shop.example/products/tee?variant=2"}]"#;
-        let item = |json: &str| get(&json_ld(&parse(json).unwrap()).unwrap(), "items.0").cloned().unwrap();
+        let item = |json: &str| get(&json_ld(&parse(json).unwrap(), "").unwrap(), "items.0").cloned().unwrap();
         let named = item(&format!(r#"{{"@type":"Product","name":"Tee","sku":"TEE-M",{offers}}}"#));
         assert_eq!(named.get("item_id").and_then(Value::as_str), Some("TEE-M"));
         assert_eq!(
@@ -571,8 +581,9 @@ mod tests {
 
     #[test]
     fn several_products_with_offers_are_a_listing_not_a_view() {
-        let id =
-            |json: &str| json_ld(&parse(json).unwrap()).and_then(|p| p.get_path("items.0.item_id")?.as_str().map(String::from));
+        let id = |json: &str| {
+            json_ld(&parse(json).unwrap(), "").and_then(|p| p.get_path("items.0.item_id")?.as_str().map(String::from))
+        };
         let card = |sku: &str| format!(r#"{{"@type":"Product","sku":"{sku}","offers":{{"price":10}}}}"#);
         assert_eq!(id(&format!(r#"{{"@graph":[{},{}]}}"#, card("A"), card("B"))), None, "a listing in one @graph");
         assert_eq!(id(&format!("[{},{}]", card("A"), card("B"))), None, "a page's scripts, each a card");
@@ -597,6 +608,32 @@ mod tests {
         assert_eq!(id(&format!(r#"{{"@graph":[{group},{},{}]}}"#, listed("S"), card("B"))), None, "a card it does not list");
     }
 
+    /// Next.js Commerce writes a product page's JSON-LD with no id, sku or link: it is the page's
+    /// product, named by the page's address; a page of several such products is a listing.
+    #[test]
+    fn an_offered_product_without_an_id_is_the_page_s() {
+        let product = |name: &str| {
+            format!(
+                r#"{{"@context":"https://schema.org","@type":"Product","name":"{name}","description":"",
+                  "image":"https://cdn.example/{name}.png","offers":{{"@type":"AggregateOffer","availability":"https://schema.org/InStock",
+                  "priceCurrency":"USD","highPrice":"25.0","lowPrice":"20.0"}}}}"#
+            )
+        };
+        let page = "https://shop.example/product/acme-shirt";
+        let one = parse(&product("Acme Shirt")).unwrap();
+        let p = json_ld(&one, page).unwrap();
+        assert_eq!(p.at_path("items.0.item_id").as_str(), Some(page));
+        assert_eq!(p.at_path("items.0.price").as_str(), Some("20.0"));
+        assert_eq!(json_ld(&one, ""), None, "no page given: no id");
+        // The same product twice (a second script) is one; two products are a listing's cards.
+        let twice = parse(&format!("[{},{}]", product("Acme Shirt"), product("Acme Shirt"))).unwrap();
+        assert_eq!(json_ld(&twice, page).unwrap().at_path("items.0.item_id").as_str(), Some(page));
+        let two = parse(&format!("[{},{}]", product("Acme Shirt"), product("Acme Cap"))).unwrap();
+        assert_eq!(json_ld(&two, page), None);
+        // Without an offer it is not sold here (a review's product): no view.
+        assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap(), page), None);
+    }
+
     /// Wix Stores capitalises `Offers` and `Availability`, and gives images as `ImageObject`s
     /// with a `contentUrl`.
     #[test]
@@ -609,7 +646,7 @@ mod tests {
               "price":"4800","Availability":"https://schema.org/OutOfStock","seller":{"@type":"Organization","name":"Kinari"}}}"#,
         )
         .unwrap();
-        let p = json_ld(&wix).unwrap();
+        let p = json_ld(&wix, "").unwrap();
         let item = get(&p, "items.0").unwrap();
         let field = |k: &str| item.get(k).map(|v| v.as_str().map_or_else(|| v.to_json(), str::to_string));
         assert_eq!(field("price").as_deref(), Some("4800"));
@@ -627,7 +664,7 @@ mod tests {
                 r#"{{"@type":"Product","sku":"A","offers":{{"@type":"Offer","price":"10","inventoryLevel":{level},
                 "availability":"https://schema.org/InStock"}}}}"#
             );
-            get(&json_ld(&parse(&json).unwrap()).unwrap(), "items.0.stock").and_then(Value::as_f64)
+            get(&json_ld(&parse(&json).unwrap(), "").unwrap(), "items.0.stock").and_then(Value::as_f64)
         };
         // Microdata gives every value as text: <meta itemprop="value" content="3">.
         assert_eq!(stock(r#"{"@type":"QuantitativeValue","value":"3"}"#), Some(3.0));
@@ -646,7 +683,7 @@ mod tests {
     fn prices_only_in_a_price_specification_are_read() {
         let price_of = |offer: &str| {
             let json = format!(r#"{{"@type":"Product","sku":"W-1","offers":[{offer}]}}"#);
-            let p = json_ld(&parse(&json).unwrap()).unwrap();
+            let p = json_ld(&parse(&json).unwrap(), "").unwrap();
             let item = get(&p, "items.0").unwrap();
             let price = item.get("price").map(|v| crate::event::parse_amount(v).unwrap());
             (price, get(&p, "currency").and_then(Value::as_str).map(str::to_string))

@@ -567,6 +567,17 @@ impl Runtime {
         }
     }
 
+    /// The page's own address as the id of a product that names none ([`crate::capture::json_ld`]:
+    /// Next.js Commerce's JSON-LD): without its query, unless its path names a file
+    /// (`detail.php?product_id=5`, a script whose query names the product).
+    fn page_id(&self) -> &str {
+        if self.page.path.bytes().any(|b| b == b'.') {
+            &self.page_link
+        } else {
+            &self.page.url
+        }
+    }
+
     /// Whether an `add_to_cart` (`by_form`: from a cart form the page submitted or a product
     /// card's add button) is one this page already counted. A store that tracks its cart form
     /// itself (a GA4 push, `track`, a `data-shopcue-track` button) reports the same add just
@@ -698,6 +709,10 @@ impl Runtime {
             }
             Source::Form => match crate::capture::cart_form(v, self.page.items.first()) {
                 Some(params) => ("add_to_cart".to_string(), params),
+                None => return Ok(false),
+            },
+            Source::JsonLd => match crate::capture::json_ld(v, self.page_id()) {
+                Some(params) => ("view_item".to_string(), params),
                 None => return Ok(false),
             },
             _ => match event_from(source, v) {
@@ -1695,6 +1710,21 @@ mod tests {
         let both = r#"{"items":[["7009", "99", "CAP-M", "canvas-cap", "/ja/products/canvas-cap?variant=99", 1], ["7010", "98", "HAT", "hat", "/products/hat?variant=98", 1]]}"#;
         assert_eq!(rt.capture("cart", &parse(both).unwrap(), 7, e), Ok(true));
         assert_eq!(rt.profile.cart().map(|s| s.item.id.as_str()).collect::<Vec<_>>(), ["7009", "HAT"]);
+    }
+
+    #[test]
+    fn a_json_ld_product_without_an_id_is_named_by_its_page() {
+        let e = &mut SeededEntropy(15);
+        let ld = r#"{"@type":"Product","name":"Acme Shirt","offers":{"@type":"AggregateOffer","priceCurrency":"USD","lowPrice":"20.0"}}"#;
+        let mut rt =
+            on_product_page(e, &["browse_abandonment"], "https://shop.example/product/acme-shirt?color=Black&utm_source=x#top");
+        assert_eq!(rt.capture("jsonld", &Value::from(ld), 2, e), Ok(true));
+        // Its address without the query (a variant chosen, a campaign's tag): one product.
+        assert_eq!(rt.profile.items["https://shop.example/product/acme-shirt"].item.price, Some(20.0));
+        // A script's page keeps the query that names its product, without the campaign's tags.
+        rt.page_view("https://shop.example/products/detail.php?product_id=5&utm_source=x", 3, e);
+        assert_eq!(rt.capture("jsonld", &Value::from(ld), 4, e), Ok(true));
+        assert!(rt.profile.items.contains_key("https://shop.example/products/detail.php?product_id=5"));
     }
 
     #[test]

@@ -464,6 +464,15 @@ test('JSON-LD a template wrote with the description\'s line breaks raw (which JS
   assert.deepEqual(await viewed(), ['raw-1:1']);
 });
 
+test('JSON-LD as Next.js Commerce renders it (no id, sku or link): the page\'s product, named by its address', async () => {
+  const { profile, viewed } = await visit('nextjs/product/acme-shirt/?color=Black&utm_source=news', itemsOnceConfigured);
+  const id = `${collector.url}/fixtures/nextjs/product/acme-shirt/`;
+  assert.deepEqual(Object.keys(profile.items), [id]);
+  const it = profile.items[id].item;
+  assert.deepEqual([it.item_name, it.price, it.image], ['Acme Circles T-Shirt', 20, 'https://cdn.example/acme-circles.png']);
+  assert.deepEqual(await viewed(), [`${id}:1`]);
+});
+
 test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and without SKUs', async () => {
   // The product names the variant on the page by its sku: that offer's stock and price, not the
   // first (sold-out) variant's.
