@@ -383,12 +383,15 @@ fn product(node: &Value, page: &str) -> Option<Value> {
         // Offer.price, else the current price its `priceSpecification` gives (the only price
         // WooCommerce ≥ 9.6 writes), else a range's lowest: AggregateOffer.lowPrice, or `minPrice`
         // (BigCommerce's Cornerstone theme writes a range so on its Offer; a specification may).
-        // Numbers or price strings. The currency from the offer, else from that specification.
+        // Numbers or price strings; one that reads as no amount ("", "Call for price", "1.980":
+        // 1.98 or 1,980?) is left out, not the whole view. The currency from the offer, else from
+        // that specification.
         fn lowest(v: &Value) -> Option<&Value> {
             v.get("price").or_else(|| v.get("lowPrice")).or_else(|| v.get("minPrice"))
         }
         let spec = current_price(o);
-        let price = o.get("price").or_else(|| lowest(spec?)).or_else(|| lowest(o)).filter(|p| !p.is_null()).cloned();
+        let price = o.get("price").or_else(|| lowest(spec?)).or_else(|| lowest(o));
+        let price = price.and_then(|p| crate::event::parse_amount(p).ok()).map(Value::Number);
         put("price", price);
         currency = text(o.get("priceCurrency")).or_else(|| text(spec?.get("priceCurrency")));
         put("currency", currency.clone().map(Value::String));
@@ -477,7 +480,7 @@ mod tests {
         assert_eq!(item.get("item_id").and_then(Value::as_str), Some("LS-01"));
         assert_eq!(item.get("item_brand").and_then(Value::as_str), Some("Kinari"));
         assert_eq!(item.get("image").and_then(Value::as_str), Some("https://shop.example/a.jpg"));
-        assert_eq!(item.get("price").and_then(Value::as_str), Some("6980"), "price strings are parsed by the event");
+        assert_eq!(item.get("price").and_then(Value::as_f64), Some(6980.0), "price strings read as amounts");
         assert_eq!(item.get("stock").and_then(Value::as_f64), Some(2.0));
         assert_eq!(item.get("url"), None, "no URL on the product or its offer");
 
@@ -534,13 +537,13 @@ mod tests {
         let named = item(&format!(r#"{{"@type":"Product","name":"Tee","sku":"TEE-M",{offers}}}"#));
         assert_eq!(named.get("item_id").and_then(Value::as_str), Some("TEE-M"));
         assert_eq!(
-            (named.get("price").and_then(Value::as_str), named.get("stock").and_then(Value::as_f64)),
-            (Some("27.00"), Some(0.0)),
+            (named.get("price").and_then(Value::as_f64), named.get("stock").and_then(Value::as_f64)),
+            (Some(27.0), Some(0.0)),
             "the offer of the variant the product names"
         );
         let no_sku = item(&format!(r#"{{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",{offers}}}"#));
         assert_eq!(no_sku.get("item_id").and_then(Value::as_str), Some("TEE-S"), "the first offer's sku");
-        assert_eq!(no_sku.get("price").and_then(Value::as_str), Some("25.00"));
+        assert_eq!(no_sku.get("price").and_then(Value::as_f64), Some(25.0));
         let no_skus = item(
             r#"{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",
                 "offers":[{"@type":"Offer","price":"25.00","priceCurrency":"USD"}]}"#,
@@ -556,7 +559,7 @@ mod tests {
         let sold_first = offers.replace("InStock", "Was").replace("OutOfStock", "InStock").replace("Was", "OutOfStock");
         let no_sku = item(&format!(r#"{{"@type":"Product","name":"Tee",{sold_first}}}"#));
         let facts = |v: &Value| (v.get("item_id").cloned(), v.get("price").cloned(), v.get("stock").cloned());
-        assert_eq!(facts(&no_sku), (Some("TEE-S".into()), Some("27.00".into()), None));
+        assert_eq!(facts(&no_sku), (Some("TEE-S".into()), Some(27.0.into()), None));
         // A group whose first variant is sold out: the first on sale.
         let group = |first: &str, second: &str| {
             let variant = |sku: &str, availability: &str, price: u32| {
@@ -623,7 +626,7 @@ mod tests {
         let one = parse(&product("Acme Shirt")).unwrap();
         let p = json_ld(&one, page).unwrap();
         assert_eq!(p.at_path("items.0.item_id").as_str(), Some(page));
-        assert_eq!(p.at_path("items.0.price").as_str(), Some("20.0"));
+        assert_eq!(p.at_path("items.0.price").as_f64(), Some(20.0));
         assert_eq!(json_ld(&one, ""), None, "no page given: no id");
         // The same product twice (a second script) is one; two products are a listing's cards.
         let twice = parse(&format!("[{},{}]", product("Acme Shirt"), product("Acme Shirt"))).unwrap();
@@ -712,7 +715,7 @@ mod tests {
             r#"{{"@type":"AggregateOffer","lowPrice":"3000","highPrice":"5000","offerCount":3,"priceSpecification":[{}]}}"#,
             spec("2500", "https://schema.org/SalePrice")
         );
-        assert_eq!(price_of(&aggregate), (Some(2500.0), jpy));
+        assert_eq!(price_of(&aggregate), (Some(2500.0), jpy.clone()));
         // Only a list price: no current price given.
         assert_eq!(price_of(&offer(&spec("3000", "https://schema.org/ListPrice"))), (None, None));
         // BigCommerce (Cornerstone) writes a price range as an Offer's minPrice and maxPrice.
@@ -720,6 +723,11 @@ mod tests {
         assert_eq!(price_of(range), (Some(12.5), Some("USD".to_string())));
         let spec_range = r#"{"@type":"Offer","priceSpecification":{"minPrice":"99","maxPrice":"179","priceCurrency":"USD"}}"#;
         assert_eq!(price_of(spec_range), (Some(99.0), Some("USD".to_string())));
+        // A price that reads as no amount is left out; the product is still viewed.
+        for unreadable in [r#""""#, r#""Call for price""#, r#""1.980""#] {
+            let offer = format!(r#"{{"@type":"Offer","price":{unreadable},"priceCurrency":"JPY"}}"#);
+            assert_eq!(price_of(&offer), (None, jpy.clone()), "{unreadable}");
+        }
         // The offer's own price and currency come first.
         let both =
             format!(r#"{{"@type":"Offer","price":"2000","priceCurrency":"USD","priceSpecification":[{}]}}"#, spec("9", ""));

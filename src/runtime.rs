@@ -1725,6 +1725,11 @@ mod tests {
         rt.page_view("https://shop.example/products/detail.php?product_id=5&utm_source=x", 3, e);
         assert_eq!(rt.capture("jsonld", &Value::from(ld), 4, e), Ok(true));
         assert!(rt.profile.items.contains_key("https://shop.example/products/detail.php?product_id=5"));
+        // A price that reads as no amount costs the price, not the view.
+        let call = r#"{"@type":"Product","sku":"ASK","offers":{"@type":"Offer","price":"Call for price"}}"#;
+        rt.page_view("https://shop.example/p/ask", 5, e);
+        assert_eq!(rt.capture("jsonld", &Value::from(call), 6, e), Ok(true));
+        assert_eq!(rt.profile.items["ASK"].item.price, None);
     }
 
     #[test]
