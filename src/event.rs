@@ -76,6 +76,28 @@ impl Event {
     /// assert_eq!(e.items[0].price, Some(1980.0));
     /// ```
     pub fn parse(name: &str, params: &Value) -> Result<Event, Error> {
+        Event::read(name, params, false)
+    }
+
+    /// Like [`Event::parse`], for what automatic capture found on the page (a tag manager's
+    /// push, JSON-LD, a form): an item's field that does not read — a price `""` or "Call for
+    /// price", a name that is a number — is left out of the item instead of refusing the event,
+    /// so that a shopper's purchase counts whatever the page's markup gets wrong. An item still
+    /// needs its id.
+    ///
+    /// ```
+    /// use shopcue::{event::Event, json::parse};
+    /// let push = parse(r#"{"transaction_id":"T1","items":[{"item_id":"t1","price":"","item_brand":7}]}"#).unwrap();
+    /// assert!(Event::parse("purchase", &push).is_err());
+    /// let e = Event::parse_captured("purchase", &push).unwrap();
+    /// assert_eq!((e.items[0].price, e.items[0].brand.as_deref()), (None, None));
+    /// ```
+    pub fn parse_captured(name: &str, params: &Value) -> Result<Event, Error> {
+        Event::read(name, params, true)
+    }
+
+    /// [`Event::parse`], or with `captured` [`Event::parse_captured`].
+    pub(crate) fn read(name: &str, params: &Value, captured: bool) -> Result<Event, Error> {
         let mut problems = Vec::new();
         if !is_event_name(name) {
             problems.push(Problem::new(
@@ -102,7 +124,7 @@ impl Event {
             }
             Some(Value::Array(list)) => {
                 for (i, v) in list.iter().enumerate() {
-                    if let Some(item) = Item::parse(v, &element("$.items", i), &mut problems) {
+                    if let Some(item) = Item::read(v, &element("$.items", i), &mut problems, captured) {
                         items.push(item);
                     }
                 }
@@ -256,6 +278,12 @@ impl Item {
 
     /// Reads an item object; problems go to `problems` with paths under `path`.
     pub fn parse(v: &Value, path: &str, problems: &mut Vec<Problem>) -> Option<Item> {
+        Item::read(v, path, problems, false)
+    }
+
+    /// [`Item::parse`]; `captured` ([`Event::parse_captured`]): a text or an amount that does not
+    /// read is left out, and the item stands (an unreadable id, stores or date still refuse it).
+    fn read(v: &Value, path: &str, problems: &mut Vec<Problem>, captured: bool) -> Option<Item> {
         if v.as_object().is_none() {
             problems.push(Problem::new(path, "an item must be an object"));
             return None;
@@ -281,7 +309,9 @@ impl Item {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.chars().take(500).collect::<String>()),
             Some(_) => {
-                problems.push(Problem::new(member(path, key), "must be a string"));
+                if !captured {
+                    problems.push(Problem::new(member(path, key), "must be a string"));
+                }
                 None
             }
         };
@@ -290,7 +320,9 @@ impl Item {
             Some(x) => match parse_amount(x) {
                 Ok(n) => Some(n),
                 Err(reason) => {
-                    problems.push(Problem::new(member(path, key), reason));
+                    if !captured {
+                        problems.push(Problem::new(member(path, key), reason));
+                    }
                     None
                 }
             },

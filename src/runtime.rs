@@ -521,7 +521,9 @@ impl Runtime {
         if name.starts_with("shopcue_") {
             return Err(Error::InvalidEvent(vec![Problem::new("$name", "shopcue_* events are reserved for Shopcue itself")]));
         }
-        let mut event = Event::parse(name, params)?;
+        // What the site tracks is checked as written; what capture found on the page loses a field
+        // it cannot read, not the event.
+        let mut event = Event::read(name, params, rank != Rank::Track)?;
         self.own_links(&mut event.items);
         if name == "view_item" && self.view_on_page(&mut event, rank, now)
             || name == "purchase" && self.profile.ordered(&event.params)
@@ -1710,6 +1712,27 @@ mod tests {
         let both = r#"{"items":[["7009", "99", "CAP-M", "canvas-cap", "/ja/products/canvas-cap?variant=99", 1], ["7010", "98", "HAT", "hat", "/products/hat?variant=98", 1]]}"#;
         assert_eq!(rt.capture("cart", &parse(both).unwrap(), 7, e), Ok(true));
         assert_eq!(rt.profile.cart().map(|s| s.item.id.as_str()).collect::<Vec<_>>(), ["7009", "HAT"]);
+    }
+
+    #[test]
+    fn a_captured_push_loses_the_field_it_cannot_read_not_the_purchase() {
+        let e = &mut SeededEntropy(16);
+        let mut rt = on_product_page(e, &["f2_conversion"], "https://shop.example/thanks");
+        let ecommerce =
+            r#"{"transaction_id":"T9","value":3960,"currency":"JPY","items":[{"item_id":"A","price":"","item_brand":7}]}"#;
+        // Tracked by the site: refused as written, with both reasons.
+        let Err(Error::InvalidEvent(problems)) = rt.track("purchase", &parse(ecommerce).unwrap(), 2, e) else {
+            panic!("a tracked purchase with an unreadable price")
+        };
+        assert_eq!(problems.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["$.items[0].item_brand", "$.items[0].price"]);
+        // Pushed to the page's dataLayer: the purchase counts, without the price and the brand.
+        let push = parse(&["{\"event\":\"purchase\",\"ecommerce\":", ecommerce, "}"].concat()).unwrap();
+        assert_eq!(rt.capture("datalayer", &push, 3, e), Ok(true));
+        assert_eq!(rt.profile.orders, ["T9"]);
+        assert!(rt.outbox.entries().any(|x| x.json.contains(r#""name":"purchase""#)));
+        // An item without a readable id is still refused.
+        let no_id = parse(r#"{"event":"add_to_cart","ecommerce":{"items":[{"item_id":"","price":""}]}}"#).unwrap();
+        assert!(rt.capture("datalayer", &no_id, 4, e).is_err());
     }
 
     #[test]
