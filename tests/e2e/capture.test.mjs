@@ -159,6 +159,15 @@ test('a thank-you page counts its order once: its push and the site\'s own track
     return o.page_view >= 2 && o;
   }, 10_000, 'both page views received');
   assert.deepEqual([names.page_view, names.purchase], [2, 1], JSON.stringify(names));
+  // A template's push with an empty price and a numeric brand: the purchase counts without them.
+  const sloppy = await visit('capture-thanks.html?sloppy', itemsOnceConfigured);
+  assert.deepEqual(sloppy.profile.orders, ['S-77']);
+  const [order] = await eventually(() => {
+    const rows = collector.query(`SELECT id, json_extract(json, '$.params.value') AS value FROM events
+      WHERE visitor_id = '${sloppy.profile.visitor_id}' AND name = 'purchase'`);
+    return rows.length && rows;
+  }, 10_000, 'the purchase received');
+  assert.deepEqual({ ...order }, { id: 'order:S-77', value: 7700 });
 });
 
 test('a store\'s own add-to-cart form adds the page\'s product (Shopify, WooCommerce, Magento), once beside the store\'s own push, and a card\'s form its card\'s; Shopify\'s empty cart empties Shopcue\'s', async () => {
