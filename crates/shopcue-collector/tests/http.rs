@@ -268,47 +268,60 @@ fn report_counts_conversions_in_the_window_and_uplift_against_holdout() {
     assert!(html.contains("Shopcue scenarios"));
 }
 
+/// A config of `site` with two scenarios, "off" and "fair", holding out `holdout`.
+fn srm_config(site: &str, holdout: f64) -> String {
+    format!(
+        r#"{{"version":1,"site":"{site}","holdout":{holdout},"scenarios":[
+        {{"id":"off","trigger":{{"on":"page_view"}},"message":{{"title":"Off"}}}},
+        {{"id":"fair","trigger":{{"on":"page_view"}},"message":{{"title":"Fair"}}}}]}}"#
+    )
+}
+
+/// A batch for `site` of first exposures: for each `(at, scenario, treated, held)`, `treated`
+/// visitors exposed to the scenario and `held` in its holdout, each a visitor of its own.
+fn srm_exposures(site: &str, groups: &[(i64, &str, usize, usize)]) -> String {
+    let mut events = Vec::new();
+    for &(at, scenario, treated, held) in groups {
+        for i in 0..treated + held {
+            let variant = if i < treated { "" } else { r#","variant":"holdout""# };
+            let params = format!(r#"{{"scenario_id":"{scenario}"{variant}}}"#);
+            let visitor = format!("{scenario}-{at}-v{i}");
+            events.push(common::ev(&format!("{scenario}{at}{i}"), "shopcue_exposure", &visitor, at, &params));
+        }
+    }
+    format!(r#"{{"site":"{site}","events":[{}]}}"#, events.join(","))
+}
+
+/// `GET /report` of `site` for `[from, to)`, parsed.
+fn srm_report(addr: &str, site: &str, from: i64, to: i64) -> shopcue::json::Value {
+    let (status, _, body) = request(addr, "GET", &format!("/report?site={site}&from={from}&to={to}"), "", b"");
+    assert_eq!(status, 200, "{body}");
+    shopcue::json::parse(&body).unwrap()
+}
+
+/// Scenario `id`'s entry in a report.
+fn scenario_of(report: &shopcue::json::Value, id: &str) -> shopcue::json::Value {
+    let scenarios = report.get("scenarios").and_then(|s| s.as_array()).unwrap();
+    scenarios.iter().find(|s| s.get("scenario_id").and_then(|x| x.as_str()) == Some(id)).unwrap().clone()
+}
+
 #[test]
 fn a_split_off_the_live_config_s_holdout_is_reported_as_a_sample_ratio_mismatch() {
     let srv = start();
     let (t0, day) = (common::t0(), common::DAY);
     // Two scenarios held out 10 %, published (by then) five days before the exposures.
-    let config = r#"{"version":1,"site":"srm","holdout":0.1,"scenarios":[
-        {"id":"off","trigger":{"on":"page_view"},"message":{"title":"Off"}},
-        {"id":"fair","trigger":{"on":"page_view"},"message":{"title":"Fair"}}]}"#;
-    assert_eq!(request(&srv.addr, "PUT", "/api/sites/srm/config", "", config.as_bytes()).0, 201);
+    assert_eq!(request(&srv.addr, "PUT", "/api/sites/srm/config", "", srm_config("srm", 0.1).as_bytes()).0, 201);
     rusqlite::Connection::open(&srv.db)
         .unwrap()
         .execute("UPDATE config_versions SET created_at = ?1 WHERE site = 'srm'", [t0 - 5 * day])
         .unwrap();
     // "off": 40 of 160 held out (25 %); "fair": 20 of 200 (10 %).
-    let mut events = Vec::new();
-    for (scenario, treated, held) in [("off", 120, 40), ("fair", 180, 20)] {
-        for i in 0..treated + held {
-            let variant = if i < treated { "" } else { r#","variant":"holdout""# };
-            let params = format!(r#"{{"scenario_id":"{scenario}"{variant}}}"#);
-            events.push(common::ev(&format!("{scenario}{i}"), "shopcue_exposure", &format!("{scenario}-v{i}"), t0, &params));
-        }
-    }
-    let batch = format!(r#"{{"site":"srm","events":[{}]}}"#, events.join(","));
+    let batch = srm_exposures("srm", &[(t0, "off", 120, 40), (t0, "fair", 180, 20)]);
     assert_eq!(request(&srv.addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
 
-    let report = |from: i64, to: i64| {
-        let (status, _, body) = request(&srv.addr, "GET", &format!("/report?site=srm&from={from}&to={to}"), "", b"");
-        assert_eq!(status, 200, "{body}");
-        shopcue::json::parse(&body).unwrap()
-    };
+    let report = |from: i64, to: i64| srm_report(&srv.addr, "srm", from, to);
     let body = report(t0 - 10 * day, t0 + day);
-    let srm = |id: &str| {
-        let scenarios = body.get("scenarios").and_then(|s| s.as_array()).unwrap();
-        scenarios
-            .iter()
-            .find(|s| s.get("scenario_id").and_then(|x| x.as_str()) == Some(id))
-            .unwrap()
-            .get("srm")
-            .unwrap()
-            .to_json()
-    };
+    let srm = |id: &str| scenario_of(&body, id).get("srm").unwrap().to_json();
     let since = (t0 - 5 * day).div_euclid(day) * day + day; // the first whole day under version 1
     let off = srm("off");
     assert!(off.contains(r#""observed":{"":120,"holdout":40}"#) && off.contains(r#""expected":{"":0.9,"holdout":0.1}"#), "{off}");
@@ -331,41 +344,18 @@ fn an_earlier_version_s_split_is_checked_on_the_days_it_was_live() {
     let (t0, day) = (common::t0(), common::DAY);
     // Version 1 held out half, from ten days before; version 2 holds out 10 %, from three days
     // before.
-    let config = |holdout: f64| {
-        format!(
-            r#"{{"version":1,"site":"srm2","holdout":{holdout},"scenarios":[
-            {{"id":"off","trigger":{{"on":"page_view"}},"message":{{"title":"Off"}}}},
-            {{"id":"fair","trigger":{{"on":"page_view"}},"message":{{"title":"Fair"}}}}]}}"#
-        )
-    };
     let db = rusqlite::Connection::open(&srv.db).unwrap();
     for (version, holdout, published) in [(1, 0.5, t0 - 10 * day), (2, 0.1, t0 - 3 * day)] {
-        assert_eq!(request(&srv.addr, "PUT", "/api/sites/srm2/config", "", config(holdout).as_bytes()).0, 201);
+        assert_eq!(request(&srv.addr, "PUT", "/api/sites/srm2/config", "", srm_config("srm2", holdout).as_bytes()).0, 201);
         let moved = "UPDATE config_versions SET created_at = ?1 WHERE site = 'srm2' AND version = ?2";
         db.execute(moved, [published, version]).unwrap();
     }
     // Six days before (version 1): "off" 50 of 200 held out where half should be, "fair" 100
     // of 200. Today (version 2): both 20 of 200.
-    let mut events = Vec::new();
-    for (at, scenario, treated, held) in
-        [(t0 - 6 * day, "off", 150, 50), (t0 - 6 * day, "fair", 100, 100), (t0, "off", 180, 20), (t0, "fair", 180, 20)]
-    {
-        for i in 0..treated + held {
-            let variant = if i < treated { "" } else { r#","variant":"holdout""# };
-            let params = format!(r#"{{"scenario_id":"{scenario}"{variant}}}"#);
-            let visitor = format!("{scenario}-{at}-v{i}");
-            events.push(common::ev(&format!("{scenario}{at}{i}"), "shopcue_exposure", &visitor, at, &params));
-        }
-    }
-    let batch = format!(r#"{{"site":"srm2","events":[{}]}}"#, events.join(","));
+    let groups = [(t0 - 6 * day, "off", 150, 50), (t0 - 6 * day, "fair", 100, 100), (t0, "off", 180, 20), (t0, "fair", 180, 20)];
+    let batch = srm_exposures("srm2", &groups);
     assert_eq!(request(&srv.addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
-    let scenario = |from: i64, to: i64, id: &str| {
-        let (status, _, body) = request(&srv.addr, "GET", &format!("/report?site=srm2&from={from}&to={to}"), "", b"");
-        assert_eq!(status, 200, "{body}");
-        let report = shopcue::json::parse(&body).unwrap();
-        let scenarios = report.get("scenarios").and_then(|s| s.as_array()).unwrap().to_vec();
-        scenarios.into_iter().find(|s| s.get("scenario_id").and_then(|x| x.as_str()) == Some(id)).unwrap()
-    };
+    let scenario = |from: i64, to: i64, id: &str| scenario_of(&srm_report(&srv.addr, "srm2", from, to), id);
     let field = |v: &shopcue::json::Value, path: &str| v.get_path(path).map(|x| x.to_json()).unwrap_or_default();
     let (v1_since, v2_since) = ((t0 - 10 * day).div_euclid(day) * day + day, (t0 - 3 * day).div_euclid(day) * day + day);
     let off = scenario(t0 - 12 * day, t0 + day, "off");
