@@ -210,7 +210,10 @@
       // schema.org microdata (Magento's and BigCommerce's themes): the page's one Product (a
       // listing marks up several, none of them viewed), read into the object its JSON-LD would
       // be and taken as JSON-LD is (the same switch, once per element).
-      var md = doc.querySelectorAll('[itemscope][itemtype$="schema.org/Product"]');
+      // An itemtype may name more than one type (`…/Product …/IndividualProduct`), or end in a space.
+      var md = [].filter.call(doc.querySelectorAll('[itemscope][itemtype*="schema.org/Product"]'), function (e) {
+        return /schema\.org\/Product(\s|$)/.test(e.getAttribute('itemtype'));
+      });
       if (md.length === 1 && viewDone.indexOf(md[0]) < 0) { viewDone.push(md[0]); live('capture', 'jsonld', microdata(md[0], 0)); }
       for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
         if (viewDone.indexOf(views[j]) < 0) {
@@ -239,7 +242,7 @@
     // them: content, else a link's or a source's URL, else the text; a nested scope as an object.
     function microdata(scope, depth) {
       var out = Object.create(null); // no inherited member taken for a property already read
-      out['@type'] = scope.getAttribute('itemtype');
+      out['@type'] = scope.getAttribute('itemtype').trim().split(/\s+/);
       for (var i = 0, props = scope.querySelectorAll('[itemprop]'); i < props.length; i++) {
         var p = props[i], name = p.getAttribute('itemprop');
         if (p.parentElement.closest('[itemscope]') !== scope || name in out) continue;
@@ -398,7 +401,7 @@
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
         // on its own or inside the view the app mounts (React, Vue, Turbo add a whole subtree).
-        var product = 'script[type="application/ld+json"],[itemscope][itemtype$="schema.org/Product"]';
+        var product = 'script[type="application/ld+json"],[itemscope][itemtype*="schema.org/Product"]';
         new MutationObserver(function (records) {
           for (var r = 0; r < records.length; r++) {
             for (var n = records[r].addedNodes, a = 0; a < n.length; a++) {

@@ -534,6 +534,11 @@ test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write 
   assert.deepEqual([it.item.item_name, it.item.item_brand, it.item.price, it.item.stock, it.item.image],
     ['マイクロデータのバッグ', 'Kinari', 12800, 0, '/fixtures/item.svg']);
   assert.deepEqual(await viewed(), ['md-1:1']);
+  // An itemtype naming two types, ending in a space: the same product.
+  const typed = await visit('capture-microdata.html?typed', itemsOnceConfigured);
+  assert.equal(typed.shown, 1);
+  assert.deepEqual(Object.keys(typed.profile.items), ['md-1']);
+  assert.equal(typed.profile.items['md-1'].item.price, 12800);
   // A listing page marks up each card as a Product: none of them is a view.
   const listing = await visit('capture-microdata.html?list', itemsOnceConfigured);
   assert.equal(listing.shown, 0);
