@@ -65,6 +65,9 @@ pub struct Event {
     pub items: Vec<Item>,
     /// The parameters as given (after validation), forwarded in the beacon.
     pub params: Value,
+    /// What [`Event::parse_captured`] left out of its items, each field at its path with why it
+    /// did not read (`debug: true` says so); empty for [`Event::parse`].
+    pub left_out: Vec<Problem>,
 }
 
 impl Event {
@@ -91,6 +94,8 @@ impl Event {
     /// assert!(Event::parse("purchase", &push).is_err());
     /// let e = Event::parse_captured("purchase", &push).unwrap();
     /// assert_eq!((e.items[0].price, e.items[0].brand.as_deref()), (None, None));
+    /// let left_out: Vec<&str> = e.left_out.iter().map(|p| p.path.as_str()).collect();
+    /// assert_eq!(left_out, ["$.items[0].item_brand", "$.items[0].price"]);
     /// ```
     pub fn parse_captured(name: &str, params: &Value) -> Result<Event, Error> {
         Event::read(name, params, true)
@@ -98,7 +103,7 @@ impl Event {
 
     /// [`Event::parse`], or with `captured` [`Event::parse_captured`].
     pub(crate) fn read(name: &str, params: &Value, captured: bool) -> Result<Event, Error> {
-        let mut problems = Vec::new();
+        let (mut problems, mut left_out) = (Vec::new(), Vec::new());
         if !is_event_name(name) {
             problems.push(Problem::new(
                 "$name",
@@ -124,7 +129,7 @@ impl Event {
             }
             Some(Value::Array(list)) => {
                 for (i, v) in list.iter().enumerate() {
-                    if let Some(item) = Item::read(v, &element("$.items", i), &mut problems, captured) {
+                    if let Some(item) = Item::read(v, &element("$.items", i), &mut problems, captured.then_some(&mut left_out)) {
                         items.push(item);
                     }
                 }
@@ -145,7 +150,7 @@ impl Event {
         }
         check_params(name, &params, &mut problems);
         if problems.is_empty() {
-            Ok(Event { name: name.to_string(), items, params })
+            Ok(Event { name: name.to_string(), items, params, left_out })
         } else {
             Err(Error::InvalidEvent(problems))
         }
@@ -278,12 +283,13 @@ impl Item {
 
     /// Reads an item object; problems go to `problems` with paths under `path`.
     pub fn parse(v: &Value, path: &str, problems: &mut Vec<Problem>) -> Option<Item> {
-        Item::read(v, path, problems, false)
+        Item::read(v, path, problems, None)
     }
 
-    /// [`Item::parse`]; `captured` ([`Event::parse_captured`]): a text or an amount that does not
-    /// read is left out, and the item stands (an unreadable id, stores or date still refuse it).
-    fn read(v: &Value, path: &str, problems: &mut Vec<Problem>, captured: bool) -> Option<Item> {
+    /// [`Item::parse`]; with `left_out` ([`Event::parse_captured`]): a text or an amount that
+    /// does not read is left out, its problem put there, and the item stands (an unreadable id,
+    /// stores or date still refuse it).
+    fn read(v: &Value, path: &str, problems: &mut Vec<Problem>, left_out: Option<&mut Vec<Problem>>) -> Option<Item> {
         if v.as_object().is_none() {
             problems.push(Problem::new(path, "an item must be an object"));
             return None;
@@ -305,38 +311,30 @@ impl Item {
                 String::new()
             }
         };
-        let text = |key: &str, problems: &mut Vec<Problem>| match v.get(key) {
+        // A text's or an amount's problem: refusing the item, or only its field (`left_out`).
+        let mut soft = Vec::new();
+        let text = |key: &str, soft: &mut Vec<Problem>| match v.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.chars().take(500).collect::<String>()),
             Some(_) => {
-                if !captured {
-                    problems.push(Problem::new(member(path, key), "must be a string"));
-                }
+                soft.push(Problem::new(member(path, key), "must be a string"));
                 None
             }
         };
-        let amount = |key: &str, problems: &mut Vec<Problem>| match v.get(key) {
+        let amount = |key: &str, soft: &mut Vec<Problem>| match v.get(key) {
             None | Some(Value::Null) => None,
-            Some(x) => match parse_amount(x) {
-                Ok(n) => Some(n),
-                Err(reason) => {
-                    if !captured {
-                        problems.push(Problem::new(member(path, key), reason));
-                    }
-                    None
-                }
-            },
+            Some(x) => parse_amount(x).map_err(|reason| soft.push(Problem::new(member(path, key), reason))).ok(),
         };
         let item = Item {
             id,
-            name: text("item_name", problems),
-            brand: text("item_brand", problems),
-            category: text("item_category", problems),
-            url: text("url", problems),
-            image: text("image", problems),
-            price: amount("price", problems),
-            quantity: amount("quantity", problems),
-            stock: amount("stock", problems),
+            name: text("item_name", &mut soft),
+            brand: text("item_brand", &mut soft),
+            category: text("item_category", &mut soft),
+            url: text("url", &mut soft),
+            image: text("image", &mut soft),
+            price: amount("price", &mut soft),
+            quantity: amount("quantity", &mut soft),
+            stock: amount("stock", &mut soft),
             stores: match v.get("stores") {
                 None | Some(Value::Null) => None,
                 Some(Value::Object(m)) => {
@@ -363,6 +361,7 @@ impl Item {
                 }
             },
         };
+        left_out.unwrap_or(problems).append(&mut soft);
         (problems.len() == before).then_some(item)
     }
 

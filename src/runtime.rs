@@ -239,6 +239,9 @@ pub struct Runtime {
     page_log: Vec<(Event, i64)>,
     /// Captured values that arrived before the config (which says whether to take them).
     captured: Vec<(Source, Value)>,
+    /// `debug: true`: what the console is told of recorded events, a line each, until
+    /// [`Runtime::take_notes`].
+    notes: String,
     /// Events applied since the profile was last handed out for storage: replayed onto a
     /// profile another tab stored meanwhile ([`Runtime::rebase_profile`]).
     unsynced: Vec<(Event, i64)>,
@@ -311,6 +314,7 @@ impl Runtime {
             previewing_draft: false,
             page_log: Vec::new(),
             captured: Vec::new(),
+            notes: String::new(),
             unsynced: Vec::new(),
             profile_frozen: frozen,
             profile_dirty: stored_profile.is_none(),
@@ -524,11 +528,22 @@ impl Runtime {
         // What the site tracks is checked as written; what capture found on the page loses a field
         // it cannot read, not the event.
         let mut event = Event::read(name, params, rank != Rank::Track)?;
+        for p in &event.left_out {
+            self.note(&["captured ", name, ": left out ", &p.path, " (", &p.message, ")"]);
+        }
         self.own_links(&mut event.items);
         if name == "view_item" && self.view_on_page(&mut event, rank, now)
             || name == "purchase" && self.profile.ordered(&event.params)
             || name == "add_to_cart" && self.cart_add_again(rank == Rank::Form, now)
         {
+            if rank == Rank::Track {
+                let why = match name {
+                    "purchase" => "order counted already in this browser",
+                    "add_to_cart" => "the page's cart form counted this add",
+                    _ => "merged into this page's view of the item",
+                };
+                self.note(&["track('", name, "'): not counted again: ", why]);
+            }
             return Ok(false);
         }
         self.profile.touch(now, entropy);
@@ -733,6 +748,22 @@ impl Runtime {
             self.page.cart_add = add;
         }
         recorded
+    }
+
+    /// `debug: true`: what the console is told of the events recorded since the last call — a
+    /// valid `track` that counted nothing new, and why; a field capture left out of an event (a
+    /// price `""` in a tag manager's push), at its path and why —, a line each (empty: nothing).
+    pub fn take_notes(&mut self) -> String {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// Adds a line to [`Runtime::take_notes`] under `debug: true`.
+    fn note(&mut self, parts: &[&str]) {
+        if self.options.as_ref().is_some_and(|o| o.debug) {
+            let notes = &mut self.notes;
+            notes.push_str(if notes.is_empty() { "[shopcue] " } else { "\n[shopcue] " });
+            parts.iter().for_each(|p| notes.push_str(p));
+        }
     }
 
     /// Takes the values captured before the config loaded, as far as the config allows;
@@ -1727,9 +1758,17 @@ mod tests {
         assert_eq!(problems.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["$.items[0].item_brand", "$.items[0].price"]);
         // Pushed to the page's dataLayer: the purchase counts, without the price and the brand.
         let push = parse(&["{\"event\":\"purchase\",\"ecommerce\":", ecommerce, "}"].concat()).unwrap();
+        rt.options.as_mut().unwrap().debug = true;
         assert_eq!(rt.capture("datalayer", &push, 3, e), Ok(true));
         assert_eq!(rt.profile.orders, ["T9"]);
         assert!(rt.outbox.entries().any(|x| x.json.contains(r#""name":"purchase""#)));
+        // `debug: true` is told what was left out, once.
+        assert_eq!(
+            rt.take_notes(),
+            "[shopcue] captured purchase: left out $.items[0].item_brand (must be a string)\n\
+             [shopcue] captured purchase: left out $.items[0].price (\"\" is not a readable amount)"
+        );
+        assert_eq!(rt.take_notes(), "");
         // An item without a readable id is still refused.
         let no_id = parse(r#"{"event":"add_to_cart","ecommerce":{"items":[{"item_id":"","price":""}]}}"#).unwrap();
         assert!(rt.capture("datalayer", &no_id, 4, e).is_err());

@@ -48,7 +48,8 @@ test('debug: true prints one console group per decision, with each scenario and 
   const context = await newShopperContext(browser);
   const page = await context.newPage();
   const lines = [];
-  page.on('console', (m) => lines.push(`${m.type()} ${m.text()}`));
+  // The notes of one command come as one message, a line each.
+  page.on('console', (m) => lines.push(...m.text().split('\n').map((l) => `${m.type()} ${l}`)));
   await page.goto(`${collector.url}/fixtures/debug.html`);
   await waitForMessages(page, (ms) => ms.length === 1);
   const group = await eventually(() => lines.find((l) => l.startsWith('startGroupCollapsed [shopcue] decision')), 5000, 'a group');
@@ -63,6 +64,13 @@ test('debug: true prints one console group per decision, with each scenario and 
     "info [shopcue] track('view_item'): not counted again: merged into this page's view of the item",
     "info [shopcue] track('purchase'): not counted again: order counted already in this browser",
   ]);
+  // A captured push keeps its event and loses the fields that do not read: debug names them.
+  assert.deepEqual(lines.filter((l) => l.startsWith('info [shopcue] captured ')), [
+    'info [shopcue] captured add_to_wishlist: left out $.items[0].item_brand (must be a string)',
+    'info [shopcue] captured add_to_wishlist: left out $.items[0].price ("Call for price" is not a readable amount)',
+  ]);
+  const profile = await page.evaluate(() => shopcue('explain').profile);
+  assert.deepEqual([profile.items, profile.favorites], [2, 1], 'the wishlist add counted');
   // explain() only reads: no decision follows it (which could show a message, or send one).
   const groups = () => lines.filter((l) => l.startsWith('startGroupCollapsed [shopcue] decision')).length;
   await page.waitForTimeout(300);

@@ -142,10 +142,7 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
     }
     let result = match name {
         "track" => with_shell(|s| {
-            let new = s.rt.track(text(0), arg(1), t, &mut BrowserEntropy)?;
-            if !new && s.debug {
-                passed_over(text(0));
-            }
+            s.rt.track(text(0), arg(1), t, &mut BrowserEntropy)?;
             Ok(JsValue::UNDEFINED)
         }),
         "catalog" => with_shell(|s| s.rt.catalog(arg(0), t).map(|_| JsValue::UNDEFINED)),
@@ -190,6 +187,7 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
     };
     let result = result.unwrap_or(Err(Error::NotInitialized));
     with_shell(|s| {
+        s.report_notes();
         s.schedule_persist();
         s.schedule_evaluation();
         s.schedule_send();
@@ -315,6 +313,7 @@ fn config_loaded(config: Result<Value, Error>) {
             for e in s.rt.replay_captured(now(), &mut BrowserEntropy) {
                 console("warn", &[js_error(&e)]);
             }
+            s.report_notes();
             s.show_preview();
             if s.rt.has_stores() {
                 // Only where the shopper already allowed it: Shopcue never prompts by itself.
@@ -505,6 +504,15 @@ impl Shell {
             if !locked {
                 self.outbox.adopt(&mut self.rt, &mut self.store, &key, t);
             }
+        }
+    }
+
+    /// `debug: true`: the core's notes on the events it recorded (a `track` that counted nothing
+    /// new, a captured field left out: [`Runtime::take_notes`]), in one console message.
+    fn report_notes(&mut self) {
+        let notes = self.rt.take_notes();
+        if !notes.is_empty() {
+            console("info", &[notes.into()]);
         }
     }
 
@@ -743,17 +751,6 @@ fn on_position(position: Option<(f64, f64)>) {
         moved.iter().flat_map(|m| s.replace_rendered(m)).collect()
     });
     emit(emitted.unwrap_or_default());
-}
-
-/// `debug: true`: why a valid `track` made no event of its own.
-#[inline(never)]
-fn passed_over(name: &str) {
-    let why = match name {
-        "purchase" => "order counted already in this browser",
-        "add_to_cart" => "the page's cart form counted this add",
-        _ => "merged into this page's view of the item",
-    };
-    console("info", &[concat(&["[shopcue] track('", name, "'): not counted again: ", why]).into()]);
 }
 
 /// `debug: true`: one collapsed console group per decision — what was shown, then a line per
