@@ -247,10 +247,23 @@ pub fn data_layer(v: &Value) -> Option<(String, Value)> {
 /// review app's second `Product` for the same item has no offer.) Products of one group are
 /// variants of the product on the page, not a listing's cards: those naming the same
 /// `inProductGroupWithID` or `isVariantOf`, and those a `ProductGroup` lists by reference
-/// (`"hasVariant": [{"@id": …}]`). A product with an offer but no id, sku or link of its own (as
-/// Next.js Commerce writes it) is named by `page`, the page's own address, where one is given;
-/// two of them with different names are a listing too.
-pub fn json_ld(doc: &Value, page: &str) -> Option<Value> {
+/// (`"hasVariant": [{"@id": …}]`). `link` is the page's address (without the tags of a campaign):
+/// of a product's variants, the one whose offer links to it (Shopify's `?variant=…`, as an ad
+/// or a shared link opens a product page) gives the price and stock. A product with an offer but
+/// no id, sku or link of its own (as Next.js Commerce writes it) is named by `page`, the page's
+/// own address as a product's id, where one is given; two of them with different names are a
+/// listing too.
+///
+/// ```
+/// use shopcue::{capture::json_ld, json::parse};
+/// let ld = parse(r#"{"@type": "ProductGroup", "productGroupID": "7001", "hasVariant": [
+///   {"@type": "Product", "sku": "TEE-S", "offers": {"price": "25.00", "url": "https://shop.example/products/tee?variant=1"}},
+///   {"@type": "Product", "sku": "TEE-M", "offers": {"price": "27.00", "url": "https://shop.example/products/tee?variant=2"}}]}"#).unwrap();
+/// let price = |link: &str| json_ld(&ld, "", link).unwrap().get_path("items.0.price").and_then(|p| p.as_f64());
+/// assert_eq!(price("https://shop.example/products/tee"), Some(25.0));
+/// assert_eq!(price("https://shop.example/products/tee?variant=2&_pos=1"), Some(27.0));
+/// ```
+pub fn json_ld(doc: &Value, page: &str, link: &str) -> Option<Value> {
     // Each variant a group lists by reference, with the group.
     let mut listed: Vec<(&Value, &Value)> = Vec::new();
     visit(doc, 0, &mut |node| {
@@ -266,7 +279,7 @@ pub fn json_ld(doc: &Value, page: &str) -> Option<Value> {
             return;
         }
         let offered = offers_of(node).is_some();
-        let Some(p) = product(node, page) else { return };
+        let Some(p) = product(node, page, link) else { return };
         let group = group_of(node, &listed);
         match &found {
             Some((first, true, first_group)) => {
@@ -338,22 +351,27 @@ fn offers_of(node: &Value) -> Option<&Value> {
     node.get("offers").or_else(|| node.get("Offers"))
 }
 
-fn product(node: &Value, page: &str) -> Option<Value> {
+fn product(node: &Value, page: &str, link: &str) -> Option<Value> {
     let own_id = ["sku", "productID", "productGroupID", "gtin13", "gtin", "mpn", "@id"].iter().find_map(|k| text(node.get(k)));
-    // A variant that is not sold out is what a product page shows first (Shopify's themes: the
-    // selected or first available variant), so its price and stock are the product's.
+    // The variant the page's address selects (Shopify's `?variant=…`, as an ad's link opens
+    // it) is the one on the page; else a variant that is not sold out is what a product page
+    // shows first (Shopify's themes: the first available variant), so its price and stock are
+    // the product's.
+    let selected = |o: &&Value| on_page(o, link);
     let on_sale = |o: &&Value| stock(o) != Some(Value::Number(0.0));
     // A group's offers sit on its variants.
     let offers = offers_of(node).or_else(|| {
         let variants = node.get("hasVariant")?.as_array()?;
-        variants.iter().filter_map(offers_of).find(on_sale).or_else(|| offers_of(variants.first()?))
+        let offers = || variants.iter().filter_map(offers_of);
+        offers().find(selected).or_else(|| offers().find(on_sale)).or_else(|| offers_of(variants.first()?))
     });
     // One offer per variant (Shopify's themes): the one whose sku the product names (the
-    // variant on the page), else the first on sale, else the first.
+    // variant on the page), else the one the address selects, else the first on sale, else the
+    // first.
     let (first, offer) = match offers {
         Some(Value::Array(list)) => match list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == own_id) {
             Some(named) => (Some(named), Some(named)),
-            None => (list.first(), list.iter().find(on_sale).or_else(|| list.first())),
+            None => (list.first(), list.iter().find(selected).or_else(|| list.iter().find(on_sale)).or_else(|| list.first())),
         },
         other => (other, other),
     };
@@ -402,6 +420,17 @@ fn product(node: &Value, page: &str) -> Option<Value> {
         params.insert(0, ("currency".to_string(), Value::String(c)));
     }
     Some(Value::Object(params))
+}
+
+/// Whether `offer` links to the page at `link`: its URL's query is one of the page's
+/// parameters (`?variant=2` on `…/tee?variant=2&_pos=1`).
+fn on_page(offer: &Value, link: &str) -> bool {
+    use crate::text::{split, split_once};
+    fn query(url: &str) -> &str {
+        split_once(url, b'?').map_or("", |(_, q)| q)
+    }
+    let own = query(offer.get("url").and_then(Value::as_str).unwrap_or_default());
+    !own.is_empty() && split(query(link), b'&').any(|p| p == own)
 }
 
 /// The offer's current price in its `priceSpecification` (one or a list): the first with no
@@ -474,7 +503,7 @@ mod tests {
                          "inventoryLevel":{"@type":"QuantitativeValue","value":2}}}]}"#,
         )
         .unwrap();
-        let p = json_ld(&doc, "").unwrap();
+        let p = json_ld(&doc, "", "").unwrap();
         assert_eq!(get(&p, "currency").and_then(Value::as_str), Some("JPY"));
         let item = get(&p, "items.0").unwrap();
         assert_eq!(item.get("item_id").and_then(Value::as_str), Some("LS-01"));
@@ -487,7 +516,7 @@ mod tests {
         let offer_url =
             parse(r#"{"@type":"Product","sku":"U1","offers":{"@type":"Offer","price":100,"url":"https://shop.example/p/u1"}}"#)
                 .unwrap();
-        let item = get(&json_ld(&offer_url, "").unwrap(), "items.0").cloned().unwrap();
+        let item = get(&json_ld(&offer_url, "", "").unwrap(), "items.0").cloned().unwrap();
         assert_eq!(item.get("url").and_then(Value::as_str), Some("https://shop.example/p/u1"), "Offer.url");
 
         let list = parse(
@@ -495,7 +524,7 @@ mod tests {
                "priceCurrency":"JPY","availability":"http://schema.org/OutOfStock"}]}]"#,
         )
         .unwrap();
-        let item = get(&json_ld(&list, "").unwrap(), "items.0").cloned().unwrap();
+        let item = get(&json_ld(&list, "", "").unwrap(), "items.0").cloned().unwrap();
         assert_eq!(
             (item.get("price").and_then(Value::as_f64), item.get("stock").and_then(Value::as_f64)),
             (Some(980.0), Some(0.0))
@@ -506,7 +535,7 @@ mod tests {
                "offers":{"price":1980,"priceCurrency":"JPY","availability":"https://schema.org/InStock"}}]}"#,
         )
         .unwrap();
-        let item = get(&json_ld(&group, "").unwrap(), "items.0").cloned().unwrap();
+        let item = get(&json_ld(&group, "", "").unwrap(), "items.0").cloned().unwrap();
         assert_eq!(item.get("item_id").and_then(Value::as_str), Some("G1"));
         assert_eq!(item.get("price").and_then(Value::as_f64), Some(1980.0));
         assert_eq!(item.get("stock"), None, "InStock says nothing about how many");
@@ -517,13 +546,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            get(&json_ld(&page, "").unwrap(), "items.0.item_id").and_then(Value::as_str),
+            get(&json_ld(&page, "", "").unwrap(), "items.0.item_id").and_then(Value::as_str),
             Some("M1"),
             "a page's mainEntity"
         );
 
-        assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap(), ""), None);
-        assert_eq!(json_ld(&parse(r#"{"@type":"Organization","name":"Shop"}"#).unwrap(), ""), None);
+        assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap(), "", ""), None);
+        assert_eq!(json_ld(&parse(r#"{"@type":"Organization","name":"Shop"}"#).unwrap(), "", ""), None);
     }
 
     /// Shopify's themes: one offer per variant, each with its sku and availability; the product
@@ -533,7 +562,7 @@ mod tests {
         let offers = r#""offers":[
             {"@type":"Offer","sku":"TEE-S","availability":"http://schema.org/InStock","price":"25.00","priceCurrency":"USD","url":"https://shop.example/products/tee?variant=1"},
             {"@type":"Offer","sku":"TEE-M","availability":"http://schema.org/OutOfStock","price":"27.00","priceCurrency":"USD","url":"https://shop.example/products/tee?variant=2"}]"#;
-        let item = |json: &str| get(&json_ld(&parse(json).unwrap(), "").unwrap(), "items.0").cloned().unwrap();
+        let item = |json: &str| get(&json_ld(&parse(json).unwrap(), "", "").unwrap(), "items.0").cloned().unwrap();
         let named = item(&format!(r#"{{"@type":"Product","name":"Tee","sku":"TEE-M",{offers}}}"#));
         assert_eq!(named.get("item_id").and_then(Value::as_str), Some("TEE-M"));
         assert_eq!(
@@ -544,6 +573,25 @@ mod tests {
         let no_sku = item(&format!(r#"{{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",{offers}}}"#));
         assert_eq!(no_sku.get("item_id").and_then(Value::as_str), Some("TEE-S"), "the first offer's sku");
         assert_eq!(no_sku.get("price").and_then(Value::as_f64), Some(25.0));
+        // Opened at a variant's address (an ad's link): that variant's price and stock, the
+        // product's id.
+        let doc = parse(&format!(r#"{{"@type":"Product","name":"Tee",{offers}}}"#)).unwrap();
+        let at = |link: &str| {
+            let v = get(&json_ld(&doc, "", link).unwrap(), "items.0").cloned().unwrap();
+            (v.get("item_id").cloned(), v.get("price").cloned(), v.get("stock").cloned())
+        };
+        assert_eq!(
+            at("https://shop.example/products/tee?variant=2"),
+            (Some("TEE-S".into()), Some(27.0.into()), Some(0.0.into()))
+        );
+        assert_eq!(at("https://shop.example/products/tee?_pos=1&variant=2"), at("https://shop.example/products/tee?variant=2"));
+        for other in [
+            "https://shop.example/products/tee",
+            "https://shop.example/products/tee?variant=22",
+            "https://shop.example/products/tee?",
+        ] {
+            assert_eq!(at(other), (Some("TEE-S".into()), Some(25.0.into()), None), "{other}");
+        }
         let no_skus = item(
             r#"{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",
                 "offers":[{"@type":"Offer","price":"25.00","priceCurrency":"USD"}]}"#,
@@ -585,7 +633,7 @@ mod tests {
     #[test]
     fn several_products_with_offers_are_a_listing_not_a_view() {
         let id = |json: &str| {
-            json_ld(&parse(json).unwrap(), "").and_then(|p| p.get_path("items.0.item_id")?.as_str().map(String::from))
+            json_ld(&parse(json).unwrap(), "", "").and_then(|p| p.get_path("items.0.item_id")?.as_str().map(String::from))
         };
         let card = |sku: &str| format!(r#"{{"@type":"Product","sku":"{sku}","offers":{{"price":10}}}}"#);
         assert_eq!(id(&format!(r#"{{"@graph":[{},{}]}}"#, card("A"), card("B"))), None, "a listing in one @graph");
@@ -624,17 +672,17 @@ mod tests {
         };
         let page = "https://shop.example/product/acme-shirt";
         let one = parse(&product("Acme Shirt")).unwrap();
-        let p = json_ld(&one, page).unwrap();
+        let p = json_ld(&one, page, "").unwrap();
         assert_eq!(p.at_path("items.0.item_id").as_str(), Some(page));
         assert_eq!(p.at_path("items.0.price").as_f64(), Some(20.0));
-        assert_eq!(json_ld(&one, ""), None, "no page given: no id");
+        assert_eq!(json_ld(&one, "", ""), None, "no page given: no id");
         // The same product twice (a second script) is one; two products are a listing's cards.
         let twice = parse(&format!("[{},{}]", product("Acme Shirt"), product("Acme Shirt"))).unwrap();
-        assert_eq!(json_ld(&twice, page).unwrap().at_path("items.0.item_id").as_str(), Some(page));
+        assert_eq!(json_ld(&twice, page, "").unwrap().at_path("items.0.item_id").as_str(), Some(page));
         let two = parse(&format!("[{},{}]", product("Acme Shirt"), product("Acme Cap"))).unwrap();
-        assert_eq!(json_ld(&two, page), None);
+        assert_eq!(json_ld(&two, page, ""), None);
         // Without an offer it is not sold here (a review's product): no view.
-        assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap(), page), None);
+        assert_eq!(json_ld(&parse(r#"{"@type":"Product","name":"no id"}"#).unwrap(), page, ""), None);
     }
 
     /// Wix Stores capitalises `Offers` and `Availability`, and gives images as `ImageObject`s
@@ -649,7 +697,7 @@ mod tests {
               "price":"4800","Availability":"https://schema.org/OutOfStock","seller":{"@type":"Organization","name":"Kinari"}}}"#,
         )
         .unwrap();
-        let p = json_ld(&wix, "").unwrap();
+        let p = json_ld(&wix, "", "").unwrap();
         let item = get(&p, "items.0").unwrap();
         let field = |k: &str| item.get(k).map(|v| v.as_str().map_or_else(|| v.to_json(), str::to_string));
         assert_eq!(field("price").as_deref(), Some("4800"));
@@ -667,7 +715,7 @@ mod tests {
                 r#"{{"@type":"Product","sku":"A","offers":{{"@type":"Offer","price":"10","inventoryLevel":{level},
                 "availability":"https://schema.org/InStock"}}}}"#
             );
-            get(&json_ld(&parse(&json).unwrap(), "").unwrap(), "items.0.stock").and_then(Value::as_f64)
+            get(&json_ld(&parse(&json).unwrap(), "", "").unwrap(), "items.0.stock").and_then(Value::as_f64)
         };
         // Microdata gives every value as text: <meta itemprop="value" content="3">.
         assert_eq!(stock(r#"{"@type":"QuantitativeValue","value":"3"}"#), Some(3.0));
@@ -686,7 +734,7 @@ mod tests {
     fn prices_only_in_a_price_specification_are_read() {
         let price_of = |offer: &str| {
             let json = format!(r#"{{"@type":"Product","sku":"W-1","offers":[{offer}]}}"#);
-            let p = json_ld(&parse(&json).unwrap(), "").unwrap();
+            let p = json_ld(&parse(&json).unwrap(), "", "").unwrap();
             let item = get(&p, "items.0").unwrap();
             let price = item.get("price").map(|v| crate::event::parse_amount(v).unwrap());
             (price, get(&p, "currency").and_then(Value::as_str).map(str::to_string))

@@ -728,7 +728,7 @@ impl Runtime {
                 Some(params) => ("add_to_cart".to_string(), params),
                 None => return Ok(false),
             },
-            Source::JsonLd => match crate::capture::json_ld(v, self.page_id()) {
+            Source::JsonLd => match crate::capture::json_ld(v, self.page_id(), &self.page_link) {
                 Some(params) => ("view_item".to_string(), params),
                 None => return Ok(false),
             },

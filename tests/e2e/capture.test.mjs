@@ -498,6 +498,11 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
   // Its first variant is sold out: the first on sale is what the page shows, and what is read.
   assert.deepEqual([bare.profile.items[id].item.price, bare.profile.items[id].item.stock], [5280, 2]);
   assert.deepEqual(await bare.viewed(), [`${id}:1`]);
+  // Opened at the sold-out variant's address (as an ad or a shared link opens it): that variant
+  // is on the page, and read; the product keeps its id.
+  const chosen = await visit('capture-shopify.html?nosku&variant=1', itemsOnceConfigured);
+  assert.deepEqual(Object.keys(chosen.profile.items), [id]);
+  assert.deepEqual([chosen.profile.items[id].item.price, chosen.profile.items[id].item.stock], [4980, 0]);
 });
 
 test('JSON-LD on a listing that marks up each card is no view; a review app\'s Product beside the product\'s is passed over; a group\'s variants are the product; a card added later is no view', async () => {
