@@ -137,6 +137,7 @@ fn every_preset() -> Value {
         ("version", 1.0.into()),
         ("site", "s".into()),
         ("links", object([("cart", "/cart".into())])),
+        ("thresholds", object([("free_shipping", 5000.0.into())])),
         ("stores", Value::Array(vec![store("shibuya", 35.659, 139.7), store("umeda", 34.7, 135.49)])),
         ("scenarios", Value::Array(scenarios)),
     ])

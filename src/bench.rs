@@ -32,7 +32,7 @@ pub fn config_text() -> String {
         i += 1;
     }
     format!(
-        r#"{{"version":1,"site":"bench","links":{{"cart":"/cart"}},"caps":{{"per_page":3}},
+        r#"{{"version":1,"site":"bench","links":{{"cart":"/cart"}},"thresholds":{{"free_shipping":5000}},"caps":{{"per_page":3}},
             "stores":[{{"id":"s1","name":"S1","lat":35.66,"lon":139.70,"pickup":true}},{{"id":"s2","name":"S2","lat":35.69,"lon":139.70}}],
             "scenarios":[{}]}}"#,
         scenarios.join(",")

@@ -18,7 +18,8 @@
 //! ```text
 //! {"version": 1, "runtime": 3, "site": "…",
 //!  "config": [locale, currency, timezone, low_stock, price_drop_pct, links, caps, holdout,
-//!             stores, saved_groups, capture, feed, theme, banner_top_below, labels, scenarios]}
+//!             stores, saved_groups, capture, feed, theme, banner_top_below, labels, scenarios,
+//!             free_shipping?]}
 //!
 //! scenario   [id, priority, group, [on, paths, delay_ms], audience, subject, schedule, caps,
 //!             holdout, [message, variants, params]]
@@ -179,6 +180,9 @@ fn config(v: &Value, page: &PageFormat, bad: &Cell<bool>) -> Config {
             Labels { close: t.string(), notice: t.string(), choose_store: t.string(), use_store: t.string(), locate: t.string() }
         },
         scenarios: c.fields().values.map(|s| scenario(s, &lang, bad)).collect(),
+        // Last, and only where the config gives it: a config without one reads as before it
+        // was added, by this release and by earlier ones.
+        free_shipping: c.values.next().and_then(Value::as_f64),
     }
 }
 
@@ -401,7 +405,7 @@ pub fn write(base: &Config, langs: &[(String, Config)]) -> Value {
             write_scenario(s, texts)
         })
         .collect();
-    let config = vec![
+    let mut config = vec![
         c.format.locale.as_str().into(),
         c.format.currency.as_str().into(),
         c.timezone.as_str().into(),
@@ -428,6 +432,7 @@ pub fn write(base: &Config, langs: &[(String, Config)]) -> Value {
         labels,
         list(scenarios),
     ];
+    config.extend(c.free_shipping.map(Value::from));
     crate::json::object([
         ("version", crate::config::CONFIG_VERSION.into()),
         ("runtime", RUNTIME_FORMAT.into()),

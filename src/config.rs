@@ -161,6 +161,9 @@ pub struct Config {
     pub low_stock: f64,
     /// A price at least this fraction below the reference is a drop (`thresholds.price_drop_pct`, 0.01).
     pub price_drop_pct: f64,
+    /// The cart value from which the store ships for free (`thresholds.free_shipping`), if it
+    /// does: `visitor.free_shipping_remaining` is what the cart still lacks.
+    pub free_shipping: Option<f64>,
     /// Site links used by messages (`{{links.cart}}`).
     pub links: Value,
     /// Global caps (all scenarios together).
@@ -550,11 +553,12 @@ impl Config {
                 .concat()
             ));
         }
-        let (mut low_stock, mut price_drop_pct) = (3.0, 0.01);
+        let (mut low_stock, mut price_drop_pct, mut free_shipping) = (3.0, 0.01, None);
         if let Some(t) = v.get("thresholds") {
-            check_keys(t.as_object().unwrap_or(&[]), "$.thresholds", &["low_stock", "price_drop_pct"], &mut p);
+            check_keys(t.as_object().unwrap_or(&[]), "$.thresholds", &["low_stock", "price_drop_pct", "free_shipping"], &mut p);
             low_stock = number(t, "low_stock", "$.thresholds", 1.0, 1e9, &mut p).unwrap_or(low_stock);
             price_drop_pct = number(t, "price_drop_pct", "$.thresholds", 0.0, 1.0, &mut p).unwrap_or(price_drop_pct);
+            free_shipping = number(t, "free_shipping", "$.thresholds", 0.0, 1e9, &mut p);
         }
         let links = v.get("links").cloned().unwrap_or(Value::Object(Vec::new()));
         if !links.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_str().is_some())) {
@@ -652,7 +656,13 @@ impl Config {
         if banner_top_below.as_ref().is_some_and(|s| s.trim().is_empty() || s.len() > 200) {
             p.push(crate::problem!("$.banner_top_below", "must be a CSS selector of 1 to 200 characters, such as \"header\""));
         }
-        let cx = ScenarioCx { presets: &presets, lang: &lang, holdout, links: &links };
+        let cx = ScenarioCx {
+            presets: &presets,
+            lang: &lang,
+            holdout,
+            links: &links,
+            free_shipping: v.at_path("thresholds.free_shipping") != &Value::Null,
+        };
         let mut scenarios: Vec<Scenario> = Vec::new();
         /// A scenario's id as written: its own, else its preset's name.
         fn id(s: &Value) -> Option<&str> {
@@ -690,6 +700,7 @@ impl Config {
             timezone,
             low_stock,
             price_drop_pct,
+            free_shipping,
             links,
             caps,
             holdout,
@@ -1027,6 +1038,9 @@ struct ScenarioCx<'a> {
     holdout: f64,
     /// The config's `links`: a template may name only those it gives.
     links: &'a Value,
+    /// Whether the config gives `thresholds.free_shipping`, which
+    /// `visitor.free_shipping_remaining` needs (one it gives wrong is a problem of its own).
+    free_shipping: bool,
 }
 
 #[cfg(feature = "compiler")]
@@ -1083,6 +1097,13 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
         p.push(crate::problem!(member(path, "paused"), "must be true or false"));
     }
     let s = expand_scenario(raw, cx.presets, path, p)?;
+    if !cx.free_shipping && crate::text::find(&s.to_json(), "visitor.free_shipping_remaining").is_some() {
+        // Absent, it holds no number: the scenario would never show (a free_shipping preset).
+        p.push(crate::problem!(
+            path,
+            "uses visitor.free_shipping_remaining, which needs \"thresholds\": {\"free_shipping\": …}, the cart value from which the store ships for free"
+        ));
+    }
     let id = optional_string(&s, "id", path, p).unwrap_or_else(|| {
         p.push(crate::problem!(member(path, "id"), "is required when no preset is given"));
         String::new()
@@ -1607,6 +1628,44 @@ mod tests {
         );
         let paths: Vec<String> = refused(&config("{}")).into_iter().map(|(path, _)| path).collect();
         assert_eq!(paths, ["$.scenarios[0].message.cta.url", "$.scenarios[1].message.body"]);
+    }
+
+    /// `visitor.free_shipping_remaining` holds a number only where the config says from which
+    /// cart value shipping is free: a scenario that uses it without would never show. The
+    /// threshold survives compiling, and a runtime config compiled before it existed reads
+    /// without one.
+    #[test]
+    fn free_shipping_needs_its_threshold() {
+        let config = |thresholds: &str| {
+            [
+                r#"{"version":1,"site":"s","links":{"cart":"/cart"},"thresholds":{"#,
+                thresholds,
+                r#"},"scenarios":[{"preset":"free_shipping_nudge"},
+                  {"id":"own","audience":{"visitor.free_shipping_remaining":{"$lte":500}},"message":{"title":"t"}},
+                  {"id":"other","message":{"title":"{{visitor.cart_value|currency}}"}}]}"#,
+            ]
+            .concat()
+        };
+        let why = r#"uses visitor.free_shipping_remaining, which needs "thresholds": {"free_shipping": …}, the cart value from which the store ships for free"#;
+        assert_eq!(
+            refused(&config(r#""low_stock":2"#)),
+            [("$.scenarios[0]".to_string(), why.to_string()), ("$.scenarios[1]".to_string(), why.to_string())]
+        );
+        assert_eq!(
+            refused(&config(r#""free_shipping":"5000""#)),
+            [(
+                "$.thresholds.free_shipping".to_string(),
+                "must be a number from 0 to 1000000000 (write 5000 without quotes)".to_string()
+            )]
+        );
+        let runtime = compile(&parse(&config(r#""free_shipping":5000"#)).unwrap()).unwrap();
+        let read = |v: &Value| crate::compiled::read(v, &PageFormat::default()).unwrap().free_shipping;
+        assert_eq!(read(&runtime), Some(5000.0));
+        let mut positions = runtime.get("config").and_then(Value::as_array).unwrap().to_vec();
+        positions.pop();
+        let mut before = runtime.clone();
+        before.set("config", Value::Array(positions));
+        assert_eq!(read(&before), None);
     }
 
     /// The site's links serve every page: one relative to a page's folder would lead somewhere

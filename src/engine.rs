@@ -609,6 +609,7 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
     let birthday_month =
         traits.get("birthday").and_then(Value::as_str).and_then(|b| crate::text::digits(b.get(..2)?)).map(|m| m as u32);
     let cart: Vec<&ItemState> = profile.cart().collect();
+    let cart_value = cart.iter().map(|s| s.item.price.unwrap_or(0.0) * s.cart_qty).sum::<f64>();
     let strings = |it: &mut dyn Iterator<Item = Option<String>>| {
         let mut out: Vec<Value> = Vec::new();
         for s in it.flatten() {
@@ -646,7 +647,8 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
                 ("segments", traits.get("segments").cloned().unwrap_or(Value::Array(Vec::new()))),
                 ("subscription", traits.get("subscription").and_then(Value::as_bool).unwrap_or(false).into()),
                 ("cart_size", (cart.len() as u32).into()),
-                ("cart_value", cart.iter().map(|s| s.item.price.unwrap_or(0.0) * s.cart_qty).sum::<f64>().into()),
+                ("cart_value", cart_value.into()),
+                ("free_shipping_remaining", config.free_shipping.map(|t| (t - cart_value).max(0.0)).into()),
                 ("cart_categories", strings(&mut cart.iter().map(|s| s.item.category.clone()))),
                 ("purchased_categories", strings(&mut purchased().map(|s| s.item.category.clone()))),
                 ("purchased_ids", strings(&mut purchased().map(|s| Some(s.item.id.clone())))),

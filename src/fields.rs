@@ -157,6 +157,7 @@ const NUMBERS: &[&str] = &[
     "visitor.days_since_last_purchase",
     "visitor.cart_size",
     "visitor.cart_value",
+    "visitor.free_shipping_remaining",
     "visitor.page_views_7d",
     "visitor.minutes_since_cart_add",
     "visitor.coupon_count",

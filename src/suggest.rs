@@ -99,6 +99,7 @@ visits visit_count session_count|sessions
 logged_in is_member|member
 cart_count cart_items cart_quantity|cart_size
 cart_total cart_amount cart_subtotal|cart_value
+free_shipping_gap amount_to_free_shipping remaining_for_free_shipping free_shipping_left|free_shipping_remaining
 money price format_money|currency
 round integer int|number
 percentage pct|percent

@@ -30,6 +30,7 @@ pub const VISITOR_FIELDS: &[&str] = &[
     "subscription",
     "cart_size",
     "cart_value",
+    "free_shipping_remaining",
     "cart_categories",
     "purchased_categories",
     "purchased_ids",

@@ -16,7 +16,7 @@ fn all_presets() -> Value {
     let scenarios: Vec<String> =
         presets.as_object().unwrap().iter().map(|(name, _)| format!(r#"{{"preset":"{name}"}}"#)).collect();
     parse(&format!(
-        r#"{{"version":1,"site":"s","links":{{"cart":"/cart"}},"stores":[{{"id":"a","name":"A","lat":35.6,"lon":139.7,"pickup":true}}],"scenarios":[{}]}}"#,
+        r#"{{"version":1,"site":"s","links":{{"cart":"/cart"}},"thresholds":{{"free_shipping":5000}},"stores":[{{"id":"a","name":"A","lat":35.6,"lon":139.7,"pickup":true}}],"scenarios":[{}]}}"#,
         scenarios.join(",")
     ))
     .unwrap()
@@ -184,14 +184,19 @@ fn a_damaged_runtime_config_is_refused_whole_and_never_panics() {
     // Turning any of its arrays into a string is always refused; cutting a list short mostly
     // is not (fewer scenarios, conditions or parts are still a runtime config).
     assert!(refused >= paths.len(), "refused {refused}, read {read_ok}");
-    // The config's own fields cut short: refused.
-    let mut short = runtime.clone();
-    if let Value::Object(m) = &mut short {
-        if let Some((_, Value::Array(fields))) = m.iter_mut().find(|(k, _)| k == "config") {
-            fields.truncate(fields.len() - 1);
+    // The config's own fields cut short: refused, but for the last, the free-shipping
+    // threshold, which configs without one (and those compiled before it) leave out.
+    let cut = |n: usize| {
+        let mut short = runtime.clone();
+        if let Value::Object(m) = &mut short {
+            if let Some((_, Value::Array(fields))) = m.iter_mut().find(|(k, _)| k == "config") {
+                fields.truncate(fields.len() - n);
+            }
         }
-    }
-    assert!(read(&short).is_err());
+        read(&short).map(|c| c.free_shipping)
+    };
+    assert_eq!((read(&runtime).unwrap().free_shipping, cut(1).unwrap()), (Some(5000.0), None));
+    assert!(cut(2).is_err());
 }
 
 #[test]

@@ -225,6 +225,17 @@ fn cases() -> Vec<Case> {
             why_not: "audience",
         },
         Case {
+            preset: "free_shipping_nudge",
+            config: r#""thresholds":{"free_shipping":5000}"#,
+            fires: |w| {
+                w.item("add_to_cart", r#"{"item_id":"a","item_name":"Tee","price":2100,"quantity":2}"#, 0.01);
+            },
+            silent: |w| {
+                w.item("add_to_cart", r#"{"item_id":"a","item_name":"Tee","price":2500,"quantity":2}"#, 0.01);
+            },
+            why_not: "audience",
+        },
+        Case {
             preset: "browse_abandonment",
             config: "",
             fires: |w| {
@@ -516,6 +527,25 @@ fn every_preset_fires_for_the_right_shopper_and_only_for_them() {
         }
     }
     println!("{}", report.join("\n"));
+}
+
+/// What the cart lacks, in the store's currency; nothing once it is reached.
+#[test]
+fn the_free_shipping_nudge_says_what_the_cart_lacks() {
+    let config = config_for("free_shipping_nudge", r#""thresholds":{"free_shipping":5000}"#, "ja-JP");
+    let mut w = World::new();
+    w.item("add_to_cart", r#"{"item_id":"a","item_name":"Tee","price":2100,"quantity":2}"#, 0.01);
+    let out = decide(&config, &w.profile, &w.page, &w.env);
+    assert_eq!(out.shown[0].title, "あと¥800で送料無料");
+    assert_eq!(out.shown[0].body.as_deref(), Some("ただいまのカート合計は¥4,200です。"));
+    let en = Config::parse(
+        r#"{"version":1,"site":"t","locale":"en-US","currency":"USD","links":{"cart":"/cart"},"thresholds":{"free_shipping":50},
+            "scenarios":[{"preset":"free_shipping_nudge"}]}"#,
+    )
+    .unwrap();
+    let mut w = World::new();
+    w.item("add_to_cart", r#"{"item_id":"a","item_name":"Tee","price":37.9}"#, 0.01);
+    assert_eq!(decide(&en, &w.profile, &w.page, &w.env).shown[0].title, "Add $12.10 more for free shipping");
 }
 
 #[test]

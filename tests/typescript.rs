@@ -115,7 +115,8 @@ export interface Config {{
   currency?: string;
   locale?: string;
   timezone?: string;
-  thresholds?: {{ low_stock?: number; price_drop_pct?: number }};
+  /** `free_shipping`: the cart value from which the store ships for free (`visitor.free_shipping_remaining`). */
+  thresholds?: {{ low_stock?: number; price_drop_pct?: number; free_shipping?: number }};
   /** The site's pages its messages link to, by name (`{{{{links.cart}}}}`): from the site's root (`/cart`) or in full. */
   links?: Record<string, string>;
   caps?: Record<string, number>;

@@ -18,7 +18,7 @@ export type Placement = 'banner-top' | 'banner-bottom' | 'toast' | 'modal' | 'in
 /** A placement as written in a config: `inline` takes the CSS selector the badge follows. */
 export type PlacementSetting = Exclude<Placement, 'inline'> | `inline:${string}`;
 /** Scenario presets from the store playbooks (`{"preset": "…"}` in a config). */
-export type PresetId = 'back_in_stock' | 'birthday_coupon' | 'browse_abandonment' | 'browse_low_stock' | 'browse_price_drop' | 'cart_abandonment' | 'cart_low_stock' | 'cart_price_drop' | 'churn_prevention' | 'consumable_reorder' | 'coupon_reminder' | 'cross_sell_nice' | 'cross_sell_required' | 'dormant_revival' | 'f2_conversion' | 'f3_conversion' | 'favorite_brand_new_arrival' | 'favorite_brand_price_drop' | 'favorite_low_stock' | 'favorite_price_drop' | 'nearest_store_pickup' | 'page_low_stock' | 'point_expiry' | 'recent_recommendations' | 'replacement' | 'restock_wait_alternatives' | 'sample_to_main' | 'secret_coupon' | 'store_consultation' | 'store_visit_bonus' | 'subscription_upsell' | 'warranty_upsell';
+export type PresetId = 'back_in_stock' | 'birthday_coupon' | 'browse_abandonment' | 'browse_low_stock' | 'browse_price_drop' | 'cart_abandonment' | 'cart_low_stock' | 'cart_price_drop' | 'churn_prevention' | 'consumable_reorder' | 'coupon_reminder' | 'cross_sell_nice' | 'cross_sell_required' | 'dormant_revival' | 'f2_conversion' | 'f3_conversion' | 'favorite_brand_new_arrival' | 'favorite_brand_price_drop' | 'favorite_low_stock' | 'favorite_price_drop' | 'free_shipping_nudge' | 'nearest_store_pickup' | 'page_low_stock' | 'point_expiry' | 'recent_recommendations' | 'replacement' | 'restock_wait_alternatives' | 'sample_to_main' | 'secret_coupon' | 'store_consultation' | 'store_visit_bonus' | 'subscription_upsell' | 'warranty_upsell';
 
 /** A price: a number, or a string such as "¥1,980", "1,980", "1.980,00 €". */
 export type Amount = number | string;
@@ -86,7 +86,8 @@ export interface Config {
   currency?: string;
   locale?: string;
   timezone?: string;
-  thresholds?: { low_stock?: number; price_drop_pct?: number };
+  /** `free_shipping`: the cart value from which the store ships for free (`visitor.free_shipping_remaining`). */
+  thresholds?: { low_stock?: number; price_drop_pct?: number; free_shipping?: number };
   /** The site's pages its messages link to, by name (`{{links.cart}}`): from the site's root (`/cart`) or in full. */
   links?: Record<string, string>;
   caps?: Record<string, number>;

@@ -81,6 +81,34 @@ test('debug: true prints one console group per decision, with each scenario and 
   await context.close();
 });
 
+test('a free-shipping nudge: published with its threshold, it says what the cart lacks until the cart reaches it', async () => {
+  const put = (config) => fetch(`${collector.url}/api/sites/fs-shop/config`, { method: 'PUT', body: JSON.stringify(config) });
+  const config = { version: 1, site: 'fs-shop', locale: 'ja-JP', currency: 'JPY', links: { cart: '/cart.html' },
+    scenarios: [{ preset: 'free_shipping_nudge' }] };
+  // Without the threshold it could never show: refused at its path, nothing published.
+  const refused = await put(config);
+  assert.equal(refused.status, 422);
+  const body = await refused.json();
+  assert.deepEqual(body.problems.map((p) => p.path), ['$.scenarios[0]']);
+  assert.match(body.problems[0].message, /needs "thresholds": \{"free_shipping"/);
+  assert.equal((await put({ ...config, thresholds: { free_shipping: 5000 } })).status, 201);
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/fixtures/free-shipping.html?price=2100&qty=2`);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(m.scenario, 'free_shipping_nudge');
+  assert.match(m.title, /^あと[¥￥]800で送料無料$/);
+  // One more item reaches it: nothing more to say.
+  await page.goto(`${collector.url}/fixtures/free-shipping.html?price=900`);
+  const why = await eventually(() => page.evaluate(() => {
+    const s = window.shopcue('explain')?.scenarios?.find((x) => x.scenario_id === 'free_shipping_nudge');
+    return s && s.reason;
+  }), 5000, 'the scenario explained');
+  assert.equal(why, 'audience');
+  assert.deepEqual(await waitForMessages(page, (ms) => ms.length === 0), []);
+  await context.close();
+});
+
 test('the dashboard warns of a scenario whose shoppers are not split as the live config says', async () => {
   // A config holding out 10 %, live since ten days ago; then 400 of 1,600 shoppers exposed as holdout.
   const config = { version: 1, site: 'srm-shop', holdout: 0.1,

@@ -46,28 +46,30 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   // a rendered preview.
   await page.getByRole('tab', { name: 'Gallery' }).click();
   const cards = await page.locator('#gallery [data-preset]').count();
-  assert.equal(cards, 32, 'all 32 presets');
-  assert.equal(await page.locator('#gallery [data-preset] p.what[lang=ja]').count(), 32, 'each says what it does');
-  assert.equal(await page.locator('#gallery [data-preset] p.what:not([lang])').count(), 32);
+  assert.equal(cards, 33, 'all 33 presets');
+  assert.equal(await page.locator('#gallery [data-preset] p.what[lang=ja]').count(), 33, 'each says what it does');
+  assert.equal(await page.locator('#gallery [data-preset] p.what:not([lang])').count(), 33);
   const card = page.locator('#gallery [data-preset="page_low_stock"]');
   assert.match(await card.textContent(), /在庫僅か \(EC\)/);
   assert.match(await card.locator('.msg[lang=en]').textContent(), /Only 2 left: Linen shirt/, 'preview with a sample item');
+  // What a sample cart lacks for free shipping, in the store's currency.
+  assert.match(await page.locator('#gallery [data-preset="free_shipping_nudge"] .msg[lang=ja]').textContent(), /あと[¥￥]2,200で送料無料/);
   // Finding presets by what they say: every word typed, in any case, in either language.
-  assert.equal(await page.textContent('#gallery-count'), '32 presets');
+  assert.equal(await page.textContent('#gallery-count'), '33 presets');
   for (const words of ['price_drop', 'クーポン', 'CART stock']) {
     await page.fill('#gallery-find', words);
     const cards = await page.$$eval('#gallery [data-preset]', (cs) => cs.map((c) => ({ id: c.dataset.preset, shown: !c.hidden && c.offsetHeight > 0, text: c.textContent.toLowerCase() })));
     const shown = cards.filter((c) => c.shown);
     const match = (c) => words.toLowerCase().split(' ').every((w) => c.text.includes(w));
-    assert.ok(shown.length > 0 && shown.length < 32, `${words}: ${shown.length}`);
+    assert.ok(shown.length > 0 && shown.length < 33, `${words}: ${shown.length}`);
     assert.deepEqual(cards.filter(match).map((c) => c.id), shown.map((c) => c.id), words);
-    assert.equal(await page.textContent('#gallery-count'), `${shown.length} of 32 presets`);
+    assert.equal(await page.textContent('#gallery-count'), `${shown.length} of 33 presets`);
   }
   await page.fill('#gallery-find', 'price_drop');
   assert.deepEqual((await page.$$eval('#gallery [data-preset]:not([hidden])', (cs) => cs.map((c) => c.dataset.preset))).filter((id) => id.includes('price_drop')).sort(),
     ['browse_price_drop', 'cart_price_drop', 'favorite_brand_price_drop', 'favorite_price_drop']);
   await page.fill('#gallery-find', '');
-  assert.equal(await page.locator('#gallery [data-preset]:visible').count(), 32);
+  assert.equal(await page.locator('#gallery [data-preset]:visible').count(), 33);
   await page.getByRole('button', { name: 'Add page_low_stock' }).click();
 
   // A draft, open in the form.
