@@ -398,6 +398,13 @@
         var b = ev.target.closest('button,input'), f = b && b.form;
         if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && b !== busy) held = cartForm(f);
       }));
+      // Exit intent (a mouse): the pointer leaves the window through its top, toward the tabs,
+      // the address bar or the close button; once a page view. Scenarios triggered on it may
+      // show now; nothing is stored or sent for it.
+      var exitAt;
+      doc.addEventListener('mouseout', guard(function (ev) {
+        if (!ev.relatedTarget && ev.clientY <= 0 && exitAt !== lastUrl) { exitAt = lastUrl; live('capture', 'exit'); }
+      }));
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
         // on its own or inside the view the app mounts (React, Vue, Turbo add a whole subtree).

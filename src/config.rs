@@ -1210,11 +1210,13 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
 /// own, is that close to one: a test checks.)
 #[cfg(feature = "compiler")]
 fn check_event_name(name: &str, path: &str, p: &mut Vec<Problem>) {
-    let known = crate::event::KNOWN_EVENTS;
+    // What the profile records, and `exit_intent`, which the loader reports (the pointer leaving
+    // the window through its top).
+    let known = [crate::event::KNOWN_EVENTS, &["exit_intent"]].concat();
     if known.contains(&name) {
         return;
     }
-    let hint = crate::suggest::hint(name, known);
+    let hint = crate::suggest::hint(name, &known);
     if !hint.is_empty() {
         let why =
             "\" is not an event Shopcue knows, and a site's own event must match it exactly: this scenario would never fire.";
@@ -1818,10 +1820,20 @@ mod tests {
             r#"{"version":1,"site":"s","scenarios":[
             {"id":"a","message":{"title":"t"},"trigger":{"on":["view_itme","add_to_cart","newsletter_signup","View_Item"]}},
             {"id":"b","message":{"title":"t"},"trigger":{"on":"purchse"}},
-            {"id":"c","message":{"title":"t"},"trigger":{"on":["view_cart","select_item","sign_up","quiz_done"]}}]}"#,
+            {"id":"c","message":{"title":"t"},"trigger":{"on":["view_cart","select_item","sign_up","quiz_done","exit_intent"]}},
+            {"id":"d","message":{"title":"t"},"trigger":{"on":"exit_itent"}}]}"#,
         );
         let paths: Vec<&str> = bad.iter().map(|(path, _)| path.as_str()).collect();
-        assert_eq!(paths, ["$.scenarios[0].trigger.on[0]", "$.scenarios[0].trigger.on[3]", "$.scenarios[1].trigger.on"]);
+        assert_eq!(
+            paths,
+            [
+                "$.scenarios[0].trigger.on[0]",
+                "$.scenarios[0].trigger.on[3]",
+                "$.scenarios[1].trigger.on",
+                "$.scenarios[3].trigger.on"
+            ]
+        );
+        assert!(bad[3].1.ends_with("Did you mean \"exit_intent\"?"), "{}", bad[3].1);
         assert!(bad[0].1.starts_with("\"view_itme\" is not an event Shopcue knows"), "{}", bad[0].1);
         assert!(bad[0].1.ends_with("this scenario would never fire. Did you mean \"view_item\"?"), "{}", bad[0].1);
         assert!(bad[1].1.ends_with("Did you mean \"view_item\"?"), "a name in other capitals: {}", bad[1].1);

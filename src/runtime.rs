@@ -549,9 +549,7 @@ impl Runtime {
         self.profile.touch(now, entropy);
         self.profile.apply(&event, now);
         self.profile_dirty = true;
-        if !self.page.events.iter().any(|e| e == name) {
-            self.page.events.push(name.to_string());
-        }
+        self.page_moment(name);
         self.enqueue(name, &event.params, now, entropy);
         // Kept to be applied again: to the stored profile once personalization is allowed
         // (page_log), or on top of another tab's newer profile (unsynced).
@@ -748,6 +746,29 @@ impl Runtime {
             self.page.cart_add = add;
         }
         recorded
+    }
+
+    /// Something that happened on this page (`name`, as scenarios' triggers name it), for the
+    /// next decision: what is recorded ([`Runtime::track`]), and `exit_intent` — the pointer
+    /// leaving the window through its top, which the loader reports and nothing records.
+    ///
+    /// ```
+    /// use shopcue::{config::compile, id::SeededEntropy, json::parse, runtime::Runtime};
+    /// let e = &mut SeededEntropy(1);
+    /// let (mut rt, _) = Runtime::new(None, None, 0, e);
+    /// rt.init(&parse(r#"{"site":"s","config":"/c.json"}"#).unwrap()).unwrap();
+    /// let raw = parse(r#"{"version":1,"site":"s","scenarios":[{"id":"stay","trigger":{"on":"exit_intent"},
+    ///   "message":{"placement":"modal","title":"Before you go"}}]}"#).unwrap();
+    /// rt.set_config(&compile(&raw).unwrap()).unwrap();
+    /// rt.page_view("https://shop.example/", 1, e);
+    /// assert!(rt.decide(2, e).is_empty());
+    /// rt.page_moment("exit_intent");
+    /// assert_eq!(rt.decide(3, e)[0].decision.scenario_id, "stay");
+    /// ```
+    pub fn page_moment(&mut self, name: &str) {
+        if !self.page.events.iter().any(|e| e == name) {
+            self.page.events.push(name.to_string());
+        }
     }
 
     /// `debug: true`: what the console is told of the events recorded since the last call — a

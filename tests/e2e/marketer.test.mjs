@@ -109,6 +109,31 @@ test('a free-shipping nudge: published with its threshold, it says what the cart
   await context.close();
 });
 
+test('exit intent: the pointer leaving the window through its top, not its side, shows a scenario triggered on it; nothing is sent for it', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/fixtures/exit-intent.html`);
+  const reason = () => page.evaluate(() => window.shopcue('explain')?.scenarios?.[0]?.reason);
+  assert.equal(await eventually(reason, 10_000, 'the raw config compiled'), 'not_triggered');
+  // Out through the side (toward another window): no exit intent.
+  await page.mouse.move(400, 300);
+  await page.mouse.move(2000, 300);
+  await page.waitForTimeout(300);
+  assert.deepEqual(await waitForMessages(page, (ms) => ms.length === 0), []);
+  assert.equal(await reason(), 'not_triggered');
+  // Out through the top, toward the tabs and the close button: the modal.
+  await page.mouse.move(400, 300);
+  await page.mouse.move(400, 5);
+  await page.mouse.move(400, -20);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.deepEqual([m.scenario, m.placement, m.title], ['stay', 'modal', 'お帰りの前に']);
+  const visitor = await page.evaluate(() => JSON.parse(localStorage.getItem('shopcue:exit-shop:profile')).visitor_id);
+  await eventually(() => collector.query(`SELECT 1 FROM events WHERE visitor_id = '${visitor}' AND name = 'shopcue_impression'`).length, 10_000, 'the impression received');
+  const names = collector.query(`SELECT DISTINCT name FROM events WHERE visitor_id = '${visitor}' ORDER BY name`).map((r) => r.name);
+  assert.ok(!names.includes('exit_intent'), names.join());
+  await context.close();
+});
+
 test('the dashboard warns of a scenario whose shoppers are not split as the live config says', async () => {
   // A config holding out 10 %, live since ten days ago; then 400 of 1,600 shoppers exposed as holdout.
   const config = { version: 1, site: 'srm-shop', holdout: 0.1,

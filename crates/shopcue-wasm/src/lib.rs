@@ -160,6 +160,10 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
                 }
                 Ok(JsValue::UNDEFINED)
             }
+            Some("exit") => {
+                s.rt.page_moment("exit_intent");
+                Ok(JsValue::UNDEFINED)
+            }
             source => s.rt.capture(source.unwrap_or_default(), arg(1), t, &mut BrowserEntropy).map(JsValue::from),
         }),
         // "Choose your store" in a site's own UI (`render: false`): the message for that store.
