@@ -7,6 +7,7 @@
  *
  *   shopcueIntl.offset('America/New_York', Date.now())   // -300 or -240 (minutes east of UTC)
  *   shopcueIntl.format('currency', 19.9, 'de-DE', 'EUR') // "19,90 €"
+ *   shopcueIntl.device()                                  // "mobile", "tablet" or "desktop"
  * Kinds of format: currency, number, percent, km, date (ms since the epoch, shown in UTC), days
  * (relative: -1 "yesterday", 1 "tomorrow"). */
 var shopcueIntl = {
@@ -32,6 +33,13 @@ var shopcueIntl = {
             km: { style: 'unit', unit: 'kilometer', minimumFractionDigits: 1, maximumFractionDigits: 1 }
           }[kind]).format(value);
       return typeof text === 'string' ? text : undefined;
+    } catch (e) { return undefined; }
+  },
+  // What the shopper browses on (page.device): desktop where the main pointer is fine (a mouse, a
+  // trackpad), else mobile on a screen under 600 CSS pixels each way, else tablet.
+  device: function () {
+    try {
+      return !matchMedia('(pointer: coarse)').matches ? 'desktop' : Math.min(screen.width, screen.height) < 600 ? 'mobile' : 'tablet';
     } catch (e) { return undefined; }
   }
 };

@@ -66,6 +66,9 @@ pub struct Env<'a> {
     pub locating: bool,
     /// Formats locales the core does not format itself (`Intl` in the browser).
     pub formatter: Option<&'a dyn Formatter>,
+    /// What the shopper browses on, as `page.device` gives it: `"mobile"`, `"tablet"` or
+    /// `"desktop"` (the shell tells); `""` where nobody did.
+    pub device: &'a str,
 }
 
 impl Env<'_> {
@@ -669,6 +672,7 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
                 ("url", page.url.as_str().into()),
                 ("path", page.path.as_str().into()),
                 ("type", if page.items.is_empty() { "other" } else { "product" }.into()),
+                ("device", env.device.into()),
                 ("item", page_item),
             ]),
         ),

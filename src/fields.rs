@@ -237,29 +237,47 @@ pub fn reads_as_number(text: &str) -> bool {
     crate::json::parse_number(text.trim()).is_some()
 }
 
+/// Fields that hold one of a few texts.
+const ONE_OF: &[(&str, &[&str])] = &[
+    ("page.device", &["mobile", "tablet", "desktop"]),
+    ("page.type", &["product", "other"]),
+    ("time.weekday", &crate::time::WEEKDAYS),
+];
+
 /// A value a field of numbers or of true/false can never equal or be compared with, in
 /// GrowthBook's semantics (which read `"3"` as 3 and `"true"` as true): `{"visitor.cart_size":
 /// {"$gte": "soon"}}` or `{"visitor.member": "yes"}` would quietly never hold. Checked in a
-/// literal and in `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in` and `$nin`.
+/// literal and in `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in` and `$nin`. So is a text
+/// that a field of a few texts ([`ONE_OF`]) never equals, in a literal and in `$eq`, `$ne`, `$in`
+/// and `$nin`: `{"page.device": "phone"}`.
 fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut Vec<Problem>) {
     let name = match scope {
         Scope::Audience => field.strip_prefix("page.item.").unwrap_or(field),
         _ => field,
     };
     let (numbers, flags) = (NUMBERS.contains(&name), FLAGS.contains(&name));
+    let texts = ONE_OF.iter().find(|(f, _)| *f == name).map(|(_, texts)| *texts);
     if LISTS.contains(&name) {
         return check_list_operands(field, value, path, p);
     }
-    let never = |v: &Value| match v {
+    let never = |v: &Value, ordered: bool| match v {
         Value::String(t) if numbers => !reads_as_number(t),
         Value::String(t) if flags => !matches!(t.as_str(), "true" | "false"),
+        Value::String(t) => !ordered && texts.is_some_and(|texts| !texts.contains(&t.as_str())),
         Value::Array(_) | Value::Object(_) => numbers || flags,
         _ => false,
     };
-    let mut flag = |v: &Value, at: String| {
-        if never(v) {
-            let kind = if numbers { " holds a number: " } else { " holds true or false: " };
-            p.push(crate::problem!(at, [field, kind, &v.to_json(), " never equals or compares with it"].concat()));
+    let mut flag = |v: &Value, at: String, ordered: bool| {
+        if never(v, ordered) {
+            let kind = match texts {
+                _ if numbers => " holds a number: ".to_string(),
+                _ if flags => " holds true or false: ".to_string(),
+                Some(texts) => [" holds one of \"", &crate::text::join(texts, "\", \""), "\": "].concat(),
+                None => String::new(),
+            };
+            let hint = v.as_str().and_then(|t| crate::suggest::closest(t, texts.unwrap_or_default()));
+            let hint = hint.map_or(String::new(), |h| [". Did you mean \"", h, "\"?"].concat());
+            p.push(crate::problem!(at, [field, &kind, &v.to_json(), " never equals or compares with it", &hint].concat()));
         }
     };
     match value {
@@ -268,14 +286,15 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
                 let at = member(path, op);
                 match (op.as_str(), operand) {
                     ("$in" | "$nin", Value::Array(list)) => {
-                        list.iter().enumerate().for_each(|(i, v)| flag(v, element(&at, i)));
+                        list.iter().enumerate().for_each(|(i, v)| flag(v, element(&at, i), false));
                     }
-                    ("$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte", v) => flag(v, at),
+                    ("$eq" | "$ne", v) => flag(v, at, false),
+                    ("$gt" | "$gte" | "$lt" | "$lte", v) => flag(v, at, true),
                     _ => {}
                 }
             }
         }
-        v => flag(v, path.to_string()),
+        v => flag(v, path.to_string(), false),
     }
 }
 
@@ -301,6 +320,17 @@ mod tests {
                 "$.visitor.member visitor.member holds true or false: \"yes\" never equals or compares with it",
                 "$.page.item.stock.$in[1] page.item.stock holds a number: \"few\" never equals or compares with it",
                 "$.$or[0].points.balance.$lt points.balance holds a number: \"lots\" never equals or compares with it",
+            ]
+        );
+        // A field of a few texts compared with another (in any case: GrowthBook compares as written).
+        let texts = r#"{"page.device":"phone","page.type":{"$in":["product","listing"]},"time.weekday":{"$ne":"Sat"},
+            "$or":[{"page.device":{"$in":["mobile","tablet"]}},{"time.weekday":{"$gte":"fri"}}]}"#;
+        assert_eq!(
+            problems(texts, Scope::Audience),
+            [
+                "$.page.device page.device holds one of \"mobile\", \"tablet\", \"desktop\": \"phone\" never equals or compares with it",
+                "$.page.type.$in[1] page.type holds one of \"product\", \"other\": \"listing\" never equals or compares with it",
+                "$.time.weekday.$ne time.weekday holds one of \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\": \"Sat\" never equals or compares with it. Did you mean \"sat\"?",
             ]
         );
         // A list compared with one value as a whole.

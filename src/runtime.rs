@@ -225,6 +225,8 @@ pub struct Runtime {
     config_failed: bool,
     messages: Vec<Message>,
     utc_offset_min: i32,
+    /// What the shopper browses on ([`Runtime::set_device`]).
+    device: String,
     location: Option<(f64, f64)>,
     /// A position is on its way (permission already granted): no store picker meanwhile.
     locating: bool,
@@ -307,6 +309,7 @@ impl Runtime {
             config_failed: false,
             messages: Vec::new(),
             utc_offset_min: 540,
+            device: String::new(),
             location: None,
             locating: false,
             formatter: None,
@@ -434,6 +437,12 @@ impl Runtime {
         self.utc_offset_min = minutes.clamp(-24 * 60, 24 * 60);
     }
 
+    /// Says what the shopper browses on, for `page.device`: `"mobile"`, `"tablet"` or
+    /// `"desktop"` (the shell reads it from the browser once a page).
+    pub fn set_device(&mut self, device: &str) {
+        device.clone_into(&mut self.device);
+    }
+
     /// Hands the core the shell's locale formatting (`Intl` in the browser) for locales it does
     /// not format itself ([`crate::template::Format::native`]).
     pub fn set_formatter(&mut self, formatter: Rc<dyn Formatter>) {
@@ -501,6 +510,7 @@ impl Runtime {
             location: self.location,
             locating: self.locating,
             formatter: self.formatter.as_deref(),
+            device: &self.device,
         }
     }
 
@@ -1294,7 +1304,8 @@ fn lifecycle_params(m: &Message) -> Value {
 /// marketer needs to see what would show and why, with nothing stored or sent.
 ///
 /// Input: `{"config": {…}, "events": [[name, params, minutes_ago], …], "now": ms,
-/// "url": "…", "utc_offset_min": 540, "location": [lat, lon] | null}` — events with
+/// "url": "…", "utc_offset_min": 540, "location": [lat, lon] | null, "device": "mobile" |
+/// "tablet" | "desktop" (the default)}` — events with
 /// `minutes_ago` 0 (or missing) happen on the current page, the others on earlier pages.
 /// `formatter` formats the locales the core does not (the playground passes the page's `Intl`).
 /// Output: `{"config_problems": [{path, message}], "event_problems": [{index, problems}],
@@ -1349,6 +1360,7 @@ pub fn simulate(input: &Value, entropy: &mut dyn Entropy, formatter: Option<Rc<d
         apply(&mut rt, e, entropy);
     }
     rt.set_utc_offset(input.get("utc_offset_min").and_then(Value::as_f64).unwrap_or(540.0) as i32);
+    rt.set_device(input.get("device").and_then(Value::as_str).unwrap_or("desktop"));
     let location = input.get("location").and_then(|l| Some((l.get_path("0")?.as_f64()?, l.get_path("1")?.as_f64()?)));
     rt.set_location(location);
     let url = input.get("url").and_then(Value::as_str).unwrap_or("https://playground.invalid/");
@@ -2284,6 +2296,27 @@ mod tests {
         let out = simulate(&bad, e, None);
         assert_eq!(out.get_path("config_problems.0.path").and_then(Value::as_str), Some("$.scenarios[0].preset"));
         assert_eq!(out.get_path("messages").and_then(Value::as_array).map(<[Value]>::len), Some(0));
+    }
+
+    /// `page.device` is what the shell says (the playground's choice here), desktop by default.
+    #[test]
+    fn scenarios_target_the_device_the_shopper_browses_on() {
+        let e = &mut SeededEntropy(9);
+        let mut input = parse(
+            r#"{"now":1790000000000,"url":"https://shop.example/","config":{"version":1,"site":"s","locale":"en-US","scenarios":[
+                {"id":"phone","audience":{"page.device":"mobile"},"message":{"title":"On a phone"}},
+                {"id":"big","audience":{"page.device":{"$in":["tablet","desktop"]}},"message":{"title":"On a big screen"}}]},
+              "events":[]}"#,
+        )
+        .unwrap();
+        let shown = |input: &Value, e: &mut SeededEntropy| {
+            simulate(input, e, None).get_path("messages.0.scenario_id").and_then(Value::as_str).map(String::from)
+        };
+        assert_eq!(shown(&input, e).as_deref(), Some("big"));
+        input.set("device", "mobile".into());
+        assert_eq!(shown(&input, e).as_deref(), Some("phone"));
+        input.set("device", "tablet".into());
+        assert_eq!(shown(&input, e).as_deref(), Some("big"));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub const VISITOR_FIELDS: &[&str] = &[
 ];
 
 /// Fields of `page.*` (besides `page.item`, an item).
-pub const PAGE_FIELDS: &[&str] = &["url", "path", "type"];
+pub const PAGE_FIELDS: &[&str] = &["url", "path", "type", "device"];
 
 /// Fields of `time.*`, in the site's time zone.
 pub const TIME_FIELDS: &[&str] = &["hour", "weekday", "date", "month", "day"];

@@ -86,7 +86,7 @@ function run() {
   // The store's time zone, as the widget uses it (an unknown one counts as Asia/Tokyo there too).
   const offset = utcOffsetMinutes(config?.timezone ?? 'Asia/Tokyo', now) ?? 540;
   const out = simulate({ config, events, now, url: $('url').value, utc_offset_min: offset,
-    location: Number.isFinite(lat) && Number.isFinite(lon) ? [lat, lon] : null });
+    location: Number.isFinite(lat) && Number.isFinite(lon) ? [lat, lon] : null, device: $('device').value });
   $('config-problems').textContent = out.config_problems.map((p) => `${p.path}: ${p.message}`).join('\n');
   $('event-problems').textContent = out.event_problems
     .map((e) => e.problems.map((p) => `event ${e.index} ${p.path}: ${p.message}`).join('\n')).join('\n');
@@ -127,7 +127,7 @@ function run() {
 }
 
 let timer;
-for (const id of ['config', 'events', 'clock', 'url', 'lat', 'lon']) {
+for (const id of ['config', 'events', 'clock', 'url', 'lat', 'lon', 'device']) {
   $(id).addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 150); });
 }
 run();

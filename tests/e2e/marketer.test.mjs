@@ -134,6 +134,21 @@ test('exit intent: the pointer leaving the window through its top, not its side,
   await context.close();
 });
 
+test('page.device: a phone, a tablet and a desktop each get the scenario meant for them', async () => {
+  const shown = async (emulation) => {
+    const context = await newShopperContext(browser, emulation);
+    const page = await context.newPage();
+    await page.goto(`${collector.url}/fixtures/device.html`);
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1, 10_000);
+    await context.close();
+    return m.scenario;
+  };
+  const touch = (width, height) => ({ viewport: { width, height }, screen: { width, height }, isMobile: true, hasTouch: true });
+  assert.equal(await shown({}), 'big', 'a mouse');
+  assert.equal(await shown(touch(390, 844)), 'phone');
+  assert.equal(await shown(touch(820, 1180)), 'big', 'a tablet');
+});
+
 test('the dashboard warns of a scenario whose shoppers are not split as the live config says', async () => {
   // A config holding out 10 %, live since ten days ago; then 400 of 1,600 shoppers exposed as holdout.
   const config = { version: 1, site: 'srm-shop', holdout: 0.1,

@@ -10,27 +10,39 @@ use shopcue::template::{Formattable, Formatter};
 use wasm_bindgen::prelude::*;
 
 thread_local! {
-    static INTL: RefCell<Option<(Function, Function)>> = const { RefCell::new(None) };
+    static INTL: RefCell<Option<[Function; 3]>> = const { RefCell::new(None) };
 }
 
-/// Takes the page's `Intl` helpers: `offset(zone, ms)` and `format(kind, value, locale,
-/// currency)` (see `pkg-config/intl.js`). The loader and the npm package call this once, before
+/// Takes the page's helpers: `offset(zone, ms)`, `format(kind, value, locale, currency)` and
+/// `device()` (see `pkg-config/intl.js`). The loader and the npm package call this once, before
 /// any command; without it, zones with daylight saving are unknown (schedules use the config's
-/// fallback) and every locale is formatted by the core.
+/// fallback), every locale is formatted by the core, and `page.device` is `""`.
 ///
 /// ```js
 /// // pkg-config/loader.js, before replaying the queued calls:
-/// bindings.use_intl(shopcueIntl.offset, shopcueIntl.format);
+/// bindings.use_intl(shopcueIntl.offset, shopcueIntl.format, shopcueIntl.device);
 /// ```
 #[wasm_bindgen]
-pub fn use_intl(offset: Function, format: Function) {
-    INTL.with(|i| *i.borrow_mut() = Some((offset, format)));
+pub fn use_intl(offset: Function, format: Function, device: Function) {
+    INTL.with(|i| *i.borrow_mut() = Some([offset, format, device]));
 }
 
-/// Calls the offset (`0`) or format (`1`) helper; `None` without helpers or on a throw.
+/// Calls the offset (`0`), format (`1`) or device (`2`) helper; `None` without helpers or on a
+/// throw.
 fn ask(which: usize, args: &js_sys::Array) -> Option<JsValue> {
-    let f = INTL.with(|i| i.borrow().as_ref().map(|(offset, format)| [offset, format][which].clone()))?;
+    let f = INTL.with(|i| i.borrow().as_ref().map(|helpers| helpers[which].clone()))?;
     f.apply(&JsValue::NULL, args).ok()
+}
+
+/// What the shopper browses on, for `page.device`: `"mobile"`, `"tablet"` or `"desktop"`, as
+/// the page's pointer and screen say; `""` without the helper.
+///
+/// ```js
+/// // What this asks:
+/// shopcueIntl.device(); // "desktop" with a mouse; "mobile" on a phone
+/// ```
+pub fn device() -> String {
+    ask(2, &js_sys::Array::new()).and_then(|d| d.as_string()).unwrap_or_default()
 }
 
 /// The UTC offset in minutes of IANA time zone `tz` at `now_ms`: from the core's table of

@@ -227,6 +227,7 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
     // The queue starts empty: events other pages left behind are adopted below, once.
     let (mut rt, warnings) = Runtime::new(profile_text.as_deref(), None, t, &mut BrowserEntropy);
     rt.set_formatter(std::rc::Rc::new(intl::IntlFormatter));
+    rt.set_device(&intl::device());
     for w in warnings {
         console("warn", &[concat(&["[shopcue] ", &w]).into()]);
     }
