@@ -1210,9 +1210,8 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
 /// own, is that close to one: a test checks.)
 #[cfg(feature = "compiler")]
 fn check_event_name(name: &str, path: &str, p: &mut Vec<Problem>) {
-    // What the profile records, and `exit_intent`, which the loader reports (the pointer leaving
-    // the window through its top).
-    let known = [crate::event::KNOWN_EVENTS, &["exit_intent"]].concat();
+    // What the profile records, and the moments the loader reports (`exit_intent`, `scroll_50` …).
+    let known = [crate::event::KNOWN_EVENTS, crate::event::PAGE_MOMENTS].concat();
     if known.contains(&name) {
         return;
     }

@@ -26,6 +26,11 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "store_reservation",
 ];
 
+/// Moments of a page view that the loader reports and nothing records, which scenarios may be
+/// triggered on: `exit_intent` (the pointer leaving the window through its top) and `scroll_25`
+/// … `scroll_90` (the shopper scrolled past that share of the page, in per cent).
+pub const PAGE_MOMENTS: &[&str] = &["exit_intent", "scroll_25", "scroll_50", "scroll_75", "scroll_90"];
+
 /// Most items one event may carry; more is a mistake on the site, not a shopper.
 pub const MAX_ITEMS: usize = 200;
 

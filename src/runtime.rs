@@ -559,7 +559,7 @@ impl Runtime {
         self.profile.touch(now, entropy);
         self.profile.apply(&event, now);
         self.profile_dirty = true;
-        self.page_moment(name);
+        self.happened(name);
         self.enqueue(name, &event.params, now, entropy);
         // Kept to be applied again: to the stored profile once personalization is allowed
         // (page_log), or on top of another tab's newer profile (unsynced).
@@ -758,24 +758,33 @@ impl Runtime {
         recorded
     }
 
-    /// Something that happened on this page (`name`, as scenarios' triggers name it), for the
-    /// next decision: what is recorded ([`Runtime::track`]), and `exit_intent` — the pointer
-    /// leaving the window through its top, which the loader reports and nothing records.
+    /// A moment of this page view that the loader reports and nothing records
+    /// ([`crate::event::PAGE_MOMENTS`]: `exit_intent`, `scroll_50` …): scenarios triggered on it
+    /// may show at the next decision. Any other name changes nothing.
     ///
     /// ```
     /// use shopcue::{config::compile, id::SeededEntropy, json::parse, runtime::Runtime};
     /// let e = &mut SeededEntropy(1);
     /// let (mut rt, _) = Runtime::new(None, None, 0, e);
     /// rt.init(&parse(r#"{"site":"s","config":"/c.json"}"#).unwrap()).unwrap();
-    /// let raw = parse(r#"{"version":1,"site":"s","scenarios":[{"id":"stay","trigger":{"on":"exit_intent"},
+    /// let raw = parse(r#"{"version":1,"site":"s","scenarios":[{"id":"stay","trigger":{"on":["exit_intent","purchase"]},
     ///   "message":{"placement":"modal","title":"Before you go"}}]}"#).unwrap();
     /// rt.set_config(&compile(&raw).unwrap()).unwrap();
     /// rt.page_view("https://shop.example/", 1, e);
     /// assert!(rt.decide(2, e).is_empty());
+    /// rt.page_moment("purchase"); // not a moment: no purchase
+    /// assert!(rt.decide(3, e).is_empty());
     /// rt.page_moment("exit_intent");
-    /// assert_eq!(rt.decide(3, e)[0].decision.scenario_id, "stay");
+    /// assert_eq!(rt.decide(4, e)[0].decision.scenario_id, "stay");
     /// ```
     pub fn page_moment(&mut self, name: &str) {
+        if crate::event::PAGE_MOMENTS.contains(&name) {
+            self.happened(name);
+        }
+    }
+
+    /// `name` happened on this page, for the scenarios triggered on it.
+    fn happened(&mut self, name: &str) {
         if !self.page.events.iter().any(|e| e == name) {
             self.page.events.push(name.to_string());
         }

@@ -134,6 +134,27 @@ test('exit intent: the pointer leaving the window through its top, not its side,
   await context.close();
 });
 
+test('scroll_50: a scenario triggered on it shows once the shopper has scrolled past half the page, not before', async () => {
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/fixtures/exit-intent.html`);
+  const reason = () => page.evaluate(() => window.shopcue('explain')?.scenarios?.[1]?.reason);
+  assert.equal(await eventually(reason, 10_000, 'the raw config compiled'), 'not_triggered');
+  const seen = () => page.evaluate(() => Math.round((scrollY + innerHeight) / document.documentElement.scrollHeight * 100));
+  await page.mouse.move(400, 300);
+  await page.mouse.wheel(0, 100); // a quarter of the page and more, not half
+  await eventually(async () => (await seen()) >= 25, 5000, 'scrolled');
+  assert.ok((await seen()) < 50, `${await seen()} %`);
+  await page.waitForTimeout(400);
+  assert.deepEqual(await waitForMessages(page, (ms) => ms.length === 0), []);
+  assert.equal(await reason(), 'not_triggered');
+  await page.mouse.wheel(0, 400);
+  const [m] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.deepEqual([m.scenario, m.title], ['half', '半分までお読みいただきました']);
+  assert.ok((await seen()) >= 50);
+  await context.close();
+});
+
 test('page.device: a phone, a tablet and a desktop each get the scenario meant for them', async () => {
   const shown = async (emulation) => {
     const context = await newShopperContext(browser, emulation);

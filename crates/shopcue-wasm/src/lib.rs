@@ -160,8 +160,8 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
                 }
                 Ok(JsValue::UNDEFINED)
             }
-            Some("exit") => {
-                s.rt.page_moment("exit_intent");
+            Some("moment") => {
+                s.rt.page_moment(text(1));
                 Ok(JsValue::UNDEFINED)
             }
             source => s.rt.capture(source.unwrap_or_default(), arg(1), t, &mut BrowserEntropy).map(JsValue::from),
