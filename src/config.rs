@@ -1098,7 +1098,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     }
     let s = expand_scenario(raw, cx.presets, path, p)?;
     if !cx.free_shipping && crate::text::find(&s.to_json(), "visitor.free_shipping_remaining").is_some() {
-        // Absent, it holds no number: the scenario would never show (a free_shipping preset).
+        // Absent, it holds no number: the scenario would never show (free_shipping_nudge).
         p.push(crate::problem!(
             path,
             "uses visitor.free_shipping_remaining, which needs \"thresholds\": {\"free_shipping\": …}, the cart value from which the store ships for free"
