@@ -109,18 +109,25 @@ test('a free-shipping nudge: published with its threshold, it says what the cart
   await context.close();
 });
 
-test('exit intent: the pointer leaving the window through its top, not its side, shows a scenario triggered on it; nothing is sent for it', async () => {
+/** A new shopper on the page whose scenarios are triggered on moments (`stay` on exit_intent,
+ *  `half` on scroll_50), once its raw config is compiled; `reason(i)` is scenario i's. */
+async function momentsPage() {
   const context = await newShopperContext(browser);
   const page = await context.newPage();
-  await page.goto(`${collector.url}/fixtures/exit-intent.html`);
-  const reason = () => page.evaluate(() => window.shopcue('explain')?.scenarios?.[0]?.reason);
-  assert.equal(await eventually(reason, 10_000, 'the raw config compiled'), 'not_triggered');
-  // Out through the side (toward another window): no exit intent.
+  await page.goto(`${collector.url}/fixtures/moments.html`);
+  const reason = (i) => page.evaluate((i) => window.shopcue('explain')?.scenarios?.[i]?.reason, i);
+  assert.equal(await eventually(() => reason(0), 10_000, 'the raw config compiled'), 'not_triggered');
   await page.mouse.move(400, 300);
+  return { context, page, reason };
+}
+
+test('exit intent: the pointer leaving the window through its top, not its side, shows a scenario triggered on it; nothing is sent for it', async () => {
+  const { context, page, reason } = await momentsPage();
+  // Out through the side (toward another window): no exit intent.
   await page.mouse.move(2000, 300);
   await page.waitForTimeout(300);
   assert.deepEqual(await waitForMessages(page, (ms) => ms.length === 0), []);
-  assert.equal(await reason(), 'not_triggered');
+  assert.equal(await reason(0), 'not_triggered');
   // Out through the top, toward the tabs and the close button: the modal.
   await page.mouse.move(400, 300);
   await page.mouse.move(400, 5);
@@ -135,19 +142,14 @@ test('exit intent: the pointer leaving the window through its top, not its side,
 });
 
 test('scroll_50: a scenario triggered on it shows once the shopper has scrolled past half the page, not before', async () => {
-  const context = await newShopperContext(browser);
-  const page = await context.newPage();
-  await page.goto(`${collector.url}/fixtures/exit-intent.html`);
-  const reason = () => page.evaluate(() => window.shopcue('explain')?.scenarios?.[1]?.reason);
-  assert.equal(await eventually(reason, 10_000, 'the raw config compiled'), 'not_triggered');
+  const { context, page, reason } = await momentsPage();
   const seen = () => page.evaluate(() => Math.round((scrollY + innerHeight) / document.documentElement.scrollHeight * 100));
-  await page.mouse.move(400, 300);
   await page.mouse.wheel(0, 100); // a quarter of the page and more, not half
   await eventually(async () => (await seen()) >= 25, 5000, 'scrolled');
   assert.ok((await seen()) < 50, `${await seen()} %`);
   await page.waitForTimeout(400);
   assert.deepEqual(await waitForMessages(page, (ms) => ms.length === 0), []);
-  assert.equal(await reason(), 'not_triggered');
+  assert.equal(await reason(1), 'not_triggered');
   await page.mouse.wheel(0, 400);
   const [m] = await waitForMessages(page, (ms) => ms.length === 1);
   assert.deepEqual([m.scenario, m.title], ['half', '半分までお読みいただきました']);
