@@ -322,7 +322,8 @@ mod tests {
                 "$.$or[0].points.balance.$lt points.balance holds a number: \"lots\" never equals or compares with it",
             ]
         );
-        // A field of a few texts compared with another (in any case: GrowthBook compares as written).
+        // A field of a few texts compared with a text it never holds (case counts: GrowthBook
+        // compares texts as written); ordering operators are left alone.
         let texts = r#"{"page.device":"phone","page.type":{"$in":["product","listing"]},"time.weekday":{"$ne":"Sat"},
             "$or":[{"page.device":{"$in":["mobile","tablet"]}},{"time.weekday":{"$gte":"fri"}}]}"#;
         assert_eq!(
