@@ -2307,6 +2307,36 @@ mod tests {
         assert_eq!(out.get_path("messages").and_then(Value::as_array).map(<[Value]>::len), Some(0));
     }
 
+    /// A moment the loader reports, or an app's own `track` of it (the npm package has no
+    /// loader), triggers the same scenarios; only the tracked one is an event that is sent.
+    #[test]
+    fn a_moment_reported_or_tracked_triggers_its_scenarios() {
+        let e = &mut SeededEntropy(11);
+        let config = parse(
+            r#"{"version":1,"site":"s","caps":{"per_page":9},"scenarios":[
+                {"id":"stay","trigger":{"on":"exit_intent"},"message":{"title":"t"}},
+                {"id":"half","trigger":{"on":"scroll_50"},"message":{"title":"t"}}]}"#,
+        )
+        .unwrap();
+        for tracked in [false, true] {
+            let (mut rt, _) = Runtime::new(None, None, 0, e);
+            rt.init(&parse(r#"{"site":"s","config":"/c.json","endpoint":"/collect"}"#).unwrap()).unwrap();
+            rt.set_config(&crate::config::compile(&config).unwrap()).unwrap();
+            rt.page_view("https://shop.example/", 1, e);
+            assert!(rt.decide(2, e).is_empty());
+            let queued = rt.outbox.len();
+            if tracked {
+                rt.track("exit_intent", &Value::Null, 3, e).unwrap();
+            } else {
+                rt.page_moment("exit_intent");
+            }
+            let shown: Vec<String> = rt.decide(4, e).into_iter().map(|m| m.decision.scenario_id).collect();
+            assert_eq!(shown, ["stay"], "tracked: {tracked}");
+            let sent = rt.outbox.entries().any(|x| x.json.contains(r#""name":"exit_intent""#));
+            assert_eq!((sent, rt.outbox.len() > queued), (tracked, true), "the exposure is queued either way");
+        }
+    }
+
     /// `page.device` is what the shell says (the playground's choice here), desktop by default.
     #[test]
     fn scenarios_target_the_device_the_shopper_browses_on() {
