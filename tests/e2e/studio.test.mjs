@@ -96,6 +96,12 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   await form.getByLabel('Audience field 1').selectOption('visitor.sessions');
   await form.getByLabel('Audience operator 1').selectOption('$gte');
   await form.getByLabel('Audience value 1').fill('1');
+  // A field of a few texts offers them as its value (then the row goes again).
+  await form.getByRole('button', { name: '+ condition' }).first().click();
+  await form.getByLabel('Audience field 2').selectOption('page.device');
+  const values = await form.getByLabel('Audience value 2').getAttribute('list');
+  assert.deepEqual(await page.$$eval(`datalist#${values} option`, (os) => os.map((o) => o.value)), ['mobile', 'tablet', 'desktop']);
+  await form.getByRole('button', { name: 'Remove Audience condition 2' }).click();
 
   // The JSON view holds what the form wrote, and an edit there comes back into the form.
   await page.getByRole('tab', { name: 'JSON' }).click();
