@@ -330,7 +330,7 @@ impl Item {
             None | Some(Value::Null) => None,
             Some(x) => parse_amount(x).map_err(|reason| soft.push(Problem::new(member(path, key), reason))).ok(),
         };
-        let item = Item {
+        let mut item = Item {
             id,
             name: text("item_name", &mut soft),
             brand: text("item_brand", &mut soft),
@@ -340,33 +340,35 @@ impl Item {
             price: amount("price", &mut soft),
             quantity: amount("quantity", &mut soft),
             stock: amount("stock", &mut soft),
-            stores: match v.get("stores") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(m)) => {
-                    let mut out = Vec::new();
-                    for (store, n) in m.iter().take(200) {
-                        match parse_amount(n) {
-                            Ok(n) => out.push((store.clone(), n)),
-                            Err(e) => problems.push(Problem::new(member(&member(path, "stores"), store), e)),
-                        }
-                    }
-                    Some(out)
-                }
-                Some(_) => {
-                    problems.push(Problem::new(member(path, "stores"), "must be an object of store id → stock"));
-                    None
-                }
-            },
-            release_date: match v.get("release_date") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(d)) if crate::time::parse_iso(d, 0).is_some() => Some(d.clone()),
-                Some(_) => {
-                    problems.push(Problem::new(member(path, "release_date"), "must be an ISO date such as \"2026-11-30\""));
-                    None
-                }
-            },
+            ..Item::default()
         };
+        // Problems in the order of the fields: these before the stores' and the date's.
         left_out.unwrap_or(problems).append(&mut soft);
+        item.stores = match v.get("stores") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => {
+                let mut out = Vec::new();
+                for (store, n) in m.iter().take(200) {
+                    match parse_amount(n) {
+                        Ok(n) => out.push((store.clone(), n)),
+                        Err(e) => problems.push(Problem::new(member(&member(path, "stores"), store), e)),
+                    }
+                }
+                Some(out)
+            }
+            Some(_) => {
+                problems.push(Problem::new(member(path, "stores"), "must be an object of store id → stock"));
+                None
+            }
+        };
+        item.release_date = match v.get("release_date") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(d)) if crate::time::parse_iso(d, 0).is_some() => Some(d.clone()),
+            Some(_) => {
+                problems.push(Problem::new(member(path, "release_date"), "must be an ISO date such as \"2026-11-30\""));
+                None
+            }
+        };
         (problems.len() == before).then_some(item)
     }
 
@@ -519,6 +521,12 @@ mod tests {
         let paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["$.items[0].item_id", "$.items[1].price", "$.items[1].stock"]);
         assert_eq!(err.code(), "SHOPCUE_INVALID_EVENT");
+        // In the order of the item's fields, whatever the order written.
+        let mixed =
+            r#"{"items":[{"release_date":"soon","stores":{"shibuya":"many"},"price":"abc","item_id":"c","item_name":1}]}"#;
+        let err = Event::parse("add_to_cart", &parse(mixed).unwrap()).unwrap_err();
+        let paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["$.items[0].item_name", "$.items[0].price", "$.items[0].stores.shibuya", "$.items[0].release_date"]);
         assert!(Event::parse("Bad Name", &Value::Null).is_err());
         assert!(Event::parse("view_item", &Value::Null).is_err(), "view_item needs items");
         assert!(Event::parse("my_custom_event", &Value::Null).is_ok());
