@@ -45,7 +45,6 @@ struct Shell {
     /// This page's queue in storage, apart from other tabs'.
     outbox: PageOutbox,
     render: bool,
-    debug: bool,
     listeners: Vec<(String, Function)>,
     rendered: Vec<Rendered>,
     /// Messages decided but waiting for their `trigger.delay_ms`.
@@ -245,7 +244,6 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
         store,
         outbox: PageOutbox::new(),
         render: opts.get("render").and_then(Value::as_bool).unwrap_or(true),
-        debug: init.debug,
         listeners: EARLY_LISTENERS.with(|l| std::mem::take(&mut *l.borrow_mut())),
         rendered: Vec::new(),
         pending: Vec::new(),
@@ -728,7 +726,8 @@ fn evaluate() {
         }
         // Explained before deciding, so that what this decision shows reads "shown", not
         // "already_shown".
-        let explain = if s.debug { s.rt.explain(t) } else { Value::Null };
+        let debug = s.rt.options().is_some_and(|o| o.debug);
+        let explain = if debug { s.rt.explain(t) } else { Value::Null };
         let messages = s.rt.decide(t, &mut BrowserEntropy);
         s.decided |= s.rt.config().is_some();
         if explain.get("config_loaded").and_then(Value::as_bool) == Some(true) {
