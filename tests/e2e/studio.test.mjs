@@ -288,6 +288,9 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   assert.match(problems[1], /^\$\.scenarios\[0\]\.audience\.visitor\.days_since_last_purhase: no such field.*Did you mean "visitor\.days_since_last_purchase"\?/);
   await page.waitForTimeout(600); // past the check a change schedules
   assert.equal(checks.length, 1, 'Apply asks the collector once');
+  // The list marks the scenario that has a problem, and only it.
+  const marked = () => page.$$eval('#scenarios tr[data-scenario]', (rows) => rows.map((r) => !!r.querySelector('.error')));
+  assert.deepEqual(await marked(), config.scenarios.map((_, i) => i === 0));
   // In the form, at the audience row that names the field.
   await page.getByRole('tab', { name: 'Edit' }).click();
   await page.locator(`tr[data-scenario="${config.scenarios[0].id ?? config.scenarios[0].preset}"]`).getByRole('button', { name: 'Edit' }).click();
@@ -316,6 +319,31 @@ test('the simulated shopper runs the config being edited, not the playground\'s 
   // And what it simulates is that config: the scenarios in its table are the studio's.
   const ids = await frame.locator('#scenarios tr[data-scenario]').evaluateAll((rows) => [...new Set(rows.map((r) => r.dataset.scenario))]);
   assert.deepEqual(ids.sort(), studio.scenarios.map((s) => s.id || s.preset).sort());
+  await context.close();
+});
+
+test('a click pressed on a row\'s button as the check answers is not lost', async () => {
+  const { context, page } = await signedIn();
+  // The check that follows every change (here the load) is held until the mouse is down on Edit.
+  let release, asked;
+  const held = new Promise((ok) => { release = ok; });
+  const checking = new Promise((ok) => { asked = ok; });
+  await page.route('**/config/check', async (route) => { asked(); await held; await route.continue(); });
+  await page.reload();
+  await page.waitForSelector('body[data-loaded="true"]');
+  await checking;
+  const box = await page.locator('tr[data-scenario="page_low_stock"] button.edit').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  const answered = page.waitForResponse('**/config/check');
+  release();
+  await answered;
+  await page.waitForTimeout(200);
+  await page.mouse.up();
+  // The list drawn again as the check answered had put a new button under the mouse: the click
+  // went to the row, and the form stayed closed.
+  await page.locator('#form fieldset').first().waitFor({ timeout: 5000 });
+  assert.equal(await page.getAttribute('tr[data-scenario="page_low_stock"]', 'class'), 'selected');
   await context.close();
 });
 
