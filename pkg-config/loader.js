@@ -100,7 +100,7 @@
   bindings({ module_or_path: wasmUrl }).then(function (m) { function go() { return m; } return cart ? cart.then(go, go) : m; }).then(function start() {
     if (document.prerendering) return document.addEventListener('prerenderingchange', start, { once: true });
     bindings.use_renderer(shopcueRender);
-    bindings.use_intl(shopcueIntl.offset, shopcueIntl.format, shopcueIntl.device);
+    bindings.use_intl(shopcueIntl.offset, shopcueIntl.format, shopcueIntl.device, shopcueIntl.traffic);
     try { if (configFetch) bindings.config_fetched(configFetch[0], configFetch[1]); } catch (e) { /* init fetches */ }
     try { bindings.use_compiler(shopcueCompiler(new URL('shopcue_compile.wasm', base).toString(), w.fetch.bind(w))); } catch (e) { /* a raw config then says so */ }
     var live = function (name) {

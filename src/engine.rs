@@ -624,6 +624,9 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
         Value::Array(out)
     };
     let purchased = || profile.items.values().filter(|s| s.purchased_at.is_some());
+    // Source, medium and campaign, one per line ([`crate::runtime::Runtime::set_traffic`]).
+    let mut lines = crate::text::split(&profile.session.traffic, b'\n');
+    let mut traffic = || Value::from(lines.next().unwrap_or_default());
     let points = profile.points.as_ref().map_or(Value::Null, |p| {
         let expires = date_value(&p.expires_at, env);
         object([
@@ -649,6 +652,9 @@ fn visitor_context(config: &Config, profile: &Profile, page: &Page, env: &Env, s
                 ("is_birthday_month", (birthday_month == Some(today.month)).into()),
                 ("segments", traits.get("segments").cloned().unwrap_or(Value::Array(Vec::new()))),
                 ("subscription", traits.get("subscription").and_then(Value::as_bool).unwrap_or(false).into()),
+                ("session_source", traffic()),
+                ("session_medium", traffic()),
+                ("session_campaign", traffic()),
                 ("cart_size", (cart.len() as u32).into()),
                 ("cart_value", cart_value.into()),
                 ("free_shipping_remaining", config.free_shipping.map(|t| (t - cart_value).max(0.0)).into()),

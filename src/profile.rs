@@ -112,6 +112,10 @@ pub struct Session {
     pub started_at: i64,
     /// Last activity (ms).
     pub last_at: i64,
+    /// Where the visit came from: its source, medium and campaign, one per line
+    /// ([`crate::runtime::Runtime::set_traffic`]), taken as it starts; `""` where the shell did
+    /// not say.
+    pub traffic: String,
 }
 
 /// Everything Shopcue remembers about one shopper, in their browser.
@@ -162,13 +166,14 @@ impl Profile {
         Profile { visitor_id: uuid_v4(entropy), created_at: now, ..Profile::default() }
     }
 
-    /// Starts a new session when none is running or the last one timed out. Returns `true`
-    /// when a new session began.
-    pub fn touch(&mut self, now: i64, entropy: &mut dyn Entropy) -> bool {
+    /// Starts a new session when none is running or the last one timed out, which came from
+    /// `traffic` (source, medium and campaign, one per line: what the page that starts it says,
+    /// [`crate::runtime::Runtime::set_traffic`]). Returns `true` when a new session began.
+    pub fn touch(&mut self, now: i64, entropy: &mut dyn Entropy, traffic: &str) -> bool {
         let expired =
             self.session.id.is_empty() || now - self.session.last_at > SESSION_TIMEOUT_MS || now < self.session.started_at;
         if expired {
-            self.session = Session { id: uuid_v4(entropy), started_at: now, last_at: now };
+            self.session = Session { id: uuid_v4(entropy), started_at: now, last_at: now, traffic: traffic.to_string() };
             self.sessions += 1;
         } else {
             self.session.last_at = now;
@@ -457,6 +462,7 @@ impl Profile {
         session.string("id", &self.session.id);
         session.number("started_at", self.session.started_at as f64);
         session.number("last_at", self.session.last_at as f64);
+        session.string("traffic", &self.session.traffic);
         session.close();
         let mut items = Members::open(p.key("items"));
         for (id, s) in self.items.iter() {
@@ -612,6 +618,7 @@ impl Profile {
                 id: session.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
                 started_at: int(&session, "started_at").unwrap_or(0),
                 last_at: int(&session, "last_at").unwrap_or(0),
+                traffic: session.get("traffic").and_then(Value::as_str).unwrap_or_default().to_string(),
             },
             items,
             purchase_count: num(&v, "purchase_count").unwrap_or(0.0) as u32,
@@ -695,9 +702,12 @@ mod tests {
         p.apply(&view, 7);
         assert_eq!(
             p.to_json(),
-            r#"{"v":1,"visitor_id":"","created_at":0,"sessions":0,"session":{"id":"","started_at":0,"last_at":0},"items":{"t":{"item":{"item_id":"t","item_name":"Tee","price":1980,"stock":2},"first_price":1980,"lowest_price":1980,"seen_at":7,"views":[7],"view_count":1}},"purchase_count":0,"first_purchase_at":null,"last_purchase_at":null,"dismissed":{"a\"b":5},"shown":{"s":[1,2]},"traits":null,"coupons":[{"id":"c","amount":null,"expires_at":null,"used":true}],"points":null,"favorite_brands":[],"favorite_store":"ginza","page_views":[],"orders":["T-1"],"feed_at":0}"#
+            r#"{"v":1,"visitor_id":"","created_at":0,"sessions":0,"session":{"id":"","started_at":0,"last_at":0,"traffic":""},"items":{"t":{"item":{"item_id":"t","item_name":"Tee","price":1980,"stock":2},"first_price":1980,"lowest_price":1980,"seen_at":7,"views":[7],"view_count":1}},"purchase_count":0,"first_purchase_at":null,"last_purchase_at":null,"dismissed":{"a\"b":5},"shown":{"s":[1,2]},"traits":null,"coupons":[{"id":"c","amount":null,"expires_at":null,"used":true}],"points":null,"favorite_brands":[],"favorite_store":"ginza","page_views":[],"orders":["T-1"],"feed_at":0}"#
         );
         assert_eq!(Profile::from_json(&p.to_json()).map(|back| back.to_json()), Some(p.to_json()));
+        // A profile stored before sessions kept their traffic reads with none.
+        let before = p.to_json().replace(r#","traffic":"""#, "");
+        assert_eq!(Profile::from_json(&before).map(|back| back.to_json()), Some(p.to_json()));
     }
     use crate::id::SeededEntropy;
 
@@ -870,7 +880,7 @@ mod tests {
     #[test]
     fn round_trips_through_storage_and_survives_corruption() {
         let mut p = Profile::new(5, &mut SeededEntropy(2));
-        p.touch(5, &mut SeededEntropy(3));
+        p.touch(5, &mut SeededEntropy(3), "");
         p.apply(&ev("add_to_wishlist", r#"{"items":[{"item_id":"x","item_name":"\"quoted\" 名前","price":"¥1,980"}]}"#), 9);
         p.dismissed.insert("cart_low_stock".into(), 11);
         assert_eq!(Profile::from_json(&p.to_json()), Some(p));
@@ -887,9 +897,11 @@ mod tests {
     fn sessions_time_out() {
         let mut e = SeededEntropy(4);
         let mut p = Profile::new(0, &mut e);
-        assert!(p.touch(0, &mut e));
-        assert!(!p.touch(SESSION_TIMEOUT_MS, &mut e));
-        assert!(p.touch(2 * SESSION_TIMEOUT_MS + 1, &mut e));
+        assert!(p.touch(0, &mut e, "a\nb\nc"));
+        assert!(!p.touch(SESSION_TIMEOUT_MS, &mut e, "(direct)\n(none)\n"));
+        assert_eq!(p.session.traffic, "a\nb\nc", "a session keeps where it came from");
+        assert!(p.touch(2 * SESSION_TIMEOUT_MS + 1, &mut e, "(direct)\n(none)\n"));
+        assert_eq!(p.session.traffic, "(direct)\n(none)\n");
         assert_eq!(p.sessions, 2);
     }
 

@@ -227,6 +227,8 @@ pub struct Runtime {
     utc_offset_min: i32,
     /// What the shopper browses on ([`Runtime::set_device`]).
     device: String,
+    /// Where a session that starts on this page came from ([`Runtime::set_traffic`]).
+    traffic: String,
     location: Option<(f64, f64)>,
     /// A position is on its way (permission already granted): no store picker meanwhile.
     locating: bool,
@@ -310,6 +312,7 @@ impl Runtime {
             messages: Vec::new(),
             utc_offset_min: 540,
             device: String::new(),
+            traffic: String::new(),
             location: None,
             locating: false,
             formatter: None,
@@ -405,7 +408,7 @@ impl Runtime {
         self.link_base.clear();
         self.messages.clear();
         self.profile.compact(now);
-        self.profile.touch(now, entropy);
+        self.profile.touch(now, entropy, &self.traffic);
         if let Ok(view) = Event::parse("page_view", &Value::Null) {
             self.profile.apply(&view, now);
         }
@@ -441,6 +444,15 @@ impl Runtime {
     /// `"desktop"` (the shell reads it from the browser once a page).
     pub fn set_device(&mut self, device: &str) {
         device.clone_into(&mut self.device);
+    }
+
+    /// Says where a visit that starts a session on this page came from, for
+    /// `visitor.session_source`, `session_medium` and `session_campaign`: the three on separate
+    /// lines (`"instagram\npaid_social\nfw26"`), as the shell reads them from the page's
+    /// address and referrer (the loader's `shopcueIntl.traffic`) before each page view. A session
+    /// keeps what it started with.
+    pub fn set_traffic(&mut self, traffic: &str) {
+        traffic.clone_into(&mut self.traffic);
     }
 
     /// Hands the core the shell's locale formatting (`Intl` in the browser) for locales it does
@@ -556,7 +568,7 @@ impl Runtime {
             }
             return Ok(false);
         }
-        self.profile.touch(now, entropy);
+        self.profile.touch(now, entropy, &self.traffic);
         self.profile.apply(&event, now);
         self.profile_dirty = true;
         self.happened(name);
@@ -923,7 +935,7 @@ impl Runtime {
         }
         if before.personalization && !next.personalization {
             self.profile = Profile::new(now, entropy);
-            self.profile.touch(now, entropy);
+            self.profile.touch(now, entropy, &self.traffic);
             self.messages.clear();
             // What was done before the revocation must not come back: not through a rebase onto
             // another tab's profile, nor through a later grant's replay.
@@ -1314,8 +1326,9 @@ fn lifecycle_params(m: &Message) -> Value {
 ///
 /// Input: `{"config": {…}, "events": [[name, params, minutes_ago], …], "now": ms,
 /// "url": "…", "utc_offset_min": 540, "location": [lat, lon] | null, "device": "mobile" |
-/// "tablet" | "desktop" (the default)}` — events with
-/// `minutes_ago` 0 (or missing) happen on the current page, the others on earlier pages.
+/// "tablet" | "desktop" (the default), "traffic": "source\nmedium\ncampaign"}` — events with
+/// `minutes_ago` 0 (or missing) happen on the current page, the others on earlier pages; every
+/// session the shopper starts comes from `traffic` ([`Runtime::set_traffic`]).
 /// `formatter` formats the locales the core does not (the playground passes the page's `Intl`).
 /// Output: `{"config_problems": [{path, message}], "event_problems": [{index, problems}],
 /// "messages": [message…], "explain": {…}}`.
@@ -1362,6 +1375,7 @@ pub fn simulate(input: &Value, entropy: &mut dyn Entropy, formatter: Option<Rc<d
             event_problems.push(object([("index", (*i as u32).into()), ("problems", problems(e))]));
         }
     };
+    rt.set_traffic(input.get("traffic").and_then(Value::as_str).unwrap_or_default());
     let mut earlier: Vec<&(usize, String, Value, i64)> = events.iter().filter(|e| e.3 < now).collect();
     crate::sort::sort_by(&mut earlier, |a, b| a.3.cmp(&b.3));
     for e in earlier {
@@ -2335,6 +2349,46 @@ mod tests {
             let sent = rt.outbox.entries().any(|x| x.json.contains(r#""name":"exit_intent""#));
             assert_eq!((sent, rt.outbox.len() > queued), (tracked, true), "the exposure is queued either way");
         }
+    }
+
+    /// A session's traffic is what the shell said on the page that started it: kept on its later
+    /// pages (which say otherwise), across a reload of the stored profile, and taken again by the
+    /// next session; audiences and templates read it.
+    #[test]
+    fn a_session_keeps_where_it_came_from() {
+        let e = &mut SeededEntropy(10);
+        let (mut rt, _) = Runtime::new(None, None, 0, e);
+        let opts = parse(
+            r#"{"site":"demo","config":{"version":1,"site":"demo","locale":"en-US","scenarios":[
+                {"id":"ig","audience":{"visitor.session_source":"instagram","visitor.session_campaign":"fw26"},
+                 "message":{"title":"Welcome from {{visitor.session_source}} ({{visitor.session_medium}})"}}]}}"#,
+        )
+        .unwrap();
+        let ConfigSource::Inline(c) = rt.init(&opts).unwrap().config else { unreachable!() };
+        rt.set_config(&c).unwrap();
+        let title =
+            |rt: &mut Runtime, now: i64, e: &mut SeededEntropy| rt.decide(now, e).first().map(|m| m.decision.title.clone());
+        rt.set_traffic("(direct)\n(none)\n");
+        rt.page_view("https://shop.example/", 1, e);
+        assert_eq!(rt.profile.session.traffic, "(direct)\n(none)\n");
+        assert_eq!(title(&mut rt, 2, e), None);
+        // Forty minutes later, from an ad: a new session, tagged.
+        rt.set_traffic("instagram\npaid_social\nfw26");
+        rt.page_view("https://shop.example/?utm_source=instagram", 40 * 60_000, e);
+        // Its next page comes from the shop itself: the same session keeps the ad's traffic.
+        rt.set_traffic("(direct)\n(none)\n");
+        rt.page_view("https://shop.example/products/tee", 41 * 60_000, e);
+        assert_eq!(title(&mut rt, 41 * 60_000 + 1, e).as_deref(), Some("Welcome from instagram (paid_social)"));
+        let stored = rt.take_profile_json().unwrap();
+        assert_eq!(Profile::read(&stored).unwrap().session.traffic, "instagram\npaid_social\nfw26");
+        // The next session, from a search engine; a shell that says nothing (no helper): "".
+        rt.set_traffic("google.co.jp\norganic\n");
+        rt.page_view("https://shop.example/products/tee", 120 * 60_000, e);
+        assert_eq!(rt.profile.session.traffic, "google.co.jp\norganic\n");
+        rt.set_traffic("");
+        rt.page_view("https://shop.example/", 200 * 60_000, e);
+        assert_eq!(rt.profile.session.traffic, "");
+        assert_eq!(title(&mut rt, 200 * 60_000 + 1, e), None);
     }
 
     /// `page.device` is what the shell says (the playground's choice here), desktop by default.

@@ -96,6 +96,9 @@ product_type category_name item_category|category
 vendor manufacturer item_brand|brand
 orders order_count orders_count purchases|purchase_count
 visits visit_count session_count|sessions
+source utm_source traffic_source referrer|session_source
+medium utm_medium traffic_medium|session_medium
+campaign utm_campaign traffic_campaign|session_campaign
 logged_in is_member|member
 cart_count cart_items cart_quantity|cart_size
 cart_total cart_amount cart_subtotal|cart_value

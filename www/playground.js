@@ -2,6 +2,8 @@
 // into /playground/shopcue_tools.wasm) run on an edited config and a simulated shopper, live.
 // Nothing is stored or sent. Text is rendered with textContent only.
 import { intlImports, utcOffsetMinutes } from '/tools-intl.js';
+// Where the visit came from, read from the page's address and referrer as the widget reads it.
+import { shopcueIntl } from '/npm/intl.js';
 
 const demoConfig = {
   version: 1, site: 'demo-store', currency: 'JPY', locale: 'ja-JP', links: { cart: '/cart.html' },
@@ -86,7 +88,8 @@ function run() {
   // The store's time zone, as the widget uses it (an unknown one counts as Asia/Tokyo there too).
   const offset = utcOffsetMinutes(config?.timezone ?? 'Asia/Tokyo', now) ?? 540;
   const out = simulate({ config, events, now, url: $('url').value, utc_offset_min: offset,
-    location: Number.isFinite(lat) && Number.isFinite(lon) ? [lat, lon] : null, device: $('device').value });
+    location: Number.isFinite(lat) && Number.isFinite(lon) ? [lat, lon] : null, device: $('device').value,
+    traffic: shopcueIntl.traffic($('url').value, $('referrer').value) ?? '' });
   $('config-problems').textContent = out.config_problems.map((p) => `${p.path}: ${p.message}`).join('\n');
   $('event-problems').textContent = out.event_problems
     .map((e) => e.problems.map((p) => `event ${e.index} ${p.path}: ${p.message}`).join('\n')).join('\n');
@@ -127,7 +130,7 @@ function run() {
 }
 
 let timer;
-for (const id of ['config', 'events', 'clock', 'url', 'lat', 'lon', 'device']) {
+for (const id of ['config', 'events', 'clock', 'url', 'referrer', 'lat', 'lon', 'device']) {
   $(id).addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 150); });
 }
 run();

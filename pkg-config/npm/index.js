@@ -86,7 +86,7 @@ export class Shopcue {
       })).then(() => shown()).then(() => {
         const shopcue = new Shopcue();
         use_renderer(shopcueRender);
-        use_intl(shopcueIntl.offset, shopcueIntl.format, shopcueIntl.device);
+        use_intl(shopcueIntl.offset, shopcueIntl.format, shopcueIntl.device, shopcueIntl.traffic);
         // Only a raw config (not compiled where it was published) fetches the compiler module.
         const compiler = beside(new URL('./shopcue_compile.wasm', import.meta.url));
         use_compiler(shopcueCompiler(String(compiler), (url) => fetch(url)));

@@ -157,6 +157,32 @@ test('scroll_50: a scenario triggered on it shows once the shopper has scrolled 
   await context.close();
 });
 
+test('visitor.session_source: a visit from an ad keeps its source on every page; one from a search engine is organic; a direct one neither', async () => {
+  const title = async (page) => (await waitForMessages(page, (ms) => ms.length === 1, 10_000))[0].title;
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/fixtures/source.html?utm_source=instagram&utm_medium=paid_social&utm_campaign=fw26`);
+  assert.equal(await title(page), 'Instagramからようこそ：fw26');
+  await page.click('#next'); // the next page: no tags, the shop as its referrer
+  await page.waitForURL(/source\.html$/);
+  assert.equal(await title(page), 'Instagramからようこそ：fw26');
+  await context.close();
+  const searched = await newShopperContext(browser);
+  const from = await searched.newPage();
+  await from.goto(`${collector.url}/fixtures/source.html`, { referer: 'https://www.google.co.jp/' });
+  assert.equal(await title(from), '検索からようこそ：google');
+  await searched.close();
+  const direct = await newShopperContext(browser);
+  const typed = await direct.newPage();
+  await typed.goto(`${collector.url}/fixtures/source.html`);
+  const reasons = await eventually(() => typed.evaluate(() => {
+    const list = window.shopcue('explain')?.scenarios;
+    return list?.length === 2 && list.map((s) => s.reason);
+  }), 10_000, 'explained');
+  assert.deepEqual(reasons, ['audience', 'audience']);
+  await direct.close();
+});
+
 test('page.device: a phone, a tablet and a desktop each get the scenario meant for them', async () => {
   const shown = async (emulation) => {
     const context = await newShopperContext(browser, emulation);

@@ -94,3 +94,24 @@ test("the sample shopper follows the store's language and currency until it is e
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the playground reads where the simulated visit came from: the page URL\'s utm_ tags, else the referrer', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/playground.html`);
+  await page.fill('#events', '[]');
+  await page.fill('#config', JSON.stringify({
+    version: 1, site: 'source-shop', locale: 'en-US', currency: 'USD',
+    scenarios: [{ id: 'hello', audience: { 'visitor.session_medium': { $in: ['paid_social', 'organic'] } },
+      message: { title: 'From {{visitor.session_source}} / {{visitor.session_medium}}' } }],
+  }));
+  const title = () => page.evaluate(() => [...document.querySelectorAll('#messages .msg strong')].map((s) => s.textContent).join());
+  await page.fill('#url', 'https://shop.example/?utm_source=instagram&utm_medium=paid_social');
+  await eventually(async () => (await title()) === 'From instagram / paid_social', 5000, 'the ad\'s tags');
+  await page.fill('#url', 'https://shop.example/products/tee');
+  await page.fill('#referrer', 'https://www.google.com/search?q=tee');
+  await eventually(async () => (await title()) === 'From google / organic', 5000, 'a search engine');
+  await page.fill('#referrer', '');
+  await eventually(async () => (await title()) === '', 5000, 'a direct visit: nothing');
+  await context.close();
+});

@@ -10,25 +10,26 @@ use shopcue::template::{Formattable, Formatter};
 use wasm_bindgen::prelude::*;
 
 thread_local! {
-    static INTL: RefCell<Option<[Function; 3]>> = const { RefCell::new(None) };
+    static INTL: RefCell<Option<[Function; 4]>> = const { RefCell::new(None) };
 }
 
-/// Takes the page's helpers: `offset(zone, ms)`, `format(kind, value, locale, currency)` and
-/// `device()` (see `pkg-config/intl.js`). The loader and the npm package call this once, before
-/// any command; without it, zones with daylight saving are unknown (schedules use the config's
-/// fallback), every locale is formatted by the core, and `page.device` is `""`.
+/// Takes the page's helpers: `offset(zone, ms)`, `format(kind, value, locale, currency)`,
+/// `device()` and `traffic()` (see `pkg-config/intl.js`). The loader and the npm package call
+/// this once, before any command; without it, zones with daylight saving are unknown (schedules
+/// use the config's fallback), every locale is formatted by the core, and `page.device` and
+/// `visitor.session_source` are `""`.
 ///
 /// ```js
 /// // pkg-config/loader.js, before replaying the queued calls:
-/// bindings.use_intl(shopcueIntl.offset, shopcueIntl.format, shopcueIntl.device);
+/// bindings.use_intl(shopcueIntl.offset, shopcueIntl.format, shopcueIntl.device, shopcueIntl.traffic);
 /// ```
 #[wasm_bindgen]
-pub fn use_intl(offset: Function, format: Function, device: Function) {
-    INTL.with(|i| *i.borrow_mut() = Some([offset, format, device]));
+pub fn use_intl(offset: Function, format: Function, device: Function, traffic: Function) {
+    INTL.with(|i| *i.borrow_mut() = Some([offset, format, device, traffic]));
 }
 
-/// Calls the offset (`0`), format (`1`) or device (`2`) helper; `None` without helpers or on a
-/// throw.
+/// Calls the offset (`0`), format (`1`), device (`2`) or traffic (`3`) helper; `None` without
+/// helpers or on a throw.
 fn ask(which: usize, args: &js_sys::Array) -> Option<JsValue> {
     let f = INTL.with(|i| i.borrow().as_ref().map(|helpers| helpers[which].clone()))?;
     f.apply(&JsValue::NULL, args).ok()
@@ -42,7 +43,24 @@ fn ask(which: usize, args: &js_sys::Array) -> Option<JsValue> {
 /// shopcueIntl.device(); // "desktop" with a mouse; "mobile" on a phone
 /// ```
 pub fn device() -> String {
-    ask(2, &js_sys::Array::new()).and_then(|d| d.as_string()).unwrap_or_default()
+    page_fact(2)
+}
+
+/// Where this visit came from, if a session starts on this page: its source, medium and
+/// campaign, one per line ([`shopcue::runtime::Runtime::set_traffic`]), as the page's address
+/// and referrer say; `""` without the helper.
+///
+/// ```js
+/// // What this asks, on a page opened from an Instagram ad:
+/// shopcueIntl.traffic(); // "instagram\npaid_social\nfw26"
+/// ```
+pub fn traffic() -> String {
+    page_fact(3)
+}
+
+/// What the device (`2`) or traffic (`3`) helper answers, asked with no arguments.
+fn page_fact(which: usize) -> String {
+    ask(which, &js_sys::Array::new()).and_then(|d| d.as_string()).unwrap_or_default()
 }
 
 /// The UTC offset in minutes of IANA time zone `tz` at `now_ms`: from the core's table of

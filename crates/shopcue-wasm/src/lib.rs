@@ -282,6 +282,7 @@ fn init(opts: &Value) -> Result<JsValue, JsValue> {
 /// `document.baseURI` as the browser reads them: its `<base href>` where it has one, else
 /// `href`.
 fn view_page(rt: &mut Runtime, href: &str, t: i64) {
+    rt.set_traffic(&intl::traffic());
     rt.page_view(href, t, &mut BrowserEntropy);
     let base = web_sys::window().and_then(|w| w.document()).and_then(|d| js_sys::Reflect::get(&d, &"baseURI".into()).ok());
     let base = base.and_then(|b| b.as_string());

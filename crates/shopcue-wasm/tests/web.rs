@@ -147,7 +147,7 @@ fn use_the_loaders_intl() {
     let source = concat!(include_str!("../../../pkg-config/intl.js"), "\nreturn shopcueIntl;");
     let intl = js_sys::Function::new_no_args(source).call0(&JsValue::NULL).unwrap();
     let helper = |name: &str| js_sys::Reflect::get(&intl, &name.into()).unwrap().dyn_into().unwrap();
-    shopcue_wasm::intl::use_intl(helper("offset"), helper("format"), helper("device"));
+    shopcue_wasm::intl::use_intl(helper("offset"), helper("format"), helper("device"), helper("traffic"));
 }
 
 fn on(event: fn(&str, Lifecycle) -> bool) -> render::Callbacks {
