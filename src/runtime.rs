@@ -1300,6 +1300,8 @@ impl Runtime {
         json::write_string(&self.profile.session.id, &mut json);
         json.push_str(",\"session_number\":");
         json::format_number(f64::from(self.profile.sessions), &mut json);
+        json.push_str(",\"traffic\":");
+        json::write_string(&self.profile.session.traffic, &mut json);
         json.push_str(",\"url\":");
         json::write_string(&self.page.url, &mut json);
         json.push_str(",\"params\":");
@@ -1498,7 +1500,7 @@ mod tests {
             Value::Object(members) => members.iter().map(|(k, _)| k.as_str()).collect(),
             _ => panic!("an object"),
         };
-        assert_eq!(keys, ["id", "name", "ts", "visitor_id", "session_id", "session_number", "url", "params"]);
+        assert_eq!(keys, ["id", "name", "ts", "visitor_id", "session_id", "session_number", "traffic", "url", "params"]);
         assert_eq!(view.get("ts").and_then(Value::as_f64), Some(1_001.0));
         assert_eq!(view.get("session_number").and_then(Value::as_f64), Some(1.0));
         assert_eq!(view.get("visitor_id").and_then(Value::as_str), Some(rt.profile.visitor_id.as_str()));
@@ -2359,7 +2361,7 @@ mod tests {
         let e = &mut SeededEntropy(10);
         let (mut rt, _) = Runtime::new(None, None, 0, e);
         let opts = parse(
-            r#"{"site":"demo","config":{"version":1,"site":"demo","locale":"en-US","scenarios":[
+            r#"{"site":"demo","endpoint":"/collect","config":{"version":1,"site":"demo","locale":"en-US","scenarios":[
                 {"id":"ig","audience":{"visitor.session_source":"instagram","visitor.session_campaign":"fw26"},
                  "message":{"title":"Welcome from {{visitor.session_source}} ({{visitor.session_medium}})"}}]}}"#,
         )
@@ -2381,6 +2383,13 @@ mod tests {
         assert_eq!(title(&mut rt, 41 * 60_000 + 1, e).as_deref(), Some("Welcome from instagram (paid_social)"));
         let stored = rt.take_profile_json().unwrap();
         assert_eq!(Profile::read(&stored).unwrap().session.traffic, "instagram\npaid_social\nfw26");
+        // Every event says its session's traffic (the collector's channel).
+        let batch = parse(&rt.next_batch(41 * 60_000 + 2, Flush::Unload).unwrap().body).unwrap();
+        let views: Vec<&str> = (batch.get("events").and_then(Value::as_array).unwrap().iter())
+            .filter(|e| e.get("name").and_then(Value::as_str) == Some("page_view"))
+            .map(|e| e.get("traffic").and_then(Value::as_str).unwrap())
+            .collect();
+        assert_eq!(views, ["(direct)\n(none)\n", "instagram\npaid_social\nfw26", "instagram\npaid_social\nfw26"]);
         // The next session, from a search engine; a shell that says nothing (no helper): "".
         rt.set_traffic("google.co.jp\norganic\n");
         rt.page_view("https://shop.example/products/tee", 120 * 60_000, e);

@@ -146,17 +146,18 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
     userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
   });
   const phonePage = await phone.newPage();
-  await phonePage.goto(`${collector.url}/product.html?id=linen-shirt`);
+  // From an Instagram ad: the visit's channel is paid social.
+  await phonePage.goto(`${collector.url}/product.html?id=linen-shirt&utm_source=instagram&utm_medium=paid_social&utm_campaign=fw26`);
   await waitForMessages(phonePage, (list) => list.some((m) => m.scenario === 'page_low_stock-2'));
 
   // The dashboard counts its impressions: the desktop's and the phone's, each under its device
-  // class and as a new visitor (the widget's first session). The phone's page stays open until
+  // class, as a new visitor (the widget's first session) and under its visit's channel. The phone's page stays open until
   // its batch is sent (within 5 s): a batch sent as the emulated phone's page unloaded arrived
   // with the headless desktop's User-Agent (emulation is per page; a real phone has one).
   const impressions = () => collector.query(
     "SELECT segment, count(*) AS n FROM events WHERE name = 'shopcue_impression' AND scenario_id = 'page_low_stock-2' GROUP BY segment ORDER BY segment");
   await eventually(async () => impressions().length === 2, 15_000, 'both impressions stored');
-  assert.deepEqual(impressions().map((r) => r.segment), ['desktop:new', 'mobile:new']);
+  assert.deepEqual(impressions().map((r) => r.segment), ['desktop:new:direct', 'mobile:new:paid_social']);
   // The studio's list has each scenario's 7-day figures, filled in where they are when they
   // arrive: a keyboard user's focus on a row's button stays there (the list drawn again lost it).
   let release;
@@ -190,6 +191,14 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   assert.equal(await filtered('visitors', 'new'), 1);
   assert.equal(await filtered('device', 'desktop'), 1, 'the desktop only');
   assert.match(await page.getAttribute('#csv', 'href'), /&device=desktop&visitor=new/);
+  // By the channel each visit came from: the phone's from the ad, the desktop's typed.
+  assert.equal(await filtered('device', ''), 2, 'both devices again');
+  assert.equal(await filtered('channel', 'paid_social'), 1, 'the phone, from the ad');
+  assert.match(await page.locator('#segment').textContent(), /new visitors, visits from paid social only/);
+  assert.equal(await filtered('channel', 'direct'), 1, 'the desktop, typed');
+  assert.equal(await filtered('channel', 'organic_search'), 0);
+  assert.match(await page.getAttribute('#csv', 'href'), /&visitor=new&channel=organic_search/);
+  assert.equal(new URL(page.url()).searchParams.get('channel'), 'organic_search', 'a reload shows the same');
   assert.deepEqual(errors, []);
   await phone.close();
   await shopper.close();

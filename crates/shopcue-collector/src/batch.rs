@@ -3,7 +3,7 @@
 
 use shopcue::json::{self, Value};
 
-use crate::segment::{Device, Segment, Visit};
+use crate::segment::{Channel, Device, Segment, Visit};
 
 /// Largest request body accepted (bytes).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -171,6 +171,13 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
                 .ok_or("session_number must be a whole number")? as u64,
         ),
     };
+    // Where the event's visit came from (the widget's session traffic); none from an older widget.
+    let channel = match e.get("traffic") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if t.is_empty() => None,
+        Some(Value::String(t)) => Some(Channel::of_traffic(t)),
+        Some(_) => return Err("traffic must be text: the visit's source, medium and campaign, one per line".into()),
+    };
     Ok(StoredEvent {
         id: order_key(&name, e).unwrap_or(id),
         site: site.to_string(),
@@ -183,7 +190,7 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
         scenario_id: param("scenario_id")?,
         variant: param("variant")?,
         json: e.to_json(),
-        segment: Segment { device: Device::Unknown, visit: Visit::from_session_number(session_number) },
+        segment: Segment { device: Device::Unknown, visit: Visit::from_session_number(session_number), channel },
     })
 }
 
@@ -309,6 +316,24 @@ mod tests {
         assert_eq!(segments, ["tablet:new", "tablet:returning", "tablet:unknown", "tablet:unknown"], "0: no session yet");
         let why = "session_number must be a whole number".to_string();
         assert_eq!(b.rejected, [(3, why.clone()), (4, why)]);
+    }
+
+    #[test]
+    fn traffic_gives_the_channel() {
+        let b = decode(
+            r#"{"site":"s","events":[
+                {"id":"a","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":2,"traffic":"instagram\npaid_social\nfw26"},
+                {"id":"b","name":"view_item","ts":1700000000000,"visitor_id":"v","session_number":1,"traffic":"google\norganic\n"},
+                {"id":"c","name":"view_item","ts":1700000000000,"visitor_id":"v","traffic":""},
+                {"id":"d","name":"view_item","ts":1700000000000,"visitor_id":"v","traffic":["google","organic"]}]}"#,
+            NOW,
+        )
+        .unwrap()
+        .sent_from(Device::Mobile);
+        let segments: Vec<String> = b.events.iter().map(|e| e.segment.to_string()).collect();
+        assert_eq!(segments, ["mobile:returning:paid_social", "mobile:new:organic_search", "mobile:unknown"], "empty: none said");
+        let why = "traffic must be text: the visit's source, medium and campaign, one per line".to_string();
+        assert_eq!(b.rejected, [(3, why)]);
     }
 
     #[test]

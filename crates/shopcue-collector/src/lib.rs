@@ -18,7 +18,8 @@
 //!   the holdout with a 95 % interval; plus impressions and purchases per day. Needs the admin
 //!   token ([`auth`]).
 //!   Also orders, average order value and each variant's estimated incremental revenue, and the
-//!   daily trend per scenario ([`analytics`]).
+//!   daily trend per scenario ([`analytics`]). Filtered by `device`, `visitor` (new or
+//!   returning) and `channel` (where the visit came from) ([`segment`]).
 //! - `GET /report/rf?site=…&from=…&to=…` — the RF table (recency × frequency; customer share,
 //!   repeat rate, revenue share, each scenario's reach) as of `from` ([`analytics::rf`]).
 //! - `GET /dashboard` — the same as charts, for people who do not write SQL (same credential).
@@ -743,8 +744,10 @@ impl Scope {
             let said = format!("from must be before to: the period from {from} to {to} (UTC) is empty");
             return Err(error_reply(StatusCode::BAD_REQUEST, &said));
         }
-        let segment = segment::Filter::parse(query_param(&query, "device").as_deref(), query_param(&query, "visitor").as_deref())
-            .map_err(|e| error_reply(StatusCode::BAD_REQUEST, &e))?;
+        let param = |name: &str| query_param(&query, name);
+        let segment =
+            segment::Filter::parse(param("device").as_deref(), param("visitor").as_deref(), param("channel").as_deref())
+                .map_err(|e| error_reply(StatusCode::BAD_REQUEST, &e))?;
         Ok(Scope { site, from, to, segment, query })
     }
 
@@ -883,8 +886,10 @@ async fn report_rf(State(app): State<App>, req: Request) -> Response {
     };
     let (site, from, to) = (scope.site.clone(), scope.from, scope.to);
     // A customer's recency and frequency are their history: new vs returning (a split by
-    // history itself) does not apply; the device class does, to every purchase and exposure.
-    let segment = segment::Filter { visit: None, ..scope.segment };
+    // history itself) does not apply, nor does the channel of each visit (a customer's second
+    // order, from a newsletter, would make their first, from a search, vanish from their
+    // frequency); the device class does, to every purchase and exposure.
+    let segment = segment::Filter { visit: None, channel: None, ..scope.segment };
     let store = app.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         let purchases = analytics::load_purchases(&*store, &site, 0, to, &segment)?;

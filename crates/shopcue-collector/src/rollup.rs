@@ -299,7 +299,11 @@ mod tests {
             scenario_id: scenario.map(str::to_string),
             variant: scenario.map(|_| "a".to_string()),
             json: String::new(),
-            segment: Segment { device: Device::Mobile, visit: if id == "6" { Visit::Returning } else { Visit::New } },
+            segment: Segment {
+                device: Device::Mobile,
+                visit: if id == "6" { Visit::Returning } else { Visit::New },
+                channel: None,
+            },
         }
     }
 

@@ -8,12 +8,19 @@
 //!   carries no device field, so nothing about the device is added to the shopper's bundle.
 //! - **New or returning** comes from the event's `session_number` (the widget's count of the
 //!   visitor's sessions, as GA4's `ga_session_number`): 1 is the visitor's first visit.
+//! - The **channel** comes from the event's `traffic` (where the visit came from, as the widget
+//!   read it when the session started: its source, medium and campaign, one per line), grouped
+//!   as GA4's default channel group groups them ([`Channel::of`]).
 //!
 //! Events stored before segments existed, and events from clients that send neither, are
-//! `unknown` in that dimension: they count in unfiltered reports and under `unknown`.
+//! `unknown` in that dimension: they count in unfiltered reports and under `unknown`. An event
+//! without `traffic` (an older widget, or stored before channels existed) has no channel: it
+//! counts in reports not filtered by channel only.
 //!
-//! A segment is stored as one text column, `device:visit` (`mobile:new`), and a filter is a
-//! `LIKE` pattern over it (`mobile:%`), so every statement takes one parameter for it.
+//! A segment is stored as one text column, `device:visit` (`mobile:new`), followed by
+//! `:channel` where the event said (`mobile:new:organic_search`), and a filter is a `LIKE`
+//! pattern over it (`mobile:%`), so every statement takes one parameter for it, and the events
+//! stored before channels read as they did.
 
 use std::fmt;
 
@@ -110,6 +117,133 @@ impl Visit {
     }
 }
 
+/// Where a visit came from, grouped as GA4's default channel group groups source and medium
+/// (its rules in its order, for the groups a store's traffic has: shopping and video sites count
+/// as search and social).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Typed, bookmarked, or a link the browser did not say (`(direct)` / `(none)`).
+    Direct,
+    /// A search engine's ad (`google` / `cpc`, a `gclid`).
+    PaidSearch,
+    /// A social network's ad (`instagram` / `paid_social`).
+    PaidSocial,
+    /// A display ad (`display`, `banner`, `cpm` …).
+    Display,
+    /// Any other paid medium (`cpc`, `ppc`, `paid…` from elsewhere).
+    PaidOther,
+    /// A social network's post or profile (`instagram`, `line`, `t.co` …, or `social`).
+    OrganicSocial,
+    /// A search engine's results (`organic`).
+    OrganicSearch,
+    /// Another site's link (`referral`).
+    Referral,
+    /// An email (`email`).
+    Email,
+    /// An affiliate (`affiliate`).
+    Affiliates,
+    /// None of these (an own `utm_medium` such as `qr`).
+    Unassigned,
+}
+
+/// Search engines, by a name their hosts hold as one of their labels.
+const SEARCH: [&str; 8] = ["google", "bing", "yahoo", "baidu", "duckduckgo", "yandex", "naver", "ecosia"];
+/// Social networks and video sites, by a name their hosts hold as one of their labels.
+const SOCIAL: [&str; 14] = [
+    "facebook",
+    "fb",
+    "instagram",
+    "ig",
+    "twitter",
+    "x",
+    "t",
+    "line",
+    "tiktok",
+    "youtube",
+    "pinterest",
+    "linkedin",
+    "threads",
+    "reddit",
+];
+
+impl Channel {
+    /// Every channel, in the order reports list them.
+    pub const ALL: [Channel; 11] = [
+        Channel::Direct,
+        Channel::OrganicSearch,
+        Channel::PaidSearch,
+        Channel::OrganicSocial,
+        Channel::PaidSocial,
+        Channel::Email,
+        Channel::Referral,
+        Channel::Display,
+        Channel::Affiliates,
+        Channel::PaidOther,
+        Channel::Unassigned,
+    ];
+
+    /// The channel of a visit from `source` by `medium` (as `utm_source` and `utm_medium` name
+    /// them, in any case), by GA4's rules in their order.
+    ///
+    /// ```
+    /// use shopcue_collector::segment::Channel;
+    /// assert_eq!(Channel::of("google", "cpc"), Channel::PaidSearch);
+    /// assert_eq!(Channel::of("l.instagram.com", "referral"), Channel::OrganicSocial);
+    /// assert_eq!(Channel::of("Newsletter", "Email"), Channel::Email);
+    /// assert_eq!(Channel::of("(direct)", "(none)"), Channel::Direct);
+    /// ```
+    pub fn of(source: &str, medium: &str) -> Channel {
+        let (source, medium) = (source.to_ascii_lowercase(), medium.to_ascii_lowercase());
+        let named = |sites: &[&str]| source.split('.').any(|label| sites.contains(&label));
+        let (search, social) = (named(&SEARCH), named(&SOCIAL));
+        let paid = medium.contains("cp") || medium == "ppc" || medium == "retargeting" || medium.starts_with("paid");
+        let email = |t: &str| matches!(t, "email" | "e-mail" | "e_mail" | "e mail" | "mail");
+        match () {
+            _ if source == "(direct)" && matches!(medium.as_str(), "(none)" | "(not set)" | "") => Channel::Direct,
+            _ if search && paid => Channel::PaidSearch,
+            _ if social && paid => Channel::PaidSocial,
+            _ if matches!(medium.as_str(), "display" | "banner" | "expandable" | "interstitial" | "cpm") => Channel::Display,
+            _ if paid => Channel::PaidOther,
+            _ if social
+                || matches!(
+                    medium.as_str(),
+                    "social" | "social-network" | "social-media" | "sm" | "social network" | "social media"
+                ) =>
+            {
+                Channel::OrganicSocial
+            }
+            _ if search || medium == "organic" => Channel::OrganicSearch,
+            _ if matches!(medium.as_str(), "referral" | "app" | "link") => Channel::Referral,
+            _ if email(&source) || email(&medium) => Channel::Email,
+            _ if medium == "affiliate" => Channel::Affiliates,
+            _ => Channel::Unassigned,
+        }
+    }
+
+    /// The channel of an event's `traffic`: its source, medium and campaign, one per line.
+    pub fn of_traffic(traffic: &str) -> Channel {
+        let mut lines = traffic.split('\n');
+        Channel::of(lines.next().unwrap_or_default(), lines.next().unwrap_or_default())
+    }
+
+    /// The channel's name in reports and filters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Direct => "direct",
+            Channel::PaidSearch => "paid_search",
+            Channel::PaidSocial => "paid_social",
+            Channel::Display => "display",
+            Channel::PaidOther => "paid_other",
+            Channel::OrganicSocial => "organic_social",
+            Channel::OrganicSearch => "organic_search",
+            Channel::Referral => "referral",
+            Channel::Email => "email",
+            Channel::Affiliates => "affiliates",
+            Channel::Unassigned => "unassigned",
+        }
+    }
+}
+
 /// One event's segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Segment {
@@ -117,12 +251,18 @@ pub struct Segment {
     pub device: Device,
     /// New or returning.
     pub visit: Visit,
+    /// Where its visit came from, where the event said.
+    pub channel: Option<Channel>,
 }
 
 impl fmt::Display for Segment {
-    /// The stored form, `device:visit`.
+    /// The stored form, `device:visit`, then `:channel` where there is one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.device.as_str(), self.visit.as_str())
+        write!(f, "{}:{}", self.device.as_str(), self.visit.as_str())?;
+        match self.channel {
+            Some(c) => write!(f, ":{}", c.as_str()),
+            None => Ok(()),
+        }
     }
 }
 
@@ -136,21 +276,23 @@ pub struct Filter {
     pub device: Option<Device>,
     /// Only new, or only returning, visitors' events.
     pub visit: Option<Visit>,
+    /// Only the events of visits from this channel.
+    pub channel: Option<Channel>,
 }
 
 impl Filter {
-    /// From the query parameters `device` (`mobile`, `tablet`, `desktop`, `unknown`) and
-    /// `visitor` (`new`, `returning`, `unknown`); absent, empty or `all` is every value. `Err` is
-    /// a 400 reason.
+    /// From the query parameters `device` (`mobile`, `tablet`, `desktop`, `unknown`),
+    /// `visitor` (`new`, `returning`, `unknown`) and `channel` ([`Channel::as_str`]); absent,
+    /// empty or `all` is every value. `Err` is a 400 reason.
     ///
     /// ```
     /// use shopcue_collector::segment::Filter;
-    /// let f = Filter::parse(Some("mobile"), Some("new")).unwrap();
-    /// assert_eq!(f.pattern(), "mobile:new");
-    /// assert_eq!(Filter::parse(None, Some("returning")).unwrap().pattern(), "%:returning");
-    /// assert!(Filter::parse(Some("phone"), None).is_err());
+    /// let f = Filter::parse(Some("mobile"), Some("new"), None).unwrap();
+    /// assert_eq!(f.pattern(), "mobile:new%");
+    /// assert_eq!(Filter::parse(None, Some("returning"), Some("email")).unwrap().pattern(), "%:returning:email");
+    /// assert!(Filter::parse(Some("phone"), None, None).is_err());
     /// ```
-    pub fn parse(device: Option<&str>, visitor: Option<&str>) -> Result<Filter, String> {
+    pub fn parse(device: Option<&str>, visitor: Option<&str>, channel: Option<&str>) -> Result<Filter, String> {
         fn pick<T: Copy>(value: Option<&str>, all: &[T], name: fn(T) -> &'static str, param: &str) -> Result<Option<T>, String> {
             match value.map(str::trim) {
                 None | Some("" | "all") => Ok(None),
@@ -163,20 +305,23 @@ impl Filter {
         Ok(Filter {
             device: pick(device, &Device::ALL, Device::as_str, "device")?,
             visit: pick(visitor, &Visit::ALL, Visit::as_str, "visitor")?,
+            channel: pick(channel, &Channel::ALL, Channel::as_str, "channel")?,
         })
     }
 
     /// The `LIKE` pattern over stored segments that this filter keeps (`%` in a dimension it
-    /// does not filter).
+    /// does not filter; a segment with no channel is kept unless the filter names one).
     pub fn pattern(self) -> String {
-        format!("{}:{}", self.device.map_or("%", Device::as_str), self.visit.map_or("%", Visit::as_str))
+        let channel = self.channel.map_or("%".to_string(), |c| [":", c.as_str()].concat());
+        format!("{}:{}{channel}", self.device.map_or("%", Device::as_str), self.visit.map_or("%", Visit::as_str))
     }
 
-    /// The filter as JSON, `{device, visitor}` (`"all"` where it does not filter).
+    /// The filter as JSON, `{device, visitor, channel}` (`"all"` where it does not filter).
     pub fn to_json(self) -> Value {
         object([
             ("device", self.device.map_or("all", Device::as_str).into()),
             ("visitor", self.visit.map_or("all", Visit::as_str).into()),
+            ("channel", self.channel.map_or("all", Channel::as_str).into()),
         ])
     }
 }
@@ -210,16 +355,55 @@ mod tests {
         assert_eq!(Visit::from_session_number(Some(7)), Visit::Returning);
         assert_eq!(Visit::from_session_number(None), Visit::Unknown);
         assert_eq!(Segment::default().to_string(), UNKNOWN);
-        assert_eq!(Segment { device: Device::Tablet, visit: Visit::Returning }.to_string(), "tablet:returning");
+        assert_eq!(Segment { device: Device::Tablet, visit: Visit::Returning, channel: None }.to_string(), "tablet:returning");
+        let from_mail = Segment { device: Device::Mobile, visit: Visit::New, channel: Some(Channel::Email) };
+        assert_eq!(from_mail.to_string(), "mobile:new:email");
+    }
+
+    #[test]
+    fn channels_group_sources_and_mediums_as_ga4_does() {
+        let cases = [
+            ("(direct)\n(none)\n", Channel::Direct),
+            ("(direct)\n(not set)\nx", Channel::Direct),
+            ("google\ncpc\nbrand", Channel::PaidSearch),
+            ("yahoo\ncpc\n", Channel::PaidSearch),
+            ("google\norganic\n", Channel::OrganicSearch),
+            ("search.yahoo.co.jp\nreferral\n", Channel::OrganicSearch),
+            ("instagram\npaid_social\nfw26", Channel::PaidSocial),
+            ("Facebook\nCPC\n", Channel::PaidSocial),
+            ("l.instagram.com\nreferral\n", Channel::OrganicSocial),
+            ("t.co\nreferral\n", Channel::OrganicSocial),
+            ("line\nsocial\n", Channel::OrganicSocial),
+            ("mynewsletter\nsocial\n", Channel::OrganicSocial),
+            ("criteo\ndisplay\n", Channel::Display),
+            ("criteo\ncpm\n", Channel::Display),
+            ("smartnews\npaid\n", Channel::PaidOther),
+            ("blog.example\nreferral\n", Channel::Referral),
+            ("newsletter\nemail\n", Channel::Email),
+            ("mail\n(not set)\n", Channel::Email),
+            ("a8\naffiliate\n", Channel::Affiliates),
+            ("flyer\nqr\n", Channel::Unassigned),
+        ];
+        for (traffic, want) in cases {
+            assert_eq!(Channel::of_traffic(traffic), want, "{traffic:?}");
+        }
+        // Every channel has a name of its own, which parses back.
+        for c in Channel::ALL {
+            assert_eq!(Filter::parse(None, None, Some(c.as_str())).unwrap().channel, Some(c));
+        }
     }
 
     #[test]
     fn filters_parse_into_like_patterns() {
-        let all = Filter::parse(Some("all"), Some("")).unwrap();
-        assert_eq!((all, all.pattern()), (Filter::default(), "%:%".to_string()));
-        assert_eq!(Filter::parse(Some("desktop"), None).unwrap().pattern(), "desktop:%");
-        assert_eq!(Filter::parse(Some(" tablet "), Some("unknown")).unwrap().pattern(), "tablet:unknown");
-        assert_eq!(Filter::parse(None, Some("old")).unwrap_err(), "visitor must be all, new, returning, unknown");
-        assert_eq!(Filter::parse(Some("phone"), None).unwrap_err(), "device must be all, mobile, tablet, desktop, unknown");
+        let all = Filter::parse(Some("all"), Some(""), Some("all")).unwrap();
+        assert_eq!((all, all.pattern()), (Filter::default(), "%:%%".to_string()));
+        assert_eq!(Filter::parse(Some("desktop"), None, None).unwrap().pattern(), "desktop:%%");
+        assert_eq!(Filter::parse(Some(" tablet "), Some("unknown"), None).unwrap().pattern(), "tablet:unknown%");
+        assert_eq!(Filter::parse(Some("mobile"), None, Some("paid_social")).unwrap().pattern(), "mobile:%:paid_social");
+        assert_eq!(Filter::parse(None, Some("old"), None).unwrap_err(), "visitor must be all, new, returning, unknown");
+        assert_eq!(Filter::parse(Some("phone"), None, None).unwrap_err(), "device must be all, mobile, tablet, desktop, unknown");
+        assert!(Filter::parse(None, None, Some("social"))
+            .unwrap_err()
+            .starts_with("channel must be all, direct, organic_search,"));
     }
 }

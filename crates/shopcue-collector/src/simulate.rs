@@ -130,6 +130,18 @@ fn pick(d: &mut Dice) -> (&'static str, &'static str, &'static str, f64) {
     (id, name, category, price)
 }
 
+/// Where simulated visits come from (source, medium and campaign, one per line, as the widget's
+/// loader reads them), with their weights out of 100: the dashboard's channels.
+const TRAFFIC: [(&str, u64); 7] = [
+    ("google\norganic\n", 30),
+    ("(direct)\n(none)\n", 25),
+    ("google\ncpc\nbrand", 10),
+    ("instagram\npaid_social\nfw26", 10),
+    ("line\nsocial\n", 10),
+    ("newsletter\nemail\nweekly", 10),
+    ("blog.example\nreferral\n", 5),
+];
+
 /// One shopper's runtime and state.
 struct Shopper {
     rt: Runtime,
@@ -155,6 +167,9 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
     };
     let start = sim.end_ms - i64::from(sim.days) * DAY_MS;
     let mut dice = Dice(SeededEntropy(sim.seed));
+    // Apart, so that the shoppers' visits, orders and messages are what they were before visits
+    // had a source.
+    let mut sources = Dice(SeededEntropy(sim.seed ^ 0x50_0ce));
     let mut entropy = SeededEntropy(sim.seed ^ 0x5eed);
     let mut pending: Vec<Incoming> = Vec::new();
     let mut out = Simulated::default();
@@ -190,6 +205,15 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
             if at_visit + VISIT_MS > sim.end_ms {
                 break; // a visit that would not end (and send its beacon) inside the period
             }
+            let (mut pick, mut traffic) = (sources.below(100), "");
+            for (t, weight) in TRAFFIC {
+                if pick < weight {
+                    traffic = t;
+                    break;
+                }
+                pick -= weight;
+            }
+            shopper.rt.set_traffic(traffic);
             let purchased = visit(&mut shopper, &mut dice, &mut entropy, at_visit);
             out.purchases += usize::from(purchased);
             let (batches, events, impressions) = drain(&mut shopper.rt, shopper.device, at_visit + VISIT_MS)?;

@@ -453,6 +453,7 @@ fn the_open_file_limit_is_raised_to_what_the_system_allows() {
 
 #[test]
 fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
+    const TRAFFIC: [&str; 3] = ["google\\norganic\\n", "instagram\\npaid_social\\nfw26", "(direct)\\n(none)\\n"];
     use shopcue_collector::segment::{Device, Filter};
     use shopcue_collector::store::{EventStore, Incoming, ReportQuery};
     let dir = temp_dir("collector-rollups");
@@ -486,6 +487,11 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
             0 => event,
             n => event.replace(r#""url":"#, &format!(r#""session_number":{n},"url":"#)),
         };
+        // Most say where their visit came from (three channels); some do not (an older widget).
+        let event = match next(4) {
+            0 => event,
+            n => event.replace(r#""url":"#, &format!(r#""traffic":"{}","url":"#, TRAFFIC[n as usize - 1])),
+        };
         all.push(event);
     }
     // Each group arrives from another class of device (a resent event keeps its first one).
@@ -509,13 +515,14 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
             segment: Filter::default(),
         })
         .collect();
-    // Every query unfiltered, by each device class, by new / returning / unknown, and by one
-    // device and visit together.
-    let filters: Vec<Filter> = [(None, None), (Some("mobile"), Some("new"))]
+    // Every query unfiltered, by each device class, by new / returning / unknown, by one
+    // device and visit together, and by each channel.
+    let filters: Vec<Filter> = [(None, None, None), (Some("mobile"), Some("new"), None)]
         .into_iter()
-        .chain(["mobile", "tablet", "desktop", "unknown"].map(|d| (Some(d), None)))
-        .chain(["new", "returning", "unknown"].map(|v| (None, Some(v))))
-        .map(|(d, v)| Filter::parse(d, v).unwrap())
+        .chain(["mobile", "tablet", "desktop", "unknown"].map(|d| (Some(d), None, None)))
+        .chain(["new", "returning", "unknown"].map(|v| (None, Some(v), None)))
+        .chain(["organic_search", "paid_social", "direct"].map(|c| (None, None, Some(c))))
+        .map(|(d, v, c)| Filter::parse(d, v, c).unwrap())
         .collect();
     let filtered: Vec<ReportQuery> =
         queries.iter().flat_map(|q| filters.iter().map(|f| ReportQuery { segment: *f, ..q.clone() })).collect();
@@ -541,7 +548,15 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         assert_eq!(total(&chunk[6..9].iter().map(|c| &c.0).collect::<Vec<_>>()), whole, "visits, query {q}");
         let purchases = |days: &[shopcue_collector::store::Day]| days.iter().map(|d| d.purchases).sum::<u64>();
         assert_eq!(chunk[2..6].iter().map(|c| purchases(&c.1)).sum::<u64>(), purchases(&chunk[0].1), "daily, query {q}");
-        assert!(chunk[1].0.iter().map(|r| r.exposed).sum::<u64>() < whole.values().map(|c| c[0]).sum::<u64>());
+        let exposed = |c: &(Vec<shopcue_collector::report::Row>, _)| c.0.iter().map(|r| r.exposed).sum::<u64>();
+        assert!(exposed(&chunk[1]) < whole.values().map(|c| c[0]).sum::<u64>());
+        // The channels: each has exposures; together fewer than all (some events name none).
+        let channels = total(&chunk[9..12].iter().map(|c| &c.0).collect::<Vec<_>>());
+        assert!(chunk[9..12].iter().all(|c| exposed(c) > 0), "each channel, query {q}");
+        assert!(
+            channels.values().map(|c| c[2]).sum::<u64>() < whole.values().map(|c| c[2]).sum::<u64>(),
+            "impressions, query {q}"
+        );
     }
     let incremental: Vec<_> = incremental.into_iter().step_by(filters.len()).collect();
     // The two report paths agree: events fall on whole hours, so a window of 7 days and one

@@ -485,6 +485,13 @@ fn a_simulated_history_keeps_to_its_period_whatever_the_hour() {
         assert!(received >= last && received <= end, "received at {received}, event at {last}, end {end}");
         let rows = store.select("SELECT count(*) FROM events WHERE name = 'purchase'", &[]).unwrap();
         assert_eq!(rows[0][0].int() as usize, made.purchases);
+        // Each visit comes from somewhere: every event has a channel, and the visits several.
+        let rows = store.select("SELECT count(*) FROM events WHERE segment NOT LIKE '%:%:%'", &[]).unwrap();
+        assert_eq!(rows[0][0].int(), 0, "events without a channel");
+        let rows = store.select("SELECT segment FROM events", &[]).unwrap();
+        let channels: std::collections::BTreeSet<String> =
+            rows.iter().map(|r| r[0].text().rsplit(':').next().unwrap().to_string()).collect();
+        assert!(channels.len() >= 4 && channels.contains("organic_search"), "{channels:?}");
     }
 }
 

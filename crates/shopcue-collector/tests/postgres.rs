@@ -237,6 +237,8 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
         format!("/report?{span}&device=mobile&visitor=returning"),
         format!("/report?{span}&visitor=new&format=csv&table=scenario_daily"),
         format!("/report/rf?{rf_span}&device=desktop"),
+        format!("/report?{span}&channel=organic_search&format=csv"),
+        format!("/report?{span}&device=mobile&channel=paid_social"),
     ];
     for path in &paths {
         let (status, _, from_pg) = request(&pg_addr, "GET", path, "", b"");
@@ -262,6 +264,12 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
     assert!(by_device.iter().all(|n| *n > 0), "{by_device:?}");
     assert_eq!(order_count("&visitor=new") + order_count("&visitor=returning"), on_pg.purchases);
     assert_eq!(order_count("&device=unknown"), 0);
+    // And in a visit from one of the seven channels the simulation's visits come from.
+    let channels = ["direct", "organic_search", "paid_search", "organic_social", "paid_social", "email", "referral"];
+    let by_channel: Vec<usize> = channels.iter().map(|c| order_count(&format!("&channel={c}"))).collect();
+    assert_eq!(by_channel.iter().sum::<usize>(), on_pg.purchases, "{by_channel:?}");
+    assert!(by_channel[1] > 0 && by_channel[0] > 0, "{by_channel:?}");
+    assert_eq!(order_count("&channel=display"), 0);
     let desktop = shopcue::json::parse(&request(&pg_addr, "GET", &paths[8], "", b"").2).unwrap();
     assert!(customers(&desktop) > 0.0 && customers(&desktop) < customers(&rf), "{}", desktop.to_json());
 }
