@@ -47,12 +47,13 @@ var shopcueIntl = {
   // given) came from, as Google Analytics names it (visitor.session_source, _medium, _campaign),
   // one per line: its utm_ tags; else an ad's click id (google, bing or yahoo / cpc); else the
   // search engine's name / organic; else the linking site's host / referral (a link within the
-  // site says nothing); else (direct) / (none).
+  // site says nothing); else (direct) / (none). A tag is cut at 100 characters: every event
+  // carries them.
   traffic: function (href, referrer) {
     function host(url) { try { return new URL(url).hostname.replace(/^www\./, ''); } catch (e) { return ''; } }
     try {
       href = href || location.href;
-      var q = new URL(href).searchParams, tag = function (k) { return (q.get(k) || '').replace(/[\r\n]/g, ' '); },
+      var q = new URL(href).searchParams, tag = function (k) { return (q.get(k) || '').replace(/[\r\n]/g, ' ').slice(0, 100); },
         source = tag('utm_source'), medium = source ? tag('utm_medium') || '(not set)' : '', from = host(referrer === undefined ? document.referrer : referrer),
         ids = [['gclid', 'google'], ['msclkid', 'bing'], ['yclid', 'yahoo']];
       for (var i = 0; i < ids.length && !source; i++) if (q.has(ids[i][0])) { source = ids[i][1]; medium = 'cpc'; }

@@ -92,6 +92,7 @@
   /*__SHOPCUE_VALUES__*/
   /*__SHOPCUE_RENDER__*/
   /*__SHOPCUE_INTL__*/
+  /*__SHOPCUE_MOMENTS__*/
 
   // A page the browser prerenders (speculation rules, the address bar's guess) may never be
   // shown: the wasm downloads and compiles, but nothing starts — no page view, capture, message
@@ -398,24 +399,8 @@
         var b = ev.target.closest('button,input'), f = b && b.form;
         if (ev.defaultPrevented && f && f !== sent && /^(submit|image)$/.test(b.type) && b !== busy) held = cartForm(f);
       }));
-      // Moments of a page view that scenarios may be triggered on; nothing is stored or sent for
-      // them. Exit intent (a mouse): the pointer leaves the window through its top, toward the
-      // tabs, the address bar or the close button; once a page view.
-      var exitAt, scrolledAt, scrolled, frame, marks = [25, 50, 75, 90];
-      doc.addEventListener('mouseout', guard(function (ev) {
-        if (!ev.relatedTarget && ev.clientY <= 0 && exitAt !== lastUrl) { exitAt = lastUrl; live('capture', 'moment', 'exit_intent'); }
-      }));
-      // How far down the page the shopper has scrolled: scroll_25 … scroll_90, each as it is
-      // first passed in a page view; read once a frame at most, when the page lays out anyway.
-      w.addEventListener('scroll', guard(function () {
-        if (scrolledAt !== lastUrl) { scrolledAt = lastUrl; scrolled = 0; }
-        if (frame || scrolled > 3) return;
-        frame = w.requestAnimationFrame(guard(function () {
-          frame = 0;
-          var seen = (w.scrollY + w.innerHeight) / doc.documentElement.scrollHeight * 100;
-          for (; scrolled < 4 && seen >= marks[scrolled]; scrolled++) live('capture', 'moment', 'scroll_' + marks[scrolled]);
-        }));
-      }), { passive: true });
+      // Moments of a page view that scenarios may be triggered on (exit intent, scroll depth).
+      shopcueMoments(function (name) { live('capture', 'moment', name); }, function () { return lastUrl; });
       if (typeof MutationObserver === 'function') {
         // A product rendered later by a single-page app: its JSON-LD, or its microdata, added
         // on its own or inside the view the app mounts (React, Vue, Turbo add a whole subtree).

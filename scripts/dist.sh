@@ -65,7 +65,7 @@ cp pkg-config/shopify-pixel.js "$OUT/shopify-pixel.js"
 # serves dist/ before www/, where the authored source lives).
 node scripts/compile-config.mjs "$OUT/shopcue_compile.wasm" www/shopcue/config.json >"$OUT/config.json"
 # The JS parts the loader inlines, as ES modules of the package (each defines shopcue<Part>).
-for part in compiler values render intl; do
+for part in compiler values render intl moments; do
   { cat "pkg-config/$part.js"; echo "export { shopcue${part^} };"; } >"$NPM/$part.js"
 done
 

@@ -6,6 +6,7 @@ import { shopcueCompiler } from './compiler.js';
 import { shopcueValues } from './values.js';
 import { shopcueRender } from './render.js';
 import { shopcueIntl } from './intl.js';
+import { shopcueMoments } from './moments.js';
 
 let loading = null;
 
@@ -94,6 +95,8 @@ export class Shopcue {
         const odd = options && typeof options === 'object' ? Object.keys(options).filter((k) => !INIT_OPTIONS.includes(k)) : [];
         if (odd.length) console.warn(`[shopcue] init ignored unknown options: ${odd.join(', ')}`);
         command('init', [options]);
+        // Exit intent and scroll depth, as the script tag reports them (nothing is sent for them).
+        shopcueMoments((name) => command('capture', ['moment', name]), () => location.href.split('#')[0]);
         return shopcue;
       });
       loading.catch(() => { loading = null; }); // a failed load may be retried

@@ -12,6 +12,6 @@ echo "npm: tsc --noEmit ok (pkg-config/npm/example.ts)"
 node_modules/.bin/tsc -p examples/web/tsconfig.json
 echo "npm: tsc --noEmit ok (examples/web: ESM, React component)"
 packed=$(cd dist/npm && npm pack --dry-run --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s)[0];console.log(p.files.map(f=>f.path).sort().join(" "));console.error(`npm: ${p.name}@${p.version} ${p.files.length} files, ${p.size} bytes packed`)})')
-expected="README.md compiler.js index.d.ts index.js intl.js package.json render.js shopcue_compile.wasm shopcue_wasm.js shopcue_wasm_bg.wasm values.js"
+expected="README.md compiler.js index.d.ts index.js intl.js moments.js package.json render.js shopcue_compile.wasm shopcue_wasm.js shopcue_wasm_bg.wasm values.js"
 [ "$packed" = "$expected" ] || { echo "npm: packed files are [$packed], expected [$expected]" >&2; exit 1; }
 echo "npm: ok"

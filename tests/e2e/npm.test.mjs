@@ -80,3 +80,26 @@ test('a wasm that is not where the package looks: a coded error that says where 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the npm package reports exit intent and scroll depth itself: their scenarios show, nothing is sent for them', async () => {
+  const context = await newShopperContext(browser, { locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/fixtures/npm-moments.html`);
+  await page.waitForFunction(() => window.__ready, null, { timeout: 10_000 });
+  const reason = (i) => page.evaluate((i) => window.__shopcue.explain()?.scenarios?.[i]?.reason, i);
+  assert.equal(await eventually(() => reason(1), 10_000, 'the raw config compiled'), 'not_triggered');
+  await page.mouse.move(400, 300);
+  await page.mouse.wheel(0, 600); // past half the page
+  const [half] = await waitForMessages(page, (ms) => ms.length === 1);
+  assert.equal(half.title, 'Halfway there');
+  await page.mouse.move(400, 5);
+  await page.mouse.move(400, -20); // out through the top
+  const shown = await waitForMessages(page, (ms) => ms.length === 2);
+  assert.deepEqual(shown.map((m) => m.title).sort(), ['Before you go', 'Halfway there']);
+  const visitor = await page.evaluate(() => JSON.parse(localStorage.getItem('shopcue:npm-moments:profile')).visitor_id);
+  await eventually(() => collector.query(`SELECT 1 FROM events WHERE visitor_id = '${visitor}' AND name = 'shopcue_impression'`).length === 2,
+    10_000, 'both impressions received');
+  const names = collector.query(`SELECT DISTINCT name FROM events WHERE visitor_id = '${visitor}'`).map((r) => r.name);
+  assert.ok(!names.includes('exit_intent') && !names.includes('scroll_50'), names.join());
+  await context.close();
+});

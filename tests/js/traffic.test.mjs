@@ -23,6 +23,8 @@ test('utm_ tags win over a click id and a referrer; decoded; a tag without a med
     ['line', '(not set)', '冬']);
   // A line break in a tag cannot split the three.
   assert.deepEqual(traffic('https://s.example/?utm_source=a%0Ab&utm_medium=c%0D%0Ad', ''), ['a b', 'c  d', '']);
+  // Every event carries them: a tag is cut at 100 characters.
+  assert.equal(traffic(`https://s.example/?utm_source=x&utm_campaign=${'c'.repeat(300)}`, '')[2], 'c'.repeat(100));
 });
 
 test('an ad\'s click id: google, bing or yahoo, cpc', () => {
