@@ -157,6 +157,38 @@ test('scroll_50: a scenario triggered on it shows once the shopper has scrolled 
   await context.close();
 });
 
+test('exit intent on a phone: a quick scroll back up shows the scenario, a slow one does not; on a desktop neither does', async () => {
+  const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+  const scroll = (page, y) => page.evaluate((y) => new Promise((done) => {
+    scrollTo(0, y); // then three frames, in which the widget reads where the page is
+    requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(done)));
+  }), y);
+  for (const [emulation, quick] of [[phone, true], [{}, false]]) {
+    const context = await newShopperContext(browser, emulation);
+    const page = await context.newPage();
+    await page.goto(`${collector.url}/fixtures/moments.html`);
+    const reason = (i) => page.evaluate((i) => window.shopcue('explain')?.scenarios?.[i]?.reason, i);
+    assert.equal(await eventually(() => reason(0), 10_000, 'the raw config compiled'), 'not_triggered');
+    await scroll(page, 1200);
+    await waitForMessages(page, (ms) => ms.length === 1); // scroll_50's banner
+    for (const y of [1100, 1000, 900, 800]) { // slowly back up, 100 px at a time
+      await scroll(page, y);
+      await page.waitForTimeout(400);
+    }
+    assert.equal(await reason(0), 'not_triggered', 'a slow scroll up');
+    await scroll(page, 1200);
+    await scroll(page, 700); // 500 px up within a few frames
+    if (quick) {
+      const shown = await waitForMessages(page, (ms) => ms.length === 2);
+      assert.deepEqual(shown.map((m) => m.scenario).sort(), ['half', 'stay']);
+    } else {
+      await page.waitForTimeout(500);
+      assert.equal(await reason(0), 'not_triggered', 'a desktop has a mouse for that');
+    }
+    await context.close();
+  }
+});
+
 test('visitor.session_source: a visit from an ad keeps its source on every page; one from a search engine is organic; a direct one neither', async () => {
   const title = async (page) => (await waitForMessages(page, (ms) => ms.length === 1, 10_000))[0].title;
   const context = await newShopperContext(browser);
