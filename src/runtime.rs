@@ -2391,9 +2391,9 @@ mod tests {
             .collect();
         assert_eq!(views, ["(direct)\n(none)\n", "instagram\npaid_social\nfw26", "instagram\npaid_social\nfw26"]);
         // The next session, from a search engine; a shell that says nothing (no helper): "".
-        rt.set_traffic("google.co.jp\norganic\n");
+        rt.set_traffic("google\norganic\n");
         rt.page_view("https://shop.example/products/tee", 120 * 60_000, e);
-        assert_eq!(rt.profile.session.traffic, "google.co.jp\norganic\n");
+        assert_eq!(rt.profile.session.traffic, "google\norganic\n");
         rt.set_traffic("");
         rt.page_view("https://shop.example/", 200 * 60_000, e);
         assert_eq!(rt.profile.session.traffic, "");
