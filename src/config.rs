@@ -1078,6 +1078,30 @@ impl ScenarioCx<'_> {
     }
 }
 
+/// The path of the first member name or text within `v` (at `path`) that holds `needle`, in
+/// document order: `$.scenarios[1].audience.visitor.free_shipping_remaining`.
+#[cfg(feature = "compiler")]
+fn first_use(v: &Value, needle: &str, path: &str) -> Option<String> {
+    if let Value::String(t) = v {
+        return crate::text::find(t, needle).map(|_| path.to_string());
+    }
+    for (i, x) in v.as_array().unwrap_or_default().iter().enumerate() {
+        if let Some(at) = first_use(x, needle, &element(path, i)) {
+            return Some(at);
+        }
+    }
+    for (k, x) in v.as_object().unwrap_or_default() {
+        let at = member(path, k);
+        if crate::text::find(k, needle).is_some() {
+            return Some(at);
+        }
+        if let Some(at) = first_use(x, needle, &at) {
+            return Some(at);
+        }
+    }
+    None
+}
+
 #[cfg(feature = "compiler")]
 fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>) -> Option<Scenario> {
     let Some(members) = raw.as_object() else {
@@ -1097,10 +1121,12 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
         p.push(crate::problem!(member(path, "paused"), "must be true or false"));
     }
     let s = expand_scenario(raw, cx.presets, path, p)?;
-    if !cx.free_shipping && crate::text::find(&s.to_json(), "visitor.free_shipping_remaining").is_some() {
-        // Absent, it holds no number: the scenario would never show (free_shipping_nudge).
+    const FREE_SHIPPING: &str = "visitor.free_shipping_remaining";
+    if !cx.free_shipping && crate::text::find(&s.to_json(), FREE_SHIPPING).is_some() {
+        // Absent, it holds no number: the scenario would never show. Placed where the scenario
+        // names it (an audience's field, a text), else at the scenario (its preset names it).
         p.push(crate::problem!(
-            path,
+            first_use(raw, FREE_SHIPPING, path).unwrap_or_else(|| path.to_string()),
             "uses visitor.free_shipping_remaining, which needs \"thresholds\": {\"free_shipping\": …}, the cart value from which the store ships for free"
         ));
     }
@@ -1642,15 +1668,22 @@ mod tests {
                 r#"{"version":1,"site":"s","links":{"cart":"/cart"},"thresholds":{"#,
                 thresholds,
                 r#"},"scenarios":[{"preset":"free_shipping_nudge"},
-                  {"id":"own","audience":{"visitor.free_shipping_remaining":{"$lte":500}},"message":{"title":"t"}},
-                  {"id":"other","message":{"title":"{{visitor.cart_value|currency}}"}}]}"#,
+                  {"id":"own","audience":{"$or":[{"page.type":"product"},{"visitor.free_shipping_remaining":{"$lte":500}}]},"message":{"title":"t"}},
+                  {"id":"other","message":{"title":"{{visitor.cart_value|currency}}"}},
+                  {"id":"text","message":{"title":{"en":"Hi","ja":"あと{{visitor.free_shipping_remaining|currency}}"}}}]}"#,
             ]
             .concat()
         };
         let why = r#"uses visitor.free_shipping_remaining, which needs "thresholds": {"free_shipping": …}, the cart value from which the store ships for free"#;
+        // At the scenario when its preset names the field, else where the scenario names it.
+        let at = |path: &str| (path.to_string(), why.to_string());
         assert_eq!(
             refused(&config(r#""low_stock":2"#)),
-            [("$.scenarios[0]".to_string(), why.to_string()), ("$.scenarios[1]".to_string(), why.to_string())]
+            [
+                at("$.scenarios[0]"),
+                at("$.scenarios[1].audience.$or[1].visitor.free_shipping_remaining"),
+                at("$.scenarios[3].message.title.ja")
+            ]
         );
         assert_eq!(
             refused(&config(r#""free_shipping":"5000""#)),
