@@ -201,7 +201,8 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     const visitor = `uplift-${i}`, holdout = i >= 20;
     const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: 's', url: '/', params });
     held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'with_holdout', variant: holdout ? 'holdout' : null }));
-    if ((holdout ? i - 20 < 5 : i < 12)) held.push(e('purchase', now - 30_000, { value: 6000 }));
+    // Four of the buyers came from a search ad (the widget sends each event's session traffic).
+    if ((holdout ? i - 20 < 5 : i < 12)) held.push({ ...e('purchase', now - 30_000, { value: 6000 }), ...(i < 4 ? { traffic: 'google\ncpc\nbrand' } : {}) });
   }
   // And one that loses: 2 of 20 exposed bought, 12 of 20 held out — a negative estimate.
   for (let i = 0; i < 40; i++) {
@@ -217,6 +218,14 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   // Amounts in the site's currency, from its live config (the demo store's is JPY).
   const revenue = await page.$$eval('#kpis .kpi b', (bs) => bs[1].textContent);
   assert.match(revenue, /^¥[\d,]+$/);
+  // The orders by the channel of their visit: the search ad's four, and the channels' orders
+  // adding up to all orders.
+  const channels = await page.$$eval('#channels tr[data-channel]', (trs) => trs.map((tr) => [tr.dataset.channel, ...[...tr.children].map((td) => td.textContent)]));
+  const ad = channels.find((r) => r[0] === 'paid_search');
+  assert.deepEqual(ad && ad.slice(1, 4), ['paid search', '4', '¥24,000'], JSON.stringify(channels));
+  const orders = await page.$$eval('#kpis .kpi b', (bs) => Number(bs[0].textContent.replace(/,/g, '')));
+  assert.equal(channels.reduce((n, r) => n + Number(r[2].replace(/,/g, '')), 0), orders);
+  assert.ok(channels.some((r) => r[0] === '' && /^not said/.test(r[1])), 'the purchases sent without traffic');
   const rows = await page.$$eval('#table tr[data-scenario]', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
   const low = rows.find((r) => r[0] === 'page_low_stock');
   assert.ok(low, JSON.stringify(rows));

@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, HashMap};
 use shopcue::json::{object, parse, Value};
 use shopcue::time::DAY_MS;
 
-use crate::segment::Filter;
+use crate::segment::{Channel, Filter, Segment};
 use crate::store::{EventStore, Sql};
 
 /// Recency rows: months since the last purchase.
@@ -53,6 +53,8 @@ pub struct Purchase {
     pub revenue: f64,
     /// A sample or trial purchase.
     pub trial: bool,
+    /// The channel of the visit it was made in, where the event said ([`Channel`]).
+    pub channel: Option<Channel>,
 }
 
 fn is_trial_category(category: &str) -> bool {
@@ -90,7 +92,7 @@ impl Purchase {
         let trial = params.get("trial").and_then(Value::as_bool).unwrap_or(false)
             || (!items.is_empty()
                 && items.iter().all(|i| i.get("item_category").and_then(Value::as_str).is_some_and(is_trial_category)));
-        Purchase { customer, visitor: visitor.to_string(), ts, revenue, trial }
+        Purchase { customer, visitor: visitor.to_string(), ts, revenue, trial, channel: None }
     }
 }
 
@@ -137,7 +139,7 @@ struct Customer<'a> {
 /// ```
 /// use shopcue_collector::analytics::{rf, Purchase};
 /// let day = 86_400_000;
-/// let p = |c: &str, ts: i64| Purchase { customer: c.into(), visitor: c.into(), ts, revenue: 100.0, trial: false };
+/// let p = |c: &str, ts: i64| Purchase { customer: c.into(), visitor: c.into(), ts, revenue: 100.0, trial: false, channel: None };
 /// let t = rf(&[p("a", 0), p("a", 10 * day), p("a", 50 * day), p("b", 20 * day)], 40 * day, 70 * day, &[]);
 /// assert_eq!(t.cells[0][2].customers, 1); // a: 2 purchases before day 40, the last 30 days before
 /// assert_eq!(t.cells[0][2].repeaters, 1); // … and one more on day 50
@@ -278,14 +280,40 @@ impl Orders {
 
 /// The orders placed in `[from, to)`.
 pub fn orders(purchases: &[Purchase], from: i64, to: i64) -> Orders {
+    tally(purchases.iter(), from, to)
+}
+
+/// The orders among `purchases` placed in `[from, to)`.
+fn tally<'a>(purchases: impl Iterator<Item = &'a Purchase>, from: i64, to: i64) -> Orders {
     purchases
-        .iter()
         .filter(|p| (from..to).contains(&p.ts))
         .fold(Orders::default(), |o, p| Orders { count: o.count + 1, revenue: o.revenue + p.revenue })
 }
 
+/// The orders placed in `[from, to)` by the channel of the visit each was made in: the channels
+/// with an order, in [`Channel::ALL`]'s order, then `None` for the orders whose event said none
+/// (an older widget, a server's own `/collect`). Together they are [`orders`].
+///
+/// ```
+/// use shopcue_collector::analytics::{orders_by_channel, Purchase};
+/// use shopcue_collector::segment::Channel;
+/// let buy = |ts, channel| Purchase { channel, ..Purchase::from_event("v", ts, r#"{"params":{"value":100}}"#) };
+/// let by = orders_by_channel(&[buy(1, Some(Channel::Email)), buy(2, None), buy(3, Some(Channel::Direct)), buy(4, Some(Channel::Email))], 0, 10);
+/// let counts: Vec<_> = by.iter().map(|(c, o)| (*c, o.count)).collect();
+/// assert_eq!(counts, [(Some(Channel::Direct), 1), (Some(Channel::Email), 2), (None, 1)]);
+/// ```
+pub fn orders_by_channel(purchases: &[Purchase], from: i64, to: i64) -> Vec<(Option<Channel>, Orders)> {
+    Channel::ALL
+        .into_iter()
+        .map(Some)
+        .chain([None])
+        .map(|c| (c, tally(purchases.iter().filter(|p| p.channel == c), from, to)))
+        .filter(|(_, o)| o.count > 0)
+        .collect()
+}
+
 /// A site's purchases in `[from, until)` of a segment (`$4`, a [`Filter::pattern`]).
-const PURCHASES_SQL: &str = "SELECT visitor_id, ts{I}, json FROM events
+const PURCHASES_SQL: &str = "SELECT visitor_id, ts{I}, json, segment FROM events
 WHERE site = $1 AND name = 'purchase' AND ts >= $2 AND ts < $3 AND segment LIKE $4";
 
 /// Visitors each scenario reached (first exposed, not in its holdout) in `[from, to)`, whose
@@ -317,7 +345,13 @@ pub fn load_purchases(
     segment: &Filter,
 ) -> Result<Vec<Purchase>, String> {
     let rows = store.select(PURCHASES_SQL, &scope(site, from, until, segment))?;
-    Ok(rows.iter().map(|r| Purchase::from_event(r[0].text(), r[1].int(), r[2].text())).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Purchase {
+            channel: Segment::channel_of(r[3].text()),
+            ..Purchase::from_event(r[0].text(), r[1].int(), r[2].text())
+        })
+        .collect())
 }
 
 /// `(scenario id, visitor id)` for every visitor a scenario reached in `[from, to)` (first
@@ -423,7 +457,14 @@ mod tests {
     const DAY: i64 = DAY_MS;
 
     fn buy(customer: &str, day: i64, revenue: f64) -> Purchase {
-        Purchase { customer: customer.into(), visitor: format!("v-{customer}"), ts: day * DAY, revenue, trial: false }
+        Purchase {
+            customer: customer.into(),
+            visitor: format!("v-{customer}"),
+            ts: day * DAY,
+            revenue,
+            trial: false,
+            channel: None,
+        }
     }
 
     #[test]

@@ -791,10 +791,12 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
         let rows = store.report(&q)?;
         let srm = srm_bases(&*store, &*configs, &q, &rows)?;
-        Ok::<_, String>((rows, store.daily(&q)?, analytics::orders(&purchases, q.from, q.to), scenario_daily, srm))
+        let by_channel = analytics::orders_by_channel(&purchases, q.from, q.to);
+        let orders = analytics::orders(&purchases, q.from, q.to);
+        Ok::<_, String>((rows, store.daily(&q)?, orders, by_channel, scenario_daily, srm))
     })
     .await;
-    let (rows, daily, orders, scenario_daily, srm) = match result {
+    let (rows, daily, orders, by_channel, scenario_daily, srm) = match result {
         Ok(Ok(r)) => r,
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
@@ -809,6 +811,16 @@ async fn report(State(app): State<App>, req: Request) -> Response {
             ("aov", orders.aov().map_or(Value::Null, analytics::money)),
         ]),
     );
+    // The same orders by the channel of the visit each was made in (null: the event said none).
+    let by_channel = by_channel.iter().map(|(channel, o)| {
+        object([
+            ("channel", channel.map_or(Value::Null, |c| c.as_str().into())),
+            ("count", (o.count as f64).into()),
+            ("revenue", analytics::money(o.revenue)),
+            ("aov", o.aov().map_or(Value::Null, analytics::money)),
+        ])
+    });
+    body.set("orders_by_channel", Value::Array(by_channel.collect()));
     let daily: Vec<Value> = daily
         .iter()
         .map(|d| {

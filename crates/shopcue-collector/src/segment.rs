@@ -255,6 +255,20 @@ pub struct Segment {
     pub channel: Option<Channel>,
 }
 
+impl Segment {
+    /// The channel of a stored segment (`mobile:new:email`), `None` for one without.
+    ///
+    /// ```
+    /// use shopcue_collector::segment::{Channel, Segment};
+    /// assert_eq!(Segment::channel_of("mobile:new:email"), Some(Channel::Email));
+    /// assert_eq!(Segment::channel_of("mobile:new"), None);
+    /// ```
+    pub fn channel_of(stored: &str) -> Option<Channel> {
+        let name = stored.splitn(3, ':').nth(2)?;
+        Channel::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
 impl fmt::Display for Segment {
     /// The stored form, `device:visit`, then `:channel` where there is one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -270,6 +270,18 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
     assert_eq!(by_channel.iter().sum::<usize>(), on_pg.purchases, "{by_channel:?}");
     assert!(by_channel[1] > 0 && by_channel[0] > 0, "{by_channel:?}");
     assert_eq!(order_count("&channel=display"), 0);
+    // The report's orders by channel are those orders, each channel's the filter's count.
+    let listed: Vec<(String, usize)> = (report.get("orders_by_channel").and_then(shopcue::json::Value::as_array).unwrap().iter())
+        .map(|c| {
+            (
+                c.get("channel").and_then(|n| n.as_str()).unwrap().to_string(),
+                c.get("count").and_then(|n| n.as_f64()).unwrap() as usize,
+            )
+        })
+        .collect();
+    let wanted: Vec<(String, usize)> =
+        (channels.iter().zip(&by_channel)).filter(|(_, n)| **n > 0).map(|(c, n)| (c.to_string(), *n)).collect();
+    assert_eq!(listed, wanted);
     let desktop = shopcue::json::parse(&request(&pg_addr, "GET", &paths[8], "", b"").2).unwrap();
     assert!(customers(&desktop) > 0.0 && customers(&desktop) < customers(&rf), "{}", desktop.to_json());
 }
