@@ -1104,7 +1104,8 @@ impl Runtime {
         Some(Message { id: crate::text::concat(&["preview-", &uuid_v7(now, entropy)]), decision, reported: 0 })
     }
 
-    /// For every scenario: shown or not, and why. Includes profile and outbox figures.
+    /// For every scenario: shown or not, and why. Includes where this visit came from (its
+    /// session's traffic, [`Runtime::set_traffic`]), and profile and outbox figures.
     pub fn explain(&self, now: i64) -> Value {
         let scenarios = match &self.config {
             None => Vec::new(),
@@ -1127,6 +1128,7 @@ impl Runtime {
                 object([("analytics", self.consent.analytics.into()), ("personalization", self.consent.personalization.into())]),
             ),
             ("scenarios", Value::Array(scenarios)),
+            ("traffic", self.profile.session.traffic.as_str().into()),
             ("profile", self.profile.stats()),
             ("outbox", object([("queued", (self.outbox.len() as u32).into()), ("dropped", self.outbox.dropped.into())])),
         ])
@@ -2383,6 +2385,7 @@ mod tests {
         assert_eq!(title(&mut rt, 41 * 60_000 + 1, e).as_deref(), Some("Welcome from instagram (paid_social)"));
         let stored = rt.take_profile_json().unwrap();
         assert_eq!(Profile::read(&stored).unwrap().session.traffic, "instagram\npaid_social\nfw26");
+        assert_eq!(rt.explain(41 * 60_000 + 1).get("traffic").and_then(Value::as_str), Some("instagram\npaid_social\nfw26"));
         // Every event says its session's traffic (the collector's channel).
         let batch = parse(&rt.next_batch(41 * 60_000 + 2, Flush::Unload).unwrap().body).unwrap();
         let views: Vec<&str> = (batch.get("events").and_then(Value::as_array).unwrap().iter())

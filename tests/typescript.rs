@@ -182,6 +182,8 @@ export interface Explain {{
   config_loaded: boolean;
   consent: Required<Consent>;
   scenarios: Explanation[];
+  /** Where this visit came from: its source, medium and campaign, one per line (`visitor.session_source` …); `""` when the page did not say. */
+  traffic: string;
   profile: {{ items: number; cart: number; sessions: number; [count: string]: number }};
   outbox: {{ queued: number; dropped: number }};
 }}

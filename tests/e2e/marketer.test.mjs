@@ -198,6 +198,8 @@ test('visitor.session_source: a visit from an ad keeps its source on every page;
   await page.click('#next'); // the next page: no tags, the shop as its referrer
   await page.waitForURL(/source\.html$/);
   assert.equal(await title(page), 'Instagramからようこそ：fw26');
+  // explain() says it, for a site checking its campaign's tags from the console.
+  assert.equal(await page.evaluate(() => window.shopcue('explain').traffic), 'instagram\npaid_social\nfw26');
   await context.close();
   const searched = await newShopperContext(browser);
   const from = await searched.newPage();
