@@ -102,6 +102,18 @@ impl Dice {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
+
+    /// One of `items`, each as likely as its `weight` among all of theirs.
+    fn weighted<'a, T>(&mut self, items: &'a [T], weight: impl Fn(&T) -> u64) -> &'a T {
+        let mut at = self.below(items.iter().map(&weight).sum());
+        for item in items {
+            if at < weight(item) {
+                return item;
+            }
+            at -= weight(item);
+        }
+        &items[0]
+    }
 }
 
 fn item(d: &mut Dice, (id, name, category, price): (&str, &str, &str, f64)) -> Value {
@@ -118,20 +130,12 @@ fn item(d: &mut Dice, (id, name, category, price): (&str, &str, &str, f64)) -> V
 }
 
 fn pick(d: &mut Dice) -> (&'static str, &'static str, &'static str, f64) {
-    let total: u32 = CATALOG.iter().map(|c| c.4).sum();
-    let mut at = d.below(u64::from(total)) as u32;
-    for &(id, name, category, price, weight) in CATALOG {
-        if at < weight {
-            return (id, name, category, price);
-        }
-        at -= weight;
-    }
-    let (id, name, category, price, _) = CATALOG[0];
+    let &(id, name, category, price, _) = d.weighted(CATALOG, |c| u64::from(c.4));
     (id, name, category, price)
 }
 
 /// Where simulated visits come from (source, medium and campaign, one per line, as the widget's
-/// loader reads them), with their weights out of 100: the dashboard's channels.
+/// loader reads them), with their weights: the dashboard's channels.
 const TRAFFIC: [(&str, u64); 7] = [
     ("google\norganic\n", 30),
     ("(direct)\n(none)\n", 25),
@@ -205,15 +209,7 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
             if at_visit + VISIT_MS > sim.end_ms {
                 break; // a visit that would not end (and send its beacon) inside the period
             }
-            let (mut pick, mut traffic) = (sources.below(100), "");
-            for (t, weight) in TRAFFIC {
-                if pick < weight {
-                    traffic = t;
-                    break;
-                }
-                pick -= weight;
-            }
-            shopper.rt.set_traffic(traffic);
+            shopper.rt.set_traffic(sources.weighted(&TRAFFIC, |t| t.1).0);
             let purchased = visit(&mut shopper, &mut dice, &mut entropy, at_visit);
             out.purchases += usize::from(purchased);
             let (batches, events, impressions) = drain(&mut shopper.rt, shopper.device, at_visit + VISIT_MS)?;
