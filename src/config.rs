@@ -1122,7 +1122,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     }
     let s = expand_scenario(raw, cx.presets, path, p)?;
     const FREE_SHIPPING: &str = "visitor.free_shipping_remaining";
-    if !cx.free_shipping && crate::text::find(&s.to_json(), FREE_SHIPPING).is_some() {
+    if !cx.free_shipping && first_use(&s, FREE_SHIPPING, path).is_some() {
         // Absent, it holds no number: the scenario would never show. Placed where the scenario
         // names it (an audience's field, a text), else at the scenario (its preset names it).
         p.push(crate::problem!(
