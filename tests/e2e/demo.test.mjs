@@ -201,8 +201,11 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     const visitor = `uplift-${i}`, holdout = i >= 20;
     const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: 's', url: '/', params });
     held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'with_holdout', variant: holdout ? 'holdout' : null }));
-    // Four of the buyers came from a search ad (the widget sends each event's session traffic).
-    if ((holdout ? i - 20 < 5 : i < 12)) held.push({ ...e('purchase', now - 30_000, { value: 6000 }), ...(i < 4 ? { traffic: 'google\ncpc\nbrand' } : {}) });
+    // Four of the buyers came from a search ad (the widget sends each event's session traffic),
+    // each in a visit of their own, and so did four who did not buy.
+    const ad = i < 4 || (i >= 12 && i < 16) ? { session_id: `ad-${visitor}`, traffic: 'google\ncpc\nbrand' } : {};
+    held[held.length - 1] = { ...held[held.length - 1], ...ad };
+    if ((holdout ? i - 20 < 5 : i < 12)) held.push({ ...e('purchase', now - 30_000, { value: 6000 }), ...ad });
   }
   // And one that loses: 2 of 20 exposed bought, 12 of 20 held out — a negative estimate.
   for (let i = 0; i < 40; i++) {
@@ -216,16 +219,21 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
   // Amounts in the site's currency, from its live config (the demo store's is JPY).
-  const revenue = await page.$$eval('#kpis .kpi b', (bs) => bs[1].textContent);
-  assert.match(revenue, /^¥[\d,]+$/);
-  // The orders by the channel of their visit: the search ad's four, and the channels' orders
-  // adding up to all orders.
+  const kpi = (name) => page.$eval(`#kpis [data-kpi="${name}"] b`, (b) => b.textContent);
+  assert.match(await kpi('revenue'), /^¥[\d,]+$/);
+  // The sessions and orders by the channel of their visit: the search ad's eight visits and
+  // four orders (a conversion rate of 50 %), and the channels adding up to all sessions and
+  // all orders.
   const channels = await page.$$eval('#channels tr[data-channel]', (trs) => trs.map((tr) => [tr.dataset.channel, ...[...tr.children].map((td) => td.textContent)]));
   const ad = channels.find((r) => r[0] === 'paid_search');
-  assert.deepEqual(ad && ad.slice(1, 4), ['paid search', '4', '¥24,000'], JSON.stringify(channels));
-  const orders = await page.$$eval('#kpis .kpi b', (bs) => Number(bs[0].textContent.replace(/,/g, '')));
-  assert.equal(channels.reduce((n, r) => n + Number(r[2].replace(/,/g, '')), 0), orders);
+  assert.deepEqual(ad && ad.slice(1, 6), ['paid search', '8', '4', '50.00%', '¥24,000'], JSON.stringify(channels));
+  const number = (text) => Number(text.replace(/,/g, ''));
+  const [sessions, orders] = [number(await kpi('sessions')), number(await kpi('orders'))];
+  assert.equal(channels.reduce((n, r) => n + number(r[2]), 0), sessions);
+  assert.equal(channels.reduce((n, r) => n + number(r[3]), 0), orders);
+  assert.equal(await kpi('conversion_rate'), `${(orders / sessions * 100).toFixed(2)}%`);
   assert.ok(channels.some((r) => r[0] === '' && /^not said/.test(r[1])), 'the purchases sent without traffic');
+  assert.match(await page.getAttribute('#csv-channels', 'href'), /table=channels/);
   const rows = await page.$$eval('#table tr[data-scenario]', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
   const low = rows.find((r) => r[0] === 'page_low_stock');
   assert.ok(low, JSON.stringify(rows));
@@ -259,7 +267,7 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     if (rel) assert.ok(Math.abs(n(rel) - (n(diff) / parseFloat(hold[8])) * 100) < 0.11, JSON.stringify([r, hold]));
   }
   assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
-  assert.equal(await page.locator('#daily-chart svg polyline').count(), 2, 'impressions and purchases lines');
+  assert.equal(await page.locator('#daily-chart svg polyline').count(), 3, 'sessions, impressions and purchases lines');
   // Each line's colour is in the legend, before its name.
   const legend = await page.$$eval('#daily-chart svg line.legend', (ls) => ls.map((l) => l.getAttribute('stroke')));
   const lines = await page.$$eval('#daily-chart svg polyline', (ps) => ps.map((p) => p.getAttribute('stroke')));
@@ -272,8 +280,8 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     today: [...s.querySelectorAll('.today')].map((e) => e.tagName + ':' + (e.getAttribute('stroke-dasharray') || e.getAttribute('fill'))),
     end: [...s.querySelectorAll('text')].map((t) => t.textContent).find((t) => t.includes('today')),
   }));
-  assert.equal(daily.points, 30 * 2, JSON.stringify(daily));
-  assert.deepEqual(daily.today, ['line:4 4', 'circle:#fff', 'line:4 4', 'circle:#fff']);
+  assert.equal(daily.points, 30 * 3, JSON.stringify(daily));
+  assert.deepEqual(daily.today, ['line:4 4', 'circle:#fff', 'line:4 4', 'circle:#fff', 'line:4 4', 'circle:#fff']);
   assert.equal(daily.end, new Date().toISOString().slice(0, 10) + ' (today, so far)');
   // The period menu says "last 30 days" for that default; "last 7 days" sets the dates and
   // shows a week; dates set by hand make it "chosen dates".
@@ -281,14 +289,14 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   await page.evaluate(() => document.body.removeAttribute('data-loaded'));
   await page.selectOption('#period', '7');
   await page.waitForSelector('body[data-loaded="true"]');
-  assert.equal(await page.locator('#daily-chart svg circle').count(), 7 * 2);
+  assert.equal(await page.locator('#daily-chart svg circle').count(), 7 * 3);
   assert.equal(new URL(page.url()).searchParams.get('from'), new Date(Date.now() - 6 * 864e5).toISOString().slice(0, 10));
   await page.fill('#from', '2026-01-01');
   assert.equal(await page.inputValue('#period'), '');
   await page.evaluate(() => document.body.removeAttribute('data-loaded'));
   await page.selectOption('#period', '30');
   await page.waitForSelector('body[data-loaded="true"]');
-  assert.equal(await page.locator('#daily-chart svg circle').count(), 30 * 2);
+  assert.equal(await page.locator('#daily-chart svg circle').count(), 30 * 3);
   // Every label is inside the chart (a rate of 100.00 % at the right edge was once cut to "10").
   const outside = await page.$$eval('#cvr-chart svg text', (texts) => texts.filter((t) => {
     const box = t.getBBox(), width = t.ownerSVGElement.viewBox.baseVal.width;

@@ -290,26 +290,88 @@ fn tally<'a>(purchases: impl Iterator<Item = &'a Purchase>, from: i64, to: i64) 
         .fold(Orders::default(), |o, p| Orders { count: o.count + 1, revenue: o.revenue + p.revenue })
 }
 
-/// The orders placed in `[from, to)` by the channel of the visit each was made in: the channels
-/// with an order, in [`Channel::ALL`]'s order, then `None` for the orders whose event said none
-/// (an older widget, a server's own `/collect`). Together they are [`orders`].
+/// Orders per visit: `None` without a visit.
+pub fn conversion_rate(orders: u64, sessions: u64) -> Option<f64> {
+    (sessions > 0).then(|| orders as f64 / sessions as f64)
+}
+
+/// One channel's visits and orders in a period ([`channels`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChannelRow {
+    /// The channel; `None` for the visits and orders whose events said none (an older widget,
+    /// a server's own `/collect`).
+    pub channel: Option<Channel>,
+    /// Visits that began in the period from it.
+    pub sessions: u64,
+    /// Orders placed in the period in its visits.
+    pub orders: Orders,
+}
+
+impl ChannelRow {
+    /// Its orders per visit ([`conversion_rate`]).
+    pub fn conversion_rate(&self) -> Option<f64> {
+        conversion_rate(self.orders.count, self.sessions)
+    }
+}
+
+/// The visits (per stored segment, as [`load_sessions`] gives them) and the orders placed in
+/// `[from, to)` by the channel of their visit: the channels with either, in [`Channel::ALL`]'s
+/// order, then `None`. Together they are all the visits and [`orders`].
 ///
 /// ```
-/// use shopcue_collector::analytics::{orders_by_channel, Purchase};
+/// use shopcue_collector::analytics::{channels, Purchase};
 /// use shopcue_collector::segment::Channel;
 /// let buy = |ts, channel| Purchase { channel, ..Purchase::from_event("v", ts, r#"{"params":{"value":100}}"#) };
-/// let by = orders_by_channel(&[buy(1, Some(Channel::Email)), buy(2, None), buy(3, Some(Channel::Direct)), buy(4, Some(Channel::Email))], 0, 10);
-/// let counts: Vec<_> = by.iter().map(|(c, o)| (*c, o.count)).collect();
-/// assert_eq!(counts, [(Some(Channel::Direct), 1), (Some(Channel::Email), 2), (None, 1)]);
+/// let purchases = [buy(1, Some(Channel::Email)), buy(2, None), buy(3, Some(Channel::Direct)), buy(4, Some(Channel::Email))];
+/// let sessions = [("mobile:new:email".to_string(), 8), ("desktop:new:email".into(), 2), ("mobile:new:referral".into(), 5)];
+/// let by = channels(&purchases, &sessions, 0, 10);
+/// let rows: Vec<_> = by.iter().map(|r| (r.channel, r.sessions, r.orders.count)).collect();
+/// assert_eq!(rows, [(Some(Channel::Direct), 0, 1), (Some(Channel::Email), 10, 2), (Some(Channel::Referral), 5, 0), (None, 0, 1)]);
+/// assert_eq!(by[1].conversion_rate(), Some(0.2));
+/// assert_eq!(by[0].conversion_rate(), None, "an order with no visit counted (it began before the period)");
 /// ```
-pub fn orders_by_channel(purchases: &[Purchase], from: i64, to: i64) -> Vec<(Option<Channel>, Orders)> {
+pub fn channels(purchases: &[Purchase], sessions: &[(String, u64)], from: i64, to: i64) -> Vec<ChannelRow> {
     Channel::ALL
         .into_iter()
         .map(Some)
         .chain([None])
-        .map(|c| (c, tally(purchases.iter().filter(|p| p.channel == c), from, to)))
-        .filter(|(_, o)| o.count > 0)
+        .map(|c| ChannelRow {
+            channel: c,
+            sessions: sessions.iter().filter(|(segment, _)| Segment::channel_of(segment) == c).map(|(_, n)| n).sum(),
+            orders: tally(purchases.iter().filter(|p| p.channel == c), from, to),
+        })
+        .filter(|r| r.sessions > 0 || r.orders.count > 0)
         .collect()
+}
+
+/// Visits that began in `[from, to)` in `segment`, per stored segment (`device:visit[:channel]`),
+/// from the rollups ([`crate::rollup::SESSIONS_SQL`]).
+pub fn load_sessions(
+    store: &dyn EventStore,
+    site: &str,
+    from: i64,
+    to: i64,
+    segment: &Filter,
+) -> Result<Vec<(String, u64)>, String> {
+    let (first, end, a, b, c, d) = crate::rollup::session_bounds(from, to);
+    let mut args = vec![Sql::Text(site.into())];
+    args.extend([first, end, a, b, c, d].map(Sql::Int));
+    args.push(Sql::Text(segment.pattern()));
+    let rows = store.select(crate::rollup::SESSIONS_SQL, &args)?;
+    Ok(rows.iter().map(|r| (r[0].text().to_string(), r[1].int().max(0) as u64)).collect())
+}
+
+/// Visits per UTC day over the days `[from, to)` touches, in `segment`: `(YYYY-MM-DD, visits)`.
+pub fn load_session_daily(
+    store: &dyn EventStore,
+    site: &str,
+    from: i64,
+    to: i64,
+    segment: &Filter,
+) -> Result<Vec<(String, u64)>, String> {
+    let (first, end) = crate::rollup::days(from, to);
+    let rows = store.select(crate::rollup::SESSION_DAILY_SQL, &scope(site, first, end, segment))?;
+    Ok(rows.iter().map(|r| (r[0].text().to_string(), r[1].int().max(0) as u64)).collect())
 }
 
 /// A site's purchases in `[from, until)` of a segment (`$4`, a [`Filter::pattern`]).

@@ -780,8 +780,8 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         Some(_) => return error_reply(StatusCode::BAD_REQUEST, "attribution_days must be a number from 0 to 90"),
     };
     let table = query_param(&scope.query, "table").unwrap_or_else(|| "scenarios".into());
-    if !matches!(table.as_str(), "scenarios" | "daily" | "scenario_daily") {
-        return error_reply(StatusCode::BAD_REQUEST, "table must be scenarios, daily or scenario_daily");
+    if !matches!(table.as_str(), "scenarios" | "daily" | "scenario_daily" | "channels") {
+        return error_reply(StatusCode::BAD_REQUEST, "table must be scenarios, daily, scenario_daily or channels");
     }
     let (site, from, to) = (scope.site.clone(), scope.from, scope.to);
     let q = ReportQuery { site: site.clone(), from, to, window_ms: (days * 86_400_000.0) as i64, segment: scope.segment };
@@ -791,54 +791,81 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
         let rows = store.report(&q)?;
         let srm = srm_bases(&*store, &*configs, &q, &rows)?;
-        let by_channel = analytics::orders_by_channel(&purchases, q.from, q.to);
+        let sessions = analytics::load_sessions(&*store, &q.site, q.from, q.to, &q.segment)?;
+        let channels = analytics::channels(&purchases, &sessions, q.from, q.to);
         let orders = analytics::orders(&purchases, q.from, q.to);
-        Ok::<_, String>((rows, store.daily(&q)?, orders, by_channel, scenario_daily, srm))
+        let session_daily = analytics::load_session_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
+        Ok::<_, String>((rows, store.daily(&q)?, session_daily, orders, channels, scenario_daily, srm))
     })
     .await;
-    let (rows, daily, orders, by_channel, scenario_daily, srm) = match result {
+    let (rows, daily, session_daily, orders, channels, scenario_daily, srm) = match result {
         Ok(Ok(r)) => r,
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
     let mut body = report::to_json(&site, from, to, days, &rows, orders.aov());
     report::add_srm(&mut body, &srm);
     body.set("segment", scope.segment.to_json());
+    // Visits that began in the period, and orders per visit.
+    let sessions: u64 = channels.iter().map(|c| c.sessions).sum();
+    let rate = |orders: u64, sessions: u64| analytics::conversion_rate(orders, sessions).map_or(Value::Null, Value::Number);
+    body.set("sessions", (sessions as f64).into());
     body.set(
         "orders",
         object([
             ("count", (orders.count as f64).into()),
             ("revenue", analytics::money(orders.revenue)),
             ("aov", orders.aov().map_or(Value::Null, analytics::money)),
+            ("conversion_rate", rate(orders.count, sessions)),
         ]),
     );
-    // The same orders by the channel of the visit each was made in (null: the event said none).
-    let by_channel = by_channel.iter().map(|(channel, o)| {
-        object([
-            ("channel", channel.map_or(Value::Null, |c| c.as_str().into())),
-            ("count", (o.count as f64).into()),
-            ("revenue", analytics::money(o.revenue)),
-            ("aov", o.aov().map_or(Value::Null, analytics::money)),
-        ])
-    });
-    body.set("orders_by_channel", Value::Array(by_channel.collect()));
-    let daily: Vec<Value> = daily
+    // The same visits and orders by the channel of the visit (null: its events said none).
+    let channels: Vec<Value> = channels
         .iter()
-        .map(|d| {
+        .map(|c| {
             object([
-                ("date", d.date.as_str().into()),
-                ("impressions", (d.impressions as f64).into()),
-                ("purchases", (d.purchases as f64).into()),
+                ("channel", c.channel.map_or(Value::Null, |c| c.as_str().into())),
+                ("sessions", (c.sessions as f64).into()),
+                ("orders", (c.orders.count as f64).into()),
+                ("conversion_rate", rate(c.orders.count, c.sessions)),
+                ("revenue", analytics::money(c.orders.revenue)),
+                ("aov", c.orders.aov().map_or(Value::Null, analytics::money)),
+            ])
+        })
+        .collect();
+    // Per day: impressions and purchases, and the visits that began that day.
+    let mut by_day: std::collections::BTreeMap<&str, [u64; 3]> = Default::default();
+    for d in &daily {
+        by_day.insert(&d.date, [d.impressions, d.purchases, 0]);
+    }
+    for (date, n) in &session_daily {
+        by_day.entry(date).or_default()[2] = *n;
+    }
+    let daily: Vec<Value> = by_day
+        .iter()
+        .map(|(date, [impressions, purchases, sessions])| {
+            object([
+                ("date", (*date).into()),
+                ("impressions", (*impressions as f64).into()),
+                ("purchases", (*purchases as f64).into()),
+                ("sessions", (*sessions as f64).into()),
             ])
         })
         .collect();
     // Every day of the period up to today, a quiet one as zeros, in the JSON and in the CSVs.
     let (period, today) = (rollup::days(from, to), now_ms().div_euclid(rollup::DAY_MS));
-    let daily = analytics::every_day(daily, period, today, None, &["impressions", "purchases"]);
+    let daily = analytics::every_day(daily, period, today, None, &["impressions", "purchases", "sessions"]);
     let scenario_daily =
         analytics::every_day(scenario_daily, period, today, Some("scenario_id"), &["impressions", "clicks", "exposed"]);
     if scope.csv() {
         return match table.as_str() {
-            "daily" => csv_reply(&scope, "daily", analytics::rows_to_csv(&["date", "impressions", "purchases"], &daily)),
+            "daily" => {
+                csv_reply(&scope, "daily", analytics::rows_to_csv(&["date", "sessions", "impressions", "purchases"], &daily))
+            }
+            "channels" => csv_reply(
+                &scope,
+                "channels",
+                analytics::rows_to_csv(&["channel", "sessions", "orders", "conversion_rate", "revenue", "aov"], &channels),
+            ),
             "scenario_daily" => csv_reply(
                 &scope,
                 "scenario-daily",
@@ -847,6 +874,7 @@ async fn report(State(app): State<App>, req: Request) -> Response {
             _ => csv_reply(&scope, "report", report::to_csv(&body)),
         };
     }
+    body.set("channels", Value::Array(channels));
     body.set("daily", Value::Array(daily));
     body.set("scenario_daily", Value::Array(scenario_daily));
     json_reply(StatusCode::OK, &body)

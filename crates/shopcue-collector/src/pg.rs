@@ -99,6 +99,8 @@ struct Statements {
     conversions_of: String,
     cohort: String,
     conversions: String,
+    sessions: String,
+    session_daily: String,
 }
 
 static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
@@ -110,11 +112,13 @@ static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
     )),
     cohort: upsert(rollup::UPSERT_COHORT, &["text", "text", "text", "text", "int8", "int8"]),
     conversions: upsert(rollup::UPSERT_CONVERSIONS, &["text", "text", "text", "text", "int8", "int8", "int8"]),
+    sessions: upsert(rollup::UPSERT_SESSIONS, &["text", "text", "int8", "text"]),
+    session_daily: upsert(rollup::UPSERT_SESSION_DAILY, &["text", "int8", "text", "int8"]),
 });
 
 /// Rebuilds the rollups from the events, inside `tx`.
 fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
-    rollup::BACKFILL.iter().try_for_each(|step| tx.batch_execute(&dialect(step)))
+    rollup::rebuild_steps().try_for_each(|step| tx.batch_execute(&dialect(step)))
 }
 
 /// Adds `r` to the rollups, inside the events' transaction.
@@ -134,6 +138,7 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
         let ([sites, scenarios, variants, segments], [imp, clk, dis, buy]) = (&text, &counts);
         tx.execute(&sql.daily, &[sites, &days, scenarios, variants, segments, imp, clk, dis, buy])?;
     }
+    apply_sessions(tx, r)?;
     // The touched visitors' cohorts before and after: their difference updates the daily ones.
     let (sites, visitors): (Vec<&str>, Vec<&str>) = r.visitors.iter().map(|(s, v)| (s.as_str(), v.as_str())).unzip();
     let before = if sites.is_empty() { Vec::new() } else { exposures_of(tx, &sites, &visitors)? };
@@ -186,6 +191,38 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
     Ok(())
 }
 
+/// Adds `r`'s visits to `sessions`, and the difference that makes by day to `session_daily`.
+fn apply_sessions(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres::Error> {
+    if r.sessions.is_empty() {
+        return Ok(());
+    }
+    let sql = &*STATEMENTS;
+    let (sites, ids): (Vec<&str>, Vec<&str>) = r.sessions.keys().map(|(s, id)| (s.as_str(), id.as_str())).unzip();
+    let of = |tx: &mut postgres::Transaction<'_>| -> Result<Vec<rollup::SessionRow>, postgres::Error> {
+        let rows = tx.query(
+            "SELECT site, session_id, first_ts, segment FROM sessions
+             WHERE (site, session_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            &[&sites, &ids],
+        )?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+    };
+    let before = of(tx)?;
+    let (first_ts, segments): (Vec<i64>, Vec<&str>) = r.sessions.values().map(|(t, s)| (*t, s.as_str())).unzip();
+    tx.execute(&sql.sessions, &[&sites, &ids, &first_ts, &segments])?;
+    let deltas = rollup::session_deltas(&before, &of(tx)?);
+    if !deltas.is_empty() {
+        let (mut sites, mut days, mut segments, mut counts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((site, day, segment), n) in &deltas {
+            sites.push(site.as_str());
+            days.push(*day);
+            segments.push(segment.as_str());
+            counts.push(*n);
+        }
+        tx.execute(&sql.session_daily, &[&sites, &days, &segments, &counts])?;
+    }
+    Ok(())
+}
+
 /// The `exposures` rows of these (site, visitor) pairs.
 fn exposures_of(
     tx: &mut postgres::Transaction<'_>,
@@ -223,11 +260,17 @@ impl PgStore {
             let mut tx = c.transaction()?;
             tx.batch_execute("SELECT pg_advisory_xact_lock(7421000001)")?;
             tx.batch_execute(SCHEMA)?;
-            let has_rollups: bool = tx.query_one("SELECT to_regclass('exposures') IS NOT NULL", &[])?.get(0);
+            let table = |tx: &mut postgres::Transaction<'_>, name: &str| {
+                tx.query_one("SELECT to_regclass($1) IS NOT NULL", &[&name]).map(|r| r.get::<_, bool>(0))
+            };
+            let (has_rollups, has_sessions) = (table(&mut tx, "exposures")?, table(&mut tx, "sessions")?);
             tx.batch_execute(&dialect(rollup::SCHEMA))?;
             tx.batch_execute(&dialect(configs::SCHEMA))?;
             if !has_rollups {
                 backfill(&mut tx)?;
+            } else if !has_sessions {
+                // Visits were counted later than the other rollups: only theirs are built.
+                rollup::BACKFILL_SESSIONS.iter().try_for_each(|step| tx.batch_execute(&dialect(step)))?;
             }
             tx.commit()
         })?;

@@ -12,6 +12,11 @@
 //!   day; `conversion_daily(…, day, delay_days)`: how many of them converted after how many
 //!   days (rounded up). Kept from the difference each write makes to `exposures`.
 //!
+//! - `sessions(site, session_id)`: each visit's first event (`first_ts`, and its `segment`);
+//!   `session_daily(site, day, segment)`: the visits that began that UTC day. Kept from the
+//!   difference each write makes to `sessions` (an earlier event arriving late moves its day),
+//!   so that a site's conversion rate (orders per visit), by channel too, reads a row per day.
+//!
 //! Every count is kept per [`crate::segment`] (device class and new vs returning, of the event
 //! counted; of the first exposure for a visitor), so a filtered report reads the same rows as
 //! an unfiltered one, with `segment LIKE` the filter's pattern.
@@ -38,6 +43,8 @@ pub fn days(from: i64, to: i64) -> (i64, i64) {
 pub type DayKey = (String, i64, String, String, String);
 /// One `exposures` key: site, scenario, variant (`''` for none), visitor.
 pub type ExposureKey = (String, String, String, String);
+/// One `sessions` key: site, session id.
+pub type SessionKey = (String, String);
 
 /// What a group of newly stored events adds to the rollups.
 #[derive(Debug, Default, PartialEq)]
@@ -48,6 +55,9 @@ pub struct Rollup {
     pub exposures: BTreeMap<ExposureKey, (i64, String)>,
     /// (site, visitor) whose conversion must be recomputed (a new exposure or purchase).
     pub visitors: BTreeSet<(String, String)>,
+    /// Per visit: the earliest of its new events, and that event's segment (events without a
+    /// session id belong to no visit).
+    pub sessions: BTreeMap<SessionKey, (i64, String)>,
 }
 
 impl Rollup {
@@ -70,14 +80,41 @@ impl Rollup {
         if e.name == "purchase" || (e.name == "shopcue_exposure" && !scenario.is_empty()) {
             self.visitors.insert((e.site.clone(), e.visitor_id.clone()));
         }
+        if !e.session_id.is_empty() {
+            earliest(self.sessions.entry((e.site.clone(), e.session_id.clone())), (e.ts, segment.clone()));
+        }
         if e.name == "shopcue_exposure" && !scenario.is_empty() {
-            // The earliest; at the same moment, the smallest segment (as the upsert and the
-            // rebuild choose).
-            let new = (e.ts, segment);
-            let first = self.exposures.entry((e.site.clone(), scenario, variant, e.visitor_id.clone())).or_insert(new.clone());
-            *first = first.clone().min(new);
+            earliest(self.exposures.entry((e.site.clone(), scenario, variant, e.visitor_id.clone())), (e.ts, segment));
         }
     }
+}
+
+/// Keeps the earliest `(ts, segment)` in `entry`; at the same moment, the smallest segment (as
+/// the upserts and the rebuild choose).
+fn earliest<K: Ord>(entry: std::collections::btree_map::Entry<'_, K, (i64, String)>, new: (i64, String)) {
+    let first = entry.or_insert_with(|| new.clone());
+    if new < *first {
+        *first = new;
+    }
+}
+
+/// One `sessions` row: site, session id, first event, segment (of the first event).
+pub type SessionRow = (String, String, i64, String);
+/// `session_daily` deltas by (site, day, segment).
+pub type SessionDeltas = BTreeMap<(String, i64, String), i64>;
+
+/// What changing the touched visits' `sessions` rows from `before` to `after` does to
+/// `session_daily` (entries that cancel out are left out): a new visit counts on the day it
+/// began, and one whose earlier event arrived late moves to that event's day and segment.
+pub fn session_deltas(before: &[SessionRow], after: &[SessionRow]) -> SessionDeltas {
+    let mut deltas = SessionDeltas::new();
+    for (rows, sign) in [(before, -1), (after, 1)] {
+        for (site, _, first, segment) in rows {
+            *deltas.entry((site.clone(), first.div_euclid(DAY_MS), segment.clone())).or_default() += sign;
+        }
+    }
+    deltas.retain(|_, n| *n != 0);
+    deltas
 }
 
 /// One `exposures` row: site, scenario, variant, visitor, first exposure, first purchase after,
@@ -127,6 +164,20 @@ ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = {M
   segment = CASE WHEN excluded.first_ts < exposures.first_ts
                    OR (excluded.first_ts = exposures.first_ts AND excluded.segment {C} < exposures.segment {C})
             THEN excluded.segment ELSE exposures.segment END";
+
+/// The earliest new event of each visit: site, session id, first_ts, segment (as
+/// [`UPSERT_EXPOSURES`]).
+pub const UPSERT_SESSIONS: &str = "
+INSERT INTO sessions (site, session_id, first_ts, segment) {ROWS}
+ON CONFLICT (site, session_id) DO UPDATE SET first_ts = {MIN}(sessions.first_ts, excluded.first_ts),
+  segment = CASE WHEN excluded.first_ts < sessions.first_ts
+                   OR (excluded.first_ts = sessions.first_ts AND excluded.segment {C} < sessions.segment {C})
+            THEN excluded.segment ELSE sessions.segment END";
+
+/// Visit deltas: site, day, segment, n (as [`UPSERT_DAILY`]).
+pub const UPSERT_SESSION_DAILY: &str = "
+INSERT INTO session_daily (site, day, segment, sessions) {ROWS}
+ON CONFLICT (site, day, segment) DO UPDATE SET sessions = session_daily.sessions + excluded.sessions";
 
 /// Cohort deltas: site, scenario, variant, segment, day, n (as [`UPSERT_DAILY`]).
 pub const UPSERT_COHORT: &str = "
@@ -227,6 +278,42 @@ SELECT {DATE}, sum(impressions){I}, sum(purchases){I}
 FROM rollup_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $4
 GROUP BY day HAVING sum(impressions) + sum(purchases) > 0 ORDER BY day";
 
+/// Visits per segment that began in `[from, to)`: the whole UTC days inside it from
+/// `session_daily`, the partial days at its ends from `sessions` (`$1` site, `$2`/`$3` the whole
+/// days, `$4`–`$5` and `$6`–`$7` the ends in ms, `$8` the segment pattern: [`session_bounds`]),
+/// so that a period of any length reads at most two days of visits one by one. A segment whose
+/// visits all moved to another day (an earlier event arrived late) keeps a row of 0, left out.
+pub const SESSIONS_SQL: &str = "
+SELECT segment, sum(n){I} FROM (
+  SELECT segment, sessions AS n FROM session_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $8
+  UNION ALL
+  SELECT segment, 1 AS n FROM sessions
+  WHERE site = $1 AND segment LIKE $8 AND ((first_ts >= $4 AND first_ts < $5) OR (first_ts >= $6 AND first_ts < $7))
+) v GROUP BY segment HAVING sum(n) > 0 ORDER BY segment {C}";
+
+/// [`SESSIONS_SQL`]'s bounds for `[from, to)`: the whole days `[first, end)` inside it and the
+/// two ends left over, in ms (a period within one day is all ends).
+///
+/// ```
+/// use shopcue_collector::rollup::{session_bounds, DAY_MS};
+/// assert_eq!(session_bounds(DAY_MS / 2, 3 * DAY_MS), (1, 3, DAY_MS / 2, DAY_MS, 3 * DAY_MS, 3 * DAY_MS));
+/// assert_eq!(session_bounds(5, 9), (0, 0, 5, 9, 9, 9));
+/// ```
+pub fn session_bounds(from: i64, to: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let (first, end) = ((from + DAY_MS - 1).div_euclid(DAY_MS), to.div_euclid(DAY_MS));
+    if first < end {
+        (first, end, from, first * DAY_MS, end * DAY_MS, to)
+    } else {
+        (0, 0, from, to, to, to)
+    }
+}
+
+/// Visits per UTC day (`$1` site, `$2`/`$3` day bounds, `$4` the segment pattern), as
+/// [`DAILY_SQL`].
+pub const SESSION_DAILY_SQL: &str = "
+SELECT {DATE}, sum(sessions){I} FROM session_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $4
+GROUP BY day HAVING sum(sessions) > 0 ORDER BY day";
+
 /// Creates the rollup tables (`{INT}`: the dialect's 64-bit integer type; `{TABLE}`: table
 /// options). Rollups without a `segment` column (written before segments) are dropped by the
 /// store and rebuilt ([`BACKFILL`]); [`TABLES`] lists them.
@@ -248,13 +335,40 @@ CREATE TABLE IF NOT EXISTS exposure_daily (
 CREATE TABLE IF NOT EXISTS conversion_daily (
   site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL, day {INT} NOT NULL,
   delay_days {INT} NOT NULL, visitors {INT} NOT NULL,
-  PRIMARY KEY (site, day, scenario_id, variant, segment, delay_days)){TABLE};";
+  PRIMARY KEY (site, day, scenario_id, variant, segment, delay_days)){TABLE};
+CREATE TABLE IF NOT EXISTS sessions (
+  site TEXT NOT NULL, session_id TEXT NOT NULL, first_ts {INT} NOT NULL, segment TEXT NOT NULL,
+  PRIMARY KEY (site, session_id)){TABLE};
+CREATE INDEX IF NOT EXISTS sessions_first ON sessions(site, first_ts);
+CREATE TABLE IF NOT EXISTS session_daily (
+  site TEXT NOT NULL, day {INT} NOT NULL, segment TEXT NOT NULL, sessions {INT} NOT NULL,
+  PRIMARY KEY (site, day, segment)){TABLE};";
 
 /// The rollup tables, which a store drops when they predate segments (then rebuilds them).
-pub const TABLES: [&str; 4] = ["rollup_daily", "exposures", "exposure_daily", "conversion_daily"];
+pub const TABLES: [&str; 6] = ["rollup_daily", "exposures", "exposure_daily", "conversion_daily", "sessions", "session_daily"];
 
-/// Rebuilds every rollup from the events (a database written before rollups existed). Written,
-/// like every statement here, with PostgreSQL's `$n`, which SQLite reads as `?n`.
+/// Rebuilds the visits' rollups from the events (part of [`BACKFILL`]; alone, for a database
+/// whose other rollups predate them).
+pub const BACKFILL_SESSIONS: [&str; 4] = [
+    "DELETE FROM sessions",
+    "DELETE FROM session_daily",
+    "INSERT INTO sessions (site, session_id, first_ts, segment)
+     SELECT site, session_id, ts, segment FROM (
+       SELECT site, session_id, ts, segment, row_number() OVER (PARTITION BY site, session_id ORDER BY ts, segment {C}) AS n
+       FROM events WHERE session_id <> '') AS firsts
+     WHERE n = 1",
+    "INSERT INTO session_daily (site, day, segment, sessions)
+     SELECT site, first_ts / 86400000, segment, count(*) FROM sessions GROUP BY 1, 2, 3",
+];
+
+/// Every step of a rebuild from the events: [`BACKFILL`], then [`BACKFILL_SESSIONS`].
+pub fn rebuild_steps() -> impl Iterator<Item = &'static str> {
+    BACKFILL.iter().chain(BACKFILL_SESSIONS.iter()).copied()
+}
+
+/// Rebuilds every rollup but the visits' ([`BACKFILL_SESSIONS`]) from the events (a database
+/// written before rollups existed). Written, like every statement here, with PostgreSQL's `$n`,
+/// which SQLite reads as `?n`.
 pub const BACKFILL: [&str; 9] = [
     "DELETE FROM rollup_daily",
     "DELETE FROM exposures",

@@ -60,6 +60,8 @@ pub struct Simulation {
 pub struct Simulated {
     /// Events stored.
     pub events: usize,
+    /// Visits (sessions) made.
+    pub sessions: usize,
     /// Purchases among them.
     pub purchases: usize,
     /// Message impressions among them.
@@ -211,6 +213,7 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
             }
             shopper.rt.set_traffic(sources.weighted(&TRAFFIC, |t| t.1).0);
             let purchased = visit(&mut shopper, &mut dice, &mut entropy, at_visit);
+            out.sessions += 1;
             out.purchases += usize::from(purchased);
             let (batches, events, impressions) = drain(&mut shopper.rt, shopper.device, at_visit + VISIT_MS)?;
             out.events += events;

@@ -66,6 +66,8 @@ struct Statements {
     conversion: String,
     cohort: String,
     conversions: String,
+    sessions: String,
+    session_daily: String,
 }
 
 static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
@@ -79,11 +81,13 @@ static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
     )),
     cohort: upsert(rollup::UPSERT_COHORT, 6),
     conversions: upsert(rollup::UPSERT_CONVERSIONS, 7),
+    sessions: upsert(rollup::UPSERT_SESSIONS, 4),
+    session_daily: upsert(rollup::UPSERT_SESSION_DAILY, 4),
 });
 
 /// Rebuilds the rollups from the events, inside `tx`.
 fn backfill(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
-    rollup::BACKFILL.iter().try_for_each(|step| tx.execute_batch(&dialect(step)))
+    rollup::rebuild_steps().try_for_each(|step| tx.execute_batch(&dialect(step)))
 }
 
 /// Whether `table` exists and has `column`.
@@ -141,13 +145,18 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
         // Rollups arrived after the events table: a database without them gets them built.
-        let has_rollups: bool =
-            conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'exposures'", [], |r| r.get::<_, i64>(0))? > 0;
+        let table = |name: &str| {
+            conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = ?1", [name], |r| r.get::<_, i64>(0)).map(|n| n > 0)
+        };
+        let (has_rollups, has_sessions) = (table("exposures")?, table("sessions")?);
         let tx = conn.transaction()?;
         tx.execute_batch(&dialect(rollup::SCHEMA))?;
         tx.execute_batch(&dialect(configs::SCHEMA))?;
         if !has_rollups {
             backfill(&tx)?;
+        } else if !has_sessions {
+            // Visits were counted later than the other rollups: only theirs are built.
+            rollup::BACKFILL_SESSIONS.iter().try_for_each(|step| tx.execute_batch(&dialect(step)))?;
         }
         tx.commit()?;
         let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
@@ -199,7 +208,32 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     for ((site, sc, v, segment, day, delay), n) in &conversions {
         converted.execute(params![site, sc, v, segment, day, delay, n])?;
     }
+    // The same for the visits: their rows before and after, the difference by day.
+    let before = sessions_of(tx, r)?;
+    let mut session = tx.prepare_cached(&sql.sessions)?;
+    for ((site, id), (first, segment)) in &r.sessions {
+        session.execute(params![site, id, first, segment])?;
+    }
+    let mut daily = tx.prepare_cached(&sql.session_daily)?;
+    for ((site, day, segment), n) in &rollup::session_deltas(&before, &sessions_of(tx, r)?) {
+        daily.execute(params![site, day, segment, n])?;
+    }
     Ok(())
+}
+
+/// The `sessions` rows of the visits `r` touches.
+fn sessions_of(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<Vec<rollup::SessionRow>> {
+    let mut stmt =
+        tx.prepare_cached("SELECT site, session_id, first_ts, segment FROM sessions WHERE site = ?1 AND session_id = ?2")?;
+    let mut rows = Vec::with_capacity(r.sessions.len());
+    for (site, id) in r.sessions.keys() {
+        if let Some(row) =
+            stmt.query_row(params![site, id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))).optional()?
+        {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
 }
 
 /// The `exposures` rows of the visitors `r` touches.

@@ -482,7 +482,13 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         let params = params.replace("SC", ["s1", "s2"][next(2) as usize]).replace("VAR", ["a", "holdout"][next(2) as usize]);
         let ts = t0 + (next(12 * 24) as i64) * 3_600_000;
         // Some events say which visit they are in (new or returning), some do not (unknown).
-        let event = common::ev(&format!("e{i}"), name, &format!("v{}", next(150)), ts, &params);
+        // Each visitor's events fall in one of three visits (sessions), or none (a server's).
+        let visitor = next(150);
+        let event = common::ev(&format!("e{i}"), name, &format!("v{visitor}"), ts, &params);
+        let event = match next(4) {
+            0 => event.replace(r#""session_id":"s""#, r#""session_id":"""#),
+            k => event.replace(r#""session_id":"s""#, &format!(r#""session_id":"v{visitor}-{k}""#)),
+        };
         let event = match next(3) {
             0 => event,
             n => event.replace(r#""url":"#, &format!(r#""session_number":{n},"url":"#)),
@@ -526,10 +532,26 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         .collect();
     let filtered: Vec<ReportQuery> =
         queries.iter().flat_map(|q| filters.iter().map(|f| ReportQuery { segment: *f, ..q.clone() })).collect();
+    // The visits (sessions) that began in each period, per segment and per day.
+    let sessions = |q: &ReportQuery| {
+        let by_segment = shopcue_collector::analytics::load_sessions(&store, &q.site, q.from, q.to, &q.segment).unwrap();
+        (by_segment, shopcue_collector::analytics::load_session_daily(&store, &q.site, q.from, q.to, &q.segment).unwrap())
+    };
     let incremental: Vec<_> = filtered.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
+    let incremental_sessions: Vec<_> = filtered.iter().map(sessions).collect();
     store.rebuild_rollups().unwrap();
     let rebuilt: Vec<_> = filtered.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
     assert_eq!(incremental, rebuilt);
+    assert_eq!(incremental_sessions, filtered.iter().map(sessions).collect::<Vec<_>>());
+    // A visit counts once, where its earliest event is, however its events arrived: the
+    // unfiltered count over all days is the number of session ids, and the days add up to it.
+    let all_days = ReportQuery { from: t0 - common::DAY, to: t0 + 14 * common::DAY, ..queries[0].clone() };
+    let (by_segment, by_day) = sessions(&all_days);
+    let ids: std::collections::BTreeSet<&str> =
+        all.iter().filter_map(|e| e.split(r#""session_id":""#).nth(1)?.split('"').next()).filter(|id| !id.is_empty()).collect();
+    assert_eq!(by_segment.iter().map(|(_, n)| n).sum::<u64>(), ids.len() as u64, "{by_segment:?}");
+    assert_eq!(by_day.iter().map(|(_, n)| n).sum::<u64>(), ids.len() as u64);
+    assert!(by_segment.len() > 4 && ids.len() > 300, "visits in several segments: {by_segment:?}");
     // The segments of one dimension split the whole: each row of the unfiltered report is the
     // sum of its rows by device class, and by visit.
     let total = |reports: &[&Vec<shopcue_collector::report::Row>]| {
@@ -583,4 +605,63 @@ fn eleven_hundred_idle_connections_do_not_starve_healthz() {
     let took = t0.elapsed();
     println!("/healthz beside {} idle connections: {took:?}", idle.len());
     assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn sessions_and_conversion_rate_by_channel_and_a_database_from_before_sessions_gets_them() {
+    let dir = temp_dir("collector-sessions");
+    let db = dir.0.join("events.sqlite");
+    let addr = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
+    // Noon (UTC) yesterday, so that every event of the test falls on one UTC day.
+    let now = now_ms().div_euclid(common::DAY) * common::DAY - common::DAY / 2;
+    // Two visits from a search ad (one buys), a direct one that buys, and a purchase a server
+    // sent (no visit, no traffic). The ad's later page repeats its traffic; its first event
+    // arrives last and still decides the visit's day and segment.
+    let ev = |id: &str, name: &str, session: &str, ago_min: i64, traffic: &str| {
+        common::ev(id, name, "v", now - ago_min * 60_000, "{}")
+            .replace(r#""session_id":"s""#, &format!(r#""session_id":"{session}""#))
+            .replace(r#""url":"#, &format!(r#""session_number":1,"traffic":"{traffic}","url":"#))
+    };
+    let ad = r"google\ncpc\nbrand";
+    let events = [
+        ev("a2", "view_item", "ad-1", 50, ad),
+        ev("a3", "purchase", "ad-1", 40, ad),
+        ev("b1", "page_view", "ad-2", 30, ad),
+        ev("c1", "page_view", "direct-1", 20, r"(direct)\n(none)\n"),
+        ev("c2", "purchase", "direct-1", 10, r"(direct)\n(none)\n"),
+        common::ev("d1", "purchase", "server", now - 5 * 60_000, "{}").replace(r#""session_id":"s""#, r#""session_id":"""#),
+    ];
+    let (status, _, reply) = request(&addr, "POST", "/collect", "", batch("s", &events).as_bytes());
+    assert_eq!(status, 200, "{reply}");
+    let late = [ev("a1", "page_view", "ad-1", 60, ad)];
+    assert_eq!(request(&addr, "POST", "/collect", "", batch("s", &late).as_bytes()).0, 200);
+    let report = format!("/report?site=s&from={}&to={}", now - 2 * common::DAY, now + common::DAY);
+    let r = request(&addr, "GET", &report, "", b"").2;
+    assert!(r.contains(r#""sessions":3,"orders":{"count":3,"#), "{r}");
+    assert!(r.contains(r#""conversion_rate":1}"#), "3 orders in 3 visits: {r}");
+    let channels = r.split(r#""channels":"#).nth(1).unwrap().split(r#","daily""#).next().unwrap();
+    assert_eq!(
+        channels,
+        concat!(
+            r#"[{"channel":"direct","sessions":1,"orders":1,"conversion_rate":1,"revenue":0,"aov":0},"#,
+            r#"{"channel":"paid_search","sessions":2,"orders":1,"conversion_rate":0.5,"revenue":0,"aov":0},"#,
+            r#"{"channel":null,"sessions":0,"orders":1,"conversion_rate":null,"revenue":0,"aov":0}]"#
+        )
+    );
+    // The visits per day, the channel filter and the channels' CSV.
+    assert!(r.contains(r#""impressions":0,"purchases":3,"sessions":3}"#), "{r}");
+    let ads = request(&addr, "GET", "/report?site=s&channel=paid_search", "", b"").2;
+    assert!(ads.contains(r#""sessions":2,"orders":{"count":1,"#) && ads.contains(r#""conversion_rate":0.5}"#), "{ads}");
+    let (status, _, csv) = request(&addr, "GET", "/report?site=s&format=csv&table=channels", "", b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        csv,
+        "channel,sessions,orders,conversion_rate,revenue,aov\ndirect,1,1,1,0,0\npaid_search,2,1,0.5,0,0\n,0,1,,0,0\n"
+    );
+    // A database written before visits were counted gets them from its events when opened.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("DROP TABLE sessions; DROP TABLE session_daily;").unwrap();
+    drop(conn);
+    let reopened = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
+    assert_eq!(request(&reopened, "GET", &report, "", b"").2, r);
 }

@@ -182,7 +182,8 @@ fn reports_match_sqlite_figure_for_figure() {
         assert!(from_pg.contains("holdout") && from_pg.contains("0.539482"), "{from_pg}");
         if format == "json" {
             let c = shopcue::time::civil(t0(), 0);
-            let day = format!(r#"{{"date":"{}-{:02}-{:02}","impressions":10,"purchases":0}}"#, c.year, c.month, c.day);
+            let day =
+                format!(r#"{{"date":"{}-{:02}-{:02}","impressions":10,"purchases":0,"sessions":0}}"#, c.year, c.month, c.day);
             assert!(from_pg.contains(&day), "{from_pg}");
         }
     }
@@ -249,6 +250,10 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
     let report = shopcue::json::parse(&request(&pg_addr, "GET", &paths[0], "", b"").2).unwrap();
     let orders = report.get("orders").unwrap();
     assert_eq!(orders.get("count").and_then(shopcue::json::Value::as_f64), Some(on_pg.purchases as f64));
+    // Every visit began inside the period, each one session; orders per session.
+    assert_eq!(report.get("sessions").and_then(shopcue::json::Value::as_f64), Some(on_pg.sessions as f64));
+    let rate = orders.get("conversion_rate").and_then(shopcue::json::Value::as_f64).unwrap();
+    assert!((rate - on_pg.purchases as f64 / on_pg.sessions as f64).abs() < 1e-6, "{rate} (written to 6 significant digits)");
     assert!(report.to_json().contains("\"incremental_revenue\""), "variants against a holdout get a revenue estimate");
     let rf = shopcue::json::parse(&request(&pg_addr, "GET", &paths[4], "", b"").2).unwrap();
     let customers = |rf: &shopcue::json::Value| rf.get("customers").and_then(shopcue::json::Value::as_f64).unwrap();
@@ -270,18 +275,33 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
     assert_eq!(by_channel.iter().sum::<usize>(), on_pg.purchases, "{by_channel:?}");
     assert!(by_channel[1] > 0 && by_channel[0] > 0, "{by_channel:?}");
     assert_eq!(order_count("&channel=display"), 0);
-    // The report's orders by channel are those orders, each channel's the filter's count.
-    let listed: Vec<(String, usize)> = (report.get("orders_by_channel").and_then(shopcue::json::Value::as_array).unwrap().iter())
-        .map(|c| {
-            (
-                c.get("channel").and_then(|n| n.as_str()).unwrap().to_string(),
-                c.get("count").and_then(|n| n.as_f64()).unwrap() as usize,
-            )
-        })
+    // The report's channels hold those orders, each channel's the filter's count, and its
+    // sessions the filter's; together every session.
+    let figure = |v: &shopcue::json::Value, name: &str| v.get(name).and_then(shopcue::json::Value::as_f64).unwrap() as usize;
+    let listed: Vec<(String, usize)> = (report.get("channels").and_then(shopcue::json::Value::as_array).unwrap().iter())
+        .map(|c| (c.get("channel").and_then(|n| n.as_str()).unwrap().to_string(), figure(c, "orders")))
         .collect();
-    let wanted: Vec<(String, usize)> =
-        (channels.iter().zip(&by_channel)).filter(|(_, n)| **n > 0).map(|(c, n)| (c.to_string(), *n)).collect();
+    let wanted: Vec<(String, usize)> = (channels.iter().zip(&by_channel)).map(|(c, n)| (c.to_string(), *n)).collect();
     assert_eq!(listed, wanted);
+    let sessions: Vec<usize> = (report.get("channels").and_then(shopcue::json::Value::as_array).unwrap().iter())
+        .map(|c| figure(c, "sessions"))
+        .collect();
+    assert_eq!(sessions.iter().sum::<usize>(), on_pg.sessions, "{sessions:?}");
+    for (c, n) in channels.iter().zip(&sessions) {
+        let r = shopcue::json::parse(&request(&pg_addr, "GET", &format!("/report?{span}&channel={c}"), "", b"").2).unwrap();
+        assert_eq!(figure(&r, "sessions"), *n, "{c}");
+    }
+    // The partial days at a period's ends are read visit by visit: a period starting mid-day
+    // and ending mid-day counts what the days it holds in full count, and the parts of the two
+    // days at its ends, adding up to the whole.
+    let part = |from: i64, to: i64| {
+        let r =
+            shopcue::json::parse(&request(&pg_addr, "GET", &format!("/report?site=demo-store&from={from}&to={to}"), "", b"").2);
+        figure(&r.unwrap(), "sessions")
+    };
+    let cut = end - 25 * DAY - DAY / 3;
+    assert_eq!(part(end - 60 * DAY, cut) + part(cut, end), on_pg.sessions);
+    assert!(part(cut, cut + DAY / 2) > 0 && part(cut, cut + DAY / 2) < part(cut, cut + 2 * DAY));
     let desktop = shopcue::json::parse(&request(&pg_addr, "GET", &paths[8], "", b"").2).unwrap();
     assert!(customers(&desktop) > 0.0 && customers(&desktop) < customers(&rf), "{}", desktop.to_json());
 }
