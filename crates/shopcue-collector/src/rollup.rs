@@ -56,7 +56,7 @@ pub struct Rollup {
     /// (site, visitor) whose conversion must be recomputed (a new exposure or purchase).
     pub visitors: BTreeSet<(String, String)>,
     /// Per visit: the earliest of its new events, and that event's segment (events without a
-    /// session id belong to no visit).
+    /// session id belong to no visit). PostgreSQL's store adds them in its insert instead.
     pub sessions: BTreeMap<SessionKey, (i64, String)>,
 }
 
@@ -98,19 +98,21 @@ fn earliest<K: Ord>(entry: std::collections::btree_map::Entry<'_, K, (i64, Strin
     }
 }
 
-/// One `sessions` row: site, session id, first event, segment (of the first event).
-pub type SessionRow = (String, String, i64, String);
+/// What [`UPSERT_SESSIONS`] returns for a visit it added or moved: site, first event and its
+/// segment, and the first event and segment it had before (none for a new visit).
+pub type SessionChange = (String, i64, String, Option<i64>, Option<String>);
 /// `session_daily` deltas by (site, day, segment).
 pub type SessionDeltas = BTreeMap<(String, i64, String), i64>;
 
-/// What changing the touched visits' `sessions` rows from `before` to `after` does to
-/// `session_daily` (entries that cancel out are left out): a new visit counts on the day it
-/// began, and one whose earlier event arrived late moves to that event's day and segment.
-pub fn session_deltas(before: &[SessionRow], after: &[SessionRow]) -> SessionDeltas {
+/// What the visits [`UPSERT_SESSIONS`] changed do to `session_daily` (entries that cancel out are
+/// left out): a new visit counts on the day it began, and one whose earlier event arrived late
+/// moves to that event's day and segment. PostgreSQL's store does the same in SQL.
+pub fn session_deltas(changes: &[SessionChange]) -> SessionDeltas {
     let mut deltas = SessionDeltas::new();
-    for (rows, sign) in [(before, -1), (after, 1)] {
-        for (site, _, first, segment) in rows {
-            *deltas.entry((site.clone(), first.div_euclid(DAY_MS), segment.clone())).or_default() += sign;
+    for (site, first, segment, was_first, was_segment) in changes {
+        *deltas.entry((site.clone(), first.div_euclid(DAY_MS), segment.clone())).or_default() += 1;
+        if let (Some(at), Some(segment)) = (was_first, was_segment) {
+            *deltas.entry((site.clone(), at.div_euclid(DAY_MS), segment.clone())).or_default() -= 1;
         }
     }
     deltas.retain(|_, n| *n != 0);
@@ -166,13 +168,18 @@ ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = {M
             THEN excluded.segment ELSE exposures.segment END";
 
 /// The earliest new event of each visit: site, session id, first_ts, segment (as
-/// [`UPSERT_EXPOSURES`]).
+/// [`UPSERT_EXPOSURES`]). A visit is updated only when the new event is earlier (at the same
+/// moment, its segment smaller, as a rebuild chooses), keeping what it replaces in `prev_ts` and
+/// `prev_segment`; it returns each visit added or moved ([`SessionChange`]). The update works
+/// on the row as it is when locked, so two collectors writing one visit at once see each
+/// other's change, where a read before the upsert would not.
 pub const UPSERT_SESSIONS: &str = "
 INSERT INTO sessions (site, session_id, first_ts, segment) {ROWS}
-ON CONFLICT (site, session_id) DO UPDATE SET first_ts = {MIN}(sessions.first_ts, excluded.first_ts),
-  segment = CASE WHEN excluded.first_ts < sessions.first_ts
-                   OR (excluded.first_ts = sessions.first_ts AND excluded.segment {C} < sessions.segment {C})
-            THEN excluded.segment ELSE sessions.segment END";
+ON CONFLICT (site, session_id) DO UPDATE SET prev_ts = sessions.first_ts, prev_segment = sessions.segment,
+  first_ts = excluded.first_ts, segment = excluded.segment
+WHERE excluded.first_ts < sessions.first_ts
+   OR (excluded.first_ts = sessions.first_ts AND excluded.segment {C} < sessions.segment {C})
+RETURNING site, first_ts, segment, prev_ts, prev_segment";
 
 /// Visit deltas: site, day, segment, n (as [`UPSERT_DAILY`]).
 pub const UPSERT_SESSION_DAILY: &str = "
@@ -287,8 +294,9 @@ pub const SESSIONS_SQL: &str = "
 SELECT segment, sum(n){I} FROM (
   SELECT segment, sessions AS n FROM session_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $8
   UNION ALL
-  SELECT segment, 1 AS n FROM sessions
-  WHERE site = $1 AND segment LIKE $8 AND ((first_ts >= $4 AND first_ts < $5) OR (first_ts >= $6 AND first_ts < $7))
+  SELECT segment, 1 AS n FROM sessions WHERE site = $1 AND first_ts >= $4 AND first_ts < $5 AND segment LIKE $8
+  UNION ALL
+  SELECT segment, 1 AS n FROM sessions WHERE site = $1 AND first_ts >= $6 AND first_ts < $7 AND segment LIKE $8
 ) v GROUP BY segment HAVING sum(n) > 0 ORDER BY segment {C}";
 
 /// [`SESSIONS_SQL`]'s bounds for `[from, to)`: the whole days `[first, end)` inside it and the
@@ -338,8 +346,9 @@ CREATE TABLE IF NOT EXISTS conversion_daily (
   PRIMARY KEY (site, day, scenario_id, variant, segment, delay_days)){TABLE};
 CREATE TABLE IF NOT EXISTS sessions (
   site TEXT NOT NULL, session_id TEXT NOT NULL, first_ts {INT} NOT NULL, segment TEXT NOT NULL,
+  prev_ts {INT}, prev_segment TEXT,
   PRIMARY KEY (site, session_id)){TABLE};
-CREATE INDEX IF NOT EXISTS sessions_first ON sessions(site, first_ts);
+CREATE INDEX IF NOT EXISTS sessions_first ON sessions(site, first_ts, segment);
 CREATE TABLE IF NOT EXISTS session_daily (
   site TEXT NOT NULL, day {INT} NOT NULL, segment TEXT NOT NULL, sessions {INT} NOT NULL,
   PRIMARY KEY (site, day, segment)){TABLE};";
@@ -474,6 +483,21 @@ mod tests {
         let once = std::slice::from_ref(&same);
         assert_eq!(cohort_deltas(once, once), Default::default());
         assert_eq!(cohort_deltas(&[], &[same]).1.keys().next().map(|k| k.5), Some(0), "same-moment purchase: delay 0");
+    }
+
+    #[test]
+    fn session_deltas_count_a_new_visit_and_move_one_whose_earlier_event_came_late() {
+        let day = 20_000 * DAY_MS;
+        let changes = [
+            ("s".to_string(), day + 5, "mobile:new".to_string(), None, None),
+            ("s".into(), day - 5, "mobile:new:email".into(), Some(day + 7), Some("mobile:new".into())),
+            ("t".into(), day + 1, "desktop:returning".into(), Some(day + 2), Some("desktop:returning".into())),
+        ];
+        let k = |site: &str, d: i64, segment: &str| (site.to_string(), d, segment.to_string());
+        // s: +1 on day 20,000 (new), then -1 there and +1 on day 19,999 (moved); t: -1 and +1
+        // on the same day and segment.
+        assert_eq!(session_deltas(&changes), [(k("s", 19_999, "mobile:new:email"), 1)].into_iter().collect());
+        assert_eq!(session_deltas(&[]), SessionDeltas::new());
     }
 
     #[test]

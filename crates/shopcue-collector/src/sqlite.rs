@@ -208,32 +208,20 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     for ((site, sc, v, segment, day, delay), n) in &conversions {
         converted.execute(params![site, sc, v, segment, day, delay, n])?;
     }
-    // The same for the visits: their rows before and after, the difference by day.
-    let before = sessions_of(tx, r)?;
+    // The visits added or moved, and what that changes by day.
     let mut session = tx.prepare_cached(&sql.sessions)?;
+    let mut changes = Vec::new();
     for ((site, id), (first, segment)) in &r.sessions {
-        session.execute(params![site, id, first, segment])?;
+        let mut rows = session.query(params![site, id, first, segment])?;
+        while let Some(row) = rows.next()? {
+            changes.push((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?));
+        }
     }
     let mut daily = tx.prepare_cached(&sql.session_daily)?;
-    for ((site, day, segment), n) in &rollup::session_deltas(&before, &sessions_of(tx, r)?) {
+    for ((site, day, segment), n) in &rollup::session_deltas(&changes) {
         daily.execute(params![site, day, segment, n])?;
     }
     Ok(())
-}
-
-/// The `sessions` rows of the visits `r` touches.
-fn sessions_of(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<Vec<rollup::SessionRow>> {
-    let mut stmt =
-        tx.prepare_cached("SELECT site, session_id, first_ts, segment FROM sessions WHERE site = ?1 AND session_id = ?2")?;
-    let mut rows = Vec::with_capacity(r.sessions.len());
-    for (site, id) in r.sessions.keys() {
-        if let Some(row) =
-            stmt.query_row(params![site, id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))).optional()?
-        {
-            rows.push(row);
-        }
-    }
-    Ok(rows)
 }
 
 /// The `exposures` rows of the visitors `r` touches.

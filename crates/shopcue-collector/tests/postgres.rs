@@ -305,3 +305,63 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
     let desktop = shopcue::json::parse(&request(&pg_addr, "GET", &paths[8], "", b"").2).unwrap();
     assert!(customers(&desktop) > 0.0 && customers(&desktop) < customers(&rf), "{}", desktop.to_json());
 }
+
+#[test]
+fn three_collectors_writing_the_same_visits_at_once_count_each_visit_once_as_a_rebuild_does() {
+    let pg = Postgres::start();
+    let store = Arc::new(PgStore::open(&pg.url).unwrap());
+    let mut collectors = vec![start_with(store.clone())];
+    collectors.extend((0..2).map(|_| start_with(Arc::new(PgStore::open(&pg.url).unwrap()))));
+    // 60 visits of 8 events each, an hour apart around midnight UTC (so that a visit's earliest
+    // event, arriving late, moves it to the day before), from a phone or a desktop. The events
+    // are dealt out of order into batches of four, each batch to one of the collectors, twelve
+    // at once: one visit's events reach the three collectors together.
+    let midnight = t0().div_euclid(DAY) * DAY;
+    let mut events = Vec::new();
+    for v in 0..60 {
+        for k in 0..8i64 {
+            let ev = common::ev(&format!("v{v}-{k}"), "page_view", &format!("v{v}"), midnight + (k - 4) * 3_600_000, "{}");
+            events.push(ev.replace(r#""session_id":"s""#, &format!(r#""session_id":"visit-{v}""#)));
+        }
+    }
+    let mut seed = 11u64;
+    for i in (1..events.len()).rev() {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        events.swap(i, (seed >> 33) as usize % (i + 1));
+    }
+    let phone = "User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148\r\n";
+    for wave in events.chunks(4 * 12) {
+        let sends: Vec<_> = wave
+            .chunks(4)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let (addr, body) = (collectors[i % 3].clone(), format!(r#"{{"site":"demo","events":[{}]}}"#, chunk.join(",")));
+                let agent = if i % 2 == 0 { phone } else { "" };
+                std::thread::spawn(move || request(&addr, "POST", "/collect", agent, body.as_bytes()))
+            })
+            .collect();
+        for s in sends {
+            let (status, _, reply) = s.join().unwrap();
+            assert_eq!(status, 200, "{reply}");
+        }
+    }
+    let visits = |url: &str| {
+        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let rows = c
+            .query(
+                "SELECT site, day, segment, sessions FROM session_daily WHERE sessions <> 0 ORDER BY site, day, segment COLLATE \"C\"",
+                &[],
+            )
+            .unwrap();
+        rows.iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1), r.get::<_, String>(2), r.get::<_, i64>(3)))
+            .collect::<Vec<_>>()
+    };
+    let incremental = visits(&pg.url);
+    assert_eq!(incremental.iter().map(|r| r.3).sum::<i64>(), 60, "{incremental:?}");
+    assert!(incremental.iter().all(|r| r.3 > 0), "{incremental:?}");
+    let first_day = midnight.div_euclid(DAY) - 1;
+    assert!(incremental.iter().all(|r| r.1 == first_day), "every visit began the day before: {incremental:?}");
+    store.rebuild_rollups().unwrap();
+    assert_eq!(visits(&pg.url), incremental);
+}
