@@ -365,3 +365,58 @@ fn three_collectors_writing_the_same_visits_at_once_count_each_visit_once_as_a_r
     store.rebuild_rollups().unwrap();
     assert_eq!(visits(&pg.url), incremental);
 }
+
+#[test]
+fn three_collectors_writing_one_visitors_exposures_at_once_keep_the_cohorts_a_rebuild_gives() {
+    let pg = Postgres::start();
+    let store = Arc::new(PgStore::open(&pg.url).unwrap());
+    let mut collectors = vec![start_with(store.clone())];
+    collectors.extend((0..2).map(|_| start_with(Arc::new(PgStore::open(&pg.url).unwrap()))));
+    // 40 visitors, each exposed to one scenario six times over two days and buying twice; their
+    // events dealt out of order into batches of three, each to one of the three collectors,
+    // 24 batches at once: one visitor's exposures and purchases are written together.
+    let mut events = Vec::new();
+    for v in 0..40 {
+        for k in 0..8i64 {
+            let (name, params) =
+                if k % 4 == 3 { ("purchase", "{}") } else { ("shopcue_exposure", r#"{"scenario_id":"s","variant":"a"}"#) };
+            events.push(common::ev(&format!("v{v}-{k}"), name, &format!("v{v}"), t0() + k * 7 * 3_600_000, params));
+        }
+    }
+    let mut seed = 5u64;
+    for i in (1..events.len()).rev() {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        events.swap(i, (seed >> 33) as usize % (i + 1));
+    }
+    for wave in events.chunks(3 * 24) {
+        let sends: Vec<_> = wave
+            .chunks(3)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let (addr, body) = (collectors[i % 3].clone(), format!(r#"{{"site":"demo","events":[{}]}}"#, chunk.join(",")));
+                std::thread::spawn(move || request(&addr, "POST", "/collect", "", body.as_bytes()))
+            })
+            .collect();
+        for s in sends {
+            let (status, _, reply) = s.join().unwrap();
+            assert_eq!(status, 200, "{reply}");
+        }
+    }
+    let cohorts = |url: &str| {
+        let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+        let exposed =
+            c.query("SELECT day, sum(exposed)::int8 FROM exposure_daily GROUP BY day HAVING sum(exposed) <> 0 ORDER BY day", &[]);
+        let converted = c.query(
+            "SELECT day, delay_days, sum(visitors)::int8 FROM conversion_daily GROUP BY 1, 2 HAVING sum(visitors) <> 0 ORDER BY 1, 2",
+            &[],
+        );
+        let exposed: Vec<(i64, i64)> = exposed.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect();
+        let converted: Vec<(i64, i64, i64)> = converted.unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+        (exposed, converted)
+    };
+    let incremental = cohorts(&pg.url);
+    assert_eq!(incremental.0.iter().map(|d| d.1).sum::<i64>(), 40, "each visitor first exposed once: {incremental:?}");
+    assert_eq!(incremental.0, vec![(t0().div_euclid(DAY), 40)], "at their first exposure, on t0's day");
+    store.rebuild_rollups().unwrap();
+    assert_eq!(cohorts(&pg.url), incremental);
+}
