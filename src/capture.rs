@@ -259,9 +259,9 @@ pub fn data_layer(v: &Value) -> Option<(String, Value)> {
 /// let ld = parse(r#"{"@type": "ProductGroup", "productGroupID": "7001", "hasVariant": [
 ///   {"@type": "Product", "sku": "TEE-S", "offers": {"price": "25.00", "url": "https://shop.example/products/tee?variant=1"}},
 ///   {"@type": "Product", "sku": "TEE-M", "offers": {"price": "27.00", "url": "https://shop.example/products/tee?variant=2"}}]}"#).unwrap();
-/// let price = |link: &str| json_ld(&ld, "", link).unwrap().get_path("items.0.price").and_then(|p| p.as_f64());
-/// assert_eq!(price("https://shop.example/products/tee"), Some(25.0));
-/// assert_eq!(price("https://shop.example/products/tee?variant=2&_pos=1"), Some(27.0));
+/// let price = |link: &str| json_ld(&ld, "", link).unwrap().get_path("items.0.price").and_then(|p| p.as_str()).map(str::to_string);
+/// assert_eq!(price("https://shop.example/products/tee").as_deref(), Some("25.00"));
+/// assert_eq!(price("https://shop.example/products/tee?variant=2&_pos=1").as_deref(), Some("27.00"));
 /// ```
 pub fn json_ld(doc: &Value, page: &str, link: &str) -> Option<Value> {
     // Each variant a group lists by reference, with the group.
@@ -401,16 +401,16 @@ fn product(node: &Value, page: &str, link: &str) -> Option<Value> {
         // Offer.price, else the current price its `priceSpecification` gives (the only price
         // WooCommerce ≥ 9.6 writes), else a range's lowest: AggregateOffer.lowPrice, or `minPrice`
         // (BigCommerce's Cornerstone theme writes a range so on its Offer; a specification may).
-        // Numbers or price strings; one that reads as no amount ("", "Call for price", "1.980":
-        // 1.98 or 1,980?) is left out, not the whole view. The currency from the offer, else from
-        // that specification.
+        // Numbers or price strings, passed on as written: the runtime reads them as it reads any
+        // captured event, and leaves one that reads as no amount ("", "Call for price", "1.980":
+        // 1.98 or 1,980?) out of the view, not the whole view, naming it under `debug`. The
+        // currency from the offer, else from that specification.
         fn lowest(v: &Value) -> Option<&Value> {
             v.get("price").or_else(|| v.get("lowPrice")).or_else(|| v.get("minPrice"))
         }
         let spec = current_price(o);
         let price = o.get("price").or_else(|| lowest(spec?)).or_else(|| lowest(o));
-        let price = price.and_then(|p| crate::event::parse_amount(p).ok()).map(Value::Number);
-        put("price", price);
+        put("price", price.cloned());
         currency = text(o.get("priceCurrency")).or_else(|| text(spec?.get("priceCurrency")));
         put("currency", currency.clone().map(Value::String));
         put("stock", stock(o));
@@ -463,6 +463,11 @@ mod tests {
     use super::*;
     use crate::json::parse;
 
+    /// A captured price as the runtime reads it (json_ld passes prices on as written).
+    fn amount(v: Option<&Value>) -> Option<f64> {
+        v.and_then(|v| crate::event::parse_amount(v).ok())
+    }
+
     fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
         v.get_path(path)
     }
@@ -509,7 +514,7 @@ mod tests {
         assert_eq!(item.get("item_id").and_then(Value::as_str), Some("LS-01"));
         assert_eq!(item.get("item_brand").and_then(Value::as_str), Some("Kinari"));
         assert_eq!(item.get("image").and_then(Value::as_str), Some("https://shop.example/a.jpg"));
-        assert_eq!(item.get("price").and_then(Value::as_f64), Some(6980.0), "price strings read as amounts");
+        assert_eq!(amount(item.get("price")), Some(6980.0), "price strings read as amounts");
         assert_eq!(item.get("stock").and_then(Value::as_f64), Some(2.0));
         assert_eq!(item.get("url"), None, "no URL on the product or its offer");
 
@@ -525,10 +530,7 @@ mod tests {
         )
         .unwrap();
         let item = get(&json_ld(&list, "", "").unwrap(), "items.0").cloned().unwrap();
-        assert_eq!(
-            (item.get("price").and_then(Value::as_f64), item.get("stock").and_then(Value::as_f64)),
-            (Some(980.0), Some(0.0))
-        );
+        assert_eq!((amount(item.get("price")), item.get("stock").and_then(Value::as_f64)), (Some(980.0), Some(0.0)));
 
         let group = parse(
             r#"{"@type":"ProductGroup","productGroupID":"G1","name":"Tee","hasVariant":[{"@type":"Product","sku":"G1-M",
@@ -537,7 +539,7 @@ mod tests {
         .unwrap();
         let item = get(&json_ld(&group, "", "").unwrap(), "items.0").cloned().unwrap();
         assert_eq!(item.get("item_id").and_then(Value::as_str), Some("G1"));
-        assert_eq!(item.get("price").and_then(Value::as_f64), Some(1980.0));
+        assert_eq!(amount(item.get("price")), Some(1980.0));
         assert_eq!(item.get("stock"), None, "InStock says nothing about how many");
 
         let page = parse(
@@ -566,13 +568,13 @@ mod tests {
         let named = item(&format!(r#"{{"@type":"Product","name":"Tee","sku":"TEE-M",{offers}}}"#));
         assert_eq!(named.get("item_id").and_then(Value::as_str), Some("TEE-M"));
         assert_eq!(
-            (named.get("price").and_then(Value::as_f64), named.get("stock").and_then(Value::as_f64)),
+            (amount(named.get("price")), named.get("stock").and_then(Value::as_f64)),
             (Some(27.0), Some(0.0)),
             "the offer of the variant the product names"
         );
         let no_sku = item(&format!(r#"{{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",{offers}}}"#));
         assert_eq!(no_sku.get("item_id").and_then(Value::as_str), Some("TEE-S"), "the first offer's sku");
-        assert_eq!(no_sku.get("price").and_then(Value::as_f64), Some(25.0));
+        assert_eq!(amount(no_sku.get("price")), Some(25.0));
         // Opened at a variant's address (an ad's link): that variant's price and stock, the
         // product's id.
         let doc = parse(&format!(r#"{{"@type":"Product","name":"Tee",{offers}}}"#)).unwrap();
@@ -582,7 +584,7 @@ mod tests {
         };
         assert_eq!(
             at("https://shop.example/products/tee?variant=2"),
-            (Some("TEE-S".into()), Some(27.0.into()), Some(0.0.into()))
+            (Some("TEE-S".into()), Some("27.00".into()), Some(0.0.into()))
         );
         assert_eq!(at("https://shop.example/products/tee?_pos=1&variant=2"), at("https://shop.example/products/tee?variant=2"));
         for other in [
@@ -590,7 +592,7 @@ mod tests {
             "https://shop.example/products/tee?variant=22",
             "https://shop.example/products/tee?",
         ] {
-            assert_eq!(at(other), (Some("TEE-S".into()), Some(25.0.into()), None), "{other}");
+            assert_eq!(at(other), (Some("TEE-S".into()), Some("25.00".into()), None), "{other}");
         }
         let no_skus = item(
             r#"{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",
@@ -607,7 +609,7 @@ mod tests {
         let sold_first = offers.replace("InStock", "Was").replace("OutOfStock", "InStock").replace("Was", "OutOfStock");
         let no_sku = item(&format!(r#"{{"@type":"Product","name":"Tee",{sold_first}}}"#));
         let facts = |v: &Value| (v.get("item_id").cloned(), v.get("price").cloned(), v.get("stock").cloned());
-        assert_eq!(facts(&no_sku), (Some("TEE-S".into()), Some(27.0.into()), None));
+        assert_eq!(facts(&no_sku), (Some("TEE-S".into()), Some("27.00".into()), None));
         // A group whose first variant is sold out: the first on sale.
         let group = |first: &str, second: &str| {
             let variant = |sku: &str, availability: &str, price: u32| {
@@ -674,7 +676,7 @@ mod tests {
         let one = parse(&product("Acme Shirt")).unwrap();
         let p = json_ld(&one, page, "").unwrap();
         assert_eq!(p.at_path("items.0.item_id").as_str(), Some(page));
-        assert_eq!(p.at_path("items.0.price").as_f64(), Some(20.0));
+        assert_eq!(amount(p.get_path("items.0.price")), Some(20.0));
         assert_eq!(json_ld(&one, "", ""), None, "no page given: no id");
         // The same product twice (a second script) is one; two products are a listing's cards.
         let twice = parse(&format!("[{},{}]", product("Acme Shirt"), product("Acme Shirt"))).unwrap();
@@ -736,7 +738,7 @@ mod tests {
             let json = format!(r#"{{"@type":"Product","sku":"W-1","offers":[{offer}]}}"#);
             let p = json_ld(&parse(&json).unwrap(), "", "").unwrap();
             let item = get(&p, "items.0").unwrap();
-            let price = item.get("price").map(|v| crate::event::parse_amount(v).unwrap());
+            let price = item.get("price").and_then(|v| crate::event::parse_amount(v).ok());
             (price, get(&p, "currency").and_then(Value::as_str).map(str::to_string))
         };
         let spec = |price: &str, kind: &str| {
@@ -771,10 +773,14 @@ mod tests {
         assert_eq!(price_of(range), (Some(12.5), Some("USD".to_string())));
         let spec_range = r#"{"@type":"Offer","priceSpecification":{"minPrice":"99","maxPrice":"179","priceCurrency":"USD"}}"#;
         assert_eq!(price_of(spec_range), (Some(99.0), Some("USD".to_string())));
-        // A price that reads as no amount is left out; the product is still viewed.
+        // A price that reads as no amount is passed on as written, for the runtime to leave out
+        // (and name under debug); the product is still viewed.
         for unreadable in [r#""""#, r#""Call for price""#, r#""1.980""#] {
             let offer = format!(r#"{{"@type":"Offer","price":{unreadable},"priceCurrency":"JPY"}}"#);
             assert_eq!(price_of(&offer), (None, jpy.clone()), "{unreadable}");
+            let json = format!(r#"{{"@type":"Product","sku":"W-1","offers":{offer}}}"#);
+            let item = json_ld(&parse(&json).unwrap(), "", "").unwrap();
+            assert_eq!(get(&item, "items.0.price"), Some(&parse(unreadable).unwrap()));
         }
         // The offer's own price and currency come first.
         let both =

@@ -1847,11 +1847,16 @@ mod tests {
         rt.page_view("https://shop.example/products/detail.php?product_id=5&utm_source=x", 3, e);
         assert_eq!(rt.capture("jsonld", &Value::from(ld), 4, e), Ok(true));
         assert!(rt.profile.items.contains_key("https://shop.example/products/detail.php?product_id=5"));
-        // A price that reads as no amount costs the price, not the view.
+        // A price that reads as no amount costs the price, not the view; `debug: true` names it.
         let call = r#"{"@type":"Product","sku":"ASK","offers":{"@type":"Offer","price":"Call for price"}}"#;
+        rt.options.as_mut().unwrap().debug = true;
         rt.page_view("https://shop.example/p/ask", 5, e);
         assert_eq!(rt.capture("jsonld", &Value::from(call), 6, e), Ok(true));
         assert_eq!(rt.profile.items["ASK"].item.price, None);
+        assert_eq!(
+            rt.take_notes(),
+            "[shopcue] captured view_item: left out $.items[0].price (\"Call for price\" is not a readable amount)"
+        );
     }
 
     #[test]

@@ -64,10 +64,12 @@ test('debug: true prints one console group per decision, with each scenario and 
     "info [shopcue] track('view_item'): not counted again: merged into this page's view of the item",
     "info [shopcue] track('purchase'): not counted again: order counted already in this browser",
   ]);
-  // A captured push keeps its event and loses the fields that do not read: debug names them.
-  assert.deepEqual(lines.filter((l) => l.startsWith('info [shopcue] captured ')), [
+  // A captured push, and the page's JSON-LD, keep their events and lose the fields that do not
+  // read: debug names them.
+  assert.deepEqual(lines.filter((l) => l.startsWith('info [shopcue] captured ')).sort(), [
     'info [shopcue] captured add_to_wishlist: left out $.items[0].item_brand (must be a string)',
     'info [shopcue] captured add_to_wishlist: left out $.items[0].price ("Call for price" is not a readable amount)',
+    'info [shopcue] captured view_item: left out $.items[0].price ("価格はお問い合わせ" is not a readable amount)',
   ]);
   const profile = await page.evaluate(() => shopcue('explain').profile);
   assert.deepEqual([profile.items, profile.favorites], [2, 1], 'the wishlist add counted');
