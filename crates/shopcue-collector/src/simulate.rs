@@ -9,15 +9,20 @@
 //! as `/collect` would write them, dated in the past.
 //!
 //! The simulation's assumptions (they are the README's too):
-//! - Shoppers arrive uniformly over the period. A quarter are *regulars* (a visit every 4 days
-//!   on average), the rest *casual* (every 18 days); gaps are exponential.
+//! - Shoppers arrive uniformly over the period. A quarter are *regulars* (a visit every 2 days
+//!   on average), the rest *casual* (every 9 days); gaps are exponential.
+//! - Each visit comes from a source ([`TRAFFIC`]: organic search 30 %, direct 25 %, a search
+//!   ad, an Instagram ad, LINE, the newsletter 10 % each, a blog 5 %), and *bounces* (its
+//!   landing page only: the home page, or a product page half the time) with that source's
+//!   probability: 35 % from the newsletter, 45 % direct, 55 % from a search ad, 60 % from
+//!   organic search or the blog, 70 % from LINE, 75 % from the Instagram ad.
 //! - 40 % are members: `identify({member: true})`, and their purchases carry a `user_id`.
 //! - 60 % shop on a phone, 32 % on a desktop, 8 % on a tablet (each shopper always on the same
 //!   one; it is the device class of every request their beacons arrive in). A phone visit's
 //!   purchase probability is 0.8 times the figures below, a desktop visit's 1.2 times. Visits
 //!   are hours apart, so each is a new session: a shopper's first visit is *new*, the rest
 //!   *returning* (from the widget's own `session_number`).
-//! - A visit: the home page, then 1–4 product views (popular items more often), each with a
+//! - A visit that does not bounce: the home page, then 1–4 product views (popular items more often), each with a
 //!   30 % chance of `add_to_cart`; a visit with something in the cart ends in a purchase with
 //!   probability 22 %, 35 % for members. A visit lasts at most 11 minutes, and only visits that
 //!   end (beacon sent) before the period's end are made, so a report over exactly the period
@@ -137,15 +142,16 @@ fn pick(d: &mut Dice) -> (&'static str, &'static str, &'static str, f64) {
 }
 
 /// Where simulated visits come from (source, medium and campaign, one per line, as the widget's
-/// loader reads them), with their weights: the dashboard's channels.
-const TRAFFIC: [(&str, u64); 7] = [
-    ("google\norganic\n", 30),
-    ("(direct)\n(none)\n", 25),
-    ("google\ncpc\nbrand", 10),
-    ("instagram\npaid_social\nfw26", 10),
-    ("line\nsocial\n", 10),
-    ("newsletter\nemail\nweekly", 10),
-    ("blog.example\nreferral\n", 5),
+/// loader reads them), with their weights (the dashboard's channels) and how often a visit from
+/// there bounces.
+const TRAFFIC: [(&str, u64, f64); 7] = [
+    ("google\norganic\n", 30, 0.6),
+    ("(direct)\n(none)\n", 25, 0.45),
+    ("google\ncpc\nbrand", 10, 0.55),
+    ("instagram\npaid_social\nfw26", 10, 0.75),
+    ("line\nsocial\n", 10, 0.7),
+    ("newsletter\nemail\nweekly", 10, 0.35),
+    ("blog.example\nreferral\n", 5, 0.6),
 ];
 
 /// One shopper's runtime and state.
@@ -197,7 +203,7 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
             _ => Device::Tablet,
         };
         let mut shopper = Shopper { rt, device, member, cart: Vec::new(), purchases: 0, seen: Vec::new() };
-        let gap_days = if dice.chance(0.25) { 4.0 } else { 18.0 };
+        let gap_days = if dice.chance(0.25) { 2.0 } else { 9.0 };
         let mut at = first;
         while at < sim.end_ms {
             // Daytime visits, in the store's time zone (JST): 9:00–23:00 of `at`'s day, or of the
@@ -211,8 +217,14 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
             if at_visit + VISIT_MS > sim.end_ms {
                 break; // a visit that would not end (and send its beacon) inside the period
             }
-            shopper.rt.set_traffic(sources.weighted(&TRAFFIC, |t| t.1).0);
-            let purchased = visit(&mut shopper, &mut dice, &mut entropy, at_visit);
+            let &(traffic, _, bounce) = sources.weighted(&TRAFFIC, |t| t.1);
+            shopper.rt.set_traffic(traffic);
+            let purchased = if sources.chance(bounce) {
+                land(&mut shopper, &mut dice, &mut entropy, at_visit);
+                false
+            } else {
+                visit(&mut shopper, &mut dice, &mut entropy, at_visit)
+            };
             out.sessions += 1;
             out.purchases += usize::from(purchased);
             let (batches, events, impressions) = drain(&mut shopper.rt, shopper.device, at_visit + VISIT_MS)?;
@@ -246,6 +258,20 @@ fn look(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) {
 }
 
 /// One visit; returns whether it ended in a purchase.
+/// A visit that bounces: its landing page only, the home page or (half the time) a product's.
+fn land(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) {
+    if d.chance(0.5) {
+        s.rt.page_view("/", now, e);
+    } else {
+        let chosen = pick(d);
+        let product = item(d, chosen);
+        let id = product.get("item_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        s.rt.page_view(&format!("/product.html?id={id}"), now, e);
+        let _ = s.rt.track("view_item", &object([("items", Value::Array(vec![product]))]), now, e);
+    }
+    look(s, d, e, now);
+}
+
 fn visit(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, start: i64) -> bool {
     let mut now = start;
     s.rt.page_view("/", now, e);

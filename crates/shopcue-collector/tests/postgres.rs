@@ -287,6 +287,14 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
         .map(|c| figure(c, "sessions"))
         .collect();
     assert_eq!(sessions.iter().sum::<usize>(), on_pg.sessions, "{sessions:?}");
+    // The simulation's newsletter visits bounce least and its Instagram ad's most: their
+    // conversion rates come back apart through the pipeline.
+    let rate = |c: &str| {
+        let i = channels.iter().position(|x| *x == c).unwrap();
+        by_channel[i] as f64 / sessions[i] as f64
+    };
+    println!("conversion rate: email {:.3}, paid social {:.3}", rate("email"), rate("paid_social"));
+    assert!(rate("email") > 1.5 * rate("paid_social"), "email {} paid social {}", rate("email"), rate("paid_social"));
     for (c, n) in channels.iter().zip(&sessions) {
         let r = shopcue::json::parse(&request(&pg_addr, "GET", &format!("/report?{span}&channel={c}"), "", b"").2).unwrap();
         assert_eq!(figure(&r, "sessions"), *n, "{c}");
