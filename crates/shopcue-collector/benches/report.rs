@@ -98,8 +98,8 @@ fn print_row(label: &str, fill: Duration, build: Duration, store: &dyn EventStor
     let mut session_runs: Vec<f64> = (0..6)
         .map(|_| {
             let t = Instant::now();
-            let by_segment = analytics::load_sessions(store, site, q.from, q.to, pattern).unwrap();
-            let by_day = analytics::load_session_daily(store, site, q.from, q.to, pattern).unwrap();
+            let analytics::Sessions { by_segment, by_day } =
+                analytics::load_sessions(store, site, q.from, q.to, pattern).unwrap();
             visits = by_segment.iter().map(|(_, n)| n).sum::<u64>();
             assert_eq!(visits, by_day.iter().map(|(_, n)| n).sum::<u64>(), "the days add up to the period");
             t.elapsed().as_secs_f64() * 1000.0

@@ -344,34 +344,32 @@ pub fn channels(purchases: &[Purchase], sessions: &[(String, u64)], from: i64, t
         .collect()
 }
 
-/// Visits that began in `[from, to)` in `segment`, per stored segment (`device:visit[:channel]`),
-/// from the rollups ([`crate::rollup::SESSIONS_SQL`]).
-pub fn load_sessions(
-    store: &dyn EventStore,
-    site: &str,
-    from: i64,
-    to: i64,
-    segment: &Filter,
-) -> Result<Vec<(String, u64)>, String> {
+/// Visits that began in `[from, to)` in `segment`: per stored segment (`device:visit[:channel]`),
+/// from the visits' rollups ([`crate::rollup::SESSIONS_SQL`]), and per UTC day over the days the
+/// period touches (`YYYY-MM-DD`).
+pub fn load_sessions(store: &dyn EventStore, site: &str, from: i64, to: i64, segment: &Filter) -> Result<Sessions, String> {
     let (first, end, a, b, c, d) = crate::rollup::session_bounds(from, to);
     let mut args = vec![Sql::Text(site.into())];
     args.extend([first, end, a, b, c, d].map(Sql::Int));
     args.push(Sql::Text(segment.pattern()));
-    let rows = store.select(crate::rollup::SESSIONS_SQL, &args)?;
-    Ok(rows.iter().map(|r| (r[0].text().to_string(), r[1].int().max(0) as u64)).collect())
+    let by_segment = counts(store.select(crate::rollup::SESSIONS_SQL, &args)?);
+    let (first, end) = crate::rollup::days(from, to);
+    let by_day = counts(store.select(crate::rollup::SESSION_DAILY_SQL, &scope(site, first, end, segment))?);
+    Ok(Sessions { by_segment, by_day })
 }
 
-/// Visits per UTC day over the days `[from, to)` touches, in `segment`: `(YYYY-MM-DD, visits)`.
-pub fn load_session_daily(
-    store: &dyn EventStore,
-    site: &str,
-    from: i64,
-    to: i64,
-    segment: &Filter,
-) -> Result<Vec<(String, u64)>, String> {
-    let (first, end) = crate::rollup::days(from, to);
-    let rows = store.select(crate::rollup::SESSION_DAILY_SQL, &scope(site, first, end, segment))?;
-    Ok(rows.iter().map(|r| (r[0].text().to_string(), r[1].int().max(0) as u64)).collect())
+/// A period's visits ([`load_sessions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sessions {
+    /// Per stored segment.
+    pub by_segment: Vec<(String, u64)>,
+    /// Per UTC day (`YYYY-MM-DD`), the days without one left out.
+    pub by_day: Vec<(String, u64)>,
+}
+
+/// Rows of a name and a count.
+fn counts(rows: Vec<Vec<Sql>>) -> Vec<(String, u64)> {
+    rows.iter().map(|r| (r[0].text().to_string(), r[1].int().max(0) as u64)).collect()
 }
 
 /// A site's purchases in `[from, until)` of a segment (`$4`, a [`Filter::pattern`]).

@@ -792,10 +792,9 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         let rows = store.report(&q)?;
         let srm = srm_bases(&*store, &*configs, &q, &rows)?;
         let sessions = analytics::load_sessions(&*store, &q.site, q.from, q.to, &q.segment)?;
-        let channels = analytics::channels(&purchases, &sessions, q.from, q.to);
+        let channels = analytics::channels(&purchases, &sessions.by_segment, q.from, q.to);
         let orders = analytics::orders(&purchases, q.from, q.to);
-        let session_daily = analytics::load_session_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
-        Ok::<_, String>((rows, store.daily(&q)?, session_daily, orders, channels, scenario_daily, srm))
+        Ok::<_, String>((rows, store.daily(&q)?, sessions.by_day, orders, channels, scenario_daily, srm))
     })
     .await;
     let (rows, daily, session_daily, orders, channels, scenario_daily, srm) = match result {

@@ -13,9 +13,10 @@
 //!   days (rounded up). Kept from the difference each write makes to `exposures`.
 //!
 //! - `sessions(site, session_id)`: each visit's first event (`first_ts`, and its `segment`);
-//!   `session_daily(site, day, segment)`: the visits that began that UTC day. Kept from the
-//!   difference each write makes to `sessions` (an earlier event arriving late moves its day),
-//!   so that a site's conversion rate (orders per visit), by channel too, reads a row per day.
+//!   `session_daily(site, day, segment)`: the visits that began that UTC day. Kept from what
+//!   each write changes in `sessions`, which its upsert returns (a new visit, or one moved to
+//!   the day of an earlier event that arrived late), so that a site's conversion rate (orders
+//!   per visit), by channel too, reads a row per day.
 //!
 //! Every count is kept per [`crate::segment`] (device class and new vs returning, of the event
 //! counted; of the first exposure for a visitor), so a filtered report reads the same rows as

@@ -534,8 +534,8 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         queries.iter().flat_map(|q| filters.iter().map(|f| ReportQuery { segment: *f, ..q.clone() })).collect();
     // The visits (sessions) that began in each period, per segment and per day.
     let sessions = |q: &ReportQuery| {
-        let by_segment = shopcue_collector::analytics::load_sessions(&store, &q.site, q.from, q.to, &q.segment).unwrap();
-        (by_segment, shopcue_collector::analytics::load_session_daily(&store, &q.site, q.from, q.to, &q.segment).unwrap())
+        let s = shopcue_collector::analytics::load_sessions(&store, &q.site, q.from, q.to, &q.segment).unwrap();
+        (s.by_segment, s.by_day)
     };
     let incremental: Vec<_> = filtered.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
     let incremental_sessions: Vec<_> = filtered.iter().map(sessions).collect();

@@ -18,6 +18,41 @@ fn count(url: &str, sql: &str) -> i64 {
     c.query_one(sql, &[]).unwrap().get(0)
 }
 
+/// A throwaway cluster, a store on it, and three collectors on it (the first on that store).
+fn three_collectors() -> (Postgres, Arc<PgStore>, Vec<String>) {
+    let pg = Postgres::start();
+    let store = Arc::new(PgStore::open(&pg.url).unwrap());
+    let mut collectors = vec![start_with(store.clone())];
+    collectors.extend((0..2).map(|_| start_with(Arc::new(PgStore::open(&pg.url).unwrap()))));
+    (pg, store, collectors)
+}
+
+/// Sends `events` shuffled (a fixed `seed`) in batches of `batch`, each to the next of
+/// `collectors`, `width` batches at once (odd ones with `agent`'s header), and checks each 200.
+fn send_shuffled(collectors: &[String], mut events: Vec<String>, seed: u64, batch: usize, width: usize, agent: &'static str) {
+    let mut seed = seed;
+    for i in (1..events.len()).rev() {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        events.swap(i, (seed >> 33) as usize % (i + 1));
+    }
+    for wave in events.chunks(batch * width) {
+        let sends: Vec<_> = wave
+            .chunks(batch)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let addr = collectors[i % collectors.len()].clone();
+                let body = format!(r#"{{"site":"demo","events":[{}]}}"#, chunk.join(","));
+                let agent = if i % 2 == 0 { agent } else { "" };
+                std::thread::spawn(move || request(&addr, "POST", "/collect", agent, body.as_bytes()))
+            })
+            .collect();
+        for s in sends {
+            let (status, _, reply) = s.join().unwrap();
+            assert_eq!(status, 200, "{reply}");
+        }
+    }
+}
+
 #[test]
 fn stores_each_event_once_across_two_collectors_on_one_database() {
     let pg = Postgres::start();
@@ -316,10 +351,7 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
 
 #[test]
 fn three_collectors_writing_the_same_visits_at_once_count_each_visit_once_as_a_rebuild_does() {
-    let pg = Postgres::start();
-    let store = Arc::new(PgStore::open(&pg.url).unwrap());
-    let mut collectors = vec![start_with(store.clone())];
-    collectors.extend((0..2).map(|_| start_with(Arc::new(PgStore::open(&pg.url).unwrap()))));
+    let (pg, store, collectors) = three_collectors();
     // 60 visits of 8 events each, an hour apart around midnight UTC (so that a visit's earliest
     // event, arriving late, moves it to the day before), from a phone or a desktop. The events
     // are dealt out of order into batches of four, each batch to one of the collectors, twelve
@@ -332,27 +364,8 @@ fn three_collectors_writing_the_same_visits_at_once_count_each_visit_once_as_a_r
             events.push(ev.replace(r#""session_id":"s""#, &format!(r#""session_id":"visit-{v}""#)));
         }
     }
-    let mut seed = 11u64;
-    for i in (1..events.len()).rev() {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        events.swap(i, (seed >> 33) as usize % (i + 1));
-    }
     let phone = "User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Mobile/15E148\r\n";
-    for wave in events.chunks(4 * 12) {
-        let sends: Vec<_> = wave
-            .chunks(4)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let (addr, body) = (collectors[i % 3].clone(), format!(r#"{{"site":"demo","events":[{}]}}"#, chunk.join(",")));
-                let agent = if i % 2 == 0 { phone } else { "" };
-                std::thread::spawn(move || request(&addr, "POST", "/collect", agent, body.as_bytes()))
-            })
-            .collect();
-        for s in sends {
-            let (status, _, reply) = s.join().unwrap();
-            assert_eq!(status, 200, "{reply}");
-        }
-    }
+    send_shuffled(&collectors, events, 11, 4, 12, phone);
     let visits = |url: &str| {
         let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
         let rows = c
@@ -376,10 +389,7 @@ fn three_collectors_writing_the_same_visits_at_once_count_each_visit_once_as_a_r
 
 #[test]
 fn three_collectors_writing_one_visitors_exposures_at_once_keep_the_cohorts_a_rebuild_gives() {
-    let pg = Postgres::start();
-    let store = Arc::new(PgStore::open(&pg.url).unwrap());
-    let mut collectors = vec![start_with(store.clone())];
-    collectors.extend((0..2).map(|_| start_with(Arc::new(PgStore::open(&pg.url).unwrap()))));
+    let (pg, store, collectors) = three_collectors();
     // 40 visitors, each exposed to one scenario six times over two days and buying twice; their
     // events dealt out of order into batches of three, each to one of the three collectors,
     // 24 batches at once: one visitor's exposures and purchases are written together.
@@ -391,25 +401,7 @@ fn three_collectors_writing_one_visitors_exposures_at_once_keep_the_cohorts_a_re
             events.push(common::ev(&format!("v{v}-{k}"), name, &format!("v{v}"), t0() + k * 7 * 3_600_000, params));
         }
     }
-    let mut seed = 5u64;
-    for i in (1..events.len()).rev() {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        events.swap(i, (seed >> 33) as usize % (i + 1));
-    }
-    for wave in events.chunks(3 * 24) {
-        let sends: Vec<_> = wave
-            .chunks(3)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let (addr, body) = (collectors[i % 3].clone(), format!(r#"{{"site":"demo","events":[{}]}}"#, chunk.join(",")));
-                std::thread::spawn(move || request(&addr, "POST", "/collect", "", body.as_bytes()))
-            })
-            .collect();
-        for s in sends {
-            let (status, _, reply) = s.join().unwrap();
-            assert_eq!(status, 200, "{reply}");
-        }
-    }
+    send_shuffled(&collectors, events, 5, 3, 24, "");
     let cohorts = |url: &str| {
         let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
         let exposed =
