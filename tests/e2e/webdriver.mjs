@@ -92,8 +92,17 @@ export async function startEngine(engine) {
     /** `prefs`: Firefox's preferences for this browser (Gecko only). */
     async session(prefs) {
       const capabilities = { alwaysMatch: { ...spec.capabilities(prefs), pageLoadStrategy: 'normal' } };
-      const value = await call(base, 'POST', '/session', { capabilities }).catch((e) => { throw new Error(`${e.message}\n${printed}`); });
-      return new Session(base, value.sessionId, value.capabilities);
+      // WebKitWebDriver now and then never answers a new session (its MiniBrowser found no
+      // display: "cannot open display"), which held a test for fetch's 300 s: a session that
+      // has not started in 60 s is asked for again, up to three times.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const value = await call(base, 'POST', '/session', { capabilities }, AbortSignal.timeout(60_000));
+          return new Session(base, value.sessionId, value.capabilities);
+        } catch (e) {
+          if (attempt === 3) throw new Error(`${e.message} (3 attempts)\n${printed}`);
+        }
+      }
     },
     async stop() {
       for (const child of [driver, x?.child].filter(Boolean)) {
@@ -105,8 +114,8 @@ export async function startEngine(engine) {
   };
 }
 
-async function call(base, method, path, body) {
-  const r = await fetch(base + path, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+async function call(base, method, path, body, signal) {
+  const r = await fetch(base + path, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body), signal });
   const { value } = await r.json();
   if (value && value.error) throw new Error(`WebDriver ${method} ${path}: ${value.error}: ${value.message}`);
   return value;
