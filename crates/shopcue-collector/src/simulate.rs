@@ -22,11 +22,11 @@
 //!   purchase probability is 0.8 times the figures below, a desktop visit's 1.2 times. Visits
 //!   are hours apart, so each is a new session: a shopper's first visit is *new*, the rest
 //!   *returning* (from the widget's own `session_number`).
-//! - A visit that does not bounce: the home page, then 1–4 product views (popular items more often), each with a
-//!   30 % chance of `add_to_cart`; a visit with something in the cart ends in a purchase with
-//!   probability 22 %, 35 % for members. A visit lasts at most 11 minutes, and only visits that
-//!   end (beacon sent) before the period's end are made, so a report over exactly the period
-//!   counts every simulated purchase.
+//! - A visit that does not bounce: the home page, then 1–4 product views (popular items more
+//!   often), each with a 30 % chance of `add_to_cart`; a visit with something in the cart ends
+//!   in a purchase with probability 22 %, 35 % for members. A visit lasts at most 11 minutes,
+//!   and only visits that end (beacon sent) before the period's end are made, so a report over
+//!   exactly the period counts every simulated purchase.
 //! - A message is seen (impression) 90 % of the time it is decided, and its call to action is
 //!   clicked 12 % of the time. **The assumed effect:** each scenario whose message a shopper
 //!   saw in the last 7 days raises their purchase probability by 40 % of itself (up to three
@@ -257,32 +257,34 @@ fn look(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) {
     }
 }
 
-/// One visit; returns whether it ended in a purchase.
+/// A product page (popular items more often) and its `view_item`; returns the item.
+fn view_product(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) -> Value {
+    let chosen = pick(d);
+    let product = item(d, chosen);
+    let id = product.get("item_id").and_then(Value::as_str).unwrap_or_default().to_string();
+    s.rt.page_view(&format!("/product.html?id={id}"), now, e);
+    let _ = s.rt.track("view_item", &object([("items", Value::Array(vec![product.clone()]))]), now, e);
+    product
+}
+
 /// A visit that bounces: its landing page only, the home page or (half the time) a product's.
 fn land(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) {
     if d.chance(0.5) {
         s.rt.page_view("/", now, e);
     } else {
-        let chosen = pick(d);
-        let product = item(d, chosen);
-        let id = product.get("item_id").and_then(Value::as_str).unwrap_or_default().to_string();
-        s.rt.page_view(&format!("/product.html?id={id}"), now, e);
-        let _ = s.rt.track("view_item", &object([("items", Value::Array(vec![product]))]), now, e);
+        view_product(s, d, e, now);
     }
     look(s, d, e, now);
 }
 
+/// One visit that does not bounce; returns whether it ended in a purchase.
 fn visit(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, start: i64) -> bool {
     let mut now = start;
     s.rt.page_view("/", now, e);
     look(s, d, e, now);
     for _ in 0..1 + d.below(4) {
         now += 20_000 + d.below(120_000) as i64;
-        let chosen = pick(d);
-        let product = item(d, chosen);
-        let id = product.get("item_id").and_then(Value::as_str).unwrap_or_default().to_string();
-        s.rt.page_view(&format!("/product.html?id={id}"), now, e);
-        let _ = s.rt.track("view_item", &object([("items", Value::Array(vec![product.clone()]))]), now, e);
+        let product = view_product(s, d, e, now);
         look(s, d, e, now);
         if d.chance(0.3) {
             now += 5_000;
