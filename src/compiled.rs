@@ -22,7 +22,7 @@
 //!             free_shipping?]}
 //!
 //! scenario   [id, priority, group, [on, paths, delay_ms], audience, subject, schedule, caps,
-//!             holdout, [message, variants, params]]
+//!             holdout, [message, variants, params], goal?]
 //! message    [placement, title, body, cta, image, choose]      template: [text | [path, filter?], …]
 //! condition  [path, test] · [0, c…] all · [1, c…] any · [2, c…] none · [3, c] not · [4] never
 //! test       "s" · 1 · true · null · [json] · [op, …]           op: [tag, operands…]
@@ -237,6 +237,8 @@ fn scenario(v: &Value, lang: &str, bad: &Cell<bool>) -> Scenario {
         variants,
         holdout,
         params: texts.any().clone(),
+        // Last, and only where the scenario names one, as the config's free_shipping.
+        goal: s.values.next().map(|g| string(g, bad)),
     }
 }
 
@@ -495,7 +497,10 @@ fn write_scenario(s: &Scenario, texts: Value) -> Value {
         write_caps(&s.caps),
         s.holdout.into(),
         texts,
-    ])
+    ]
+    .into_iter()
+    .chain(s.goal.as_deref().map(Value::from))
+    .collect())
 }
 
 #[cfg(feature = "compiler")]

@@ -328,6 +328,10 @@ pub struct Scenario {
     pub holdout: f64,
     /// Parameters (preset defaults overridden by the config), also `{{params.*}}` in messages.
     pub params: Value,
+    /// The event its message should lead to, when not a `purchase` (`sign_up`,
+    /// `generate_lead` …): its exposures name it, and the collector counts it as the
+    /// scenario's conversion.
+    pub goal: Option<String>,
 }
 
 /// Item collections a subject can draw from.
@@ -1113,7 +1117,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
         path,
         &[
             "id", "preset", "name", "priority", "group", "trigger", "audience", "subject", "message", "schedule", "caps",
-            "variants", "holdout", "params", "paused",
+            "variants", "holdout", "params", "paused", "goal",
         ],
         p,
     );
@@ -1150,6 +1154,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     let schedule = s.get("schedule").map(|sc| compile_schedule(sc, &member(path, "schedule"), p)).unwrap_or_default();
     let caps = s.get("caps").map(|c| compile_caps(c, &member(path, "caps"), None, p)).unwrap_or_default();
     let holdout = number(&s, "holdout", path, 0.0, 0.5, p).unwrap_or(cx.holdout);
+    let goal = compile_goal(&s, path, p);
     let message_value = s.get("message").cloned().unwrap_or_default();
     let message = compile_message(&message_value, &member(path, "message"), cx, p);
     let variants = compile_variants(s.get("variants"), &message_value, &member(path, "variants"), cx, p);
@@ -1184,7 +1189,30 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
         variants,
         holdout,
         params,
+        goal,
     })
+}
+
+/// A scenario's `goal`: an event name its visitors' conversions are counted by, `None` for a
+/// purchase (the default). An event the profile never sends (a page moment), every visit's page
+/// view, Shopcue's own events and a typo of an event Shopcue knows are refused: the scenario's
+/// conversion rate would say nothing.
+#[cfg(feature = "compiler")]
+fn compile_goal(s: &Value, path: &str, p: &mut Vec<Problem>) -> Option<String> {
+    let at = member(path, "goal");
+    let goal = optional_string(s, "goal", path, p)?;
+    let why = if !crate::event::is_event_name(&goal) {
+        "must be an event name (lowercase letters, digits and _, up to 40): the event the message should lead to, such as \"sign_up\""
+    } else if goal == "page_view" {
+        "cannot be page_view, which every visit has: name the event the message should lead to, such as \"sign_up\" or \"generate_lead\""
+    } else if goal.starts_with("shopcue_") || crate::event::PAGE_MOMENTS.contains(&goal.as_str()) {
+        "must be an event the site sends (purchase, sign_up …): this one is Shopcue's own, and no visitor reaches it"
+    } else {
+        check_event_name(&goal, &at, "no visitor would ever convert.", p);
+        return Some(goal).filter(|g| g != "purchase");
+    };
+    p.push(crate::problem!(at, why));
+    None
 }
 
 /// A scenario with its preset's fields under its own (objects merged member by member), every
@@ -1235,7 +1263,7 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
 /// is closest to. (None of GA4's other recommended events, which Shopcue beacons as the site's
 /// own, is that close to one: a test checks.)
 #[cfg(feature = "compiler")]
-fn check_event_name(name: &str, path: &str, p: &mut Vec<Problem>) {
+fn check_event_name(name: &str, path: &str, never: &str, p: &mut Vec<Problem>) {
     // What the profile records, and the moments the loader reports (`exit_intent`, `scroll_50` …).
     let known = [crate::event::KNOWN_EVENTS, crate::event::PAGE_MOMENTS].concat();
     if known.contains(&name) {
@@ -1243,9 +1271,8 @@ fn check_event_name(name: &str, path: &str, p: &mut Vec<Problem>) {
     }
     let hint = crate::suggest::hint(name, &known);
     if !hint.is_empty() {
-        let why =
-            "\" is not an event Shopcue knows, and a site's own event must match it exactly: this scenario would never fire.";
-        p.push(crate::problem!(path, crate::text::concat(&["\"", name, why, &hint])));
+        let why = "\" is not an event Shopcue knows, and a site's own event must match it exactly: ";
+        p.push(crate::problem!(path, crate::text::concat(&["\"", name, why, never, &hint])));
     }
 }
 
@@ -1266,7 +1293,7 @@ fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigg
             Some(names) => {
                 for (i, name) in names.iter().enumerate() {
                     let at = if on.as_array().is_some() { element(&member(path, "on"), i) } else { member(path, "on") };
-                    check_event_name(name, &at, p);
+                    check_event_name(name, &at, "this scenario would never fire.", p);
                 }
                 trigger.on = names;
             }

@@ -215,7 +215,8 @@ pub fn order_id(params: &Value) -> Option<String> {
     (!matches!(text.as_str(), "" | "null")).then_some(text)
 }
 
-fn is_event_name(name: &str) -> bool {
+/// An event name as [`Event::parse`] takes it: lowercase letters, digits and `_`, 1 to 40 bytes.
+pub(crate) fn is_event_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 40 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 

@@ -979,18 +979,23 @@ impl Runtime {
         }
         let Some(config) = &self.config else { return Vec::new() };
         let outcome = decide(config, &self.profile, &self.page, &self.env(now));
-        for id in outcome.holdouts {
-            let params = object([("scenario_id", id.as_str().into()), ("variant", "holdout".into())]);
+        // An exposure names its scenario's goal when that is not a purchase.
+        let goal = |id: &str| config.scenarios.iter().find(|s| s.id == id).and_then(|s| s.goal.clone());
+        let held: Vec<_> = outcome.holdouts.into_iter().map(|id| (goal(&id), id)).collect();
+        let shown: Vec<_> = outcome.shown.into_iter().map(|d| (goal(&d.scenario_id), d)).collect();
+        for (goal, id) in held {
+            let params = with_goal(object([("scenario_id", id.as_str().into()), ("variant", "holdout".into())]), goal);
             self.page.held.push(id);
             self.enqueue("shopcue_exposure", &params, now, entropy);
         }
         let mut out = Vec::new();
-        for decision in outcome.shown {
+        for (goal, decision) in shown {
             let message = Message { id: uuid_v7(now, entropy), decision, reported: 0 };
             self.page.shown.push(message.decision.scenario_id.clone());
             self.profile.record_shown(&message.decision.scenario_id, now);
             self.profile_dirty = true;
-            self.enqueue("shopcue_exposure", &lifecycle_params(&message), now, entropy);
+            let params = with_goal(lifecycle_params(&message), goal);
+            self.enqueue("shopcue_exposure", &params, now, entropy);
             self.messages.push(message.clone());
             out.push(message);
         }
@@ -1312,6 +1317,14 @@ impl Runtime {
         self.outbox.push(Entry { id, at: now, json });
         self.outbox_dirty = true;
     }
+}
+
+/// An exposure's params, with its scenario's goal where that is not a purchase.
+fn with_goal(mut params: Value, goal: Option<String>) -> Value {
+    if let Some(goal) = goal {
+        params.set("goal", goal.into());
+    }
+    params
 }
 
 fn lifecycle_params(m: &Message) -> Value {

@@ -49,6 +49,9 @@ pub struct StoredEvent {
     pub scenario_id: Option<String>,
     /// Variant key for `shopcue_*` lifecycle events (`holdout` for the holdout group).
     pub variant: Option<String>,
+    /// The event that converts an exposure's visitor (`params.goal` of a `shopcue_exposure`,
+    /// the scenario's `goal`); none for `purchase`, and for other events.
+    pub goal: Option<String>,
     /// The whole event as JSON.
     pub json: String,
     /// Device class (of the request that delivered it, set by the HTTP side: [`Batch::sent_from`])
@@ -139,6 +142,11 @@ pub fn order_key(name: &str, event: &Value) -> Option<String> {
     Some(format!("order:{order}"))
 }
 
+/// An event name as the collector takes it: lowercase ASCII letters, digits and `_`, at least one.
+fn is_event_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, String> {
     if e.as_object().is_none() {
         return Err("an event must be an object".into());
@@ -148,7 +156,7 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
     }
     let id = text(e, "id", 64)?;
     let name = text(e, "name", 40)?;
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+    if !is_event_name(&name) {
         return Err("name must be lowercase letters, digits and _".into());
     }
     let ts = e
@@ -178,6 +186,13 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
         Some(Value::String(t)) => Some(Channel::of_traffic(t)),
         Some(_) => return Err("traffic must be text: the visit's source, medium and campaign, one per line".into()),
     };
+    let goal = match e.get("params").and_then(|p| p.get("goal")).filter(|_| name == "shopcue_exposure") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(g)) if g.len() <= 40 && is_event_name(g) && crate::rollup::may_be_goal(g) => {
+            Some(g.clone()).filter(|g| g != crate::rollup::DEFAULT_GOAL)
+        }
+        Some(_) => return Err("params.goal must be an event name (lowercase letters, digits and _), not a page view or shopcue_ event".into()),
+    };
     Ok(StoredEvent {
         id: order_key(&name, e).unwrap_or(id),
         site: site.to_string(),
@@ -189,6 +204,7 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
         url: e.get("url").and_then(Value::as_str).unwrap_or_default().chars().filter(|c| *c != '\0').take(2000).collect(),
         scenario_id: param("scenario_id")?,
         variant: param("variant")?,
+        goal,
         json: e.to_json(),
         segment: Segment { device: Device::Unknown, visit: Visit::from_session_number(session_number), channel },
     })

@@ -130,6 +130,7 @@ mod tests {
             url: String::new(),
             scenario_id: None,
             variant: None,
+            goal: None,
             json: "{}".into(),
             segment: Default::default(),
         };

@@ -8,7 +8,7 @@
 //! Connections are plain TCP or a Unix socket (`postgres://user@%2Frun%2Fpostgresql/db`); for
 //! TLS to a remote database put a local pooler (PgBouncer) or a tunnel in front.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -53,6 +53,14 @@ DO $$ BEGIN
     DROP TABLE IF EXISTS rollup_daily, exposures, exposure_daily, conversion_daily;
   END IF;
 END $$;
+-- Goals (the event that converts a scenario's visitors) came later: cohorts without them are
+-- dropped here, and every rollup is rebuilt with them.
+DO $$ BEGIN
+  IF to_regclass('exposures') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'exposures' AND column_name = 'goal') THEN
+    DROP TABLE IF EXISTS exposures, exposure_daily, conversion_daily;
+  END IF;
+END $$;
 -- Event ids were once unique across all sites (an id sent first under another site dropped the
 -- real one); they are unique per site now.
 DO $$ BEGIN
@@ -70,21 +78,25 @@ CREATE INDEX IF NOT EXISTS events_scenario ON events(site, scenario_id) WHERE sc
 /// that concurrent collectors lock rows in one order) with what they change by day
 /// ([`rollup::UPSERT_SESSIONS`], then [`rollup::session_deltas`]' rule in SQL), in one
 /// statement: most groups hold only page and product views, which change no other rollup, and
-/// a second round trip for the visits had cost a sixth of the load benchmark's throughput.
+/// a second round trip for the visits had cost a sixth of the load benchmark's throughput. Each
+/// new event comes back with whether one of its visitor's exposures has it as its goal
+/// ([`rollup::IS_GOAL`]'s question, asked here for the same reason).
 const INSERT_SQL: &str = "
 WITH new AS (
   INSERT INTO events (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at, segment)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[],
                        $9::text[], $10::text[], $11::int8[], $12::text[])
   ON CONFLICT (site, id) DO NOTHING
-  RETURNING site, id, session_id, ts, segment),
+  RETURNING site, id, session_id, ts, segment, name, visitor_id),
 changed AS ({SESSIONS}),
 deltas AS (
   SELECT site, first_ts / 86400000 AS day, segment, 1 AS n FROM changed
   UNION ALL
   SELECT site, prev_ts / 86400000, prev_segment, -1 FROM changed WHERE prev_ts IS NOT NULL),
 daily AS ({DAILY})
-SELECT site, id FROM new";
+SELECT site, id, name <> 'page_view' AND left(name, 8) <> 'shopcue_' AND EXISTS (
+  SELECT 1 FROM exposures x WHERE x.site = new.site AND x.visitor_id = new.visitor_id AND x.goal = new.name)
+FROM new";
 
 /// A rollup statement in PostgreSQL's dialect.
 fn dialect(sql: &str) -> String {
@@ -95,6 +107,9 @@ fn dialect(sql: &str) -> String {
         .replace("{DATE}", "to_char(to_timestamp(day * 86400) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
         .replace("{MIN}", "least")
         .replace("{EVENTS_BY_VISITOR}", "")
+        .replace("{EXPOSURES_BY_VISITOR}", "")
+        .replace("{GOALS}", "string_agg(DISTINCT goal, ',')")
+        .replace("{GOAL_OF_JSON}", "(json::jsonb #>> '{params,goal}')")
 }
 
 /// An upsert of [`crate::rollup`] whose rows are column arrays of these types (a group's
@@ -136,13 +151,13 @@ static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
             ),
     ),
     daily: upsert(rollup::UPSERT_DAILY, &["text", "int8", "text", "text", "text", "int8", "int8", "int8", "int8"]),
-    exposures: upsert(rollup::UPSERT_EXPOSURES, &["text", "text", "text", "text", "int8", "text"]),
+    exposures: upsert(rollup::UPSERT_EXPOSURES, &["text", "text", "text", "text", "int8", "text", "text"]),
     conversions_of: dialect(&format!(
         "UPDATE exposures {} WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
         rollup::SET_CONVERSION
     )),
-    cohort: upsert(rollup::UPSERT_COHORT, &["text", "text", "text", "text", "int8", "int8"]),
-    conversions: upsert(rollup::UPSERT_CONVERSIONS, &["text", "text", "text", "text", "int8", "int8", "int8"]),
+    cohort: upsert(rollup::UPSERT_COHORT, &["text", "text", "text", "text", "text", "int8", "int8"]),
+    conversions: upsert(rollup::UPSERT_CONVERSIONS, &["text", "text", "text", "text", "text", "int8", "int8", "int8"]),
 });
 
 /// Rebuilds the rollups from the events, inside `tx`.
@@ -172,16 +187,18 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
     let before = if sites.is_empty() { Vec::new() } else { exposures_of(tx, &sites, &visitors)? };
     if !r.exposures.is_empty() {
         let mut text: [Vec<&str>; 4] = Default::default();
-        let (mut first_ts, mut segments) = (Vec::with_capacity(r.exposures.len()), Vec::with_capacity(r.exposures.len()));
-        for ((site, sc, v, visitor), (first, segment)) in &r.exposures {
+        let mut first_ts = Vec::with_capacity(r.exposures.len());
+        let (mut segments, mut goals) = (Vec::with_capacity(r.exposures.len()), Vec::with_capacity(r.exposures.len()));
+        for ((site, sc, v, visitor), (first, segment, goal)) in &r.exposures {
             for (column, value) in text.iter_mut().zip([site, sc, v, visitor]) {
                 column.push(value);
             }
             first_ts.push(*first);
             segments.push(segment.as_str());
+            goals.push(goal.as_str());
         }
         let [sites, scenarios, variants, visitors] = &text;
-        tx.execute(&sql.exposures, &[sites, scenarios, variants, visitors, &first_ts, &segments])?;
+        tx.execute(&sql.exposures, &[sites, scenarios, variants, visitors, &first_ts, &segments, &goals])?;
     }
     if r.visitors.is_empty() {
         return Ok(());
@@ -190,31 +207,31 @@ fn apply(tx: &mut postgres::Transaction<'_>, r: &Rollup) -> Result<(), postgres:
     let after = exposures_of(tx, &sites, &visitors)?;
     let (cohorts, conversions) = rollup::cohort_deltas(&before, &after);
     if !cohorts.is_empty() {
-        let mut text: [Vec<&str>; 4] = Default::default();
+        let mut text: [Vec<&str>; 5] = Default::default();
         let (mut days, mut counts) = (Vec::new(), Vec::new());
-        for ((site, sc, v, segment, day), n) in &cohorts {
-            for (column, value) in text.iter_mut().zip([site, sc, v, segment]) {
+        for ((site, sc, v, segment, goal, day), n) in &cohorts {
+            for (column, value) in text.iter_mut().zip([site, sc, v, segment, goal]) {
                 column.push(value);
             }
             days.push(*day);
             counts.push(*n);
         }
-        let [s, sc, v, segment] = &text;
-        tx.execute(&sql.cohort, &[s, sc, v, segment, &days, &counts])?;
+        let [s, sc, v, segment, goal] = &text;
+        tx.execute(&sql.cohort, &[s, sc, v, segment, goal, &days, &counts])?;
     }
     if !conversions.is_empty() {
-        let mut text: [Vec<&str>; 4] = Default::default();
+        let mut text: [Vec<&str>; 5] = Default::default();
         let (mut days, mut delays, mut counts) = (Vec::new(), Vec::new(), Vec::new());
-        for ((site, sc, v, segment, day, delay), n) in &conversions {
-            for (column, value) in text.iter_mut().zip([site, sc, v, segment]) {
+        for (((site, sc, v, segment, goal, day), delay), n) in &conversions {
+            for (column, value) in text.iter_mut().zip([site, sc, v, segment, goal]) {
                 column.push(value);
             }
             days.push(*day);
             delays.push(*delay);
             counts.push(*n);
         }
-        let [s, sc, v, segment] = &text;
-        tx.execute(&sql.conversions, &[s, sc, v, segment, &days, &delays, &counts])?;
+        let [s, sc, v, segment, goal] = &text;
+        tx.execute(&sql.conversions, &[s, sc, v, segment, goal, &days, &delays, &counts])?;
     }
     Ok(())
 }
@@ -226,11 +243,19 @@ fn exposures_of(
     visitors: &[&str],
 ) -> Result<Vec<rollup::ExposureRow>, postgres::Error> {
     let rows = tx.query(
-        "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts, segment FROM exposures
-         WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        &format!("{} WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))", rollup::SELECT_EXPOSURES),
         &[&sites, &visitors],
     )?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| rollup::ExposureRow {
+            key: (r.get(0), r.get(1), r.get(2), r.get(3)),
+            first: r.get(4),
+            converted: r.get(5),
+            segment: r.get(6),
+            goal: r.get(7),
+        })
+        .collect())
 }
 
 /// `true` for the URLs this store takes (`postgres://…`, `postgresql://…`).
@@ -380,17 +405,21 @@ impl EventStore for PgStore {
                     &cols.segments,
                 ],
             )?;
-            // An id is new for the first batch (and the first time within it) that carried it.
-            let mut unclaimed: HashSet<(String, String)> =
-                rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1))).collect();
+            // An id is new for the first batch (and the first time within it) that carried it; a
+            // new event that is a goal of its visitor's exposures has their conversions recomputed.
+            let mut unclaimed: HashMap<(String, String), bool> =
+                rows.iter().map(|r| ((r.get::<_, String>(0), r.get::<_, String>(1)), r.get::<_, bool>(2))).collect();
             let mut rollup = Rollup::default();
             let mut claimed = Vec::with_capacity(n);
             for e in batches.iter().flat_map(|b| &b.events) {
                 let new = unclaimed.remove(&(e.site.clone(), e.id.clone()));
-                if new {
+                if let Some(goal) = new {
                     rollup.add(e);
+                    if goal {
+                        rollup.visitors.insert((e.site.clone(), e.visitor_id.clone()));
+                    }
                 }
-                claimed.push(new);
+                claimed.push(new.is_some());
             }
             apply(&mut tx, &rollup)?;
             tx.commit()?;
@@ -427,6 +456,7 @@ impl EventStore for PgStore {
                 impressions: r.get::<_, i64>(4) as u64,
                 clicks: r.get::<_, i64>(5) as u64,
                 dismissals: r.get::<_, i64>(6) as u64,
+                goals: rollup::goals(r.get(7)),
             })
             .collect())
     }

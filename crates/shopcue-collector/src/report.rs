@@ -1,7 +1,8 @@
 //! Scenario KPIs: per scenario and variant, exposures, impressions, clicks, dismissals and
-//! conversions (a `purchase` by the same visitor within the attribution window after their
-//! first exposure), CTR, CVR, and uplift against the scenario's holdout with a 95 % confidence
-//! interval (normal approximation for a difference of two proportions).
+//! conversions (the scenario's goal, a `purchase` unless it names another event, reached by the
+//! same visitor within the attribution window after their first exposure), CTR, CVR, and uplift
+//! against the scenario's holdout with a 95 % confidence interval (normal approximation for a
+//! difference of two proportions).
 
 use shopcue::json::{format_number, object, Value};
 
@@ -20,8 +21,12 @@ pub struct Row {
     pub clicks: u64,
     /// Dismissals.
     pub dismissals: u64,
-    /// Exposed visitors who purchased within the attribution window.
+    /// Exposed visitors who reached their goal (a purchase unless the scenario names another
+    /// event) within the attribution window.
     pub converted: u64,
+    /// The goals its exposed visitors were counted against, sorted: one, unless the scenario's
+    /// goal changed within the period.
+    pub goals: Vec<String>,
 }
 
 /// Uplift of a treatment over the holdout.
@@ -104,13 +109,17 @@ pub(crate) fn rate(v: Option<f64>) -> Value {
     v.map_or(Value::Null, |x| Value::Number((x * 1e6).round() / 1e6))
 }
 
-/// The report as JSON: `{site, from, to, attribution_days, scenarios: [{scenario_id, variants:
-/// […]}]}`; with an average order value, each variant with an uplift also gets its estimated
-/// `incremental_revenue` (`{value, ci95}`, [`incremental_revenue`]).
+/// The report as JSON: `{site, from, to, attribution_days, scenarios: [{scenario_id, goals,
+/// variants: […]}]}` (`goals`: the events its conversions count, sorted; `["purchase"]` unless
+/// the scenario names another); with an average order value, each variant with an uplift on a
+/// purchase goal also gets its estimated `incremental_revenue` (`{value, ci95}`,
+/// [`incremental_revenue`]).
 pub fn to_json(site: &str, from: i64, to: i64, window_days: f64, rows: &[Row], aov: Option<f64>) -> Value {
-    let mut scenarios: Vec<(String, Vec<Value>)> = Vec::new();
+    let mut scenarios: Vec<(String, Vec<String>, Vec<Value>)> = Vec::new();
     for row in rows {
         let control = rows.iter().find(|r| r.scenario_id == row.scenario_id && r.variant == "holdout");
+        // Revenue follows from purchases only: another goal (a sign-up) has no order value.
+        let purchases = control.iter().flat_map(|c| &c.goals).chain(&row.goals).all(|g| g == crate::rollup::DEFAULT_GOAL);
         let up = control.filter(|_| row.variant != "holdout").and_then(|c| uplift(row, c));
         let mut v = object([
             ("variant", if row.variant.is_empty() { Value::Null } else { row.variant.as_str().into() }),
@@ -137,16 +146,19 @@ pub fn to_json(site: &str, from: i64, to: i64, window_days: f64, rows: &[Row], a
                 ]),
             );
             let money = |x: f64| Value::Number(x.round());
-            if let Some(r) = aov.zip(control).and_then(|(aov, c)| incremental_revenue(row, c, aov)) {
+            if let Some(r) = aov.filter(|_| purchases).zip(control).and_then(|(aov, c)| incremental_revenue(row, c, aov)) {
                 v.set(
                     "incremental_revenue",
                     object([("value", money(r.value)), ("ci95", Value::Array(vec![money(r.ci.0), money(r.ci.1)]))]),
                 );
             }
         }
-        match scenarios.iter_mut().find(|(id, _)| *id == row.scenario_id) {
-            Some((_, variants)) => variants.push(v),
-            None => scenarios.push((row.scenario_id.clone(), vec![v])),
+        match scenarios.iter_mut().find(|(id, ..)| *id == row.scenario_id) {
+            Some((_, goals, variants)) => {
+                goals.extend(row.goals.iter().cloned());
+                variants.push(v);
+            }
+            None => scenarios.push((row.scenario_id.clone(), row.goals.clone(), vec![v])),
         }
     }
     object([
@@ -159,7 +171,12 @@ pub fn to_json(site: &str, from: i64, to: i64, window_days: f64, rows: &[Row], a
             Value::Array(
                 scenarios
                     .into_iter()
-                    .map(|(id, variants)| object([("scenario_id", id.into()), ("variants", Value::Array(variants))]))
+                    .map(|(id, mut goals, variants)| {
+                        goals.sort();
+                        goals.dedup();
+                        let goals = goals.into_iter().map(Value::from).collect();
+                        object([("scenario_id", id.into()), ("goals", Value::Array(goals)), ("variants", Value::Array(variants))])
+                    })
                     .collect(),
             ),
         ),
@@ -364,7 +381,7 @@ pub(crate) fn csv_field(v: &Value) -> String {
 /// The report as CSV, one row per scenario × variant.
 pub fn to_csv(report: &Value) -> String {
     let mut out = String::from(
-        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch\n",
+        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals\n",
     );
     for sc in report.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
         for v in sc.get("variants").and_then(Value::as_array).unwrap_or(&[]) {
@@ -398,6 +415,10 @@ pub fn to_csv(report: &Value) -> String {
                 // The scenario's sample-ratio check, on each of its rows.
                 sc.get("srm").and_then(|r| r.get("p")).cloned().unwrap_or_default(),
                 sc.get("srm").and_then(|r| r.get("mismatch")).cloned().unwrap_or_default(),
+                // The events its conversions count, joined by spaces (one, as a rule).
+                Value::String(
+                    sc.get("goals").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+                ),
             ];
             out.push_str(&fields.iter().map(csv_field).collect::<Vec<_>>().join(","));
             out.push('\n');
@@ -503,9 +524,9 @@ mod tests {
         assert_eq!((b.get("since"), b.get("version")), (Some(&Value::Number(86_400_000.0)), Some(&Value::Number(3.0))));
         assert_eq!(srm("c"), None);
         let csv = to_csv(&report);
-        assert!(csv.lines().next().unwrap().ends_with(",srm_p,srm_mismatch"), "{csv}");
-        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true")), "{csv}");
-        assert!(csv.lines().any(|l| l.starts_with("c,,50,") && l.ends_with(",,")), "{csv}");
+        assert!(csv.lines().next().unwrap().ends_with(",srm_p,srm_mismatch,goals"), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,")), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("c,,50,") && l.ends_with(",,,")), "{csv}");
         // A variant the live config does not name: exposed under an older version, not comparable.
         let older = [row("b", "", 800), row("b", "old", 100), row("b", "holdout", 100)];
         let mut report = to_json("s", 0, 1, 7.0, &older, None);
@@ -570,7 +591,7 @@ mod tests {
         let rows =
             [Row { scenario_id: "a,\"b\"".into(), variant: "x".into(), exposed: 1, impressions: 2, clicks: 1, ..Row::default() }];
         let csv = to_csv(&to_json("s", 0, 1, 7.0, &rows, Some(100.0)));
-        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,");
+        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,");
     }
 
     /// Hand-checked: treatment 120/2000, holdout 40/1000, AOV 8000.
@@ -579,16 +600,26 @@ mod tests {
     /// revenue = 2000 × 0.02 × 8000 = 320,000, interval × 16,000,000 = [64,075, 575,925].
     #[test]
     fn incremental_revenue_is_reach_times_uplift_times_aov() {
-        let t = Row { scenario_id: "s".into(), variant: String::new(), exposed: 2000, converted: 120, ..Row::default() };
-        let c = Row { scenario_id: "s".into(), variant: "holdout".into(), exposed: 1000, converted: 40, ..Row::default() };
+        let purchase = vec!["purchase".to_string()];
+        let t = Row { scenario_id: "s".into(), exposed: 2000, converted: 120, goals: purchase.clone(), ..Row::default() };
+        let c = Row { scenario_id: "s".into(), variant: "holdout".into(), exposed: 1000, converted: 40, goals: purchase, ..Row::default() };
         let r = incremental_revenue(&t, &c, 8000.0).unwrap();
         assert_eq!(r.reach, 2000);
         assert!((r.value - 320_000.0).abs() < 1e-6);
         assert!((r.ci.0 - 64_075.0).abs() < 1.0 && (r.ci.1 - 575_925.0).abs() < 1.0, "{:?}", r.ci);
-        let csv = to_csv(&to_json("site", 0, 1, 7.0, &[t, c], Some(8000.0)));
-        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,"), "{csv}");
-        assert!(csv.lines().nth(2).unwrap().ends_with(",,,"), "the holdout has no uplift of its own");
+        let csv = to_csv(&to_json("site", 0, 1, 7.0, &[t.clone(), c.clone()], Some(8000.0)));
+        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase"), "{csv}");
+        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase"), "the holdout has no uplift of its own");
         let without_orders = to_csv(&to_json("site", 0, 1, 7.0, &[Row::default()], None));
-        assert!(without_orders.lines().nth(1).unwrap().ends_with(",,,"));
+        assert!(without_orders.lines().nth(1).unwrap().ends_with(",,,,"));
+        // A sign-up goal has an uplift, and no order value to make revenue of.
+        let sign_up = vec!["sign_up".to_string()];
+        let rows = [Row { goals: sign_up.clone(), ..t }, Row { goals: sign_up, ..c }];
+        let report = to_json("site", 0, 1, 7.0, &rows, Some(8000.0));
+        let scenario = &report.get("scenarios").and_then(Value::as_array).unwrap()[0];
+        assert_eq!(scenario.get("goals").map(Value::to_json).as_deref(), Some(r#"["sign_up"]"#));
+        let variant = &scenario.get("variants").and_then(Value::as_array).unwrap()[0];
+        assert!(variant.get("uplift").is_some() && variant.get("incremental_revenue").is_none(), "{}", variant.to_json());
+        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up"), "{}", to_csv(&report));
     }
 }

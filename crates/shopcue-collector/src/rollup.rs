@@ -5,12 +5,14 @@
 //! - `rollup_daily(site, day, scenario_id, variant, segment)`: impressions, clicks, dismissals
 //!   and purchases per UTC day (purchases, and events without a scenario, under `''`).
 //! - `exposures(site, scenario_id, variant, visitor_id)`: the visitor's first exposure
-//!   (`first_ts`, and its `segment`) and their first purchase at or after it (`converted_ts`),
-//!   recomputed for each visitor a write touches (a late exposure or purchase moves them).
+//!   (`first_ts`, its `segment` and the scenario's `goal`, the event that converts: `purchase`
+//!   unless the exposure names another) and their first goal event at or after it
+//!   (`converted_ts`), recomputed for each visitor a write touches (a late exposure or goal
+//!   event moves them).
 //!
-//! - `exposure_daily(site, scenario_id, variant, segment, day)`: visitors first exposed that UTC
-//!   day; `conversion_daily(…, day, delay_days)`: how many of them converted after how many
-//!   days (rounded up). Kept from the difference each write makes to `exposures`.
+//! - `exposure_daily(site, scenario_id, variant, segment, goal, day)`: visitors first exposed
+//!   that UTC day; `conversion_daily(…, day, delay_days)`: how many of them converted after how
+//!   many days (rounded up). Kept from the difference each write makes to `exposures`.
 //!
 //! - `sessions(site, session_id)`: each visit's first event (`first_ts`, and its `segment`);
 //!   `session_daily(site, day, segment)`: the visits that began that UTC day. Kept from what
@@ -52,10 +54,14 @@ pub type SessionKey = (String, String);
 pub struct Rollup {
     /// Per day key: impressions, clicks, dismissals, purchases to add.
     pub daily: BTreeMap<DayKey, [i64; 4]>,
-    /// Per exposure key: the earliest exposure among the new events, and its segment.
-    pub exposures: BTreeMap<ExposureKey, (i64, String)>,
-    /// (site, visitor) whose conversion must be recomputed (a new exposure or purchase).
+    /// Per exposure key: the earliest exposure among the new events, its segment and goal.
+    pub exposures: BTreeMap<ExposureKey, (i64, String, String)>,
+    /// (site, visitor) whose conversion must be recomputed: a new exposure or purchase.
     pub visitors: BTreeSet<(String, String)>,
+    /// (site, visitor, event name) of the other new events (Shopcue's own aside), which may be
+    /// a scenario's goal: a store recomputes the visitor when one of their exposures has it as
+    /// its goal ([`IS_GOAL`]). SQLite's store asks per entry; PostgreSQL's in its insert.
+    pub goal_candidates: BTreeSet<(String, String, String)>,
     /// Per visit: the earliest of its new events, and that event's segment (events without a
     /// session id belong to no visit). PostgreSQL's store adds them in its insert instead.
     pub sessions: BTreeMap<SessionKey, (i64, String)>,
@@ -78,21 +84,39 @@ impl Rollup {
             let (sc, v) = if c == 3 { (String::new(), String::new()) } else { (scenario.clone(), variant.clone()) };
             self.daily.entry((e.site.clone(), e.ts.div_euclid(DAY_MS), sc, v, segment.clone())).or_default()[c] += 1;
         }
-        if e.name == "purchase" || (e.name == "shopcue_exposure" && !scenario.is_empty()) {
+        let exposure = e.name == "shopcue_exposure" && !scenario.is_empty();
+        if exposure || e.name == DEFAULT_GOAL {
             self.visitors.insert((e.site.clone(), e.visitor_id.clone()));
+        } else if may_be_goal(&e.name) {
+            self.goal_candidates.insert((e.site.clone(), e.visitor_id.clone(), e.name.clone()));
         }
         if !e.session_id.is_empty() {
             earliest(self.sessions.entry((e.site.clone(), e.session_id.clone())), (e.ts, segment.clone()));
         }
-        if e.name == "shopcue_exposure" && !scenario.is_empty() {
-            earliest(self.exposures.entry((e.site.clone(), scenario, variant, e.visitor_id.clone())), (e.ts, segment));
+        if exposure {
+            let goal = e.goal.clone().unwrap_or_else(|| DEFAULT_GOAL.to_string());
+            earliest(self.exposures.entry((e.site.clone(), scenario, variant, e.visitor_id.clone())), (e.ts, segment, goal));
         }
     }
 }
 
-/// Keeps the earliest `(ts, segment)` in `entry`; at the same moment, the smallest segment (as
-/// the upserts and the rebuild choose).
-fn earliest<K: Ord>(entry: std::collections::btree_map::Entry<'_, K, (i64, String)>, new: (i64, String)) {
+/// The event that converts a scenario's visitors when its exposures name none.
+pub const DEFAULT_GOAL: &str = "purchase";
+
+/// Whether an event named `name` can be a scenario's goal: any but Shopcue's own lifecycle
+/// events (`shopcue_…`) and page views, which every visit has.
+pub fn may_be_goal(name: &str) -> bool {
+    !name.starts_with("shopcue_") && name != "page_view"
+}
+
+/// Whether any of a visitor's exposures has this goal (`$1` site, `$2` visitor, `$3` event
+/// name): the visitor's conversions are then recomputed.
+pub const IS_GOAL: &str =
+    "SELECT EXISTS (SELECT 1 FROM exposures {EXPOSURES_BY_VISITOR} WHERE site = $1 AND visitor_id = $2 AND goal = $3)";
+
+/// Keeps the earliest `(ts, segment, …)` in `entry`; at the same moment, the smallest segment
+/// (and goal), as the upserts and the rebuild choose.
+fn earliest<K: Ord, V: Ord + Clone>(entry: std::collections::btree_map::Entry<'_, K, V>, new: V) {
     let first = entry.or_insert_with(|| new.clone());
     if new < *first {
         *first = new;
@@ -120,26 +144,45 @@ pub fn session_deltas(changes: &[SessionChange]) -> SessionDeltas {
     deltas
 }
 
-/// One `exposures` row: site, scenario, variant, visitor, first exposure, first purchase after,
-/// segment (of the first exposure).
-pub type ExposureRow = (String, String, String, String, i64, Option<i64>, String);
-/// `exposure_daily` deltas by (site, scenario, variant, segment, day).
-pub type CohortDeltas = BTreeMap<(String, String, String, String, i64), i64>;
-/// `conversion_daily` deltas by (site, scenario, variant, segment, day, delay in days rounded up).
-pub type ConversionDeltas = BTreeMap<(String, String, String, String, i64, i64), i64>;
+/// An [`ExposureRow`]'s columns, in its order, from `exposures` (a store adds its `WHERE`).
+pub const SELECT_EXPOSURES: &str =
+    "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts, segment, goal FROM exposures";
+
+/// One `exposures` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureRow {
+    /// Site, scenario, variant (`''` for none) and visitor.
+    pub key: ExposureKey,
+    /// The first exposure (Unix ms).
+    pub first: i64,
+    /// The first goal event at or after it.
+    pub converted: Option<i64>,
+    /// The segment of the first exposure.
+    pub segment: String,
+    /// The event that converts (the first exposure's goal).
+    pub goal: String,
+}
+
+/// A cohort of `exposure_daily`: site, scenario, variant, segment, goal, day.
+pub type CohortKey = (String, String, String, String, String, i64);
+/// `exposure_daily` deltas by cohort.
+pub type CohortDeltas = BTreeMap<CohortKey, i64>;
+/// `conversion_daily` deltas by cohort and delay in days (rounded up).
+pub type ConversionDeltas = BTreeMap<(CohortKey, i64), i64>;
 
 /// What changing the touched visitors' `exposures` rows from `before` to `after` does to the
 /// daily cohorts (entries that cancel out are left out).
 pub fn cohort_deltas(before: &[ExposureRow], after: &[ExposureRow]) -> (CohortDeltas, ConversionDeltas) {
     let (mut cohorts, mut conversions) = (CohortDeltas::new(), ConversionDeltas::new());
     for (rows, sign) in [(before, -1), (after, 1)] {
-        for (site, sc, v, _, first, converted, segment) in rows {
-            let day = first.div_euclid(DAY_MS);
-            *cohorts.entry((site.clone(), sc.clone(), v.clone(), segment.clone(), day)).or_default() += sign;
-            if let Some(at) = converted {
-                let delay = (at - first + DAY_MS - 1).div_euclid(DAY_MS);
-                *conversions.entry((site.clone(), sc.clone(), v.clone(), segment.clone(), day, delay)).or_default() += sign;
+        for row in rows {
+            let (site, sc, v, _) = &row.key;
+            let cohort = (site.clone(), sc.clone(), v.clone(), row.segment.clone(), row.goal.clone(), row.first.div_euclid(DAY_MS));
+            if let Some(at) = row.converted {
+                let delay = (at - row.first + DAY_MS - 1).div_euclid(DAY_MS);
+                *conversions.entry((cohort.clone(), delay)).or_default() += sign;
             }
+            *cohorts.entry(cohort).or_default() += sign;
         }
     }
     cohorts.retain(|_, n| *n != 0);
@@ -159,14 +202,16 @@ ON CONFLICT (site, day, scenario_id, variant, segment) DO UPDATE SET
   impressions = rollup_daily.impressions + excluded.impressions, clicks = rollup_daily.clicks + excluded.clicks,
   dismissals = rollup_daily.dismissals + excluded.dismissals, purchases = rollup_daily.purchases + excluded.purchases";
 
-/// The earliest new exposures: site, scenario, variant, visitor, first_ts, segment (as
-/// [`UPSERT_DAILY`]). An exposure at the same moment keeps the smaller segment, as a rebuild does.
+/// The earliest new exposures: site, scenario, variant, visitor, first_ts, segment, goal (as
+/// [`UPSERT_DAILY`]). A row changes only for an earlier exposure (at the same moment, the
+/// smaller segment, then goal), as a rebuild chooses.
 pub const UPSERT_EXPOSURES: &str = "
-INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts, segment) {ROWS}
-ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET first_ts = {MIN}(exposures.first_ts, excluded.first_ts),
-  segment = CASE WHEN excluded.first_ts < exposures.first_ts
-                   OR (excluded.first_ts = exposures.first_ts AND excluded.segment {C} < exposures.segment {C})
-            THEN excluded.segment ELSE exposures.segment END";
+INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts, segment, goal) {ROWS}
+ON CONFLICT (site, scenario_id, variant, visitor_id) DO UPDATE SET
+  first_ts = excluded.first_ts, segment = excluded.segment, goal = excluded.goal
+WHERE excluded.first_ts < exposures.first_ts
+   OR (excluded.first_ts = exposures.first_ts AND excluded.segment {C} < exposures.segment {C})
+   OR (excluded.first_ts = exposures.first_ts AND excluded.segment = exposures.segment AND excluded.goal {C} < exposures.goal {C})";
 
 /// The earliest new event of each visit: site, session id, first_ts, segment (as
 /// [`UPSERT_EXPOSURES`]). A visit is updated only when the new event is earlier (at the same
@@ -187,24 +232,27 @@ pub const UPSERT_SESSION_DAILY: &str = "
 INSERT INTO session_daily (site, day, segment, sessions) {ROWS}
 ON CONFLICT (site, day, segment) DO UPDATE SET sessions = session_daily.sessions + excluded.sessions";
 
-/// Cohort deltas: site, scenario, variant, segment, day, n (as [`UPSERT_DAILY`]).
+/// Cohort deltas: site, scenario, variant, segment, goal, day, n (as [`UPSERT_DAILY`]).
 pub const UPSERT_COHORT: &str = "
-INSERT INTO exposure_daily (site, scenario_id, variant, segment, day, exposed) {ROWS}
-ON CONFLICT (site, day, scenario_id, variant, segment) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
+INSERT INTO exposure_daily (site, scenario_id, variant, segment, goal, day, exposed) {ROWS}
+ON CONFLICT (site, day, scenario_id, variant, segment, goal) DO UPDATE SET exposed = exposure_daily.exposed + excluded.exposed";
 
-/// Conversion deltas: site, scenario, variant, segment, day, delay_days, n (as [`UPSERT_DAILY`]).
+/// Conversion deltas: site, scenario, variant, segment, goal, day, delay_days, n (as
+/// [`UPSERT_DAILY`]).
 pub const UPSERT_CONVERSIONS: &str = "
-INSERT INTO conversion_daily (site, scenario_id, variant, segment, day, delay_days, visitors) {ROWS}
-ON CONFLICT (site, day, scenario_id, variant, segment, delay_days) DO UPDATE SET visitors = conversion_daily.visitors + excluded.visitors";
+INSERT INTO conversion_daily (site, scenario_id, variant, segment, goal, day, delay_days, visitors) {ROWS}
+ON CONFLICT (site, day, scenario_id, variant, segment, goal, delay_days) DO UPDATE SET
+  visitors = conversion_daily.visitors + excluded.visitors";
 
-/// `converted_ts`'s one definition: the first purchase at or after the visitor's first exposure.
+/// `converted_ts`'s one definition: the first goal event at or after the visitor's first
+/// exposure.
 /// `{EVENTS_BY_VISITOR}` is where SQLite names `events_visitor` (without statistics its planner
 /// may walk a whole site's purchases per visitor).
 macro_rules! set_conversion {
     () => {
         "SET converted_ts = (
   SELECT min(p.ts) FROM events p {EVENTS_BY_VISITOR}
-  WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = 'purchase' AND p.ts >= exposures.first_ts)"
+  WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = exposures.goal AND p.ts >= exposures.first_ts)"
     };
 }
 
@@ -230,19 +278,21 @@ k AS (SELECT sc, v FROM agg UNION SELECT sc, v FROM life)";
 /// The report from the daily cohorts, for a window of whole days (`$1` site, `$2`/`$3` day
 /// bounds, `$4` window in days, `$5` the segment pattern, [`crate::segment::Filter::pattern`]).
 /// `{C}` is where a dialect puts a byte-order collation, `{I}` a cast to a 64-bit integer
-/// (PostgreSQL's `sum` of `bigint` is `numeric`).
+/// (PostgreSQL's `sum` of `bigint` is `numeric`), `{GOALS}` its comma-joined distinct `goal`s
+/// (the last column: [`goals`] reads it). A cohort whose visitors all moved to another day
+/// (an earlier exposure arrived late) keeps a row of 0, left out with its goal.
 pub fn report_sql() -> String {
     format!(
         "WITH agg AS (
-  SELECT scenario_id AS sc, variant AS v, sum(exposed){{I}} AS exposed
-  FROM exposure_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $5
+  SELECT scenario_id AS sc, variant AS v, sum(exposed){{I}} AS exposed, {{GOALS}} AS goals
+  FROM exposure_daily WHERE site = $1 AND day >= $2 AND day < $3 AND segment LIKE $5 AND exposed > 0
   GROUP BY 1, 2),
 conv AS (
   SELECT scenario_id AS sc, variant AS v, sum(visitors){{I}} AS converted
   FROM conversion_daily WHERE site = $1 AND day >= $2 AND day < $3 AND delay_days <= $4 AND segment LIKE $5
   GROUP BY 1, 2),{LIFE},{ROWS}
 SELECT k.sc, k.v, coalesce(agg.exposed, 0), coalesce(conv.converted, 0), coalesce(life.imp, 0), coalesce(life.clk, 0),
-       coalesce(life.dis, 0)
+       coalesce(life.dis, 0), agg.goals
 FROM k LEFT JOIN agg ON agg.sc = k.sc AND agg.v = k.v LEFT JOIN conv ON conv.sc = k.sc AND conv.v = k.v
   LEFT JOIN life ON life.sc = k.sc AND life.v = k.v
 WHERE coalesce(agg.exposed, 0) > 0 OR coalesce(life.imp, 0) + coalesce(life.clk, 0) + coalesce(life.dis, 0) > 0
@@ -255,16 +305,29 @@ pub fn report_by_visitor_sql() -> String {
     format!(
         "WITH agg AS (
   SELECT scenario_id AS sc, variant AS v, count(*) AS exposed,
-         sum(CASE WHEN converted_ts IS NOT NULL AND converted_ts <= first_ts + $4 THEN 1 ELSE 0 END) AS converted
+         sum(CASE WHEN converted_ts IS NOT NULL AND converted_ts <= first_ts + $4 THEN 1 ELSE 0 END) AS converted,
+         {{GOALS}} AS goals
   FROM exposures
   WHERE site = $1 AND first_ts >= $2 * CAST(86400000 AS BIGINT) AND first_ts < $3 * CAST(86400000 AS BIGINT)
     AND segment LIKE $5
   GROUP BY 1, 2),{LIFE},{ROWS}
 SELECT k.sc, k.v, coalesce(agg.exposed, 0), coalesce(agg.converted, 0), coalesce(life.imp, 0), coalesce(life.clk, 0),
-       coalesce(life.dis, 0)
+       coalesce(life.dis, 0), agg.goals
 FROM k LEFT JOIN agg ON agg.sc = k.sc AND agg.v = k.v LEFT JOIN life ON life.sc = k.sc AND life.v = k.v
 ORDER BY k.sc {{C}}, k.v {{C}}"
     )
+}
+
+/// The goals of a report row's last column, sorted (none for a row without exposures).
+///
+/// ```
+/// assert_eq!(shopcue_collector::rollup::goals(Some("sign_up,purchase".into())), ["purchase", "sign_up"]);
+/// ```
+pub fn goals(column: Option<String>) -> Vec<String> {
+    let mut goals: Vec<String> = column.iter().flat_map(|c| c.split(',')).filter(|g| !g.is_empty()).map(str::to_string).collect();
+    goals.sort();
+    goals.dedup();
+    goals
 }
 
 /// A report's statement and its `$4`: the daily cohorts and the window in days when it is a
@@ -333,18 +396,18 @@ CREATE TABLE IF NOT EXISTS rollup_daily (
   PRIMARY KEY (site, day, scenario_id, variant, segment)){TABLE};
 CREATE TABLE IF NOT EXISTS exposures (
   site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, visitor_id TEXT NOT NULL,
-  first_ts {INT} NOT NULL, converted_ts {INT}, segment TEXT NOT NULL,
+  first_ts {INT} NOT NULL, converted_ts {INT}, segment TEXT NOT NULL, goal TEXT NOT NULL,
   PRIMARY KEY (site, scenario_id, variant, visitor_id)){TABLE};
 CREATE INDEX IF NOT EXISTS exposures_visitor ON exposures(site, visitor_id);
 CREATE INDEX IF NOT EXISTS exposures_first ON exposures(site, first_ts);
 CREATE TABLE IF NOT EXISTS exposure_daily (
-  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL, day {INT} NOT NULL,
-  exposed {INT} NOT NULL,
-  PRIMARY KEY (site, day, scenario_id, variant, segment)){TABLE};
+  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL, goal TEXT NOT NULL,
+  day {INT} NOT NULL, exposed {INT} NOT NULL,
+  PRIMARY KEY (site, day, scenario_id, variant, segment, goal)){TABLE};
 CREATE TABLE IF NOT EXISTS conversion_daily (
-  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL, day {INT} NOT NULL,
-  delay_days {INT} NOT NULL, visitors {INT} NOT NULL,
-  PRIMARY KEY (site, day, scenario_id, variant, segment, delay_days)){TABLE};
+  site TEXT NOT NULL, scenario_id TEXT NOT NULL, variant TEXT NOT NULL, segment TEXT NOT NULL, goal TEXT NOT NULL,
+  day {INT} NOT NULL, delay_days {INT} NOT NULL, visitors {INT} NOT NULL,
+  PRIMARY KEY (site, day, scenario_id, variant, segment, goal, delay_days)){TABLE};
 CREATE TABLE IF NOT EXISTS sessions (
   site TEXT NOT NULL, session_id TEXT NOT NULL, first_ts {INT} NOT NULL, segment TEXT NOT NULL,
   prev_ts {INT}, prev_segment TEXT,
@@ -353,6 +416,9 @@ CREATE INDEX IF NOT EXISTS sessions_first ON sessions(site, first_ts, segment);
 CREATE TABLE IF NOT EXISTS session_daily (
   site TEXT NOT NULL, day {INT} NOT NULL, segment TEXT NOT NULL, sessions {INT} NOT NULL,
   PRIMARY KEY (site, day, segment)){TABLE};";
+
+/// The cohort tables, which a store drops when they predate goals (then rebuilds every rollup).
+pub const COHORT_TABLES: [&str; 3] = ["exposures", "exposure_daily", "conversion_daily"];
 
 /// The rollup tables, which a store drops when they predate segments (then rebuilds them).
 pub const TABLES: [&str; 6] = ["rollup_daily", "exposures", "exposure_daily", "conversion_daily", "sessions", "session_daily"];
@@ -378,7 +444,8 @@ pub fn rebuild_steps() -> impl Iterator<Item = &'static str> {
 
 /// Rebuilds every rollup but the visits' ([`BACKFILL_SESSIONS`]) from the events (a database
 /// written before rollups existed). Written, like every statement here, with PostgreSQL's `$n`,
-/// which SQLite reads as `?n`.
+/// which SQLite reads as `?n`; `{GOAL_OF_JSON}` is where a dialect reads an event's
+/// `params.goal` from its JSON.
 pub const BACKFILL: [&str; 9] = [
     "DELETE FROM rollup_daily",
     "DELETE FROM exposures",
@@ -392,18 +459,21 @@ pub const BACKFILL: [&str; 9] = [
             sum(CASE WHEN name = 'shopcue_dismiss' THEN 1 ELSE 0 END), sum(CASE WHEN name = 'purchase' THEN 1 ELSE 0 END)
      FROM events WHERE name IN ('shopcue_impression', 'shopcue_click', 'shopcue_dismiss', 'purchase')
      GROUP BY 1, 2, 3, 4, 5",
-    "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts, segment)
-     SELECT site, scenario_id, v, visitor_id, ts, segment FROM (
-       SELECT site, scenario_id, coalesce(variant, '') AS v, visitor_id, ts, segment,
-              row_number() OVER (PARTITION BY site, scenario_id, coalesce(variant, ''), visitor_id ORDER BY ts, segment {C}) AS n
-       FROM events WHERE name = 'shopcue_exposure' AND scenario_id IS NOT NULL) AS firsts
+    "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts, segment, goal)
+     SELECT site, scenario_id, v, visitor_id, ts, segment, goal FROM (
+       SELECT site, scenario_id, v, visitor_id, ts, segment, goal,
+              row_number() OVER (PARTITION BY site, scenario_id, v, visitor_id ORDER BY ts, segment {C}, goal {C}) AS n
+       FROM (SELECT site, scenario_id, coalesce(variant, '') AS v, visitor_id, ts, segment,
+                    coalesce({GOAL_OF_JSON}, 'purchase') AS goal
+             FROM events WHERE name = 'shopcue_exposure' AND scenario_id IS NOT NULL) AS exposed) AS firsts
      WHERE n = 1",
     concat!("UPDATE exposures ", set_conversion!()),
-    "INSERT INTO exposure_daily (site, scenario_id, variant, segment, day, exposed)
-     SELECT site, scenario_id, variant, segment, first_ts / 86400000, count(*) FROM exposures GROUP BY 1, 2, 3, 4, 5",
-    "INSERT INTO conversion_daily (site, scenario_id, variant, segment, day, delay_days, visitors)
-     SELECT site, scenario_id, variant, segment, first_ts / 86400000, (converted_ts - first_ts + 86399999) / 86400000, count(*)
-     FROM exposures WHERE converted_ts IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6",
+    "INSERT INTO exposure_daily (site, scenario_id, variant, segment, goal, day, exposed)
+     SELECT site, scenario_id, variant, segment, goal, first_ts / 86400000, count(*) FROM exposures GROUP BY 1, 2, 3, 4, 5, 6",
+    "INSERT INTO conversion_daily (site, scenario_id, variant, segment, goal, day, delay_days, visitors)
+     SELECT site, scenario_id, variant, segment, goal, first_ts / 86400000, (converted_ts - first_ts + 86399999) / 86400000,
+            count(*)
+     FROM exposures WHERE converted_ts IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7",
 ];
 
 #[cfg(test)]
@@ -423,6 +493,7 @@ mod tests {
             scenario_id: scenario.map(str::to_string),
             variant: scenario.map(|_| "a".to_string()),
             json: String::new(),
+            goal: None,
             segment: Segment {
                 device: Device::Mobile,
                 visit: if id == "6" { Visit::Returning } else { Visit::New },
@@ -444,6 +515,7 @@ mod tests {
             event("6", "shopcue_exposure", "v", day + 3, Some("sc")),
             event("7", "shopcue_exposure", "w", day + 3, None),
             event("8", "view_item", "x", day, None),
+            event("9", "shopcue_impression", "y", day, Some("other")),
         ] {
             r.add(&e);
         }
@@ -452,19 +524,28 @@ mod tests {
         assert_eq!(r.daily[&key(0, "sc", "a")], [1, 1, 0, 0]);
         assert_eq!(r.daily[&key(1, "sc", "a")], [1, 0, 0, 0]);
         assert_eq!(r.daily[&key(0, "", "")], [0, 0, 0, 1]);
-        assert_eq!(r.daily.len(), 3);
+        assert_eq!(r.daily.len(), 4);
         assert_eq!(
             r.exposures.values().cloned().collect::<Vec<_>>(),
-            [(day + 3, "mobile:returning".to_string())],
-            "the earliest, with its segment; none without a scenario"
+            [(day + 3, "mobile:returning".to_string(), "purchase".to_string())],
+            "the earliest, with its segment and goal; none without a scenario"
         );
-        assert_eq!(r.visitors.len(), 1, "v only: w's exposure has no scenario, x only viewed");
+        assert_eq!(r.visitors.len(), 1, "v only: w's exposure has no scenario, y's is an impression");
+        assert_eq!(
+            r.goal_candidates.iter().map(|(_, v, name)| (v.as_str(), name.as_str())).collect::<Vec<_>>(),
+            [("x", "view_item")],
+            "x's view may be a scenario's goal"
+        );
     }
 
     #[test]
     fn cohort_deltas_move_a_visitor_between_days_and_delays() {
-        let row = |first: i64, converted: Option<i64>, segment: &str| {
-            ("s".to_string(), "sc".to_string(), "a".to_string(), "v".to_string(), first, converted, segment.to_string())
+        let row = |first: i64, converted: Option<i64>, segment: &str| ExposureRow {
+            key: ("s".to_string(), "sc".to_string(), "a".to_string(), "v".to_string()),
+            first,
+            converted,
+            segment: segment.to_string(),
+            goal: "sign_up".to_string(),
         };
         let day = 20_000 * DAY_MS;
         // An earlier exposure arrives (day 20,000 → 19,999; on a phone, not the desktop) and a
@@ -473,17 +554,16 @@ mod tests {
             &[row(day + 5, None, "desktop:returning")],
             &[row(day - 5, Some(day - 5 + DAY_MS * 3 / 2), "mobile:new")],
         );
-        let k = |segment: &str, d: i64| ("s".to_string(), "sc".to_string(), "a".to_string(), segment.to_string(), d);
+        let k = |segment: &str, d: i64| {
+            ("s".to_string(), "sc".to_string(), "a".to_string(), segment.to_string(), "sign_up".to_string(), d)
+        };
         assert_eq!(cohorts, [(k("desktop:returning", 20_000), -1), (k("mobile:new", 19_999), 1)].into_iter().collect());
-        assert_eq!(
-            conversions,
-            [(("s".into(), "sc".into(), "a".into(), "mobile:new".into(), 19_999, 2), 1)].into_iter().collect()
-        );
+        assert_eq!(conversions, [((k("mobile:new", 19_999), 2), 1)].into_iter().collect());
         // Nothing changed: nothing to write.
         let same = row(day, Some(day), "mobile:new");
         let once = std::slice::from_ref(&same);
         assert_eq!(cohort_deltas(once, once), Default::default());
-        assert_eq!(cohort_deltas(&[], &[same]).1.keys().next().map(|k| k.5), Some(0), "same-moment purchase: delay 0");
+        assert_eq!(cohort_deltas(&[], &[same]).1.keys().next().map(|k| k.1), Some(0), "same-moment purchase: delay 0");
     }
 
     #[test]

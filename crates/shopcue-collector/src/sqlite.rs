@@ -51,6 +51,9 @@ fn dialect(sql: &str) -> String {
         .replace("{DATE}", "date(day * 86400, 'unixepoch')")
         .replace("{MIN}", "min")
         .replace("{EVENTS_BY_VISITOR}", "INDEXED BY events_visitor")
+        .replace("{EXPOSURES_BY_VISITOR}", "INDEXED BY exposures_visitor")
+        .replace("{GOALS}", "group_concat(DISTINCT goal)")
+        .replace("{GOAL_OF_JSON}", "json_extract(json, '$.params.goal')")
 }
 
 /// An upsert of [`crate::rollup`], one row of `n` values per execution.
@@ -66,21 +69,23 @@ struct Statements {
     conversion: String,
     cohort: String,
     conversions: String,
+    is_goal: String,
     sessions: String,
     session_daily: String,
 }
 
 static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
     daily: upsert(rollup::UPSERT_DAILY, 9),
-    exposures: upsert(rollup::UPSERT_EXPOSURES, 6),
+    exposures: upsert(rollup::UPSERT_EXPOSURES, 7),
     // Without statistics, SQLite's planner may walk a whole site's exposures per visitor
     // (30 s for 20,000 visitors) instead of using `exposures_visitor`.
     conversion: dialect(&format!(
         "UPDATE exposures INDEXED BY exposures_visitor {} WHERE site = $1 AND visitor_id = $2",
         rollup::SET_CONVERSION
     )),
-    cohort: upsert(rollup::UPSERT_COHORT, 6),
-    conversions: upsert(rollup::UPSERT_CONVERSIONS, 7),
+    cohort: upsert(rollup::UPSERT_COHORT, 7),
+    conversions: upsert(rollup::UPSERT_CONVERSIONS, 8),
+    is_goal: dialect(rollup::IS_GOAL),
     sessions: upsert(rollup::UPSERT_SESSIONS, 4),
     session_daily: upsert(rollup::UPSERT_SESSION_DAILY, 4),
 });
@@ -130,6 +135,12 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     }
     if has_column(conn, "rollup_daily", "day")? && !has_column(conn, "rollup_daily", "segment")? {
         let drops: Vec<String> = rollup::TABLES.iter().map(|t| format!("DROP TABLE IF EXISTS {t};")).collect();
+        conn.execute_batch(&format!("BEGIN; {} COMMIT;", drops.join(" ")))?;
+    }
+    // Goals (the event that converts a scenario's visitors) came later: cohorts without them are
+    // dropped, and every rollup is rebuilt with them.
+    if has_column(conn, "exposures", "first_ts")? && !has_column(conn, "exposures", "goal")? {
+        let drops: Vec<String> = rollup::COHORT_TABLES.iter().map(|t| format!("DROP TABLE IF EXISTS {t};")).collect();
         conn.execute_batch(&format!("BEGIN; {} COMMIT;", drops.join(" ")))?;
     }
     Ok(())
@@ -189,24 +200,33 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     for ((site, day, sc, v, segment), [imp, clk, dis, buy]) in &r.daily {
         daily.execute(params![site, day, sc, v, segment, imp, clk, dis, buy])?;
     }
+    // The visitors to recompute: a new exposure or purchase, or an event one of their exposures
+    // has as its goal.
+    let mut visitors = r.visitors.clone();
+    let mut is_goal = tx.prepare_cached(&sql.is_goal)?;
+    for (site, visitor, name) in &r.goal_candidates {
+        if !visitors.contains(&(site.clone(), visitor.clone())) && is_goal.query_row(params![site, visitor, name], |row| row.get(0))? {
+            visitors.insert((site.clone(), visitor.clone()));
+        }
+    }
     // The touched visitors' cohorts before and after: their difference updates the daily ones.
-    let before = exposures_of(tx, r)?;
+    let before = exposures_of(tx, &visitors)?;
     let mut exposure = tx.prepare_cached(&sql.exposures)?;
-    for ((site, sc, v, visitor), (first, segment)) in &r.exposures {
-        exposure.execute(params![site, sc, v, visitor, first, segment])?;
+    for ((site, sc, v, visitor), (first, segment, goal)) in &r.exposures {
+        exposure.execute(params![site, sc, v, visitor, first, segment, goal])?;
     }
     let mut conversion = tx.prepare_cached(&sql.conversion)?;
-    for (site, visitor) in &r.visitors {
+    for (site, visitor) in &visitors {
         conversion.execute(params![site, visitor])?;
     }
-    let (cohorts, conversions) = rollup::cohort_deltas(&before, &exposures_of(tx, r)?);
+    let (cohorts, conversions) = rollup::cohort_deltas(&before, &exposures_of(tx, &visitors)?);
     let mut cohort = tx.prepare_cached(&sql.cohort)?;
-    for ((site, sc, v, segment, day), n) in &cohorts {
-        cohort.execute(params![site, sc, v, segment, day, n])?;
+    for ((site, sc, v, segment, goal, day), n) in &cohorts {
+        cohort.execute(params![site, sc, v, segment, goal, day, n])?;
     }
     let mut converted = tx.prepare_cached(&sql.conversions)?;
-    for ((site, sc, v, segment, day, delay), n) in &conversions {
-        converted.execute(params![site, sc, v, segment, day, delay, n])?;
+    for (((site, sc, v, segment, goal, day), delay), n) in &conversions {
+        converted.execute(params![site, sc, v, segment, goal, day, delay, n])?;
     }
     // The visits added or moved, and what that changes by day.
     let mut session = tx.prepare_cached(&sql.sessions)?;
@@ -224,16 +244,25 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The `exposures` rows of the visitors `r` touches.
-fn exposures_of(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<Vec<rollup::ExposureRow>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT site, scenario_id, variant, visitor_id, first_ts, converted_ts, segment FROM exposures
-         INDEXED BY exposures_visitor WHERE site = ?1 AND visitor_id = ?2",
-    )?;
+/// The `exposures` rows of these (site, visitor) pairs.
+fn exposures_of(
+    tx: &rusqlite::Transaction<'_>,
+    visitors: &std::collections::BTreeSet<(String, String)>,
+) -> rusqlite::Result<Vec<rollup::ExposureRow>> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "{} INDEXED BY exposures_visitor WHERE site = ?1 AND visitor_id = ?2",
+        rollup::SELECT_EXPOSURES
+    ))?;
     let mut rows = Vec::new();
-    for (site, visitor) in &r.visitors {
+    for (site, visitor) in visitors {
         let found = stmt.query_map(params![site, visitor], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
+            Ok(rollup::ExposureRow {
+                key: (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?),
+                first: row.get(4)?,
+                converted: row.get(5)?,
+                segment: row.get(6)?,
+                goal: row.get(7)?,
+            })
         })?;
         for row in found {
             rows.push(row?);
@@ -307,6 +336,7 @@ impl EventStore for SqliteStore {
                     impressions: r.get::<_, i64>(4)? as u64,
                     clicks: r.get::<_, i64>(5)? as u64,
                     dismissals: r.get::<_, i64>(6)? as u64,
+                    goals: rollup::goals(r.get(7)?),
                 })
             })
             .map_err(|e| e.to_string())?;

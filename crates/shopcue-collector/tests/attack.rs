@@ -471,19 +471,28 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         (seed >> 33) % n
     };
     let mut all = Vec::new();
+    // (name, scenario and variant of an exposure, visitor, ts, the exposure's goal).
+    let mut facts = Vec::new();
     for i in 0..3000 {
-        let (name, params) = match next(6) {
-            0 | 1 => ("shopcue_exposure", r#"{"scenario_id":"SC","variant":"VAR"}"#),
+        let (name, params) = match next(7) {
+            0 | 1 => ("shopcue_exposure", r#"{"scenario_id":"SC","variant":"VAR"GOAL}"#),
             2 => ("purchase", "{}"),
             3 => ("shopcue_impression", r#"{"scenario_id":"SC","variant":"VAR"}"#),
             4 => ("shopcue_click", r#"{"scenario_id":"SC","variant":"VAR"}"#),
-            _ => ("shopcue_dismiss", r#"{"scenario_id":"SC","variant":"VAR"}"#),
+            5 => ("shopcue_dismiss", r#"{"scenario_id":"SC","variant":"VAR"}"#),
+            _ => (["sign_up", "page_view", "view_item"][next(3) as usize], "{}"),
         };
-        let params = params.replace("SC", ["s1", "s2"][next(2) as usize]).replace("VAR", ["a", "holdout"][next(2) as usize]);
+        // s2's goal is a sign-up, but for every fifth visitor (their exposures name no goal, as
+        // a widget's before the goal was set): they convert by a purchase.
+        let (scenario, variant, visitor) = (["s1", "s2"][next(2) as usize], ["a", "holdout"][next(2) as usize], next(150));
+        let goal = (scenario == "s2" && visitor % 5 > 0).then_some("sign_up");
+        let params =
+            params.replace("SC", scenario).replace("VAR", variant).replace("GOAL", goal.map_or("", |_| r#","goal":"sign_up""#));
         let ts = t0 + (next(12 * 24) as i64) * 3_600_000;
+        let is_lifecycle = name.starts_with("shopcue_");
+        facts.push((name, (!is_lifecycle || name == "shopcue_exposure").then_some((scenario, variant)), visitor, ts, goal));
         // Some events say which visit they are in (new or returning), some do not (unknown).
         // Each visitor's events fall in one of three visits (sessions), or none (a server's).
-        let visitor = next(150);
         let event = common::ev(&format!("e{i}"), name, &format!("v{visitor}"), ts, &params);
         let event = match next(4) {
             0 => event.replace(r#""session_id":"s""#, r#""session_id":"""#),
@@ -541,7 +550,9 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
     let incremental_sessions: Vec<_> = filtered.iter().map(sessions).collect();
     store.rebuild_rollups().unwrap();
     let rebuilt: Vec<_> = filtered.iter().map(|q| (store.report(q).unwrap(), store.daily(q).unwrap())).collect();
-    assert_eq!(incremental, rebuilt);
+    for (i, (a, b)) in incremental.iter().zip(&rebuilt).enumerate() {
+        assert_eq!(a, b, "query {i}: {:?}", filtered[i]);
+    }
     assert_eq!(incremental_sessions, filtered.iter().map(sessions).collect::<Vec<_>>());
     // A visit counts once, where its earliest event is, however its events arrived: the
     // unfiltered count over all days is the number of session ids, and the days add up to it.
@@ -590,6 +601,27 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
     let converted: u64 = incremental[0].0.iter().map(|r| r.converted).sum();
     println!("rollups: {} rows, {exposed} exposed, {converted} converted — incremental = rebuilt", incremental[0].0.len());
     assert!(exposed > 100 && converted > 10 && incremental[0].0.len() == 4, "a report with substance");
+    // Conversions counted in Rust from the events sent, against the report's 7 days: a visitor
+    // converts by their first exposure's goal, within 7 days of it.
+    let mut firsts: std::collections::BTreeMap<(&str, &str, u64), (i64, &str)> = Default::default();
+    for (name, sv, visitor, ts, goal) in &facts {
+        if let (&"shopcue_exposure", Some((sc, v))) = (name, sv) {
+            let first = firsts.entry((sc, v, *visitor)).or_insert((*ts, goal.unwrap_or("purchase")));
+            *first = (*first).min((*ts, goal.unwrap_or("purchase")));
+        }
+    }
+    for row in &incremental[0].0 {
+        let cohort: Vec<_> = firsts.iter().filter(|((sc, v, _), _)| *sc == row.scenario_id && *v == row.variant).collect();
+        let converted = cohort
+            .iter()
+            .filter(|((_, _, visitor), (first, goal))| {
+                facts.iter().any(|(name, _, w, ts, _)| name == goal && w == visitor && *ts >= *first && *ts <= first + 7 * common::DAY)
+            })
+            .count() as u64;
+        assert_eq!((row.exposed, row.converted), (cohort.len() as u64, converted), "{row:?}");
+        let goals = if row.scenario_id == "s1" { vec!["purchase"] } else { vec!["purchase", "sign_up"] };
+        assert_eq!(row.goals, goals, "{row:?}");
+    }
 }
 
 #[test]
