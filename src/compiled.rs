@@ -486,21 +486,23 @@ fn write_scenario(s: &Scenario, texts: Value) -> Value {
         sc.from.as_deref().into(),
         sc.until.as_deref().into(),
     ]);
-    Value::Array(vec![
-        s.id.as_str().into(),
-        s.priority.into(),
-        s.group.as_deref().into(),
-        Value::Array(vec![strings(&t.on), strings(&t.paths), t.delay_ms.into()]),
-        write_condition(&s.audience),
-        subject,
-        schedule,
-        write_caps(&s.caps),
-        s.holdout.into(),
-        texts,
-    ]
-    .into_iter()
-    .chain(s.goal.as_deref().map(Value::from))
-    .collect())
+    Value::Array(
+        vec![
+            s.id.as_str().into(),
+            s.priority.into(),
+            s.group.as_deref().into(),
+            Value::Array(vec![strings(&t.on), strings(&t.paths), t.delay_ms.into()]),
+            write_condition(&s.audience),
+            subject,
+            schedule,
+            write_caps(&s.caps),
+            s.holdout.into(),
+            texts,
+        ]
+        .into_iter()
+        .chain(s.goal.as_deref().map(Value::from))
+        .collect(),
+    )
 }
 
 #[cfg(feature = "compiler")]

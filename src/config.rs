@@ -1852,6 +1852,48 @@ mod tests {
     }
 
     #[test]
+    fn a_goal_is_an_event_the_site_sends_and_purchase_is_the_default() {
+        let goal = |g: &str| {
+            let text = format!(r#"{{"version":1,"site":"s","scenarios":[{{"id":"a","message":{{"title":"t"}},"goal":{g}}}]}}"#);
+            let config = Config::parse(&text).unwrap();
+            let runtime = compile(&parse(&text).unwrap()).unwrap();
+            let read = crate::compiled::read(&runtime, &PageFormat::default()).unwrap();
+            assert_eq!(read.scenarios[0].goal, config.scenarios[0].goal, "{g}");
+            (config.scenarios[0].goal.clone(), runtime.to_json())
+        };
+        let (sign_up, written) = goal(r#""sign_up""#);
+        assert_eq!(sign_up.as_deref(), Some("sign_up"));
+        assert!(written.contains(r#","sign_up"]]"#), "the scenario's last value: {written}");
+        assert_eq!(goal(r#""generate_lead""#).0.as_deref(), Some("generate_lead"));
+        let (purchase, written) = goal(r#""purchase""#);
+        assert_eq!(purchase, None);
+        let without = compile(&parse(r#"{"version":1,"site":"s","scenarios":[{"id":"a","message":{"title":"t"}}]}"#).unwrap());
+        assert_eq!(written, without.unwrap().to_json(), "a purchase goal is written as none");
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[
+            {"id":"a","message":{"title":"t"},"goal":"page_view"},
+            {"id":"b","message":{"title":"t"},"goal":"shopcue_click"},
+            {"id":"c","message":{"title":"t"},"goal":"exit_intent"},
+            {"id":"d","message":{"title":"t"},"goal":"Sign Up"},
+            {"id":"e","message":{"title":"t"},"goal":"purchse"},
+            {"id":"f","message":{"title":"t"},"goal":""}]}"#,
+        );
+        let told: Vec<(&str, &str)> = bad.iter().map(|(p, m)| (p.as_str(), &m[..m.len().min(41)])).collect();
+        assert_eq!(
+            told,
+            [
+                ("$.scenarios[0].goal", "cannot be page_view, which every visit ha"),
+                ("$.scenarios[1].goal", "must be an event the site sends (purchase"),
+                ("$.scenarios[2].goal", "must be an event the site sends (purchase"),
+                ("$.scenarios[3].goal", "must be an event name (lowercase letters,"),
+                ("$.scenarios[4].goal", "\"purchse\" is not an event Shopcue knows, "),
+                ("$.scenarios[5].goal", "must be a non-empty string"),
+            ]
+        );
+        assert!(bad[4].1.ends_with("no visitor would ever convert. Did you mean \"purchase\"?"), "{}", bad[4].1);
+    }
+
+    #[test]
     fn a_scenario_id_given_twice_is_refused_whatever_else_is_wrong_and_a_blank_title_too() {
         let bad = refused(
             r#"{"version":1,"site":"s","scenarios":[

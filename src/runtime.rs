@@ -979,22 +979,18 @@ impl Runtime {
         }
         let Some(config) = &self.config else { return Vec::new() };
         let outcome = decide(config, &self.profile, &self.page, &self.env(now));
-        // An exposure names its scenario's goal when that is not a purchase.
-        let goal = |id: &str| config.scenarios.iter().find(|s| s.id == id).and_then(|s| s.goal.clone());
-        let held: Vec<_> = outcome.holdouts.into_iter().map(|id| (goal(&id), id)).collect();
-        let shown: Vec<_> = outcome.shown.into_iter().map(|d| (goal(&d.scenario_id), d)).collect();
-        for (goal, id) in held {
-            let params = with_goal(object([("scenario_id", id.as_str().into()), ("variant", "holdout".into())]), goal);
+        for id in outcome.holdouts {
+            let params = self.with_goal(object([("scenario_id", id.as_str().into()), ("variant", "holdout".into())]), &id);
             self.page.held.push(id);
             self.enqueue("shopcue_exposure", &params, now, entropy);
         }
         let mut out = Vec::new();
-        for (goal, decision) in shown {
+        for decision in outcome.shown {
             let message = Message { id: uuid_v7(now, entropy), decision, reported: 0 };
             self.page.shown.push(message.decision.scenario_id.clone());
             self.profile.record_shown(&message.decision.scenario_id, now);
             self.profile_dirty = true;
-            let params = with_goal(lifecycle_params(&message), goal);
+            let params = self.with_goal(lifecycle_params(&message), &message.decision.scenario_id);
             self.enqueue("shopcue_exposure", &params, now, entropy);
             self.messages.push(message.clone());
             out.push(message);
@@ -1287,6 +1283,14 @@ impl Runtime {
         self.options.as_ref()
     }
 
+    /// An exposure's params, with scenario `id`'s goal where that is not a purchase.
+    fn with_goal(&self, mut params: Value, id: &str) -> Value {
+        if let Some(goal) = self.config.as_ref().and_then(|c| c.scenarios.iter().find(|s| s.id == id)?.goal.as_deref()) {
+            params.set("goal", goal.into());
+        }
+        params
+    }
+
     fn enqueue(&mut self, name: &str, params: &Value, now: i64, entropy: &mut dyn Entropy) {
         if self.options.is_none() || !self.counts() {
             return;
@@ -1317,14 +1321,6 @@ impl Runtime {
         self.outbox.push(Entry { id, at: now, json });
         self.outbox_dirty = true;
     }
-}
-
-/// An exposure's params, with its scenario's goal where that is not a purchase.
-fn with_goal(mut params: Value, goal: Option<String>) -> Value {
-    if let Some(goal) = goal {
-        params.set("goal", goal.into());
-    }
-    params
 }
 
 fn lifecycle_params(m: &Message) -> Value {
@@ -1486,6 +1482,39 @@ mod tests {
         let Err(Error::InvalidEvent(problems)) = rt.init(&bad) else { panic!("accepted") };
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["$.locale", "$.currency"]);
+    }
+
+    #[test]
+    fn an_exposure_names_its_scenarios_goal_unless_a_purchase() {
+        // The goals each visitor's exposures carry: shown, and held out (half the visitors).
+        let exposures = |goal: &str| {
+            let mut seen = Vec::new();
+            for seed in 0..40 {
+                let e = &mut SeededEntropy(seed);
+                let (mut rt, _) = Runtime::new(None, None, 0, e);
+                let config = format!(
+                    r#"{{"site":"demo","endpoint":"/collect","config":{{"version":1,"site":"demo","scenarios":[{{"id":"join","holdout":0.5,
+                    "message":{{"title":"Join us"}}{goal}}}]}}}}"#
+                );
+                let ConfigSource::Inline(c) = rt.init(&parse(&config).unwrap()).unwrap().config else { unreachable!() };
+                rt.set_config(&c).unwrap();
+                rt.page_view("https://s/", 0, e);
+                rt.decide(1, e);
+                let body = parse(&rt.next_batch(2, Flush::Unload).unwrap().body).unwrap();
+                let exposure = body.get_path("events.1").unwrap();
+                assert_eq!(exposure.get("name").and_then(Value::as_str), Some("shopcue_exposure"));
+                let params = exposure.get("params").unwrap();
+                let variant = params.get("variant").and_then(Value::as_str).unwrap_or("shown").to_string();
+                seen.push((variant, params.get("goal").and_then(Value::as_str).map(str::to_string)));
+            }
+            seen.sort();
+            seen.dedup();
+            seen
+        };
+        let sign_up = Some("sign_up".to_string());
+        assert_eq!(exposures(r#","goal":"sign_up""#), [("holdout".into(), sign_up.clone()), ("shown".into(), sign_up)]);
+        assert_eq!(exposures(""), [("holdout".into(), None), ("shown".into(), None)]);
+        assert_eq!(exposures(r#","goal":"purchase""#), [("holdout".into(), None), ("shown".into(), None)], "the default");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 // Marketer tools in Chromium: ?shopcue_preview=<id> shows a scenario now with sample data and
 // is never counted; debug: true prints one console group per decision; the dashboard warns of a
-// scenario whose shoppers are not split as its config says.
+// scenario whose shoppers are not split as its config says; a scenario's goal other than a
+// purchase counts as its conversion.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -108,6 +109,55 @@ test('a free-shipping nudge: published with its threshold, it says what the cart
   }), 5000, 'the scenario explained');
   assert.equal(why, 'audience');
   assert.deepEqual(await waitForMessages(page, (ms) => ms.length === 0), []);
+  await context.close();
+});
+
+test('a goal other than a purchase: a newsletter message counts its sign-ups as conversions, and a purchase does not', async () => {
+  const put = (config) => fetch(`${collector.url}/api/sites/goal-shop/config`, { method: 'PUT', body: JSON.stringify(config) });
+  const scenario = { id: 'newsletter', message: { title: 'Join our newsletter: 10% off your next order' } };
+  const config = { version: 1, site: 'goal-shop', locale: 'en-US', scenarios: [{ ...scenario, goal: 'page_view' }] };
+  // A goal every visit reaches says nothing: refused at its path, nothing published.
+  const refused = await put(config);
+  assert.equal(refused.status, 422);
+  const problems = (await refused.json()).problems;
+  assert.deepEqual(problems.map((p) => p.path), ['$.scenarios[0].goal']);
+  assert.match(problems[0].message, /cannot be page_view/);
+  assert.equal((await put({ ...config, scenarios: [{ ...scenario, goal: 'sign_up' }] })).status, 201);
+  // Four shoppers see the message: one signs up, two buy, one does neither.
+  for (const [n, act] of ['sign up', 'buy', 'buy', 'leave'].entries()) {
+    const context = await newShopperContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${collector.url}/fixtures/goal.html`);
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1, 10_000);
+    assert.equal(m.scenario, 'newsletter');
+    if (act === 'sign up') await page.click('#signup button');
+    if (act === 'buy') {
+      await page.evaluate((n) => window.shopcue('track', 'purchase',
+        { transaction_id: `goal-order-${n}`, currency: 'USD', value: 30, items: [{ item_id: 'tee', item_name: 'Tee', price: 30 }] }), n);
+    }
+    await page.goto('about:blank'); // leaving the page flushes the outbox (pagehide)
+    await context.close();
+  }
+  const report = await eventually(async () => {
+    const r = await (await fetch(`${collector.url}/report?site=goal-shop`)).json();
+    const s = r.scenarios.find((x) => x.scenario_id === 'newsletter');
+    return s && s.variants[0].exposed === 4 && r.orders.count === 2 && r;
+  }, 15_000, 'four exposures and the two orders reported');
+  const newsletter = report.scenarios.find((x) => x.scenario_id === 'newsletter');
+  assert.deepEqual(newsletter.goals, ['sign_up']);
+  assert.equal(newsletter.variants[0].conversions, 1, 'the sign-up, not the purchases');
+  assert.equal(newsletter.variants[0].cvr, 0.25);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/dashboard?site=goal-shop`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  const headers = await page.$$eval('#table th', (ths) => ths.map((th) => th.textContent));
+  const row = await page.$$eval('#table tr[data-scenario="newsletter"] td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(row[headers.indexOf('goal')], 'sign_up');
+  assert.equal(row[headers.indexOf('conversions')], '1');
+  assert.equal(row[headers.indexOf('CVR')], '25.00%');
+  await page.selectOption('#funnel-scenario', 'newsletter');
+  assert.match(await page.locator('#funnel [data-step="conversions"] .label').textContent(), /^conversions \(sign_up\): 1 /);
   await context.close();
 });
 

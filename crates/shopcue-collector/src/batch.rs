@@ -142,6 +142,15 @@ pub fn order_key(name: &str, event: &Value) -> Option<String> {
     Some(format!("order:{order}"))
 }
 
+/// The event that converts a scenario's visitors when its exposures name none.
+pub const DEFAULT_GOAL: &str = "purchase";
+
+/// Whether an event named `name` can be a scenario's goal: any but Shopcue's own lifecycle
+/// events (`shopcue_…`) and page views, which every visit has.
+pub fn may_be_goal(name: &str) -> bool {
+    !name.starts_with("shopcue_") && name != "page_view"
+}
+
 /// An event name as the collector takes it: lowercase ASCII letters, digits and `_`, at least one.
 fn is_event_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
@@ -188,10 +197,14 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
     };
     let goal = match e.get("params").and_then(|p| p.get("goal")).filter(|_| name == "shopcue_exposure") {
         None | Some(Value::Null) => None,
-        Some(Value::String(g)) if g.len() <= 40 && is_event_name(g) && crate::rollup::may_be_goal(g) => {
-            Some(g.clone()).filter(|g| g != crate::rollup::DEFAULT_GOAL)
+        Some(Value::String(g)) if g.len() <= 40 && is_event_name(g) && may_be_goal(g) => {
+            Some(g.clone()).filter(|g| g != DEFAULT_GOAL)
         }
-        Some(_) => return Err("params.goal must be an event name (lowercase letters, digits and _), not a page view or shopcue_ event".into()),
+        Some(_) => {
+            return Err(
+                "params.goal must be an event name (lowercase letters, digits and _), not a page view or shopcue_ event".into()
+            )
+        }
     };
     Ok(StoredEvent {
         id: order_key(&name, e).unwrap_or(id),
@@ -290,6 +303,29 @@ mod tests {
         assert_eq!(decode(&body(""), NOW).unwrap().events.len(), 1, "left out: version 1");
         assert_eq!(decode(&body(r#""v":2,"#), NOW).unwrap_err(), "v is 2: this collector reads beacon protocol version 1");
         assert_eq!(decode(&body(r#""v":"1","#), NOW).unwrap_err(), "v is \"1\": this collector reads beacon protocol version 1");
+    }
+
+    #[test]
+    fn an_exposure_names_its_goal_and_a_goal_no_visitor_reaches_is_rejected() {
+        let event = |name: &str, goal: &str| {
+            let id = goal.len() * 100 + name.len();
+            format!(r#"{{"id":"{id}","name":"{name}","ts":{NOW},"visitor_id":"v","params":{{"scenario_id":"s","goal":{goal}}}}}"#)
+        };
+        let events = [
+            event("shopcue_exposure", r#""sign_up""#),
+            event("shopcue_exposure", r#""purchase""#),
+            event("shopcue_exposure", "null"),
+            event("shopcue_exposure", r#""page_view""#),
+            event("shopcue_exposure", r#""shopcue_click""#),
+            event("shopcue_exposure", r#""Sign Up""#),
+            event("shopcue_exposure", "5"),
+            event("view_item", r#""not read here""#),
+        ];
+        let b = decode(&format!(r#"{{"site":"s","events":[{}]}}"#, events.join(",")), NOW).unwrap();
+        let goals: Vec<Option<&str>> = b.events.iter().map(|e| e.goal.as_deref()).collect();
+        assert_eq!(goals, [Some("sign_up"), None, None, None], "a purchase is the default, written as none");
+        assert_eq!(b.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), [3, 4, 5, 6]);
+        assert!(b.rejected[0].1.starts_with("params.goal must be an event name"), "{:?}", b.rejected);
     }
 
     #[test]

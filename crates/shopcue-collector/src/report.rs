@@ -417,7 +417,13 @@ pub fn to_csv(report: &Value) -> String {
                 sc.get("srm").and_then(|r| r.get("mismatch")).cloned().unwrap_or_default(),
                 // The events its conversions count, joined by spaces (one, as a rule).
                 Value::String(
-                    sc.get("goals").and_then(Value::as_array).unwrap_or(&[]).iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "),
+                    sc.get("goals")
+                        .and_then(Value::as_array)
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" "),
                 ),
             ];
             out.push_str(&fields.iter().map(csv_field).collect::<Vec<_>>().join(","));
@@ -602,7 +608,14 @@ mod tests {
     fn incremental_revenue_is_reach_times_uplift_times_aov() {
         let purchase = vec!["purchase".to_string()];
         let t = Row { scenario_id: "s".into(), exposed: 2000, converted: 120, goals: purchase.clone(), ..Row::default() };
-        let c = Row { scenario_id: "s".into(), variant: "holdout".into(), exposed: 1000, converted: 40, goals: purchase, ..Row::default() };
+        let c = Row {
+            scenario_id: "s".into(),
+            variant: "holdout".into(),
+            exposed: 1000,
+            converted: 40,
+            goals: purchase,
+            ..Row::default()
+        };
         let r = incremental_revenue(&t, &c, 8000.0).unwrap();
         assert_eq!(r.reach, 2000);
         assert!((r.value - 320_000.0).abs() < 1e-6);

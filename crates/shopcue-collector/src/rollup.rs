@@ -33,6 +33,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::batch::StoredEvent;
+pub use crate::batch::{may_be_goal, DEFAULT_GOAL};
 
 pub use shopcue::time::DAY_MS;
 
@@ -98,15 +99,6 @@ impl Rollup {
             earliest(self.exposures.entry((e.site.clone(), scenario, variant, e.visitor_id.clone())), (e.ts, segment, goal));
         }
     }
-}
-
-/// The event that converts a scenario's visitors when its exposures name none.
-pub const DEFAULT_GOAL: &str = "purchase";
-
-/// Whether an event named `name` can be a scenario's goal: any but Shopcue's own lifecycle
-/// events (`shopcue_…`) and page views, which every visit has.
-pub fn may_be_goal(name: &str) -> bool {
-    !name.starts_with("shopcue_") && name != "page_view"
 }
 
 /// Whether any of a visitor's exposures has this goal (`$1` site, `$2` visitor, `$3` event
@@ -177,7 +169,8 @@ pub fn cohort_deltas(before: &[ExposureRow], after: &[ExposureRow]) -> (CohortDe
     for (rows, sign) in [(before, -1), (after, 1)] {
         for row in rows {
             let (site, sc, v, _) = &row.key;
-            let cohort = (site.clone(), sc.clone(), v.clone(), row.segment.clone(), row.goal.clone(), row.first.div_euclid(DAY_MS));
+            let cohort =
+                (site.clone(), sc.clone(), v.clone(), row.segment.clone(), row.goal.clone(), row.first.div_euclid(DAY_MS));
             if let Some(at) = row.converted {
                 let delay = (at - row.first + DAY_MS - 1).div_euclid(DAY_MS);
                 *conversions.entry((cohort.clone(), delay)).or_default() += sign;

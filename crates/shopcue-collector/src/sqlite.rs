@@ -205,7 +205,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, r: &Rollup) -> rusqlite::Result<()> {
     let mut visitors = r.visitors.clone();
     let mut is_goal = tx.prepare_cached(&sql.is_goal)?;
     for (site, visitor, name) in &r.goal_candidates {
-        if !visitors.contains(&(site.clone(), visitor.clone())) && is_goal.query_row(params![site, visitor, name], |row| row.get(0))? {
+        if !visitors.contains(&(site.clone(), visitor.clone()))
+            && is_goal.query_row(params![site, visitor, name], |row| row.get(0))?
+        {
             visitors.insert((site.clone(), visitor.clone()));
         }
     }

@@ -615,7 +615,9 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         let converted = cohort
             .iter()
             .filter(|((_, _, visitor), (first, goal))| {
-                facts.iter().any(|(name, _, w, ts, _)| name == goal && w == visitor && *ts >= *first && *ts <= first + 7 * common::DAY)
+                facts
+                    .iter()
+                    .any(|(name, _, w, ts, _)| name == goal && w == visitor && *ts >= *first && *ts <= first + 7 * common::DAY)
             })
             .count() as u64;
         assert_eq!((row.exposed, row.converted), (cohort.len() as u64, converted), "{row:?}");
