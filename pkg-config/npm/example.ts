@@ -10,7 +10,11 @@ const config: Config = {
   capture: { datalayer: false },
   theme: { accent: '#0f766e', radius: '4px' },
   labels: { close: { ja: '閉じる', de: 'Schließen' } },
-  scenarios: [{ preset: 'page_low_stock' }, { preset: 'cart_low_stock', priority: 90 }],
+  scenarios: [
+    { preset: 'page_low_stock' },
+    { preset: 'cart_low_stock', priority: 90 },
+    { id: 'newsletter', goal: 'sign_up', message: { title: 'Join our newsletter' } },
+  ],
 };
 
 export async function main(): Promise<string> {
@@ -39,11 +43,13 @@ export async function main(): Promise<string> {
   });
   // @ts-expect-error: not a preset
   const bad: Config = { version: 1, site: 's', scenarios: [{ preset: 'page_low_stok' }] };
+  // @ts-expect-error: a goal is an event name
+  const badGoal: Config = { version: 1, site: 's', scenarios: [{ id: 'n', goal: true }] };
   // @ts-expect-error: items must be objects with item_id
   shopcue.track('view_item', { items: ['linen-shirt'] });
   // @ts-expect-error: a coupon is named by coupon_id
   shopcue.track('coupon', { amount: 500 });
   // @ts-expect-error: no such listener
   shopcue.on('hover', () => {});
-  return why.scenarios.map((s) => `${s.scenario_id}:${s.reason}`).join(',') + String(bad);
+  return why.scenarios.map((s) => `${s.scenario_id}:${s.reason}`).join(',') + String(bad) + String(badGoal);
 }

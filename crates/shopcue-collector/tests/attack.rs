@@ -699,3 +699,55 @@ fn sessions_and_conversion_rate_by_channel_and_a_database_from_before_sessions_g
     let reopened = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
     assert_eq!(request(&reopened, "GET", &report, "", b"").2, r);
 }
+
+#[test]
+fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets_them() {
+    let dir = temp_dir("collector-goals");
+    let db = dir.0.join("events.sqlite");
+    let addr = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
+    let now = now_ms().div_euclid(common::DAY) * common::DAY - common::DAY / 2;
+    let at = |min: i64| now + min * 60_000;
+    let news = r#"{"scenario_id":"news","goal":"sign_up"}"#;
+    // The newsletter's goal is a sign-up: a signs up, b only buys. The sale's is a purchase: c
+    // buys, and d only signs up. a's sign-up in a later batch than its exposure still counts.
+    let first = [
+        common::ev("1", "shopcue_exposure", "a", at(0), news),
+        common::ev("2", "shopcue_exposure", "b", at(0), news),
+        common::ev("3", "shopcue_exposure", "c", at(0), r#"{"scenario_id":"sale"}"#),
+        common::ev("4", "shopcue_exposure", "d", at(0), r#"{"scenario_id":"sale"}"#),
+        common::ev("5", "purchase", "b", at(5), r#"{"transaction_id":"o-b","value":100}"#),
+        common::ev("6", "purchase", "c", at(5), r#"{"transaction_id":"o-c","value":100}"#),
+        common::ev("7", "sign_up", "d", at(5), "{}"),
+    ];
+    assert_eq!(request(&addr, "POST", "/collect", "", batch("s", &first).as_bytes()).0, 200);
+    let later = [common::ev("8", "sign_up", "a", at(9), r#"{"method":"email"}"#)];
+    assert_eq!(request(&addr, "POST", "/collect", "", batch("s", &later).as_bytes()).0, 200);
+    let report = format!("/report?site=s&from={}&to={}", now - common::DAY, now + common::DAY);
+    let r = request(&addr, "GET", &report, "", b"").2;
+    let scenario =
+        |id: &str| r.split(&format!(r#"{{"scenario_id":"{id}","#)).nth(1).unwrap().split(r#""ctr""#).next().unwrap().to_string();
+    assert_eq!(
+        scenario("news"),
+        r#""goals":["sign_up"],"variants":[{"variant":null,"exposed":2,"impressions":0,"clicks":0,"dismissals":0,"conversions":1,"#
+    );
+    assert_eq!(
+        scenario("sale"),
+        r#""goals":["purchase"],"variants":[{"variant":null,"exposed":2,"impressions":0,"clicks":0,"dismissals":0,"conversions":1,"#
+    );
+    let csv = request(&addr, "GET", &format!("{report}&format=csv"), "", b"").2;
+    assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("news,,2,") && l.ends_with(",sign_up")), "{csv}");
+    // A database written before goals: its cohorts are rebuilt from the events when opened.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("ALTER TABLE exposures DROP COLUMN goal").unwrap();
+    drop(conn);
+    let reopened = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
+    assert_eq!(request(&reopened, "GET", &report, "", b"").2, r);
+    let goals: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM exposures WHERE goal = 'sign_up'", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(goals, 2, "a and b's, read from their exposures' JSON");
+    let more = [common::ev("9", "shopcue_exposure", "e", at(1), news)];
+    assert_eq!(request(&reopened, "POST", "/collect", "", batch("s", &more).as_bytes()).0, 200);
+    assert!(request(&reopened, "GET", &report, "", b"").2.contains(r#""exposed":3,"#));
+}

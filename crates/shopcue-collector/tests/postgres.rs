@@ -390,14 +390,21 @@ fn three_collectors_writing_the_same_visits_at_once_count_each_visit_once_as_a_r
 #[test]
 fn three_collectors_writing_one_visitors_exposures_at_once_keep_the_cohorts_a_rebuild_gives() {
     let (pg, store, collectors) = three_collectors();
-    // 40 visitors, each exposed to one scenario six times over two days and buying twice; their
+    // 40 visitors, each exposed to one scenario six times over two days and buying twice, and
+    // 40 more whose scenario's goal is a sign-up, which they reach at the end (having bought
+    // early, which is not that goal); their
     // events dealt out of order into batches of three, each to one of the three collectors,
-    // 24 batches at once: one visitor's exposures and purchases are written together.
+    // 24 batches at once: one visitor's exposures and goal events are written together.
     let mut events = Vec::new();
-    for v in 0..40 {
+    for v in 0..80 {
         for k in 0..8i64 {
-            let (name, params) =
-                if k % 4 == 3 { ("purchase", "{}") } else { ("shopcue_exposure", r#"{"scenario_id":"s","variant":"a"}"#) };
+            let (name, params) = match (v < 40, k % 4, k) {
+                (true, 3, _) => ("purchase", "{}"),
+                (true, ..) => ("shopcue_exposure", r#"{"scenario_id":"s","variant":"a"}"#),
+                (false, _, 7) => ("sign_up", "{}"),
+                (false, _, 1) => ("purchase", "{}"),
+                (false, ..) => ("shopcue_exposure", r#"{"scenario_id":"t","variant":"a","goal":"sign_up"}"#),
+            };
             events.push(common::ev(&format!("v{v}-{k}"), name, &format!("v{v}"), t0() + k * 7 * 3_600_000, params));
         }
     }
@@ -415,8 +422,33 @@ fn three_collectors_writing_one_visitors_exposures_at_once_keep_the_cohorts_a_re
         (exposed, converted)
     };
     let incremental = cohorts(&pg.url);
-    assert_eq!(incremental.0.iter().map(|d| d.1).sum::<i64>(), 40, "each visitor first exposed once: {incremental:?}");
-    assert_eq!(incremental.0, vec![(t0().div_euclid(DAY), 40)], "at their first exposure, on t0's day");
+    assert_eq!(incremental.0.iter().map(|d| d.1).sum::<i64>(), 80, "each visitor first exposed once: {incremental:?}");
+    assert_eq!(incremental.0, vec![(t0().div_euclid(DAY), 80)], "at their first exposure, on t0's day");
+    // Every visitor converted: s's by the purchase 21 h after their first exposure (a delay of
+    // one day), t's by the sign-up 49 h after (three days), not by their purchase at 7 h.
+    assert_eq!(incremental.1, vec![(t0().div_euclid(DAY), 1, 40), (t0().div_euclid(DAY), 3, 40)], "{incremental:?}");
     store.rebuild_rollups().unwrap();
     assert_eq!(cohorts(&pg.url), incremental);
+}
+
+#[test]
+fn a_database_written_before_goals_gets_its_cohorts_rebuilt_with_them() {
+    let pg = Postgres::start();
+    let collector = start_with(Arc::new(PgStore::open(&pg.url).unwrap()));
+    let news = r#"{"scenario_id":"news","goal":"sign_up"}"#;
+    let events = [
+        common::ev("1", "shopcue_exposure", "a", t0(), news),
+        common::ev("2", "shopcue_exposure", "b", t0(), r#"{"scenario_id":"sale"}"#),
+        common::ev("3", "sign_up", "a", t0() + 60_000, "{}"),
+    ];
+    let body = format!(r#"{{"site":"demo","events":[{}]}}"#, events.join(","));
+    assert_eq!(request(&collector, "POST", "/collect", "", body.as_bytes()).0, 200);
+    let converted = "SELECT count(*) FROM exposures WHERE goal = 'sign_up' AND converted_ts IS NOT NULL";
+    assert_eq!(count(&pg.url, converted), 1);
+    let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+    c.batch_execute("ALTER TABLE exposures DROP COLUMN goal").unwrap();
+    // Opened again: the cohorts are dropped and rebuilt, goals read from the exposures' JSON.
+    let _reopened = PgStore::open(&pg.url).unwrap();
+    assert_eq!(count(&pg.url, converted), 1);
+    assert_eq!(count(&pg.url, "SELECT count(*) FROM exposures WHERE goal = 'purchase'"), 1, "the sale's, named by no goal");
 }
