@@ -8,7 +8,7 @@
 //! Connections are plain TCP or a Unix socket (`postgres://user@%2Frun%2Fpostgresql/db`); for
 //! TLS to a remote database put a local pooler (PgBouncer) or a tunnel in front.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -78,9 +78,10 @@ CREATE INDEX IF NOT EXISTS events_scenario ON events(site, scenario_id) WHERE sc
 /// that concurrent collectors lock rows in one order) with what they change by day
 /// ([`rollup::UPSERT_SESSIONS`], then [`rollup::session_deltas`]' rule in SQL), in one
 /// statement: most groups hold only page and product views, which change no other rollup, and
-/// a second round trip for the visits had cost a sixth of the load benchmark's throughput. Each
-/// new event comes back with whether one of its visitor's exposures has it as its goal
-/// ([`rollup::IS_GOAL`]'s question, asked here for the same reason).
+/// a second round trip for the visits had cost a sixth of the load benchmark's throughput. It
+/// returns each new event (`false`, site, id), then each visitor one of whose new events is the
+/// goal of one of their exposures (`true`, site, visitor): [`rollup::IS_GOAL`]'s question, asked
+/// here for the same reason, once per visitor and event name.
 const INSERT_SQL: &str = "
 WITH new AS (
   INSERT INTO events (id, site, name, ts, visitor_id, session_id, url, scenario_id, variant, json, received_at, segment)
@@ -93,10 +94,12 @@ deltas AS (
   SELECT site, first_ts / 86400000 AS day, segment, 1 AS n FROM changed
   UNION ALL
   SELECT site, prev_ts / 86400000, prev_segment, -1 FROM changed WHERE prev_ts IS NOT NULL),
-daily AS ({DAILY})
-SELECT site, id, name <> 'page_view' AND left(name, 8) <> 'shopcue_' AND EXISTS (
-  SELECT 1 FROM exposures x WHERE x.site = new.site AND x.visitor_id = new.visitor_id AND x.goal = new.name)
-FROM new";
+daily AS ({DAILY}),
+candidates AS (SELECT DISTINCT site, visitor_id, name FROM new WHERE name <> 'page_view' AND left(name, 8) <> 'shopcue_')
+SELECT false, site, id FROM new
+UNION ALL
+SELECT DISTINCT true, site, visitor_id FROM candidates c
+WHERE EXISTS (SELECT 1 FROM exposures x WHERE x.site = c.site AND x.visitor_id = c.visitor_id AND x.goal = c.name)";
 
 /// A rollup statement in PostgreSQL's dialect.
 fn dialect(sql: &str) -> String {
@@ -406,20 +409,24 @@ impl EventStore for PgStore {
                 ],
             )?;
             // An id is new for the first batch (and the first time within it) that carried it; a
-            // new event that is a goal of its visitor's exposures has their conversions recomputed.
-            let mut unclaimed: HashMap<(String, String), bool> =
-                rows.iter().map(|r| ((r.get::<_, String>(0), r.get::<_, String>(1)), r.get::<_, bool>(2))).collect();
+            // visitor one of whose new events is a goal of their exposures is recomputed.
             let mut rollup = Rollup::default();
+            let mut unclaimed = HashSet::new();
+            for r in &rows {
+                let key = (r.get::<_, String>(1), r.get::<_, String>(2));
+                if r.get::<_, bool>(0) {
+                    rollup.visitors.insert(key);
+                } else {
+                    unclaimed.insert(key);
+                }
+            }
             let mut claimed = Vec::with_capacity(n);
             for e in batches.iter().flat_map(|b| &b.events) {
                 let new = unclaimed.remove(&(e.site.clone(), e.id.clone()));
-                if let Some(goal) = new {
+                if new {
                     rollup.add(e);
-                    if goal {
-                        rollup.visitors.insert((e.site.clone(), e.visitor_id.clone()));
-                    }
                 }
-                claimed.push(new.is_some());
+                claimed.push(new);
             }
             apply(&mut tx, &rollup)?;
             tx.commit()?;
