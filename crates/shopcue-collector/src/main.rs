@@ -116,8 +116,8 @@ fn simulate_command(args: &[String]) -> ExitCode {
     match shopcue_collector::simulate::simulate(&*store, &raw, &sim) {
         Ok(done) => {
             println!(
-                "Simulated {shoppers} shoppers over {days} days for {site}: {} events, {} purchases, {} impressions.",
-                done.events, done.purchases, done.impressions
+                "Simulated {shoppers} shoppers over {days} days for {site}: {} events, {} visits, {} purchases, {} other goals reached, {} impressions.",
+                done.events, done.sessions, done.purchases, done.goals, done.impressions
             );
             ExitCode::SUCCESS
         }

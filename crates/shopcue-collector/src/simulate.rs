@@ -32,6 +32,11 @@
 //!   saw in the last 7 days raises their purchase probability by 40 % of itself (up to three
 //!   scenarios); a shopper in a scenario's holdout sees nothing of it, so the report's uplift
 //!   is this assumption measured back through the real pipeline.
+//! - A scenario whose goal is not a purchase (the demo's newsletter banner, goal `sign_up`)
+//!   leads to that goal instead: a shopper who is not a member and has not reached it yet
+//!   reaches it on a visit's home page with probability 0.5 %, 4 % when they saw that
+//!   scenario's message in the last 7 days; its messages do not raise the purchase
+//!   probability.
 //! - One first purchase in eight is a sample (`food/sample`, F0 in the RF table); stock of
 //!   each item varies from visit to visit, so the low-stock scenarios fire now and then.
 
@@ -69,6 +74,8 @@ pub struct Simulated {
     pub sessions: usize,
     /// Purchases among them.
     pub purchases: usize,
+    /// Goal events other than purchases (`sign_up` …) among them.
+    pub goals: usize,
     /// Message impressions among them.
     pub impressions: usize,
 }
@@ -163,6 +170,10 @@ struct Shopper {
     purchases: u32,
     /// (scenario, when) of the messages seen.
     seen: Vec<(String, i64)>,
+    /// The config's scenarios whose goal is not a purchase: (scenario, goal).
+    goals: std::rc::Rc<Vec<(String, String)>>,
+    /// The goals (other than a purchase) this shopper has reached.
+    reached: Vec<String>,
 }
 
 /// The longest a simulated visit lasts, its beacon included: up to four product pages of at most
@@ -185,6 +196,10 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
     let mut entropy = SeededEntropy(sim.seed ^ 0x5eed);
     let mut pending: Vec<Incoming> = Vec::new();
     let mut out = Simulated::default();
+    let page = shopcue::config::PageFormat::default();
+    let scenarios = shopcue::compiled::read(&runtime_config, &page).map_err(|e| e.to_string())?.scenarios;
+    let goals: std::rc::Rc<Vec<(String, String)>> =
+        std::rc::Rc::new(scenarios.into_iter().filter_map(|sc| Some((sc.id, sc.goal?))).collect());
     for n in 0..sim.shoppers {
         let first = start + (dice.unit() * (sim.end_ms - start) as f64) as i64;
         let (mut rt, _) = Runtime::new(None, None, first, &mut entropy);
@@ -202,7 +217,16 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
             60..92 => Device::Desktop,
             _ => Device::Tablet,
         };
-        let mut shopper = Shopper { rt, device, member, cart: Vec::new(), purchases: 0, seen: Vec::new() };
+        let mut shopper = Shopper {
+            rt,
+            device,
+            member,
+            cart: Vec::new(),
+            purchases: 0,
+            seen: Vec::new(),
+            goals: goals.clone(),
+            reached: Vec::new(),
+        };
         let gap_days = if dice.chance(0.25) { 2.0 } else { 9.0 };
         let mut at = first;
         while at < sim.end_ms {
@@ -237,6 +261,7 @@ pub fn simulate(store: &dyn EventStore, config: &Value, sim: &Simulation) -> Res
             let gap = -gap_days * (1.0 - dice.unit()).ln();
             at = at_visit + (gap.max(0.05) * DAY_MS as f64) as i64;
         }
+        out.goals += shopper.reached.len();
     }
     if !pending.is_empty() {
         store.write(&pending)?;
@@ -267,21 +292,40 @@ fn view_product(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) 
     product
 }
 
+/// The home page: its messages, then the goals (other than a purchase) a shopper who is not a
+/// member may reach there (0.5 %, 4 % after seeing a message of a scenario with that goal).
+fn home(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) {
+    s.rt.page_view("/", now, e);
+    look(s, d, e, now);
+    if s.member.is_some() {
+        return;
+    }
+    for (scenario, goal) in s.goals.clone().iter() {
+        if s.reached.contains(goal) {
+            continue;
+        }
+        let saw = s.seen.iter().any(|(id, t)| id == scenario && now - t <= 7 * DAY_MS);
+        if d.chance(if saw { 0.04 } else { 0.005 }) {
+            let _ = s.rt.track(goal, &object([("method", "email".into())]), now + 20_000, e);
+            s.reached.push(goal.clone());
+        }
+    }
+}
+
 /// A visit that bounces: its landing page only, the home page or (half the time) a product's.
 fn land(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, now: i64) {
     if d.chance(0.5) {
-        s.rt.page_view("/", now, e);
+        home(s, d, e, now);
     } else {
         view_product(s, d, e, now);
+        look(s, d, e, now);
     }
-    look(s, d, e, now);
 }
 
 /// One visit that does not bounce; returns whether it ended in a purchase.
 fn visit(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, start: i64) -> bool {
     let mut now = start;
-    s.rt.page_view("/", now, e);
-    look(s, d, e, now);
+    home(s, d, e, now);
     for _ in 0..1 + d.below(4) {
         now += 20_000 + d.below(120_000) as i64;
         let product = view_product(s, d, e, now);
@@ -305,7 +349,9 @@ fn visit(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, start: i64) -> bo
         _ => 1.0,
     };
     s.seen.retain(|(_, t)| now - t <= 7 * DAY_MS);
-    let mut scenarios: Vec<&str> = s.seen.iter().map(|(id, _)| id.as_str()).collect();
+    // The scenarios seen that lead to a purchase (not those with another goal).
+    let mut scenarios: Vec<&str> =
+        s.seen.iter().map(|(id, _)| id.as_str()).filter(|id| !s.goals.iter().any(|(g, _)| g == id)).collect();
     scenarios.sort_unstable();
     scenarios.dedup();
     p *= 1.0 + 0.4 * scenarios.len().min(3) as f64;

@@ -290,6 +290,20 @@ fn simulated_history_reads_the_same_on_both_stores_in_every_table() {
     let rate = orders.get("conversion_rate").and_then(shopcue::json::Value::as_f64).unwrap();
     assert!((rate - on_pg.purchases as f64 / on_pg.sessions as f64).abs() < 1e-6, "{rate} (written to 6 significant digits)");
     assert!(report.to_json().contains("\"incremental_revenue\""), "variants against a holdout get a revenue estimate");
+    // The newsletter banner's conversions are sign-ups, at most one per shopper who signed up;
+    // it has an uplift but no revenue estimate (a sign-up has no order value).
+    let scenarios = report.get("scenarios").and_then(shopcue::json::Value::as_array).unwrap();
+    let newsletter = scenarios.iter().find(|s| s.get("scenario_id").and_then(|v| v.as_str()) == Some("newsletter")).unwrap();
+    assert_eq!(newsletter.get("goals").unwrap().to_json(), r#"["sign_up"]"#);
+    let conversions: f64 = newsletter
+        .get("variants")
+        .and_then(|v| v.as_array())
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.get("conversions")?.as_f64())
+        .sum();
+    assert!(conversions <= on_pg.goals as f64 && on_pg.goals > 0, "{conversions} of {} sign-ups", on_pg.goals);
+    assert!(!newsletter.to_json().contains("incremental_revenue"), "{}", newsletter.to_json());
     let rf = shopcue::json::parse(&request(&pg_addr, "GET", &paths[4], "", b"").2).unwrap();
     let customers = |rf: &shopcue::json::Value| rf.get("customers").and_then(shopcue::json::Value::as_f64).unwrap();
     assert!(customers(&rf) > 10.0, "{}", rf.to_json());
