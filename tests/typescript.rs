@@ -129,7 +129,13 @@ export interface Config {{
   theme?: Partial<Record<{theme}, string>>;
   /** The messages' fixed texts, for languages other than ja and en (or to reword them). */
   labels?: Partial<Record<{labels}, string | Record<string, string>>>;
-  scenarios: Array<{{ preset: PresetId; [override: string]: unknown }} | {{ id: string; [field: string]: unknown }}>;
+  scenarios: Array<({{ preset: PresetId; [override: string]: unknown }} | {{ id: string; [field: string]: unknown }}) & ScenarioGoal>;
+}}
+
+/** What a scenario's conversions count. */
+export interface ScenarioGoal {{
+  /** The event its message should lead to (`sign_up`, `generate_lead` …); `purchase` when left out. */
+  goal?: string;
 }}
 
 /** What the shopper told the site about themselves (`identify`). */

@@ -156,6 +156,8 @@ test('a goal other than a purchase: a newsletter message counts its sign-ups as 
   assert.equal(row[headers.indexOf('goal')], 'sign_up');
   assert.equal(row[headers.indexOf('conversions')], '1');
   assert.equal(row[headers.indexOf('CVR')], '25.00%');
+  const bars = await page.$$eval('#cvr-chart svg text', (texts) => texts.map((t) => t.textContent));
+  assert.ok(bars.includes('newsletter (sign_up) · default'), `the chart names the goal: ${bars}`);
   await page.selectOption('#funnel-scenario', 'newsletter');
   assert.match(await page.locator('#funnel [data-step="conversions"] .label').textContent(), /^conversions \(sign_up\): 1 /);
   await context.close();

@@ -641,13 +641,22 @@ fn eleven_hundred_idle_connections_do_not_starve_healthz() {
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
+/// A collector on the SQLite file `db` (opened again by each call, as a restart would).
+fn serve_sqlite(db: &std::path::Path) -> String {
+    common::serve(App::new(Arc::new(SqliteStore::open(db).unwrap()), Vec::new(), Vec::new()))
+}
+
+/// Noon (UTC) yesterday, so that every event of a test within hours of it falls on one UTC day.
+fn noon_yesterday() -> i64 {
+    now_ms().div_euclid(common::DAY) * common::DAY - common::DAY / 2
+}
+
 #[test]
 fn sessions_and_conversion_rate_by_channel_and_a_database_from_before_sessions_gets_them() {
     let dir = temp_dir("collector-sessions");
     let db = dir.0.join("events.sqlite");
-    let addr = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
-    // Noon (UTC) yesterday, so that every event of the test falls on one UTC day.
-    let now = now_ms().div_euclid(common::DAY) * common::DAY - common::DAY / 2;
+    let addr = serve_sqlite(&db);
+    let now = noon_yesterday();
     // Two visits from a search ad (one buys), a direct one that buys, and a purchase a server
     // sent (no visit, no traffic). The ad's later page repeats its traffic; its first event
     // arrives last and still decides the visit's day and segment.
@@ -696,7 +705,7 @@ fn sessions_and_conversion_rate_by_channel_and_a_database_from_before_sessions_g
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("DROP TABLE sessions; DROP TABLE session_daily;").unwrap();
     drop(conn);
-    let reopened = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
+    let reopened = serve_sqlite(&db);
     assert_eq!(request(&reopened, "GET", &report, "", b"").2, r);
 }
 
@@ -704,8 +713,8 @@ fn sessions_and_conversion_rate_by_channel_and_a_database_from_before_sessions_g
 fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets_them() {
     let dir = temp_dir("collector-goals");
     let db = dir.0.join("events.sqlite");
-    let addr = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
-    let now = now_ms().div_euclid(common::DAY) * common::DAY - common::DAY / 2;
+    let addr = serve_sqlite(&db);
+    let now = noon_yesterday();
     let at = |min: i64| now + min * 60_000;
     let news = r#"{"scenario_id":"news","goal":"sign_up"}"#;
     // The newsletter's goal is a sign-up: a signs up, b only buys. The sale's is a purchase: c
@@ -740,7 +749,7 @@ fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("ALTER TABLE exposures DROP COLUMN goal").unwrap();
     drop(conn);
-    let reopened = common::serve(App::new(Arc::new(SqliteStore::open(&db).unwrap()), Vec::new(), Vec::new()));
+    let reopened = serve_sqlite(&db);
     assert_eq!(request(&reopened, "GET", &report, "", b"").2, r);
     let goals: i64 = rusqlite::Connection::open(&db)
         .unwrap()
