@@ -160,7 +160,6 @@ fn dialect(sql: &str) -> String {
         .replace("{INT}", "BIGINT")
         .replace("{TABLE}", "")
         .replace("{DATE}", "to_char(to_timestamp(day * 86400) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
-        .replace("{MIN}", "least")
         .replace("{EVENTS_BY_VISITOR}", "")
         .replace("{EXPOSURES_BY_VISITOR}", "")
         .replace("{GOALS}", "string_agg(DISTINCT goal, ',')")

@@ -185,7 +185,7 @@ pub fn cohort_deltas(before: &[ExposureRow], after: &[ExposureRow]) -> (CohortDe
 
 /// The rollups' upserts, each written once. `{ROWS}` is where a store puts its rows (SQLite:
 /// `VALUES (?1, …)`, one row per execution; PostgreSQL: `SELECT * FROM unnest($1::…[], …)`, a
-/// whole group in one round trip), `{MIN}` its two-argument minimum.
+/// whole group in one round trip).
 ///
 /// The daily deltas: site, day, scenario, variant, segment, impressions, clicks, dismissals,
 /// purchases.

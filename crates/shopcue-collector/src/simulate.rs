@@ -351,7 +351,7 @@ fn visit(s: &mut Shopper, d: &mut Dice, e: &mut SeededEntropy, start: i64) -> bo
     s.seen.retain(|(_, t)| now - t <= 7 * DAY_MS);
     // The scenarios seen that lead to a purchase (not those with another goal).
     let mut scenarios: Vec<&str> =
-        s.seen.iter().map(|(id, _)| id.as_str()).filter(|id| !s.goals.iter().any(|(g, _)| g == id)).collect();
+        s.seen.iter().map(|(id, _)| id.as_str()).filter(|id| !s.goals.iter().any(|(sc, _)| sc == id)).collect();
     scenarios.sort_unstable();
     scenarios.dedup();
     p *= 1.0 + 0.4 * scenarios.len().min(3) as f64;

@@ -49,7 +49,6 @@ fn dialect(sql: &str) -> String {
         .replace("{INT}", "INTEGER")
         .replace("{TABLE}", " WITHOUT ROWID")
         .replace("{DATE}", "date(day * 86400, 'unixepoch')")
-        .replace("{MIN}", "min")
         .replace("{EVENTS_BY_VISITOR}", "INDEXED BY events_visitor")
         .replace("{EXPOSURES_BY_VISITOR}", "INDEXED BY exposures_visitor")
         .replace("{GOALS}", "group_concat(DISTINCT goal)")
