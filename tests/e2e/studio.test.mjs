@@ -310,6 +310,31 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   await context.close();
 });
 
+test('a scenario\'s goal is set in the form: a page view is refused at the field, a sign-up goes into the config', async () => {
+  const { context, page } = await signedIn();
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  const config = JSON.parse(await page.inputValue('#json'));
+  await page.getByRole('tab', { name: 'Edit' }).click();
+  await page.locator(`tr[data-scenario="${config.scenarios[0].id ?? config.scenarios[0].preset}"]`).getByRole('button', { name: 'Edit' }).click();
+  const goal = page.getByLabel('goal (the event that counts as a conversion)');
+  assert.equal(await goal.getAttribute('placeholder'), 'purchase', 'a purchase when left empty');
+  assert.equal(await goal.getAttribute('data-path'), '$.scenarios[0].goal');
+  const offered = await page.$$eval('#goals option', (os) => os.map((o) => o.value));
+  assert.ok(offered.includes('sign_up') && offered.includes('generate_lead'), offered.join());
+  await goal.fill('page_view');
+  await page.waitForSelector('[data-path="$.scenarios[0].goal"][aria-invalid="true"]');
+  const problems = await eventually(async () => {
+    const l = await page.$$eval('#problems li', (ls) => ls.map((x) => x.textContent));
+    return l.length && l;
+  }, 5000, 'the problem listed');
+  assert.match(problems.join('\n'), /^\$\.scenarios\[0\]\.goal: cannot be page_view/m);
+  await goal.fill('sign_up');
+  await page.waitForSelector('[data-path="$.scenarios[0].goal"]:not([aria-invalid])');
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  assert.equal(JSON.parse(await page.inputValue('#json')).scenarios[0].goal, 'sign_up');
+  await context.close();
+});
+
 test('the simulated shopper runs the config being edited, not the playground\'s example', async () => {
   const { context, page } = await signedIn();
   // The playground's wasm is slow to arrive: its page has loaded long before its module script
