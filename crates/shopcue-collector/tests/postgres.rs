@@ -467,3 +467,34 @@ fn a_database_written_before_goals_gets_its_cohorts_rebuilt_with_them() {
     assert_eq!(count(&pg.url, converted), 1);
     assert_eq!(count(&pg.url, "SELECT count(*) FROM exposures WHERE goal = 'purchase'"), 1, "the sale's, named by no goal");
 }
+
+#[test]
+fn a_goal_event_written_while_another_collector_writes_the_visitors_first_exposure_still_converts() {
+    use shopcue_collector::store::{EventStore, Incoming};
+    let pg = Postgres::start();
+    let store = Arc::new(PgStore::open(&pg.url).unwrap());
+    // Another collector, part way through its write: it has locked the visitor (as every
+    // collector's write does), stored their first exposure to a scenario whose goal is a
+    // sign-up, found no sign-up to convert them (none was committed), and not committed yet.
+    let mut other = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+    let mut tx = other.transaction().unwrap();
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&shopcue_collector::pg::visitor_lock_key("demo", "v")]).unwrap();
+    tx.execute(
+        "INSERT INTO exposures (site, scenario_id, variant, visitor_id, first_ts, segment, goal)
+         VALUES ('demo', 'news', '', 'v', $1, 'unknown:unknown', 'sign_up')",
+        &[&t0()],
+    )
+    .unwrap();
+    // This collector writes the visitor's sign-up meanwhile.
+    let body = format!(r#"{{"site":"demo","events":[{}]}}"#, common::ev("s1", "sign_up", "v", t0() + 60_000, "{}"));
+    let events = shopcue_collector::batch::decode(&body, t0() + 60_000).unwrap().events;
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || store.write(&[Incoming { events, received_at: t0() + 60_000 }]))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    tx.commit().unwrap();
+    writer.join().unwrap().unwrap();
+    // The sign-up's write waited for the other one, then saw the exposure it converts.
+    assert_eq!(count(&pg.url, "SELECT count(*) FROM exposures WHERE converted_ts IS NOT NULL"), 1);
+}
