@@ -220,6 +220,56 @@ fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
     rollup::rebuild_steps().try_for_each(|step| tx.batch_execute(&dialect(step)))
 }
 
+/// A write group's events and rollups, inside the transaction [`begin_locked`] began: which of
+/// its events were new.
+fn write_group(
+    tx: &mut Client,
+    sql: &Prepared,
+    cols: &Columns<'_>,
+    batches: &[Incoming],
+    n: usize,
+) -> Result<Vec<bool>, postgres::Error> {
+    let rows = tx.query(
+        &sql.insert,
+        &[
+            &cols.ids,
+            &cols.sites,
+            &cols.names,
+            &cols.ts,
+            &cols.visitors,
+            &cols.sessions,
+            &cols.urls,
+            &cols.scenarios,
+            &cols.variants,
+            &cols.jsons,
+            &cols.received,
+            &cols.segments,
+        ],
+    )?;
+    // An id is new for the first batch (and the first time within it) that carried it; a
+    // visitor one of whose new events is a goal of their exposures is recomputed.
+    let mut rollup = Rollup::default();
+    let mut unclaimed = HashSet::new();
+    for r in &rows {
+        let key = (r.get::<_, String>(1), r.get::<_, String>(2));
+        if r.get::<_, bool>(0) {
+            rollup.visitors.insert(key);
+        } else {
+            unclaimed.insert(key);
+        }
+    }
+    let mut claimed = Vec::with_capacity(n);
+    for e in batches.iter().flat_map(|b| &b.events) {
+        let new = unclaimed.remove(&(e.site.clone(), e.id.clone()));
+        if new {
+            rollup.add(e);
+        }
+        claimed.push(new);
+    }
+    apply(tx, &rollup, sql)?;
+    Ok(claimed)
+}
+
 /// Adds `r` to the rollups, inside the events' transaction.
 fn apply(tx: &mut Client, r: &Rollup, sql: &Prepared) -> Result<(), postgres::Error> {
     if !r.daily.is_empty() {
@@ -638,54 +688,4 @@ impl ConfigStore for PgStore {
         let row = self.with(&self.reader, |c| c.query_opt(&dialect(configs::DRAFT_SQL), &[&site, &id]))?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
-}
-
-/// A write group's events and rollups, inside the transaction [`begin_locked`] began: which of
-/// its events were new.
-fn write_group(
-    tx: &mut Client,
-    sql: &Prepared,
-    cols: &Columns<'_>,
-    batches: &[Incoming],
-    n: usize,
-) -> Result<Vec<bool>, postgres::Error> {
-    let rows = tx.query(
-        &sql.insert,
-        &[
-            &cols.ids,
-            &cols.sites,
-            &cols.names,
-            &cols.ts,
-            &cols.visitors,
-            &cols.sessions,
-            &cols.urls,
-            &cols.scenarios,
-            &cols.variants,
-            &cols.jsons,
-            &cols.received,
-            &cols.segments,
-        ],
-    )?;
-    // An id is new for the first batch (and the first time within it) that carried it; a
-    // visitor one of whose new events is a goal of their exposures is recomputed.
-    let mut rollup = Rollup::default();
-    let mut unclaimed = HashSet::new();
-    for r in &rows {
-        let key = (r.get::<_, String>(1), r.get::<_, String>(2));
-        if r.get::<_, bool>(0) {
-            rollup.visitors.insert(key);
-        } else {
-            unclaimed.insert(key);
-        }
-    }
-    let mut claimed = Vec::with_capacity(n);
-    for e in batches.iter().flat_map(|b| &b.events) {
-        let new = unclaimed.remove(&(e.site.clone(), e.id.clone()));
-        if new {
-            rollup.add(e);
-        }
-        claimed.push(new);
-    }
-    apply(tx, &rollup, sql)?;
-    Ok(claimed)
 }
