@@ -220,6 +220,22 @@ fn backfill(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
     rollup::rebuild_steps().try_for_each(|step| tx.batch_execute(&dialect(step)))
 }
 
+/// A transaction [`begin_locked`] began (not a `Transaction`, whose `BEGIN` would have been a
+/// round trip of its own), rolled back when dropped before it `ended`: after an error, or a
+/// panic, the connection is left outside it.
+struct Open<'a> {
+    client: &'a mut Client,
+    ended: bool,
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
+}
+
 /// A write group's events and rollups, inside the transaction [`begin_locked`] began: which of
 /// its events were new.
 fn write_group(
@@ -521,10 +537,11 @@ impl EventStore for PgStore {
         let claimed: Vec<bool> = self.with(&self.writer, |c| {
             let sql = c.prepared()?;
             c.batch_execute(&begin_locked(&locks))?;
-            let written = write_group(&mut c.client, &sql, &cols, batches, n);
-            // Ended here, not by a Transaction: its BEGIN would have been a round trip of its own.
-            c.batch_execute(if written.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-            written
+            let mut open = Open { client: &mut c.client, ended: false };
+            let claimed = write_group(open.client, &sql, &cols, batches, n)?;
+            open.client.batch_execute("COMMIT")?;
+            open.ended = true;
+            Ok(claimed)
         })?;
         let mut claimed = claimed.into_iter();
         Ok(batches
