@@ -54,6 +54,7 @@ struct Prepared {
     insert: Statement,
     daily: Statement,
     exposures: Statement,
+    exposures_of: Statement,
     conversions_of: Statement,
     cohort: Statement,
     conversions: Statement,
@@ -70,6 +71,7 @@ impl Connection {
             insert: c.prepare(&sql.insert)?,
             daily: c.prepare(&sql.daily)?,
             exposures: c.prepare(&sql.exposures)?,
+            exposures_of: c.prepare(&sql.exposures_of)?,
             conversions_of: c.prepare(&sql.conversions_of)?,
             cohort: c.prepare(&sql.cohort)?,
             conversions: c.prepare(&sql.conversions)?,
@@ -181,6 +183,8 @@ struct Statements {
     insert: String,
     daily: String,
     exposures: String,
+    /// The `exposures` rows of some (site, visitor) pairs (read before and after a write).
+    exposures_of: String,
     conversions_of: String,
     cohort: String,
     conversions: String,
@@ -207,6 +211,10 @@ static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
     ),
     daily: upsert(rollup::UPSERT_DAILY, &["text", "int8", "text", "text", "text", "int8", "int8", "int8", "int8"]),
     exposures: upsert(rollup::UPSERT_EXPOSURES, &["text", "text", "text", "text", "int8", "text", "text"]),
+    exposures_of: format!(
+        "{} WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        rollup::SELECT_EXPOSURES
+    ),
     conversions_of: dialect(&format!(
         "UPDATE exposures {} WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
         rollup::SET_CONVERSION
@@ -304,7 +312,7 @@ fn apply(tx: &mut Client, r: &Rollup, sql: &Prepared) -> Result<(), postgres::Er
     }
     // The touched visitors' cohorts before and after: their difference updates the daily ones.
     let (sites, visitors): (Vec<&str>, Vec<&str>) = r.visitors.iter().map(|(s, v)| (s.as_str(), v.as_str())).unzip();
-    let before = if sites.is_empty() { Vec::new() } else { exposures_of(tx, &sites, &visitors)? };
+    let before = if sites.is_empty() { Vec::new() } else { exposures_of(tx, sql, &sites, &visitors)? };
     if !r.exposures.is_empty() {
         let mut text: [Vec<&str>; 4] = Default::default();
         let mut first_ts = Vec::with_capacity(r.exposures.len());
@@ -324,7 +332,7 @@ fn apply(tx: &mut Client, r: &Rollup, sql: &Prepared) -> Result<(), postgres::Er
         return Ok(());
     }
     tx.execute(&sql.conversions_of, &[&sites, &visitors])?;
-    let after = exposures_of(tx, &sites, &visitors)?;
+    let after = exposures_of(tx, sql, &sites, &visitors)?;
     let (cohorts, conversions) = rollup::cohort_deltas(&before, &after);
     if !cohorts.is_empty() {
         let mut text: [Vec<&str>; 5] = Default::default();
@@ -357,11 +365,13 @@ fn apply(tx: &mut Client, r: &Rollup, sql: &Prepared) -> Result<(), postgres::Er
 }
 
 /// The `exposures` rows of these (site, visitor) pairs.
-fn exposures_of(tx: &mut Client, sites: &[&str], visitors: &[&str]) -> Result<Vec<rollup::ExposureRow>, postgres::Error> {
-    let rows = tx.query(
-        &format!("{} WHERE (site, visitor_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))", rollup::SELECT_EXPOSURES),
-        &[&sites, &visitors],
-    )?;
+fn exposures_of(
+    tx: &mut Client,
+    sql: &Prepared,
+    sites: &[&str],
+    visitors: &[&str],
+) -> Result<Vec<rollup::ExposureRow>, postgres::Error> {
+    let rows = tx.query(&sql.exposures_of, &[&sites, &visitors])?;
     Ok(rows
         .iter()
         .map(|r| rollup::ExposureRow {

@@ -66,6 +66,8 @@ struct Statements {
     daily: String,
     exposures: String,
     conversion: String,
+    /// The `exposures` rows of one (site, visitor) pair (read before and after a write).
+    exposures_of: String,
     cohort: String,
     conversions: String,
     is_goal: String,
@@ -82,6 +84,7 @@ static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
         "UPDATE exposures INDEXED BY exposures_visitor {} WHERE site = $1 AND visitor_id = $2",
         rollup::SET_CONVERSION
     )),
+    exposures_of: format!("{} INDEXED BY exposures_visitor WHERE site = ?1 AND visitor_id = ?2", rollup::SELECT_EXPOSURES),
     cohort: upsert(rollup::UPSERT_COHORT, 7),
     conversions: upsert(rollup::UPSERT_CONVERSIONS, 8),
     is_goal: dialect(rollup::IS_GOAL),
@@ -250,10 +253,7 @@ fn exposures_of(
     tx: &rusqlite::Transaction<'_>,
     visitors: &std::collections::BTreeSet<(String, String)>,
 ) -> rusqlite::Result<Vec<rollup::ExposureRow>> {
-    let mut stmt = tx.prepare_cached(&format!(
-        "{} INDEXED BY exposures_visitor WHERE site = ?1 AND visitor_id = ?2",
-        rollup::SELECT_EXPOSURES
-    ))?;
+    let mut stmt = tx.prepare_cached(&STATEMENTS.exposures_of)?;
     let mut rows = Vec::new();
     for (site, visitor) in visitors {
         let found = stmt.query_map(params![site, visitor], |row| {
