@@ -1193,7 +1193,8 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     })
 }
 
-/// A scenario's `goal`: an event name its visitors' conversions are counted by, `None` for a
+/// A scenario's `goal`: an event name its visitors' conversions are counted by, or a page
+/// ([`page_goal`]: a path such as `/contact/thanks`, reached by a page view), `None` for a
 /// purchase (the default). An event the profile never sends (a page moment), every visit's page
 /// view, Shopcue's own events and a typo of an event Shopcue knows are refused: the scenario's
 /// conversion rate would say nothing.
@@ -1201,8 +1202,13 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
 fn compile_goal(s: &Value, path: &str, p: &mut Vec<Problem>) -> Option<String> {
     let at = member(path, "goal");
     let goal = optional_string(s, "goal", path, p)?;
-    let why = if !crate::event::is_event_name(&goal) {
-        "must be an event name (lowercase letters, digits and _, up to 40): the event the message should lead to, such as \"sign_up\""
+    let why = if goal.starts_with('/') {
+        match page_goal(&goal) {
+            Ok(page) => return Some(page),
+            Err(why) => why,
+        }
+    } else if !crate::event::is_event_name(&goal) {
+        "must be an event name (lowercase letters, digits and _, up to 40) or a page's path: the event the message should lead to, such as \"sign_up\", or the page, such as \"/contact/thanks\""
     } else if goal == "page_view" {
         "cannot be page_view, which every visit has: name the event the message should lead to, such as \"sign_up\" or \"generate_lead\""
     } else if goal.starts_with("shopcue_") || crate::event::PAGE_MOMENTS.contains(&goal.as_str()) {
@@ -1213,6 +1219,53 @@ fn compile_goal(s: &Value, path: &str, p: &mut Vec<Problem>) -> Option<String> {
     };
     p.push(crate::problem!(at, why));
     None
+}
+
+/// A page goal as the collector matches it against a page view's path (`shopcue-collector`'s
+/// `goal` module): `*` stands for any run of characters (`/orders/*/thanks`), everything else
+/// for itself, case and all; a slash at the end is left out on both sides. Letters beyond
+/// ASCII are written as the browser writes them in an address (`/お礼` → `/%E3%81%8A%E7%A4%BC`).
+/// A path with a query or a fragment, a space, or one that every page matches is refused.
+///
+/// ```
+/// use shopcue::config::page_goal;
+/// assert_eq!(page_goal("/contact/thanks/"), Ok("/contact/thanks".to_string()));
+/// assert_eq!(page_goal("/お礼"), Ok("/%E3%81%8A%E7%A4%BC".to_string()));
+/// assert!(page_goal("/thanks?order=1").is_err());
+/// assert!(page_goal("/*").is_err());
+/// ```
+#[cfg(feature = "compiler")]
+pub fn page_goal(goal: &str) -> Result<String, &'static str> {
+    let mut page = String::new();
+    for c in goal.chars() {
+        match c {
+            '?' | '#' => return Err(
+                "a page goal is a path: leave out the query (?…) and the fragment (#…), which the page's path is matched without",
+            ),
+            '[' | ']' | '\\' | ',' => {
+                return Err("a page goal is a path: write [, ], \\ and , as the address writes them (%5B, %5D, %5C, %2C)")
+            }
+            c if c.is_whitespace() || c.is_control() => {
+                return Err("a page goal is a path, without spaces: write a space as %20")
+            }
+            c if c.is_ascii() => page.push(c),
+            c => {
+                for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                    page.push('%');
+                    page.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+                    page.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+                }
+            }
+        }
+    }
+    let page = page.trim_end_matches('/');
+    if page.chars().all(|c| c == '/' || c == '*') {
+        return Err("every page matches this path, so every visitor would convert: name the page the message should lead to, such as \"/contact/thanks\"");
+    }
+    if page.len() > 200 {
+        return Err("a page goal is at most 200 characters long");
+    }
+    Ok(page.to_string())
 }
 
 /// A scenario with its preset's fields under its own (objects merged member by member), every
@@ -1891,6 +1944,44 @@ mod tests {
             ]
         );
         assert!(bad[4].1.ends_with("no visitor would ever convert. Did you mean \"purchase\"?"), "{}", bad[4].1);
+    }
+
+    #[test]
+    fn a_page_goal_is_a_path_as_the_address_writes_it() {
+        let goal = |g: &str| {
+            let text = format!(r#"{{"version":1,"site":"s","scenarios":[{{"id":"a","message":{{"title":"t"}},"goal":{g}}}]}}"#);
+            let runtime = compile(&parse(&text).unwrap()).unwrap();
+            crate::compiled::read(&runtime, &PageFormat::default()).unwrap().scenarios[0].goal.clone()
+        };
+        assert_eq!(goal(r#""/contact/thanks/""#).as_deref(), Some("/contact/thanks"));
+        assert_eq!(goal(r#""/orders/*/thanks""#).as_deref(), Some("/orders/*/thanks"));
+        assert_eq!(
+            goal(r#""/お問い合わせ/完了""#).as_deref(),
+            Some("/%E3%81%8A%E5%95%8F%E3%81%84%E5%90%88%E3%82%8F%E3%81%9B/%E5%AE%8C%E4%BA%86")
+        );
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[
+            {"id":"a","message":{"title":"t"},"goal":"/thanks?order=1"},
+            {"id":"b","message":{"title":"t"},"goal":"/*"},
+            {"id":"c","message":{"title":"t"},"goal":"/"},
+            {"id":"d","message":{"title":"t"},"goal":"/contact us"},
+            {"id":"e","message":{"title":"t"},"goal":"/a,b"},
+            {"id":"f","message":{"title":"t"},"goal":"thanks.html"}]}"#,
+        );
+        let told: Vec<(&str, &str)> = bad.iter().map(|(p, m)| (p.as_str(), &m[..m.len().min(40)])).collect();
+        assert_eq!(
+            told,
+            [
+                ("$.scenarios[0].goal", "a page goal is a path: leave out the que"),
+                ("$.scenarios[1].goal", "every page matches this path, so every v"),
+                ("$.scenarios[2].goal", "every page matches this path, so every v"),
+                ("$.scenarios[3].goal", "a page goal is a path, without spaces: w"),
+                ("$.scenarios[4].goal", "a page goal is a path: write [, ], \\ and"),
+                ("$.scenarios[5].goal", "must be an event name (lowercase letters"),
+            ]
+        );
+        assert!(bad[5].1.contains("or the page, such as \"/contact/thanks\""), "{}", bad[5].1);
+        assert!(page_goal(&format!("/{}", "a".repeat(200))).is_err());
     }
 
     #[test]

@@ -142,20 +142,6 @@ pub fn order_key(name: &str, event: &Value) -> Option<String> {
     Some(format!("order:{order}"))
 }
 
-/// The event that converts a scenario's visitors when its exposures name none.
-pub const DEFAULT_GOAL: &str = "purchase";
-
-/// Whether an event named `name` can be a scenario's goal: any but Shopcue's own lifecycle
-/// events (`shopcue_…`) and page views, which every visit has.
-pub fn may_be_goal(name: &str) -> bool {
-    !name.starts_with("shopcue_") && name != "page_view"
-}
-
-/// An event name as the collector takes it: lowercase ASCII letters, digits and `_`, at least one.
-fn is_event_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-}
-
 fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, String> {
     if e.as_object().is_none() {
         return Err("an event must be an object".into());
@@ -165,7 +151,7 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
     }
     let id = text(e, "id", 64)?;
     let name = text(e, "name", 40)?;
-    if !is_event_name(&name) {
+    if !crate::goal::is_event_name(&name) {
         return Err("name must be lowercase letters, digits and _".into());
     }
     let ts = e
@@ -197,14 +183,8 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
     };
     let goal = match e.get("params").and_then(|p| p.get("goal")).filter(|_| name == "shopcue_exposure") {
         None | Some(Value::Null) => None,
-        Some(Value::String(g)) if g.len() <= 40 && is_event_name(g) && may_be_goal(g) => {
-            Some(g.clone()).filter(|g| g != DEFAULT_GOAL)
-        }
-        Some(_) => {
-            return Err(
-                "params.goal must be an event name (lowercase letters, digits and _), not a page view or shopcue_ event".into()
-            )
-        }
+        Some(Value::String(g)) => crate::goal::read(g)?,
+        Some(_) => return Err("params.goal must be text: an event name or a page's path".into()),
     };
     Ok(StoredEvent {
         id: order_key(&name, e).unwrap_or(id),

@@ -33,6 +33,7 @@ pub mod auth;
 pub mod batch;
 pub mod commit;
 pub mod configs;
+pub mod goal;
 pub mod limit;
 pub mod pg;
 pub mod publish;

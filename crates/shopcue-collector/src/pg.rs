@@ -149,11 +149,12 @@ deltas AS (
   UNION ALL
   SELECT site, prev_ts / 86400000, prev_segment, -1 FROM changed WHERE prev_ts IS NOT NULL),
 daily AS ({DAILY}),
-candidates AS (SELECT DISTINCT site, visitor_id, name FROM new WHERE name <> 'page_view' AND left(name, 8) <> 'shopcue_')
+candidates AS (SELECT DISTINCT site, visitor_id, name FROM new WHERE left(name, 8) <> 'shopcue_')
 SELECT false, site, id FROM new
 UNION ALL
 SELECT DISTINCT true, site, visitor_id FROM candidates c
-WHERE EXISTS (SELECT 1 FROM exposures x WHERE x.site = c.site AND x.visitor_id = c.visitor_id AND x.goal = c.name)";
+WHERE EXISTS (SELECT 1 FROM exposures x WHERE x.site = c.site AND x.visitor_id = c.visitor_id
+              AND (x.goal = c.name OR c.name = 'page_view' AND left(x.goal, 1) = '/'))";
 
 /// A rollup statement in PostgreSQL's dialect.
 fn dialect(sql: &str) -> String {
@@ -440,6 +441,7 @@ impl PgStore {
             let (has_rollups, has_sessions) = (table(&mut tx, "exposures")?, table(&mut tx, "sessions")?);
             tx.batch_execute(&dialect(rollup::SCHEMA))?;
             tx.batch_execute(&dialect(configs::SCHEMA))?;
+            tx.batch_execute(crate::goal::PG_PAGE_MATCHES)?;
             if !has_rollups {
                 backfill(&mut tx)?;
             } else if !has_sessions {

@@ -119,7 +119,7 @@ pub fn to_json(site: &str, from: i64, to: i64, window_days: f64, rows: &[Row], a
     for row in rows {
         let control = rows.iter().find(|r| r.scenario_id == row.scenario_id && r.variant == "holdout");
         // Revenue follows from purchases only: another goal (a sign-up) has no order value.
-        let purchases = control.iter().flat_map(|c| &c.goals).chain(&row.goals).all(|g| g == crate::rollup::DEFAULT_GOAL);
+        let purchases = control.iter().flat_map(|c| &c.goals).chain(&row.goals).all(|g| g == crate::goal::DEFAULT_GOAL);
         let up = control.filter(|_| row.variant != "holdout").and_then(|c| uplift(row, c));
         let mut v = object([
             ("variant", if row.variant.is_empty() { Value::Null } else { row.variant.as_str().into() }),

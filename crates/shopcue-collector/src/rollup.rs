@@ -33,7 +33,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::batch::StoredEvent;
-pub use crate::batch::{may_be_goal, DEFAULT_GOAL};
+use crate::goal::{may_be_goal, DEFAULT_GOAL};
 
 pub use shopcue::time::DAY_MS;
 
@@ -102,9 +102,10 @@ impl Rollup {
 }
 
 /// Whether any of a visitor's exposures has this goal (`$1` site, `$2` visitor, `$3` event
-/// name): the visitor's conversions are then recomputed.
-pub const IS_GOAL: &str =
-    "SELECT EXISTS (SELECT 1 FROM exposures {EXPOSURES_BY_VISITOR} WHERE site = $1 AND visitor_id = $2 AND goal = $3)";
+/// name), or a page goal when the event is a page view: the visitor's conversions are then
+/// recomputed.
+pub const IS_GOAL: &str = "SELECT EXISTS (SELECT 1 FROM exposures {EXPOSURES_BY_VISITOR} WHERE site = $1 AND visitor_id = $2
+  AND (goal = $3 OR $3 = 'page_view' AND substr(goal, 1, 1) = '/'))";
 
 /// Keeps the earliest `(ts, segment, …)` in `entry`; at the same moment, the smallest segment
 /// (and goal), as the upserts and the rebuild choose.
@@ -238,14 +239,17 @@ ON CONFLICT (site, day, scenario_id, variant, segment, goal, delay_days) DO UPDA
   visitors = conversion_daily.visitors + excluded.visitors";
 
 /// `converted_ts`'s one definition: the first goal event at or after the visitor's first
-/// exposure.
+/// exposure: an event of the goal's name, or for a page goal a page view whose address matches
+/// it ([`crate::goal::page_matches`]).
 /// `{EVENTS_BY_VISITOR}` is where SQLite names `events_visitor` (without statistics its planner
 /// may walk a whole site's purchases per visitor).
 macro_rules! set_conversion {
     () => {
         "SET converted_ts = (
   SELECT min(p.ts) FROM events p {EVENTS_BY_VISITOR}
-  WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.name = exposures.goal AND p.ts >= exposures.first_ts)"
+  WHERE p.site = exposures.site AND p.visitor_id = exposures.visitor_id AND p.ts >= exposures.first_ts
+    AND (p.name = exposures.goal
+         OR p.name = 'page_view' AND substr(exposures.goal, 1, 1) = '/' AND shopcue_page_matches(p.url, exposures.goal)))"
     };
 }
 

@@ -155,6 +155,7 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        crate::goal::register(&conn)?;
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
         // Rollups arrived after the events table: a database without them gets them built.
@@ -174,6 +175,7 @@ impl SqliteStore {
         tx.commit()?;
         let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        crate::goal::register(&reader)?;
         Ok(SqliteStore { conn: Mutex::new(conn), reader: Mutex::new(reader) })
     }
 

@@ -471,7 +471,8 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         (seed >> 33) % n
     };
     let mut all = Vec::new();
-    // (name, scenario and variant of an exposure, visitor, ts, the exposure's goal).
+    // (name, scenario and variant of an exposure, visitor, ts, the exposure's goal, whether a
+    // page view is an order's thank-you page).
     let mut facts = Vec::new();
     for i in 0..3000 {
         let (name, params) = match next(7) {
@@ -483,17 +484,32 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
             _ => (["sign_up", "page_view", "view_item"][next(3) as usize], "{}"),
         };
         // s2's goal is a sign-up, but for every fifth visitor (their exposures name no goal, as
-        // a widget's before the goal was set): they convert by a purchase.
+        // a widget's before the goal was set): they convert by a purchase. s1's is a purchase,
+        // but for every third visitor it is a page: an order's thank-you page.
         let (scenario, variant, visitor) = (["s1", "s2"][next(2) as usize], ["a", "holdout"][next(2) as usize], next(150));
-        let goal = (scenario == "s2" && visitor % 5 > 0).then_some("sign_up");
-        let params =
-            params.replace("SC", scenario).replace("VAR", variant).replace("GOAL", goal.map_or("", |_| r#","goal":"sign_up""#));
+        let goal = match scenario {
+            "s2" if visitor % 5 > 0 => Some("sign_up"),
+            "s1" if visitor % 3 == 0 => Some("/orders/*/thanks"),
+            _ => None,
+        };
+        let params = params.replace("SC", scenario).replace("VAR", variant);
+        let params = params.replace("GOAL", &goal.map_or(String::new(), |g| format!(r#","goal":"{g}""#)));
         let ts = t0 + (next(12 * 24) as i64) * 3_600_000;
         let is_lifecycle = name.starts_with("shopcue_");
-        facts.push((name, (!is_lifecycle || name == "shopcue_exposure").then_some((scenario, variant)), visitor, ts, goal));
+        // A page view is a thank-you page, the order's own page (which does not match), or
+        // the home page; a slash at the end or a query makes no difference.
+        let (url, thanks) = match (name, next(4)) {
+            ("page_view", 0) => (format!("https://shop.example/orders/{i}/thanks"), true),
+            ("page_view", 1) => (format!("https://shop.example/orders/{i}/thanks/?utm_source=mail"), true),
+            ("page_view", 2) => (format!("https://shop.example/orders/{i}"), false),
+            _ => ("https://shop.example/".to_string(), false),
+        };
+        let sv = (!is_lifecycle || name == "shopcue_exposure").then_some((scenario, variant));
+        facts.push((name, sv, visitor, ts, goal, thanks));
         // Some events say which visit they are in (new or returning), some do not (unknown).
         // Each visitor's events fall in one of three visits (sessions), or none (a server's).
         let event = common::ev(&format!("e{i}"), name, &format!("v{visitor}"), ts, &params);
+        let event = event.replace(r#""url":"/""#, &format!(r#""url":"{url}""#));
         let event = match next(4) {
             0 => event.replace(r#""session_id":"s""#, r#""session_id":"""#),
             k => event.replace(r#""session_id":"s""#, &format!(r#""session_id":"v{visitor}-{k}""#)),
@@ -602,9 +618,10 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
     println!("rollups: {} rows, {exposed} exposed, {converted} converted — incremental = rebuilt", incremental[0].0.len());
     assert!(exposed > 100 && converted > 10 && incremental[0].0.len() == 4, "a report with substance");
     // Conversions counted in Rust from the events sent, against the report's 7 days: a visitor
-    // converts by their first exposure's goal, within 7 days of it.
+    // converts by their first exposure's goal (an event of its name, or a thank-you page),
+    // within 7 days of it.
     let mut firsts: std::collections::BTreeMap<(&str, &str, u64), (i64, &str)> = Default::default();
-    for (name, sv, visitor, ts, goal) in &facts {
+    for (name, sv, visitor, ts, goal, _) in &facts {
         if let (&"shopcue_exposure", Some((sc, v))) = (name, sv) {
             let first = firsts.entry((sc, v, *visitor)).or_insert((*ts, goal.unwrap_or("purchase")));
             *first = (*first).min((*ts, goal.unwrap_or("purchase")));
@@ -615,13 +632,14 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         let converted = cohort
             .iter()
             .filter(|((_, _, visitor), (first, goal))| {
-                facts
-                    .iter()
-                    .any(|(name, _, w, ts, _)| name == goal && w == visitor && *ts >= *first && *ts <= first + 7 * common::DAY)
+                facts.iter().any(|(name, _, w, ts, _, thanks)| {
+                    let reached = name == goal || *thanks && goal.starts_with("/orders/");
+                    reached && w == visitor && *ts >= *first && *ts <= first + 7 * common::DAY
+                })
             })
             .count() as u64;
         assert_eq!((row.exposed, row.converted), (cohort.len() as u64, converted), "{row:?}");
-        let goals = if row.scenario_id == "s1" { vec!["purchase"] } else { vec!["purchase", "sign_up"] };
+        let goals = if row.scenario_id == "s1" { ["/orders/*/thanks", "purchase"] } else { ["purchase", "sign_up"] };
         assert_eq!(row.goals, goals, "{row:?}");
     }
 }
