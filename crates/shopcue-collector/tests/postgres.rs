@@ -410,17 +410,24 @@ fn three_collectors_writing_one_visitors_exposures_at_once_keep_the_cohorts_a_re
     // early, which is not that goal); their
     // events dealt out of order into batches of three, each to one of the three collectors,
     // 24 batches at once: one visitor's exposures and goal events are written together.
+    // 40 more have a page as their goal, an order's thank-you page, which they view at the end
+    // (having viewed their order's own page early, which does not match).
     let mut events = Vec::new();
-    for v in 0..80 {
+    for v in 0..120 {
         for k in 0..8i64 {
-            let (name, params) = match (v < 40, k % 4, k) {
-                (true, 3, _) => ("purchase", "{}"),
-                (true, ..) => ("shopcue_exposure", r#"{"scenario_id":"s","variant":"a"}"#),
-                (false, _, 7) => ("sign_up", "{}"),
-                (false, _, 1) => ("purchase", "{}"),
-                (false, ..) => ("shopcue_exposure", r#"{"scenario_id":"t","variant":"a","goal":"sign_up"}"#),
+            let (name, params) = match (v / 40, k % 4, k) {
+                (0, 3, _) => ("purchase", "{}"),
+                (0, ..) => ("shopcue_exposure", r#"{"scenario_id":"s","variant":"a"}"#),
+                (1, _, 7) => ("sign_up", "{}"),
+                (1, _, 1) => ("purchase", "{}"),
+                (1, ..) => ("shopcue_exposure", r#"{"scenario_id":"t","variant":"a","goal":"sign_up"}"#),
+                (_, _, 1 | 7) => ("page_view", "{}"),
+                _ => ("shopcue_exposure", r#"{"scenario_id":"u","variant":"a","goal":"/orders/*/thanks"}"#),
             };
-            events.push(common::ev(&format!("v{v}-{k}"), name, &format!("v{v}"), t0() + k * 7 * 3_600_000, params));
+            let url =
+                if k == 7 { format!("https://s.example/orders/{v}/thanks/") } else { format!("https://s.example/orders/{v}") };
+            let event = common::ev(&format!("v{v}-{k}"), name, &format!("v{v}"), t0() + k * 7 * 3_600_000, params);
+            events.push(event.replace(r#""url":"/""#, &format!(r#""url":"{url}""#)));
         }
     }
     send_shuffled(&collectors, events, 5, 3, 24, "");
@@ -437,13 +444,85 @@ fn three_collectors_writing_one_visitors_exposures_at_once_keep_the_cohorts_a_re
         (exposed, converted)
     };
     let incremental = cohorts(&pg.url);
-    assert_eq!(incremental.0.iter().map(|d| d.1).sum::<i64>(), 80, "each visitor first exposed once: {incremental:?}");
-    assert_eq!(incremental.0, vec![(t0().div_euclid(DAY), 80)], "at their first exposure, on t0's day");
+    assert_eq!(incremental.0.iter().map(|d| d.1).sum::<i64>(), 120, "each visitor first exposed once: {incremental:?}");
+    assert_eq!(incremental.0, vec![(t0().div_euclid(DAY), 120)], "at their first exposure, on t0's day");
     // Every visitor converted: s's by the purchase 21 h after their first exposure (a delay of
-    // one day), t's by the sign-up 49 h after (three days), not by their purchase at 7 h.
-    assert_eq!(incremental.1, vec![(t0().div_euclid(DAY), 1, 40), (t0().div_euclid(DAY), 3, 40)], "{incremental:?}");
+    // one day), t's by the sign-up 49 h after (three days), not by their purchase at 7 h, and
+    // u's by the thank-you page 49 h after, not by their order's page at 7 h.
+    assert_eq!(incremental.1, vec![(t0().div_euclid(DAY), 1, 40), (t0().div_euclid(DAY), 3, 80)], "{incremental:?}");
     store.rebuild_rollups().unwrap();
     assert_eq!(cohorts(&pg.url), incremental);
+}
+
+#[test]
+fn postgresqls_page_goal_function_answers_as_the_collectors_rust_does() {
+    use shopcue_collector::goal::page_matches;
+    let pg = Postgres::start();
+    PgStore::open(&pg.url).unwrap();
+    let hosts = ["https://s.example", "http://localhost:8080", "", "HTTPS://S.example"];
+    let paths = [
+        "",
+        "/",
+        "/a",
+        "/a/",
+        "/a//",
+        "/A",
+        "/a_b",
+        "/axb",
+        "/a%25b",
+        "/a%b",
+        "/a\\b",
+        "/a/b/c",
+        "/abcbc",
+        "/orders/1/thanks",
+        "/orders/1/thanks/x",
+        "/orders/thanks",
+        "/%E3%81%8A",
+    ];
+    let ends = ["", "?q=1", "#f", "/?x=/y#z"];
+    let goals = [
+        "/a",
+        "/a/*",
+        "/*/thanks",
+        "/a_b",
+        "/a%25b",
+        "/orders/*/thanks",
+        "/a*c",
+        "/A",
+        "/a/b/c",
+        "/*b*",
+        "/a*bc",
+        "/a\\b",
+        "/%E3%81%8A",
+        "/*",
+        "/orders/*",
+    ];
+    let mut cases = Vec::new();
+    for host in hosts {
+        for path in paths {
+            for end in ends {
+                for goal in goals {
+                    cases.push((format!("{host}{path}{end}"), goal.to_string()));
+                }
+            }
+        }
+    }
+    let (urls, gs): (Vec<String>, Vec<String>) = cases.iter().cloned().unzip();
+    let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+    let rows = c
+        .query(
+            "SELECT shopcue_page_matches(u, g) FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(u, g, n) ORDER BY n",
+            &[&urls, &gs],
+        )
+        .unwrap();
+    assert_eq!(rows.len(), cases.len());
+    let mut matched = 0;
+    for ((url, goal), row) in cases.iter().zip(&rows) {
+        let in_sql: bool = row.get(0);
+        assert_eq!(in_sql, page_matches(url, goal), "{url} {goal}");
+        matched += usize::from(in_sql);
+    }
+    assert!(matched > 100 && matched < cases.len() / 2, "{matched} of {}", cases.len());
 }
 
 #[test]
