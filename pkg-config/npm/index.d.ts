@@ -105,7 +105,10 @@ export interface Config {
 
 /** What a scenario's conversions count. */
 export interface ScenarioGoal {
-  /** The event its message should lead to (`sign_up`, `generate_lead` …); `purchase` when left out. */
+  /**
+   * The event its message should lead to (`sign_up`, `generate_lead` …), or the page, as its path
+   * (`/contact/thanks`; `*` for any run of characters: `/orders/*\/thanks`); `purchase` when left out.
+   */
   goal?: string;
 }
 

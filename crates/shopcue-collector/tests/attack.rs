@@ -737,7 +737,17 @@ fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets
     let news = r#"{"scenario_id":"news","goal":"sign_up"}"#;
     // The newsletter's goal is a sign-up: a signs up, b only buys. The sale's is a purchase: c
     // buys, and d only signs up. a's sign-up in a later batch than its exposure still counts.
+    // The contact form's goal is its thank-you page: e reaches it (in a later batch, at an
+    // address with a slash at the end and a query), f only views the form.
+    let contact = r#"{"scenario_id":"contact","goal":"/contact/thanks"}"#;
+    let page = |id: &str, visitor: &str, min: i64, url: &str| {
+        common::ev(id, "page_view", visitor, at(min), "{}").replace(r#""url":"/""#, &format!(r#""url":"{url}""#))
+    };
     let first = [
+        common::ev("10", "shopcue_exposure", "e", at(0), contact),
+        common::ev("11", "shopcue_exposure", "f", at(0), contact),
+        page("12", "f", 3, "https://s.example/contact"),
+        page("13", "e", 3, "https://s.example/contact"),
         common::ev("1", "shopcue_exposure", "a", at(0), news),
         common::ev("2", "shopcue_exposure", "b", at(0), news),
         common::ev("3", "shopcue_exposure", "c", at(0), r#"{"scenario_id":"sale"}"#),
@@ -747,7 +757,10 @@ fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets
         common::ev("7", "sign_up", "d", at(5), "{}"),
     ];
     assert_eq!(request(&addr, "POST", "/collect", "", batch("s", &first).as_bytes()).0, 200);
-    let later = [common::ev("8", "sign_up", "a", at(9), r#"{"method":"email"}"#)];
+    let later = [
+        common::ev("8", "sign_up", "a", at(9), r#"{"method":"email"}"#),
+        page("14", "e", 4, "https://s.example/contact/thanks/?from=form"),
+    ];
     assert_eq!(request(&addr, "POST", "/collect", "", batch("s", &later).as_bytes()).0, 200);
     let report = format!("/report?site=s&from={}&to={}", now - common::DAY, now + common::DAY);
     let r = request(&addr, "GET", &report, "", b"").2;
@@ -761,8 +774,22 @@ fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets
         scenario("sale"),
         r#""goals":["purchase"],"variants":[{"variant":null,"exposed":2,"impressions":0,"clicks":0,"dismissals":0,"conversions":1,"#
     );
+    assert_eq!(
+        scenario("contact"),
+        r#""goals":["/contact/thanks"],"variants":[{"variant":null,"exposed":2,"impressions":0,"clicks":0,"dismissals":0,"conversions":1,"#
+    );
     let csv = request(&addr, "GET", &format!("{report}&format=csv"), "", b"").2;
-    assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("news,,2,") && l.ends_with(",sign_up")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("news,,2,") && l.ends_with(",sign_up")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("contact,,2,") && l.ends_with(",/contact/thanks")), "{csv}");
+    // An exposure whose page goal is not as the compiler writes it is refused with the reason;
+    // the rest of its batch is kept.
+    let odd = [
+        common::ev("15", "shopcue_exposure", "g", at(1), r#"{"scenario_id":"contact","goal":"/contact/thanks/"}"#),
+        common::ev("16", "page_view", "g", at(2), "{}"),
+    ];
+    let (status, _, reply) = request(&addr, "POST", "/collect", "", batch("s", &odd).as_bytes());
+    assert_eq!(status, 200, "{reply}");
+    assert!(reply.contains(r#""accepted":1"#) && reply.contains("params.goal must be an event name"), "{reply}");
     // A database written before goals: its cohorts are rebuilt from the events when opened.
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("ALTER TABLE exposures DROP COLUMN goal").unwrap();
@@ -774,6 +801,13 @@ fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets
         .query_row("SELECT count(*) FROM exposures WHERE goal = 'sign_up'", [], |row| row.get(0))
         .unwrap();
     assert_eq!(goals, 2, "a and b's, read from their exposures' JSON");
+    let pages: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM exposures WHERE goal = '/contact/thanks' AND converted_ts IS NOT NULL", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(pages, 1, "e's, converted by the thank-you page in the rebuild");
     let more = [common::ev("9", "shopcue_exposure", "e", at(1), news)];
     assert_eq!(request(&reopened, "POST", "/collect", "", batch("s", &more).as_bytes()).0, 200);
     assert!(request(&reopened, "GET", &report, "", b"").2.contains(r#""exposed":3,"#));
