@@ -1,7 +1,7 @@
 // Marketer tools in Chromium: ?shopcue_preview=<id> shows a scenario now with sample data and
 // is never counted; debug: true prints one console group per decision; the dashboard warns of a
 // scenario whose shoppers are not split as its config says; a scenario's goal other than a
-// purchase counts as its conversion.
+// purchase (an event, or a page) counts as its conversion.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -160,6 +160,53 @@ test('a goal other than a purchase: a newsletter message counts its sign-ups as 
   assert.ok(bars.includes('newsletter (sign_up) · default'), `the chart names the goal: ${bars}`);
   await page.selectOption('#funnel-scenario', 'newsletter');
   assert.match(await page.locator('#funnel [data-step="conversions"] .label').textContent(), /^conversions \(sign_up\): 1 /);
+  await context.close();
+});
+
+test('a page as the goal: the thank-you page of a contact form counts as the conversion, with no tracking code', async () => {
+  const put = (config) => fetch(`${collector.url}/api/sites/contact-shop/config`, { method: 'PUT', body: JSON.stringify(config) });
+  const scenario = { id: 'ask', message: { title: 'Questions before you buy? Ask us' },
+    audience: { 'page.path': { $regex: '^/fixtures/contact\\.html$' } } };
+  const config = { version: 1, site: 'contact-shop', locale: 'en-US', scenarios: [{ ...scenario, goal: '/fixtures/contact-thanks.html?sent=1' }] };
+  // The page's address with its query: the path is matched without it, so it is refused.
+  const refused = await put(config);
+  assert.equal(refused.status, 422);
+  const problems = (await refused.json()).problems;
+  assert.deepEqual(problems.map((p) => p.path), ['$.scenarios[0].goal']);
+  assert.match(problems[0].message, /leave out the query/);
+  assert.equal((await put({ ...config, scenarios: [{ ...scenario, goal: '/fixtures/contact-thanks.html' }] })).status, 201);
+  // Two shoppers see the message on the form: one sends it (the form's own GET leads to the
+  // thank-you page, with a query), one leaves.
+  for (const send of [true, false]) {
+    const context = await newShopperContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${collector.url}/fixtures/contact.html`);
+    const [m] = await waitForMessages(page, (ms) => ms.length === 1, 10_000);
+    assert.equal(m.scenario, 'ask');
+    if (send) {
+      await Promise.all([page.waitForURL(/contact-thanks\.html\?email=/), page.click('#contact button')]);
+      await page.waitForFunction(() => window.shopcue && window.shopcue.loaded);
+    }
+    await page.goto('about:blank'); // leaving the page flushes the outbox (pagehide)
+    await context.close();
+  }
+  const report = await eventually(async () => {
+    const r = await (await fetch(`${collector.url}/report?site=contact-shop`)).json();
+    const s = r.scenarios.find((x) => x.scenario_id === 'ask');
+    return s && s.variants[0].exposed === 2 && s.variants[0].conversions === 1 && r;
+  }, 15_000, 'two exposures and the thank-you page reported');
+  const ask = report.scenarios.find((x) => x.scenario_id === 'ask');
+  assert.deepEqual(ask.goals, ['/fixtures/contact-thanks.html']);
+  assert.equal(ask.variants[0].cvr, 0.5);
+  assert.equal(ask.variants[0].incremental_revenue, undefined, 'no order value for a page');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/dashboard?site=contact-shop`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  const headers = await page.$$eval('#table th', (ths) => ths.map((th) => th.textContent));
+  const row = await page.$$eval('#table tr[data-scenario="ask"] td', (tds) => tds.map((td) => td.textContent));
+  assert.equal(row[headers.indexOf('goal')], '/fixtures/contact-thanks.html');
+  assert.equal(row[headers.indexOf('CVR')], '50.00%');
   await context.close();
 });
 

@@ -310,13 +310,13 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   await context.close();
 });
 
-test('a scenario\'s goal is set in the form: a page view is refused at the field, a sign-up goes into the config', async () => {
+test('a scenario\'s goal is set in the form: a page view is refused at the field, a page\'s path and a sign-up go into the config', async () => {
   const { context, page } = await signedIn();
   await page.getByRole('tab', { name: 'JSON' }).click();
   const config = JSON.parse(await page.inputValue('#json'));
   await page.getByRole('tab', { name: 'Edit' }).click();
   await page.locator(`tr[data-scenario="${config.scenarios[0].id ?? config.scenarios[0].preset}"]`).getByRole('button', { name: 'Edit' }).click();
-  const goal = page.getByLabel('goal (the event that counts as a conversion)');
+  const goal = page.getByLabel('goal (the event or page that counts as a conversion)');
   assert.equal(await goal.getAttribute('placeholder'), 'purchase', 'a purchase when left empty');
   assert.equal(await goal.getAttribute('data-path'), '$.scenarios[0].goal');
   const offered = await page.$$eval('#goals option', (os) => os.map((o) => o.value));
@@ -328,6 +328,18 @@ test('a scenario\'s goal is set in the form: a page view is refused at the field
     return l.length && l;
   }, 5000, 'the problem listed');
   assert.match(problems.join('\n'), /^\$\.scenarios\[0\]\.goal: cannot be page_view/m);
+  // A page is a goal too, written as its path, without the query it is matched without.
+  await goal.fill('/contact/thanks?sent=1');
+  const query = await eventually(async () => {
+    const l = await page.$$eval('#problems li', (ls) => ls.map((x) => x.textContent).join('\n'));
+    return /leave out the query/.test(l) && l;
+  }, 5000, 'the query refused');
+  assert.match(query, /^\$\.scenarios\[0\]\.goal: a page goal is a path/m);
+  await goal.fill('/contact/thanks');
+  await page.waitForSelector('[data-path="$.scenarios[0].goal"]:not([aria-invalid])');
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  assert.equal(JSON.parse(await page.inputValue('#json')).scenarios[0].goal, '/contact/thanks');
+  await page.getByRole('tab', { name: 'Edit' }).click();
   await goal.fill('sign_up');
   await page.waitForSelector('[data-path="$.scenarios[0].goal"]:not([aria-invalid])');
   await page.getByRole('tab', { name: 'JSON' }).click();
