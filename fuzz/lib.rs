@@ -4,6 +4,9 @@
 #[path = "../crates/shopcue-collector/src/batch.rs"]
 #[allow(dead_code)]
 mod batch;
+#[path = "../crates/shopcue-collector/src/goal.rs"]
+#[allow(dead_code)]
+mod goal;
 #[path = "../crates/shopcue-collector/src/segment.rs"]
 #[allow(dead_code)]
 mod segment;

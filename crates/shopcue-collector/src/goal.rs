@@ -4,7 +4,7 @@
 //! ([`page_matches`]), so that a thank-you page converts without a line of tracking code.
 //!
 //! The conversion itself is found in SQL ([`crate::rollup::SET_CONVERSION`]). There SQLite calls
-//! [`page_matches`] as `shopcue_page_matches` ([`register`]), and PostgreSQL runs
+//! [`page_matches`] as `shopcue_page_matches` ([`crate::sqlite`] registers it), and PostgreSQL runs
 //! [`PG_PAGE_MATCHES`], the same rule written in SQL; a test runs both on the same cases.
 
 /// The event that converts a scenario's visitors when its exposures name none.
@@ -55,7 +55,7 @@ pub fn is_event_name(name: &str) -> bool {
 pub fn page_path(url: &str) -> &str {
     let url = &url[..url.find(['?', '#']).unwrap_or(url.len())];
     let scheme = url.find("://").filter(|&i| {
-        let s = url[..i].as_bytes();
+        let s = &url.as_bytes()[..i];
         s.first().is_some_and(u8::is_ascii_alphabetic)
             && s.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'))
     });
@@ -107,16 +107,6 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
     LIKE replace(replace(replace(replace(rtrim(goal, '/'), '\', '\\'), '%', '\%'), '_', '\_'), '*', '%')
 $f$;";
 
-/// Makes [`page_matches`] callable as `shopcue_page_matches(url, goal)` on a SQLite connection.
-pub fn register(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    use rusqlite::functions::FunctionFlags;
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS;
-    conn.create_scalar_function("shopcue_page_matches", 2, flags, |ctx| {
-        let (url, goal) = (ctx.get_raw(0).as_str_or_null()?, ctx.get_raw(1).as_str_or_null()?);
-        Ok(url.zip(goal).map(|(url, goal)| page_matches(url, goal)))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,17 +149,5 @@ mod tests {
         for bad in ["page_view", "shopcue_click", "Sign Up", "", "/", "/*", "/x/", "/x?y", "/お", "/a b", &"x".repeat(41)] {
             assert!(read(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn sqlite_calls_the_same_rule() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
-        register(&conn).unwrap();
-        let ask = |url: Option<&str>, goal: &str| -> Option<bool> {
-            conn.query_row("SELECT shopcue_page_matches(?1, ?2)", (url, goal), |r| r.get(0)).unwrap()
-        };
-        assert_eq!(ask(Some("https://s.example/orders/1/thanks/"), "/orders/*/thanks"), Some(true));
-        assert_eq!(ask(Some("https://s.example/orders"), "/orders/*/thanks"), Some(false));
-        assert_eq!(ask(None, "/x"), None);
     }
 }

@@ -148,6 +148,16 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Makes [`crate::goal::page_matches`] callable as `shopcue_crate::goal::page_matches(url, goal)` on a SQLite connection.
+fn register_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS;
+    conn.create_scalar_function("shopcue_page_matches", 2, flags, |ctx| {
+        let (url, goal) = (ctx.get_raw(0).as_str_or_null()?, ctx.get_raw(1).as_str_or_null()?);
+        Ok(url.zip(goal).map(|(url, goal)| crate::goal::page_matches(url, goal)))
+    })
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> rusqlite::Result<SqliteStore> {
@@ -155,7 +165,7 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        crate::goal::register(&conn)?;
+        register_functions(&conn)?;
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
         // Rollups arrived after the events table: a database without them gets them built.
@@ -175,7 +185,7 @@ impl SqliteStore {
         tx.commit()?;
         let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         reader.busy_timeout(std::time::Duration::from_secs(5))?;
-        crate::goal::register(&reader)?;
+        register_functions(&reader)?;
         Ok(SqliteStore { conn: Mutex::new(conn), reader: Mutex::new(reader) })
     }
 
@@ -488,5 +498,22 @@ impl ConfigStore for SqliteStore {
         conn.query_row(&dialect(configs::DRAFT_SQL), params![site, id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
             .map_err(|e| format!("SQLite: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_goals_are_matched_by_the_goal_modules_rule() {
+        let conn = Connection::open_in_memory().unwrap();
+        register_functions(&conn).unwrap();
+        let ask = |url: Option<&str>, goal: &str| -> Option<bool> {
+            conn.query_row("SELECT shopcue_page_matches(?1, ?2)", (url, goal), |r| r.get(0)).unwrap()
+        };
+        assert_eq!(ask(Some("https://s.example/orders/1/thanks/"), "/orders/*/thanks"), Some(true));
+        assert_eq!(ask(Some("https://s.example/orders"), "/orders/*/thanks"), Some(false));
+        assert_eq!(ask(None, "/x"), None);
     }
 }
