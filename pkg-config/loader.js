@@ -216,6 +216,22 @@
         return /schema\.org\/Product(\s|$)/.test(e.getAttribute('itemtype'));
       });
       if (md.length === 1 && viewDone.indexOf(md[0]) < 0) { viewDone.push(md[0]); live('capture', 'jsonld', microdata(md[0], 0)); }
+      // Open Graph's product tags (og:type product: what Facebook's and Pinterest's catalogs
+      // and recommendation tools read), where no JSON-LD or microdata names a product: read into
+      // the Product its JSON-LD would be, under the same switch, once per description. Without
+      // product:retailer_item_id (the catalog's id, which a GA4 push names too) its product is
+      // named by its address, so tags are then read only where the dataLayer has no e-commerce:
+      // a GA4 push naming the product by its own id would make it two.
+      // og:price:amount as Shopify writes it, product:price:amount as Facebook does: one name.
+      for (var og = Object.create(null), k = 0, ms = doc.querySelectorAll('meta[property]'), n; k < ms.length; k++) {
+        og[n = ms[k].getAttribute('property').replace(/^(og|product):/, '')] = og[n] || ms[k].content;
+      }
+      var ogp = /^(og:)?product/.test(og.type) && !md.length && !/["\/]Product(Group)?"/.test(ldSeen.join()) &&
+        (og.retailer_item_id || ![].some.call(w.dataLayer || [], function (e) { return e && (e.ecommerce || e[1] === 'view_item'); })) && JSON.stringify({
+        '@type': 'Product', sku: og.retailer_item_id, name: og.title, brand: og.brand, image: og.image, url: og.url,
+        offers: { price: og['sale_price:amount'] || og['price:amount'], priceCurrency: og['price:currency'],
+          availability: /out|^oos|sold|disc/i.test(og.availability) && 'OutOfStock' } });
+      if (ogp && viewDone.indexOf(ogp) < 0) { viewDone.push(ogp); live('capture', 'jsonld', ogp); }
       for (var j = 0, views = doc.querySelectorAll('[data-shopcue-item][data-shopcue-view]'); j < views.length; j++) {
         if (viewDone.indexOf(views[j]) < 0) {
           viewDone.push(views[j]);

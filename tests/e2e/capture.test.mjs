@@ -550,6 +550,23 @@ test('schema.org microdata alone, as Magento\'s and BigCommerce\'s themes write 
   assert.deepEqual(Object.keys(listing.profile.items), []);
 });
 
+test('Open Graph product tags alone: the product viewed at its sale price, sold out; not where JSON-LD or a GA4 push names it, nor on an article', async () => {
+  const { profile, shown, viewed } = await visit('capture-opengraph.html', itemsOnceConfigured);
+  assert.equal(shown, 1);
+  const it = profile.items['og-1'];
+  assert.ok(it, JSON.stringify(Object.keys(profile.items)));
+  assert.deepEqual([it.item.item_name, it.item.item_brand, it.item.price, it.item.stock, it.item.url, it.item.image],
+    ['OGPの帽子', 'Kinari', 2640, 0, 'https://shop.example/items/og-cap', '/fixtures/item.svg']);
+  assert.deepEqual(await viewed(), ['og-1:1']);
+  const ld = await visit('capture-opengraph.html?ld', itemsOnceConfigured);
+  assert.deepEqual(Object.keys(ld.profile.items), ['og-ld-1'], 'one product, as its JSON-LD names it');
+  assert.deepEqual(await ld.viewed(), ['og-ld-1:1']);
+  const article = await visit('capture-opengraph.html?article', itemsOnceConfigured);
+  assert.deepEqual(Object.keys(article.profile.items), []);
+  const gtm = await visit('capture-opengraph.html?gtm', itemsOnceConfigured);
+  assert.deepEqual(Object.keys(gtm.profile.items), ['og-gtm-1'], 'one product, as the GA4 push names it');
+});
+
 test('data attributes alone: a product block viewed, a wishlist and a cart button', async () => {
   const { profile, shown, received } = await visit('capture-attributes.html', async (page) => {
     const [m] = await waitForMessages(page, (ms) => ms.length === 1);
