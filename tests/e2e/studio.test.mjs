@@ -311,6 +311,11 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
 });
 
 test('a scenario\'s goal is set in the form: a page view is refused at the field, a page\'s path and a sign-up go into the config', async () => {
+  // Two visitors reached the contact form's thank-you page yesterday.
+  const ts = Date.now() - 864e5;
+  const events = [1, 2].map((n) => ({ id: `thanks-${n}`, name: 'page_view', ts, visitor_id: `reach-${n}`, session_id: `reach-${n}`,
+    url: `${collector.url}/contact/thanks?n=${n}`, params: {} }));
+  assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'demo-store', events }) })).status, 200);
   const { context, page } = await signedIn();
   await page.getByRole('tab', { name: 'JSON' }).click();
   const config = JSON.parse(await page.inputValue('#json'));
@@ -337,6 +342,15 @@ test('a scenario\'s goal is set in the form: a page view is refused at the field
   assert.match(query, /^\$\.scenarios\[0\]\.goal: a page goal is a path/m);
   await goal.fill('/contact/thanks');
   await page.waitForSelector('[data-path="$.scenarios[0].goal"]:not([aria-invalid])');
+  // The pages visitors reached are offered, and the field says how many views reach the goal.
+  assert.ok((await page.$$eval('#goals option', (os) => os.map((o) => o.value))).includes('/contact/thanks'));
+  await page.waitForSelector('#goal-reach[data-views="2"]');
+  assert.equal(await page.textContent('#goal-reach'), 'Reached by 2 page views in the last 30 days.');
+  await goal.fill('/contact/thnks');
+  await page.waitForSelector('#goal-reach[data-views="0"]');
+  assert.match(await page.textContent('#goal-reach'), /^No page view in the last 30 days reached \/contact\/thnks: check it/);
+  await goal.fill('/contact/thanks');
+  await page.waitForSelector('#goal-reach[data-views="2"]');
   await page.getByRole('tab', { name: 'JSON' }).click();
   assert.equal(JSON.parse(await page.inputValue('#json')).scenarios[0].goal, '/contact/thanks');
   await page.getByRole('tab', { name: 'Edit' }).click();

@@ -107,6 +107,32 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
     LIKE replace(replace(replace(replace(rtrim(goal, '/'), '\', '\\'), '%', '\%'), '_', '\_'), '*', '%')
 $f$;";
 
+/// The pages a site's visitors reach, from its page views counted by address (`(url, views)`,
+/// as [`crate::publish::pages`] reads them): the `top` paths by views (the home page as `/`),
+/// and how many of those views reach the page goal `goal` — so that a marketer picks a goal from
+/// the pages visitors really reach, and sees a typo reach none.
+///
+/// ```
+/// use shopcue_collector::goal::reached;
+/// let views = [("https://s.example/contact/thanks?x=1".to_string(), 3), ("https://s.example/contact/thanks/".to_string(), 2),
+///     ("https://s.example/".to_string(), 9)];
+/// let (top, goal) = reached(&views, Some("/contact/*"), 10);
+/// assert_eq!(top, [("/".to_string(), 9), ("/contact/thanks".to_string(), 5)]);
+/// assert_eq!(goal, Some(5));
+/// ```
+pub fn reached(views: &[(String, i64)], goal: Option<&str>, top: usize) -> (Vec<(String, i64)>, Option<i64>) {
+    let mut paths: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (url, n) in views {
+        *paths.entry(page_path(url)).or_default() += n;
+    }
+    let mut paths: Vec<(String, i64)> =
+        paths.into_iter().map(|(p, n)| (if p.is_empty() { "/" } else { p }.to_string(), n)).collect();
+    paths.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    paths.truncate(top);
+    let goal = goal.map(|g| views.iter().filter(|(url, _)| page_matches(url, g)).map(|(_, n)| n).sum());
+    (paths, goal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

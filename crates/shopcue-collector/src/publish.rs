@@ -16,6 +16,8 @@
 //! - `POST /api/sites/{site}/config/rollback?version=k&author=…&note=…` — publishes version
 //!   k's config again, as the next version (`If-Match` as for `PUT`).
 //! - `GET /api/sites/{site}/audit` — publishes, rollbacks, refused publishes, preview links.
+//! - `GET /api/sites/{site}/pages?goal=…` — the paths visitors reached in the last 30 days, and
+//!   how many page views reach a page goal ([`pages`]).
 //! - `POST /api/sites/{site}/preview?ttl_s=3600` — a draft (raw config) for a preview link:
 //!   `201` with a token; `?shopcue_preview=<token>` on the store's pages shows it to that
 //!   browser, which counts nothing. `page` is a store page to open with it: the latest page
@@ -612,6 +614,47 @@ pub fn latest_page(store: &dyn crate::store::EventStore, site: &str) -> Result<O
 /// The site's latest page views with an absolute URL (the index on `(site, name, ts)` reads them).
 const LATEST_PAGES_SQL: &str = "SELECT url FROM events WHERE site = $1 AND name = 'page_view'
   AND (url LIKE 'https://%' OR url LIKE 'http://%') ORDER BY ts DESC LIMIT 200";
+
+/// The site's page views of the last `$2` ms onwards, counted by address, the most viewed first
+/// (the index on `(site, name, ts)` reads them); at most 5,000 addresses.
+const PAGE_VIEWS_SQL: &str = "SELECT url, count(*) FROM events WHERE site = $1 AND name = 'page_view' AND ts >= $2
+  GROUP BY url ORDER BY count(*) DESC, url LIMIT 5000";
+
+/// `GET /api/sites/{site}/pages?goal=/contact/thanks`: the paths the site's visitors reached in
+/// the last 30 days, the 50 most viewed (`{"days": 30, "pages": [{"path", "views"}, …]}`), and
+/// with `goal`, a page goal as a scenario would name it, how many of those page views reach it
+/// (`"goal": {"path", "views"}`: [`crate::goal::reached`]). The studio offers the pages in its
+/// goal field and says when a page goal is reached by none; a goal that is no page's path is a
+/// `400` with the compiler's reason.
+pub async fn pages(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+    if let Some(refused) = refuse(&app, &req, false) {
+        return refused;
+    }
+    let goal = query_param(req.uri().query().unwrap_or_default(), "goal");
+    let run = async {
+        site_or_400(&site)?;
+        let goal = match goal {
+            Some(g) => Some(
+                shopcue::config::page_goal(&g).map_err(|why| error_reply(StatusCode::BAD_REQUEST, &format!("goal: {why}")))?,
+            ),
+            None => None,
+        };
+        let since = crate::now_ms() - 30 * shopcue::time::DAY_MS;
+        let store = app.store.clone();
+        let rows =
+            blocking(move || store.select(PAGE_VIEWS_SQL, &[crate::store::Sql::Text(site), crate::store::Sql::Int(since)]))
+                .await?;
+        let views: Vec<(String, i64)> = rows.iter().map(|r| (r[0].text().to_string(), r[1].int())).collect();
+        let (top, reached) = crate::goal::reached(&views, goal.as_deref(), 50);
+        let pages = top.into_iter().map(|(path, n)| object([("path", path.into()), ("views", Value::Number(n as f64))]));
+        let mut reply = object([("days", Value::Number(30.0)), ("pages", Value::Array(pages.collect()))]);
+        if let (Some(path), Some(n)) = (goal, reached) {
+            reply.set("goal", object([("path", path.into()), ("views", Value::Number(n as f64))]));
+        }
+        Ok(json_reply(StatusCode::OK, &reply))
+    };
+    run.await.unwrap_or_else(|r| r)
+}
 
 /// `POST /api/sites/{site}/preview?ttl_s=3600`: a draft for a preview link.
 pub async fn preview(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {

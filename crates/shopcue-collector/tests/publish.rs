@@ -619,3 +619,53 @@ fn login_without_a_password_says_how_the_dashboard_opens() {
     assert_eq!(status, 404);
     assert!(shown(&page, "token") && !shown(&page, "this-machine"), "{page}");
 }
+
+/// `GET …/pages`: the paths a site's visitors reached in the last 30 days, the most viewed first,
+/// and the page views a page goal reaches; another site's views and another event are not
+/// counted, and a path that is no page goal is refused.
+fn pages_reached_are_counted_for_the_studio(addr: &str) {
+    let now = common::now_ms();
+    let view = |id: usize, name: &str, url: &str| {
+        common::ev(&format!("p{id}"), name, &format!("v{id}"), now - common::DAY, "{}")
+            .replace(r#""url":"/""#, &format!(r#""url":"{url}""#))
+    };
+    let mut events = Vec::new();
+    let pages = [
+        ("https://s.example/", 5),
+        ("https://s.example/contact/thanks?x=1", 2),
+        ("https://s.example/contact/thanks/", 1),
+        ("https://s.example/contact", 3),
+    ];
+    for (url, n) in pages {
+        for _ in 0..n {
+            events.push(view(events.len(), "page_view", url));
+        }
+    }
+    events.push(view(events.len(), "view_item", "https://s.example/contact/thanks")); // not a page view
+    let batch = format!(r#"{{"site":"{SITE}","events":[{}]}}"#, events.join(","));
+    assert_eq!(request(addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
+    let other = format!(r#"{{"site":"other","events":[{}]}}"#, view(99, "page_view", "https://o.example/contact/thanks"));
+    assert_eq!(request(addr, "POST", "/collect", "", other.as_bytes()).0, 200);
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/pages?goal=%2Fcontact%2Fthanks%2F"), "", b"");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        r#"{"days":30,"pages":[{"path":"/","views":5},{"path":"/contact","views":3},{"path":"/contact/thanks","views":3}],"goal":{"path":"/contact/thanks","views":3}}"#
+    );
+    let typo = request(addr, "GET", &format!("/api/sites/{SITE}/pages?goal=/contact/thnks"), "", b"").2;
+    assert!(typo.ends_with(r#""goal":{"path":"/contact/thnks","views":0}}"#), "{typo}");
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/pages?goal=/*"), "", b"");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("every page matches this path"), "{body}");
+}
+
+#[test]
+fn pages_reached_are_counted_on_sqlite() {
+    pages_reached_are_counted_for_the_studio(&start_sqlite().addr);
+}
+
+#[test]
+fn pages_reached_are_counted_on_postgresql() {
+    let pg = Postgres::start();
+    pages_reached_are_counted_for_the_studio(&start_with(Arc::new(PgStore::open(&pg.url).unwrap())));
+}
