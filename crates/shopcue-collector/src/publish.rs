@@ -615,13 +615,15 @@ pub fn latest_page(store: &dyn crate::store::EventStore, site: &str) -> Result<O
 const LATEST_PAGES_SQL: &str = "SELECT url FROM events WHERE site = $1 AND name = 'page_view'
   AND (url LIKE 'https://%' OR url LIKE 'http://%') ORDER BY ts DESC LIMIT 200";
 
-/// The site's page views of the last `$2` ms onwards, counted by address, the most viewed first
-/// (the index on `(site, name, ts)` reads them); at most 5,000 addresses.
-const PAGE_VIEWS_SQL: &str = "SELECT url, count(*) FROM events WHERE site = $1 AND name = 'page_view' AND ts >= $2
-  GROUP BY url ORDER BY count(*) DESC, url LIMIT 5000";
+/// The site's page views since `$2` (ms), at most its latest 100,000 (a bound on what one
+/// request reads, read newest first by the index on `(site, name, ts)`), counted by address, the
+/// most viewed first; at most 5,000 addresses.
+const PAGE_VIEWS_SQL: &str = "SELECT url, count(*) FROM (
+  SELECT url FROM events WHERE site = $1 AND name = 'page_view' AND ts >= $2 ORDER BY ts DESC LIMIT 100000) AS recent
+GROUP BY url ORDER BY count(*) DESC, url LIMIT 5000";
 
 /// `GET /api/sites/{site}/pages?goal=/contact/thanks`: the paths the site's visitors reached in
-/// the last 30 days, the 50 most viewed (`{"days": 30, "pages": [{"path", "views"}, …]}`), and
+/// the last 30 days (of its latest 100,000 page views), the 50 most viewed (`{"days": 30, "pages": [{"path", "views"}, …]}`), and
 /// with `goal`, a page goal as a scenario would name it, how many of those page views reach it
 /// (`"goal": {"path", "views"}`: [`crate::goal::reached`]). The studio offers the pages in its
 /// goal field and says when a page goal is reached by none; a goal that is no page's path is a
