@@ -11,7 +11,7 @@
 //! The simulation's assumptions (they are the README's too):
 //! - Shoppers arrive uniformly over the period. A quarter are *regulars* (a visit every 2 days
 //!   on average), the rest *casual* (every 9 days); gaps are exponential.
-//! - Each visit comes from a source ([`TRAFFIC`]: organic search 30 %, direct 25 %, a search
+//! - Each visit comes from a source (`TRAFFIC`: organic search 30 %, direct 25 %, a search
 //!   ad, an Instagram ad, LINE, the newsletter 10 % each, a blog 5 %), and *bounces* (its
 //!   landing page only: the home page, or a product page half the time) with that source's
 //!   probability: 35 % from the newsletter, 45 % direct, 55 % from a search ad, 60 % from
