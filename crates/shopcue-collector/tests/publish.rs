@@ -308,6 +308,10 @@ fn publishing_needs_the_admin_token_and_refuses_cross_site_requests() {
     assert_eq!(request(addr, "PUT", &path, &same, body.as_bytes()).0, 201);
     assert_eq!(request(addr, "GET", &format!("{path}/versions"), "", b"").0, 401);
     assert_eq!(request(addr, "GET", &format!("{path}/versions"), bearer, b"").0, 200);
+    // Which pages the site's visitors reach is the admin's to read too.
+    let pages = format!("/api/sites/{SITE}/pages?goal=/contact/thanks");
+    assert_eq!(request(addr, "GET", &pages, "", b"").0, 401);
+    assert_eq!(request(addr, "GET", &pages, bearer, b"").0, 200);
     // Shoppers need no credential for the live config.
     assert_eq!(live(addr, "").0, 200);
     assert_eq!(request(addr, "GET", "/api/sites/bad%20site/config", bearer, b"").0, 400);
