@@ -83,6 +83,9 @@ thread_local! {
     /// `init` takes them, so they hear what `init` itself reports, such as an invalid inline
     /// config.
     static EARLY_LISTENERS: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
+    /// [`evaluate`] as one JS function for the page's lifetime: a decision scheduled after each
+    /// task that recorded something reuses it, rather than wrapping a new one-shot closure.
+    static EVALUATE: Closure<dyn FnMut()> = Closure::new(evaluate);
 }
 
 /// Events for `on()` listeners, delivered after the shell is released (listeners may call back).
@@ -564,10 +567,14 @@ impl Shell {
             return;
         }
         self.eval_scheduled = true;
-        let f = platform::once(Box::new(evaluate));
-        if !platform::when_dom_ready(f.unchecked_ref()) && (self.decided || !platform::queue_microtask(f.unchecked_ref())) {
-            platform::set_timeout(f.unchecked_ref(), 0);
-        }
+        // Once the page has had a decision its DOM is complete (the first waits for it), and
+        // later ones wait behind the page's own tasks.
+        EVALUATE.with(|f| {
+            let f = f.as_ref().unchecked_ref();
+            if self.decided || !platform::when_dom_ready(f) && !platform::queue_microtask(f) {
+                platform::set_timeout(f, 0);
+            }
+        });
     }
 
     fn schedule_send(&mut self) {
