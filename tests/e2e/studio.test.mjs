@@ -344,16 +344,20 @@ test('a scenario\'s goal is set in the form: a page view is refused at the field
   await page.waitForSelector('[data-path="$.scenarios[0].goal"]:not([aria-invalid])');
   // The pages visitors reached are offered, and the field says how many views reach the goal.
   assert.ok((await page.$$eval('#goals option', (os) => os.map((o) => o.value))).includes('/contact/thanks'));
-  await page.waitForSelector('#goal-reach[data-views="2"]');
+  await page.waitForSelector('#goal-reach[data-count="2"]');
   assert.equal(await page.textContent('#goal-reach'), 'Reached by 2 page views in the last 30 days.');
   await goal.fill('/contact/thnks');
-  await page.waitForSelector('#goal-reach[data-views="0"]');
+  await page.waitForSelector('#goal-reach[data-count="0"]');
   assert.match(await page.textContent('#goal-reach'), /^No page view in the last 30 days reached \/contact\/thnks: check it/);
   await goal.fill('/contact/thanks');
-  await page.waitForSelector('#goal-reach[data-views="2"]');
+  await page.waitForSelector('#goal-reach[data-count="2"]');
   await page.getByRole('tab', { name: 'JSON' }).click();
   assert.equal(JSON.parse(await page.inputValue('#json')).scenarios[0].goal, '/contact/thanks');
   await page.getByRole('tab', { name: 'Edit' }).click();
+  // An event the site never sent is said to convert nobody.
+  await goal.fill('newsletter_signup');
+  await page.waitForSelector('#goal-reach[data-count="0"]');
+  assert.match(await page.textContent('#goal-reach'), /^No newsletter_signup event in the last 30 days: check that the site sends it/);
   await goal.fill('sign_up');
   await page.waitForSelector('[data-path="$.scenarios[0].goal"]:not([aria-invalid])');
   await page.getByRole('tab', { name: 'JSON' }).click();

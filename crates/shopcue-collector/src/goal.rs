@@ -108,7 +108,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
 $f$;";
 
 /// The pages a site's visitors reach, from its page views counted by address (`(url, views)`,
-/// as [`crate::publish::pages`] reads them): the `top` paths by views (the home page as `/`),
+/// as [`crate::publish::reach`] reads them): the `top` paths by views (the home page as `/`),
 /// and how many of those views reach the page goal `goal` — so that a marketer picks a goal from
 /// the pages visitors really reach, and sees a typo reach none.
 ///

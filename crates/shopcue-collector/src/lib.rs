@@ -294,7 +294,7 @@ pub fn router(app: App) -> Router {
         .route("/api/presets", get(publish::presets))
         .route("/studio", get(studio))
         .route("/api/sites/{site}/audit", get(publish::audit))
-        .route("/api/sites/{site}/pages", get(publish::pages))
+        .route("/api/sites/{site}/reach", get(publish::reach))
         .route("/api/sites/{site}/preview", post(publish::preview))
         .route("/shopcue/sites/{site}/config.json", get(publish::live_config))
         .fallback(statics::serve)

@@ -16,8 +16,9 @@
 //! - `POST /api/sites/{site}/config/rollback?version=k&author=…&note=…` — publishes version
 //!   k's config again, as the next version (`If-Match` as for `PUT`).
 //! - `GET /api/sites/{site}/audit` — publishes, rollbacks, refused publishes, preview links.
-//! - `GET /api/sites/{site}/pages?goal=…` — the paths visitors reached in the last 30 days, and
-//!   how many page views reach a page goal ([`pages`]).
+//! - `GET /api/sites/{site}/reach?goal=…` — the paths visitors reached in the last 30 days, and
+//!   how often a goal was reached: the page views a page goal matches, the events of a name
+//!   ([`reach`]).
 //! - `POST /api/sites/{site}/preview?ttl_s=3600` — a draft (raw config) for a preview link:
 //!   `201` with a token; `?shopcue_preview=<token>` on the store's pages shows it to that
 //!   browser, which counts nothing. `page` is a store page to open with it: the latest page
@@ -622,36 +623,62 @@ const PAGE_VIEWS_SQL: &str = "SELECT url, count(*) FROM (
   SELECT url FROM events WHERE site = $1 AND name = 'page_view' AND ts >= $2 ORDER BY ts DESC LIMIT 100000) AS recent
 GROUP BY url ORDER BY count(*) DESC, url LIMIT 5000";
 
-/// `GET /api/sites/{site}/pages?goal=/contact/thanks`: the paths the site's visitors reached in
-/// the last 30 days (of its latest 100,000 page views), the 50 most viewed (`{"days": 30, "pages": [{"path", "views"}, …]}`), and
-/// with `goal`, a page goal as a scenario would name it, how many of those page views reach it
-/// (`"goal": {"path", "views"}`: [`crate::goal::reached`]). The studio offers the pages in its
-/// goal field and says when a page goal is reached by none; a goal that is no page's path is a
-/// `400` with the compiler's reason.
-pub async fn pages(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
+/// How many of the site's events of one name arrived since `$3` (ms): the index on
+/// `(site, name, ts)` counts them.
+const EVENTS_NAMED_SQL: &str = "SELECT count(*) FROM events WHERE site = $1 AND name = $2 AND ts >= $3";
+
+/// A goal as `GET …/reach` takes it: a page (`Ok(Ok(path))`, written as the compiler writes
+/// it) or an event's name (`Ok(Err(name))`; `purchase` too); a `400` with the reason otherwise.
+fn reach_goal(goal: &str) -> Result<Result<String, String>, Response> {
+    let refused = |why: &str| error_reply(StatusCode::BAD_REQUEST, &format!("goal: {why}"));
+    if goal.starts_with('/') {
+        return shopcue::config::page_goal(goal).map(Ok).map_err(refused);
+    }
+    let name = crate::goal::read(goal).map_err(refused)?;
+    Ok(Err(name.unwrap_or_else(|| crate::goal::DEFAULT_GOAL.to_string())))
+}
+
+/// `GET /api/sites/{site}/reach?goal=…`: what the site's visitors reached in the last 30 days,
+/// for choosing a scenario's goal. `pages`: the 50 paths most viewed (of the latest 100,000 page
+/// views), `[{"path", "views"}, …]`. With `goal`, how often it was reached: a page goal, how
+/// many of those page views match it (`"goal": {"path", "views"}`: [`crate::goal::reached`]);
+/// an event's name, how many such events arrived (`"goal": {"event", "count"}`). The studio
+/// offers the pages in its goal field and says under it when a goal was reached by nobody (a
+/// typo in a path, an event the site never sends); a goal that is neither is a `400` with the
+/// reason.
+pub async fn reach(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
     if let Some(refused) = refuse(&app, &req, false) {
         return refused;
     }
     let goal = query_param(req.uri().query().unwrap_or_default(), "goal");
     let run = async {
         site_or_400(&site)?;
-        let goal = match goal {
-            Some(g) => Some(
-                shopcue::config::page_goal(&g).map_err(|why| error_reply(StatusCode::BAD_REQUEST, &format!("goal: {why}")))?,
-            ),
-            None => None,
-        };
+        let goal = goal.as_deref().map(reach_goal).transpose()?;
         let since = crate::now_ms() - 30 * shopcue::time::DAY_MS;
-        let store = app.store.clone();
-        let rows =
-            blocking(move || store.select(PAGE_VIEWS_SQL, &[crate::store::Sql::Text(site), crate::store::Sql::Int(since)]))
-                .await?;
+        let (store, event) = (app.store.clone(), goal.clone().and_then(Result::err));
+        let (rows, count) = blocking(move || {
+            use crate::store::Sql::{Int, Text};
+            let rows = store.select(PAGE_VIEWS_SQL, &[Text(site.clone()), Int(since)])?;
+            let count = match event {
+                Some(name) => Some(store.select(EVENTS_NAMED_SQL, &[Text(site), Text(name), Int(since)])?[0][0].int()),
+                None => None,
+            };
+            Ok((rows, count))
+        })
+        .await?;
         let views: Vec<(String, i64)> = rows.iter().map(|r| (r[0].text().to_string(), r[1].int())).collect();
-        let (top, reached) = crate::goal::reached(&views, goal.as_deref(), 50);
+        let page = goal.as_ref().and_then(|g| g.as_ref().ok());
+        let (top, reached) = crate::goal::reached(&views, page.map(String::as_str), 50);
         let pages = top.into_iter().map(|(path, n)| object([("path", path.into()), ("views", Value::Number(n as f64))]));
         let mut reply = object([("days", Value::Number(30.0)), ("pages", Value::Array(pages.collect()))]);
-        if let (Some(path), Some(n)) = (goal, reached) {
-            reply.set("goal", object([("path", path.into()), ("views", Value::Number(n as f64))]));
+        match (goal, reached, count) {
+            (Some(Ok(path)), Some(n), _) => {
+                reply.set("goal", object([("path", path.into()), ("views", Value::Number(n as f64))]))
+            }
+            (Some(Err(name)), _, Some(n)) => {
+                reply.set("goal", object([("event", name.into()), ("count", Value::Number(n as f64))]))
+            }
+            _ => {}
         }
         Ok(json_reply(StatusCode::OK, &reply))
     };

@@ -309,7 +309,7 @@ fn publishing_needs_the_admin_token_and_refuses_cross_site_requests() {
     assert_eq!(request(addr, "GET", &format!("{path}/versions"), "", b"").0, 401);
     assert_eq!(request(addr, "GET", &format!("{path}/versions"), bearer, b"").0, 200);
     // Which pages the site's visitors reach is the admin's to read too.
-    let pages = format!("/api/sites/{SITE}/pages?goal=/contact/thanks");
+    let pages = format!("/api/sites/{SITE}/reach?goal=/contact/thanks");
     assert_eq!(request(addr, "GET", &pages, "", b"").0, 401);
     assert_eq!(request(addr, "GET", &pages, bearer, b"").0, 200);
     // Shoppers need no credential for the live config.
@@ -624,10 +624,11 @@ fn login_without_a_password_says_how_the_dashboard_opens() {
     assert!(shown(&page, "token") && !shown(&page, "this-machine"), "{page}");
 }
 
-/// `GET …/pages`: the paths a site's visitors reached in the last 30 days, the most viewed first,
-/// and the page views a page goal reaches; another site's views and another event are not
-/// counted, and a path that is no page goal is refused.
-fn pages_reached_are_counted_for_the_studio(addr: &str) {
+/// `GET …/reach`: the paths a site's visitors reached in the last 30 days, the most viewed
+/// first, and how often a goal was reached — the page views a page goal matches, the events of a
+/// name; another site's views and another event are not counted, and a goal that is neither a
+/// page's path nor an event's name is refused.
+fn goals_reached_are_counted_for_the_studio(addr: &str) {
     let now = common::now_ms();
     let view = |id: usize, name: &str, url: &str| {
         common::ev(&format!("p{id}"), name, &format!("v{id}"), now - common::DAY, "{}")
@@ -650,26 +651,34 @@ fn pages_reached_are_counted_for_the_studio(addr: &str) {
     assert_eq!(request(addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
     let other = format!(r#"{{"site":"other","events":[{}]}}"#, view(99, "page_view", "https://o.example/contact/thanks"));
     assert_eq!(request(addr, "POST", "/collect", "", other.as_bytes()).0, 200);
-    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/pages?goal=%2Fcontact%2Fthanks%2F"), "", b"");
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/reach?goal=%2Fcontact%2Fthanks%2F"), "", b"");
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
         r#"{"days":30,"pages":[{"path":"/","views":5},{"path":"/contact","views":3},{"path":"/contact/thanks","views":3}],"goal":{"path":"/contact/thanks","views":3}}"#
     );
-    let typo = request(addr, "GET", &format!("/api/sites/{SITE}/pages?goal=/contact/thnks"), "", b"").2;
+    let typo = request(addr, "GET", &format!("/api/sites/{SITE}/reach?goal=/contact/thnks"), "", b"").2;
     assert!(typo.ends_with(r#""goal":{"path":"/contact/thnks","views":0}}"#), "{typo}");
-    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/pages?goal=/*"), "", b"");
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/reach?goal=/*"), "", b"");
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("every page matches this path"), "{body}");
+    // An event's name: how many such events arrived (the one view_item), and none for an event
+    // the site never sends.
+    let ask = |goal: &str| request(addr, "GET", &format!("/api/sites/{SITE}/reach?goal={goal}"), "", b"").2;
+    assert!(ask("view_item").ends_with(r#""goal":{"event":"view_item","count":1}}"#), "{}", ask("view_item"));
+    assert!(ask("newsletter_signup").ends_with(r#""goal":{"event":"newsletter_signup","count":0}}"#));
+    assert!(ask("purchase").ends_with(r#""goal":{"event":"purchase","count":0}}"#));
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/reach?goal=page_view"), "", b"");
+    assert_eq!(status, 400, "{body}");
 }
 
 #[test]
-fn pages_reached_are_counted_on_sqlite() {
-    pages_reached_are_counted_for_the_studio(&start_sqlite().addr);
+fn goals_reached_are_counted_on_sqlite() {
+    goals_reached_are_counted_for_the_studio(&start_sqlite().addr);
 }
 
 #[test]
-fn pages_reached_are_counted_on_postgresql() {
+fn goals_reached_are_counted_on_postgresql() {
     let pg = Postgres::start();
-    pages_reached_are_counted_for_the_studio(&start_with(Arc::new(PgStore::open(&pg.url).unwrap())));
+    goals_reached_are_counted_for_the_studio(&start_with(Arc::new(PgStore::open(&pg.url).unwrap())));
 }
