@@ -216,7 +216,14 @@ pub fn order_id(params: &Value) -> Option<String> {
 }
 
 /// An event name as [`Event::parse`] takes it: lowercase letters, digits and `_`, 1 to 40 bytes.
-pub(crate) fn is_event_name(name: &str) -> bool {
+/// The collector takes the same names.
+///
+/// ```
+/// use shopcue::event::is_event_name;
+/// assert!(is_event_name("sign_up"));
+/// assert!(!is_event_name("Sign Up") && !is_event_name("") && !is_event_name(&"x".repeat(41)));
+/// ```
+pub fn is_event_name(name: &str) -> bool {
     !name.is_empty() && name.len() <= 40 && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 

@@ -151,7 +151,7 @@ fn decode_event(e: &Value, site: &str, now_ms: i64) -> Result<StoredEvent, Strin
     }
     let id = text(e, "id", 64)?;
     let name = text(e, "name", 40)?;
-    if !crate::goal::is_event_name(&name) {
+    if !shopcue::event::is_event_name(&name) {
         return Err("name must be lowercase letters, digits and _".into());
     }
     let ts = e

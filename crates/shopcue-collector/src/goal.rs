@@ -30,17 +30,12 @@ pub fn may_be_goal(name: &str) -> bool {
 /// assert!(read("/thanks/").is_err(), "not as the compiler writes it");
 /// ```
 pub fn read(goal: &str) -> Result<Option<String>, &'static str> {
-    let event = goal.len() <= 40 && is_event_name(goal) && may_be_goal(goal) && goal != "page_view";
+    let event = shopcue::event::is_event_name(goal) && may_be_goal(goal) && goal != "page_view";
     if event || goal.starts_with('/') && shopcue::config::page_goal(goal).is_ok_and(|page| page == goal) {
         Ok(Some(goal.to_string()).filter(|g| g != DEFAULT_GOAL))
     } else {
         Err("params.goal must be an event name (lowercase letters, digits and _; not a page view or a shopcue_ event) or a page's path as the compiler writes it")
     }
-}
-
-/// An event name as the collector takes it: lowercase ASCII letters, digits and `_`, at least one.
-pub fn is_event_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// The path a page goal is matched against: the URL without its query and fragment, its scheme
