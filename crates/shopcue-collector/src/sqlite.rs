@@ -148,7 +148,8 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Makes [`crate::goal::page_matches`] callable as `shopcue_crate::goal::page_matches(url, goal)` on a SQLite connection.
+/// Makes [`crate::goal::page_matches`] callable as `shopcue_page_matches(url, goal)` on a SQLite
+/// connection (the conversion's SQL, [`crate::rollup::SET_CONVERSION`], calls it).
 fn register_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS;
