@@ -214,6 +214,15 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'losing', variant: holdout ? 'holdout' : null }));
     if ((holdout ? i - 20 < 12 : i < 2)) held.push(e('purchase', now - 30_000, { value: 6000 }));
   }
+  // A split test: 10 of 40 who saw variant a bought, 22 of 40 who saw b, 4 of 20 held out.
+  for (const [variant, exposed, bought] of [['a', 40, 10], ['b', 40, 22], ['holdout', 20, 4]]) {
+    for (let i = 0; i < exposed; i++) {
+      const visitor = `split-${variant}-${i}`;
+      const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: 's', url: '/', params });
+      held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'split_test', variant }));
+      if (i < bought) held.push(e('purchase', now - 30_000, { value: 6000 }));
+    }
+  }
   const heldSent = await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ v: 1, site: 'demo-store', events: held }) });
   assert.equal(heldSent.status, 200, await heldSent.text());
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
@@ -267,6 +276,17 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     assert.ok(Math.abs(parseFloat(r[cvr]) - parseFloat(hold[cvr]) - n(diff)) < 0.011, JSON.stringify([r, hold]));
     if (rel) assert.ok(Math.abs(n(rel) - (n(diff) / parseFloat(hold[cvr])) * 100) < 0.11, JSON.stringify([r, hold]));
   }
+  // The split test's variants against each other: b against a (the first, as no live config
+  // names the scenario), with the interval of that difference, and each one's chance to be the
+  // best of the two; the other scenarios, and the holdout, have none.
+  const vsCol = headers.indexOf('CVR vs baseline variant'), bestCol = headers.indexOf('chance to be best');
+  assert.ok(vsCol > col && bestCol === vsCol + 1, JSON.stringify(headers));
+  const split = (v) => estimates.find((r) => r[0] === 'split_test' && r[1] === v);
+  assert.deepEqual(split('b')[vsCol], ['+30.00 pts (+120.0%) vs a', '95%: +9.56 … +50.44 pts']);
+  assert.equal(split('a')[vsCol], 'baseline');
+  const best = (v) => parseFloat(split(v)[bestCol]);
+  assert.ok(best('b') > 99 && Math.abs(best('a') + best('b') - 100) < 0.02, `${best('a')} + ${best('b')}`);
+  assert.deepEqual([split('holdout')[vsCol], split('holdout')[bestCol], low[vsCol], low[bestCol]], ['—', '—', '—', '—']);
   assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
   assert.equal(await page.locator('#daily-chart svg polyline').count(), 3, 'sessions, impressions and purchases lines');
   // Each line's colour is in the legend, before its name.

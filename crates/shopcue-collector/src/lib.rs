@@ -793,18 +793,21 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         let scenario_daily = analytics::load_scenario_daily(&*store, &q.site, q.from, q.to, &q.segment)?;
         let rows = store.report(&q)?;
         let srm = srm_bases(&*store, &*configs, &q, &rows)?;
+        // The live config names each split test's variants in order: its first is the baseline.
+        let live = configs.live(&q.site)?.and_then(|(_, runtime)| shopcue::config::Config::parse(&runtime).ok());
         let sessions = analytics::load_sessions(&*store, &q.site, q.from, q.to, &q.segment)?;
         let channels = analytics::channels(&purchases, &sessions.by_segment, q.from, q.to);
         let orders = analytics::orders(&purchases, q.from, q.to);
-        Ok::<_, String>((rows, store.daily(&q)?, sessions.by_day, orders, channels, scenario_daily, srm))
+        Ok::<_, String>((rows, store.daily(&q)?, sessions.by_day, orders, channels, scenario_daily, srm, live))
     })
     .await;
-    let (rows, daily, session_daily, orders, channels, scenario_daily, srm) = match result {
+    let (rows, daily, session_daily, orders, channels, scenario_daily, srm, live) = match result {
         Ok(Ok(r)) => r,
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
     let mut body = report::to_json(&site, from, to, days, &rows, orders.aov());
     report::add_srm(&mut body, &srm);
+    report::add_variant_comparisons(&mut body, &rows, live.as_ref());
     body.set("segment", scope.segment.to_json());
     // Visits that began in the period, and orders per visit.
     let sessions: u64 = channels.iter().map(|c| c.sessions).sum();

@@ -109,6 +109,19 @@ pub(crate) fn rate(v: Option<f64>) -> Value {
     v.map_or(Value::Null, |x| Value::Number((x * 1e6).round() / 1e6))
 }
 
+/// An uplift as the report writes it: `{diff, diff_ci95, relative, relative_ci95, significant}`
+/// (significant: the 95 % interval leaves out zero).
+fn uplift_json(u: &Uplift) -> Value {
+    let pair = |c: (f64, f64)| Value::Array(vec![rate(Some(c.0)), rate(Some(c.1))]);
+    object([
+        ("diff", rate(Some(u.diff))),
+        ("diff_ci95", pair(u.diff_ci)),
+        ("relative", rate(u.relative)),
+        ("relative_ci95", u.relative_ci.map_or(Value::Null, pair)),
+        ("significant", (u.diff_ci.0 > 0.0 || u.diff_ci.1 < 0.0).into()),
+    ])
+}
+
 /// The report as JSON: `{site, from, to, attribution_days, scenarios: [{scenario_id, goals,
 /// variants: […]}]}` (`goals`: the events its conversions count, sorted; `["purchase"]` unless
 /// the scenario names another); with an average order value, each variant with an uplift on a
@@ -132,19 +145,7 @@ pub fn to_json(site: &str, from: i64, to: i64, window_days: f64, rows: &[Row], a
             ("cvr", rate(row.cvr())),
         ]);
         if let Some(u) = up {
-            v.set(
-                "uplift",
-                object([
-                    ("diff", rate(Some(u.diff))),
-                    ("diff_ci95", Value::Array(vec![rate(Some(u.diff_ci.0)), rate(Some(u.diff_ci.1))])),
-                    ("relative", rate(u.relative)),
-                    (
-                        "relative_ci95",
-                        u.relative_ci.map_or(Value::Null, |c| Value::Array(vec![rate(Some(c.0)), rate(Some(c.1))])),
-                    ),
-                    ("significant", (u.diff_ci.0 > 0.0 || u.diff_ci.1 < 0.0).into()),
-                ]),
-            );
+            v.set("uplift", uplift_json(&u));
             let money = |x: f64| Value::Number(x.round());
             if let Some(r) = aov.filter(|_| purchases).zip(control).and_then(|(aov, c)| incremental_revenue(row, c, aov)) {
                 v.set(
@@ -355,6 +356,127 @@ fn srm_check(basis: &SrmBasis, id: &str) -> Option<Value> {
     ]))
 }
 
+/// The chance that each of `rows` (one scenario's variants shown to shoppers; the holdout left
+/// out) has the highest true conversion rate, from the same data: each variant's rate taken as
+/// Beta(1 + conversions, 1 + exposed − conversions) (a uniform prior), approximated by the
+/// normal of that mean and variance, and P(i best) = ∫ pdfᵢ(x) ∏ⱼ≠ᵢ cdfⱼ(x) dx by Simpson's rule
+/// over the rates' range. The figures sum to 1; with two variants, P(b best) is
+/// Φ((mean_b − mean_a) / √(var_a + var_b)) (GrowthBook's and VWO's "chance to win").
+///
+/// ```
+/// use shopcue_collector::report::{chance_to_be_best, Row};
+/// let a = Row { exposed: 1000, converted: 100, ..Row::default() };
+/// let b = Row { exposed: 1000, converted: 130, ..Row::default() };
+/// let p = chance_to_be_best(&[&a, &b]);
+/// assert!(p[1] > 0.97 && (p[0] + p[1] - 1.0).abs() < 1e-9);
+/// ```
+pub fn chance_to_be_best(rows: &[&Row]) -> Vec<f64> {
+    let posterior: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            let (a, b) = (1.0 + r.converted as f64, 1.0 + r.exposed.saturating_sub(r.converted) as f64);
+            let mean = a / (a + b);
+            (mean, (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt())
+        })
+        .collect();
+    let lo = posterior.iter().map(|(m, sd)| m - 8.0 * sd).fold(f64::INFINITY, f64::min);
+    let hi = posterior.iter().map(|(m, sd)| m + 8.0 * sd).fold(f64::NEG_INFINITY, f64::max);
+    const STEPS: usize = 4000; // even, for Simpson's rule
+    let h = (hi - lo) / STEPS as f64;
+    let mut best = vec![0.0; rows.len()];
+    for k in 0..=STEPS {
+        let x = lo + h * k as f64;
+        let weight = if k == 0 || k == STEPS {
+            1.0
+        } else if k % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        let cdf: Vec<f64> = posterior.iter().map(|(m, sd)| normal_cdf((x - m) / sd)).collect();
+        for (i, (m, sd)) in posterior.iter().enumerate() {
+            let z = (x - m) / sd;
+            let pdf = (-0.5 * z * z).exp() / (sd * (2.0 * std::f64::consts::PI).sqrt());
+            let others: f64 = cdf.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).product();
+            best[i] += weight * pdf * others;
+        }
+    }
+    let total: f64 = best.iter().sum();
+    best.iter().map(|b| if total > 0.0 { b / total } else { 1.0 / rows.len() as f64 }).collect()
+}
+
+/// Φ(z), the standard normal's distribution function, from erfc (Numerical Recipes' Chebyshev
+/// fit: relative error below 1.2e-7).
+fn normal_cdf(z: f64) -> f64 {
+    0.5 * erfc(-z / std::f64::consts::SQRT_2)
+}
+
+/// The complementary error function (Numerical Recipes' `erfcc`).
+fn erfc(x: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.5 * x.abs());
+    let poly = -x * x - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
+}
+
+/// A split test's variants compared with each other, in each scenario of `report` (its JSON,
+/// [`to_json`]) that showed shoppers two or more variants in the period (`rows`, the report's):
+/// the scenario gets `baseline`, the variant the others are compared with — the first that
+/// `live` (the site's live config) lists for it, else the first in the report — and each of
+/// its shown variants `chance_to_be_best` ([`chance_to_be_best`]); each but the baseline also
+/// gets `vs_baseline`: its CVR minus the baseline's with a 95 % interval, as `uplift` is against
+/// the holdout (`{diff, diff_ci95, relative, relative_ci95, significant}`). The holdout, which is
+/// shown nothing, is neither compared nor ranked.
+///
+/// ```
+/// use shopcue_collector::report::{add_variant_comparisons, to_json, Row};
+/// let row = |v: &str, exposed, converted| Row { scenario_id: "s".into(), variant: v.into(), exposed, converted, ..Row::default() };
+/// let rows = [row("a", 1000, 100), row("b", 1000, 150), row("holdout", 100, 8)];
+/// let mut report = to_json("site", 0, 1, 7.0, &rows, None);
+/// add_variant_comparisons(&mut report, &rows, None);
+/// let s = &report.get("scenarios").unwrap().as_array().unwrap()[0];
+/// assert_eq!(s.get("baseline").and_then(|b| b.as_str()), Some("a"));
+/// let b = &s.get("variants").unwrap().as_array().unwrap()[1];
+/// assert_eq!(b.get("vs_baseline").and_then(|u| u.get("significant")).and_then(|x| x.as_bool()), Some(true));
+/// ```
+pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&shopcue::config::Config>) {
+    let Value::Object(members) = report else { return };
+    let Some((_, Value::Array(scenarios))) = members.iter_mut().find(|(k, _)| k == "scenarios") else { return };
+    for sc in scenarios.iter_mut() {
+        let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let shown: Vec<&Row> = rows.iter().filter(|r| r.scenario_id == id && r.variant != "holdout" && r.exposed > 0).collect();
+        if shown.len() < 2 {
+            continue;
+        }
+        let listed = live.and_then(|c| c.scenarios.iter().find(|s| s.id == id)).and_then(|s| s.variants.first());
+        let baseline = listed.and_then(|(v, ..)| shown.iter().find(|r| r.variant == *v)).unwrap_or(&shown[0]);
+        let chances = chance_to_be_best(&shown);
+        sc.set("baseline", baseline.variant.as_str().into());
+        let Value::Object(members) = sc else { continue };
+        let Some((_, Value::Array(variants))) = members.iter_mut().find(|(k, _)| k == "variants") else { continue };
+        for v in variants.iter_mut() {
+            let name = v.get("variant").and_then(Value::as_str).unwrap_or_default().to_string();
+            let Some(i) = shown.iter().position(|r| r.variant == name) else { continue };
+            v.set("chance_to_be_best", rate(Some(chances[i])));
+            if name != baseline.variant {
+                if let Some(u) = uplift(shown[i], baseline) {
+                    v.set("vs_baseline", uplift_json(&u));
+                }
+            }
+        }
+    }
+}
+
 /// One CSV cell. Text is escaped as OWASP advises for CSV injection: a cell that a spreadsheet
 /// would read as a formula (`= + - @`, tab, carriage return first) gets a leading `'`, and a
 /// cell holding a separator, quote or line break is quoted with its quotes doubled.
@@ -381,12 +503,12 @@ pub(crate) fn csv_field(v: &Value) -> String {
 /// The report as CSV, one row per scenario × variant.
 pub fn to_csv(report: &Value) -> String {
     let mut out = String::from(
-        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals\n",
+        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best\n",
     );
     for sc in report.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
         for v in sc.get("variants").and_then(Value::as_array).unwrap_or(&[]) {
-            let u = |k: &str| v.get("uplift").and_then(|u| u.get(k)).cloned().unwrap_or_default();
-            let ci = |i: usize| u("diff_ci95").as_array().and_then(|a| a.get(i)).cloned().unwrap_or_default();
+            let of = |what: &str, k: &str| v.get(what).and_then(|u| u.get(k)).cloned().unwrap_or_default();
+            let ci = |what: &str, i: usize| of(what, "diff_ci95").as_array().and_then(|a| a.get(i)).cloned().unwrap_or_default();
             let revenue = |k: &str, i: Option<usize>| {
                 let r = v.get("incremental_revenue").and_then(|r| r.get(k));
                 match i {
@@ -405,10 +527,10 @@ pub fn to_csv(report: &Value) -> String {
                 v.get("conversions").cloned().unwrap_or_default(),
                 v.get("ctr").cloned().unwrap_or_default(),
                 v.get("cvr").cloned().unwrap_or_default(),
-                u("diff"),
-                ci(0),
-                ci(1),
-                u("relative"),
+                of("uplift", "diff"),
+                ci("uplift", 0),
+                ci("uplift", 1),
+                of("uplift", "relative"),
                 revenue("value", None),
                 revenue("ci95", Some(0)),
                 revenue("ci95", Some(1)),
@@ -425,6 +547,12 @@ pub fn to_csv(report: &Value) -> String {
                         .collect::<Vec<_>>()
                         .join(" "),
                 ),
+                // A split test's: the variant each is compared with, and how.
+                sc.get("baseline").cloned().unwrap_or_default(),
+                of("vs_baseline", "diff"),
+                ci("vs_baseline", 0),
+                ci("vs_baseline", 1),
+                v.get("chance_to_be_best").cloned().unwrap_or_default(),
             ];
             out.push_str(&fields.iter().map(csv_field).collect::<Vec<_>>().join(","));
             out.push('\n');
@@ -437,23 +565,134 @@ pub fn to_csv(report: &Value) -> String {
 mod tests {
     use super::*;
 
-    /// erfc, to compare χ² with 1 and 3 degrees of freedom against their closed forms
-    /// (Numerical Recipes' Chebyshev fit: relative error below 1.2e-7).
-    fn erfc(x: f64) -> f64 {
-        let t = 1.0 / (1.0 + 0.5 * x.abs());
-        let poly = -x * x - 1.265_512_23
-            + t * (1.000_023_68
-                + t * (0.374_091_96
-                    + t * (0.096_784_18
-                        + t * (-0.186_288_06
-                            + t * (0.278_868_07
-                                + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-        let r = t * poly.exp();
-        if x >= 0.0 {
-            r
-        } else {
-            2.0 - r
+    #[test]
+    fn chance_to_be_best_of_two_is_the_closed_form_and_of_three_what_sampling_finds() {
+        let row = |exposed, converted| Row { exposed, converted, ..Row::default() };
+        let moments = |r: &Row| {
+            let (a, b) = (1.0 + r.converted as f64, 1.0 + (r.exposed - r.converted) as f64);
+            (a / (a + b), a * b / ((a + b) * (a + b) * (a + b + 1.0)))
+        };
+        for (a, b) in [
+            (row(1000, 100), row(1000, 130)),
+            (row(50, 3), row(40, 5)),
+            (row(20_000, 410), row(19_000, 400)),
+            (row(10, 0), row(10, 0)),
+            (row(300, 290), row(5, 1)),
+        ] {
+            let ((ma, va), (mb, vb)) = (moments(&a), moments(&b));
+            let want = normal_cdf((mb - ma) / (va + vb).sqrt());
+            let got = chance_to_be_best(&[&a, &b]);
+            assert!((got[1] - want).abs() < 1e-5, "{a:?} {b:?}: {got:?}, not {want}");
+            assert!((got[0] + got[1] - 1.0).abs() < 1e-9);
         }
+        // Alike: alike chances, whatever their order.
+        let same = chance_to_be_best(&[&row(500, 40), &row(500, 40), &row(500, 40)]);
+        assert!(same.iter().all(|p| (p - 1.0 / 3.0).abs() < 1e-6), "{same:?}");
+        // Three arms against a million draws from the same normals (a fixed generator).
+        let arms = [row(800, 64), row(820, 74), row(790, 71)];
+        let got = chance_to_be_best(&arms.iter().collect::<Vec<_>>());
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut wins = [0u32; 3];
+        let draws = 1_000_000;
+        for _ in 0..draws {
+            let x: Vec<f64> = arms
+                .iter()
+                .map(|r| {
+                    let (m, v) = moments(r);
+                    let z = (-2.0 * (1.0 - uniform()).ln()).sqrt() * (2.0 * std::f64::consts::PI * uniform()).cos();
+                    m + v.sqrt() * z
+                })
+                .collect();
+            let best = (0..3).max_by(|&i, &j| x[i].total_cmp(&x[j])).unwrap();
+            wins[best] += 1;
+        }
+        for i in 0..3 {
+            let sampled = f64::from(wins[i]) / f64::from(draws);
+            assert!((got[i] - sampled).abs() < 0.003, "arm {i}: {} integrated, {sampled} sampled", got[i]);
+        }
+        assert!(got[1] > got[2] && got[2] > got[0], "{got:?}");
+    }
+
+    #[test]
+    fn a_split_tests_variants_are_compared_with_the_first_the_live_config_lists() {
+        let row = |sc: &str, v: &str, exposed, converted| Row {
+            scenario_id: sc.into(),
+            variant: v.into(),
+            exposed,
+            converted,
+            goals: vec!["purchase".into()],
+            ..Row::default()
+        };
+        let rows = [
+            row("split", "a", 1000, 150),
+            row("split", "b", 1000, 100),
+            row("split", "holdout", 200, 12),
+            row("plain", "", 500, 40),
+            row("plain", "holdout", 50, 2),
+            row("one_left", "b", 300, 20),
+        ];
+        let live = shopcue::config::Config::parse(
+            r#"{"version":1,"site":"s","scenarios":[
+                {"id":"split","trigger":{"on":"page_view"},"message":{"title":"T"},"variants":[{"id":"b"},{"id":"a"}]}]}"#,
+        )
+        .unwrap();
+        let scenario = |report: &Value, id: &str| {
+            report
+                .get("scenarios")
+                .and_then(Value::as_array)
+                .unwrap()
+                .iter()
+                .find(|s| s.get("scenario_id").and_then(Value::as_str) == Some(id))
+                .cloned()
+                .unwrap()
+        };
+        let variant = |sc: &Value, v: &str| {
+            sc.get("variants")
+                .and_then(Value::as_array)
+                .unwrap()
+                .iter()
+                .find(|x| x.get("variant").and_then(Value::as_str) == Some(v))
+                .cloned()
+        };
+        let mut report = to_json("s", 0, 1, 7.0, &rows, None);
+        add_variant_comparisons(&mut report, &rows, Some(&live));
+        let split = scenario(&report, "split");
+        // b, listed first, is the baseline: a converts 5 points better, and it shows.
+        assert_eq!(split.get("baseline"), Some(&Value::String("b".into())), "{}", split.to_json());
+        let (a, b, hold) = (variant(&split, "a").unwrap(), variant(&split, "b").unwrap(), variant(&split, "holdout").unwrap());
+        let vs = a.get("vs_baseline").unwrap();
+        assert_eq!(vs.get("diff"), Some(&Value::Number(0.05)));
+        assert_eq!(vs.get("relative"), Some(&Value::Number(0.5)));
+        assert_eq!(vs.get("significant"), Some(&Value::Bool(true)));
+        let ci = vs.get("diff_ci95").and_then(Value::as_array).unwrap();
+        assert!(ci[0].as_f64().unwrap() > 0.0 && ci[1].as_f64().unwrap() > 0.05, "{}", vs.to_json());
+        assert!(b.get("vs_baseline").is_none(), "the baseline is not compared with itself");
+        let chance = |v: &Value| v.get("chance_to_be_best").and_then(Value::as_f64).unwrap();
+        assert!(chance(&a) > 0.999 && (chance(&a) + chance(&b) - 1.0).abs() < 1e-5, "{}", split.to_json());
+        assert!(hold.get("chance_to_be_best").is_none() && hold.get("vs_baseline").is_none(), "the holdout is shown nothing");
+        // A scenario without variants, or with one left in the period, is no split test.
+        for id in ["plain", "one_left"] {
+            let sc = scenario(&report, id);
+            assert!(sc.get("baseline").is_none() && !sc.to_json().contains("chance_to_be_best"), "{}", sc.to_json());
+        }
+        // Without a live config naming it, the report's first variant is the baseline.
+        let mut report = to_json("s", 0, 1, 7.0, &rows, None);
+        add_variant_comparisons(&mut report, &rows, None);
+        let split = scenario(&report, "split");
+        assert_eq!(split.get("baseline"), Some(&Value::String("a".into())));
+        let vs = variant(&split, "b").unwrap().get("vs_baseline").cloned().unwrap();
+        assert_eq!(vs.get("diff"), Some(&Value::Number(-0.05)));
+        let csv = to_csv(&report);
+        assert!(csv.lines().any(|l| l.starts_with("split,a,1000,") && l.contains(",purchase,a,,,,0.999")), "{csv}");
+        let b_line = csv.lines().find(|l| l.starts_with("split,b,1000,")).unwrap();
+        assert!(b_line.contains(",purchase,a,-0.05,-0.0"), "{b_line}");
+        assert!(csv.lines().any(|l| l.starts_with("split,holdout,") && l.ends_with(",purchase,a,,,,")), "{csv}");
     }
 
     #[test]
@@ -530,8 +769,8 @@ mod tests {
         assert_eq!((b.get("since"), b.get("version")), (Some(&Value::Number(86_400_000.0)), Some(&Value::Number(3.0))));
         assert_eq!(srm("c"), None);
         let csv = to_csv(&report);
-        assert!(csv.lines().next().unwrap().ends_with(",srm_p,srm_mismatch,goals"), "{csv}");
-        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,")), "{csv}");
+        assert!(csv.lines().next().unwrap().ends_with(",srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best"), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,,,,,,")), "{csv}");
         assert!(csv.lines().any(|l| l.starts_with("c,,50,") && l.ends_with(",,,")), "{csv}");
         // A variant the live config does not name: exposed under an older version, not comparable.
         let older = [row("b", "", 800), row("b", "old", 100), row("b", "holdout", 100)];
@@ -597,7 +836,7 @@ mod tests {
         let rows =
             [Row { scenario_id: "a,\"b\"".into(), variant: "x".into(), exposed: 1, impressions: 2, clicks: 1, ..Row::default() }];
         let csv = to_csv(&to_json("s", 0, 1, 7.0, &rows, Some(100.0)));
-        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,");
+        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,,,,,,");
     }
 
     /// Hand-checked: treatment 120/2000, holdout 40/1000, AOV 8000.
@@ -621,8 +860,8 @@ mod tests {
         assert!((r.value - 320_000.0).abs() < 1e-6);
         assert!((r.ci.0 - 64_075.0).abs() < 1.0 && (r.ci.1 - 575_925.0).abs() < 1.0, "{:?}", r.ci);
         let csv = to_csv(&to_json("site", 0, 1, 7.0, &[t.clone(), c.clone()], Some(8000.0)));
-        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase"), "{csv}");
-        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase"), "the holdout has no uplift of its own");
+        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase,,,,,"), "{csv}");
+        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase,,,,,"), "the holdout has no uplift of its own");
         let without_orders = to_csv(&to_json("site", 0, 1, 7.0, &[Row::default()], None));
         assert!(without_orders.lines().nth(1).unwrap().ends_with(",,,,"));
         // A sign-up goal has an uplift, and no order value to make revenue of.
@@ -633,6 +872,6 @@ mod tests {
         assert_eq!(scenario.get("goals").map(Value::to_json).as_deref(), Some(r#"["sign_up"]"#));
         let variant = &scenario.get("variants").and_then(Value::as_array).unwrap()[0];
         assert!(variant.get("uplift").is_some() && variant.get("incremental_revenue").is_none(), "{}", variant.to_json());
-        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up"), "{}", to_csv(&report));
+        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up,,,,,"), "{}", to_csv(&report));
     }
 }

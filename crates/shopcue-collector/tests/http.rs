@@ -338,6 +338,61 @@ fn a_split_off_the_live_config_s_holdout_is_reported_as_a_sample_ratio_mismatch(
     assert!(!report(t0 - 10 * day, since).to_json().contains(r#""srm":{"#));
 }
 
+/// A split test: its variants compared with the first the live config lists, each with its
+/// chance to be the best, in the JSON and the CSV; a new version that lists them the other way
+/// round makes the other the baseline.
+#[test]
+fn a_split_tests_variants_are_compared_with_the_first_variant_the_live_config_lists() {
+    let srv = start();
+    let t0 = common::t0();
+    let config = |first: &str, second: &str| {
+        format!(
+            r#"{{"version":1,"site":"ab","holdout":0.1,"scenarios":[{{"id":"headline","trigger":{{"on":"page_view"}},
+            "message":{{"title":"Old"}},"variants":[{{"id":"{first}"}},{{"id":"{second}","message":{{"title":"New"}}}}]}}]}}"#
+        )
+    };
+    assert_eq!(request(&srv.addr, "PUT", "/api/sites/ab/config", "", config("old", "new").as_bytes()).0, 201);
+    // 200 visitors per variant: 20 who saw "old" bought, 44 who saw "new"; 5 of 40 held out.
+    let mut events = Vec::new();
+    for (variant, exposed, bought) in [("old", 200, 20), ("new", 200, 44), ("holdout", 40, 5)] {
+        for i in 0..exposed {
+            let visitor = format!("{variant}-{i}");
+            let params = format!(r#"{{"scenario_id":"headline","variant":"{variant}"}}"#);
+            events.push(common::ev(&format!("{visitor}-x"), "shopcue_exposure", &visitor, t0, &params));
+            if i < bought {
+                events.push(common::ev(&format!("{visitor}-p"), "purchase", &visitor, t0 + 60_000, r#"{"value":1000}"#));
+            }
+        }
+    }
+    let batch = format!(r#"{{"site":"ab","events":[{}]}}"#, events.join(","));
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
+    let (from, to) = (t0 - common::DAY, t0 + common::DAY);
+    let headline = || scenario_of(&srm_report(&srv.addr, "ab", from, to), "headline");
+    let field = |v: &shopcue::json::Value, path: &str| v.get_path(path).map(|x| x.to_json()).unwrap_or_default();
+    let variant = |sc: &shopcue::json::Value, id: &str| {
+        let all = sc.get("variants").and_then(|v| v.as_array()).unwrap();
+        all.iter().find(|v| v.get("variant").and_then(|x| x.as_str()) == Some(id)).unwrap().clone()
+    };
+    let sc = headline();
+    assert_eq!(field(&sc, "baseline"), r#""old""#, "{}", sc.to_json());
+    let new = variant(&sc, "new");
+    assert_eq!(field(&new, "vs_baseline.diff"), "0.12", "{}", new.to_json());
+    assert_eq!(field(&new, "vs_baseline.relative"), "1.2");
+    assert_eq!(field(&new, "vs_baseline.significant"), "true");
+    let chance = |v: &shopcue::json::Value| v.get("chance_to_be_best").and_then(|c| c.as_f64()).unwrap();
+    assert!(chance(&new) > 0.99 && (chance(&new) + chance(&variant(&sc, "old")) - 1.0).abs() < 1e-5, "{}", sc.to_json());
+    assert!(variant(&sc, "old").get("vs_baseline").is_none());
+    assert!(variant(&sc, "holdout").get("chance_to_be_best").is_none());
+    let (_, _, csv) = request(&srv.addr, "GET", &format!("/report?site=ab&from={from}&to={to}&format=csv"), "", b"");
+    let line = csv.lines().find(|l| l.starts_with("headline,new,200,")).unwrap_or_else(|| panic!("{csv}"));
+    assert!(line.contains(",purchase,old,0.12,0.0"), "{line}");
+    // Listed the other way round in a new version: "new" is the baseline, and "old" loses.
+    assert_eq!(request(&srv.addr, "PUT", "/api/sites/ab/config", "", config("new", "old").as_bytes()).0, 201);
+    let sc = headline();
+    assert_eq!(field(&sc, "baseline"), r#""new""#, "{}", sc.to_json());
+    assert_eq!(field(&variant(&sc, "old"), "vs_baseline.diff"), "-0.12");
+}
+
 #[test]
 fn an_earlier_version_s_split_is_checked_on_the_days_it_was_live() {
     let srv = start();
