@@ -546,3 +546,46 @@ test('two marketers on the same version: the second publish is refused, not sile
   await a.context.close();
   await b.context.close();
 });
+
+test('a split test\'s variants show how each did against the baseline, and one is rolled out for everyone', async () => {
+  // A headline split test published through the API, and a week of it: 10 of 40 who saw "old"
+  // bought, 22 of 40 who saw "new", 4 of 20 held out.
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+  const config = { version: 1, site: 'ab-shop', holdout: 0.2, scenarios: [{ id: 'headline', trigger: { on: 'page_view' },
+    message: { title: 'Old headline', body: 'Free returns' },
+    variants: [{ id: 'old', weight: 50 }, { id: 'new', weight: 50, message: { title: 'New headline' } }] }] };
+  const put = await fetch(`${collector.url}/api/sites/ab-shop/config`, { method: 'PUT', headers: auth, body: JSON.stringify(config) });
+  assert.equal(put.status, 201, await put.clone().text());
+  const now = Date.now(), events = [];
+  for (const [variant, exposed, bought] of [['old', 40, 10], ['new', 40, 22], ['holdout', 20, 4]]) {
+    for (let i = 0; i < exposed; i++) {
+      const visitor = `ab-${variant}-${i}`;
+      const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: visitor, url: '/', params });
+      events.push(e('shopcue_exposure', now - 2 * 864e5, { scenario_id: 'headline', variant }));
+      if (i < bought) events.push(e('purchase', now - 864e5, { value: 5000 }));
+    }
+  }
+  assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'ab-shop', events }) })).status, 200);
+
+  const { context, page } = await signedIn();
+  await page.goto(`${collector.url}/studio?site=ab-shop`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  await page.locator('tr[data-scenario="headline"]').getByRole('button', { name: 'Edit' }).click();
+  const result = (v) => page.locator(`.variant-result[data-variant="${v}"]`);
+  await result('new').waitFor();
+  assert.equal(await result('new').textContent(),
+    'Last 7 days: 40 exposed, CVR 55.00%: +30.00 pts vs old (95%: +9.56 … +50.44), 100% chance to be best');
+  assert.equal(await result('old').textContent(), 'Last 7 days: 40 exposed, CVR 25.00%: the baseline, 0% chance to be best');
+  // "new" won: rolled out, its title is the scenario's (the body it did not change kept), and
+  // the split test is over once published.
+  await page.getByRole('button', { name: /^Roll out variant new/ }).click();
+  assert.equal(await page.locator('.variant-result').count(), 0, 'no variant rows left');
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  const edited = JSON.parse(await page.inputValue('#json')).scenarios[0];
+  assert.deepEqual([edited.message, edited.variants], [{ title: 'New headline', body: 'Free returns' }, undefined]);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByText(/Published version 2/).waitFor();
+  const live = await (await fetch(`${collector.url}/api/sites/ab-shop/config`, { headers: auth })).json();
+  assert.deepEqual([live.config.scenarios[0].message.title, live.config.scenarios[0].variants], ['New headline', undefined]);
+  await context.close();
+});
