@@ -214,12 +214,15 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'losing', variant: holdout ? 'holdout' : null }));
     if ((holdout ? i - 20 < 12 : i < 2)) held.push(e('purchase', now - 30_000, { value: 6000 }));
   }
-  // A split test: 10 of 40 who saw variant a bought, 22 of 40 who saw b, 4 of 20 held out.
-  for (const [variant, exposed, bought] of [['a', 40, 10], ['b', 40, 22], ['holdout', 20, 4]]) {
+  // A split test: 10 of 40 who saw variant a bought, 22 of 40 who saw b, 4 of 20 held out. And
+  // one too close to call: 10 and 11 of 40.
+  const splits = [['split_test', 'a', 40, 10], ['split_test', 'b', 40, 22], ['split_test', 'holdout', 20, 4],
+    ['close_test', 'a', 40, 10], ['close_test', 'b', 40, 11]];
+  for (const [scenario, variant, exposed, bought] of splits) {
     for (let i = 0; i < exposed; i++) {
-      const visitor = `split-${variant}-${i}`;
+      const visitor = `${scenario}-${variant}-${i}`;
       const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: 's', url: '/', params });
-      held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'split_test', variant }));
+      held.push(e('shopcue_exposure', now - 60_000, { scenario_id: scenario, variant }));
       if (i < bought) held.push(e('purchase', now - 30_000, { value: 6000 }));
     }
   }
@@ -287,6 +290,14 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   const best = (v) => parseFloat(split(v)[bestCol]);
   assert.ok(best('b') > 99 && Math.abs(best('a') + best('b') - 100) < 0.02, `${best('a')} + ${best('b')}`);
   assert.deepEqual([split('holdout')[vsCol], split('holdout')[bestCol], low[vsCol], low[bestCol]], ['—', '—', '—', '—']);
+  // Above the table, each split test's standing: b clearly ahead in one, no winner yet in the other.
+  const verdict = (id) => page.$eval(`#verdicts p[data-scenario="${id}"]`, (p) => [p.dataset.verdict, p.textContent]);
+  assert.deepEqual(await verdict('split_test'), ['winner', 'split_test: b is ahead: a 99.76% chance to be the best of its 2 variants ' +
+    '(+30.00 pts vs a, 95%: +9.56 … +50.44). Once the test has run its planned time, roll it out in the studio.']);
+  const [open, text] = await verdict('close_test');
+  assert.equal(open, 'open');
+  assert.match(text, /^close_test: no clear winner yet: b leads with a \d\d\.\d\d% chance to be the best of its 2 variants \(\+2\.50 pts vs a, 95%: −\d+\.\d\d … \+\d+\.\d\d\)\. Keep the test running; the studio shows each variant's figures\.$/);
+  assert.equal(await page.getAttribute('#verdicts a', 'href'), '/studio?site=demo-store');
   assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
   assert.equal(await page.locator('#daily-chart svg polyline').count(), 3, 'sessions, impressions and purchases lines');
   // Each line's colour is in the legend, before its name.
