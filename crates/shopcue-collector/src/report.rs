@@ -565,6 +565,12 @@ pub fn to_csv(report: &Value) -> String {
 mod tests {
     use super::*;
 
+    /// Scenario `id`'s entry in a report.
+    fn scenario_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+        let scenarios = report.get("scenarios").and_then(Value::as_array).unwrap();
+        scenarios.iter().find(|s| s.get("scenario_id").and_then(Value::as_str) == Some(id)).unwrap()
+    }
+
     #[test]
     fn chance_to_be_best_of_two_is_the_closed_form_and_of_three_what_sampling_finds() {
         let row = |exposed, converted| Row { exposed, converted, ..Row::default() };
@@ -642,16 +648,7 @@ mod tests {
                 {"id":"split","trigger":{"on":"page_view"},"message":{"title":"T"},"variants":[{"id":"b"},{"id":"a"}]}]}"#,
         )
         .unwrap();
-        let scenario = |report: &Value, id: &str| {
-            report
-                .get("scenarios")
-                .and_then(Value::as_array)
-                .unwrap()
-                .iter()
-                .find(|s| s.get("scenario_id").and_then(Value::as_str) == Some(id))
-                .cloned()
-                .unwrap()
-        };
+        let scenario = |report: &Value, id: &str| scenario_of(report, id).clone();
         let variant = |sc: &Value, v: &str| {
             sc.get("variants")
                 .and_then(Value::as_array)
@@ -748,17 +745,7 @@ mod tests {
         let basis =
             SrmBasis { config: config.clone(), version: 3, since: 86_400_000, until: 5 * 86_400_000, rows: rows.to_vec() };
         add_srm(&mut report, &[basis]);
-        let srm = |id: &str| {
-            report
-                .get("scenarios")
-                .and_then(Value::as_array)
-                .unwrap()
-                .iter()
-                .find(|s| s.get("scenario_id").and_then(Value::as_str) == Some(id))
-                .unwrap()
-                .get("srm")
-                .cloned()
-        };
+        let srm = |id: &str| scenario_of(&report, id).get("srm").cloned();
         let a = srm("a").unwrap();
         assert_eq!(a.get("mismatch"), Some(&Value::Bool(false)), "{}", a.to_json());
         assert_eq!(a.get("observed").map(Value::to_json).as_deref(), Some(r#"{"x":590,"y":205,"holdout":205}"#));

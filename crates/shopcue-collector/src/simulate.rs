@@ -38,8 +38,8 @@
 //! - A scenario whose goal is not a purchase (the demo's newsletter banner, goal `sign_up`)
 //!   leads to that goal instead: a shopper who is not a member and has not reached it yet
 //!   reaches it on a visit's home page with probability 0.5 %, 4 % when they saw that
-//!   scenario's message in the last 7 days (6 % for a later variant); its messages do not raise the purchase
-//!   probability.
+//!   scenario's message in the last 7 days (6 % for a later variant); its messages do not
+//!   raise the purchase probability.
 //! - One first purchase in eight is a sample (`food/sample`, F0 in the RF table); stock of
 //!   each item varies from visit to visit, so the low-stock scenarios fire now and then.
 
@@ -171,8 +171,8 @@ struct Shopper {
     member: Option<String>,
     cart: Vec<Value>,
     purchases: u32,
-    /// (scenario, when, its effect) of the messages seen: [`EFFECT`], or [`LATER_VARIANT`] times
-    /// it for a split test's variant after its first.
+    /// (scenario, when, how well its message works) of the messages seen: 1, or
+    /// [`LATER_VARIANT`] for a split test's variant after its first.
     seen: Vec<(String, i64, f64)>,
     /// The config's split tests: (scenario, its first variant).
     first_variants: std::rc::Rc<Vec<(String, String)>>,
