@@ -576,10 +576,14 @@ test('a split test\'s variants show how each did against the baseline, and one i
   assert.equal(await result('new').textContent(),
     'Last 7 days: 40 exposed, CVR 55.00%: +30.00 pts vs old (95%: +9.56 … +50.44), 100% chance to be best');
   assert.equal(await result('old').textContent(), 'Last 7 days: 40 exposed, CVR 25.00%: the baseline, 0% chance to be best');
+  // Each variant's message is previewed beside the others: its own title, the body it leaves.
+  const preview = (v) => page.locator(`[data-preview="variant-${v}"] .msg`).textContent();
+  assert.deepEqual([await preview('old'), await preview('new')], ['Old headlineFree returns', 'New headlineFree returns']);
   // "new" won: rolled out, its title is the scenario's (the body it did not change kept), and
   // the split test is over once published.
   await page.getByRole('button', { name: /^Roll out variant new/ }).click();
   assert.equal(await page.locator('.variant-result').count(), 0, 'no variant rows left');
+  assert.equal(await page.locator('[data-preview^="variant-"]').count(), 0, 'no variant previews left');
   await page.getByRole('tab', { name: 'JSON' }).click();
   const edited = JSON.parse(await page.inputValue('#json')).scenarios[0];
   assert.deepEqual([edited.message, edited.variants], [{ title: 'New headline', body: 'Free returns' }, undefined]);
