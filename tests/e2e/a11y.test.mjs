@@ -72,6 +72,16 @@ test('the store picker, and the demo store\'s pages with their messages, have no
 });
 
 test('the studio\'s every tab, the dashboard, the playground and the sign-in page have no accessibility violation', async () => {
+  // A split test in the dashboard's figures: its verdict above the table, its variants' columns.
+  const now = Date.now(), events = [];
+  for (const [variant, exposed, bought] of [['a', 30, 6], ['b', 30, 12]]) {
+    for (let i = 0; i < exposed; i++) {
+      const visitor = `a11y-${variant}-${i}`;
+      events.push({ id: `${visitor}-x`, name: 'shopcue_exposure', ts: now - 60_000, visitor_id: visitor, session_id: visitor, url: '/', params: { scenario_id: 'a11y_split', variant } });
+      if (i < bought) events.push({ id: `${visitor}-p`, name: 'purchase', ts: now - 30_000, visitor_id: visitor, session_id: visitor, url: '/', params: {} });
+    }
+  }
+  assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'demo-store', events }) })).status, 200);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${collector.url}/studio?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]');
@@ -86,7 +96,10 @@ test('the studio\'s every tab, the dashboard, the playground and the sign-in pag
   }
   for (const path of ['/dashboard?site=demo-store', '/playground.html', '/login']) {
     await page.goto(`${collector.url}${path}`);
-    if (path.startsWith('/dashboard')) await page.waitForSelector('body[data-loaded="true"]');
+    if (path.startsWith('/dashboard')) {
+      await page.waitForSelector('body[data-loaded="true"]');
+      await page.waitForSelector('#verdicts p[data-scenario="a11y_split"]');
+    }
     await page.waitForTimeout(path === '/playground.html' ? 1500 : 200);
     assert.deepEqual(await violations(page), [], path);
   }
