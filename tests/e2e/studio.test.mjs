@@ -568,7 +568,13 @@ test('a split test\'s variants show how each did against the baseline, and one i
   assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'ab-shop', events }) })).status, 200);
 
   const { context, page } = await signedIn();
-  await page.goto(`${collector.url}/studio?site=ab-shop`);
+  // The dashboard says which variant is ahead, and where to roll it out.
+  await page.goto(`${collector.url}/dashboard?site=ab-shop`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  assert.equal(await page.textContent('#verdicts p[data-scenario="headline"]'), 'headline: new is ahead: a 99.76% chance to be the best ' +
+    'of its 2 variants (+30.00 pts vs old, 95%: +9.56 … +50.44). Once the test has run its planned time, roll it out in the studio.');
+  await page.click('#verdicts a');
+  await page.waitForURL(`${collector.url}/studio?site=ab-shop`);
   await page.waitForSelector('body[data-loaded="true"]');
   await page.locator('tr[data-scenario="headline"]').getByRole('button', { name: 'Edit' }).click();
   const result = (v) => page.locator(`.variant-result[data-variant="${v}"]`);

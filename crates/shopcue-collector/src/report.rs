@@ -436,7 +436,8 @@ fn erfc(x: f64) -> f64 {
 /// its shown variants `chance_to_be_best` ([`chance_to_be_best`]); each but the baseline also
 /// gets `vs_baseline`: its CVR minus the baseline's with a 95 % interval, as `uplift` is against
 /// the holdout (`{diff, diff_ci95, relative, relative_ci95, significant}`). The holdout, which is
-/// shown nothing, is neither compared nor ranked.
+/// shown nothing, is neither compared nor ranked. A split test that `live` no longer has gets
+/// `in_live_config: false` (there is nothing left to roll out).
 ///
 /// ```
 /// use shopcue_collector::report::{add_variant_comparisons, to_json, Row};
@@ -458,7 +459,11 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
         if shown.len() < 2 {
             continue;
         }
-        let listed = live.and_then(|c| c.scenarios.iter().find(|s| s.id == id)).and_then(|s| s.variants.first());
+        let in_live = live.and_then(|c| c.scenarios.iter().find(|s| s.id == id));
+        if live.is_some() && in_live.is_none() {
+            sc.set("in_live_config", false.into());
+        }
+        let listed = in_live.and_then(|s| s.variants.first());
         let baseline = listed.and_then(|(v, ..)| shown.iter().find(|r| r.variant == *v)).unwrap_or(&shown[0]);
         let chances = chance_to_be_best(&shown);
         sc.set("baseline", baseline.variant.as_str().into());
@@ -673,16 +678,30 @@ mod tests {
         let chance = |v: &Value| v.get("chance_to_be_best").and_then(Value::as_f64).unwrap();
         assert!(chance(&a) > 0.999 && (chance(&a) + chance(&b) - 1.0).abs() < 1e-5, "{}", split.to_json());
         assert!(hold.get("chance_to_be_best").is_none() && hold.get("vs_baseline").is_none(), "the holdout is shown nothing");
+        assert!(split.get("in_live_config").is_none(), "{}", split.to_json());
         // A scenario without variants, or with one left in the period, is no split test.
         for id in ["plain", "one_left"] {
             let sc = scenario(&report, id);
             assert!(sc.get("baseline").is_none() && !sc.to_json().contains("chance_to_be_best"), "{}", sc.to_json());
         }
-        // Without a live config naming it, the report's first variant is the baseline.
+        // Without a live config naming it, the report's first variant is the baseline; a live
+        // config without it says so.
         let mut report = to_json("s", 0, 1, 7.0, &rows, None);
         add_variant_comparisons(&mut report, &rows, None);
         let split = scenario(&report, "split");
         assert_eq!(split.get("baseline"), Some(&Value::String("a".into())));
+        assert!(split.get("in_live_config").is_none());
+        let other = shopcue::config::Config::parse(
+            r#"{"version":1,"site":"s","scenarios":[{"id":"plain","trigger":{"on":"page_view"},"message":{"title":"T"}}]}"#,
+        )
+        .unwrap();
+        let mut gone = to_json("s", 0, 1, 7.0, &rows, None);
+        add_variant_comparisons(&mut gone, &rows, Some(&other));
+        let gone = scenario(&gone, "split");
+        assert_eq!(
+            (gone.get("in_live_config"), gone.get("baseline")),
+            (Some(&Value::Bool(false)), Some(&Value::String("a".into())))
+        );
         let vs = variant(&split, "b").unwrap().get("vs_baseline").cloned().unwrap();
         assert_eq!(vs.get("diff"), Some(&Value::Number(-0.05)));
         let csv = to_csv(&report);
