@@ -508,8 +508,7 @@ fn incremental_rollups_agree_with_a_rebuild_from_the_events() {
         facts.push((name, sv, visitor, ts, goal, thanks));
         // Some events say which visit they are in (new or returning), some do not (unknown).
         // Each visitor's events fall in one of three visits (sessions), or none (a server's).
-        let event = common::ev(&format!("e{i}"), name, &format!("v{visitor}"), ts, &params);
-        let event = event.replace(r#""url":"/""#, &format!(r#""url":"{url}""#));
+        let event = common::ev_at(&url, &format!("e{i}"), name, &format!("v{visitor}"), ts, &params);
         let event = match next(4) {
             0 => event.replace(r#""session_id":"s""#, r#""session_id":"""#),
             k => event.replace(r#""session_id":"s""#, &format!(r#""session_id":"v{visitor}-{k}""#)),
@@ -740,9 +739,7 @@ fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets
     // The contact form's goal is its thank-you page: e reaches it (in a later batch, at an
     // address with a slash at the end and a query), f only views the form.
     let contact = r#"{"scenario_id":"contact","goal":"/contact/thanks"}"#;
-    let page = |id: &str, visitor: &str, min: i64, url: &str| {
-        common::ev(id, "page_view", visitor, at(min), "{}").replace(r#""url":"/""#, &format!(r#""url":"{url}""#))
-    };
+    let page = |id: &str, visitor: &str, min: i64, url: &str| common::ev_at(url, id, "page_view", visitor, at(min), "{}");
     let first = [
         common::ev("10", "shopcue_exposure", "e", at(0), contact),
         common::ev("11", "shopcue_exposure", "f", at(0), contact),

@@ -426,8 +426,7 @@ fn three_collectors_writing_one_visitors_exposures_at_once_keep_the_cohorts_a_re
             };
             let url =
                 if k == 7 { format!("https://s.example/orders/{v}/thanks/") } else { format!("https://s.example/orders/{v}") };
-            let event = common::ev(&format!("v{v}-{k}"), name, &format!("v{v}"), t0() + k * 7 * 3_600_000, params);
-            events.push(event.replace(r#""url":"/""#, &format!(r#""url":"{url}""#)));
+            events.push(common::ev_at(&url, &format!("v{v}-{k}"), name, &format!("v{v}"), t0() + k * 7 * 3_600_000, params));
         }
     }
     send_shuffled(&collectors, events, 5, 3, 24, "");

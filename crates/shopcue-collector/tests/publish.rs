@@ -569,7 +569,7 @@ fn preview_opens_the_latest_page_of_the_site(addr: &str, serves_files: bool) {
     assert_eq!(before, expected, "no page of the site seen yet");
     let now = common::now_ms();
     let view = |id: &str, site: &str, name: &str, url: &str, ago: i64| {
-        let event = common::ev(id, name, "v", now - ago, "{}").replace(r#""url":"/""#, &format!(r#""url":"{url}""#));
+        let event = common::ev_at(url, id, name, "v", now - ago, "{}");
         let batch = format!(r#"{{"v":1,"site":"{site}","events":[{event}]}}"#);
         assert_eq!(request(addr, "POST", "/collect", "", batch.as_bytes()).0, 200, "{batch}");
     };
@@ -631,8 +631,7 @@ fn login_without_a_password_says_how_the_dashboard_opens() {
 fn goals_reached_are_counted_for_the_studio(addr: &str) {
     let now = common::now_ms();
     let view = |id: usize, name: &str, url: &str| {
-        common::ev(&format!("p{id}"), name, &format!("v{id}"), now - common::DAY, "{}")
-            .replace(r#""url":"/""#, &format!(r#""url":"{url}""#))
+        common::ev_at(url, &format!("p{id}"), name, &format!("v{id}"), now - common::DAY, "{}")
     };
     let mut events = Vec::new();
     let pages = [

@@ -128,6 +128,11 @@ pub fn ev(id: &str, name: &str, visitor: &str, ts: i64, params: &str) -> String 
     format!(r#"{{"id":"{id}","name":"{name}","ts":{ts},"visitor_id":"{visitor}","session_id":"s","url":"/","params":{params}}}"#)
 }
 
+/// [`ev`] on the page `url` (a page view's address, which a page goal or a preview reads).
+pub fn ev_at(url: &str, id: &str, name: &str, visitor: &str, ts: i64, params: &str) -> String {
+    ev(id, name, visitor, ts, params).replace(r#""url":"/""#, &format!(r#""url":"{url}""#))
+}
+
 /// A throwaway PostgreSQL cluster from Debian's packages (`initdb` + `postgres` on a free
 /// loopback port), or the server named by `SHOPCUE_TEST_POSTGRES_URL`. Killed on drop.
 pub struct Postgres {
