@@ -184,6 +184,16 @@ pub fn to_json(site: &str, from: i64, to: i64, window_days: f64, rows: &[Row], a
     ])
 }
 
+/// The list under `key` of a report's object (its `scenarios`, a scenario's `variants`), to
+/// annotate in place.
+fn list_mut<'a>(v: &'a mut Value, key: &str) -> Option<&'a mut Vec<Value>> {
+    let Value::Object(members) = v else { return None };
+    match members.iter_mut().find(|(k, _)| k == key) {
+        Some((_, Value::Array(list))) => Some(list),
+        _ => None,
+    }
+}
+
 /// Below this p-value a scenario's split is reported as a sample ratio mismatch (the threshold
 /// experimentation platforms use: at 0.001 a healthy split raises it once in a thousand checks).
 pub const SRM_P: f64 = 0.001;
@@ -317,8 +327,7 @@ pub struct SrmBasis {
 /// have the scenario, a split with a variant it does not name, or too few visitors for the test
 /// gives no check.
 pub fn add_srm(report: &mut Value, bases: &[SrmBasis]) {
-    let Value::Object(members) = report else { return };
-    let Some((_, Value::Array(scenarios))) = members.iter_mut().find(|(k, _)| k == "scenarios") else { return };
+    let Some(scenarios) = list_mut(report, "scenarios") else { return };
     for sc in scenarios.iter_mut() {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
         let mut checks = bases.iter().filter_map(|basis| srm_check(basis, &id));
@@ -451,8 +460,7 @@ fn erfc(x: f64) -> f64 {
 /// assert_eq!(b.get("vs_baseline").and_then(|u| u.get("significant")).and_then(|x| x.as_bool()), Some(true));
 /// ```
 pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&shopcue::config::Config>) {
-    let Value::Object(members) = report else { return };
-    let Some((_, Value::Array(scenarios))) = members.iter_mut().find(|(k, _)| k == "scenarios") else { return };
+    let Some(scenarios) = list_mut(report, "scenarios") else { return };
     for sc in scenarios.iter_mut() {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
         let shown: Vec<&Row> = rows.iter().filter(|r| r.scenario_id == id && r.variant != "holdout" && r.exposed > 0).collect();
@@ -467,8 +475,7 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
         let baseline = listed.and_then(|(v, ..)| shown.iter().find(|r| r.variant == *v)).unwrap_or(&shown[0]);
         let chances = chance_to_be_best(&shown);
         sc.set("baseline", baseline.variant.as_str().into());
-        let Value::Object(members) = sc else { continue };
-        let Some((_, Value::Array(variants))) = members.iter_mut().find(|(k, _)| k == "variants") else { continue };
+        let Some(variants) = list_mut(sc, "variants") else { continue };
         for v in variants.iter_mut() {
             let name = v.get("variant").and_then(Value::as_str).unwrap_or_default().to_string();
             let Some(i) = shown.iter().position(|r| r.variant == name) else { continue };
