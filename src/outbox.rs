@@ -15,11 +15,16 @@ use crate::json::{format_number, parse, Value};
 
 /// Most events kept; beyond it the oldest are dropped and counted.
 pub const MAX_ENTRIES: usize = 1000;
-/// Events per batch.
+/// Queued events that make a batch worth sending at once (fewer wait up to [`BATCH_WAIT_MS`]).
 pub const BATCH_SIZE: usize = 10;
+/// Most events in one regular batch: during a burst, when more than [`BATCH_SIZE`] wait behind
+/// the batch in flight, the next one takes up to this many (within [`MAX_BODY_BYTES`]), so that
+/// a page sending hundreds of events a second needs a few requests, not one per ten events
+/// (which the collector's per-address rate limit held back while the queue overflowed).
+pub const MAX_BATCH: usize = 100;
 /// A partial batch is sent once its oldest event waited this long.
 pub const BATCH_WAIT_MS: i64 = 5_000;
-/// Request bodies stay under this (the `sendBeacon` / `keepalive` limit is 64 KiB).
+/// Request bodies stay under this (a page may have 64 KiB of `sendBeacon` bodies in flight).
 pub const MAX_BODY_BYTES: usize = 60 * 1024;
 /// First retry delay; doubles per attempt up to [`MAX_BACKOFF_MS`].
 pub const BASE_BACKOFF_MS: i64 = 500;
@@ -272,7 +277,7 @@ impl Outbox {
                 if self.in_flight.is_some() || now < self.next_due()? {
                     return None;
                 }
-                BATCH_SIZE.min(cap)
+                MAX_BATCH.min(cap)
             }
             Flush::Unload => MAX_ENTRIES.min(cap),
         };
@@ -373,9 +378,15 @@ mod tests {
             o.push(entry(10_000 + i));
         }
         let b = o.next_batch(10_024, Flush::Timer, "").unwrap();
-        assert_eq!(b.count, BATCH_SIZE, "a full batch goes at once");
+        assert_eq!(b.count, 25, "a full batch goes at once, with everything queued behind it");
         o.settle(b.seq, Outcome::Delivered, 10_025, 0.0);
-        let rest = o.next_batch(10_026, Flush::Unload, "").unwrap();
+        for i in 0..(MAX_BATCH as i64 + 15) {
+            o.push(entry(20_000 + i));
+        }
+        let b = o.next_batch(20_200, Flush::Timer, "").unwrap();
+        assert_eq!(b.count, MAX_BATCH, "a burst goes in batches of at most {MAX_BATCH}");
+        o.settle(b.seq, Outcome::Delivered, 20_201, 0.0);
+        let rest = o.next_batch(20_202, Flush::Unload, "").unwrap();
         assert_eq!(rest.count, 15, "unload sends everything");
     }
 

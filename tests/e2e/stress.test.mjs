@@ -35,6 +35,31 @@ test('5,000 events in one page view: bounded profile and queue', async () => {
   await context.close();
 });
 
+test('a burst of 2,000 events reaches the collector whole, at its default rate limit', async () => {
+  // The collector allows 20 requests a second per address, 100 in a burst. Ten events a request
+  // made 200 requests of this burst: the limit held them back while the 1,000-event queue
+  // dropped the oldest. A batch now takes up to 100 of the events queued behind the one in
+  // flight; and sent as keepalive requests, every other large batch was refused by Chromium.
+  const context = await newShopperContext(browser);
+  const page = await context.newPage();
+  const statuses = [];
+  page.on('response', (r) => { if (r.url().endsWith('/collect')) statuses.push(r.status()); });
+  await page.goto(`${collector.url}/fixtures/stress.html`);
+  await page.waitForFunction(() => window.shopcue && window.shopcue.loaded);
+  await page.evaluate(() => window.__fire(2000, 20));
+  const visitor = await eventually(() => page.evaluate(() =>
+    JSON.parse(localStorage.getItem('shopcue:demo-store:profile') || '{}').visitor_id), 5_000, 'profile stored');
+  const stored = () => collector.query(`SELECT count(*) AS n FROM events WHERE visitor_id = '${visitor}'
+    AND name IN ('view_item', 'add_to_cart') AND json LIKE '%"stress-%'`)[0].n;
+  await eventually(() => stored() === 2000, 30_000, 'all 2,000 events stored');
+  const outbox = await page.evaluate(() => window.shopcue('explain').outbox);
+  console.log(`2,000 events: ${statuses.length} requests, answered ${JSON.stringify(statuses.reduce((a, s) => ({ ...a, [s]: (a[s] || 0) + 1 }), {}))}; dropped ${outbox.dropped}`);
+  assert.equal(outbox.dropped, 0, 'nothing dropped');
+  assert.deepEqual([...new Set(statuses)], [200], 'every request stored at once (none refused by the rate limit)');
+  assert.ok(statuses.length < 100, `fewer requests than the collector's burst allows: ${statuses.length}`);
+  await context.close();
+});
+
 test('no Intl zone lookup at load for a zone without daylight saving (it costs a 30–100 ms long task)', async () => {
   const context = await newShopperContext(browser);
   await context.addInitScript(() => {

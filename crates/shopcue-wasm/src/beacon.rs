@@ -1,4 +1,4 @@
-//! Network I/O: fetching the config, sending beacon batches (`fetch` with `keepalive`, and
+//! Network I/O: fetching the config, sending beacon batches (`fetch`, and
 //! `sendBeacon` when the page goes away), and the page-exit listeners. The core decides what to
 //! send and when; this module only carries it.
 
@@ -229,7 +229,7 @@ pub fn load_feed(url: String) {
     );
 }
 
-/// Timer callback: sends the next due batch with `fetch(keepalive)`, then settles it.
+/// Timer callback: sends the next due batch with `fetch`, then settles it.
 pub fn send_due() {
     let next = with_shell(|s| {
         s.send_timer = None;
@@ -247,9 +247,11 @@ pub fn send_due() {
     };
     let init = RequestInit::new();
     init.set_method("POST");
-    // A string body is sent as text/plain: a "simple" request, no CORS preflight.
+    // A string body is sent as text/plain: a "simple" request, no CORS preflight. Not as
+    // `keepalive`: the browser allows a page 64 KiB of keepalive bodies in flight, counted until
+    // each answer is read, and refused every other batch of a burst. Nothing is lost without it:
+    // a page going away sends everything queued, this batch too, with `sendBeacon`.
     init.set_body(&JsValue::from_str(&batch.body));
-    let _ = Reflect::set(&init, &"keepalive".into(), &true.into());
     fetch(&endpoint, &init, move |resp| {
         let (status, retry_after) = match resp {
             Some(r) => {
