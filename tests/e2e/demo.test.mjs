@@ -214,20 +214,24 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     held.push(e('shopcue_exposure', now - 60_000, { scenario_id: 'losing', variant: holdout ? 'holdout' : null }));
     if ((holdout ? i - 20 < 12 : i < 2)) held.push(e('purchase', now - 30_000, { value: 6000 }));
   }
-  // A split test: 10 of 40 who saw variant a bought, 22 of 40 who saw b, 4 of 20 held out. And
-  // one too close to call: 10 and 11 of 40.
-  const splits = [['split_test', 'a', 40, 10], ['split_test', 'b', 40, 22], ['split_test', 'holdout', 20, 4],
-    ['close_test', 'a', 40, 10], ['close_test', 'b', 40, 11]];
+  const heldSent = await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ v: 1, site: 'demo-store', events: held }) });
+  assert.equal(heldSent.status, 200, await heldSent.text());
+  // Split tests. A sure one: 50 of 200 who saw variant a bought, 110 of 200 who saw b, 20 of
+  // 100 held out. One that leads and is not sure yet: 10 and 22 of 40. One too close to call:
+  // 10 and 11 of 40.
+  const splits = [['split_test', 'a', 200, 50], ['split_test', 'b', 200, 110], ['split_test', 'holdout', 100, 20],
+    ['rising_test', 'a', 40, 10], ['rising_test', 'b', 40, 22], ['close_test', 'a', 40, 10], ['close_test', 'b', 40, 11]];
+  const tests = [];
   for (const [scenario, variant, exposed, bought] of splits) {
     for (let i = 0; i < exposed; i++) {
       const visitor = `${scenario}-${variant}-${i}`;
       const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: 's', url: '/', params });
-      held.push(e('shopcue_exposure', now - 60_000, { scenario_id: scenario, variant }));
-      if (i < bought) held.push(e('purchase', now - 30_000, { value: 6000 }));
+      tests.push(e('shopcue_exposure', now - 60_000, { scenario_id: scenario, variant }));
+      if (i < bought) tests.push(e('purchase', now - 30_000, { value: 6000 }));
     }
   }
-  const heldSent = await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ v: 1, site: 'demo-store', events: held }) });
-  assert.equal(heldSent.status, 200, await heldSent.text());
+  const testsSent = await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ v: 1, site: 'demo-store', events: tests }) });
+  assert.equal(testsSent.status, 200, await testsSent.text());
   await page.goto(`${collector.url}/dashboard?site=demo-store`);
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 10_000 });
   // Amounts in the site's currency, from its live config (the demo store's is JPY).
@@ -280,25 +284,30 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     if (rel) assert.ok(Math.abs(n(rel) - (n(diff) / parseFloat(hold[cvr])) * 100) < 0.11, JSON.stringify([r, hold]));
   }
   // The split test's variants against each other: b against a (the first, as no live config
-  // names the scenario), with the interval of that difference, and each one's chance to be the
+  // names the scenario), with the sequential interval of that difference (wider than the fixed
+  // one, +20.86 … +39.14: it holds however often it is read), and each one's chance to be the
   // best of the two; the other scenarios, and the holdout, have none.
   const vsCol = headers.indexOf('CVR vs baseline variant'), bestCol = headers.indexOf('chance to be best');
   assert.ok(vsCol > col && bestCol === vsCol + 1, JSON.stringify(headers));
   const split = (v) => estimates.find((r) => r[0] === 'split_test' && r[1] === v);
-  assert.deepEqual(split('b')[vsCol], ['+30.00 pts (+120.0%) vs a', '95%: +9.56 … +50.44 pts']);
+  assert.deepEqual(split('b')[vsCol], ['+30.00 pts (+120.0%) vs a', '95%: +14.29 … +45.71 pts']);
   assert.equal(split('a')[vsCol], 'baseline');
   const best = (v) => parseFloat(split(v)[bestCol]);
   assert.ok(best('b') > 99 && Math.abs(best('a') + best('b') - 100) < 0.02, `${best('a')} + ${best('b')}`);
   assert.deepEqual([split('holdout')[vsCol], split('holdout')[bestCol], low[vsCol], low[bestCol]], ['—', '—', '—', '—']);
-  // Above the table, each split test's standing: b clearly ahead in one, no winner yet in the
-  // other; neither is in the demo store's live config, so there is nothing to roll out (the
-  // studio test reads a live one's).
+  // Above the table, each split test's verdict: b wins the sure one; the rising one's b leads
+  // and the sentence says how long it may take; the close one would take too long to settle.
+  // None is in the demo store's live config, so there is nothing to roll out (the studio test
+  // reads a live one's).
   const verdict = (id) => page.$eval(`#verdicts p[data-scenario="${id}"]`, (p) => [p.dataset.verdict, p.textContent]);
-  assert.deepEqual(await verdict('split_test'), ['winner', 'split_test: b is ahead: a 99.76% chance to be the best of its 2 variants ' +
-    '(+30.00 pts vs a, 95%: +9.56 … +50.44). It is no longer in the live config.']);
-  const [open, text] = await verdict('close_test');
-  assert.equal(open, 'open');
-  assert.match(text, /^close_test: no clear winner yet: b leads with a \d\d\.\d\d% chance to be the best of its 2 variants \(\+2\.50 pts vs a, 95%: −\d+\.\d\d … \+\d+\.\d\d\)\. It is no longer in the live config\.$/);
+  assert.deepEqual(await verdict('split_test'), ['winner', 'split_test: b wins: +30.00 pts vs a (95%: +14.29 … +45.71). ' +
+    'The test can stop now: this holds however often the dashboard was read. It is no longer in the live config.']);
+  const [rising, risingText] = await verdict('rising_test');
+  assert.equal(rising, 'open');
+  assert.match(risingText, /^rising_test: no winner yet: b leads, \+30\.00 pts vs a \(95%: −\d+\.\d\d … \+\d+\.\d\d\), a 99\.76% chance to be the best, which may still be chance\. Should the difference hold, about [\d,]+ more days like this period settle it; reading the dashboard meanwhile is fine\. It is no longer in the live config\.$/);
+  const [close, closeText] = await verdict('close_test');
+  assert.equal(close, 'open');
+  assert.match(closeText, /^close_test: no winner yet: b leads, \+2\.50 pts vs a \(95%: −\d+\.\d\d … \+\d+\.\d\d\), a \d\d\.\d\d% chance to be the best, which may still be chance\. At this difference the test would need over a hundred times its visitors to settle it: the variants do about as well\. It is no longer in the live config\.$/);
   assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
   assert.equal(await page.locator('#daily-chart svg polyline').count(), 3, 'sessions, impressions and purchases lines');
   // Each line's colour is in the legend, before its name.

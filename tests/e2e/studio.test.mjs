@@ -548,8 +548,8 @@ test('two marketers on the same version: the second publish is refused, not sile
 });
 
 test('a split test\'s variants show how each did against the baseline, and one is rolled out for everyone', async () => {
-  // A headline split test published through the API, and a week of it: 10 of 40 who saw "old"
-  // bought, 22 of 40 who saw "new", 4 of 20 held out.
+  // A headline split test published through the API, and a week of it: 50 of 200 who saw "old"
+  // bought, 110 of 200 who saw "new", 20 of 100 held out.
   const auth = { Authorization: `Bearer ${TOKEN}` };
   const config = { version: 1, site: 'ab-shop', holdout: 0.2, scenarios: [{ id: 'headline', trigger: { on: 'page_view' },
     message: { title: 'Old headline', body: 'Free returns' },
@@ -557,7 +557,7 @@ test('a split test\'s variants show how each did against the baseline, and one i
   const put = await fetch(`${collector.url}/api/sites/ab-shop/config`, { method: 'PUT', headers: auth, body: JSON.stringify(config) });
   assert.equal(put.status, 201, await put.clone().text());
   const now = Date.now(), events = [];
-  for (const [variant, exposed, bought] of [['old', 40, 10], ['new', 40, 22], ['holdout', 20, 4]]) {
+  for (const [variant, exposed, bought] of [['old', 200, 50], ['new', 200, 110], ['holdout', 100, 20]]) {
     for (let i = 0; i < exposed; i++) {
       const visitor = `ab-${variant}-${i}`;
       const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: visitor, url: '/', params });
@@ -568,11 +568,11 @@ test('a split test\'s variants show how each did against the baseline, and one i
   assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'ab-shop', events }) })).status, 200);
 
   const { context, page } = await signedIn();
-  // The dashboard says which variant is ahead, and where to roll it out.
+  // The dashboard says which variant wins, and where to roll it out.
   await page.goto(`${collector.url}/dashboard?site=ab-shop`);
   await page.waitForSelector('body[data-loaded="true"]');
-  assert.equal(await page.textContent('#verdicts p[data-scenario="headline"]'), 'headline: new is ahead: a 99.76% chance to be the best ' +
-    'of its 2 variants (+30.00 pts vs old, 95%: +9.56 … +50.44). Once the test has run its planned time, roll it out in the studio.');
+  assert.equal(await page.textContent('#verdicts p[data-scenario="headline"]'), 'headline: new wins: +30.00 pts vs old ' +
+    '(95%: +14.29 … +45.71). The test can stop now: this holds however often the dashboard was read. Roll it out in the studio.');
   await page.click('#verdicts a');
   await page.waitForURL(`${collector.url}/studio?site=ab-shop`);
   await page.waitForSelector('body[data-loaded="true"]');
@@ -580,8 +580,8 @@ test('a split test\'s variants show how each did against the baseline, and one i
   const result = (v) => page.locator(`.variant-result[data-variant="${v}"]`);
   await result('new').waitFor();
   assert.equal(await result('new').textContent(),
-    'Last 7 days: 40 exposed, CVR 55.00%: +30.00 pts vs old (95%: +9.56 … +50.44), 100% chance to be best');
-  assert.equal(await result('old').textContent(), 'Last 7 days: 40 exposed, CVR 25.00%: the baseline, 0% chance to be best');
+    'Last 7 days: 200 exposed, CVR 55.00%: +30.00 pts vs old (95%: +14.29 … +45.71), 100% chance to be best: the winner');
+  assert.equal(await result('old').textContent(), 'Last 7 days: 200 exposed, CVR 25.00%: the baseline, 0% chance to be best');
   // Each variant's message is previewed beside the others: its own title, the body it leaves.
   const preview = (v) => page.locator(`[data-preview="variant-${v}"] .msg`).textContent();
   assert.deepEqual([await preview('old'), await preview('new')], ['Old headlineFree returns', 'New headlineFree returns']);

@@ -438,14 +438,119 @@ fn erfc(x: f64) -> f64 {
     }
 }
 
+/// The number of visitors (two variants' exposed visitors together) at which the sequential
+/// intervals are narrowest ([`sequential_interval`]): a small store's split test. They are valid
+/// at every size; away from this one they are a little wider.
+pub const SEQUENTIAL_TUNING: f64 = 2_000.0;
+
+/// The half-width of an always-valid `1 − alpha` interval of a mean after `n` observations of
+/// variance `s2`: the asymptotic confidence sequence of Waudby-Smith, Arnold, Wu, Ramdas and
+/// Howard ("Time-uniform central limit theory and asymptotic confidence sequences", 2023; the
+/// one GrowthBook's sequential testing uses), from Robbins' normal mixture with its ρ² tuned to
+/// be narrowest at [`SEQUENTIAL_TUNING`] observations:
+/// `√(s2 · 2(nρ² + 1) / (n²ρ²) · ln(√(nρ² + 1) / alpha))`.
+fn sequential_halfwidth(s2: f64, n: f64, alpha: f64) -> f64 {
+    let l = -2.0 * alpha.ln();
+    let rho2 = (l + (l + 1.0).ln()) / SEQUENTIAL_TUNING;
+    let nr = n * rho2;
+    (s2 * 2.0 * (nr + 1.0) / (n * nr) * ((nr + 1.0).sqrt() / alpha).ln()).sqrt()
+}
+
+/// The per-visitor variance of `treatment`'s CVR minus `control`'s, and the visitors of both:
+/// `(N · Var(diff), N)`. Each rate's variance is taken at (conversions + 1) / (exposed + 2), so
+/// that a variant with no conversion yet (or nothing but) does not count as certain.
+fn difference_variance(treatment: &Row, control: &Row) -> Option<(f64, f64)> {
+    let var = |r: &Row| {
+        let p = (r.converted as f64 + 1.0) / (r.exposed as f64 + 2.0);
+        p * (1.0 - p) / r.exposed as f64
+    };
+    (treatment.exposed > 0 && control.exposed > 0).then(|| {
+        let n = (treatment.exposed + control.exposed) as f64;
+        (n * (var(treatment) + var(control)), n)
+    })
+}
+
+/// `treatment`'s CVR minus `control`'s with an interval that holds at `1 − alpha` **however
+/// often it is looked at** (an asymptotic confidence sequence, [`SEQUENTIAL_TUNING`]): a split
+/// test may be read every day and stopped on the first day this interval leaves out zero, and
+/// its false winners stay under `alpha`. A fixed-sample interval read so picks a winner between two equal variants far more
+/// often than 5 % of the time. `None` without exposures on both sides.
+///
+/// ```
+/// use shopcue_collector::report::{sequential_interval, uplift, Row};
+/// let a = Row { exposed: 1000, converted: 100, ..Row::default() };
+/// let b = Row { exposed: 1000, converted: 160, ..Row::default() };
+/// let (lo, hi) = sequential_interval(&b, &a, 0.05).unwrap();
+/// let fixed = uplift(&b, &a).unwrap().diff_ci;
+/// assert!(lo < fixed.0 && hi > fixed.1 && lo > 0.0); // wider, and still sure here
+/// ```
+pub fn sequential_interval(treatment: &Row, control: &Row, alpha: f64) -> Option<(f64, f64)> {
+    let diff = treatment.cvr()? - control.cvr()?;
+    let (s2, n) = difference_variance(treatment, control)?;
+    let h = sequential_halfwidth(s2, n, alpha);
+    Some((diff - h, diff + h))
+}
+
+/// How many times its current visitors the comparison of `treatment` with `control` needs for
+/// its sequential interval to leave out zero, should the difference and the spread stay as they
+/// are (both variants growing at their pace); `None` for no difference, or beyond 100 times.
+fn growth_to_decide(treatment: &Row, control: &Row, alpha: f64) -> Option<f64> {
+    let diff = (treatment.cvr()? - control.cvr()?).abs();
+    let (s2, n) = difference_variance(treatment, control)?;
+    let sure = |f: f64| sequential_halfwidth(s2, n * f, alpha) < diff;
+    if diff == 0.0 || !sure(100.0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (1.0, 100.0);
+    for _ in 0..40 {
+        let mid = (lo + hi) / 2.0;
+        if sure(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
+/// A split test's verdict: the variant with the highest CVR (`leader`), compared with each
+/// other shown variant at `alpha` divided among those comparisons (Bonferroni), by
+/// [`sequential_interval`]. `decided` once each of those intervals is above zero. `runner_up`
+/// is the variant of the least sure comparison, with its `diff` and `sequential_ci95`; while
+/// undecided, `more_days` says how many more days like the report's period that comparison
+/// needs should the difference hold (`null`: no difference, or not within 100 periods).
+fn verdict(shown: &[&Row], period_days: f64) -> Option<Value> {
+    let leader = shown.iter().copied().max_by(|a, b| a.cvr().partial_cmp(&b.cvr()).unwrap_or(std::cmp::Ordering::Equal))?;
+    let alpha = 0.05 / (shown.len() - 1) as f64;
+    let (runner_up, ci) = shown
+        .iter()
+        .filter(|r| r.variant != leader.variant)
+        .filter_map(|r| Some((*r, sequential_interval(leader, r, alpha)?)))
+        .min_by(|a, b| a.1 .0.partial_cmp(&b.1 .0).unwrap_or(std::cmp::Ordering::Equal))?;
+    let decided = ci.0 > 0.0;
+    let more = (!decided).then(|| growth_to_decide(leader, runner_up, alpha)).flatten();
+    Some(object([
+        ("leader", leader.variant.as_str().into()),
+        ("decided", decided.into()),
+        ("runner_up", runner_up.variant.as_str().into()),
+        ("diff", rate(Some(leader.cvr()? - runner_up.cvr()?))),
+        ("sequential_ci95", Value::Array(vec![rate(Some(ci.0)), rate(Some(ci.1))])),
+        ("more_days", more.map_or(Value::Null, |f| ((f - 1.0) * period_days).ceil().max(1.0).into())),
+    ]))
+}
+
 /// A split test's variants compared with each other, in each scenario of `report` (its JSON,
 /// [`to_json`]) that showed shoppers two or more variants in the period (`rows`, the report's):
 /// the scenario gets `baseline`, the variant the others are compared with — the first that
 /// `live` (the site's live config) lists for it, else the first in the report — and each of
 /// its shown variants `chance_to_be_best` ([`chance_to_be_best`]); each but the baseline also
 /// gets `vs_baseline`: its CVR minus the baseline's with a 95 % interval, as `uplift` is against
-/// the holdout (`{diff, diff_ci95, relative, relative_ci95, significant}`). The holdout, which is
-/// shown nothing, is neither compared nor ranked. A split test that `live` no longer has gets
+/// the holdout (`{diff, diff_ci95, relative, relative_ci95, significant}`), and with
+/// `sequential_ci95`, the interval that holds however often the report is read
+/// ([`sequential_interval`], at 95 % shared among the comparisons with the baseline). The
+/// scenario's `verdict` says which variant leads and whether that is sure yet (its sequential
+/// intervals against every other variant above zero) or how long it may take. The holdout,
+/// which is shown nothing, is neither compared nor ranked. A split test that `live` no longer has gets
 /// `in_live_config: false` (there is nothing left to roll out).
 ///
 /// ```
@@ -460,6 +565,8 @@ fn erfc(x: f64) -> f64 {
 /// assert_eq!(b.get("vs_baseline").and_then(|u| u.get("significant")).and_then(|x| x.as_bool()), Some(true));
 /// ```
 pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&shopcue::config::Config>) {
+    let ms = |k: &str| report.get(k).and_then(Value::as_f64).unwrap_or_default();
+    let period_days = ((ms("to") - ms("from")) / crate::rollup::DAY_MS as f64).max(1.0 / 24.0);
     let Some(scenarios) = list_mut(report, "scenarios") else { return };
     for sc in scenarios.iter_mut() {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -475,6 +582,10 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
         let baseline = listed.and_then(|(v, ..)| shown.iter().find(|r| r.variant == *v)).unwrap_or(&shown[0]);
         let chances = chance_to_be_best(&shown);
         sc.set("baseline", baseline.variant.as_str().into());
+        if let Some(v) = verdict(&shown, period_days) {
+            sc.set("verdict", v);
+        }
+        let alpha = 0.05 / (shown.len() - 1) as f64;
         let Some(variants) = list_mut(sc, "variants") else { continue };
         for v in variants.iter_mut() {
             let name = v.get("variant").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -482,7 +593,11 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
             v.set("chance_to_be_best", rate(Some(chances[i])));
             if name != baseline.variant {
                 if let Some(u) = uplift(shown[i], baseline) {
-                    v.set("vs_baseline", uplift_json(&u));
+                    let mut json = uplift_json(&u);
+                    if let Some((lo, hi)) = sequential_interval(shown[i], baseline, alpha) {
+                        json.set("sequential_ci95", Value::Array(vec![rate(Some(lo)), rate(Some(hi))]));
+                    }
+                    v.set("vs_baseline", json);
                 }
             }
         }
@@ -515,12 +630,14 @@ pub(crate) fn csv_field(v: &Value) -> String {
 /// The report as CSV, one row per scenario × variant.
 pub fn to_csv(report: &Value) -> String {
     let mut out = String::from(
-        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best\n",
+        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner\n",
     );
     for sc in report.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
         for v in sc.get("variants").and_then(Value::as_array).unwrap_or(&[]) {
             let of = |what: &str, k: &str| v.get(what).and_then(|u| u.get(k)).cloned().unwrap_or_default();
             let ci = |what: &str, i: usize| of(what, "diff_ci95").as_array().and_then(|a| a.get(i)).cloned().unwrap_or_default();
+            let seq =
+                |i: usize| of("vs_baseline", "sequential_ci95").as_array().and_then(|a| a.get(i)).cloned().unwrap_or_default();
             let revenue = |k: &str, i: Option<usize>| {
                 let r = v.get("incremental_revenue").and_then(|r| r.get(k));
                 match i {
@@ -565,6 +682,14 @@ pub fn to_csv(report: &Value) -> String {
                 ci("vs_baseline", 0),
                 ci("vs_baseline", 1),
                 v.get("chance_to_be_best").cloned().unwrap_or_default(),
+                seq(0),
+                seq(1),
+                // The split test's winner, on each of its rows, once the sequential test says so.
+                sc.get("verdict")
+                    .filter(|v| v.get("decided") == Some(&Value::Bool(true)))
+                    .and_then(|v| v.get("leader"))
+                    .cloned()
+                    .unwrap_or_default(),
             ];
             out.push_str(&fields.iter().map(csv_field).collect::<Vec<_>>().join(","));
             out.push('\n');
@@ -635,6 +760,96 @@ mod tests {
             assert!((got[i] - sampled).abs() < 0.003, "arm {i}: {} integrated, {sampled} sampled", got[i]);
         }
         assert!(got[1] > got[2] && got[2] > got[0], "{got:?}");
+    }
+
+    /// A/A and A/B tests read every day for 30 days (100 visitors a variant a day, a fixed
+    /// generator): how often each interval ever leaves out zero.
+    fn daily_reads(cvr_b: f64, tests: usize) -> (f64, f64) {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut fixed, mut sequential) = (0, 0);
+        for _ in 0..tests {
+            let (mut a, mut b) = (Row::default(), Row::default());
+            let (mut fixed_said, mut sequential_said) = (false, false);
+            for _day in 0..30 {
+                for (r, p) in [(&mut a, 0.05), (&mut b, cvr_b)] {
+                    r.exposed += 100;
+                    r.converted += (0..100).filter(|_| uniform() < p).count() as u64;
+                }
+                let u = uplift(&b, &a).unwrap();
+                fixed_said |= u.diff_ci.0 > 0.0 || u.diff_ci.1 < 0.0;
+                let (lo, hi) = sequential_interval(&b, &a, 0.05).unwrap();
+                sequential_said |= lo > 0.0 || hi < 0.0;
+            }
+            fixed += usize::from(fixed_said);
+            sequential += usize::from(sequential_said);
+        }
+        (fixed as f64 / tests as f64, sequential as f64 / tests as f64)
+    }
+
+    #[test]
+    fn sequential_intervals_keep_their_95_percent_however_often_they_are_read() {
+        // Two equal variants: read daily, the fixed interval names a winner in about a quarter
+        // of the tests; the sequential one in under 5 %.
+        let (fixed, sequential) = daily_reads(0.05, 1000);
+        assert!(fixed > 0.12, "the fixed interval read daily: {fixed}");
+        assert!(sequential < 0.05, "the sequential interval read daily: {sequential}");
+        // A real difference (5 % against 8 %) is still found within the month in most tests.
+        let (fixed_found, found) = daily_reads(0.08, 300);
+        println!("read daily for 30 days: A/A winners {fixed} fixed, {sequential} sequential; 5 % vs 8 % found {fixed_found} fixed, {found} sequential");
+        assert!(found > 0.8, "a real difference found in {found} of the tests");
+    }
+
+    #[test]
+    fn a_verdict_names_the_leader_and_how_long_an_open_test_may_take() {
+        let row = |v: &str, exposed: f64, converted: f64| Row {
+            scenario_id: "s".into(),
+            variant: v.into(),
+            exposed: exposed.round() as u64,
+            converted: converted.round() as u64,
+            ..Row::default()
+        };
+        let verdict_of = |rows: &[Row], days: i64| {
+            let mut report = to_json("site", 0, days * crate::rollup::DAY_MS, 7.0, rows, None);
+            add_variant_comparisons(&mut report, rows, None);
+            scenario_of(&report, "s").get("verdict").cloned().unwrap()
+        };
+        let get = |v: &Value, k: &str| v.get(k).cloned().unwrap_or_default();
+        // 10 % against 12 % over a week: b leads, not surely yet.
+        let week = [row("a", 1000.0, 100.0), row("b", 1000.0, 120.0)];
+        let open = verdict_of(&week, 7);
+        assert_eq!((get(&open, "leader"), get(&open, "runner_up")), ("b".into(), "a".into()), "{}", open.to_json());
+        assert_eq!(get(&open, "decided"), Value::Bool(false));
+        assert_eq!(get(&open, "diff"), Value::Number(0.02));
+        let days = get(&open, "more_days").as_f64().expect("an estimate");
+        // That many more days at the same pace and rates decide it; half as many do not.
+        let grown = |extra: f64| {
+            let f = 1.0 + extra / 7.0;
+            [row("a", 1000.0 * f, 100.0 * f), row("b", 1000.0 * f, 120.0 * f)]
+        };
+        assert_eq!(get(&verdict_of(&grown(days), 7), "decided"), Value::Bool(true), "after {days} more days");
+        assert_eq!(get(&verdict_of(&grown(days / 2.0), 7), "decided"), Value::Bool(false));
+        // The same figures over a month: the same wait, in months' days.
+        let month = get(&verdict_of(&week, 28), "more_days").as_f64().unwrap();
+        assert!((month - 4.0 * days).abs() <= 4.0, "{month} against {days}");
+        // Alike variants: no leader surely, and no wait that would make one.
+        let alike = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 100.0)], 7);
+        assert_eq!((get(&alike, "decided"), get(&alike, "more_days")), (Value::Bool(false), Value::Null));
+        // A third variant shares the 5 %: the same pair's interval is wider.
+        let pair = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 160.0)], 7);
+        let three = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 160.0), row("c", 1000.0, 60.0)], 7);
+        let width = |v: &Value| {
+            let ci = get(v, "sequential_ci95");
+            ci.as_array().unwrap()[1].as_f64().unwrap() - ci.as_array().unwrap()[0].as_f64().unwrap()
+        };
+        assert_eq!((get(&three, "leader"), get(&three, "runner_up")), ("b".into(), "a".into()));
+        assert!(width(&three) > width(&pair), "{} against {}", three.to_json(), pair.to_json());
+        assert_eq!((get(&pair, "decided"), get(&three, "decided")), (Value::Bool(true), Value::Bool(true)));
     }
 
     #[test]
@@ -715,7 +930,7 @@ mod tests {
         assert!(csv.lines().any(|l| l.starts_with("split,a,1000,") && l.contains(",purchase,a,,,,0.999")), "{csv}");
         let b_line = csv.lines().find(|l| l.starts_with("split,b,1000,")).unwrap();
         assert!(b_line.contains(",purchase,a,-0.05,-0.0"), "{b_line}");
-        assert!(csv.lines().any(|l| l.starts_with("split,holdout,") && l.ends_with(",purchase,a,,,,")), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("split,holdout,") && l.ends_with(",purchase,a,,,,,,,a")), "{csv}");
     }
 
     #[test]
@@ -782,8 +997,8 @@ mod tests {
         assert_eq!((b.get("since"), b.get("version")), (Some(&Value::Number(86_400_000.0)), Some(&Value::Number(3.0))));
         assert_eq!(srm("c"), None);
         let csv = to_csv(&report);
-        assert!(csv.lines().next().unwrap().ends_with(",srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best"), "{csv}");
-        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,,,,,,")), "{csv}");
+        assert!(csv.lines().next().unwrap().ends_with(",srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner"), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,,,,,,,,,")), "{csv}");
         assert!(csv.lines().any(|l| l.starts_with("c,,50,") && l.ends_with(",,,")), "{csv}");
         // A variant the live config does not name: exposed under an older version, not comparable.
         let older = [row("b", "", 800), row("b", "old", 100), row("b", "holdout", 100)];
@@ -849,7 +1064,7 @@ mod tests {
         let rows =
             [Row { scenario_id: "a,\"b\"".into(), variant: "x".into(), exposed: 1, impressions: 2, clicks: 1, ..Row::default() }];
         let csv = to_csv(&to_json("s", 0, 1, 7.0, &rows, Some(100.0)));
-        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,,,,,,");
+        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,,,,,,,,,");
     }
 
     /// Hand-checked: treatment 120/2000, holdout 40/1000, AOV 8000.
@@ -873,8 +1088,8 @@ mod tests {
         assert!((r.value - 320_000.0).abs() < 1e-6);
         assert!((r.ci.0 - 64_075.0).abs() < 1.0 && (r.ci.1 - 575_925.0).abs() < 1.0, "{:?}", r.ci);
         let csv = to_csv(&to_json("site", 0, 1, 7.0, &[t.clone(), c.clone()], Some(8000.0)));
-        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase,,,,,"), "{csv}");
-        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase,,,,,"), "the holdout has no uplift of its own");
+        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase,,,,,,,,"), "{csv}");
+        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase,,,,,,,,"), "the holdout has no uplift of its own");
         let without_orders = to_csv(&to_json("site", 0, 1, 7.0, &[Row::default()], None));
         assert!(without_orders.lines().nth(1).unwrap().ends_with(",,,,"));
         // A sign-up goal has an uplift, and no order value to make revenue of.
@@ -885,6 +1100,6 @@ mod tests {
         assert_eq!(scenario.get("goals").map(Value::to_json).as_deref(), Some(r#"["sign_up"]"#));
         let variant = &scenario.get("variants").and_then(Value::as_array).unwrap()[0];
         assert!(variant.get("uplift").is_some() && variant.get("incremental_revenue").is_none(), "{}", variant.to_json());
-        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up,,,,,"), "{}", to_csv(&report));
+        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up,,,,,,,,"), "{}", to_csv(&report));
     }
 }

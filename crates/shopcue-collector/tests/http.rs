@@ -383,6 +383,13 @@ fn a_split_tests_variants_are_compared_with_the_first_variant_the_live_config_li
     assert!(chance(&new) > 0.99 && (chance(&new) + chance(&variant(&sc, "old")) - 1.0).abs() < 1e-5, "{}", sc.to_json());
     assert!(variant(&sc, "old").get("vs_baseline").is_none());
     assert!(variant(&sc, "holdout").get("chance_to_be_best").is_none());
+    // Read as often as one likes, 200 visitors a variant do not make "new" the sure winner yet:
+    // its sequential interval still reaches below zero, and the verdict says how long to wait.
+    let seq = new.get_path("vs_baseline.sequential_ci95").and_then(|c| c.as_array()).unwrap().to_vec();
+    let (lo, hi) = (seq[0].as_f64().unwrap(), seq[1].as_f64().unwrap());
+    assert!(lo < 0.0 && hi > 0.2, "{}", new.to_json());
+    assert_eq!((field(&sc, "verdict.leader"), field(&sc, "verdict.decided")), (r#""new""#.into(), "false".into()));
+    assert!(sc.get_path("verdict.more_days").and_then(|d| d.as_f64()).is_some_and(|d| d >= 1.0), "{}", sc.to_json());
     let (_, _, csv) = request(&srv.addr, "GET", &format!("/report?site=ab&from={from}&to={to}&format=csv"), "", b"");
     let line = csv.lines().find(|l| l.starts_with("headline,new,200,")).unwrap_or_else(|| panic!("{csv}"));
     assert!(line.contains(",purchase,old,0.12,0.0"), "{line}");
