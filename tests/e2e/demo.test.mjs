@@ -295,19 +295,27 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   const best = (v) => parseFloat(split(v)[bestCol]);
   assert.ok(best('b') > 99 && Math.abs(best('a') + best('b') - 100) < 0.02, `${best('a')} + ${best('b')}`);
   assert.deepEqual([split('holdout')[vsCol], split('holdout')[bestCol], low[vsCol], low[bestCol]], ['—', '—', '—', '—']);
+  // And what each variant's visitors spent (each buyer ¥6,000): ¥1,500 a visitor for a, ¥3,300
+  // for b, the difference with its sequential interval.
+  const spendCol = headers.indexOf('revenue per visitor');
+  assert.equal(spendCol, bestCol + 1, JSON.stringify(headers));
+  assert.equal(split('a')[spendCol], '¥1,500');
+  assert.equal(split('b')[spendCol][0], '¥3,300 (+¥1,800 vs a)');
+  assert.match(split('b')[spendCol][1], /^95%: \+¥[\d,]+ … \+¥[\d,]+$/);
+  assert.deepEqual([split('holdout')[spendCol], low[spendCol]], ['—', '—']);
   // Above the table, each split test's verdict: b wins the sure one; the rising one's b leads
   // and the sentence says how long it may take; the close one would take too long to settle.
   // None is in the demo store's live config, so there is nothing to roll out (the studio test
   // reads a live one's).
   const verdict = (id) => page.$eval(`#verdicts p[data-scenario="${id}"]`, (p) => [p.dataset.verdict, p.textContent]);
-  assert.deepEqual(await verdict('split_test'), ['winner', 'split_test: b wins: +30.00 pts vs a (95%: +14.29 … +45.71). ' +
+  assert.deepEqual(await verdict('split_test'), ['winner', 'split_test: b wins in this period: +30.00 pts vs a (95%: +14.29 … +45.71). ' +
     'The test can stop now: this holds however often the dashboard was read. It is no longer in the live config.']);
   const [rising, risingText] = await verdict('rising_test');
   assert.equal(rising, 'open');
-  assert.match(risingText, /^rising_test: no winner yet: b leads, \+30\.00 pts vs a \(95%: −\d+\.\d\d … \+\d+\.\d\d\), a 99\.76% chance to be the best, which may still be chance\. Should the difference hold, about [\d,]+ more days like this period settle it; reading the dashboard meanwhile is fine\. It is no longer in the live config\.$/);
+  assert.match(risingText, /^rising_test: no winner yet in this period: b leads, \+30\.00 pts vs a \(95%: −\d+\.\d\d … \+\d+\.\d\d\), a 99\.76% chance to be the best, which may still be chance\. Should the difference hold, about [\d,]+ more days at this pace settle it; reading the dashboard meanwhile is fine\. It is no longer in the live config\.$/);
   const [close, closeText] = await verdict('close_test');
   assert.equal(close, 'open');
-  assert.match(closeText, /^close_test: no winner yet: b leads, \+2\.50 pts vs a \(95%: −\d+\.\d\d … \+\d+\.\d\d\), a \d\d\.\d\d% chance to be the best, which may still be chance\. At this difference the test would need over a hundred times its visitors to settle it: the variants do about as well\. It is no longer in the live config\.$/);
+  assert.match(closeText, /^close_test: no winner yet in this period: b leads, \+2\.50 pts vs a \(95%: −\d+\.\d\d … \+\d+\.\d\d\), a \d\d\.\d\d% chance to be the best, which may still be chance\. At this difference the test would need over a hundred times its visitors to settle it: the variants do about as well\. It is no longer in the live config\.$/);
   assert.ok(await page.locator('#cvr-chart svg rect.bar').count() >= 2, 'a bar per scenario and variant');
   assert.equal(await page.locator('#daily-chart svg polyline').count(), 3, 'sessions, impressions and purchases lines');
   // Each line's colour is in the legend, before its name.
@@ -360,6 +368,18 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
     assert.ok(s.inside, `${s.step}: its label beside its bar, within the section: ${JSON.stringify(s)}`);
     assert.notEqual(s.color, 'rgb(255, 255, 255)', 'not white text that leaves its bar');
   }
+  // A split test's funnel is one per variant, on one scale: where each one wins or loses.
+  await page.selectOption('#funnel-scenario', 'split_test');
+  const variants = await page.$$eval('#funnel .step', (divs) => divs.map((d) => [d.dataset.variant, d.dataset.step,
+    d.querySelector('.label').textContent, Math.round(d.querySelector('.bar').getBoundingClientRect().width)]));
+  assert.deepEqual(variants.filter((v) => v[1] === 'conversions').map((v) => v.slice(0, 3)), [
+    ['a', 'conversions', 'conversions (purchase): 50 (CVR 25.00% of exposed)'],
+    ['b', 'conversions', 'conversions (purchase): 110 (CVR 55.00% of exposed)']]);
+  const bar = (v, step) => variants.find((x) => x[0] === v && x[1] === step)[3];
+  assert.equal(bar('a', 'exposed'), bar('b', 'exposed'), 'the same exposures, the same bar');
+  assert.ok(Math.abs(bar('b', 'conversions') / bar('a', 'conversions') - 110 / 50) < 0.1, 'one scale for both');
+  assert.deepEqual(await page.$$eval('#funnel .variant-head', (ps) => ps.map((p) => p.textContent)), ['variant a', 'variant b']);
+  assert.equal(await page.textContent('#funnel .note'), 'holdout: 100 exposed, 20 converted (20.00%)');
   const csv = await (await page.request.get(collector.url + (await page.getAttribute('#csv', 'href')))).text();
   assert.match(csv, /^scenario_id,variant,exposed/);
   assert.match(csv, /\npage_low_stock,,/);

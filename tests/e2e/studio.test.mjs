@@ -548,7 +548,7 @@ test('two marketers on the same version: the second publish is refused, not sile
 });
 
 test('a split test\'s variants show how each did against the baseline, and one is rolled out for everyone', async () => {
-  // A headline split test published through the API, and a week of it: 50 of 200 who saw "old"
+  // A headline split test published through the API, and its first day: 50 of 200 who saw "old"
   // bought, 110 of 200 who saw "new", 20 of 100 held out.
   const auth = { Authorization: `Bearer ${TOKEN}` };
   const config = { version: 1, site: 'ab-shop', holdout: 0.2, scenarios: [{ id: 'headline', trigger: { on: 'page_view' },
@@ -556,13 +556,14 @@ test('a split test\'s variants show how each did against the baseline, and one i
     variants: [{ id: 'old', weight: 50 }, { id: 'new', weight: 50, message: { title: 'New headline' } }] }] };
   const put = await fetch(`${collector.url}/api/sites/ab-shop/config`, { method: 'PUT', headers: auth, body: JSON.stringify(config) });
   assert.equal(put.status, 201, await put.clone().text());
-  const now = Date.now(), events = [];
+  // Exposed since it was published (today, UTC): the dashboard's verdict reads the test from then.
+  const now = Date.now(), today = Math.floor(now / 864e5) * 864e5, at = Math.max(now - 60_000, today), events = [];
   for (const [variant, exposed, bought] of [['old', 200, 50], ['new', 200, 110], ['holdout', 100, 20]]) {
     for (let i = 0; i < exposed; i++) {
       const visitor = `ab-${variant}-${i}`;
       const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: visitor, url: '/', params });
-      events.push(e('shopcue_exposure', now - 2 * 864e5, { scenario_id: 'headline', variant }));
-      if (i < bought) events.push(e('purchase', now - 864e5, { value: 5000 }));
+      events.push(e('shopcue_exposure', at, { scenario_id: 'headline', variant }));
+      if (i < bought) events.push(e('purchase', at + 1, { value: 5000 }));
     }
   }
   assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'ab-shop', events }) })).status, 200);
@@ -571,7 +572,7 @@ test('a split test\'s variants show how each did against the baseline, and one i
   // The dashboard says which variant wins, and where to roll it out.
   await page.goto(`${collector.url}/dashboard?site=ab-shop`);
   await page.waitForSelector('body[data-loaded="true"]');
-  assert.equal(await page.textContent('#verdicts p[data-scenario="headline"]'), 'headline: new wins: +30.00 pts vs old ' +
+  assert.equal(await page.textContent('#verdicts p[data-scenario="headline"]'), `headline: new wins since the test began on ${new Date(today).toISOString().slice(0, 10)}: +30.00 pts vs old ` +
     '(95%: +14.29 … +45.71). The test can stop now: this holds however often the dashboard was read. Roll it out in the studio.');
   await page.click('#verdicts a');
   await page.waitForURL(`${collector.url}/studio?site=ab-shop`);

@@ -427,6 +427,46 @@ pub fn load_reached(
     Ok(rows.into_iter().map(|r| (r[0].text().to_string(), r[1].text().to_string())).collect())
 }
 
+/// One scenario's first exposures in `[from, to)` whose first exposure is in the segment `$4`
+/// (`$5` the scenario): variant, visitor, when.
+const FIRST_EXPOSURES_SQL: &str = "SELECT variant, visitor_id, first_ts{I} FROM exposures
+WHERE site = $1 AND first_ts >= $2 AND first_ts < $3 AND segment LIKE $4 AND scenario_id = $5";
+
+/// Revenue per exposed visitor of each of `scenario`'s variants, the holdout's too: for every
+/// visitor it first exposed in `[from, to)` (first exposed in `segment`), the order values of
+/// their purchases from that first exposure until `window_ms` after it, as the conversions are
+/// counted (`purchases`: the site's, made from `from` on, in any segment: a visitor counts where
+/// their first exposure was).
+pub fn revenue_per_visitor(
+    store: &dyn EventStore,
+    q: &crate::store::ReportQuery,
+    scenario: &str,
+    purchases: &[Purchase],
+) -> Result<Vec<(String, crate::report::Revenue)>, String> {
+    let [site, from, to, segment] = scope(&q.site, q.from, q.to, &q.segment);
+    let rows = store.select(FIRST_EXPOSURES_SQL, &[site, from, to, segment, Sql::Text(scenario.into())])?;
+    let mut by_visitor: std::collections::HashMap<&str, Vec<&Purchase>> = std::collections::HashMap::new();
+    for p in purchases.iter().filter(|p| !p.trial) {
+        by_visitor.entry(p.visitor.as_str()).or_default().push(p);
+    }
+    let mut out: Vec<(String, crate::report::Revenue)> = Vec::new();
+    for r in &rows {
+        let (variant, first) = (r[0].text(), r[2].int());
+        let spent: f64 = by_visitor
+            .get(r[1].text())
+            .map_or(0.0, |ps| ps.iter().filter(|p| p.ts >= first && p.ts <= first + q.window_ms).map(|p| p.revenue).sum());
+        let i = match out.iter().position(|(v, _)| v == variant) {
+            Some(i) => i,
+            None => {
+                out.push((variant.to_string(), crate::report::Revenue::default()));
+                out.len() - 1
+            }
+        };
+        out[i].1.add(spent);
+    }
+    Ok(out)
+}
+
 /// The daily trend per scenario over the UTC days `[from, to)` touches, in `segment`, as JSON
 /// rows `{date, scenario_id, impressions, clicks, exposed}`.
 pub fn load_scenario_daily(

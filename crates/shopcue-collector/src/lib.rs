@@ -19,7 +19,10 @@
 //!   token ([`auth`]).
 //!   Also orders, average order value and each variant's estimated incremental revenue, and the
 //!   daily trend per scenario ([`analytics`]). Filtered by `device`, `visitor` (new or
-//!   returning) and `channel` (where the visit came from) ([`segment`]).
+//!   returning) and `channel` (where the visit came from) ([`segment`]). A split test's variants
+//!   against each other: CVR and revenue per visitor against its baseline with sequential
+//!   intervals, each one's chance to be best, and a verdict over the test's whole run
+//!   ([`report::add_variant_comparisons`]).
 //! - `GET /report/rf?site=…&from=…&to=…` — the RF table (recency × frequency; customer share,
 //!   repeat rate, revenue share, each scenario's reach) as of `from` ([`analytics::rf`]).
 //! - `GET /dashboard` — the same as charts, for people who do not write SQL (same credential).
@@ -795,19 +798,26 @@ async fn report(State(app): State<App>, req: Request) -> Response {
         let srm = srm_bases(&*store, &*configs, &q, &rows)?;
         // The live config names each split test's variants in order: its first is the baseline.
         let live = configs.live(&q.site)?.and_then(|(_, runtime)| shopcue::config::Config::parse(&runtime).ok());
+        let tests = match &live {
+            Some(live) => split_tests(&*store, &*configs, &q, live)?,
+            None => Vec::new(),
+        };
+        let revenue = split_test_revenue(&*store, &q, &rows)?;
         let sessions = analytics::load_sessions(&*store, &q.site, q.from, q.to, &q.segment)?;
         let channels = analytics::channels(&purchases, &sessions.by_segment, q.from, q.to);
         let orders = analytics::orders(&purchases, q.from, q.to);
-        Ok::<_, String>((rows, store.daily(&q)?, sessions.by_day, orders, channels, scenario_daily, srm, live))
+        let daily = store.daily(&q)?;
+        Ok::<_, String>((rows, daily, sessions.by_day, orders, channels, scenario_daily, srm, live, tests, revenue))
     })
     .await;
-    let (rows, daily, session_daily, orders, channels, scenario_daily, srm, live) = match result {
+    let (rows, daily, session_daily, orders, channels, scenario_daily, srm, live, tests, revenue) = match result {
         Ok(Ok(r)) => r,
         _ => return error_reply(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable, retry later"),
     };
     let mut body = report::to_json(&site, from, to, days, &rows, orders.aov());
     report::add_srm(&mut body, &srm);
-    report::add_variant_comparisons(&mut body, &rows, live.as_ref());
+    report::add_variant_comparisons(&mut body, &rows, live.as_ref(), &tests);
+    report::add_revenue_per_visitor(&mut body, &revenue);
     body.set("segment", scope.segment.to_json());
     // Visits that began in the period, and orders per visit.
     let sessions: u64 = channels.iter().map(|c| c.sessions).sum();
@@ -919,6 +929,79 @@ fn srm_bases(
         }
     }
     Ok(bases)
+}
+
+/// Revenue per visitor of each variant of the split tests in `rows` (scenarios that showed two
+/// variants or more in the period; [`analytics::revenue_per_visitor`]).
+type SplitRevenue = Vec<(String, Vec<(String, report::Revenue)>)>;
+fn split_test_revenue(store: &dyn EventStore, q: &ReportQuery, rows: &[report::Row]) -> Result<SplitRevenue, String> {
+    let mut split: Vec<&str> = Vec::new();
+    for r in rows.iter().filter(|r| r.variant != "holdout" && r.exposed > 0) {
+        let shown = rows.iter().filter(|o| o.scenario_id == r.scenario_id && o.variant != "holdout" && o.exposed > 0).count();
+        if shown >= 2 && !split.contains(&r.scenario_id.as_str()) {
+            split.push(&r.scenario_id);
+        }
+    }
+    if split.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Spend within the window after a first exposure in the period, in any segment.
+    let purchases = analytics::load_purchases(store, &q.site, q.from, q.to + q.window_ms, &segment::Filter::default())?;
+    split.into_iter().map(|id| Ok((id.to_string(), analytics::revenue_per_visitor(store, q, id, &purchases)?))).collect()
+}
+
+/// Most versions walked back to find when a split test began.
+const TEST_VERSIONS: usize = 50;
+
+/// Each split test of the `live` config with the figures of its whole run up to the report's
+/// end (`q.to`): from the UTC day of the oldest version in the unbroken run of versions, back
+/// from the live one (at most [`TEST_VERSIONS`]), that gives the scenario the same variant ids
+/// (weights and messages aside). Its verdict reads that run, however the report's period is
+/// chosen: a sequential test holds for one sample read as it grows, not for a window sliding
+/// over it.
+fn split_tests(
+    store: &dyn EventStore,
+    configs: &dyn configs::ConfigStore,
+    q: &ReportQuery,
+    live: &shopcue::config::Config,
+) -> Result<Vec<report::SplitTest>, String> {
+    let ids = |s: &shopcue::config::Scenario| {
+        let mut ids: Vec<String> = s.variants.iter().map(|(id, ..)| id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    // (scenario, its variant ids, the day its run began, still running back through versions)
+    let mut tests: Vec<(String, Vec<String>, i64, bool)> =
+        live.scenarios.iter().filter(|s| s.variants.len() >= 2).map(|s| (s.id.clone(), ids(s), q.to, true)).collect();
+    for version in configs.versions(&q.site)?.into_iter().take(TEST_VERSIONS) {
+        if !tests.iter().any(|t| t.3) {
+            break;
+        }
+        let config = configs.version(&q.site, version.version)?.and_then(|(_, _, rt)| shopcue::config::Config::parse(&rt).ok());
+        for (id, variants, began, running) in tests.iter_mut().filter(|t| t.3) {
+            let same =
+                config.as_ref().and_then(|c| c.scenarios.iter().find(|s| s.id == *id)).is_some_and(|s| ids(s) == *variants);
+            if same {
+                *began = version.created_at.div_euclid(rollup::DAY_MS) * rollup::DAY_MS;
+            } else {
+                *running = false;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut read: Vec<(i64, Vec<report::Row>)> = Vec::new(); // one query per start day
+    for (id, variants, began, _) in tests.into_iter().filter(|t| t.2 < q.to) {
+        let i = match read.iter().position(|(b, _)| *b == began) {
+            Some(i) => i,
+            None => {
+                read.push((began, store.report(&ReportQuery { from: began, to: q.to, ..q.clone() })?));
+                read.len() - 1
+            }
+        };
+        let rows = read[i].1.iter().filter(|r| r.scenario_id == id && variants.contains(&r.variant)).cloned().collect();
+        out.push(report::SplitTest { scenario_id: id, since: began, rows });
+    }
+    Ok(out)
 }
 
 /// `GET /report/rf?site=…&from=…&to=…[&format=csv]`: the RF table as of `from`, with repeat

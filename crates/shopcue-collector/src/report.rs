@@ -438,6 +438,125 @@ fn erfc(x: f64) -> f64 {
     }
 }
 
+/// What a group of exposed visitors spent: each visitor's order values within the attribution
+/// window after their first exposure (0 for most), summed and squared for a mean and its spread.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Revenue {
+    /// Exposed visitors.
+    pub visitors: u64,
+    /// Their order values together.
+    pub sum: f64,
+    /// The sum of each visitor's total squared.
+    pub sum_sq: f64,
+}
+
+impl Revenue {
+    /// Counts one visitor who spent `spent`.
+    pub fn add(&mut self, spent: f64) {
+        self.visitors += 1;
+        self.sum += spent;
+        self.sum_sq += spent * spent;
+    }
+
+    /// Revenue per visitor.
+    pub fn mean(&self) -> Option<f64> {
+        (self.visitors > 0).then(|| self.sum / self.visitors as f64)
+    }
+
+    /// The variance of one visitor's spend (the sample variance), with at least two visitors.
+    fn variance(&self) -> Option<f64> {
+        let n = self.visitors as f64;
+        (self.visitors > 1).then(|| ((self.sum_sq - self.sum * self.sum / n) / (n - 1.0)).max(0.0))
+    }
+}
+
+/// A difference of two means with its intervals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Difference {
+    /// Treatment minus control.
+    pub diff: f64,
+    /// Its 95 % interval, for one reading.
+    pub ci95: (f64, f64),
+    /// Its sequential interval, which holds however often it is read.
+    pub sequential: (f64, f64),
+}
+
+/// `treatment`'s revenue per visitor minus `control`'s, with its 95 % interval (normal, Welch's
+/// standard error) and its sequential interval at `1 − alpha` (as [`sequential_interval`]'s, for
+/// means). Spend is skewed (most visitors spend nothing, a few a lot), so the intervals need
+/// more visitors than a conversion rate's to mean much.
+///
+/// ```
+/// use shopcue_collector::report::{revenue_difference, Revenue};
+/// let (mut a, mut b) = (Revenue::default(), Revenue::default());
+/// for i in 0..1000 {
+///     a.add(if i % 10 == 0 { 5000.0 } else { 0.0 }); // 10 % buy ¥5,000
+///     b.add(if i % 10 < 2 { 5000.0 } else { 0.0 }); // 20 % do
+/// }
+/// let d = revenue_difference(&b, &a, 0.05).unwrap();
+/// assert_eq!(d.diff, 500.0);
+/// assert!(d.ci95.0 > 0.0 && d.sequential.0 < d.ci95.0 && d.sequential.1 > d.ci95.1);
+/// ```
+pub fn revenue_difference(treatment: &Revenue, control: &Revenue, alpha: f64) -> Option<Difference> {
+    let diff = treatment.mean()? - control.mean()?;
+    let var = treatment.variance()? / treatment.visitors as f64 + control.variance()? / control.visitors as f64;
+    let n = (treatment.visitors + control.visitors) as f64;
+    let (se, h) = (var.sqrt(), sequential_halfwidth(n * var, n, alpha));
+    Some(Difference { diff, ci95: (diff - 1.96 * se, diff + 1.96 * se), sequential: (diff - h, diff + h) })
+}
+
+/// Revenue per visitor in the split tests of `report` (after [`add_variant_comparisons`]): each
+/// shown variant of a scenario with a `baseline` gets `revenue_per_visitor` (order values within
+/// the attribution window after a visitor's first exposure, per exposed visitor), and each that
+/// has `vs_baseline` gets its `revenue_per_visitor` there too: `{diff, diff_ci95,
+/// sequential_ci95}` ([`revenue_difference`]). `revenue`: per scenario, each variant's
+/// [`Revenue`].
+pub fn add_revenue_per_visitor(report: &mut Value, revenue: &[(String, Vec<(String, Revenue)>)]) {
+    let Some(scenarios) = list_mut(report, "scenarios") else { return };
+    for sc in scenarios.iter_mut() {
+        let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let Some(baseline) = sc.get("baseline").and_then(Value::as_str).map(str::to_string) else { continue };
+        let Some((_, variants)) = revenue.iter().find(|(s, _)| *s == id) else { continue };
+        let of = |v: &str| variants.iter().find(|(name, _)| name == v).map(|(_, r)| r);
+        let shown = variants.iter().filter(|(v, r)| v != "holdout" && r.visitors > 0).count();
+        let alpha = 0.05 / shown.saturating_sub(1).max(1) as f64;
+        let Some(list) = list_mut(sc, "variants") else { continue };
+        for v in list.iter_mut() {
+            let name = v.get("variant").and_then(Value::as_str).unwrap_or_default().to_string();
+            let Some(r) = of(&name).filter(|_| v.get("chance_to_be_best").is_some()) else { continue };
+            v.set("revenue_per_visitor", r.mean().map_or(Value::Null, crate::analytics::money));
+            let (Some(base), Some(vs)) = (of(&baseline).filter(|_| name != baseline), v.get("vs_baseline").cloned()) else {
+                continue;
+            };
+            if let Some(Difference { diff, ci95, sequential }) = revenue_difference(r, base, alpha) {
+                let pair = |c: (f64, f64)| Value::Array(vec![crate::analytics::money(c.0), crate::analytics::money(c.1)]);
+                let mut vs = vs;
+                vs.set(
+                    "revenue_per_visitor",
+                    object([
+                        ("diff", crate::analytics::money(diff)),
+                        ("diff_ci95", pair(ci95)),
+                        ("sequential_ci95", pair(sequential)),
+                    ]),
+                );
+                v.set("vs_baseline", vs);
+            }
+        }
+    }
+}
+
+/// A split test's run: its variants' figures from the day its current variants went live to the
+/// report's end (the collector finds that day in the site's versions).
+#[derive(Debug, Clone)]
+pub struct SplitTest {
+    /// The scenario.
+    pub scenario_id: String,
+    /// The start of the UTC day its run began (Unix ms).
+    pub since: i64,
+    /// Its variants' figures over the run (the variants its live config lists).
+    pub rows: Vec<Row>,
+}
+
 /// The number of visitors (two variants' exposed visitors together) at which the sequential
 /// intervals are narrowest ([`sequential_interval`]): a small store's split test. They are valid
 /// at every size; away from this one they are a little wider.
@@ -473,8 +592,9 @@ fn difference_variance(treatment: &Row, control: &Row) -> Option<(f64, f64)> {
 /// `treatment`'s CVR minus `control`'s with an interval that holds at `1 − alpha` **however
 /// often it is looked at** (an asymptotic confidence sequence, [`SEQUENTIAL_TUNING`]): a split
 /// test may be read every day and stopped on the first day this interval leaves out zero, and
-/// its false winners stay under `alpha`. A fixed-sample interval read so picks a winner between two equal variants far more
-/// often than 5 % of the time. `None` without exposures on both sides.
+/// its false winners stay under `alpha`. A fixed-sample interval read so picks a winner between
+/// two equal variants far more often than 5 % of the time. `None` without exposures on both
+/// sides.
 ///
 /// ```
 /// use shopcue_collector::report::{sequential_interval, uplift, Row};
@@ -513,13 +633,14 @@ fn growth_to_decide(treatment: &Row, control: &Row, alpha: f64) -> Option<f64> {
     Some(hi)
 }
 
-/// A split test's verdict: the variant with the highest CVR (`leader`), compared with each
-/// other shown variant at `alpha` divided among those comparisons (Bonferroni), by
-/// [`sequential_interval`]. `decided` once each of those intervals is above zero. `runner_up`
+/// A split test's verdict: the variant with the highest CVR (`leader`, with its
+/// `chance_to_be_best` over the same figures), compared with each other shown variant at 5 %
+/// divided among those comparisons (Bonferroni), by [`sequential_interval`]. `decided` once each of those intervals is above zero. `runner_up`
 /// is the variant of the least sure comparison, with its `diff` and `sequential_ci95`; while
-/// undecided, `more_days` says how many more days like the report's period that comparison
-/// needs should the difference hold (`null`: no difference, or not within 100 periods).
-fn verdict(shown: &[&Row], period_days: f64) -> Option<Value> {
+/// undecided, `more_days` says how many more days at the pace of the `days` read that
+/// comparison needs should the difference hold (`null`: no difference, or not within 100 times
+/// its visitors).
+fn verdict(shown: &[&Row], days: f64) -> Option<Value> {
     let leader = shown.iter().copied().max_by(|a, b| a.cvr().partial_cmp(&b.cvr()).unwrap_or(std::cmp::Ordering::Equal))?;
     let alpha = 0.05 / (shown.len() - 1) as f64;
     let (runner_up, ci) = shown
@@ -529,13 +650,15 @@ fn verdict(shown: &[&Row], period_days: f64) -> Option<Value> {
         .min_by(|a, b| a.1 .0.partial_cmp(&b.1 .0).unwrap_or(std::cmp::Ordering::Equal))?;
     let decided = ci.0 > 0.0;
     let more = (!decided).then(|| growth_to_decide(leader, runner_up, alpha)).flatten();
+    let chance = shown.iter().position(|r| r.variant == leader.variant).map(|i| chance_to_be_best(shown)[i]);
     Some(object([
         ("leader", leader.variant.as_str().into()),
+        ("chance_to_be_best", rate(chance)),
         ("decided", decided.into()),
         ("runner_up", runner_up.variant.as_str().into()),
         ("diff", rate(Some(leader.cvr()? - runner_up.cvr()?))),
         ("sequential_ci95", Value::Array(vec![rate(Some(ci.0)), rate(Some(ci.1))])),
-        ("more_days", more.map_or(Value::Null, |f| ((f - 1.0) * period_days).ceil().max(1.0).into())),
+        ("more_days", more.map_or(Value::Null, |f| ((f - 1.0) * days).ceil().max(1.0).into())),
     ]))
 }
 
@@ -549,8 +672,10 @@ fn verdict(shown: &[&Row], period_days: f64) -> Option<Value> {
 /// `sequential_ci95`, the interval that holds however often the report is read
 /// ([`sequential_interval`], at 95 % shared among the comparisons with the baseline). The
 /// scenario's `verdict` says which variant leads and whether that is sure yet (its sequential
-/// intervals against every other variant above zero) or how long it may take. The holdout,
-/// which is shown nothing, is neither compared nor ranked. A split test that `live` no longer has gets
+/// intervals against every other variant above zero) or how long it may take,
+/// over the test's whole run where `tests` has it ([`SplitTest`]; `since`, and
+/// `since_test_began: true`), else over the report's period. The holdout, which is shown
+/// nothing, is neither compared nor ranked. A split test that `live` no longer has gets
 /// `in_live_config: false` (there is nothing left to roll out).
 ///
 /// ```
@@ -558,15 +683,16 @@ fn verdict(shown: &[&Row], period_days: f64) -> Option<Value> {
 /// let row = |v: &str, exposed, converted| Row { scenario_id: "s".into(), variant: v.into(), exposed, converted, ..Row::default() };
 /// let rows = [row("a", 1000, 100), row("b", 1000, 150), row("holdout", 100, 8)];
 /// let mut report = to_json("site", 0, 1, 7.0, &rows, None);
-/// add_variant_comparisons(&mut report, &rows, None);
+/// add_variant_comparisons(&mut report, &rows, None, &[]);
 /// let s = &report.get("scenarios").unwrap().as_array().unwrap()[0];
 /// assert_eq!(s.get("baseline").and_then(|b| b.as_str()), Some("a"));
 /// let b = &s.get("variants").unwrap().as_array().unwrap()[1];
 /// assert_eq!(b.get("vs_baseline").and_then(|u| u.get("significant")).and_then(|x| x.as_bool()), Some(true));
 /// ```
-pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&shopcue::config::Config>) {
-    let ms = |k: &str| report.get(k).and_then(Value::as_f64).unwrap_or_default();
-    let period_days = ((ms("to") - ms("from")) / crate::rollup::DAY_MS as f64).max(1.0 / 24.0);
+pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&shopcue::config::Config>, tests: &[SplitTest]) {
+    let ms = |k: &str| report.get(k).and_then(Value::as_f64).unwrap_or_default() as i64;
+    let (from, to) = (ms("from"), ms("to"));
+    let days = |since: i64| ((to - since) as f64 / crate::rollup::DAY_MS as f64).max(1.0 / 24.0);
     let Some(scenarios) = list_mut(report, "scenarios") else { return };
     for sc in scenarios.iter_mut() {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -582,7 +708,13 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
         let baseline = listed.and_then(|(v, ..)| shown.iter().find(|r| r.variant == *v)).unwrap_or(&shown[0]);
         let chances = chance_to_be_best(&shown);
         sc.set("baseline", baseline.variant.as_str().into());
-        if let Some(v) = verdict(&shown, period_days) {
+        // The verdict reads the test's whole run where it is known, else the report's period.
+        let run = tests.iter().find(|t| t.scenario_id == id);
+        let run_rows: Vec<&Row> = run.map_or(shown.clone(), |t| t.rows.iter().filter(|r| r.exposed > 0).collect());
+        let since = run.map_or(from, |t| t.since);
+        if let Some(mut v) = (run_rows.len() >= 2).then(|| verdict(&run_rows, days(since))).flatten() {
+            v.set("since", since.into());
+            v.set("since_test_began", run.is_some().into());
             sc.set("verdict", v);
         }
         let alpha = 0.05 / (shown.len() - 1) as f64;
@@ -630,7 +762,7 @@ pub(crate) fn csv_field(v: &Value) -> String {
 /// The report as CSV, one row per scenario × variant.
 pub fn to_csv(report: &Value) -> String {
     let mut out = String::from(
-        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner\n",
+        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner,revenue_per_visitor,vs_baseline_revenue_per_visitor_diff,vs_baseline_revenue_per_visitor_sequential_ci95_low,vs_baseline_revenue_per_visitor_sequential_ci95_high\n",
     );
     for sc in report.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
         for v in sc.get("variants").and_then(Value::as_array).unwrap_or(&[]) {
@@ -638,6 +770,16 @@ pub fn to_csv(report: &Value) -> String {
             let ci = |what: &str, i: usize| of(what, "diff_ci95").as_array().and_then(|a| a.get(i)).cloned().unwrap_or_default();
             let seq =
                 |i: usize| of("vs_baseline", "sequential_ci95").as_array().and_then(|a| a.get(i)).cloned().unwrap_or_default();
+            // Revenue per visitor against the baseline's: the difference, or its sequential
+            // interval's end i.
+            let rpv = |i: Option<usize>| {
+                let r = of("vs_baseline", "revenue_per_visitor");
+                match i {
+                    None => r.get("diff").cloned(),
+                    Some(i) => r.get("sequential_ci95").and_then(Value::as_array).and_then(|a| a.get(i)).cloned(),
+                }
+                .unwrap_or_default()
+            };
             let revenue = |k: &str, i: Option<usize>| {
                 let r = v.get("incremental_revenue").and_then(|r| r.get(k));
                 match i {
@@ -690,6 +832,10 @@ pub fn to_csv(report: &Value) -> String {
                     .and_then(|v| v.get("leader"))
                     .cloned()
                     .unwrap_or_default(),
+                v.get("revenue_per_visitor").cloned().unwrap_or_default(),
+                rpv(None),
+                rpv(Some(0)),
+                rpv(Some(1)),
             ];
             out.push_str(&fields.iter().map(csv_field).collect::<Vec<_>>().join(","));
             out.push('\n');
@@ -816,7 +962,7 @@ mod tests {
         };
         let verdict_of = |rows: &[Row], days: i64| {
             let mut report = to_json("site", 0, days * crate::rollup::DAY_MS, 7.0, rows, None);
-            add_variant_comparisons(&mut report, rows, None);
+            add_variant_comparisons(&mut report, rows, None, &[]);
             scenario_of(&report, "s").get("verdict").cloned().unwrap()
         };
         let get = |v: &Value, k: &str| v.get(k).cloned().unwrap_or_default();
@@ -840,6 +986,17 @@ mod tests {
         // Alike variants: no leader surely, and no wait that would make one.
         let alike = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 100.0)], 7);
         assert_eq!((get(&alike, "decided"), get(&alike, "more_days")), (Value::Bool(false), Value::Null));
+        // Given the test's run, the verdict reads it (and says since when), not the period.
+        let run = SplitTest { scenario_id: "s".into(), since: -21 * crate::rollup::DAY_MS, rows: grown(days * 4.0).to_vec() };
+        let mut report = to_json("site", 0, 7 * crate::rollup::DAY_MS, 7.0, &week, None);
+        add_variant_comparisons(&mut report, &week, None, std::slice::from_ref(&run));
+        let over_run = scenario_of(&report, "s").get("verdict").cloned().unwrap();
+        assert_eq!(get(&over_run, "decided"), Value::Bool(true), "{}", over_run.to_json());
+        assert_eq!(
+            (get(&over_run, "since"), get(&over_run, "since_test_began")),
+            (Value::Number(-21.0 * 86_400_000.0), Value::Bool(true))
+        );
+        assert_eq!((get(&open, "since"), get(&open, "since_test_began")), (Value::Number(0.0), Value::Bool(false)));
         // A third variant shares the 5 %: the same pair's interval is wider.
         let pair = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 160.0)], 7);
         let three = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 160.0), row("c", 1000.0, 60.0)], 7);
@@ -885,7 +1042,7 @@ mod tests {
                 .cloned()
         };
         let mut report = to_json("s", 0, 1, 7.0, &rows, None);
-        add_variant_comparisons(&mut report, &rows, Some(&live));
+        add_variant_comparisons(&mut report, &rows, Some(&live), &[]);
         let split = scenario(&report, "split");
         // b, listed first, is the baseline: a converts 5 points better, and it shows.
         assert_eq!(split.get("baseline"), Some(&Value::String("b".into())), "{}", split.to_json());
@@ -909,7 +1066,7 @@ mod tests {
         // Without a live config naming it, the report's first variant is the baseline; a live
         // config without it says so.
         let mut report = to_json("s", 0, 1, 7.0, &rows, None);
-        add_variant_comparisons(&mut report, &rows, None);
+        add_variant_comparisons(&mut report, &rows, None, &[]);
         let split = scenario(&report, "split");
         assert_eq!(split.get("baseline"), Some(&Value::String("a".into())));
         assert!(split.get("in_live_config").is_none());
@@ -918,7 +1075,7 @@ mod tests {
         )
         .unwrap();
         let mut gone = to_json("s", 0, 1, 7.0, &rows, None);
-        add_variant_comparisons(&mut gone, &rows, Some(&other));
+        add_variant_comparisons(&mut gone, &rows, Some(&other), &[]);
         let gone = scenario(&gone, "split");
         assert_eq!(
             (gone.get("in_live_config"), gone.get("baseline")),
@@ -930,7 +1087,7 @@ mod tests {
         assert!(csv.lines().any(|l| l.starts_with("split,a,1000,") && l.contains(",purchase,a,,,,0.999")), "{csv}");
         let b_line = csv.lines().find(|l| l.starts_with("split,b,1000,")).unwrap();
         assert!(b_line.contains(",purchase,a,-0.05,-0.0"), "{b_line}");
-        assert!(csv.lines().any(|l| l.starts_with("split,holdout,") && l.ends_with(",purchase,a,,,,,,,a")), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("split,holdout,") && l.ends_with(",purchase,a,,,,,,,a,,,,")), "{csv}");
     }
 
     #[test]
@@ -997,8 +1154,8 @@ mod tests {
         assert_eq!((b.get("since"), b.get("version")), (Some(&Value::Number(86_400_000.0)), Some(&Value::Number(3.0))));
         assert_eq!(srm("c"), None);
         let csv = to_csv(&report);
-        assert!(csv.lines().next().unwrap().ends_with(",srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner"), "{csv}");
-        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,,,,,,,,,")), "{csv}");
+        assert!(csv.lines().next().unwrap().ends_with(",chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner,revenue_per_visitor,vs_baseline_revenue_per_visitor_diff,vs_baseline_revenue_per_visitor_sequential_ci95_low,vs_baseline_revenue_per_visitor_sequential_ci95_high"), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,,,,,,,,,,,,,")), "{csv}");
         assert!(csv.lines().any(|l| l.starts_with("c,,50,") && l.ends_with(",,,")), "{csv}");
         // A variant the live config does not name: exposed under an older version, not comparable.
         let older = [row("b", "", 800), row("b", "old", 100), row("b", "holdout", 100)];
@@ -1064,7 +1221,7 @@ mod tests {
         let rows =
             [Row { scenario_id: "a,\"b\"".into(), variant: "x".into(), exposed: 1, impressions: 2, clicks: 1, ..Row::default() }];
         let csv = to_csv(&to_json("s", 0, 1, 7.0, &rows, Some(100.0)));
-        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,,,,,,,,,");
+        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,,,,,,,,,,,,,");
     }
 
     /// Hand-checked: treatment 120/2000, holdout 40/1000, AOV 8000.
@@ -1088,8 +1245,8 @@ mod tests {
         assert!((r.value - 320_000.0).abs() < 1e-6);
         assert!((r.ci.0 - 64_075.0).abs() < 1.0 && (r.ci.1 - 575_925.0).abs() < 1.0, "{:?}", r.ci);
         let csv = to_csv(&to_json("site", 0, 1, 7.0, &[t.clone(), c.clone()], Some(8000.0)));
-        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase,,,,,,,,"), "{csv}");
-        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase,,,,,,,,"), "the holdout has no uplift of its own");
+        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase,,,,,,,,,,,,"), "{csv}");
+        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase,,,,,,,,,,,,"), "the holdout has no uplift of its own");
         let without_orders = to_csv(&to_json("site", 0, 1, 7.0, &[Row::default()], None));
         assert!(without_orders.lines().nth(1).unwrap().ends_with(",,,,"));
         // A sign-up goal has an uplift, and no order value to make revenue of.
@@ -1100,6 +1257,6 @@ mod tests {
         assert_eq!(scenario.get("goals").map(Value::to_json).as_deref(), Some(r#"["sign_up"]"#));
         let variant = &scenario.get("variants").and_then(Value::as_array).unwrap()[0];
         assert!(variant.get("uplift").is_some() && variant.get("incremental_revenue").is_none(), "{}", variant.to_json());
-        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up,,,,,,,,"), "{}", to_csv(&report));
+        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up,,,,,,,,,,,,"), "{}", to_csv(&report));
     }
 }

@@ -364,6 +364,9 @@ fn a_split_tests_variants_are_compared_with_the_first_variant_the_live_config_li
             }
         }
     }
+    // Spent outside the attribution window (7 days after a first exposure): before it, and after.
+    events.push(common::ev("early", "purchase", "old-0", t0 - 1_000, r#"{"value":5000}"#));
+    events.push(common::ev("late", "purchase", "old-1", t0 + 7 * common::DAY + common::DAY / 2, r#"{"value":5000}"#));
     let batch = format!(r#"{{"site":"ab","events":[{}]}}"#, events.join(","));
     assert_eq!(request(&srv.addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
     let (from, to) = (t0 - common::DAY, t0 + common::DAY);
@@ -390,14 +393,96 @@ fn a_split_tests_variants_are_compared_with_the_first_variant_the_live_config_li
     assert!(lo < 0.0 && hi > 0.2, "{}", new.to_json());
     assert_eq!((field(&sc, "verdict.leader"), field(&sc, "verdict.decided")), (r#""new""#.into(), "false".into()));
     assert!(sc.get_path("verdict.more_days").and_then(|d| d.as_f64()).is_some_and(|d| d >= 1.0), "{}", sc.to_json());
+    // Revenue per exposed visitor (each buyer spent ¥1,000 within the window): 100 for "old",
+    // 220 for "new".
+    assert_eq!(
+        (field(&variant(&sc, "old"), "revenue_per_visitor"), field(&new, "revenue_per_visitor")),
+        ("100".into(), "220".into())
+    );
+    assert_eq!(field(&new, "vs_baseline.revenue_per_visitor.diff"), "120");
+    let rpv = new.get_path("vs_baseline.revenue_per_visitor.sequential_ci95").and_then(|c| c.as_array()).unwrap().to_vec();
+    assert!(rpv[0].as_f64().unwrap() < 120.0 && rpv[1].as_f64().unwrap() > 120.0, "{}", new.to_json());
+    assert!(variant(&sc, "holdout").get("revenue_per_visitor").is_none(), "the holdout is shown nothing to compare");
     let (_, _, csv) = request(&srv.addr, "GET", &format!("/report?site=ab&from={from}&to={to}&format=csv"), "", b"");
     let line = csv.lines().find(|l| l.starts_with("headline,new,200,")).unwrap_or_else(|| panic!("{csv}"));
     assert!(line.contains(",purchase,old,0.12,0.0"), "{line}");
+    assert!(line.contains(",,220,120,"), "revenue per visitor and its difference: {line}");
     // Listed the other way round in a new version: "new" is the baseline, and "old" loses.
     assert_eq!(request(&srv.addr, "PUT", "/api/sites/ab/config", "", config("new", "old").as_bytes()).0, 201);
     let sc = headline();
     assert_eq!(field(&sc, "baseline"), r#""new""#, "{}", sc.to_json());
     assert_eq!(field(&variant(&sc, "old"), "vs_baseline.diff"), "-0.12");
+}
+
+/// A split test's verdict reads its whole run — from the day its current variants went live,
+/// through later versions that left them as they were — whatever period the report is asked
+/// for; the table's figures stay the period's.
+#[test]
+fn a_split_tests_verdict_reads_the_test_from_the_day_its_variants_went_live() {
+    let srv = start();
+    let (t0, day) = (common::t0(), common::DAY);
+    let config = |variants: &str, extra: &str| {
+        format!(
+            r#"{{"version":1,"site":"run","scenarios":[{{"id":"headline","trigger":{{"on":"page_view"}},
+            "message":{{"title":"Old"}}{variants}}}{extra}]}}"#
+        )
+    };
+    let split = r#","variants":[{"id":"old"},{"id":"new","message":{"title":"New"}}]"#;
+    let other = r#",{"id":"other","trigger":{"on":"page_view"},"message":{"title":"Other"}}"#;
+    // Version 1 (20 days before): no test. Version 2 (10 days before): the test. Version 3 (2
+    // days before): another scenario added, the test left as it was.
+    let db = rusqlite::Connection::open(&srv.db).unwrap();
+    for (version, body, published) in
+        [(1, config("", ""), t0 - 20 * day), (2, config(split, ""), t0 - 10 * day), (3, config(split, other), t0 - 2 * day)]
+    {
+        assert_eq!(request(&srv.addr, "PUT", "/api/sites/run/config", "", body.as_bytes()).0, 201);
+        db.execute("UPDATE config_versions SET created_at = ?1 WHERE site = 'run' AND version = ?2", [published, version])
+            .unwrap();
+    }
+    // 9 days before: 30 of 150 who saw "old" bought, 75 of 150 who saw "new"; today, 2 of 10 and 5 of 10.
+    let mut events = Vec::new();
+    for (at, variant, exposed, bought) in
+        [(t0 - 9 * day, "old", 150, 30), (t0 - 9 * day, "new", 150, 75), (t0, "old", 10, 2), (t0, "new", 10, 5)]
+    {
+        for i in 0..exposed {
+            let visitor = format!("{variant}-{at}-{i}");
+            let params = format!(r#"{{"scenario_id":"headline","variant":"{variant}"}}"#);
+            events.push(common::ev(&format!("{visitor}-x"), "shopcue_exposure", &visitor, at, &params));
+            if i < bought {
+                events.push(common::ev(&format!("{visitor}-p"), "purchase", &visitor, at + 60_000, "{}"));
+            }
+        }
+    }
+    let batch = format!(r#"{{"site":"run","events":[{}]}}"#, events.join(","));
+    assert_eq!(request(&srv.addr, "POST", "/collect", "", batch.as_bytes()).0, 200);
+    // Today's report: 10 visitors a variant in its table, and the verdict over the run.
+    let today = t0.div_euclid(day) * day;
+    let sc = scenario_of(&srm_report(&srv.addr, "run", today, today + day), "headline");
+    let field = |path: &str| sc.get_path(path).map(|x| x.to_json()).unwrap_or_default();
+    let new = sc
+        .get("variants")
+        .and_then(|v| v.as_array())
+        .unwrap()
+        .iter()
+        .find(|v| v.get("variant").and_then(|x| x.as_str()) == Some("new"))
+        .unwrap()
+        .clone();
+    assert_eq!(new.get("exposed").and_then(|e| e.as_f64()), Some(10.0), "the table is the period's: {}", sc.to_json());
+    let began = (t0 - 10 * day).div_euclid(day) * day;
+    assert_eq!(field("verdict.since"), began.to_string(), "{}", sc.to_json());
+    assert_eq!(field("verdict.since_test_began"), "true");
+    // 80 of 160 against 32 of 160: sure over the run, which today's 5 of 10 against 2 of 10 are not.
+    assert_eq!(
+        (field("verdict.leader"), field("verdict.decided"), field("verdict.diff")),
+        (r#""new""#.into(), "true".into(), "0.3".into())
+    );
+    // A scenario out of the test (version 1's "headline" had no variants) is not part of it:
+    // variants renamed start a new run.
+    let renamed = r#","variants":[{"id":"old"},{"id":"newer","message":{"title":"Newer"}}]"#;
+    assert_eq!(request(&srv.addr, "PUT", "/api/sites/run/config", "", config(renamed, other).as_bytes()).0, 201);
+    let sc = scenario_of(&srm_report(&srv.addr, "run", today, today + day), "headline");
+    let since = sc.get_path("verdict.since").map(|x| x.to_json()).unwrap_or_default();
+    assert!(since.is_empty() || since == today.to_string(), "{}", sc.to_json());
 }
 
 #[test]
