@@ -54,6 +54,28 @@
     main.appendChild(el('h1', { text: '新着アイテム' }));
     main.appendChild(grid);
     shopcue('track', 'view_item_list', { item_list_id: 'home', items: products.map(function (p) { return item(p); }) });
+    newsletter(main);
+  }
+
+  // The newsletter sign-up the demo's split test (config.json's "newsletter") counts as its
+  // goal: a sign_up event, and the shopper a member from then on (its audience leaves members out).
+  function newsletter(main) {
+    var email = el('input', { type: 'email', name: 'email', required: 'required', autocomplete: 'email' });
+    var done = el('p', { role: 'status' });
+    var form = el('form', { class: 'newsletter' }, [
+      el('label', {}, [document.createTextNode('メールアドレス '), email]),
+      el('button', { class: 'primary', type: 'submit', text: '登録する' })
+    ]);
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      shopcue('track', 'sign_up', { method: 'newsletter' });
+      shopcue('identify', { member: true });
+      form.hidden = true;
+      done.textContent = '登録しました。クーポンをメールでお送りします。';
+    });
+    main.appendChild(el('section', { id: 'newsletter', 'aria-labelledby': 'newsletter-title' }, [
+      el('h2', { id: 'newsletter-title', text: 'メルマガ' }), form, done
+    ]));
   }
 
   function product(main) {

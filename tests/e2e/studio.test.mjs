@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, ARTIFACTS, startCollector, launchBrowser, newShopperContext, waitForMessages, eventually } from './harness.mjs';
 
@@ -21,6 +22,8 @@ before(async () => {
 after(async () => { await browser?.close(); await collector?.stop(); });
 
 const NEW_TITLE = '在庫わずか！{{item.name}} あと{{item.stock}}点';
+// Where a scenario added in the studio goes: after the demo config's own.
+const ADDED = JSON.parse(readFileSync(join(ROOT, 'www/shopcue/config.json'), 'utf8')).scenarios.length;
 
 test('a marketer adds a preset, edits it in the form, publishes it, and the store and dashboard show it', async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -78,12 +81,12 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   await form.getByLabel('priority').fill('99');
 
   // A template mistake shows at its field, from the collector's compiler.
-  const titleJa = form.locator('[data-path="$.scenarios[2].message.title.ja"]');
+  const titleJa = form.locator(`[data-path="$.scenarios[${ADDED}].message.title.ja"]`);
   await titleJa.fill('{{item.nmae}}');
-  await page.waitForSelector('[data-path="$.scenarios[2].message.title.ja"][aria-invalid="true"]');
-  assert.match(await page.locator('.error[data-for="$.scenarios[2].message.title.ja"]').textContent(), /nmae/);
+  await page.waitForSelector(`[data-path="$.scenarios[${ADDED}].message.title.ja"][aria-invalid="true"]`);
+  assert.match(await page.locator(`.error[data-for="$.scenarios[${ADDED}].message.title.ja"]`).textContent(), /nmae/);
   await titleJa.fill(NEW_TITLE);
-  await page.waitForSelector('[data-path="$.scenarios[2].message.title.ja"]:not([aria-invalid])');
+  await page.waitForSelector(`[data-path="$.scenarios[${ADDED}].message.title.ja"]:not([aria-invalid])`);
   assert.equal(await page.locator('#problems li').count(), 0);
 
   // The preview follows, in both languages and at mobile width.
@@ -106,7 +109,7 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   // The JSON view holds what the form wrote, and an edit there comes back into the form.
   await page.getByRole('tab', { name: 'JSON' }).click();
   const json = JSON.parse(await page.locator('#json').inputValue());
-  const added = json.scenarios[2];
+  const added = json.scenarios[ADDED];
   assert.equal(added.id, 'page_low_stock-2');
   assert.equal(added.message.title.ja, NEW_TITLE);
   assert.deepEqual(added.audience, { 'visitor.sessions': { $gte: 1 } });
@@ -255,7 +258,7 @@ test('pausing keeps a scenario in the config but out of the store; versions diff
   await page.getByRole('button', { name: 'Roll back to version 1' }).click();
   await page.getByText(/Version 1 is live again/).waitFor();
   const back = await (await fetch(`${collector.url}/shopcue/sites/demo-store/config.json`)).json();
-  assert.deepEqual(runtimeScenarioIds(back), ['page_low_stock', 'cart_low_stock']);
+  assert.deepEqual(runtimeScenarioIds(back), ['page_low_stock', 'cart_low_stock', 'newsletter']);
   // The activity (the audit log) under the versions: the rollback, then the publish before it.
   const activity = () => page.$$eval('#activity tr[data-action]', (rows) => rows.slice(0, 2).map((r) => [...r.cells].map((c) => c.textContent)));
   await eventually(async () => (await activity()).length === 2 && (await activity())[0][2] === 'rollback', 5000, 'the rollback listed');

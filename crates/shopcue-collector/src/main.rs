@@ -119,6 +119,26 @@ fn simulate_command(args: &[String]) -> ExitCode {
                 "Simulated {shoppers} shoppers over {days} days for {site}: {} events, {} visits, {} purchases, {} other goals reached, {} impressions.",
                 done.events, done.sessions, done.purchases, done.goals, done.impressions
             );
+            // The config the history ran under, as the version live from its first day: the
+            // report reads a split test from the day its variants went live.
+            let published = shopcue_collector::publish::compile_for(&site, &raw).map_err(|e| e.to_string()).and_then(|runtime| {
+                let v = shopcue_collector::configs::NewVersion {
+                    site: site.clone(),
+                    now: end_ms - i64::from(days) * shopcue_collector::rollup::DAY_MS,
+                    author: "simulate".into(),
+                    note: "the config the simulated history ran under".into(),
+                    action: "publish",
+                    source_version: None,
+                    raw: shopcue_collector::configs::pretty(&raw),
+                    runtime,
+                    based_on: None,
+                };
+                store.publish(&v, "simulate")
+            });
+            if let Err(e) = published {
+                eprintln!("shopcue-collector simulate: the history's config not published: {e}");
+                return ExitCode::FAILURE;
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -33,7 +33,7 @@ const BAD: &str = r#"{"version": 1, "site": "s", "colour": 1,
 fn check_says_ok_with_the_number_of_scenarios() {
     let out = run(&["config", "check", &demo_config()], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).ends_with("config.json: ok (2 scenarios)\n"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).ends_with("config.json: ok (3 scenarios)\n"), "{}", text(&out.stdout));
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn compile_prints_the_runtime_config_that_check_and_the_collector_accept() {
     let runtime = shopcue::json::parse(text(&out.stdout).trim_end()).expect("JSON on stdout");
     assert!(shopcue::config::is_compiled(&runtime));
     let config = shopcue::config::Config::from_value(&runtime).expect("the widget reads it");
-    assert_eq!(config.scenarios.len(), 2);
+    assert_eq!(config.scenarios.len(), 3);
     // Compiled again from standard input, it is the same text.
     let again = run(&["config", "compile", "-"], Some(&std::fs::read_to_string(demo_config()).unwrap()));
     assert_eq!(text(&again.stdout), text(&out.stdout));
@@ -113,13 +113,13 @@ fn check_takes_several_files_and_exits_with_the_worst() {
     let (good, bad) = (demo_config(), bad.to_str().unwrap().to_string());
     let out = run(&["config", "check", &good, &bad], None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).ends_with("config.json: ok (2 scenarios)\n"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).ends_with("config.json: ok (3 scenarios)\n"), "{}", text(&out.stdout));
     assert!(text(&out.stderr).starts_with(&format!("{bad}: invalid config (3 problems)\n")), "{}", text(&out.stderr));
     // A file that cannot be read is the worst, and the others are still checked.
     let out = run(&["config", "check", "/nonexistent/a.json", &bad, &good], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains(&format!("{bad}: invalid config")), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).ends_with("config.json: ok (2 scenarios)\n"));
+    assert!(text(&out.stdout).ends_with("config.json: ok (3 scenarios)\n"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -151,4 +151,29 @@ fn version_names_the_release_and_the_runtime_config_format() {
         assert_eq!(out.status.code(), Some(0));
         assert_eq!(text(&out.stdout), format!("shopcue-collector {} (runtime config format 3)\n", env!("CARGO_PKG_VERSION")));
     }
+}
+
+/// `simulate` writes a history and publishes the config it ran under as the version live from
+/// its first day (so that a split test in it is read from then), and `./x demo` runs it so.
+#[test]
+fn simulate_publishes_the_config_its_history_ran_under_from_its_first_day() {
+    let dir = std::env::temp_dir().join(format!("shopcue-cli-simulate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("history.sqlite");
+    let history = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo-store-history.json");
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let args = ["simulate", "--db", db.to_str().unwrap(), "--config", history, "--days", "20", "--shoppers", "50"];
+    let out = run(&args, None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (version, author, created_at, raw): (i64, String, i64, String) = conn
+        .query_row("SELECT version, author, created_at, raw FROM config_versions WHERE site = 'demo-store'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    let start = before - 20 * 86_400_000;
+    assert_eq!((version, author.as_str()), (1, "simulate"));
+    assert!((start..start + 60_000).contains(&created_at), "published {} ms after the history began", created_at - start);
+    assert!(raw.contains("\"yen_500\""), "the history's config: {raw}");
+    std::fs::remove_dir_all(&dir).ok();
 }
