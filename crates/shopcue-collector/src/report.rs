@@ -848,6 +848,17 @@ pub fn to_csv(report: &Value) -> String {
 mod tests {
     use super::*;
 
+    /// Uniform draws in `[0, 1)` from a fixed generator (xorshift64 from `seed`).
+    fn uniforms(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
     /// Scenario `id`'s entry in a report.
     fn scenario_of<'a>(report: &'a Value, id: &str) -> &'a Value {
         let scenarios = report.get("scenarios").and_then(Value::as_array).unwrap();
@@ -880,13 +891,7 @@ mod tests {
         // Three arms against a million draws from the same normals (a fixed generator).
         let arms = [row(800, 64), row(820, 74), row(790, 71)];
         let got = chance_to_be_best(&arms.iter().collect::<Vec<_>>());
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut uniform = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut uniform = uniforms(0x2545_f491_4f6c_dd1d);
         let mut wins = [0u32; 3];
         let draws = 1_000_000;
         for _ in 0..draws {
@@ -911,13 +916,7 @@ mod tests {
     /// A/A and A/B tests read every day for 30 days (100 visitors a variant a day, a fixed
     /// generator): how often each interval ever leaves out zero.
     fn daily_reads(cvr_b: f64, tests: usize) -> (f64, f64) {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut uniform = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut uniform = uniforms(0x9e37_79b9_7f4a_7c15);
         let (mut fixed, mut sequential) = (0, 0);
         for _ in 0..tests {
             let (mut a, mut b) = (Row::default(), Row::default());
