@@ -525,12 +525,11 @@ pub fn add_revenue_per_visitor(report: &mut Value, revenue: &[(String, Vec<(Stri
             let name = v.get("variant").and_then(Value::as_str).unwrap_or_default().to_string();
             let Some(r) = of(&name).filter(|_| v.get("chance_to_be_best").is_some()) else { continue };
             v.set("revenue_per_visitor", r.mean().map_or(Value::Null, crate::analytics::money));
-            let (Some(base), Some(vs)) = (of(&baseline).filter(|_| name != baseline), v.get("vs_baseline").cloned()) else {
+            let (Some(base), Some(mut vs)) = (of(&baseline).filter(|_| name != baseline), v.get("vs_baseline").cloned()) else {
                 continue;
             };
             if let Some(Difference { diff, ci95, sequential }) = revenue_difference(r, base, alpha) {
                 let pair = |c: (f64, f64)| Value::Array(vec![crate::analytics::money(c.0), crate::analytics::money(c.1)]);
-                let mut vs = vs;
                 vs.set(
                     "revenue_per_visitor",
                     object([
