@@ -446,7 +446,7 @@ pub fn revenue_per_visitor(
     let [site, from, to, segment] = scope(&q.site, q.from, q.to, &q.segment);
     let rows = store.select(FIRST_EXPOSURES_SQL, &[site, from, to, segment, Sql::Text(scenario.into())])?;
     let mut by_visitor: std::collections::HashMap<&str, Vec<&Purchase>> = std::collections::HashMap::new();
-    for p in purchases.iter().filter(|p| !p.trial) {
+    for p in purchases {
         by_visitor.entry(p.visitor.as_str()).or_default().push(p);
     }
     let mut out: Vec<(String, crate::report::Revenue)> = Vec::new();
