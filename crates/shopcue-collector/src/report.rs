@@ -607,7 +607,8 @@ pub fn sequential_interval(treatment: &Row, control: &Row, alpha: f64) -> Option
     let diff = treatment.cvr()? - control.cvr()?;
     let (s2, n) = difference_variance(treatment, control)?;
     let h = sequential_halfwidth(s2, n, alpha);
-    Some((diff - h, diff + h))
+    // A difference of two rates lies in [−1, 1]: with a few visitors the interval is wider.
+    Some(((diff - h).max(-1.0), (diff + h).min(1.0)))
 }
 
 /// How many times its current visitors the comparison of `treatment` with `control` needs for
@@ -981,6 +982,9 @@ mod tests {
         // The same figures over a month: the same wait, in months' days.
         let month = get(&verdict_of(&week, 28), "more_days").as_f64().unwrap();
         assert!((month - 4.0 * days).abs() <= 4.0, "{month} against {days}");
+        // A handful of visitors: the interval is all a difference of rates can be, no more.
+        let few = sequential_interval(&row("b", 10.0, 5.0), &row("a", 10.0, 2.0), 0.05).unwrap();
+        assert_eq!(few, (-1.0, 1.0));
         // Alike variants: no leader surely, and no wait that would make one.
         let alike = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 100.0)], 7);
         assert_eq!((get(&alike, "decided"), get(&alike, "more_days")), (Value::Bool(false), Value::Null));
