@@ -432,37 +432,37 @@ pub fn load_reached(
 const FIRST_EXPOSURES_SQL: &str = "SELECT variant, visitor_id, first_ts{I} FROM exposures
 WHERE site = $1 AND first_ts >= $2 AND first_ts < $3 AND segment LIKE $4 AND scenario_id = $5";
 
-/// Revenue per exposed visitor of each of `scenario`'s variants, the holdout's too: for every
-/// visitor it first exposed in `[from, to)` (first exposed in `segment`), the order values of
-/// their purchases from that first exposure until `window_ms` after it, as the conversions are
-/// counted (`purchases`: the site's, made from `from` on, in any segment: a visitor counts where
-/// their first exposure was).
+/// Per scenario, each variant's [`crate::report::Revenue`].
+pub type SplitRevenue = Vec<(String, Vec<(String, crate::report::Revenue)>)>;
+
+/// Revenue per exposed visitor of each variant of each of `scenarios`, the holdout's too: for
+/// every visitor a scenario first exposed in `[from, to)` (first exposed in `segment`), the order
+/// values of their purchases from that first exposure until `window_ms` after it, as the
+/// conversions are counted (`purchases`: the site's, made from `from` on, in any segment: a
+/// visitor counts where their first exposure was).
 pub fn revenue_per_visitor(
     store: &dyn EventStore,
     q: &crate::store::ReportQuery,
-    scenario: &str,
+    scenarios: &[&str],
     purchases: &[Purchase],
-) -> Result<Vec<(String, crate::report::Revenue)>, String> {
-    let [site, from, to, segment] = scope(&q.site, q.from, q.to, &q.segment);
-    let rows = store.select(FIRST_EXPOSURES_SQL, &[site, from, to, segment, Sql::Text(scenario.into())])?;
+) -> Result<SplitRevenue, String> {
     let mut by_visitor: std::collections::HashMap<&str, Vec<&Purchase>> = std::collections::HashMap::new();
     for p in purchases {
         by_visitor.entry(p.visitor.as_str()).or_default().push(p);
     }
-    let mut out: Vec<(String, crate::report::Revenue)> = Vec::new();
-    for r in &rows {
-        let (variant, first) = (r[0].text(), r[2].int());
-        let spent: f64 = by_visitor
-            .get(r[1].text())
-            .map_or(0.0, |ps| ps.iter().filter(|p| p.ts >= first && p.ts <= first + q.window_ms).map(|p| p.revenue).sum());
-        let i = match out.iter().position(|(v, _)| v == variant) {
-            Some(i) => i,
-            None => {
-                out.push((variant.to_string(), crate::report::Revenue::default()));
-                out.len() - 1
-            }
-        };
-        out[i].1.add(spent);
+    let mut out = Vec::new();
+    for scenario in scenarios {
+        let [site, from, to, segment] = scope(&q.site, q.from, q.to, &q.segment);
+        let rows = store.select(FIRST_EXPOSURES_SQL, &[site, from, to, segment, Sql::Text(scenario.to_string())])?;
+        let mut variants: std::collections::BTreeMap<String, crate::report::Revenue> = std::collections::BTreeMap::new();
+        for r in &rows {
+            let first = r[2].int();
+            let spent: f64 = by_visitor
+                .get(r[1].text())
+                .map_or(0.0, |ps| ps.iter().filter(|p| p.ts >= first && p.ts <= first + q.window_ms).map(|p| p.revenue).sum());
+            variants.entry(r[0].text().to_string()).or_default().add(spent);
+        }
+        out.push((scenario.to_string(), variants.into_iter().collect()));
     }
     Ok(out)
 }

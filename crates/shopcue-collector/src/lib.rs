@@ -933,12 +933,10 @@ fn srm_bases(
 
 /// Revenue per visitor of each variant of the split tests in `rows` (scenarios that showed two
 /// variants or more in the period; [`analytics::revenue_per_visitor`]).
-type SplitRevenue = Vec<(String, Vec<(String, report::Revenue)>)>;
-fn split_test_revenue(store: &dyn EventStore, q: &ReportQuery, rows: &[report::Row]) -> Result<SplitRevenue, String> {
+fn split_test_revenue(store: &dyn EventStore, q: &ReportQuery, rows: &[report::Row]) -> Result<analytics::SplitRevenue, String> {
     let mut split: Vec<&str> = Vec::new();
-    for r in rows.iter().filter(|r| r.variant != "holdout" && r.exposed > 0) {
-        let shown = rows.iter().filter(|o| o.scenario_id == r.scenario_id && o.variant != "holdout" && o.exposed > 0).count();
-        if shown >= 2 && !split.contains(&r.scenario_id.as_str()) {
+    for r in rows {
+        if !split.contains(&r.scenario_id.as_str()) && report::shown_variants(rows, &r.scenario_id).len() >= 2 {
             split.push(&r.scenario_id);
         }
     }
@@ -947,7 +945,7 @@ fn split_test_revenue(store: &dyn EventStore, q: &ReportQuery, rows: &[report::R
     }
     // Spend within the window after a first exposure in the period, in any segment.
     let purchases = analytics::load_purchases(store, &q.site, q.from, q.to + q.window_ms, &segment::Filter::default())?;
-    split.into_iter().map(|id| Ok((id.to_string(), analytics::revenue_per_visitor(store, q, id, &purchases)?))).collect()
+    analytics::revenue_per_visitor(store, q, &split, &purchases)
 }
 
 /// Most versions walked back to find when a split test began.

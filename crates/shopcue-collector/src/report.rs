@@ -544,6 +544,12 @@ pub fn add_revenue_per_visitor(report: &mut Value, revenue: &[(String, Vec<(Stri
     }
 }
 
+/// Scenario `id`'s variants that showed shoppers something in `rows` (exposed, not the holdout):
+/// two or more make it a split test.
+pub fn shown_variants<'a>(rows: &'a [Row], id: &str) -> Vec<&'a Row> {
+    rows.iter().filter(|r| r.scenario_id == id && r.variant != "holdout" && r.exposed > 0).collect()
+}
+
 /// A split test's run: its variants' figures from the day its current variants went live to the
 /// report's end (the collector finds that day in the site's versions).
 #[derive(Debug, Clone)]
@@ -696,7 +702,7 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
     let Some(scenarios) = list_mut(report, "scenarios") else { return };
     for sc in scenarios.iter_mut() {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
-        let shown: Vec<&Row> = rows.iter().filter(|r| r.scenario_id == id && r.variant != "holdout" && r.exposed > 0).collect();
+        let shown = shown_variants(rows, &id);
         if shown.len() < 2 {
             continue;
         }
