@@ -575,7 +575,8 @@ test('a split test\'s variants show how each did against the baseline, and one i
   // The dashboard says which variant wins, and where to roll it out.
   await page.goto(`${collector.url}/dashboard?site=ab-shop`);
   await page.waitForSelector('body[data-loaded="true"]');
-  assert.equal(await page.textContent('#verdicts p[data-scenario="headline"]'), `headline: new wins since the test began on ${new Date(today).toISOString().slice(0, 10)}: +30.00 pts vs old ` +
+  assert.equal(await page.textContent('#verdicts p[data-scenario="headline"]'), `headline: new wins since the test began on ${new Date(today).toISOString().slice(0, 10)} (old 25.00% of 200 visitors, ` +
+    'new 55.00% of 200): +30.00 pts vs old ' +
     '(95%: +14.29 … +45.71). The test can stop now: this holds however often the dashboard was read. Roll it out in the studio.');
   await page.click('#verdicts a');
   await page.waitForURL(`${collector.url}/studio?site=ab-shop`);
@@ -601,5 +602,48 @@ test('a split test\'s variants show how each did against the baseline, and one i
   await page.getByText(/Published version 2/).waitFor();
   const live = await (await fetch(`${collector.url}/api/sites/ab-shop/config`, { headers: auth })).json();
   assert.deepEqual([live.config.scenarios[0].message.title, live.config.scenarios[0].variants], ['New headline', undefined]);
+  await context.close();
+});
+
+test('a split test is judged over its whole run, and a shorter period offers that run', async () => {
+  // A test published 20 days ago (its version dated so in the database, as `simulate` dates
+  // the demo's), with 100 visitors a variant exposed 15 days ago and 50 today: a 10 then 10 %,
+  // b 30 then 30 %.
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+  const config = { version: 1, site: 'run-shop', scenarios: [{ id: 'hero', trigger: { on: 'page_view' }, message: { title: 'Hero' },
+    variants: [{ id: 'a', weight: 50 }, { id: 'b', weight: 50, message: { title: 'Hero b' } }] }] };
+  const put = await fetch(`${collector.url}/api/sites/run-shop/config`, { method: 'PUT', headers: auth, body: JSON.stringify(config) });
+  assert.equal(put.status, 201, await put.clone().text());
+  const now = Date.now(), day = 864e5, began = Math.floor((now - 20 * day) / day) * day;
+  execFileSync('sqlite3', ['-cmd', '.timeout 10000', collector.db, `UPDATE config_versions SET created_at = ${now - 20 * day} WHERE site = 'run-shop'`]);
+  const events = [];
+  for (const [when, n] of [[now - 15 * day, 100], [now - 60_000, 50]]) {
+    for (const [variant, rate] of [['a', 0.1], ['b', 0.3]]) {
+      for (let i = 0; i < n; i++) {
+        const visitor = `run-${variant}-${when}-${i}`;
+        const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: visitor, url: '/', params });
+        events.push(e('shopcue_exposure', when, { scenario_id: 'hero', variant }));
+        if (i < n * rate) events.push(e('purchase', when + 1, { value: 5000 }));
+      }
+    }
+  }
+  assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'run-shop', events }) })).status, 200);
+
+  // The last 7 days hold today's 50 a variant; the sentence reads all 150, since the day the
+  // test began, says that the table is of other days, and offers the run.
+  const { context, page } = await signedIn();
+  const day7 = new Date(now - 6 * day).toISOString().slice(0, 10), today = new Date(now).toISOString().slice(0, 10);
+  await page.goto(`${collector.url}/dashboard?site=run-shop&from=${day7}&to=${today}`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  const exposed = () => page.$$eval('#table tr[data-scenario="hero"]', (trs) => trs.map((tr) => [tr.children[1].textContent, tr.children[2].textContent]));
+  assert.deepEqual(await exposed(), [['a', '50'], ['b', '50']]);
+  const sentence = page.locator('#verdicts p[data-scenario="hero"]');
+  const beganDay = new Date(began).toISOString().slice(0, 10);
+  assert.match(await sentence.textContent(), new RegExp(`^hero: b wins since the test began on ${beganDay} \\(a 10\\.00% of 150 visitors, b 30\\.00% of 150\\): ` +
+    `\\+20\\.00 pts vs a .* The table below is of ${day7} to ${today}: show the whole test\\.$`));
+  await sentence.getByRole('link', { name: 'show the whole test' }).click();
+  await page.waitForURL(new RegExp(`from=${beganDay}&to=${today}`));
+  await eventually(async () => JSON.stringify(await exposed()) === JSON.stringify([['a', '150'], ['b', '150']]), 5000, 'the run\'s figures in the table');
+  assert.doesNotMatch(await sentence.textContent(), /The table below/);
   await context.close();
 });

@@ -645,7 +645,8 @@ fn growth_to_decide(treatment: &Row, control: &Row, alpha: f64) -> Option<f64> {
 /// is the variant of the least sure comparison, with its `diff` and `sequential_ci95`; while
 /// undecided, `more_days` says how many more days at the pace of the `days` read that
 /// comparison needs should the difference hold (`null`: no difference, or not within 100 times
-/// its visitors).
+/// its visitors). `variants` gives the figures it read, each variant's `{variant, exposed,
+/// conversions, cvr}`: over a test's whole run they are not the table's, which are the period's.
 fn verdict(shown: &[&Row], days: f64) -> Option<Value> {
     let leader = shown.iter().copied().max_by(|a, b| a.cvr().partial_cmp(&b.cvr()).unwrap_or(std::cmp::Ordering::Equal))?;
     let alpha = 0.05 / (shown.len() - 1) as f64;
@@ -665,7 +666,18 @@ fn verdict(shown: &[&Row], days: f64) -> Option<Value> {
         ("diff", rate(Some(leader.cvr()? - runner_up.cvr()?))),
         ("sequential_ci95", Value::Array(vec![rate(Some(ci.0)), rate(Some(ci.1))])),
         ("more_days", more.map_or(Value::Null, |f| ((f - 1.0) * days).ceil().max(1.0).into())),
+        ("variants", Value::Array(shown.iter().map(|r| figures(r)).collect())),
     ]))
+}
+
+/// A variant's figures as a verdict gives them: `{variant, exposed, conversions, cvr}`.
+fn figures(r: &Row) -> Value {
+    object([
+        ("variant", r.variant.as_str().into()),
+        ("exposed", (r.exposed as f64).into()),
+        ("conversions", (r.converted as f64).into()),
+        ("cvr", rate(r.cvr())),
+    ])
 }
 
 /// A split test's variants compared with each other, in each scenario of `report` (its JSON,
@@ -1005,6 +1017,16 @@ mod tests {
             (Value::Number(-21.0 * 86_400_000.0), Value::Bool(true))
         );
         assert_eq!((get(&open, "since"), get(&open, "since_test_began")), (Value::Number(0.0), Value::Bool(false)));
+        // Its figures are the run's, not the period's the table has.
+        let exposed = |v: &Value| get(v, "variants").as_array().unwrap().iter().map(|f| get(f, "exposed")).collect::<Vec<_>>();
+        assert_eq!(exposed(&open), [Value::Number(1000.0), Value::Number(1000.0)]);
+        let ran = run.rows.iter().map(|r| Value::Number(r.exposed as f64)).collect::<Vec<_>>();
+        assert_eq!((exposed(&over_run), ran.len()), (ran.clone(), 2));
+        assert_ne!(ran[0], Value::Number(1000.0));
+        let figures = get(&over_run, "variants");
+        let b = &figures.as_array().unwrap()[1];
+        assert_eq!((get(b, "variant"), get(b, "cvr")), ("b".into(), rate(run.rows[1].cvr())));
+        assert_eq!(get(b, "conversions"), Value::Number(run.rows[1].converted as f64));
         // A third variant shares the 5 %: the same pair's interval is wider.
         let pair = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 160.0)], 7);
         let three = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 160.0), row("c", 1000.0, 60.0)], 7);
