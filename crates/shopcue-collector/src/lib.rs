@@ -953,24 +953,29 @@ const TEST_VERSIONS: usize = 50;
 
 /// Each split test of the `live` config with the figures of its whole run up to the report's
 /// end (`q.to`): from the UTC day of the oldest version in the unbroken run of versions, back
-/// from the live one (at most [`TEST_VERSIONS`]), that gives the scenario the same variant ids
-/// (weights and messages aside). Its verdict reads that run, however the report's period is
-/// chosen: a sequential test holds for one sample read as it grows, not for a window sliding
-/// over it.
+/// from the live one (at most [`TEST_VERSIONS`]), that gives the scenario the same variants with
+/// the same weights (messages aside: a typo fixed in one does not restart the test). Its verdict
+/// reads that run, however the report's period is chosen: a sequential test holds for one
+/// sample read as it grows, not for a window sliding over it. New weights start a new run, as
+/// GrowthBook starts a new phase: days split 50/50 pooled with days split 90/10 weigh each
+/// variant's days differently, and a conversion rate that moves over time (a sale week) then
+/// favours the variant that had more of the good days.
 fn split_tests(
     store: &dyn EventStore,
     configs: &dyn configs::ConfigStore,
     q: &ReportQuery,
     live: &shopcue::config::Config,
 ) -> Result<Vec<report::SplitTest>, String> {
-    let ids = |s: &shopcue::config::Scenario| {
-        let mut ids: Vec<String> = s.variants.iter().map(|(id, ..)| id.clone()).collect();
-        ids.sort();
-        ids
+    // A scenario's split: its variant ids with their shares (in millionths, against float noise).
+    let split = |s: &shopcue::config::Scenario| {
+        let mut split: Vec<(String, i64)> =
+            s.variants.iter().map(|(id, share, _)| (id.clone(), (share * 1e6).round() as i64)).collect();
+        split.sort();
+        split
     };
-    // (scenario, its variant ids, the day its run began, still running back through versions)
-    let mut tests: Vec<(String, Vec<String>, i64, bool)> =
-        live.scenarios.iter().filter(|s| s.variants.len() >= 2).map(|s| (s.id.clone(), ids(s), q.to, true)).collect();
+    // (scenario, its split, the day its run began, still running back through versions)
+    let mut tests: Vec<(String, Vec<(String, i64)>, i64, bool)> =
+        live.scenarios.iter().filter(|s| s.variants.len() >= 2).map(|s| (s.id.clone(), split(s), q.to, true)).collect();
     for version in configs.versions(&q.site)?.into_iter().take(TEST_VERSIONS) {
         if !tests.iter().any(|t| t.3) {
             break;
@@ -978,7 +983,7 @@ fn split_tests(
         let config = configs.version(&q.site, version.version)?.and_then(|(_, _, rt)| shopcue::config::Config::parse(&rt).ok());
         for (id, variants, began, running) in tests.iter_mut().filter(|t| t.3) {
             let same =
-                config.as_ref().and_then(|c| c.scenarios.iter().find(|s| s.id == *id)).is_some_and(|s| ids(s) == *variants);
+                config.as_ref().and_then(|c| c.scenarios.iter().find(|s| s.id == *id)).is_some_and(|s| split(s) == *variants);
             if same {
                 *began = version.created_at.div_euclid(rollup::DAY_MS) * rollup::DAY_MS;
             } else {
@@ -996,7 +1001,8 @@ fn split_tests(
                 read.len() - 1
             }
         };
-        let rows = read[i].1.iter().filter(|r| r.scenario_id == id && variants.contains(&r.variant)).cloned().collect();
+        let rows =
+            read[i].1.iter().filter(|r| r.scenario_id == id && variants.iter().any(|(v, _)| *v == r.variant)).cloned().collect();
         out.push(report::SplitTest { scenario_id: id, since: began, rows });
     }
     Ok(out)

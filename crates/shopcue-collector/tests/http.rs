@@ -476,6 +476,13 @@ fn a_split_tests_verdict_reads_the_test_from_the_day_its_variants_went_live() {
         (field("verdict.leader"), field("verdict.decided"), field("verdict.diff")),
         (r#""new""#.into(), "true".into(), "0.3".into())
     );
+    // New weights start a new run: days split 50/50 are not pooled with days split 80/20.
+    let reweighed = r#","variants":[{"id":"old","weight":80},{"id":"new","weight":20,"message":{"title":"New"}}]"#;
+    assert_eq!(request(&srv.addr, "PUT", "/api/sites/run/config", "", config(reweighed, other).as_bytes()).0, 201);
+    let sc = scenario_of(&srm_report(&srv.addr, "run", today, today + day), "headline");
+    assert_eq!(sc.get_path("verdict.since").map(|x| x.to_json()), Some(today.to_string()), "{}", sc.to_json());
+    let figures = |sc: &shopcue::json::Value| sc.get_path("verdict.variants").map(|x| x.to_json()).unwrap_or_default();
+    assert!(figures(&sc).contains(r#""exposed":10"#) && !figures(&sc).contains("160"), "{}", figures(&sc));
     // A scenario out of the test (version 1's "headline" had no variants) is not part of it:
     // variants renamed start a new run.
     let renamed = r#","variants":[{"id":"old"},{"id":"newer","message":{"title":"Newer"}}]"#;
