@@ -587,6 +587,9 @@ test('a split test\'s variants show how each did against the baseline, and one i
   assert.equal(await result('new').textContent(),
     'Last 7 days: 200 exposed, CVR 55.00%: +30.00 pts vs old (95%: +14.29 … +45.71), 100% chance to be best: the winner');
   assert.equal(await result('old').textContent(), 'Last 7 days: 200 exposed, CVR 25.00%: the baseline, 0% chance to be best');
+  // And under them, what the whole test says (here the same days: it began today).
+  assert.equal(await page.locator('.variant-verdict[data-scenario="headline"]').textContent(),
+    `The whole test, since ${new Date(today).toISOString().slice(0, 10)} (old 25.00% of 200 visitors, new 55.00% of 200): new wins.`);
   // Each variant's message is previewed beside the others: its own title, the body it leaves.
   const preview = (v) => page.locator(`[data-preview="variant-${v}"] .msg`).textContent();
   assert.deepEqual([await preview('old'), await preview('new')], ['Old headlineFree returns', 'New headlineFree returns']);
@@ -645,5 +648,14 @@ test('a split test is judged over its whole run, and a shorter period offers tha
   await page.waitForURL(new RegExp(`from=${beganDay}&to=${today}`));
   await eventually(async () => JSON.stringify(await exposed()) === JSON.stringify([['a', '150'], ['b', '150']]), 5000, 'the run\'s figures in the table');
   assert.doesNotMatch(await sentence.textContent(), /The table below/);
+  // The studio's variant lines are the last 7 days'; under them, the whole test's.
+  await page.goto(`${collector.url}/studio?site=run-shop`);
+  await page.waitForSelector('body[data-loaded="true"]');
+  await page.locator('tr[data-scenario="hero"]').getByRole('button', { name: 'Edit' }).click();
+  const result = page.locator('.variant-result[data-variant="a"]');
+  await result.waitFor();
+  assert.match(await result.textContent(), /^Last 7 days: 50 exposed, CVR 10\.00%: the baseline/);
+  assert.equal(await page.locator('.variant-verdict[data-scenario="hero"]').textContent(),
+    `The whole test, since ${beganDay} (a 10.00% of 150 visitors, b 30.00% of 150): b wins.`);
   await context.close();
 });

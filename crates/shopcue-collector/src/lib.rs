@@ -967,14 +967,14 @@ fn split_tests(
     live: &shopcue::config::Config,
 ) -> Result<Vec<report::SplitTest>, String> {
     // A scenario's split: its variant ids with their shares (in millionths, against float noise).
+    type Split = Vec<(String, i64)>;
     let split = |s: &shopcue::config::Scenario| {
-        let mut split: Vec<(String, i64)> =
-            s.variants.iter().map(|(id, share, _)| (id.clone(), (share * 1e6).round() as i64)).collect();
+        let mut split: Split = s.variants.iter().map(|(id, share, _)| (id.clone(), (share * 1e6).round() as i64)).collect();
         split.sort();
         split
     };
     // (scenario, its split, the day its run began, still running back through versions)
-    let mut tests: Vec<(String, Vec<(String, i64)>, i64, bool)> =
+    let mut tests: Vec<(String, Split, i64, bool)> =
         live.scenarios.iter().filter(|s| s.variants.len() >= 2).map(|s| (s.id.clone(), split(s), q.to, true)).collect();
     for version in configs.versions(&q.site)?.into_iter().take(TEST_VERSIONS) {
         if !tests.iter().any(|t| t.3) {
@@ -1003,7 +1003,7 @@ fn split_tests(
         };
         let rows =
             read[i].1.iter().filter(|r| r.scenario_id == id && variants.iter().any(|(v, _)| *v == r.variant)).cloned().collect();
-        out.push(report::SplitTest { scenario_id: id, since: began, rows });
+        out.push(report::SplitTest { scenario_id: id, since: began, until: q.to.min(now_ms()), rows });
     }
     Ok(out)
 }

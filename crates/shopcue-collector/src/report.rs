@@ -558,6 +558,9 @@ pub struct SplitTest {
     pub scenario_id: String,
     /// The start of the UTC day its run began (Unix ms).
     pub since: i64,
+    /// The end of what its figures hold: the report's end, or now if that is sooner (the pace
+    /// that `more_days` assumes is the run's figures over `until - since`).
+    pub until: i64,
     /// Its variants' figures over the run (the variants its live config lists).
     pub rows: Vec<Row>,
 }
@@ -710,7 +713,7 @@ fn figures(r: &Row) -> Value {
 pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&shopcue::config::Config>, tests: &[SplitTest]) {
     let ms = |k: &str| report.get(k).and_then(Value::as_f64).unwrap_or_default() as i64;
     let (from, to) = (ms("from"), ms("to"));
-    let days = |since: i64| ((to - since) as f64 / crate::rollup::DAY_MS as f64).max(1.0 / 24.0);
+    let days = |since: i64, until: i64| ((until - since) as f64 / crate::rollup::DAY_MS as f64).max(1.0 / 24.0);
     let Some(scenarios) = list_mut(report, "scenarios") else { return };
     for sc in scenarios.iter_mut() {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -729,8 +732,8 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
         // The verdict reads the test's whole run where it is known, else the report's period.
         let run = tests.iter().find(|t| t.scenario_id == id);
         let run_rows: Vec<&Row> = run.map_or(shown.clone(), |t| t.rows.iter().filter(|r| r.exposed > 0).collect());
-        let since = run.map_or(from, |t| t.since);
-        if let Some(mut v) = (run_rows.len() >= 2).then(|| verdict(&run_rows, days(since))).flatten() {
+        let (since, until) = run.map_or((from, to), |t| (t.since, t.until));
+        if let Some(mut v) = (run_rows.len() >= 2).then(|| verdict(&run_rows, days(since, until))).flatten() {
             v.set("since", since.into());
             v.set("since_test_began", run.is_some().into());
             sc.set("verdict", v);
@@ -1007,7 +1010,12 @@ mod tests {
         let alike = verdict_of(&[row("a", 1000.0, 100.0), row("b", 1000.0, 100.0)], 7);
         assert_eq!((get(&alike, "decided"), get(&alike, "more_days")), (Value::Bool(false), Value::Null));
         // Given the test's run, the verdict reads it (and says since when), not the period.
-        let run = SplitTest { scenario_id: "s".into(), since: -21 * crate::rollup::DAY_MS, rows: grown(days * 4.0).to_vec() };
+        let run = SplitTest {
+            scenario_id: "s".into(),
+            since: -21 * crate::rollup::DAY_MS,
+            until: 7 * crate::rollup::DAY_MS,
+            rows: grown(days * 4.0).to_vec(),
+        };
         let mut report = to_json("site", 0, 7 * crate::rollup::DAY_MS, 7.0, &week, None);
         add_variant_comparisons(&mut report, &week, None, std::slice::from_ref(&run));
         let over_run = scenario_of(&report, "s").get("verdict").cloned().unwrap();
