@@ -252,6 +252,17 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   assert.ok(channels.some((r) => r[0] === '' && /^not said/.test(r[1])), 'the purchases sent without traffic');
   assert.match(await page.getAttribute('#csv-channels', 'href'), /table=channels/);
   const rows = await page.$$eval('#table tr[data-scenario]', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  // A narrow column wraps an interval between its bounds, never inside one ("95%: −" above
+  // "¥639,219"): each bound is one line, the two of them the interval's whole text.
+  const bounds = await page.$$eval('#table .interval', (ls) => ls.map((l) => [l.textContent,
+    [...l.querySelectorAll('.bound')].map((b) => [b.textContent, b.getClientRects().length, b.getBoundingClientRect().top])]));
+  assert.ok(bounds.length >= 10, JSON.stringify(bounds));
+  assert.ok(bounds.some(([, parts]) => parts.length === 2 && parts[0][2] < parts[1][2]), 'some interval wraps at this width');
+  for (const [text, parts] of bounds) {
+    assert.equal(parts.length, 2, text);
+    assert.equal(parts.map((p) => p[0]).join(' '), text);
+    assert.deepEqual(parts.map((p) => p[1]), [1, 1], text);
+  }
   const low = rows.find((r) => r[0] === 'page_low_stock');
   assert.ok(low, JSON.stringify(rows));
   assert.ok(Number(low[2].replace(/,/g, '')) >= 1, 'exposed visitors counted');
@@ -291,17 +302,17 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   const vsCol = headers.indexOf('CVR vs baseline variant'), bestCol = headers.indexOf('chance to be best');
   assert.ok(vsCol > col && bestCol === vsCol + 1, JSON.stringify(headers));
   const split = (v) => estimates.find((r) => r[0] === 'split_test' && r[1] === v);
-  assert.deepEqual(split('b')[vsCol], ['+30.00 pts (+120.0%) vs a', '95%: +14.29 … +45.71 pts']);
+  assert.deepEqual(split('b')[vsCol], ['+30.00 pts (+120.0%)', '95%: +14.29 … +45.71 pts']);
   assert.equal(split('a')[vsCol], 'baseline');
   const best = (v) => parseFloat(split(v)[bestCol]);
   assert.ok(best('b') > 99 && Math.abs(best('a') + best('b') - 100) < 0.02, `${best('a')} + ${best('b')}`);
   assert.deepEqual([split('holdout')[vsCol], split('holdout')[bestCol], low[vsCol], low[bestCol]], ['—', '—', '—', '—']);
   // And what each variant's visitors spent (each buyer ¥6,000): ¥1,500 a visitor for a, ¥3,300
   // for b, the difference with its sequential interval.
-  const spendCol = headers.indexOf('revenue per visitor');
+  const spendCol = headers.indexOf('revenue per visitor (vs baseline)');
   assert.equal(spendCol, bestCol + 1, JSON.stringify(headers));
   assert.equal(split('a')[spendCol], '¥1,500');
-  assert.equal(split('b')[spendCol][0], '¥3,300 (+¥1,800 vs a)');
+  assert.equal(split('b')[spendCol][0], '¥3,300 (+¥1,800)');
   assert.match(split('b')[spendCol][1], /^95%: \+¥[\d,]+ … \+¥[\d,]+$/);
   assert.deepEqual([split('holdout')[spendCol], low[spendCol]], ['—', '—']);
   // Above the table, each split test's verdict: b wins the sure one; the rising one's b leads
