@@ -158,6 +158,10 @@ test('an invalid config is rejected whole, with every problem and its JSON path'
   }
   assert.match(warn.text, /page_low_stok/);
   assert.equal(warn.type, 'error');
+  // As text, not as an Error object, whose stack into the minified widget ("at W (shopcue.js:2:4435)")
+  // read like a crash of the page.
+  assert.match(warn.text, /^\[shopcue\] invalid config \(\d+ problems\)\n/);
+  assert.doesNotMatch(warn.text, /\n\s+at /);
   assert.ok(consoleLines.some((l) => l.type === 'warning' && /\$\.items\[0\]\.price/.test(l.text)),
     'a bad event is rejected with its path, and the page goes on');
   await page.waitForTimeout(300);

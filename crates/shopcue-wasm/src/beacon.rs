@@ -217,10 +217,8 @@ pub fn load_feed(url: String) {
             with_shell(|s| {
                 s.feed_loading = false;
                 if let Err(e) = s.rt.apply_feed(text.as_deref().map_err(String::as_str), now()) {
-                    platform::console(
-                        "warn",
-                        &["[shopcue] product feed not applied:".into(), platform::js_error_about(&e, "feed")],
-                    );
+                    let text = shopcue::text::concat(&["[shopcue] product feed not applied: ", &e.message_about("feed")]);
+                    platform::console("warn", &[text.into()]);
                 }
                 s.schedule_persist();
                 s.schedule_evaluation();

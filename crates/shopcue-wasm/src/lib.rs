@@ -303,10 +303,10 @@ fn config_loaded(config: Result<Value, Error>) {
         return beacon::compile_raw(raw.to_json());
     }
     let result = with_shell(|s| {
-        let r = config.and_then(|c| s.rt.set_config(&c)).map_err(|e| js_error(&e));
+        let r = config.and_then(|c| s.rt.set_config(&c));
         if r.is_err() {
             for e in s.rt.config_failed(now(), &mut BrowserEntropy) {
-                console("warn", &[js_error(&e)]);
+                platform::log("warn", &e);
             }
         } else {
             if intl::utc_offset_minutes(s.rt.timezone(), now() as f64).is_none() {
@@ -318,7 +318,7 @@ fn config_loaded(config: Result<Value, Error>) {
             }
             s.offset_checked_at = 0; // the config's time zone applies from the next evaluation
             for e in s.rt.replay_captured(now(), &mut BrowserEntropy) {
-                console("warn", &[js_error(&e)]);
+                platform::log("warn", &e);
             }
             s.report_notes();
             s.show_preview();
@@ -334,8 +334,8 @@ fn config_loaded(config: Result<Value, Error>) {
         r
     });
     if let Some(Err(error)) = result {
-        console("error", std::slice::from_ref(&error));
-        emit(vec![("error", error)]);
+        platform::log("error", &error);
+        emit(vec![("error", js_error(&error))]);
     }
 }
 

@@ -77,6 +77,12 @@ pub fn js_error_about(e: &Error, noun: &str) -> JsValue {
     err.into()
 }
 
+/// Logs `e` as text: its message, each problem on a line of its own. Not as the JS `Error` of
+/// [`js_error`], whose stack into the widget's minified code reads like a crash of the page.
+pub fn log(level: &str, e: &Error) {
+    console(level, &[shopcue::text::concat(&["[shopcue] ", &e.message_about("event")]).into()]);
+}
+
 /// Calls `console[level](...args)` if the host's console still works.
 pub fn console(level: &str, args: &[JsValue]) {
     if let Ok(console) = Reflect::get(&js_sys::global(), &"console".into()) {
