@@ -581,6 +581,8 @@ test('a split test\'s variants show how each did against the baseline, and one i
   await page.click('#verdicts a');
   await page.waitForURL(`${collector.url}/studio?site=ab-shop`);
   await page.waitForSelector('body[data-loaded="true"]');
+  // The list says which scenario is a split test, with its variants.
+  assert.equal(await page.locator('tr[data-scenario="headline"] .split').textContent(), 'split test: old · new');
   await page.locator('tr[data-scenario="headline"]').getByRole('button', { name: 'Edit' }).click();
   const result = (v) => page.locator(`.variant-result[data-variant="${v}"]`);
   await result('new').waitFor();
@@ -598,6 +600,7 @@ test('a split test\'s variants show how each did against the baseline, and one i
   await page.getByRole('button', { name: /^Roll out variant new/ }).click();
   assert.equal(await page.locator('.variant-result').count(), 0, 'no variant rows left');
   assert.equal(await page.locator('[data-preview^="variant-"]').count(), 0, 'no variant previews left');
+  assert.equal(await page.locator('tr[data-scenario="headline"] .split').count(), 0, 'no longer a split test in the list');
   await page.getByRole('tab', { name: 'JSON' }).click();
   const edited = JSON.parse(await page.inputValue('#json')).scenarios[0];
   assert.deepEqual([edited.message, edited.variants], [{ title: 'New headline', body: 'Free returns' }, undefined]);
