@@ -660,5 +660,12 @@ test('a split test is judged over its whole run, and a shorter period offers tha
   assert.match(await result.textContent(), /^Last 7 days: 50 exposed, CVR 10\.00%: the baseline/);
   assert.equal(await page.locator('.variant-verdict[data-scenario="hero"]').textContent(),
     `The whole test, since ${beganDay} (a 10.00% of 150 visitors, b 30.00% of 150): b wins.`);
+  // Rolling out the variant the test puts behind asks first; dismissed, the test stays.
+  const asked = [];
+  page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+  await page.getByRole('button', { name: /^Roll out variant a/ }).click();
+  await eventually(() => asked.length === 1, 5000, 'the question');
+  assert.equal(asked[0], `Since ${beganDay}, b wins this test. Roll out a anyway?`);
+  assert.equal(await page.locator('.variant-result').count(), 2, 'both variants still there');
   await context.close();
 });
