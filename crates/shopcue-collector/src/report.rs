@@ -1029,7 +1029,8 @@ mod tests {
         let exposed = |v: &Value| get(v, "variants").as_array().unwrap().iter().map(|f| get(f, "exposed")).collect::<Vec<_>>();
         assert_eq!(exposed(&open), [Value::Number(1000.0), Value::Number(1000.0)]);
         let ran = run.rows.iter().map(|r| Value::Number(r.exposed as f64)).collect::<Vec<_>>();
-        assert_eq!((exposed(&over_run), ran.len()), (ran.clone(), 2));
+        assert_eq!(ran.len(), 2);
+        assert_eq!(exposed(&over_run), ran);
         assert_ne!(ran[0], Value::Number(1000.0));
         let figures = get(&over_run, "variants");
         let b = &figures.as_array().unwrap()[1];

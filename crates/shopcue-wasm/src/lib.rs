@@ -296,8 +296,9 @@ fn view_page(rt: &mut Runtime, href: &str, t: i64) {
 
 /// Loads a fetched or inline config (or reports why it could not be had); a raw one goes through
 /// the lazily loaded compiler first (`beacon::compile_raw`). A config that cannot
-/// be had or is invalid is logged as one console error with its code and every problem, and
-/// reaches `on('error')`; tracking and automatic capture go on without scenarios.
+/// be had or is invalid is logged as one console error, its message with every problem, and
+/// reaches `on('error')` as an Error with its code and problems; tracking and automatic
+/// capture go on without scenarios.
 fn config_loaded(config: Result<Value, Error>) {
     if let Some(raw) = config.as_ref().ok().filter(|c| shopcue::config::is_raw(c)) {
         return beacon::compile_raw(raw.to_json());
