@@ -646,7 +646,7 @@ test('a split test is judged over its whole run, and a shorter period offers tha
   const sentence = page.locator('#verdicts p[data-scenario="hero"]');
   const beganDay = new Date(began).toISOString().slice(0, 10);
   assert.match(await sentence.textContent(), new RegExp(`^hero: b wins since the test began on ${beganDay} \\(a 10\\.00% of 150 visitors, b 30\\.00% of 150\\): ` +
-    `\\+20\\.00 pts vs a .* The table below is of ${day7} to ${today}: show the whole test\\.$`));
+    `\\+20\\.00 pts vs a .* The table below covers ${day7} to ${today} only: show the whole test\\.$`));
   await sentence.getByRole('link', { name: 'show the whole test' }).click();
   await page.waitForURL(new RegExp(`from=${beganDay}&to=${today}`));
   await eventually(async () => JSON.stringify(await exposed()) === JSON.stringify([['a', '150'], ['b', '150']]), 5000, 'the run\'s figures in the table');
