@@ -519,7 +519,7 @@ pub fn add_revenue_per_visitor(report: &mut Value, revenue: &[(String, Vec<(Stri
         let Some((_, variants)) = revenue.iter().find(|(s, _)| *s == id) else { continue };
         let of = |v: &str| variants.iter().find(|(name, _)| name == v).map(|(_, r)| r);
         let shown = variants.iter().filter(|(v, r)| v != "holdout" && r.visitors > 0).count();
-        let alpha = 0.05 / shown.saturating_sub(1).max(1) as f64;
+        let alpha = shared_alpha(shown);
         let Some(list) = list_mut(sc, "variants") else { continue };
         for v in list.iter_mut() {
             let name = v.get("variant").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -563,6 +563,12 @@ pub struct SplitTest {
     pub until: i64,
     /// Its variants' figures over the run (the variants its live config lists).
     pub rows: Vec<Row>,
+}
+
+/// The 5 % of a split test of `variants` shown variants shared among its comparisons
+/// (Bonferroni): each of a variant's comparisons with the others is read at this `alpha`.
+fn shared_alpha(variants: usize) -> f64 {
+    0.05 / variants.saturating_sub(1).max(1) as f64
 }
 
 /// The number of visitors (two variants' exposed visitors together) at which the sequential
@@ -652,7 +658,7 @@ fn growth_to_decide(treatment: &Row, control: &Row, alpha: f64) -> Option<f64> {
 /// conversions, cvr}`: over a test's whole run they are not the table's, which are the period's.
 fn verdict(shown: &[&Row], days: f64) -> Option<Value> {
     let leader = shown.iter().copied().max_by(|a, b| a.cvr().partial_cmp(&b.cvr()).unwrap_or(std::cmp::Ordering::Equal))?;
-    let alpha = 0.05 / (shown.len() - 1) as f64;
+    let alpha = shared_alpha(shown.len());
     let (runner_up, ci) = shown
         .iter()
         .filter(|r| r.variant != leader.variant)
@@ -738,7 +744,7 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
             v.set("since_test_began", run.is_some().into());
             sc.set("verdict", v);
         }
-        let alpha = 0.05 / (shown.len() - 1) as f64;
+        let alpha = shared_alpha(shown.len());
         let Some(variants) = list_mut(sc, "variants") else { continue };
         for v in variants.iter_mut() {
             let name = v.get("variant").and_then(Value::as_str).unwrap_or_default().to_string();
