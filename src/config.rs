@@ -559,17 +559,19 @@ impl Config {
         }
         let (mut low_stock, mut price_drop_pct, mut free_shipping) = (3.0, 0.01, None);
         if let Some(t) = v.get("thresholds") {
-            check_keys(t.as_object().unwrap_or(&[]), "$.thresholds", &["low_stock", "price_drop_pct", "free_shipping"], &mut p);
+            let members = object_at(t, "$.thresholds", "{\"low_stock\": 3}", &mut p).unwrap_or(&[]);
+            check_keys(members, "$.thresholds", &["low_stock", "price_drop_pct", "free_shipping"], &mut p);
             low_stock = number(t, "low_stock", "$.thresholds", 1.0, 1e9, &mut p).unwrap_or(low_stock);
             price_drop_pct = number(t, "price_drop_pct", "$.thresholds", 0.0, 1.0, &mut p).unwrap_or(price_drop_pct);
             free_shipping = number(t, "free_shipping", "$.thresholds", 0.0, 1e9, &mut p);
         }
         let links = v.get("links").cloned().unwrap_or(Value::Object(Vec::new()));
-        if !links.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_str().is_some())) {
-            p.push(crate::problem!("$.links", "must be an object of URL strings"));
-        }
-        for (name, link) in links.as_object().unwrap_or(&[]) {
-            let link = link.as_str().unwrap_or_default().trim().to_ascii_lowercase();
+        for (name, link) in object_at(&links, "$.links", "{\"cart\": \"/cart\"}", &mut p).unwrap_or(&[]) {
+            let Some(link) = link.as_str() else {
+                p.push(crate::problem!(member("$.links", name), "must be a URL text such as \"/cart\""));
+                continue;
+            };
+            let link = link.trim().to_ascii_lowercase();
             if unshowable(&link) {
                 p.push(crate::problem!(member("$.links", name), NOT_A_LINK));
             } else if !(link.is_empty() || link.starts_with('/') || link.starts_with("http:") || link.starts_with("https:")) {
@@ -588,8 +590,11 @@ impl Config {
         let holdout = number(v, "holdout", "$", 0.0, 0.5, &mut p).unwrap_or(0.0);
         let stores = compile_stores(v.get("stores"), &mut p);
         let saved_groups = v.get("saved_groups").cloned().unwrap_or(Value::Object(Vec::new()));
-        if !saved_groups.as_object().is_some_and(|m| m.iter().all(|(_, x)| x.as_array().is_some())) {
-            p.push(crate::problem!("$.saved_groups", "must be an object of arrays"));
+        let groups = object_at(&saved_groups, "$.saved_groups", "{\"vip\": [\"user-1\", \"user-2\"]}", &mut p);
+        for (name, members) in groups.unwrap_or(&[]) {
+            if members.as_array().is_none() {
+                p.push(crate::problem!(member("$.saved_groups", name), "must be a list of its members' ids"));
+            }
         }
         let mut capture = crate::capture::Switches::default();
         if let Some(c) = v.get("capture") {
@@ -613,18 +618,19 @@ impl Config {
                 }
             }
         }
-        let feed = v.get("feed").map(|f| {
-            check_keys(f.as_object().unwrap_or(&[]), "$.feed", &["url", "max_age_s"], &mut p);
+        let feed = v.get("feed").and_then(|f| {
+            check_keys(object_at(f, "$.feed", "{\"url\": \"/feed.json\"}", &mut p)?, "$.feed", &["url", "max_age_s"], &mut p);
             let url = required_string(f, "url", "$.feed", &mut p);
             if unshowable(&url) {
                 p.push(crate::problem!("$.feed.url", "must be an http(s) or relative URL"));
             }
             let max_age_s = number(f, "max_age_s", "$.feed", 60.0, 7.0 * 86_400.0, &mut p).unwrap_or(3600.0);
-            crate::feed::FeedSource { url, max_age_s }
+            Some(crate::feed::FeedSource { url, max_age_s })
         });
         let mut theme = Vec::new();
         if let Some(t) = v.get("theme") {
-            check_keys(t.as_object().unwrap_or(&[]), "$.theme", &THEME_KEYS, &mut p);
+            let members = object_at(t, "$.theme", "{\"bg\": \"#1f2937\", \"fg\": \"#ffffff\"}", &mut p).unwrap_or(&[]);
+            check_keys(members, "$.theme", &THEME_KEYS, &mut p);
             for (k, x) in t.as_object().unwrap_or(&[]) {
                 let safe = x.as_str().filter(|s| s.len() <= 100 && !s.chars().any(|c| ";{}<>\\\"".contains(c) || c.is_control()));
                 match (THEME_KEYS.contains(&k.as_str()), safe) {
@@ -643,7 +649,8 @@ impl Config {
         let lang = format.lang().to_string();
         let mut labels = Labels::for_lang(&lang);
         if let Some(l) = v.get("labels") {
-            check_keys(l.as_object().unwrap_or(&[]), "$.labels", &Labels::KEYS, &mut p);
+            let members = object_at(l, "$.labels", "{\"close\": \"Close\"}", &mut p).unwrap_or(&[]);
+            check_keys(members, "$.labels", &Labels::KEYS, &mut p);
             for (k, x) in l.as_object().unwrap_or(&[]) {
                 let text = localized(x, &lang).filter(|t| !t.trim().is_empty() && t.len() <= 80);
                 match (labels.slot(k), text) {
@@ -781,6 +788,18 @@ fn check_keys(members: &[(String, Value)], path: &str, allowed: &[&str], p: &mut
     }
 }
 
+/// The members of `v`, the value at `path` that must be an object; when it is another type,
+/// `None` and a problem that shows one (`such`), so that a member of the wrong type
+/// (`"trigger": "view_item"`) is refused rather than read as absent.
+#[cfg(feature = "compiler")]
+fn object_at<'a>(v: &'a Value, path: &str, such: &str, p: &mut Vec<Problem>) -> Option<&'a [(String, Value)]> {
+    let members = v.as_object();
+    if members.is_none() {
+        p.push(crate::problem!(path, crate::text::concat(&["must be an object such as ", such])));
+    }
+    members
+}
+
 fn optional_string(v: &Value, key: &str, path: &str, p: &mut Vec<Problem>) -> Option<String> {
     match v.get(key) {
         None => None,
@@ -867,18 +886,26 @@ fn compile_stores(v: Option<&Value>, p: &mut Vec<Problem>) -> Vec<Store> {
     let mut stores = Vec::new();
     for (i, s) in list.iter().enumerate() {
         let path = element("$.stores", i);
-        check_keys(s.as_object().unwrap_or(&[]), &path, &["id", "name", "lat", "lon", "pickup", "hours"], p);
+        let Some(members) = object_at(s, &path, "{\"id\": \"shibuya\", \"lat\": 35.66, \"lon\": 139.70}", p) else { continue };
+        check_keys(members, &path, &["id", "name", "lat", "lon", "pickup", "hours"], p);
         let id = required_string(s, "id", &path, p);
         let name = optional_string(s, "name", &path, p).unwrap_or_else(|| id.clone());
         let lat = number(s, "lat", &path, -90.0, 90.0, p);
         let lon = number(s, "lon", &path, -180.0, 180.0, p);
-        if lat.is_none() || lon.is_none() {
+        if s.get("lat").is_none() || s.get("lon").is_none() {
             p.push(crate::problem!(&path, "needs lat and lon"));
         }
         if stores.iter().any(|o: &Store| o.id == id) {
             p.push(crate::problem!(member(&path, "id"), format!("duplicate store id \"{id}\"")));
         }
-        let pickup = s.get("pickup").and_then(Value::as_bool).unwrap_or(false);
+        let pickup = match s.get("pickup") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                p.push(crate::problem!(member(&path, "pickup"), "must be true or false"));
+                false
+            }
+        };
         stores.push(Store { id, name, lat: lat.unwrap_or(0.0), lon: lon.unwrap_or(0.0), pickup });
     }
     stores
@@ -1135,7 +1162,10 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
         ));
     }
     let id = optional_string(&s, "id", path, p).unwrap_or_else(|| {
-        p.push(crate::problem!(member(path, "id"), "is required when no preset is given"));
+        // An id of the wrong type has its problem already.
+        if s.get("id").is_none() {
+            p.push(crate::problem!(member(path, "id"), "is required when no preset is given"));
+        }
         String::new()
     });
     let params = s.get("params").cloned().unwrap_or(Value::Object(Vec::new()));
@@ -1273,6 +1303,9 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
         return Some(raw.clone());
     }
     let preset = optional_string(raw, "preset", path, p);
+    if preset.is_none() && raw.get("preset").is_some() {
+        return None; // of the wrong type: refused as such, not read as a scenario without one
+    }
     let base = match &preset {
         Some(name) => match presets.get(name) {
             Some(b) => b.clone(),
@@ -1291,7 +1324,16 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
         },
         None => Value::Object(Vec::new()),
     };
-    let merged = merge(&base, raw);
+    let mut merged = merge(&base, raw);
+    if let Some(params) = raw.get("params") {
+        // The preset's own params as the example, with their defaults.
+        let own = base.get("params").filter(|d| d.as_object().is_some_and(|m| !m.is_empty()));
+        let such = own.map_or("{\"within_days\": 30}".into(), Value::to_json);
+        if object_at(params, &member(path, "params"), &such, p).is_none() {
+            // The preset's own params stand, rather than every use of one failing too.
+            merged.set("params", base.get("params").cloned().unwrap_or(Value::Object(Vec::new())));
+        }
+    }
     if let (Some(name), Some(given)) = (&preset, raw.get("params").and_then(Value::as_object)) {
         check_params(name, base.get("params").unwrap_or(&Value::Null), given, &merged, &member(path, "params"), p);
     }
@@ -1328,7 +1370,10 @@ fn check_event_name(name: &str, path: &str, never: &str, p: &mut Vec<Problem>) {
 fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigger {
     let mut trigger = Trigger { on: vec!["page_view".into()], paths: Vec::new(), delay_ms: 0 };
     let Some(t) = t else { return trigger };
-    check_keys(t.as_object().unwrap_or(&[]), path, &["on", "path", "delay_ms"], p);
+    // `"trigger": "view_item"`: shown as it is meant.
+    let such = t.as_str().map_or("{\"on\": \"add_to_cart\"}".into(), |_| crate::text::concat(&["{\"on\": ", &t.to_json(), "}"]));
+    let Some(members) = object_at(t, path, &such, p) else { return trigger };
+    check_keys(members, path, &["on", "path", "delay_ms"], p);
     let strings = |v: &Value| match v {
         Value::String(s) => Some(vec![s.clone()]),
         Value::Array(a) if !a.is_empty() && a.iter().all(|e| e.as_str().is_some()) => {
@@ -1362,7 +1407,10 @@ fn compile_trigger(t: Option<&Value>, path: &str, p: &mut Vec<Problem>) -> Trigg
 
 #[cfg(feature = "compiler")]
 fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
-    check_keys(v.as_object().unwrap_or(&[]), path, &["days", "hours", "from", "until"], p);
+    let Some(members) = object_at(v, path, "{\"days\": [\"sat\", \"sun\"], \"hours\": [10, 20]}", p) else {
+        return Schedule::default();
+    };
+    check_keys(members, path, &["days", "hours", "from", "until"], p);
     let days = v.get("days").map(|d| {
         let at = member(path, "days");
         let list = d.as_array().unwrap_or(&[]);
@@ -1408,7 +1456,7 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
 
 #[cfg(feature = "compiler")]
 fn compile_subject(sub: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Subject> {
-    check_keys(sub.as_object().unwrap_or(&[]), path, &["from", "where", "order", "limit"], p);
+    check_keys(object_at(sub, path, "{\"from\": \"cart\"}", p)?, path, &["from", "where", "order", "limit"], p);
     let Some(from) = sub.get("from").and_then(Value::as_str).and_then(|f| COLLECTIONS.iter().position(|c| *c == f)) else {
         p.push(crate::problem!(member(path, "from"), format!("must be one of {}", COLLECTIONS.join(", "))));
         return None;
@@ -1485,7 +1533,8 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
     }
     let body = cx.template(m.get("body"), &member(path, "body"), p);
     let cta = m.get("cta").and_then(|c| {
-        check_keys(c.as_object().unwrap_or(&[]), &member(path, "cta"), &["label", "url"], p);
+        let such = "{\"label\": \"View cart\", \"url\": \"/cart\"}";
+        check_keys(object_at(c, &member(path, "cta"), such, p)?, &member(path, "cta"), &["label", "url"], p);
         let label = cx.template(c.get("label"), &member(path, "cta.label"), p);
         let url = cx.template(c.get("url"), &member(path, "cta.url"), p);
         if c.get("label").is_none() || c.get("url").is_none() {
@@ -1542,7 +1591,11 @@ fn compile_variants(
     let (mut total, mut complete, mut ids) = (0.0, true, Vec::new());
     for (i, var) in list.iter().enumerate() {
         let at = element(path, i);
-        check_keys(var.as_object().unwrap_or(&[]), &at, &["id", "weight", "message"], p);
+        let Some(members) = object_at(var, &at, "{\"id\": \"b\", \"message\": {\"title\": \"…\"}}", p) else {
+            complete = false;
+            continue;
+        };
+        check_keys(members, &at, &["id", "weight", "message"], p);
         let id = required_string(var, "id", &at, p);
         if !id.is_empty() && ids.contains(&id) {
             p.push(crate::problem!(member(&at, "id"), crate::text::concat(&["duplicate variant id \"", &id, "\""])));
@@ -1551,6 +1604,13 @@ fn compile_variants(
         let weight = number(var, "weight", &at, 0.0, 1e6, p).unwrap_or(1.0);
         total += weight;
         let over = var.get("message").cloned().unwrap_or(Value::Object(Vec::new()));
+        // What it changes in the scenario's message.
+        if object_at(&over, &member(&at, "message"), "{\"title\": \"…\"}, the members it changes in the scenario's message", p)
+            .is_none()
+        {
+            complete = false;
+            continue;
+        }
         let merged = merge(base, &over);
         // What the variant takes from the scenario's message was checked there: of the merged
         // message's problems, only those in the variant's own members are the variant's.
@@ -1791,6 +1851,125 @@ mod tests {
             assert_eq!(problems[0].0, "$.links.cart");
             assert!(problems[0].1.starts_with("is relative to the page a message is shown on"), "{}", problems[0].1);
         }
+    }
+
+    /// A member of the wrong type is a slip a hand-written config makes (`"trigger": "view_item"`,
+    /// `"pickup": "yes"`): every member that must be an object, a list or true/false, given a
+    /// text, a number, a list or a boolean instead, is refused at its own path with one problem,
+    /// not read as if it were absent.
+    #[test]
+    fn a_member_of_the_wrong_type_is_refused_at_its_path() {
+        let full = r##"{"version":1,"site":"s","thresholds":{"low_stock":2},"links":{"cart":"/cart"},
+            "caps":{"per_page":1},"feed":{"url":"/feed.json"},"theme":{"bg":"#111111","fg":"#ffffff"},
+            "labels":{"close":"Close"},"stores":[{"id":"a","lat":35.6,"lon":139.7,"pickup":true}],
+            "capture":{"datalayer":false},"saved_groups":{"vip":["x"]},
+            "scenarios":[
+              {"id":"one","trigger":{"on":"add_to_cart"},"audience":{"visitor.purchase_count":{"$gte":1}},
+               "subject":{"from":"cart","where":{"stock":{"$lte":3}}},"schedule":{"days":["sat"],"hours":[9,18]},
+               "caps":{"per_day":1},"paused":false,
+               "message":{"title":"t","cta":{"label":"Go","url":"/cart"}},
+               "variants":[{"id":"a","message":{"title":"A"}},{"id":"b","message":{"title":"B"}}]},
+              {"preset":"consumable_reorder","params":{"category":"supplements","cycle_days":25}}]}"##;
+        let base = crate::json::parse(full).unwrap();
+        if let Err(e) = Config::from_value(&base) {
+            panic!("the full config is refused: {e}");
+        }
+        let members = [
+            "thresholds",
+            "links",
+            "caps",
+            "feed",
+            "theme",
+            "labels",
+            "stores",
+            "stores.0",
+            "stores.0.pickup",
+            "capture",
+            "capture.datalayer",
+            "saved_groups",
+            "saved_groups.vip",
+            "scenarios",
+            "scenarios.0",
+            "scenarios.0.trigger",
+            "scenarios.0.trigger.on",
+            "scenarios.0.audience",
+            "scenarios.0.subject",
+            "scenarios.0.subject.where",
+            "scenarios.0.schedule",
+            "scenarios.0.schedule.days",
+            "scenarios.0.schedule.hours",
+            "scenarios.0.caps",
+            "scenarios.0.paused",
+            "scenarios.0.message",
+            "scenarios.0.message.cta",
+            "scenarios.0.variants",
+            "scenarios.0.variants.0",
+            "scenarios.0.variants.0.message",
+            "scenarios.1.params",
+            // The texts, numbers and names the objects hold.
+            "version",
+            "site",
+            "thresholds.low_stock",
+            "links.cart",
+            "caps.per_page",
+            "feed.url",
+            "theme.bg",
+            "labels.close",
+            "stores.0.id",
+            "stores.0.lat",
+            "scenarios.0.id",
+            "scenarios.0.subject.from",
+            "scenarios.0.schedule.days.0",
+            "scenarios.0.caps.per_day",
+            "scenarios.0.message.title",
+            "scenarios.0.message.cta.label",
+            "scenarios.0.message.cta.url",
+            "scenarios.0.variants.0.id",
+            "scenarios.0.variants.0.message.title",
+            "scenarios.1.preset",
+            "scenarios.1.params.category",
+        ];
+        fn put(v: &mut Value, path: &[&str], new: Value) {
+            let Some((first, rest)) = path.split_first() else { return *v = new };
+            let next = match v {
+                Value::Array(a) => &mut a[first.parse::<usize>().unwrap()],
+                Value::Object(m) => &mut m.iter_mut().find(|(k, _)| k == first).unwrap().1,
+                _ => unreachable!(),
+            };
+            put(next, rest, new);
+        }
+        let mut missed = Vec::new();
+        for at in members {
+            let segments: Vec<&str> = at.split('.').collect();
+            let path = segments.iter().fold("$".to_string(), |path, s| match s.parse::<usize>() {
+                Ok(i) => element(&path, i),
+                Err(_) => member(&path, s),
+            });
+            for wrong in [Value::String("x".into()), Value::Number(5.0), Value::Array(Vec::new()), Value::Bool(true)] {
+                let is_same_kind = |v: &Value| std::mem::discriminant(v) == std::mem::discriminant(&wrong);
+                let mut v = base.clone();
+                let mut current = v.clone();
+                for s in &segments {
+                    current = match s.parse::<usize>() {
+                        Ok(i) => current.as_array().unwrap()[i].clone(),
+                        Err(_) => current.get(s).unwrap().clone(),
+                    };
+                }
+                if is_same_kind(&current) {
+                    continue;
+                }
+                put(&mut v, &segments, wrong.clone());
+                let problems = match Config::from_value(&v) {
+                    Ok(_) => vec![],
+                    Err(Error::InvalidConfig(p)) => p.into_iter().map(|p| (p.path, p.message)).collect(),
+                    Err(e) => panic!("{e}"),
+                };
+                if problems.len() != 1 || problems[0].0 != path {
+                    missed.push(format!("{path} = {}: {problems:?}", wrong.to_json()));
+                }
+            }
+        }
+        assert!(missed.is_empty(), "not refused at its path with one problem:\n{}", missed.join("\n"));
     }
 
     /// The problems of a config that must be refused: (path, message) in path order.
