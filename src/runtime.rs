@@ -329,7 +329,8 @@ impl Runtime {
         (rt, warnings)
     }
 
-    /// Validates `init` options (`{site, config, endpoint, debug}`). The config itself is
+    /// Validates `init` options (`{site, config, endpoint, debug, render, consent, locale,
+    /// currency}`). The config itself is
     /// loaded separately with [`Runtime::set_config`], so a bad config never stops tracking.
     pub fn init(&mut self, options: &Value) -> Result<InitOptions, Error> {
         let mut problems = Vec::new();
@@ -356,7 +357,15 @@ impl Runtime {
                 ConfigSource::Inline(Value::Null)
             }
         };
-        let debug = options.get("debug").and_then(Value::as_bool).unwrap_or(false);
+        // `render: "false"` would draw every message: refused, as `consent`'s flags are. The
+        // shell reads `render`, as it draws the messages.
+        let debug = flag(options, "debug", false).unwrap_or_else(|e| {
+            problems.push(e);
+            false
+        });
+        if let Err(e) = flag(options, "render", true) {
+            problems.push(e);
+        }
         let consent = Consent::from_init_options(options).unwrap_or_else(|problem| {
             problems.push(problem);
             Consent::REQUIRED
@@ -912,11 +921,7 @@ impl Runtime {
     /// value). Revoking purges what it covered, in memory now and (via the returned change)
     /// in storage.
     pub fn set_consent(&mut self, v: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<ConsentChange, Error> {
-        let flag = |k: &str, current: bool| match v.get(k) {
-            None => Ok(current),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(Problem::new(member("$", k), "must be true or false")),
-        };
+        let flag = |k: &str, current: bool| flag(v, k, current);
         if v.as_object().is_none() {
             return Err(Error::InvalidEvent(vec![Problem::new("$", "consent takes {analytics, personalization}")]));
         }
@@ -1435,6 +1440,16 @@ fn product_link(url: &str) -> String {
     }
 }
 
+/// `v`'s member `key` as true or false: `default` when it is absent, a problem when it is of
+/// another type (`"render": "false"`).
+fn flag(v: &Value, key: &str, default: bool) -> Result<bool, Problem> {
+    match v.get(key) {
+        None => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(Problem::new(member("$", key), "must be true or false")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1478,10 +1493,15 @@ mod tests {
         assert_eq!(shown(r#""locale":"en-US","currency":"USD","#).0, "Only 2 left at $1,980.00");
 
         let (mut rt, _) = Runtime::new(None, None, 0, e);
-        let bad = parse(r#"{"site":"demo","locale":"english!","currency":"yen","config":"/c.json"}"#).unwrap();
+        let bad =
+            parse(r#"{"site":"demo","locale":"english!","currency":"yen","config":"/c.json","debug":"yes","render":"false"}"#)
+                .unwrap();
         let Err(Error::InvalidEvent(problems)) = rt.init(&bad) else { panic!("accepted") };
         let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
-        assert_eq!(paths, ["$.locale", "$.currency"]);
+        assert_eq!(paths, ["$.debug", "$.render", "$.locale", "$.currency"]);
+        assert_eq!(problems[1].message, "must be true or false");
+        let flags = parse(r#"{"site":"demo","config":"/c.json","debug":true,"render":false}"#).unwrap();
+        assert!(rt.init(&flags).unwrap().debug);
     }
 
     #[test]
