@@ -1151,6 +1151,8 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     if cfg!(feature = "compiler") && raw.get("paused").is_some_and(|v| v.as_bool().is_none()) {
         p.push(crate::problem!(member(path, "paused"), "must be true or false"));
     }
+    // Shown by the studio, not the widget: a text all the same.
+    optional_string(raw, "name", path, p);
     let s = expand_scenario(raw, cx.presets, path, p)?;
     const FREE_SHIPPING: &str = "visitor.free_shipping_remaining";
     if !cx.free_shipping && first_use(&s, FREE_SHIPPING, path).is_some() {
@@ -1864,7 +1866,7 @@ mod tests {
             "labels":{"close":"Close"},"stores":[{"id":"a","lat":35.6,"lon":139.7,"pickup":true}],
             "capture":{"datalayer":false},"saved_groups":{"vip":["x"]},
             "scenarios":[
-              {"id":"one","trigger":{"on":"add_to_cart"},"audience":{"visitor.purchase_count":{"$gte":1}},
+              {"id":"one","name":"One","trigger":{"on":"add_to_cart"},"audience":{"visitor.purchase_count":{"$gte":1}},
                "subject":{"from":"cart","where":{"stock":{"$lte":3}}},"schedule":{"days":["sat"],"hours":[9,18]},
                "caps":{"per_day":1},"paused":false,
                "message":{"title":"t","cta":{"label":"Go","url":"/cart"}},
@@ -1918,6 +1920,7 @@ mod tests {
             "stores.0.id",
             "stores.0.lat",
             "scenarios.0.id",
+            "scenarios.0.name",
             "scenarios.0.subject.from",
             "scenarios.0.schedule.days.0",
             "scenarios.0.caps.per_day",
