@@ -716,7 +716,7 @@ async fn session_info(State(app): State<App>, req: Request) -> Response {
 }
 
 /// The scope every analytics request shares: `site`, `from`, `to` (defaults: the last 30
-/// days), the segment filter (`device`, `visitor`), and whether CSV was asked for.
+/// days), the segment filter (`device`, `visitor`, `channel`), and whether CSV was asked for.
 struct Scope {
     site: String,
     from: i64,
@@ -726,12 +726,32 @@ struct Scope {
 }
 
 impl Scope {
+    /// The parameters every analytics request reads.
+    const PARAMS: [&'static str; 7] = ["site", "from", "to", "device", "visitor", "channel", "format"];
+
     /// The scope of an analytics request from the admin, or the reply that refuses it (`401`
-    /// without the credential, `400` for a bad parameter).
+    /// without the credential, `400` for a bad parameter). `own`: the other parameters this
+    /// request reads; any other is refused, as `days=7` read silently as the last 30 days
+    /// would give figures of a period nobody asked for.
     #[allow(clippy::result_large_err)]
-    fn read(app: &App, req: &Request) -> Result<Scope, Response> {
+    fn read(app: &App, req: &Request, own: &[&str]) -> Result<Scope, Response> {
         admin(app, req)?;
         let query = req.uri().query().unwrap_or_default().to_string();
+        let known: Vec<&str> = Scope::PARAMS.iter().chain(own).copied().collect();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let name = pair.split_once('=').map_or(pair, |(k, _)| k);
+            if !known.contains(&name) {
+                let said = format!(
+                    "unknown parameter \"{name}\".{} This report reads {} (the period: from and to, as Unix milliseconds or ISO dates; the last 30 days by default)",
+                    shopcue::suggest::hint(name, &known),
+                    known.join(", ")
+                );
+                return Err(error_reply(StatusCode::BAD_REQUEST, &said));
+            }
+        }
+        if let Some(f) = query_param(&query, "format").filter(|f| f != "json" && f != "csv") {
+            return Err(error_reply(StatusCode::BAD_REQUEST, &format!("format must be json or csv, not \"{f}\"")));
+        }
         let site = match query_param(&query, "site") {
             Some(s) if s.contains('\0') || s.len() > 100 => {
                 return Err(error_reply(StatusCode::BAD_REQUEST, "site must be 1 to 100 bytes without NUL"))
@@ -775,7 +795,7 @@ fn csv_reply(scope: &Scope, name: &str, body: String) -> Response {
 }
 
 async fn report(State(app): State<App>, req: Request) -> Response {
-    let scope = match Scope::read(&app, &req) {
+    let scope = match Scope::read(&app, &req, &["attribution_days", "table"]) {
         Ok(s) => s,
         Err(bad) => return bad,
     };
@@ -1011,7 +1031,9 @@ fn split_tests(
 /// `GET /report/rf?site=…&from=…&to=…[&format=csv]`: the RF table as of `from`, with repeat
 /// purchases and scenario reach in `[from, to)` ([`analytics::rf`]).
 async fn report_rf(State(app): State<App>, req: Request) -> Response {
-    let scope = match Scope::read(&app, &req) {
+    // The dashboard asks it with the scenario table's query: an attribution window, which
+    // the RF table has no use for, is accepted and left aside.
+    let scope = match Scope::read(&app, &req, &["attribution_days"]) {
         Ok(s) => s,
         Err(bad) => return bad,
     };

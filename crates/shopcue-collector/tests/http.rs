@@ -609,9 +609,17 @@ fn rf_table_over_http_from_collected_purchases() {
     for (path, why) in [
         ("/report?site=demo&device=phone", "device must be all, mobile, tablet, desktop, unknown"),
         ("/report/rf?site=demo&visitor=old", "visitor must be all, new, returning, unknown"),
+        // A parameter the report does not read would give the figures of another period or
+        // scope than the one asked for, silently.
+        ("/report?site=demo&days=7", "unknown parameter \"days\". This report reads site, from, to, device, visitor, channel, format, attribution_days, table (the period: from and to"),
+        ("/report?site=demo&atribution_days=1", "unknown parameter \"atribution_days\". Did you mean \"attribution_days\"?"),
+        ("/report?site=demo&segment=vip", "unknown parameter \"segment\""),
+        ("/report/rf?site=demo&table=daily", "unknown parameter \"table\""),
+        ("/report?site=demo&format=xml", "format must be json or csv, not \"xml\""),
     ] {
         let (status, _, bad) = request(&server.addr, "GET", path, "", b"");
-        assert_eq!((status, bad.contains(why)), (400, true), "{bad}");
+        let said = shopcue::json::parse(&bad).ok().and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string));
+        assert_eq!((status, said.is_some_and(|e| e.contains(why))), (400, true), "{bad}");
     }
 }
 
