@@ -672,6 +672,7 @@ impl Config {
             lang: &lang,
             holdout,
             links: &links,
+            params: &Value::Null, // each scenario's own, in compile_scenario
             free_shipping: v.at_path("thresholds.free_shipping") != &Value::Null,
         };
         let mut scenarios: Vec<Scenario> = Vec::new();
@@ -1063,12 +1064,16 @@ fn text_language(lang: &str, path: &str, p: &mut Vec<Problem>) {
 }
 
 #[cfg(feature = "compiler")]
+#[derive(Clone, Copy)]
 struct ScenarioCx<'a> {
     presets: &'a Value,
     lang: &'a str,
     holdout: f64,
     /// The config's `links`: a template may name only those it gives.
     links: &'a Value,
+    /// The scenario's `params` (its preset's with its own over them): a template may name only
+    /// those it gives.
+    params: &'a Value,
     /// Whether the config gives `thresholds.free_shipping`, which
     /// `visitor.free_shipping_remaining` needs (one it gives wrong is a problem of its own).
     free_shipping: bool,
@@ -1089,9 +1094,27 @@ impl ScenarioCx<'_> {
         Some(t)
     }
 
-    /// Each link `t` names that the config's `links` does not give is a problem at `path`.
+    /// Each link `t` names that the config's `links` does not give, and each param that the
+    /// scenario's `params` do not give, is a problem at `path`.
     #[inline(never)] // one copy, not one per message field
     fn given_links(&self, t: &Template, path: &str, p: &mut Vec<Problem>) {
+        // `{{params.code}}` with no `params.code` would show as nothing, as a typo of a param
+        // the scenario gives would ("Use {{params.cod}} at checkout").
+        for name in t.paths().filter_map(|f| f.strip_prefix("params.")).map(|n| crate::text::before(n, b'.')) {
+            if self.params.get(name).is_none() {
+                let given: Vec<&str> = self.params.as_object().unwrap_or_default().iter().map(|(k, _)| k.as_str()).collect();
+                let why = crate::text::concat(&[
+                    "uses {{params.",
+                    name,
+                    "}}, which the scenario's \"params\" do not give (it would show as nothing).",
+                    &crate::suggest::hint(name, &given),
+                    " Add \"params\": {\"",
+                    name,
+                    "\": …} to the scenario",
+                ]);
+                p.push(crate::problem!(path, why));
+            }
+        }
         // `{{links.cart}}` with no `links.cart` would show as nothing: a preset's "View cart"
         // button left out without a word.
         for name in t.paths().filter_map(|f| f.strip_prefix("links.")) {
@@ -1188,6 +1211,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     let holdout = number(&s, "holdout", path, 0.0, 0.5, p).unwrap_or(cx.holdout);
     let goal = compile_goal(&s, path, p);
     let message_value = s.get("message").cloned().unwrap_or_default();
+    let cx = &ScenarioCx { params: &params, ..*cx };
     let message = compile_message(&message_value, &member(path, "message"), cx, p);
     let variants = compile_variants(s.get("variants"), &message_value, &member(path, "variants"), cx, p);
     // Localized params ({"ja": …, "en": …}) resolve to the site's language for templates.
@@ -1733,13 +1757,41 @@ mod tests {
         assert_eq!(paths, ["$.feed.every", "$.feed.max_age_s", "$.feed.url"]);
     }
 
+    /// A template that names a param the scenario does not give would show it as nothing:
+    /// "Use {{params.cod}} at checkout" for the code of a coupon.
+    #[test]
+    fn params_that_no_scenario_gives_are_refused_where_a_template_names_them() {
+        let text = r#"{"version":1,"site":"s","scenarios":[
+            {"id":"a","params":{"code":"SPRING"},"message":{"title":"Use {{params.code}}","body":"at {{params.cod}}"}},
+            {"id":"b","message":{"title":"{{params.code|number}}"}},
+            {"preset":"coupon_reminder","message":{"body":"{{params.days_left}} {{params.within_days}}"}}]}"#;
+        let bad = refused(text);
+        assert_eq!(
+            bad,
+            [
+                (
+                    "$.scenarios[0].message.body".to_string(),
+                    "uses {{params.cod}}, which the scenario's \"params\" do not give (it would show as nothing). Did you mean \"code\"? Add \"params\": {\"cod\": …} to the scenario".to_string()
+                ),
+                (
+                    "$.scenarios[1].message.title".to_string(),
+                    "uses {{params.code}}, which the scenario's \"params\" do not give (it would show as nothing). Add \"params\": {\"code\": …} to the scenario".to_string()
+                ),
+                (
+                    "$.scenarios[2].message.body".to_string(),
+                    "uses {{params.days_left}}, which the scenario's \"params\" do not give (it would show as nothing). Add \"params\": {\"days_left\": …} to the scenario".to_string()
+                ),
+            ]
+        );
+    }
+
     #[test]
     fn links_that_no_message_could_show_are_refused_at_their_path() {
         let config = |links: &str, cta: &str, image: &str| {
             [
                 r#"{"version":1,"site":"s","links":"#,
                 links,
-                r#","scenarios":[{"id":"x","message":{"title":"t","cta":{"label":"go","url":"#,
+                r#","scenarios":[{"id":"x","params":{"campaign":"fw26"},"message":{"title":"t","cta":{"label":"go","url":"#,
                 cta,
                 r#"},"image":"#,
                 image,
