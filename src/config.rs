@@ -2370,7 +2370,7 @@ mod tests {
                 "no such field: the condition would compare a missing value. Did you mean \"visitor.purchase_count\"?",
                 "unknown value {{item.sku}}: no such field. Did you mean {{item.id}}?",
                 "unknown placement \"popup\". Did you mean \"modal\"? Use banner-top, banner-bottom, toast, modal or inline:<selector>",
-                "unknown filter |money. Did you mean \"currency\"? Use one of currency, number, percent, km, date, relative",
+                "unknown filter |money. Did you mean \"currency\"? Use one of currency, number, percent, km, date, relative; |default:\"text\" may follow, for a value that may be missing",
                 "unknown value {{item.title}}: no such field. Did you mean {{item.name}}?",
                 "no such field: the condition would compare a missing value. Did you mean \"reference_price\"?",
                 "unknown placement \"banner\". Did you mean \"banner-top\" or \"banner-bottom\"? Use banner-top, banner-bottom, toast, modal or inline:<selector>",

@@ -102,7 +102,13 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
     Text(String),
-    Slot { path: String, filter: Option<String> },
+    /// `{{path|filter|default:"text"}}`: `fallback` is shown where the value is missing, null
+    /// or an empty text.
+    Slot {
+        path: String,
+        filter: Option<String>,
+        fallback: Option<String>,
+    },
 }
 
 /// Locale and currency used by filters.
@@ -261,6 +267,24 @@ impl Template {
                 break;
             };
             let inner = after[..end].trim();
+            // `|default:"text"` last: the text shown where the value is missing.
+            let (inner, fallback) = match inner.split_once("|default:").or_else(|| inner.split_once("| default:")) {
+                Some((before, text)) => (before.trim_end(), Some(text.trim())),
+                None => (inner, None),
+            };
+            let fallback = fallback.map(|text| {
+                let unquoted = text
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                    .or_else(|| text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')));
+                if cfg!(feature = "compiler") && unquoted.is_none_or(|t| t.contains(['"', '\''])) {
+                    problems.push(crate::problem!(
+                        path,
+                        format!("|default:{text} must be a text in quotes, such as {{{{visitor.traits.first_name|default:\"お客様\"}}}}")
+                    ));
+                }
+                unquoted.unwrap_or(text).to_string()
+            });
             let (slot, filter) = match inner.split_once('|') {
                 Some((p, f)) => (p.trim(), Some(f.trim().to_string())),
                 None => (inner, None),
@@ -290,14 +314,14 @@ impl Template {
                     problems.push(crate::problem!(
                         path,
                         format!(
-                            "unknown filter |{f}.{} Use one of {}",
+                            "unknown filter |{f}.{} Use one of {}; |default:\"text\" may follow, for a value that may be missing",
                             crate::suggest::field_hint(f, FILTERS),
                             FILTERS.join(", ")
                         )
                     ));
                 }
             }
-            parts.push(Part::Slot { path: slot.to_string(), filter });
+            parts.push(Part::Slot { path: slot.to_string(), filter, fallback });
             rest = &after[end + 2..];
         }
         if !rest.is_empty() {
@@ -323,20 +347,29 @@ impl Template {
     }
 
     /// The template as the runtime config writes it ([`crate::compiled`]): each text as a
-    /// string, each slot as `[path]` or `[path, filter]`.
+    /// string, each slot as `[path]`, `[path, filter]` or, with a fallback text, `[path,
+    /// filter or null, fallback]`.
     ///
     /// ```
     /// use shopcue::template::Template;
     /// let t = Template::compile("Only {{item.stock}} left at {{item.price|currency}}", "$").unwrap();
     /// assert_eq!(t.to_parts().to_json(), r#"["Only ",["item.stock"]," left at ",["item.price","currency"]]"#);
     /// assert_eq!(Template::from_parts(&t.to_parts()), Some(t));
+    /// let t = Template::compile("{{visitor.traits.name|default:\"お客\"}}様", "$").unwrap();
+    /// assert_eq!(t.to_parts().to_json(), r#"[["visitor.traits.name",null,"お客"],"様"]"#);
+    /// assert_eq!(Template::from_parts(&t.to_parts()), Some(t));
     /// ```
     #[cfg(feature = "compiler")]
     pub fn to_parts(&self) -> Value {
         let part = |p: &Part| match p {
             Part::Text(t) => t.as_str().into(),
-            Part::Slot { path, filter } => {
-                Value::Array(std::iter::once(path.as_str().into()).chain(filter.as_deref().map(Value::from)).collect())
+            Part::Slot { path, filter, fallback } => {
+                let mut slot = vec![path.as_str().into()];
+                if filter.is_some() || fallback.is_some() {
+                    slot.push(filter.as_deref().map_or(Value::Null, Value::from));
+                }
+                slot.extend(fallback.as_deref().map(Value::from));
+                Value::Array(slot)
             }
         };
         Value::Array(self.parts.iter().map(part).collect())
@@ -346,13 +379,10 @@ impl Template {
     pub fn from_parts(v: &Value) -> Option<Template> {
         let part = |p: &Value| match p {
             Value::String(t) => Some(Part::Text(t.clone())),
-            Value::Array(slot) => match slot.as_slice() {
-                [path] => Some(Part::Slot { path: path.as_str()?.to_string(), filter: None }),
-                [path, filter] => {
-                    Some(Part::Slot { path: path.as_str()?.to_string(), filter: Some(filter.as_str()?.to_string()) })
-                }
-                _ => None,
-            },
+            Value::Array(slot) if slot.len() <= 3 => {
+                let text = |i: usize| slot.get(i).and_then(Value::as_str).map(str::to_string);
+                Some(Part::Slot { path: text(0)?, filter: text(1), fallback: text(2) })
+            }
             _ => None,
         };
         Some(Template { parts: v.as_array()?.iter().map(part).collect::<Option<_>>()? })
@@ -396,9 +426,11 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Slot { path, filter } => match ctx.get_path(path) {
-                    None | Some(Value::Null) => {}
-                    Some(v) => apply_filter(v, filter.as_deref(), style, &mut out),
+                Part::Slot { path, filter, fallback } => match ctx.get_path(path) {
+                    Some(v) if !matches!(v, Value::Null) && v.as_str() != Some("") => {
+                        apply_filter(v, filter.as_deref(), style, &mut out)
+                    }
+                    _ => out.push_str(fallback.as_deref().unwrap_or_default()),
                 },
             }
         }
@@ -546,6 +578,29 @@ mod tests {
             Template::compile("{{item.price|number}}", "$").unwrap().render(&ctx, &Style::plain(&fmt("CHF"), 0)),
             "12,800"
         );
+    }
+
+    /// `|default:"text"` stands in for a value that is missing, null or an empty text, so that a
+    /// greeting by name reads "お客様" rather than "様" for a visitor who gave none.
+    #[test]
+    fn a_default_stands_in_for_a_missing_value() {
+        let t = Template::compile(
+            r#"{{visitor.traits.first_name|default:"お客"}}様 {{item.price|currency|default:'—'}} {{item.stock | default: "?"}}"#,
+            "$",
+        )
+        .unwrap();
+        let yen = fmt("JPY");
+        let style = Style::plain(&yen, 0);
+        let render = |ctx: &str| t.render(&parse(ctx).unwrap(), &style);
+        assert_eq!(render(r#"{}"#), "お客様 — ?");
+        assert_eq!(render(r#"{"visitor":{"traits":{"first_name":null}},"item":{"price":null,"stock":""}}"#), "お客様 — ?");
+        assert_eq!(render(r#"{"visitor":{"traits":{"first_name":"花子"}},"item":{"price":1980,"stock":0}}"#), "花子様 ¥1,980 0");
+        assert_eq!(Template::from_parts(&t.to_parts()), Some(t));
+        for bad in [r#"{{item.name|default:x}}"#, r#"{{item.name|default:"a"b"}}"#, r#"{{item.name|default:"open}}"#] {
+            let problems = Template::compile(bad, "$.title").unwrap_err();
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert!(problems[0].message.contains("must be a text in quotes"), "{bad}: {}", problems[0].message);
+        }
     }
 
     #[test]

@@ -93,6 +93,13 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   const preview = page.locator('[data-preview="ja-mobile"] .msg');
   assert.equal(await preview.locator('b').textContent(), '在庫わずか！リネンシャツ あと2点');
   assert.equal(await page.locator('[data-preview="en-desktop"] .msg b').textContent(), 'Only 2 left: Linen shirt');
+  // A value the shopper may not have, with a default: the compiler takes it, and the preview
+  // (whose sample visitor gave no name) shows the default, as the widget does.
+  await titleJa.fill('{{visitor.traits.first_name|default:"お客"}}様、' + NEW_TITLE);
+  await page.waitForFunction(() => document.querySelector('[data-preview="ja-mobile"] .msg b').textContent.startsWith('お客様、'));
+  assert.equal(await preview.locator('b').textContent(), 'お客様、在庫わずか！リネンシャツ あと2点');
+  await page.waitForSelector(`[data-path="$.scenarios[${ADDED}].message.title.ja"]:not([aria-invalid])`);
+  await titleJa.fill(NEW_TITLE);
 
   // Audience: visitors with at least one session, built from the documented fields.
   await form.getByRole('button', { name: '+ condition' }).first().click();
