@@ -98,7 +98,32 @@
   // shown: the wasm downloads and compiles, but nothing starts — no page view, capture, message
   // or beacon — until the shopper actually opens it.
   // (Whatever the cart's answer, the widget starts: a cart it cannot read says nothing.)
-  bindings({ module_or_path: wasmUrl }).then(function (m) { function go() { return m; } return cart ? cart.then(go, go) : m; }).then(function start() {
+  // The wasm compiled as it downloads, and started only if it is of this script's build (the
+  // section scripts/build-id.mjs put in it): one of the two files kept by a cache across a
+  // release (the browser's, which may serve them for a while without asking, or a CDN's) would
+  // link this glue to another build's minified imports and exports. A wasm of another build is
+  // fetched once more from the server; still another, this script is the stale one: the page
+  // goes without Shopcue, and asks for the script anew so that the next page has the pair.
+  var BUILD = /*__SHOPCUE_BUILD__*/'';
+  function compile(reload) {
+    // In a promise: a host page's fetch that throws is a rejection, not an exception.
+    return new Promise(function (ok) { ok(w.fetch(wasmUrl, reload && { cache: 'reload' })); }).then(function (r) {
+      if (!r.ok) throw new Error('it answered HTTP ' + r.status);
+      var copy = r.clone();
+      // A server that does not say application/wasm, or a browser without streaming
+      // compilation: compiled once downloaded.
+      return (WebAssembly.compileStreaming ? WebAssembly.compileStreaming(r) : Promise.reject())
+        .catch(function () { return copy.arrayBuffer().then(WebAssembly.compile); });
+    }).then(function (m) {
+      var id = WebAssembly.Module.customSections(m, 'shopcue')[0];
+      if (id && new TextDecoder().decode(id) === BUILD) return m;
+      if (!reload) return compile(true);
+      if (script && script.src) w.fetch(script.src, { cache: 'reload' }).catch(function () { /* the next page asks again */ });
+      throw { release: wasmUrl + ' is of another build than shopcue.js (a cache kept one): the next page gets both anew' };
+    });
+  }
+  compile().then(function (m) { return bindings({ module_or_path: m }); })
+    .then(function (m) { function go() { return m; } return cart ? cart.then(go, go) : m; }).then(function start() {
     if (document.prerendering) return document.addEventListener('prerenderingchange', start, { once: true });
     bindings.use_renderer(shopcueRender);
     bindings.use_intl(shopcueIntl.offset, shopcueIntl.format, shopcueIntl.device, shopcueIntl.traffic);
@@ -431,6 +456,7 @@
       }
     } catch (e) { /* an exotic host: capture what can be captured */ }
   }, function (e) {
+    if (e && e.release) return giveUp(e.release);
     // On another origin (a CDN, the collector), a fetch refused by CORS says only "Failed to fetch".
     var here = w.location.origin;
     giveUp(wasmUrl + ' could not start (' + (e && e.message ? e.message : e) + '). ' +

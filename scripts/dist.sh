@@ -37,7 +37,10 @@ mkdir -p "$OUT"
 # shellcheck disable=SC2046
 "$WASM_OPT" $(grep -e '^--enable' pkg-config/wasm-opt.flags) --minify-imports-and-exports-and-modules \
   "$tmp/opt.wasm" -o "$OUT/shopcue_bg.wasm" >"$tmp/names.json"
-node scripts/build-loader.mjs "$tmp/shopcue_wasm.js" pkg-config/loader.js "$OUT/shopcue.js" "$tmp/names.json"
+# The build's id, in a custom section of the wasm and in shopcue.js: the loader starts only a
+# pair of one build (scripts/build-id.mjs).
+build=$(node scripts/build-id.mjs "$OUT/shopcue_bg.wasm")
+SHOPCUE_BUILD=$build node scripts/build-loader.mjs "$tmp/shopcue_wasm.js" pkg-config/loader.js "$OUT/shopcue.js" "$tmp/names.json"
 
 # The npm package: ESM glue (wasm-bindgen --target web) + the same optimized wasm + the
 # wrapper and the types generated from the core (tests/typescript.rs keeps them current).

@@ -2,7 +2,9 @@
 // injection, WebAssembly blocked, invalid config — in real Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCollector, launchBrowser, newShopperContext, waitForMessages, eventually, ROOT } from './harness.mjs';
 
 let collector, browser;
 before(async () => { collector = await startCollector(); browser = await launchBrowser(); });
@@ -122,7 +124,7 @@ test('without WebAssembly it logs one warning and leaves the page alone', async 
 
 test('a shopcue_bg.wasm that is not there (a 404, or a host\'s index.html in its place): one warning naming its URL', async () => {
   for (const [status, contentType, body, why] of [
-    [404, 'text/plain', 'not found', /failed to fetch Wasm: 404/],
+    [404, 'text/plain', 'not found', /\(it answered HTTP 404\)/],
     [200, 'text/html', '<!doctype html><title>Shop</title>', /magic word/],
   ]) {
     const { context, page, consoleLines, pageErrors } = await open('/fixtures/queue.html', (p) =>
@@ -148,6 +150,31 @@ test('a shopcue_bg.wasm that is not there (a 404, or a host\'s index.html in its
     assert.equal(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
     await context.close();
   }
+});
+
+test('a shopcue_bg.wasm of another build than shopcue.js (a cache kept one of them) is not started: one warning, and the pair is asked for anew', async () => {
+  // The wasm as dist.sh ships it ends with its build id (scripts/build-id.mjs): another id
+  // stands for another release's wasm, whose minified imports may even match this glue's.
+  const shipped = readFileSync(join(ROOT, 'dist/shopcue/shopcue_bg.wasm'));
+  const id = shipped.subarray(shipped.length - 12).toString();
+  assert.match(id, /^[0-9a-f]{12}$/, 'the build id closes the wasm');
+  assert.match(readFileSync(join(ROOT, 'dist/shopcue/shopcue.js'), 'utf8'), new RegExp(`"${id}"|'${id}'`), 'and is in shopcue.js');
+  const other = Buffer.concat([shipped.subarray(0, shipped.length - 12), Buffer.from('0123456789ab')]);
+  const requests = [];
+  const { context, page, consoleLines, pageErrors } = await open('/fixtures/queue.html', (p) => {
+    p.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    return p.route('**/shopcue_bg.wasm', (route) => route.fulfill({ status: 200, contentType: 'application/wasm', body: other }));
+  });
+  const warning = await eventually(() => consoleLines.find((l) => l.text.includes('[shopcue]')), 5000, 'the warning');
+  assert.equal(warning.type, 'warning');
+  assert.equal(warning.text, `[shopcue] disabled: ${collector.url}/shopcue/shopcue_bg.wasm is of another build than shopcue.js (a cache kept one): the next page gets both anew`);
+  // The wasm asked for again from the server, then the script, for the next page.
+  await eventually(() => requests.filter((p) => p === '/shopcue/shopcue.js').length === 2, 5000, 'shopcue.js asked for anew');
+  assert.equal(requests.filter((p) => p === '/shopcue/shopcue_bg.wasm').length, 2, requests.join(' '));
+  assert.deepEqual(pageErrors, []);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('shopcue-message').length), 0);
+  assert.equal(await page.evaluate(() => window.shopcue.failed), true, 'queued calls are dropped, not kept');
+  await context.close();
 });
 
 test('an invalid config is rejected whole, with every problem and its JSON path', async () => {

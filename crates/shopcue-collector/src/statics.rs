@@ -4,9 +4,10 @@
 //! Precompressed siblings are served to clients that accept them, as nginx's `brotli_static` /
 //! `gzip_static` do: `shopcue_bg.wasm.br` (or `.gz`, both written by `scripts/dist.sh`) for
 //! `shopcue_bg.wasm`, with `Content-Encoding` and `Vary: Accept-Encoding`. Every response
-//! carries an `ETag` (length and modification time of what is sent) and must be revalidated
-//! (`Cache-Control: no-cache`); a matching `If-None-Match` gets `304 Not Modified` without the
-//! file being read, so a returning shopper's page view costs no widget download. Files are
+//! carries an `ETag` (length and modification time of what is sent) and is revalidated
+//! (`Cache-Control: no-cache`, the widget's own files in the background: [`cache_control`]); a
+//! matching `If-None-Match` gets `304 Not Modified` without the file being read, so a returning
+//! shopper's page view costs no widget download. Files are
 //! streamed, never read whole; a symlink that leads out of its root is not followed.
 
 use std::path::{Component, Path, PathBuf};
@@ -103,6 +104,20 @@ pub fn percent_decode_bytes(text: &str) -> Vec<u8> {
     out
 }
 
+/// How a browser may reuse its copy of `file`. The widget's own files (`shopcue.js`, its wasm
+/// and the compiler module) are used from the browser's cache at once on every page, which asks
+/// the server again in the background (`stale-while-revalidate`, for a day): the shopper's page
+/// no longer waits a round trip for a `304` before the script runs. The loader starts only a
+/// script and a wasm of one build, so a cache that holds one file of a release and a newer one of
+/// the other costs that page its messages, never a mismatched pair (`pkg-config/loader.js`).
+/// Everything else must be asked for again each time (`no-cache`, answered `304` while unchanged).
+pub fn cache_control(file: &Path) -> &'static str {
+    match file.file_name().and_then(|n| n.to_str()) {
+        Some("shopcue.js" | "shopcue_bg.wasm" | "shopcue_compile.wasm") => "max-age=300, stale-while-revalidate=86400",
+        _ => "no-cache",
+    }
+}
+
 /// Whether `file`, with every symlink followed, is still inside `root`.
 async fn inside(root: &Path, file: &Path) -> bool {
     match (tokio::fs::canonicalize(root).await, tokio::fs::canonicalize(file).await) {
@@ -175,7 +190,7 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
             r
         };
         let h = response.headers_mut();
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control(&file)));
         h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
         if let Ok(v) = HeaderValue::from_str(&etag) {
             h.insert(header::ETAG, v);
@@ -200,6 +215,16 @@ pub async fn serve(State(app): State<App>, req: Request) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_widgets_own_files_are_cached_and_the_rest_revalidated() {
+        for widget in ["/srv/dist/shopcue/shopcue.js", "/srv/dist/shopcue/shopcue_bg.wasm", "/srv/shopcue_compile.wasm"] {
+            assert_eq!(cache_control(Path::new(widget)), "max-age=300, stale-while-revalidate=86400", "{widget}");
+        }
+        for other in ["/srv/www/index.html", "/srv/www/store.js", "/srv/www/shopcue/config.json", "/srv/shopcue.js.map"] {
+            assert_eq!(cache_control(Path::new(other)), "no-cache", "{other}");
+        }
+    }
 
     #[test]
     fn never_escapes_the_root() {
