@@ -1090,14 +1090,14 @@ impl ScenarioCx<'_> {
             return None;
         };
         let t = Template::compile(text, path).map_err(|e| p.extend(e)).ok()?;
-        self.given_links(&t, path, p);
+        self.given_names(&t, path, p);
         Some(t)
     }
 
     /// Each link `t` names that the config's `links` does not give, and each param that the
     /// scenario's `params` do not give, is a problem at `path`.
     #[inline(never)] // one copy, not one per message field
-    fn given_links(&self, t: &Template, path: &str, p: &mut Vec<Problem>) {
+    fn given_names(&self, t: &Template, path: &str, p: &mut Vec<Problem>) {
         // `{{params.code}}` with no `params.code` would show as nothing, as a typo of a param
         // the scenario gives would ("Use {{params.cod}} at checkout").
         for name in t.paths().filter_map(|f| f.strip_prefix("params.")).map(|n| crate::text::before(n, b'.')) {

@@ -330,8 +330,8 @@ impl Runtime {
     }
 
     /// Validates `init` options (`{site, config, endpoint, debug, render, consent, locale,
-    /// currency}`). The config itself is
-    /// loaded separately with [`Runtime::set_config`], so a bad config never stops tracking.
+    /// currency}`). The config itself is loaded separately with [`Runtime::set_config`], so a
+    /// bad config never stops tracking.
     pub fn init(&mut self, options: &Value) -> Result<InitOptions, Error> {
         let mut problems = Vec::new();
         let site = match options.get("site") {
