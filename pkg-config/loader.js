@@ -94,10 +94,6 @@
   /*__SHOPCUE_INTL__*/
   /*__SHOPCUE_MOMENTS__*/
 
-  // A page the browser prerenders (speculation rules, the address bar's guess) may never be
-  // shown: the wasm downloads and compiles, but nothing starts — no page view, capture, message
-  // or beacon — until the shopper actually opens it.
-  // (Whatever the cart's answer, the widget starts: a cart it cannot read says nothing.)
   // The wasm compiled as it downloads, and started only if it is of this script's build (the
   // section scripts/build-id.mjs put in it): one of the two files kept by a cache across a
   // release (the browser's, which may serve them for a while without asking, or a CDN's) would
@@ -113,7 +109,7 @@
       // A server that does not say application/wasm, or a browser without streaming
       // compilation: compiled once downloaded.
       return (WebAssembly.compileStreaming ? WebAssembly.compileStreaming(r) : Promise.reject())
-        .catch(function () { return copy.arrayBuffer().then(WebAssembly.compile); });
+        .catch(function () { return copy.arrayBuffer().then(function (b) { return WebAssembly.compile(b); }); });
     }).then(function (m) {
       var id = WebAssembly.Module.customSections(m, 'shopcue')[0];
       if (id && new TextDecoder().decode(id) === BUILD) return m;
@@ -122,6 +118,10 @@
       throw { release: wasmUrl + ' is of another build than shopcue.js (a cache kept one): the next page gets both anew' };
     });
   }
+  // A page the browser prerenders (speculation rules, the address bar's guess) may never be
+  // shown: the wasm downloads and compiles, but nothing starts — no page view, capture, message
+  // or beacon — until the shopper actually opens it.
+  // (Whatever the cart's answer, the widget starts: a cart it cannot read says nothing.)
   compile().then(function (m) { return bindings({ module_or_path: m }); })
     .then(function (m) { function go() { return m; } return cart ? cart.then(go, go) : m; }).then(function start() {
     if (document.prerendering) return document.addEventListener('prerenderingchange', start, { once: true });
