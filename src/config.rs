@@ -631,7 +631,7 @@ impl Config {
         if let Some(t) = v.get("theme") {
             let members = object_at(t, "$.theme", "{\"bg\": \"#1f2937\", \"fg\": \"#ffffff\"}", &mut p).unwrap_or(&[]);
             check_keys(members, "$.theme", &THEME_KEYS, &mut p);
-            for (k, x) in t.as_object().unwrap_or(&[]) {
+            for (k, x) in members {
                 let safe = x.as_str().filter(|s| s.len() <= 100 && !s.chars().any(|c| ";{}<>\\\"".contains(c) || c.is_control()));
                 match (THEME_KEYS.contains(&k.as_str()), safe) {
                     (true, Some(value)) => theme.push((format!("--shopcue-{}", k.replace('_', "-")), value.to_string())),
@@ -651,7 +651,7 @@ impl Config {
         if let Some(l) = v.get("labels") {
             let members = object_at(l, "$.labels", "{\"close\": \"Close\"}", &mut p).unwrap_or(&[]);
             check_keys(members, "$.labels", &Labels::KEYS, &mut p);
-            for (k, x) in l.as_object().unwrap_or(&[]) {
+            for (k, x) in members {
                 let text = localized(x, &lang).filter(|t| !t.trim().is_empty() && t.len() <= 80);
                 match (labels.slot(k), text) {
                     (Some(slot), Some(text)) => *slot = text.to_string(),
@@ -1351,14 +1351,13 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
         None => Value::Object(Vec::new()),
     };
     let mut merged = merge(&base, raw);
-    if let Some(params) = raw.get("params") {
-        // The preset's own params as the example, with their defaults.
+    if let Some(params) = raw.get("params").filter(|v| v.as_object().is_none()) {
+        // Refused with the preset's own params as the example, with their defaults (written
+        // only then), and those stand, rather than every use of one failing too.
         let own = base.get("params").filter(|d| d.as_object().is_some_and(|m| !m.is_empty()));
         let such = own.map_or("{\"within_days\": 30}".into(), Value::to_json);
-        if object_at(params, &member(path, "params"), &such, p).is_none() {
-            // The preset's own params stand, rather than every use of one failing too.
-            merged.set("params", base.get("params").cloned().unwrap_or(Value::Object(Vec::new())));
-        }
+        object_at(params, &member(path, "params"), &such, p);
+        merged.set("params", base.get("params").cloned().unwrap_or(Value::Object(Vec::new())));
     }
     if let (Some(name), Some(given)) = (&preset, raw.get("params").and_then(Value::as_object)) {
         check_params(name, base.get("params").unwrap_or(&Value::Null), given, &merged, &member(path, "params"), p);

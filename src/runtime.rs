@@ -921,11 +921,11 @@ impl Runtime {
     /// value). Revoking purges what it covered, in memory now and (via the returned change)
     /// in storage.
     pub fn set_consent(&mut self, v: &Value, now: i64, entropy: &mut dyn Entropy) -> Result<ConsentChange, Error> {
-        let flag = |k: &str, current: bool| flag(v, k, current);
         if v.as_object().is_none() {
             return Err(Error::InvalidEvent(vec![Problem::new("$", "consent takes {analytics, personalization}")]));
         }
-        let next = match (flag("analytics", self.consent.analytics), flag("personalization", self.consent.personalization)) {
+        let next = match (flag(v, "analytics", self.consent.analytics), flag(v, "personalization", self.consent.personalization))
+        {
             (Ok(analytics), Ok(personalization)) => Consent { analytics, personalization },
             (a, p) => return Err(Error::InvalidEvent([a.err(), p.err()].into_iter().flatten().collect())),
         };
