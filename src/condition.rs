@@ -368,7 +368,13 @@ impl Compiler {
             "$lte" => cmp(CmpOp::Lte),
             "$gt" => cmp(CmpOp::Gt),
             "$gte" => cmp(CmpOp::Gte),
-            "$exists" => Op::Exists(truthy(x)),
+            // GrowthBook reads any value as true or false: "no" would read as true.
+            "$exists" => {
+                if !matches!(x, Value::Bool(_)) {
+                    self.problem(crate::problem!(path, "$exists needs true or false, such as {\"$exists\": true}"));
+                }
+                Op::Exists(truthy(x))
+            }
             "$in" | "$ini" | "$nin" | "$nini" => match self.array(x, path, op) {
                 // `$ini` / `$nini`: the list's strings folded once, here.
                 Some(list) => {

@@ -2355,6 +2355,23 @@ mod tests {
                 "$.scenarios[0].schedule.days[2]: must be one of mon, tue, wed, thu, fri, sat, sun",
             ]
         );
+        // MongoDB's and other rule builders' operators, and `$exists` with a text GrowthBook would
+        // read as true ("no" included).
+        let bad = refused(
+            r#"{"version":1,"site":"s","scenarios":[{"id":"a","message":{"title":"Hi"},"audience":{"page.path":{"$regex":"^/sale","$options":"i"},
+            "visitor.cart_size":{"$between":[1,3]},"visitor.member":{"$exists":"no"},"visitor.segments":{"$notIn":["vip"]},
+            "visitor.cart_value":{"$greaterThan":3000}}}]}"#,
+        );
+        assert_eq!(
+            bad.iter().map(|(p, m)| [p.as_str(), m.as_str()].join(": ")).collect::<Vec<_>>(),
+            [
+                "$.scenarios[0].audience.page.path.$options: unknown operator $options. Did you mean \"$regexi\" (a pattern matched whatever the case, such as {\"$regexi\": \"^/sale\"})?",
+                "$.scenarios[0].audience.visitor.cart_size.$between: unknown operator $between. Did you mean \"$gte\" (at least this, with \"$lte\" for at most: {\"$gte\": 1, \"$lte\": 3})?",
+                "$.scenarios[0].audience.visitor.cart_value.$greaterThan: unknown operator $greaterThan. Did you mean \"$gt\"?",
+                "$.scenarios[0].audience.visitor.member.$exists: $exists needs true or false, such as {\"$exists\": true}",
+                "$.scenarios[0].audience.visitor.segments.$notIn: unknown operator $notIn. Did you mean \"$nin\"?",
+            ]
+        );
         // Values named as product feeds, template languages and other widgets name them (the
         // problems come sorted by path).
         let bad = refused(

@@ -118,7 +118,14 @@ inline embed embedded|inline:
 $contains $includes $like $startswith $endswith $match $matches|$regex:a pattern the text must match, such as {\"$regex\": \"sale\"}|$in:for a list, any of these values, such as {\"$in\": [\"vip\"]}
 $neq $not_eq $not_equal|$ne
 $equals $equal $is|$eq
-$has|$exists";
+$has|$exists
+$options|$regexi:a pattern matched whatever the case, such as {\"$regexi\": \"^/sale\"}
+$between $range|$gte:at least this, with \"$lte\" for at most: {\"$gte\": 1, \"$lte\": 3}
+$greater $greaterthan $greater_than $above $after|$gt
+$less $lessthan $less_than $below $before|$lt
+$notin $not_in $none|$nin
+$any $anyof $any_of $oneof $one_of|$in
+$empty|$size:how many a list holds, such as {\"$size\": 0}";
 
 /// What Shopcue calls, among `allowed`, what other tools name `name`, each with what it holds
 /// (or nothing): from the first line of `OTHER_NAMES` that has any (a scenario's `title` is
