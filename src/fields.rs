@@ -247,7 +247,8 @@ const ONE_OF: &[(&str, &[&str])] = &[
 /// A value a field of numbers or of true/false can never equal or be compared with, in
 /// GrowthBook's semantics (which read `"3"` as 3 and `"true"` as true): `{"visitor.cart_size":
 /// {"$gte": "soon"}}` or `{"visitor.member": "yes"}` would quietly never hold. Checked in a
-/// literal and in `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in` and `$nin`. So is a text
+/// literal and in `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in` and `$nin`, also under `$not`
+/// (where it would always hold). So is a text
 /// that a field of a few texts ([`ONE_OF`]) never equals, in a literal and in `$eq`, `$ne`, `$in`
 /// and `$nin`: `{"page.device": "phone"}`.
 fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut Vec<Problem>) {
@@ -280,6 +281,7 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
             p.push(crate::problem!(at, [field, &kind, &v.to_json(), " never equals or compares with it", &hint].concat()));
         }
     };
+    let mut negated = Vec::new();
     match value {
         Value::Object(ops) if ops.iter().all(|(k, _)| k.starts_with('$')) => {
             for (op, operand) in ops {
@@ -290,11 +292,16 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
                     }
                     ("$eq" | "$ne", v) => flag(v, at, false),
                     ("$gt" | "$gte" | "$lt" | "$lte", v) => flag(v, at, true),
+                    // `{"$not": "yes"}` on true or false holds always, as "yes" never equals it.
+                    ("$not", v) => negated.push((v, at)),
                     _ => {}
                 }
             }
         }
         v => flag(v, path.to_string(), false),
+    }
+    for (v, at) in negated {
+        check_operands(field, v, &at, scope, p);
     }
 }
 
@@ -332,6 +339,15 @@ mod tests {
                 "$.page.device page.device holds one of \"mobile\", \"tablet\", \"desktop\": \"phone\" never equals or compares with it",
                 "$.page.type.$in[1] page.type holds one of \"product\", \"other\": \"listing\" never equals or compares with it",
                 "$.time.weekday.$ne time.weekday holds one of \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\": \"Sat\" never equals or compares with it. Did you mean \"sat\"?",
+            ]
+        );
+        // Under `$not`, which then holds always.
+        let negated = r#"{"visitor.member":{"$not":"yes"},"page.device":{"$not":{"$in":["phone"]}},"visitor.cart_size":{"$not":{"$gt":2}}}"#;
+        assert_eq!(
+            problems(negated, Scope::Audience),
+            [
+                "$.visitor.member.$not visitor.member holds true or false: \"yes\" never equals or compares with it",
+                "$.page.device.$not.$in[0] page.device holds one of \"mobile\", \"tablet\", \"desktop\": \"phone\" never equals or compares with it",
             ]
         );
         // A list compared with one value as a whole.
