@@ -109,7 +109,9 @@ impl Event {
     /// [`Event::parse`], or with `captured` [`Event::parse_captured`].
     pub(crate) fn read(name: &str, params: &Value, captured: bool) -> Result<Event, Error> {
         let (mut problems, mut left_out) = (Vec::new(), Vec::new());
-        if !is_event_name(name) {
+        if name.is_empty() {
+            problems.push(Problem::new("$name", "an event name is required, such as \"view_item\""));
+        } else if !is_event_name(name) {
             problems.push(Problem::new(
                 "$name",
                 crate::text::concat(&["\"", name, "\" is not an event name (lowercase letters, digits and _, up to 40)"]),

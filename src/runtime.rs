@@ -1127,6 +1127,13 @@ impl Runtime {
                 })
                 .collect(),
         };
+        // As the conditions read it (`visitor.session_source` …); null where the page did not say.
+        let mut lines = crate::text::split(&self.profile.session.traffic, b'\n');
+        let mut next = || Value::from(lines.next().unwrap_or_default());
+        let traffic = match self.profile.session.traffic.is_empty() {
+            true => Value::Null,
+            false => object([("source", next()), ("medium", next()), ("campaign", next())]),
+        };
         object([
             ("config_loaded", self.config.is_some().into()),
             (
@@ -1134,7 +1141,7 @@ impl Runtime {
                 object([("analytics", self.consent.analytics.into()), ("personalization", self.consent.personalization.into())]),
             ),
             ("scenarios", Value::Array(scenarios)),
-            ("traffic", self.profile.session.traffic.as_str().into()),
+            ("traffic", traffic),
             ("profile", self.profile.stats()),
             ("outbox", object([("queued", (self.outbox.len() as u32).into()), ("dropped", self.outbox.dropped.into())])),
         ])
@@ -2439,6 +2446,7 @@ mod tests {
         rt.set_config(&c).unwrap();
         let title =
             |rt: &mut Runtime, now: i64, e: &mut SeededEntropy| rt.decide(now, e).first().map(|m| m.decision.title.clone());
+        assert_eq!(rt.explain(0).get("traffic"), Some(&Value::Null), "no page has said yet");
         rt.set_traffic("(direct)\n(none)\n");
         rt.page_view("https://shop.example/", 1, e);
         assert_eq!(rt.profile.session.traffic, "(direct)\n(none)\n");
@@ -2452,7 +2460,10 @@ mod tests {
         assert_eq!(title(&mut rt, 41 * 60_000 + 1, e).as_deref(), Some("Welcome from instagram (paid_social)"));
         let stored = rt.take_profile_json().unwrap();
         assert_eq!(Profile::read(&stored).unwrap().session.traffic, "instagram\npaid_social\nfw26");
-        assert_eq!(rt.explain(41 * 60_000 + 1).get("traffic").and_then(Value::as_str), Some("instagram\npaid_social\nfw26"));
+        assert_eq!(
+            rt.explain(41 * 60_000 + 1).get("traffic").map(Value::to_json).as_deref(),
+            Some(r#"{"source":"instagram","medium":"paid_social","campaign":"fw26"}"#)
+        );
         // Every event says its session's traffic (the collector's channel).
         let batch = parse(&rt.next_batch(41 * 60_000 + 2, Flush::Unload).unwrap().body).unwrap();
         let views: Vec<&str> = (batch.get("events").and_then(Value::as_array).unwrap().iter())

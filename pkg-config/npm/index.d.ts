@@ -162,8 +162,8 @@ export interface Explain {
   config_loaded: boolean;
   consent: Required<Consent>;
   scenarios: Explanation[];
-  /** Where this visit came from: its source, medium and campaign, one per line (`visitor.session_source` …); `""` when the page did not say. */
-  traffic: string;
+  /** Where this visit came from, as `visitor.session_source`, `session_medium` and `session_campaign` read it; `null` before a page has said. */
+  traffic: { source: string; medium: string; campaign: string } | null;
   profile: { items: number; cart: number; sessions: number; [count: string]: number };
   outbox: { queued: number; dropped: number };
 }

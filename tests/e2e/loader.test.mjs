@@ -44,14 +44,18 @@ test("a developer's wrong call is refused with a warning naming what it was give
     shopcue('identify', { member: 'yes', birthday: '13-40', purchase_count: 2 }),
     shopcue('consent', { analytics: 'granted' }),
     shopcue('track', 'view_item', { items: [{ item_id: 'x', price: 'cheap' }] }),
+    shopcue('track', 5),
+    shopcue('track'),
   ]);
-  assert.deepEqual(returned, [undefined, undefined, undefined], 'nothing thrown into the page');
+  assert.deepEqual(returned, [undefined, undefined, undefined, undefined, undefined], 'nothing thrown into the page');
   const ours = consoleLines.filter((l) => l.type === 'warning' && l.text.startsWith('[shopcue] invalid')).map((l) => l.text);
-  assert.equal(ours.length, 3, ours.join('\n'));
+  assert.equal(ours.length, 5, ours.join('\n'));
   // identify's traits and consent's choices are arguments, not an event; track's are an event.
   assert.match(ours[0], /^\[shopcue\] invalid arguments \(2 problems\)\n {2}\$\.member: must be true or false\n {2}\$\.birthday: must be "MM-DD"/);
   assert.match(ours[1], /^\[shopcue\] invalid arguments \(1 problem\)\n {2}\$\.analytics: must be true or false/);
   assert.match(ours[2], /^\[shopcue\] invalid event \(1 problem\)\n {2}\$\.items\[0\]\.price/);
+  // A name that is not a text, or none at all: a name is asked for.
+  for (const line of ours.slice(3)) assert.match(line, /^\[shopcue\] invalid event \(1 problem\)\n {2}\$name: an event name is required, such as "view_item"/);
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

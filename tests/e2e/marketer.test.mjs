@@ -308,7 +308,7 @@ test('visitor.session_source: a visit from an ad keeps its source on every page;
   await page.waitForURL(/source\.html$/);
   assert.equal(await title(page), 'Instagramからようこそ：fw26');
   // explain() says it, for a site checking its campaign's tags from the console.
-  assert.equal(await page.evaluate(() => window.shopcue('explain').traffic), 'instagram\npaid_social\nfw26');
+  assert.deepEqual(await page.evaluate(() => window.shopcue('explain').traffic), { source: 'instagram', medium: 'paid_social', campaign: 'fw26' });
   await context.close();
   const searched = await newShopperContext(browser);
   const from = await searched.newPage();
