@@ -1590,6 +1590,15 @@ fn check_link(link: Option<&Template>, path: &str, p: &mut Vec<Problem>) {
     if (whole || lead.contains(':')) && unshowable(lead) {
         p.push(crate::problem!(path, NOT_A_LINK));
     }
+    // A default the link starts with is what it shows where the value is missing.
+    if let Some((lead, whole)) = link.and_then(Template::leading_default) {
+        if (whole || lead.contains(':')) && unshowable(&lead) {
+            p.push(crate::problem!(
+                path,
+                "its default is not an http(s) or relative link: where the value is missing, no link would show"
+            ));
+        }
+    }
 }
 
 /// Whether `text` is a link that is neither empty nor http(s) or relative: one no message
@@ -1804,6 +1813,7 @@ mod tests {
             (r#""https://shop.example/p/{{item.id}}""#, r#""/img/{{item.id}}.png""#),
             (r#""?ref={{params.campaign}}:a""#, r#""""#),
             (r#"{"ja":"/ja/cart","en":"/cart"}"#, r#""//cdn.example/a.png""#),
+            (r#""{{item.url|default:\"/sale\"}}?from=cue""#, r#""{{item.image|default:\"/img/none.png\"}}""#),
         ] {
             let text = config(r#"{"cart":"/cart","top":"https://shop.example/"}"#, cta, image);
             assert!(Config::parse(&text).is_ok(), "{cta} {image}: {:?}", Config::parse(&text).err());
@@ -1818,6 +1828,17 @@ mod tests {
         paths.sort();
         assert_eq!(paths, ["$.links.cart", "$.links.mail", "$.scenarios[0].message.cta.url", "$.scenarios[0].message.image"]);
         assert!(problems[0].message.contains("http(s) or relative link"), "{}", problems[0].message);
+        // A default that a link starts with is what it shows without the value.
+        let bad = config("{}", r#""{{item.url|default:\"javascript:alert(1)\"}}""#, r#""{{item.image|default:\"data:\"}}x.png""#);
+        let Err(Error::InvalidConfig(problems)) = Config::parse(&bad) else { panic!("unsafe defaults accepted") };
+        let said: Vec<String> = problems.iter().map(|p| crate::text::concat(&[&p.path, ": ", &p.message])).collect();
+        assert_eq!(
+            said,
+            [
+                "$.scenarios[0].message.cta.url: its default is not an http(s) or relative link: where the value is missing, no link would show",
+                "$.scenarios[0].message.image: its default is not an http(s) or relative link: where the value is missing, no link would show",
+            ]
+        );
     }
 
     /// A template that names a link the config does not give would show it as nothing: a cart

@@ -406,6 +406,26 @@ impl Template {
         }
     }
 
+    /// What the template renders up to its second slot when its first part is a slot that shows
+    /// its default (the value missing), and whether that is the whole of it: a link's text
+    /// there is checked as [`Template::leading_text`] is.
+    ///
+    /// ```
+    /// use shopcue::template::Template;
+    /// let t = Template::compile(r#"{{item.url|default:"/sale"}}?from=cue"#, "$").unwrap();
+    /// assert_eq!(t.leading_default(), Some(("/sale?from=cue".to_string(), true)));
+    /// assert_eq!(Template::compile("{{item.url}}", "$").unwrap().leading_default(), None);
+    /// ```
+    #[cfg(feature = "compiler")]
+    pub fn leading_default(&self) -> Option<(String, bool)> {
+        let [Part::Slot { fallback: Some(fallback), .. }, rest @ ..] = self.parts.as_slice() else { return None };
+        Some(match rest {
+            [] => (fallback.clone(), true),
+            [Part::Text(t), more @ ..] => (crate::text::concat(&[fallback, t]), more.is_empty()),
+            _ => (fallback.clone(), false),
+        })
+    }
+
     /// Paths this template reads (for checks such as "does the message need an item?").
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {

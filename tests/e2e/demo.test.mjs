@@ -234,10 +234,12 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   // Split tests. A sure one: 50 of 200 who saw variant a bought, 110 of 200 who saw b, 20 of
   // 100 held out. One that leads and is not sure yet: 10 and 22 of 40. One too close to call:
   // 10 and 11 of 40. And one whose winner's buyers spend less: 50 of 200 bought for ¥20,000
-  // after a, 110 of 200 for ¥2,000 after b (a deep discount).
+  // after a, 110 of 200 for ¥2,000 after b (a deep discount); and the same with the baseline a
+  // winning on the goal and b's buyers spending more.
   const splits = [['split_test', 'a', 200, 50], ['split_test', 'b', 200, 110], ['split_test', 'holdout', 100, 20],
     ['rising_test', 'a', 40, 10], ['rising_test', 'b', 40, 22], ['close_test', 'a', 40, 10], ['close_test', 'b', 40, 11],
-    ['cheap_test', 'a', 200, 50, 20000], ['cheap_test', 'b', 200, 110, 2000]];
+    ['cheap_test', 'a', 200, 50, 20000], ['cheap_test', 'b', 200, 110, 2000],
+    ['thrifty_test', 'a', 200, 110, 2000], ['thrifty_test', 'b', 200, 50, 20000]];
   const tests = [];
   for (const [scenario, variant, exposed, bought, value = 6000] of splits) {
     for (let i = 0; i < exposed; i++) {
@@ -346,6 +348,10 @@ test('the dashboard shows each scenario with its rates and charts', async () => 
   const [cheap, cheapText] = await verdict('cheap_test');
   assert.equal(cheap, 'winner');
   assert.match(cheapText, /^cheap_test: b wins in this period .* But b's visitors spend less in this period: ¥1,100 a visitor against ¥5,000 for a \(95%: −¥[\d,]+ … −¥[\d,]+\)\.$/);
+  // The baseline leading: compared with the variant whose visitors surely spend more than its own.
+  const [thrifty, thriftyText] = await verdict('thrifty_test');
+  assert.equal(thrifty, 'winner');
+  assert.match(thriftyText, /^thrifty_test: a wins in this period .* But a's visitors spend less in this period: ¥1,100 a visitor against ¥5,000 for b \(95%: −¥[\d,]+ … −¥[\d,]+\)\.$/);
   const [rising, risingText] = await verdict('rising_test');
   assert.equal(rising, 'open');
   assert.match(risingText, /^rising_test: no winner yet in this period \(a 25\.00% of 40 visitors, b 55\.00% of 40\): b leads, \+30\.00 pts vs a \(95%: −\d+\.\d\d … \+\d+\.\d\d\), a 99\.76% chance to be the best, which may still be chance\. Should the difference hold, about [\d,]+ more days at this pace settle it; reading the dashboard meanwhile is fine\. It is no longer in the live config\.$/);
