@@ -867,11 +867,22 @@ fn compile_caps(c: &Value, path: &str, default_per_page: Option<u32>, p: &mut Ve
         return Caps::default();
     };
     check_keys(members, path, &["per_page", "per_session", "per_day", "per_visitor", "per_visitor_days", "min_gap_s"], p);
+    // A cap of 0 never lets a message show; other tools read 0 as "no cap".
+    let mut cap = |key: &str| {
+        let n = whole(c, key, path, p);
+        if n == Some(0) {
+            p.push(crate::problem!(
+                member(path, key),
+                "0 would never let a message show: leave the cap out for none (\"paused\": true stops a scenario)"
+            ));
+        }
+        n
+    };
     Caps {
-        per_page: whole(c, "per_page", path, p).or(default_per_page),
-        per_session: whole(c, "per_session", path, p),
-        per_day: whole(c, "per_day", path, p),
-        per_visitor: whole(c, "per_visitor", path, p),
+        per_page: cap("per_page").or(default_per_page),
+        per_session: cap("per_session"),
+        per_day: cap("per_day"),
+        per_visitor: cap("per_visitor"),
         cooldown_days: number(c, "per_visitor_days", path, 0.0, 3650.0, p),
         min_gap_s: number(c, "min_gap_s", path, 0.0, 86_400.0, p),
     }
@@ -1461,6 +1472,13 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
         names
     });
     let hours = v.get("hours").and_then(|h| match h.as_array() {
+        Some([a, b]) if a == b && a.as_f64().is_some() => {
+            p.push(crate::problem!(
+                member(path, "hours"),
+                "from and to are the same hour, which holds no time: [0, 24] is all day"
+            ));
+            None
+        }
         Some([a, b]) if [a, b].iter().all(|x| x.as_f64().is_some_and(|n| (0.0..=24.0).contains(&n) && n.fract() == 0.0)) => {
             Some((a.as_f64().unwrap_or(0.0) as u32, b.as_f64().unwrap_or(24.0) as u32))
         }
@@ -1476,7 +1494,19 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
         }
         Some(d)
     };
-    Schedule { days, hours, from: date("from", p), until: date("until", p) }
+    let (from, until) = (date("from", p), date("until", p));
+    // A bare date as `until` includes that whole day, as the engine reads it.
+    let at = |d: &Option<String>, end: bool| {
+        let d = d.as_deref()?;
+        crate::time::parse_iso(d, 0).map(|t| if end && d.len() == 10 { t + crate::time::DAY_MS } else { t })
+    };
+    if let (Some(a), Some(b)) = (at(&from, false), at(&until, true)) {
+        if b <= a {
+            let why = ["is not after from (", from.as_deref().unwrap_or_default(), "): the scenario would never run"].concat();
+            p.push(crate::problem!(member(path, "until"), why));
+        }
+    }
+    Schedule { days, hours, from, until }
 }
 
 #[cfg(feature = "compiler")]
@@ -2414,6 +2444,45 @@ mod tests {
             ],
             "{bad:?}"
         );
+    }
+
+    /// A schedule or a cap that would never let its scenario show is refused where it says so;
+    /// the windows that do hold (overnight hours, a one-day run) are kept.
+    #[test]
+    fn schedules_and_caps_that_never_let_a_scenario_show_are_refused() {
+        let refused = |scenario: &str, caps: &str| -> Vec<String> {
+            let text = [
+                r#"{"version":1,"site":"s","caps":"#,
+                caps,
+                r#","scenarios":[{"id":"a","message":{"title":"t"},"#,
+                scenario,
+                "}]}",
+            ]
+            .concat();
+            match Config::parse(&text) {
+                Ok(_) => Vec::new(),
+                Err(e) => e.problems().iter().map(|p| crate::text::concat(&[&p.path, ": ", &p.message])).collect(),
+            }
+        };
+        assert_eq!(
+            refused(r#""schedule":{"hours":[10,10],"from":"2026-12-31","until":"2026-01-01"},"caps":{"per_session":0,"per_visitor_days":0}"#, r#"{"per_page":0}"#),
+            [
+                "$.caps.per_page: 0 would never let a message show: leave the cap out for none (\"paused\": true stops a scenario)",
+                "$.scenarios[0].schedule.hours: from and to are the same hour, which holds no time: [0, 24] is all day",
+                "$.scenarios[0].schedule.until: is not after from (2026-12-31): the scenario would never run",
+                "$.scenarios[0].caps.per_session: 0 would never let a message show: leave the cap out for none (\"paused\": true stops a scenario)",
+            ]
+        );
+        assert_eq!(
+            refused(r#""schedule":{"until":"2026-12-01T09:00","from":"2026-12-01T09:00"}"#, "{}"),
+            ["$.scenarios[0].schedule.until: is not after from (2026-12-01T09:00): the scenario would never run"]
+        );
+        for fine in [
+            r#""schedule":{"hours":[22,6],"from":"2026-12-01","until":"2026-12-01"},"caps":{"per_page":1,"per_visitor_days":0,"min_gap_s":0}"#,
+            r#""schedule":{"hours":[0,24],"from":"2026-12-01T09:00","until":"2026-12-01T10:00"}"#,
+        ] {
+            assert_eq!(refused(fine, "{}"), Vec::<String>::new(), "{fine}");
+        }
     }
 
     #[test]
