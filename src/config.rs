@@ -1579,6 +1579,9 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
             Placement::BannerBottom
         }),
     };
+    if let Some(why) = placement.target().and_then(selector_slip) {
+        p.push(crate::problem!(member(path, "placement"), why));
+    }
     if m.get("title").is_none() {
         p.push(crate::problem!(member(path, "title"), "is required"));
     }
@@ -1605,6 +1608,59 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         p.push(crate::problem!(member(path, "choose"), "is shown before a store is chosen: it cannot use {{store.*}}"));
     }
     Some(Message { placement, title: title?, body, cta, image, choose })
+}
+
+/// A slip that makes `selector` no CSS selector at all (the page's `querySelector` would refuse
+/// it, and the badge would never show): a bracket closed that was not opened, an id or class
+/// with no name or one starting with a digit (`#123` is written `[id="123"]`), a selector that
+/// ends in a combinator or a comma, or an empty one between commas. Anything else is left to
+/// the browser.
+#[cfg(feature = "compiler")]
+fn selector_slip(selector: &str) -> Option<&'static str> {
+    let b = selector.as_bytes();
+    let (mut open, mut quote, mut i) = (Vec::new(), None, 0);
+    let mut last = b',';
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == b'\\' {
+                i += 1;
+            } else if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\\' => i += 1,
+            b'"' | b'\'' => quote = Some(c),
+            b'[' | b'(' => open.push(if c == b'[' { b']' } else { b')' }),
+            // (The guard pops the bracket this one closes.)
+            b']' | b')' if open.pop() != Some(c) => {
+                return Some("is no CSS selector: a bracket closes that was not opened");
+            }
+            b'#' | b'.' if open.is_empty() => {
+                let next = b.get(i + 1).copied().unwrap_or(b' ');
+                if !(next.is_ascii_alphabetic() || next == b'_' || next == b'-' || next == b'\\' || next >= 0x80) {
+                    return Some(if next.is_ascii_digit() {
+                        "is no CSS selector: an id or class cannot start with a digit (write [id=\"123\"])"
+                    } else {
+                        "is no CSS selector: a # or . needs a name after it"
+                    });
+                }
+            }
+            b',' if open.is_empty() && matches!(last, b',' | b'>' | b'+' | b'~') => {
+                return Some("is no CSS selector: a comma or combinator with no selector after it");
+            }
+            _ => {}
+        }
+        if !c.is_ascii_whitespace() {
+            last = c;
+        }
+        i += 1;
+    }
+    // A bracket or quote left open at the end is closed by the browser, as CSS closes it.
+    matches!(last, b',' | b'>' | b'+' | b'~').then_some("is no CSS selector: a comma or combinator with no selector after it")
 }
 
 /// What a link that can never be shown is told.
@@ -2444,6 +2500,47 @@ mod tests {
             ],
             "{bad:?}"
         );
+    }
+
+    /// Selectors the page's `querySelector` refuses are refused where they are written; those it
+    /// takes are kept. (Both lists were run through Chromium's `querySelector`.)
+    #[test]
+    fn an_inline_placement_needs_a_css_selector() {
+        for fine in [
+            "#price",
+            ".product-price",
+            "div.price > span",
+            "[data-id=\"a.b]\"]",
+            "[id='123']",
+            "li:nth-child(2n+1)",
+            "a:not(.b), #c ~ p + q",
+            "#\\31 23",
+            "main [itemprop=price]",
+            ".-x",
+            "#価格",
+            "h1::after",
+            "*",
+            // Left open at the end: CSS closes them, and so does the browser.
+            "div[data-x",
+            "[title=\"a]",
+            "a:not(.b",
+        ] {
+            assert_eq!(selector_slip(fine), None, "{fine}");
+        }
+        for (bad, why) in [
+            ("#", "a # or . needs a name after it"),
+            ("div.", "a # or . needs a name after it"),
+            ("#123", "cannot start with a digit"),
+            ("div]", "closes that was not opened"),
+            ("div >", "combinator with no selector after it"),
+            ("a,, b", "combinator with no selector after it"),
+            ("a,", "combinator with no selector after it"),
+        ] {
+            assert!(selector_slip(bad).is_some_and(|m| m.contains(why)), "{bad}: {:?}", selector_slip(bad));
+        }
+        let text = r#"{"version":1,"site":"s","scenarios":[{"id":"a","message":{"title":"t","placement":"inline:#123"}}]}"#;
+        let Err(e) = Config::parse(text) else { panic!("#123 taken") };
+        assert_eq!(e.problems()[0].path, "$.scenarios[0].message.placement");
     }
 
     /// A schedule or a cap that would never let its scenario show is refused where it says so;
