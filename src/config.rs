@@ -1502,7 +1502,11 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
     };
     if let (Some(a), Some(b)) = (at(&from, false), at(&until, true)) {
         if b <= a {
-            let why = ["is not after from (", from.as_deref().unwrap_or_default(), "): the scenario would never run"].concat();
+            let why = crate::text::concat(&[
+                "is not after from (",
+                from.as_deref().unwrap_or_default(),
+                "): the scenario would never run",
+            ]);
             p.push(crate::problem!(member(path, "until"), why));
         }
     }
@@ -1617,50 +1621,37 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
 /// the browser.
 #[cfg(feature = "compiler")]
 fn selector_slip(selector: &str) -> Option<&'static str> {
+    const ENDS: &str = "is no CSS selector: a comma or combinator with no selector after it";
     let b = selector.as_bytes();
-    let (mut open, mut quote, mut i) = (Vec::new(), None, 0);
-    let mut last = b',';
-    while i < b.len() {
-        let c = b[i];
-        if let Some(q) = quote {
-            if c == b'\\' {
-                i += 1;
-            } else if c == q {
-                quote = None;
-            }
-            i += 1;
+    let (mut depth, mut quote, mut escaped, mut last) = (0u32, 0u8, false, b',');
+    for (i, &c) in b.iter().enumerate() {
+        if escaped || quote != 0 {
+            quote = if escaped || c != quote { quote } else { 0 };
+            escaped = !escaped && c == b'\\';
             continue;
         }
         match c {
-            b'\\' => i += 1,
-            b'"' | b'\'' => quote = Some(c),
-            b'[' | b'(' => open.push(if c == b'[' { b']' } else { b')' }),
-            // (The guard pops the bracket this one closes.)
-            b']' | b')' if open.pop() != Some(c) => {
-                return Some("is no CSS selector: a bracket closes that was not opened");
-            }
-            b'#' | b'.' if open.is_empty() => {
-                let next = b.get(i + 1).copied().unwrap_or(b' ');
-                if !(next.is_ascii_alphabetic() || next == b'_' || next == b'-' || next == b'\\' || next >= 0x80) {
-                    return Some(if next.is_ascii_digit() {
-                        "is no CSS selector: an id or class cannot start with a digit (write [id=\"123\"])"
-                    } else {
-                        "is no CSS selector: a # or . needs a name after it"
-                    });
+            b'\\' => escaped = true,
+            b'"' | b'\'' => quote = c,
+            b'[' | b'(' => depth += 1,
+            b']' | b')' if depth == 0 => return Some("is no CSS selector: a bracket closes that was not opened"),
+            b']' | b')' => depth -= 1,
+            b'#' | b'.' if depth == 0 => match b.get(i + 1) {
+                Some(n) if n.is_ascii_digit() => {
+                    return Some("is no CSS selector: an id or class cannot start with a digit (write [id=\"123\"])")
                 }
-            }
-            b',' if open.is_empty() && matches!(last, b',' | b'>' | b'+' | b'~') => {
-                return Some("is no CSS selector: a comma or combinator with no selector after it");
-            }
+                Some(n) if n.is_ascii_alphabetic() || matches!(n, b'_' | b'-' | b'\\') || *n >= 0x80 => {}
+                _ => return Some("is no CSS selector: a # or . needs a name after it"),
+            },
+            b',' if depth == 0 && matches!(last, b',' | b'>' | b'+' | b'~') => return Some(ENDS),
             _ => {}
         }
         if !c.is_ascii_whitespace() {
             last = c;
         }
-        i += 1;
     }
     // A bracket or quote left open at the end is closed by the browser, as CSS closes it.
-    matches!(last, b',' | b'>' | b'+' | b'~').then_some("is no CSS selector: a comma or combinator with no selector after it")
+    matches!(last, b',' | b'>' | b'+' | b'~').then_some(ENDS)
 }
 
 /// What a link that can never be shown is told.
