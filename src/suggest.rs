@@ -123,7 +123,7 @@ $options|$regexi:a pattern matched whatever the case, such as {\"$regexi\": \"^/
 $between $range|$gte:at least this, with \"$lte\" for at most: {\"$gte\": 1, \"$lte\": 3}
 $greater $greaterthan $greater_than $above $after|$gt
 $less $lessthan $less_than $below $before|$lt
-$notin $not_in $none|$nin
+$notin $not_in|$nin
 $any $anyof $any_of $oneof $one_of|$in
 $empty|$size:how many a list holds, such as {\"$size\": 0}";
 
