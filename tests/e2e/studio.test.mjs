@@ -175,6 +175,9 @@ test('a marketer adds a preset, edits it in the form, publishes it, and the stor
   await page.route('**/report?*', async (route) => { await held; await route.continue(); });
   await page.goto(`${collector.url}/studio?site=demo-store`);
   await page.focus('tr[data-scenario="page_low_stock-2"] button.edit');
+  // While the figures are on their way the cells say so, not "—" (no figures).
+  const waiting = page.locator('tr[data-scenario="page_low_stock-2"]').locator('td.imp, td.cvr');
+  assert.deepEqual(await waiting.allTextContents(), ['…', '…']);
   release();
   await page.waitForSelector('body[data-loaded="true"]');
   await page.unroute('**/report?*');
