@@ -216,6 +216,20 @@ fn version_param(query: &str, key: &str) -> Result<i64, Response> {
     version_number(&text, key)
 }
 
+/// A `400` for a query parameter this request does not read (`known`): `?limt=5` read as no
+/// limit would answer something nobody asked for.
+fn only_params(query: &str, known: &[&str]) -> Result<(), Response> {
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let name = pair.split_once('=').map_or(pair, |(k, _)| k);
+        if !known.contains(&name) {
+            let reads = if known.is_empty() { "no parameter".to_string() } else { known.join(", ") };
+            let said = format!("unknown parameter \"{name}\".{} This request reads {reads}", shopcue::suggest::hint(name, known));
+            return Err(error_reply(StatusCode::BAD_REQUEST, &said));
+        }
+    }
+    Ok(())
+}
+
 /// `text` as a version number; `what` names where it was written when it is not one.
 fn version_number(text: &str, what: &str) -> Result<i64, Response> {
     text.parse::<i64>()
@@ -399,11 +413,20 @@ pub async fn list_versions(State(app): State<App>, Path(site): Path<String>, req
     if let Some(refused) = refuse(&app, &req, false) {
         return refused;
     }
+    let query = req.uri().query().unwrap_or_default().to_string();
     let run = async {
         site_or_400(&site)?;
+        only_params(&query, &["limit"])?;
+        // The newest `limit` (1 to 10,000), every version without it.
+        let limit = match query_param(&query, "limit") {
+            None => usize::MAX,
+            Some(text) => text.parse::<usize>().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| {
+                error_reply(StatusCode::BAD_REQUEST, &format!("limit must be a whole number from 1 to 10000, got {text:?}"))
+            })?,
+        };
         let store = app.configs.clone();
         let list = blocking(move || store.versions(&site)).await?;
-        Ok(json_reply(StatusCode::OK, &Value::Array(list.iter().map(Version::to_value).collect())))
+        Ok(json_reply(StatusCode::OK, &Value::Array(list.iter().take(limit).map(Version::to_value).collect())))
     };
     run.await.unwrap_or_else(|r| r)
 }
@@ -413,8 +436,10 @@ pub async fn get_version(State(app): State<App>, Path((site, n)): Path<(String, 
     if let Some(refused) = refuse(&app, &req, false) {
         return refused;
     }
+    let query = req.uri().query().unwrap_or_default().to_string();
     let run = async {
         site_or_400(&site)?;
+        only_params(&query, &[])?;
         let n = version_number(&n, "the version in the path")?;
         let store = app.configs.clone();
         match blocking(move || store.version(&site, n)).await? {
@@ -433,6 +458,7 @@ pub async fn diff_versions(State(app): State<App>, Path(site): Path<String>, req
     let query = req.uri().query().unwrap_or_default().to_string();
     let run = async {
         site_or_400(&site)?;
+        only_params(&query, &["from", "to"])?;
         let (from, to) = (version_param(&query, "from")?, version_param(&query, "to")?);
         let store = app.configs.clone();
         let (a, b) = blocking(move || Ok((store.version(&site, from)?, store.version(&site, to)?))).await?;

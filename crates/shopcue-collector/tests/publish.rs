@@ -136,6 +136,28 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     let versions = json(&body);
     let numbers: Vec<f64> = versions.as_array().unwrap().iter().filter_map(|v| v.get("version")?.as_f64()).collect();
     assert_eq!(numbers, [2.0, 1.0]);
+    // The newest `limit`; a parameter it does not read, or a limit that is none, refused.
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/versions?limit=1"), "", b"");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        json(&body).as_array().map(|v| v.iter().filter_map(|v| v.get("version")?.as_f64()).collect::<Vec<_>>()),
+        Some(vec![2.0])
+    );
+    for (query, said) in [
+        ("?limt=1", r#"unknown parameter \"limt\". Did you mean \"limit\"? This request reads limit"#),
+        ("?limit=0", r#"limit must be a whole number from 1 to 10000, got \"0\""#),
+        ("?limit=ten", r#"limit must be a whole number from 1 to 10000, got \"ten\""#),
+    ] {
+        let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/versions{query}"), "", b"");
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body.contains(said), "{query}: {body}");
+    }
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/diff?from=1&to=2&format=unified"), "", b"");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("This request reads from, to"), "{body}");
+    let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/versions/1?pretty=1"), "", b"");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("This request reads no parameter"), "{body}");
     let (status, _, body) = request(addr, "GET", &format!("/api/sites/{SITE}/config/diff?from=1&to=2"), "", b"");
     assert_eq!(status, 200, "{body}");
     let diff = json(&body).get("diff").and_then(Value::as_str).unwrap().to_string();
