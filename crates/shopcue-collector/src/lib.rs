@@ -507,6 +507,15 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
 }
 
 /// Minimal `application/x-www-form-urlencoded` decoding of one query parameter.
+/// The first parameter of `query` that is not one of `known` (a request refuses it).
+pub(crate) fn unread_param<'a>(query: &'a str, known: &[&str]) -> Option<&'a str> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| pair.split_once('=').map_or(pair, |(k, _)| k))
+        .find(|k| !known.contains(k))
+}
+
 pub(crate) fn query_param(query: &str, key: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -738,16 +747,13 @@ impl Scope {
         admin(app, req)?;
         let query = req.uri().query().unwrap_or_default().to_string();
         let known: Vec<&str> = Scope::PARAMS.iter().chain(own).copied().collect();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let name = pair.split_once('=').map_or(pair, |(k, _)| k);
-            if !known.contains(&name) {
-                let said = format!(
-                    "unknown parameter \"{name}\".{} This report reads {} (the period: from and to, as Unix milliseconds or ISO dates; the last 30 days by default)",
-                    shopcue::suggest::hint(name, &known),
-                    known.join(", ")
-                );
-                return Err(error_reply(StatusCode::BAD_REQUEST, &said));
-            }
+        if let Some(name) = unread_param(&query, &known) {
+            let said = format!(
+                "unknown parameter \"{name}\".{} This report reads {} (the period: from and to, as Unix milliseconds or ISO dates; the last 30 days by default)",
+                shopcue::suggest::hint(name, &known),
+                known.join(", ")
+            );
+            return Err(error_reply(StatusCode::BAD_REQUEST, &said));
         }
         if let Some(f) = query_param(&query, "format").filter(|f| f != "json" && f != "csv") {
             return Err(error_reply(StatusCode::BAD_REQUEST, &format!("format must be json or csv, not \"{f}\"")));

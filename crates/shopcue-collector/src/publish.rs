@@ -219,15 +219,10 @@ fn version_param(query: &str, key: &str) -> Result<i64, Response> {
 /// A `400` for a query parameter this request does not read (`known`): `?limt=5` read as no
 /// limit would answer something nobody asked for.
 fn only_params(query: &str, known: &[&str]) -> Result<(), Response> {
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let name = pair.split_once('=').map_or(pair, |(k, _)| k);
-        if !known.contains(&name) {
-            let reads = if known.is_empty() { "no parameter".to_string() } else { known.join(", ") };
-            let said = format!("unknown parameter \"{name}\".{} This request reads {reads}", shopcue::suggest::hint(name, known));
-            return Err(error_reply(StatusCode::BAD_REQUEST, &said));
-        }
-    }
-    Ok(())
+    let Some(name) = crate::unread_param(query, known) else { return Ok(()) };
+    let reads = if known.is_empty() { "no parameter".to_string() } else { known.join(", ") };
+    let said = format!("unknown parameter \"{name}\".{} This request reads {reads}", shopcue::suggest::hint(name, known));
+    Err(error_reply(StatusCode::BAD_REQUEST, &said))
 }
 
 /// `text` as a version number; `what` names where it was written when it is not one.
