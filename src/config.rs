@@ -1495,12 +1495,12 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
         Some(d)
     };
     let (from, until) = (date("from", p), date("until", p));
-    // A bare date as `until` includes that whole day, as the engine reads it.
-    let at = |d: &Option<String>, end: bool| {
-        let d = d.as_deref()?;
-        crate::time::parse_iso(d, 0).map(|t| if end && d.len() == 10 { t + crate::time::DAY_MS } else { t })
-    };
-    if let (Some(a), Some(b)) = (at(&from, false), at(&until, true)) {
+    // `until` read as the engine reads it (a bare date includes that whole day).
+    let bounds = (
+        from.as_deref().and_then(|d| crate::time::parse_iso(d, 0)),
+        until.as_deref().and_then(|d| crate::time::parse_until(d, 0)),
+    );
+    if let (Some(a), Some(b)) = bounds {
         if b <= a {
             let why = crate::text::concat(&[
                 "is not after from (",
@@ -1663,18 +1663,18 @@ const NOT_A_LINK: &str = "is not an http(s) or relative link, so no message woul
 /// link whose scheme comes from a slot (`{{item.url}}`) is judged when it is rendered.
 #[cfg(feature = "compiler")]
 fn check_link(link: Option<&Template>, path: &str, p: &mut Vec<Problem>) {
-    let Some((lead, whole)) = link.map(Template::leading_text) else { return };
-    if (whole || lead.contains(':')) && unshowable(lead) {
+    let Some(link) = link else { return };
+    // What a link starts with names its scheme when it holds a ':' or is all of the link.
+    let never = |(lead, whole): (&str, bool)| (whole || lead.contains(':')) && unshowable(lead);
+    if never(link.leading_text()) {
         p.push(crate::problem!(path, NOT_A_LINK));
     }
     // A default the link starts with is what it shows where the value is missing.
-    if let Some((lead, whole)) = link.and_then(Template::leading_default) {
-        if (whole || lead.contains(':')) && unshowable(&lead) {
-            p.push(crate::problem!(
-                path,
-                "its default is not an http(s) or relative link: where the value is missing, no link would show"
-            ));
-        }
+    if link.leading_default().is_some_and(|(lead, whole)| never((&lead, whole))) {
+        p.push(crate::problem!(
+            path,
+            "its default is not an http(s) or relative link: where the value is missing, no link would show"
+        ));
     }
 }
 

@@ -12,7 +12,7 @@ use crate::geo::distance_km;
 use crate::json::{object, Value};
 use crate::profile::{ItemState, Profile};
 use crate::template::{Formatter, Scope, Style};
-use crate::time::{calendar_days, civil, parse_iso, DAY_MS, WEEKDAYS};
+use crate::time::{calendar_days, civil, parse_iso, parse_until, DAY_MS, WEEKDAYS};
 use crate::url::safe_link;
 
 /// Every `reason` an explanation can give (`explain()`; `consent` comes from the runtime), for
@@ -849,10 +849,7 @@ fn schedule_blocks(s: &Schedule, env: &Env) -> Option<&'static str> {
     if s.from.as_deref().and_then(|d| parse_iso(d, env.utc_offset_min)).is_some_and(|t| env.now < t) {
         return Some("from");
     }
-    let until = s.until.as_deref().and_then(|d| {
-        // A bare date includes that whole day.
-        parse_iso(d, env.utc_offset_min).map(|t| if d.len() == 10 { t + DAY_MS } else { t })
-    });
+    let until = s.until.as_deref().and_then(|d| parse_until(d, env.utc_offset_min));
     if until.is_some_and(|t| env.now >= t) {
         return Some("until");
     }
