@@ -623,8 +623,8 @@ test('a split test\'s variants show how each did against the baseline, and one i
 
 test('a split test is judged over its whole run, and a shorter period offers that run', async () => {
   // A test published 20 days ago (its version dated so in the database, as `simulate` dates
-  // the demo's), with 100 visitors a variant exposed 15 days ago and 50 today: a 10 then 10 %,
-  // b 30 then 30 %.
+  // the demo's), with 300 visitors a variant exposed 15 days ago and 50 today: a 10 then 10 %,
+  // b 30 then 30 %. b's buyers spend ¥100; a's ¥20,000 then, and ¥100 today.
   const auth = { Authorization: `Bearer ${TOKEN}` };
   const config = { version: 1, site: 'run-shop', scenarios: [{ id: 'hero', trigger: { on: 'page_view' }, message: { title: 'Hero' },
     variants: [{ id: 'a', weight: 50 }, { id: 'b', weight: 50, message: { title: 'Hero b' } }] }] };
@@ -633,20 +633,21 @@ test('a split test is judged over its whole run, and a shorter period offers tha
   const now = Date.now(), day = 864e5, began = Math.floor((now - 20 * day) / day) * day;
   execFileSync('sqlite3', ['-cmd', '.timeout 10000', collector.db, `UPDATE config_versions SET created_at = ${now - 20 * day} WHERE site = 'run-shop'`]);
   const events = [];
-  for (const [when, n] of [[now - 15 * day, 100], [now - 60_000, 50]]) {
+  for (const [when, n] of [[now - 15 * day, 300], [now - 60_000, 50]]) {
     for (const [variant, rate] of [['a', 0.1], ['b', 0.3]]) {
       for (let i = 0; i < n; i++) {
         const visitor = `run-${variant}-${when}-${i}`;
         const e = (name, ts, params) => ({ id: `${visitor}-${name}`, name, ts, visitor_id: visitor, session_id: visitor, url: '/', params });
         events.push(e('shopcue_exposure', when, { scenario_id: 'hero', variant }));
-        if (i < n * rate) events.push(e('purchase', when + 1, { value: 5000 }));
+        if (i < n * rate) events.push(e('purchase', when + 1, { value: variant === 'a' && n === 300 ? 20000 : 100 }));
       }
     }
   }
   assert.equal((await fetch(`${collector.url}/collect`, { method: 'POST', body: JSON.stringify({ site: 'run-shop', events }) })).status, 200);
 
-  // The last 7 days hold today's 50 a variant; the sentence reads all 150, since the day the
-  // test began, says that the table is of other days, and offers the run.
+  // The last 7 days hold today's 50 a variant; the sentence reads all 350, since the day the
+  // test began, says that the table is of other days, and offers the run. It adds that b's
+  // visitors spend less over the run (¥30 against ¥1,716), which today's alone do not.
   const { context, page } = await signedIn();
   const day7 = new Date(now - 6 * day).toISOString().slice(0, 10), today = new Date(now).toISOString().slice(0, 10);
   await page.goto(`${collector.url}/dashboard?site=run-shop&from=${day7}&to=${today}`);
@@ -655,11 +656,12 @@ test('a split test is judged over its whole run, and a shorter period offers tha
   assert.deepEqual(await exposed(), [['a', '50'], ['b', '50']]);
   const sentence = page.locator('#verdicts p[data-scenario="hero"]');
   const beganDay = new Date(began).toISOString().slice(0, 10);
-  assert.match(await sentence.textContent(), new RegExp(`^hero: b wins since the test began on ${beganDay} \\(a 10\\.00% of 150 visitors, b 30\\.00% of 150\\): ` +
-    `\\+20\\.00 pts vs a .* The table below covers ${day7} to ${today} only: show the whole test\\.$`));
+  assert.match(await sentence.textContent(), new RegExp(`^hero: b wins since the test began on ${beganDay} \\(a 10\\.00% of 350 visitors, b 30\\.00% of 350\\): ` +
+    `\\+20\\.00 pts vs a .* But b's visitors spend less since the test began on ${beganDay}: 30 a visitor against 1,716 for a \\(95%: −[\\d,]+ … −[\\d,]+\\); ` +
+    `weigh that before rolling it out\\. The table below covers ${day7} to ${today} only: show the whole test\\.$`));
   await sentence.getByRole('link', { name: 'show the whole test' }).click();
   await page.waitForURL(new RegExp(`from=${beganDay}&to=${today}`));
-  await eventually(async () => JSON.stringify(await exposed()) === JSON.stringify([['a', '150'], ['b', '150']]), 5000, 'the run\'s figures in the table');
+  await eventually(async () => JSON.stringify(await exposed()) === JSON.stringify([['a', '350'], ['b', '350']]), 5000, 'the run\'s figures in the table');
   assert.doesNotMatch(await sentence.textContent(), /The table below/);
   // The studio's variant lines are the last 7 days'; under them, the whole test's.
   await page.goto(`${collector.url}/studio?site=run-shop`);
@@ -669,13 +671,19 @@ test('a split test is judged over its whole run, and a shorter period offers tha
   await result.waitFor();
   assert.match(await result.textContent(), /^Last 7 days: 50 exposed, CVR 10\.00%: the baseline/);
   assert.equal(await page.locator('.variant-verdict[data-scenario="hero"]').textContent(),
-    `The whole test, since ${beganDay} (a 10.00% of 150 visitors, b 30.00% of 150): b wins.`);
+    `The whole test, since ${beganDay} (a 10.00% of 350 visitors, b 30.00% of 350): b wins. But b's visitors spend less: ¥30 a visitor against ¥1,716 for a.`);
   // Rolling out the variant the test puts behind asks first; dismissed, the test stays.
   const asked = [];
   page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
   await page.getByRole('button', { name: /^Roll out variant a/ }).click();
   await eventually(() => asked.length === 1, 5000, 'the question');
   assert.equal(asked[0], `Since ${beganDay}, b wins this test. Roll out a anyway?`);
+  assert.equal(await page.locator('.variant-result').count(), 2, 'both variants still there');
+  // So does rolling out the winner whose visitors spend less.
+  page.once('dialog', (d) => { asked.push(d.message()); d.dismiss(); });
+  await page.getByRole('button', { name: /^Roll out variant b/ }).click();
+  await eventually(() => asked.length === 2, 5000, 'the second question');
+  assert.equal(asked[1], `Since ${beganDay}, b's visitors spend less: ¥30 a visitor against ¥1,716 for a. Roll out b anyway?`);
   assert.equal(await page.locator('.variant-result').count(), 2, 'both variants still there');
   await context.close();
 });

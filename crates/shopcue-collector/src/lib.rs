@@ -843,7 +843,7 @@ async fn report(State(app): State<App>, req: Request) -> Response {
     let mut body = report::to_json(&site, from, to, days, &rows, orders.aov());
     report::add_srm(&mut body, &srm);
     report::add_variant_comparisons(&mut body, &rows, live.as_ref(), &tests);
-    report::add_revenue_per_visitor(&mut body, &revenue);
+    report::add_revenue_per_visitor(&mut body, &revenue, &tests);
     body.set("segment", scope.segment.to_json());
     // Visits that began in the period, and orders per visit.
     let sessions: u64 = channels.iter().map(|c| c.sessions).sum();
@@ -969,9 +969,14 @@ fn split_test_revenue(store: &dyn EventStore, q: &ReportQuery, rows: &[report::R
     if split.is_empty() {
         return Ok(Vec::new());
     }
-    // Spend within the window after a first exposure in the period, in any segment.
-    let purchases = analytics::load_purchases(store, &q.site, q.from, q.to + q.window_ms, &segment::Filter::default())?;
-    analytics::revenue_per_visitor(store, q, &split, &purchases)
+    analytics::revenue_per_visitor(store, q, &split, &counted_purchases(store, q)?)
+}
+
+/// The purchases that count toward the spend of visitors first exposed in `q`'s period: made
+/// within the attribution window after it, in any segment (a visitor counts where their first
+/// exposure was).
+fn counted_purchases(store: &dyn EventStore, q: &ReportQuery) -> Result<Vec<analytics::Purchase>, String> {
+    analytics::load_purchases(store, &q.site, q.from, q.to + q.window_ms, &segment::Filter::default())
 }
 
 /// Most versions walked back to find when a split test began.
@@ -1018,18 +1023,22 @@ fn split_tests(
         }
     }
     let mut out = Vec::new();
-    let mut read: Vec<(i64, Vec<report::Row>)> = Vec::new(); // one query per start day
+    // One read per start day: the run's rows, and the purchases its visitors' spend counts.
+    let mut read: Vec<(i64, Vec<report::Row>, Vec<analytics::Purchase>)> = Vec::new();
     for (id, variants, began, _) in tests.into_iter().filter(|t| t.2 < q.to) {
-        let i = match read.iter().position(|(b, _)| *b == began) {
+        let run = ReportQuery { from: began, to: q.to, ..q.clone() };
+        let i = match read.iter().position(|(b, ..)| *b == began) {
             Some(i) => i,
             None => {
-                read.push((began, store.report(&ReportQuery { from: began, to: q.to, ..q.clone() })?));
+                read.push((began, store.report(&run)?, counted_purchases(store, &run)?));
                 read.len() - 1
             }
         };
         let rows =
             read[i].1.iter().filter(|r| r.scenario_id == id && variants.iter().any(|(v, _)| *v == r.variant)).cloned().collect();
-        out.push(report::SplitTest { scenario_id: id, since: began, until: q.to.min(now_ms()), rows });
+        let revenue = analytics::revenue_per_visitor(store, &run, &[id.as_str()], &read[i].2)?.pop().map(|(_, r)| r);
+        let revenue = revenue.unwrap_or_default().into_iter().filter(|(v, _)| variants.iter().any(|(w, _)| w == v)).collect();
+        out.push(report::SplitTest { scenario_id: id, since: began, until: q.to.min(now_ms()), rows, revenue });
     }
     Ok(out)
 }

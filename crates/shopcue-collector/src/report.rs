@@ -510,13 +510,23 @@ pub fn revenue_difference(treatment: &Revenue, control: &Revenue, alpha: f64) ->
 /// the attribution window after a visitor's first exposure, per exposed visitor), and each that
 /// has `vs_baseline` gets its `revenue_per_visitor` there too: `{diff, diff_ci95,
 /// sequential_ci95}` ([`revenue_difference`]). `revenue`: per scenario, each variant's
-/// [`Revenue`].
-pub fn add_revenue_per_visitor(report: &mut Value, revenue: &[(String, Vec<(String, Revenue)>)]) {
+/// [`Revenue`] in the report's period. The scenario's `verdict` reads spend over the figures it
+/// reads ([`add_guardrail`]): its test's run from `tests`, else the period.
+pub fn add_revenue_per_visitor(report: &mut Value, revenue: &[(String, Vec<(String, Revenue)>)], tests: &[SplitTest]) {
     let Some(scenarios) = list_mut(report, "scenarios") else { return };
     for sc in scenarios.iter_mut() {
         let id = sc.get("scenario_id").and_then(Value::as_str).unwrap_or_default().to_string();
         let Some(baseline) = sc.get("baseline").and_then(Value::as_str).map(str::to_string) else { continue };
-        let Some((_, variants)) = revenue.iter().find(|(s, _)| *s == id) else { continue };
+        let period = revenue.iter().find(|(s, _)| *s == id).map(|(_, v)| v.as_slice());
+        let run = tests.iter().find(|t| t.scenario_id == id).map(|t| t.revenue.as_slice());
+        let read = match sc.get("verdict").and_then(|v| v.get("since_test_began")) {
+            Some(Value::Bool(true)) => run,
+            _ => period,
+        };
+        if let (Some(revenue), Some(verdict)) = (read, sc.get("verdict").cloned()) {
+            sc.set("verdict", add_guardrail(verdict, revenue));
+        }
+        let Some(variants) = period else { continue };
         let of = |v: &str| variants.iter().find(|(name, _)| name == v).map(|(_, r)| r);
         let shown = variants.iter().filter(|(v, r)| v != "holdout" && r.visitors > 0).count();
         let alpha = shared_alpha(shown);
@@ -544,6 +554,60 @@ pub fn add_revenue_per_visitor(report: &mut Value, revenue: &[(String, Vec<(Stri
     }
 }
 
+/// A split test's `verdict` (its JSON) with what it leaves out, judging the goal alone: each of
+/// its `variants` gets `revenue_per_visitor` from `revenue` (over the same visitors: the
+/// verdict's run, or its period), and the verdict gets `guardrail` when its leader's visitors
+/// surely spend less than another variant's — `{variant, diff, sequential_ci95}`, the leader's
+/// spend per visitor minus that variant's, with its sequential interval below zero (at the 5 %
+/// the verdict shares among its comparisons); of several, the surest. A bigger discount that
+/// wins sign-ups may lose money.
+///
+/// ```
+/// use shopcue_collector::report::{add_guardrail, Revenue};
+/// use shopcue::json::{object, Value};
+/// let figure = |v: &str| object([("variant", v.into())]);
+/// let verdict = object([("leader", "b".into()), ("variants", Value::Array(vec![figure("a"), figure("b")]))]);
+/// let (mut a, mut b) = (Revenue::default(), Revenue::default());
+/// for i in 0..2000 {
+///     a.add(if i % 10 == 0 { 5000.0 } else { 0.0 }); // 10 % buy ¥5,000
+///     b.add(if i % 10 < 2 { 1000.0 } else { 0.0 }); // 20 % buy ¥1,000
+/// }
+/// let v = add_guardrail(verdict, &[("a".into(), a), ("b".into(), b)]);
+/// let g = v.get("guardrail").unwrap();
+/// assert_eq!(g.get("variant").and_then(|x| x.as_str()), Some("a"));
+/// assert_eq!(g.get("diff").and_then(|x| x.as_f64()), Some(-300.0));
+/// ```
+pub fn add_guardrail(mut verdict: Value, revenue: &[(String, Revenue)]) -> Value {
+    let of = |v: &str| revenue.iter().find(|(name, _)| name == v).map(|(_, r)| r);
+    let leader = verdict.get("leader").and_then(Value::as_str).unwrap_or_default().to_string();
+    let Some(figures) = list_mut(&mut verdict, "variants") else { return verdict };
+    let alpha = shared_alpha(figures.len());
+    let mut surest: Option<(String, Difference)> = None;
+    for f in figures.iter_mut() {
+        let name = f.get("variant").and_then(Value::as_str).unwrap_or_default().to_string();
+        let Some(r) = of(&name) else { continue };
+        f.set("revenue_per_visitor", r.mean().map_or(Value::Null, crate::analytics::money));
+        let d = of(&leader).filter(|_| name != leader).and_then(|lead| revenue_difference(lead, r, alpha));
+        if let Some(d) = d.filter(|d| d.sequential.1 < 0.0) {
+            if surest.as_ref().is_none_or(|(_, s)| d.sequential.1 < s.sequential.1) {
+                surest = Some((name, d));
+            }
+        }
+    }
+    if let Some((variant, d)) = surest {
+        let money = crate::analytics::money;
+        verdict.set(
+            "guardrail",
+            object([
+                ("variant", variant.into()),
+                ("diff", money(d.diff)),
+                ("sequential_ci95", Value::Array(vec![money(d.sequential.0), money(d.sequential.1)])),
+            ]),
+        );
+    }
+    verdict
+}
+
 /// Scenario `id`'s variants that showed shoppers something in `rows` (exposed, not the holdout):
 /// two or more make it a split test.
 pub fn shown_variants<'a>(rows: &'a [Row], id: &str) -> Vec<&'a Row> {
@@ -563,6 +627,8 @@ pub struct SplitTest {
     pub until: i64,
     /// Its variants' figures over the run (the variants its live config lists).
     pub rows: Vec<Row>,
+    /// What each variant's visitors spent over the run ([`add_revenue_per_visitor`]).
+    pub revenue: Vec<(String, Revenue)>,
 }
 
 /// The 5 % of a split test of `variants` shown variants shared among its comparisons
@@ -1021,6 +1087,7 @@ mod tests {
             since: -21 * crate::rollup::DAY_MS,
             until: 7 * crate::rollup::DAY_MS,
             rows: grown(days * 4.0).to_vec(),
+            revenue: Vec::new(),
         };
         let mut report = to_json("site", 0, 7 * crate::rollup::DAY_MS, 7.0, &week, None);
         add_variant_comparisons(&mut report, &week, None, std::slice::from_ref(&run));

@@ -439,17 +439,22 @@ fn a_split_tests_verdict_reads_the_test_from_the_day_its_variants_went_live() {
         db.execute("UPDATE config_versions SET created_at = ?1 WHERE site = 'run' AND version = ?2", [published, version])
             .unwrap();
     }
-    // 9 days before: 30 of 150 who saw "old" bought, 75 of 150 who saw "new"; today, 2 of 10 and 5 of 10.
+    // 9 days before: 30 of 150 who saw "old" bought for ¥5,000, 75 of 150 who saw "new" for
+    // ¥100; today, 2 of 10 for ¥100 and 5 of 10 for ¥1,000.
     let mut events = Vec::new();
-    for (at, variant, exposed, bought) in
-        [(t0 - 9 * day, "old", 150, 30), (t0 - 9 * day, "new", 150, 75), (t0, "old", 10, 2), (t0, "new", 10, 5)]
-    {
+    for (at, variant, exposed, bought, value) in [
+        (t0 - 9 * day, "old", 150, 30, 5000),
+        (t0 - 9 * day, "new", 150, 75, 100),
+        (t0, "old", 10, 2, 100),
+        (t0, "new", 10, 5, 1000),
+    ] {
         for i in 0..exposed {
             let visitor = format!("{variant}-{at}-{i}");
             let params = format!(r#"{{"scenario_id":"headline","variant":"{variant}"}}"#);
             events.push(common::ev(&format!("{visitor}-x"), "shopcue_exposure", &visitor, at, &params));
             if i < bought {
-                events.push(common::ev(&format!("{visitor}-p"), "purchase", &visitor, at + 60_000, "{}"));
+                let spent = format!(r#"{{"value":{value}}}"#);
+                events.push(common::ev(&format!("{visitor}-p"), "purchase", &visitor, at + 60_000, &spent));
             }
         }
     }
@@ -476,6 +481,19 @@ fn a_split_tests_verdict_reads_the_test_from_the_day_its_variants_went_live() {
         (field("verdict.leader"), field("verdict.decided"), field("verdict.diff")),
         (r#""new""#.into(), "true".into(), "0.3".into())
     );
+    // Its guardrail reads the run's spend too: "new" wins the orders, but its visitors surely
+    // spend less (¥78.13 against ¥938.75), though today's table says they spend more.
+    assert_eq!(field("verdict.guardrail.variant"), r#""old""#, "{}", sc.to_json());
+    assert_eq!(field("verdict.guardrail.diff"), "-860.63");
+    let ci = sc.get_path("verdict.guardrail.sequential_ci95").and_then(|c| c.as_array()).unwrap().to_vec();
+    assert!(ci[0].as_f64().unwrap() < -860.63 && ci[1].as_f64().unwrap() < 0.0, "{}", sc.to_json());
+    let spent = |v: &str| {
+        let all = sc.get_path("verdict.variants").and_then(|x| x.as_array()).unwrap();
+        let f = all.iter().find(|f| f.get("variant").and_then(|x| x.as_str()) == Some(v)).unwrap();
+        f.get("revenue_per_visitor").map(|x| x.to_json()).unwrap_or_default()
+    };
+    assert_eq!((spent("old"), spent("new")), ("938.75".into(), "78.13".into()));
+    assert_eq!(new.get_path("vs_baseline.revenue_per_visitor.diff").map(|x| x.to_json()), Some("480".into()));
     // New weights start a new run: days split 50/50 are not pooled with days split 80/20.
     let reweighed = r#","variants":[{"id":"old","weight":80},{"id":"new","weight":20,"message":{"title":"New"}}]"#;
     assert_eq!(request(&srv.addr, "PUT", "/api/sites/run/config", "", config(reweighed, other).as_bytes()).0, 201);
