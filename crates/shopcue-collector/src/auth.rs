@@ -14,16 +14,12 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The standard base64 alphabet (RFC 4648 §4).
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 /// Standard base64 (with or without padding); `None` for anything else.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let sextet = |c: u8| match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    };
+    let sextet = |c: u8| BASE64.iter().position(|&a| a == c).map(|i| i as u8);
     let bytes = text.trim_end_matches('=').as_bytes();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0);
@@ -36,6 +32,22 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// `bytes` in standard base64, padded (as a CSP hash source writes a digest).
+///
+/// ```
+/// assert_eq!(shopcue_collector::auth::base64_encode(b"hell"), "aGVsbA==");
+/// ```
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { char::from(BASE64[(n >> (18 - 6 * i) & 63) as usize]) } else { '=' });
+        }
+    }
+    out
 }
 
 /// The token a request presents: a bearer token, or the password of HTTP Basic.
@@ -115,5 +127,9 @@ mod tests {
         assert_eq!(base64_decode("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
         assert_eq!(base64_decode("aGVsbG8").as_deref(), Some(&b"hello"[..]));
         assert_eq!(base64_decode("a$b"), None);
+        for text in ["", "h", "he", "hel", "hello", "hello!"] {
+            assert_eq!(base64_decode(&base64_encode(text.as_bytes())).as_deref(), Some(text.as_bytes()), "{text}");
+        }
+        assert_eq!((base64_encode(b"hello"), base64_encode(b"hell")), ("aGVsbG8=".into(), "aGVsbA==".into()));
     }
 }

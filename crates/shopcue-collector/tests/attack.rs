@@ -383,6 +383,18 @@ fn static_files_stay_inside_their_root_and_carry_security_headers() {
     assert_eq!(status, 200);
     assert!(head.contains("frame-ancestors 'none'") && head.contains("x-content-type-options: nosniff"), "{head}");
     assert!(!head.contains("x-shopcue-own-page"), "{head}");
+    // Their scripts: the page's own inline one, named by its hash, and nothing else.
+    for page in ["/dashboard", "/studio"] {
+        use sha2::Digest;
+        let (_, head, body) = request(&addr, "GET", page, "", b"");
+        let policy = head.lines().find_map(|l| l.strip_prefix("content-security-policy: ")).unwrap_or_else(|| panic!("{head}"));
+        let scripts = policy.split("; ").find_map(|d| d.strip_prefix("script-src ")).unwrap_or_else(|| panic!("{policy}"));
+        let inline = body.split_once("<script>").and_then(|(_, rest)| rest.split_once("</script>")).unwrap().0;
+        let hash = shopcue_collector::auth::base64_encode(&sha2::Sha256::digest(inline.as_bytes()));
+        assert!(scripts.split(' ').any(|s| s == format!("'sha256-{hash}'")), "{page}: {scripts}");
+        assert!(scripts.split(' ').all(|s| s.starts_with("'sha256-")), "{page}: only hashes: {scripts}");
+        assert!(policy.contains("require-trusted-types-for 'script'; trusted-types 'none'"), "{policy}");
+    }
 }
 
 #[test]
