@@ -722,7 +722,9 @@ fn growth_to_decide(treatment: &Row, control: &Row, alpha: f64) -> Option<f64> {
 /// comparison needs should the difference hold (`null`: no difference, or not within 100 times
 /// its visitors). `variants` gives the figures it read, each variant's `{variant, exposed,
 /// conversions, cvr}`: over a test's whole run they are not the table's, which are the period's.
-fn verdict(shown: &[&Row], days: f64) -> Option<Value> {
+/// `chances`: each of `shown`'s [`chance_to_be_best`], where the caller has them for the same
+/// figures.
+fn verdict(shown: &[&Row], days: f64, chances: Option<&[f64]>) -> Option<Value> {
     let leader = shown.iter().copied().max_by(|a, b| a.cvr().partial_cmp(&b.cvr()).unwrap_or(std::cmp::Ordering::Equal))?;
     let alpha = shared_alpha(shown.len());
     let (runner_up, ci) = shown
@@ -732,7 +734,15 @@ fn verdict(shown: &[&Row], days: f64) -> Option<Value> {
         .min_by(|a, b| a.1 .0.partial_cmp(&b.1 .0).unwrap_or(std::cmp::Ordering::Equal))?;
     let decided = ci.0 > 0.0;
     let more = (!decided).then(|| growth_to_decide(leader, runner_up, alpha)).flatten();
-    let chance = shown.iter().position(|r| r.variant == leader.variant).map(|i| chance_to_be_best(shown)[i]);
+    let computed;
+    let chances = match chances {
+        Some(known) => known,
+        None => {
+            computed = chance_to_be_best(shown);
+            &computed
+        }
+    };
+    let chance = shown.iter().position(|r| r.variant == leader.variant).map(|i| chances[i]);
     Some(object([
         ("leader", leader.variant.as_str().into()),
         ("chance_to_be_best", rate(chance)),
@@ -805,7 +815,9 @@ pub fn add_variant_comparisons(report: &mut Value, rows: &[Row], live: Option<&s
         let run = tests.iter().find(|t| t.scenario_id == id);
         let run_rows: Vec<&Row> = run.map_or(shown.clone(), |t| t.rows.iter().filter(|r| r.exposed > 0).collect());
         let (since, until) = run.map_or((from, to), |t| (t.since, t.until));
-        if let Some(mut v) = (run_rows.len() >= 2).then(|| verdict(&run_rows, days(since, until))).flatten() {
+        // Over the period, the table's chances are the verdict's.
+        let known = run.is_none().then_some(chances.as_slice());
+        if let Some(mut v) = (run_rows.len() >= 2).then(|| verdict(&run_rows, days(since, until), known)).flatten() {
             v.set("since", since.into());
             v.set("since_test_began", run.is_some().into());
             sc.set("verdict", v);
