@@ -231,6 +231,35 @@ fn check_list_operands(field: &str, value: &Value, path: &str, p: &mut Vec<Probl
     }
 }
 
+/// Operators that no value satisfies, whatever the field: an empty `$in` (`{"$in": []}`, a list
+/// emptied), or bounds with nothing between them (`{"$gte": 4, "$lte": 2}`, `{"$gt": 3, "$lt":
+/// 3}`; numbers, or texts that read as numbers).
+fn check_no_value(value: &Value, path: &str, p: &mut Vec<Problem>) {
+    let Value::Object(ops) = value else { return };
+    if ops.iter().any(|(op, v)| op == "$in" && v.as_array().is_some_and(|l| l.is_empty())) {
+        p.push(crate::problem!(member(path, "$in"), "is an empty list, which holds no value: the condition on it never holds"));
+    }
+    // The first of a side's operators with a number: (operator, its number as written, strict).
+    let bound = |side: [(&'static str, bool); 2]| {
+        side.into_iter().find_map(|(name, strict)| {
+            let (_, v) = ops.iter().find(|(op, _)| op == name)?;
+            let n = match v {
+                Value::Number(n) => *n,
+                Value::String(t) => crate::json::parse_number(t)?,
+                _ => return None,
+            };
+            Some((name, n, v.to_json(), strict))
+        })
+    };
+    let (Some(low), Some(high)) = (bound([("$gt", true), ("$gte", false)]), bound([("$lt", true), ("$lte", false)])) else {
+        return;
+    };
+    if low.1 > high.1 || (low.1 == high.1 && (low.3 || high.3)) {
+        let why = [low.0, " ", &low.2, " and ", high.0, " ", &high.2, " leave no value between them: the condition never holds"];
+        p.push(crate::problem!(path, why.concat()));
+    }
+}
+
 /// Whether a text reads as a number, as a number in quotes does when a condition compares it
 /// (GrowthBook's way: `"3"` is 3, `" 3 "` too).
 pub fn reads_as_number(text: &str) -> bool {
@@ -252,6 +281,7 @@ const ONE_OF: &[(&str, &[&str])] = &[
 /// that a field of a few texts ([`ONE_OF`]) never equals, in a literal and in `$eq`, `$ne`, `$in`
 /// and `$nin`: `{"page.device": "phone"}`.
 fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut Vec<Problem>) {
+    check_no_value(value, path, p);
     let name = match scope {
         Scope::Audience => field.strip_prefix("page.item.").unwrap_or(field),
         _ => field,
@@ -366,6 +396,26 @@ mod tests {
             r#"{"price":{"$gte":" 1980"},"in_stock":true,"low_stock":"false","name":{"$regex":"^T"},"stock":{"$exists":true}}"#;
         assert_eq!(problems(fine, Scope::Item), Vec::<String>::new());
         assert_eq!(problems(r#"{"used":"no","amount":{"$gt":[1]}}"#, Scope::Coupon).len(), 2);
+    }
+
+    /// An empty `$in` and bounds with nothing between them hold for no value, whatever the
+    /// field; bounds that leave a value, and an empty `$nin`, are kept.
+    #[test]
+    fn operators_no_value_satisfies_are_refused() {
+        let audience = r#"{"visitor.purchase_count":{"$gte":4,"$lte":2},"visitor.segments":{"$in":[]},
+            "visitor.cart_value":{"$gt":"5000","$lt":5000},"$or":[{"page.path":{"$in":[]}}]}"#;
+        assert_eq!(
+            problems(audience, Scope::Audience),
+            [
+                "$.visitor.purchase_count $gte 4 and $lte 2 leave no value between them: the condition never holds",
+                "$.visitor.segments.$in is an empty list, which holds no value: the condition on it never holds",
+                "$.visitor.cart_value $gt \"5000\" and $lt 5000 leave no value between them: the condition never holds",
+                "$.$or[0].page.path.$in is an empty list, which holds no value: the condition on it never holds",
+            ]
+        );
+        let fine = r#"{"visitor.purchase_count":{"$gte":2,"$lte":2},"visitor.cart_value":{"$gt":1000,"$lte":5000},
+            "visitor.segments":{"$nin":[]},"page.path":{"$gte":"b","$lte":"a"}}"#;
+        assert_eq!(problems(fine, Scope::Audience), Vec::<String>::new());
     }
 
     #[test]
