@@ -249,7 +249,8 @@ pub fn data_layer(v: &Value) -> Option<(String, Value)> {
 /// `inProductGroupWithID` or `isVariantOf`, and those a `ProductGroup` lists by reference
 /// (`"hasVariant": [{"@id": …}]`). `link` is the page's address (without the tags of a campaign):
 /// of a product's variants, the one whose offer links to it (Shopify's `?variant=…`, as an ad
-/// or a shared link opens a product page) gives the price and stock. A product with an offer but
+/// or a shared link opens a product page) gives the price and stock, and, priced apart from
+/// the variant the page shows first, its own id. A product with an offer but
 /// no id, sku or link of its own (as Next.js Commerce writes it) is named by `page`, the page's
 /// own address as a product's id, where one is given; two of them with different names are a
 /// listing too.
@@ -262,6 +263,10 @@ pub fn data_layer(v: &Value) -> Option<(String, Value)> {
 /// let price = |link: &str| json_ld(&ld, "", link).unwrap().get_path("items.0.price").and_then(|p| p.as_str()).map(str::to_string);
 /// assert_eq!(price("https://shop.example/products/tee").as_deref(), Some("25.00"));
 /// assert_eq!(price("https://shop.example/products/tee?variant=2&_pos=1").as_deref(), Some("27.00"));
+/// // Priced apart from the variant shown first, the variant is an item of its own.
+/// let id = |link: &str| json_ld(&ld, "", link).unwrap().get_path("items.0.item_id").and_then(|p| p.as_str()).map(str::to_string);
+/// let (first, m) = (id("https://shop.example/products/tee"), id("https://shop.example/products/tee?variant=2"));
+/// assert_eq!((first.as_deref(), m.as_deref()), (Some("7001"), Some("TEE-M")));
 /// ```
 pub fn json_ld(doc: &Value, page: &str, link: &str) -> Option<Value> {
     // Each variant a group lists by reference, with the group.
@@ -353,28 +358,9 @@ fn offers_of(node: &Value) -> Option<&Value> {
 
 fn product(node: &Value, page: &str, link: &str) -> Option<Value> {
     let own_id = ["sku", "productID", "productGroupID", "gtin13", "gtin", "mpn", "@id"].iter().find_map(|k| text(node.get(k)));
-    // The variant the page's address selects (Shopify's `?variant=…`, as an ad's link opens
-    // it) is the one on the page; else a variant that is not sold out is what a product page
-    // shows first (Shopify's themes: the first available variant), so its price and stock are
-    // the product's.
-    let selected = |o: &&Value| on_page(o, link);
-    let on_sale = |o: &&Value| stock(o) != Some(Value::Number(0.0));
-    // A group's offers sit on its variants.
-    let offers = offers_of(node).or_else(|| {
-        let variants = node.get("hasVariant")?.as_array()?;
-        let offers = || variants.iter().filter_map(offers_of);
-        offers().find(selected).or_else(|| offers().find(on_sale)).or_else(|| offers_of(variants.first()?))
-    });
-    // One offer per variant (Shopify's themes): the one whose sku the product names (the
-    // variant on the page), else the one the address selects, else the first on sale, else the
-    // first.
-    let (first, offer) = match offers {
-        Some(Value::Array(list)) => match list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == own_id) {
-            Some(named) => (Some(named), Some(named)),
-            None => (list.first(), list.iter().find(selected).or_else(|| list.iter().find(on_sale)).or_else(|| list.first())),
-        },
-        other => (other, other),
-    };
+    let (first, offer, variant) = pick(node, &own_id, link);
+    let usual = pick(node, &own_id, "").1;
+    let offers = offers_of(node).or_else(|| offers_of(variant?));
     // Without an id of its own (a Shopify product whose variants have no SKU at the product
     // level), its first offer's sku, else its URL, else its first offer's (EC-CUBE's products
     // without a product code): the same product on every page, whatever is in stock. Offered
@@ -384,6 +370,15 @@ fn product(node: &Value, page: &str, link: &str) -> Option<Value> {
         .or_else(|| text(node.get("url")))
         .or_else(|| first.and_then(|o| text(o.get("url"))))
         .or_else(|| (offers.is_some() && !page.is_empty()).then(|| page.to_string()))?;
+    // A variant the address selects that is priced apart from the one shown first is an item
+    // of its own (its sku, else its offer's URL): under the product's id, the shopper's price
+    // history would mix two variants' prices, and their gap read as a price drop.
+    let apart = offer.map(offer_price) != usual.map(offer_price);
+    let own = |v: &Value| text(v.get("sku")).or_else(|| text(v.get("url")));
+    let id = match apart {
+        true => variant.and_then(own).or_else(|| own(offer?)).unwrap_or(id),
+        false => id,
+    };
     let mut item = vec![("item_id".to_string(), Value::String(id))];
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
@@ -398,19 +393,13 @@ fn product(node: &Value, page: &str, link: &str) -> Option<Value> {
     put("url", text(node.get("url")).or_else(|| offer.and_then(|o| text(o.get("url")))).map(Value::String));
     let mut currency = None;
     if let Some(o) = offer {
-        // Offer.price, else the current price its `priceSpecification` gives (the only price
-        // WooCommerce ≥ 9.6 writes), else a range's lowest: AggregateOffer.lowPrice, or `minPrice`
-        // (BigCommerce's Cornerstone theme writes a range so on its Offer; a specification may).
-        // Numbers or price strings, passed on as written: the runtime reads them as it reads any
-        // captured event, and leaves one that reads as no amount ("", "Call for price", "1.980":
-        // 1.98 or 1,980?) out of the view, not the whole view, naming it under `debug`. The
-        // currency from the offer, else from that specification.
-        fn lowest(v: &Value) -> Option<&Value> {
-            v.get("price").or_else(|| v.get("lowPrice")).or_else(|| v.get("minPrice"))
-        }
+        // Its price ([`offer_price`]), a number or a price string passed on as written: the
+        // runtime reads it as it reads any captured event, and leaves one that reads as no
+        // amount ("", "Call for price", "1.980": 1.98 or 1,980?) out of the view, not the whole
+        // view, naming it under `debug`. The currency from the offer, else from its
+        // `priceSpecification`.
+        put("price", offer_price(o).cloned());
         let spec = current_price(o);
-        let price = o.get("price").or_else(|| lowest(spec?)).or_else(|| lowest(o));
-        put("price", price.cloned());
         currency = text(o.get("priceCurrency")).or_else(|| text(spec?.get("priceCurrency")));
         put("currency", currency.clone().map(Value::String));
         put("stock", stock(o));
@@ -420,6 +409,41 @@ fn product(node: &Value, page: &str, link: &str) -> Option<Value> {
         params.insert(0, ("currency".to_string(), Value::String(c)));
     }
     Some(Value::Object(params))
+}
+
+/// Of a product `node` (with `own_id`) on the page at `link`: its first offer, the offer whose
+/// price and stock are the page's, and, a group's, the variant that offer is of. The variant
+/// the address selects (Shopify's `?variant=…`, as an ad's link opens it) is the one on the
+/// page; else a variant that is not sold out is what a product page shows first (Shopify's
+/// themes: the first available variant), so its price and stock are the product's. With one
+/// offer per variant (Shopify's themes), the one whose sku the product names (the variant on
+/// the page) comes first.
+fn pick<'a>(node: &'a Value, own_id: &Option<String>, link: &str) -> (Option<&'a Value>, Option<&'a Value>, Option<&'a Value>) {
+    let selected = |o: &&Value| on_page(o, link);
+    let on_sale = |o: &&Value| stock(o) != Some(Value::Number(0.0));
+    // A group's offers sit on its variants.
+    let variants = node.get("hasVariant").and_then(Value::as_array).unwrap_or_default();
+    let variant = |f: &dyn Fn(&&Value) -> bool| variants.iter().find(|v| offers_of(v).is_some_and(|o| f(&o)));
+    let chosen = variant(&selected).or_else(|| variant(&on_sale)).or(variants.first()).filter(|_| offers_of(node).is_none());
+    match offers_of(node).or_else(|| offers_of(chosen?)) {
+        Some(Value::Array(list)) => match list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == *own_id) {
+            Some(named) => (Some(named), Some(named), None),
+            None => {
+                (list.first(), list.iter().find(selected).or_else(|| list.iter().find(on_sale)).or_else(|| list.first()), None)
+            }
+        },
+        other => (other, other, chosen),
+    }
+}
+
+/// An offer's price: `price`, else the current price its `priceSpecification` gives (the only
+/// price WooCommerce ≥ 9.6 writes), else a range's lowest (`lowPrice`, or `minPrice` as
+/// BigCommerce's Cornerstone theme writes a range on its Offer; a specification may).
+fn offer_price(offer: &Value) -> Option<&Value> {
+    fn lowest(v: &Value) -> Option<&Value> {
+        v.get("price").or_else(|| v.get("lowPrice")).or_else(|| v.get("minPrice"))
+    }
+    offer.get("price").or_else(|| lowest(current_price(offer)?)).or_else(|| lowest(offer))
 }
 
 /// Whether `offer` links to the page at `link`: its URL's query is one of the page's
@@ -575,8 +599,8 @@ mod tests {
         let no_sku = item(&format!(r#"{{"@type":"Product","name":"Tee","url":"https://shop.example/products/tee",{offers}}}"#));
         assert_eq!(no_sku.get("item_id").and_then(Value::as_str), Some("TEE-S"), "the first offer's sku");
         assert_eq!(amount(no_sku.get("price")), Some(25.0));
-        // Opened at a variant's address (an ad's link): that variant's price and stock, the
-        // product's id.
+        // Opened at a variant's address (an ad's link): that variant's price and stock, and
+        // priced apart from the variant shown first, its own id (its price history is its own).
         let doc = parse(&format!(r#"{{"@type":"Product","name":"Tee",{offers}}}"#)).unwrap();
         let at = |link: &str| {
             let v = get(&json_ld(&doc, "", link).unwrap(), "items.0").cloned().unwrap();
@@ -584,8 +608,12 @@ mod tests {
         };
         assert_eq!(
             at("https://shop.example/products/tee?variant=2"),
-            (Some("TEE-S".into()), Some("27.00".into()), Some(0.0.into()))
+            (Some("TEE-M".into()), Some("27.00".into()), Some(0.0.into()))
         );
+        // Priced as the first, the product's id.
+        let same = parse(&format!(r#"{{"@type":"Product","name":"Tee",{}}}"#, offers.replace("27.00", "25.00"))).unwrap();
+        let id = |link: &str| get(&json_ld(&same, "", link).unwrap(), "items.0.item_id").cloned();
+        assert_eq!(id("https://shop.example/products/tee?variant=2"), Some("TEE-S".into()));
         assert_eq!(at("https://shop.example/products/tee?_pos=1&variant=2"), at("https://shop.example/products/tee?variant=2"));
         for other in [
             "https://shop.example/products/tee",

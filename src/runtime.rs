@@ -2088,6 +2088,42 @@ mod tests {
         rt
     }
 
+    /// A product whose variants are priced apart, viewed at one variant's address and then at
+    /// another's: no price drop, which would only be their gap; a real drop of a variant still
+    /// shows.
+    #[test]
+    fn variants_priced_apart_keep_their_own_price_history() {
+        let e = &mut SeededEntropy(5);
+        let ld = |small: &str| {
+            Value::from(
+                r#"{"@type":"Product","name":"Tee","offers":[
+                {"@type":"Offer","sku":"TEE-S","availability":"http://schema.org/InStock","price":"SMALL","priceCurrency":"JPY","url":"https://shop.example/products/tee?variant=1"},
+                {"@type":"Offer","sku":"TEE-M","availability":"http://schema.org/InStock","price":"2700","priceCurrency":"JPY","url":"https://shop.example/products/tee?variant=2"}]}"#
+                    .replace("SMALL", small),
+            )
+        };
+        const DAY: i64 = 86_400_000;
+        let mut rt = on_product_page(e, &["browse_price_drop"], "https://shop.example/products/tee?variant=2");
+        let mut visit = |rt: &mut Runtime, url: &str, day: i64, small: &str| {
+            rt.page_view(url, day * DAY, e);
+            if url.contains("/products/") {
+                rt.capture("jsonld", &ld(small), day * DAY + 1, e).unwrap();
+            }
+            rt.decide(day * DAY + 2, e).iter().map(|m| m.decision.title.clone()).collect::<Vec<_>>()
+        };
+        visit(&mut rt, "https://shop.example/products/tee?variant=2", 0, "2500");
+        visit(&mut rt, "https://shop.example/products/tee", 1, "2500");
+        assert_eq!(visit(&mut rt, "https://shop.example/", 2, "2500"), Vec::<String>::new(), "M's ¥2,700, then S's ¥2,500");
+        let mut keys: Vec<_> = rt.profile.items.keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["TEE-M", "TEE-S"]);
+        // S down to ¥2,200: a drop of its own.
+        visit(&mut rt, "https://shop.example/products/tee", 3, "2200");
+        let shown = visit(&mut rt, "https://shop.example/", 4, "2200");
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(shown[0].contains("¥2,200"), "{shown:?}");
+    }
+
     const GA4_VIEW: &str = r#"{"event":"view_item","ecommerce":{"currency":"JPY","items":[{"item_id":"LS","item_name":"Linen shirt","price":6980}]}}"#;
     const LD_PRODUCT: &str = r#"{"@context":"https://schema.org","@type":"Product","sku":"LS","name":"リネンシャツ",
         "image":"https://shop.example/ls.jpg","brand":{"@type":"Brand","name":"Kinari"},
