@@ -427,9 +427,9 @@ fn pick<'a>(node: &'a Value, own_id: &Option<String>, link: &str) -> (Option<&'a
     let chosen = variant(&selected).or_else(|| variant(&on_sale)).or(variants.first()).filter(|_| offers_of(node).is_none());
     match offers_of(node).or_else(|| offers_of(chosen?)) {
         Some(Value::Array(list)) => match list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == *own_id) {
-            Some(named) => (Some(named), Some(named), None),
+            Some(named) => (Some(named), Some(named), chosen),
             None => {
-                (list.first(), list.iter().find(selected).or_else(|| list.iter().find(on_sale)).or_else(|| list.first()), None)
+                (list.first(), list.iter().find(selected).or_else(|| list.iter().find(on_sale)).or_else(|| list.first()), chosen)
             }
         },
         other => (other, other, chosen),
