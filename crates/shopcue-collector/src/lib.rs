@@ -526,7 +526,6 @@ async fn collect_inner(app: &App, headers: &HeaderMap, ip: &str, body: Body) -> 
     }
 }
 
-/// Minimal `application/x-www-form-urlencoded` decoding of one query parameter.
 /// The first parameter of `query` that is not one of `known` (a request refuses it).
 pub(crate) fn unread_param<'a>(query: &'a str, known: &[&str]) -> Option<&'a str> {
     query
@@ -536,6 +535,7 @@ pub(crate) fn unread_param<'a>(query: &'a str, known: &[&str]) -> Option<&'a str
         .find(|k| !known.contains(k))
 }
 
+/// Minimal `application/x-www-form-urlencoded` decoding of one query parameter.
 pub(crate) fn query_param(query: &str, key: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -1042,23 +1042,26 @@ fn split_tests(
             }
         }
     }
+    let tests: Vec<_> = tests.into_iter().filter(|t| t.2 < q.to).collect();
     let mut out = Vec::new();
-    // One read per start day: the run's rows, and the purchases its visitors' spend counts.
-    let mut read: Vec<(i64, Vec<report::Row>, Vec<analytics::Purchase>)> = Vec::new();
-    for (id, variants, began, _) in tests.into_iter().filter(|t| t.2 < q.to) {
-        let run = ReportQuery { from: began, to: q.to, ..q.clone() };
-        let i = match read.iter().position(|(b, ..)| *b == began) {
+    // One read per start day: the run's rows, and the spend of the tests that began that day.
+    let mut read: Vec<(i64, Vec<report::Row>, analytics::SplitRevenue)> = Vec::new();
+    for (id, variants, began, _) in &tests {
+        let i = match read.iter().position(|(b, ..)| b == began) {
             Some(i) => i,
             None => {
-                read.push((began, store.report(&run)?, counted_purchases(store, &run)?));
+                let run = ReportQuery { from: *began, to: q.to, ..q.clone() };
+                let ids: Vec<&str> = tests.iter().filter(|t| t.2 == *began).map(|t| t.0.as_str()).collect();
+                let revenue = analytics::revenue_per_visitor(store, &run, &ids, &counted_purchases(store, &run)?)?;
+                read.push((*began, store.report(&run)?, revenue));
                 read.len() - 1
             }
         };
-        let rows =
-            read[i].1.iter().filter(|r| r.scenario_id == id && variants.iter().any(|(v, _)| *v == r.variant)).cloned().collect();
-        let revenue = analytics::revenue_per_visitor(store, &run, &[id.as_str()], &read[i].2)?.pop().map(|(_, r)| r);
-        let revenue = revenue.unwrap_or_default().into_iter().filter(|(v, _)| variants.iter().any(|(w, _)| w == v)).collect();
-        out.push(report::SplitTest { scenario_id: id, since: began, until: q.to.min(now_ms()), rows, revenue });
+        let listed = |v: &str| variants.iter().any(|(w, _)| w == v);
+        let rows = read[i].1.iter().filter(|r| r.scenario_id == *id && listed(&r.variant)).cloned().collect();
+        let spent = read[i].2.iter().find(|(s, _)| s == id).map_or(&[][..], |(_, r)| r.as_slice());
+        let revenue = spent.iter().filter(|(v, _)| listed(v)).cloned().collect();
+        out.push(report::SplitTest { scenario_id: id.clone(), since: *began, until: q.to.min(now_ms()), rows, revenue });
     }
     Ok(out)
 }

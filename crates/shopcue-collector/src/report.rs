@@ -519,12 +519,11 @@ pub fn add_revenue_per_visitor(report: &mut Value, revenue: &[(String, Vec<(Stri
         let Some(baseline) = sc.get("baseline").and_then(Value::as_str).map(str::to_string) else { continue };
         let period = revenue.iter().find(|(s, _)| *s == id).map(|(_, v)| v.as_slice());
         let run = tests.iter().find(|t| t.scenario_id == id).map(|t| t.revenue.as_slice());
-        let read = match sc.get("verdict").and_then(|v| v.get("since_test_began")) {
-            Some(Value::Bool(true)) => run,
-            _ => period,
-        };
-        if let (Some(revenue), Some(verdict)) = (read, sc.get("verdict").cloned()) {
-            sc.set("verdict", add_guardrail(verdict, revenue));
+        if let Some(verdict) = sc.get("verdict").cloned() {
+            let over_run = verdict.get("since_test_began") == Some(&Value::Bool(true));
+            if let Some(revenue) = if over_run { run } else { period } {
+                sc.set("verdict", add_guardrail(verdict, revenue));
+            }
         }
         let Some(variants) = period else { continue };
         let of = |v: &str| variants.iter().find(|(name, _)| name == v).map(|(_, r)| r);
