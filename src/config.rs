@@ -939,23 +939,59 @@ pub fn merge(base: &Value, over: &Value) -> Value {
 }
 
 /// Replaces every `"$param:name"` string with the parameter's value; unknown names are problems.
+/// Each place a value was put is noted in `placed` as (its path, the param's name).
 #[cfg(feature = "compiler")]
-fn substitute(v: &Value, params: &Value, path: &str, p: &mut Vec<Problem>) -> Value {
+fn substitute(v: &Value, params: &Value, path: &str, placed: &mut Vec<(String, String)>, p: &mut Vec<Problem>) -> Value {
     match v {
         Value::String(s) => match s.strip_prefix("$param:") {
-            Some(name) => params.get(name).cloned().unwrap_or_else(|| {
-                p.push(crate::problem!(path, format!("uses $param:{name}, but params has no \"{name}\"")));
-                Value::Null
-            }),
+            Some(name) => match params.get(name) {
+                Some(value) => {
+                    placed.push((path.to_string(), name.to_string()));
+                    value.clone()
+                }
+                None => {
+                    p.push(crate::problem!(path, format!("uses $param:{name}, but params has no \"{name}\"")));
+                    Value::Null
+                }
+            },
             None => v.clone(),
         },
         Value::Array(items) => {
-            Value::Array(items.iter().enumerate().map(|(i, x)| substitute(x, params, &element(path, i), p)).collect())
+            Value::Array(items.iter().enumerate().map(|(i, x)| substitute(x, params, &element(path, i), placed, p)).collect())
         }
         Value::Object(members) => {
-            Value::Object(members.iter().map(|(k, x)| (k.clone(), substitute(x, params, &member(path, k), p))).collect())
+            Value::Object(members.iter().map(|(k, x)| (k.clone(), substitute(x, params, &member(path, k), placed, p))).collect())
         }
         other => other.clone(),
+    }
+}
+
+/// Problems found in a value a param put in place (see [`substitute`]), from `start` on, moved
+/// to that param, which is what the config's author wrote (a preset's `subject.where`, where
+/// the value was used, is not in their config): `$.scenarios[0].params.min_drop`, saying where
+/// it was used. A param refused already (of the wrong type) is not refused again for each use,
+/// and the same problem found at two uses of one param is said once.
+#[cfg(feature = "compiler")]
+fn to_params(problems: &mut Vec<Problem>, start: usize, placed: &[(String, String)], path: &str) {
+    let mut i = start;
+    while i < problems.len() {
+        let q = &problems[i];
+        let under =
+            |at: &String| q.path.strip_prefix(at.as_str()).is_some_and(|r| matches!(r.bytes().next(), None | Some(b'.' | b'[')));
+        if let Some((_, name)) = placed.iter().find(|(at, _)| under(at)) {
+            let used = q.path.get(path.len() + 1..).unwrap_or_default();
+            let moved = crate::problem!(
+                member(&member(path, "params"), name),
+                crate::text::concat(&[&q.message, " (used at ", used, ")"])
+            );
+            let said = |r: &Problem| r.path == moved.path && (r.message == moved.message || !r.message.contains(" (used at "));
+            if problems[start..i].iter().any(said) {
+                problems.remove(i);
+                continue;
+            }
+            problems[i] = moved;
+        }
+        i += 1;
     }
 }
 
@@ -1187,7 +1223,8 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     }
     // Shown by the studio, not the widget: a text all the same.
     optional_string(raw, "name", path, p);
-    let s = expand_scenario(raw, cx.presets, path, p)?;
+    let (mut placed, start) = (Vec::new(), p.len());
+    let s = expand_scenario(raw, cx.presets, path, &mut placed, p)?;
     const FREE_SHIPPING: &str = "visitor.free_shipping_remaining";
     if !cx.free_shipping && first_use(&s, FREE_SHIPPING, path).is_some() {
         // Absent, it holds no number: the scenario would never show. Placed where the scenario
@@ -1243,6 +1280,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
         ),
         other => other.clone(),
     };
+    to_params(p, start, &placed, path);
     Some(Scenario {
         id,
         priority,
@@ -1332,9 +1370,16 @@ pub fn page_goal(goal: &str) -> Result<String, &'static str> {
 
 /// A scenario with its preset's fields under its own (objects merged member by member), every
 /// `$param:` replaced, and the preset's name as its id when it names none: what [`compile`]
-/// writes into the runtime config. `None` (with a problem) for an unknown preset.
+/// writes into the runtime config. `None` (with a problem) for an unknown preset. Where a
+/// `$param:` put a value is noted in `placed` (see [`substitute`]).
 #[cfg(feature = "compiler")]
-fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem>) -> Option<Value> {
+fn expand_scenario(
+    raw: &Value,
+    presets: &Value,
+    path: &str,
+    placed: &mut Vec<(String, String)>,
+    p: &mut Vec<Problem>,
+) -> Option<Value> {
     if !cfg!(feature = "compiler") {
         // A runtime config: expanded and substituted by the compiler already.
         return Some(raw.clone());
@@ -1374,7 +1419,7 @@ fn expand_scenario(raw: &Value, presets: &Value, path: &str, p: &mut Vec<Problem
         check_params(name, base.get("params").unwrap_or(&Value::Null), given, &merged, &member(path, "params"), p);
     }
     let params = merged.get("params").cloned().unwrap_or(Value::Object(Vec::new()));
-    let mut s = substitute(&merged, &params, path, p);
+    let mut s = substitute(&merged, &params, path, placed, p);
     if let (Value::Object(m), Some(name)) = (&mut s, preset) {
         m.retain(|(k, _)| k != "preset");
         if !m.iter().any(|(k, _)| k == "id") {
@@ -2738,12 +2783,20 @@ mod tests {
         );
         let at = "$.scenarios[0].params.min_minutes".to_string();
         let soon = "must be a number, as preset \"cart_abandonment\"'s default 60 is".to_string();
-        // The param, and the condition it lands in (fields::check).
-        let lands = (
-            "$.scenarios[0].audience.visitor.minutes_since_cart_add.$gte".to_string(),
-            "visitor.minutes_since_cart_add holds a number: \"soon\" never equals or compares with it".to_string(),
+        // The param, not again the condition it lands in (fields::check).
+        assert_eq!(problems(r#"{"min_minutes":"soon"}"#, ""), [(at.clone(), soon.clone())]);
+        // A param of the right type that the condition it lands in never holds with: refused at
+        // the param, which the author wrote, saying where the preset uses it.
+        let text = r#"{"version":1,"site":"s","links":{"cart":"/cart"},"scenarios":[{"preset":"cart_price_drop","params":{"min_drop":10}}]}"#;
+        let e = Config::parse(text).unwrap_err();
+        let found: Vec<_> = e.problems().iter().map(|p| (p.path.as_str(), p.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [(
+                "$.scenarios[0].params.min_drop",
+                "price_drop_pct holds a share from 0 to 1 (10 % is 0.1): $gte 10 holds for none of its values (used at subject.where.price_drop_pct.$gte)"
+            )]
         );
-        assert_eq!(problems(r#"{"min_minutes":"soon"}"#, ""), [(at.clone(), soon.clone()), lands]);
         assert_eq!(problems(r#"{"min_minutes":true}"#, ""), [(at, soon)]);
         assert_eq!(problems(r#"{"min_minutes":" 90"}"#, ""), [], "a number in quotes compares as the number");
         // A param of the scenario's own, used by its message, is no slip; nor are the preset's.

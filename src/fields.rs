@@ -184,6 +184,51 @@ const FLAGS: &[&str] = &[
     "visitor.subscription",
 ];
 
+/// Fields whose numbers lie within a range: (field, lowest, highest, whole numbers only, how the
+/// range reads). A value outside it never holds: `{"time.hour": {"$gte": 24}}`, `{"time.month":
+/// 13}`, and the share `price_drop_pct` written as a percentage (`{"$gte": 10}` for 10 %).
+const RANGES: &[(&str, f64, f64, bool, &str)] = &[
+    ("time.hour", 0.0, 23.0, true, "a whole number from 0 to 23"),
+    ("time.month", 1.0, 12.0, true, "a whole number from 1 to 12"),
+    ("time.day", 1.0, 31.0, true, "a whole number from 1 to 31"),
+    ("price_drop_pct", 0.0, 1.0, false, "a share from 0 to 1 (10 % is 0.1)"),
+    ("price_drop", 0.0, f64::INFINITY, false, "a number from 0"),
+    ("nearest_store.distance_km", 0.0, f64::INFINITY, false, "a number from 0"),
+    ("views", 0.0, f64::INFINITY, true, "a whole number from 0"),
+    ("views_7d", 0.0, f64::INFINITY, true, "a whole number from 0"),
+    ("purchase_count", 0.0, f64::INFINITY, true, "a whole number from 0"),
+    ("visitor.sessions", 0.0, f64::INFINITY, true, "a whole number from 0"),
+    ("visitor.purchase_count", 0.0, f64::INFINITY, true, "a whole number from 0"),
+    ("visitor.cart_size", 0.0, f64::INFINITY, true, "a whole number from 0"),
+    ("visitor.page_views_7d", 0.0, f64::INFINITY, true, "a whole number from 0"),
+    ("visitor.coupon_count", 0.0, f64::INFINITY, true, "a whole number from 0"),
+    ("visitor.cart_value", 0.0, f64::INFINITY, false, "a number from 0"),
+    ("visitor.free_shipping_remaining", 0.0, f64::INFINITY, false, "a number from 0"),
+];
+
+/// An operator's number outside the range a field's values lie in (see [`RANGES`]), so that
+/// the operator holds for none of them (`$ne` and `$nin`: for all of them): the problem's text.
+fn out_of_range(name: &str, op: &str, v: &Value) -> Option<String> {
+    let &(_, low, high, whole, reads) = RANGES.iter().find(|r| r.0 == name)?;
+    let n = match v {
+        Value::Number(n) => *n,
+        Value::String(t) => crate::json::parse_number(t.trim())?,
+        _ => return None,
+    };
+    let never = match op {
+        "$gt" => n >= high,
+        "$gte" => n > high,
+        "$lt" => n <= low,
+        "$lte" => n < low,
+        _ => n < low || n > high || (whole && n.fract() != 0.0),
+    };
+    let what = match op {
+        "$gt" | "$gte" | "$lt" | "$lte" => [op, " ", &v.to_json(), " holds for none of its values"].concat(),
+        _ => [&v.to_json(), " is none of its values"].concat(),
+    };
+    never.then(|| [name, " holds ", reads, ": ", &what].concat())
+}
+
 /// Fields that hold lists (of texts).
 const LISTS: &[&str] = &[
     "visitor.segments",
@@ -279,7 +324,8 @@ const ONE_OF: &[(&str, &[&str])] = &[
 /// literal and in `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in` and `$nin`, also under `$not`
 /// (where it would always hold). So is a text
 /// that a field of a few texts ([`ONE_OF`]) never equals, in a literal and in `$eq`, `$ne`, `$in`
-/// and `$nin`: `{"page.device": "phone"}`.
+/// and `$nin`: `{"page.device": "phone"}`. And so is a number outside the range a field's
+/// values lie in ([`RANGES`]): `{"time.hour": {"$gte": 24}}`.
 fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut Vec<Problem>) {
     check_no_value(value, path, p);
     let name = match scope {
@@ -298,7 +344,11 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
         Value::Array(_) | Value::Object(_) => numbers || flags,
         _ => false,
     };
-    let mut flag = |v: &Value, at: String, ordered: bool| {
+    let mut flag = |v: &Value, at: String, op: &str| {
+        let ordered = matches!(op, "$gt" | "$gte" | "$lt" | "$lte");
+        if let Some(why) = out_of_range(name, op, v) {
+            return p.push(crate::problem!(at, why));
+        }
         if never(v, ordered) {
             let kind = match texts {
                 _ if numbers => " holds a number: ".to_string(),
@@ -318,17 +368,16 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
                 let at = member(path, op);
                 match (op.as_str(), operand) {
                     ("$in" | "$nin", Value::Array(list)) => {
-                        list.iter().enumerate().for_each(|(i, v)| flag(v, element(&at, i), false));
+                        list.iter().enumerate().for_each(|(i, v)| flag(v, element(&at, i), "$eq"));
                     }
-                    ("$eq" | "$ne", v) => flag(v, at, false),
-                    ("$gt" | "$gte" | "$lt" | "$lte", v) => flag(v, at, true),
+                    ("$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte", v) => flag(v, at, op),
                     // `{"$not": "yes"}` on true or false holds always, as "yes" never equals it.
                     ("$not", v) => negated.push((v, at)),
                     _ => {}
                 }
             }
         }
-        v => flag(v, path.to_string(), false),
+        v => flag(v, path.to_string(), "$eq"),
     }
     for (v, at) in negated {
         check_operands(field, v, &at, scope, p);
@@ -396,6 +445,36 @@ mod tests {
             r#"{"price":{"$gte":" 1980"},"in_stock":true,"low_stock":"false","name":{"$regex":"^T"},"stock":{"$exists":true}}"#;
         assert_eq!(problems(fine, Scope::Item), Vec::<String>::new());
         assert_eq!(problems(r#"{"used":"no","amount":{"$gt":[1]}}"#, Scope::Coupon).len(), 2);
+    }
+
+    /// A number outside the range of a field's values: an hour of 24, a 13th month, a share
+    /// written as a percentage, a count below 0 or not whole; numbers in quotes too, and under
+    /// `$not`. Bounds every value passes, and bounds at the range's ends, are kept.
+    #[test]
+    fn a_number_outside_a_fields_range_is_refused() {
+        let audience = r#"{"time.hour":{"$gte":24},"time.month":13,"time.day":{"$in":[31,32]},
+            "visitor.cart_size":{"$lt":0},"visitor.purchase_count":1.5,"page.item.price_drop_pct":{"$gte":"10"},
+            "$or":[{"time.hour":{"$not":{"$lte":-1}}},{"time.month":{"$ne":0}}]}"#;
+        assert_eq!(
+            problems(audience, Scope::Audience),
+            [
+                "$.time.hour.$gte time.hour holds a whole number from 0 to 23: $gte 24 holds for none of its values",
+                "$.time.month time.month holds a whole number from 1 to 12: 13 is none of its values",
+                "$.time.day.$in[1] time.day holds a whole number from 1 to 31: 32 is none of its values",
+                "$.visitor.cart_size.$lt visitor.cart_size holds a whole number from 0: $lt 0 holds for none of its values",
+                "$.visitor.purchase_count visitor.purchase_count holds a whole number from 0: 1.5 is none of its values",
+                "$.page.item.price_drop_pct.$gte price_drop_pct holds a share from 0 to 1 (10 % is 0.1): $gte \"10\" holds for none of its values",
+                "$.$or[0].time.hour.$not.$lte time.hour holds a whole number from 0 to 23: $lte -1 holds for none of its values",
+                "$.$or[1].time.month.$ne time.month holds a whole number from 1 to 12: 0 is none of its values",
+            ]
+        );
+        let fine = r#"{"time.hour":{"$gte":0,"$lt":24},"time.month":{"$in":[1,12]},"visitor.cart_size":{"$gte":0},
+            "page.item.price_drop_pct":{"$gte":0.1},"time.day":{"$lte":31,"$gt":30},"visitor.cart_value":{"$gt":0.5}}"#;
+        assert_eq!(problems(fine, Scope::Audience), Vec::<String>::new());
+        assert_eq!(
+            problems(r#"{"price_drop_pct":{"$gt":1},"views_7d":{"$lte":0}}"#, Scope::Item),
+            ["$.price_drop_pct.$gt price_drop_pct holds a share from 0 to 1 (10 % is 0.1): $gt 1 holds for none of its values"]
+        );
     }
 
     /// An empty `$in` and bounds with nothing between them hold for no value, whatever the
@@ -467,6 +546,9 @@ mod tests {
         for name in NUMBERS.iter().chain(FLAGS) {
             let real = [Scope::Item, Scope::Coupon, Scope::Audience].iter().any(|scope| known(name, *scope));
             assert!(real, "{name} is no field of any scope");
+        }
+        for (name, ..) in RANGES {
+            assert!(NUMBERS.contains(name), "{name} has a range but is not a field of numbers");
         }
     }
 }

@@ -317,9 +317,24 @@ test('a misspelt audience field and time zone are shown where the marketer wrote
   await page.getByRole('tab', { name: 'Edit' }).click();
   await page.locator(`tr[data-scenario="${config.scenarios[0].id ?? config.scenarios[0].preset}"]`).getByRole('button', { name: 'Edit' }).click();
   await page.waitForSelector('[data-path="$.scenarios[0].audience.visitor.days_since_last_purhase"][aria-invalid="true"]');
+  // A preset's param that its condition never holds with (a share written as a percentage) is
+  // shown at the param's own field, which the marketer wrote, not in the preset's condition.
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  config.scenarios[1] = { preset: 'favorite_price_drop', params: { min_drop: 10 } };
+  await page.fill('#json', JSON.stringify(config, null, 2));
+  await page.click('#json-apply');
+  const param = await eventually(async () => {
+    const l = await page.$$eval('#problems li', (ls) => ls.map((x) => x.textContent));
+    return l.length === 3 && l[2];
+  }, 5000, 'the param\'s problem listed');
+  assert.equal(param, '$.scenarios[1].params.min_drop: price_drop_pct holds a share from 0 to 1 (10 % is 0.1): $gte 10 holds for none of its values (used at subject.where.price_drop_pct.$gte)');
+  await page.getByRole('tab', { name: 'Edit' }).click();
+  await page.locator('tr[data-scenario="favorite_price_drop"]').getByRole('button', { name: 'Edit' }).click();
+  await page.waitForSelector('[data-path="$.scenarios[1].params.min_drop"][aria-invalid="true"]');
   // Nothing of it was published.
   const live = await (await fetch(`${collector.url}/shopcue/sites/demo-store/config.json`)).json();
   assert.ok(!JSON.stringify(live).includes('purhase'));
+  assert.ok(!JSON.stringify(live).includes('favorite_price_drop'));
   await context.close();
 });
 
