@@ -1329,7 +1329,8 @@ fn compile_goal(s: &Value, path: &str, p: &mut Vec<Problem>) -> Option<String> {
 /// A page goal as the collector matches it against a page view's path (`shopcue-collector`'s
 /// `goal` module): `*` stands for any run of characters (`/orders/*/thanks`), everything else
 /// for itself, case and all; a slash at the end is left out on both sides. Letters beyond
-/// ASCII are written as the browser writes them in an address (`/お礼` → `/%E3%81%8A%E7%A4%BC`).
+/// ASCII, and `"<>\`{}`, are written as the browser writes them in an address (`/お礼` →
+/// `/%E3%81%8A%E7%A4%BC`: [`crate::fields::percent_encode`]).
 /// A path with a query or a fragment, a space, or one that every page matches is refused.
 ///
 /// ```
@@ -1341,21 +1342,16 @@ fn compile_goal(s: &Value, path: &str, p: &mut Vec<Problem>) -> Option<String> {
 /// ```
 #[cfg(feature = "compiler")]
 pub fn page_goal(goal: &str) -> Result<String, &'static str> {
-    let mut page = String::new();
     for b in goal.bytes() {
         match b {
             b'?' | b'#' => return Err("a page goal is a path: leave out the query (?…) and the fragment (#…)"),
             b'\0'..=b' ' | 0x7f | b'[' | b']' | b'\\' | b',' => {
                 return Err("a page goal is a path as the address writes it: a space as %20, and [ ] \\ , as %5B %5D %5C %2C")
             }
-            b if b.is_ascii() => page.push(char::from(b)),
-            b => {
-                page.push('%');
-                page.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
-                page.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
-            }
+            _ => {}
         }
     }
+    let mut page = crate::fields::percent_encode(goal);
     while page.ends_with('/') {
         page.pop();
     }

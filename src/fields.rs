@@ -318,6 +318,127 @@ const ONE_OF: &[(&str, &[&str])] = &[
     ("time.weekday", &crate::time::WEEKDAYS),
 ];
 
+/// A text a field of texts written one way (a date, a path, an address) never equals or orders
+/// with as meant, as it is written another way: what the field holds, then what to write
+/// instead where that can be told. `None` for a text of the field's own shape.
+///
+/// - `time.date` holds `2026-12-24`: `"2026/12/24"` or `"2026-12-5"` would compare as text
+///   (`"2026-12-10"` sorts before `"2026-12-5"`), and `"12-24"` is no whole date;
+/// - `page.path` holds the address's path from its `/`, as the address writes it (letters beyond
+///   ASCII percent-encoded), without the query or the fragment; a `*` in it is no wildcard;
+/// - `page.url` holds the whole address without its query or fragment, from its scheme.
+///
+/// Checked in a literal and in `$eq`, `$ne`, `$in` and `$nin`, and a date in `$gt`, `$gte`, `$lt`
+/// and `$lte` too.
+fn misshapen(name: &str, text: &str) -> Option<(&'static str, String)> {
+    let mean = |t: &str| ["Did you mean \"", t, "\"?"].concat();
+    match name {
+        "time.date" => {
+            let b = text.as_bytes();
+            let iso = b.len() == 10
+                && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+            if iso {
+                return None;
+            }
+            // Year, month and day written with other separators or without leading zeros: the
+            // runs of digits, the month's and the day's padded to two.
+            let mut runs: Vec<String> = Vec::new();
+            for (i, c) in text.bytes().enumerate() {
+                match (c.is_ascii_digit(), runs.last_mut()) {
+                    (true, Some(run)) if i > 0 && b[i - 1].is_ascii_digit() => run.push(char::from(c)),
+                    (true, _) => runs.push(char::from(c).to_string()),
+                    _ => {}
+                }
+            }
+            let two = |t: &String| if t.len() == 1 { ["0", t].concat() } else { t.clone() };
+            let hint = match &runs[..] {
+                [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => {
+                    let (m, d) = (two(m), two(d));
+                    let real = ("01"..="12").contains(&m.as_str()) && ("01"..="31").contains(&d.as_str());
+                    real.then(|| mean(&[y.as_str(), "-", &m, "-", &d].concat()))
+                }
+                _ => None,
+            };
+            Some((
+                "a date written 2026-12-24",
+                hint.unwrap_or_else(|| "For a day of every year, use time.month and time.day".into()),
+            ))
+        }
+        "page.path" => {
+            let holds = "the path of the page's address from its \"/\", as the address writes it, without its query";
+            if let Some(star) = crate::text::find(text, "*") {
+                let under = crate::text::concat(&["^", &text[..star]]);
+                let hint = ["A * is no wildcard here: for the paths that start with it, write {\"$regex\": \"", &under, "\"}"];
+                return Some((holds, hint.concat()));
+            }
+            let path = crate::url::path_of(text);
+            let encoded = percent_encode(path);
+            match path.starts_with('/') {
+                true if encoded == text => None,
+                true => Some((holds, mean(&encoded))),
+                false => Some((holds, String::new())),
+            }
+        }
+        "page.url" => {
+            let whole = crate::url::strip_query(text);
+            let holds = "the page's whole address from https://, without its query (for the path, use page.path)";
+            match text.contains("://") {
+                true if whole == text => None,
+                true => Some((holds, mean(whole))),
+                false => Some((holds, String::new())),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A regex anchored at the start (`^`) to what the field never starts with: a path starts with
+/// its `/` (`"^products/"`), an address with its scheme (`"^/products/"`). The rest of the
+/// problem's text, after the field's name.
+fn anchored_elsewhere(name: &str, regex: &str) -> Option<String> {
+    let first = regex.strip_prefix('^')?.bytes().next()?;
+    match name {
+        "page.path" if first.is_ascii_alphanumeric() => {
+            let why = [" starts with \"/\": \"", regex, "\" never matches it. Did you mean \"^/", &regex[1..], "\"?"];
+            Some(why.concat())
+        }
+        "page.url" if first == b'/' => {
+            let why = [" starts with https://: \"", regex, "\" never matches it. For the path, use page.path"];
+            Some(why.concat())
+        }
+        _ => None,
+    }
+}
+
+/// A regex that looks for a query's part (`\?`, `=`: `"utm_campaign=winter"`) in a field that
+/// holds an address without its query. The rest of the problem's text, after the field's name.
+fn seeks_query(name: &str, regex: &str) -> Option<&'static str> {
+    let query = crate::text::find(regex, "\\?").or_else(|| crate::text::find(regex, "=")).is_some();
+    (query && matches!(name, "page.url" | "page.path")).then_some(
+        " holds the address without its query, which this regex looks for: it never matches. For a campaign's tags, use visitor.session_source, session_medium and session_campaign",
+    )
+}
+
+/// A path as an address writes it: letters beyond ASCII, spaces, controls and `"<>\`{}`
+/// percent-encoded (`/お礼` → `/%E3%81%8A%E7%A4%BC`), as `location.href` gives them.
+///
+/// ```
+/// assert_eq!(shopcue::fields::percent_encode("/お礼 {1}"), "/%E3%81%8A%E7%A4%BC%20%7B1%7D");
+/// ```
+pub fn percent_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b > b' ' && b < 0x7f && !b"\"<>`{}".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
 /// A value a field of numbers or of true/false can never equal or be compared with, in
 /// GrowthBook's semantics (which read `"3"` as 3 and `"true"` as true): `{"visitor.cart_size":
 /// {"$gte": "soon"}}` or `{"visitor.member": "yes"}` would quietly never hold. Checked in a
@@ -346,8 +467,22 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
     };
     let mut flag = |v: &Value, at: String, op: &str| {
         let ordered = matches!(op, "$gt" | "$gte" | "$lt" | "$lte");
+        if op == "$regex" {
+            let why = v.as_str().and_then(|r| anchored_elsewhere(name, r).or_else(|| seeks_query(name, r).map(str::to_string)));
+            if let Some(why) = why {
+                p.push(crate::problem!(at, [field, &why].concat()));
+            }
+            return;
+        }
         if let Some(why) = out_of_range(name, op, v) {
             return p.push(crate::problem!(at, why));
+        }
+        // Paths and addresses ordered as texts are left alone; a date orders as its text does.
+        let shaped = !ordered || name == "time.date";
+        if let Some((holds, hint)) = v.as_str().filter(|_| shaped).and_then(|t| misshapen(name, t)) {
+            let hint = if hint.is_empty() { hint } else { [". ", &hint].concat() };
+            let why = [field, " holds ", holds, ": ", &v.to_json(), " never equals or compares with it", &hint];
+            return p.push(crate::problem!(at, why.concat()));
         }
         if never(v, ordered) {
             let kind = match texts {
@@ -371,6 +506,7 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
                         list.iter().enumerate().for_each(|(i, v)| flag(v, element(&at, i), "$eq"));
                     }
                     ("$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte", v) => flag(v, at, op),
+                    ("$regex" | "$regexi", v) => flag(v, at, "$regex"),
                     // `{"$not": "yes"}` on true or false holds always, as "yes" never equals it.
                     ("$not", v) => negated.push((v, at)),
                     _ => {}
@@ -474,6 +610,48 @@ mod tests {
         assert_eq!(
             problems(r#"{"price_drop_pct":{"$gt":1},"views_7d":{"$lte":0}}"#, Scope::Item),
             ["$.price_drop_pct.$gt price_drop_pct holds a share from 0 to 1 (10 % is 0.1): $gt 1 holds for none of its values"]
+        );
+    }
+
+    /// A date, a path or an address written another way than the field writes it, with what
+    /// to write where that can be told; texts of the field's own shape, and regexes, pass.
+    #[test]
+    fn a_text_written_another_way_than_its_field_is_refused() {
+        let audience = r#"{"time.date":{"$gte":"2026/12/24"},"page.path":"https://shop.example/products/x?v=1",
+            "$or":[{"time.date":"12-24"},{"page.path":{"$in":["products/x","/お礼"]}},{"page.path":"/products/*"},
+            {"page.url":"/products/x"},{"page.url":{"$ne":"https://shop.example/p?id=3"}},{"time.date":{"$lt":"2026-1-5"}}]}"#;
+        let holds_path =
+            "page.path holds the path of the page's address from its \"/\", as the address writes it, without its query";
+        let holds_url = "page.url holds the page's whole address from https://, without its query (for the path, use page.path)";
+        assert_eq!(
+            problems(audience, Scope::Audience),
+            [
+                "$.time.date.$gte time.date holds a date written 2026-12-24: \"2026/12/24\" never equals or compares with it. Did you mean \"2026-12-24\"?".to_string(),
+                format!("$.page.path {holds_path}: \"https://shop.example/products/x?v=1\" never equals or compares with it. Did you mean \"/products/x\"?"),
+                "$.$or[0].time.date time.date holds a date written 2026-12-24: \"12-24\" never equals or compares with it. For a day of every year, use time.month and time.day".to_string(),
+                format!("$.$or[1].page.path.$in[0] {holds_path}: \"products/x\" never equals or compares with it"),
+                format!("$.$or[1].page.path.$in[1] {holds_path}: \"/お礼\" never equals or compares with it. Did you mean \"/%E3%81%8A%E7%A4%BC\"?"),
+                format!("$.$or[2].page.path {holds_path}: \"/products/*\" never equals or compares with it. A * is no wildcard here: for the paths that start with it, write {{\"$regex\": \"^/products/\"}}"),
+                format!("$.$or[3].page.url {holds_url}: \"/products/x\" never equals or compares with it"),
+                format!("$.$or[4].page.url.$ne {holds_url}: \"https://shop.example/p?id=3\" never equals or compares with it. Did you mean \"https://shop.example/p\"?"),
+                "$.$or[5].time.date.$lt time.date holds a date written 2026-12-24: \"2026-1-5\" never equals or compares with it. Did you mean \"2026-01-05\"?".to_string(),
+            ]
+        );
+        let fine = r#"{"time.date":{"$gte":"2026-12-24","$lte":"2026-12-31"},"page.path":{"$in":["/","/products/x","/%E3%81%8A"]},
+            "page.url":"https://shop.example/products/x","$or":[{"page.path":{"$regex":"^/products/.*"}},{"page.url":{"$regex":"x"}},
+            {"page.path":{"$regex":"^(/a|/b)"}},{"page.url":{"$regexi":"^https://"}},{"page.path":{"$regex":"products/"}}]}"#;
+        assert_eq!(problems(fine, Scope::Audience), Vec::<String>::new());
+        assert_eq!(
+            problems(r#"{"page.path":{"$regex":"^products/"},"page.url":{"$not":{"$regexi":"^/sale"}}}"#, Scope::Audience),
+            [
+                "$.page.path.$regex page.path starts with \"/\": \"^products/\" never matches it. Did you mean \"^/products/\"?",
+                "$.page.url.$not.$regexi page.url starts with https://: \"^/sale\" never matches it. For the path, use page.path",
+            ]
+        );
+        let campaign = "holds the address without its query, which this regex looks for: it never matches. For a campaign's tags, use visitor.session_source, session_medium and session_campaign";
+        assert_eq!(
+            problems(r#"{"page.url":{"$regexi":"UTM_CAMPAIGN=WINTER"},"page.path":{"$regex":"/search\\?q"}}"#, Scope::Audience),
+            [format!("$.page.url.$regexi page.url {campaign}"), format!("$.page.path.$regex page.path {campaign}")]
         );
     }
 

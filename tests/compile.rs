@@ -110,7 +110,7 @@ fn a_paused_scenario_is_checked_then_left_out() {
 fn regexes_travel_compiled_and_decide_as_their_patterns() {
     let raw = parse(
         r#"{"version":1,"site":"s","links":{"cart":"/cart"},"scenarios":[
-          {"preset":"page_low_stock","audience":{"$or":[{"page.path":{"$regex":"^/(sale|outlet)/"}},{"page.url":{"$regexi":"UTM_CAMPAIGN=WINTER"}}]}},
+          {"preset":"page_low_stock","audience":{"$or":[{"page.path":{"$regex":"^/(sale|outlet)/"}},{"page.url":{"$regexi":"/WINTER-SALE"}}]}},
           {"preset":"cart_low_stock","subject":{"where":{"name":{"$not":{"$regex":"^(gift|sample)"}},"category":{"$elemMatch":{"$regexi":"^shoe"}}}}}
         ]}"#,
     )
