@@ -673,6 +673,7 @@ impl Config {
             holdout,
             links: &links,
             params: &Value::Null, // each scenario's own, in compile_scenario
+            subject: true,        // each scenario's own, in compile_scenario
             free_shipping: v.at_path("thresholds.free_shipping") != &Value::Null,
         };
         let mut scenarios: Vec<Scenario> = Vec::new();
@@ -1121,6 +1122,8 @@ struct ScenarioCx<'a> {
     /// The scenario's `params` (its preset's with its own over them): a template may name only
     /// those it gives.
     params: &'a Value,
+    /// Whether the scenario has a `subject`, which gives a template its `item` and `store`.
+    subject: bool,
     /// Whether the config gives `thresholds.free_shipping`, which
     /// `visitor.free_shipping_remaining` needs (one it gives wrong is a problem of its own).
     free_shipping: bool,
@@ -1141,10 +1144,22 @@ impl ScenarioCx<'_> {
         Some(t)
     }
 
-    /// Each link `t` names that the config's `links` does not give, and each param that the
-    /// scenario's `params` do not give, is a problem at `path`.
+    /// Each link `t` names that the config's `links` does not give, each param that the
+    /// scenario's `params` do not give, and an item or store in a scenario without a subject,
+    /// is a problem at `path`.
     #[inline(never)] // one copy, not one per message field
     fn given_names(&self, t: &Template, path: &str, p: &mut Vec<Problem>) {
+        // `{{item.name}} is back` with no subject shows " is back": only a subject gives an item,
+        // and its store.
+        let item = t.paths().find(|f| ["item", "store"].contains(&crate::text::before(f, b'.')));
+        if let Some(slot) = item.filter(|_| !self.subject) {
+            let why = [
+                "uses {{",
+                slot,
+                "}}, which only a scenario with a \"subject\" gives (it would show as nothing): add \"subject\": {\"from\": \"page\"} for the product on the page, or from the cart, favorites, viewed, purchased, notify, catalog or coupons",
+            ];
+            p.push(crate::problem!(path, crate::text::concat(&why)));
+        }
         // `{{params.code}}` with no `params.code` would show as nothing, as a typo of a param
         // the scenario gives would ("Use {{params.cod}} at checkout").
         for name in t.paths().filter_map(|f| f.strip_prefix("params.")).map(|n| crate::text::before(n, b'.')) {
@@ -1259,7 +1274,7 @@ fn compile_scenario(raw: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Proble
     let holdout = number(&s, "holdout", path, 0.0, 0.5, p).unwrap_or(cx.holdout);
     let goal = compile_goal(&s, path, p);
     let message_value = s.get("message").cloned().unwrap_or_default();
-    let cx = &ScenarioCx { params: &params, ..*cx };
+    let cx = &ScenarioCx { params: &params, subject: s.get("subject").is_some(), ..*cx };
     let message = compile_message(&message_value, &member(path, "message"), cx, p);
     let variants = compile_variants(s.get("variants"), &message_value, &member(path, "variants"), cx, p);
     // Localized params ({"ja": …, "en": …}) resolve to the site's language for templates.
@@ -1957,6 +1972,31 @@ mod tests {
         assert_eq!(paths, ["$.feed.every", "$.feed.max_age_s", "$.feed.url"]);
     }
 
+    /// A template naming the item or its store in a scenario without a subject would show it as
+    /// nothing (" is back"): refused at the text, once per text; with a subject it is kept.
+    #[test]
+    fn an_item_in_a_scenario_without_a_subject_is_refused_at_its_text() {
+        let scenario = |subject: &str| {
+            [
+                r#"{"version":1,"site":"s","scenarios":[{"id":"x","#,
+                subject,
+                r#""message":{"title":"{{item.name}} is back ({{item.price|currency}})","body":"at {{store.name}}","cta":{"label":"Go","url":"/sale"}}}]}"#,
+            ]
+            .concat()
+        };
+        let Err(Error::InvalidConfig(problems)) = Config::parse(&scenario("")) else { panic!("no subject") };
+        let found: Vec<_> = problems.iter().map(|p| (p.path.as_str(), p.message.as_str())).collect();
+        let tail = "which only a scenario with a \"subject\" gives (it would show as nothing): add \"subject\": {\"from\": \"page\"} for the product on the page, or from the cart, favorites, viewed, purchased, notify, catalog or coupons";
+        assert_eq!(
+            found,
+            [
+                ("$.scenarios[0].message.title", ["uses {{item.name}}, ", tail].concat().as_str()),
+                ("$.scenarios[0].message.body", ["uses {{store.name}}, ", tail].concat().as_str()),
+            ]
+        );
+        assert!(Config::parse(&scenario(r#""subject":{"from":"page"},"#)).is_ok());
+    }
+
     /// A template that names a param the scenario does not give would show it as nothing:
     /// "Use {{params.cod}} at checkout" for the code of a coupon.
     #[test]
@@ -1991,7 +2031,7 @@ mod tests {
             [
                 r#"{"version":1,"site":"s","links":"#,
                 links,
-                r#","scenarios":[{"id":"x","params":{"campaign":"fw26"},"message":{"title":"t","cta":{"label":"go","url":"#,
+                r#","scenarios":[{"id":"x","params":{"campaign":"fw26"},"subject":{"from":"page"},"message":{"title":"t","cta":{"label":"go","url":"#,
                 cta,
                 r#"},"image":"#,
                 image,
