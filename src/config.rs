@@ -1516,8 +1516,7 @@ fn compile_schedule(v: &Value, path: &str, p: &mut Vec<Problem>) -> Schedule {
                 Some(day) => names.push(day),
                 None => {
                     // "Friday", "FRI": a day named otherwise than by its first three letters.
-                    let short = name.get(..3).map(str::to_ascii_lowercase).filter(|s| WEEKDAYS.contains(&s.as_str()));
-                    let why = match short {
+                    let why = match crate::time::weekday_as_written(name) {
                         Some(s) => ["write \"", &s, "\" (days are named by their first three letters)"].concat(),
                         None => "must be one of mon, tue, wed, thu, fri, sat, sun".to_string(),
                     };

@@ -491,8 +491,11 @@ fn check_operands(field: &str, value: &Value, path: &str, scope: Scope, p: &mut 
                 Some(texts) => [" holds one of \"", &crate::text::join(texts, "\", \""), "\": "].concat(),
                 None => String::new(),
             };
-            let hint = v.as_str().and_then(|t| crate::suggest::closest(t, texts.unwrap_or_default()));
-            let hint = hint.map_or(String::new(), |h| [". Did you mean \"", h, "\"?"].concat());
+            let hint = v.as_str().and_then(|t| {
+                let day = || crate::time::weekday_as_written(t).filter(|_| name == "time.weekday");
+                crate::suggest::closest(t, texts.unwrap_or_default()).map(str::to_string).or_else(day)
+            });
+            let hint = hint.map_or(String::new(), |h| [". Did you mean \"", &h, "\"?"].concat());
             p.push(crate::problem!(at, [field, &kind, &v.to_json(), " never equals or compares with it", &hint].concat()));
         }
     };
@@ -555,6 +558,11 @@ mod tests {
                 "$.page.type.$in[1] page.type holds one of \"product\", \"other\": \"listing\" never equals or compares with it",
                 "$.time.weekday.$ne time.weekday holds one of \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\": \"Sat\" never equals or compares with it. Did you mean \"sat\"?",
             ]
+        );
+        // A day by its whole name gets its three letters.
+        assert_eq!(
+            problems(r#"{"time.weekday":{"$in":["Saturday","sun"]}}"#, Scope::Audience),
+            ["$.time.weekday.$in[0] time.weekday holds one of \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\": \"Saturday\" never equals or compares with it. Did you mean \"sat\"?"]
         );
         // Under `$not`, which then holds always.
         let negated = r#"{"visitor.member":{"$not":"yes"},"page.device":{"$not":{"$in":["phone"]}},"visitor.cart_size":{"$not":{"$gt":2}}}"#;

@@ -7,6 +7,18 @@ pub const DAY_MS: i64 = 86_400_000;
 /// Weekday names as configs write them, Monday first.
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+/// The name a config writes for a day named otherwise (`"Friday"`, `"FRI"`): its first three
+/// letters, in lowercase, where they name a day.
+///
+/// ```
+/// assert_eq!(shopcue::time::weekday_as_written("Saturday").as_deref(), Some("sat"));
+/// assert_eq!(shopcue::time::weekday_as_written("weekend"), None);
+/// ```
+#[cfg(feature = "compiler")]
+pub fn weekday_as_written(name: &str) -> Option<String> {
+    name.get(..3).map(str::to_ascii_lowercase).filter(|s| WEEKDAYS.contains(&s.as_str()))
+}
+
 /// A civil date and time of day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Civil {
