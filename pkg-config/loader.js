@@ -331,8 +331,12 @@
       if (url === lastUrl) return; // a hash change is not a page view
       lastUrl = url;
       // An address replaced on the same path is the same page with a choice made on it: a
-      // variant (Shopify's themes write ?variant=…), a sort or a filter. Not a page view.
-      if (how === 'replaceState' && url.split('?')[0] === path) return;
+      // variant (Shopify's themes write ?variant=…), a sort or a filter. Not a page view: the
+      // page's JSON-LD is read again at the new address, which gives the chosen variant.
+      if (how === 'replaceState' && url.split('?')[0] === path) {
+        if (ldPage.length) live('capture', 'link', url), live('capture', 'jsonld', '[' + ldPage.join(',') + ']');
+        return;
+      }
       ga4 = false;
       ldDone = ldSeen.slice();
       ldPage = [];

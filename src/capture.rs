@@ -416,8 +416,9 @@ fn product(node: &Value, page: &str, link: &str) -> Option<Value> {
 /// the address selects (Shopify's `?variant=…`, as an ad's link opens it) is the one on the
 /// page; else a variant that is not sold out is what a product page shows first (Shopify's
 /// themes: the first available variant), so its price and stock are the product's. With one
-/// offer per variant (Shopify's themes), the one whose sku the product names (the variant on
-/// the page) comes first.
+/// offer per variant (Shopify's themes), the one whose sku the product names (the variant the
+/// page was rendered with) comes first, and is the page's unless the address selects another
+/// (a variant chosen on the page, which leaves the JSON-LD as it was).
 fn pick<'a>(node: &'a Value, own_id: &Option<String>, link: &str) -> (Option<&'a Value>, Option<&'a Value>, Option<&'a Value>) {
     let selected = |o: &&Value| on_page(o, link);
     let on_sale = |o: &&Value| stock(o) != Some(Value::Number(0.0));
@@ -426,12 +427,11 @@ fn pick<'a>(node: &'a Value, own_id: &Option<String>, link: &str) -> (Option<&'a
     let variant = |f: &dyn Fn(&&Value) -> bool| variants.iter().find(|v| offers_of(v).is_some_and(|o| f(&o)));
     let chosen = variant(&selected).or_else(|| variant(&on_sale)).or(variants.first()).filter(|_| offers_of(node).is_none());
     match offers_of(node).or_else(|| offers_of(chosen?)) {
-        Some(Value::Array(list)) => match list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == *own_id) {
-            Some(named) => (Some(named), Some(named), chosen),
-            None => {
-                (list.first(), list.iter().find(selected).or_else(|| list.iter().find(on_sale)).or_else(|| list.first()), chosen)
-            }
-        },
+        Some(Value::Array(list)) => {
+            let named = list.iter().find(|o| own_id.is_some() && text(o.get("sku")) == *own_id);
+            let offer = list.iter().find(selected).or(named).or_else(|| list.iter().find(on_sale)).or(list.first());
+            (named.or(list.first()), offer, chosen)
+        }
         other => (other, other, chosen),
     }
 }

@@ -357,12 +357,11 @@ fn misshapen(name: &str, text: &str) -> Option<(&'static str, String)> {
                     let real = ("01"..="12").contains(&m.as_str()) && ("01"..="31").contains(&d.as_str());
                     real.then(|| mean(&[y.as_str(), "-", &m, "-", &d].concat()))
                 }
+                // A month and a day, of every year.
+                [_, _] => Some("For a day of every year, use time.month and time.day".into()),
                 _ => None,
             };
-            Some((
-                "a date written 2026-12-24",
-                hint.unwrap_or_else(|| "For a day of every year, use time.month and time.day".into()),
-            ))
+            Some(("a date written 2026-12-24", hint.unwrap_or_default()))
         }
         "page.path" => {
             let holds = "the path of the page's address from its \"/\", as the address writes it, without its query";
@@ -627,7 +626,7 @@ mod tests {
     fn a_text_written_another_way_than_its_field_is_refused() {
         let audience = r#"{"time.date":{"$gte":"2026/12/24"},"page.path":"https://shop.example/products/x?v=1",
             "$or":[{"time.date":"12-24"},{"page.path":{"$in":["products/x","/お礼"]}},{"page.path":"/products/*"},
-            {"page.url":"/products/x"},{"page.url":{"$ne":"https://shop.example/p?id=3"}},{"time.date":{"$lt":"2026-1-5"}}]}"#;
+            {"page.url":"/products/x"},{"page.url":{"$ne":"https://shop.example/p?id=3"}},{"time.date":{"$lt":"2026-1-5"}},{"time.date":"2026-12-24T10:00"}]}"#;
         let holds_path =
             "page.path holds the path of the page's address from its \"/\", as the address writes it, without its query";
         let holds_url = "page.url holds the page's whole address from https://, without its query (for the path, use page.path)";
@@ -643,6 +642,7 @@ mod tests {
                 format!("$.$or[3].page.url {holds_url}: \"/products/x\" never equals or compares with it"),
                 format!("$.$or[4].page.url.$ne {holds_url}: \"https://shop.example/p?id=3\" never equals or compares with it. Did you mean \"https://shop.example/p\"?"),
                 "$.$or[5].time.date.$lt time.date holds a date written 2026-12-24: \"2026-1-5\" never equals or compares with it. Did you mean \"2026-01-05\"?".to_string(),
+                "$.$or[6].time.date time.date holds a date written 2026-12-24: \"2026-12-24T10:00\" never equals or compares with it".to_string(),
             ]
         );
         let fine = r#"{"time.date":{"$gte":"2026-12-24","$lte":"2026-12-31"},"page.path":{"$in":["/","/products/x","/%E3%81%8A"]},

@@ -215,6 +215,9 @@ pub struct Runtime {
     /// The page's address as a product link (query kept, fragment and tracking parameters
     /// dropped): the `url` of a viewed item that names none. Never sent in a beacon.
     page_link: String,
+    /// Items this page viewed and then replaced by another (a variant priced apart, chosen on
+    /// the page): chosen again, they are the page's item without a second view.
+    page_before: Vec<String>,
     /// What this page's relative links are read against: its `<base href>` where it has one
     /// ([`Runtime::set_link_base`]), else its address (empty: the page's address).
     link_base: String,
@@ -306,6 +309,7 @@ impl Runtime {
             page: Page::default(),
             page_ranks: Vec::new(),
             page_link: String::new(),
+            page_before: Vec::new(),
             link_base: String::new(),
             catalog_facts: Vec::new(),
             config_failed: false,
@@ -414,6 +418,7 @@ impl Runtime {
         self.page = Page { url: strip_query(url).to_string(), path: path_of(url).to_string(), ..Page::default() };
         self.page_ranks.clear();
         self.page_link = product_link(url);
+        self.page_before.clear();
         self.link_base.clear();
         self.messages.clear();
         self.profile.compact(now);
@@ -641,27 +646,66 @@ impl Runtime {
     /// merged into that item field by field ([`Item::merge_ranked`]) and into the profile, and
     /// this returns true: one view, however many sources describe it. Otherwise its item
     /// becomes the page's, completed from `catalog` facts and, for its link, from the page
-    /// address; returns false.
+    /// address; returns false, or true for an item the page had before the one it replaces
+    /// (a variant chosen on the page, then another, then it again: [`Runtime::relink`]).
     fn view_on_page(&mut self, event: &mut Event, rank: Rank, now: i64) -> bool {
         let Some(new) = event.items.first_mut() else { return false };
-        if let Some(at) = self.page.items.iter().position(|i| i.id == new.id) {
-            self.page.items[at].merge_ranked(&mut self.page_ranks[at], new, rank);
-            self.profile.update_catalog(std::slice::from_ref(&self.page.items[at]), now);
-            self.profile_dirty = true;
-            return true;
-        }
-        let mut ranks = new.ranks(rank);
-        if let Some(fact) = self.catalog_facts.iter().find(|f| f.id == new.id) {
-            new.merge_ranked(&mut ranks, fact, Rank::Catalog);
-        }
-        if new.url.is_none() && !self.page_link.is_empty() {
-            // Rank 0: any source that names a link replaces the page's.
-            new.url = Some(self.page_link.clone());
-        }
-        self.page.items = event.items.clone();
-        self.page_ranks = event.items.iter().map(|i| i.ranks(rank)).collect();
-        self.page_ranks[0] = ranks;
-        false
+        let at = match self.page.items.iter().position(|i| i.id == new.id) {
+            Some(at) => {
+                self.page.items[at].merge_ranked(&mut self.page_ranks[at], new, rank);
+                at
+            }
+            None => {
+                let mut ranks = new.ranks(rank);
+                if let Some(fact) = self.catalog_facts.iter().find(|f| f.id == new.id) {
+                    new.merge_ranked(&mut ranks, fact, Rank::Catalog);
+                }
+                if new.url.is_none() && !self.page_link.is_empty() {
+                    // Rank 0: any source that names a link replaces the page's.
+                    new.url = Some(self.page_link.clone());
+                }
+                // A variant chosen again on the page: its item again, not a second view.
+                let again = self.page_before.contains(&new.id);
+                if let Some(old) = self.page.items.first() {
+                    self.page_before.push(old.id.clone());
+                }
+                self.page.items = event.items.clone();
+                self.page_ranks = event.items.iter().map(|i| i.ranks(rank)).collect();
+                self.page_ranks[0] = ranks;
+                if !again {
+                    return false;
+                }
+                0
+            }
+        };
+        self.profile.update_catalog(std::slice::from_ref(&self.page.items[at]), now);
+        self.profile_dirty = true;
+        true
+    }
+
+    /// The page's address replaced on the same path, as a variant picker does (Shopify's themes
+    /// write `?variant=…`): the page's product is read at this address from then on, so that
+    /// the loader's JSON-LD, sent again, gives the chosen variant's price and stock, and, priced
+    /// apart, its item ([`crate::capture::json_ld`]), which a cart form then adds.
+    ///
+    /// ```
+    /// use shopcue::{id::SeededEntropy, json::parse, runtime::Runtime};
+    /// let e = &mut SeededEntropy(1);
+    /// let (mut rt, _) = Runtime::new(None, None, 0, e);
+    /// rt.init(&parse(r#"{"site":"s","config":"/c.json"}"#).unwrap()).unwrap();
+    /// rt.config_failed(0, e); // capture under the default settings
+    /// rt.page_view("https://shop.example/products/tee", 0, e);
+    /// let ld = r#"[{"@type": "Product", "name": "Tee", "url": "https://shop.example/products/tee", "offers": [
+    ///   {"@type": "Offer", "sku": "tee-S", "price": 2500, "url": "https://shop.example/products/tee?variant=1"},
+    ///   {"@type": "Offer", "sku": "tee-L", "price": 2900, "url": "https://shop.example/products/tee?variant=2"}]}]"#;
+    /// assert_eq!(rt.capture("jsonld", &ld.into(), 1, e), Ok(true));
+    /// rt.relink("https://shop.example/products/tee?variant=2");
+    /// assert_eq!(rt.capture("jsonld", &ld.into(), 2, e), Ok(true), "L, priced apart: a view of its own");
+    /// rt.relink("https://shop.example/products/tee?variant=1");
+    /// assert_eq!(rt.capture("jsonld", &ld.into(), 3, e), Ok(false), "S again: the page's item, no second view");
+    /// ```
+    pub fn relink(&mut self, url: &str) {
+        self.page_link = product_link(url);
     }
 
     /// Records what automatic capture found on the page ([`crate::capture`]): `source` is
@@ -2122,6 +2166,46 @@ mod tests {
         let shown = visit(&mut rt, "https://shop.example/", 4, "2200");
         assert_eq!(shown.len(), 1, "{shown:?}");
         assert!(shown[0].contains("¥2,200"), "{shown:?}");
+    }
+
+    /// A variant chosen on the page (the address replaced, the page's JSON-LD read again): priced
+    /// apart, it is viewed as an item of its own and is what the cart form adds; chosen again
+    /// after another, it is the page's item without a second view.
+    #[test]
+    fn a_variant_chosen_on_the_page_is_the_one_its_cart_form_adds() {
+        let e = &mut SeededEntropy(8);
+        let ld = Value::from(
+            r#"{"@type":"Product","name":"Tee","sku":"TEE-S","offers":[
+            {"@type":"Offer","sku":"TEE-S","availability":"http://schema.org/InStock","inventoryLevel":4,"price":"2500","url":"https://shop.example/products/tee?variant=1"},
+            {"@type":"Offer","sku":"TEE-XS","availability":"http://schema.org/InStock","inventoryLevel":1,"price":"2500","url":"https://shop.example/products/tee?variant=3"},
+            {"@type":"Offer","sku":"TEE-M","availability":"http://schema.org/InStock","price":"2700","url":"https://shop.example/products/tee?variant=2"}]}"#,
+        );
+        let mut rt = on_product_page(e, &["page_low_stock"], "https://shop.example/products/tee");
+        assert_eq!(rt.capture("jsonld", &ld, 1, e), Ok(true));
+        let mut choose = |rt: &mut Runtime, variant: &str, at: i64| {
+            rt.relink(&["https://shop.example/products/tee?variant=", variant].concat());
+            rt.capture("jsonld", &ld, at, e).unwrap()
+        };
+        // XS, priced as S: the same item, at XS's stock.
+        assert!(!choose(&mut rt, "3", 2));
+        assert_eq!(rt.profile.items["TEE-S"].item.stock, Some(1.0));
+        // M, priced apart: viewed; S again, and M again: no more views.
+        assert!(choose(&mut rt, "2", 3));
+        assert!(!choose(&mut rt, "1", 4));
+        assert!(!choose(&mut rt, "2", 5));
+        let views: Vec<_> = ["TEE-S", "TEE-M"].iter().map(|id| rt.profile.items[*id].view_count).collect();
+        assert_eq!(views, [1, 1]);
+        assert_eq!(rt.profile.items["TEE-S"].item.stock, Some(4.0), "S's own stock, read when it was chosen again");
+        // The cart form adds M, at its price.
+        assert_eq!(rt.capture("form", &parse(r#"{"quantity":1}"#).unwrap(), 6, e), Ok(true));
+        let added = rt
+            .outbox
+            .entries()
+            .filter(|x| x.json.contains(r#""name":"add_to_cart""#))
+            .map(|x| x.json.clone())
+            .collect::<Vec<_>>();
+        assert_eq!(added.len(), 1);
+        assert!(added[0].contains(r#""item_id":"TEE-M""#) && added[0].contains(r#""price":2700"#), "{added:?}");
     }
 
     const GA4_VIEW: &str = r#"{"event":"view_item","ecommerce":{"currency":"JPY","items":[{"item_id":"LS","item_name":"Linen shirt","price":6980}]}}"#;

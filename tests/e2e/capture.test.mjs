@@ -506,6 +506,22 @@ test('JSON-LD as Shopify\'s themes write it: one offer per variant, with and wit
   const variant = `${id}?variant=1`;
   assert.deepEqual(Object.keys(chosen.profile.items), [variant]);
   assert.deepEqual([chosen.profile.items[variant].item.price, chosen.profile.items[variant].item.stock], [4980, 0]);
+  // A variant chosen on the page (Dawn's picker replaces the address; the JSON-LD stays as the
+  // page was rendered, naming M by its sku): S, priced apart, is viewed as an item of its own and
+  // is what the product form adds; M chosen again in between is no second view.
+  const picked = await visit('capture-shopify.html?pick', async (page) => {
+    await itemsOnceConfigured(page);
+    for (const v of [1, 2, 1]) {
+      await page.click(`#pick-${v}`);
+      await page.waitForFunction((v) => location.search.endsWith(`variant=${v}`), v);
+    }
+    await page.click('#add');
+    await page.waitForFunction(() => document.body.dataset.added === '1');
+    return page.evaluate(() => window.shopcue('explain').profile.cart);
+  });
+  assert.deepEqual(await picked.viewed(2), ['sh-M:1', 'sh-S:1']);
+  assert.deepEqual(await adds(picked, 1), ['sh-S×1']);
+  assert.deepEqual([picked.profile.items['sh-S'].cart_price, picked.profile.items['sh-M'].cart_qty ?? 0], [4980, 0], 'S in the cart at its price, M not');
 });
 
 test('JSON-LD on a listing that marks up each card is no view; a review app\'s Product beside the product\'s is passed over; a group\'s variants are the product; a card added later is no view', async () => {

@@ -166,6 +166,11 @@ pub fn command(name: &str, args: Array, values: &str) -> Result<JsValue, JsValue
                 s.rt.page_moment(text(1));
                 Ok(JsValue::UNDEFINED)
             }
+            // The address replaced on the same path: a variant chosen on the page.
+            Some("link") => {
+                s.rt.relink(text(1));
+                Ok(JsValue::UNDEFINED)
+            }
             source => s.rt.capture(source.unwrap_or_default(), arg(1), t, &mut BrowserEntropy).map(JsValue::from),
         }),
         // "Choose your store" in a site's own UI (`render: false`): the message for that store.
