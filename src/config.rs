@@ -571,16 +571,11 @@ impl Config {
                 p.push(crate::problem!(member("$.links", name), "must be a URL text such as \"/cart\""));
                 continue;
             };
-            let link = link.trim().to_ascii_lowercase();
-            if unshowable(&link) {
+            if unshowable(link) {
                 p.push(crate::problem!(member("$.links", name), NOT_A_LINK));
-            } else if !(link.is_empty() || link.starts_with('/') || link.starts_with("http:") || link.starts_with("https:")) {
-                // The site's links serve every page: `cart.html` would lead to /shop/cart.html
-                // from /shop/tee.html and to /cart.html from the home page.
-                p.push(crate::problem!(
-                    member("$.links", name),
-                    "is relative to the page a message is shown on, so it leads somewhere else from each folder of the site: write it from the site's root (\"/cart.html\", \"/shop/cart.html\") or in full (\"https://…\")"
-                ));
+            } else if let Some(why) = relative_slip(link, false) {
+                // The site's links serve every page, this page's query or fragment too.
+                p.push(crate::problem!(member("$.links", name), why));
             }
         }
         let mut caps = Caps { per_page: Some(1), ..Caps::default() };
@@ -1653,6 +1648,9 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         let such = "{\"label\": \"View cart\", \"url\": \"/cart\"}";
         check_keys(object_at(c, &member(path, "cta"), such, p)?, &member(path, "cta"), &["label", "url"], p);
         let label = cx.template(c.get("label"), &member(path, "cta.label"), p);
+        if label.as_ref().map(Template::leading_text).is_some_and(|(text, whole)| whole && text.trim().is_empty()) {
+            p.push(crate::problem!(member(path, "cta.label"), "is blank: the button would show no text"));
+        }
         let url = cx.template(c.get("url"), &member(path, "cta.url"), p);
         if c.get("label").is_none() || c.get("url").is_none() {
             p.push(crate::problem!(member(path, "cta"), "needs both label and url"));
@@ -1797,6 +1795,9 @@ fn check_link(link: Option<&Template>, path: &str, p: &mut Vec<Problem>) {
     let never = |(lead, whole): (&str, bool)| (whole || lead.contains(':')) && unshowable(lead);
     if never(link.leading_text()) {
         p.push(crate::problem!(path, NOT_A_LINK));
+    } else if let Some(why) = relative_slip(link.leading_text().0, true) {
+        // A message shows on many pages: one written from its folder leads somewhere else from each.
+        p.push(crate::problem!(path, why));
     }
     // A default the link starts with is what it shows where the value is missing.
     if link.leading_default().is_some_and(|(lead, whole)| never((&lead, whole))) {
@@ -1805,6 +1806,56 @@ fn check_link(link: Option<&Template>, path: &str, p: &mut Vec<Problem>) {
             "its default is not an http(s) or relative link: where the value is missing, no link would show"
         ));
     }
+}
+
+/// A link written relative to the folder of the page it is on, where the config means one
+/// place from every page: `sale.html` leads to /shop/sale.html from /shop/tee.html and to
+/// /sale.html from the home page. So does a host written without its scheme
+/// (`www.example.com/sale`) or a scheme without its colon (`https//example.com`), which is read
+/// as a folder. `here`: a link to this page's own query or fragment (`?ref=mail`, `#reviews`)
+/// is meant. `None` for a link from the site's root, in full, or of another scheme (judged by
+/// the check for links no message shows).
+///
+/// ```
+/// # #[cfg(feature = "compiler")] {
+/// use shopcue::config::relative_slip;
+/// assert!(relative_slip("sale.html", true).unwrap().contains("\"/sale.html\""));
+/// assert!(relative_slip("www.example.com/sale", true).unwrap().contains("\"https://www.example.com/sale\""));
+/// assert!(relative_slip("https//example.com/sale", true).unwrap().contains("\"https://example.com/sale\""));
+/// assert_eq!([relative_slip("/sale", true), relative_slip("?ref=mail", true), relative_slip("https://a.example/", false)], [None, None, None]);
+/// assert!(relative_slip("#cart", false).is_some());
+/// # }
+/// ```
+#[cfg(feature = "compiler")]
+pub fn relative_slip(link: &str, here: bool) -> Option<String> {
+    let link = link.trim();
+    let lower = link.to_ascii_lowercase();
+    let first = lower.bytes().next()?;
+    if first == b'/' || here && (first == b'?' || first == b'#') || lower.contains(':') {
+        return None;
+    }
+    let full = if let Some(rest) = ["https//", "http//"].iter().find_map(|s| lower.starts_with(s).then(|| &link[s.len()..])) {
+        Some(crate::text::concat(&[&link[..link.len() - rest.len() - 2], "://", rest]))
+    } else {
+        lower.starts_with("www.").then(|| crate::text::concat(&["https://", link]))
+    };
+    Some(match full {
+        Some(full) => crate::text::concat(&["is read as a folder of this site, so it leads nowhere: write \"", &full, "\""]),
+        None => {
+            let mut own = link;
+            while let Some(rest) = own.strip_prefix("./") {
+                own = rest;
+            }
+            let root = crate::text::concat(&["/", own]);
+            let example = if root.starts_with("/..") || first == b'?' || first == b'#' { "/cart.html" } else { &root };
+            let why = [
+                "is relative to the page a message is shown on, so it leads somewhere else from each folder of the site: write it from the site's root (\"",
+                example,
+                "\") or in full (\"https://…\")",
+            ];
+            crate::text::concat(&why)
+        }
+    })
 }
 
 /// Whether `text` is a link that is neither empty nor http(s) or relative: one no message
@@ -2140,6 +2191,47 @@ mod tests {
         let mut before = runtime.clone();
         before.set("config", Value::Array(positions));
         assert_eq!(read(&before), None);
+    }
+
+    /// A message shows on many pages: a link or image written from the page's folder, a host
+    /// without its scheme and a scheme without its colon are refused with what to write; one
+    /// from the root, in full, to the page's own query or fragment, or from a slot is kept.
+    #[test]
+    fn a_messages_link_written_from_its_pages_folder_is_refused_with_what_to_write() {
+        let config = |url: &str, image: &str| {
+            [
+                r#"{"version":1,"site":"s","scenarios":[{"id":"x","subject":{"from":"page"},"message":{"title":"t","cta":{"label":"Go","url":""#,
+                url,
+                r#""},"image":""#,
+                image,
+                r#""}}]}"#,
+            ]
+            .concat()
+        };
+        let found = refused(&config("www.example.com/sale", "images/{{item.id}}.png"));
+        assert_eq!(
+            found,
+            [
+                ("$.scenarios[0].message.cta.url".to_string(), "is read as a folder of this site, so it leads nowhere: write \"https://www.example.com/sale\"".to_string()),
+                ("$.scenarios[0].message.image".to_string(), "is relative to the page a message is shown on, so it leads somewhere else from each folder of the site: write it from the site's root (\"/images/\") or in full (\"https://…\")".to_string()),
+            ]
+        );
+        let blank = config("/sale", "").replace(r#""label":"Go""#, r#""label":" ""#);
+        assert_eq!(
+            refused(&blank),
+            [("$.scenarios[0].message.cta.label".to_string(), "is blank: the button would show no text".to_string())]
+        );
+        let found = refused(&config("HTTPS//shop.example/sale", "./img/a.png"));
+        assert_eq!(found[0].1, "is read as a folder of this site, so it leads nowhere: write \"HTTPS://shop.example/sale\"");
+        assert!(found[1].1.contains("(\"/img/a.png\")"), "{found:?}");
+        for (url, image) in [
+            ("/sale", "{{item.image}}"),
+            ("?ref=mail", "https://cdn.example/a.png"),
+            ("#reviews", "//cdn.example/a.png"),
+            ("{{item.url}}", ""),
+        ] {
+            assert!(Config::parse(&config(url, image)).is_ok(), "{url} {image}");
+        }
     }
 
     /// The site's links serve every page: one relative to a page's folder would lead somewhere
