@@ -863,10 +863,20 @@ pub(crate) fn csv_field(v: &Value) -> String {
     }
 }
 
+/// A CSV cell's value: `v`, or its element `i` (an interval's end), empty where missing.
+fn cell(v: Option<&Value>, i: Option<usize>) -> Value {
+    match i {
+        Some(i) => v.and_then(Value::as_array).and_then(|a| a.get(i)),
+        None => v,
+    }
+    .cloned()
+    .unwrap_or_default()
+}
+
 /// The report as CSV, one row per scenario × variant.
 pub fn to_csv(report: &Value) -> String {
     let mut out = String::from(
-        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner,revenue_per_visitor,vs_baseline_revenue_per_visitor_diff,vs_baseline_revenue_per_visitor_sequential_ci95_low,vs_baseline_revenue_per_visitor_sequential_ci95_high\n",
+        "scenario_id,variant,exposed,impressions,clicks,dismissals,conversions,ctr,cvr,uplift_diff,uplift_ci95_low,uplift_ci95_high,uplift_relative,incremental_revenue,incremental_revenue_ci95_low,incremental_revenue_ci95_high,srm_p,srm_mismatch,goals,baseline,vs_baseline_diff,vs_baseline_ci95_low,vs_baseline_ci95_high,chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner,revenue_per_visitor,vs_baseline_revenue_per_visitor_diff,vs_baseline_revenue_per_visitor_sequential_ci95_low,vs_baseline_revenue_per_visitor_sequential_ci95_high,guardrail_variant,guardrail_revenue_per_visitor_diff,guardrail_sequential_ci95_low,guardrail_sequential_ci95_high\n",
     );
     for sc in report.get("scenarios").and_then(Value::as_array).unwrap_or(&[]) {
         for v in sc.get("variants").and_then(Value::as_array).unwrap_or(&[]) {
@@ -878,20 +888,10 @@ pub fn to_csv(report: &Value) -> String {
             // interval's end i.
             let rpv = |i: Option<usize>| {
                 let r = of("vs_baseline", "revenue_per_visitor");
-                match i {
-                    None => r.get("diff").cloned(),
-                    Some(i) => r.get("sequential_ci95").and_then(Value::as_array).and_then(|a| a.get(i)).cloned(),
-                }
-                .unwrap_or_default()
+                cell(r.get(if i.is_some() { "sequential_ci95" } else { "diff" }), i)
             };
-            let revenue = |k: &str, i: Option<usize>| {
-                let r = v.get("incremental_revenue").and_then(|r| r.get(k));
-                match i {
-                    Some(i) => r.and_then(Value::as_array).and_then(|a| a.get(i)).cloned(),
-                    None => r.cloned(),
-                }
-                .unwrap_or_default()
-            };
+            let guardrail = |k: &str, i| cell(sc.get("verdict").and_then(|v| v.get("guardrail")).and_then(|g| g.get(k)), i);
+            let revenue = |k: &str, i| cell(v.get("incremental_revenue").and_then(|r| r.get(k)), i);
             let fields = [
                 sc.get("scenario_id").cloned().unwrap_or_default(),
                 v.get("variant").cloned().unwrap_or_default(),
@@ -940,6 +940,12 @@ pub fn to_csv(report: &Value) -> String {
                 rpv(None),
                 rpv(Some(0)),
                 rpv(Some(1)),
+                // The split test's guardrail, on each of its rows: a variant whose visitors
+                // surely spend more than the leader's, over the test's run.
+                guardrail("variant", None),
+                guardrail("diff", None),
+                guardrail("sequential_ci95", Some(0)),
+                guardrail("sequential_ci95", Some(1)),
             ];
             out.push_str(&fields.iter().map(csv_field).collect::<Vec<_>>().join(","));
             out.push('\n');
@@ -1210,7 +1216,7 @@ mod tests {
         assert!(csv.lines().any(|l| l.starts_with("split,a,1000,") && l.contains(",purchase,a,,,,0.999")), "{csv}");
         let b_line = csv.lines().find(|l| l.starts_with("split,b,1000,")).unwrap();
         assert!(b_line.contains(",purchase,a,-0.05,-0.0"), "{b_line}");
-        assert!(csv.lines().any(|l| l.starts_with("split,holdout,") && l.ends_with(",purchase,a,,,,,,,a,,,,")), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("split,holdout,") && l.ends_with(",purchase,a,,,,,,,a,,,,,,,,")), "{csv}");
     }
 
     #[test]
@@ -1277,8 +1283,8 @@ mod tests {
         assert_eq!((b.get("since"), b.get("version")), (Some(&Value::Number(86_400_000.0)), Some(&Value::Number(3.0))));
         assert_eq!(srm("c"), None);
         let csv = to_csv(&report);
-        assert!(csv.lines().next().unwrap().ends_with(",chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner,revenue_per_visitor,vs_baseline_revenue_per_visitor_diff,vs_baseline_revenue_per_visitor_sequential_ci95_low,vs_baseline_revenue_per_visitor_sequential_ci95_high"), "{csv}");
-        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,,,,,,,,,,,,,")), "{csv}");
+        assert!(csv.lines().next().unwrap().ends_with(",chance_to_be_best,vs_baseline_sequential_ci95_low,vs_baseline_sequential_ci95_high,winner,revenue_per_visitor,vs_baseline_revenue_per_visitor_diff,vs_baseline_revenue_per_visitor_sequential_ci95_low,vs_baseline_revenue_per_visitor_sequential_ci95_high,guardrail_variant,guardrail_revenue_per_visitor_diff,guardrail_sequential_ci95_low,guardrail_sequential_ci95_high"), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("b,holdout,200,") && l.ends_with(",0,true,,,,,,,,,,,,,,,,,")), "{csv}");
         assert!(csv.lines().any(|l| l.starts_with("c,,50,") && l.ends_with(",,,")), "{csv}");
         // A variant the live config does not name: exposed under an older version, not comparable.
         let older = [row("b", "", 800), row("b", "old", 100), row("b", "holdout", 100)];
@@ -1344,7 +1350,7 @@ mod tests {
         let rows =
             [Row { scenario_id: "a,\"b\"".into(), variant: "x".into(), exposed: 1, impressions: 2, clicks: 1, ..Row::default() }];
         let csv = to_csv(&to_json("s", 0, 1, 7.0, &rows, Some(100.0)));
-        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,,,,,,,,,,,,,");
+        assert_eq!(csv.lines().nth(1).unwrap(), "\"a,\"\"b\"\"\",x,1,2,1,0,0,0.5,0,,,,,,,,,,,,,,,,,,,,,,,,,,");
     }
 
     /// Hand-checked: treatment 120/2000, holdout 40/1000, AOV 8000.
@@ -1368,8 +1374,8 @@ mod tests {
         assert!((r.value - 320_000.0).abs() < 1e-6);
         assert!((r.ci.0 - 64_075.0).abs() < 1.0 && (r.ci.1 - 575_925.0).abs() < 1.0, "{:?}", r.ci);
         let csv = to_csv(&to_json("site", 0, 1, 7.0, &[t.clone(), c.clone()], Some(8000.0)));
-        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase,,,,,,,,,,,,"), "{csv}");
-        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase,,,,,,,,,,,,"), "the holdout has no uplift of its own");
+        assert!(csv.lines().nth(1).unwrap().ends_with(",320000,64075,575925,,,purchase,,,,,,,,,,,,,,,,"), "{csv}");
+        assert!(csv.lines().nth(2).unwrap().ends_with(",,,,purchase,,,,,,,,,,,,,,,,"), "the holdout has no uplift of its own");
         let without_orders = to_csv(&to_json("site", 0, 1, 7.0, &[Row::default()], None));
         assert!(without_orders.lines().nth(1).unwrap().ends_with(",,,,"));
         // A sign-up goal has an uplift, and no order value to make revenue of.
@@ -1380,6 +1386,6 @@ mod tests {
         assert_eq!(scenario.get("goals").map(Value::to_json).as_deref(), Some(r#"["sign_up"]"#));
         let variant = &scenario.get("variants").and_then(Value::as_array).unwrap()[0];
         assert!(variant.get("uplift").is_some() && variant.get("incremental_revenue").is_none(), "{}", variant.to_json());
-        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up,,,,,,,,,,,,"), "{}", to_csv(&report));
+        assert!(to_csv(&report).lines().nth(1).unwrap().ends_with(",,,,,,sign_up,,,,,,,,,,,,,,,,"), "{}", to_csv(&report));
     }
 }

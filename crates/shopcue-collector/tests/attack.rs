@@ -788,8 +788,8 @@ fn a_scenarios_goal_counts_its_conversions_and_a_database_from_before_goals_gets
         r#""goals":["/contact/thanks"],"variants":[{"variant":null,"exposed":2,"impressions":0,"clicks":0,"dismissals":0,"conversions":1,"#
     );
     let csv = request(&addr, "GET", &format!("{report}&format=csv"), "", b"").2;
-    assert!(csv.lines().any(|l| l.starts_with("news,,2,") && l.ends_with(",sign_up,,,,,,,,,,,,")), "{csv}");
-    assert!(csv.lines().any(|l| l.starts_with("contact,,2,") && l.ends_with(",/contact/thanks,,,,,,,,,,,,")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("news,,2,") && l.ends_with(",sign_up,,,,,,,,,,,,,,,,")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("contact,,2,") && l.ends_with(",/contact/thanks,,,,,,,,,,,,,,,,")), "{csv}");
     // An exposure whose page goal is not as the compiler writes it is refused with the reason;
     // the rest of its batch is kept.
     let odd = [

@@ -494,6 +494,22 @@ fn a_split_tests_verdict_reads_the_test_from_the_day_its_variants_went_live() {
     };
     assert_eq!((spent("old"), spent("new")), ("938.75".into(), "78.13".into()));
     assert_eq!(new.get_path("vs_baseline.revenue_per_visitor.diff").map(|x| x.to_json()), Some("480".into()));
+    // The CSV says the guardrail on each of the test's rows, as it says its winner.
+    let (status, _, csv) =
+        request(&srv.addr, "GET", &format!("/report?site=run&from={today}&to={}&format=csv", today + day), "", b"");
+    assert_eq!(status, 200, "{csv}");
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> =
+        csv.lines().skip(1).filter(|l| l.starts_with("headline,")).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    for row in &rows {
+        let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+        assert_eq!(
+            [cell("winner"), cell("guardrail_variant"), cell("guardrail_revenue_per_visitor_diff")],
+            ["new", "old", "-860.63"]
+        );
+        assert!(cell("guardrail_sequential_ci95_high").parse::<f64>().unwrap() < 0.0, "{csv}");
+    }
     // New weights start a new run: days split 50/50 are not pooled with days split 80/20.
     let reweighed = r#","variants":[{"id":"old","weight":80},{"id":"new","weight":20,"message":{"title":"New"}}]"#;
     assert_eq!(request(&srv.addr, "PUT", "/api/sites/run/config", "", config(reweighed, other).as_bytes()).0, 201);
