@@ -58,6 +58,38 @@ pub fn is_raw(v: &Value) -> bool {
     matches!(v, Value::Object(_)) && !is_compiled(v)
 }
 
+/// What is not wrong with a raw config that compiles, but will show nothing where its author may
+/// expect something: each scenario (not paused) whose `schedule.until` has passed at `now` (Unix
+/// ms), a campaign that is over. Judged in the config's time zone; in one that changes its
+/// clocks, as the last time zone on Earth ends that day, so that nothing still running is
+/// called over. Publishing and `shopcue-collector config check` say these as warnings.
+///
+/// ```
+/// use shopcue::{config::warnings, json::parse};
+/// let raw = parse(r#"{"version":1,"site":"s","timezone":"Asia/Tokyo","scenarios":[
+///   {"id":"winter","schedule":{"until":"2026-02-28"},"message":{"title":"Winter sale"}},
+///   {"id":"always","message":{"title":"Hello"}}]}"#).unwrap();
+/// let march = 1_772_290_800_000; // 2026-03-01T00:00+09:00
+/// let w = warnings(&raw, march);
+/// assert_eq!((w.len(), w[0].path.as_str()), (1, "$.scenarios[0].schedule.until"));
+/// assert!(warnings(&raw, march - 1).is_empty());
+/// ```
+#[cfg(feature = "compiler")]
+pub fn warnings(raw: &Value, now: i64) -> Vec<Problem> {
+    let zone = raw.get("timezone").and_then(Value::as_str).unwrap_or("Asia/Tokyo");
+    let offset = crate::time::fixed_offset(zone).unwrap_or(-12 * 60);
+    let scenarios = raw.get("scenarios").and_then(Value::as_array).unwrap_or_default();
+    let mut found = Vec::new();
+    for (i, s) in scenarios.iter().enumerate().filter(|(_, s)| !is_paused(s)) {
+        let Some(until) = s.get("schedule").and_then(|d| d.get("until")).and_then(Value::as_str) else { continue };
+        if crate::time::parse_until(until, offset).is_some_and(|end| end <= now) {
+            let at = member(&member(&element("$.scenarios", i), "schedule"), "until");
+            found.push(crate::problem!(at, "has passed: the scenario will not show again (pause it, or give it a later date)"));
+        }
+    }
+    found
+}
+
 /// Compiles a raw authoring config into the runtime config the shopper's widget loads
 /// ([`crate::compiled`]): checked as a whole (every problem with its JSON path, for every
 /// language its texts are written in and for any other), each scenario's preset expanded under

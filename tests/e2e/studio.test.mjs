@@ -702,3 +702,17 @@ test('a split test is judged over its whole run, and a shorter period offers tha
   assert.equal(await page.locator('.variant-result').count(), 2, 'both variants still there');
   await context.close();
 });
+
+test('a campaign that is over is published with a note that it will not show again', async () => {
+  const { context, page } = await signedIn();
+  await page.getByRole('tab', { name: 'JSON' }).click();
+  const config = JSON.parse(await page.inputValue('#json'));
+  const at = config.scenarios.length;
+  config.scenarios.push({ id: 'winter', schedule: { until: '2020-02-29' }, message: { placement: 'toast', title: 'Winter sale' } });
+  await page.fill('#json', JSON.stringify(config, null, 2));
+  await page.click('#json-apply');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  const said = await page.getByText(/Published version \d+/).textContent();
+  assert.match(said, new RegExp(`Note: \\$\\.scenarios\\[${at}\\]\\.schedule\\.until has passed: the scenario will not show again \\(pause it, or give it a later date\\)\\.$`));
+  await context.close();
+});

@@ -569,7 +569,11 @@ pub enum Admin {
 }
 
 /// Now, in Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
+///
+/// ```
+/// assert!(shopcue_collector::now_ms() > 1_700_000_000_000);
+/// ```
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 

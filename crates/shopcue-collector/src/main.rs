@@ -111,7 +111,7 @@ fn simulate_command(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let end_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let end_ms = shopcue_collector::now_ms();
     let sim = shopcue_collector::simulate::Simulation { site: site.clone(), days, shoppers, seed, end_ms };
     match shopcue_collector::simulate::simulate(&*store, &raw, &sim) {
         Ok(done) => {
@@ -186,11 +186,15 @@ fn config_command(args: &[String]) -> ExitCode {
                 continue;
             }
         };
-        match shopcue::config::parse_authored(&text).and_then(|raw| shopcue::config::compile(&raw)) {
-            Ok(runtime) if verb == "compile" => println!("{}", runtime.to_json()),
-            Ok(runtime) => {
+        match shopcue::config::parse_authored(&text).and_then(|raw| Ok((shopcue::config::compile(&raw)?, raw))) {
+            Ok((runtime, _)) if verb == "compile" => println!("{}", runtime.to_json()),
+            Ok((runtime, raw)) => {
                 let n = shopcue::config::Config::from_value(&runtime).map_or(0, |c| c.scenarios.len());
                 println!("{file}: ok ({n} scenario{})", if n == 1 { "" } else { "s" });
+                // Nothing wrong, but nothing will show: a campaign over. Said, not refused.
+                for w in shopcue::config::warnings(&raw, shopcue_collector::now_ms()) {
+                    eprintln!("  warning: {}: {}", w.path, w.message);
+                }
             }
             Err(e) => {
                 eprintln!("{file}: {}", e.message_in(&text));

@@ -276,8 +276,10 @@ pub async fn put_config(State(app): State<App>, Path(site): Path<String>, req: R
             runtime,
             based_on,
         };
+        // What will show nothing though nothing is wrong (a campaign over), said beside the version.
+        let warnings = shopcue::config::warnings(&raw, v.now);
         let (store, by) = (app.configs.clone(), actor.clone());
-        published(&app, &site, actor, if_match, blocking(move || store.publish(&v, &by)).await?).await
+        published(&app, &site, actor, if_match, blocking(move || store.publish(&v, &by)).await?, &warnings).await
     };
     run.await.unwrap_or_else(|r| r)
 }
@@ -300,20 +302,34 @@ pub async fn get_config(State(app): State<App>, Path(site): Path<String>, req: R
 /// The reply to a publish or rollback that the store did ([`ConfigStore::publish`]): `201` with
 /// the new version; `200` with the live version and `"unchanged": true` when that is what it
 /// would publish (a PUT repeated, as a deploy that publishes the same file every time: nothing
-/// changes, and shoppers keep their cached config); the `412` when its base is gone.
-async fn published(app: &App, site: &str, actor: String, if_match: Option<String>, p: Published) -> Result<Response, Response> {
-    match p {
+/// changes, and shoppers keep their cached config); the `412` when its base is gone. Either
+/// success says the config's `warnings` ([`shopcue::config::warnings`]: a campaign over) as
+/// `[{path, message}, …]`, where there are any.
+async fn published(
+    app: &App,
+    site: &str,
+    actor: String,
+    if_match: Option<String>,
+    p: Published,
+    warnings: &[shopcue::Problem],
+) -> Result<Response, Response> {
+    let (status, mut reply) = match p {
         Published::New(version) => {
             app.live.forget(&version.site);
-            Ok(json_reply(StatusCode::CREATED, &version.to_value()))
+            (StatusCode::CREATED, version.to_value())
         }
         Published::Unchanged(live) => {
             let mut reply = live.to_value();
             reply.set("unchanged", true.into());
-            Ok(json_reply(StatusCode::OK, &reply))
+            (StatusCode::OK, reply)
         }
-        Published::Conflict => Err(refuse_conflict(app, site, actor, if_match.as_deref().unwrap_or_default()).await),
+        Published::Conflict => return Err(refuse_conflict(app, site, actor, if_match.as_deref().unwrap_or_default()).await),
+    };
+    if !warnings.is_empty() {
+        let list = warnings.iter().map(|w| object([("path", w.path.as_str().into()), ("message", w.message.as_str().into())]));
+        reply.set("warnings", Value::Array(list.collect()));
     }
+    Ok(json_reply(status, &reply))
 }
 
 /// What an `If-Match` header asks of the live version `live`: `Ok(Some(n))` when one of its tags
@@ -495,6 +511,7 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
         let done = blocking(move || {
             let Some((_, raw, runtime)) = store.version(&site, k)? else { return Ok(None) };
             let runtime = recompiled(&site, &raw, &runtime).unwrap_or(runtime);
+            let warnings = shopcue::json::parse(&raw).map(|r| shopcue::config::warnings(&r, now_ms())).unwrap_or_default();
             let note = if note.is_empty() { format!("rollback to version {k}") } else { note };
             let v = NewVersion {
                 site,
@@ -507,10 +524,11 @@ pub async fn rollback(State(app): State<App>, Path(site): Path<String>, req: Req
                 runtime,
                 based_on,
             };
-            store.publish(&v, &by).map(Some)
+            store.publish(&v, &by).map(|p| Some((p, warnings)))
         })
         .await?;
-        published(&app, &of, actor, if_match, done.ok_or_else(|| no_such_version(k))?).await
+        let (done, warnings) = done.ok_or_else(|| no_such_version(k))?;
+        published(&app, &of, actor, if_match, done, &warnings).await
     };
     run.await.unwrap_or_else(|r| r)
 }

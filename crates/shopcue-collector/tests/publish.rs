@@ -197,6 +197,44 @@ fn publish_serve_revalidate_roll_back_and_audit() {
     assert!(body.contains("kenji (127.0.0.1)"), "{body}");
 }
 
+/// A campaign that is over is nothing wrong with a config: it is published, and the reply says
+/// which scenario will not show again (at its `schedule.until`), as a rollback to it does; a
+/// config with nothing over gets no `warnings`. `config check` says it too and exits 0.
+#[test]
+fn a_scenario_whose_schedule_has_ended_is_published_with_a_warning() {
+    let server = start_sqlite();
+    let addr = &server.addr;
+    let with_until = |until: &str| {
+        config("Winter sale:").replacen(
+            r#""preset":"page_low_stock","#,
+            &format!(r#""preset":"page_low_stock","schedule":{{"until":"{until}"}},"#),
+            1,
+        )
+    };
+    let (status, _, body) = put(addr, &with_until("2020-02-29"), "");
+    assert_eq!(status, 201, "{body}");
+    let said = "[{\"path\":\"$.scenarios[0].schedule.until\",\"message\":\"has passed: the scenario will not show again (pause it, or give it a later date)\"}]";
+    assert_eq!(json(&body).get("warnings").map(Value::to_json).as_deref(), Some(said), "{body}");
+    let (status, _, body) = put(addr, &with_until("2999-12-31"), "");
+    assert_eq!(status, 201, "{body}");
+    assert!(json(&body).get("warnings").is_none(), "{body}");
+    let (status, _, body) = request(addr, "POST", &format!("/api/sites/{SITE}/config/rollback?version=1"), "", b"");
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(json(&body).get("warnings").map(Value::to_json).as_deref(), Some(said), "{body}");
+    // The command line: ok, with the warning on stderr.
+    let file = std::env::temp_dir().join(format!("shopcue-ended-{}.json", std::process::id()));
+    std::fs::write(&file, with_until("2020-02-29")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shopcue-collector"))
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&file).ok();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: $.scenarios[0].schedule.until: has passed"), "{stderr}");
+}
+
 /// What an earlier release compiled (another runtime format) is compiled again when it is
 /// served or rolled back to: upgrading Shopcue never leaves a live site on a config its widget
 /// refuses, and the new text gets its own ETag so that no browser keeps the old one by a 304.
