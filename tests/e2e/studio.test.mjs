@@ -711,6 +711,10 @@ test('a campaign that is over is published with a note that it will not show aga
   config.scenarios.push({ id: 'winter', schedule: { until: '2020-02-29' }, message: { placement: 'toast', title: 'Winter sale' } });
   await page.fill('#json', JSON.stringify(config, null, 2));
   await page.click('#json-apply');
+  // Said while editing, as a note, not a problem.
+  const note = `Note: $.scenarios[${at}].schedule.until: has passed: the scenario will not show again (pause it, or give it a later date)`;
+  await eventually(async () => (await page.$$eval('#notes li', (ls) => ls.map((l) => l.textContent))).join() === note, 5000, 'the note');
+  assert.equal(await page.locator('#problems li').count(), 0);
   await page.getByRole('button', { name: 'Publish' }).click();
   const said = await page.getByText(/Published version \d+/).textContent();
   assert.match(said, new RegExp(`Note: \\$\\.scenarios\\[${at}\\]\\.schedule\\.until has passed: the scenario will not show again \\(pause it, or give it a later date\\)\\.$`));

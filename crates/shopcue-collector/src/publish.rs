@@ -325,11 +325,16 @@ async fn published(
         }
         Published::Conflict => return Err(refuse_conflict(app, site, actor, if_match.as_deref().unwrap_or_default()).await),
     };
+    with_warnings(&mut reply, warnings);
+    Ok(json_reply(status, &reply))
+}
+
+/// `reply` with `"warnings": [{path, message}, …]`, where there are any.
+fn with_warnings(reply: &mut Value, warnings: &[shopcue::Problem]) {
     if !warnings.is_empty() {
         let list = warnings.iter().map(|w| object([("path", w.path.as_str().into()), ("message", w.message.as_str().into())]));
         reply.set("warnings", Value::Array(list.collect()));
     }
-    Ok(json_reply(status, &reply))
 }
 
 /// What an `If-Match` header asks of the live version `live`: `Ok(Some(n))` when one of its tags
@@ -548,8 +553,9 @@ pub async fn audit(State(app): State<App>, Path(site): Path<String>, req: Reques
 }
 
 /// `POST /api/sites/{site}/config/check`: checks a raw config as publishing would, and changes
-/// nothing: `200 {"ok": true, "scenarios": n}`, or `422` with every problem and its JSON path
-/// (the studio shows each at its field).
+/// nothing: `200 {"ok": true, "scenarios": n}` (with publishing's `warnings`, where there are
+/// any: a campaign over), or `422` with every problem and its JSON path (the studio shows each
+/// at its field).
 pub async fn check_config(State(app): State<App>, Path(site): Path<String>, req: Request) -> Response {
     if let Some(refused) = refuse(&app, &req, false) {
         return refused;
@@ -560,7 +566,9 @@ pub async fn check_config(State(app): State<App>, Path(site): Path<String>, req:
         let raw = shopcue::config::parse_authored(&raw_text).map_err(|e| problems_reply(&e, &raw_text))?;
         compile_for(&site, &raw).map_err(|e| problems_reply(&e, &raw_text))?;
         let n = raw.get("scenarios").and_then(Value::as_array).map_or(0, <[_]>::len);
-        Ok(json_reply(StatusCode::OK, &object([("ok", true.into()), ("scenarios", Value::Number(n as f64))])))
+        let mut reply = object([("ok", true.into()), ("scenarios", Value::Number(n as f64))]);
+        with_warnings(&mut reply, &shopcue::config::warnings(&raw, now_ms()));
+        Ok(json_reply(StatusCode::OK, &reply))
     };
     run.await.unwrap_or_else(|r| r)
 }

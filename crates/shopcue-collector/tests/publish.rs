@@ -215,6 +215,11 @@ fn a_scenario_whose_schedule_has_ended_is_published_with_a_warning() {
     assert_eq!(status, 201, "{body}");
     let said = "[{\"path\":\"$.scenarios[0].schedule.until\",\"message\":\"has passed: the scenario will not show again (pause it, or give it a later date)\"}]";
     assert_eq!(json(&body).get("warnings").map(Value::to_json).as_deref(), Some(said), "{body}");
+    // Checked while it is edited: valid, with the same warning.
+    let (status, _, body) =
+        request(addr, "POST", &format!("/api/sites/{SITE}/config/check"), "", with_until("2020-02-29").as_bytes());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body).get("warnings").map(Value::to_json).as_deref(), Some(said), "{body}");
     let (status, _, body) = put(addr, &with_until("2999-12-31"), "");
     assert_eq!(status, 201, "{body}");
     assert!(json(&body).get("warnings").is_none(), "{body}");
