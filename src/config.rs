@@ -1672,7 +1672,7 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         p.push(crate::problem!(member(path, "title"), "is required"));
     }
     let title = cx.template(m.get("title"), &member(path, "title"), p);
-    if title.as_ref().map(Template::leading_text).is_some_and(|(text, whole)| whole && text.trim().is_empty()) {
+    if title.as_ref().is_some_and(Template::is_blank) {
         p.push(crate::problem!(member(path, "title"), "is blank: the message would show with no title"));
     }
     let body = cx.template(m.get("body"), &member(path, "body"), p);
@@ -1680,7 +1680,7 @@ fn compile_message(m: &Value, path: &str, cx: &ScenarioCx, p: &mut Vec<Problem>)
         let such = "{\"label\": \"View cart\", \"url\": \"/cart\"}";
         check_keys(object_at(c, &member(path, "cta"), such, p)?, &member(path, "cta"), &["label", "url"], p);
         let label = cx.template(c.get("label"), &member(path, "cta.label"), p);
-        if label.as_ref().map(Template::leading_text).is_some_and(|(text, whole)| whole && text.trim().is_empty()) {
+        if label.as_ref().is_some_and(Template::is_blank) {
             p.push(crate::problem!(member(path, "cta.label"), "is blank: the button would show no text"));
         }
         let url = cx.template(c.get("url"), &member(path, "cta.url"), p);

@@ -184,32 +184,39 @@ const FLAGS: &[&str] = &[
     "visitor.subscription",
 ];
 
-/// Fields whose numbers lie within a range: (field, lowest, highest, whole numbers only, how the
-/// range reads). A value outside it never holds: `{"time.hour": {"$gte": 24}}`, `{"time.month":
-/// 13}`, and the share `price_drop_pct` written as a percentage (`{"$gte": 10}` for 10 %).
-const RANGES: &[(&str, f64, f64, bool, &str)] = &[
-    ("time.hour", 0.0, 23.0, true, "a whole number from 0 to 23"),
-    ("time.month", 1.0, 12.0, true, "a whole number from 1 to 12"),
-    ("time.day", 1.0, 31.0, true, "a whole number from 1 to 31"),
-    ("price_drop_pct", 0.0, 1.0, false, "a share from 0 to 1 (10 % is 0.1)"),
-    ("price_drop", 0.0, f64::INFINITY, false, "a number from 0"),
-    ("nearest_store.distance_km", 0.0, f64::INFINITY, false, "a number from 0"),
-    ("views", 0.0, f64::INFINITY, true, "a whole number from 0"),
-    ("views_7d", 0.0, f64::INFINITY, true, "a whole number from 0"),
-    ("purchase_count", 0.0, f64::INFINITY, true, "a whole number from 0"),
-    ("visitor.sessions", 0.0, f64::INFINITY, true, "a whole number from 0"),
-    ("visitor.purchase_count", 0.0, f64::INFINITY, true, "a whole number from 0"),
-    ("visitor.cart_size", 0.0, f64::INFINITY, true, "a whole number from 0"),
-    ("visitor.page_views_7d", 0.0, f64::INFINITY, true, "a whole number from 0"),
-    ("visitor.coupon_count", 0.0, f64::INFINITY, true, "a whole number from 0"),
-    ("visitor.cart_value", 0.0, f64::INFINITY, false, "a number from 0"),
-    ("visitor.free_shipping_remaining", 0.0, f64::INFINITY, false, "a number from 0"),
+/// Ranges of numbers — (lowest, highest, whole numbers only, how the range reads) — and the
+/// fields whose values lie in each. A value outside its field's range never holds:
+/// `{"time.hour": {"$gte": 24}}`, `{"time.month": 13}`, and the share `price_drop_pct` written
+/// as a percentage (`{"$gte": 10}` for 10 %).
+type Range = (f64, f64, bool, &'static str);
+const RANGES: &[(Range, &[&str])] = &[
+    ((0.0, 23.0, true, "a whole number from 0 to 23"), &["time.hour"]),
+    ((1.0, 12.0, true, "a whole number from 1 to 12"), &["time.month"]),
+    ((1.0, 31.0, true, "a whole number from 1 to 31"), &["time.day"]),
+    ((0.0, 1.0, false, "a share from 0 to 1 (10 % is 0.1)"), &["price_drop_pct"]),
+    (
+        (0.0, f64::INFINITY, true, "a whole number from 0"),
+        &[
+            "views",
+            "views_7d",
+            "purchase_count",
+            "visitor.sessions",
+            "visitor.purchase_count",
+            "visitor.cart_size",
+            "visitor.page_views_7d",
+            "visitor.coupon_count",
+        ],
+    ),
+    (
+        (0.0, f64::INFINITY, false, "a number from 0"),
+        &["price_drop", "nearest_store.distance_km", "visitor.cart_value", "visitor.free_shipping_remaining"],
+    ),
 ];
 
 /// An operator's number outside the range a field's values lie in (see [`RANGES`]), so that
 /// the operator holds for none of them (`$ne` and `$nin`: for all of them): the problem's text.
 fn out_of_range(name: &str, op: &str, v: &Value) -> Option<String> {
-    let &(_, low, high, whole, reads) = RANGES.iter().find(|r| r.0 == name)?;
+    let &((low, high, whole, reads), _) = RANGES.iter().find(|(_, fields)| fields.contains(&name))?;
     let n = match v {
         Value::Number(n) => *n,
         Value::String(t) => crate::json::parse_number(t.trim())?,
@@ -733,7 +740,7 @@ mod tests {
             let real = [Scope::Item, Scope::Coupon, Scope::Audience].iter().any(|scope| known(name, *scope));
             assert!(real, "{name} is no field of any scope");
         }
-        for (name, ..) in RANGES {
+        for name in RANGES.iter().flat_map(|(_, fields)| fields.iter()) {
             assert!(NUMBERS.contains(name), "{name} has a range but is not a field of numbers");
         }
     }

@@ -406,6 +406,19 @@ impl Template {
         }
     }
 
+    /// Whether the template is all white space, with no slot: a text that would show blank.
+    ///
+    /// ```
+    /// use shopcue::template::Template;
+    /// assert!(Template::compile("  ", "$").unwrap().is_blank());
+    /// assert!(!Template::compile("{{item.name}}", "$").unwrap().is_blank());
+    /// ```
+    #[cfg(feature = "compiler")]
+    pub fn is_blank(&self) -> bool {
+        let (text, whole) = self.leading_text();
+        whole && text.trim().is_empty()
+    }
+
     /// What the template renders up to its second slot when its first part is a slot that shows
     /// its default (the value missing), and whether that is the whole of it: a link's text
     /// there is checked as [`Template::leading_text`] is.
